@@ -1,0 +1,19 @@
+// GET /api/diagnostics/config: the device poll. Answers from memory; If-None-Match gives 304.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { matchesIfNoneMatch } from '../shared/domain/sessions/device-config';
+import { configPollQuerySchema } from '../shared/domain/sessions/targeting';
+
+httpFunction({
+  name: 'config-get',
+  route: 'diagnostics/config',
+  methods: ['GET'],
+  auth: { ingestKey: true, bearer: 'optional' },
+  query: configPollQuerySchema,
+  handler: async ({ query, request, deps, productId, principal }) => {
+    const answer = await deps.deviceConfig.poll({ ...query, productId: productId!, authenticatedUserId: principal?.subject });
+    const headers = { etag: answer.etag, 'cache-control': 'no-cache' };
+    const notModified = matchesIfNoneMatch(request.headers.get('if-none-match'), answer.etag);
+    deps.telemetry.metric('config.poll_total', 1, { outcome: notModified ? 'not_modified' : 'changed' });
+    return notModified ? { status: 304, headers } : json(200, answer.config, headers);
+  },
+});

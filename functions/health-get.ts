@@ -1,0 +1,14 @@
+// GET /api/health: liveness plus a cheap reachability check of Cosmos and Blob storage.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { checkHealth } from '../shared/services/health-service';
+
+httpFunction({
+  name: 'health-get',
+  route: 'health',
+  methods: ['GET'],
+  auth: {},
+  handler: async ({ deps }) => {
+    const health = await checkHealth(deps);
+    return json(health.status === 'ok' ? 200 : 503, health);
+  },
+});

@@ -1,0 +1,13 @@
+// GET /api/diagnostics/sessions/{id}: for readers of its product, or the user it targets.
+import { httpFunction } from '../shared/http/endpoint';
+import { sessionParamsSchema, sessionResponse } from '../shared/http/session-routes';
+import { getSession } from '../shared/services/session-service';
+
+httpFunction({
+  name: 'sessions-get',
+  route: 'diagnostics/sessions/{id}',
+  methods: ['GET'],
+  auth: { bearer: 'required' },
+  params: sessionParamsSchema,
+  handler: async ({ params, deps, principal }) => sessionResponse(200, await getSession(deps.sessionService, principal!, params.id)),
+});

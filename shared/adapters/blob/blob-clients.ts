@@ -1,0 +1,26 @@
+// Builds the Blob service client once: shared key only against Azurite, managed identity in Azure.
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+
+export const blobContainers = ['screenshots', 'reports', 'exports'] as const;
+export type BlobContainerName = (typeof blobContainers)[number];
+
+export interface BlobConnection {
+  endpoint: string;
+  accountName?: string;
+  accountKey?: string;
+  credential?: TokenCredential;
+}
+
+export function createBlobService(connection: BlobConnection): BlobServiceClient {
+  if (connection.accountName && connection.accountKey) {
+    return new BlobServiceClient(connection.endpoint, new StorageSharedKeyCredential(connection.accountName, connection.accountKey));
+  }
+  if (!connection.credential) throw new Error('Blob storage needs a credential or an account key');
+  return new BlobServiceClient(connection.endpoint, connection.credential);
+}
+
+/** Local mode only: Bicep declares the containers in Azure. */
+export async function ensureBlobContainers(service: BlobServiceClient): Promise<void> {
+  for (const name of blobContainers) await service.getContainerClient(name).createIfNotExists();
+}

@@ -1,0 +1,20 @@
+// Every Cosmos container the app uses, with partition key and TTL: read by the local bootstrap
+// and checked against bicep/ by a test, so the two cannot drift.
+const DAY_IN_SECONDS = 86_400;
+
+export interface ContainerDefinition {
+  id: string;
+  partitionKeyPath: string;
+  /** Seconds; Cosmos deletes items this long after their last write. -1 = on, no default expiry. */
+  defaultTtlInSeconds: number;
+}
+
+export const containerDefinitions = {
+  sessions: { id: 'debug_sessions', partitionKeyPath: '/id', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
+  traces: { id: 'debug_traces', partitionKeyPath: '/pk', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
+  logs: { id: 'debug_logs', partitionKeyPath: '/pk', defaultTtlInSeconds: 3 * DAY_IN_SECONDS },
+  screenshots: { id: 'debug_screenshots', partitionKeyPath: '/sessionId', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
+  audit: { id: 'audit_log', partitionKeyPath: '/productId', defaultTtlInSeconds: 400 * DAY_IN_SECONDS },
+} as const satisfies Record<string, ContainerDefinition>;
+
+export type ContainerName = keyof typeof containerDefinitions;

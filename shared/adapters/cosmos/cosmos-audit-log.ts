@@ -1,0 +1,41 @@
+// The audit trail in Cosmos (`audit_log`, pk /productId); upsert by id makes a retried write harmless.
+import type { Container, SqlParameter } from '@azure/cosmos';
+import { auditRecordSchema, type AuditLog, type AuditRecord } from '../../ports/audit-log';
+import { decodeContinuation, encodeContinuation, toAppError } from './cosmos-errors';
+
+export class CosmosAuditLog implements AuditLog {
+  constructor(private readonly container: Container) {}
+
+  async record(entry: AuditRecord): Promise<void> {
+    try {
+      await this.container.items.upsert(entry);
+    } catch (error) {
+      throw toAppError(error, 'Audit record');
+    }
+  }
+
+  async list(productId: string, filter: { sessionId?: string; action?: string }, page: { maxItems: number; continuationToken?: string }) {
+    const conditions = ['c.productId = @productId'];
+    const parameters: SqlParameter[] = [{ name: '@productId', value: productId }];
+    if (filter.sessionId) {
+      conditions.push('c.sessionId = @sessionId');
+      parameters.push({ name: '@sessionId', value: filter.sessionId });
+    }
+    if (filter.action) {
+      conditions.push('c.action = @action');
+      parameters.push({ name: '@action', value: filter.action });
+    }
+    try {
+      const response = await this.container.items
+        .query({ query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at DESC`, parameters }, {
+          maxItemCount: page.maxItems,
+          partitionKey: productId,
+          continuationToken: decodeContinuation(page.continuationToken),
+        })
+        .fetchNext();
+      return { items: response.resources.map((resource) => auditRecordSchema.parse(resource)), continuationToken: encodeContinuation(response.continuationToken) };
+    } catch (error) {
+      throw toAppError(error, 'Audit list');
+    }
+  }
+}

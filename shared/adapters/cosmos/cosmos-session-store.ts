@@ -1,0 +1,131 @@
+// Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
+import type { Container, SqlParameter } from '@azure/cosmos';
+import { debugSessionSchema, type DebugSession, type VersionedSession } from '../../domain/sessions/session';
+import type { Page, SessionChangeFeed, SessionListFilter, SessionStore } from '../../ports/session-store';
+import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
+
+interface StoredSession extends DebugSession {
+  _etag?: string;
+}
+
+function fromStored(resource: StoredSession | undefined, etag: string | undefined): VersionedSession {
+  if (!resource) throw new Error('Cosmos returned no resource');
+  return { session: debugSessionSchema.parse(resource), etag: etag ?? resource._etag ?? '' };
+}
+
+export class CosmosSessionStore implements SessionStore {
+  constructor(private readonly container: Container) {}
+
+  async create(session: DebugSession): Promise<VersionedSession> {
+    try {
+      const response = await this.container.items.create<DebugSession>(session);
+      return fromStored(response.resource, response.etag);
+    } catch (error) {
+      throw toAppError(error, `Session ${session.id}`);
+    }
+  }
+
+  async get(sessionId: string): Promise<VersionedSession | undefined> {
+    try {
+      const response = await this.container.item(sessionId, sessionId).read<StoredSession>();
+      return response.resource ? fromStored(response.resource, response.etag) : undefined;
+    } catch (error) {
+      if (isCosmosStatus(error, 404)) return undefined;
+      throw toAppError(error, `Session ${sessionId}`);
+    }
+  }
+
+  async replace(session: DebugSession, ifMatch: string): Promise<VersionedSession> {
+    try {
+      const response = await this.container
+        .item(session.id, session.id)
+        .replace<DebugSession>(session, { accessCondition: { type: 'IfMatch', condition: ifMatch } });
+      return fromStored(response.resource, response.etag);
+    } catch (error) {
+      throw toAppError(error, `Session ${session.id}`);
+    }
+  }
+
+  async list(filter: SessionListFilter, page: { maxItems: number; continuationToken?: string }): Promise<Page<DebugSession>> {
+    const conditions: string[] = [];
+    const parameters: SqlParameter[] = [];
+    if (filter.productIds !== undefined) {
+      conditions.push('ARRAY_CONTAINS(@productIds, c.productId)');
+      parameters.push({ name: '@productIds', value: filter.productIds });
+    }
+    if (filter.statuses?.length) {
+      conditions.push('ARRAY_CONTAINS(@statuses, c.status)');
+      parameters.push({ name: '@statuses', value: filter.statuses });
+    }
+    if (filter.createdFrom) {
+      conditions.push('c.createdAt >= @createdFrom');
+      parameters.push({ name: '@createdFrom', value: filter.createdFrom });
+    }
+    if (filter.createdTo) {
+      conditions.push('c.createdAt < @createdTo');
+      parameters.push({ name: '@createdTo', value: filter.createdTo });
+    }
+    if (filter.targetUserId) {
+      conditions.push('c.targetUserId = @targetUserId');
+      parameters.push({ name: '@targetUserId', value: filter.targetUserId });
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    try {
+      const response = await this.container.items
+        .query<StoredSession>(
+          { query: `SELECT * FROM c ${where} ORDER BY c.createdAt DESC`, parameters },
+          { maxItemCount: page.maxItems, continuationToken: decodeContinuation(page.continuationToken) },
+        )
+        .fetchNext();
+      return {
+        items: response.resources.map((resource) => debugSessionSchema.parse(resource)),
+        continuationToken: encodeContinuation(response.continuationToken),
+      };
+    } catch (error) {
+      throw toAppError(error, 'Session list');
+    }
+  }
+}
+
+/** Seconds of overlap between refreshes, so writers' small clock skew cannot hide an update. */
+const OVERLAP_IN_MS = 5_000;
+
+/**
+ * One query of live sessions at start, then one `updatedAt >= since` query per refresh: its cost is per
+ * instance per refresh interval, independent of how many devices poll. (The Cosmos change feed would do the
+ * same; the embedded emulator does not report incremental changes, so this keeps one code path for both.)
+ */
+export class CosmosSessionChangeFeed implements SessionChangeFeed {
+  private since = new Date(0).toISOString();
+
+  constructor(private readonly container: Container, private readonly now: () => Date = () => new Date()) {}
+
+  async loadLive(): Promise<DebugSession[]> {
+    const startedAt = this.now();
+    const sessions = await this.queryAll({
+      query: "SELECT * FROM c WHERE ARRAY_CONTAINS(['pending', 'active', 'paused'], c.status)",
+      parameters: [],
+    });
+    this.since = new Date(startedAt.getTime() - OVERLAP_IN_MS).toISOString();
+    return sessions;
+  }
+
+  async readChanges(): Promise<DebugSession[]> {
+    const startedAt = this.now();
+    const sessions = await this.queryAll({ query: 'SELECT * FROM c WHERE c.updatedAt >= @since', parameters: [{ name: '@since', value: this.since }] });
+    this.since = new Date(startedAt.getTime() - OVERLAP_IN_MS).toISOString();
+    return sessions;
+  }
+
+  private async queryAll(query: { query: string; parameters: SqlParameter[] }): Promise<DebugSession[]> {
+    try {
+      const { resources } = await this.container.items.query<StoredSession>(query, { maxItemCount: 1000 }).fetchAll();
+      return resources.flatMap((resource) => {
+        const parsed = debugSessionSchema.safeParse(resource);
+        return parsed.success ? [parsed.data] : [];
+      });
+    } catch (error) {
+      throw toAppError(error, 'Session index refresh');
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// What the config poll answers a device, and its ETag: a hash of exactly that body.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { captureFlagsSchema, collectionLevelSchema, type DebugSession } from './session';
+
+export const deviceConfigSchema = z.object({
+  active: z.boolean(),
+  pollIntervalSeconds: z.number().int().positive(),
+  session: z
+    .object({
+      id: z.string(),
+      status: z.enum(['active', 'paused']),
+      collectionLevel: collectionLevelSchema,
+      capture: captureFlagsSchema,
+      expiresAt: z.string(),
+      /** When true the device must ask its user, and record the answer, before sending anything. */
+      consentRequired: z.boolean(),
+      consentStatus: z.enum(['not_required', 'pending', 'granted', 'denied']),
+      ingestToken: z.string(),
+    })
+    .optional(),
+});
+export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
+
+export function deviceConfigFor(session: DebugSession | undefined, ingestToken: string | undefined, pollIntervalSeconds: number): DeviceConfig {
+  if (!session || !ingestToken) return { active: false, pollIntervalSeconds };
+  return {
+    active: true,
+    pollIntervalSeconds,
+    session: {
+      id: session.id,
+      status: session.status === 'paused' ? 'paused' : 'active',
+      collectionLevel: session.collectionLevel,
+      capture: session.capture,
+      expiresAt: session.expiresAt,
+      consentRequired: session.consent.required && session.consent.status !== 'granted',
+      consentStatus: session.consent.status,
+      ingestToken,
+    },
+  };
+}
+
+export function entityTag(body: unknown): string {
+  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+}
+
+/** RFC 9110 weak comparison over a list, as browsers and SDKs send it. */
+export function matchesIfNoneMatch(header: string | null | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
+}

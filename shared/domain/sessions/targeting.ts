@@ -1,0 +1,123 @@
+// Which session targets a polling device: an in-memory index of live sessions keyed by target,
+// so a config poll is a few map look-ups and never a storage query.
+import { z } from 'zod';
+import { isTerminal, type DebugSession } from './session';
+
+export const configPollQuerySchema = z
+  .object({
+    userId: z.string().max(128).optional(),
+    anonymousId: z.string().max(128).optional(),
+    deviceId: z.string().max(128).optional(),
+    appSessionId: z.string().max(128).optional(),
+    platform: z.string().max(64).optional(),
+    appVersion: z.string().max(64).optional(),
+  })
+  .refine((query) => query.deviceId || query.anonymousId || query.appSessionId || query.userId, {
+    message: 'give at least one of deviceId, anonymousId, appSessionId, userId',
+    path: ['deviceId'],
+  });
+export type ConfigPollQuery = z.infer<typeof configPollQuerySchema>;
+
+export interface DevicePoll extends ConfigPollQuery {
+  productId: string;
+  /** Subject of a verified bearer token, if the poll carried one: the only way to match a user target. */
+  authenticatedUserId?: string;
+}
+
+type TargetKind = 'user' | 'anonymous' | 'device' | 'appSession';
+
+function indexKey(productId: string, kind: TargetKind, value: string): string {
+  return `${productId}\u0000${kind}\u0000${value}`;
+}
+
+/** The one target a session is filed under; every other target field is checked on look-up. */
+function primaryTarget(session: DebugSession): [TargetKind, string] | undefined {
+  if (session.targetDeviceId) return ['device', session.targetDeviceId];
+  if (session.targetSessionId) return ['appSession', session.targetSessionId];
+  if (session.targetAnonymousId) return ['anonymous', session.targetAnonymousId];
+  if (session.targetUserId) return ['user', session.targetUserId];
+  return undefined;
+}
+
+/** Every target set on the session must match; a user target only by a verified token. */
+export function sessionTargetsPoll(session: DebugSession, poll: DevicePoll): boolean {
+  if (session.productId !== poll.productId) return false;
+  if (session.targetDeviceId !== undefined && session.targetDeviceId !== poll.deviceId) return false;
+  if (session.targetSessionId !== undefined && session.targetSessionId !== poll.appSessionId) return false;
+  if (session.targetAnonymousId !== undefined && session.targetAnonymousId !== poll.anonymousId) return false;
+  if (session.targetUserId !== undefined && session.targetUserId !== poll.authenticatedUserId) return false;
+  return true;
+}
+
+/** Active and paused sessions are handed to devices; paused ones tell the device to hold off. */
+export function isServedToDevices(session: DebugSession, now: Date): boolean {
+  return (session.status === 'active' || session.status === 'paused') && Date.parse(session.expiresAt) > now.getTime();
+}
+
+export class SessionTargetIndex {
+  private readonly sessionsById = new Map<string, DebugSession>();
+  private readonly idsByKey = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.sessionsById.size;
+  }
+
+  /** Keeps only sessions a device could be handed; a newer update replaces an older one. */
+  apply(session: DebugSession): void {
+    const known = this.sessionsById.get(session.id);
+    if (known && known.updatedAt > session.updatedAt) return;
+    this.remove(session.id);
+    if (isTerminal(session.status)) return;
+    const target = primaryTarget(session);
+    if (!target) return;
+    const key = indexKey(session.productId, ...target);
+    this.sessionsById.set(session.id, session);
+    let ids = this.idsByKey.get(key);
+    if (!ids) this.idsByKey.set(key, (ids = new Set()));
+    ids.add(session.id);
+  }
+
+  remove(sessionId: string): void {
+    const known = this.sessionsById.get(sessionId);
+    if (!known) return;
+    this.sessionsById.delete(sessionId);
+    const target = primaryTarget(known);
+    if (!target) return;
+    const key = indexKey(known.productId, ...target);
+    const ids = this.idsByKey.get(key);
+    ids?.delete(sessionId);
+    if (ids?.size === 0) this.idsByKey.delete(key);
+  }
+
+  /** The newest live session targeting the poll, preferring active over paused. */
+  find(poll: DevicePoll, now: Date): DebugSession | undefined {
+    const candidates: Array<[TargetKind, string | undefined]> = [
+      ['device', poll.deviceId],
+      ['appSession', poll.appSessionId],
+      ['anonymous', poll.anonymousId],
+      ['user', poll.authenticatedUserId],
+    ];
+    let best: DebugSession | undefined;
+    for (const [kind, value] of candidates) {
+      if (value === undefined) continue;
+      for (const id of this.idsByKey.get(indexKey(poll.productId, kind, value)) ?? []) {
+        const session = this.sessionsById.get(id);
+        if (!session || !isServedToDevices(session, now) || !sessionTargetsPoll(session, poll)) continue;
+        if (!best || rank(session) > rank(best)) best = session;
+      }
+    }
+    return best;
+  }
+}
+
+function rank(session: DebugSession): number {
+  return (session.status === 'active' ? 1e15 : 0) + Date.parse(session.createdAt);
+}
+
+/** The identity an ingest token binds to: the most specific one the device gave. */
+export function deviceBinding(poll: DevicePoll): string {
+  if (poll.deviceId) return `device:${poll.deviceId}`;
+  if (poll.appSessionId) return `appSession:${poll.appSessionId}`;
+  if (poll.anonymousId) return `anonymous:${poll.anonymousId}`;
+  return `user:${poll.authenticatedUserId ?? poll.userId}`;
+}

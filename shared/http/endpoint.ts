@@ -1,0 +1,176 @@
+// The one wrapper every HTTP function goes through: registration, body/query/route parsing with zod,
+// authentication, correlation id, metrics, and the error mapping. Handlers get typed, checked input.
+import { randomUUID } from 'node:crypto';
+import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { AppError, isAppError, type FieldIssue } from '../errors';
+import type { Principal } from '../domain/access/principal';
+import { verifyProductIngestKey } from '../domain/devices/credentials';
+import { getDependencies, type Dependencies } from '../runtime/composition';
+import { registerHttpFunction } from '../runtime/registry';
+import { problemResponse } from './problem';
+
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+export interface EndpointAuth {
+  /** A bearer JWT: required, optional (verified when present) or not read. */
+  bearer?: 'required' | 'optional';
+  /** The product ingest key header `x-diagnostics-key` identifies the calling app. */
+  ingestKey?: boolean;
+}
+
+export interface EndpointInput<Body, Query, Params> {
+  body: Body;
+  query: Query;
+  params: Params;
+  request: HttpRequest;
+  context: InvocationContext;
+  deps: Dependencies;
+  correlationId: string;
+  /** Present when `auth.bearer` is required (always) or optional (if sent). */
+  principal: Principal | undefined;
+  /** The product the ingest key belongs to, when `auth.ingestKey` is set. */
+  productId: string | undefined;
+}
+
+export interface EndpointDefinition<BodySchema extends z.ZodType, QuerySchema extends z.ZodType, ParamsSchema extends z.ZodType> {
+  name: string;
+  route: string;
+  methods: HttpMethod[];
+  auth: EndpointAuth;
+  body?: BodySchema;
+  query?: QuerySchema;
+  params?: ParamsSchema;
+  maxBodyBytes?: number;
+  handler: (input: EndpointInput<z.infer<BodySchema>, z.infer<QuerySchema>, z.infer<ParamsSchema>>) => Promise<HttpResponseInit>;
+}
+
+export function zodIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix || '(body)',
+    message: issue.message,
+  }));
+}
+
+export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown, where: string): z.infer<Schema> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issues = zodIssues(result.error, where === 'body' ? '' : where);
+    throw new AppError('invalid_input', `Invalid ${where}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, { issues });
+  }
+  return result.data;
+}
+
+/** Repeated query keys become arrays, so `?level=error&level=warn` reaches the schema as a list. */
+export function queryObject(request: HttpRequest): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const key of new Set(request.query.keys())) {
+    const values = request.query.getAll(key);
+    result[key] = values.length > 1 ? values : (values[0] ?? '');
+  }
+  return result;
+}
+
+export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new AppError('payload_too_large', `The body may be at most ${maxBytes} bytes`);
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new AppError('unsupported_media_type', 'Send the body as application/json');
+  }
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > maxBytes) throw new AppError('payload_too_large', `The body may be at most ${maxBytes} bytes`);
+  if (bytes.length === 0) throw new AppError('invalid_input', 'The body is empty; send a JSON object', { issues: [{ field: '(body)', message: 'required' }] });
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new AppError('invalid_input', 'The body is not valid JSON', { issues: [{ field: '(body)', message: 'invalid JSON' }] });
+  }
+}
+
+export function bearerToken(request: HttpRequest): string | undefined {
+  const header = request.headers.get('authorization');
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match) throw new AppError('unauthenticated', 'Send the token as Authorization: Bearer <JWT>');
+  return match[1];
+}
+
+async function authenticate(request: HttpRequest, auth: EndpointAuth, deps: Dependencies): Promise<{ principal?: Principal; productId?: string }> {
+  const result: { principal?: Principal; productId?: string } = {};
+  if (auth.ingestKey) {
+    const key = request.headers.get('x-diagnostics-key');
+    if (!key) throw new AppError('unauthenticated', 'Send the product ingest key in x-diagnostics-key');
+    result.productId = verifyProductIngestKey(deps.settings.INGEST_KEY_SECRET, key);
+    if (!result.productId) throw new AppError('unauthenticated', 'The ingest key is not valid');
+  }
+  if (auth.bearer) {
+    const token = bearerToken(request);
+    if (token) result.principal = await deps.tokens.verify(token);
+    else if (auth.bearer === 'required') throw new AppError('unauthenticated', 'Send a bearer token: Authorization: Bearer <JWT>');
+  }
+  return result;
+}
+
+function correlationIdOf(request: HttpRequest): string {
+  const given = request.headers.get('x-correlation-id');
+  if (given && /^[\w.:-]{1,128}$/.test(given)) return given;
+  const traceparent = request.headers.get('traceparent');
+  const traceId = traceparent?.split('-')[1];
+  return traceId && /^[0-9a-f]{32}$/.test(traceId) ? traceId : randomUUID();
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'content-type': 'application/json', ...headers } };
+}
+
+export function httpFunction<BodySchema extends z.ZodType = z.ZodUndefined, QuerySchema extends z.ZodType = z.ZodType<Record<string, never>>, ParamsSchema extends z.ZodType = z.ZodType<Record<string, never>>>(
+  definition: EndpointDefinition<BodySchema, QuerySchema, ParamsSchema>,
+): void {
+  registerHttpFunction({
+    name: definition.name,
+    route: definition.route,
+    methods: definition.methods,
+    handler: async (request, context) => {
+      const started = performance.now();
+      const correlationId = correlationIdOf(request);
+      let deps: Dependencies | undefined;
+      let response: HttpResponseInit;
+      try {
+        deps = await getDependencies();
+        const identity = await authenticate(request, definition.auth, deps);
+        const params = definition.params ? parseWith(definition.params, request.params, 'route') : {};
+        const query = definition.query ? parseWith(definition.query, queryObject(request), 'query') : {};
+        const body = definition.body
+          ? parseWith(definition.body, await readJsonBody(request, definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), 'body')
+          : undefined;
+        response = await definition.handler({
+          body: body as z.infer<BodySchema>,
+          query: query as z.infer<QuerySchema>,
+          params: params as z.infer<ParamsSchema>,
+          request,
+          context,
+          deps,
+          correlationId,
+          principal: identity.principal,
+          productId: identity.productId,
+        });
+        response.headers = { ...(response.headers as Record<string, string> | undefined), 'x-correlation-id': correlationId };
+      } catch (error) {
+        const appError = isAppError(error) ? error : new AppError('internal', 'Unhandled error', { cause: error });
+        if (appError.isClientError) {
+          deps?.telemetry.metric('http.client_error_total', 1, { function: definition.name, kind: appError.kind });
+          if (appError.kind === 'rate_limited') deps?.telemetry.metric('http.rate_limited_total', 1, { function: definition.name });
+        } else {
+          // Only the error's class and our own message: SDK errors can quote request content.
+          const cause = appError.cause instanceof Error ? appError.cause : appError;
+          context.error(`${definition.name} failed (${correlationId}): ${cause.name}${isAppError(error) ? `: ${appError.message}` : ''}`);
+          deps?.telemetry.exception(new Error(`${definition.name}: ${cause.name}`), { function: definition.name, correlationId });
+        }
+        response = problemResponse(appError, correlationId);
+      }
+      deps?.telemetry.metric('http.request.duration_ms', performance.now() - started, { function: definition.name, status: String(response.status ?? 200) });
+      return response;
+    },
+  });
+}

@@ -1,0 +1,34 @@
+// Persistence of debug sessions. Verbs follow the Azure SDK guidelines: get → undefined, list pages.
+import type { DebugSession, SessionStatus, VersionedSession } from '../domain/sessions/session';
+
+export interface SessionListFilter {
+  /** Products the caller may see, so nothing crosses products; omitted only when listing by targetUserId (a user's own sessions). */
+  productIds?: string[];
+  statuses?: SessionStatus[];
+  createdFrom?: string;
+  createdTo?: string;
+  targetUserId?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+export interface SessionStore {
+  /** Fails with `conflict` if the id exists. */
+  create(session: DebugSession): Promise<VersionedSession>;
+  get(sessionId: string): Promise<VersionedSession | undefined>;
+  /** Replaces only if the stored etag still equals `ifMatch`; otherwise `precondition_failed`. */
+  replace(session: DebugSession, ifMatch: string): Promise<VersionedSession>;
+  list(filter: SessionListFilter, page: { maxItems: number; continuationToken?: string }): Promise<Page<DebugSession>>;
+}
+
+/**
+ * Feeds the config poll's in-memory index: one load of live sessions, then only what changed.
+ * Implemented over the Cosmos change feed, so an idle refresh is a single cheap 304 read.
+ */
+export interface SessionChangeFeed {
+  loadLive(): Promise<DebugSession[]>;
+  readChanges(): Promise<DebugSession[]>;
+}

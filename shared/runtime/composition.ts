@@ -1,0 +1,137 @@
+// The composition root: builds every client and adapter once from the parsed settings and hands them
+// to handlers. No handler creates an SDK client or reads process.env.
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { Database } from '@azure/cosmos';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { parseSettings, type Settings } from '../config/settings';
+import { createBlobService } from '../adapters/blob/blob-clients';
+import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
+import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
+import { containerDefinitions } from '../adapters/cosmos/containers';
+import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
+import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
+import { InProcessServiceBus } from '../adapters/local/in-process-bus';
+import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
+import { InMemoryTelemetry } from '../adapters/local/quiet-telemetry';
+import { ServiceBusEventPublisher } from '../adapters/servicebus/service-bus-publisher';
+import type { AuditLog } from '../ports/audit-log';
+import { systemClock, type Clock } from '../ports/clock';
+import type { EventPublisher } from '../ports/event-publisher';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { SessionStore } from '../ports/session-store';
+import type { Telemetry } from '../ports/telemetry';
+import type { TokenVerifier } from '../ports/token-verifier';
+import { DeviceConfigService } from '../services/device-config-service';
+import type { SessionServiceDependencies } from '../services/session-service';
+import { functionRegistry } from './registry';
+
+export interface Dependencies {
+  settings: Settings;
+  clock: Clock;
+  telemetry: Telemetry;
+  rateLimiter: RateLimiter;
+  tokens: TokenVerifier;
+  database: Database;
+  blobService: BlobServiceClient;
+  sessions: SessionStore;
+  audit: AuditLog;
+  events: EventPublisher;
+  /** Present in local mode: the in-process stand-in for the Service Bus topic. */
+  localBus?: InProcessServiceBus;
+  deviceConfig: DeviceConfigService;
+  /** What the session use cases need, assembled once. */
+  sessionService: SessionServiceDependencies;
+}
+
+export interface DependencyOverrides {
+  clock?: Clock;
+  telemetry?: Telemetry;
+  credential?: TokenCredential;
+}
+
+export const LOCAL_BUS_MAX_DELIVERY_COUNT = 10;
+
+export function createDependencies(settings: Settings, overrides: DependencyOverrides = {}): Dependencies {
+  const local = settings.DIAGNOSTICS_MODE === 'local';
+  const clock = overrides.clock ?? systemClock;
+  const telemetry = overrides.telemetry ?? new InMemoryTelemetry();
+  const credential = local ? undefined : (overrides.credential ?? new DefaultAzureCredential({ managedIdentityClientId: process.env.AZURE_CLIENT_ID }));
+  const database = createCosmosDatabase({
+    endpoint: settings.COSMOS_ENDPOINT,
+    database: settings.COSMOS_DATABASE,
+    key: local ? settings.COSMOS_KEY : undefined,
+    credential,
+    allowSelfSignedCertificate: local,
+  });
+  const blobService = createBlobService({
+    endpoint: settings.STORAGE_BLOB_ENDPOINT,
+    accountName: local ? settings.STORAGE_ACCOUNT_NAME : undefined,
+    accountKey: local ? settings.STORAGE_ACCOUNT_KEY : undefined,
+    credential,
+  });
+  const sessionsContainer = database.container(containerDefinitions.sessions.id);
+  const rateLimiter = new MemoryRateLimiter(clock);
+  const localBus = local
+    ? new InProcessServiceBus(() => functionRegistry.topics, {
+        topicName: settings.SERVICEBUS_TOPIC,
+        maxDeliveryCount: LOCAL_BUS_MAX_DELIVERY_COUNT,
+        redeliveryDelayInMs: 50,
+      })
+    : undefined;
+  const events: EventPublisher =
+    localBus ?? new ServiceBusEventPublisher(settings.SERVICEBUS_FULLY_QUALIFIED_NAMESPACE ?? '', settings.SERVICEBUS_TOPIC, credential!);
+  const deviceConfig = new DeviceConfigService(new CosmosSessionChangeFeed(sessionsContainer, () => clock.now()), clock, rateLimiter, telemetry, {
+    ingestKeySecret: settings.INGEST_KEY_SECRET,
+    pollIntervalSeconds: settings.RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS,
+    refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
+  });
+  const sessions = new CosmosSessionStore(sessionsContainer);
+  const audit = new CosmosAuditLog(database.container(containerDefinitions.audit.id));
+  return {
+    settings,
+    clock,
+    telemetry,
+    rateLimiter,
+    tokens: createTokenVerifier({
+      issuer: settings.AUTH_ISSUER,
+      audience: settings.AUTH_AUDIENCE,
+      rolesClaim: settings.AUTH_ROLES_CLAIM,
+      productsClaim: settings.AUTH_PRODUCTS_CLAIM,
+      jwksUrl: local ? undefined : settings.AUTH_JWKS_URL,
+      localSecret: local ? settings.AUTH_LOCAL_SECRET : undefined,
+    }),
+    database,
+    blobService,
+    sessions,
+    audit,
+    events,
+    localBus,
+    deviceConfig,
+    sessionService: {
+      sessions,
+      audit,
+      events,
+      clock,
+      telemetry,
+      rateLimiter,
+      limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
+      onSessionWritten: (session) => deviceConfig.noteSessionWritten(session),
+    },
+  };
+}
+
+let current: Promise<Dependencies> | undefined;
+
+/** Built on first use from the environment (cold start in Azure); the local host installs its own first. */
+export function getDependencies(): Promise<Dependencies> {
+  current ??= Promise.resolve().then(() => createDependencies(parseSettings(process.env)));
+  // A failed cold start must not be cached forever: the next invocation tries again.
+  current.catch(() => {
+    current = undefined;
+  });
+  return current;
+}
+
+export function installDependencies(dependencies: Dependencies): void {
+  current = Promise.resolve(dependencies);
+}

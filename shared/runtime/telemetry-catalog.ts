@@ -1,0 +1,23 @@
+// The one catalog of custom metrics and events: name, unit, description and allowed dimensions.
+export const metricCatalog = {
+  'http.request.duration_ms': { unit: 'ms', description: 'Handler time per HTTP function', dimensions: ['function', 'status'] },
+  'http.client_error_total': { unit: 'count', description: 'Requests answered 4xx, by problem kind', dimensions: ['function', 'kind'] },
+  'http.rate_limited_total': { unit: 'count', description: 'Requests refused with 429', dimensions: ['function'] },
+  'config.poll_total': { unit: 'count', description: 'Config polls, by outcome (not_modified, changed)', dimensions: ['outcome'] },
+  'config.index_refresh_ms': { unit: 'ms', description: 'Time to fold change-feed updates into the targeting index', dimensions: [] },
+  'session.transition_total': { unit: 'count', description: 'Session status changes', dimensions: ['to'] },
+  'event.publish_failure_total': { unit: 'count', description: 'Events that could not be published at once', dimensions: ['type'] },
+  'debug.report.generate_ms': { unit: 'ms', description: 'Report generation time', dimensions: ['format'] },
+  'debug.report.failure_total': { unit: 'count', description: 'Report generations that failed', dimensions: ['reason'] },
+  'debug.masking.violation_total': { unit: 'count', description: 'Outgoing content in which the final masking pass still found something', dimensions: ['channel'] },
+  'debug.ticket.autoclose_rate': { unit: 'ratio', description: 'Share of regression-linked tickets closed automatically', dimensions: ['provider'] },
+  'ingest.items_total': { unit: 'count', description: 'Ingested items by outcome (accepted, discarded, invalid, rate_limited)', dimensions: ['kind', 'outcome'] },
+} as const;
+
+export const eventCatalog = {
+  'session.created': { description: 'A debug session was created', dimensions: ['productId', 'collectionLevel'] },
+  'settings.loaded': { description: 'Configuration parsed at cold start', dimensions: ['mode'] },
+} as const;
+
+export type MetricName = keyof typeof metricCatalog;
+export type TelemetryEventName = keyof typeof eventCatalog;

@@ -1,0 +1,85 @@
+// The config poll: answers from an in-memory targeting index kept fresh by the session change feed,
+// so a poll with nothing new costs a map look-up and a hash, and no storage read.
+import { AppError } from '../errors';
+import { issueIngestToken } from '../domain/devices/credentials';
+import { deviceConfigFor, entityTag, type DeviceConfig } from '../domain/sessions/device-config';
+import type { DebugSession } from '../domain/sessions/session';
+import { deviceBinding, SessionTargetIndex, type DevicePoll } from '../domain/sessions/targeting';
+import type { Clock } from '../ports/clock';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { SessionChangeFeed } from '../ports/session-store';
+import type { Telemetry } from '../ports/telemetry';
+
+export interface DeviceConfigServiceOptions {
+  ingestKeySecret: string;
+  pollIntervalSeconds: number;
+  /** How stale the index may get before a poll folds in the change feed (one cheap read). */
+  refreshIntervalInMs: number;
+}
+
+export interface ConfigAnswer {
+  config: DeviceConfig;
+  etag: string;
+  session?: DebugSession;
+}
+
+export class DeviceConfigService {
+  private readonly index = new SessionTargetIndex();
+  private loaded = false;
+  private lastRefreshAt = 0;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    private readonly feed: SessionChangeFeed,
+    private readonly clock: Clock,
+    private readonly rateLimiter: RateLimiter,
+    private readonly telemetry: Telemetry,
+    private readonly options: DeviceConfigServiceOptions,
+  ) {}
+
+  /** Write-through from this instance's own session writes; other instances learn from the feed. */
+  noteSessionWritten(session: DebugSession): void {
+    this.index.apply(session);
+  }
+
+  async poll(poll: DevicePoll): Promise<ConfigAnswer> {
+    const decision = this.rateLimiter.take(`config-poll:${poll.productId}:${deviceBinding(poll)}`, {
+      limit: 1,
+      windowInMs: this.options.pollIntervalSeconds * 1000,
+    });
+    if (!decision.allowed) {
+      throw new AppError('rate_limited', `Poll at most once every ${this.options.pollIntervalSeconds} s`, { retryAfterSeconds: decision.retryAfterSeconds });
+    }
+    await this.refreshIfStale();
+    const now = this.clock.now();
+    const session = this.index.find(poll, now);
+    const token = session
+      ? issueIngestToken(this.options.ingestKeySecret, {
+          sid: session.id,
+          pid: session.productId,
+          dev: deviceBinding(poll),
+          exp: Math.floor(Date.parse(session.expiresAt) / 1000),
+        })
+      : undefined;
+    const config = deviceConfigFor(session, token, this.options.pollIntervalSeconds);
+    return { config, etag: entityTag(config), session };
+  }
+
+  private async refreshIfStale(): Promise<void> {
+    if (this.loaded && Date.now() - this.lastRefreshAt < this.options.refreshIntervalInMs) return;
+    // Single flight: concurrent polls share one refresh instead of each reading the feed.
+    this.refreshing ??= this.refresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    await this.refreshing;
+  }
+
+  private async refresh(): Promise<void> {
+    const started = Date.now();
+    const sessions = this.loaded ? await this.feed.readChanges() : await this.feed.loadLive();
+    for (const session of sessions) this.index.apply(session);
+    this.loaded = true;
+    this.lastRefreshAt = Date.now();
+    if (sessions.length > 0) this.telemetry.metric('config.index_refresh_ms', this.lastRefreshAt - started);
+  }
+}

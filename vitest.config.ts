@@ -1,0 +1,17 @@
+// Tests run against the embedded Cosmos and Azurite started once in test/support/global-setup.ts;
+// each test file starts its own local host on a free port with its own Cosmos database.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'sdk/test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+    // Outside a Functions host the package announces test mode once per registration; the local host serves them.
+    onConsoleLog: (log) => !log.includes('"@azure/functions" package') ,
+  },
+});
