@@ -1,4 +1,7 @@
 // Loads every function so each registers itself; the Functions runtime also loads each file by the `main` glob.
+// Grouped by area, so adding a function touches only its area's block.
+
+// Foundation: health, device config, sessions
 import './health-get';
 import './config-get';
 import './sessions-create';
@@ -6,3 +9,9 @@ import './sessions-list';
 import './sessions-get';
 import './sessions-update';
 import './sessions-cancel';
+
+// Ingest, masking and query
+
+// Screenshots, reports, export, regressions
+
+// Events: outbox, subscribers, expiry
