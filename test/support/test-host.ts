@@ -72,7 +72,7 @@ export async function startTestHost(settings: Record<string, string> = {}): Prom
         body = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      return fetch(`${host.url}${path}`, { method, headers, body });
+      return fetch(`${host.url}${path}`, { method, headers, body: typeof body === 'string' || body === undefined ? body : new Blob([body as Uint8Array<ArrayBuffer>]) });
     },
   };
 }

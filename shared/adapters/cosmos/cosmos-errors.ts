@@ -14,6 +14,7 @@ export function isCosmosStatus(error: unknown, status: number): boolean {
 }
 
 export function toAppError(error: unknown, what: string): AppError {
+  if (error instanceof AppError) return error;
   const status = statusOf(error);
   if (status === 404) return new AppError('not_found', `${what} not found`, { cause: error });
   if (status === 409) return new AppError('conflict', `${what} already exists`, { cause: error });

@@ -54,9 +54,13 @@ export function isServedToDevices(session: DebugSession, now: Date): boolean {
   return (session.status === 'active' || session.status === 'paused') && Date.parse(session.expiresAt) > now.getTime();
 }
 
+/** Ended sessions remembered, so a stale copy read after the end cannot bring one back. */
+const MAX_TOMBSTONES = 10_000;
+
 export class SessionTargetIndex {
   private readonly sessionsById = new Map<string, DebugSession>();
   private readonly idsByKey = new Map<string, Set<string>>();
+  private readonly endedAt = new Map<string, string>();
 
   get size(): number {
     return this.sessionsById.size;
@@ -66,8 +70,15 @@ export class SessionTargetIndex {
   apply(session: DebugSession): void {
     const known = this.sessionsById.get(session.id);
     if (known && known.updatedAt > session.updatedAt) return;
+    const ended = this.endedAt.get(session.id);
+    if (ended !== undefined && ended >= session.updatedAt) return;
     this.remove(session.id);
-    if (isTerminal(session.status)) return;
+    if (isTerminal(session.status)) {
+      this.endedAt.set(session.id, session.updatedAt);
+      // Maps iterate in insertion order: the first key is the oldest tombstone.
+      if (this.endedAt.size > MAX_TOMBSTONES) this.endedAt.delete(this.endedAt.keys().next().value!);
+      return;
+    }
     const target = primaryTarget(session);
     if (!target) return;
     const key = indexKey(session.productId, ...target);

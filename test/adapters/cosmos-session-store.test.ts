@@ -1,0 +1,92 @@
+// The Cosmos session adapters against the embedded Cosmos through the real SDK.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { Database } from '@azure/cosmos';
+import { COSMOS_EMULATOR_KEY } from '../../local-host/backends';
+import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/cosmos/cosmos-client';
+import { CosmosSessionChangeFeed, CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-store';
+import { AppError } from '../../shared/errors';
+import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
+
+let database: Database;
+let store: CosmosSessionStore;
+
+beforeAll(async () => {
+  database = createCosmosDatabase({ endpoint: inject('cosmosEndpoint'), key: COSMOS_EMULATOR_KEY, database: `adapters-${randomUUID().slice(0, 8)}`, allowSelfSignedCertificate: true });
+  await ensureContainers(database);
+  store = new CosmosSessionStore(database.container('debug_sessions'));
+});
+afterAll(async () => {
+  await database.delete();
+});
+
+function session(productId = 'demo', extra: Partial<DebugSession> = {}): DebugSession {
+  return { ...newSession(createSessionRequestSchema.parse({ productId, targetDeviceId: `d-${randomUUID()}` }), 'admin', new Date()), ...extra };
+}
+
+async function kindOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return error instanceof AppError ? error.kind : 'not-an-AppError';
+  }
+}
+
+describe('CosmosSessionStore', () => {
+  it('creates once, reads back what it wrote, and returns undefined for a missing id', async () => {
+    const original = session();
+    const stored = await store.create(original);
+    expect(stored.session).toEqual(JSON.parse(JSON.stringify(original)));
+    expect(stored.etag).not.toBe('');
+    expect(await kindOf(store.create(original))).toBe('conflict');
+    expect((await store.get(original.id))?.session.id).toBe(original.id);
+    expect(await store.get(`ds_${randomUUID()}`)).toBeUndefined();
+  });
+
+  it('replaces only with the current etag', async () => {
+    const stored = await store.create(session());
+    const replaced = await store.replace({ ...stored.session, reason: 'changed' }, stored.etag);
+    expect(replaced.etag).not.toBe(stored.etag);
+    expect(await kindOf(store.replace({ ...stored.session, reason: 'stale' }, stored.etag))).toBe('precondition_failed');
+  });
+
+  it('lists by product and status, newest first, across pages without repeats', async () => {
+    const productId = `p-${randomUUID().slice(0, 8)}`;
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      const created = session(productId, { createdAt: new Date(Date.UTC(2026, 0, 1, 0, index)).toISOString() });
+      ids.push(created.id);
+      await store.create(created);
+    }
+    await store.create(session('elsewhere'));
+    const seen: string[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await store.list({ productIds: [productId], statuses: ['active'] }, { maxItems: 2, continuationToken });
+      seen.push(...page.items.map((item) => item.id));
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+    expect(seen).toEqual([...ids].reverse());
+  });
+});
+
+describe('CosmosSessionChangeFeed', () => {
+  it('loads live sessions, then returns only what changed since', async () => {
+    let now = new Date();
+    const feed = new CosmosSessionChangeFeed(database.container('debug_sessions'), () => now);
+    // Last written well before the refresh's overlap window (5 s), so it is not "changed" again.
+    const live = session('feed', { updatedAt: new Date(now.getTime() - 600_000).toISOString() });
+    await store.create(live);
+    const loaded = await feed.loadLive();
+    expect(loaded.map((item) => item.id)).toContain(live.id);
+
+    now = new Date(now.getTime() + 60_000);
+    const changedLater = session('feed', { updatedAt: now.toISOString() });
+    await store.create(changedLater);
+    const firstChanges = await feed.readChanges();
+    expect(firstChanges.map((item) => item.id)).toContain(changedLater.id);
+    expect(firstChanges.map((item) => item.id)).not.toContain(live.id);
+  });
+});

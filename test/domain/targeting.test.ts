@@ -1,0 +1,108 @@
+// Which session a polling device gets, and the device credentials derived from one secret.
+import { describe, expect, it } from 'vitest';
+import { issueIngestToken, productIngestKey, verifyIngestToken, verifyProductIngestKey } from '../../shared/domain/devices/credentials';
+import { deviceConfigFor, entityTag, matchesIfNoneMatch } from '../../shared/domain/sessions/device-config';
+import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
+import { SessionTargetIndex, type DevicePoll } from '../../shared/domain/sessions/targeting';
+
+const now = new Date('2026-11-22T10:00:00.000Z');
+const secret = 'x'.repeat(40);
+
+function session(target: Record<string, string>, extra: Partial<DebugSession> = {}): DebugSession {
+  return { ...newSession(createSessionRequestSchema.parse({ productId: 'demo', ...target }), 'admin', now), ...extra };
+}
+
+function poll(fields: Partial<DevicePoll>): DevicePoll {
+  return { productId: 'demo', ...fields };
+}
+
+describe('SessionTargetIndex', () => {
+  const cases: Array<[string, Record<string, string>, Partial<DevicePoll>, boolean]> = [
+    ['device target, same device', { targetDeviceId: 'd1' }, { deviceId: 'd1' }, true],
+    ['device target, other device', { targetDeviceId: 'd1' }, { deviceId: 'd2' }, false],
+    ['device target, other product', { targetDeviceId: 'd1' }, { deviceId: 'd1', productId: 'other' }, false],
+    ['app session target', { targetSessionId: 's1' }, { appSessionId: 's1', deviceId: 'x' }, true],
+    ['anonymous target', { targetAnonymousId: 'a1' }, { anonymousId: 'a1' }, true],
+    ['user target, query userId only', { targetUserId: 'u1' }, { userId: 'u1' }, false],
+    ['user target, verified token', { targetUserId: 'u1' }, { userId: 'u1', authenticatedUserId: 'u1' }, true],
+    ['user target, token of another user', { targetUserId: 'u1' }, { authenticatedUserId: 'u2' }, false],
+    ['user and device, both match', { targetUserId: 'u1', targetDeviceId: 'd1' }, { deviceId: 'd1', authenticatedUserId: 'u1' }, true],
+    ['user and device, user missing', { targetUserId: 'u1', targetDeviceId: 'd1' }, { deviceId: 'd1' }, false],
+  ];
+
+  it.each(cases)('%s', (_name, target, fields, expected) => {
+    const index = new SessionTargetIndex();
+    const live = session(target);
+    index.apply(live);
+    expect(index.find(poll(fields), now)?.id).toBe(expected ? live.id : undefined);
+  });
+
+  it('drops sessions that end, and never serves an expired one', () => {
+    const index = new SessionTargetIndex();
+    const live = session({ targetDeviceId: 'd1' });
+    index.apply(live);
+    expect(index.find(poll({ deviceId: 'd1' }), new Date(Date.parse(live.expiresAt) + 1))).toBeUndefined();
+    index.apply({ ...live, status: 'cancelled', updatedAt: '2026-11-22T10:01:00.000Z' });
+    expect(index.size).toBe(0);
+  });
+
+  it('ignores an older copy arriving after a newer one', () => {
+    const index = new SessionTargetIndex();
+    const live = session({ targetDeviceId: 'd1' });
+    index.apply({ ...live, status: 'cancelled', updatedAt: '2026-11-22T10:02:00.000Z' });
+    index.apply(live);
+    expect(index.find(poll({ deviceId: 'd1' }), now)).toBeUndefined();
+  });
+
+  it('prefers an active session over a paused one', () => {
+    const index = new SessionTargetIndex();
+    const paused = session({ targetDeviceId: 'd1' }, { status: 'paused' });
+    const active = session({ targetDeviceId: 'd1' });
+    index.apply(active);
+    index.apply(paused);
+    expect(index.find(poll({ deviceId: 'd1' }), now)?.id).toBe(active.id);
+  });
+});
+
+describe('device credentials', () => {
+  it('derives a product key that verifies, and refuses a forged one', () => {
+    const key = productIngestKey(secret, 'demo');
+    expect(verifyProductIngestKey(secret, key)).toBe('demo');
+    expect(verifyProductIngestKey(secret, key.replace('demo', 'other'))).toBeUndefined();
+    expect(verifyProductIngestKey('y'.repeat(40), key)).toBeUndefined();
+    expect(verifyProductIngestKey(secret, 'nonsense')).toBeUndefined();
+  });
+
+  it('issues a stable ingest token and checks signature and expiry', () => {
+    const claims = { sid: 'ds_1', pid: 'demo', dev: 'device:d1', exp: Math.floor(now.getTime() / 1000) + 60 };
+    const token = issueIngestToken(secret, claims);
+    expect(issueIngestToken(secret, claims)).toBe(token);
+    expect(verifyIngestToken(secret, token, now)).toEqual({ valid: true, claims });
+    expect(verifyIngestToken(secret, token, new Date(now.getTime() + 61_000))).toEqual({ valid: false, reason: 'expired' });
+    const [prefix, payload, signature] = token.split('.');
+    const tampered = `${prefix}.${Buffer.from(JSON.stringify({ ...claims, dev: 'device:d2' })).toString('base64url')}.${signature}`;
+    expect(verifyIngestToken(secret, tampered, now)).toEqual({ valid: false, reason: 'bad_signature' });
+    expect(verifyIngestToken(secret, `${prefix}.${payload}`, now)).toEqual({ valid: false, reason: 'malformed' });
+  });
+});
+
+describe('device config and ETags', () => {
+  it('says consent is required until granted', () => {
+    const prompting = session({ targetDeviceId: 'd1' });
+    expect(deviceConfigFor(prompting, 'tok', 5).session?.consentRequired).toBe(true);
+    const granted = { ...prompting, consent: { required: true, status: 'granted' as const } };
+    expect(deviceConfigFor(granted, 'tok', 5).session?.consentRequired).toBe(false);
+    expect(deviceConfigFor(undefined, undefined, 5)).toEqual({ active: false, pollIntervalSeconds: 5 });
+  });
+
+  it('matches If-None-Match lists, weak tags and *', () => {
+    const tag = entityTag({ a: 1 });
+    expect(entityTag({ a: 1 })).toBe(tag);
+    expect(entityTag({ a: 2 })).not.toBe(tag);
+    expect(matchesIfNoneMatch(`"other", ${tag}`, tag)).toBe(true);
+    expect(matchesIfNoneMatch(`W/${tag}`, tag)).toBe(true);
+    expect(matchesIfNoneMatch('*', tag)).toBe(true);
+    expect(matchesIfNoneMatch('"other"', tag)).toBe(false);
+    expect(matchesIfNoneMatch(undefined, tag)).toBe(false);
+  });
+});
