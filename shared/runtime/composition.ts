@@ -9,6 +9,7 @@ import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
 import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../adapters/cosmos/containers';
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
+import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
 import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
@@ -20,6 +21,7 @@ import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
+import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
 import type { SessionServiceDependencies } from '../services/session-service';
@@ -35,6 +37,8 @@ export interface Dependencies {
   blobService: BlobServiceClient;
   sessions: SessionStore;
   audit: AuditLog;
+  /** A session's logs, breadcrumbs, network captures and spans. */
+  telemetryStore: TelemetryStore;
   events: EventPublisher;
   /** Present in local mode: the in-process stand-in for the Service Bus topic. */
   localBus?: InProcessServiceBus;
@@ -104,6 +108,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     blobService,
     sessions,
     audit,
+    telemetryStore: new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id)),
     events,
     localBus,
     deviceConfig,
