@@ -15,3 +15,5 @@ import './sessions-cancel';
 // Screenshots, reports, export, regressions
 
 // Events: outbox, subscribers, expiry
+import './events-outbox-drain';
+import './sessions-expire';

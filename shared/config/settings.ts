@@ -43,10 +43,60 @@ export const settingsSchema = z
     RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS: positiveInt.default(5),
     CONFIG_INDEX_REFRESH_MS: z.coerce.number().int().min(0).default(1000),
 
+    // Events, notifications and tickets (issue 5). Every channel is optional: one without its URL is skipped.
+    /** How long an outbox record may wait for its session write's proof before the drain abandons it. */
+    OUTBOX_PREPARED_GRACE_SECONDS: positiveInt.default(120),
+    /** Routing of events to channels per product and event type: JSON, see notificationRoutingSchema. */
+    NOTIFICATION_ROUTING: z.string().min(2).optional(),
+    NOTIFICATION_THROTTLE_WINDOW_SECONDS: positiveInt.default(900),
+    /** Comma-separated on-call addresses for email alerts. */
+    NOTIFICATION_ONCALL_EMAILS: z.string().optional(),
+    NOTIFICATION_HTTP_TIMEOUT_MS: positiveInt.default(10_000),
+    SLACK_WEBHOOK_URL: z.url().optional(),
+    TEAMS_WEBHOOK_URL: z.url().optional(),
+    PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
+    PAGERDUTY_ROUTING_KEY: z.string().min(1).optional(),
+    WEBHOOK_URL: z.url().optional(),
+    WEBHOOK_SECRET: z.string().min(16).optional(),
+    /** Azure Communication Services, e.g. https://<resource>.communication.azure.com */
+    ACS_ENDPOINT: z.url().optional(),
+    /** Access key (HMAC auth); without it the managed identity is used. */
+    ACS_ACCESS_KEY: z.string().min(1).optional(),
+    ACS_SENDER_ADDRESS: z.string().min(3).optional(),
+
+    TICKET_PROVIDER: z.enum(['none', 'github', 'jira', 'azure-devops']).default('none'),
+    GITHUB_API_URL: z.url().default('https://api.github.com'),
+    /** owner/name */
+    GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name').optional(),
+    GITHUB_TOKEN: z.string().min(1).optional(),
+    JIRA_BASE_URL: z.url().optional(),
+    JIRA_EMAIL: z.string().min(3).optional(),
+    JIRA_API_TOKEN: z.string().min(1).optional(),
+    JIRA_PROJECT_KEY: z.string().min(1).optional(),
+    JIRA_ISSUE_TYPE: z.string().min(1).default('Bug'),
+    /** e.g. https://dev.azure.com/<organization> */
+    ADO_ORGANIZATION_URL: z.url().optional(),
+    ADO_PROJECT: z.string().min(1).optional(),
+    ADO_TOKEN: z.string().min(1).optional(),
+    ADO_WORK_ITEM_TYPE: z.string().min(1).default('Bug'),
+
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
     TELEMETRY_DISABLED: booleanFlag.default(false),
   })
   .superRefine((settings, context) => {
+    const requiredTogether: Array<[boolean, readonly (keyof typeof settings)[], string]> = [
+      [settings.TICKET_PROVIDER === 'github', ['GITHUB_REPOSITORY', 'GITHUB_TOKEN'], 'TICKET_PROVIDER=github'],
+      [settings.TICKET_PROVIDER === 'jira', ['JIRA_BASE_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY'], 'TICKET_PROVIDER=jira'],
+      [settings.TICKET_PROVIDER === 'azure-devops', ['ADO_ORGANIZATION_URL', 'ADO_PROJECT', 'ADO_TOKEN'], 'TICKET_PROVIDER=azure-devops'],
+      [settings.WEBHOOK_URL !== undefined, ['WEBHOOK_SECRET'], 'WEBHOOK_URL'],
+      [settings.ACS_ENDPOINT !== undefined, ['ACS_SENDER_ADDRESS'], 'ACS_ENDPOINT'],
+    ];
+    for (const [applies, names, because] of requiredTogether) {
+      if (!applies) continue;
+      for (const name of names) {
+        if (!settings[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required with ${because}` });
+      }
+    }
     if (settings.DIAGNOSTICS_MODE === 'local') {
       for (const name of ['COSMOS_KEY', 'STORAGE_ACCOUNT_NAME', 'STORAGE_ACCOUNT_KEY', 'AUTH_LOCAL_SECRET'] as const) {
         if (!settings[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required in local mode` });

@@ -8,6 +8,8 @@ export interface SessionListFilter {
   createdFrom?: string;
   createdTo?: string;
   targetUserId?: string;
+  /** Only sessions whose time box ended before this instant (the expiry timer's query). */
+  expiresBefore?: string;
 }
 
 export interface Page<T> {
@@ -15,12 +17,22 @@ export interface Page<T> {
   continuationToken?: string;
 }
 
+export interface SessionWriteOptions {
+  /**
+   * Ids of the events this write announces. They are kept (the most recent few) on the stored document
+   * itself, so the outbox relay can prove the write happened without a transactional batch.
+   */
+  eventIds?: string[];
+}
+
 export interface SessionStore {
   /** Fails with `conflict` if the id exists. */
-  create(session: DebugSession): Promise<VersionedSession>;
+  create(session: DebugSession, options?: SessionWriteOptions): Promise<VersionedSession>;
   get(sessionId: string): Promise<VersionedSession | undefined>;
   /** Replaces only if the stored etag still equals `ifMatch`; otherwise `precondition_failed`. */
-  replace(session: DebugSession, ifMatch: string): Promise<VersionedSession>;
+  replace(session: DebugSession, ifMatch: string, options?: SessionWriteOptions): Promise<VersionedSession>;
+  /** The event ids recorded by the session's recent writes; undefined when the session does not exist. */
+  recordedEventIds(sessionId: string): Promise<string[] | undefined>;
   list(filter: SessionListFilter, page: { maxItems: number; continuationToken?: string }): Promise<Page<DebugSession>>;
 }
 

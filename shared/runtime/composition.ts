@@ -6,6 +6,7 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { parseSettings, type Settings } from '../config/settings';
 import { createBlobService } from '../adapters/blob/blob-clients';
 import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
+import { CosmosEventOutbox } from '../adapters/cosmos/cosmos-event-outbox';
 import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../adapters/cosmos/containers';
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
@@ -24,6 +25,7 @@ import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
+import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
 import type { SessionServiceDependencies } from '../services/session-service';
 import { functionRegistry } from './registry';
 
@@ -39,7 +41,12 @@ export interface Dependencies {
   audit: AuditLog;
   /** A session's logs, breadcrumbs, network captures and spans. */
   telemetryStore: TelemetryStore;
-  events: EventPublisher;
+  /** Lossless publishing for every area: the outbox first, then the bus (shared/services/event-relay.ts). */
+  events: OutboxEventPublisher;
+  /** The raw topic sender; only the outbox relay uses it. */
+  bus: EventPublisher;
+  /** What the outbox relay and its drain timer need. */
+  relay: EventRelayDependencies;
   /** Present in local mode: the in-process stand-in for the Service Bus topic. */
   localBus?: InProcessServiceBus;
   deviceConfig: DeviceConfigService;
@@ -82,7 +89,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
         redeliveryDelayInMs: 50,
       })
     : undefined;
-  const events: EventPublisher =
+  const bus: EventPublisher =
     localBus ?? new ServiceBusEventPublisher(settings.SERVICEBUS_FULLY_QUALIFIED_NAMESPACE ?? '', settings.SERVICEBUS_TOPIC, credential!);
   const deviceConfig = new DeviceConfigService(new CosmosSessionChangeFeed(sessionsContainer, () => clock.now()), clock, rateLimiter, telemetry, {
     ingestKeySecret: settings.INGEST_KEY_SECRET,
@@ -91,6 +98,15 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   });
   const sessions = new CosmosSessionStore(sessionsContainer);
   const audit = new CosmosAuditLog(database.container(containerDefinitions.audit.id));
+  const relay: EventRelayDependencies = {
+    outbox: new CosmosEventOutbox(database.container(containerDefinitions.eventOutbox.id)),
+    bus,
+    sessions,
+    clock,
+    telemetry,
+    preparedGraceInMs: settings.OUTBOX_PREPARED_GRACE_SECONDS * 1000,
+  };
+  const events = new OutboxEventPublisher(relay);
   return {
     settings,
     clock,
@@ -110,6 +126,8 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     audit,
     telemetryStore: new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id)),
     events,
+    bus,
+    relay,
     localBus,
     deviceConfig,
     sessionService: {

@@ -12,9 +12,10 @@ import {
   type UpdateSessionRequest,
   type VersionedSession,
 } from '../domain/sessions/session';
-import type { AuditLog } from '../ports/audit-log';
+import type { AuditLog, AuditRecord } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
-import { newEvent, type EventPublisher, type EventType } from '../ports/event-publisher';
+import type { GuardedEventPublisher } from '../ports/event-outbox';
+import { newEvent, type EventEnvelope, type EventType } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { Page, SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
@@ -22,13 +23,18 @@ import type { Telemetry } from '../ports/telemetry';
 export interface SessionServiceDependencies {
   sessions: SessionStore;
   audit: AuditLog;
-  events: EventPublisher;
+  /** Lossless: events go to the outbox before the session write (shared/services/event-relay.ts). */
+  events: GuardedEventPublisher;
   clock: Clock;
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
   limits: { sessionCreatesPerHour: number };
   /** Called after every write so this instance's config index sees it at once. */
   onSessionWritten?: (session: DebugSession) => void;
+}
+
+function userActor(call: CallContext): SessionActor {
+  return { kind: 'user', id: call.principal.subject };
 }
 
 export interface CallContext {
@@ -53,7 +59,7 @@ function targetOf(session: DebugSession): Record<string, string> {
   return target;
 }
 
-function sessionSummary(session: DebugSession): Record<string, unknown> {
+export function sessionSummary(session: DebugSession): Record<string, unknown> {
   return {
     status: session.status,
     collectionLevel: session.collectionLevel,
@@ -66,36 +72,57 @@ function sessionSummary(session: DebugSession): Record<string, unknown> {
   };
 }
 
-async function recordAndAnnounce(
-  deps: SessionServiceDependencies,
-  call: CallContext,
+export interface SessionActor {
+  kind: 'user' | 'system';
+  id: string;
+}
+
+interface PlannedWrite {
+  audit: AuditRecord;
+  events: EventEnvelope[];
+}
+
+/**
+ * The audit record and the events of one session write, built before the write: the events go to the outbox
+ * first, and each carries the audit record, so the audit subscriber can upsert the same record (same id)
+ * should the synchronous audit write below fail.
+ */
+export function planSessionWrite(
+  now: Date,
+  actor: SessionActor,
+  correlationId: string | undefined,
   session: DebugSession,
   action: string,
   eventTypes: EventType[],
   details: Record<string, unknown>,
-): Promise<void> {
-  deps.onSessionWritten?.(session);
-  const now = deps.clock.now();
-  await deps.audit.record({
+): PlannedWrite {
+  const audit: AuditRecord = {
     id: `au_${randomUUID()}`,
     productId: session.productId,
     at: now.toISOString(),
-    actor: { kind: 'user', id: call.principal.subject },
+    actor,
     action,
     sessionId: session.id,
     target: targetOf(session),
     details,
-    correlationId: call.correlationId,
-  });
+    correlationId,
+  };
   const events = eventTypes.map((type) =>
-    newEvent(type, { productId: session.productId, sessionId: session.id, correlationId: call.correlationId, payload: sessionSummary(session), time: now }),
+    newEvent(type, {
+      productId: session.productId,
+      sessionId: session.id,
+      correlationId,
+      payload: { ...sessionSummary(session), actor, audit },
+      time: now,
+    }),
   );
-  try {
-    await deps.events.publish(events);
-  } catch {
-    // The session write stands; the count makes the gap visible until the outbox closes it.
-    for (const event of events) deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
-  }
+  return { audit, events };
+}
+
+/** After the write: this instance's config index sees it at once, and the audit trail has it before we answer. */
+export async function afterSessionWrite(deps: Pick<SessionServiceDependencies, 'audit' | 'onSessionWritten'>, session: DebugSession, planned: PlannedWrite): Promise<void> {
+  deps.onSessionWritten?.(session);
+  await deps.audit.record(planned.audit);
 }
 
 export async function createSession(deps: SessionServiceDependencies, call: CallContext, input: CreateSessionRequest): Promise<VersionedSession> {
@@ -109,12 +136,14 @@ export async function createSession(deps: SessionServiceDependencies, call: Call
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   }
-  const session = newSession(input, call.principal.subject, deps.clock.now());
-  const stored = await deps.sessions.create(session);
+  const now = deps.clock.now();
+  const session = newSession(input, call.principal.subject, now);
   const eventTypes: EventType[] = ['diagnostics.session.created'];
   if (session.status === 'active') eventTypes.push('diagnostics.session.started');
+  const planned = planSessionWrite(now, userActor(call), call.correlationId, session, 'session.created', eventTypes, { configuration: sessionSummary(session) });
+  const stored = await deps.events.publishWithWrite(planned.events, { sessionId: session.id }, (eventIds) => deps.sessions.create(session, { eventIds }));
   deps.telemetry.event('session.created', { productId: session.productId, collectionLevel: session.collectionLevel });
-  await recordAndAnnounce(deps, call, stored.session, 'session.created', eventTypes, { configuration: sessionSummary(session) });
+  await afterSessionWrite(deps, stored.session, planned);
   return stored;
 }
 
@@ -163,15 +192,18 @@ async function writeChange(
     throw new AppError('precondition_failed', 'The session changed since you read it; read it again and retry with its new ETag');
   }
   const result = change(current.session);
-  const stored = await deps.sessions.replace(result.session, ifMatch ?? current.etag);
   const eventTypes: EventType[] = [];
   if (result.statusChangedTo) {
-    deps.telemetry.metric('session.transition_total', 1, { to: result.statusChangedTo });
     const statusEvent = statusEvents[result.statusChangedTo];
     if (statusEvent) eventTypes.push(statusEvent);
   }
   if (!eventTypes.includes('diagnostics.session.updated')) eventTypes.push('diagnostics.session.updated');
-  await recordAndAnnounce(deps, call, stored.session, action, eventTypes, details);
+  const planned = planSessionWrite(deps.clock.now(), userActor(call), call.correlationId, result.session, action, eventTypes, details);
+  const stored = await deps.events.publishWithWrite(planned.events, { sessionId }, (eventIds) =>
+    deps.sessions.replace(result.session, ifMatch ?? current.etag, { eventIds }),
+  );
+  if (result.statusChangedTo) deps.telemetry.metric('session.transition_total', 1, { to: result.statusChangedTo });
+  await afterSessionWrite(deps, stored.session, planned);
   return stored;
 }
 

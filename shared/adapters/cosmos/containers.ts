@@ -17,6 +17,12 @@ export const containerDefinitions = {
   audit: { id: 'audit_log', partitionKeyPath: '/productId', defaultTtlInSeconds: 400 * DAY_IN_SECONDS },
   /** First answers to ingest requests that carried an Idempotency-Key, remembered one day. */
   idempotency: { id: 'ingest_idempotency', partitionKeyPath: '/id', defaultTtlInSeconds: DAY_IN_SECONDS },
+  // Events (issue 5): the outbox keeps unsent records forever (TTL on, set per record once settled).
+  eventOutbox: { id: 'event_outbox', partitionKeyPath: '/id', defaultTtlInSeconds: -1 },
+  processedEvents: { id: 'processed_events', partitionKeyPath: '/id', defaultTtlInSeconds: 30 * DAY_IN_SECONDS },
+  deadLetters: { id: 'dead_letters', partitionKeyPath: '/subscription', defaultTtlInSeconds: 30 * DAY_IN_SECONDS },
+  notificationThrottle: { id: 'notification_throttle', partitionKeyPath: '/id', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
+  ticketLinks: { id: 'ticket_links', partitionKeyPath: '/id', defaultTtlInSeconds: 365 * DAY_IN_SECONDS },
 } as const satisfies Record<string, ContainerDefinition>;
 
 export type ContainerName = keyof typeof containerDefinitions;

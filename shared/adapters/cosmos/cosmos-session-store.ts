@@ -1,12 +1,17 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
 import type { Container, SqlParameter } from '@azure/cosmos';
 import { debugSessionSchema, type DebugSession, type VersionedSession } from '../../domain/sessions/session';
-import type { Page, SessionChangeFeed, SessionListFilter, SessionStore } from '../../ports/session-store';
+import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions } from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
 
 interface StoredSession extends DebugSession {
   _etag?: string;
+  /** The outbox's proof of recent writes (see SessionWriteOptions); never part of the domain session. */
+  outboxEventIds?: string[];
 }
+
+/** Enough history that a write's proof survives the relay's grace period, even on a busy session. */
+const MAX_RECORDED_EVENT_IDS = 64;
 
 function fromStored(resource: StoredSession | undefined, etag: string | undefined): VersionedSession {
   if (!resource) throw new Error('Cosmos returned no resource');
@@ -16,9 +21,10 @@ function fromStored(resource: StoredSession | undefined, etag: string | undefine
 export class CosmosSessionStore implements SessionStore {
   constructor(private readonly container: Container) {}
 
-  async create(session: DebugSession): Promise<VersionedSession> {
+  async create(session: DebugSession, options: SessionWriteOptions = {}): Promise<VersionedSession> {
     try {
-      const response = await this.container.items.create<DebugSession>(session);
+      const document: StoredSession = { ...session, outboxEventIds: (options.eventIds ?? []).slice(-MAX_RECORDED_EVENT_IDS) };
+      const response = await this.container.items.create<StoredSession>(document);
       return fromStored(response.resource, response.etag);
     } catch (error) {
       throw toAppError(error, `Session ${session.id}`);
@@ -35,14 +41,32 @@ export class CosmosSessionStore implements SessionStore {
     }
   }
 
-  async replace(session: DebugSession, ifMatch: string): Promise<VersionedSession> {
+  async replace(session: DebugSession, ifMatch: string, options: SessionWriteOptions = {}): Promise<VersionedSession> {
     try {
+      // The proof list lives outside the domain type, so carry it over from the version being replaced;
+      // the If-Match below guarantees that version is still the current one.
+      const current = await this.container.item(session.id, session.id).read<StoredSession>();
+      if (!current.resource) throw Object.assign(new Error('not found'), { code: 404 });
+      const currentEtag = current.etag ?? current.resource._etag ?? '';
+      const condition = ifMatch === '*' ? currentEtag : ifMatch;
+      if (condition !== currentEtag) throw Object.assign(new Error('etag mismatch'), { code: 412 });
+      const outboxEventIds = [...(current.resource.outboxEventIds ?? []), ...(options.eventIds ?? [])].slice(-MAX_RECORDED_EVENT_IDS);
       const response = await this.container
         .item(session.id, session.id)
-        .replace<DebugSession>(session, { accessCondition: { type: 'IfMatch', condition: ifMatch } });
+        .replace<StoredSession>({ ...session, outboxEventIds }, { accessCondition: { type: 'IfMatch', condition } });
       return fromStored(response.resource, response.etag);
     } catch (error) {
       throw toAppError(error, `Session ${session.id}`);
+    }
+  }
+
+  async recordedEventIds(sessionId: string): Promise<string[] | undefined> {
+    try {
+      const response = await this.container.item(sessionId, sessionId).read<StoredSession>();
+      return response.resource ? (response.resource.outboxEventIds ?? []) : undefined;
+    } catch (error) {
+      if (isCosmosStatus(error, 404)) return undefined;
+      throw toAppError(error, `Session ${sessionId}`);
     }
   }
 
@@ -68,6 +92,10 @@ export class CosmosSessionStore implements SessionStore {
     if (filter.targetUserId) {
       conditions.push('c.targetUserId = @targetUserId');
       parameters.push({ name: '@targetUserId', value: filter.targetUserId });
+    }
+    if (filter.expiresBefore) {
+      conditions.push('c.expiresAt <= @expiresBefore');
+      parameters.push({ name: '@expiresBefore', value: filter.expiresBefore });
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     try {
