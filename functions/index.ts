@@ -13,6 +13,9 @@ import './sessions-cancel';
 // Ingest, masking and query
 
 // Screenshots, reports, export, regressions
+import './screenshots-create';
+import './screenshots-confirm';
+import './screenshots-list';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';

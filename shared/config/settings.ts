@@ -79,6 +79,11 @@ export const settingsSchema = z
     ADO_PROJECT: z.string().min(1).optional(),
     ADO_TOKEN: z.string().min(1).optional(),
     ADO_WORK_ITEM_TYPE: z.string().min(1).default('Bug'),
+    /** Validity of the SAS links handed out: uploads are short, reads and downloads a little longer. */
+    SCREENSHOT_UPLOAD_LINK_MINUTES: positiveInt.max(60).default(5),
+    SCREENSHOT_READ_LINK_MINUTES: positiveInt.max(60).default(15),
+    EXPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
+    REPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
 
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
     TELEMETRY_DISABLED: booleanFlag.default(false),

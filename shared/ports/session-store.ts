@@ -1,5 +1,5 @@
 // Persistence of debug sessions. Verbs follow the Azure SDK guidelines: get → undefined, list pages.
-import type { DebugSession, SessionStatus, VersionedSession } from '../domain/sessions/session';
+import type { DebugSession, SessionStats, SessionStatus, VersionedSession } from '../domain/sessions/session';
 
 export interface SessionListFilter {
   /** Products the caller may see, so nothing crosses products; omitted only when listing by targetUserId (a user's own sessions). */
@@ -34,6 +34,8 @@ export interface SessionStore {
   /** The event ids recorded by the session's recent writes; undefined when the session does not exist. */
   recordedEventIds(sessionId: string): Promise<string[] | undefined>;
   list(filter: SessionListFilter, page: { maxItems: number; continuationToken?: string }): Promise<Page<DebugSession>>;
+  /** Atomic server-side increment of one counter (a Cosmos patch `incr`): concurrent writers never lose a count. */
+  incrementStat(sessionId: string, stat: keyof SessionStats, by: number): Promise<void>;
 }
 
 /**

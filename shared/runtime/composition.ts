@@ -1,14 +1,17 @@
 // The composition root: builds every client and adapter once from the parsed settings and hands them
 // to handlers. No handler creates an SDK client or reads process.env.
-import type { BlobServiceClient } from '@azure/storage-blob';
+import { StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import type { Database } from '@azure/cosmos';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { parseSettings, type Settings } from '../config/settings';
+import { AzureBlobStore } from '../adapters/blob/azure-blob-store';
 import { createBlobService } from '../adapters/blob/blob-clients';
+import { AccountKeySasSigner, UserDelegationSasSigner } from '../adapters/blob/sas-signer';
 import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
 import { CosmosEventOutbox } from '../adapters/cosmos/cosmos-event-outbox';
 import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../adapters/cosmos/containers';
+import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-store';
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
@@ -17,15 +20,18 @@ import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
 import { InMemoryTelemetry } from '../adapters/local/quiet-telemetry';
 import { ServiceBusEventPublisher } from '../adapters/servicebus/service-bus-publisher';
 import type { AuditLog } from '../ports/audit-log';
+import type { BlobStore } from '../ports/blob-store';
 import { systemClock, type Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
+import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
+import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
 import type { SessionServiceDependencies } from '../services/session-service';
 import { functionRegistry } from './registry';
 
@@ -52,6 +58,10 @@ export interface Dependencies {
   deviceConfig: DeviceConfigService;
   /** What the session use cases need, assembled once. */
   sessionService: SessionServiceDependencies;
+  /** SAS links and the blob reads/writes of screenshots, reports and exports. */
+  blobs: BlobStore;
+  screenshots: ScreenshotStore;
+  screenshotService: ScreenshotServiceDependencies;
 }
 
 export interface DependencyOverrides {
@@ -107,6 +117,13 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     preparedGraceInMs: settings.OUTBOX_PREPARED_GRACE_SECONDS * 1000,
   };
   const events = new OutboxEventPublisher(relay);
+  const now = () => clock.now();
+  // Account-key SAS only against Azurite; in Azure the app holds no account key and signs with a user delegation key.
+  const sasSigner = local
+    ? new AccountKeySasSigner(new StorageSharedKeyCredential(settings.STORAGE_ACCOUNT_NAME!, settings.STORAGE_ACCOUNT_KEY!), now)
+    : new UserDelegationSasSigner(blobService, now);
+  const blobs = new AzureBlobStore(blobService, sasSigner, now);
+  const screenshots = new CosmosScreenshotStore(database.container(containerDefinitions.screenshots.id));
   return {
     settings,
     clock,
@@ -139,6 +156,18 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       rateLimiter,
       limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
       onSessionWritten: (session) => deviceConfig.noteSessionWritten(session),
+    },
+    blobs,
+    screenshots,
+    screenshotService: {
+      sessions,
+      screenshots,
+      blobs,
+      events,
+      clock,
+      telemetry,
+      rateLimiter,
+      links: { uploadValidForInMs: settings.SCREENSHOT_UPLOAD_LINK_MINUTES * 60_000, readValidForInMs: settings.SCREENSHOT_READ_LINK_MINUTES * 60_000 },
     },
   };
 }

@@ -1,6 +1,6 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
 import type { Container, SqlParameter } from '@azure/cosmos';
-import { debugSessionSchema, type DebugSession, type VersionedSession } from '../../domain/sessions/session';
+import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
 import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions } from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
 
@@ -66,6 +66,14 @@ export class CosmosSessionStore implements SessionStore {
       return response.resource ? (response.resource.outboxEventIds ?? []) : undefined;
     } catch (error) {
       if (isCosmosStatus(error, 404)) return undefined;
+      throw toAppError(error, `Session ${sessionId}`);
+    }
+  }
+
+  async incrementStat(sessionId: string, stat: keyof SessionStats, by: number): Promise<void> {
+    try {
+      await this.container.item(sessionId, sessionId).patch([{ op: 'incr', path: `/stats/${stat}`, value: by }]);
+    } catch (error) {
       throw toAppError(error, `Session ${sessionId}`);
     }
   }

@@ -1,0 +1,18 @@
+// GET /api/diagnostics/sessions/{id}/screenshots: metadata for whoever may view the session; short-lived
+// read links for the product's engineers and admins only.
+import { z } from 'zod';
+import { httpFunction, json } from '../shared/http/endpoint';
+import { continuationTokenSchema, pageSizeSchema } from '../shared/http/query-schemas';
+import { sessionParamsSchema } from '../shared/http/session-routes';
+import { listScreenshots } from '../shared/services/screenshot-service';
+
+httpFunction({
+  name: 'screenshots-list',
+  route: 'diagnostics/sessions/{id}/screenshots',
+  methods: ['GET'],
+  auth: { bearer: 'required' },
+  params: sessionParamsSchema,
+  query: z.object({ pageSize: pageSizeSchema, continuationToken: continuationTokenSchema }),
+  handler: async ({ params, query, deps, principal }) =>
+    json(200, await listScreenshots(deps.screenshotService, principal!, params.id, { maxItems: query.pageSize, continuationToken: query.continuationToken })),
+});

@@ -1,0 +1,155 @@
+// Screenshot use cases: a device asks for a create-only upload link, uploads straight to Blob storage, and
+// confirms; the blob is then checked against what was declared. Engineers list them with short read links.
+import { AppError } from '../errors';
+import { isReaderOf, type Principal } from '../domain/access/principal';
+import type { IngestTokenClaims } from '../domain/devices/credentials';
+import { IMAGE_HEAD_BYTES } from '../domain/screenshots/image-signature';
+import {
+  checkUpload,
+  MAX_SCREENSHOT_BYTES,
+  newScreenshot,
+  screenshotView,
+  SCREENSHOTS_PER_DEVICE_PER_MINUTE,
+  type CreateScreenshotRequest,
+  type ScreenshotDoc,
+  type ScreenshotView,
+} from '../domain/screenshots/screenshot';
+import type { BlobStore } from '../ports/blob-store';
+import type { Clock } from '../ports/clock';
+import { newEvent, type EventPublisher } from '../ports/event-publisher';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { ScreenshotStore } from '../ports/screenshot-store';
+import type { Page, SessionStore } from '../ports/session-store';
+import type { Telemetry } from '../ports/telemetry';
+import { getSession } from './session-service';
+
+export interface ScreenshotServiceDependencies {
+  sessions: SessionStore;
+  screenshots: ScreenshotStore;
+  blobs: BlobStore;
+  events: EventPublisher;
+  clock: Clock;
+  telemetry: Telemetry;
+  rateLimiter: RateLimiter;
+  links: { uploadValidForInMs: number; readValidForInMs: number };
+}
+
+export interface UploadInstructions {
+  screenshot: ScreenshotView;
+  upload: { method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: string };
+}
+
+export async function requestScreenshotUpload(
+  deps: ScreenshotServiceDependencies,
+  device: IngestTokenClaims,
+  request: CreateScreenshotRequest,
+): Promise<UploadInstructions> {
+  const decision = deps.rateLimiter.take(`screenshot:${device.pid}:${device.dev}`, { limit: SCREENSHOTS_PER_DEVICE_PER_MINUTE, windowInMs: 60_000 });
+  if (!decision.allowed) {
+    throw new AppError('rate_limited', `At most ${SCREENSHOTS_PER_DEVICE_PER_MINUTE} screenshots per minute per device`, { retryAfterSeconds: decision.retryAfterSeconds });
+  }
+  const found = await deps.sessions.get(device.sid);
+  if (!found || found.session.productId !== device.pid) throw new AppError('not_found', `Session ${device.sid} not found`);
+  const session = found.session;
+  if (session.status !== 'active') throw new AppError('conflict', `The session is ${session.status}; screenshots are taken only while it is active`);
+  if (!session.capture.screenshots && !session.capture.screenshotOnError) throw new AppError('forbidden', 'Screenshots are not switched on for this session');
+  if (session.consent.required && session.consent.status !== 'granted') throw new AppError('forbidden', 'The user has not consented to this session');
+
+  const now = deps.clock.now();
+  const doc = newScreenshot(request, { productId: session.productId, sessionId: session.id, device: device.dev }, now, deps.links.uploadValidForInMs);
+  await deps.screenshots.create(doc);
+  const link = await deps.blobs.createUploadLink('screenshots', doc.blobName, { validForInMs: deps.links.uploadValidForInMs });
+  return {
+    screenshot: screenshotView(doc),
+    upload: {
+      method: 'PUT',
+      url: link.url,
+      headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': doc.contentType },
+      expiresAt: link.expiresOn.toISOString(),
+    },
+  };
+}
+
+async function readUpload(deps: ScreenshotServiceDependencies, doc: ScreenshotDoc) {
+  const properties = await deps.blobs.getProperties('screenshots', doc.blobName);
+  if (!properties) return undefined;
+  // An oversized blob is refused on its size alone; reading its head would be wasted work.
+  const head = properties.sizeBytes <= MAX_SCREENSHOT_BYTES ? await deps.blobs.readHead('screenshots', doc.blobName, IMAGE_HEAD_BYTES) : Buffer.alloc(0);
+  return { ...properties, head };
+}
+
+/**
+ * Idempotent: confirming a confirmed or rejected screenshot answers its state again. Only the caller whose
+ * If-Match replace wins counts it and announces it, so a retried confirm never counts twice.
+ */
+export async function confirmScreenshot(deps: ScreenshotServiceDependencies, device: IngestTokenClaims, screenshotId: string, correlationId: string): Promise<ScreenshotView> {
+  const found = await deps.screenshots.get(device.sid, screenshotId);
+  if (!found || found.screenshot.device !== device.dev) throw new AppError('not_found', `Screenshot ${screenshotId} not found`);
+  const { screenshot: doc, etag } = found;
+  if (doc.status !== 'pending') return screenshotView(doc);
+
+  const now = deps.clock.now();
+  const upload = await readUpload(deps, doc);
+  if (!upload && Date.parse(doc.uploadExpiresAt) > now.getTime()) {
+    throw new AppError('conflict', 'Nothing has been uploaded yet; upload with the link, then confirm');
+  }
+  const check = checkUpload(doc, upload);
+  if (!check.ok) {
+    await deps.blobs.delete('screenshots', doc.blobName);
+    const rejected = await replaceOrReread(deps, { ...doc, status: 'rejected', rejectionReason: check.reason, sizeBytes: upload?.sizeBytes }, etag);
+    return screenshotView(rejected.doc);
+  }
+  const confirmed = await replaceOrReread(deps, { ...doc, status: 'confirmed', sizeBytes: upload!.sizeBytes, confirmedAt: now.toISOString() }, etag);
+  if (confirmed.won) {
+    await deps.sessions.incrementStat(doc.sessionId, 'screenshotCount', 1);
+    const event = newEvent('diagnostics.screenshot.captured', {
+      productId: doc.productId,
+      sessionId: doc.sessionId,
+      correlationId,
+      time: now,
+      payload: { screenshotId: doc.id, format: doc.format, sizeBytes: upload!.sizeBytes, width: doc.width, height: doc.height, trigger: doc.trigger, relatedItemId: doc.relatedItemId },
+    });
+    try {
+      await deps.events.publish([event]);
+    } catch {
+      deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
+    }
+  }
+  return screenshotView(confirmed.doc);
+}
+
+/** A concurrent confirm that got there first decides the outcome; this one reports it. */
+async function replaceOrReread(deps: ScreenshotServiceDependencies, next: ScreenshotDoc, etag: string): Promise<{ doc: ScreenshotDoc; won: boolean }> {
+  try {
+    return { doc: (await deps.screenshots.replace(next, etag)).screenshot, won: true };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.kind !== 'precondition_failed') throw error;
+    const current = await deps.screenshots.get(next.sessionId, next.id);
+    if (!current) throw new AppError('not_found', `Screenshot ${next.id} not found`);
+    return { doc: current.screenshot, won: false };
+  }
+}
+
+/** Metadata for whoever may view the session; read links only for the product's engineers and admins. */
+export async function listScreenshots(
+  deps: ScreenshotServiceDependencies,
+  principal: Principal,
+  sessionId: string,
+  page: { maxItems: number; continuationToken?: string },
+): Promise<Page<ScreenshotView>> {
+  const { session } = await getSession(deps, principal, sessionId);
+  const listed = await deps.screenshots.list(sessionId, page);
+  const mayRead = isReaderOf(principal, session.productId);
+  const items = await Promise.all(
+    listed.items.map(async (doc) => {
+      if (!mayRead || doc.status !== 'confirmed') return screenshotView(doc);
+      const link = await deps.blobs.createReadLink('screenshots', doc.blobName, {
+        validForInMs: deps.links.readValidForInMs,
+        contentType: doc.contentType,
+        contentDisposition: `inline; filename="${doc.id}.${doc.format}"`,
+      });
+      return screenshotView(doc, link);
+    }),
+  );
+  return { items, continuationToken: listed.continuationToken };
+}
