@@ -3,11 +3,13 @@
 import { BlockBlobClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDeviceSession, type DeviceSession } from '../support/device-session';
+import { recordEvents } from '../support/event-recorder';
 import { pngImage } from '../support/images';
 import { startTestHost, type TestHost } from '../support/test-host';
 
 let host: TestHost;
 let admin: string;
+const recorder = recordEvents();
 
 beforeAll(async () => {
   host = await startTestHost({ RATE_LIMIT_SESSION_CREATES_PER_HOUR: '1000' });
@@ -68,6 +70,9 @@ describe('screenshot upload through a SAS link', () => {
     expect(((await (await confirm(device, instructions.screenshot.id)).json()) as { status: string }).status).toBe('confirmed');
     expect((await sessionStats(device.sessionId)).screenshotCount).toBe(1);
     await host.deps.localBus?.whenIdle();
+    const captured = recorder.ofType('diagnostics.screenshot.captured').filter((event) => event.sessionId === device.sessionId);
+    expect(captured).toHaveLength(1);
+    expect(captured[0]!.payload).toMatchObject({ screenshotId: instructions.screenshot.id, format: 'png', sizeBytes: image.length });
   });
 
   it('uploads with the Blob SDK using only the SAS URL', async () => {
