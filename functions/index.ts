@@ -11,6 +11,10 @@ import './sessions-update';
 import './sessions-cancel';
 
 // Ingest, masking and query
+import './ingest-post';
+import './ingest-logs-post';
+import './ingest-traces-post';
+import './sessions-consent';
 
 // Screenshots, reports, export, regressions
 import './screenshots-create';

@@ -41,6 +41,12 @@ export const settingsSchema = z
 
     RATE_LIMIT_SESSION_CREATES_PER_HOUR: positiveInt.default(10),
     RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS: positiveInt.default(5),
+    RATE_LIMIT_INGEST_BATCHES_PER_MINUTE: positiveInt.default(100),
+    /**
+     * Header a trusted edge (Front Door rule set, CDN) sets to the client's country, e.g. `x-client-country`;
+     * unset means no region is recorded. Never an IP header: the client IP is not read.
+     */
+    INGEST_REGION_HEADER: z.string().regex(/^[a-z0-9-]+$/i).optional(),
     CONFIG_INDEX_REFRESH_MS: z.coerce.number().int().min(0).default(1000),
 
     // Events, notifications and tickets (issue 5). Every channel is optional: one without its URL is skipped.

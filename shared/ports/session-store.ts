@@ -36,6 +36,11 @@ export interface SessionStore {
   list(filter: SessionListFilter, page: { maxItems: number; continuationToken?: string }): Promise<Page<DebugSession>>;
   /** Atomic server-side increment of one counter (a Cosmos patch `incr`): concurrent writers never lose a count. */
   incrementStat(sessionId: string, stat: keyof SessionStats, by: number): Promise<void>;
+  /**
+   * Adds to the session's counters atomically on the server (no read-modify-write), so concurrent
+   * batches never lose an increment. Leaves `updatedAt` alone: counters are not a configuration change.
+   */
+  incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void>;
 }
 
 /**

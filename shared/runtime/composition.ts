@@ -14,6 +14,8 @@ import { containerDefinitions } from '../adapters/cosmos/containers';
 import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-store';
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
+import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-store';
+import { getMaskingEngine } from '../domain/masking';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
 import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
@@ -33,6 +35,7 @@ import { DeviceConfigService } from '../services/device-config-service';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
 import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
 import type { SessionServiceDependencies } from '../services/session-service';
+import type { IngestServiceDependencies } from '../services/ingest-service';
 import { functionRegistry } from './registry';
 
 export interface Dependencies {
@@ -62,6 +65,8 @@ export interface Dependencies {
   blobs: BlobStore;
   screenshots: ScreenshotStore;
   screenshotService: ScreenshotServiceDependencies;
+  /** What device ingest and consent need, assembled once. */
+  ingestService: IngestServiceDependencies;
 }
 
 export interface DependencyOverrides {
@@ -124,6 +129,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     : new UserDelegationSasSigner(blobService, now);
   const blobs = new AzureBlobStore(blobService, sasSigner, now);
   const screenshots = new CosmosScreenshotStore(database.container(containerDefinitions.screenshots.id));
+  const telemetryStore = new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
   return {
     settings,
     clock,
@@ -141,7 +147,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     blobService,
     sessions,
     audit,
-    telemetryStore: new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id)),
+    telemetryStore,
     events,
     bus,
     relay,
@@ -168,6 +174,20 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       telemetry,
       rateLimiter,
       links: { uploadValidForInMs: settings.SCREENSHOT_UPLOAD_LINK_MINUTES * 60_000, readValidForInMs: settings.SCREENSHOT_READ_LINK_MINUTES * 60_000 },
+    },
+    ingestService: {
+      sessions,
+      telemetryStore,
+      idempotency: new CosmosIdempotencyStore(database.container(containerDefinitions.idempotency.id)),
+      events,
+      audit,
+      clock,
+      telemetry,
+      rateLimiter,
+      masking: getMaskingEngine,
+      ingestKeySecret: settings.INGEST_KEY_SECRET,
+      limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
+      onSessionWritten: (session) => deviceConfig.noteSessionWritten(session),
     },
   };
 }

@@ -18,7 +18,13 @@ export const metricCatalog = {
   'debug.report.failure_total': { unit: 'count', description: 'Report generations that failed', dimensions: ['reason'] },
   'debug.masking.violation_total': { unit: 'count', description: 'Outgoing content in which the final masking pass still found something', dimensions: ['channel'] },
   'debug.ticket.autoclose_rate': { unit: 'ratio', description: 'Share of regression-linked tickets closed automatically', dimensions: ['provider'] },
-  'ingest.items_total': { unit: 'count', description: 'Ingested items by outcome (accepted, discarded, invalid, rate_limited)', dimensions: ['kind', 'outcome'] },
+  'ingest.items_total': {
+    unit: 'count',
+    description: 'Every ingested item, by exactly one outcome: accepted, filtered (kind/level not collected), discarded (opted out), invalid, refused (auth/session state), rate_limited, duplicate (Idempotency-Key replay), failed (storage)',
+    dimensions: ['kind', 'outcome'],
+  },
+  'ingest.stats_update_failure_total': { unit: 'count', description: 'Batches stored whose session counters could not be incremented (counters run low, never high)', dimensions: [] },
+  'ingest.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP export requests, by signal and outcome', dimensions: ['signal', 'outcome'] },
 } as const;
 
 export const eventCatalog = {

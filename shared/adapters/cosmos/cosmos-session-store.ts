@@ -1,5 +1,5 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
-import type { Container, SqlParameter } from '@azure/cosmos';
+import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
 import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
 import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions } from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
@@ -73,6 +73,18 @@ export class CosmosSessionStore implements SessionStore {
   async incrementStat(sessionId: string, stat: keyof SessionStats, by: number): Promise<void> {
     try {
       await this.container.item(sessionId, sessionId).patch([{ op: 'incr', path: `/stats/${stat}`, value: by }]);
+    } catch (error) {
+      throw toAppError(error, `Session ${sessionId}`);
+    }
+  }
+
+  async incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void> {
+    const operations: PatchOperation[] = Object.entries(delta)
+      .filter(([, value]) => typeof value === 'number' && value !== 0)
+      .map(([field, value]) => ({ op: 'incr', path: `/stats/${field}`, value: value as number }));
+    if (operations.length === 0) return;
+    try {
+      await this.container.item(sessionId, sessionId).patch(operations);
     } catch (error) {
       throw toAppError(error, `Session ${sessionId}`);
     }

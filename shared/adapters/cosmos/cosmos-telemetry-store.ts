@@ -3,7 +3,7 @@
 // transactional batch), reads are single-partition queries with single-field ORDER BY.
 import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
 import { AppError } from '../../errors';
-import { logDocSchema, sessionPartitionKey, spanDocSchema, type LogDoc, type SpanDoc } from '../../domain/telemetry/items';
+import { sessionPartitionKey, type LogDoc, type SpanDoc } from '../../domain/telemetry/items';
 import { decodeTimelineCursor, encodeTimelineCursor, mergeTimelinePage, type SourceBatch } from '../../domain/telemetry/timeline';
 import type { Page } from '../../ports/session-store';
 import {
@@ -27,6 +27,10 @@ function isTransient(statusCode: number): boolean {
   return statusCode === 408 || statusCode === 429 || statusCode === 449 || statusCode >= 500;
 }
 
+/**
+ * Documents are built only by ingest from validated items, so reads are not re-validated: masking may
+ * lengthen a value past the wire limit (a label longer than what it replaced), which must not fail a read.
+ */
 function stripSystem<T>(resource: Record<string, unknown>): T {
   const { _rid, _self, _etag, _attachments, _ts, ...rest } = resource;
   return rest as T;
@@ -90,7 +94,7 @@ export class CosmosTelemetryStore implements TelemetryStore {
     }
     addTimeRange(condition, 'timestamp', query.from, query.to);
     const page_ = await this.queryPage(this.logs, session, condition, 'timestamp', query.order, page, 'Log list');
-    return { items: page_.items.map((resource) => logDocSchema.parse(stripSystem(resource))), continuationToken: page_.continuationToken };
+    return { items: page_.items.map((resource) => stripSystem<LogDoc>(resource)), continuationToken: page_.continuationToken };
   }
 
   async listSpans(session: SessionKey, query: SpanQuery, page: PageRequest): Promise<Page<SpanDoc>> {
@@ -101,7 +105,7 @@ export class CosmosTelemetryStore implements TelemetryStore {
     }
     addTimeRange(condition, 'startTime', query.from, query.to);
     const page_ = await this.queryPage(this.traces, session, condition, 'startTime', query.order, page, 'Span list');
-    return { items: page_.items.map((resource) => spanDocSchema.parse(stripSystem(resource))), continuationToken: page_.continuationToken };
+    return { items: page_.items.map((resource) => stripSystem<SpanDoc>(resource)), continuationToken: page_.continuationToken };
   }
 
   async listTimeline(session: SessionKey, query: TimelineQuery, page: PageRequest): Promise<Page<TimelineDoc>> {
@@ -117,7 +121,7 @@ export class CosmosTelemetryStore implements TelemetryStore {
       const { items, more } = await this.queryAtLeast(container, session, condition, field, query.order, wanted);
       return {
         entries: items.map((resource) => {
-          const doc = resource.docType === 'span' ? spanDocSchema.parse(stripSystem(resource)) : logDocSchema.parse(stripSystem(resource));
+          const doc = stripSystem<TimelineDoc>(resource);
           return { id: doc.id, time: timeOf(doc), doc };
         }),
         more,

@@ -141,6 +141,8 @@ export type IngestBatch = z.infer<typeof ingestBatchSchema>;
 export const redactionRecordSchema = z.object({
   fieldsRedacted: z.array(z.string()),
   patternsMatched: z.array(z.string()),
+  /** How many values were masked in all. */
+  count: z.number().int().nonnegative().optional(),
 });
 
 /** Partition key of a session's logs and traces: every query of one session stays in one partition. */

@@ -1,0 +1,15 @@
+// POST /api/diagnostics/ingest: a mixed batch (logs, spans, breadcrumbs, network captures) for one session.
+import { httpFunction } from '../shared/http/endpoint';
+import { deviceCall, ingestEnvelopeSchema, ingestResponse, INGEST_MAX_BODY_BYTES } from '../shared/http/ingest-routes';
+import { ingest } from '../shared/services/ingest-service';
+
+httpFunction({
+  name: 'ingest-post',
+  route: 'diagnostics/ingest',
+  methods: ['POST'],
+  auth: { ingestKey: true },
+  body: ingestEnvelopeSchema,
+  maxBodyBytes: INGEST_MAX_BODY_BYTES,
+  handler: async ({ body, request, deps, productId, correlationId }) =>
+    ingestResponse(await ingest(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'ingest'), body)),
+});

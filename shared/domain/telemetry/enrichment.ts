@@ -1,0 +1,38 @@
+// Enrichment without PII: browser and OS parsed from the user agent (the raw string is not stored) and a
+// coarse region from a header a trusted edge sets. The client IP is never read.
+import UAParser from 'ua-parser-js';
+import type { DeviceContext } from './items';
+
+export interface StoredDevice extends Omit<DeviceContext, 'userAgent'> {
+  browser?: string;
+  os?: string;
+  region?: string;
+}
+
+function nameAndVersion(part: { name?: string; version?: string }): string | undefined {
+  if (!part.name) return undefined;
+  return part.version ? `${part.name} ${part.version}` : part.name;
+}
+
+/** Country (ISO 3166-1 alpha-2), optionally with a subdivision (`US-CA`); anything else is ignored. */
+export function coarseRegion(headerValue: string | null | undefined): string | undefined {
+  const value = headerValue?.trim();
+  if (!value || !/^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$/.test(value)) return undefined;
+  return value.toUpperCase();
+}
+
+export function enrichDevice(device: DeviceContext, userAgentHeader: string | null | undefined, regionHeaderValue: string | null | undefined): StoredDevice {
+  const { userAgent, ...rest } = device;
+  const stored: StoredDevice = { ...rest };
+  const agent = userAgent ?? userAgentHeader ?? undefined;
+  if (agent) {
+    const parsed = new UAParser(agent.slice(0, 1024)).getResult();
+    const browser = nameAndVersion(parsed.browser);
+    const os = nameAndVersion(parsed.os);
+    if (browser) stored.browser = browser;
+    if (os) stored.os = os;
+  }
+  const region = coarseRegion(regionHeaderValue);
+  if (region) stored.region = region;
+  return stored;
+}

@@ -1,0 +1,181 @@
+// The pure half of ingest: item validation with per-field issues, the time window, masking each item
+// into its stored document, and the session counters a set of newly created documents adds up to.
+import type { FieldIssue } from '../../errors';
+import type { MaskingEngine, Redaction } from '../masking';
+import type { SessionStats } from '../sessions/session';
+import type { StoredDevice } from './enrichment';
+import { ingestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
+
+/** Older items are refused: the session's containers keep data only days, and such clocks are wrong. */
+export const MAX_ITEM_AGE_IN_MS = 7 * 86_400_000;
+/** Device clocks drift; beyond an hour ahead the time is wrong, not skewed. */
+export const MAX_ITEM_AHEAD_IN_MS = 3_600_000;
+const MAX_ISSUES = 20;
+
+export type StoredDoc = LogDoc | SpanDoc;
+
+export interface ItemRejection {
+  index: number;
+  id: string;
+  kind: IngestItem['kind'];
+  reason: 'too_old' | 'in_future';
+}
+
+/** Parses every item; any shape or limit violation names its field as `items.<index>.<path>`. */
+export function parseItems(items: unknown[], forcedKind?: IngestItem['kind']): { items: IngestItem[]; issues: FieldIssue[] } {
+  const parsed: IngestItem[] = [];
+  const issues: FieldIssue[] = [];
+  items.forEach((raw, index) => {
+    const candidate = forcedKind && raw && typeof raw === 'object' && !Array.isArray(raw) ? { kind: forcedKind, ...(raw as object) } : raw;
+    if (forcedKind && (candidate as { kind?: unknown })?.kind !== forcedKind) {
+      issues.push({ field: `items.${index}.kind`, message: `only ${forcedKind} items are accepted here` });
+      return;
+    }
+    const result = ingestItemSchema.safeParse(candidate);
+    if (!result.success) {
+      for (const issue of result.error.issues) issues.push({ field: ['items', index, ...issue.path.map(String)].join('.'), message: issue.message });
+      return;
+    }
+    if (result.data.kind === 'span' && Date.parse(result.data.endTime) < Date.parse(result.data.startTime)) {
+      issues.push({ field: `items.${index}.endTime`, message: 'before startTime' });
+      return;
+    }
+    parsed.push(result.data);
+  });
+  return { items: parsed, issues: issues.slice(0, MAX_ISSUES) };
+}
+
+export function itemTime(item: IngestItem): string {
+  return item.kind === 'span' ? item.startTime : item.timestamp;
+}
+
+export function itemIdOf(item: IngestItem): string {
+  return item.kind === 'span' ? (item.id ?? item.spanId) : item.id;
+}
+
+/** `${kind}:${item id}`: a retried item lands on the same document. */
+export function documentIdOf(item: IngestItem): string {
+  return `${item.kind}:${itemIdOf(item)}`;
+}
+
+export function timeWindowRejection(item: IngestItem, now: Date): ItemRejection['reason'] | undefined {
+  const time = Date.parse(itemTime(item));
+  if (time < now.getTime() - MAX_ITEM_AGE_IN_MS) return 'too_old';
+  const latest = item.kind === 'span' ? Math.max(time, Date.parse(item.endTime)) : time;
+  if (latest > now.getTime() + MAX_ITEM_AHEAD_IN_MS) return 'in_future';
+  return undefined;
+}
+
+function utc(isoTime: string): string {
+  return new Date(isoTime).toISOString();
+}
+
+function mergeRedactions(...redactions: Redaction[]): { fieldsRedacted: string[]; patternsMatched: string[]; count: number } {
+  const fields = new Set<string>();
+  const patterns = new Set<string>();
+  let count = 0;
+  for (const redaction of redactions) {
+    redaction.fieldsRedacted.forEach((field) => fields.add(field));
+    redaction.patternsMatched.forEach((pattern) => patterns.add(pattern));
+    count += redaction.count;
+  }
+  return { fieldsRedacted: [...fields], patternsMatched: [...patterns], count };
+}
+
+export interface DocumentContext {
+  productId: string;
+  sessionId: string;
+  receivedAt: string;
+  /** Already masked, once per batch. */
+  device: StoredDevice;
+  deviceRedaction: Redaction;
+}
+
+/** Masks the device context once per batch; its remarks are added to each document's. */
+export function maskDevice(device: StoredDevice, engine: MaskingEngine): { device: StoredDevice; redaction: Redaction } {
+  const { browser, os, region, ...content } = device;
+  const masked = engine.maskValue(content, 'device');
+  return { device: { ...masked.value, ...(browser ? { browser } : {}), ...(os ? { os } : {}), ...(region ? { region } : {}) }, redaction: masked.redaction };
+}
+
+/**
+ * Masks everything a person could have typed or a program could have logged: identifiers, times,
+ * levels, ids and numbers are structure and pass unchanged, every other field goes through the engine.
+ */
+export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
+  const stored = {
+    id: documentIdOf(item),
+    pk: sessionPartitionKey(context.productId, context.sessionId),
+    productId: context.productId,
+    sessionId: context.sessionId,
+    itemId: itemIdOf(item),
+    receivedAt: context.receivedAt,
+    device: context.device,
+  };
+  switch (item.kind) {
+    case 'log': {
+      const { kind, id, timestamp, level, traceId, spanId, ...content } = item;
+      const masked = engine.maskValue(content);
+      return { ...stored, docType: 'log', timestamp: utc(timestamp), level, traceId, spanId, ...masked.value, redaction: mergeRedactions(masked.redaction, context.deviceRedaction) };
+    }
+    case 'breadcrumb': {
+      const { kind, id, timestamp, level, ...content } = item;
+      const masked = engine.maskValue(content);
+      return { ...stored, docType: 'breadcrumb', timestamp: utc(timestamp), level, ...masked.value, redaction: mergeRedactions(masked.redaction, context.deviceRedaction) };
+    }
+    case 'network': {
+      const { kind, id, timestamp, method, status, durationMs, requestSize, responseSize, traceId, spanId, ...content } = item;
+      const masked = engine.maskValue(content);
+      return {
+        ...stored,
+        docType: 'network',
+        timestamp: utc(timestamp),
+        method,
+        status,
+        durationMs,
+        requestSize,
+        responseSize,
+        traceId,
+        spanId,
+        ...masked.value,
+        redaction: mergeRedactions(masked.redaction, context.deviceRedaction),
+      };
+    }
+    case 'span': {
+      const { kind, id, traceId, spanId, parentSpanId, spanKind, startTime, endTime, ...content } = item;
+      const masked = engine.maskValue(content);
+      return {
+        ...stored,
+        docType: 'span',
+        traceId,
+        spanId,
+        parentSpanId,
+        spanKind,
+        startTime: utc(startTime),
+        endTime: utc(endTime),
+        durationMs: Math.max(0, Date.parse(endTime) - Date.parse(startTime)),
+        ...masked.value,
+        redaction: mergeRedactions(masked.redaction, context.deviceRedaction),
+      };
+    }
+  }
+}
+
+export function isErrorDoc(doc: StoredDoc): boolean {
+  if (doc.docType === 'log') return doc.level === 'error' || doc.level === 'fatal';
+  if (doc.docType === 'span') return doc.status.code === 'error';
+  return false;
+}
+
+/** What the newly created documents add to the session's counters (spans count as `traceCount`). */
+export function statsDelta(created: StoredDoc[]): Partial<SessionStats> {
+  const delta = { logCount: 0, traceCount: 0, breadcrumbCount: 0, networkCount: 0, errorCount: 0 };
+  for (const doc of created) {
+    if (doc.docType === 'log') delta.logCount++;
+    else if (doc.docType === 'span') delta.traceCount++;
+    else if (doc.docType === 'breadcrumb') delta.breadcrumbCount++;
+    else delta.networkCount++;
+    if (isErrorDoc(doc)) delta.errorCount++;
+  }
+  return delta;
+}

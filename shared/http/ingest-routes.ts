@@ -1,0 +1,54 @@
+// Request envelopes and response shaping shared by the device ingest endpoints. Items are checked one by
+// one in the ingest service (so each item's outcome is counted); the envelope is checked here.
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { deviceContextSchema, MAX_ITEMS_PER_BATCH } from '../domain/telemetry/items';
+import type { Dependencies } from '../runtime/composition';
+import type { DeviceCall, IngestResult } from '../services/ingest-service';
+import { ingestTokenOf } from './device-auth';
+import { json } from './endpoint';
+
+/** 1 MiB: 50 items at their field limits stay well under it; larger bodies are refused with 413. */
+export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
+
+const itemsSchema = z.array(z.unknown()).min(1).max(MAX_ITEMS_PER_BATCH, `at most ${MAX_ITEMS_PER_BATCH} items per batch`);
+
+export const ingestEnvelopeSchema = z.object({
+  sessionId: z.string().regex(/^ds_[0-9a-f-]{36}$/, 'a session id looks like ds_<uuid>'),
+  device: deviceContextSchema.default({}),
+  optedOut: z.boolean().default(false),
+  items: itemsSchema,
+});
+
+/** `/sessions/{id}/logs` and `/traces`: the session comes from the path, items may omit `kind`. */
+export const singleKindEnvelopeSchema = z.object({
+  device: deviceContextSchema.default({}),
+  optedOut: z.boolean().default(false),
+  items: itemsSchema,
+});
+
+export const consentBodySchema = z.object({ granted: z.boolean(), device: deviceContextSchema.default({}) }).strict();
+
+const idempotencyKeyPattern = /^[\w.:-]{1,128}$/;
+
+export function deviceCall(request: HttpRequest, deps: Dependencies, productId: string, correlationId: string, route: string): DeviceCall {
+  const idempotencyKey = request.headers.get('idempotency-key');
+  if (idempotencyKey !== null && !idempotencyKeyPattern.test(idempotencyKey)) {
+    throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', { issues: [{ field: 'Idempotency-Key', message: 'invalid' }] });
+  }
+  const regionHeader = deps.settings.INGEST_REGION_HEADER;
+  return {
+    productId,
+    ingestToken: ingestTokenOf(request),
+    correlationId,
+    userAgentHeader: request.headers.get('user-agent'),
+    regionHeader: regionHeader ? request.headers.get(regionHeader) : undefined,
+    idempotencyKey,
+    route,
+  };
+}
+
+export function ingestResponse(result: IngestResult): HttpResponseInit {
+  return json(result.status, result.body, result.replayed ? { 'idempotency-replayed': 'true' } : {});
+}

@@ -1,0 +1,352 @@
+// Ingest use case: authenticate the device against its session, apply the rate limit and the
+// Idempotency-Key, refuse what the session does not accept, mask and enrich every item, store in bulk,
+// count what was newly created into the session's stats, and announce fatal logs. Every item ends with
+// exactly one counted outcome: accepted, filtered, discarded, invalid, refused, rate_limited or failed.
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors';
+import { verifyIngestToken, type IngestTokenClaims } from '../domain/devices/credentials';
+import type { MaskingEngine } from '../domain/masking';
+import { isTerminal, type DebugSession } from '../domain/sessions/session';
+import { enrichDevice } from '../domain/telemetry/enrichment';
+import {
+  maskDevice,
+  parseItems,
+  statsDelta,
+  timeWindowRejection,
+  toDocument,
+  documentIdOf,
+  itemIdOf,
+  MAX_ITEM_AGE_IN_MS,
+  MAX_ITEM_AHEAD_IN_MS,
+  type ItemRejection,
+  type StoredDoc,
+} from '../domain/telemetry/ingest';
+import type { DeviceContext, IngestItem, LogDoc, SpanDoc } from '../domain/telemetry/items';
+import type { AuditLog } from '../ports/audit-log';
+import type { Clock } from '../ports/clock';
+import { newEvent, type EventPublisher } from '../ports/event-publisher';
+import type { IdempotencyStore } from '../ports/idempotency-store';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { SessionStore } from '../ports/session-store';
+import type { Telemetry } from '../ports/telemetry';
+import type { TelemetryStore } from '../ports/telemetry-store';
+
+export const IDEMPOTENCY_WINDOW_IN_MS = 86_400_000;
+const CONSENT_WRITE_ATTEMPTS = 5;
+
+export interface IngestServiceDependencies {
+  sessions: SessionStore;
+  telemetryStore: TelemetryStore;
+  idempotency: IdempotencyStore;
+  events: EventPublisher;
+  audit: AuditLog;
+  clock: Clock;
+  telemetry: Telemetry;
+  rateLimiter: RateLimiter;
+  masking: () => MaskingEngine;
+  ingestKeySecret: string;
+  limits: { batchesPerMinutePerDevice: number };
+  /** Lets this instance's config index see a consent answer at once. */
+  onSessionWritten?: (session: DebugSession) => void;
+}
+
+/** What the HTTP layer read from the request besides the body. */
+export interface DeviceCall {
+  /** From the verified product key. */
+  productId: string;
+  ingestToken: string | undefined;
+  correlationId: string;
+  userAgentHeader?: string | null;
+  regionHeader?: string | null;
+  idempotencyKey?: string | null;
+  /** Scopes the Idempotency-Key: the same key on another route is another request. */
+  route: string;
+}
+
+export interface IngestRequest {
+  sessionId: string;
+  device: DeviceContext;
+  optedOut: boolean;
+  items: unknown[];
+  /** Single-kind routes: items may omit `kind`, and any other kind is refused. */
+  forcedKind?: IngestItem['kind'];
+}
+
+export interface IngestAnswer {
+  sessionId: string;
+  /** Items stored (new or rewritten by a retry). */
+  accepted: number;
+  /** Of those, documents created by this request; a retry creates none. */
+  created: number;
+  /** Items of a kind or level the session does not collect, dropped. */
+  filtered: number;
+  /** Items dropped because the user opted out. */
+  discarded: number;
+  /** Items whose time is outside the accepted window, with the reason; the rest of the batch is kept. */
+  rejected: Array<Pick<ItemRejection, 'index' | 'id' | 'kind' | 'reason'>>;
+  /** Items storage refused permanently. */
+  failed: Array<{ index: number; id: string; kind: IngestItem['kind']; reason: string }>;
+  /** Items in which masking replaced something. */
+  redacted: number;
+}
+
+export interface IngestResult {
+  status: number;
+  body: IngestAnswer;
+  /** The answer is the remembered one for a repeated Idempotency-Key. */
+  replayed: boolean;
+}
+
+const captureFlagOf: Record<IngestItem['kind'], 'logs' | 'traces' | 'breadcrumbs' | 'network'> = {
+  log: 'logs',
+  span: 'traces',
+  breadcrumb: 'breadcrumbs',
+  network: 'network',
+};
+
+const minimumLevel = { standard: 2, debug: 1, trace: 0 } as const;
+const levelRank = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 } as const;
+
+function isCollected(session: DebugSession, item: IngestItem): boolean {
+  if (!session.capture[captureFlagOf[item.kind]]) return false;
+  if (item.kind === 'log' || (item.kind === 'breadcrumb' && item.level)) {
+    return levelRank[item.level!] >= minimumLevel[session.collectionLevel];
+  }
+  return true;
+}
+
+function countItems(deps: Pick<IngestServiceDependencies, 'telemetry'>, kinds: Array<string | undefined>, outcome: string): void {
+  const byKind = new Map<string, number>();
+  for (const kind of kinds) byKind.set(kind ?? 'unknown', (byKind.get(kind ?? 'unknown') ?? 0) + 1);
+  for (const [kind, count] of byKind) deps.telemetry.metric('ingest.items_total', count, { kind, outcome });
+}
+
+function rawKinds(items: unknown[], forcedKind?: string): Array<string | undefined> {
+  return items.map((item) => {
+    if (forcedKind) return forcedKind;
+    const kind = item && typeof item === 'object' ? (item as { kind?: unknown }).kind : undefined;
+    return typeof kind === 'string' && ['log', 'span', 'breadcrumb', 'network'].includes(kind) ? kind : undefined;
+  });
+}
+
+/** The device binding (`device:abc`) must agree with whatever identity the batch itself states. */
+function bindingMatches(binding: string, device: DeviceContext): boolean {
+  const separator = binding.indexOf(':');
+  const kind = binding.slice(0, separator);
+  const value = binding.slice(separator + 1);
+  const stated: Record<string, string | undefined> = { device: device.deviceId, appSession: device.appSessionId, anonymous: device.anonymousId };
+  return stated[kind] === undefined || stated[kind] === value;
+}
+
+/** Verifies the ingest token and that it was issued to this product, session and device. */
+export function authorizeDevice(
+  deps: Pick<IngestServiceDependencies, 'ingestKeySecret' | 'clock'>,
+  call: Pick<DeviceCall, 'productId' | 'ingestToken'>,
+  sessionId: string,
+  device: DeviceContext,
+): IngestTokenClaims {
+  if (!call.ingestToken) throw new AppError('unauthenticated', 'Send the session ingest token from the config poll as Authorization: Bearer it1.…');
+  const check = verifyIngestToken(deps.ingestKeySecret, call.ingestToken, deps.clock.now());
+  if (!check.valid) {
+    throw new AppError('unauthenticated', check.reason === 'expired' ? 'The ingest token expired; poll the config for a new one' : 'The ingest token is not valid');
+  }
+  const claims = check.claims;
+  if (claims.pid !== call.productId) throw new AppError('forbidden', 'The ingest token belongs to another product');
+  if (claims.sid !== sessionId) throw new AppError('forbidden', 'The ingest token was issued for another session');
+  if (!bindingMatches(claims.dev, device)) throw new AppError('forbidden', 'The ingest token was issued to another device');
+  return claims;
+}
+
+/** The session must exist in the token's product and be collecting. */
+async function collectingSession(deps: Pick<IngestServiceDependencies, 'sessions' | 'clock'>, productId: string, sessionId: string): Promise<DebugSession> {
+  const found = await deps.sessions.get(sessionId);
+  if (!found || found.session.productId !== productId) throw new AppError('not_found', `Session ${sessionId} not found`);
+  const session = found.session;
+  if (isTerminal(session.status) || Date.parse(session.expiresAt) <= deps.clock.now().getTime()) {
+    throw new AppError('conflict', `Session ${sessionId} has ended; stop sending and poll the config`);
+  }
+  if (session.status !== 'active') throw new AppError('conflict', `Session ${sessionId} is ${session.status}; send nothing until it is active`);
+  return session;
+}
+
+function scopedIdempotencyKey(claims: IngestTokenClaims, call: DeviceCall, key: string): string {
+  return createHash('sha256').update([claims.pid, claims.dev, claims.sid, call.route, key].join('\n')).digest('hex');
+}
+
+function emptyAnswer(sessionId: string): IngestAnswer {
+  return { sessionId, accepted: 0, created: 0, filtered: 0, discarded: 0, rejected: [], failed: [], redacted: 0 };
+}
+
+export async function ingest(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest): Promise<IngestResult> {
+  const kinds = rawKinds(request.items, request.forcedKind);
+  let claims: IngestTokenClaims;
+  try {
+    claims = authorizeDevice(deps, call, request.sessionId, request.device);
+  } catch (error) {
+    countItems(deps, kinds, 'refused');
+    throw error;
+  }
+  const decision = deps.rateLimiter.take(`ingest:${claims.pid}:${claims.dev}`, { limit: deps.limits.batchesPerMinutePerDevice, windowInMs: 60_000 });
+  if (!decision.allowed) {
+    countItems(deps, kinds, 'rate_limited');
+    throw new AppError('rate_limited', `At most ${deps.limits.batchesPerMinutePerDevice} batches per minute per device`, { retryAfterSeconds: decision.retryAfterSeconds });
+  }
+
+  const now = deps.clock.now();
+  const idempotencyKey = call.idempotencyKey ? scopedIdempotencyKey(claims, call, call.idempotencyKey) : undefined;
+  if (idempotencyKey) {
+    const remembered = await deps.idempotency.get(idempotencyKey);
+    // The container's TTL deletes records after a day; the age check makes that exact where TTL lags.
+    if (remembered && now.getTime() - Date.parse(remembered.createdAt) < IDEMPOTENCY_WINDOW_IN_MS) {
+      countItems(deps, kinds, 'duplicate');
+      return { status: remembered.status, body: remembered.body as IngestAnswer, replayed: true };
+    }
+  }
+
+  const answer = emptyAnswer(request.sessionId);
+  if (request.optedOut) {
+    answer.discarded = request.items.length;
+    countItems(deps, kinds, 'discarded');
+  } else {
+    await store(deps, call, request, claims, answer, kinds);
+  }
+  const result: IngestResult = { status: 202, body: answer, replayed: false };
+  if (idempotencyKey) await deps.idempotency.remember({ key: idempotencyKey, status: result.status, body: answer, createdAt: now.toISOString() });
+  return result;
+}
+
+async function store(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest, claims: IngestTokenClaims, answer: IngestAnswer, kinds: Array<string | undefined>): Promise<void> {
+  let session: DebugSession;
+  try {
+    session = await collectingSession(deps, claims.pid, request.sessionId);
+    if (session.consent.required && session.consent.status !== 'granted') {
+      throw new AppError('forbidden', `The user has not consented to session ${request.sessionId} (consent ${session.consent.status}); record consent first`);
+    }
+  } catch (error) {
+    countItems(deps, kinds, 'refused');
+    throw error;
+  }
+  const parsed = parseItems(request.items, request.forcedKind);
+  if (parsed.issues.length > 0) {
+    countItems(deps, kinds, 'invalid');
+    throw new AppError('invalid_input', `Invalid items; nothing was stored: ${parsed.issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, { issues: parsed.issues });
+  }
+
+  const now = deps.clock.now();
+  const inWindow: Array<{ index: number; item: IngestItem }> = [];
+  parsed.items.forEach((item, index) => {
+    const reason = timeWindowRejection(item, now);
+    if (reason) answer.rejected.push({ index, id: itemIdOf(item), kind: item.kind, reason });
+    else if (!isCollected(session, item)) answer.filtered++;
+    else inWindow.push({ index, item });
+  });
+  countItems(deps, answer.rejected.map((rejection) => rejection.kind), 'invalid');
+  countItems(deps, parsed.items.filter((item, index) => !answer.rejected.some((rejection) => rejection.index === index) && !isCollected(session, item)).map((item) => item.kind), 'filtered');
+  if (answer.rejected.length === parsed.items.length) {
+    throw new AppError('invalid_input', `Every item's time is outside the accepted window (at most ${MAX_ITEM_AGE_IN_MS / 86_400_000} days old, ${MAX_ITEM_AHEAD_IN_MS / 60_000} minutes ahead); nothing was stored`, {
+      issues: answer.rejected.map((rejection) => ({ field: `items.${rejection.index}.${rejection.kind === 'span' ? 'startTime' : 'timestamp'}`, message: rejection.reason === 'too_old' ? 'too old' : 'too far in the future' })),
+    });
+  }
+  if (inWindow.length === 0) return;
+
+  const engine = deps.masking();
+  const device = maskDevice(enrichDevice(request.device, call.userAgentHeader, call.regionHeader), engine);
+  const context = { productId: claims.pid, sessionId: request.sessionId, receivedAt: now.toISOString(), device: device.device, deviceRedaction: device.redaction };
+  const docs = inWindow.map(({ index, item }) => ({ index, item, doc: toDocument(item, context, engine) }));
+  const logDocs = docs.filter((entry) => entry.doc.docType !== 'span').map((entry) => entry.doc as LogDoc);
+  const spanDocs = docs.filter((entry) => entry.doc.docType === 'span').map((entry) => entry.doc as SpanDoc);
+  const key = { productId: claims.pid, sessionId: request.sessionId };
+  const [logOutcome, spanOutcome] = await Promise.all([
+    logDocs.length ? deps.telemetryStore.upsertLogs(key, logDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
+    spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
+  ]);
+  const createdIds = new Set([...logOutcome.created, ...spanOutcome.created]);
+  const failedReasons = new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
+  const created: StoredDoc[] = [];
+  for (const { index, item, doc } of docs) {
+    const failure = failedReasons.get(doc.id);
+    if (failure) {
+      answer.failed.push({ index, id: itemIdOf(item), kind: item.kind, reason: failure });
+      continue;
+    }
+    answer.accepted++;
+    if ((doc.redaction.count ?? doc.redaction.fieldsRedacted.length) > 0) answer.redacted++;
+    // Several items of one batch may share an id: only the first is the created one.
+    if (createdIds.delete(documentIdOf(item))) created.push(doc);
+  }
+  answer.created = created.length;
+  countItems(deps, docs.filter((entry) => !failedReasons.has(entry.doc.id)).map((entry) => entry.item.kind), 'accepted');
+  countItems(deps, answer.failed.map((failure) => failure.kind), 'failed');
+
+  await addToStats(deps, request.sessionId, created);
+  await announceFatal(deps, call, claims, created);
+}
+
+/**
+ * Counted from created documents only, so a retried batch (whose upserts replace) adds nothing. If the
+ * patch fails after the documents were stored the counters stay low by that batch: counts never run high.
+ */
+async function addToStats(deps: IngestServiceDependencies, sessionId: string, created: StoredDoc[]): Promise<void> {
+  if (created.length === 0) return;
+  try {
+    await deps.sessions.incrementStats(sessionId, statsDelta(created));
+  } catch {
+    deps.telemetry.metric('ingest.stats_update_failure_total', 1);
+  }
+}
+
+async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, claims: IngestTokenClaims, created: StoredDoc[]): Promise<void> {
+  const fatal = created.filter((doc): doc is Extract<LogDoc, { docType: 'log' }> => doc.docType === 'log' && doc.level === 'fatal');
+  if (fatal.length === 0) return;
+  const time = deps.clock.now();
+  const events = fatal.map((doc) =>
+    newEvent('diagnostics.ingest.fatal', {
+      productId: claims.pid,
+      sessionId: doc.sessionId,
+      correlationId: doc.correlationId ?? call.correlationId,
+      time,
+      // Already masked; still only what a responder needs to find the entry.
+      payload: { logId: doc.id, itemId: doc.itemId, timestamp: doc.timestamp, module: doc.module, message: doc.message.slice(0, 500), errorType: doc.error?.type },
+    }),
+  );
+  try {
+    await deps.events.publish(events);
+  } catch {
+    for (const event of events) deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
+  }
+}
+
+export interface ConsentAnswer {
+  sessionId: string;
+  consent: DebugSession['consent'];
+}
+
+/** The device records its user's answer; read-modify-write with If-Match, retried on a concurrent change. */
+export async function recordConsent(deps: IngestServiceDependencies, call: DeviceCall, sessionId: string, device: DeviceContext, granted: boolean): Promise<ConsentAnswer> {
+  const claims = authorizeDevice(deps, call, sessionId, device);
+  for (let attempt = 1; ; attempt++) {
+    const found = await deps.sessions.get(sessionId);
+    if (!found || found.session.productId !== claims.pid) throw new AppError('not_found', `Session ${sessionId} not found`);
+    const session = found.session;
+    if (isTerminal(session.status)) throw new AppError('conflict', `Session ${sessionId} has ended`);
+    const now = deps.clock.now().toISOString();
+    const next: DebugSession = { ...session, consent: { required: session.consent.required, status: granted ? 'granted' : 'denied', decidedAt: now }, updatedAt: now };
+    try {
+      const stored = await deps.sessions.replace(next, found.etag);
+      deps.onSessionWritten?.(stored.session);
+      await deps.audit.record({
+        id: `au_${createHash('sha256').update(`${sessionId}\n${now}\n${granted}`).digest('hex').slice(0, 32)}`,
+        productId: claims.pid,
+        at: now,
+        actor: { kind: 'device', id: claims.dev },
+        action: granted ? 'session.consent_granted' : 'session.consent_denied',
+        sessionId,
+        correlationId: call.correlationId,
+      });
+      return { sessionId, consent: stored.session.consent };
+    } catch (error) {
+      if (error instanceof AppError && error.kind === 'precondition_failed' && attempt < CONSENT_WRITE_ATTEMPTS) continue;
+      throw error;
+    }
+  }
+}
