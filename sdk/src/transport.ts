@@ -84,10 +84,13 @@ export class Transport {
 
   /** Sends everything buffered now (unless the server asked to wait); resolves when done or blocked. */
   flush(options: { keepalive?: boolean } = {}): Promise<void> {
-    this.flushing ??= this.drain(options.keepalive ?? false).finally(() => {
-      this.flushing = undefined;
+    // One drain at a time; a flush asked for during one runs after it, so items queued meanwhile go too.
+    if (this.flushing) return this.flushing.then(() => (this.queue.length > 0 ? this.flush(options) : undefined));
+    const drain = this.drain(options.keepalive ?? false).finally(() => {
+      if (this.flushing === drain) this.flushing = undefined;
     });
-    return this.flushing;
+    this.flushing = drain;
+    return drain;
   }
 
   /** Drops everything: the user opted out or the session ended. */
