@@ -7,9 +7,9 @@ import { collectDeviceContext, runtimeSaysOnline } from './device-context.js';
 import { captureUncaughtErrors, onAppExit, type UncaughtKind } from './error-capture.js';
 import { shouldCaptureUrl, matchesPattern, wrapFetch, type FetchObservation, type NetworkCaptureOptions, type UrlPattern } from './network-capture.js';
 import { randomHexId, systemClock, systemRandom, systemTimers, browserScope, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
-import { uploadScreenshot, type ScreenshotCapturer } from './screenshots.js';
+import { uploadScreenshot, type ScreenshotCapturer, type ScreenshotTrigger } from './screenshots.js';
 import { createContextManager, describeError, isPromiseLike, RecordingSpan, traceparent, type ContextManager, type Span, type SpanContext } from './tracing.js';
-import { INGEST_TOKEN_HEADER, Transport, type FlushReason, type TransportStats } from './transport.js';
+import { deviceHeaders, Transport, type FlushReason, type TransportStats } from './transport.js';
 import {
   clip,
   logLevels,
@@ -310,15 +310,15 @@ export class DiagnosticsClient {
     }
     const described = describeError(error);
     this.breadcrumb(clip(`${described.type}: ${described.message}`, 512), 'error', undefined, level);
-    if (session.capture.logs) this.enqueueLog(level, described.message || described.type, context, undefined, error, 'error', spanContext);
-    if (session.capture.screenshotOnError) void this.takeScreenshot('error');
+    const logId = session.capture.logs ? this.enqueueLog(level, described.message || described.type, context, undefined, error, 'error', spanContext) : undefined;
+    if (session.capture.screenshotOnError) void this.takeScreenshot('error', logId);
   }
 
   /**
    * Captures a screenshot with the app's capture function and uploads it through the SAS flow; at most one
    * every 10 s. Resolves to the screenshot id, or undefined when nothing was taken.
    */
-  async takeScreenshot(trigger = 'manual'): Promise<string | undefined> {
+  async takeScreenshot(trigger: ScreenshotTrigger = 'manual', relatedItemId?: string): Promise<string | undefined> {
     const session = this.collectingSession();
     const capturer = this.options.captureScreenshot;
     if (!session || !capturer) return undefined;
@@ -330,7 +330,7 @@ export class DiagnosticsClient {
       const shot = await capturer();
       if (!shot) return undefined;
       const { screenshotId } = await uploadScreenshot(
-        { fetch: this.fetchImpl, baseUrl: this.baseUrl, productKey: this.options.productKey, target: { sessionId: session.id, ingestToken: session.ingestToken }, capturedAt: new Date(now).toISOString(), trigger },
+        { fetch: this.fetchImpl, baseUrl: this.baseUrl, productKey: this.options.productKey, target: { sessionId: session.id, ingestToken: session.ingestToken }, capturedAt: new Date(now).toISOString(), trigger, ...(relatedItemId ? { relatedItemId } : {}) },
         shot,
       );
       this.screenshotsUploaded += 1;
@@ -404,8 +404,8 @@ export class DiagnosticsClient {
     try {
       const response = await this.fetchImpl(`${this.baseUrl}/api/diagnostics/sessions/${encodeURIComponent(session.id)}/consent`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-diagnostics-key': this.options.productKey, [INGEST_TOKEN_HEADER]: session.ingestToken },
-        body: JSON.stringify({ granted }),
+        headers: deviceHeaders(this.options.productKey, session.ingestToken),
+        body: JSON.stringify({ granted, device: this.transport.deviceContext() }),
       });
       await response.body?.cancel().catch(() => undefined);
       if (!response.ok) this.reportInternal(new Error(`consent record answered ${response.status}`));
@@ -437,7 +437,7 @@ export class DiagnosticsClient {
     error: unknown,
     flush?: FlushReason,
     spanContext?: SpanContext,
-  ): void {
+  ): string {
     const active = spanContext ?? this.contexts.active();
     const item: LogItem = {
       kind: 'log',
@@ -458,6 +458,7 @@ export class DiagnosticsClient {
       };
     }
     this.transport.enqueue(item, flush ?? (atLeast(level, 'error') ? 'error' : undefined));
+    return item.id;
   }
 
   private endSpan(span: RecordingSpan, error?: unknown): void {

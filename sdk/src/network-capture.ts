@@ -21,7 +21,6 @@ const SENSITIVE_HEADER_NAMES = new Set([
   'set-cookie',
   'x-api-key',
   'x-diagnostics-key',
-  'x-diagnostics-ingest-token',
   'x-csrf-token',
   'x-xsrf-token',
 ]);

@@ -4,8 +4,10 @@ import { backoffDelay, isRetryableStatus, retryAfterInMs } from './backoff.js';
 import type { FetchFunction, SdkClock, SdkRandom, SdkTimers, TimerHandle } from './runtime.js';
 import { MAX_ITEMS_PER_BATCH, type DeviceContext, type IngestBatch, type TelemetryItem } from './wire.js';
 
-/** The header that carries the session's ingest token on every write. */
-export const INGEST_TOKEN_HEADER = 'x-diagnostics-ingest-token';
+/** Every device write carries the product key and the session's ingest token (`Authorization: Bearer it1.…`). */
+export function deviceHeaders(productKey: string, ingestToken: string): Record<string, string> {
+  return { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${ingestToken}` };
+}
 
 export interface SessionTarget {
   sessionId: string;
@@ -78,6 +80,10 @@ export class Transport {
     else this.armTimer(this.options.flushIntervalInMs);
   }
 
+  deviceContext(): DeviceContext {
+    return this.options.device();
+  }
+
   getStats(): TransportStats {
     return { ...this.stats, bufferedItems: this.queue.length };
   }
@@ -142,7 +148,7 @@ export class Transport {
     try {
       response = await this.options.fetch(`${this.options.baseUrl}/api/diagnostics/ingest`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-diagnostics-key': this.options.productKey, [INGEST_TOKEN_HEADER]: target.ingestToken },
+        headers: deviceHeaders(this.options.productKey, target.ingestToken),
         body: JSON.stringify(batch),
         keepalive,
       });

@@ -54,7 +54,7 @@ describe('batching', () => {
     expect(batches.map((batch) => batch.items.length)).toEqual([50, 50, 20]);
     expect(batches.every((batch) => batch.sessionId === SESSION_ID)).toBe(true);
     const request = server!.requestsTo('/api/diagnostics/ingest')[0]!;
-    expect(request.headers['x-diagnostics-ingest-token']).toBe('it1.test-token.signature');
+    expect(request.headers.authorization).toBe('Bearer it1.test-token.signature');
     expect(request.headers['x-diagnostics-key']).toBe('dk_demo_key');
     expect(batches[0]!.device).toMatchObject({ deviceId: 'device-1', appVersion: '9.9.9', sdkVersion: expect.any(String), platform: expect.stringMatching(/^node-/) });
     expect(batches[0]!.device.memoryMb).toBeGreaterThan(0);
