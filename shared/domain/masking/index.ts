@@ -1,44 +1,60 @@
-// Entry point of the masking engine: compiles the rules file once per process and caches the engine.
-// PLACEHOLDER until the masking-engine branch lands: masks e-mail addresses only.
-import { emptyRedaction, type MaskingEngine, type Redaction } from './masking-engine';
+// Entry point of the masking engine: reads config/security/data_masking_rules.yaml once, validates it with zod,
+// compiles it and caches the engine for the process. Every path that stores or emits customer content uses it.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { createMaskingEngine, type MaskingEngineOptions } from './engine';
+import type { MaskingEngine } from './masking-engine';
+import { maskingRulesSchema, type MaskingRulesDocument } from './rules-schema';
 
 export * from './masking-engine';
+export { createMaskingEngine, normalizeFieldName, type MaskingEngineOptions } from './engine';
+export { maskingRulesSchema, type MaskingRulesDocument } from './rules-schema';
 
-const emailPattern = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+export const MASKING_RULES_FILE = path.join('config', 'security', 'data_masking_rules.yaml');
 
-function placeholderEngine(): MaskingEngine {
-  const engine: MaskingEngine = {
-    maskText(text) {
-      const masked = text.replace(emailPattern, '[EMAIL]');
-      return { text: masked, rules: masked === text ? [] : ['email'] };
-    },
-    maskValue<T>(value: T, path = ''): { value: T; redaction: Redaction } {
-      const redaction = emptyRedaction();
-      const walk = (node: unknown, at: string): unknown => {
-        if (typeof node === 'string') {
-          const result = engine.maskText(node);
-          if (result.rules.length) {
-            redaction.fieldsRedacted.push(at);
-            redaction.count++;
-            for (const rule of result.rules) if (!redaction.patternsMatched.includes(rule)) redaction.patternsMatched.push(rule);
-          }
-          return result.text;
-        }
-        if (Array.isArray(node)) return node.map((item, index) => walk(item, `${at}[${index}]`));
-        if (node && typeof node === 'object') {
-          return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child, at ? `${at}.${key}` : key)]));
-        }
-        return node;
-      };
-      return { value: walk(value, path) as T, redaction };
-    },
-  };
-  return engine;
+/** The package root, found upwards from this file: works from the sources (vitest, tsx) and from `dist/`. */
+function packageRoot(): string {
+  let directory = __dirname;
+  for (;;) {
+    if (existsSync(path.join(directory, 'package.json')) && existsSync(path.join(directory, MASKING_RULES_FILE))) return directory;
+    const parent = path.dirname(directory);
+    if (parent === directory) throw new Error(`Masking rules not found: no ${MASKING_RULES_FILE} above ${__dirname}`);
+    directory = parent;
+  }
+}
+
+export function defaultRulesPath(): string {
+  return path.join(packageRoot(), MASKING_RULES_FILE);
+}
+
+/** Parses and validates a rules document; a bad file fails fast at cold start, naming the offending paths. */
+export function parseMaskingRules(source: string, origin = 'masking rules'): MaskingRulesDocument {
+  const result = maskingRulesSchema.safeParse(parseYaml(source));
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`Invalid ${origin}: ${issues.join('; ')}`);
+  }
+  return result.data;
+}
+
+export function loadMaskingRules(file = defaultRulesPath()): MaskingRulesDocument {
+  return parseMaskingRules(readFileSync(file, 'utf8'), file);
 }
 
 let cached: MaskingEngine | undefined;
+let configured: MaskingEngineOptions = {};
+
+/**
+ * Sets the engine's options (the HMAC key of the `hash` method) before first use; the composition root calls it
+ * once with a key derived from the settings. Without it, hashes use a random per-process key.
+ */
+export function configureMaskingEngine(options: MaskingEngineOptions): void {
+  configured = { ...options };
+  cached = undefined;
+}
 
 export function getMaskingEngine(): MaskingEngine {
-  cached ??= placeholderEngine();
+  cached ??= createMaskingEngine(loadMaskingRules(), configured);
   return cached;
 }

@@ -1,0 +1,233 @@
+// Finds credentials written as assignments in free text: `password=…`, `apikey := "…"`, `"token": "…"`,
+// `dict['secret'] = …`, `<password>…</password>`, `Authorization: Digest …`, `private_key "…";` and friends.
+// Only the value is masked, so the line stays readable. Code references and placeholders are left alone.
+import type { KeywordSpec } from './rules-schema';
+
+export type ValueExtent = KeywordSpec['value'];
+
+export interface CredentialMatch {
+  start: number;
+  end: number;
+}
+
+/** Characters that continue a key name to the left or right of the keyword (`my_password`, `X-Api-Key`, `$secret`). */
+function isKeyCode(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 /* _ */ || code === 45 /* - */ || code === 46 /* . */ || code === 36 /* $ */ || code > 127
+  );
+}
+
+function isWordCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+const QUOTES = new Set(['"', "'", '`']);
+/** Stops an unquoted value: whitespace and the delimiters of logfmt, query strings, JSON and markup. */
+const UNQUOTED_STOP = new Set([' ', '\t', '\n', '\r', ',', ';', '&', '"', "'", '`', '<']);
+const LITERALS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'nan', 'redacted', '[redacted]', '<redacted>', '(redacted)', 'hidden', 'masked', 'omitted', 'n/a']);
+const KEYWORD_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'secret', 'token', 'apikey', 'api_key', 'key', 'credentials', 'credential', 'auth', 'authorization']);
+/** Roots of code references (`this.apiKey`, `process.env.TOKEN`, `config.secret`) rather than literal secrets. */
+const REFERENCE = /^(?:this|self|cls|process|os|env|environ|config|cfg|conf|settings|options|opts|props|params|args|kwargs|request|req|res|response|ctx|context|window|document|data|input|payload|body|secrets|vault|keys|credentials|creds|state|store|app|module|exports)\.[\w$.]+$/i;
+const INDIRECT = /^[A-Za-z_$][\w$.-]*[[(]/;
+const TEMPLATE = /^(?:\$\{?[A-Za-z_][\w.:-]*\}?|\$\(\s*[\w.-]+\s*\)|%[A-Za-z_][\w]*%|\{\{\s*[\w.-]+\s*\}\}|<[\w .-]+>|\[[A-Z][A-Z0-9_ ]*\])$/;
+const MASKED = /^(?:\*+|•+|x{3,}|X{3,}|#+)$/;
+const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256', 'sharedkey', 'sharedkeylite', 'sharedaccesssignature', 'signature', 'apikey', 'api-key', 'dpop', 'gnap', 'otp', 'splunk', 'sso-key', 'oauth', 'key']);
+
+/** True for values that are not secrets: empty, literals, placeholders, templates, masked, code references. */
+export function isPlaceholderValue(value: string, quoted: boolean, keyName: string): boolean {
+  const trimmed = value.trim();
+  if (trimmed === '') return true;
+  const lower = trimmed.toLowerCase();
+  if (LITERALS.has(lower) || lower.includes('fake') || MASKED.test(trimmed) || TEMPLATE.test(trimmed)) return true;
+  if (quoted) return false;
+  if (KEYWORD_WORDS.has(lower) || lower === keyName.toLowerCase()) return true;
+  return INDIRECT.test(trimmed) || REFERENCE.test(trimmed);
+}
+
+function findLineEnd(text: string, from: number): number {
+  let index = from;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (code === 10 || code === 13) break;
+    index++;
+  }
+  return index;
+}
+
+/** The closing quote of a quoted value (backslash escapes respected); -1 when the line ends first. */
+function findClosingQuote(text: string, from: number, quote: string, escapedQuote: boolean): number {
+  for (let index = from; index < text.length; index++) {
+    const char = text[index]!;
+    if (char === '\n' || char === '\r') return -1;
+    if (escapedQuote) {
+      if (char === '\\' && text[index + 1] === quote) return index;
+      continue;
+    }
+    if (char === '\\') {
+      index++;
+      continue;
+    }
+    if (char === quote) return index;
+  }
+  return -1;
+}
+
+/** Drops closing brackets a value does not open itself: `password=abc}` inside `{…}` ends at `abc`. */
+function trimUnbalancedClosers(text: string, start: number, end: number): number {
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  let trimmedEnd = end;
+  while (trimmedEnd > start) {
+    const last = text[trimmedEnd - 1]!;
+    const opener = pairs[last];
+    if (!opener) break;
+    let opens = 0;
+    let closes = 0;
+    for (let index = start; index < trimmedEnd; index++) {
+      const char = text[index];
+      if (char === opener) opens++;
+      else if (char === last) closes++;
+    }
+    if (closes <= opens) break;
+    trimmedEnd--;
+  }
+  return trimmedEnd;
+}
+
+/** Operators between a key and its value, longest first. */
+const OPERATORS = [':=', '=>', '===', '!==', '==', '!=', '->', '=', ':'];
+
+export class CredentialScanner {
+  private readonly search: RegExp;
+  private readonly endsWithKeyword: RegExp[];
+
+  constructor(private readonly keywords: KeywordSpec[]) {
+    this.search = new RegExp(keywords.map((keyword) => `(?:${keyword.pattern})`).join('|'), 'gi');
+    this.endsWithKeyword = keywords.map((keyword) => new RegExp(`(?:${keyword.pattern})$`, 'i'));
+  }
+
+  /** Calls `claim` for each credential value found; `claim` answers whether the span was free. */
+  scan(text: string, claim: (start: number, end: number) => boolean): void {
+    const search = this.search;
+    search.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = search.exec(text)) !== null) {
+      let keyStart = match.index;
+      while (keyStart > 0 && isKeyCode(text.charCodeAt(keyStart - 1))) keyStart--;
+      let keyEnd = match.index + match[0].length;
+      while (keyEnd < text.length && isKeyCode(text.charCodeAt(keyEnd))) keyEnd++;
+      // A key such as `password.length` or `token-` ends in punctuation that is not part of the name.
+      while (keyEnd > match.index + match[0].length && !isWordCode(text.charCodeAt(keyEnd - 1))) keyEnd--;
+      const key = text.slice(keyStart, keyEnd);
+      const extent = this.extentOf(key);
+      const found = extent ? this.valueAfterKey(text, keyStart, keyEnd, key, extent) : this.quotedSemicolonValue(text, keyEnd, key);
+      if (found && claim(found.start, found.end)) {
+        search.lastIndex = Math.max(found.end, search.lastIndex);
+      } else {
+        search.lastIndex = Math.max(keyEnd, match.index + 1);
+      }
+    }
+  }
+
+  /** How far the value of a key reaches, or undefined when the key does not end in a keyword (`tokenizer`). */
+  private extentOf(key: string): ValueExtent | undefined {
+    for (let index = 0; index < this.keywords.length; index++) {
+      if (this.endsWithKeyword[index]!.test(key)) return this.keywords[index]!.value;
+    }
+    return undefined;
+  }
+
+  /** `fooapikeyfoo "value";`: a key merely containing a keyword counts only in this strict form. */
+  private quotedSemicolonValue(text: string, from: number, key: string): CredentialMatch | undefined {
+    let index = from;
+    while (index < text.length && isBlank(text.charCodeAt(index))) index++;
+    const quote = text[index];
+    if (!quote || !QUOTES.has(quote)) return undefined;
+    const close = findClosingQuote(text, index + 1, quote, false);
+    if (close < 0 || text[close + 1] !== ';') return undefined;
+    const value = text.slice(index + 1, close);
+    if (/[\s"'`]/.test(value) || isPlaceholderValue(value, true, key)) return undefined;
+    return { start: index + 1, end: close };
+  }
+
+  private valueAfterKey(text: string, keyStart: number, keyEnd: number, key: string, extent: ValueExtent): CredentialMatch | undefined {
+    let index = keyEnd;
+    // Markup: <password>value</password>
+    if (text[keyStart - 1] === '<' && text[index] === '>') {
+      const close = text.indexOf('<', index + 1);
+      const end = close < 0 ? findLineEnd(text, index + 1) : close;
+      const value = text.slice(index + 1, end);
+      return isPlaceholderValue(value, true, key) ? undefined : { start: index + 1, end };
+    }
+    // Closing of the key: "key", 'key', \"key\", dict["key"], key[]
+    if (text[index] === '\\' && QUOTES.has(text[index + 1] ?? '')) index += 2;
+    else if (QUOTES.has(text[index] ?? '')) index++;
+    if (text[index] === ']') index++;
+    else if (text[index] === '[' && text[index + 1] === ']') index += 2;
+    while (index < text.length && isBlank(text.charCodeAt(index))) index++;
+    const operator = OPERATORS.find((candidate) => text.startsWith(candidate, index));
+    if (!operator) return this.quotedSemicolonValue(text, keyEnd, key);
+    // `a == b` compares, `=>` maps, but `password: ` in prose needs a value right after.
+    index += operator.length;
+    while (index < text.length && isBlank(text.charCodeAt(index))) index++;
+    if (text[index] === '@' && QUOTES.has(text[index + 1] ?? '')) index++;
+    // `-H "authorization: bearer x"`: a header inside a quoted string ends where that string does.
+    const opening = text[keyStart - 1];
+    const enclosingQuote = opening && QUOTES.has(opening) && text[keyEnd] !== opening ? opening : undefined;
+    return this.readValue(text, index, key, extent, enclosingQuote);
+  }
+
+  private readValue(text: string, index: number, key: string, extent: ValueExtent, enclosingQuote?: string): CredentialMatch | undefined {
+    if (index >= text.length) return undefined;
+    let quote = text[index]!;
+    let escapedQuote = false;
+    if (quote === '\\' && text[index + 1] === '"') {
+      escapedQuote = true;
+      quote = '"';
+      index++;
+    }
+    if (QUOTES.has(quote)) {
+      const start = index + 1;
+      const close = findClosingQuote(text, start, quote, escapedQuote);
+      let end = close < 0 ? findLineEnd(text, start) : close;
+      let valueStart = start;
+      if (extent === 'scheme') valueStart = this.skipScheme(text, start, end);
+      if (isPlaceholderValue(text.slice(valueStart, end), true, key)) return undefined;
+      if (valueStart >= end) return undefined;
+      return { start: valueStart, end };
+    }
+    // JSON structures under a key are walked field by field, not swallowed here.
+    if ((quote === '{' || quote === '[') && /^[{[]\s*(?:["'}\]]|$)/.test(text.slice(index, index + 8))) return undefined;
+    let start = index;
+    let end: number;
+    if (extent === 'line' || extent === 'scheme') {
+      let lineEnd = findLineEnd(text, index);
+      if (enclosingQuote) {
+        const close = text.indexOf(enclosingQuote, index);
+        if (close >= 0 && close < lineEnd) lineEnd = close;
+      }
+      if (extent === 'scheme') start = this.skipScheme(text, index, lineEnd);
+      end = lineEnd;
+      while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+    } else {
+      end = start;
+      while (end < text.length && !UNQUOTED_STOP.has(text[end]!)) end++;
+      end = trimUnbalancedClosers(text, start, end);
+    }
+    if (end <= start) return undefined;
+    if (isPlaceholderValue(text.slice(start, end), false, key)) return undefined;
+    return { start, end };
+  }
+
+  /** `Bearer abc`: the scheme word stays visible, the credentials go. */
+  private skipScheme(text: string, start: number, end: number): number {
+    let wordEnd = start;
+    while (wordEnd < end && !isBlank(text.charCodeAt(wordEnd))) wordEnd++;
+    if (wordEnd >= end || !AUTH_SCHEMES.has(text.slice(start, wordEnd).toLowerCase())) return start;
+    while (wordEnd < end && isBlank(text.charCodeAt(wordEnd))) wordEnd++;
+    return wordEnd;
+  }
+}

@@ -1,0 +1,368 @@
+// The masking engine compiled from the rules document: one pass of detectors over each string, claimed spans
+// resolved by rule order, then one rebuild of the string; objects are walked with field-name rules on top.
+import { createHmac, randomBytes } from 'node:crypto';
+import { CredentialScanner } from './credential-scanner';
+import { emptyRedaction, type MaskingEngine, type Redaction, type TextMaskResult, type ValueMaskResult } from './masking-engine';
+import type { FieldRule, MaskingRule, MaskingRulesDocument } from './rules-schema';
+import { cardDigitsValid, validators, type Validator } from './validators';
+
+export interface MaskingEngineOptions {
+  /** Key of the HMAC behind the `hash` method; without one, a random per-process key (hashes join within a process only). */
+  hashKey?: string | Buffer;
+  /** Objects deeper than this are replaced by a marker rather than walked (default 64). */
+  maxDepth?: number;
+}
+
+type Method = MaskingRule['method'];
+
+interface CompiledRule {
+  name: string;
+  index: number;
+  method: Method;
+  label: string;
+  keepLast: number;
+  requires: string[] | undefined;
+  minDigits: number;
+  detect: (text: string, claim: (start: number, end: number) => boolean) => void;
+}
+
+interface CompiledFieldRule {
+  name: string;
+  method: FieldRule['method'];
+  label: string;
+  contains: string[];
+  equals: Set<string>;
+  unlessEndsWith: string[];
+}
+
+/** Characters a number's digit count is taken from, once per string, for the numeric rules' pre-check. */
+function countDigits(text: string, atLeast: number): number {
+  let count = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 48 && code <= 57 && ++count >= atLeast) return count;
+  }
+  return count;
+}
+
+function compileRegexDetector(rule: MaskingRule, regex: RegExp): CompiledRule['detect'] {
+  const detector = rule.detector;
+  const group = detector.group ?? 0;
+  const validator: Validator | undefined = detector.validator ? validators[detector.validator] : undefined;
+  const context = detector.context;
+  const window = context?.window ?? 0;
+  const required = context?.require ? new RegExp(context.require, 'i') : undefined;
+  const forbidden = context?.forbid ? new RegExp(context.forbid, 'i') : undefined;
+  const orWholeValue = context?.orWholeValue ?? false;
+  return (text, claim) => {
+    regex.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = regex.exec(text)) !== null) {
+      const matched = match[group];
+      if (matched === undefined || matched.length === 0) {
+        if (match[0].length === 0) regex.lastIndex++;
+        continue;
+      }
+      const start = group === 0 ? match.index : match.index + match[0].indexOf(matched);
+      let end = start + matched.length;
+      let accepted = true;
+      if (validator) {
+        const verdict = validator(text, start, end);
+        if (verdict === false) accepted = false;
+        else if (typeof verdict === 'number') end = verdict;
+      }
+      if (accepted && (required || forbidden)) {
+        const before = text.slice(Math.max(0, start - window), start);
+        if (forbidden && forbidden.test(before)) accepted = false;
+        else if (required && !required.test(before)) accepted = orWholeValue && text.trim().length === end - start;
+      }
+      if (accepted && claim(start, end)) continue;
+      // A rejected candidate may hide a real one that starts inside it.
+      regex.lastIndex = match.index + 1;
+    }
+  };
+}
+
+function compileQueryParamDetector(params: string[]): CompiledRule['detect'] {
+  const escaped = params.map((param) => param.replace(/[.-]/g, (char) => `\\${char}`));
+  const regex = new RegExp(`[?&](?:${escaped.join('|')})=([^&#;\\s"'<>]+)`, 'gi');
+  return (text, claim) => {
+    regex.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = regex.exec(text)) !== null) {
+      const value = match[1]!;
+      const start = match.index + match[0].length - value.length;
+      claim(start, start + value.length);
+    }
+  };
+}
+
+function compileRule(rule: MaskingRule, index: number): CompiledRule {
+  const detector = rule.detector;
+  let detect: CompiledRule['detect'];
+  let requires = detector.requires;
+  if (detector.keyword_assignment) {
+    const scanner = new CredentialScanner(detector.keyword_assignment.keywords);
+    detect = (text, claim) => scanner.scan(text, claim);
+  } else if (detector.query_param) {
+    detect = compileQueryParamDetector(detector.query_param.params);
+    requires ??= ['='];
+  } else {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(detector.regex!, `g${detector.flags ?? ''}`);
+    } catch (error) {
+      throw new Error(`Masking rule ${rule.name}: invalid regex: ${(error as Error).message}`);
+    }
+    detect = compileRegexDetector(rule, regex);
+  }
+  return {
+    name: rule.name,
+    index,
+    method: rule.method,
+    label: rule.label ?? '',
+    keepLast: rule.keepLast ?? 0,
+    requires,
+    minDigits: detector.minDigits ?? 0,
+    detect,
+  };
+}
+
+function partialMask(value: string, keepLast: number): string {
+  let kept = 0;
+  const chars = value.split('');
+  for (let index = chars.length - 1; index >= 0; index--) {
+    const char = chars[index]!;
+    if (!/[\p{L}\p{N}]/u.test(char)) continue;
+    if (kept < keepLast) kept++;
+    else chars[index] = '*';
+  }
+  return chars.join('');
+}
+
+/** Field names compare lower-cased without `_`, `-`, `.` or spaces: `X-Api-Key`, `api_key` and `apiKey` are one. */
+export function normalizeFieldName(name: string): string {
+  return name.toLowerCase().replace(/[\s_.-]/g, '');
+}
+
+const KEY_CACHE_LIMIT = 10_000;
+
+export function createMaskingEngine(document: MaskingRulesDocument, options: MaskingEngineOptions = {}): MaskingEngine & { readonly ruleNames: string[] } {
+  const rules = document.rules.map(compileRule);
+  const fieldRules: CompiledFieldRule[] = document.fields.map((rule) => ({
+    name: rule.name,
+    method: rule.method,
+    label: rule.label ?? '',
+    contains: rule.contains,
+    equals: new Set(rule.equals),
+    unlessEndsWith: rule.unlessEndsWith,
+  }));
+  const hashKey = options.hashKey ?? randomBytes(32);
+  const maxDepth = options.maxDepth ?? 64;
+  const maxMinDigits = Math.max(0, ...rules.map((rule) => rule.minDigits));
+  const fieldRuleCache = new Map<string, CompiledFieldRule | null>();
+
+  const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
+    switch (method) {
+      case 'replace':
+        return label;
+      case 'partial':
+        return partialMask(original, keepLast);
+      case 'hash':
+        return `[${label}:${createHmac('sha256', hashKey).update(original).digest('hex').slice(0, 12)}]`;
+      case 'remove':
+        return '';
+      default:
+        return original;
+    }
+  };
+
+  function maskTextInternal(text: string): TextMaskResult & { count: number } {
+    if (text.length < 4) return { text, rules: [], count: 0 };
+    // Spans claimed so far, as parallel arrays: no per-span objects for the common no-match case.
+    let starts: number[] | undefined;
+    let ends: number[] | undefined;
+    let owners: CompiledRule[] | undefined;
+    let digits = -1;
+    let current: CompiledRule;
+    const claim = (start: number, end: number): boolean => {
+      if (end <= start) return false;
+      if (starts) {
+        for (let index = 0; index < starts.length; index++) {
+          if (start < ends![index]! && end > starts[index]!) return false;
+        }
+      } else {
+        starts = [];
+        ends = [];
+        owners = [];
+      }
+      starts.push(start);
+      ends!.push(end);
+      owners!.push(current);
+      return true;
+    };
+    for (const rule of rules) {
+      if (rule.requires) {
+        let present = false;
+        for (const needle of rule.requires) {
+          if (text.includes(needle)) {
+            present = true;
+            break;
+          }
+        }
+        if (!present) continue;
+      }
+      if (rule.minDigits) {
+        if (digits < 0) digits = countDigits(text, maxMinDigits);
+        if (digits < rule.minDigits) continue;
+      }
+      current = rule;
+      rule.detect(text, claim);
+    }
+    if (!starts) return { text, rules: [], count: 0 };
+    const order = starts.map((_, index) => index).sort((left, right) => starts![left]! - starts![right]!);
+    let output = '';
+    let cursor = 0;
+    let count = 0;
+    const matched: string[] = [];
+    for (const index of order) {
+      const rule = owners![index]!;
+      if (rule.method === 'keep') continue;
+      const start = starts[index]!;
+      const end = ends![index]!;
+      output += text.slice(cursor, start) + replacementFor(rule.method, rule.label, rule.keepLast, text.slice(start, end));
+      cursor = end;
+      count++;
+      if (!matched.includes(rule.name)) matched.push(rule.name);
+    }
+    if (!count) return { text, rules: [], count: 0 };
+    return { text: output + text.slice(cursor), rules: matched, count };
+  }
+
+  function fieldRuleFor(key: string): CompiledFieldRule | undefined {
+    let cached = fieldRuleCache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const normalized = normalizeFieldName(key);
+    cached = null;
+    for (const rule of fieldRules) {
+      const hit = rule.equals.has(normalized) || rule.contains.some((part) => normalized.includes(part));
+      if (hit && !rule.unlessEndsWith.some((suffix) => normalized.endsWith(suffix) && !rule.equals.has(normalized))) {
+        cached = rule;
+        break;
+      }
+    }
+    if (fieldRuleCache.size >= KEY_CACHE_LIMIT) fieldRuleCache.clear();
+    fieldRuleCache.set(key, cached);
+    return cached ?? undefined;
+  }
+
+  function maskValue<T>(value: T, path = ''): ValueMaskResult<T> {
+    const redaction = emptyRedaction();
+    const seen = new WeakSet<object>();
+    const noteRule = (name: string): void => {
+      if (!redaction.patternsMatched.includes(name)) redaction.patternsMatched.push(name);
+    };
+    const noteField = (at: string): void => {
+      if (!redaction.fieldsRedacted.includes(at)) redaction.fieldsRedacted.push(at);
+    };
+
+    /** Everything under a sensitive name goes, keeping the shape (so consumers' schemas still hold). */
+    const maskWhole = (node: unknown, rule: CompiledFieldRule, at: string, depth: number): unknown => {
+      if (typeof node === 'string') {
+        if (node === '') return node;
+        redaction.count++;
+        noteField(at);
+        noteRule(rule.name);
+        return replacementFor(rule.method, rule.label, 0, node);
+      }
+      if (typeof node === 'number' || typeof node === 'bigint') {
+        redaction.count++;
+        noteField(at);
+        noteRule(rule.name);
+        return replacementFor(rule.method, rule.label, 0, String(node));
+      }
+      if (node === null || typeof node !== 'object' || depth >= maxDepth || seen.has(node)) return node;
+      seen.add(node);
+      try {
+        if (Array.isArray(node)) return node.map((item, index) => maskWhole(item, rule, `${at}[${index}]`, depth + 1));
+        const copy: Record<string, unknown> = {};
+        for (const [key, child] of Object.entries(node)) copy[key] = maskWhole(child, rule, at ? `${at}.${key}` : key, depth + 1);
+        return copy;
+      } finally {
+        seen.delete(node);
+      }
+    };
+
+    const walk = (node: unknown, at: string, depth: number): unknown => {
+      if (typeof node === 'string') {
+        const result = maskTextInternal(node);
+        if (result.count) {
+          redaction.count += result.count;
+          noteField(at);
+          for (const rule of result.rules) noteRule(rule);
+        }
+        return result.text;
+      }
+      if (typeof node === 'number') {
+        // A card number sent as a JSON number (up to 16 digits fit a double exactly).
+        if (Number.isSafeInteger(node) && node >= 1e12) {
+          const digits = String(node);
+          const card = rules.find((rule) => rule.name === 'credit_card');
+          if (card && card.method !== 'keep' && cardDigitsValid(digits)) {
+            redaction.count++;
+            noteField(at);
+            noteRule(card.name);
+            return replacementFor(card.method, card.label, card.keepLast, digits);
+          }
+        }
+        return node;
+      }
+      if (node === null || typeof node !== 'object') return node;
+      if (depth >= maxDepth) return '[TOO DEEP]';
+      if (seen.has(node)) return '[CIRCULAR]';
+      const prototype = Object.getPrototypeOf(node);
+      if (!Array.isArray(node) && prototype !== Object.prototype && prototype !== null) return node;
+      seen.add(node);
+      try {
+        if (Array.isArray(node)) return node.map((item, index) => walk(item, `${at}[${index}]`, depth + 1));
+        const record = node as Record<string, unknown>;
+        // Header lists such as HAR's [{ name: 'Authorization', value: 'Bearer …' }].
+        const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
+        const pairRule = pairName !== undefined && 'value' in record ? fieldRuleFor(pairName) : undefined;
+        const copy: Record<string, unknown> = {};
+        for (const [key, child] of Object.entries(record)) {
+          const childPath = at ? `${at}.${key}` : key;
+          const rule = key === 'value' && pairRule ? pairRule : fieldRuleFor(key);
+          if (rule) {
+            if (rule.method === 'remove') {
+              if (child !== undefined) {
+                redaction.count++;
+                noteField(childPath);
+                noteRule(rule.name);
+              }
+              continue;
+            }
+            copy[key] = maskWhole(child, rule, childPath, depth + 1);
+            continue;
+          }
+          copy[key] = walk(child, childPath, depth + 1);
+        }
+        return copy;
+      } finally {
+        seen.delete(node);
+      }
+    };
+
+    return { value: walk(value, path, 0) as T, redaction };
+  }
+
+  return {
+    ruleNames: [...rules.map((rule) => rule.name), ...fieldRules.map((rule) => rule.name)],
+    maskText(text: string) {
+      return maskTextInternal(text);
+    },
+    maskValue,
+  };
+}
+
+export type { Redaction };

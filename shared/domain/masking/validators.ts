@@ -1,0 +1,181 @@
+// Checks a regex alone cannot make: checksums (Luhn, IBAN mod 97), SSN number rules, address shapes, token entropy.
+// Each takes the candidate span and answers false (not a match), true, or a corrected end offset.
+import type { ValidatorName } from './rules-schema';
+
+export type Validator = (text: string, start: number, end: number) => boolean | number;
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function digitsOf(text: string, start: number, end: number): string {
+  let digits = '';
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (isDigitCode(code)) digits += text[index];
+  }
+  return digits;
+}
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let index = digits.length - 1; index >= 0; index--) {
+    let digit = digits.charCodeAt(index) - 48;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Card numbers: 13 to 19 digits passing Luhn, issued under a real major industry identifier. Cards start with
+ * 2 to 6, or 1 for 15-digit UATP cards; that keeps millisecond/microsecond epoch timestamps (which start with 1)
+ * and zero-padded counters out.
+ */
+export function cardDigitsValid(digits: string): boolean {
+  if (digits.length < 13 || digits.length > 19) return false;
+  const first = digits.charCodeAt(0) - 48;
+  if (first === 1 ? digits.length !== 15 : first < 2 || first > 6) return false;
+  if (/^(\d)\1+$/.test(digits)) return false;
+  return luhnValid(digits);
+}
+
+function luhn(text: string, start: number, end: number): boolean {
+  return cardDigitsValid(digitsOf(text, start, end));
+}
+
+/** SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000; no famous specimen numbers. */
+const specimenSsns = new Set(['123456789', '078051120', '219099999', '457555462']);
+
+export function ssnDigitsValid(digits: string): boolean {
+  if (digits.length !== 9) return false;
+  const area = digits.slice(0, 3);
+  if (area === '000' || area === '666' || area[0] === '9') return false;
+  if (digits.slice(3, 5) === '00' || digits.slice(5) === '0000') return false;
+  if (/^(\d)\1+$/.test(digits)) return false;
+  return !specimenSsns.has(digits);
+}
+
+function ssn(text: string, start: number, end: number): boolean {
+  return ssnDigitsValid(digitsOf(text, start, end));
+}
+
+/** IBAN lengths per country (SWIFT registry). */
+const ibanLengths: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22,
+  CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22,
+  GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HN: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30,
+  KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20,
+  MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22,
+  RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26,
+  UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+function isAlphanumericCode(code: number): boolean {
+  return isDigitCode(code) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+export function ibanChecksumValid(compact: string): boolean {
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  let remainder = 0;
+  for (let index = 0; index < rearranged.length; index++) {
+    const code = rearranged.charCodeAt(index);
+    if (isDigitCode(code)) remainder = (remainder * 10 + (code - 48)) % 97;
+    else {
+      const value = (code >= 97 ? code - 32 : code) - 55;
+      remainder = (remainder * 100 + value) % 97;
+    }
+  }
+  return remainder === 1;
+}
+
+/** Trims the candidate to its country's length (so trailing words stay), then checks mod 97. */
+function ibanMod97(text: string, start: number, end: number): boolean | number {
+  const length = ibanLengths[text.slice(start, start + 2)];
+  if (!length) return false;
+  let compact = '';
+  let index = start;
+  for (; index < end && compact.length < length; index++) {
+    const code = text.charCodeAt(index);
+    if (isAlphanumericCode(code)) compact += text[index];
+  }
+  if (compact.length !== length) return false;
+  if (index < text.length && isAlphanumericCode(text.charCodeAt(index))) return false;
+  return ibanChecksumValid(compact) ? index : false;
+}
+
+function ipv4(): boolean {
+  return true;
+}
+
+/** The regex allows a `::` with up to 7 groups each side; a real address has at most 8 in all, and `::` alone needs a prefix. */
+function ipv6(text: string, start: number, end: number): boolean {
+  let address = text.slice(start, end);
+  const slash = address.indexOf('/');
+  const hasPrefix = slash >= 0;
+  if (hasPrefix) address = address.slice(0, slash);
+  const zone = address.indexOf('%');
+  if (zone >= 0) address = address.slice(0, zone);
+  if (address === '::') return hasPrefix;
+  const groupsOf = (part: string): number => (part === '' ? 0 : part.split(':').reduce((sum, group) => sum + (group.includes('.') ? 2 : 1), 0));
+  const compressed = address.indexOf('::');
+  if (compressed < 0) return groupsOf(address) === 8;
+  if (address.indexOf('::', compressed + 1) >= 0) return false;
+  return groupsOf(address.slice(0, compressed)) + groupsOf(address.slice(compressed + 2)) <= 7;
+}
+
+/**
+ * Phone numbers have 8 to 15 digits with a `+` country code (E.164), 9 to 13 without; a national number in three
+ * dashed groups after a trunk 0 (090-1234-5678) has 10 or 11, which keeps 3-2-4 SSN look-alikes out.
+ */
+function phone(text: string, start: number, end: number): boolean {
+  const digits = digitsOf(text, start, end);
+  if (/^(\d)\1+$/.test(digits)) return false;
+  if (text.charCodeAt(start) === 43) return digits.length >= 8 && digits.length <= 15;
+  if (digits.length < 9 || digits.length > 13) return false;
+  const candidate = text.slice(start, end);
+  if (candidate.startsWith('0') && candidate.split('-').length === 3) return digits.length >= 10 && digits.length <= 11;
+  return true;
+}
+
+/** A token, not a word: it mixes letters with digits, or upper with lower case over some length. */
+export function looksLikeToken(value: string): boolean {
+  let hasDigit = false;
+  let hasLetter = false;
+  let hasUpper = false;
+  let hasLower = false;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (isDigitCode(code)) hasDigit = true;
+    else if (code >= 65 && code <= 90) hasLetter = hasUpper = true;
+    else if (code >= 97 && code <= 122) hasLetter = hasLower = true;
+  }
+  return (hasDigit && hasLetter) || (value.length >= 16 && hasUpper && hasLower);
+}
+
+function tokenEntropy(text: string, start: number, end: number): boolean {
+  return looksLikeToken(text.slice(start, end));
+}
+
+/** `Basic` credentials decode to printable `user:password`. */
+function basicAuth(text: string, start: number, end: number): boolean {
+  const decoded = Buffer.from(text.slice(start, end), 'base64').toString('utf8');
+  return decoded.includes(':') && !/[\u0000-\u001f\ufffd]/.test(decoded);
+}
+
+export const validators: Record<ValidatorName, Validator> = {
+  luhn,
+  iban_mod97: ibanMod97,
+  ssn,
+  ssn_bare: ssn,
+  ipv4,
+  ipv6,
+  phone,
+  token_entropy: tokenEntropy,
+  basic_auth: basicAuth,
+};

@@ -1,0 +1,262 @@
+// The masking engine per category, table-driven: positives with their exact output and remark (rule name),
+// negatives that must come back byte-identical, and the walk over nested objects and arrays.
+import { describe, expect, it } from 'vitest';
+import { createMaskingEngine, getMaskingEngine, loadMaskingRules, parseMaskingRules } from '../../shared/domain/masking';
+
+const engine = getMaskingEngine();
+
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const AZURE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+// [input, expected output, rules in order of first match]
+const positives: Record<string, Array<[string, string, string[]]>> = {
+  email: [
+    ['contact jane.doe+work@example.co.uk today', 'contact [EMAIL] today', ['email']],
+    ['<ops@sub.example.org>', '<[EMAIL]>', ['email']],
+    ['user: müller@beispiel.de', 'user: [EMAIL]', ['email']],
+  ],
+  ssn: [
+    ['ssn: 536-22-8712', 'ssn: [SSN]', ['us_ssn']],
+    ['SSN 536228712 on file', 'SSN [SSN] on file', ['us_ssn_bare']],
+    ['536228712', '[SSN]', ['us_ssn_bare']],
+    ['social security number 536 22 8712', 'social security number [SSN]', ['us_ssn']],
+  ],
+  credit_card: [
+    ['card 4111-1111-1111-1111 exp 12/27', 'card ****-****-****-1111 exp 12/27', ['credit_card']],
+    ['amex 3782 822463 10005', 'amex **** ****** *0005', ['credit_card']],
+    ['pan=5555555555554444;', 'pan=************4444;', ['credit_card']],
+  ],
+  phone: [
+    ['Call +44 20 7946 0958 now', 'Call [PHONE] now', ['phone']],
+    ['fax (212) 555-0147', 'fax [PHONE]', ['phone']],
+    ['reach me at 1-800-555-0199', 'reach me at [PHONE]', ['phone']],
+    ['tel 03-1234-5678', 'tel [PHONE]', ['phone']],
+    ['mobile: 4155552671', 'mobile: [PHONE]', ['phone_in_context']],
+    ['+86 138 1234 5678', '[PHONE]', ['phone']],
+  ],
+  ip: [
+    ['client 203.0.113.7 connected', 'client [IP] connected', ['ipv4']],
+    ['from 2001:db8:3333:4444:5555:6666:7777:8888', 'from [IP]', ['ipv6']],
+    ['x-forwarded-for: 198.51.100.23, 10.1.2.3', 'x-forwarded-for: [IP], [IP]', ['ipv4']],
+  ],
+  iban: [
+    ['iban DE89 3704 0044 0532 0130 00 paid', 'iban [IBAN] paid', ['iban']],
+    ['GB29NWBK60161331926819', '[IBAN]', ['iban']],
+  ],
+  credentials: [
+    ['password=hunter2&user=bob', 'password=[REDACTED]&user=bob', ['credential_assignment']],
+    ['{"password":"s3cr3t!","user":"bob"}', '{"password":"[REDACTED]","user":"bob"}', ['credential_assignment']],
+    ['{\\"client_secret\\":\\"abc123xyz\\"}', '{\\"client_secret\\":\\"[REDACTED]\\"}', ['credential_assignment']],
+    ['db.password: correct-horse-battery', 'db.password: [REDACTED]', ['credential_assignment']],
+    ['X-Api-Key: 0123456789abcdef', 'X-Api-Key: [REDACTED]', ['credential_assignment']],
+    ['<password>hunter2</password>', '<password>[REDACTED]</password>', ['credential_assignment']],
+    ['apikey := "q9Z!x"', 'apikey := "[REDACTED]"', ['credential_assignment']],
+    ['Cookie: sid=abc123; theme=dark', 'Cookie: [REDACTED]', ['credential_assignment']],
+    ['Authorization: Digest username="bob", response="6629fae49393a05397450978507c4ef1"', 'Authorization: Digest [REDACTED]', ['credential_assignment']],
+    ['Server=db;User Id=sa;Password=P@ssw0rd;', 'Server=db;User Id=sa;Password=[REDACTED];', ['credential_assignment']],
+  ],
+  jwt_and_bearer: [
+    [`Authorization: Bearer ${JWT}`, 'Authorization: Bearer [JWT]', ['jwt']],
+    [`id_token ${JWT} issued`, 'id_token [JWT] issued', ['jwt']],
+    ['Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0', 'Authorization: Bearer [REDACTED]', ['bearer_token']],
+    ['curl -H "authorization: bearer abc.DEF-123_xyz~"', 'curl -H "authorization: bearer [REDACTED]"', ['bearer_token']],
+    ['Authorization: Basic dXNlcjpwYXNzd29yZA==', 'Authorization: Basic [REDACTED]', ['basic_auth']],
+  ],
+  private_keys: [
+    ['-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1234\n-----END RSA PRIVATE KEY-----\nnext', '[PRIVATE KEY]\nnext', ['private_key']],
+    ['{"key":"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----\\n"}', '{"key":"[PRIVATE KEY]\\n"}', ['private_key']],
+    ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA (truncated', '[PRIVATE KEY]', ['private_key']],
+  ],
+  vendor_tokens: [
+    ['aws key AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws key [AWS_ACCESS_KEY] secret [AWS_SECRET_KEY]', ['aws_access_key_id', 'aws_secret_access_key']],
+    ['token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'token [GITHUB_TOKEN]', ['github_token']],
+    ['glpat-xYz123AbC456dEf789gH', '[GITLAB_TOKEN]', ['gitlab_token']],
+    ['xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', '[SLACK_TOKEN]', ['slack_token']],
+    ['POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'POST https://hooks.slack.com/services/[SLACK_WEBHOOK]', ['slack_webhook']],
+    ['maps AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY', 'maps [GOOGLE_KEY]', ['google_api_key']],
+    ['stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'stripe [STRIPE_KEY]', ['stripe_key']],
+    ['//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789', '//registry.npmjs.org/:_authToken=[NPM_TOKEN]', ['npm_token']],
+    ['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', '[SENDGRID_KEY]', ['sendgrid_key']],
+    ['twilio SK0123456789abcdef0123456789abcdef', 'twilio [TWILIO_KEY]', ['twilio_key']],
+    ['OPENAI sk-proj-abc123DEF456ghi789JKL012mno345PQR678stu901', 'OPENAI [API_KEY]', ['openai_key']],
+    [`AccountName=acct;AccountKey=${AZURE_KEY};EndpointSuffix=core.windows.net`, 'AccountName=acct;AccountKey=[AZURE_KEY];EndpointSuffix=core.windows.net', ['azure_storage_key']],
+    ['Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=k3yV4lue+abc=', 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=[REDACTED]', ['credential_assignment']],
+    ['secret abc8Q~aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456_', 'secret [AZURE_SECRET]', ['azure_ad_client_secret']],
+    ['hf_abcdefghijklmnopqrstuvwxyzABCDEFGH', '[SECRET]', ['vendor_token']],
+  ],
+  urls: [
+    ['https://admin:s3cret@db.example.com:5432/app', 'https://[REDACTED]@db.example.com:5432/app', ['url_credentials']],
+    ['redis://:p4ss@cache:6379', 'redis://[REDACTED]@cache:6379', ['url_credentials']],
+    ['https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=abc%2Bdef%3D', 'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=[REDACTED]', ['sensitive_query_param']],
+    ['GET /callback?code=4/0AX4XfWh&state=xyz', 'GET /callback?code=[REDACTED]&state=xyz', ['sensitive_query_param']],
+    ['https://api.example.com/v1/items?access_token=abc123&page=2', 'https://api.example.com/v1/items?access_token=[REDACTED]&page=2', ['sensitive_query_param']],
+  ],
+};
+
+// Look-alikes that must come through byte-identical.
+const negatives: Record<string, string[]> = {
+  versions_and_builds: ['version 1.2.3', 'Version=1.0.0.0 loaded', 'node v20.19.1 on darwin 23.4.0', 'build 2024.05.01-rc.3', 'AssemblyVersion("10.0.19041.1")'],
+  ids: [
+    'uuid 550e8400-e29b-41d4-a716-446655440000',
+    'request 12345678-1234-1234-1234-123456789012 done',
+    'order ORD-2024-000123 id 12345678 total 1499',
+    'order number 1234567890',
+    'invoice no 4111111111',
+    'commit a94a8fe5ccb19ba61c4c0873d391e987982fbbd3',
+  ],
+  times_and_durations: [
+    'at 2024-03-15T14:30:00.123Z took 1234ms',
+    'ts 1716200000123 and 1716200000 and 1716200000123456',
+    '2024-06-05T09:15:30.500-07:00',
+    'elapsed 00:12:34.567',
+    'Today is 05-20-2021',
+  ],
+  trace_ids: ['traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'span 00f067aa0ba902b7 parent 4bf92f3577b34da6a3ce929d0e0e4736'],
+  code_and_words: [
+    'tokens: 1500 tokenizer=cl100k secretName=db-pass passwordPolicy=strict',
+    'Reset your password in 12 hours',
+    'password: ${DB_PASSWORD}',
+    'apiKey: this.apiKey,',
+    'const token = getToken(req);',
+    'Bearer authentication required',
+    'std::vector<int> and MyClass::method',
+    'sk-learn-compatible estimator',
+    'package @azure/functions@4.16.5 and lodash@4.17.21',
+    'ratio 3:4 at 12:30:45 mac aa:bb:cc:dd:ee:ff',
+  ],
+};
+
+describe('masking engine, per category', () => {
+  for (const [category, cases] of Object.entries(positives)) {
+    it.each(cases)(`${category}: %j`, (input, expected, rules) => {
+      const result = engine.maskText(input);
+      expect(result.text).toBe(expected);
+      expect(result.rules).toEqual(rules);
+    });
+  }
+
+  for (const [kind, cases] of Object.entries(negatives)) {
+    it.each(cases)(`leaves ${kind} alone: %j`, (input) => {
+      const result = engine.maskText(input);
+      expect(result.text).toBe(input);
+      expect(result.rules).toEqual([]);
+    });
+  }
+
+  it('masks already-masked text to itself (idempotent)', () => {
+    for (const [, cases] of Object.entries(positives)) {
+      for (const [input] of cases) {
+        const once = engine.maskText(input).text;
+        expect(engine.maskText(once).text).toBe(once);
+      }
+    }
+  });
+});
+
+describe('masking engine, walking values', () => {
+  it('masks nested strings, values under sensitive names and header pairs, recording paths and rules only', () => {
+    const input = {
+      message: 'login by jane@example.com from 203.0.113.7',
+      context: {
+        user: { email: 'jane@example.com', password: 'hunter2', passwordPolicy: 'strict', pin: 1234 },
+        tokenCount: 17,
+        auth: { scheme: 'basic', credentials: ['a', 'b'] },
+      },
+      attributes: [{ 'http.url': 'https://api.example.com/x?token=abc123&page=2' }, { note: 'nothing here' }],
+      headers: [
+        { name: 'Authorization', value: 'Bearer abc' },
+        { name: 'Accept', value: 'application/json' },
+      ],
+      body: '{"card":"4111 1111 1111 1111","amount":12}',
+      count: 3,
+      ok: true,
+      nothing: null,
+    };
+    const snapshot = structuredClone(input);
+    const { value, redaction } = engine.maskValue(input);
+
+    expect(input).toEqual(snapshot);
+    expect(value).toEqual({
+      message: 'login by [EMAIL] from [IP]',
+      context: {
+        user: { email: '[EMAIL]', password: '[REDACTED]', passwordPolicy: 'strict', pin: '[REDACTED]' },
+        tokenCount: 17,
+        auth: { scheme: '[REDACTED]', credentials: ['[REDACTED]', '[REDACTED]'] },
+      },
+      attributes: [{ 'http.url': 'https://api.example.com/x?token=[REDACTED]&page=2' }, { note: 'nothing here' }],
+      headers: [
+        { name: 'Authorization', value: '[REDACTED]' },
+        { name: 'Accept', value: 'application/json' },
+      ],
+      body: '{"card":"**** **** **** 1111","amount":12}',
+      count: 3,
+      ok: true,
+      nothing: null,
+    });
+    expect(redaction.fieldsRedacted).toEqual([
+      'message',
+      'context.user.email',
+      'context.user.password',
+      'context.user.pin',
+      'context.auth.scheme',
+      'context.auth.credentials[0]',
+      'context.auth.credentials[1]',
+      'attributes[0].http.url',
+      'headers[0].value',
+      'body',
+    ]);
+    expect(redaction.patternsMatched).toEqual(['email', 'ipv4', 'sensitive_field', 'sensitive_query_param', 'credit_card']);
+    expect(redaction.count).toBe(11);
+    expect(JSON.stringify(redaction)).not.toMatch(/jane|hunter2|abc123|4111|203\.0/);
+  });
+
+  it('prefixes paths and masks card numbers sent as JSON numbers', () => {
+    const { value, redaction } = engine.maskValue({ card: { number: 4111111111111111 }, amount: 1716200000123 }, 'context');
+    expect(value).toEqual({ card: { number: '************1111' }, amount: 1716200000123 });
+    expect(redaction).toEqual({ fieldsRedacted: ['context.card.number'], patternsMatched: ['credit_card'], count: 1 });
+  });
+
+  it('returns the same text and no remarks when nothing matches', () => {
+    const text = 'GET /api/items 200 in 12ms';
+    const result = engine.maskText(text);
+    expect(result.text).toBe(text);
+    expect(result.rules).toEqual([]);
+    expect(engine.maskValue({ a: [text, 1, false] })).toEqual({ value: { a: [text, 1, false] }, redaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } });
+  });
+
+  it('hashes joinable identifiers with the keyed HMAC: same input, same digest; another key, another digest', () => {
+    const rules = loadMaskingRules();
+    const one = createMaskingEngine(rules, { hashKey: 'key-one' });
+    const two = createMaskingEngine(rules, { hashKey: 'key-two' });
+    const first = one.maskValue({ customerId: 'C-1001' }).value.customerId;
+    expect(first).toMatch(/^\[ID:[0-9a-f]{12}\]$/);
+    expect(one.maskValue({ customer_id: 'C-1001' }).value.customer_id).toBe(first);
+    expect(two.maskValue({ customerId: 'C-1001' }).value.customerId).not.toBe(first);
+  });
+
+  it('guards against cycles and depth', () => {
+    const node: Record<string, unknown> = { email: 'a@example.com' };
+    node.self = node;
+    const { value } = engine.maskValue(node);
+    expect(value).toEqual({ email: '[EMAIL]', self: '[CIRCULAR]' });
+  });
+});
+
+describe('masking rules file', () => {
+  it('rejects an invalid rules document, naming the field', () => {
+    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: Bad-Name\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(/rules\.0\.name/);
+    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(/label/);
+    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n')).not.toThrow();
+    expect(() => createMaskingEngine(parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n'))).toThrow(/ok: invalid regex/);
+  });
+
+  it('supports the remove method', () => {
+    const custom = createMaskingEngine(
+      parseMaskingRules(
+        'version: 1\nrules:\n  - name: ticket\n    category: pii\n    detector: { regex: "TCK-\\\\d+ ?" }\n    method: remove\nfields:\n  - name: drop_cookie\n    method: remove\n    equals: [cookie]\n',
+      ),
+    );
+    expect(custom.maskText('see TCK-123 now')).toEqual({ text: 'see now', rules: ['ticket'], count: 1 });
+    expect(custom.maskValue({ cookie: 'a=b', keep: 1 })).toEqual({ value: { keep: 1 }, redaction: { fieldsRedacted: ['cookie'], patternsMatched: ['drop_cookie'], count: 1 } });
+  });
+});
