@@ -15,6 +15,8 @@ import './ingest-post';
 import './ingest-logs-post';
 import './ingest-traces-post';
 import './sessions-consent';
+import './otlp-traces-post';
+import './otlp-logs-post';
 
 // Screenshots, reports, export, regressions
 import './screenshots-create';

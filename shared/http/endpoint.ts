@@ -1,6 +1,7 @@
 // The one wrapper every HTTP function goes through: registration, body/query/route parsing with zod,
 // authentication, correlation id, metrics, and the error mapping. Handlers get typed, checked input.
 import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { AppError, isAppError, type FieldIssue } from '../errors';
@@ -8,7 +9,7 @@ import type { Principal } from '../domain/access/principal';
 import { verifyProductIngestKey } from '../domain/devices/credentials';
 import { getDependencies, type Dependencies } from '../runtime/composition';
 import { registerHttpFunction } from '../runtime/registry';
-import { problemResponse } from './problem';
+import { otlpStatusResponse, problemResponse } from './problem';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
@@ -42,6 +43,8 @@ export interface EndpointDefinition<BodySchema extends z.ZodType, QuerySchema ex
   query?: QuerySchema;
   params?: ParamsSchema;
   maxBodyBytes?: number;
+  /** How errors are answered: problem+json (default), or the OTLP `Status` body the OpenTelemetry exporters expect. */
+  errorFormat?: 'problem' | 'otlp';
   handler: (input: EndpointInput<z.infer<BodySchema>, z.infer<QuerySchema>, z.infer<ParamsSchema>>) => Promise<HttpResponseInit>;
 }
 
@@ -78,8 +81,20 @@ export async function readJsonBody(request: HttpRequest, maxBytes: number): Prom
   if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new AppError('unsupported_media_type', 'Send the body as application/json');
   }
-  const bytes = Buffer.from(await request.arrayBuffer());
+  let bytes = Buffer.from(await request.arrayBuffer());
   if (bytes.length > maxBytes) throw new AppError('payload_too_large', `The body may be at most ${maxBytes} bytes`);
+  const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (encoding === 'gzip') {
+    try {
+      // Bounded inflation: a small gzip bomb cannot expand past the same limit.
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if (error instanceof RangeError) throw new AppError('payload_too_large', `The body may be at most ${maxBytes} bytes uncompressed`);
+      throw new AppError('invalid_input', 'The body is not valid gzip', { issues: [{ field: '(body)', message: 'invalid gzip' }] });
+    }
+  } else if (encoding !== 'identity') {
+    throw new AppError('unsupported_media_type', 'Content-Encoding may be gzip or identity');
+  }
   if (bytes.length === 0) throw new AppError('invalid_input', 'The body is empty; send a JSON object', { issues: [{ field: '(body)', message: 'required' }] });
   try {
     return JSON.parse(bytes.toString('utf8'));
@@ -167,7 +182,7 @@ export function httpFunction<BodySchema extends z.ZodType = z.ZodUndefined, Quer
           context.error(`${definition.name} failed (${correlationId}): ${cause.name}${isAppError(error) ? `: ${appError.message}` : ''}`);
           deps?.telemetry.exception(new Error(`${definition.name}: ${cause.name}`), { function: definition.name, correlationId });
         }
-        response = problemResponse(appError, correlationId);
+        response = definition.errorFormat === 'otlp' ? otlpStatusResponse(appError, correlationId) : problemResponse(appError, correlationId);
       }
       deps?.telemetry.metric('http.request.duration_ms', performance.now() - started, { function: definition.name, status: String(response.status ?? 200) });
       return response;

@@ -12,6 +12,9 @@ import { json } from './endpoint';
 /** 1 MiB: 50 items at their field limits stay well under it; larger bodies are refused with 413. */
 export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
 
+/** OTLP exporters send up to 512 items per request by default, uncompressed unless configured. */
+export const OTLP_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
 const itemsSchema = z.array(z.unknown()).min(1).max(MAX_ITEMS_PER_BATCH, `at most ${MAX_ITEMS_PER_BATCH} items per batch`);
 
 export const ingestEnvelopeSchema = z.object({

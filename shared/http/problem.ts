@@ -43,3 +43,30 @@ export function problemResponse(error: AppError, correlationId: string): HttpRes
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   return { status: error.status, headers, body: JSON.stringify(body) };
 }
+
+/** gRPC status codes, as OTLP/HTTP failure bodies (`google.rpc.Status`) carry them. */
+const grpcCodes: Record<AppError['kind'], number> = {
+  invalid_input: 3,
+  unauthenticated: 16,
+  forbidden: 7,
+  not_found: 5,
+  conflict: 9,
+  gone: 5,
+  precondition_failed: 9,
+  payload_too_large: 3,
+  unsupported_media_type: 3,
+  rate_limited: 8,
+  unavailable: 14,
+  internal: 13,
+};
+
+/**
+ * The OTLP/HTTP answer to a failed export: the same status code and Retry-After as problem+json (exporters
+ * retry 429 and 503 honouring Retry-After, and drop on other 4xx), with a JSON `Status` body.
+ */
+export function otlpStatusResponse(error: AppError, correlationId: string): HttpResponseInit {
+  const message = error.isClientError ? error.message : 'The service could not complete the request; retry later or quote the correlation id';
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-correlation-id': correlationId };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  return { status: error.status, headers, body: JSON.stringify({ code: grpcCodes[error.kind], message, details: [] }) };
+}

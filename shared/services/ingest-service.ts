@@ -70,6 +70,11 @@ export interface IngestRequest {
   items: unknown[];
   /** Single-kind routes: items may omit `kind`, and any other kind is refused. */
   forcedKind?: IngestItem['kind'];
+  /**
+   * `refuse_batch` (our routes): one invalid item refuses the batch with 400 naming the field, nothing stored.
+   * `reject_items` (OTLP, which has partial success): invalid items are rejected one by one, the rest stored.
+   */
+  invalidItems?: 'refuse_batch' | 'reject_items';
 }
 
 export interface IngestAnswer {
@@ -83,7 +88,7 @@ export interface IngestAnswer {
   /** Items dropped because the user opted out. */
   discarded: number;
   /** Items whose time is outside the accepted window, with the reason; the rest of the batch is kept. */
-  rejected: Array<Pick<ItemRejection, 'index' | 'id' | 'kind' | 'reason'>>;
+  rejected: ItemRejection[];
   /** Items storage refused permanently. */
   failed: Array<{ index: number; id: string; kind: IngestItem['kind']; reason: string }>;
   /** Items in which masking replaced something. */
@@ -227,22 +232,26 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
     throw error;
   }
   const parsed = parseItems(request.items, request.forcedKind);
-  if (parsed.issues.length > 0) {
+  if (parsed.invalid.length > 0 && request.invalidItems !== 'reject_items') {
     countItems(deps, kinds, 'invalid');
     throw new AppError('invalid_input', `Invalid items; nothing was stored: ${parsed.issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, { issues: parsed.issues });
   }
+  for (const invalid of parsed.invalid) answer.rejected.push({ index: invalid.index, id: invalid.id, kind: invalid.kind, reason: 'invalid', detail: invalid.message });
 
   const now = deps.clock.now();
   const inWindow: Array<{ index: number; item: IngestItem }> = [];
-  parsed.items.forEach((item, index) => {
+  const filtered: IngestItem[] = [];
+  for (const { index, item } of parsed.entries) {
     const reason = timeWindowRejection(item, now);
     if (reason) answer.rejected.push({ index, id: itemIdOf(item), kind: item.kind, reason });
-    else if (!isCollected(session, item)) answer.filtered++;
+    else if (!isCollected(session, item)) filtered.push(item);
     else inWindow.push({ index, item });
-  });
+  }
+  answer.rejected.sort((left, right) => left.index - right.index);
+  answer.filtered = filtered.length;
   countItems(deps, answer.rejected.map((rejection) => rejection.kind), 'invalid');
-  countItems(deps, parsed.items.filter((item, index) => !answer.rejected.some((rejection) => rejection.index === index) && !isCollected(session, item)).map((item) => item.kind), 'filtered');
-  if (answer.rejected.length === parsed.items.length) {
+  countItems(deps, filtered.map((item) => item.kind), 'filtered');
+  if (answer.rejected.length === request.items.length && request.invalidItems !== 'reject_items') {
     throw new AppError('invalid_input', `Every item's time is outside the accepted window (at most ${MAX_ITEM_AGE_IN_MS / 86_400_000} days old, ${MAX_ITEM_AHEAD_IN_MS / 60_000} minutes ahead); nothing was stored`, {
       issues: answer.rejected.map((rejection) => ({ field: `items.${rejection.index}.${rejection.kind === 'span' ? 'startTime' : 'timestamp'}`, message: rejection.reason === 'too_old' ? 'too old' : 'too far in the future' })),
     });

@@ -16,33 +16,53 @@ export type StoredDoc = LogDoc | SpanDoc;
 
 export interface ItemRejection {
   index: number;
-  id: string;
-  kind: IngestItem['kind'];
-  reason: 'too_old' | 'in_future';
+  id: string | undefined;
+  kind: IngestItem['kind'] | undefined;
+  /** `invalid` only where the caller asked for items to be rejected one by one (OTLP) instead of the whole batch. */
+  reason: 'too_old' | 'in_future' | 'invalid';
+  /** For `invalid`: the field and what is wrong with it. */
+  detail?: string;
+}
+
+export interface ParsedItems {
+  /** Valid items with their index in the request. */
+  entries: Array<{ index: number; item: IngestItem }>;
+  /** Every violation, named `items.<index>.<path>` (at most 20). */
+  issues: FieldIssue[];
+  /** Indexes of the invalid items, with the first violation of each. */
+  invalid: Array<{ index: number; kind: IngestItem['kind'] | undefined; id: string | undefined; message: string }>;
 }
 
 /** Parses every item; any shape or limit violation names its field as `items.<index>.<path>`. */
-export function parseItems(items: unknown[], forcedKind?: IngestItem['kind']): { items: IngestItem[]; issues: FieldIssue[] } {
-  const parsed: IngestItem[] = [];
-  const issues: FieldIssue[] = [];
+export function parseItems(items: unknown[], forcedKind?: IngestItem['kind']): ParsedItems {
+  const result: ParsedItems = { entries: [], issues: [], invalid: [] };
   items.forEach((raw, index) => {
     const candidate = forcedKind && raw && typeof raw === 'object' && !Array.isArray(raw) ? { kind: forcedKind, ...(raw as object) } : raw;
+    const rawId = (candidate as { id?: unknown; spanId?: unknown } | undefined)?.id ?? (candidate as { spanId?: unknown } | undefined)?.spanId;
+    const id = typeof rawId === 'string' ? rawId.slice(0, 64) : undefined;
+    const invalid = (field: string, message: string) => {
+      result.issues.push({ field, message });
+      const kind = (candidate as { kind?: unknown } | undefined)?.kind;
+      const knownKind = typeof kind === 'string' && ['log', 'span', 'breadcrumb', 'network'].includes(kind) ? (kind as IngestItem['kind']) : undefined;
+      if (!result.invalid.some((entry) => entry.index === index)) result.invalid.push({ index, kind: knownKind, id, message: `${field}: ${message}` });
+    };
     if (forcedKind && (candidate as { kind?: unknown })?.kind !== forcedKind) {
-      issues.push({ field: `items.${index}.kind`, message: `only ${forcedKind} items are accepted here` });
+      invalid(`items.${index}.kind`, `only ${forcedKind} items are accepted here`);
       return;
     }
-    const result = ingestItemSchema.safeParse(candidate);
-    if (!result.success) {
-      for (const issue of result.error.issues) issues.push({ field: ['items', index, ...issue.path.map(String)].join('.'), message: issue.message });
+    const parsed = ingestItemSchema.safeParse(candidate);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) invalid(['items', index, ...issue.path.map(String)].join('.'), issue.message);
       return;
     }
-    if (result.data.kind === 'span' && Date.parse(result.data.endTime) < Date.parse(result.data.startTime)) {
-      issues.push({ field: `items.${index}.endTime`, message: 'before startTime' });
+    if (parsed.data.kind === 'span' && Date.parse(parsed.data.endTime) < Date.parse(parsed.data.startTime)) {
+      invalid(`items.${index}.endTime`, 'before startTime');
       return;
     }
-    parsed.push(result.data);
+    result.entries.push({ index, item: parsed.data });
   });
-  return { items: parsed, issues: issues.slice(0, MAX_ISSUES) };
+  result.issues = result.issues.slice(0, MAX_ISSUES);
+  return result;
 }
 
 export function itemTime(item: IngestItem): string {
@@ -58,7 +78,7 @@ export function documentIdOf(item: IngestItem): string {
   return `${item.kind}:${itemIdOf(item)}`;
 }
 
-export function timeWindowRejection(item: IngestItem, now: Date): ItemRejection['reason'] | undefined {
+export function timeWindowRejection(item: IngestItem, now: Date): 'too_old' | 'in_future' | undefined {
   const time = Date.parse(itemTime(item));
   if (time < now.getTime() - MAX_ITEM_AGE_IN_MS) return 'too_old';
   const latest = item.kind === 'span' ? Math.max(time, Date.parse(item.endTime)) : time;

@@ -1,0 +1,17 @@
+// POST /api/v1/logs: OTLP/HTTP JSON log export (stock exporters: url `<base>/api/v1/logs`).
+import { httpFunction, json } from '../shared/http/endpoint';
+import { deviceCall, OTLP_MAX_BODY_BYTES } from '../shared/http/ingest-routes';
+import { otlpLogsRequestSchema } from '../shared/domain/telemetry/otlp';
+import { exportOtlp } from '../shared/services/otlp-service';
+
+httpFunction({
+  name: 'otlp-logs-post',
+  route: 'v1/logs',
+  methods: ['POST'],
+  auth: { ingestKey: true },
+  body: otlpLogsRequestSchema,
+  maxBodyBytes: OTLP_MAX_BODY_BYTES,
+  errorFormat: 'otlp',
+  handler: async ({ body, request, deps, productId, correlationId }) =>
+    json(200, await exportOtlp(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'otlp-logs'), 'logs', body)),
+});
