@@ -22,6 +22,8 @@ import './otlp-logs-post';
 import './screenshots-create';
 import './screenshots-confirm';
 import './screenshots-list';
+import './reports-create';
+import './reports-get';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';

@@ -11,6 +11,7 @@ import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
 import { CosmosEventOutbox } from '../adapters/cosmos/cosmos-event-outbox';
 import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../adapters/cosmos/containers';
+import { CosmosReportStore } from '../adapters/cosmos/cosmos-report-store';
 import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-store';
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
@@ -26,6 +27,7 @@ import type { BlobStore } from '../ports/blob-store';
 import { systemClock, type Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
+import type { ReportStore } from '../ports/report-store';
 import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
@@ -33,6 +35,8 @@ import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
+import { loadReportTemplate } from '../config/report-template';
+import type { ReportServiceDependencies } from '../services/report-service';
 import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { IngestServiceDependencies } from '../services/ingest-service';
@@ -67,6 +71,8 @@ export interface Dependencies {
   screenshotService: ScreenshotServiceDependencies;
   /** What device ingest and consent need, assembled once. */
   ingestService: IngestServiceDependencies;
+  reports: ReportStore;
+  reportService: ReportServiceDependencies;
 }
 
 export interface DependencyOverrides {
@@ -129,6 +135,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     : new UserDelegationSasSigner(blobService, now);
   const blobs = new AzureBlobStore(blobService, sasSigner, now);
   const screenshots = new CosmosScreenshotStore(database.container(containerDefinitions.screenshots.id));
+  const reports = new CosmosReportStore(database.container(containerDefinitions.reports.id));
   const telemetryStore = new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
   return {
     settings,
@@ -188,6 +195,22 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       ingestKeySecret: settings.INGEST_KEY_SECRET,
       limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
       onSessionWritten: (session) => deviceConfig.noteSessionWritten(session),
+    },
+    reports,
+    reportService: {
+      sessions,
+      telemetryStore,
+      screenshots,
+      reports,
+      blobs,
+      audit,
+      events,
+      clock,
+      telemetry,
+      rateLimiter,
+      template: () => loadReportTemplate(),
+      linkValidForInMs: settings.REPORT_LINK_MINUTES * 60_000,
+      publicBaseUrl: settings.PUBLIC_BASE_URL,
     },
   };
 }

@@ -14,6 +14,7 @@ export const containerDefinitions = {
   traces: { id: 'debug_traces', partitionKeyPath: '/pk', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
   logs: { id: 'debug_logs', partitionKeyPath: '/pk', defaultTtlInSeconds: 3 * DAY_IN_SECONDS },
   screenshots: { id: 'debug_screenshots', partitionKeyPath: '/sessionId', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
+  reports: { id: 'debug_reports', partitionKeyPath: '/sessionId', defaultTtlInSeconds: 30 * DAY_IN_SECONDS },
   audit: { id: 'audit_log', partitionKeyPath: '/productId', defaultTtlInSeconds: 400 * DAY_IN_SECONDS },
   /** First answers to ingest requests that carried an Idempotency-Key, remembered one day. */
   idempotency: { id: 'ingest_idempotency', partitionKeyPath: '/id', defaultTtlInSeconds: DAY_IN_SECONDS },

@@ -1,0 +1,17 @@
+// POST /api/diagnostics/sessions/{id}/report: an engineer or admin builds the session's masked report
+// (JSON and HTML, stored in Blob storage) and gets it back with read links and when they expire.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { sessionParamsSchema } from '../shared/http/session-routes';
+import { generateReport } from '../shared/services/report-service';
+
+httpFunction({
+  name: 'reports-create',
+  route: 'diagnostics/sessions/{id}/report',
+  methods: ['POST'],
+  auth: { bearer: 'required' },
+  params: sessionParamsSchema,
+  handler: async ({ params, deps, principal, correlationId }) => {
+    const generated = await generateReport(deps.reportService, principal!, params.id, correlationId);
+    return json(201, generated, { location: `/api/diagnostics/sessions/${params.id}/reports/${generated.record.id}` });
+  },
+});

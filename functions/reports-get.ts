@@ -1,0 +1,14 @@
+// GET /api/diagnostics/sessions/{id}/reports/{reportId}: a stored report's record with fresh read links;
+// the stable address tickets and notifications point at, since the links themselves expire.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { reportParamsSchema } from '../shared/http/report-routes';
+import { getReport } from '../shared/services/report-service';
+
+httpFunction({
+  name: 'reports-get',
+  route: 'diagnostics/sessions/{id}/reports/{reportId}',
+  methods: ['GET'],
+  auth: { bearer: 'required' },
+  params: reportParamsSchema,
+  handler: async ({ params, deps, principal }) => json(200, await getReport(deps.reportService, principal!, params.id, params.reportId)),
+});
