@@ -24,6 +24,7 @@ import './screenshots-confirm';
 import './screenshots-list';
 import './reports-create';
 import './reports-get';
+import './regressions-post';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';

@@ -36,6 +36,7 @@ import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
 import { loadReportTemplate } from '../config/report-template';
+import type { RegressionServiceDependencies } from '../services/regression-service';
 import type { ReportServiceDependencies } from '../services/report-service';
 import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
 import type { SessionServiceDependencies } from '../services/session-service';
@@ -73,6 +74,7 @@ export interface Dependencies {
   ingestService: IngestServiceDependencies;
   reports: ReportStore;
   reportService: ReportServiceDependencies;
+  regressionService: RegressionServiceDependencies;
 }
 
 export interface DependencyOverrides {
@@ -212,6 +214,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       linkValidForInMs: settings.REPORT_LINK_MINUTES * 60_000,
       publicBaseUrl: settings.PUBLIC_BASE_URL,
     },
+    regressionService: { sessions, reports, audit, events, clock, telemetry, publicBaseUrl: settings.PUBLIC_BASE_URL },
   };
 }
 

@@ -1,0 +1,17 @@
+// POST /api/diagnostics/regressions: CI reports a regression run for a session or report; a pass resolves
+// the alert (and so closes the linked ticket), a fail reopens it. Repeating a run id changes nothing.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { regressionRequestSchema } from '../shared/domain/reports/regression';
+import { reportRegression } from '../shared/services/regression-service';
+
+httpFunction({
+  name: 'regressions-post',
+  route: 'diagnostics/regressions',
+  methods: ['POST'],
+  auth: { bearer: 'required' },
+  body: regressionRequestSchema,
+  handler: async ({ body, deps, principal, correlationId }) => {
+    const outcome = await reportRegression(deps.regressionService, principal!, body, correlationId);
+    return json(outcome.duplicate ? 200 : 201, outcome);
+  },
+});
