@@ -342,6 +342,14 @@ export class DiagnosticsClient {
     }
   }
 
+  /**
+   * Checks for a session now (e.g. when the app returns to the foreground), but only once the server's poll
+   * interval has passed since the last poll; resolves to 'too_soon' otherwise.
+   */
+  refresh(): ReturnType<ConfigPoller['pollNow']> {
+    return this.poller.pollNow();
+  }
+
   /** Sends what is buffered now. */
   flush(): Promise<void> {
     return this.transport.flush();

@@ -30,15 +30,19 @@ export interface ConfigPollerOptions {
   onError: (error: Error) => void;
 }
 
-export type PollOutcome = 'changed' | 'not_modified' | 'rate_limited' | 'failed';
+export type PollOutcome = 'changed' | 'not_modified' | 'rate_limited' | 'failed' | 'too_soon';
 
 export class ConfigPoller {
   private etag: string | undefined;
   private intervalInMs: number;
   private failures = 0;
+  /** The earliest time the server allows the next poll: the last poll plus its interval, or its Retry-After. */
+  private earliestAllowedAt = 0;
   private timer: TimerHandle | undefined;
   private running = false;
   private inFlight: Promise<PollOutcome> | undefined;
+  /** A Retry-After the server gave with its last answer. */
+  private serverFloorInMs = 0;
   /** When the next poll is due (epoch ms), for tests and diagnostics. */
   nextPollAt: number | undefined;
 
@@ -49,6 +53,17 @@ export class ConfigPoller {
   /** Polls once now, then keeps polling on the schedule the answers dictate. */
   async start(): Promise<PollOutcome> {
     this.running = true;
+    return this.pollAndSchedule();
+  }
+
+  /**
+   * Polls now if the server's interval (or its Retry-After, or the backoff) has passed since the last poll,
+   * e.g. when the app comes to the foreground; otherwise leaves the schedule alone and answers 'too_soon'.
+   */
+  async pollNow(): Promise<PollOutcome> {
+    if (!this.running) return 'too_soon';
+    if (this.inFlight) return this.inFlight;
+    if (this.nextPollAt !== undefined && this.options.clock.now() < this.earliestAllowedAt) return 'too_soon';
     return this.pollAndSchedule();
   }
 
@@ -74,6 +89,7 @@ export class ConfigPoller {
 
   private schedule(delayInMs: number): void {
     if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
+    this.earliestAllowedAt = this.options.clock.now() + Math.min(delayInMs, Math.max(this.intervalInMs, this.serverFloorInMs));
     this.nextPollAt = this.options.clock.now() + delayInMs;
     this.timer = this.options.timers.setTimeout(() => {
       this.timer = undefined;
@@ -93,13 +109,16 @@ export class ConfigPoller {
       this.failures = 0;
       return { outcome: 'not_modified', delayInMs: jitterUp(this.intervalInMs, options.random) };
     }
+    this.serverFloorInMs = 0;
     if (response.status === 429) {
       const retryAfter = retryAfterInMs(response.headers.get('retry-after'), options.clock.now()) ?? this.intervalInMs;
+      this.serverFloorInMs = retryAfter;
       await response.body?.cancel().catch(() => undefined);
       return { outcome: 'rate_limited', delayInMs: jitterUp(Math.max(retryAfter, this.intervalInMs), options.random, 0.1) };
     }
     if (!response.ok) {
       const retryAfter = retryAfterInMs(response.headers.get('retry-after'), options.clock.now());
+      this.serverFloorInMs = retryAfter ?? 0;
       await response.body?.cancel().catch(() => undefined);
       return this.failed(new Error(`config poll answered ${response.status}`), retryAfter);
     }

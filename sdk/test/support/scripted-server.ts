@@ -50,7 +50,11 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
       return;
     }
     const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-    response.writeHead(reply.status, { ...(payload && typeof reply.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...reply.headers });
+    response.writeHead(reply.status, {
+      ...(payload && typeof reply.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      'content-length': String(Buffer.byteLength(payload)),
+      ...reply.headers,
+    });
     response.end(payload);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
