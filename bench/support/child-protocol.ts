@@ -1,0 +1,66 @@
+// The child side of a benchmark process: answers the parent's commands over the IPC channel and samples
+// its own resident memory, so the parent can read CPU time and RSS of exactly the process under load.
+export type CommandHandler = (payload: unknown) => unknown;
+
+export interface UsageSnapshot {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** User + system CPU time of this process since it started. */
+  cpuMicros: number;
+  atMs: number;
+}
+
+export interface MemorySample {
+  atMs: number;
+  rssBytes: number;
+}
+
+interface CommandMessage {
+  id: number;
+  command: string;
+  payload?: unknown;
+}
+
+const SAMPLE_INTERVAL_IN_MS = 200;
+const MAX_SAMPLES = 20_000;
+
+export function usageNow(): UsageSnapshot {
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system, atMs: Date.now() };
+}
+
+/** Serves commands from the parent; `ready` is sent once, when the process is ready for load. */
+export function serveParent(handlers: Record<string, CommandHandler>, ready: Record<string, unknown>): void {
+  if (!process.send) throw new Error('Start this script with child_process.fork (it needs an IPC channel)');
+  const samples: MemorySample[] = [];
+  const sampler = setInterval(() => {
+    if (samples.length >= MAX_SAMPLES) samples.shift();
+    samples.push({ atMs: Date.now(), rssBytes: process.memoryUsage.rss() });
+  }, SAMPLE_INTERVAL_IN_MS);
+  sampler.unref();
+
+  const builtIn: Record<string, CommandHandler> = {
+    usage: () => usageNow(),
+    memorySamples: (payload) => samples.filter((sample) => sample.atMs >= ((payload as { sinceMs?: number } | undefined)?.sinceMs ?? 0)),
+    collectGarbage: () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return usageNow();
+    },
+  };
+  const all = { ...builtIn, ...handlers };
+  process.on('message', (message: CommandMessage) => {
+    void (async () => {
+      const handler = all[message.command];
+      try {
+        if (!handler) throw new Error(`unknown command ${message.command}`);
+        const result = await handler(message.payload);
+        process.send!({ id: message.id, result });
+      } catch (error) {
+        process.send!({ id: message.id, error: (error as Error).message ?? String(error) });
+      }
+    })();
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ ready: true, ...ready });
+}
