@@ -2,10 +2,14 @@
 // at once: they share two cores), prints one table, and writes bench/results.json.
 import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
+import { benchMasking } from './masking';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
 
-const benchmarks: Benchmark[] = [{ name: 'config', run: benchConfigPoll }];
+const benchmarks: Benchmark[] = [
+  { name: 'masking', run: benchMasking },
+  { name: 'config', run: benchConfigPoll },
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -14,6 +14,8 @@ export interface Row {
   /** value / reference, shown as a percentage; for latencies and costs (`lowerIsBetter`) shown as a multiple. */
   ratio?: number;
   lowerIsBetter?: boolean;
+  /** How the ratio reads best: `percent` of a ceiling (default) or a `multiple` of a peer. */
+  ratioAs?: 'percent' | 'multiple';
   target?: string;
   /** undefined when the row has no target of its own. */
   met?: boolean;
@@ -67,7 +69,8 @@ function format(value: number): string {
 
 function ratioText(row: Row): string {
   if (row.ratio === undefined || !Number.isFinite(row.ratio)) return '';
-  return row.lowerIsBetter ? `${row.ratio.toFixed(2)}×` : `${(row.ratio * 100).toFixed(0)} %`;
+  if (row.lowerIsBetter || row.ratioAs === 'multiple') return `${row.ratio >= 10 ? row.ratio.toFixed(0) : row.ratio.toFixed(2)}×`;
+  return `${(row.ratio * 100).toFixed(0)} %`;
 }
 
 /** A row comparing our figure with the one measured beside it. */
