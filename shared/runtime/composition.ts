@@ -81,6 +81,8 @@ export interface DependencyOverrides {
   clock?: Clock;
   telemetry?: Telemetry;
   credential?: TokenCredential;
+  /** Benchmarks swap storage out to measure the runtime alone (bench/servers/bench-store.ts). */
+  telemetryStore?: TelemetryStore;
 }
 
 export const LOCAL_BUS_MAX_DELIVERY_COUNT = 10;
@@ -138,7 +140,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   const blobs = new AzureBlobStore(blobService, sasSigner, now);
   const screenshots = new CosmosScreenshotStore(database.container(containerDefinitions.screenshots.id));
   const reports = new CosmosReportStore(database.container(containerDefinitions.reports.id));
-  const telemetryStore = new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
+  const telemetryStore = overrides.telemetryStore ?? new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
   return {
     settings,
     clock,
