@@ -2,6 +2,7 @@
 // at once: they share two cores), prints one table, and writes bench/results.json.
 import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
+import { benchIngest } from './ingest';
 import { benchMasking } from './masking';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
@@ -9,6 +10,7 @@ import { describeMachine, markdownTable, writeResults, type BenchRun } from './s
 const benchmarks: Benchmark[] = [
   { name: 'masking', run: benchMasking },
   { name: 'config', run: benchConfigPoll },
+  { name: 'ingest', run: benchIngest },
 ];
 
 async function main(): Promise<void> {

@@ -14,6 +14,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   requests: number;
+  /** Requests answered with one of `expectedStatuses`. */
+  answered: number;
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -42,8 +44,10 @@ export async function runLoad(options: LoadOptions, server?: BenchChild): Promis
     if (!options.expectedStatuses.includes(Number(status))) unexpected[status] = (stats as { count: number }).count;
   }
   const total = result.requests.total;
+  const unexpectedCount = Object.values(unexpected).reduce((sum, count) => sum + count, 0);
   const load: LoadResult = {
     requests: total,
+    answered: Math.max(0, total - unexpectedCount - result.errors - result.timeouts),
     requestsPerSecond: total / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,

@@ -20,6 +20,9 @@ export interface Row {
   /** undefined when the row has no target of its own. */
   met?: boolean;
   note?: string;
+  /** Shown instead of the formatted numbers, e.g. `12 / 45` for p50 / p99. */
+  valueText?: string;
+  referenceText?: string;
 }
 
 export interface Machine {
@@ -88,8 +91,8 @@ export function markdownTable(rows: Row[]): string {
   const lines = rows.map((row) => [
     row.benchmark,
     row.measure,
-    `${format(row.value)} ${row.unit}`,
-    row.reference ? `${format(row.reference.value)} ${row.unit} (${row.reference.label})` : '',
+    `${row.valueText ?? format(row.value)} ${row.unit}`,
+    row.reference ? `${row.referenceText ?? format(row.reference.value)} ${row.unit} (${row.reference.label})` : '',
     ratioText(row),
     row.target ?? '',
     metText(row),

@@ -7,6 +7,8 @@ export type BenchStore = 'cosmos' | 'noop';
 
 export interface HostScene {
   url: string;
+  /** The host's Cosmos database, for a direct writer to share. */
+  database: string;
   cosmosEndpoint: string;
   cosmos: BenchChild;
   host: BenchChild;
@@ -21,12 +23,13 @@ export async function startCosmosChild(): Promise<BenchChild> {
 export async function startHostScene(options: { store: BenchStore; settings?: Record<string, string>; cosmos?: BenchChild }): Promise<HostScene> {
   const cosmos = options.cosmos ?? (await startCosmosChild());
   const cosmosEndpoint = String(cosmos.info.endpoint);
+  const database = `bench-${Date.now().toString(36)}-${options.store}`;
   let host: BenchChild;
   try {
     host = await startChild('local host', 'host-server.js', {
       BENCH_COSMOS_ENDPOINT: cosmosEndpoint,
       BENCH_STORE: options.store,
-      BENCH_SETTINGS: JSON.stringify({ COSMOS_DATABASE: `bench-${Date.now().toString(36)}`, ...options.settings }),
+      BENCH_SETTINGS: JSON.stringify({ COSMOS_DATABASE: database, ...options.settings }),
     }, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
   } catch (error) {
     if (!options.cosmos) await cosmos.stop();
@@ -34,6 +37,7 @@ export async function startHostScene(options: { store: BenchStore; settings?: Re
   }
   return {
     url: String(host.info.url),
+    database,
     cosmosEndpoint,
     cosmos,
     host,

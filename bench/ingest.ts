@@ -1,0 +1,311 @@
+// Ingest over HTTP on the local host, batches of 50 realistic items at a few concurrency levels, in two
+// set-ups, each run alternately with its ceiling:
+//   (a) storage replaced by a no-op TelemetryStore, against a bare node:http server that parses the same JSON
+//       and answers 202 (the runtime's ceiling);
+//   (b) the embedded Cosmos, against the embedded Cosmos's own bulk-upsert rate for the same documents
+//       written directly with the SDK (the storage ceiling).
+// Then memory: the host's RSS sampled through the ingest runs and over a longer steady run.
+import { performance } from 'node:perf_hooks';
+import type autocannon from 'autocannon';
+import { getMaskingEngine } from '../shared/domain/masking';
+import { toDocument } from '../shared/domain/telemetry/ingest';
+import { ingestItemSchema } from '../shared/domain/telemetry/items';
+import type { StorageRunResult } from './servers/storage-writer';
+import { productKey } from './support/api';
+import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
+import { startChild, type BenchChild } from './support/child-process';
+import type { MemorySample } from './support/child-protocol';
+import { openDevices, type BenchDevice } from './support/devices';
+import { failures, runLoad, type LoadResult } from './support/load';
+import { BatchFactory, ITEMS_PER_BATCH } from './support/realistic-items';
+import type { Row } from './support/report';
+import { requestsBetween, startCosmosChild, startHostScene, type HostScene } from './support/scene';
+import { mean, median } from './support/statistics';
+
+/** Enough devices that 100 batches/min/device never binds: 300 devices allow 500 batches/s. */
+const DEVICES_PER_SETUP = 300;
+const SETUP_SETTINGS = { RATE_LIMIT_SESSION_CREATES_PER_HOUR: '100000' };
+const MEGABYTE = 1024 * 1024;
+
+function ingestRequests(devices: BenchDevice[], factory: BatchFactory): autocannon.Request[] {
+  let next = 0;
+  return [
+    {
+      method: 'POST',
+      path: '/api/diagnostics/ingest',
+      headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey },
+      setupRequest: (request) => {
+        const device = devices[next++ % devices.length]!;
+        return {
+          ...request,
+          headers: { ...request.headers, authorization: `Bearer ${device.ingestToken}`, 'user-agent': 'ShopApp/5.12.0 (iPhone; iOS 18.1; Scale/3.00)' },
+          body: JSON.stringify({
+            sessionId: device.sessionId,
+            device: { deviceId: device.deviceId, platform: 'ios', osVersion: '18.1', appVersion: '5.12.0', sdkVersion: '1.4.0', locale: 'en-GB', connectivity: 'wifi' },
+            items: factory.nextItems(),
+          }),
+        };
+      },
+    },
+  ];
+}
+
+interface LevelResult {
+  connections: number;
+  ours: LoadResult[];
+  ceiling: Array<LoadResult | StorageRunResult>;
+  /** (b) only: what the embedded Cosmos did per 1,000 items stored, for ours and for the direct writer. */
+  cosmosPer1000Items?: { ours: StorageCost[]; ceiling: StorageCost[] };
+}
+
+interface StorageCost {
+  cpuMs: number;
+  requests: number;
+  byKind: Record<string, number>;
+}
+
+/** Runs `work` and reports the Cosmos process's CPU time and requests per 1,000 items it stored. */
+async function measureStorage<T>(scene: HostScene, work: () => Promise<T>, items: (result: T) => number): Promise<{ result: T; cost: StorageCost }> {
+  const [usageBefore, requestsBefore] = await Promise.all([scene.cosmos.usage(), scene.cosmosRequests()]);
+  const result = await work();
+  const [usageAfter, requestsAfter] = await Promise.all([scene.cosmos.usage(), scene.cosmosRequests()]);
+  const thousands = Math.max(1, items(result)) / 1000;
+  const requests = requestsBetween(requestsBefore, requestsAfter);
+  return {
+    result,
+    cost: {
+      cpuMs: (usageAfter.cpuMicros - usageBefore.cpuMicros) / 1000 / thousands,
+      requests: requests.total / thousands,
+      byKind: Object.fromEntries(Object.entries(requests.byKind).map(([kind, count]) => [kind, count / thousands])),
+    },
+  };
+}
+
+const itemsPerSecond = (run: LoadResult) => (run.answered * ITEMS_PER_BATCH) / run.durationSeconds;
+
+function checkAnswers(what: string, run: LoadResult): void {
+  if (failures(run) > 0) throw new Error(`${what}: unexpected answers ${JSON.stringify(run.unexpected)}, ${run.errors} errors, ${run.timeouts} timeouts`);
+}
+
+/** CPU the host spends per batch only on validating items, masking them and building documents, on this core. */
+function maskingCostPerBatchInMs(): number {
+  const factory = new BatchFactory('cost');
+  const engine = getMaskingEngine();
+  const batches = Array.from({ length: 40 }, () => factory.nextItems());
+  const context = { productId: 'demo', sessionId: 'ds_cost', receivedAt: new Date().toISOString(), device: { deviceId: 'cost' }, deviceRedaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } };
+  const once = (batch: unknown[]) => batch.forEach((raw) => toDocument(ingestItemSchema.parse(raw), context, engine));
+  batches.forEach(once);
+  let done = 0;
+  const started = performance.now();
+  while (performance.now() - started < 1000) once(batches[done++ % batches.length]!);
+  return (performance.now() - started) / done;
+}
+
+async function runtimeSetup(context: BenchmarkContext, cosmos: BenchChild, levels: number[], durationSeconds: number, rounds: number) {
+  const scene = await startHostScene({ store: 'noop', cosmos, settings: SETUP_SETTINGS });
+  let ceiling: BenchChild | undefined;
+  try {
+    const devices = await openDevices(scene.url, DEVICES_PER_SETUP, 'bench-runtime');
+    const factory = new BatchFactory('runtime');
+    ceiling = await startChild('bare ingest server', 'bare-http-server.js', { BENCH_MODE: 'ingest' });
+    const probe = await runLoad({ url: scene.url, connections: 1, durationSeconds: 1, requests: ingestRequests(devices, factory), expectedStatuses: [202] });
+    checkAnswers('ingest (a) probe', probe);
+    const answer = await fetchAnswer(scene, devices[0]!, factory);
+    await ceiling.call('configure', { ingestAnswer: answer });
+
+    const results: LevelResult[] = [];
+    let storageRequests = 0;
+    let batches = 0;
+    for (const connections of levels) {
+      const level: LevelResult = { connections, ours: [], ceiling: [] };
+      for (let round = 0; round < rounds; round++) {
+        const load = { connections, durationSeconds, expectedStatuses: [202] };
+        const bare = await runLoad({ ...load, url: String(ceiling.info.url), requests: ingestRequests(devices, factory) }, ceiling);
+        checkAnswers('bare ingest server', bare);
+        const before = await scene.cosmosRequests();
+        const ours = await runLoad({ ...load, url: scene.url, requests: ingestRequests(devices, factory) }, scene.host);
+        storageRequests += requestsBetween(before, await scene.cosmosRequests()).total;
+        batches += ours.answered;
+        checkAnswers(`ingest (a) at ${connections} connections`, ours);
+        level.ours.push(ours);
+        level.ceiling.push(bare);
+        context.log(`  (a) ${connections} conn: ours ${itemsPerSecond(ours).toFixed(0)} items/s, bare ${itemsPerSecond(bare).toFixed(0)} items/s`);
+      }
+      results.push(level);
+    }
+    return { results, storageRequestsPerBatch: storageRequests / batches };
+  } finally {
+    await ceiling?.stop();
+    await scene.stop();
+  }
+}
+
+async function fetchAnswer(scene: HostScene, device: BenchDevice, factory: BatchFactory): Promise<string> {
+  const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${device.ingestToken}` },
+    body: JSON.stringify({ sessionId: device.sessionId, device: { deviceId: device.deviceId }, items: factory.nextItems() }),
+  });
+  if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+  return response.text();
+}
+
+async function storageSetup(context: BenchmarkContext, cosmos: BenchChild, levels: number[], durationSeconds: number, rounds: number, memorySeconds: number) {
+  const scene = await startHostScene({ store: 'cosmos', cosmos, settings: SETUP_SETTINGS });
+  let writer: BenchChild | undefined;
+  try {
+    const devices = await openDevices(scene.url, DEVICES_PER_SETUP, 'bench-storage');
+    const factory = new BatchFactory('storage');
+    writer = await startChild('storage writer', 'storage-writer.js', { BENCH_COSMOS_ENDPOINT: scene.cosmosEndpoint, BENCH_DATABASE: scene.database });
+    const memoryFrom = Date.now();
+    const warmUp = await runLoad({ url: scene.url, connections: 8, durationSeconds: 2, requests: ingestRequests(devices, factory), expectedStatuses: [202] });
+    checkAnswers('ingest (b) warm-up', warmUp);
+    await writer.call<StorageRunResult>('run', { concurrency: 8, durationSeconds: 2, sessions: devices.length });
+
+    const results: LevelResult[] = [];
+    for (const connections of levels) {
+      const level: LevelResult = { connections, ours: [], ceiling: [], cosmosPer1000Items: { ours: [], ceiling: [] } };
+      for (let round = 0; round < rounds; round++) {
+        const directRun = await measureStorage(
+          scene,
+          () => writer!.call<StorageRunResult>('run', { concurrency: connections, durationSeconds, sessions: devices.length }),
+          (run) => run.items,
+        );
+        const ourRun = await measureStorage(
+          scene,
+          () => runLoad({ connections, durationSeconds, expectedStatuses: [202], url: scene.url, requests: ingestRequests(devices, factory) }, scene.host),
+          (run) => run.answered * ITEMS_PER_BATCH,
+        );
+        const direct = directRun.result;
+        const ours = ourRun.result;
+        level.cosmosPer1000Items!.ceiling.push(directRun.cost);
+        level.cosmosPer1000Items!.ours.push(ourRun.cost);
+        checkAnswers(`ingest (b) at ${connections} connections`, ours);
+        if (direct.failedItems > 0) throw new Error(`storage ceiling: ${direct.failedItems} items refused`);
+        level.ours.push(ours);
+        level.ceiling.push(direct);
+        context.log(`  (b) ${connections} conn: ours ${itemsPerSecond(ours).toFixed(0)} items/s, direct SDK bulk ${direct.itemsPerSecond.toFixed(0)} items/s`);
+      }
+      results.push(level);
+    }
+    const ingestSamples = await scene.host.memorySamples(memoryFrom);
+
+    // The longer run: steady load, RSS sampled every 200 ms; flat means the last third is no higher than the first.
+    const steadyFrom = Date.now();
+    const steady = await runLoad({ connections: 8, durationSeconds: memorySeconds, expectedStatuses: [202], url: scene.url, requests: ingestRequests(devices, factory) }, scene.host);
+    checkAnswers('ingest memory run', steady);
+    const steadySamples = await scene.host.memorySamples(steadyFrom);
+    context.log(`  memory run: ${memorySeconds} s, ${itemsPerSecond(steady).toFixed(0)} items/s, ${steadySamples.length} RSS samples`);
+    return { results, ingestSamples, steadySamples, steady };
+  } finally {
+    await writer?.stop();
+    await scene.stop();
+  }
+}
+
+function thirds(samples: MemorySample[]): { first: number; last: number } {
+  const third = Math.max(1, Math.floor(samples.length / 3));
+  return { first: mean(samples.slice(0, third).map((sample) => sample.rssBytes)), last: mean(samples.slice(-third).map((sample) => sample.rssBytes)) };
+}
+
+const ceilingItemsPerSecond = (run: LoadResult | StorageRunResult) => ('itemsPerSecond' in run ? run.itemsPerSecond : itemsPerSecond(run));
+const ceilingLatency = (run: LoadResult | StorageRunResult, which: 'p50' | 'p99') =>
+  'itemsPerSecond' in run ? (which === 'p50' ? run.batchLatencyP50Ms : run.batchLatencyP99Ms) : which === 'p50' ? run.latencyP50Ms : run.latencyP99Ms;
+
+function levelRows(setup: string, label: string, results: LevelResult[], target?: (ours: number, ceiling: number) => { target: string; met: boolean }): Row[] {
+  return results.flatMap((level) => {
+    const ours = median(level.ours.map(itemsPerSecond));
+    const ceiling = median(level.ceiling.map(ceilingItemsPerSecond));
+    const latency = (which: 'p50' | 'p99') => median(level.ours.map((run) => (which === 'p50' ? run.latencyP50Ms : run.latencyP99Ms)));
+    const ceilingLatencyOf = (which: 'p50' | 'p99') => median(level.ceiling.map((run) => ceilingLatency(run, which)));
+    return [
+      { benchmark: 'ingest', measure: `${setup} items/s, ${level.connections} concurrent batches`, value: ours, unit: 'items/s', reference: { value: ceiling, label }, ratio: ours / ceiling, ...(target ? target(ours, ceiling) : {}) },
+      {
+        benchmark: 'ingest',
+        measure: `${setup} batch latency p50 / p99, ${level.connections} concurrent`,
+        value: latency('p99'),
+        valueText: `${latency('p50').toFixed(1)} / ${latency('p99').toFixed(1)}`,
+        unit: 'ms',
+        reference: { value: ceilingLatencyOf('p99'), label },
+        referenceText: `${ceilingLatencyOf('p50').toFixed(1)} / ${ceilingLatencyOf('p99').toFixed(1)}`,
+        ratio: latency('p99') / ceilingLatencyOf('p99'),
+        lowerIsBetter: true,
+      },
+    ];
+  });
+}
+
+export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkOutcome> {
+  const levels = context.quick ? [8] : [1, 8, 32];
+  const durationSeconds = context.quick ? 2 : 4;
+  const rounds = context.quick ? 1 : 2;
+  const memorySeconds = context.quick ? 10 : 45;
+  const cosmos = await startCosmosChild();
+  try {
+    const runtime = await runtimeSetup(context, cosmos, levels, durationSeconds, rounds);
+    const storage = await storageSetup(context, cosmos, levels, durationSeconds, rounds, memorySeconds);
+    const maskingMs = maskingCostPerBatchInMs();
+
+    const rows: Row[] = [
+      ...levelRows('(a) no-op store', 'bare node:http parse + 202', runtime.results),
+      ...levelRows('(b) embedded Cosmos', 'direct SDK bulk upsert', storage.results, (ours, ceiling) => ({ target: '≥ 80 % of storage ceiling', met: ours >= 0.8 * ceiling })),
+    ];
+    const busiest = runtime.results[runtime.results.length - 1]!;
+    const oursCpu = median(busiest.ours.map((run) => run.serverCpuMsPer1000 ?? Number.NaN)) / 1000;
+    const bareCpu = median(busiest.ceiling.map((run) => (run as LoadResult).serverCpuMsPer1000 ?? Number.NaN)) / 1000;
+    rows.push({
+      benchmark: 'ingest',
+      measure: `(a) host CPU per batch of 50, of which validating + masking + building documents ${maskingMs.toFixed(2)} ms`,
+      value: oursCpu,
+      unit: 'ms',
+      reference: { value: bareCpu, label: 'bare node:http parse + 202' },
+      ratio: oursCpu / bareCpu,
+      lowerIsBetter: true,
+      note: `Cosmos requests per batch with the no-op store (session read + stats patch): ${runtime.storageRequestsPerBatch.toFixed(2)}`,
+    });
+    const storageBusiest = storage.results[storage.results.length - 1]!;
+    const cosmosCpu = (side: 'ours' | 'ceiling') => median(storageBusiest.cosmosPer1000Items![side].map((cost) => cost.cpuMs));
+    const cosmosRequests = (side: 'ours' | 'ceiling') => median(storageBusiest.cosmosPer1000Items![side].map((cost) => cost.requests));
+    rows.push({
+      benchmark: 'ingest',
+      measure: `(b) embedded Cosmos CPU per 1k items stored, ${storageBusiest.connections} concurrent (requests per 1k: ours ${cosmosRequests('ours').toFixed(0)}, direct ${cosmosRequests('ceiling').toFixed(0)})`,
+      value: cosmosCpu('ours'),
+      unit: 'ms',
+      reference: { value: cosmosCpu('ceiling'), label: 'direct SDK bulk upsert' },
+      ratio: cosmosCpu('ours') / cosmosCpu('ceiling'),
+      lowerIsBetter: true,
+      note: `by kind per 1k items, ours: ${JSON.stringify(storageBusiest.cosmosPer1000Items!.ours[0]?.byKind)}; direct: ${JSON.stringify(storageBusiest.cosmosPer1000Items!.ceiling[0]?.byKind)}`,
+    });
+    const allSamples = [...storage.ingestSamples, ...storage.steadySamples];
+    const peak = Math.max(...allSamples.map((sample) => sample.rssBytes));
+    const { first, last } = thirds(storage.steadySamples);
+    rows.push(
+      { benchmark: 'memory', measure: 'host peak RSS during the ingest runs (b)', value: peak / MEGABYTE, unit: 'MiB' },
+      {
+        benchmark: 'memory',
+        measure: `host RSS, last third vs first third of a ${memorySeconds} s steady ingest run`,
+        value: last / MEGABYTE,
+        unit: 'MiB',
+        reference: { value: first / MEGABYTE, label: 'first third' },
+        ratio: last / first,
+        target: 'flat (≤ 110 %)',
+        met: last <= 1.1 * first,
+      },
+    );
+    return {
+      rows,
+      details: {
+        devicesPerSetup: DEVICES_PER_SETUP,
+        itemsPerBatch: ITEMS_PER_BATCH,
+        durationSeconds,
+        rounds,
+        runtime,
+        storage: { results: storage.results, steady: storage.steady },
+        maskingCostPerBatchMs: maskingMs,
+        memory: { peakRssBytes: peak, steadyFirstThirdRssBytes: first, steadyLastThirdRssBytes: last, samples: storage.steadySamples },
+      },
+    };
+  } finally {
+    await cosmos.stop();
+  }
+}
