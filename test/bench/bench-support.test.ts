@@ -1,0 +1,92 @@
+// The benchmark's own pure parts: the PII corpus scoring rules, the realistic corpora it feeds every
+// contender, and the statistics its tables quote. Speeds are measured by `npm run bench`, never here.
+import { describe, expect, it } from 'vitest';
+import { casePasses, loadPiiCorpus, piiCorpusDirectory, scoreCorpus, type CorpusCase } from '../../bench/masking/pii-corpus';
+import { repositoryRoot } from '../../bench/support/paths';
+import { BatchFactory, ITEMS_PER_BATCH } from '../../bench/support/realistic-items';
+import { realisticLogLines } from '../../bench/support/realistic-logs';
+import { growthExponent, median, percentile } from '../../bench/support/statistics';
+import { ingestItemSchema } from '../../shared/domain/telemetry/items';
+
+const positive: CorpusCase = { text: 'mail jane@example.com now', category: 'email', secret: 'jane@example.com', file: 'x.jsonl' };
+const negative: CorpusCase = { text: 'version 1.2.3', category: 'negative', file: 'x.jsonl' };
+
+describe('PII corpus scoring (the corpus README rules)', () => {
+  it.each([
+    [positive, 'mail [EMAIL] now', true],
+    [positive, 'mail jane@example.com now', false],
+    [positive, '', true],
+    [negative, 'version 1.2.3', true],
+    [negative, 'version 1.2.3 ', false],
+    [negative, 'version [NUMBER]', false],
+  ])('%j masked to %j passes: %s', (corpusCase, masked, passes) => {
+    expect(casePasses(corpusCase, masked)).toBe(passes);
+  });
+
+  it('scores an identity masker at zero recall and a blanking masker at zero intact negatives', async () => {
+    const cases = loadPiiCorpus(piiCorpusDirectory(repositoryRoot));
+    expect(cases.length).toBeGreaterThan(500);
+    const identity = await scoreCorpus(cases, (text) => text);
+    expect(identity.recall).toBe(0);
+    expect(identity.negativesIntact).toBe(1);
+    const blank = await scoreCorpus(cases, () => '');
+    expect(blank.recall).toBe(1);
+    expect(blank.negativesIntact).toBe(0);
+    expect(blank.positives.total + blank.negatives.total).toBe(cases.length);
+  });
+
+  it('counts a masker that throws as failing the case', async () => {
+    const score = await scoreCorpus([positive, negative], () => {
+      throw new Error('boom');
+    });
+    expect(score).toMatchObject({ errors: 2, positives: { passed: 0, total: 1 }, negatives: { passed: 0, total: 1 } });
+  });
+});
+
+describe('realistic corpora', () => {
+  it('is the same for the same seed and plants each secret verbatim in its line', () => {
+    const lines = realisticLogLines(500);
+    expect(realisticLogLines(500)).toEqual(lines);
+    const sensitive = lines.filter((line) => line.secrets.length > 0);
+    expect(sensitive.length / lines.length).toBeGreaterThan(0.1);
+    expect(sensitive.length / lines.length).toBeLessThan(0.3);
+    for (const line of sensitive) for (const secret of line.secrets) expect(line.text).toContain(secret);
+  });
+
+  it('builds batches of 50 valid ingest items with ids unique across batches', () => {
+    const factory = new BatchFactory('test');
+    const batches = Array.from({ length: 5 }, () => factory.nextItems());
+    const ids = new Set<string>();
+    for (const batch of batches) {
+      expect(batch).toHaveLength(ITEMS_PER_BATCH);
+      for (const item of batch) {
+        const parsed = ingestItemSchema.safeParse(item);
+        expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+        ids.add(String(item.id));
+      }
+    }
+    expect(ids.size).toBe(5 * ITEMS_PER_BATCH);
+    expect(new Set(batches.flat().map((item) => item.kind))).toEqual(new Set(['log', 'span', 'breadcrumb', 'network']));
+  });
+});
+
+describe('statistics', () => {
+  it.each([
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+  ])('median of %j is %d', (values, expected) => {
+    expect(median(values)).toBe(expected);
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    const values = Array.from({ length: 100 }, (_, index) => index + 1);
+    expect(percentile(values, 0.5)).toBe(50);
+    expect(percentile(values, 0.99)).toBe(99);
+    expect(percentile(values, 1)).toBe(100);
+  });
+
+  it('reads growth as the log-log slope: 1 is linear', () => {
+    expect(growthExponent([{ size: 1000, seconds: 1 }, { size: 10_000, seconds: 10 }])).toBeCloseTo(1);
+    expect(growthExponent([{ size: 1000, seconds: 1 }, { size: 10_000, seconds: 100 }])).toBeCloseTo(2);
+  });
+});
