@@ -17,6 +17,10 @@ import './ingest-traces-post';
 import './sessions-consent';
 import './otlp-traces-post';
 import './otlp-logs-post';
+import './logs-list';
+import './traces-list';
+import './traces-get';
+import './timeline-get';
 
 // Screenshots, reports, export, regressions
 import './screenshots-create';

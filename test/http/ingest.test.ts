@@ -54,8 +54,10 @@ describe('POST /api/diagnostics/ingest stores a mixed batch', () => {
   it('stores logs, spans, breadcrumbs and network captures, masked and enriched, and counts them', async () => {
     const session = await openSession();
     const email = 'jane.doe@example.com';
+    const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const card = '4111 1111 1111 1111';
     const items = [
-      log({ id: 'log-1', level: 'error', message: `login failed for ${email}`, module: 'auth', context: { user: { email } } }),
+      log({ id: 'log-1', level: 'error', message: `login failed for ${email}`, module: 'auth', context: { user: { email }, session: jwt, payment: `card ${card}` } }),
       span({ id: 'span-1', attributes: { 'user.email': email } }),
       { kind: 'breadcrumb', id: 'crumb-1', timestamp: now(), category: 'ui.click', message: 'tapped Pay' },
       { kind: 'network', id: 'net-1', timestamp: now(), method: 'GET', url: `https://api.example.com/orders?email=${email}`, status: 200, durationMs: 42, requestHeaders: { accept: 'application/json' } },
@@ -73,10 +75,17 @@ describe('POST /api/diagnostics/ingest stores a mixed batch', () => {
     const { logs, spans } = await stored(session);
     const everythingStored = JSON.stringify({ logs, spans });
     expect(everythingStored).not.toContain(email);
+    expect(everythingStored).not.toContain(jwt);
+    expect(everythingStored).not.toContain(card);
+    expect(everythingStored).not.toContain('4111111111111111');
     expect(everythingStored).not.toContain('203.0.113.7');
     const logDoc = logs.find((doc) => doc.id === 'log:log-1')!;
     expect(logDoc.redaction.fieldsRedacted).toEqual(expect.arrayContaining(['message', 'context.user.email']));
-    expect(logDoc.redaction.patternsMatched).toContain('email');
+    expect(logDoc.redaction.patternsMatched).toEqual(expect.arrayContaining(['email', 'jwt', 'credit_card']));
+    expect(logDoc.redaction.fieldsRedacted).toEqual(expect.arrayContaining(['context.session', 'context.payment']));
+    // Precision: ids and times come through unchanged.
+    expect(logDoc.itemId).toBe('log-1');
+    expect(spans[0]!.traceId).toBe(items[1]!.traceId);
     expect(logDoc.device).toMatchObject({ deviceId: session.deviceId, browser: 'Chrome 120.0.0.0', os: 'Windows 10', region: 'DE' });
     expect(logDoc.device).not.toHaveProperty('userAgent');
     expect(logs.map((doc) => doc.docType).sort()).toEqual(['breadcrumb', 'log', 'network']);

@@ -1,0 +1,16 @@
+// GET /api/diagnostics/sessions/{id}/logs: a session's logs (or breadcrumbs/network captures), filtered and paged.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { sessionParamsSchema } from '../shared/http/session-routes';
+import { logsQuerySchema } from '../shared/http/telemetry-query-routes';
+import { listSessionLogs } from '../shared/services/telemetry-query-service';
+
+httpFunction({
+  name: 'logs-list',
+  route: 'diagnostics/sessions/{id}/logs',
+  methods: ['GET'],
+  auth: { bearer: 'required' },
+  params: sessionParamsSchema,
+  query: logsQuerySchema,
+  handler: async ({ params, query, deps, principal }) =>
+    json(200, await listSessionLogs(deps, principal!, params.id, { ...query, types: query.type ?? ['log'], levels: query.level })),
+});

@@ -1,0 +1,15 @@
+// GET /api/diagnostics/sessions/{id}/timeline: breadcrumbs, logs, network captures and spans in time order, paged.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { sessionParamsSchema } from '../shared/http/session-routes';
+import { timelineQuerySchema } from '../shared/http/telemetry-query-routes';
+import { listSessionTimeline } from '../shared/services/telemetry-query-service';
+
+httpFunction({
+  name: 'timeline-get',
+  route: 'diagnostics/sessions/{id}/timeline',
+  methods: ['GET'],
+  auth: { bearer: 'required' },
+  params: sessionParamsSchema,
+  query: timelineQuerySchema,
+  handler: async ({ params, query, deps, principal }) => json(200, await listSessionTimeline(deps, principal!, params.id, query)),
+});

@@ -1,0 +1,13 @@
+// GET /api/diagnostics/sessions/{id}/traces/{traceId}: one trace as a span tree.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { traceParamsSchema } from '../shared/http/telemetry-query-routes';
+import { getTraceTree } from '../shared/services/telemetry-query-service';
+
+httpFunction({
+  name: 'traces-get',
+  route: 'diagnostics/sessions/{id}/traces/{traceId}',
+  methods: ['GET'],
+  auth: { bearer: 'required' },
+  params: traceParamsSchema,
+  handler: async ({ params, deps, principal }) => json(200, await getTraceTree(deps, principal!, params.id, params.traceId)),
+});

@@ -1,0 +1,105 @@
+// Reading a session back: engineers and admins of the session's product list its logs, spans, one
+// trace as a span tree, and the merged timeline; everything stays inside the session's partition.
+import { AppError } from '../errors';
+import { requireReader, type Principal } from '../domain/access/principal';
+import { buildSpanTree, type SpanNode } from '../domain/telemetry/span-tree';
+import type { LogDoc, LogLevel, SpanDoc } from '../domain/telemetry/items';
+import type { Page, SessionStore } from '../ports/session-store';
+import type { SessionKey, TelemetryStore, TimelineDoc } from '../ports/telemetry-store';
+import { getSession } from './session-service';
+
+export interface TelemetryQueryDependencies {
+  sessions: SessionStore;
+  telemetryStore: TelemetryStore;
+}
+
+/** A trace bigger than this is returned truncated (flagged), so one request stays bounded. */
+export const MAX_TRACE_SPANS = 5000;
+
+interface TimeRange {
+  from?: string;
+  to?: string;
+}
+
+interface Paging {
+  pageSize: number;
+  continuationToken?: string;
+  order: 'newest' | 'oldest';
+}
+
+/** Stored times are UTC (`…Z`); a query given with an offset is compared in the same form. */
+function utcRange(range: TimeRange): TimeRange {
+  return { from: range.from && new Date(range.from).toISOString(), to: range.to && new Date(range.to).toISOString() };
+}
+
+async function readableSession(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string): Promise<SessionKey> {
+  const { session } = await getSession(deps, principal, sessionId);
+  // The user a session targets may see the session itself, but its data only through engineers.
+  requireReader(principal, session.productId);
+  return { productId: session.productId, sessionId };
+}
+
+export interface LogListQuery extends TimeRange, Paging {
+  types: Array<LogDoc['docType']>;
+  levels?: LogLevel[];
+  module?: string;
+  text?: string;
+  correlationId?: string;
+}
+
+export async function listSessionLogs(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: LogListQuery): Promise<Page<LogDoc>> {
+  const key = await readableSession(deps, principal, sessionId);
+  return deps.telemetryStore.listLogs(
+    key,
+    { docTypes: query.types, levels: query.levels, module: query.module, textContains: query.text, correlationId: query.correlationId, order: query.order, ...utcRange(query) },
+    { maxItems: query.pageSize, continuationToken: query.continuationToken },
+  );
+}
+
+export interface SpanListQuery extends TimeRange, Paging {
+  traceId?: string;
+}
+
+export async function listSessionSpans(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: SpanListQuery): Promise<Page<SpanDoc>> {
+  const key = await readableSession(deps, principal, sessionId);
+  return deps.telemetryStore.listSpans(key, { traceId: query.traceId, order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken });
+}
+
+export interface TraceTree {
+  traceId: string;
+  spanCount: number;
+  truncated: boolean;
+  startTime: string;
+  endTime: string;
+  durationMs: number;
+  roots: SpanNode[];
+}
+
+export async function getTraceTree(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, traceId: string): Promise<TraceTree> {
+  const key = await readableSession(deps, principal, sessionId);
+  const spans: SpanDoc[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await deps.telemetryStore.listSpans(key, { traceId, order: 'oldest' }, { maxItems: 500, continuationToken });
+    spans.push(...page.items);
+    continuationToken = page.continuationToken;
+  } while (continuationToken && spans.length < MAX_TRACE_SPANS);
+  if (spans.length === 0) throw new AppError('not_found', `Trace ${traceId} not found in session ${sessionId}`);
+  const kept = spans.slice(0, MAX_TRACE_SPANS);
+  const startTime = kept.reduce((earliest, span) => (span.startTime < earliest ? span.startTime : earliest), kept[0]!.startTime);
+  const endTime = kept.reduce((latest, span) => (span.endTime > latest ? span.endTime : latest), kept[0]!.endTime);
+  return {
+    traceId,
+    spanCount: kept.length,
+    truncated: spans.length > MAX_TRACE_SPANS || continuationToken !== undefined,
+    startTime,
+    endTime,
+    durationMs: Date.parse(endTime) - Date.parse(startTime),
+    roots: buildSpanTree(kept),
+  };
+}
+
+export async function listSessionTimeline(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: TimeRange & Paging): Promise<Page<TimelineDoc>> {
+  const key = await readableSession(deps, principal, sessionId);
+  return deps.telemetryStore.listTimeline(key, { order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken });
+}
