@@ -32,4 +32,7 @@ import './regressions-post';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';
+import './events-notifications';
+import './events-tickets';
+import './events-audit';
 import './sessions-expire';

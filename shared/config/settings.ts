@@ -1,5 +1,6 @@
 // Application settings: parsed once with zod at cold start, frozen, and handed out by the composition root.
 import { z } from 'zod';
+import { parseNotificationRouting } from '../domain/events/notification-routing';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -102,6 +103,11 @@ export const settingsSchema = z
       [settings.WEBHOOK_URL !== undefined, ['WEBHOOK_SECRET'], 'WEBHOOK_URL'],
       [settings.ACS_ENDPOINT !== undefined, ['ACS_SENDER_ADDRESS'], 'ACS_ENDPOINT'],
     ];
+    try {
+      parseNotificationRouting(settings.NOTIFICATION_ROUTING);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: ['NOTIFICATION_ROUTING'], message: (error as Error).message });
+    }
     for (const [applies, names, because] of requiredTogether) {
       if (!applies) continue;
       for (const name of names) {

@@ -41,6 +41,7 @@ import type { ReportServiceDependencies } from '../services/report-service';
 import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { IngestServiceDependencies } from '../services/ingest-service';
+import { createEventing, type EventingDependencies } from './event-wiring';
 import { functionRegistry } from './registry';
 
 export interface Dependencies {
@@ -61,6 +62,8 @@ export interface Dependencies {
   bus: EventPublisher;
   /** What the outbox relay and its drain timer need. */
   relay: EventRelayDependencies;
+  /** What the event subscribers (notifications, tickets, audit) need. */
+  eventing: EventingDependencies;
   /** Present in local mode: the in-process stand-in for the Service Bus topic. */
   localBus?: InProcessServiceBus;
   deviceConfig: DeviceConfigService;
@@ -162,6 +165,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     events,
     bus,
     relay,
+    eventing: createEventing({ settings, database, clock, telemetry, audit, credential }),
     localBus,
     deviceConfig,
     sessionService: {

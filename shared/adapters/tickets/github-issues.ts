@@ -1,0 +1,55 @@
+// GitHub Issues REST API: POST /repos/{owner}/{repo}/issues, comments, and PATCH state (closed/open).
+import type { TicketDraft, TicketRef, TicketTracker } from '../../ports/ticket-tracker';
+import { ticketLabels } from '../../ports/ticket-tracker';
+import { deliver, jsonOf } from '../notifications/http-delivery';
+
+export interface GitHubOptions {
+  apiUrl: string;
+  /** owner/name */
+  repository: string;
+  token: string;
+  timeoutInMs: number;
+}
+
+export class GitHubIssuesTracker implements TicketTracker {
+  readonly provider = 'github' as const;
+  constructor(private readonly options: GitHubOptions) {}
+
+  private async call(method: 'POST' | 'PATCH', path: string, body: unknown) {
+    return deliver({
+      service: 'GitHub',
+      method,
+      url: `${this.options.apiUrl.replace(/\/+$/, '')}/repos/${this.options.repository}${path}`,
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization: `Bearer ${this.options.token}`,
+        'x-github-api-version': '2022-11-28',
+        'content-type': 'application/json',
+        'user-agent': 'remote-diagnostics',
+      },
+      body: JSON.stringify(body),
+      timeoutInMs: this.options.timeoutInMs,
+    });
+  }
+
+  async create(draft: TicketDraft): Promise<TicketRef> {
+    const body = `${draft.body}\n\n[Open in diagnostics](${draft.link})\n\n<!-- alert-key: ${draft.alertKey} -->`;
+    const result = await this.call('POST', '/issues', { title: draft.title.slice(0, 256), body, labels: ticketLabels(draft) });
+    const issue = jsonOf<{ number: number; html_url: string }>(result, 'GitHub');
+    return { provider: 'github', id: String(issue.number), url: issue.html_url };
+  }
+
+  async comment(ticket: TicketRef, text: string): Promise<void> {
+    await this.call('POST', `/issues/${ticket.id}/comments`, { body: text });
+  }
+
+  async close(ticket: TicketRef, comment: string): Promise<void> {
+    await this.comment(ticket, comment);
+    await this.call('PATCH', `/issues/${ticket.id}`, { state: 'closed', state_reason: 'completed' });
+  }
+
+  async reopen(ticket: TicketRef, comment: string): Promise<void> {
+    await this.call('PATCH', `/issues/${ticket.id}`, { state: 'open' });
+    await this.comment(ticket, comment);
+  }
+}
