@@ -38,8 +38,9 @@ export function ticketLabels(draft: TicketDraft): string[] {
 
 export const ticketLinkSchema = z.object({
   alertKey: z.string(),
-  ticket: ticketRefSchema,
-  state: z.enum(['open', 'closed']),
+  /** Absent while `creating`: the key is claimed, so concurrent alerts of one key cannot open two tickets. */
+  ticket: ticketRefSchema.optional(),
+  state: z.enum(['creating', 'open', 'closed']),
   createdAt: z.string(),
   updatedAt: z.string(),
   /** The last event applied, so a redelivery changes nothing. */

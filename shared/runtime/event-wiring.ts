@@ -103,6 +103,7 @@ export function createEventing(inputs: EventingInputs): EventingDependencies {
     tickets: {
       tracker: trackerOf(settings),
       links: new CosmosTicketLinkStore(database.container(containerDefinitions.ticketLinks.id)),
+      ledger,
       clock,
       telemetry,
       routing,

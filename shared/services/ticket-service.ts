@@ -1,23 +1,31 @@
 // The tickets subscriber's use case: a fatal alert or a report opens a ticket or updates the one its alert key
 // already has; a regression report closes it when the re-run passed and reopens it when it failed.
+// Concurrency: the key is claimed (create) before the ticket is opened, and each event's tracker call is
+// recorded in the ledger, so concurrent or redelivered events neither open a second ticket nor comment twice.
 import { AppError } from '../errors';
 import { alertKeyOf } from '../domain/events/alert-key';
 import { buildNotification } from '../domain/events/notification-message';
 import type { NotificationRouting } from '../domain/events/notification-routing';
 import type { Clock } from '../ports/clock';
 import { fatalPayloadSchema, regressionPayloadSchema, type EventEnvelope } from '../ports/event-publisher';
+import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { Telemetry } from '../ports/telemetry';
-import type { TicketDraft, TicketLink, TicketLinkStore, TicketTracker } from '../ports/ticket-tracker';
+import type { TicketDraft, TicketLink, TicketLinkStore, TicketRef, TicketTracker } from '../ports/ticket-tracker';
 
 export interface TicketDependencies {
   /** Undefined when TICKET_PROVIDER=none: ticket events are then acknowledged and ignored. */
   tracker?: TicketTracker;
   links: TicketLinkStore;
+  ledger: SubscriberLedger;
   clock: Clock;
   telemetry: Telemetry;
   routing: Pick<NotificationRouting, 'owners'>;
   publicBaseUrl: string;
 }
+
+/** A claim older than this is taken over: its holder crashed between claiming and creating the ticket. */
+const STALE_CLAIM_IN_MS = 120_000;
+const MAX_ATTEMPTS = 3;
 
 function draftOf(deps: TicketDependencies, event: EventEnvelope, alertKey: string): TicketDraft {
   const owner = deps.routing.owners[event.productId];
@@ -35,41 +43,69 @@ function draftOf(deps: TicketDependencies, event: EventEnvelope, alertKey: strin
   };
 }
 
-const MAX_ATTEMPTS = 3;
+/** Runs a tracker call at most once per (event, step), however often the event is redelivered. */
+async function once(deps: TicketDependencies, event: EventEnvelope, step: string, call: () => Promise<void>): Promise<void> {
+  const key = `tickets:${event.id}:${step}`;
+  if (await deps.ledger.isDone(key)) return;
+  await call();
+  await deps.ledger.markDone(key, deps.clock.now());
+}
 
-/** Applies `change` to the key's link with If-Match, re-reading when another instance wrote in between. */
-async function updateLink(deps: TicketDependencies, alertKey: string, change: (link: TicketLink) => Promise<TicketLink | undefined>): Promise<void> {
+/** Writes `change` to the key's link with If-Match, re-reading when another instance wrote in between. */
+async function updateLink(deps: TicketDependencies, alertKey: string, change: (link: TicketLink) => TicketLink | undefined): Promise<void> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await deps.links.get(alertKey);
     if (!current) return;
-    const next = await change(current.link);
+    const next = change(current.link);
     if (!next || (await deps.links.replace(next, current.etag))) return;
   }
   throw new AppError('unavailable', 'The ticket link kept changing', { retryable: true });
 }
 
+/** The key's ticket, creating it if this event holds (or takes over) the claim; throws transient while another instance creates it. */
+async function ticketFor(deps: TicketDependencies, tracker: TicketTracker, event: EventEnvelope, alertKey: string): Promise<{ ticket: TicketRef; created: boolean }> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  let current = await deps.links.get(alertKey);
+  if (!current) {
+    const claimed = await deps.links.create({ alertKey, state: 'creating', createdAt: at, updatedAt: at, lastEventId: event.id, occurrences: 1 });
+    current = await deps.links.get(alertKey);
+    if (!current) throw new AppError('unavailable', 'The ticket link vanished', { retryable: true });
+    if (!claimed && current.link.state !== 'creating') return { ticket: current.link.ticket!, created: false };
+  }
+  if (current.link.ticket) return { ticket: current.link.ticket, created: false };
+  const holder = current.link.lastEventId === event.id;
+  const stale = now.getTime() - Date.parse(current.link.updatedAt) > STALE_CLAIM_IN_MS;
+  if (!holder && !stale) throw new AppError('unavailable', 'Another instance is opening this ticket', { retryable: true, retryAfterSeconds: 1 });
+  if (!holder && !(await deps.links.replace({ ...current.link, lastEventId: event.id, updatedAt: at }, current.etag))) {
+    throw new AppError('unavailable', 'Another instance took over this ticket claim', { retryable: true });
+  }
+  const ticket = await tracker.create(draftOf(deps, event, alertKey));
+  deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'created' });
+  await updateLink(deps, alertKey, (link) => ({ ...link, ticket, state: 'open', updatedAt: deps.clock.now().toISOString(), lastEventId: event.id }));
+  return { ticket, created: true };
+}
+
 async function openOrUpdate(deps: TicketDependencies, tracker: TicketTracker, event: EventEnvelope): Promise<void> {
   const alertKey = alertKeyOf(event);
-  const now = deps.clock.now().toISOString();
-  const existing = await deps.links.get(alertKey);
-  if (!existing) {
-    const ticket = await tracker.create(draftOf(deps, event, alertKey));
-    deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'created' });
-    const created = await deps.links.create({ alertKey, ticket, state: 'open', createdAt: now, updatedAt: now, lastEventId: event.id, occurrences: 1 });
-    if (created) return;
-    // Another instance linked this key a moment earlier: note ours on theirs, so nothing is lost.
-  }
-  await updateLink(deps, alertKey, async (link) => {
-    if (link.lastEventId === event.id) return undefined;
-    const draft = draftOf(deps, event, alertKey);
-    const text = `Seen again (${link.occurrences + 1} times): ${draft.title}\n${draft.body}\n${draft.link}`;
-    // A fatal alert on a closed ticket means the fix did not hold.
-    const reopen = link.state === 'closed' && event.type === 'diagnostics.ingest.fatal';
-    if (reopen) await tracker.reopen(link.ticket, text);
-    else await tracker.comment(link.ticket, text);
+  const { ticket, created } = await ticketFor(deps, tracker, event, alertKey);
+  if (created) return;
+  const current = await deps.links.get(alertKey);
+  if (!current || current.link.lastEventId === event.id) return;
+  const draft = draftOf(deps, event, alertKey);
+  const text = `Seen again (${current.link.occurrences + 1} times): ${draft.title}\n${draft.body}\n${draft.link}`;
+  // A fatal alert on a closed ticket means the fix did not hold.
+  const reopen = current.link.state === 'closed' && event.type === 'diagnostics.ingest.fatal';
+  await once(deps, event, 'update', async () => {
+    if (reopen) await tracker.reopen(ticket, text);
+    else await tracker.comment(ticket, text);
     deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: reopen ? 'reopened' : 'commented' });
-    return { ...link, state: reopen ? 'open' : link.state, updatedAt: now, lastEventId: event.id, occurrences: link.occurrences + 1 };
   });
+  await updateLink(deps, alertKey, (link) =>
+    link.lastEventId === event.id
+      ? undefined
+      : { ...link, state: reopen ? 'open' : link.state, updatedAt: deps.clock.now().toISOString(), lastEventId: event.id, occurrences: link.occurrences + 1 },
+  );
 }
 
 async function applyRegression(deps: TicketDependencies, tracker: TicketTracker, event: EventEnvelope): Promise<void> {
@@ -77,28 +113,29 @@ async function applyRegression(deps: TicketDependencies, tracker: TicketTracker,
   if (!regression.success) throw new AppError('invalid_input', 'regression.reported needs payload.result passed|failed', { retryable: false });
   const passed = regression.data.result === 'passed';
   const alertKey = alertKeyOf(event);
-  const now = deps.clock.now().toISOString();
-  await updateLink(deps, alertKey, async (link) => {
-    if (link.lastEventId === event.id) return undefined;
-    const draft = draftOf(deps, event, alertKey);
-    const text = `${draft.title}. ${draft.link}`;
-    let state = link.state;
-    if (passed && link.state === 'open') {
-      await tracker.close(link.ticket, text);
-      state = 'closed';
-      deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'closed' });
-      deps.telemetry.metric('debug.ticket.autoclose_rate', 1, { provider: tracker.provider });
-    } else if (!passed && link.state === 'closed') {
-      await tracker.reopen(link.ticket, text);
-      state = 'open';
+  const current = await deps.links.get(alertKey);
+  if (!current?.link.ticket || current.link.lastEventId === event.id) return;
+  const ticket = current.link.ticket;
+  const draft = draftOf(deps, event, alertKey);
+  const text = `${draft.title}. ${draft.link}`;
+  let state = current.link.state;
+  if (passed && state === 'open') {
+    await once(deps, event, 'close', () => tracker.close(ticket, text));
+    state = 'closed';
+    deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'closed' });
+    deps.telemetry.metric('debug.ticket.autoclose_rate', 1, { provider: tracker.provider });
+  } else if (!passed) {
+    if (state === 'closed') {
+      await once(deps, event, 'reopen', () => tracker.reopen(ticket, text));
       deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'reopened' });
-    } else if (!passed) {
-      await tracker.comment(link.ticket, text);
+    } else {
+      await once(deps, event, 'comment', () => tracker.comment(ticket, text));
     }
+    state = 'open';
     // A ratio metric, averaged: 1 per ticket closed automatically, 0 per failed regression that kept or reopened one.
-    if (!passed) deps.telemetry.metric('debug.ticket.autoclose_rate', 0, { provider: tracker.provider });
-    return { ...link, state, updatedAt: now, lastEventId: event.id };
-  });
+    deps.telemetry.metric('debug.ticket.autoclose_rate', 0, { provider: tracker.provider });
+  }
+  await updateLink(deps, alertKey, (link) => (link.lastEventId === event.id ? undefined : { ...link, state, updatedAt: deps.clock.now().toISOString(), lastEventId: event.id }));
 }
 
 export async function applyTicketEvent(deps: TicketDependencies, event: EventEnvelope): Promise<void> {

@@ -67,7 +67,7 @@ describe('Teams workflow webhook', () => {
     expect(attachment.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(attachment.contentUrl).toBeNull();
     expect(attachment.content).toMatchObject({ $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4' });
-    expect(attachment.content.body.map((element: { type: string }) => element.type)).toEqual(['TextBlock', 'TextBlock', 'FactSet']);
+    expect(attachment.content.body.map((element: { type: string }) => element.type)).toEqual(['TextBlock', 'TextBlock', 'FactSet', 'TextBlock']);
     expect(attachment.content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open timeline', url: message.link.url }]);
   });
 });

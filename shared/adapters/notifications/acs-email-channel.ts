@@ -23,8 +23,8 @@ export function acsEmailPayload(message: NotificationMessage, senderAddress: str
     senderAddress,
     content: {
       subject: message.title,
-      plainText: `${message.summary}\n\n${facts}\n\n${message.link.label}: ${message.link.url}`,
-      html: `<p>${escapeHtml(message.summary)}</p><table>${htmlFacts}</table><p><a href="${escapeHtml(message.link.url)}">${escapeHtml(message.link.label)}</a></p>`,
+      plainText: `${message.summary}\n\n${facts}\n\n${message.link.label}: ${message.link.url}\n\n${message.eventType} · ${message.eventId}`,
+      html: `<p>${escapeHtml(message.summary)}</p><table>${htmlFacts}</table><p><a href="${escapeHtml(message.link.url)}">${escapeHtml(message.link.label)}</a></p><p><small>${escapeHtml(message.eventType)} · ${escapeHtml(message.eventId)}</small></p>`,
     },
     recipients: { to: recipients.map((address) => ({ address })) },
     userEngagementTrackingDisabled: true,

@@ -19,6 +19,8 @@ export function teamsPayload(message: NotificationMessage): Record<string, unkno
             { type: 'TextBlock', text: message.title, weight: 'Bolder', size: 'Medium', wrap: true, color: message.severity === 'critical' ? 'Attention' : 'Default' },
             { type: 'TextBlock', text: message.summary, wrap: true },
             { type: 'FactSet', facts: message.facts.map((fact) => ({ title: fact.name, value: fact.value })) },
+            // Lets a reader quote the event when asking about it.
+            { type: 'TextBlock', text: `${message.eventType} · ${message.eventId}`, isSubtle: true, size: 'Small', wrap: true },
           ],
           actions: [{ type: 'Action.OpenUrl', title: message.link.label, url: message.link.url }],
         },
