@@ -21,7 +21,7 @@ import {
   type ItemRejection,
   type StoredDoc,
 } from '../domain/telemetry/ingest';
-import type { DeviceContext, IngestItem, LogDoc, SpanDoc } from '../domain/telemetry/items';
+import { MAX_ITEMS_PER_BATCH, type DeviceContext, type IngestItem, type LogDoc, type SpanDoc } from '../domain/telemetry/items';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import { newEvent, type EventPublisher } from '../ports/event-publisher';
@@ -75,6 +75,8 @@ export interface IngestRequest {
    * `reject_items` (OTLP, which has partial success): invalid items are rejected one by one, the rest stored.
    */
   invalidItems?: 'refuse_batch' | 'reject_items';
+  /** Defaults to MAX_ITEMS_PER_BATCH (50); OTLP allows more per request. */
+  maxItems?: number;
 }
 
 export interface IngestAnswer {
@@ -184,6 +186,12 @@ function emptyAnswer(sessionId: string): IngestAnswer {
 
 export async function ingest(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest): Promise<IngestResult> {
   const kinds = rawKinds(request.items, request.forcedKind);
+  // Checked here rather than in the envelope schema, so the refused items are counted too.
+  const maxItems = request.maxItems ?? MAX_ITEMS_PER_BATCH;
+  if (request.items.length > maxItems) {
+    countItems(deps, kinds, 'invalid');
+    throw new AppError('invalid_input', `At most ${maxItems} items per batch; nothing was stored`, { issues: [{ field: 'items', message: `at most ${maxItems} items` }] });
+  }
   let claims: IngestTokenClaims;
   try {
     claims = authorizeDevice(deps, call, request.sessionId, request.device);
@@ -265,10 +273,18 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   const logDocs = docs.filter((entry) => entry.doc.docType !== 'span').map((entry) => entry.doc as LogDoc);
   const spanDocs = docs.filter((entry) => entry.doc.docType === 'span').map((entry) => entry.doc as SpanDoc);
   const key = { productId: claims.pid, sessionId: request.sessionId };
-  const [logOutcome, spanOutcome] = await Promise.all([
-    logDocs.length ? deps.telemetryStore.upsertLogs(key, logDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
-    spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
-  ]);
+  let outcomes;
+  try {
+    outcomes = await Promise.all([
+      logDocs.length ? deps.telemetryStore.upsertLogs(key, logDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
+      spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
+    ]);
+  } catch (error) {
+    // Storage is down or busy: the client is told to retry (503), and the items are counted as failed.
+    countItems(deps, docs.map((entry) => entry.item.kind), 'failed');
+    throw error;
+  }
+  const [logOutcome, spanOutcome] = outcomes;
   const createdIds = new Set([...logOutcome.created, ...spanOutcome.created]);
   const failedReasons = new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
   const created: StoredDoc[] = [];

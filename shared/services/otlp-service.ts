@@ -19,11 +19,6 @@ export async function exportOtlp(
 ): Promise<OtlpExportResponse> {
   const now = deps.clock.now();
   const mapped = signal === 'traces' ? mapTraceRequest(body as OtlpTraceRequest, now) : mapLogsRequest(body as OtlpLogsRequest, now);
-  if (mapped.items.length > MAX_OTLP_ITEMS) {
-    throw new AppError('invalid_input', `At most ${MAX_OTLP_ITEMS} ${signal === 'traces' ? 'spans' : 'log records'} per export request`, {
-      issues: [{ field: signal === 'traces' ? 'resourceSpans' : 'resourceLogs', message: `at most ${MAX_OTLP_ITEMS} items` }],
-    });
-  }
   if (!call.ingestToken && mapped.tokens.size > 1) {
     throw new AppError('invalid_input', `One export request goes to one session: the resources carry ${mapped.tokens.size} different ${OTLP_TOKEN_ATTRIBUTE} values`);
   }
@@ -31,7 +26,7 @@ export async function exportOtlp(
   const check = token ? verifyIngestToken(deps.ingestKeySecret, token, now) : undefined;
   // The token names the session; an invalid one is refused by the ingest path with the right status.
   const sessionId = check?.valid ? check.claims.sid : '';
-  const result = await ingest(deps, { ...call, ingestToken: token }, { sessionId, device: mapped.device, optedOut: false, items: mapped.items, invalidItems: 'reject_items' });
+  const result = await ingest(deps, { ...call, ingestToken: token }, { sessionId, device: mapped.device, optedOut: false, items: mapped.items, invalidItems: 'reject_items', maxItems: MAX_OTLP_ITEMS });
   const answer = result.body;
   const rejected = answer.rejected.length + answer.failed.length;
   deps.telemetry.metric('ingest.otlp_requests_total', 1, { signal, outcome: rejected > 0 ? 'partial' : 'success' });

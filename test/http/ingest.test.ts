@@ -273,8 +273,11 @@ describe('limits', () => {
     ['a bad trace id', () => [span({ traceId: 'XYZ' })], 'items.0.traceId'],
   ])('400 naming the field for %s, storing nothing', async (_name, items, field) => {
     const session = await openSession();
-    const response = await post(session, items());
+    const before = host.telemetry.total('ingest.items_total', { outcome: 'invalid' });
+    const sent = items();
+    const response = await post(session, sent);
     expect(response.status).toBe(400);
+    expect(host.telemetry.total('ingest.items_total', { outcome: 'invalid' }) - before).toBe(sent.length);
     const problem = await response.json();
     expect(problem.errors.map((issue: { field: string }) => issue.field)).toContain(field);
     expect((await stored(session)).logs).toHaveLength(0);

@@ -191,6 +191,15 @@ describe('OTLP answers per the spec', () => {
     expect(protobuf.status).toBe(415);
   });
 
+  it('400 for more than 2000 spans in one request, counted as invalid', async () => {
+    const session = await openSession();
+    const before = host.telemetry.total('ingest.items_total', { outcome: 'invalid' });
+    const response = await host.call('POST', '/api/v1/traces', { body: traceBody(Array.from({ length: 2001 }, () => span())), headers: otlpHeaders(session) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 3 });
+    expect(host.telemetry.total('ingest.items_total', { outcome: 'invalid' }) - before).toBe(2001);
+  });
+
   it('413 for a gzip body that inflates past the limit', async () => {
     const session = await openSession();
     const bomb = gzipSync(Buffer.from(JSON.stringify({ resourceSpans: [], padding: 'x'.repeat(5 * 1024 * 1024) })));
