@@ -11,8 +11,8 @@ import type { TopicMessageHandler } from './registry';
 
 /** The topic every subscriber listens on; must equal SERVICEBUS_TOPIC (bicep creates both). */
 export const EVENTS_TOPIC = 'diagnostics-events';
-/** App setting prefix of the identity-based connection: ServiceBusConnection__fullyQualifiedNamespace (local.settings.sample.json). */
-export const EVENTS_CONNECTION = 'ServiceBusConnection';
+/** App setting prefix of the identity-based connection: SERVICEBUS__fullyQualifiedNamespace (Bicep sets it). */
+export const EVENTS_CONNECTION = 'SERVICEBUS';
 
 function bodyOf(message: unknown): unknown {
   if (typeof message !== 'string') return message;
