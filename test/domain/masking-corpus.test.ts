@@ -85,7 +85,7 @@ describe.skipIf(!corpusPresent)('masking engine against the PII corpus', () => {
       email: ['email'],
       ssn: ['us_ssn', 'us_ssn_bare'],
       credit_card: ['credit_card'],
-      phone: ['phone', 'phone_in_context'],
+      phone: ['phone', 'phone_national', 'phone_in_context'],
       ip: ['ipv4', 'ipv6'],
       iban: ['iban'],
       credential_kv: ['credential_assignment'],

@@ -28,9 +28,9 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
   ],
   phone: [
     ['Call +44 20 7946 0958 now', 'Call [PHONE] now', ['phone']],
-    ['fax (212) 555-0147', 'fax [PHONE]', ['phone']],
-    ['reach me at 1-800-555-0199', 'reach me at [PHONE]', ['phone']],
-    ['tel 03-1234-5678', 'tel [PHONE]', ['phone']],
+    ['fax (212) 555-0147', 'fax [PHONE]', ['phone_national']],
+    ['reach me at 1-800-555-0199', 'reach me at [PHONE]', ['phone_national']],
+    ['tel 03-1234-5678', 'tel [PHONE]', ['phone_national']],
     ['mobile: 4155552671', 'mobile: [PHONE]', ['phone_in_context']],
     ['+86 138 1234 5678', '[PHONE]', ['phone']],
   ],

@@ -3,7 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { CredentialScanner } from './credential-scanner';
 import { emptyRedaction, type MaskingEngine, type Redaction, type TextMaskResult, type ValueMaskResult } from './masking-engine';
-import type { FieldRule, MaskingRule, MaskingRulesDocument } from './rules-schema';
+import type { FieldRule, MaskingRule, MaskingRulesDocument, TextNeeds } from './rules-schema';
 import { cardDigitsValid, validators, type Validator } from './validators';
 
 export interface MaskingEngineOptions {
@@ -22,8 +22,86 @@ interface CompiledRule {
   label: string;
   keepLast: number;
   requires: string[] | undefined;
-  minDigits: number;
+  anyCase: string[] | undefined;
+  trigger: RegExp | undefined;
+  needs: TextNeeds | undefined;
   detect: (text: string, claim: (start: number, end: number) => boolean) => void;
+}
+
+/** Shape counts from one pass over a string, taken only when a rule with `needs` is reached. */
+interface TextShape {
+  digits: number;
+  digitRun: number;
+  digitGroup: number;
+  dottedQuad: boolean;
+  ibanStart: boolean;
+  colons: boolean;
+}
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isUpperCode(code: number): boolean {
+  return code >= 65 && code <= 90;
+}
+
+/** Separators that keep a group of digits together: `4111 1111`, `078-05`, `+44 (20) 7123`, `1.2.3.4`. */
+function isGroupSeparator(code: number): boolean {
+  return code === 32 || code === 45 || code === 46 || code === 40 || code === 41 || code === 43;
+}
+
+export function scanShape(text: string): TextShape {
+  let digits = 0;
+  let run = 0;
+  let digitRun = 0;
+  let group = 0;
+  let digitGroup = 0;
+  let separators = 0;
+  let dots = 0;
+  let dottedQuad = false;
+  let ibanStart = false;
+  let colonCount = 0;
+  let doubleColon = false;
+  let previous = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (isDigitCode(code)) {
+      digits++;
+      if (++run > digitRun) digitRun = run;
+      if (++group > digitGroup) digitGroup = group;
+      separators = 0;
+      if (dots >= 3) dottedQuad = true;
+      if (!ibanStart && index >= 3 && isDigitCode(previous) && isUpperCode(text.charCodeAt(index - 2)) && isUpperCode(text.charCodeAt(index - 3))) ibanStart = true;
+    } else {
+      run = 0;
+      if (isGroupSeparator(code)) {
+        if (++separators > 2) group = 0;
+      } else {
+        group = 0;
+        separators = 0;
+      }
+      if (code === 46 && isDigitCode(previous)) dots++;
+      else dots = 0;
+      if (code === 58) {
+        colonCount++;
+        if (previous === 58) doubleColon = true;
+      }
+    }
+    previous = code;
+  }
+  return { digits, digitRun, digitGroup, dottedQuad, ibanStart, colons: doubleColon || colonCount >= 6 };
+}
+
+function shapeAllows(shape: TextShape, needs: TextNeeds): boolean {
+  return (
+    (needs.digits === undefined || shape.digits >= needs.digits) &&
+    (needs.digitRun === undefined || shape.digitRun >= needs.digitRun) &&
+    (needs.digitGroup === undefined || shape.digitGroup >= needs.digitGroup) &&
+    (!needs.dottedQuad || shape.dottedQuad) &&
+    (!needs.ibanStart || shape.ibanStart) &&
+    (!needs.colons || shape.colons)
+  );
 }
 
 interface CompiledFieldRule {
@@ -33,16 +111,6 @@ interface CompiledFieldRule {
   contains: string[];
   equals: Set<string>;
   unlessEndsWith: string[];
-}
-
-/** Characters a number's digit count is taken from, once per string, for the numeric rules' pre-check. */
-function countDigits(text: string, atLeast: number): number {
-  let count = 0;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code >= 48 && code <= 57 && ++count >= atLeast) return count;
-  }
-  return count;
 }
 
 function compileRegexDetector(rule: MaskingRule, regex: RegExp): CompiledRule['detect'] {
@@ -106,7 +174,7 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
     detect = (text, claim) => scanner.scan(text, claim);
   } else if (detector.query_param) {
     detect = compileQueryParamDetector(detector.query_param.params);
-    requires ??= ['='];
+    requires ??= ['?', '&'];
   } else {
     let regex: RegExp;
     try {
@@ -123,9 +191,75 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
     label: rule.label ?? '',
     keepLast: rule.keepLast ?? 0,
     requires,
-    minDigits: detector.minDigits ?? 0,
+    anyCase: detector.anyCase,
+    trigger: detector.trigger ? new RegExp(detector.trigger) : undefined,
+    needs: detector.needs,
     detect,
   };
+}
+
+interface LiteralHit {
+  rule: number;
+  /** For case-sensitive `requires`: the literal exactly as it must appear. */
+  exact?: string;
+}
+
+/**
+ * One scan for every rule's literal pre-check (instead of an `includes` per literal and rule): a case-insensitive
+ * alternation, longest first, stepping one character after each hit so overlapping literals are all seen.
+ */
+class LiteralPrefilter {
+  private readonly pattern: RegExp | undefined;
+  private readonly hits = new Map<string, LiteralHit[]>();
+  /** Single characters (`@`, `?`) hit too often for the scan: an indexOf each. */
+  private readonly singles: Array<{ char: string; rule: number }> = [];
+  readonly gatedRules: boolean[];
+
+  constructor(rules: CompiledRule[]) {
+    this.gatedRules = rules.map((rule) => Boolean(rule.requires || rule.anyCase));
+    rules.forEach((rule, index) => {
+      for (const literal of rule.requires ?? []) {
+        if (literal.length === 1) this.singles.push({ char: literal, rule: index });
+        else this.add(literal.toLowerCase(), { rule: index, exact: literal });
+      }
+      for (const literal of rule.anyCase ?? []) {
+        if (literal.length === 1) this.singles.push({ char: literal, rule: index });
+        else this.add(literal, { rule: index });
+      }
+    });
+    const literals = [...this.hits.keys()].sort((left, right) => right.length - left.length);
+    // A literal that starts another (`sk-` in `sk-proj`) is present wherever the longer one is.
+    for (const longer of literals) {
+      for (const shorter of literals) {
+        if (shorter !== longer && longer.startsWith(shorter)) this.hits.get(longer)!.push(...this.hits.get(shorter)!);
+      }
+    }
+    if (literals.length) this.pattern = new RegExp(literals.map((literal) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'gi');
+  }
+
+  private add(literal: string, hit: LiteralHit): void {
+    const list = this.hits.get(literal) ?? [];
+    list.push(hit);
+    this.hits.set(literal, list);
+  }
+
+  /** Marks in `allowed` the gated rules whose literal occurs in the text. */
+  scan(text: string, allowed: Uint8Array): void {
+    for (const single of this.singles) {
+      if (!allowed[single.rule] && text.indexOf(single.char) >= 0) allowed[single.rule] = 1;
+    }
+    const pattern = this.pattern;
+    if (!pattern) return;
+    pattern.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = pattern.exec(text)) !== null) {
+      const found = match[0];
+      for (const hit of this.hits.get(found.toLowerCase()) ?? []) {
+        if (hit.exact === undefined || text.startsWith(hit.exact, match.index)) allowed[hit.rule] = 1;
+      }
+      pattern.lastIndex = match.index + 1;
+    }
+  }
 }
 
 function partialMask(value: string, keepLast: number): string {
@@ -159,8 +293,8 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   }));
   const hashKey = options.hashKey ?? randomBytes(32);
   const maxDepth = options.maxDepth ?? 64;
-  const maxMinDigits = Math.max(0, ...rules.map((rule) => rule.minDigits));
   const fieldRuleCache = new Map<string, CompiledFieldRule | null>();
+  const prefilter = new LiteralPrefilter(rules);
 
   const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
     switch (method) {
@@ -183,10 +317,23 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     let starts: number[] | undefined;
     let ends: number[] | undefined;
     let owners: CompiledRule[] | undefined;
-    let digits = -1;
+    let shape: TextShape | undefined;
+    let allowed: Uint8Array | undefined;
     let current: CompiledRule;
+    // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string.
+    let pendingKeeps: CompiledRule[] | undefined;
     const claim = (start: number, end: number): boolean => {
       if (end <= start) return false;
+      if (pendingKeeps && current.method !== 'keep') {
+        const keeps = pendingKeeps;
+        const claimant = current;
+        pendingKeeps = undefined;
+        for (const keep of keeps) {
+          current = keep;
+          keep.detect(text, claim);
+        }
+        current = claimant;
+      }
       if (starts) {
         for (let index = 0; index < starts.length; index++) {
           if (start < ends![index]! && end > starts[index]!) return false;
@@ -202,19 +349,21 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       return true;
     };
     for (const rule of rules) {
-      if (rule.requires) {
-        let present = false;
-        for (const needle of rule.requires) {
-          if (text.includes(needle)) {
-            present = true;
-            break;
-          }
+      if (prefilter.gatedRules[rule.index]) {
+        if (!allowed) {
+          allowed = new Uint8Array(rules.length);
+          prefilter.scan(text, allowed);
         }
-        if (!present) continue;
+        if (!allowed[rule.index]) continue;
       }
-      if (rule.minDigits) {
-        if (digits < 0) digits = countDigits(text, maxMinDigits);
-        if (digits < rule.minDigits) continue;
+      if (rule.needs) {
+        shape ??= scanShape(text);
+        if (!shapeAllows(shape, rule.needs)) continue;
+      }
+      if (rule.trigger && !rule.trigger.test(text)) continue;
+      if (rule.method === 'keep') {
+        (pendingKeeps ??= []).push(rule);
+        continue;
       }
       current = rule;
       rule.detect(text, claim);

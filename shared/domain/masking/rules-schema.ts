@@ -25,6 +25,19 @@ const contextSchema = z
   .strict()
   .refine((context) => context.require || context.forbid, { message: 'context needs require or forbid' });
 
+/** Shape counts of one scan over the string; a rule runs only if its string could hold a match. */
+const needsSchema = z
+  .object({
+    digits: z.number().int().min(1).max(64).optional(),
+    digitRun: z.number().int().min(1).max(64).optional(),
+    digitGroup: z.number().int().min(1).max(64).optional(),
+    dottedQuad: z.literal(true).optional(),
+    ibanStart: z.literal(true).optional(),
+    colons: z.literal(true).optional(),
+  })
+  .strict();
+export type TextNeeds = z.infer<typeof needsSchema>;
+
 const keywordSchema = z
   .object({
     pattern: z.string().min(1),
@@ -41,7 +54,9 @@ const detectorSchema = z
     validator: z.enum(validatorNames).optional(),
     context: contextSchema.optional(),
     requires: z.array(z.string().min(1)).min(1).optional(),
-    minDigits: z.number().int().min(1).max(64).optional(),
+    anyCase: z.array(z.string().min(1).regex(/^[^A-Z]+$/, 'lower-case')).min(1).optional(),
+    trigger: z.string().min(1).optional(),
+    needs: needsSchema.optional(),
     keyword_assignment: z.object({ keywords: z.array(keywordSchema).min(1) }).strict().optional(),
     query_param: z.object({ params: z.array(z.string().regex(/^[\w.-]+$/)).min(1) }).strict().optional(),
   })
