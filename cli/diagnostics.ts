@@ -2,10 +2,12 @@
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../shared/domain/devices/credentials';
 import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
+import { redactJsonLines } from './redact';
 
 const usage = `Usage:
   diagnostics token [--role admin|engineer] [--product <id>]... [--subject <id>] [--hours <n>]
-  diagnostics product-key <productId>`;
+  diagnostics product-key <productId>
+  diagnostics redact --jsonl < in.jsonl > out.jsonl   (each line a JSON object with a "text" string)`;
 
 function option(args: string[], name: string): string[] {
   const values: string[] = [];
@@ -16,6 +18,17 @@ function option(args: string[], name: string): string[] {
 }
 
 export const commands: Record<string, (args: string[]) => Promise<number>> = {
+  async redact(args) {
+    if (!args.includes('--jsonl')) {
+      process.stderr.write(`${usage}\n`);
+      return 2;
+    }
+    const summary = await redactJsonLines(process.stdin, process.stdout);
+    process.stderr.write(`redact: ${summary.lines} lines, ${summary.redactions} redactions, ${summary.errors} bad lines\n`);
+    // The caller exits the process next: let a piped stdout drain first so no line is cut off.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    return 0;
+  },
   async token(args) {
     const roles = option(args, 'role');
     const products = option(args, 'product');
