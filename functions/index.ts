@@ -21,6 +21,7 @@ import './logs-list';
 import './traces-list';
 import './traces-get';
 import './timeline-get';
+import './redaction-preview';
 
 // Screenshots, reports, export, regressions
 import './screenshots-create';

@@ -1,0 +1,13 @@
+// POST /api/diagnostics/redaction/preview: an admin sees a pasted sample as the masking rules would store it.
+import { httpFunction, json } from '../shared/http/endpoint';
+import { previewRedaction, REDACTION_PREVIEW_MAX_BODY_BYTES, redactionPreviewRequestSchema } from '../shared/services/redaction-preview';
+
+httpFunction({
+  name: 'redaction-preview',
+  route: 'diagnostics/redaction/preview',
+  methods: ['POST'],
+  auth: { bearer: 'required' },
+  body: redactionPreviewRequestSchema,
+  maxBodyBytes: REDACTION_PREVIEW_MAX_BODY_BYTES,
+  handler: async ({ body, principal }) => json(200, previewRedaction(principal!, body)),
+});
