@@ -7,6 +7,9 @@ import { DiagnosticsClient } from '../../sdk/src/client';
 import type { FetchFunction } from '../../sdk/src/runtime';
 import { ManualRuntime } from '../../sdk/test/support/manual-runtime';
 import { startScriptedServer, type ScriptedServer } from '../../sdk/test/support/scripted-server';
+import type { LogDoc, SpanDoc } from '../../shared/domain/telemetry/items';
+import type { TimelineDoc } from '../../shared/ports/telemetry-store';
+import type { TraceTree } from '../../shared/services/telemetry-query-service';
 import { pngImage } from '../support/images';
 import { startTestHost, type TestHost } from '../support/test-host';
 
@@ -152,29 +155,33 @@ describe('SDK end to end', () => {
     expect(targetedCalls).toContain('POST /api/diagnostics/ingest');
     expect(targetedCalls.filter((call) => call.endsWith('/confirm'))).toHaveLength(1);
 
-    // The admin reads it back.
-    const key = { productId: 'demo', sessionId };
-    const logs = (await host.deps.telemetryStore.listLogs(key, { order: 'oldest' }, { maxItems: 200 })).items;
-    const spans = (await host.deps.telemetryStore.listSpans(key, { order: 'oldest' }, { maxItems: 200 })).items;
-    const timeline = (await host.deps.telemetryStore.listTimeline(key, { order: 'oldest' }, { maxItems: 200 })).items;
+    // The admin reads it back through the query API.
+    const base = `/api/diagnostics/sessions/${sessionId}`;
+    const logs = (await adminGet<{ items: LogDoc[] }>(`${base}/logs?type=log,breadcrumb,network&order=oldest&pageSize=100`)).items;
+    const spans = (await adminGet<{ items: SpanDoc[] }>(`${base}/traces?order=oldest&pageSize=100`)).items;
+    const timeline = (await adminGet<{ items: TimelineDoc[] }>(`${base}/timeline?pageSize=100`)).items;
 
-    const byType = (type: string) => logs.filter((doc) => doc.docType === type);
+    const byType = <Type extends LogDoc['docType']>(type: Type) => logs.filter((doc): doc is Extract<LogDoc, { docType: Type }> => doc.docType === type);
     expect(byType('breadcrumb').map((doc) => doc.message)).toContain('opened checkout');
     const appLogs = byType('log');
-    expect(appLogs.find((doc) => doc.docType === 'log' && doc.level === 'info')).toMatchObject({ context: { cartItems: 2 }, device: { deviceId: targetedDevice, appVersion: '2.7.0' } });
-    expect(appLogs.some((doc) => doc.docType === 'log' && doc.module === 'console' && doc.level === 'warn')).toBe(true);
-    const errorLog = appLogs.find((doc) => doc.docType === 'log' && doc.level === 'error');
-    expect(errorLog?.docType === 'log' && errorLog.error?.stack).toMatch(/sdk-flow\.test\.ts/);
+    expect(appLogs.find((doc) => doc.level === 'info')).toMatchObject({ context: { cartItems: 2 }, device: { deviceId: targetedDevice, appVersion: '2.7.0' } });
+    expect(appLogs.some((doc) => doc.module === 'console' && doc.level === 'warn')).toBe(true);
+    const errorLog = appLogs.find((doc) => doc.level === 'error');
+    expect(errorLog?.error?.stack).toMatch(/sdk-flow\.test\.ts/);
 
-    const [network] = byType('network');
-    expect(network).toMatchObject({ method: 'POST', status: 502 });
-    expect(network!.docType === 'network' && network.requestHeaders?.authorization).toBeUndefined();
+    const network = byType('network');
+    expect(network).toHaveLength(1);
+    expect(network[0]).toMatchObject({ method: 'POST', status: 502 });
+    expect(network[0]!.requestHeaders?.authorization).toBeUndefined();
 
     const order = spans.find((span) => span.name === 'place order')!;
     expect(order.status.code).toBe('error');
     const httpSpan = spans.find((span) => span.spanKind === 'client')!;
     expect(httpSpan).toMatchObject({ traceId: order.traceId, parentSpanId: order.spanId, status: { code: 'error' } });
     expect(errorLog).toMatchObject({ traceId: order.traceId, spanId: order.spanId });
+    const tree = await adminGet<TraceTree>(`${base}/traces/${order.traceId}`);
+    expect(tree.roots.map((root) => root.name)).toEqual(['place order']);
+    expect(tree.roots[0]!.children.map((child) => [child.spanKind, child.status.code])).toEqual([['client', 'error']]);
 
     expect(timeline.length).toBe(logs.length + spans.length);
     const times = timeline.map((doc) => (doc.docType === 'span' ? doc.startTime : doc.timestamp));
@@ -189,7 +196,7 @@ describe('SDK end to end', () => {
     expect(session.stats.logCount).toBeGreaterThanOrEqual(3);
 
     // Not one planted secret survives anywhere the admin can read.
-    const everything = JSON.stringify({ logs, spans, timeline, screenshots, session });
+    const everything = JSON.stringify({ logs, spans, tree, timeline, screenshots, session });
     for (const [name, secret] of Object.entries(secrets)) expect(everything.includes(secret), `${name} leaked`).toBe(false);
 
     await Promise.all([targeted.client.stop(), bystander.client.stop()]);
