@@ -11,6 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { openDeviceSession, type DeviceSession } from '../support/device-session';
 import { startTestHost, type TestHost } from '../support/test-host';
+import { AppError } from '../../shared/errors';
 
 let host: TestHost;
 
@@ -216,6 +217,30 @@ describe('OTLP answers per the spec', () => {
     const body = { resourceSpans: [{ resource: { attributes: [{ key: 'device.id', value: { stringValue: other.deviceId } }] }, scopeSpans: [{ spans: [span()] }] }] };
     const wrongDevice = await host.call('POST', '/api/v1/traces', { body, headers: otlpHeaders(session) });
     expect(wrongDevice.status).toBe(403);
+  });
+
+  it('503 with Retry-After and a Status body when storage is unavailable, items counted as failed', async () => {
+    const session = await openSession();
+    const real = host.deps.ingestService.telemetryStore;
+    // A fake of our own port standing in for a Cosmos outage (the real adapter maps 429/5xx to this error).
+    host.deps.ingestService.telemetryStore = {
+      ...real,
+      upsertSpans: async () => {
+        throw new AppError('unavailable', 'Storage is unavailable; retry shortly', { retryAfterSeconds: 2 });
+      },
+    };
+    const before = host.telemetry.total('ingest.items_total', { outcome: 'failed' });
+    try {
+      const response = await host.call('POST', '/api/v1/traces', { body: traceBody([span(), span()]), headers: otlpHeaders(session) });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('2');
+      expect(await response.json()).toMatchObject({ code: 14 });
+    } finally {
+      host.deps.ingestService.telemetryStore = real;
+    }
+    expect(host.telemetry.total('ingest.items_total', { outcome: 'failed' }) - before).toBe(2);
+    const retried = await host.call('POST', '/api/v1/traces', { body: traceBody([span()]), headers: otlpHeaders(session) });
+    expect(retried.status).toBe(200);
   });
 
   it('429 with Retry-After once the device exceeds its batches per minute', async () => {
