@@ -77,10 +77,18 @@ async function ticketFor(deps: TicketDependencies, tracker: TicketTracker, event
   const holder = current.link.lastEventId === event.id;
   const stale = now.getTime() - Date.parse(current.link.updatedAt) > STALE_CLAIM_IN_MS;
   if (!holder && !stale) throw new AppError('unavailable', 'Another instance is opening this ticket', { retryable: true, retryAfterSeconds: 1 });
-  if (!holder && !(await deps.links.replace({ ...current.link, lastEventId: event.id, updatedAt: at }, current.etag))) {
+  // (Re)claim with If-Match, so of all instances looking at this claim exactly one goes on to create.
+  if (!(await deps.links.replace({ ...current.link, lastEventId: event.id, updatedAt: at }, current.etag))) {
     throw new AppError('unavailable', 'Another instance took over this ticket claim', { retryable: true });
   }
-  const ticket = await tracker.create(draftOf(deps, event, alertKey));
+  let ticket: TicketRef;
+  try {
+    ticket = await tracker.create(draftOf(deps, event, alertKey));
+  } catch (error) {
+    // Release the claim (make it stale at once), so the next alert of this key need not wait for it.
+    await updateLink(deps, alertKey, (link) => (link.state === 'creating' && link.lastEventId === event.id ? { ...link, updatedAt: new Date(0).toISOString() } : undefined)).catch(() => undefined);
+    throw error;
+  }
   deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'created' });
   await updateLink(deps, alertKey, (link) => ({ ...link, ticket, state: 'open', updatedAt: deps.clock.now().toISOString(), lastEventId: event.id }));
   return { ticket, created: true };

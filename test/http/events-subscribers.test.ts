@@ -255,6 +255,27 @@ describe('delivery guarantees', () => {
     expect(record).toMatchObject({ reason: 'PermanentDeliveryFailure', description: 'pagerduty: PagerDuty answered 400' });
   });
 
+  it('dead-letters a ticket event the tracker refuses (422) instead of retrying it, and completes it', async () => {
+    receivers.failNext('github', { status: 422, body: { message: 'Validation Failed' } });
+    const event = fatalEvent({ fingerprint: 'fp-refused' });
+    await host.deps.events.publish([event]);
+    await settle();
+    expect(receivers.of('github').filter((request) => request.body.includes('fp-refused'))).toHaveLength(1);
+    const page = await host.deps.eventing.ledger.listDeadLetters('tickets', { maxItems: 50 });
+    expect(page.items.find((item) => item.messageId === event.id)).toMatchObject({ reason: 'PermanentFailure', description: 'GitHub answered 422', eventType: 'diagnostics.ingest.fatal' });
+    // Redelivered later (say after a fix was replayed by hand): completed as already handled, no second call.
+    host.deps.localBus!.send(event, event.id);
+    await settle();
+    expect(receivers.of('github').filter((request) => request.body.includes('fp-refused'))).toHaveLength(1);
+    // The failed creation released its claim: the next alert of the key opens the ticket at once.
+    const next = fatalEvent({ fingerprint: 'fp-refused' });
+    await host.deps.events.publish([next]);
+    await settle();
+    const link = (await host.deps.eventing.tickets.links.get('fatal:demo:checkout:fp-refused'))!.link;
+    expect(link.state).toBe('open');
+    expect(receivers.github.get(Number(link.ticket!.id))!.labels).toContain('app:checkout');
+  });
+
   it('dead-letters a poison message at once in every subscriber, without redelivery loops', async () => {
     const deadLettered = host.telemetry.total('event.subscriber_total', { outcome: 'dead_lettered' });
     host.deps.localBus!.send({ hello: 'not an event', secret: 'do-not-log' }, 'msg-poison-1');
