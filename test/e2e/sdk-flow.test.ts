@@ -1,12 +1,13 @@
 // End to end through the real local host: an admin switches diagnostics on for one device, that device's SDK
-// picks the session up, logs, traces a failing fetch, throws, uploads a screenshot; the admin reads it all back
-// masked. A second SDK on a device nobody targeted sends nothing but its config polls.
+// picks the session up, logs, traces a failing fetch, throws, uploads a screenshot; the admin reads logs, traces,
+// the timeline and a report of it, all masked. A second SDK on a device nobody targeted sends nothing but its config polls.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiagnosticsClient } from '../../sdk/src/client';
 import type { FetchFunction } from '../../sdk/src/runtime';
 import { ManualRuntime } from '../../sdk/test/support/manual-runtime';
 import { startScriptedServer, type ScriptedServer } from '../../sdk/test/support/scripted-server';
+import type { DiagnosticReport } from '../../shared/domain/reports/report';
 import type { LogDoc, SpanDoc } from '../../shared/domain/telemetry/items';
 import type { TimelineDoc } from '../../shared/ports/telemetry-store';
 import type { TraceTree } from '../../shared/services/telemetry-query-service';
@@ -195,8 +196,25 @@ describe('SDK end to end', () => {
     expect(session.stats).toMatchObject({ networkCount: 1, screenshotCount: 1 });
     expect(session.stats.logCount).toBeGreaterThanOrEqual(3);
 
+    // The report of the session: errors, the failing request and trace, the breadcrumbs, the screenshot.
+    const reportResponse = await host.call('POST', `${base}/report`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(reportResponse.status).toBe(201);
+    const generated = (await reportResponse.json()) as { report: DiagnosticReport; links: { json: { url: string }; html: { url: string } } };
+    const { report } = generated;
+    expect(report.session.id).toBe(sessionId);
+    expect(report.errorGroups?.map((group) => group.errorType)).toContain('Error');
+    expect(report.stackTraces?.some((trace) => trace.frames.some((frame) => frame.includes('sdk-flow.test.ts')))).toBe(true);
+    expect(report.failingRequests).toEqual([expect.objectContaining({ method: 'POST', status: 502, traceId: order.traceId })]);
+    expect(report.failingTraces?.map((trace) => trace.rootName)).toContain('place order');
+    expect(report.breadcrumbTrails?.flatMap((trail) => trail.breadcrumbs.map((crumb) => crumb.message))).toContain('opened checkout');
+    expect(report.screenshots).toHaveLength(1);
+    const [reportJson, reportHtml] = await Promise.all([fetch(generated.links.json.url), fetch(generated.links.html.url)]);
+    expect([reportJson.status, reportHtml.status]).toEqual([200, 200]);
+    const reportFiles = `${await reportJson.text()}\n${await reportHtml.text()}`;
+    expect(reportFiles).toContain('place order');
+
     // Not one planted secret survives anywhere the admin can read.
-    const everything = JSON.stringify({ logs, spans, tree, timeline, screenshots, session });
+    const everything = JSON.stringify({ logs, spans, tree, timeline, screenshots, session, report, reportFiles });
     for (const [name, secret] of Object.entries(secrets)) expect(everything.includes(secret), `${name} leaked`).toBe(false);
 
     await Promise.all([targeted.client.stop(), bystander.client.stop()]);
