@@ -16,6 +16,7 @@ export interface LoadResult {
   requests: number;
   /** Requests answered with one of `expectedStatuses`. */
   answered: number;
+  /** Answered requests per second in the steady part of the run (after the ramp). */
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -24,20 +25,42 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   durationSeconds: number;
-  /** CPU milliseconds the server process spent per 1,000 requests, when the server is a child we can ask. */
+  /** Requests the server worked on: those completed plus the one each connection had in flight at the end. */
+  worked: number;
+  /** CPU milliseconds the server process spent per 1,000 requests worked on, when the server is a child we can ask. */
   serverCpuMsPer1000?: number;
-  serverPeakRssBytes?: number;
+}
+
+/** autocannon with its instance exposed, so each response's completion time can be recorded. */
+function fire(options: autocannon.Options, onResponse: (statusCode: number) => void): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    instance.on('response', (_client: unknown, statusCode: number) => onResponse(statusCode));
+  });
+}
+
+/**
+ * Requests/s of the steady part of the run: responses completed after the first p50 latency (the ramp,
+ * while every connection waits for its first answer) until the end. Short runs at high concurrency
+ * would otherwise understate throughput by about latency / duration.
+ */
+function steadyRate(completions: number[], started: number, ended: number, rampInMs: number): number {
+  const from = started + Math.min(rampInMs, (ended - started) / 2);
+  return completions.filter((time) => time >= from).length / ((ended - from) / 1000);
 }
 
 export async function runLoad(options: LoadOptions, server?: BenchChild): Promise<LoadResult> {
   const before = server ? await server.usage() : undefined;
-  const result = await autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.durationSeconds,
-    requests: options.requests,
-    timeout: 30,
-  });
+  const completions: number[] = [];
+  const started = Date.now();
+  const result = await fire(
+    { url: options.url, connections: options.connections, duration: options.durationSeconds, requests: options.requests, timeout: 30 },
+    () => completions.push(Date.now()),
+  );
+  const ended = Date.now();
+  // The server still finishes the requests in flight when autocannon stopped: let it, so its CPU time
+  // is set against every request it worked on (completed + one in flight per connection).
+  if (server) await new Promise((resolve) => setTimeout(resolve, Math.min(5000, Math.max(100, result.latency.p99 * 1.5))));
   const after = server ? await server.usage() : undefined;
   const unexpected: Record<string, number> = {};
   for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
@@ -45,18 +68,20 @@ export async function runLoad(options: LoadOptions, server?: BenchChild): Promis
   }
   const total = result.requests.total;
   const unexpectedCount = Object.values(unexpected).reduce((sum, count) => sum + count, 0);
+  const answered = Math.max(0, total - unexpectedCount - result.errors - result.timeouts);
   const load: LoadResult = {
     requests: total,
-    answered: Math.max(0, total - unexpectedCount - result.errors - result.timeouts),
-    requestsPerSecond: total / result.duration,
+    answered,
+    requestsPerSecond: steadyRate(completions, started, ended, result.latency.p50) * (total ? answered / total : 0),
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     unexpected,
     errors: result.errors,
     timeouts: result.timeouts,
     durationSeconds: result.duration,
+    worked: total + options.connections,
   };
-  if (before && after && total > 0) load.serverCpuMsPer1000 = (after.cpuMicros - before.cpuMicros) / 1000 / (total / 1000);
+  if (before && after && total > 0) load.serverCpuMsPer1000 = (after.cpuMicros - before.cpuMicros) / 1000 / (load.worked / 1000);
   return load;
 }
 
