@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
 import { benchIngest } from './ingest';
 import { benchMasking } from './masking';
+import { benchReports } from './reports';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
 
@@ -11,6 +12,7 @@ const benchmarks: Benchmark[] = [
   { name: 'masking', run: benchMasking },
   { name: 'config', run: benchConfigPoll },
   { name: 'ingest', run: benchIngest },
+  { name: 'reports', run: benchReports },
 ];
 
 async function main(): Promise<void> {
