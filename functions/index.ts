@@ -30,6 +30,7 @@ import './screenshots-list';
 import './reports-create';
 import './reports-get';
 import './regressions-post';
+import './exports-create';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';

@@ -36,6 +36,7 @@ import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
 import { loadReportTemplate } from '../config/report-template';
+import type { ExportServiceDependencies } from '../services/export-service';
 import type { RegressionServiceDependencies } from '../services/regression-service';
 import type { ReportServiceDependencies } from '../services/report-service';
 import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
@@ -78,6 +79,7 @@ export interface Dependencies {
   reports: ReportStore;
   reportService: ReportServiceDependencies;
   regressionService: RegressionServiceDependencies;
+  exportService: ExportServiceDependencies;
 }
 
 export interface DependencyOverrides {
@@ -221,6 +223,18 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       publicBaseUrl: settings.PUBLIC_BASE_URL,
     },
     regressionService: { sessions, reports, audit, events, clock, telemetry, publicBaseUrl: settings.PUBLIC_BASE_URL },
+    exportService: {
+      sessions,
+      telemetryStore,
+      blobs,
+      audit,
+      events,
+      clock,
+      telemetry,
+      rateLimiter,
+      linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
+      limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 1000 },
+    },
   };
 }
 

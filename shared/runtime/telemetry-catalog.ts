@@ -16,6 +16,7 @@ export const metricCatalog = {
   'session.expired_total': { unit: 'count', description: 'Sessions ended by the expiry timer, by the status they had', dimensions: ['from'] },
   'debug.report.generate_ms': { unit: 'ms', description: 'Report generation time', dimensions: ['format'] },
   'debug.report.failure_total': { unit: 'count', description: 'Report generations that failed', dimensions: ['reason'] },
+  'debug.export.fallback_total': { unit: 'count', description: 'Exports streamed in the response because Blob storage or signing failed', dimensions: ['reason'] },
   'debug.masking.violation_total': { unit: 'count', description: 'Outgoing content in which the final masking pass still found something', dimensions: ['channel'] },
   'debug.ticket.autoclose_rate': { unit: 'ratio', description: 'Share of regression-linked tickets closed automatically', dimensions: ['provider'] },
   'ingest.items_total': {
