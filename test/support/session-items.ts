@@ -125,6 +125,11 @@ const unmasked: MaskingEngine = {
 
 /** Stored documents exactly as given: what the store would hold had ingest masking missed everything. */
 export function storedWithoutMasking(items: IngestItem[], session: { productId: string; sessionId: string }): { logs: LogDoc[]; spans: SpanDoc[] } {
+  return storedDocs(items, session, unmasked);
+}
+
+/** Stored documents as ingest would write them with the given engine. */
+export function storedDocs(items: IngestItem[], session: { productId: string; sessionId: string }, engine: MaskingEngine): { logs: LogDoc[]; spans: SpanDoc[] } {
   const context = {
     productId: session.productId,
     sessionId: session.sessionId,
@@ -135,7 +140,7 @@ export function storedWithoutMasking(items: IngestItem[], session: { productId: 
   const logs: LogDoc[] = [];
   const spans: SpanDoc[] = [];
   for (const item of items) {
-    const doc = toDocument(item, context, unmasked);
+    const doc = toDocument(item, context, engine);
     if (doc.docType === 'span') spans.push(doc);
     else logs.push(doc);
   }

@@ -9,7 +9,7 @@ export const reportTemplateSchema = z
     name: z.string().min(1).max(64),
     version: z.number().int().min(1),
     title: z.string().min(1).max(200),
-    read: z.object({ maxLogs: count(500_000), maxSpans: count(100_000), pageSize: count(1000) }).strict(),
+    read: z.object({ maxLogs: count(500_000), maxSpans: count(100_000), pageSize: count(100_000) }).strict(),
     sections: z
       .object({
         summary: section({}),
