@@ -1,7 +1,7 @@
 // Report generation time for sessions of 1k, 10k and 50k logs (with a fifth as many spans): seeds each session
 // into the embedded Cosmos as ingest would store it (masked), then times POST /sessions/{id}/report on the local
 // host, end to end (parallel reads, build, final masking, HTML, two blob uploads, record, event).
-// Run alone: `npx vite-node bench/report-generation.ts [-- --quick]`; the bench runner imports `benchReportGeneration`.
+// Run alone: `npx vite-node bench/report-generation.ts [-- --quick] [-- --sizes=1000,10000]`; the bench runner imports `benchReportGeneration`.
 import { startLocalHost } from '../local-host/host';
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, COSMOS_EMULATOR_KEY, startAzurite, startCosmos } from '../local-host/backends';
 import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, localEnvironment } from '../local-host/local-settings';
@@ -24,9 +24,9 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export async function benchReportGeneration(options: { quick?: boolean; log?: (line: string) => void } = {}): Promise<ReportGenerationRow[]> {
+export async function benchReportGeneration(options: { quick?: boolean; sizes?: number[]; log?: (line: string) => void } = {}): Promise<ReportGenerationRow[]> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const sizes = options.quick ? [1_000, 10_000] : [1_000, 10_000, 50_000];
+  const sizes = options.sizes ?? (options.quick ? [1_000, 10_000] : [1_000, 10_000, 50_000]);
   const runsPerSize = options.quick ? 1 : 3;
   const [cosmos, azurite] = await Promise.all([startCosmos(0), startAzurite({})]);
   const environment = localEnvironment(
@@ -81,7 +81,8 @@ export async function benchReportGeneration(options: { quick?: boolean; log?: (l
 
 // Run directly (node or vite-node), not when the bench runner imports it.
 if (require.main === module || /vite-node$/.test(process.argv[1] ?? '')) {
-  benchReportGeneration({ quick: process.argv.includes('--quick') })
+  const sizes = process.argv.find((arg) => arg.startsWith('--sizes='))?.slice('--sizes='.length).split(',').map(Number);
+  benchReportGeneration({ quick: process.argv.includes('--quick'), sizes })
     .then((rows) => {
       console.log('\n| logs | spans | median report time | runs (ms) |\n| --- | --- | --- | --- |');
       for (const row of rows) console.log(`| ${row.logs} | ${row.spans} | ${(row.medianMs / 1000).toFixed(2)} s | ${row.runs.join(', ')} |`);

@@ -8,6 +8,9 @@ export interface SessionKey {
   sessionId: string;
 }
 
+/** Time order of a list, or none at all. */
+export type ReadOrder = 'newest' | 'oldest' | 'unordered';
+
 export interface LogQuery {
   docTypes?: Array<LogDoc['docType']>;
   levels?: LogLevel[];
@@ -17,14 +20,16 @@ export interface LogQuery {
   from?: string;
   to?: string;
   correlationId?: string;
-  order: 'newest' | 'oldest';
+  /** `unordered`: storage order, the cheapest full read (reports and exports sort for themselves). */
+  order: ReadOrder;
 }
 
 export interface SpanQuery {
   traceId?: string;
   from?: string;
   to?: string;
-  order: 'newest' | 'oldest';
+  /** `unordered`: storage order, the cheapest full read (reports and exports sort for themselves). */
+  order: ReadOrder;
 }
 
 export interface TimelineQuery {

@@ -233,7 +233,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       telemetry,
       rateLimiter,
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
-      limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 25_000 },
+      limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   timeOf,
   type LogQuery,
   type PageRequest,
+  type ReadOrder,
   type SessionKey,
   type SpanQuery,
   type TelemetryStore,
@@ -34,6 +35,11 @@ function isTransient(statusCode: number): boolean {
 function stripSystem<T>(resource: Record<string, unknown>): T {
   const { _rid, _self, _etag, _attachments, _ts, ...rest } = resource;
   return rest as T;
+}
+
+/** An unordered read skips the sort: the cheapest way to read a whole session. */
+function orderBy(field: string, order: ReadOrder): string {
+  return order === 'unordered' ? '' : ` ORDER BY c.${field} ${order === 'oldest' ? 'ASC' : 'DESC'}`;
 }
 
 interface Condition {
@@ -176,14 +182,14 @@ export class CosmosTelemetryStore implements TelemetryStore {
     session: SessionKey,
     condition: Condition,
     orderField: string,
-    order: 'newest' | 'oldest',
+    order: ReadOrder,
     page: PageRequest,
     what: string,
   ): Promise<Page<Record<string, unknown>>> {
     try {
       const response = await container.items
         .query<Record<string, unknown>>(
-          { query: `SELECT * FROM c WHERE ${condition.clauses.join(' AND ')} ORDER BY c.${orderField} ${order === 'oldest' ? 'ASC' : 'DESC'}`, parameters: condition.parameters },
+          { query: `SELECT * FROM c WHERE ${condition.clauses.join(' AND ')}${orderBy(orderField, order)}`, parameters: condition.parameters },
           {
             partitionKey: sessionPartitionKey(session.productId, session.sessionId),
             maxItemCount: page.maxItems,
@@ -209,7 +215,7 @@ export class CosmosTelemetryStore implements TelemetryStore {
   ): Promise<{ items: Array<Record<string, unknown>>; more: boolean }> {
     try {
       const iterator = container.items.query<Record<string, unknown>>(
-        { query: `SELECT * FROM c WHERE ${condition.clauses.join(' AND ')} ORDER BY c.${orderField} ${order === 'oldest' ? 'ASC' : 'DESC'}`, parameters: condition.parameters },
+        { query: `SELECT * FROM c WHERE ${condition.clauses.join(' AND ')}${orderBy(orderField, order)}`, parameters: condition.parameters },
         { partitionKey: sessionPartitionKey(session.productId, session.sessionId), maxItemCount: wanted },
       );
       const items: Array<Record<string, unknown>> = [];
