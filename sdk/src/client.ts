@@ -6,7 +6,7 @@ import { captureConsole } from './console-capture.js';
 import { collectDeviceContext, runtimeSaysOnline } from './device-context.js';
 import { captureUncaughtErrors, onAppExit, type UncaughtKind } from './error-capture.js';
 import { shouldCaptureUrl, matchesPattern, wrapFetch, type FetchObservation, type NetworkCaptureOptions, type UrlPattern } from './network-capture.js';
-import { randomHexId, systemClock, systemRandom, systemTimers, browserScope, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
+import { eventSources, randomHexId, systemClock, systemRandom, systemTimers, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
 import { uploadScreenshot, type ScreenshotCapturer, type ScreenshotTrigger } from './screenshots.js';
 import { createContextManager, describeError, isPromiseLike, RecordingSpan, traceparent, type ContextManager, type Span, type SpanContext } from './tracing.js';
 import { deviceHeaders, Transport, type FlushReason, type TransportStats } from './transport.js';
@@ -74,8 +74,17 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
   clock?: SdkClock;
   timers?: SdkTimers;
   random?: SdkRandom;
-  /** Where console capture and fetch wrapping install (default `globalThis`). */
-  globalScope?: { console?: Console; fetch?: FetchFunction };
+  /**
+   * Where console capture and fetch wrapping install (default `globalThis`). A scope with `addEventListener`
+   * is also where error, page-hide and online events are listened to, as on a browser window.
+   */
+  globalScope?: {
+    console?: Console;
+    fetch?: FetchFunction;
+    addEventListener?: (type: string, listener: (event: unknown) => void) => void;
+    removeEventListener?: (type: string, listener: (event: unknown) => void) => void;
+    document?: { visibilityState?: string };
+  };
 }
 
 export interface TraceOptions {
@@ -507,12 +516,13 @@ export class DiagnosticsClient {
         if (scope.fetch === wrapped) scope.fetch = original;
       });
     }
+    const sources = eventSources(this.options.globalScope);
     if (instrument.errors) {
-      this.uninstallers.push(captureUncaughtErrors((error, kind) => this.onUncaught(error, kind)));
+      this.uninstallers.push(captureUncaughtErrors(sources, (error, kind) => this.onUncaught(error, kind)));
     }
     if (instrument.exit) {
-      this.uninstallers.push(onAppExit((keepalive) => this.transport.flush({ keepalive }), () => this.transport.getStats().bufferedItems > 0));
-      const scopeEvents = browserScope();
+      this.uninstallers.push(onAppExit(sources, (keepalive) => this.transport.flush({ keepalive }), () => this.transport.getStats().bufferedItems > 0));
+      const scopeEvents = sources.browser;
       if (scopeEvents) {
         const onOnline = () => void this.transport.flush();
         scopeEvents.addEventListener('online', onOnline);

@@ -2,12 +2,12 @@
 // browsers get `error`/`unhandledrejection` listeners (which do not prevent the default), Node gets
 // `uncaughtExceptionMonitor`, which fires before the default handler prints and exits, and which also sees
 // unhandled rejections that Node's default mode turns into uncaught exceptions.
-import { browserScope, nodeProcess } from './runtime.js';
+import type { EventSources } from './runtime.js';
 
 export type UncaughtKind = 'uncaught_exception' | 'unhandled_rejection';
 
-export function captureUncaughtErrors(onError: (error: unknown, kind: UncaughtKind) => void): () => void {
-  const node = nodeProcess();
+export function captureUncaughtErrors(sources: EventSources, onError: (error: unknown, kind: UncaughtKind) => void): () => void {
+  const { node } = sources;
   if (node) {
     const monitor = (error: unknown, origin: unknown) => {
       try {
@@ -19,7 +19,7 @@ export function captureUncaughtErrors(onError: (error: unknown, kind: UncaughtKi
     node.on('uncaughtExceptionMonitor', monitor);
     return () => void node.off('uncaughtExceptionMonitor', monitor);
   }
-  const scope = browserScope();
+  const scope = sources.browser;
   if (!scope) return () => undefined;
   const onErrorEvent = (event: unknown) => {
     const errorEvent = event as { error?: unknown; message?: string; filename?: string; lineno?: number; colno?: number };
@@ -35,8 +35,8 @@ export function captureUncaughtErrors(onError: (error: unknown, kind: UncaughtKi
 }
 
 /** Flush triggers when the app goes away: page hide in browsers, `beforeExit` in Node. */
-export function onAppExit(flush: (keepalive: boolean) => Promise<void>, hasPending: () => boolean): () => void {
-  const node = nodeProcess();
+export function onAppExit(sources: EventSources, flush: (keepalive: boolean) => Promise<void>, hasPending: () => boolean): () => void {
+  const { node } = sources;
   if (node) {
     // beforeExit fires again once the work it started is done: flushing only while something is pending
     // (and the sender backing off instead of retrying at once) lets the process still exit on its own.
@@ -46,11 +46,10 @@ export function onAppExit(flush: (keepalive: boolean) => Promise<void>, hasPendi
     node.on('beforeExit', beforeExit);
     return () => void node.off('beforeExit', beforeExit);
   }
-  const scope = browserScope();
+  const scope = sources.browser;
   if (!scope) return () => undefined;
-  const documentLike = (globalThis as { document?: { visibilityState?: string } }).document;
   const onVisibility = () => {
-    if (documentLike?.visibilityState === 'hidden') void flush(true);
+    if (sources.document?.visibilityState === 'hidden') void flush(true);
   };
   const onPageHide = () => void flush(true);
   scope.addEventListener('visibilitychange', onVisibility);

@@ -79,6 +79,24 @@ export interface BrowserScopeLike {
   removeEventListener(type: string, listener: (event: unknown) => void, options?: unknown): void;
 }
 
+/** Where lifecycle and error events come from: Node's process, or a browser window (or worker) scope. */
+export interface EventSources {
+  node?: NodeProcessLike;
+  browser?: BrowserScopeLike;
+  document?: { visibilityState?: string };
+}
+
+/** A scope the app hands in with `addEventListener` is treated as a browser window; otherwise the runtime decides. */
+export function eventSources(scope?: unknown): EventSources {
+  const candidate = scope as (Partial<BrowserScopeLike> & { document?: { visibilityState?: string } }) | undefined;
+  if (candidate && typeof candidate.addEventListener === 'function' && typeof candidate.removeEventListener === 'function') {
+    return { browser: candidate as BrowserScopeLike, document: candidate.document };
+  }
+  const node = nodeProcess();
+  if (node) return { node };
+  return { browser: browserScope(), document: (globalThis as { document?: { visibilityState?: string } }).document };
+}
+
 export function browserScope(): BrowserScopeLike | undefined {
   if (nodeProcess()) return undefined;
   const scope = globalThis as unknown as Partial<BrowserScopeLike>;
