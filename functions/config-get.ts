@@ -13,7 +13,7 @@ httpFunction({
     const answer = await deps.deviceConfig.poll({ ...query, productId: productId!, authenticatedUserId: principal?.subject });
     const headers = { etag: answer.etag, 'cache-control': 'no-cache' };
     const notModified = matchesIfNoneMatch(request.headers.get('if-none-match'), answer.etag);
-    deps.telemetry.metric('config.poll_total', 1, { outcome: notModified ? 'not_modified' : 'changed' });
+    deps.telemetry.metric('config.poll_total', 1, { outcome: notModified ? 'not_modified' : 'changed', session: answer.session ? 'targeted' : 'none' });
     return notModified ? { status: 304, headers } : json(200, answer.config, headers);
   },
 });

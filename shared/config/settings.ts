@@ -136,7 +136,9 @@ export class SettingsError extends Error {
 
 /** Fails fast, naming each missing or invalid setting (never its value: some are secrets). */
 export function parseSettings(environment: Record<string, string | undefined>): Settings {
-  const result = settingsSchema.safeParse(environment);
+  // An app setting left empty (as a template or portal leaves it) counts as not set.
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const result = settingsSchema.safeParse(present);
   if (!result.success) {
     throw new SettingsError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
   }

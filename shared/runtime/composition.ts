@@ -3,7 +3,8 @@
 import { StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import type { Database } from '@azure/cosmos';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { parseSettings, type Settings } from '../config/settings';
+import { app } from '@azure/functions';
+import { parseSettings, SettingsError, type Settings } from '../config/settings';
 import { AzureBlobStore } from '../adapters/blob/azure-blob-store';
 import { createBlobService } from '../adapters/blob/blob-clients';
 import { AccountKeySasSigner, UserDelegationSasSigner } from '../adapters/blob/sas-signer';
@@ -21,6 +22,7 @@ import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
 import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
 import { InMemoryTelemetry } from '../adapters/local/quiet-telemetry';
+import { applicationInsightsFromSettings } from '../adapters/telemetry/application-insights-telemetry';
 import { ServiceBusEventPublisher } from '../adapters/servicebus/service-bus-publisher';
 import type { AuditLog } from '../ports/audit-log';
 import type { BlobStore } from '../ports/blob-store';
@@ -95,8 +97,9 @@ export const LOCAL_BUS_MAX_DELIVERY_COUNT = 10;
 export function createDependencies(settings: Settings, overrides: DependencyOverrides = {}): Dependencies {
   const local = settings.DIAGNOSTICS_MODE === 'local';
   const clock = overrides.clock ?? systemClock;
-  const telemetry = overrides.telemetry ?? new InMemoryTelemetry();
   const credential = local ? undefined : (overrides.credential ?? new DefaultAzureCredential({ managedIdentityClientId: process.env.AZURE_CLIENT_ID }));
+  // Application Insights only when a connection string is set and TELEMETRY_DISABLED is not; else in memory.
+  const telemetry = overrides.telemetry ?? applicationInsightsFromSettings(settings, credential) ?? new InMemoryTelemetry();
   const database = createCosmosDatabase({
     endpoint: settings.COSMOS_ENDPOINT,
     database: settings.COSMOS_DATABASE,
@@ -242,13 +245,25 @@ let current: Promise<Dependencies> | undefined;
 
 /** Built on first use from the environment (cold start in Azure); the local host installs its own first. */
 export function getDependencies(): Promise<Dependencies> {
-  current ??= Promise.resolve().then(() => createDependencies(parseSettings(process.env)));
+  current ??= Promise.resolve().then(() => {
+    const dependencies = createDependencies(parseSettings(process.env));
+    dependencies.telemetry.event('settings.loaded', { mode: dependencies.settings.DIAGNOSTICS_MODE });
+    return dependencies;
+  });
   // A failed cold start must not be cached forever: the next invocation tries again.
-  current.catch(() => {
+  current.catch((error: unknown) => {
     current = undefined;
+    // Names only (SettingsError never quotes a value), so the host log says which setting to fix.
+    if (error instanceof SettingsError) console.error(error.message);
   });
   return current;
 }
+
+// In Azure the worker builds the dependencies as it starts, so a missing setting stops the app at once,
+// named in the host log, instead of failing the first request. Outside a host this is skipped.
+app.hook.appStart(async () => {
+  await getDependencies();
+});
 
 export function installDependencies(dependencies: Dependencies): void {
   current = Promise.resolve(dependencies);

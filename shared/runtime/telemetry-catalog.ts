@@ -1,9 +1,30 @@
 // The one catalog of custom metrics and events: name, unit, description and allowed dimensions.
+// Every Telemetry adapter checks each item against it (`catalogProblem`), so a name or dimension
+// outside the catalog, or a dimension value that is not a short token, never leaves the process.
+
+export type MetricUnit = 'ms' | 'count' | 'ratio' | 'bytes';
+
+export interface MetricDefinition {
+  unit: MetricUnit;
+  description: string;
+  dimensions: readonly string[];
+}
+
+export interface EventDefinition {
+  description: string;
+  dimensions: readonly string[];
+}
+
 export const metricCatalog = {
   'http.request.duration_ms': { unit: 'ms', description: 'Handler time per HTTP function', dimensions: ['function', 'status'] },
   'http.client_error_total': { unit: 'count', description: 'Requests answered 4xx, by problem kind', dimensions: ['function', 'kind'] },
-  'http.rate_limited_total': { unit: 'count', description: 'Requests refused with 429', dimensions: ['function'] },
-  'config.poll_total': { unit: 'count', description: 'Config polls, by outcome (not_modified, changed)', dimensions: ['outcome'] },
+  'http.rate_limited_total': { unit: 'count', description: 'Requests refused with 429 by the in-process limiter, per function', dimensions: ['function'] },
+  'config.poll_total': {
+    unit: 'count',
+    description:
+      'Config polls by outcome (not_modified = answered 304, changed = 200) and whether a session targets the device (targeted, none); the 304 ratio is sum(not_modified) / sum(all)',
+    dimensions: ['outcome', 'session'],
+  },
   'config.index_refresh_ms': { unit: 'ms', description: 'Time to fold change-feed updates into the targeting index', dimensions: [] },
   'session.transition_total': { unit: 'count', description: 'Session status changes', dimensions: ['to'] },
   'event.publish_failure_total': { unit: 'count', description: 'Events that could not be published at once', dimensions: ['type'] },
@@ -18,7 +39,7 @@ export const metricCatalog = {
   'debug.report.failure_total': { unit: 'count', description: 'Report generations that failed', dimensions: ['reason'] },
   'debug.export.fallback_total': { unit: 'count', description: 'Exports streamed in the response because Blob storage or signing failed', dimensions: ['reason'] },
   'debug.masking.violation_total': { unit: 'count', description: 'Outgoing content in which the final masking pass still found something', dimensions: ['channel'] },
-  'debug.ticket.autoclose_rate': { unit: 'ratio', description: 'Share of regression-linked tickets closed automatically', dimensions: ['provider'] },
+  'debug.ticket.autoclose_rate': { unit: 'ratio', description: 'Share of regression-linked tickets closed automatically (0..1 per evaluation)', dimensions: ['provider'] },
   'ingest.items_total': {
     unit: 'count',
     description: 'Every ingested item, by exactly one outcome: accepted, filtered (kind/level not collected), discarded (opted out), invalid, refused (auth/session state), rate_limited, duplicate (Idempotency-Key replay), failed (storage)',
@@ -26,12 +47,64 @@ export const metricCatalog = {
   },
   'ingest.stats_update_failure_total': { unit: 'count', description: 'Batches stored whose session counters could not be incremented (counters run low, never high)', dimensions: [] },
   'ingest.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP export requests, by signal and outcome', dimensions: ['signal', 'outcome'] },
-} as const;
+  'telemetry.refused_total': {
+    unit: 'count',
+    description: 'Telemetry items refused because their name, dimensions or values are outside this catalog',
+    dimensions: ['reason'],
+  },
+} as const satisfies Record<string, MetricDefinition>;
 
 export const eventCatalog = {
   'session.created': { description: 'A debug session was created', dimensions: ['productId', 'collectionLevel'] },
   'settings.loaded': { description: 'Configuration parsed at cold start', dimensions: ['mode'] },
-} as const;
+} as const satisfies Record<string, EventDefinition>;
+
+/** Exceptions carry only these dimensions; their message must be our own text (see shared/http/endpoint.ts). */
+export const exceptionDimensions = ['function', 'correlationId', 'operation'] as const;
 
 export type MetricName = keyof typeof metricCatalog;
 export type TelemetryEventName = keyof typeof eventCatalog;
+
+/**
+ * Dimension values are identifiers we choose (function names, outcome codes, product ids, correlation
+ * ids): short tokens. Anything else (an e-mail, a URL, a sentence) is customer content and is refused.
+ */
+export const DIMENSION_VALUE_PATTERN = /^[\w.:+-]{1,128}$/;
+
+export type TelemetryKind = 'metric' | 'event' | 'exception';
+export type RefusalReason = 'unknown_name' | 'unknown_dimension' | 'invalid_value';
+
+export interface CatalogProblem {
+  reason: RefusalReason;
+  /** Names only (catalog keys and dimension keys), never a value. */
+  detail: string;
+}
+
+function allowedDimensions(kind: TelemetryKind, name: string): readonly string[] | undefined {
+  if (kind === 'exception') return exceptionDimensions;
+  const catalog: Record<string, { dimensions: readonly string[] }> = kind === 'metric' ? metricCatalog : eventCatalog;
+  return Object.hasOwn(catalog, name) ? catalog[name]?.dimensions : undefined;
+}
+
+/** Why an item may not be sent, or undefined when it fits the catalog. */
+export function catalogProblem(kind: TelemetryKind, name: string, dimensions: Record<string, string>): CatalogProblem | undefined {
+  const allowed = allowedDimensions(kind, name);
+  if (!allowed) return { reason: 'unknown_name', detail: `${kind} '${name}' is not in shared/runtime/telemetry-catalog.ts` };
+  for (const [key, value] of Object.entries(dimensions)) {
+    if (!allowed.includes(key)) {
+      return { reason: 'unknown_dimension', detail: `dimension '${key}' is not listed for ${kind} '${name}' in shared/runtime/telemetry-catalog.ts` };
+    }
+    if (typeof value !== 'string' || !DIMENSION_VALUE_PATTERN.test(value)) {
+      return { reason: 'invalid_value', detail: `dimension '${key}' of ${kind} '${name}' is not a short token (letters, digits, _ . : + -)` };
+    }
+  }
+  return undefined;
+}
+
+/** Thrown only where refusals must surface at once (tests); in production a refused item is dropped and counted. */
+export class TelemetryCatalogError extends Error {
+  constructor(readonly problem: CatalogProblem) {
+    super(`Telemetry refused (${problem.reason}): ${problem.detail}`);
+    this.name = 'TelemetryCatalogError';
+  }
+}

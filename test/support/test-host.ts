@@ -33,7 +33,7 @@ export interface TestHost extends LocalHost {
 
 export async function startTestHost(settings: Record<string, string> = {}): Promise<TestHost> {
   const clock = new ManualClock();
-  const telemetry = new InMemoryTelemetry();
+  const telemetry = new InMemoryTelemetry({ strict: true });
   const environment = localEnvironment(
     {
       cosmosEndpoint: inject('cosmosEndpoint'),

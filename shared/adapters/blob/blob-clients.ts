@@ -5,6 +5,9 @@ import type { TokenCredential } from '@azure/identity';
 export const blobContainers = ['screenshots', 'reports', 'exports'] as const;
 export type BlobContainerName = (typeof blobContainers)[number];
 
+/** Days a blob is kept after its last write; the storage lifecycle rules in bicep/ delete it then (a test checks they match). */
+export const blobRetentionInDays = { screenshots: 7, reports: 30, exports: 7 } as const satisfies Record<BlobContainerName, number>;
+
 export interface BlobConnection {
   endpoint: string;
   accountName?: string;

@@ -1,11 +1,24 @@
 // Telemetry that records into memory: used when Application Insights is not configured, and by tests.
+// It applies the same catalog check as the Application Insights adapter, so a test sees a refusal first.
 import type { Dimensions, Telemetry } from '../../ports/telemetry';
-import type { MetricName, TelemetryEventName } from '../../runtime/telemetry-catalog';
+import {
+  catalogProblem,
+  TelemetryCatalogError,
+  type CatalogProblem,
+  type MetricName,
+  type TelemetryEventName,
+  type TelemetryKind,
+} from '../../runtime/telemetry-catalog';
 
 export interface RecordedMetric {
   name: MetricName;
   value: number;
   dimensions: Dimensions;
+}
+
+export interface InMemoryTelemetryOptions {
+  /** Throw on an item outside the catalog instead of dropping and counting it (the test host sets this). */
+  strict?: boolean;
 }
 
 export class InMemoryTelemetry implements Telemetry {
@@ -14,17 +27,20 @@ export class InMemoryTelemetry implements Telemetry {
   readonly metrics: RecordedMetric[] = [];
   readonly events: Array<{ name: TelemetryEventName; dimensions: Dimensions }> = [];
   readonly exceptions: Array<{ message: string; dimensions: Dimensions }> = [];
+  readonly refused: CatalogProblem[] = [];
+
+  constructor(private readonly options: InMemoryTelemetryOptions = {}) {}
 
   metric(name: MetricName, value: number, dimensions: Dimensions = {}): void {
-    this.push(this.metrics, { name, value, dimensions });
+    if (this.accepts('metric', name, dimensions)) this.push(this.metrics, { name, value, dimensions });
   }
 
   event(name: TelemetryEventName, dimensions: Dimensions = {}): void {
-    this.push(this.events, { name, dimensions });
+    if (this.accepts('event', name, dimensions)) this.push(this.events, { name, dimensions });
   }
 
   exception(error: Error, dimensions: Dimensions = {}): void {
-    this.push(this.exceptions, { message: error.message, dimensions });
+    if (this.accepts('exception', 'exception', dimensions)) this.push(this.exceptions, { message: error.message, dimensions });
   }
 
   /** Sum of a metric's values, optionally only where the given dimensions match. */
@@ -32,6 +48,15 @@ export class InMemoryTelemetry implements Telemetry {
     return this.metrics
       .filter((metric) => metric.name === name && Object.entries(where).every(([key, value]) => metric.dimensions[key] === value))
       .reduce((sum, metric) => sum + metric.value, 0);
+  }
+
+  private accepts(kind: TelemetryKind, name: string, dimensions: Dimensions): boolean {
+    const problem = catalogProblem(kind, name, dimensions);
+    if (!problem) return true;
+    if (this.options.strict) throw new TelemetryCatalogError(problem);
+    this.push(this.refused, problem);
+    this.push(this.metrics, { name: 'telemetry.refused_total', value: 1, dimensions: { reason: problem.reason } });
+    return false;
   }
 
   private push<T>(list: T[], entry: T): void {
