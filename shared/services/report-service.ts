@@ -10,6 +10,7 @@ import { renderReportHtml } from '../domain/reports/render-html';
 import type { DiagnosticReport, ReportScreenshot } from '../domain/reports/report';
 import { newAlert, REPORT_RECORD_SCHEMA_VERSION, sessionAlertKey, type ReportRecord } from '../domain/reports/report-record';
 import type { ReportTemplate } from '../domain/reports/template';
+import type { DebugSession } from '../domain/sessions/session';
 import type { AuditLog } from '../ports/audit-log';
 import type { BlobLink, BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
@@ -105,7 +106,7 @@ export async function generateReport(deps: ReportServiceDependencies, principal:
 async function buildAndStore(
   deps: ReportServiceDependencies,
   principal: Principal,
-  session: Awaited<ReturnType<typeof getSession>>['session'],
+  session: DebugSession,
   correlationId: string,
   started: number,
 ): Promise<GeneratedReport> {
