@@ -221,7 +221,8 @@ function injectScreenshotLinks(html: string, report: DiagnosticReport): string {
   for (const shot of report.screenshots ?? []) {
     if (!shot.readUrl) continue;
     const escaped = shot.readUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-    page = page.replace(`data-screenshot="${shot.id}"`, `href="${escaped}" data-screenshot="${shot.id}"`);
+    // A function replacement: `$` sequences in a URL must not be read as replacement patterns.
+    page = page.replace(`data-screenshot="${shot.id}"`, () => `href="${escaped}" data-screenshot="${shot.id}"`);
   }
   return page;
 }
