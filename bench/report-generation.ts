@@ -17,6 +17,8 @@ export interface ReportGenerationRow {
   serverMs: number;
   seedSeconds: number;
   htmlBytes: number;
+  /** Why this size has no figure (e.g. the emulator timed out); the other sizes still run. */
+  failure?: string;
 }
 
 function median(values: number[]): number {
@@ -64,13 +66,18 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
         const response = await fetch(`${host.url}/api/diagnostics/sessions/${sessionId}/report`, { method: 'POST', headers: { authorization: `Bearer ${engineer}` } });
         const body = (await response.json()) as { record?: { generateMs: number; sizes: { htmlBytes: number } } };
         const elapsed = performance.now() - started;
-        if (response.status !== 201 || !body.record) throw new Error(`report for ${logs} logs answered ${response.status}`);
+        if (response.status !== 201 || !body.record) {
+          const failure = `report for ${logs} logs answered ${response.status} after ${(elapsed / 1000).toFixed(0)} s`;
+          log(`  ${failure}`);
+          rows.push({ logs, spans, runs, medianMs: Number.NaN, serverMs: Number.NaN, seedSeconds, htmlBytes: 0, failure });
+          break;
+        }
         runs.push(Math.round(elapsed));
         serverMs = body.record.generateMs;
         htmlBytes = body.record.sizes.htmlBytes;
         log(`  ${logs} logs / ${spans} spans: report in ${elapsed.toFixed(0)} ms (server ${body.record.generateMs} ms, HTML ${(htmlBytes / 1024).toFixed(0)} KiB)`);
       }
-      rows.push({ logs, spans, runs, medianMs: median(runs), serverMs, seedSeconds, htmlBytes });
+      if (runs.length === runsPerSize) rows.push({ logs, spans, runs, medianMs: median(runs), serverMs, seedSeconds, htmlBytes });
     }
   } finally {
     await host.close();
@@ -85,7 +92,7 @@ if (require.main === module || /vite-node$/.test(process.argv[1] ?? '')) {
   benchReportGeneration({ quick: process.argv.includes('--quick'), sizes })
     .then((rows) => {
       console.log('\n| logs | spans | median report time | runs (ms) |\n| --- | --- | --- | --- |');
-      for (const row of rows) console.log(`| ${row.logs} | ${row.spans} | ${(row.medianMs / 1000).toFixed(2)} s | ${row.runs.join(', ')} |`);
+      for (const row of rows) console.log(`| ${row.logs} | ${row.spans} | ${row.failure ?? `${(row.medianMs / 1000).toFixed(2)} s`} | ${row.runs.join(', ')} |`);
     })
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.stack : error);
