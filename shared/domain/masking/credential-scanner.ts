@@ -58,9 +58,13 @@ function findLineEnd(text: string, from: number): number {
   return index;
 }
 
+/** Quoted values longer than this are not credentials; the search stops there, which keeps scans linear. */
+const MAX_QUOTED_VALUE_CHARS = 4096;
+
 /** The closing quote of a quoted value (backslash escapes respected); -1 when the line ends first. */
 function findClosingQuote(text: string, from: number, quote: string, escapedQuote: boolean): number {
-  for (let index = from; index < text.length; index++) {
+  const limit = Math.min(text.length, from + MAX_QUOTED_VALUE_CHARS);
+  for (let index = from; index < limit; index++) {
     const char = text[index]!;
     if (char === '\n' || char === '\r') return -1;
     if (escapedQuote) {
@@ -76,22 +80,22 @@ function findClosingQuote(text: string, from: number, quote: string, escapedQuot
   return -1;
 }
 
+const OPENER_OF: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
 /** Drops closing brackets a value does not open itself: `password=abc}` inside `{…}` ends at `abc`. */
 function trimUnbalancedClosers(text: string, start: number, end: number): number {
-  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  if (!OPENER_OF[text[end - 1] ?? '']) return end;
+  const balance: Record<string, number> = { '(': 0, '[': 0, '{': 0 };
+  for (let index = start; index < end; index++) {
+    const char = text[index]!;
+    if (char in balance) balance[char]!++;
+    else if (OPENER_OF[char]) balance[OPENER_OF[char]!]!--;
+  }
   let trimmedEnd = end;
   while (trimmedEnd > start) {
-    const last = text[trimmedEnd - 1]!;
-    const opener = pairs[last];
-    if (!opener) break;
-    let opens = 0;
-    let closes = 0;
-    for (let index = start; index < trimmedEnd; index++) {
-      const char = text[index];
-      if (char === opener) opens++;
-      else if (char === last) closes++;
-    }
-    if (closes <= opens) break;
+    const opener = OPENER_OF[text[trimmedEnd - 1]!];
+    if (!opener || balance[opener]! >= 0) break;
+    balance[opener]!++;
     trimmedEnd--;
   }
   return trimmedEnd;

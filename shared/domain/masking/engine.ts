@@ -334,18 +334,31 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
         }
         current = claimant;
       }
-      if (starts) {
-        for (let index = 0; index < starts.length; index++) {
-          if (start < ends![index]! && end > starts[index]!) return false;
-        }
-      } else {
-        starts = [];
-        ends = [];
-        owners = [];
+      if (!starts) {
+        starts = [start];
+        ends = [end];
+        owners = [current];
+        return true;
       }
-      starts.push(start);
-      ends!.push(end);
-      owners!.push(current);
+      // Spans stay sorted and disjoint: a binary search finds the neighbours, so many matches stay linear-ish.
+      let low = 0;
+      let high = starts.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (starts[middle]! < start) low = middle + 1;
+        else high = middle;
+      }
+      if (low > 0 && ends![low - 1]! > start) return false;
+      if (low < starts.length && starts[low]! < end) return false;
+      if (low === starts.length) {
+        starts.push(start);
+        ends!.push(end);
+        owners!.push(current);
+      } else {
+        starts.splice(low, 0, start);
+        ends!.splice(low, 0, end);
+        owners!.splice(low, 0, current);
+      }
       return true;
     };
     for (const rule of rules) {
@@ -369,12 +382,11 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       rule.detect(text, claim);
     }
     if (!starts) return { text, rules: [], count: 0 };
-    const order = starts.map((_, index) => index).sort((left, right) => starts![left]! - starts![right]!);
     let output = '';
     let cursor = 0;
     let count = 0;
     const matched: string[] = [];
-    for (const index of order) {
+    for (let index = 0; index < starts.length; index++) {
       const rule = owners![index]!;
       if (rule.method === 'keep') continue;
       const start = starts[index]!;
