@@ -17,7 +17,7 @@ import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-stor
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
 import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-store';
-import { getMaskingEngine } from '../domain/masking';
+import { configureMaskingEngine, deriveMaskingHashKey, getMaskingEngine } from '../domain/masking';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
 import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
@@ -97,6 +97,7 @@ export const LOCAL_BUS_MAX_DELIVERY_COUNT = 10;
 export function createDependencies(settings: Settings, overrides: DependencyOverrides = {}): Dependencies {
   const local = settings.DIAGNOSTICS_MODE === 'local';
   const clock = overrides.clock ?? systemClock;
+  configureMaskingEngine({ hashKey: deriveMaskingHashKey(settings.INGEST_KEY_SECRET) });
   const credential = local ? undefined : (overrides.credential ?? new DefaultAzureCredential({ managedIdentityClientId: process.env.AZURE_CLIENT_ID }));
   // Application Insights only when a connection string is set and TELEMETRY_DISABLED is not; else in memory.
   const telemetry = overrides.telemetry ?? applicationInsightsFromSettings(settings, credential) ?? new InMemoryTelemetry();

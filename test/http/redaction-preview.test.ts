@@ -1,6 +1,8 @@
 // POST /api/diagnostics/redaction/preview through HTTP on the local host: admins see a sample masked with the
 // remarks; everyone else is refused; bad or oversized bodies are clear 4xx problems.
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveMaskingHashKey } from '../../shared/domain/masking';
 import { startTestHost, type TestHost } from '../support/test-host';
 
 let host: TestHost;
@@ -36,6 +38,16 @@ describe('POST /api/diagnostics/redaction/preview', () => {
       },
     });
     expect(JSON.stringify(body)).not.toMatch(/jane|hunter2|203\.0\.113|abc\.def/);
+  });
+
+  it('hashes joinable ids with the key the composition root derives from the deployment secret', async () => {
+    const response = await host.call('POST', path, { body: { value: { customerId: 'C-1001', order: { customer_id: 'C-1001' } } }, headers: auth(admin) });
+    expect(response.status).toBe(200);
+    const expected = `[ID:${createHmac('sha256', deriveMaskingHashKey(host.deps.settings.INGEST_KEY_SECRET)).update('C-1001').digest('hex').slice(0, 12)}]`;
+    expect(await response.json()).toEqual({
+      value: { customerId: expected, order: { customer_id: expected } },
+      redaction: { fieldsRedacted: ['value.customerId', 'value.order.customer_id'], patternsMatched: ['hashed_identifier'], count: 2 },
+    });
   });
 
   it('answers a text alone with its remarks', async () => {

@@ -1,5 +1,6 @@
 // Entry point of the masking engine: reads config/security/data_masking_rules.yaml once, validates it with zod,
 // compiles it and caches the engine for the process. Every path that stores or emits customer content uses it.
+import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -50,8 +51,15 @@ let configured: MaskingEngineOptions = {};
  * once with a key derived from the settings. Without it, hashes use a random per-process key.
  */
 export function configureMaskingEngine(options: MaskingEngineOptions): void {
+  const sameKey = Buffer.from(options.hashKey ?? '').equals(Buffer.from(configured.hashKey ?? ''));
+  if (sameKey && options.maxDepth === configured.maxDepth) return;
   configured = { ...options };
   cached = undefined;
+}
+
+/** The `hash` method's key, derived from a deployment secret so hashes join across instances and restarts. */
+export function deriveMaskingHashKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('diagnostics-masking-hash-v1').digest();
 }
 
 export function getMaskingEngine(): MaskingEngine {
