@@ -295,6 +295,8 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   const maxDepth = options.maxDepth ?? 64;
   const fieldRuleCache = new Map<string, CompiledFieldRule | null>();
   const prefilter = new LiteralPrefilter(rules);
+  const allowedScratch = new Uint8Array(rules.length);
+  const cardRule = rules.find((rule) => rule.name === 'credit_card' && rule.method !== 'keep');
 
   const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
     switch (method) {
@@ -364,7 +366,8 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     for (const rule of rules) {
       if (prefilter.gatedRules[rule.index]) {
         if (!allowed) {
-          allowed = new Uint8Array(rules.length);
+          // One buffer for the engine: maskText never re-enters itself.
+          allowed = allowedScratch.fill(0);
           prefilter.scan(text, allowed);
         }
         if (!allowed[rule.index]) continue;
@@ -417,96 +420,130 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     return cached ?? undefined;
   }
 
+  /**
+   * Short strings that masked to themselves (`info`, `GET`, `en-US`): structured items repeat them endlessly.
+   * Only clean strings are remembered, so the cache never holds a secret.
+   */
+  const cleanShortStrings = new Set<string>();
+  const SHORT_STRING_CHARS = 48;
+  const CLEAN_CACHE_LIMIT = 8192;
+
+  function maskString(text: string): TextMaskResult & { count: number } {
+    if (text.length > SHORT_STRING_CHARS) return maskTextInternal(text);
+    if (cleanShortStrings.has(text)) return { text, rules: [], count: 0 };
+    const result = maskTextInternal(text);
+    if (result.count === 0) {
+      if (cleanShortStrings.size >= CLEAN_CACHE_LIMIT) cleanShortStrings.clear();
+      cleanShortStrings.add(text);
+    }
+    return result;
+  }
+
   function maskValue<T>(value: T, path = ''): ValueMaskResult<T> {
     const redaction = emptyRedaction();
     const seen = new WeakSet<object>();
-    const noteRule = (name: string): void => {
-      if (!redaction.patternsMatched.includes(name)) redaction.patternsMatched.push(name);
+    // The path of the node being walked, as segments: joined into a string only when something is masked there.
+    const segments: Array<string | number> = [];
+    const pathHere = (): string => {
+      let joined = path;
+      for (const segment of segments) {
+        if (typeof segment === 'number') joined += `[${segment}]`;
+        else joined = joined ? `${joined}.${segment}` : segment;
+      }
+      return joined;
     };
-    const noteField = (at: string): void => {
+    const note = (ruleName: string, count = 1): void => {
+      redaction.count += count;
+      const at = pathHere();
       if (!redaction.fieldsRedacted.includes(at)) redaction.fieldsRedacted.push(at);
+      if (!redaction.patternsMatched.includes(ruleName)) redaction.patternsMatched.push(ruleName);
     };
 
     /** Everything under a sensitive name goes, keeping the shape (so consumers' schemas still hold). */
-    const maskWhole = (node: unknown, rule: CompiledFieldRule, at: string, depth: number): unknown => {
+    const maskWhole = (node: unknown, rule: CompiledFieldRule, depth: number): unknown => {
       if (typeof node === 'string') {
         if (node === '') return node;
-        redaction.count++;
-        noteField(at);
-        noteRule(rule.name);
+        note(rule.name);
         return replacementFor(rule.method, rule.label, 0, node);
       }
       if (typeof node === 'number' || typeof node === 'bigint') {
-        redaction.count++;
-        noteField(at);
-        noteRule(rule.name);
+        note(rule.name);
         return replacementFor(rule.method, rule.label, 0, String(node));
       }
       if (node === null || typeof node !== 'object' || depth >= maxDepth || seen.has(node)) return node;
       seen.add(node);
       try {
-        if (Array.isArray(node)) return node.map((item, index) => maskWhole(item, rule, `${at}[${index}]`, depth + 1));
+        if (Array.isArray(node)) {
+          const copy = new Array<unknown>(node.length);
+          for (let index = 0; index < node.length; index++) {
+            segments.push(index);
+            copy[index] = maskWhole(node[index], rule, depth + 1);
+            segments.pop();
+          }
+          return copy;
+        }
         const copy: Record<string, unknown> = {};
-        for (const [key, child] of Object.entries(node)) copy[key] = maskWhole(child, rule, at ? `${at}.${key}` : key, depth + 1);
+        for (const key of Object.keys(node)) {
+          segments.push(key);
+          copy[key] = maskWhole((node as Record<string, unknown>)[key], rule, depth + 1);
+          segments.pop();
+        }
         return copy;
       } finally {
         seen.delete(node);
       }
     };
 
-    const walk = (node: unknown, at: string, depth: number): unknown => {
+    const walk = (node: unknown, depth: number): unknown => {
       if (typeof node === 'string') {
-        const result = maskTextInternal(node);
+        const result = maskString(node);
         if (result.count) {
-          redaction.count += result.count;
-          noteField(at);
-          for (const rule of result.rules) noteRule(rule);
+          note(result.rules[0]!, result.count);
+          for (const rule of result.rules) if (!redaction.patternsMatched.includes(rule)) redaction.patternsMatched.push(rule);
         }
         return result.text;
       }
       if (typeof node === 'number') {
         // A card number sent as a JSON number (up to 16 digits fit a double exactly).
-        if (Number.isSafeInteger(node) && node >= 1e12) {
-          const digits = String(node);
-          const card = rules.find((rule) => rule.name === 'credit_card');
-          if (card && card.method !== 'keep' && cardDigitsValid(digits)) {
-            redaction.count++;
-            noteField(at);
-            noteRule(card.name);
-            return replacementFor(card.method, card.label, card.keepLast, digits);
-          }
+        if (node >= 1e12 && Number.isSafeInteger(node) && cardRule && cardDigitsValid(String(node))) {
+          note(cardRule.name);
+          return replacementFor(cardRule.method, cardRule.label, cardRule.keepLast, String(node));
         }
         return node;
       }
       if (node === null || typeof node !== 'object') return node;
       if (depth >= maxDepth) return '[TOO DEEP]';
       if (seen.has(node)) return '[CIRCULAR]';
-      const prototype = Object.getPrototypeOf(node);
-      if (!Array.isArray(node) && prototype !== Object.prototype && prototype !== null) return node;
+      const isArray = Array.isArray(node);
+      if (!isArray) {
+        const prototype = Object.getPrototypeOf(node);
+        if (prototype !== Object.prototype && prototype !== null) return node;
+      }
       seen.add(node);
       try {
-        if (Array.isArray(node)) return node.map((item, index) => walk(item, `${at}[${index}]`, depth + 1));
+        if (isArray) {
+          const array = node as unknown[];
+          const copy = new Array<unknown>(array.length);
+          for (let index = 0; index < array.length; index++) {
+            segments.push(index);
+            copy[index] = walk(array[index], depth + 1);
+            segments.pop();
+          }
+          return copy;
+        }
         const record = node as Record<string, unknown>;
         // Header lists such as HAR's [{ name: 'Authorization', value: 'Bearer …' }].
         const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
         const pairRule = pairName !== undefined && 'value' in record ? fieldRuleFor(pairName) : undefined;
         const copy: Record<string, unknown> = {};
-        for (const [key, child] of Object.entries(record)) {
-          const childPath = at ? `${at}.${key}` : key;
+        for (const key of Object.keys(record)) {
+          const child = record[key];
           const rule = key === 'value' && pairRule ? pairRule : fieldRuleFor(key);
-          if (rule) {
-            if (rule.method === 'remove') {
-              if (child !== undefined) {
-                redaction.count++;
-                noteField(childPath);
-                noteRule(rule.name);
-              }
-              continue;
-            }
-            copy[key] = maskWhole(child, rule, childPath, depth + 1);
-            continue;
-          }
-          copy[key] = walk(child, childPath, depth + 1);
+          segments.push(key);
+          if (!rule) copy[key] = walk(child, depth + 1);
+          else if (rule.method !== 'remove') copy[key] = maskWhole(child, rule, depth + 1);
+          else if (child !== undefined) note(rule.name);
+          segments.pop();
         }
         return copy;
       } finally {
@@ -514,7 +551,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       }
     };
 
-    return { value: walk(value, path, 0) as T, redaction };
+    return { value: walk(value, 0) as T, redaction };
   }
 
   return {
