@@ -125,6 +125,7 @@ export class DiagnosticsClient {
   private optedOut: boolean;
   private started = false;
   private uninstallers: (() => void)[] = [];
+  private pendingConsent: Promise<void> | undefined;
   private lastScreenshotAt = Number.NEGATIVE_INFINITY;
   private screenshotsUploaded = 0;
 
@@ -180,12 +181,21 @@ export class DiagnosticsClient {
     });
   }
 
-  /** Installs the instrumentation and polls once; resolves after that first poll (whatever it answered). */
+  /**
+   * Installs the instrumentation and polls once; resolves after that first poll (whatever it answered),
+   * without waiting for the user to answer a consent prompt (see `consentSettled()`).
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     this.install();
+    // Resolves after the first poll; a consent prompt it caused is answered in the background.
     await this.poller.start();
+  }
+
+  /** Resolves once a consent question in progress has been answered and recorded (immediately when none is). */
+  async consentSettled(): Promise<void> {
+    await this.pendingConsent;
   }
 
   /** Stops polling, sends what is buffered, and puts every patched global back. */
@@ -392,9 +402,15 @@ export class DiagnosticsClient {
     const wasCollecting = this.sessionId;
     this.session = config.active ? config.session : undefined;
     const session = this.session;
-    if (session?.consentRequired && !this.consentDecisions.has(session.id)) await this.askConsent(session);
-    // The server's answer wins over what this device remembers (an admin may have reset it).
     if (session && !session.consentRequired && session.consentStatus === 'granted') this.consentDecisions.set(session.id, 'granted');
+    if (session?.consentRequired && !this.consentDecisions.has(session.id)) {
+      // The user may take their time: polling goes on meanwhile, and collecting starts once they said yes.
+      this.pendingConsent = this.askConsent(session).then(() => this.afterSessionChange(undefined));
+    }
+    await this.afterSessionChange(wasCollecting);
+  }
+
+  private async afterSessionChange(wasCollecting: string | undefined): Promise<void> {
     if (wasCollecting && wasCollecting !== this.sessionId) await this.transport.flush().catch(() => undefined);
     this.updateTarget();
     if (this.sessionId && this.sessionId !== wasCollecting) this.replayBreadcrumbs();

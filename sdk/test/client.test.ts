@@ -160,6 +160,7 @@ describe('consent and opt-out', () => {
     const device = newDevice({ onConsentRequest: (request) => (asked.push(request), true) });
     const sessionId = await createSession(device.deviceId, { userConsent: 'prompt' });
     await device.client.start();
+    await device.client.consentSettled();
     expect(asked).toEqual([{ sessionId, collectionLevel: 'debug', capture: expect.objectContaining({ logs: true }), expiresAt: expect.any(String) }]);
     expect(device.client.isSessionActive()).toBe(true);
     expect((await sessionDoc(sessionId)).consent.status).toBe('granted');
@@ -176,6 +177,7 @@ describe('consent and opt-out', () => {
     const silent = newDevice();
     const silentSession = await createSession(silent.deviceId, { userConsent: 'prompt' });
     await Promise.all([denying.client.start(), silent.client.start()]);
+    await Promise.all([denying.client.consentSettled(), silent.client.consentSettled()]);
     for (const { client } of [denying, silent]) {
       expect(client.isSessionActive()).toBe(false);
       client.error('must not leave the device');

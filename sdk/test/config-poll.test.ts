@@ -129,6 +129,26 @@ describe('config poll', () => {
     expect(client.isSessionActive()).toBe(false);
   });
 
+  it('keeps polling while the user has not answered the consent prompt, and collects once they say yes', async () => {
+    server = await startScriptedServer((request) =>
+      request.path === '/api/diagnostics/config' ? { status: 200, body: activeConfig({ consentRequired: true, consentStatus: 'pending' }) } : { status: 200, body: {} },
+    );
+    const runtime = new ManualRuntime();
+    let answer: (granted: boolean) => void = () => undefined;
+    const client = clientFor(server.url, runtime, new SeededRandom(), { onConsentRequest: () => new Promise<boolean>((resolve) => (answer = resolve)) });
+    await client.start();
+    expect(client.isSessionActive()).toBe(false);
+    await runtime.runNext();
+    await runtime.runNext();
+    expect(server.requestsTo('/api/diagnostics/config')).toHaveLength(3);
+    answer(true);
+    await client.consentSettled();
+    expect(client.isSessionActive()).toBe(true);
+    const recorded = server.requestsTo(`/api/diagnostics/sessions/${SESSION_ID}/consent`);
+    expect(recorded.map((request) => request.json)).toEqual([{ granted: true, device: expect.objectContaining({ deviceId: 'device-1' }) }]);
+    expect(recorded[0]!.headers.authorization).toBe('Bearer it1.test-token.signature');
+  });
+
   it('stops polling on stop()', async () => {
     server = await startScriptedServer(() => ({ status: 200, body: inactiveConfig() }));
     const runtime = new ManualRuntime();

@@ -114,6 +114,8 @@ describe('SDK end to end', () => {
     bystander.runtime.advance(6_000);
     expect(await targeted.client.refresh()).toBe('changed');
     expect(await bystander.client.refresh()).toBe('not_modified');
+    // The user is asked first; collecting starts once they said yes and the answer is recorded.
+    await targeted.client.consentSettled();
     expect(targeted.client.isSessionActive()).toBe(true);
     expect(targeted.client.sessionId).toBe(sessionId);
     expect(bystander.client.isSessionActive()).toBe(false);
