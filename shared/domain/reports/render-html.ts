@@ -177,7 +177,7 @@ export function renderReportHtml(report: DiagnosticReport): string {
             (trace) =>
               `<h3>${escapeHtml(trace.rootName)}</h3><p class="meta">trace ${escapeHtml(trace.traceId)} · ${escapeHtml(trace.startTime)} · ${escapeHtml(trace.durationMs)} ms · ${escapeHtml(
                 trace.errorSpans,
-              )} failing span(s)${trace.truncatedSpans ? ` · ${trace.truncatedSpans} spans not shown` : ''}</p>${waterfallSvg(trace)}`,
+              )} failing span(s)${trace.errorSpans === 0 ? ' (a failing request belongs to this trace)' : ''}${trace.truncatedSpans ? ` · ${trace.truncatedSpans} spans not shown` : ''}</p>${waterfallSvg(trace)}`,
           )
           .join('') || '<p class="empty">None.</p>'
       }</section>`,
