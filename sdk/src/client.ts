@@ -119,7 +119,11 @@ export class DiagnosticsClient {
   private readonly transport: Transport;
   private readonly contexts: ContextManager = createContextManager();
   private readonly breadcrumbs: { item: BreadcrumbItem; queued: boolean }[] = [];
-  private readonly consentDecisions = new Map<string, 'asking' | 'granted' | 'denied'>();
+  /**
+   * Per session: 'asking' while the app's callback decides; 'granted_unrecorded' once the user said yes but the
+   * server has not stored it yet (the ingest refuses data until it has); 'granted' when stored; 'denied'.
+   */
+  private readonly consentDecisions = new Map<string, 'asking' | 'granted_unrecorded' | 'granted' | 'denied'>();
   private readonly reportedErrors = new WeakSet<object>();
   private session: ActiveSession | undefined;
   private optedOut: boolean;
@@ -403,9 +407,17 @@ export class DiagnosticsClient {
     this.session = config.active ? config.session : undefined;
     const session = this.session;
     if (session && !session.consentRequired && session.consentStatus === 'granted') this.consentDecisions.set(session.id, 'granted');
-    if (session?.consentRequired && !this.consentDecisions.has(session.id)) {
-      // The user may take their time: polling goes on meanwhile, and collecting starts once they said yes.
-      this.pendingConsent = this.askConsent(session).then(() => this.afterSessionChange(undefined));
+    if (session?.consentRequired && !this.pendingConsent) {
+      const decision = this.consentDecisions.get(session.id);
+      // The user may take their time: polling goes on meanwhile, and collecting starts once the yes is recorded.
+      if (decision === undefined) this.pendingConsent = this.askConsent(session);
+      // A yes the server did not take last time (offline, 5xx) is recorded again, without asking the user again.
+      else if (decision === 'granted_unrecorded') this.pendingConsent = this.recordConsent(session, true);
+      this.pendingConsent = this.pendingConsent
+        ?.then(() => this.afterSessionChange(undefined))
+        .finally(() => {
+          this.pendingConsent = undefined;
+        });
     }
     await this.afterSessionChange(wasCollecting);
   }
@@ -429,11 +441,16 @@ export class DiagnosticsClient {
     } catch (error) {
       this.reportInternal(error as Error);
     }
-    this.consentDecisions.set(session.id, granted ? 'granted' : 'denied');
+    this.consentDecisions.set(session.id, granted ? 'granted_unrecorded' : 'denied');
     await this.recordConsent(session, granted);
   }
 
   private async recordConsent(session: ActiveSession, granted: boolean): Promise<void> {
+    const recorded = await this.postConsent(session, granted);
+    if (granted && recorded) this.consentDecisions.set(session.id, 'granted');
+  }
+
+  private async postConsent(session: ActiveSession, granted: boolean): Promise<boolean> {
     try {
       const response = await this.fetchImpl(`${this.baseUrl}/api/diagnostics/sessions/${encodeURIComponent(session.id)}/consent`, {
         method: 'POST',
@@ -442,8 +459,10 @@ export class DiagnosticsClient {
       });
       await response.body?.cancel().catch(() => undefined);
       if (!response.ok) this.reportInternal(new Error(`consent record answered ${response.status}`));
+      return response.ok;
     } catch (error) {
       this.reportInternal(new Error(`consent record failed: ${(error as Error).message}`));
+      return false;
     }
   }
 

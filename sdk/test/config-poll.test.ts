@@ -149,6 +149,26 @@ describe('config poll', () => {
     expect(recorded[0]!.headers.authorization).toBe('Bearer it1.test-token.signature');
   });
 
+  it('collects only once the server has recorded the yes, recording it again on the next poll without asking again', async () => {
+    const consentAnswers = [503, 200];
+    server = await startScriptedServer((request) =>
+      request.path === '/api/diagnostics/config'
+        ? { status: 200, body: activeConfig({ consentRequired: true, consentStatus: 'pending' }) }
+        : { status: consentAnswers.shift() ?? 200, body: {} },
+    );
+    const runtime = new ManualRuntime();
+    let asked = 0;
+    const client = clientFor(server.url, runtime, new SeededRandom(), { onConsentRequest: () => (asked++, true) });
+    await client.start();
+    await client.consentSettled();
+    expect(client.isSessionActive()).toBe(false);
+    await runtime.runNext();
+    await client.consentSettled();
+    expect(client.isSessionActive()).toBe(true);
+    expect(asked).toBe(1);
+    expect(server.requestsTo(`/api/diagnostics/sessions/${SESSION_ID}/consent`)).toHaveLength(2);
+  });
+
   it('stops polling on stop()', async () => {
     server = await startScriptedServer(() => ({ status: 200, body: inactiveConfig() }));
     const runtime = new ManualRuntime();
