@@ -149,6 +149,8 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   const blobs = new AzureBlobStore(blobService, sasSigner, now);
   const screenshots = new CosmosScreenshotStore(database.container(containerDefinitions.screenshots.id));
   const reports = new CosmosReportStore(database.container(containerDefinitions.reports.id));
+  // Parsed at cold start: a broken template fails the start, naming the field, not the first report.
+  const reportTemplate = loadReportTemplate();
   const telemetryStore = overrides.telemetryStore ?? new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
   return {
     settings,
@@ -222,7 +224,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       clock,
       telemetry,
       rateLimiter,
-      template: () => loadReportTemplate(),
+      template: () => reportTemplate,
       linkValidForInMs: settings.REPORT_LINK_MINUTES * 60_000,
       publicBaseUrl: settings.PUBLIC_BASE_URL,
     },
