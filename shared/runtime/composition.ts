@@ -98,6 +98,8 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   const local = settings.DIAGNOSTICS_MODE === 'local';
   const clock = overrides.clock ?? systemClock;
   configureMaskingEngine({ hashKey: deriveMaskingHashKey(settings.INGEST_KEY_SECRET) });
+  // Compiled now, so a missing or invalid rules file fails the cold start, not the first ingest.
+  getMaskingEngine();
   const credential = local ? undefined : (overrides.credential ?? new DefaultAzureCredential({ managedIdentityClientId: process.env.AZURE_CLIENT_ID }));
   // Application Insights only when a connection string is set and TELEMETRY_DISABLED is not; else in memory.
   const telemetry = overrides.telemetry ?? applicationInsightsFromSettings(settings, credential) ?? new InMemoryTelemetry();

@@ -211,6 +211,28 @@ describe('masking engine, walking values', () => {
     expect(JSON.stringify(redaction)).not.toMatch(/jane|hunter2|abc123|4111|203\.0/);
   });
 
+  it('masks OTLP-style key/value attribute lists by the key, and secrets inside JSON carried as a string', () => {
+    const { value, redaction } = engine.maskValue({
+      attributes: [
+        { key: 'http.request.header.authorization', value: { stringValue: 'Basic dXNlcjpwYXNz' } },
+        { key: 'http.route', value: { stringValue: '/api/orders/{id}' } },
+      ],
+      body: '{"user":{"email":"ann@example.com"},"db":"postgres://svc:pa55@db:5432/x","headers":{"X-Api-Key":"k-123456"}}',
+    });
+    expect(value).toEqual({
+      attributes: [
+        { key: 'http.request.header.authorization', value: { stringValue: '[REDACTED]' } },
+        { key: 'http.route', value: { stringValue: '/api/orders/{id}' } },
+      ],
+      body: '{"user":{"email":"[EMAIL]"},"db":"postgres://[REDACTED]@db:5432/x","headers":{"X-Api-Key":"[REDACTED]"}}',
+    });
+    expect(redaction).toEqual({
+      fieldsRedacted: ['attributes[0].value.stringValue', 'body'],
+      patternsMatched: ['sensitive_field', 'email', 'url_credentials', 'credential_assignment'],
+      count: 4,
+    });
+  });
+
   it('prefixes paths and masks card numbers sent as JSON numbers', () => {
     const { value, redaction } = engine.maskValue({ card: { number: 4111111111111111 }, amount: 1716200000123 }, 'context');
     expect(value).toEqual({ card: { number: '************1111' }, amount: 1716200000123 });
