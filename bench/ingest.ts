@@ -302,6 +302,7 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
         ratio: storage.heapAfter.heapUsedBytes / storage.heapBefore.heapUsedBytes,
         target: 'no growth (≤ 110 %)',
         met: storage.heapAfter.heapUsedBytes <= 1.1 * storage.heapBefore.heapUsedBytes,
+        note: `RSS right after that GC: ${(storage.heapBefore.rssBytes / MEGABYTE).toFixed(0)} MiB at the start, ${(storage.heapAfter.rssBytes / MEGABYTE).toFixed(0)} MiB at the end`,
       },
     );
     return {

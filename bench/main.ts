@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   }
   run.finishedAt = new Date().toISOString();
   console.log(`\n${markdownTable(run.rows)}\n`);
+  for (const row of run.rows) if (row.note) console.log(`- ${row.benchmark}, ${row.measure}: ${row.note}`);
   for (const skipped of run.skipped) console.log(`Not measured: ${skipped.benchmark}: ${skipped.reason}`);
   const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
   writeResults(file, run);
