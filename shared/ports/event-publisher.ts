@@ -1,5 +1,5 @@
 // Publishing lifecycle events to the one topic; the envelope schema is the wire type for every subscriber.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 export const eventTypes = [
@@ -33,12 +33,20 @@ export const eventEnvelopeSchema = z.object({
 });
 export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
 
+/**
+ * An event id derived from what the event announces, so a retried request announces the same event again
+ * under the same id: the outbox keeps one record and subscribers drop the repeat.
+ */
+export function stableEventId(kind: string, ...parts: string[]): string {
+  return `ev_${kind}_${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
+}
+
 export function newEvent(
   type: EventType,
-  fields: { productId: string; sessionId?: string; correlationId?: string; payload: Record<string, unknown>; time: Date },
+  fields: { id?: string; productId: string; sessionId?: string; correlationId?: string; payload: Record<string, unknown>; time: Date },
 ): EventEnvelope {
   return {
-    id: `ev_${randomUUID()}`,
+    id: fields.id ?? `ev_${randomUUID()}`,
     specVersion: EVENT_SCHEMA_VERSION,
     type,
     time: fields.time.toISOString(),

@@ -138,11 +138,8 @@ export async function exportSession(deps: ExportServiceDependencies, principal: 
     time: now,
     payload: { reportId: file.exportId, format: 'ndjson.gz', channel: 'fallback-stream', reason, actor: record.actor, audit: record },
   });
-  try {
-    await deps.events.publish([event]);
-  } catch {
-    deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
-  }
+  // An outbox failure fails the request rather than losing the event; the client retries.
+  await deps.events.publish([event]);
   return {
     ...file,
     channel: 'fallback-stream',

@@ -24,7 +24,7 @@ import {
 import { MAX_ITEMS_PER_BATCH, type DeviceContext, type IngestItem, type LogDoc, type SpanDoc } from '../domain/telemetry/items';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
-import { newEvent, type EventPublisher } from '../ports/event-publisher';
+import { newEvent, stableEventId, type EventPublisher } from '../ports/event-publisher';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SessionStore } from '../ports/session-store';
@@ -304,7 +304,7 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   countItems(deps, answer.failed.map((failure) => failure.kind), 'failed');
 
   await addToStats(deps, request.sessionId, created);
-  await announceFatal(deps, call, claims, created);
+  await announceFatal(deps, call, claims, docs.filter((entry) => !failedReasons.has(entry.doc.id)).map((entry) => entry.doc));
 }
 
 /**
@@ -320,12 +320,17 @@ async function addToStats(deps: IngestServiceDependencies, sessionId: string, cr
   }
 }
 
-async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, claims: IngestTokenClaims, created: StoredDoc[]): Promise<void> {
-  const fatal = created.filter((doc): doc is Extract<LogDoc, { docType: 'log' }> => doc.docType === 'log' && doc.level === 'fatal');
+/**
+ * Every stored fatal log is announced, under an id derived from its document: a retried batch (after an outbox
+ * failure answered 503) announces the same events again, and the outbox and subscribers keep one of each.
+ */
+async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, claims: IngestTokenClaims, stored: StoredDoc[]): Promise<void> {
+  const fatal = stored.filter((doc): doc is Extract<LogDoc, { docType: 'log' }> => doc.docType === 'log' && doc.level === 'fatal');
   if (fatal.length === 0) return;
   const time = deps.clock.now();
   const events = fatal.map((doc) =>
     newEvent('diagnostics.ingest.fatal', {
+      id: stableEventId('fatal', doc.sessionId, doc.id),
       productId: claims.pid,
       sessionId: doc.sessionId,
       correlationId: doc.correlationId ?? call.correlationId,
@@ -334,11 +339,7 @@ async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, 
       payload: { logId: doc.id, itemId: doc.itemId, timestamp: doc.timestamp, module: doc.module, message: doc.message.slice(0, 500), errorType: doc.error?.type },
     }),
   );
-  try {
-    await deps.events.publish(events);
-  } catch {
-    for (const event of events) deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
-  }
+  await deps.events.publish(events);
 }
 
 export interface ConsentAnswer {

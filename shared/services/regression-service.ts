@@ -1,13 +1,12 @@
 // Regression closure: CI reports a re-run of a diagnosed problem. A pass resolves the session's alert and a
 // fail reopens it; the ticket side closes or reopens the linked ticket from the event. Idempotent per run id.
-import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
 import { requireAdmin, type Principal } from '../domain/access/principal';
 import type { RegressionRequest } from '../domain/reports/regression';
 import { applyRegressionRun, newAlert, type AlertRecord, type RegressionRun } from '../domain/reports/report-record';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
-import { newEvent, type EventPublisher } from '../ports/event-publisher';
+import { newEvent, stableEventId, type EventPublisher } from '../ports/event-publisher';
 import type { ReportStore, VersionedAlert } from '../ports/report-store';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
@@ -46,9 +45,6 @@ async function alertOf(deps: RegressionServiceDependencies, productId: string, s
 }
 
 /** The same run always announces with the same event id, so re-announcing a retried run is harmless. */
-function eventIdOf(sessionId: string, runId: string): string {
-  return `ev_reg_${createHash('sha256').update(`${sessionId}\n${runId}`).digest('hex').slice(0, 32)}`;
-}
 
 export async function reportRegression(deps: RegressionServiceDependencies, principal: Principal, request: RegressionRequest, correlationId: string): Promise<RegressionOutcome> {
   let sessionId = request.sessionId;
@@ -87,22 +83,23 @@ export async function reportRegression(deps: RegressionServiceDependencies, prin
   const alert = applied.alert;
   const recorded = alert.runs.find((known) => known.runId === run.runId) ?? run;
 
-  if (!applied.duplicate) {
-    await deps.audit.record({
-      id: `au_${randomUUID()}`,
-      productId: session.productId,
-      at: recorded.at,
-      actor: { kind: 'user', id: principal.subject },
-      action: 'regression.reported',
-      sessionId: session.id,
-      details: { runId: recorded.runId, commit: recorded.commit, result: recorded.result, alertStatus: alert.status },
-      correlationId,
-    });
-  }
+  const eventId = stableEventId('reg', session.id, recorded.runId);
+  // The same record goes into the event, so the audit subscriber upserts this one instead of adding a second.
+  const auditRecord = {
+    id: `au_${eventId}`,
+    productId: session.productId,
+    at: recorded.at,
+    actor: { kind: 'user' as const, id: recorded.reportedBy },
+    action: 'regression.reported',
+    sessionId: session.id,
+    details: { runId: recorded.runId, commit: recorded.commit, result: recorded.result, alertStatus: alert.status },
+    correlationId,
+  };
+  if (!applied.duplicate) await deps.audit.record(auditRecord);
   // Announced again on a repeated run (same event id): if the first announcement was lost, this one closes the gap.
   const reportId = recorded.reportId ?? alert.lastReportId;
-  const event = {
-    ...newEvent('diagnostics.regression.reported', {
+  const event = newEvent('diagnostics.regression.reported', {
+      id: eventId,
       productId: session.productId,
       sessionId: session.id,
       correlationId,
@@ -117,16 +114,12 @@ export async function reportRegression(deps: RegressionServiceDependencies, prin
         reportId,
         reportUrl: reportId ? reportAddress(deps.publicBaseUrl, session.id, reportId) : undefined,
         title: `Regression run ${recorded.runId} ${recorded.result === 'pass' ? 'passed' : 'failed'} at ${recorded.commit}`,
-        actor: { kind: 'user', id: recorded.reportedBy },
+        actor: auditRecord.actor,
+        audit: auditRecord,
       },
-    }),
-    id: eventIdOf(session.id, recorded.runId),
-  };
-  try {
-    await deps.events.publish([event]);
-  } catch {
-    deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
-  }
+    });
+  // An outbox failure fails the request: the client's retry announces the same event id again.
+  await deps.events.publish([event]);
   return {
     duplicate: applied.duplicate,
     alert: { alertKey: alert.alertKey, status: alert.status, resolvedAt: alert.resolvedAt, lastReportId: alert.lastReportId },

@@ -206,11 +206,8 @@ async function buildAndStore(
       stats: counts,
     },
   });
-  try {
-    await deps.events.publish([event]);
-  } catch {
-    deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
-  }
+  // An outbox failure fails the request rather than losing the event; the client retries.
+  await deps.events.publish([event]);
   const links = { json: linkView(jsonLink), html: linkView(htmlLink) };
   return { record, links, expiryNotice: expiryNotice(links.html.expiresAt, deps.linkValidForInMs), report };
 }

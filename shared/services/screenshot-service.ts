@@ -16,7 +16,7 @@ import {
 } from '../domain/screenshots/screenshot';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
-import { newEvent, type EventPublisher } from '../ports/event-publisher';
+import { newEvent, stableEventId, type EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { Page, SessionStore } from '../ports/session-store';
@@ -86,6 +86,11 @@ export async function confirmScreenshot(deps: ScreenshotServiceDependencies, dev
   const found = await deps.screenshots.get(device.sid, screenshotId);
   if (!found || found.screenshot.device !== device.dev) throw new AppError('not_found', `Screenshot ${screenshotId} not found`);
   const { screenshot: doc, etag } = found;
+  if (doc.status === 'confirmed') {
+    // A retried confirm announces again under the same id, in case the first announcement failed.
+    await announceCaptured(deps, doc, doc.sizeBytes ?? 0, correlationId, new Date(doc.confirmedAt ?? deps.clock.now().toISOString()));
+    return screenshotView(doc);
+  }
   if (doc.status !== 'pending') return screenshotView(doc);
 
   const now = deps.clock.now();
@@ -100,22 +105,22 @@ export async function confirmScreenshot(deps: ScreenshotServiceDependencies, dev
     return screenshotView(rejected.doc);
   }
   const confirmed = await replaceOrReread(deps, { ...doc, status: 'confirmed', sizeBytes: upload!.sizeBytes, confirmedAt: now.toISOString() }, etag);
-  if (confirmed.won) {
-    await deps.sessions.incrementStat(doc.sessionId, 'screenshotCount', 1);
-    const event = newEvent('diagnostics.screenshot.captured', {
-      productId: doc.productId,
-      sessionId: doc.sessionId,
-      correlationId,
-      time: now,
-      payload: { screenshotId: doc.id, format: doc.format, sizeBytes: upload!.sizeBytes, width: doc.width, height: doc.height, trigger: doc.trigger, relatedItemId: doc.relatedItemId },
-    });
-    try {
-      await deps.events.publish([event]);
-    } catch {
-      deps.telemetry.metric('event.publish_failure_total', 1, { type: event.type });
-    }
-  }
+  if (confirmed.won) await deps.sessions.incrementStat(doc.sessionId, 'screenshotCount', 1);
+  if (confirmed.doc.status === 'confirmed') await announceCaptured(deps, doc, upload!.sizeBytes, correlationId, now);
   return screenshotView(confirmed.doc);
+}
+
+/** An outbox failure fails the confirm; the device's retry announces the same event id again. */
+async function announceCaptured(deps: ScreenshotServiceDependencies, doc: ScreenshotDoc, sizeBytes: number, correlationId: string, time: Date): Promise<void> {
+  const event = newEvent('diagnostics.screenshot.captured', {
+    id: stableEventId('shot', doc.sessionId, doc.id),
+    productId: doc.productId,
+    sessionId: doc.sessionId,
+    correlationId,
+    time,
+    payload: { screenshotId: doc.id, format: doc.format, sizeBytes, width: doc.width, height: doc.height, trigger: doc.trigger, relatedItemId: doc.relatedItemId },
+  });
+  await deps.events.publish([event]);
 }
 
 /** A concurrent confirm that got there first decides the outcome; this one reports it. */

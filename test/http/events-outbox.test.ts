@@ -167,3 +167,36 @@ describe('session expiry timer', () => {
     for (const id of ids) expect((await host.deps.sessions.get(id))?.session.status).toBe('completed');
   });
 });
+
+describe('events announced after a state change that is already stored', () => {
+  it('fail the request while the outbox is down, and the retry announces the same event once', async () => {
+    const { startTestHost } = await import('../support/test-host');
+    const host = await startTestHost();
+    try {
+      const admin = await host.token();
+      const deviceId = `dev-${Date.now()}`;
+      const created = await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: deviceId, userConsent: 'auto' }, headers: { authorization: `Bearer ${admin}` } });
+      const { id: sessionId } = await created.json();
+      const config = await (await host.call('GET', `/api/diagnostics/config?deviceId=${deviceId}`, { headers: { 'x-diagnostics-key': host.productKey() } })).json();
+      const headers = { 'x-diagnostics-key': host.productKey(), authorization: `Bearer ${config.session.ingestToken}` };
+      const batch = { sessionId, device: { deviceId }, items: [{ kind: 'log', id: 'fatal-x', timestamp: new Date().toISOString(), level: 'fatal', message: 'boom' }] };
+
+      // The outbox container is gone: storing the event fails, so the batch must not be acknowledged.
+      const outbox = host.deps.database.container('event_outbox');
+      const definition = (await outbox.read()).resource!;
+      await outbox.delete();
+      const refused = await host.call('POST', '/api/diagnostics/ingest', { body: batch, headers });
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+
+      await host.deps.database.containers.createIfNotExists({ id: definition.id, partitionKey: definition.partitionKey });
+      const retried = await host.call('POST', '/api/diagnostics/ingest', { body: batch, headers });
+      expect(retried.status).toBe(202);
+      await host.deps.localBus!.whenIdle();
+      const stored = await outbox.items.query({ query: "SELECT * FROM c WHERE c.event.type = 'diagnostics.ingest.fatal' AND c.event.sessionId = @s", parameters: [{ name: '@s', value: sessionId }] }).fetchAll();
+      expect(stored.resources).toHaveLength(1);
+    } finally {
+      await host.close();
+    }
+  });
+});

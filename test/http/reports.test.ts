@@ -46,7 +46,7 @@ beforeAll(async () => {
     headers: device.deviceHeaders,
   });
   const instructions = (await declared.json()) as { screenshot: { id: string }; upload: { url: string } };
-  await fetch(instructions.upload.url, { method: 'PUT', body: image, headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
+  await fetch(instructions.upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
   await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, { headers: device.deviceHeaders });
 });
 afterAll(() => host.close());
