@@ -2,33 +2,47 @@
 import type { Clock } from '../../ports/clock';
 import type { RateDecision, RateLimit, RateLimiter } from '../../ports/rate-limiter';
 
+/** Above this many live keys, idle ones are swept, at most once per SWEEP_INTERVAL_IN_MS. */
 const SWEEP_THRESHOLD = 50_000;
+const SWEEP_INTERVAL_IN_MS = 1_000;
+
+interface Window {
+  times: number[];
+  /** Each key keeps its own rule's window: keys of different rules share the map. */
+  windowInMs: number;
+}
 
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly hits = new Map<string, number[]>();
+  private readonly windows = new Map<string, Window>();
+  private lastSweepAt = 0;
 
   constructor(private readonly clock: Clock) {}
 
   take(key: string, rule: RateLimit): RateDecision {
     const now = this.clock.now().getTime();
     const windowStart = now - rule.windowInMs;
-    const recent = (this.hits.get(key) ?? []).filter((time) => time > windowStart);
-    if (recent.length >= rule.limit) {
-      const oldest = recent[0] ?? now;
-      this.hits.set(key, recent);
+    const known = this.windows.get(key);
+    const times = known ? known.times.filter((time) => time > windowStart) : [];
+    this.windows.set(key, { times, windowInMs: rule.windowInMs });
+    if (times.length >= rule.limit) {
+      const oldest = times[0] ?? now;
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + rule.windowInMs - now) / 1000)) };
     }
-    recent.push(now);
-    this.hits.set(key, recent);
-    if (this.hits.size > SWEEP_THRESHOLD) this.sweep(now, rule.windowInMs);
+    times.push(now);
+    if (this.windows.size > SWEEP_THRESHOLD && now - this.lastSweepAt >= SWEEP_INTERVAL_IN_MS) this.sweep(now);
     return { allowed: true };
   }
 
-  /** Drops keys idle for longer than the window that triggered the sweep. */
-  private sweep(now: number, windowInMs: number): void {
-    for (const [key, times] of this.hits) {
-      const last = times[times.length - 1];
-      if (last === undefined || last <= now - windowInMs) this.hits.delete(key);
+  get size(): number {
+    return this.windows.size;
+  }
+
+  /** Drops keys whose last hit is older than their own window: they would allow the next call anyway. */
+  private sweep(now: number): void {
+    this.lastSweepAt = now;
+    for (const [key, window] of this.windows) {
+      const last = window.times[window.times.length - 1];
+      if (last === undefined || last <= now - window.windowInMs) this.windows.delete(key);
     }
   }
 }

@@ -22,7 +22,7 @@ export interface InMemoryTelemetryOptions {
 }
 
 export class InMemoryTelemetry implements Telemetry {
-  /** Bounded: a long local run keeps only the latest entries. */
+  /** Bounded: a long local run keeps the latest MAX_ENTRIES to 2 × MAX_ENTRIES entries. */
   private static readonly MAX_ENTRIES = 10_000;
   readonly metrics: RecordedMetric[] = [];
   readonly events: Array<{ name: TelemetryEventName; dimensions: Dimensions }> = [];
@@ -59,8 +59,9 @@ export class InMemoryTelemetry implements Telemetry {
     return false;
   }
 
+  /** Trims in chunks once the list holds twice the bound, so a full list costs O(1) per entry, not a shift each time. */
   private push<T>(list: T[], entry: T): void {
     list.push(entry);
-    if (list.length > InMemoryTelemetry.MAX_ENTRIES) list.splice(0, list.length - InMemoryTelemetry.MAX_ENTRIES);
+    if (list.length >= 2 * InMemoryTelemetry.MAX_ENTRIES) list.splice(0, list.length - InMemoryTelemetry.MAX_ENTRIES);
   }
 }

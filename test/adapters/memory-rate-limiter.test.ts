@@ -1,0 +1,36 @@
+// The in-process limiter: sliding windows per key, and a sweep that never forgets a key of a longer rule.
+import { describe, expect, it } from 'vitest';
+import { MemoryRateLimiter } from '../../shared/adapters/local/memory-rate-limiter';
+
+function clockAt(start: number) {
+  let now = start;
+  return { clock: { now: () => new Date(now) }, advance: (milliseconds: number) => (now += milliseconds) };
+}
+
+describe('MemoryRateLimiter', () => {
+  it('allows the limit per window and says when to retry', () => {
+    const { clock, advance } = clockAt(1_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const rule = { limit: 2, windowInMs: 10_000 };
+    expect(limiter.take('k', rule)).toEqual({ allowed: true });
+    advance(4_000);
+    expect(limiter.take('k', rule)).toEqual({ allowed: true });
+    expect(limiter.take('k', rule)).toEqual({ allowed: false, retryAfterSeconds: 6 });
+    advance(6_001);
+    expect(limiter.take('k', rule)).toEqual({ allowed: true });
+  });
+
+  it('keeps an hourly key through sweeps triggered by many short-window keys', () => {
+    const { clock, advance } = clockAt(1_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const hourly = { limit: 1, windowInMs: 3_600_000 };
+    expect(limiter.take('admin', hourly)).toEqual({ allowed: true });
+    advance(10_000);
+    // More than the sweep threshold of devices, each polling once under a 5 s rule.
+    for (let device = 0; device < 50_001; device++) limiter.take(`poll:${device}`, { limit: 1, windowInMs: 5_000 });
+    advance(6_000);
+    limiter.take('poll:late', { limit: 1, windowInMs: 5_000 });
+    expect(limiter.size).toBeLessThan(100);
+    expect(limiter.take('admin', hourly).allowed).toBe(false);
+  });
+});
