@@ -4,22 +4,11 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { ReportGenerationRow } from './report-generation';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
 import type { Row } from './support/report';
 import { growthExponent, median } from './support/statistics';
 
-/** What bench/report-generation.ts returns per session size. */
-interface ReportGenerationRow {
-  logs: number;
-  spans: number;
-  runs: number[];
-  medianMs: number;
-  serverMs: number;
-  seedSeconds: number;
-  htmlBytes: number;
-  /** Why this size has no figure (e.g. the emulator timed out). */
-  failure?: string;
-}
 
 const TEN_THOUSAND_TARGET_IN_MS = 10_000;
 /** The whole `npm run bench` should stay near five minutes; BENCH_REPORTS_BUDGET_SECONDS overrides. */

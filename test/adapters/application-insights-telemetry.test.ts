@@ -8,9 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, COSMOS_EMULATOR_KEY } from '../../local-host/backends';
 import { startLocalHost, type LocalHost } from '../../local-host/host';
-import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, localEnvironment } from '../../local-host/local-settings';
+import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS } from '../../local-host/local-settings';
+import { testEnvironment } from '../support/test-host';
 import { startApplicationInsights, type ApplicationInsightsTelemetry } from '../../shared/adapters/telemetry/application-insights-telemetry';
 import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../../shared/domain/devices/credentials';
@@ -108,17 +108,7 @@ beforeAll(async () => {
     connectionString: `InstrumentationKey=${INSTRUMENTATION_KEY};IngestionEndpoint=https://127.0.0.1:${collector.port}/`,
     exporterOptions: { tlsOptions: { ca: certificate }, disableOfflineStorage: true },
   });
-  const environment = localEnvironment(
-    {
-      cosmosEndpoint: inject('cosmosEndpoint'),
-      cosmosKey: COSMOS_EMULATOR_KEY,
-      blobEndpoint: inject('blobEndpoint'),
-      blobAccountName: AZURITE_ACCOUNT_NAME,
-      blobAccountKey: AZURITE_ACCOUNT_KEY,
-      publicBaseUrl: 'http://127.0.0.1:0',
-    },
-    { COSMOS_DATABASE: `test-${randomUUID().slice(0, 8)}`, CONFIG_INDEX_REFRESH_MS: '0' },
-  );
+  const environment = testEnvironment();
   host = await startLocalHost({ port: 0, environment, overrides: { telemetry }, runTimers: false, log: () => undefined });
 });
 

@@ -31,10 +31,9 @@ export interface TestHost extends LocalHost {
   call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; rawBody?: string | Uint8Array }): Promise<Response>;
 }
 
-export async function startTestHost(settings: Record<string, string> = {}): Promise<TestHost> {
-  const clock = new ManualClock();
-  const telemetry = new InMemoryTelemetry({ strict: true });
-  const environment = localEnvironment(
+/** Local-mode settings against the shared embedded backends, with a Cosmos database of this file's own. */
+export function testEnvironment(settings: Record<string, string> = {}): Record<string, string | undefined> {
+  return localEnvironment(
     {
       cosmosEndpoint: inject('cosmosEndpoint'),
       cosmosKey: COSMOS_EMULATOR_KEY,
@@ -45,6 +44,12 @@ export async function startTestHost(settings: Record<string, string> = {}): Prom
     },
     { COSMOS_DATABASE: `test-${randomUUID().slice(0, 8)}`, CONFIG_INDEX_REFRESH_MS: '0', ...settings },
   );
+}
+
+export async function startTestHost(settings: Record<string, string> = {}): Promise<TestHost> {
+  const clock = new ManualClock();
+  const telemetry = new InMemoryTelemetry({ strict: true });
+  const environment = testEnvironment(settings);
   const host = await startLocalHost({ port: 0, environment, overrides: { clock, telemetry }, runTimers: false, log: () => undefined });
   const tokenSettings = {
     issuer: host.deps.settings.AUTH_ISSUER,
