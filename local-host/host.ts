@@ -170,6 +170,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       await deps.localBus?.whenIdle();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      // After the last request: what ingest wrote behind reaches storage before the backends go.
+      await deps.close();
     },
   };
 }

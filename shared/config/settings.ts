@@ -49,6 +49,13 @@ export const settingsSchema = z
      */
     INGEST_REGION_HEADER: z.string().regex(/^[a-z0-9-]+$/i).optional(),
     CONFIG_INDEX_REFRESH_MS: z.coerce.number().int().min(0).default(1000),
+    /**
+     * How long ingest trusts its per-instance copy of a session's state (status, consent, capture, level,
+     * expiry time) before reading it again; 0 reads it per batch. Other instances' changes show within it.
+     */
+    INGEST_SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    /** Ingest's stats increments are summed per session and written this often; 0 writes them per batch. */
+    INGEST_STATS_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
 
     // Events, notifications and tickets (issue 5). Every channel is optional: one without its URL is skipped.
     /** How long an outbox record may wait for its session write's proof before the drain abandons it. */

@@ -39,6 +39,7 @@ export interface SessionStore {
   /**
    * Adds to the session's counters atomically on the server (no read-modify-write), so concurrent
    * batches never lose an increment. Leaves `updatedAt` alone: counters are not a configuration change.
+   * Not idempotent, so it rejects with `retryable: true` only when the increment certainly was not applied.
    */
   incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void>;
 }

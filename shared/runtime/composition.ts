@@ -17,6 +17,8 @@ import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-stor
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
 import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-store';
+import { CachedSessionStateReader } from '../adapters/caching/cached-session-state';
+import { WriteBehindSessionStats } from '../adapters/caching/write-behind-session-stats';
 import { configureMaskingEngine, deriveMaskingHashKey, getMaskingEngine } from '../domain/masking';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
@@ -32,6 +34,7 @@ import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportStore } from '../ports/report-store';
 import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { SessionStore } from '../ports/session-store';
+import type { DebugSession } from '../domain/sessions/session';
 import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TokenVerifier } from '../ports/token-verifier';
@@ -82,6 +85,8 @@ export interface Dependencies {
   reportService: ReportServiceDependencies;
   regressionService: RegressionServiceDependencies;
   exportService: ExportServiceDependencies;
+  /** Writes what is held in memory to be written behind (ingest's stats); the host calls it on shutdown. */
+  close(): Promise<void>;
 }
 
 export interface DependencyOverrides {
@@ -133,6 +138,13 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
   });
   const sessions = new CosmosSessionStore(sessionsContainer);
+  const sessionState = new CachedSessionStateReader(sessions, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 });
+  const ingestStats = new WriteBehindSessionStats(sessions, telemetry, { flushIntervalInMs: settings.INGEST_STATS_FLUSH_MS });
+  // This instance's own writes reach its config index and ingest's session cache at once.
+  const onSessionWritten = (session: DebugSession) => {
+    deviceConfig.noteSessionWritten(session);
+    sessionState.noteSessionWritten(session);
+  };
   const audit = new CosmosAuditLog(database.container(containerDefinitions.audit.id));
   const relay: EventRelayDependencies = {
     outbox: new CosmosEventOutbox(database.container(containerDefinitions.eventOutbox.id)),
@@ -186,7 +198,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       telemetry,
       rateLimiter,
       limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
-      onSessionWritten: (session) => deviceConfig.noteSessionWritten(session),
+      onSessionWritten,
     },
     blobs,
     screenshots,
@@ -202,6 +214,8 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     },
     ingestService: {
       sessions,
+      sessionState,
+      stats: ingestStats,
       telemetryStore,
       idempotency: new CosmosIdempotencyStore(database.container(containerDefinitions.idempotency.id)),
       events,
@@ -212,7 +226,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       masking: getMaskingEngine,
       ingestKeySecret: settings.INGEST_KEY_SECRET,
       limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
-      onSessionWritten: (session) => deviceConfig.noteSessionWritten(session),
+      onSessionWritten,
     },
     reports,
     reportService: {
@@ -243,6 +257,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
+    close: () => ingestStats.close(),
   };
 }
 
@@ -268,6 +283,11 @@ export function getDependencies(): Promise<Dependencies> {
 // named in the host log, instead of failing the first request. Outside a host this is skipped.
 app.hook.appStart(async () => {
   await getDependencies();
+});
+
+// A graceful shutdown (scale-in, deployment) writes the stats still held in memory; a forced one loses them.
+app.hook.appTerminate(async () => {
+  if (current) await (await current).close();
 });
 
 export function installDependencies(dependencies: Dependencies): void {

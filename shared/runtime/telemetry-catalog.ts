@@ -45,7 +45,17 @@ export const metricCatalog = {
     description: 'Every ingested item, by exactly one outcome: accepted, filtered (kind/level not collected), discarded (opted out), invalid, refused (auth/session state), rate_limited, duplicate (Idempotency-Key replay), failed (storage)',
     dimensions: ['kind', 'outcome'],
   },
-  'ingest.stats_update_failure_total': { unit: 'count', description: 'Batches stored whose session counters could not be incremented (counters run low, never high)', dimensions: [] },
+  'ingest.stats_update_failure_total': {
+    unit: 'count',
+    description: 'Session counter writes given up (a batch when writing through, else one session\'s summed increments of a flush): counters run low, never high',
+    dimensions: [],
+  },
+  'ingest.stats_flush_total': { unit: 'count', description: 'Write-behind flushes of one session\'s summed counters, by outcome (written, retried = refused unapplied and merged into the next, lost)', dimensions: ['outcome'] },
+  'ingest.session_state_reads_total': {
+    unit: 'count',
+    description: 'Storage reads of a session\'s state by ingest (cold = not cached, stale = older than INGEST_SESSION_CACHE_MS, fresh = re-read before refusing a batch)',
+    dimensions: ['reason'],
+  },
   'ingest.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP export requests, by signal and outcome', dimensions: ['signal', 'outcome'] },
   'telemetry.refused_total': {
     unit: 'count',

@@ -28,6 +28,8 @@ import { newEvent, stableEventId, type EventPublisher } from '../ports/event-pub
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SessionStore } from '../ports/session-store';
+import type { IngestSessionState, SessionStateReader } from '../ports/session-state-reader';
+import type { SessionStatsWriter } from '../ports/session-stats-writer';
 import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 
@@ -35,7 +37,12 @@ export const IDEMPOTENCY_WINDOW_IN_MS = 86_400_000;
 const CONSENT_WRITE_ATTEMPTS = 5;
 
 export interface IngestServiceDependencies {
+  /** Consent's read-modify-write goes to the store itself. */
   sessions: SessionStore;
+  /** The per-batch session check: may be served from a short per-instance cache. */
+  sessionState: SessionStateReader;
+  /** The per-batch stats increments: may be summed and written behind. */
+  stats: SessionStatsWriter;
   telemetryStore: TelemetryStore;
   idempotency: IdempotencyStore;
   events: EventPublisher;
@@ -114,7 +121,7 @@ const captureFlagOf: Record<IngestItem['kind'], 'logs' | 'traces' | 'breadcrumbs
 const minimumLevel = { standard: 2, debug: 1, trace: 0 } as const;
 const levelRank = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 } as const;
 
-function isCollected(session: DebugSession, item: IngestItem): boolean {
+function isCollected(session: IngestSessionState, item: IngestItem): boolean {
   if (!session.capture[captureFlagOf[item.kind]]) return false;
   if (item.kind === 'log' || (item.kind === 'breadcrumb' && item.level)) {
     return levelRank[item.level!] >= minimumLevel[session.collectionLevel];
@@ -164,16 +171,31 @@ export function authorizeDevice(
   return claims;
 }
 
-/** The session must exist in the token's product and be collecting. */
-async function collectingSession(deps: Pick<IngestServiceDependencies, 'sessions' | 'clock'>, productId: string, sessionId: string): Promise<DebugSession> {
-  const found = await deps.sessions.get(sessionId);
-  if (!found || found.session.productId !== productId) throw new AppError('not_found', `Session ${sessionId} not found`);
-  const session = found.session;
-  if (isTerminal(session.status) || Date.parse(session.expiresAt) <= deps.clock.now().getTime()) {
-    throw new AppError('conflict', `Session ${sessionId} has ended; stop sending and poll the config`);
+/** Why a session refuses batches now, or undefined when it collects. Expiry is compared with the clock on every call. */
+function refusal(session: IngestSessionState, productId: string, now: Date): AppError | undefined {
+  if (session.productId !== productId) return new AppError('not_found', `Session ${session.id} not found`);
+  if (isTerminal(session.status) || Date.parse(session.expiresAt) <= now.getTime()) {
+    return new AppError('conflict', `Session ${session.id} has ended; stop sending and poll the config`);
   }
-  if (session.status !== 'active') throw new AppError('conflict', `Session ${sessionId} is ${session.status}; send nothing until it is active`);
-  return session;
+  if (session.status !== 'active') return new AppError('conflict', `Session ${session.id} is ${session.status}; send nothing until it is active`);
+  if (session.consent.required && session.consent.status !== 'granted') {
+    return new AppError('forbidden', `The user has not consented to session ${session.id} (consent ${session.consent.status}); record consent first`);
+  }
+  return undefined;
+}
+
+/**
+ * The session must exist in the token's product, be collecting and have consent. A cached state may only
+ * accept: before refusing on a cached copy the state is read again, so a change made on another instance
+ * (resumed, extended, consent granted) is never refused on stale information.
+ */
+async function collectingSession(deps: Pick<IngestServiceDependencies, 'sessionState' | 'clock'>, productId: string, sessionId: string): Promise<IngestSessionState> {
+  let found = await deps.sessionState.get(sessionId);
+  if (found?.cached && refusal(found.state, productId, deps.clock.now())) found = await deps.sessionState.get(sessionId, { fresh: true });
+  if (!found) throw new AppError('not_found', `Session ${sessionId} not found`);
+  const refused = refusal(found.state, productId, deps.clock.now());
+  if (refused) throw refused;
+  return found.state;
 }
 
 function scopedIdempotencyKey(claims: IngestTokenClaims, call: DeviceCall, key: string): string {
@@ -229,12 +251,9 @@ export async function ingest(deps: IngestServiceDependencies, call: DeviceCall, 
 }
 
 async function store(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest, claims: IngestTokenClaims, answer: IngestAnswer, kinds: Array<string | undefined>): Promise<void> {
-  let session: DebugSession;
+  let session: IngestSessionState;
   try {
     session = await collectingSession(deps, claims.pid, request.sessionId);
-    if (session.consent.required && session.consent.status !== 'granted') {
-      throw new AppError('forbidden', `The user has not consented to session ${request.sessionId} (consent ${session.consent.status}); record consent first`);
-    }
   } catch (error) {
     countItems(deps, kinds, 'refused');
     throw error;
@@ -308,16 +327,13 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
 }
 
 /**
- * Counted from created documents only, so a retried batch (whose upserts replace) adds nothing. If the
- * patch fails after the documents were stored the counters stay low by that batch: counts never run high.
+ * Counted from created documents only, so a retried batch (whose upserts replace) adds nothing. The writer
+ * may sum increments and store them later; if a write fails after the documents were stored the counters
+ * stay low: counts never run high.
  */
 async function addToStats(deps: IngestServiceDependencies, sessionId: string, created: StoredDoc[]): Promise<void> {
   if (created.length === 0) return;
-  try {
-    await deps.sessions.incrementStats(sessionId, statsDelta(created));
-  } catch {
-    deps.telemetry.metric('ingest.stats_update_failure_total', 1);
-  }
+  await deps.stats.add(sessionId, statsDelta(created));
 }
 
 /**

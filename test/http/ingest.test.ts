@@ -46,7 +46,9 @@ async function stored(session: DeviceSession) {
   return { logs: logs.items, spans: spans.items };
 }
 
+/** The stats as stored, once what ingest writes behind has been flushed. */
 async function stats(session: DeviceSession) {
+  await host.deps.ingestService.stats.flush();
   return (await host.deps.sessions.get(session.sessionId))!.session.stats;
 }
 

@@ -1,5 +1,6 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
 import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
+import { AppError } from '../../errors';
 import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
 import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions } from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
@@ -86,7 +87,11 @@ export class CosmosSessionStore implements SessionStore {
     try {
       await this.container.item(sessionId, sessionId).patch(operations);
     } catch (error) {
-      throw toAppError(error, `Session ${sessionId}`);
+      const failure = toAppError(error, `Session ${sessionId}`);
+      // An increment is not idempotent: only a refusal that certainly left the document unchanged
+      // (throttled, or told to retry) may be sent again; a timeout or a 5xx may have been applied.
+      const certainlyNotApplied = isCosmosStatus(error, 429) || isCosmosStatus(error, 449);
+      throw new AppError(failure.kind, failure.message, { cause: error, retryAfterSeconds: failure.retryAfterSeconds, retryable: certainlyNotApplied });
     }
   }
 
