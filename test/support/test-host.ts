@@ -13,11 +13,22 @@ import type { Clock } from '../../shared/ports/clock';
 /** A clock tests can move forward; starts at real time. */
 export class ManualClock implements Clock {
   private offsetInMs = 0;
+  private frozenAtInMs: number | undefined;
   now(): Date {
-    return new Date(Date.now() + this.offsetInMs);
+    return new Date((this.frozenAtInMs ?? Date.now()) + this.offsetInMs);
   }
   advance(milliseconds: number): void {
     this.offsetInMs += milliseconds;
+  }
+  /** Stops real time moving the clock, for assertions to the millisecond; only advance() moves it then. */
+  freeze(): void {
+    this.frozenAtInMs ??= Date.now();
+  }
+  /** Real time moves it again, from where it stands. */
+  thaw(): void {
+    if (this.frozenAtInMs === undefined) return;
+    this.offsetInMs += this.frozenAtInMs - Date.now();
+    this.frozenAtInMs = undefined;
   }
 }
 
