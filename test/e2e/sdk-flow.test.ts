@@ -193,6 +193,8 @@ describe('SDK end to end', () => {
     const screenshots = await adminGet<{ items: { status: string; trigger: string; relatedItemId?: string }[] }>(`/api/diagnostics/sessions/${sessionId}/screenshots`);
     expect(screenshots.items).toEqual([expect.objectContaining({ status: 'confirmed', trigger: 'error', relatedItemId: errorLog!.itemId })]);
 
+    // Ingest writes its stats behind (INGEST_STATS_FLUSH_MS): write what this instance holds, as its interval would.
+    await host.deps.ingestService.stats.flush();
     const session = await adminGet<{ stats: Record<string, number>; consent: { status: string } }>(`/api/diagnostics/sessions/${sessionId}`);
     expect(session.consent.status).toBe('granted');
     expect(session.stats).toMatchObject({ networkCount: 1, screenshotCount: 1 });
