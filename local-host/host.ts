@@ -3,8 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
-import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { InvocationContext } from '@azure/functions';
 import { Cron } from 'croner';
 import '../functions';
 import { parseSettings } from '../shared/config/settings';
@@ -12,6 +11,7 @@ import { ensureBlobContainers } from '../shared/adapters/blob/blob-clients';
 import { ensureContainers } from '../shared/adapters/cosmos/cosmos-client';
 import { createDependencies, installDependencies, type Dependencies, type DependencyOverrides } from '../shared/runtime/composition';
 import { functionRegistry } from '../shared/runtime/registry';
+import { announcesBody, isBodiless, toHttpRequest, writeHttpResult } from './http-conversion';
 import { Router } from './router';
 
 export const ROUTE_PREFIX = '/api';
@@ -54,20 +54,6 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-async function writeResponse(result: HttpResponseInit | HttpResponse, response: ServerResponse): Promise<void> {
-  // The library's own HttpResponse does the jsonBody/body conversion, as the worker does in Azure.
-  const converted = result instanceof HttpResponse ? result : new HttpResponse(result);
-  const headers: Record<string, string> = {};
-  converted.headers.forEach((value, key) => {
-    headers[key] = value;
-  });
-  response.writeHead(converted.status, headers);
-  if (converted.body) {
-    for await (const chunk of Readable.fromWeb(converted.body as never)) response.write(chunk);
-  }
-  response.end();
 }
 
 function plainProblem(response: ServerResponse, status: number, detail: string): void {
@@ -121,20 +107,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         if (!url.pathname.startsWith(`${ROUTE_PREFIX}/`)) return plainProblem(response, 404, 'Not found');
         const found = router.match(request.method ?? 'GET', url.pathname.slice(ROUTE_PREFIX.length));
         if (!('definition' in found)) return plainProblem(response, found.methodAllowed ? 404 : 405, found.methodAllowed ? 'Not found' : 'Method not allowed');
-        const headers: Record<string, string> = {};
-        for (const [key, value] of Object.entries(request.headers)) {
-          if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        const bytes = await readBody(request);
-        const httpRequest = new HttpRequest({
-          method: request.method ?? 'GET',
-          url: url.toString(),
-          headers,
-          params: found.params,
-          body: bytes.length ? { bytes } : undefined,
-        });
+        // A GET or HEAD body is dropped by the Functions model; node discards it unread.
+        const bytes = !isBodiless(request.method ?? 'GET') && announcesBody(request) ? await readBody(request) : undefined;
+        const httpRequest = toHttpRequest(request, url.href, found.params, bytes?.length ? bytes : undefined);
         const result = await found.definition.handler(httpRequest, invocationContext(found.definition.name, log));
-        await writeResponse(result, response);
+        await writeHttpResult(result, response);
       } catch (error) {
         const status = (error as { status?: number }).status;
         if (status === 404) return plainProblem(response, 404, 'Not found');

@@ -1,0 +1,177 @@
+// Between node:http and the Functions model: each request becomes the library's own HttpRequest, each
+// handler result is written as the library's HttpResponse would answer it, without web streams where none are needed.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { HttpRequest, HttpResponse, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
+
+/** GET and HEAD carry no body in the Functions model (the library drops one, as fetch's Request does). */
+export function isBodiless(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+/** Whether the request announces a body at all: without Content-Length or Transfer-Encoding, HTTP/1.1 has none. */
+export function announcesBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The fetch `Request` behind an HttpRequest, built only as far as it is read. The library's HttpRequest
+ * takes one as `nativeRequest` (its own streaming host path passes one); url, method and headers are answered
+ * here, and the undici Request with its body stream is made only when a handler reads the body or clones.
+ */
+class IncomingFetchRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  #body: Buffer | undefined;
+  #request: Request | undefined;
+
+  constructor(url: string, method: string, headers: Headers, body: Buffer | undefined) {
+    this.url = url;
+    this.method = method;
+    this.headers = headers;
+    this.#body = body;
+  }
+
+  get body(): ReadableStream | null {
+    return this.#native().body;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#request?.bodyUsed ?? false;
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#native().arrayBuffer();
+  }
+
+  blob(): Promise<Blob> {
+    return this.#native().blob();
+  }
+
+  formData(): Promise<FormData> {
+    return this.#native().formData();
+  }
+
+  json(): Promise<unknown> {
+    return this.#native().json();
+  }
+
+  text(): Promise<string> {
+    return this.#native().text();
+  }
+
+  clone(): Request {
+    return this.#native().clone();
+  }
+
+  #native(): Request {
+    if (!this.#request) {
+      const body = this.#body && !isBodiless(this.method) ? (this.#body as Uint8Array<ArrayBuffer>) : undefined;
+      this.#request = new Request(this.url, { method: this.method, headers: this.headers, body });
+      this.#body = undefined;
+    }
+    return this.#request;
+  }
+}
+
+/** node:http joins repeated headers as the Functions host does (`, `); the values are already strings but for set-cookie. */
+function requestHeaders(request: IncomingMessage): Headers {
+  const headers = new Headers();
+  const record = request.headers;
+  for (const key in record) {
+    const value = record[key];
+    if (value !== undefined) headers.append(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+export function toHttpRequest(request: IncomingMessage, url: string, params: Record<string, string>, body: Buffer | undefined): HttpRequest {
+  const nativeRequest = new IncomingFetchRequest(url, request.method ?? 'GET', requestHeaders(request), body);
+  // `nativeRequest` is the library's internal init field (see the note on IncomingFetchRequest).
+  return new HttpRequest({ nativeRequest, params } as HttpRequestInit);
+}
+
+/** Statuses fetch's Response gives no body, as the library's HttpResponse does. */
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+type OutgoingHeaders = Record<string, string | string[]>;
+
+/** Lower-cased names, values trimmed, repeats joined: what `new Headers(init)` makes of them. */
+function outgoingHeaders(init: HttpResponseInit['headers']): OutgoingHeaders | undefined {
+  const headers: OutgoingHeaders = {};
+  const add = (name: string, value: unknown) => {
+    const key = name.toLowerCase();
+    const text = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+    const known = headers[key];
+    if (known === undefined) headers[key] = text;
+    else if (key === 'set-cookie') headers[key] = Array.isArray(known) ? [...known, text] : [known, text];
+    else headers[key] = `${Array.isArray(known) ? known.join(', ') : known}, ${text}`;
+  };
+  if (init === undefined || init === null) return headers;
+  if (init instanceof Headers) {
+    // forEach yields each set-cookie on its own.
+    init.forEach((value, name) => add(name, value));
+    return headers;
+  }
+  if (Array.isArray(init)) {
+    for (const pair of init) {
+      if (pair.length !== 2) return undefined;
+      add(pair[0]!, pair[1]);
+    }
+    return headers;
+  }
+  if (Object.getPrototypeOf(init) !== Object.prototype && Object.getPrototypeOf(init) !== null) return undefined;
+  for (const name of Object.keys(init)) add(name, (init as Record<string, unknown>)[name]);
+  return headers;
+}
+
+/** The bytes of a body kind that needs no stream, or undefined for kinds only a web stream can carry. */
+function directBody(body: unknown): { bytes: string | Buffer; contentType?: string } | undefined {
+  if (typeof body === 'string') return { bytes: body, contentType: 'text/plain;charset=UTF-8' };
+  if (Buffer.isBuffer(body)) return { bytes: body };
+  if (body instanceof ArrayBuffer) return { bytes: Buffer.from(body) };
+  if (ArrayBuffer.isView(body)) return { bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+  return undefined;
+}
+
+/** What the library's HttpResponse would answer for this init, when it can be had without web streams. */
+function directResponse(init: HttpResponseInit): { status: number; headers: OutgoingHeaders; body: string | Buffer | undefined } | undefined {
+  const status = init.status ?? 200;
+  if (!Number.isInteger(status) || status < 200 || status > 599) return undefined;
+  const headers = outgoingHeaders(init.headers);
+  if (!headers) return undefined;
+  const nullBody = NULL_BODY_STATUSES.has(status);
+  if (init.jsonBody !== undefined && init.jsonBody !== null && !nullBody) {
+    headers['content-type'] ??= 'application/json';
+    return { status, headers, body: JSON.stringify(init.jsonBody) as string | undefined };
+  }
+  if (nullBody || init.body === undefined || init.body === null) return { status, headers, body: undefined };
+  const body = directBody(init.body);
+  if (!body) return undefined;
+  if (body.contentType) headers['content-type'] ??= body.contentType;
+  return { status, headers, body: body.bytes };
+}
+
+/**
+ * Writes a handler's result. A plain init whose body is absent, JSON, a string or bytes is written directly,
+ * with the status, headers and content type the library's HttpResponse gives it; anything else (an HttpResponse,
+ * a stream, a Blob, form data, an unusual status) goes through the library's HttpResponse and its body stream.
+ */
+export async function writeHttpResult(result: HttpResponseInit | HttpResponse | undefined, response: ServerResponse): Promise<void> {
+  const init = result ?? {};
+  const direct = init instanceof HttpResponse ? undefined : directResponse(init);
+  if (direct) {
+    if (direct.body !== undefined) direct.headers['content-length'] = String(Buffer.byteLength(direct.body));
+    response.writeHead(direct.status, direct.headers);
+    response.end(direct.body);
+    return;
+  }
+  const converted = init instanceof HttpResponse ? init : new HttpResponse(init);
+  response.writeHead(converted.status, outgoingHeaders(converted.headers));
+  if (converted.body) {
+    for await (const chunk of Readable.fromWeb(converted.body as never)) response.write(chunk);
+  }
+  response.end();
+}
