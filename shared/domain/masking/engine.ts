@@ -3,7 +3,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { CredentialScanner } from './credential-scanner';
 import { emptyRedaction, type MaskingEngine, type Redaction, type TextMaskResult, type ValueMaskResult } from './masking-engine';
-import type { FieldRule, MaskingRule, MaskingRulesDocument, TextNeeds } from './rules-schema';
+import type { FieldRule, MaskingRule, MaskingRulesDocument } from './rules-schema';
+import { TextScanner, type RuleGate } from './text-scan';
 import { cardDigitsValid, validators, type Validator } from './validators';
 
 export interface MaskingEngineOptions {
@@ -21,87 +22,9 @@ interface CompiledRule {
   method: Method;
   label: string;
   keepLast: number;
-  requires: string[] | undefined;
-  anyCase: string[] | undefined;
+  gate: RuleGate;
   trigger: RegExp | undefined;
-  needs: TextNeeds | undefined;
   detect: (text: string, claim: (start: number, end: number) => boolean) => void;
-}
-
-/** Shape counts from one pass over a string, taken only when a rule with `needs` is reached. */
-interface TextShape {
-  digits: number;
-  digitRun: number;
-  digitGroup: number;
-  dottedQuad: boolean;
-  ibanStart: boolean;
-  colons: boolean;
-}
-
-function isDigitCode(code: number): boolean {
-  return code >= 48 && code <= 57;
-}
-
-function isUpperCode(code: number): boolean {
-  return code >= 65 && code <= 90;
-}
-
-/** Separators that keep a group of digits together: `4111 1111`, `078-05`, `+44 (20) 7123`, `1.2.3.4`. */
-function isGroupSeparator(code: number): boolean {
-  return code === 32 || code === 45 || code === 46 || code === 40 || code === 41 || code === 43;
-}
-
-export function scanShape(text: string): TextShape {
-  let digits = 0;
-  let run = 0;
-  let digitRun = 0;
-  let group = 0;
-  let digitGroup = 0;
-  let separators = 0;
-  let dots = 0;
-  let dottedQuad = false;
-  let ibanStart = false;
-  let colonCount = 0;
-  let doubleColon = false;
-  let previous = 0;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (isDigitCode(code)) {
-      digits++;
-      if (++run > digitRun) digitRun = run;
-      if (++group > digitGroup) digitGroup = group;
-      separators = 0;
-      if (dots >= 3) dottedQuad = true;
-      if (!ibanStart && index >= 3 && isDigitCode(previous) && isUpperCode(text.charCodeAt(index - 2)) && isUpperCode(text.charCodeAt(index - 3))) ibanStart = true;
-    } else {
-      run = 0;
-      if (isGroupSeparator(code)) {
-        if (++separators > 2) group = 0;
-      } else {
-        group = 0;
-        separators = 0;
-      }
-      if (code === 46 && isDigitCode(previous)) dots++;
-      else dots = 0;
-      if (code === 58) {
-        colonCount++;
-        if (previous === 58) doubleColon = true;
-      }
-    }
-    previous = code;
-  }
-  return { digits, digitRun, digitGroup, dottedQuad, ibanStart, colons: doubleColon || colonCount >= 6 };
-}
-
-function shapeAllows(shape: TextShape, needs: TextNeeds): boolean {
-  return (
-    (needs.digits === undefined || shape.digits >= needs.digits) &&
-    (needs.digitRun === undefined || shape.digitRun >= needs.digitRun) &&
-    (needs.digitGroup === undefined || shape.digitGroup >= needs.digitGroup) &&
-    (!needs.dottedQuad || shape.dottedQuad) &&
-    (!needs.ibanStart || shape.ibanStart) &&
-    (!needs.colons || shape.colons)
-  );
 }
 
 interface CompiledFieldRule {
@@ -165,16 +88,25 @@ function compileQueryParamDetector(params: string[]): CompiledRule['detect'] {
   };
 }
 
+/** A rule's pre-checks, as the text scanner reads them; a query-parameter detector needs a `?` or `&`. */
+export function gateOf(rule: MaskingRule): RuleGate {
+  const detector = rule.detector;
+  return {
+    requires: detector.requires ?? (detector.query_param ? ['?', '&'] : undefined),
+    anyCase: detector.anyCase,
+    assignment: Boolean(detector.keyword_assignment),
+    needs: detector.needs,
+  };
+}
+
 function compileRule(rule: MaskingRule, index: number): CompiledRule {
   const detector = rule.detector;
   let detect: CompiledRule['detect'];
-  let requires = detector.requires;
   if (detector.keyword_assignment) {
     const scanner = new CredentialScanner(detector.keyword_assignment.keywords);
     detect = (text, claim) => scanner.scan(text, claim);
   } else if (detector.query_param) {
     detect = compileQueryParamDetector(detector.query_param.params);
-    requires ??= ['?', '&'];
   } else {
     let regex: RegExp;
     try {
@@ -190,109 +122,15 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
     method: rule.method,
     label: rule.label ?? '',
     keepLast: rule.keepLast ?? 0,
-    requires,
-    anyCase: detector.anyCase,
+    gate: gateOf(rule),
     trigger: detector.trigger ? new RegExp(detector.trigger) : undefined,
-    needs: detector.needs,
     detect,
   };
 }
 
-interface LiteralHit {
-  rule: number;
-  /** For case-sensitive `requires`: the literal exactly as it must appear. */
-  exact?: string;
-}
-
-/**
- * One scan for every rule's literal pre-check (instead of an `includes` per literal and rule): a case-insensitive
- * alternation, longest first, stepping one character after each hit so overlapping literals are all seen.
- */
-class LiteralPrefilter {
-  private readonly pattern: RegExp | undefined;
-  private readonly hits = new Map<string, LiteralHit[]>();
-  /** Single characters (`@`, `?`) hit too often for the scan: an indexOf each. */
-  private readonly singles: Array<{ char: string; rule: number }> = [];
-  readonly gatedRules: boolean[];
-
-  constructor(rules: CompiledRule[]) {
-    this.gatedRules = rules.map((rule) => Boolean(rule.requires || rule.anyCase));
-    rules.forEach((rule, index) => {
-      for (const literal of rule.requires ?? []) {
-        if (literal.length === 1) this.singles.push({ char: literal, rule: index });
-        else this.add(literal.toLowerCase(), { rule: index, exact: literal });
-      }
-      for (const literal of rule.anyCase ?? []) {
-        if (literal.length === 1) this.singles.push({ char: literal, rule: index });
-        else this.add(literal, { rule: index });
-      }
-    });
-    const literals = [...this.hits.keys()].sort((left, right) => right.length - left.length);
-    // A literal that starts another (`sk-` in `sk-proj`) is present wherever the longer one is.
-    for (const longer of literals) {
-      for (const shorter of literals) {
-        if (shorter !== longer && longer.startsWith(shorter)) this.hits.get(longer)!.push(...this.hits.get(shorter)!);
-      }
-    }
-    if (literals.length) this.pattern = new RegExp(trieSource(literals), 'gi');
-  }
-
-  private add(literal: string, hit: LiteralHit): void {
-    const list = this.hits.get(literal) ?? [];
-    list.push(hit);
-    this.hits.set(literal, list);
-  }
-
-  /** Marks in `allowed` the gated rules whose literal occurs in the text. */
-  scan(text: string, allowed: Uint8Array): void {
-    for (const single of this.singles) {
-      if (!allowed[single.rule] && text.indexOf(single.char) >= 0) allowed[single.rule] = 1;
-    }
-    const pattern = this.pattern;
-    if (!pattern) return;
-    pattern.lastIndex = 0;
-    let match: RegExpExecArray | null;
-    while ((match = pattern.exec(text)) !== null) {
-      const found = match[0];
-      for (const hit of this.hits.get(found.toLowerCase()) ?? []) {
-        if (hit.exact === undefined || text.startsWith(hit.exact, match.index)) allowed[hit.rule] = 1;
-      }
-      pattern.lastIndex = match.index + 1;
-    }
-  }
-}
-
-interface TrieNode {
-  children: Map<string, TrieNode>;
-  end: boolean;
-}
-
-/**
- * The literals as one regex shaped like a trie (`a(?:kia|sia|ws)|b(?:asic|earer)|…`): the engine dispatches on each
- * character instead of trying ninety alternatives at every position. Longer literals win where one extends another.
- */
-export function trieSource(literals: string[]): string {
-  const root: TrieNode = { children: new Map(), end: false };
-  for (const literal of literals) {
-    let node = root;
-    for (const char of literal) {
-      let child = node.children.get(char);
-      if (!child) {
-        child = { children: new Map(), end: false };
-        node.children.set(char, child);
-      }
-      node = child;
-    }
-    node.end = true;
-  }
-  const escape = (char: string): string => char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const emit = (node: TrieNode): string => {
-    const branches = [...node.children].map(([char, child]) => escape(char) + emit(child));
-    if (branches.length === 0) return '';
-    const body = branches.length === 1 ? branches[0]! : `(?:${branches.join('|')})`;
-    return node.end ? `(?:${branches.join('|')})?` : body;
-  };
-  return emit(root);
+/** One rule's detector alone (regex, validator, context), as the engine runs it: for tests of the pre-checks. */
+export function compileDetector(rule: MaskingRule): CompiledRule['detect'] {
+  return compileRule(rule, 0).detect;
 }
 
 function isLetterOrDigit(char: string): boolean {
@@ -333,8 +171,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   const hashKey = options.hashKey ?? randomBytes(32);
   const maxDepth = options.maxDepth ?? 64;
   const fieldRuleCache = new Map<string, CompiledFieldRule | null>();
-  const prefilter = new LiteralPrefilter(rules);
-  const allowedScratch = new Uint8Array(rules.length);
+  const textScanner = new TextScanner(rules.map((rule) => rule.gate));
   const cardRule = rules.find((rule) => rule.name === 'credit_card' && rule.method !== 'keep');
 
   const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
@@ -358,8 +195,6 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     let starts: number[] | undefined;
     let ends: number[] | undefined;
     let owners: CompiledRule[] | undefined;
-    let shape: TextShape | undefined;
-    let allowed: Uint8Array | undefined;
     let current: CompiledRule;
     // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string.
     let pendingKeeps: CompiledRule[] | undefined;
@@ -370,6 +205,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
         const claimant = current;
         pendingKeeps = undefined;
         for (const keep of keeps) {
+          if (!textScanner.admits(keep.index)) continue;
           current = keep;
           keep.detect(text, claim);
         }
@@ -402,24 +238,18 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       }
       return true;
     };
+    // One scanner for the engine: maskText never re-enters itself.
+    textScanner.scan(text);
+    const allowed = textScanner.allowed;
     for (const rule of rules) {
-      if (prefilter.gatedRules[rule.index]) {
-        if (!allowed) {
-          // One buffer for the engine: maskText never re-enters itself.
-          allowed = allowedScratch.fill(0);
-          prefilter.scan(text, allowed);
-        }
-        if (!allowed[rule.index]) continue;
-      }
-      if (rule.needs) {
-        shape ??= scanShape(text);
-        if (!shapeAllows(shape, rule.needs)) continue;
-      }
+      if (allowed[rule.index] === 0) continue;
       if (rule.trigger && !rule.trigger.test(text)) continue;
       if (rule.method === 'keep') {
+        // Their hex shapes are checked only if they come to run.
         (pendingKeeps ??= []).push(rule);
         continue;
       }
+      if (!textScanner.admits(rule.index)) continue;
       current = rule;
       rule.detect(text, claim);
     }

@@ -34,6 +34,9 @@ const needsSchema = z
     dottedQuad: z.literal(true).optional(),
     ibanStart: z.literal(true).optional(),
     colons: z.literal(true).optional(),
+    hexColons: z.literal(true).optional(),
+    hexId: z.literal(true).optional(),
+    uuidStart: z.literal(true).optional(),
   })
   .strict();
 export type TextNeeds = z.infer<typeof needsSchema>;

@@ -1,0 +1,390 @@
+// The masking engine's pre-check: one pass over a string's UTF-8 bytes tells, for every rule, whether its
+// pre-checks pass (a required literal is there, the digits, hex and colons have the shape it needs), so most
+// strings skip most rules. A pre-check may only rule out strings in which the rule's detector cannot match.
+import type { TextNeeds } from './rules-schema';
+
+/** What one rule asks of a string before its detector runs. */
+export interface RuleGate {
+  /** Literals, case-sensitive; with `anyCase`, one of either must occur. */
+  requires?: readonly string[];
+  /** Lower-case literals found in any ASCII case (as a regex with the `i` flag finds them). */
+  anyCase?: readonly string[];
+  /**
+   * The literals count only where a key containing them could be followed by a value (keyword_assignment rules):
+   * an operator, a quote, a bracket or markup right after the key, or blanks then an operator or a quote.
+   */
+  assignment?: boolean;
+  needs?: TextNeeds;
+}
+
+/** Shape counts of one string; `needs` of the rules are checked against them. */
+export interface TextShape {
+  digits: number;
+  /** Longest run of digits. */
+  digitRun: number;
+  /** Most digits in one group joined by up to two of space, `-`, `.`, `(`, `)`, `+` between digits. */
+  digitGroup: number;
+  /** Digits, a dot, digits… three dots in one run (`1.2.3.4`). */
+  dottedQuad: boolean;
+  /** Two capitals then two digits (`DE89`). */
+  ibanStart: boolean;
+  /** At least six colons, or a `::`. */
+  colons: boolean;
+  /** A `::`, or six `hex:` groups in a row (each of one to four hex digits): every IPv6 address has one. */
+  hexColons: boolean;
+  /** A run of 7 to 64 hex digits with a letter, not next to a word character or `-` (a trace id, a hash). */
+  hexId: boolean;
+  /** Exactly 8 hex digits then `-`, not after a word character or `-` (how a UUID starts). */
+  uuidStart: boolean;
+}
+
+interface Literal {
+  /** The literal's UTF-8 bytes; lower-case for literals found in any case. */
+  bytes: Uint8Array;
+  anyCase: boolean;
+  rules: number[];
+  /** Rules for which this literal counts only before an assignment. */
+  assignmentRules: number[];
+}
+
+const utf8 = new TextEncoder();
+
+/** ASCII letters folded to lower case, every other byte as it is: the `i` flag without `u` folds only ASCII here. */
+const FOLD = new Uint8Array(256).map((_, byte) => (byte >= 65 && byte <= 90 ? byte + 32 : byte));
+
+/** Byte classes, for the key-name and value tests after a credential keyword. */
+const WORD = 1;
+/** Continues a key name in the credential scanner: word characters, `-`, `.`, `$` and every non-ASCII byte. */
+const KEY = 2;
+const BLANK = 4;
+const HEX = 8;
+const DIGIT = 16;
+const UPPER = 32;
+/** Keeps a group of digits together: space, `-`, `.`, `(`, `)`, `+`. */
+const GROUP_SEPARATOR = 64;
+const CLASS = new Uint8Array(256).map((_, byte) => {
+  let kind = 0;
+  const isDigit = byte >= 48 && byte <= 57;
+  const isUpper = byte >= 65 && byte <= 90;
+  const isLower = byte >= 97 && byte <= 122;
+  if (isDigit || isUpper || isLower || byte === 95) kind |= WORD | KEY;
+  if (byte === 45 || byte === 46 || byte === 36 || byte >= 128) kind |= KEY;
+  if (byte === 32 || byte === 9) kind |= BLANK;
+  if (isDigit || (byte >= 65 && byte <= 70) || (byte >= 97 && byte <= 102)) kind |= HEX;
+  if (isDigit) kind |= DIGIT;
+  if (isUpper) kind |= UPPER;
+  if (byte === 32 || byte === 45 || byte === 46 || byte === 40 || byte === 41 || byte === 43) kind |= GROUP_SEPARATOR;
+  return kind;
+});
+
+/** Bytes the main pass stops at; every other byte costs only the literal-pair look-up. */
+const EVENT_DIGIT = 1;
+const EVENT_COLON = 2;
+const EVENT_SINGLE = 4;
+
+/** Shape flags, as bits: hex ids and UUID starts come from a second pass, run only when a rule asks about them. */
+const DOTTED_QUAD = 1;
+const IBAN_START = 2;
+const COLONS = 4;
+const HEX_COLONS = 8;
+const HEX_ID = 16;
+const UUID_START = 32;
+const HEX_SHAPES = HEX_ID | UUID_START;
+
+function needFlags(needs: TextNeeds): number {
+  return (
+    (needs.dottedQuad ? DOTTED_QUAD : 0) |
+    (needs.ibanStart ? IBAN_START : 0) |
+    (needs.colons ? COLONS : 0) |
+    (needs.hexColons ? HEX_COLONS : 0) |
+    (needs.hexId ? HEX_ID : 0) |
+    (needs.uuidStart ? UUID_START : 0)
+  );
+}
+
+/** After a key (and an optional closing quote or bracket): what can start the operator or the quoted value. */
+function startsValue(byte: number): boolean {
+  // : = - ! " ' `
+  return byte === 58 || byte === 61 || byte === 45 || byte === 33 || byte === 34 || byte === 39 || byte === 96;
+}
+
+function sameBytes(text: Uint8Array, at: number, literal: Literal): boolean {
+  const bytes = literal.bytes;
+  if (literal.anyCase) {
+    for (let index = 2; index < bytes.length; index++) if (FOLD[text[at + index]!] !== bytes[index]) return false;
+    return true;
+  }
+  for (let index = 0; index < bytes.length; index++) if (text[at + index] !== bytes[index]) return false;
+  return true;
+}
+
+/**
+ * Compiled once per engine and reused for every string (the engine never re-enters itself). `scan` reads the string
+ * once: it finds the literals and counts digits and colons, and `admits` then answers per rule. Hex ids and UUID
+ * starts take a second pass, made only when a rule that needs one is asked about (keep rules, which rarely run).
+ */
+export class TextScanner {
+  /** 1 where a rule's literals and main-pass shapes pass; `admits` adds the hex shapes. */
+  readonly allowed: Uint8Array;
+  /** For each byte pair (folded) that starts a literal: 1 + its index in `literalsByPair`. */
+  private readonly pairSlot = new Uint16Array(65536);
+  private readonly literalsByPair: Literal[][] = [];
+  private readonly events = new Uint8Array(256);
+  /** For a byte that is a literal on its own: 1 + its slot in `singleRules`. */
+  private readonly singleSlot = new Uint8Array(256);
+  private readonly singleRules: number[][] = [];
+  /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes). */
+  private readonly literalFree: Uint8Array;
+  /** Per rule: the least digits, digit run, digit group and the shape flags its `needs` ask for. */
+  private readonly needDigits: Uint8Array;
+  private readonly needDigitRun: Uint8Array;
+  private readonly needDigitGroup: Uint8Array;
+  private readonly needFlags: Uint8Array;
+  private readonly shapedRules: number[] = [];
+  private buffer = new Uint8Array(4096);
+  /** The bytes of the string being scanned: `buffer`, or a buffer of its own for a very long string. */
+  private bytes = this.buffer;
+  private length = 0;
+  private counts = { digits: 0, digitRun: 0, digitGroup: 0 };
+  private flags = 0;
+  private hexScanned = false;
+
+  constructor(gates: readonly RuleGate[]) {
+    this.allowed = new Uint8Array(gates.length);
+    this.literalFree = new Uint8Array(gates.length);
+    this.needDigits = new Uint8Array(gates.length);
+    this.needDigitRun = new Uint8Array(gates.length);
+    this.needDigitGroup = new Uint8Array(gates.length);
+    this.needFlags = new Uint8Array(gates.length);
+    for (let byte = 48; byte <= 57; byte++) this.events[byte] = EVENT_DIGIT;
+    this.events[58] = EVENT_COLON;
+    const byKey = new Map<string, Literal>();
+    gates.forEach((gate, rule) => {
+      if (gate.needs) {
+        this.needDigits[rule] = gate.needs.digits ?? 0;
+        this.needDigitRun[rule] = gate.needs.digitRun ?? 0;
+        this.needDigitGroup[rule] = gate.needs.digitGroup ?? 0;
+        this.needFlags[rule] = needFlags(gate.needs);
+        this.shapedRules.push(rule);
+      }
+      const literals = [...(gate.requires ?? []).map((text) => ({ text, anyCase: false })), ...(gate.anyCase ?? []).map((text) => ({ text, anyCase: true }))];
+      // Outside ASCII the `i` flag folds more pairs than bytes can: such a rule keeps no literal pre-check.
+      if (literals.length === 0 || literals.some((literal) => (literal.anyCase && /[^\x00-\x7f]/.test(literal.text)) || literal.text.startsWith('\0'))) {
+        this.literalFree[rule] = 1;
+        return;
+      }
+      for (const { text, anyCase } of literals) {
+        const bytes = utf8.encode(anyCase ? text.toLowerCase() : text);
+        if (bytes.length === 1) {
+          const byte = bytes[0]!;
+          for (const variant of anyCase ? new Set([byte, byte >= 97 && byte <= 122 ? byte - 32 : byte]) : [byte]) this.addSingle(variant, rule);
+          continue;
+        }
+        const key = `${anyCase ? 'i' : 's'}:${text}`;
+        let literal = byKey.get(key);
+        if (!literal) {
+          literal = { bytes, anyCase, rules: [], assignmentRules: [] };
+          byKey.set(key, literal);
+          const pair = (FOLD[bytes[0]!]! << 8) | FOLD[bytes[1]!]!;
+          if (!this.pairSlot[pair]) this.pairSlot[pair] = this.literalsByPair.push([]);
+          this.literalsByPair[this.pairSlot[pair]! - 1]!.push(literal);
+        }
+        (gate.assignment ? literal.assignmentRules : literal.rules).push(rule);
+      }
+    });
+  }
+
+  private addSingle(byte: number, rule: number): void {
+    if (!this.singleSlot[byte]) this.singleSlot[byte] = this.singleRules.push([]);
+    this.singleRules[this.singleSlot[byte]! - 1]!.push(rule);
+    this.events[byte]! |= EVENT_SINGLE;
+  }
+
+  /** Puts the string's UTF-8 bytes in `bytes` and answers how many there are. */
+  private encode(text: string): number {
+    const needed = text.length * 3;
+    if (needed > this.buffer.length) {
+      const bytes = new Uint8Array(needed);
+      if (needed <= 1 << 20) this.buffer = bytes;
+      this.bytes = bytes;
+    } else {
+      this.bytes = this.buffer;
+    }
+    return utf8.encodeInto(text, this.bytes).written;
+  }
+
+  scan(text: string): void {
+    const allowed = this.allowed;
+    allowed.set(this.literalFree);
+    const length = (this.length = this.encode(text));
+    const bytes = this.bytes;
+    const pairSlot = this.pairSlot;
+    const events = this.events;
+    let singlesSeen = 0;
+    let previousFolded = 0;
+    let digits = 0;
+    let run = 0;
+    let digitRun = 0;
+    let group = 0;
+    let digitGroup = 0;
+    let lastDigit = -4;
+    let dots = 0;
+    let flags = 0;
+    let colonCount = 0;
+    let chain = 0;
+    let lastColon = -2;
+    for (let index = 0; index < length; index++) {
+      const byte = bytes[index]!;
+      const folded = FOLD[byte]!;
+      const slot = pairSlot[(previousFolded << 8) | folded]!;
+      previousFolded = folded;
+      if (slot !== 0) this.matchLiterals(index - 1, slot - 1);
+      const event = events[byte]!;
+      if (event === 0) continue;
+      if (event === EVENT_DIGIT) {
+        // Digits are counted here and what lies between two of them is looked at from the second: the same counts
+        // as a walk over every byte, for a fraction of the work.
+        digits++;
+        const gap = index - lastDigit - 1;
+        if (gap === 0) {
+          run++;
+          group++;
+          if ((flags & IBAN_START) === 0 && index >= 3 && (CLASS[bytes[index - 2]!]! & UPPER) !== 0 && (CLASS[bytes[index - 3]!]! & UPPER) !== 0) flags |= IBAN_START;
+        } else {
+          run = 1;
+          // Up to two separators keep the group together.
+          group = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group + 1 : 1;
+          dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
+        }
+        if (run > digitRun) digitRun = run;
+        if (group > digitGroup) digitGroup = group;
+        if (dots >= 3) flags |= DOTTED_QUAD;
+        lastDigit = index;
+        continue;
+      }
+      if ((event & EVENT_COLON) !== 0) {
+        colonCount++;
+        if (index > 0 && bytes[index - 1] === 58) flags |= COLONS | HEX_COLONS;
+        // IPv6 groups: the hex digits right before this colon (up to five are enough to tell) continue the chain
+        // when they are one to four and follow the previous colon; the first group may be the tail of a longer run.
+        let hexDigits = 0;
+        while (hexDigits < 5 && index > hexDigits && (CLASS[bytes[index - hexDigits - 1]!]! & HEX) !== 0) hexDigits++;
+        if (hexDigits === 0) chain = 0;
+        else chain = chain > 0 && hexDigits <= 4 && lastColon === index - hexDigits - 1 ? chain + 1 : 1;
+        if (chain >= 6) flags |= HEX_COLONS;
+        lastColon = index;
+      }
+      if ((event & EVENT_SINGLE) !== 0) {
+        const single = this.singleSlot[byte]!;
+        if (single > 30 || (singlesSeen & (1 << single)) === 0) {
+          singlesSeen |= single > 30 ? 0 : 1 << single;
+          for (const rule of this.singleRules[single - 1]!) allowed[rule] = 1;
+        }
+      }
+    }
+    if (colonCount >= 6) flags |= COLONS;
+    this.flags = flags;
+    this.hexScanned = false;
+    const counts = this.counts;
+    counts.digits = digits;
+    counts.digitRun = digitRun;
+    counts.digitGroup = digitGroup;
+    for (const rule of this.shapedRules) {
+      if (
+        allowed[rule] === 1 &&
+        (digits < this.needDigits[rule]! || digitRun < this.needDigitRun[rule]! || digitGroup < this.needDigitGroup[rule]! || (this.needFlags[rule]! & ~HEX_SHAPES & ~flags) !== 0)
+      ) {
+        allowed[rule] = 0;
+      }
+    }
+  }
+
+  /** Whether a rule's pre-checks all pass for the string last scanned. */
+  admits(rule: number): boolean {
+    if (this.allowed[rule] === 0) return false;
+    const hexNeeds = this.needFlags[rule]! & HEX_SHAPES;
+    if (hexNeeds === 0) return true;
+    if (!this.hexScanned) this.scanHex();
+    return (hexNeeds & ~this.flags) === 0;
+  }
+
+  /** The shape counts of the string last scanned, hex shapes included (for tests and diagnostics). */
+  shape(): TextShape {
+    if (!this.hexScanned) this.scanHex();
+    const flags = this.flags;
+    return {
+      ...this.counts,
+      dottedQuad: (flags & DOTTED_QUAD) !== 0,
+      ibanStart: (flags & IBAN_START) !== 0,
+      colons: (flags & COLONS) !== 0,
+      hexColons: (flags & HEX_COLONS) !== 0,
+      hexId: (flags & HEX_ID) !== 0,
+      uuidStart: (flags & UUID_START) !== 0,
+    };
+  }
+
+  /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */
+  private scanHex(): void {
+    const bytes = this.bytes;
+    const length = this.length;
+    let flags = this.flags;
+    let hexStart = -1;
+    let hexLetter = false;
+    for (let index = 0; index <= length; index++) {
+      // One step past the end closes a trailing run; the byte there reads as 0 (no class).
+      const byte = index < length ? bytes[index]! : 0;
+      const kind = CLASS[byte]!;
+      if ((kind & HEX) !== 0) {
+        if (hexStart < 0) {
+          hexStart = index;
+          hexLetter = false;
+        }
+        if ((kind & DIGIT) === 0) hexLetter = true;
+        continue;
+      }
+      if (hexStart < 0) continue;
+      const hexLength = index - hexStart;
+      const before = hexStart > 0 ? bytes[hexStart - 1]! : 0;
+      if ((CLASS[before]! & WORD) === 0 && before !== 45) {
+        if (hexLetter && hexLength >= 7 && hexLength <= 64 && (kind & WORD) === 0 && byte !== 45) flags |= HEX_ID;
+        if (hexLength === 8 && byte === 45) flags |= UUID_START;
+      }
+      hexStart = -1;
+    }
+    this.flags = flags;
+    this.hexScanned = true;
+  }
+
+  private matchLiterals(at: number, slot: number): void {
+    const bytes = this.bytes;
+    const length = this.length;
+    const allowed = this.allowed;
+    for (const literal of this.literalsByPair[slot]!) {
+      if (at + literal.bytes.length > length || !sameBytes(bytes, at, literal)) continue;
+      for (const rule of literal.rules) allowed[rule] = 1;
+      if (literal.assignmentRules.length !== 0 && assignmentFollows(bytes, length, at + literal.bytes.length)) {
+        for (const rule of literal.assignmentRules) allowed[rule] = 1;
+      }
+    }
+  }
+}
+
+/**
+ * Whether the key around a keyword ending at `from` could be followed by a value, as the credential scanner reads
+ * one: the key runs on over word characters, `-`, `.`, `$` and non-ASCII; then markup `>`, a closing quote or
+ * bracket, an operator (`:`, `=`, `-`, `!`), or blanks and then an operator or a quote. A key ending in `-`, `.` or
+ * `$` passes (the scanner trims those, and `->` is an operator).
+ */
+export function assignmentFollows(bytes: Uint8Array, length: number, from: number): boolean {
+  let index = from;
+  while (index < length && (CLASS[bytes[index]!]! & KEY) !== 0) index++;
+  const last = bytes[index - 1]!;
+  if (last === 45 || last === 46 || last === 36) return true;
+  if (index >= length) return false;
+  const next = bytes[index]!;
+  // > \ ] [ and the value starters
+  if (next === 62 || next === 92 || next === 93 || next === 91 || startsValue(next)) return true;
+  if ((CLASS[next]! & BLANK) === 0) return false;
+  while (index < length && (CLASS[bytes[index]!]! & BLANK) !== 0) index++;
+  return index < length && startsValue(bytes[index]!);
+}

@@ -1,0 +1,181 @@
+// The masking engine's pre-check (text-scan.ts): its one-pass shape counts equal their regex definitions, and a
+// rule it rules out has no match in that string: properties over the PII corpus, the realistic log corpus and
+// mutations of both, plus table-driven cases of what each pre-check lets through.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { realisticLogLines, seededRandom } from '../../bench/support/realistic-logs';
+import { loadMaskingRules } from '../../shared/domain/masking';
+import { compileDetector, gateOf } from '../../shared/domain/masking/engine';
+import { assignmentFollows, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
+
+const rules = loadMaskingRules().rules;
+const scanner = new TextScanner(rules.map(gateOf));
+const corpusDirectory = path.resolve(__dirname, '../../../shared/pii-corpus');
+
+function corpusTexts(): string[] {
+  if (!existsSync(corpusDirectory)) return [];
+  return readdirSync(corpusDirectory)
+    .filter((file) => file.endsWith('.jsonl'))
+    .flatMap((file) => readFileSync(path.join(corpusDirectory, file), 'utf8').split('\n'))
+    .filter((line) => line.trim() !== '')
+    .map((line) => (JSON.parse(line) as { text: string }).text);
+}
+
+/** Bits that move a string across a pre-check's edge: separators, colons, hex, keywords, case, non-ASCII. */
+const FRAGMENTS = [':', '::', '=', ' = ', '"', "'", '`', ' ', '  ', '\t', '-', '.', '@', '+', '?', '&', ';', '<', '>', '\\', '[', ']', '(', ')', '/', '$', '_',
+  '0', '7', '1.2', 'ab', 'F', 'DE', 'é', 'ñ', 'İ', 'ſ', 'K', '→', 'key', 'Token', 'PASSWORD', 'secret', 'auth', 'api key', 'sk-', 'AKIA', 'eyJ', 'bearer ', '==', 'Q~', '://'];
+
+/** The corpora and a deterministic set of mutations of them: cut, joined, spliced, case-flipped, fragments inserted. */
+function sampleTexts(): string[] {
+  const base = [...corpusTexts(), ...[1, 2, 3].flatMap((seed) => realisticLogLines(1500, seed).map((line) => line.text))];
+  const random = seededRandom(7);
+  const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+  const mutated: string[] = [];
+  for (let count = 0; count < 12_000; count++) {
+    const text = pick(base);
+    const at = Math.floor(random() * (text.length + 1));
+    switch (count % 5) {
+      case 0:
+        mutated.push(text.slice(at, at + 1 + Math.floor(random() * 80)));
+        break;
+      case 1:
+        mutated.push(text.slice(0, at) + pick(FRAGMENTS) + pick(FRAGMENTS) + text.slice(at + Math.floor(random() * 3)));
+        break;
+      case 2:
+        mutated.push(text.slice(0, at) + pick(base).slice(0, 60) + text.slice(at));
+        break;
+      case 3:
+        mutated.push(random() < 0.5 ? text.toUpperCase() : text.replace(/[a-z]/g, (char) => (random() < 0.3 ? char.toUpperCase() : char)));
+        break;
+      default:
+        mutated.push(Array.from({ length: 2 + Math.floor(random() * 30) }, () => pick(FRAGMENTS) + (random() < 0.5 ? pick(['1', '2', '9', 'a', 'f', 'A', 'x']) : '')).join(''));
+    }
+  }
+  return [...base, ...mutated];
+}
+
+const texts = sampleTexts();
+
+const detectors = rules.map(compileDetector);
+
+/** Whether the rule's detector (regex, validator, context) accepts any candidate, free or not. */
+function detectorFinds(rule: number, text: string): boolean {
+  let found = false;
+  detectors[rule]!(text, () => (found = true));
+  return found;
+}
+
+/** The shape counts, each defined by a regex (or a count) over the string. */
+function shapeByRegex(text: string): TextShape {
+  const longest = (pattern: RegExp): number => Math.max(0, ...[...text.matchAll(pattern)].map((match) => match[0].replace(/\D/g, '').length));
+  return {
+    digits: (text.match(/\d/g) ?? []).length,
+    digitRun: longest(/\d+/g),
+    digitGroup: longest(/\d(?:[ \-.()+]{0,2}\d)*/g),
+    dottedQuad: /\d\.\d+\.\d+\.\d/.test(text),
+    ibanStart: /[A-Z]{2}\d\d/.test(text),
+    colons: text.includes('::') || (text.match(/:/g) ?? []).length >= 6,
+    hexColons: /::|(?:[0-9A-Fa-f]{1,4}:){6}/.test(text),
+    hexId: /(?<![\w-])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,64}(?![\w-])/.test(text),
+    uuidStart: /(?<![\w-])[0-9A-Fa-f]{8}-/.test(text),
+  };
+}
+
+describe('text scanner: shape counts', () => {
+  it(`equal their regex definitions over ${texts.length} corpus lines and mutations`, () => {
+    const wrong: string[] = [];
+    for (const text of texts) {
+      scanner.scan(text);
+      const shape = scanner.shape();
+      const expected = shapeByRegex(text);
+      if (JSON.stringify(shape) !== JSON.stringify(expected)) wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(shape)} != ${JSON.stringify(expected)}`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
+  it.each<[string, Partial<TextShape>]>([
+    ['call 4111 1111-1111   1111 now', { digits: 16, digitRun: 4, digitGroup: 12 }],
+    ['call 4111 1111-1111  1111 now', { digitGroup: 16 }],
+    ['(212) 555-0147', { digitGroup: 10 }],
+    ['v1.2.3.4', { dottedQuad: true }],
+    ['1.2.3', { dottedQuad: false }],
+    ['DE89 3704', { ibanStart: true }],
+    ['De89', { ibanStart: false }],
+    ['ratio 3:4 at 12:30:45 mac aa:bb:cc:dd', { colons: true, hexColons: false }],
+    ['fe80::1', { colons: true, hexColons: true }],
+    ['2001:db8:3333:4444:5555:6666:7777:8888', { hexColons: true }],
+    ['1:2:3:4:5:12345:6', { hexColons: false }],
+    ['trace 4bf92f3577b34da6a3ce929d0e0e4736 ok', { hexId: true }],
+    ['id deadbee-1', { hexId: false }],
+    ['x-request-id=550e8400-e29b-41d4-a716-446655440000', { uuidStart: true }],
+    ['order 1550e8400-e29b', { uuidStart: false }],
+  ])('%j has %j', (text, expected) => {
+    scanner.scan(text);
+    expect(scanner.shape()).toMatchObject(expected);
+  });
+});
+
+describe('text scanner: rule pre-checks', () => {
+  it('never rule out a string in which the rule\u2019s detector finds a candidate', () => {
+    const missed: string[] = [];
+    let ruledOut = 0;
+    for (const text of texts) {
+      scanner.scan(text);
+      rules.forEach((rule, index) => {
+        if (scanner.admits(index)) return;
+        ruledOut++;
+        // keep_hex_id also needs a digit: it guards the numeric rules after it, which (all but IPv6) need one.
+        const guardsNothing = rule.method === 'keep' && rule.detector.needs?.digits !== undefined && !/\d/.test(text);
+        if (detectorFinds(index, text) && !guardsNothing) missed.push(`${rule.name}: ${JSON.stringify(text)}`);
+      });
+    }
+    expect(missed.slice(0, 5)).toEqual([]);
+    // The property is only worth something if the pre-checks do rule out most rules for most strings.
+    expect(ruledOut / (texts.length * rules.length)).toBeGreaterThan(0.8);
+  });
+
+  const ruleIndex = (name: string): number => rules.findIndex((rule) => rule.name === name);
+  it.each<[string, string, boolean]>([
+    ['credential_assignment', 'password=hunter2', true],
+    ['credential_assignment', '{"client_secret" : "x"}', true],
+    ['credential_assignment', 'my api key = abc', true],
+    ['credential_assignment', '<Password>x</Password>', true],
+    ['credential_assignment', 'token-> abc', true],
+    ['credential_assignment', "dict['secret'] = x", true],
+    ['credential_assignment', 'Push token refreshed for installation 42', false],
+    ['credential_assignment', 'Cache miss for key product:sku-1', false],
+    ['credential_assignment', 'tokenizer.encode(text)', false],
+    ['jwt', 'Bearer eyJhbGciOi.eyJzdWIi.sig', true],
+    ['jwt', 'EYJ lowercase is not a JWT start', false],
+    ['aws_access_key_id', 'key AKIAIOSFODNN7EXAMPLE', true],
+    ['aws_secret_access_key', 'AWS secret', true],
+    ['email', 'mail me at a@b.co', true],
+    ['email', 'no at sign here', false],
+    ['ipv6', 'from 2001:db8::1', true],
+    ['ipv6', 'at 12:30:45 and 01:02:03', false],
+    ['keep_uuid', 'id 550e8400-e29b-41d4-a716-446655440000', true],
+    ['keep_hex_id', 'span 00f067aa0ba902b7 done', true],
+    ['keep_hex_id', 'span deadbeefcafe done', false],
+    ['credit_card', 'card 4111 1111 1111 1111', true],
+    ['credit_card', 'order 2026-000123', false],
+  ])('%s on %j: %s', (name, text, admitted) => {
+    scanner.scan(text);
+    expect(scanner.admits(ruleIndex(name))).toBe(admitted);
+  });
+
+  it('reads a value after a key the way the credential scanner does', () => {
+    const follows = (text: string, keyword: string): boolean => {
+      const bytes = new TextEncoder().encode(text);
+      return assignmentFollows(bytes, bytes.length, text.indexOf(keyword) + keyword.length);
+    };
+    expect(follows('password: x', 'password')).toBe(true);
+    expect(follows('password_hash="x"', 'password')).toBe(true);
+    expect(follows('contraseña=x', 'contrase')).toBe(true);
+    expect(follows('\\"token\\":\\"x\\"', 'token')).toBe(true);
+    expect(follows('token. = x', 'token')).toBe(true);
+    expect(follows('token.length', 'token')).toBe(false);
+    expect(follows('password reset requested', 'password')).toBe(false);
+    expect(follows('secret', 'secret')).toBe(false);
+  });
+});
