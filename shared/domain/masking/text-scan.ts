@@ -148,6 +148,10 @@ export class TextScanner {
   private counts = { digits: 0, digitRun: 0, digitGroup: 0 };
   private flags = 0;
   private hexScanned = false;
+  /** The end of the key run last looked at after a keyword, and whether a value could follow it. */
+  private keyRunFrom = 0;
+  private keyRunEnd = -1;
+  private keyRunAssigns = false;
 
   constructor(gates: readonly RuleGate[]) {
     this.allowed = new Uint8Array(gates.length);
@@ -217,6 +221,8 @@ export class TextScanner {
     const allowed = this.allowed;
     allowed.set(this.literalFree);
     const length = (this.length = this.encode(text));
+    this.keyRunFrom = 0;
+    this.keyRunEnd = -1;
     const bytes = this.bytes;
     const pairSlot = this.pairSlot;
     const events = this.events;
@@ -355,6 +361,23 @@ export class TextScanner {
     this.hexScanned = true;
   }
 
+  /**
+   * `assignmentFollows`, remembered for the key run last looked at: keywords inside one run share its end, so a run of
+   * repeated keywords is walked once, not once per keyword.
+   */
+  private assignmentAfter(from: number): boolean {
+    // Keyword ends come in order (but for a keyword inside a longer one): between the last and this one lie key bytes.
+    if (from < this.keyRunFrom) return assignmentFollows(this.bytes, this.length, from);
+    if (from > this.keyRunEnd) {
+      let end = from;
+      while (end < this.length && (CLASS[this.bytes[end]!]! & KEY) !== 0) end++;
+      this.keyRunEnd = end;
+      this.keyRunAssigns = assignmentFollows(this.bytes, this.length, end);
+    }
+    this.keyRunFrom = from;
+    return this.keyRunAssigns;
+  }
+
   private matchLiterals(at: number, slot: number): void {
     const bytes = this.bytes;
     const length = this.length;
@@ -362,7 +385,7 @@ export class TextScanner {
     for (const literal of this.literalsByPair[slot]!) {
       if (at + literal.bytes.length > length || !sameBytes(bytes, at, literal)) continue;
       for (const rule of literal.rules) allowed[rule] = 1;
-      if (literal.assignmentRules.length !== 0 && assignmentFollows(bytes, length, at + literal.bytes.length)) {
+      if (literal.assignmentRules.length !== 0 && this.assignmentAfter(at + literal.bytes.length)) {
         for (const rule of literal.assignmentRules) allowed[rule] = 1;
       }
     }
