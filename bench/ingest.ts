@@ -211,9 +211,18 @@ async function storageSetup(context: BenchmarkContext, cosmos: BenchChild, level
   }
 }
 
-function thirds(samples: MemorySample[]): { first: number; last: number } {
+function thirds(samples: MemorySample[], field: 'rssBytes' | 'heapTotalBytes' | 'externalBytes' = 'rssBytes'): { first: number; last: number } {
   const third = Math.max(1, Math.floor(samples.length / 3));
-  return { first: mean(samples.slice(0, third).map((sample) => sample.rssBytes)), last: mean(samples.slice(-third).map((sample) => sample.rssBytes)) };
+  return { first: mean(samples.slice(0, third).map((sample) => sample[field])), last: mean(samples.slice(-third).map((sample) => sample[field])) };
+}
+
+/** Where RSS moved: V8's reserved heap and external memory, first third → last third, in MiB. */
+function thirdsInMiB(samples: MemorySample[]): string {
+  const describe = (field: 'heapTotalBytes' | 'externalBytes') => {
+    const { first, last } = thirds(samples, field);
+    return `${(first / MEGABYTE).toFixed(0)} → ${(last / MEGABYTE).toFixed(0)} MiB`;
+  };
+  return `V8 heap reserved ${describe('heapTotalBytes')}, external ${describe('externalBytes')}`;
 }
 
 const ceilingItemsPerSecond = (run: LoadResult | StorageRunResult) => ('itemsPerSecond' in run ? run.itemsPerSecond : itemsPerSecond(run));
@@ -298,6 +307,7 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
         ratio: last / first,
         target: 'flat (≤ 110 %)',
         met: last <= 1.1 * first,
+        note: thirdsInMiB(storage.steadySamples),
       },
       {
         benchmark: 'memory',

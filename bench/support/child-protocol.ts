@@ -13,6 +13,10 @@ export interface UsageSnapshot {
 export interface MemorySample {
   atMs: number;
   rssBytes: number;
+  /** What V8 has reserved for its heap: RSS that grows with it is the collector's headroom, not a leak. */
+  heapTotalBytes: number;
+  /** Memory outside the V8 heap held by JavaScript objects (Buffers among them). */
+  externalBytes: number;
 }
 
 interface CommandMessage {
@@ -36,7 +40,8 @@ export function serveParent(handlers: Record<string, CommandHandler>, ready: Rec
   const samples: MemorySample[] = [];
   const sampler = setInterval(() => {
     if (samples.length >= MAX_SAMPLES) samples.shift();
-    samples.push({ atMs: Date.now(), rssBytes: process.memoryUsage.rss() });
+    const memory = process.memoryUsage();
+    samples.push({ atMs: Date.now(), rssBytes: memory.rss, heapTotalBytes: memory.heapTotal, externalBytes: memory.external });
   }, SAMPLE_INTERVAL_IN_MS);
   sampler.unref();
 
