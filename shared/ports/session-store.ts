@@ -42,7 +42,21 @@ export interface SessionStore {
    * Not idempotent, so it rejects with `retryable: true` only when the increment certainly was not applied.
    */
   incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void>;
+  /**
+   * The same increments for many sessions in as few requests as the store allows (Cosmos: one bulk
+   * request per 100 sessions). Answers, in order, what became of each: `applied`; `missing` (no such
+   * session); `refused` (certainly not applied, so it may be sent again); `unknown` (may have been
+   * applied: never send it again). Never rejects.
+   */
+  incrementStatsOfMany(increments: ReadonlyArray<StatsIncrement>): Promise<StatsIncrementOutcome[]>;
 }
+
+export interface StatsIncrement {
+  sessionId: string;
+  delta: Partial<SessionStats>;
+}
+
+export type StatsIncrementOutcome = 'applied' | 'missing' | 'refused' | 'unknown';
 
 /**
  * Feeds the config poll's in-memory index: one load of live sessions, then only what changed.

@@ -12,7 +12,7 @@ import { CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-
 import { InMemoryTelemetry } from '../../shared/adapters/local/quiet-telemetry';
 import { createSessionRequestSchema, newSession, type SessionStats } from '../../shared/domain/sessions/session';
 import { AppError } from '../../shared/errors';
-import type { SessionStore } from '../../shared/ports/session-store';
+import type { SessionStore, StatsIncrement, StatsIncrementOutcome } from '../../shared/ports/session-store';
 
 let database: Database;
 let store: CosmosSessionStore;
@@ -38,24 +38,51 @@ async function statsOf(sessionId: string): Promise<SessionStats> {
 
 type Fault = 'refused' | 'applied_then_failed';
 
-/** The real store, with the next increments failing as told: refused unapplied (a 429), or applied and then lost on the way back (a timeout). */
-function faultyStore(faults: Fault[]): Pick<SessionStore, 'incrementStats'> & { calls: number } {
+/**
+ * The real store, with the next flushes failing as told: refused unapplied (a 429), or applied and then
+ * lost on the way back (a timeout), for every session of that flush.
+ */
+function faultyStore(faults: Fault[]): Pick<SessionStore, 'incrementStatsOfMany'> & { calls: number } {
   const wrapper = {
     calls: 0,
-    async incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void> {
+    async incrementStatsOfMany(increments: ReadonlyArray<StatsIncrement>): Promise<StatsIncrementOutcome[]> {
       wrapper.calls++;
       const fault = faults.shift();
-      if (fault === 'refused') throw new AppError('unavailable', 'Storage is busy; retry shortly', { retryable: true });
-      await store.incrementStats(sessionId, delta);
-      if (fault === 'applied_then_failed') throw new AppError('unavailable', 'Storage is unavailable; retry shortly', { retryable: false });
+      if (fault === 'refused') return increments.map(() => 'refused');
+      const outcomes = await store.incrementStatsOfMany(increments);
+      return fault === 'applied_then_failed' ? outcomes.map(() => 'unknown') : outcomes;
     },
   };
   return wrapper;
 }
 
-function writer(target: Pick<SessionStore, 'incrementStats'>, telemetry = new InMemoryTelemetry({ strict: true }), maxFlushAttempts?: number) {
+function writer(target: Pick<SessionStore, 'incrementStatsOfMany'>, telemetry = new InMemoryTelemetry({ strict: true }), maxFlushAttempts?: number) {
   return { stats: new WriteBehindSessionStats(target, telemetry, { flushIntervalInMs: 60_000, maxFlushAttempts }), telemetry };
 }
+
+describe('CosmosSessionStore.incrementStatsOfMany (bulk patch)', () => {
+  it('answers per session, in order: applied, missing, and applied for an empty delta', async () => {
+    const [first, second] = [await storedSession(), await storedSession()];
+    const missing = `ds_${randomUUID()}`;
+    const outcomes = await store.incrementStatsOfMany([
+      { sessionId: first, delta: { logCount: 3, errorCount: 1 } },
+      { sessionId: missing, delta: { logCount: 1 } },
+      { sessionId: second, delta: {} },
+      { sessionId: second, delta: { traceCount: 4 } },
+    ]);
+    expect(outcomes).toEqual(['applied', 'missing', 'applied', 'applied']);
+    expect(await statsOf(first)).toMatchObject({ logCount: 3, errorCount: 1, traceCount: 0 });
+    expect(await statsOf(second)).toMatchObject({ logCount: 0, traceCount: 4 });
+  });
+
+  it('covers more sessions than one bulk request takes', async () => {
+    const sessionIds = await Promise.all(Array.from({ length: 130 }, () => storedSession()));
+    const outcomes = await store.incrementStatsOfMany(sessionIds.map((sessionId, index) => ({ sessionId, delta: { logCount: index + 1 } })));
+    expect(outcomes).toEqual(sessionIds.map(() => 'applied'));
+    expect((await statsOf(sessionIds[0]!)).logCount).toBe(1);
+    expect((await statsOf(sessionIds[129]!)).logCount).toBe(130);
+  });
+});
 
 describe('WriteBehindSessionStats', () => {
   it('merges a refused flush into the next one and writes the sum once', async () => {
@@ -93,18 +120,33 @@ describe('WriteBehindSessionStats', () => {
 
   it('gives a session up after repeated refusals, counted, and keeps the others flowing', async () => {
     const stuck = await storedSession();
-    const target = faultyStore(['refused', 'refused', 'refused']);
-    const { stats, telemetry } = writer(target, undefined, 3);
+    const flowing = await storedSession();
+    const refusingOne: Pick<SessionStore, 'incrementStatsOfMany'> & { calls: number } = {
+      calls: 0,
+      async incrementStatsOfMany(increments) {
+        this.calls++;
+        const others = increments.filter(({ sessionId }) => sessionId !== stuck);
+        const applied = await store.incrementStatsOfMany(others);
+        return increments.map(({ sessionId }) => (sessionId === stuck ? 'refused' : applied[others.findIndex((other) => other.sessionId === sessionId)]!));
+      },
+    };
+    const { stats, telemetry } = writer(refusingOne, undefined, 3);
     await stats.add(stuck, { logCount: 7 });
-    for (let flush = 0; flush < 3; flush++) await stats.flush();
+    for (let flush = 0; flush < 3; flush++) {
+      await stats.add(flowing, { logCount: 1 });
+      await stats.flush();
+    }
     expect(telemetry.total('ingest.stats_flush_total', { outcome: 'retried' })).toBe(2);
     expect(telemetry.total('ingest.stats_flush_total', { outcome: 'lost' })).toBe(1);
+    expect(telemetry.total('ingest.stats_flush_total', { outcome: 'written' })).toBe(3);
     await stats.flush();
-    expect(target.calls).toBe(3);
+    expect(refusingOne.calls).toBe(3);
     expect((await statsOf(stuck)).logCount).toBe(0);
+    expect((await statsOf(flowing)).logCount).toBe(3);
     await stats.add(stuck, { logCount: 1 });
     await stats.close();
-    expect((await statsOf(stuck)).logCount).toBe(1);
+    expect((await statsOf(stuck)).logCount).toBe(0);
+    expect(telemetry.total('ingest.stats_update_failure_total')).toBe(2);
   });
 
   it('writes through, awaited, when the interval is 0, and after close', async () => {

@@ -38,10 +38,10 @@ describe('increments are summed per session and written once per flush', () => {
   });
   afterAll(() => host.close());
 
-  it('writes ten batches of counts in one increment per session', async () => {
+  it('writes ten batches of counts in one increment per session, all sessions in one request', async () => {
     const first = await open(host);
     const second = await open(host);
-    const writes = vi.spyOn(host.deps.sessions, 'incrementStats');
+    const writes = vi.spyOn(host.deps.sessions, 'incrementStatsOfMany');
     for (let batch = 0; batch < 10; batch++) {
       expect(await post(host, first, [log(host), log(host, { level: 'error' }), span(host)])).toBe(202);
       expect(await post(host, second, [log(host)])).toBe(202);
@@ -51,12 +51,13 @@ describe('increments are summed per session and written once per flush', () => {
     await host.deps.ingestService.stats.flush();
     expect(await storedStats(host, first)).toMatchObject({ logCount: 20, traceCount: 10, errorCount: 10 });
     expect(await storedStats(host, second)).toMatchObject({ logCount: 10, traceCount: 0, errorCount: 0 });
-    expect(writes.mock.calls.filter(([sessionId]) => sessionId === first.sessionId)).toHaveLength(1);
-    expect(writes.mock.calls.filter(([sessionId]) => sessionId === second.sessionId)).toHaveLength(1);
-    expect(writes.mock.calls.find(([sessionId]) => sessionId === first.sessionId)![1]).toMatchObject({ logCount: 20, traceCount: 10, errorCount: 10 });
+    expect(writes).toHaveBeenCalledTimes(1);
+    const increments = writes.mock.calls[0]![0];
+    expect(increments.filter(({ sessionId }) => sessionId === first.sessionId)).toEqual([{ sessionId: first.sessionId, delta: expect.objectContaining({ logCount: 20, traceCount: 10, errorCount: 10 }) }]);
+    expect(increments.filter(({ sessionId }) => sessionId === second.sessionId)).toHaveLength(1);
     // A flush with nothing new writes nothing.
     await host.deps.ingestService.stats.flush();
-    expect(writes.mock.calls.filter(([sessionId]) => sessionId === first.sessionId)).toHaveLength(1);
+    expect(writes).toHaveBeenCalledTimes(1);
     writes.mockRestore();
   });
 

@@ -1,12 +1,11 @@
 // Session stats written behind: ingest's increments are summed per session in memory and stored every
-// `flushIntervalInMs` with one atomic increment per session (and on close), instead of one write per batch.
-// A crash loses at most the increments added since the last flush (the items themselves are stored), so
-// counters may run low after a fault, never high. A flush the store refused without applying it (it says
-// so with `retryable`) is merged into the next one; any other failure may have been applied, so it is
-// dropped and counted rather than risk counting twice.
-import { isAppError } from '../../errors';
+// `flushIntervalInMs` (and on close) as one atomic increment per session, all sessions together in as few
+// requests as the store allows, instead of one write per batch. A crash loses at most the increments
+// added since the last flush (the items themselves are stored), so counters may run low after a fault,
+// never high. An increment the store refused without applying it is merged into the next flush; any other
+// failure may have been applied, so it is dropped and counted rather than risk counting twice.
 import type { SessionStats } from '../../domain/sessions/session';
-import type { SessionStore } from '../../ports/session-store';
+import type { SessionStore, StatsIncrementOutcome } from '../../ports/session-store';
 import type { SessionStatsWriter } from '../../ports/session-stats-writer';
 import type { Telemetry } from '../../ports/telemetry';
 
@@ -15,8 +14,6 @@ export interface WriteBehindOptions {
   flushIntervalInMs: number;
   /** A session whose flush was refused this many times in a row gives its increments up (counted). */
   maxFlushAttempts?: number;
-  /** Increments written at the same time during one flush. */
-  concurrency?: number;
 }
 
 type Delta = Partial<Record<keyof SessionStats, number>>;
@@ -37,7 +34,7 @@ export class WriteBehindSessionStats implements SessionStatsWriter {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: Pick<SessionStore, 'incrementStats'>,
+    private readonly store: Pick<SessionStore, 'incrementStatsOfMany'>,
     private readonly telemetry: Telemetry,
     private readonly options: WriteBehindOptions,
   ) {}
@@ -75,50 +72,40 @@ export class WriteBehindSessionStats implements SessionStatsWriter {
   /** Never rejects: every outcome is a retry or a counted loss. */
   private async flushPending(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = [...this.pending];
+    const batch = [...this.pending].map(([sessionId, delta]) => ({ sessionId, delta }));
     this.pending = new Map();
     this.running = true;
     try {
-      let next = 0;
-      const worker = async () => {
-        while (next < batch.length) {
-          const [sessionId, delta] = batch[next++]!;
-          await this.flushOne(sessionId, delta);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 8, batch.length) }, worker));
+      const outcomes = await this.store.incrementStatsOfMany(batch);
+      batch.forEach(({ sessionId, delta }, index) => this.settle(sessionId, delta, outcomes[index] ?? 'unknown'));
     } finally {
       this.running = false;
     }
   }
 
-  private async flushOne(sessionId: string, delta: Delta): Promise<void> {
-    try {
-      await this.store.incrementStats(sessionId, delta);
+  private settle(sessionId: string, delta: Delta, outcome: StatsIncrementOutcome): void {
+    if (outcome === 'applied') {
       this.refusals.delete(sessionId);
       this.telemetry.metric('ingest.stats_flush_total', 1, { outcome: 'written' });
-    } catch (error) {
-      const refusals = (this.refusals.get(sessionId) ?? 0) + 1;
-      if (isAppError(error) && error.retryable && refusals < (this.options.maxFlushAttempts ?? 10) && !this.closed) {
-        // Certainly not applied: fold it into what accrued since, for the next flush.
-        this.refusals.set(sessionId, refusals);
-        const pending = this.pending.get(sessionId);
-        if (pending) merge(pending, delta);
-        else this.pending.set(sessionId, delta);
-        this.telemetry.metric('ingest.stats_flush_total', 1, { outcome: 'retried' });
-        return;
-      }
-      this.refusals.delete(sessionId);
-      this.telemetry.metric('ingest.stats_flush_total', 1, { outcome: 'lost' });
-      this.telemetry.metric('ingest.stats_update_failure_total', 1);
+      return;
     }
+    const refusals = (this.refusals.get(sessionId) ?? 0) + 1;
+    if (outcome === 'refused' && refusals < (this.options.maxFlushAttempts ?? 10) && !this.closed) {
+      // Certainly not applied: fold it into what accrued since, for the next flush.
+      this.refusals.set(sessionId, refusals);
+      const pending = this.pending.get(sessionId);
+      if (pending) merge(pending, delta);
+      else this.pending.set(sessionId, delta);
+      this.telemetry.metric('ingest.stats_flush_total', 1, { outcome: 'retried' });
+      return;
+    }
+    this.refusals.delete(sessionId);
+    this.telemetry.metric('ingest.stats_flush_total', 1, { outcome: 'lost' });
+    this.telemetry.metric('ingest.stats_update_failure_total', 1);
   }
 
   private async writeThrough(sessionId: string, delta: Delta): Promise<void> {
-    try {
-      await this.store.incrementStats(sessionId, delta);
-    } catch {
-      this.telemetry.metric('ingest.stats_update_failure_total', 1);
-    }
+    const [outcome] = await this.store.incrementStatsOfMany([{ sessionId, delta }]);
+    if (outcome !== 'applied') this.telemetry.metric('ingest.stats_update_failure_total', 1);
   }
 }

@@ -1,8 +1,8 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
-import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
+import type { Container, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
 import { AppError } from '../../errors';
 import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
-import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions } from '../../ports/session-store';
+import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions, StatsIncrement, StatsIncrementOutcome } from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
 
 interface StoredSession extends DebugSession {
@@ -10,6 +10,18 @@ interface StoredSession extends DebugSession {
   /** The outbox's proof of recent writes (see SessionWriteOptions); never part of the domain session. */
   outboxEventIds?: string[];
 }
+
+/** The SDK's bulk call takes at most this many operations. */
+const BULK_CHUNK = 100;
+
+function incrementOperations(delta: Partial<SessionStats>): PatchOperation[] {
+  return Object.entries(delta)
+    .filter(([, value]) => typeof value === 'number' && value !== 0)
+    .map(([field, value]) => ({ op: 'incr', path: `/stats/${field}`, value: value as number }));
+}
+
+/** An increment is not idempotent: only these answers certainly left the document unchanged. */
+const certainlyNotApplied = (statusCode: number) => statusCode === 429 || statusCode === 449;
 
 /** Enough history that a write's proof survives the relay's grace period, even on a busy session. */
 const MAX_RECORDED_EVENT_IDS = 64;
@@ -80,19 +92,46 @@ export class CosmosSessionStore implements SessionStore {
   }
 
   async incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void> {
-    const operations: PatchOperation[] = Object.entries(delta)
-      .filter(([, value]) => typeof value === 'number' && value !== 0)
-      .map(([field, value]) => ({ op: 'incr', path: `/stats/${field}`, value: value as number }));
+    const operations = incrementOperations(delta);
     if (operations.length === 0) return;
     try {
       await this.container.item(sessionId, sessionId).patch(operations);
     } catch (error) {
       const failure = toAppError(error, `Session ${sessionId}`);
-      // An increment is not idempotent: only a refusal that certainly left the document unchanged
-      // (throttled, or told to retry) may be sent again; a timeout or a 5xx may have been applied.
-      const certainlyNotApplied = isCosmosStatus(error, 429) || isCosmosStatus(error, 449);
-      throw new AppError(failure.kind, failure.message, { cause: error, retryAfterSeconds: failure.retryAfterSeconds, retryable: certainlyNotApplied });
+      // A timeout or a 5xx may have been applied, so only a certain refusal may be sent again.
+      const retryable = isCosmosStatus(error, 429) || isCosmosStatus(error, 449);
+      throw new AppError(failure.kind, failure.message, { cause: error, retryAfterSeconds: failure.retryAfterSeconds, retryable });
     }
+  }
+
+  async incrementStatsOfMany(increments: ReadonlyArray<StatsIncrement>): Promise<StatsIncrementOutcome[]> {
+    const outcomes: StatsIncrementOutcome[] = [];
+    for (let start = 0; start < increments.length; start += BULK_CHUNK) {
+      const chunk = increments.slice(start, start + BULK_CHUNK);
+      const writes = chunk.map(({ sessionId, delta }) => ({ sessionId, operations: incrementOperations(delta) }));
+      const bulk: OperationInput[] = writes
+        .filter((write) => write.operations.length > 0)
+        .map(({ sessionId, operations }) => ({ operationType: 'Patch', id: sessionId, partitionKey: sessionId, resourceBody: { operations } }));
+      let statusCodes: number[];
+      try {
+        statusCodes = bulk.length > 0 ? (await this.container.items.bulk(bulk, { continueOnError: true })).map((response) => response?.statusCode ?? 500) : [];
+      } catch (error) {
+        // The request as a whole failed: refused outright only if throttled, otherwise it may have run.
+        const outcome: StatsIncrementOutcome = isCosmosStatus(error, 429) || isCosmosStatus(error, 449) ? 'refused' : 'unknown';
+        for (const write of writes) outcomes.push(write.operations.length === 0 ? 'applied' : outcome);
+        continue;
+      }
+      let next = 0;
+      for (const write of writes) {
+        if (write.operations.length === 0) {
+          outcomes.push('applied');
+          continue;
+        }
+        const statusCode = statusCodes[next++] ?? 500;
+        outcomes.push(statusCode < 300 ? 'applied' : statusCode === 404 ? 'missing' : certainlyNotApplied(statusCode) ? 'refused' : 'unknown');
+      }
+    }
+    return outcomes;
   }
 
   async list(filter: SessionListFilter, page: { maxItems: number; continuationToken?: string }): Promise<Page<DebugSession>> {
