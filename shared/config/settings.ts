@@ -52,6 +52,7 @@ export const settingsSchema = z
     /**
      * How long ingest trusts its per-instance copy of a session's state (status, consent, capture, level,
      * expiry time) before reading it again; 0 reads it per batch. Other instances' changes show within it.
+     * Live sessions are served from the config index instead (CONFIG_INDEX_REFRESH_MS behind) unless this is 0.
      */
     INGEST_SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     /** Ingest's stats increments are summed per session and written this often; 0 writes them per batch. */

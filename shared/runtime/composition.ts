@@ -18,6 +18,7 @@ import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
 import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-store';
 import { CachedSessionStateReader } from '../adapters/caching/cached-session-state';
+import { IndexedSessionStateReader } from '../adapters/caching/indexed-session-state';
 import { WriteBehindSessionStats } from '../adapters/caching/write-behind-session-stats';
 import { configureMaskingEngine, deriveMaskingHashKey, getMaskingEngine } from '../domain/masking';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
@@ -138,7 +139,9 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
   });
   const sessions = new CosmosSessionStore(sessionsContainer);
-  const sessionState = new CachedSessionStateReader(sessions, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 });
+  const cachedSessionState = new CachedSessionStateReader(sessions, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 });
+  // A cache age of 0 asks for a storage read per batch, so the index is left out too.
+  const sessionState = settings.INGEST_SESSION_CACHE_MS > 0 ? new IndexedSessionStateReader(deviceConfig, cachedSessionState, telemetry) : cachedSessionState;
   const ingestStats = new WriteBehindSessionStats(sessions, telemetry, { flushIntervalInMs: settings.INGEST_STATS_FLUSH_MS });
   // This instance's own writes reach its config index and ingest's session cache at once.
   const onSessionWritten = (session: DebugSession) => {

@@ -56,6 +56,11 @@ export const metricCatalog = {
     description: 'Storage reads of a session\'s state by ingest (cold = not cached, stale = older than INGEST_SESSION_CACHE_MS, fresh = re-read before refusing a batch)',
     dimensions: ['reason'],
   },
+  'ingest.session_index_failure_total': {
+    unit: 'count',
+    description: 'Ingest session checks for which the live-session index could not refresh, so the session was read from storage instead',
+    dimensions: [],
+  },
   'ingest.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP export requests, by signal and outcome', dimensions: ['signal', 'outcome'] },
   'telemetry.refused_total': {
     unit: 'count',

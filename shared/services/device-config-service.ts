@@ -42,6 +42,16 @@ export class DeviceConfigService {
     this.index.apply(session);
   }
 
+  /**
+   * A session as this instance's index knows it, at most `refreshIntervalInMs` behind storage: the live
+   * session, `ended`, or undefined when the index does not hold it (untargeted, or not yet seen). Ingest
+   * reads its per-batch session state here, so all sessions together cost one feed read per interval.
+   */
+  async liveSession(sessionId: string): Promise<DebugSession | 'ended' | undefined> {
+    await this.refreshIfStale();
+    return this.index.get(sessionId) ?? (this.index.hasEnded(sessionId) ? 'ended' : undefined);
+  }
+
   async poll(poll: DevicePoll): Promise<ConfigAnswer> {
     const decision = this.rateLimiter.take(`config-poll:${poll.productId}:${deviceBinding(poll)}`, {
       limit: 1,
@@ -66,7 +76,7 @@ export class DeviceConfigService {
   }
 
   private async refreshIfStale(): Promise<void> {
-    if (this.loaded && Date.now() - this.lastRefreshAt < this.options.refreshIntervalInMs) return;
+    if (this.loaded && this.clock.now().getTime() - this.lastRefreshAt < this.options.refreshIntervalInMs) return;
     // Single flight: concurrent polls share one refresh instead of each reading the feed.
     this.refreshing ??= this.refresh().finally(() => {
       this.refreshing = undefined;
@@ -75,11 +85,11 @@ export class DeviceConfigService {
   }
 
   private async refresh(): Promise<void> {
-    const started = Date.now();
+    const started = performance.now();
     const sessions = this.loaded ? await this.feed.readChanges() : await this.feed.loadLive();
     for (const session of sessions) this.index.apply(session);
     this.loaded = true;
-    this.lastRefreshAt = Date.now();
-    if (sessions.length > 0) this.telemetry.metric('config.index_refresh_ms', this.lastRefreshAt - started);
+    this.lastRefreshAt = this.clock.now().getTime();
+    if (sessions.length > 0) this.telemetry.metric('config.index_refresh_ms', performance.now() - started);
   }
 }

@@ -22,7 +22,7 @@ interface Entry {
   sequence: number;
 }
 
-function ingestStateOf(session: DebugSession): IngestSessionState {
+export function ingestStateOf(session: DebugSession): IngestSessionState {
   const { id, productId, status, expiresAt, capture, collectionLevel, consent } = session;
   return { id, productId, status, expiresAt, capture, collectionLevel, consent };
 }

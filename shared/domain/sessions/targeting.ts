@@ -66,6 +66,16 @@ export class SessionTargetIndex {
     return this.sessionsById.size;
   }
 
+  /** A session the index holds (live and targeted); undefined for ended, untargeted or unknown ones. */
+  get(sessionId: string): DebugSession | undefined {
+    return this.sessionsById.get(sessionId);
+  }
+
+  /** The index has seen this session end (as long as it remembers, MAX_TOMBSTONES). */
+  hasEnded(sessionId: string): boolean {
+    return this.endedAt.has(sessionId);
+  }
+
   /** Keeps only sessions a device could be handed; a newer update replaces an older one. */
   apply(session: DebugSession): void {
     const known = this.sessionsById.get(session.id);
