@@ -1,8 +1,8 @@
 // The embedded Cosmos (@vercel/cosmosdb-server) in a process of its own, with a counter on its HTTP
 // listener: every request the app makes to storage is counted, so a benchmark can prove a path makes none.
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
-import createCosmosServer from '@vercel/cosmosdb-server';
+import { createEmbeddedCosmosServer } from '../../local-host/backends';
 import { serveParent } from '../support/child-protocol';
 
 export interface CosmosRequestCounts {
@@ -23,7 +23,7 @@ function describe(request: IncomingMessage): string {
   return `${request.method} ${resource}${isQuery ? ' (query)' : ''}${isBatch ? ' (bulk)' : ''}`;
 }
 
-const server = createCosmosServer() as unknown as Server;
+const server = createEmbeddedCosmosServer();
 server.on('request', (request: IncomingMessage) => {
   total++;
   const kind = describe(request);
