@@ -7,10 +7,11 @@ import { COSMOS_EMULATOR_KEY } from '../../local-host/backends';
 import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../../shared/adapters/cosmos/containers';
 import { getMaskingEngine } from '../../shared/domain/masking';
-import { toDocument, type StoredDoc } from '../../shared/domain/telemetry/ingest';
+import { enrichDevice } from '../../shared/domain/telemetry/enrichment';
+import { maskDevice, toDocument, type StoredDoc } from '../../shared/domain/telemetry/ingest';
 import { ingestItemSchema } from '../../shared/domain/telemetry/items';
 import { serveParent } from '../support/child-protocol';
-import { BatchFactory } from '../support/realistic-items';
+import { BatchFactory, REALISTIC_DEVICE, REALISTIC_USER_AGENT } from '../support/realistic-items';
 import { percentile } from '../support/statistics';
 
 export interface StorageRunRequest {
@@ -28,6 +29,8 @@ export interface StorageRunResult {
   batchLatencyP50Ms: number;
   batchLatencyP99Ms: number;
   failedItems: number;
+  /** This process's CPU time per batch written: what the SDK alone costs a client. */
+  cpuMsPerBatch: number;
 }
 
 const TEMPLATE_BATCHES = 100;
@@ -36,9 +39,11 @@ function templateBatches(): StoredDoc[][] {
   const factory = new BatchFactory('ceiling');
   const engine = getMaskingEngine();
   const receivedAt = new Date().toISOString();
+  // The device context each document carries, enriched and masked as ingest does for the HTTP runs' devices.
+  const device = maskDevice(enrichDevice({ deviceId: 'bench-ceiling-0', ...REALISTIC_DEVICE }, REALISTIC_USER_AGENT, null), engine);
   return Array.from({ length: TEMPLATE_BATCHES }, () =>
     factory.nextItems().map((raw) =>
-      toDocument(ingestItemSchema.parse(raw), { productId: 'demo', sessionId: 'ds_template', receivedAt, device: { deviceId: 'ceiling', platform: 'ios' }, deviceRedaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } }, engine),
+      toDocument(ingestItemSchema.parse(raw), { productId: 'demo', sessionId: 'ds_template', receivedAt, device: device.device, deviceRedaction: device.redaction }, engine),
     ),
   );
 }
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     let items = 0;
     let failedItems = 0;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const deadline = started + request.durationSeconds * 1000;
     const worker = async () => {
@@ -85,7 +91,9 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: request.concurrency }, worker));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     return {
+      cpuMsPerBatch: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length),
       items,
       batches: latencies.length,
       seconds,

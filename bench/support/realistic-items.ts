@@ -4,6 +4,10 @@ import { realisticLogLines, seededRandom, type LogLine } from './realistic-logs'
 
 export const ITEMS_PER_BATCH = 50;
 
+/** What a realistic device sends about itself with every batch (its id aside), and its user agent. */
+export const REALISTIC_DEVICE = { platform: 'ios', osVersion: '18.1', appVersion: '5.12.0', sdkVersion: '1.4.0', locale: 'en-GB', connectivity: 'wifi' } as const;
+export const REALISTIC_USER_AGENT = 'ShopApp/5.12.0 (iPhone; iOS 18.1; Scale/3.00)';
+
 type Item = Record<string, unknown>;
 
 const hex = (random: () => number, length: number) => Array.from({ length }, () => '0123456789abcdef'[Math.floor(random() * 16)]).join('');
