@@ -6,8 +6,7 @@ import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } fro
 import { z } from 'zod';
 import { AppError, isAppError, type FieldIssue } from '../errors';
 import type { Principal } from '../domain/access/principal';
-import { verifyProductIngestKey } from '../domain/devices/credentials';
-import { getDependencies, type Dependencies } from '../runtime/composition';
+import { getDependencies, readyDependencies, type Dependencies } from '../runtime/composition';
 import { registerHttpFunction } from '../runtime/registry';
 import { otlpStatusResponse, problemResponse } from './problem';
 
@@ -67,10 +66,12 @@ export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unkno
 /** Repeated query keys become arrays, so `?level=error&level=warn` reaches the schema as a list. */
 export function queryObject(request: HttpRequest): Record<string, string | string[]> {
   const result: Record<string, string | string[]> = {};
-  for (const key of new Set(request.query.keys())) {
-    const values = request.query.getAll(key);
-    result[key] = values.length > 1 ? values : (values[0] ?? '');
-  }
+  request.query.forEach((value, key) => {
+    const known = result[key];
+    if (known === undefined) result[key] = value;
+    else if (Array.isArray(known)) known.push(value);
+    else result[key] = [known, value];
+  });
   return result;
 }
 
@@ -111,20 +112,24 @@ export function bearerToken(request: HttpRequest): string | undefined {
   return match[1];
 }
 
-async function authenticate(request: HttpRequest, auth: EndpointAuth, deps: Dependencies): Promise<{ principal?: Principal; productId?: string }> {
-  const result: { principal?: Principal; productId?: string } = {};
+interface Identity {
+  principal?: Principal;
+  productId?: string;
+}
+
+/** Synchronous unless a bearer token has to be verified, so a device poll awaits nothing here. */
+function authenticate(request: HttpRequest, auth: EndpointAuth, deps: Dependencies): Identity | Promise<Identity> {
+  let productId: string | undefined;
   if (auth.ingestKey) {
     const key = request.headers.get('x-diagnostics-key');
     if (!key) throw new AppError('unauthenticated', 'Send the product ingest key in x-diagnostics-key');
-    result.productId = verifyProductIngestKey(deps.settings.INGEST_KEY_SECRET, key);
-    if (!result.productId) throw new AppError('unauthenticated', 'The ingest key is not valid');
+    productId = deps.productKeys.verify(key);
+    if (!productId) throw new AppError('unauthenticated', 'The ingest key is not valid');
   }
-  if (auth.bearer) {
-    const token = bearerToken(request);
-    if (token) result.principal = await deps.tokens.verify(token);
-    else if (auth.bearer === 'required') throw new AppError('unauthenticated', 'Send a bearer token: Authorization: Bearer <JWT>');
-  }
-  return result;
+  const token = auth.bearer ? bearerToken(request) : undefined;
+  if (token) return deps.tokens.verify(token).then((principal) => ({ principal, productId }));
+  if (auth.bearer === 'required') throw new AppError('unauthenticated', 'Send a bearer token: Authorization: Bearer <JWT>');
+  return { productId };
 }
 
 function correlationIdOf(request: HttpRequest): string {
@@ -149,11 +154,13 @@ export function httpFunction<BodySchema extends z.ZodType = z.ZodUndefined, Quer
     handler: async (request, context) => {
       const started = performance.now();
       const correlationId = correlationIdOf(request);
-      let deps: Dependencies | undefined;
+      // Warm invocations take the built dependencies without awaiting.
+      let deps: Dependencies | undefined = readyDependencies();
       let response: HttpResponseInit;
       try {
-        deps = await getDependencies();
-        const identity = await authenticate(request, definition.auth, deps);
+        deps ??= await getDependencies();
+        const checked = authenticate(request, definition.auth, deps);
+        const identity = checked instanceof Promise ? await checked : checked;
         const params = definition.params ? parseWith(definition.params, request.params, 'route') : {};
         const query = definition.query ? parseWith(definition.query, queryObject(request), 'query') : {};
         const body = definition.body

@@ -20,6 +20,7 @@ import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-st
 import { CachedSessionStateReader } from '../adapters/caching/cached-session-state';
 import { IndexedSessionStateReader } from '../adapters/caching/indexed-session-state';
 import { WriteBehindSessionStats } from '../adapters/caching/write-behind-session-stats';
+import { ProductKeyVerifier } from '../domain/devices/credentials';
 import { configureMaskingEngine, deriveMaskingHashKey, getMaskingEngine } from '../domain/masking';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
@@ -57,6 +58,8 @@ export interface Dependencies {
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
   tokens: TokenVerifier;
+  /** The product ingest keys (`x-diagnostics-key`) the endpoint wrapper checks. */
+  productKeys: ProductKeyVerifier;
   database: Database;
   blobService: BlobServiceClient;
   sessions: SessionStore;
@@ -182,6 +185,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       jwksUrl: local ? undefined : settings.AUTH_JWKS_URL,
       localSecret: local ? settings.AUTH_LOCAL_SECRET : undefined,
     }),
+    productKeys: new ProductKeyVerifier(settings.INGEST_KEY_SECRET),
     database,
     blobService,
     sessions,
@@ -265,21 +269,35 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
 }
 
 let current: Promise<Dependencies> | undefined;
+/** The same dependencies once built, so a warm invocation takes them without awaiting a promise. */
+let ready: Dependencies | undefined;
 
 /** Built on first use from the environment (cold start in Azure); the local host installs its own first. */
 export function getDependencies(): Promise<Dependencies> {
-  current ??= Promise.resolve().then(() => {
+  if (current) return current;
+  const building = Promise.resolve().then(() => {
     const dependencies = createDependencies(parseSettings(process.env));
     dependencies.telemetry.event('settings.loaded', { mode: dependencies.settings.DIAGNOSTICS_MODE });
     return dependencies;
   });
-  // A failed cold start must not be cached forever: the next invocation tries again.
-  current.catch((error: unknown) => {
-    current = undefined;
-    // Names only (SettingsError never quotes a value), so the host log says which setting to fix.
-    if (error instanceof SettingsError) console.error(error.message);
-  });
-  return current;
+  current = building;
+  building.then(
+    (dependencies) => {
+      if (current === building) ready = dependencies;
+    },
+    (error: unknown) => {
+      // A failed cold start must not be cached forever: the next invocation tries again.
+      if (current === building) current = undefined;
+      // Names only (SettingsError never quotes a value), so the host log says which setting to fix.
+      if (error instanceof SettingsError) console.error(error.message);
+    },
+  );
+  return building;
+}
+
+/** The built dependencies, or undefined before the first build finished (then await getDependencies()). */
+export function readyDependencies(): Dependencies | undefined {
+  return ready;
 }
 
 // In Azure the worker builds the dependencies as it starts, so a missing setting stops the app at once,
@@ -295,4 +313,5 @@ app.hook.appTerminate(async () => {
 
 export function installDependencies(dependencies: Dependencies): void {
   current = Promise.resolve(dependencies);
+  ready = dependencies;
 }

@@ -28,6 +28,8 @@ export class DeviceConfigService {
   private loaded = false;
   private lastRefreshAt = 0;
   private refreshing: Promise<void> | undefined;
+  /** Most polls find no session, and that answer never changes: built and hashed once, not per poll. */
+  private readonly idleAnswer: ConfigAnswer;
 
   constructor(
     private readonly feed: SessionChangeFeed,
@@ -35,7 +37,10 @@ export class DeviceConfigService {
     private readonly rateLimiter: RateLimiter,
     private readonly telemetry: Telemetry,
     private readonly options: DeviceConfigServiceOptions,
-  ) {}
+  ) {
+    const config = Object.freeze(deviceConfigFor(undefined, undefined, options.pollIntervalSeconds));
+    this.idleAnswer = Object.freeze({ config, etag: entityTag(config) });
+  }
 
   /** Write-through from this instance's own session writes; other instances learn from the feed. */
   noteSessionWritten(session: DebugSession): void {
@@ -53,30 +58,34 @@ export class DeviceConfigService {
   }
 
   async poll(poll: DevicePoll): Promise<ConfigAnswer> {
-    const decision = this.rateLimiter.take(`config-poll:${poll.productId}:${deviceBinding(poll)}`, {
+    const binding = deviceBinding(poll);
+    const decision = this.rateLimiter.take(`config-poll:${poll.productId}:${binding}`, {
       limit: 1,
       windowInMs: this.options.pollIntervalSeconds * 1000,
     });
     if (!decision.allowed) {
       throw new AppError('rate_limited', `Poll at most once every ${this.options.pollIntervalSeconds} s`, { retryAfterSeconds: decision.retryAfterSeconds });
     }
-    await this.refreshIfStale();
     const now = this.clock.now();
+    if (!this.isFresh(now)) await this.refreshIfStale();
     const session = this.index.find(poll, now);
-    const token = session
-      ? issueIngestToken(this.options.ingestKeySecret, {
-          sid: session.id,
-          pid: session.productId,
-          dev: deviceBinding(poll),
-          exp: Math.floor(Date.parse(session.expiresAt) / 1000),
-        })
-      : undefined;
+    if (!session) return this.idleAnswer;
+    const token = issueIngestToken(this.options.ingestKeySecret, {
+      sid: session.id,
+      pid: session.productId,
+      dev: binding,
+      exp: Math.floor(Date.parse(session.expiresAt) / 1000),
+    });
     const config = deviceConfigFor(session, token, this.options.pollIntervalSeconds);
     return { config, etag: entityTag(config), session };
   }
 
+  private isFresh(now: Date): boolean {
+    return this.loaded && now.getTime() - this.lastRefreshAt < this.options.refreshIntervalInMs;
+  }
+
   private async refreshIfStale(): Promise<void> {
-    if (this.loaded && this.clock.now().getTime() - this.lastRefreshAt < this.options.refreshIntervalInMs) return;
+    if (this.isFresh(this.clock.now())) return;
     // Single flight: concurrent polls share one refresh instead of each reading the feed.
     this.refreshing ??= this.refresh().finally(() => {
       this.refreshing = undefined;

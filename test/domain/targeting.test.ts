@@ -1,6 +1,6 @@
 // Which session a polling device gets, and the device credentials derived from one secret.
 import { describe, expect, it } from 'vitest';
-import { issueIngestToken, productIngestKey, verifyIngestToken, verifyProductIngestKey } from '../../shared/domain/devices/credentials';
+import { issueIngestToken, ProductKeyVerifier, productIngestKey, verifyIngestToken, verifyProductIngestKey } from '../../shared/domain/devices/credentials';
 import { deviceConfigFor, entityTag, matchesIfNoneMatch } from '../../shared/domain/sessions/device-config';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
 import { SessionTargetIndex, type DevicePoll } from '../../shared/domain/sessions/targeting';
@@ -71,6 +71,23 @@ describe('device credentials', () => {
     expect(verifyProductIngestKey(secret, key.replace('demo', 'other'))).toBeUndefined();
     expect(verifyProductIngestKey('y'.repeat(40), key)).toBeUndefined();
     expect(verifyProductIngestKey(secret, 'nonsense')).toBeUndefined();
+  });
+
+  it('the remembering verifier answers as verifyProductIngestKey does, for valid, forged and other-secret keys, again and again', () => {
+    const verifier = new ProductKeyVerifier(secret, 2);
+    const keys = [
+      productIngestKey(secret, 'demo'),
+      productIngestKey(secret, 'shop'),
+      productIngestKey(secret, 'third'),
+      productIngestKey(secret, 'demo').replace('demo', 'other'),
+      productIngestKey('y'.repeat(40), 'demo'),
+      'nonsense',
+    ];
+    // Three rounds over more valid keys than it keeps: hits, misses and the restart after the bound all agree.
+    for (let round = 0; round < 3; round++) {
+      for (const key of keys) expect(verifier.verify(key), key).toBe(verifyProductIngestKey(secret, key));
+    }
+    expect(new ProductKeyVerifier('y'.repeat(40)).verify(keys[0]!)).toBeUndefined();
   });
 
   it('issues a stable ingest token and checks signature and expiry', () => {

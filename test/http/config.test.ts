@@ -62,6 +62,28 @@ describe('GET /api/diagnostics/config', () => {
     expect(await ended.json()).toEqual({ active: false, pollIntervalSeconds: 5 });
   });
 
+  it('gives every idle device the same ETag, a new one while a session targets it, and the idle one again after it ends', async () => {
+    const deviceId = newDevice();
+    const idle = await poll({ deviceId });
+    expect(await idle.json()).toEqual({ active: false, pollIntervalSeconds: 5 });
+    const idleTag = idle.headers.get('etag')!;
+    const otherIdle = await poll({ deviceId: newDevice() });
+    expect(otherIdle.headers.get('etag')).toBe(idleTag);
+    const session = await createSession({ targetDeviceId: deviceId });
+    host.clock.advance(5_000);
+    const targeted = await poll({ deviceId }, { 'if-none-match': idleTag });
+    expect(targeted.status).toBe(200);
+    expect((await targeted.json()).session.id).toBe(session.id);
+    expect(targeted.headers.get('etag')).not.toBe(idleTag);
+    await host.call('DELETE', `/api/diagnostics/sessions/${session.id}`, { headers: { authorization: `Bearer ${admin}` } });
+    host.clock.advance(5_000);
+    const ended = await poll({ deviceId }, { 'if-none-match': targeted.headers.get('etag')! });
+    expect(ended.status).toBe(200);
+    expect(ended.headers.get('etag')).toBe(idleTag);
+    host.clock.advance(5_000);
+    expect((await poll({ deviceId }, { 'if-none-match': idleTag })).status).toBe(304);
+  });
+
   it('sees sessions written by another instance through the index refresh', async () => {
     const deviceId = newDevice();
     // Written straight to Cosmos, as another Functions instance would.
