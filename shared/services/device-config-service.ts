@@ -66,8 +66,11 @@ export class DeviceConfigService {
     if (!decision.allowed) {
       throw new AppError('rate_limited', `Poll at most once every ${this.options.pollIntervalSeconds} s`, { retryAfterSeconds: decision.retryAfterSeconds });
     }
-    const now = this.clock.now();
-    if (!this.isFresh(now)) await this.refreshIfStale();
+    let now = this.clock.now();
+    if (!this.isFresh(now)) {
+      await this.refreshIfStale();
+      now = this.clock.now();
+    }
     const session = this.index.find(poll, now);
     if (!session) return this.idleAnswer;
     const token = issueIngestToken(this.options.ingestKeySecret, {
