@@ -11,7 +11,7 @@ import { ensureBlobContainers } from '../shared/adapters/blob/blob-clients';
 import { ensureContainers } from '../shared/adapters/cosmos/cosmos-client';
 import { createDependencies, installDependencies, type Dependencies, type DependencyOverrides } from '../shared/runtime/composition';
 import { functionRegistry } from '../shared/runtime/registry';
-import { announcesBody, isBodiless, toHttpRequest, writeHttpResult } from './http-conversion';
+import { announcesBody, isBodiless, requestUrl, toHttpRequest, writeHttpResult } from './http-conversion';
 import { Router } from './router';
 
 export const ROUTE_PREFIX = '/api';
@@ -89,7 +89,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const server = createServer((request, response) => {
     void (async () => {
-      const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+      let url: { href: string; pathname: string };
+      try {
+        url = requestUrl(request.url ?? '/', request.headers.host ?? '127.0.0.1');
+      } catch {
+        // A Host header or target no URL can be made of.
+        return plainProblem(response, 400, 'Bad request');
+      }
       try {
         const admin = /^\/admin\/functions\/([\w-]+)$/.exec(url.pathname);
         if (admin && request.method === 'POST') {

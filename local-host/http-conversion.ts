@@ -4,6 +4,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { HttpRequest, HttpResponse, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 
+/** Scheme and host of a Host header, as URL parsing normalizes them (lower case, default port dropped); few distinct values. */
+const origins = new Map<string, string>();
+
+/**
+ * Request targets URL parsing leaves as they are: an absolute path of characters it neither escapes nor decodes,
+ * no backslash, no `//` at the start, no dot segment (not even escaped), no fragment.
+ */
+const PLAIN_TARGET = /^\/(?![/\\])(?!.*\/\.)(?!.*%2e)[\w\-.~!$&()*+,;=:@/%]*(?:\?[\w\-.~!$&()*+,;=:@/?%]*)?$/i;
+
+/** The request's absolute URL and its path, as `new URL(target, http://host)` gives them, without parsing plain targets. */
+export function requestUrl(target: string, host: string): { href: string; pathname: string } {
+  let origin = origins.get(host);
+  if (origin === undefined) {
+    origin = new URL(`http://${host}`).origin;
+    if (origins.size >= 100) origins.clear();
+    origins.set(host, origin);
+  }
+  if (PLAIN_TARGET.test(target)) {
+    const query = target.indexOf('?');
+    return { href: origin + target, pathname: query < 0 ? target : target.slice(0, query) };
+  }
+  const url = new URL(target, origin);
+  return { href: url.href, pathname: url.pathname };
+}
+
 /** GET and HEAD carry no body in the Functions model (the library drops one, as fetch's Request does). */
 export function isBodiless(method: string): boolean {
   return method === 'GET' || method === 'HEAD';
@@ -98,12 +123,22 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 type OutgoingHeaders = Record<string, string | string[]>;
 
+function isHttpWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+/** Header values lose leading and trailing HTTP whitespace, as in fetch's Headers; most have none to lose. */
+function trimHttpWhitespace(text: string): string {
+  if (text.length === 0 || (!isHttpWhitespace(text.charCodeAt(0)) && !isHttpWhitespace(text.charCodeAt(text.length - 1)))) return text;
+  return text.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+}
+
 /** Lower-cased names, values trimmed, repeats joined: what `new Headers(init)` makes of them. */
 function outgoingHeaders(init: HttpResponseInit['headers']): OutgoingHeaders | undefined {
   const headers: OutgoingHeaders = {};
   const add = (name: string, value: unknown) => {
     const key = name.toLowerCase();
-    const text = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+    const text = trimHttpWhitespace(String(value));
     const known = headers[key];
     if (known === undefined) headers[key] = text;
     else if (key === 'set-cookie') headers[key] = Array.isArray(known) ? [...known, text] : [known, text];

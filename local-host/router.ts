@@ -1,4 +1,5 @@
 // Matches `/api/<route>` against the registered Functions route templates ({name}, {name?}, {name:constraint}, {*rest}).
+import type { HttpMethod } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../shared/runtime/registry';
 
 interface CompiledRoute {
@@ -39,20 +40,32 @@ export interface RouteMatch {
 
 export class Router {
   private readonly routes: CompiledRoute[];
+  /** Routes without parameters by their lower-cased path: a hot literal route needs no pattern tried. */
+  private readonly literalRoutes = new Map<string, CompiledRoute[]>();
 
   constructor(definitions: readonly HttpFunctionDefinition[]) {
     // Literal segments win over parameters, as in ASP.NET routing.
     this.routes = definitions.map(compile).sort((a, b) => b.literalSegments - a.literalSegments);
+    for (const route of this.routes) {
+      if (route.parameterNames.length > 0) continue;
+      const path = `/${route.definition.route.replace(/^\/+|\/+$/g, '')}`.toLowerCase();
+      this.literalRoutes.set(path, [...(this.literalRoutes.get(path) ?? []), route]);
+    }
   }
 
   /** `methodAllowed` false means the path exists but not for this method (405). */
   match(method: string, path: string): RouteMatch | { methodAllowed: boolean } {
+    const upper = method.toUpperCase() as HttpMethod;
+    // A literal route wins over any parameterised one, so an exact hit allowing the method is the answer.
+    const literal = this.literalRoutes.get((path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase());
+    const exact = literal?.find((route) => route.definition.methods.includes(upper));
+    if (exact) return { definition: exact.definition, params: {} };
     let pathMatched = false;
     for (const route of this.routes) {
       const found = route.pattern.exec(path);
       if (!found) continue;
       pathMatched = true;
-      if (!route.definition.methods.includes(method.toUpperCase() as never)) continue;
+      if (!route.definition.methods.includes(upper)) continue;
       const params: Record<string, string> = {};
       route.parameterNames.forEach((name, index) => {
         const value = found[index + 1];

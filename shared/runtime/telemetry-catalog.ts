@@ -105,7 +105,9 @@ function allowedDimensions(kind: TelemetryKind, name: string): readonly string[]
 export function catalogProblem(kind: TelemetryKind, name: string, dimensions: Record<string, string>): CatalogProblem | undefined {
   const allowed = allowedDimensions(kind, name);
   if (!allowed) return { reason: 'unknown_name', detail: `${kind} '${name}' is not in shared/runtime/telemetry-catalog.ts` };
-  for (const [key, value] of Object.entries(dimensions)) {
+  for (const key in dimensions) {
+    if (!Object.hasOwn(dimensions, key)) continue;
+    const value = dimensions[key];
     if (!allowed.includes(key)) {
       return { reason: 'unknown_dimension', detail: `dimension '${key}' is not listed for ${kind} '${name}' in shared/runtime/telemetry-catalog.ts` };
     }

@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { ReadableStream } from 'node:stream/web';
 import { HttpResponse, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestUrl } from '../../local-host/http-conversion';
 import { registerHttpFunction } from '../../shared/runtime/registry';
 import { startTestHost, type TestHost } from '../support/test-host';
 
@@ -202,5 +203,51 @@ describe('every kind of handler result is answered as the library renders it', (
     expect(() => new HttpResponse({ status: 99 })).toThrow(RangeError);
     const actual = await exchange('GET', '/api/test-host/bad-status');
     expect(actual.status).toBe(500);
+  });
+});
+
+describe('request URLs', () => {
+  const targets = [
+    '/api/diagnostics/config?deviceId=bench-device-1&platform=ios&appVersion=5.12.0',
+    '/api/x',
+    '/api/x/',
+    '/api/x?',
+    '/api/x?a=1&a=2&b=%20c',
+    '/api/some%20item/more',
+    '/api/x/../y',
+    '/api/x/./y',
+    '/api/x/%2e%2E/y',
+    '/api/x/.hidden',
+    '//evil.example/api/x',
+    '/\\evil.example/api/x',
+    '/api/x y?q=a b',
+    '/api/x"<>`{}',
+    "/api/x?q='quoted'",
+    '/api/x#fragment',
+    '/api/ünï?q=ü',
+    '/api/x?next=/./y',
+    '*',
+  ];
+  const hosts = ['127.0.0.1:7071', 'LOCALHOST:80', 'Example.COM', '127.1:8080', '[::1]:7071'];
+
+  it.each(hosts)('gives what new URL gives, for every target, with Host %s', (host) => {
+    for (const target of targets) {
+      const expected = new URL(target, `http://${host}`);
+      expect(requestUrl(target, host), target).toEqual({ href: expected.href, pathname: expected.pathname });
+    }
+  });
+
+  it('a Host no URL can be made of is a 400, and the host keeps serving', async () => {
+    const response = await exchange('GET', '/api/test-host/echo/x', { headers: { host: 'bad host' } });
+    expect(response.status).toBe(400);
+    expect((await exchange('GET', '/api/test-host/echo/x')).status).toBe(200);
+  });
+});
+
+describe('routing', () => {
+  it('matches a literal route whatever its case and a trailing slash, and says 405 for another method', async () => {
+    expect((await exchange('GET', '/api/Test-Host/Bad-Status/')).status).toBe(500);
+    expect((await exchange('POST', '/api/test-host/bad-status', { headers: { 'content-length': '0' } })).status).toBe(405);
+    expect((await exchange('GET', '/api/test-host/nothing-here')).status).toBe(404);
   });
 });

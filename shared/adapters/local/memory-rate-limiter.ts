@@ -21,9 +21,16 @@ export class MemoryRateLimiter implements RateLimiter {
   take(key: string, rule: RateLimit): RateDecision {
     const now = this.clock.now().getTime();
     const windowStart = now - rule.windowInMs;
-    const known = this.windows.get(key);
-    const times = known ? known.times.filter((time) => time > windowStart) : [];
-    this.windows.set(key, { times, windowInMs: rule.windowInMs });
+    let window = this.windows.get(key);
+    if (!window) {
+      window = { times: [], windowInMs: rule.windowInMs };
+      this.windows.set(key, window);
+    } else {
+      window.windowInMs = rule.windowInMs;
+      // Copied only when something expired: a key polled within its window keeps its array.
+      if (window.times.some((time) => time <= windowStart)) window.times = window.times.filter((time) => time > windowStart);
+    }
+    const times = window.times;
     if (times.length >= rule.limit) {
       const oldest = times[0] ?? now;
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + rule.windowInMs - now) / 1000)) };

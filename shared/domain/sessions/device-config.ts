@@ -47,6 +47,8 @@ export function entityTag(body: unknown): string {
 /** RFC 9110 weak comparison over a list, as browsers and SDKs send it. */
 export function matchesIfNoneMatch(header: string | null | undefined, etag: string): boolean {
   if (!header) return false;
+  // What a device sends back is almost always exactly the tag it was given.
+  if (header === etag) return true;
   if (header.trim() === '*') return true;
   const bare = etag.replace(/^W\//, '');
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
