@@ -108,14 +108,20 @@ function startsValue(byte: number): boolean {
   return byte === 58 || byte === 61 || byte === 45 || byte === 33 || byte === 34 || byte === 39 || byte === 96;
 }
 
+/** The rest of a literal whose first two bytes are known to match (as pairs are registered: exactly, or in any case). */
 function sameBytes(text: Uint8Array, at: number, literal: Literal): boolean {
   const bytes = literal.bytes;
   if (literal.anyCase) {
     for (let index = 2; index < bytes.length; index++) if (FOLD[text[at + index]!] !== bytes[index]) return false;
     return true;
   }
-  for (let index = 0; index < bytes.length; index++) if (text[at + index] !== bytes[index]) return false;
+  for (let index = 2; index < bytes.length; index++) if (text[at + index] !== bytes[index]) return false;
   return true;
+}
+
+/** A literal's first byte as it may appear: both cases of an ASCII letter for a literal found in any case. */
+function variantsOf(byte: number, anyCase: boolean): number[] {
+  return anyCase && byte >= 97 && byte <= 122 ? [byte, byte - 32] : [byte];
 }
 
 /**
@@ -126,9 +132,11 @@ function sameBytes(text: Uint8Array, at: number, literal: Literal): boolean {
 export class TextScanner {
   /** 1 where a rule's literals and main-pass shapes pass; `admits` adds the hex shapes. */
   readonly allowed: Uint8Array;
-  /** For each byte pair (folded) that starts a literal: 1 + its index in `literalsByPair`. */
+  /** For each pair of bytes that starts a literal (every case of it for one found in any case): 1 + a slot. */
   private readonly pairSlot = new Uint16Array(65536);
   private readonly literalsByPair: Literal[][] = [];
+  /** Per slot, one bit per third byte (its low five bits, so letters of either case share one) a literal goes on with. */
+  private readonly thirdBytes: Int32Array;
   private readonly events = new Uint8Array(256);
   /** For a byte that is a literal on its own: 1 + its slot in `singleRules`. */
   private readonly singleSlot = new Uint8Array(256);
@@ -163,6 +171,7 @@ export class TextScanner {
     for (let byte = 48; byte <= 57; byte++) this.events[byte] = EVENT_DIGIT;
     this.events[58] = EVENT_COLON;
     const byKey = new Map<string, Literal>();
+    const thirdBytes: number[] = [];
     gates.forEach((gate, rule) => {
       if (gate.needs) {
         this.needDigits[rule] = gate.needs.digits ?? 0;
@@ -181,7 +190,7 @@ export class TextScanner {
         const bytes = utf8.encode(anyCase ? text.toLowerCase() : text);
         if (bytes.length === 1) {
           const byte = bytes[0]!;
-          for (const variant of anyCase ? new Set([byte, byte >= 97 && byte <= 122 ? byte - 32 : byte]) : [byte]) this.addSingle(variant, rule);
+          for (const variant of variantsOf(byte, anyCase)) this.addSingle(variant, rule);
           continue;
         }
         const key = `${anyCase ? 'i' : 's'}:${text}`;
@@ -189,13 +198,23 @@ export class TextScanner {
         if (!literal) {
           literal = { bytes, anyCase, rules: [], assignmentRules: [] };
           byKey.set(key, literal);
-          const pair = (FOLD[bytes[0]!]! << 8) | FOLD[bytes[1]!]!;
-          if (!this.pairSlot[pair]) this.pairSlot[pair] = this.literalsByPair.push([]);
-          this.literalsByPair[this.pairSlot[pair]! - 1]!.push(literal);
+          for (const first of variantsOf(bytes[0]!, anyCase)) {
+            for (const second of variantsOf(bytes[1]!, anyCase)) {
+              const pair = (first << 8) | second;
+              if (!this.pairSlot[pair]) {
+                this.pairSlot[pair] = this.literalsByPair.push([]);
+                thirdBytes.push(0);
+              }
+              const slot = this.pairSlot[pair]! - 1;
+              this.literalsByPair[slot]!.push(literal);
+              thirdBytes[slot]! |= bytes.length > 2 ? 1 << (bytes[2]! & 31) : -1;
+            }
+          }
         }
         (gate.assignment ? literal.assignmentRules : literal.rules).push(rule);
       }
     });
+    this.thirdBytes = Int32Array.from(thirdBytes);
   }
 
   private addSingle(byte: number, rule: number): void {
@@ -225,15 +244,18 @@ export class TextScanner {
     this.keyRunEnd = -1;
     const bytes = this.bytes;
     const pairSlot = this.pairSlot;
+    const thirdBytes = this.thirdBytes;
     const events = this.events;
     let singlesSeen = 0;
-    let previousFolded = 0;
+    let previous = 0;
     let digits = 0;
-    let run = 0;
     let digitRun = 0;
-    let group = 0;
     let digitGroup = 0;
+    // Digits are taken a run at a time: a run is counted when the next one starts (or at the end), and what lies
+    // between two runs is looked at from the second. The counts are those of a walk over every byte.
+    let runStart = -1;
     let lastDigit = -4;
+    let groupBefore = 0;
     let dots = 0;
     let flags = 0;
     let colonCount = 0;
@@ -241,31 +263,31 @@ export class TextScanner {
     let lastColon = -2;
     for (let index = 0; index < length; index++) {
       const byte = bytes[index]!;
-      const folded = FOLD[byte]!;
-      const slot = pairSlot[(previousFolded << 8) | folded]!;
-      previousFolded = folded;
-      if (slot !== 0) this.matchLiterals(index - 1, slot - 1);
+      const slot = pairSlot[(previous << 8) | byte]!;
+      previous = byte;
+      if (slot !== 0 && ((thirdBytes[slot - 1]! >>> ((index + 1 < length ? bytes[index + 1]! : 0) & 31)) & 1) !== 0) this.matchLiterals(index - 1, slot - 1);
       const event = events[byte]!;
       if (event === 0) continue;
       if (event === EVENT_DIGIT) {
-        // Digits are counted here and what lies between two of them is looked at from the second: the same counts
-        // as a walk over every byte, for a fraction of the work.
-        digits++;
-        const gap = index - lastDigit - 1;
-        if (gap === 0) {
-          run++;
-          group++;
-          if ((flags & IBAN_START) === 0 && index >= 3 && (CLASS[bytes[index - 2]!]! & UPPER) !== 0 && (CLASS[bytes[index - 3]!]! & UPPER) !== 0) flags |= IBAN_START;
-        } else {
-          run = 1;
-          // Up to two separators keep the group together.
-          group = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group + 1 : 1;
-          dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
+        if (index === lastDigit + 1) {
+          lastDigit = index;
+          continue;
         }
-        if (run > digitRun) digitRun = run;
-        if (group > digitGroup) digitGroup = group;
+        let group = 0;
+        if (runStart >= 0) {
+          const run = lastDigit - runStart + 1;
+          digits += run;
+          if (run > digitRun) digitRun = run;
+          group = groupBefore + run;
+          if (group > digitGroup) digitGroup = group;
+          if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
+        }
+        const gap = index - lastDigit - 1;
+        // Up to two separators keep the group together.
+        groupBefore = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group : 0;
+        dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
         if (dots >= 3) flags |= DOTTED_QUAD;
-        lastDigit = index;
+        runStart = lastDigit = index;
         continue;
       }
       if ((event & EVENT_COLON) !== 0) {
@@ -287,6 +309,13 @@ export class TextScanner {
           for (const rule of this.singleRules[single - 1]!) allowed[rule] = 1;
         }
       }
+    }
+    if (runStart >= 0) {
+      const run = lastDigit - runStart + 1;
+      digits += run;
+      if (run > digitRun) digitRun = run;
+      if (groupBefore + run > digitGroup) digitGroup = groupBefore + run;
+      if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
     }
     if (colonCount >= 6) flags |= COLONS;
     this.flags = flags;
