@@ -241,8 +241,9 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     // One scanner for the engine: maskText never re-enters itself.
     textScanner.scan(text);
     const allowed = textScanner.allowed;
-    for (const rule of rules) {
-      if (allowed[rule.index] === 0) continue;
+    for (let index = 0; index < rules.length; index++) {
+      if (allowed[index] === 0) continue;
+      const rule = rules[index]!;
       if (rule.trigger && !rule.trigger.test(text)) continue;
       if (rule.method === 'keep') {
         // Their hex shapes are checked only if they come to run.

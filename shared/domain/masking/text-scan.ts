@@ -77,10 +77,11 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   return kind;
 });
 
-/** Bytes the main pass stops at; every other byte costs only the literal-pair look-up. */
+/** Bytes the main pass stops at: a digit, a colon, a single-byte literal. */
 const EVENT_DIGIT = 1;
 const EVENT_COLON = 2;
 const EVENT_SINGLE = 4;
+const EVENT_BITS = 3;
 
 /** Shape flags, as bits: hex ids and UUID starts come from a second pass, run only when a rule asks about them. */
 const DOTTED_QUAD = 1;
@@ -138,6 +139,11 @@ export class TextScanner {
   /** Per slot, one bit per third byte (its low five bits, so letters of either case share one) a literal goes on with. */
   private readonly thirdBytes: Int32Array;
   private readonly events = new Uint8Array(256);
+  /**
+   * Per pair of bytes (previous << 8 | current): the pair's literal slot << 3 | the current byte's events. Most
+   * bytes start no literal and are no event: the main pass costs them one look-up here and one branch.
+   */
+  private readonly steps = new Uint16Array(65536);
   /** For a byte that is a literal on its own: 1 + its slot in `singleRules`. */
   private readonly singleSlot = new Uint8Array(256);
   private readonly singleRules: number[][] = [];
@@ -215,6 +221,8 @@ export class TextScanner {
       }
     });
     this.thirdBytes = Int32Array.from(thirdBytes);
+    if (this.literalsByPair.length >= 1 << (16 - EVENT_BITS)) throw new Error('Masking rules: too many literal pre-checks');
+    for (let pair = 0; pair < 65536; pair++) this.steps[pair] = (this.pairSlot[pair]! << EVENT_BITS) | this.events[pair & 255]!;
   }
 
   private addSingle(byte: number, rule: number): void {
@@ -225,7 +233,8 @@ export class TextScanner {
 
   /** Puts the string's UTF-8 bytes in `bytes` and answers how many there are. */
   private encode(text: string): number {
-    const needed = text.length * 3;
+    // UTF-8 takes at most three bytes per UTF-16 unit; two more for the 0 the scan puts after the end and its look-ahead.
+    const needed = text.length * 3 + 2;
     if (needed > this.buffer.length) {
       const bytes = new Uint8Array(needed);
       if (needed <= 1 << 20) this.buffer = bytes;
@@ -243,9 +252,8 @@ export class TextScanner {
     this.keyRunFrom = 0;
     this.keyRunEnd = -1;
     const bytes = this.bytes;
-    const pairSlot = this.pairSlot;
+    const steps = this.steps;
     const thirdBytes = this.thirdBytes;
-    const events = this.events;
     let singlesSeen = 0;
     let previous = 0;
     let digits = 0;
@@ -263,32 +271,33 @@ export class TextScanner {
     let lastColon = -2;
     for (let index = 0; index < length; index++) {
       const byte = bytes[index]!;
-      const slot = pairSlot[(previous << 8) | byte]!;
+      const step = steps[(previous << 8) | byte]!;
       previous = byte;
+      if (step === 0) continue;
+      const slot = step >>> EVENT_BITS;
       if (slot !== 0 && ((thirdBytes[slot - 1]! >>> ((index + 1 < length ? bytes[index + 1]! : 0) & 31)) & 1) !== 0) this.matchLiterals(index - 1, slot - 1);
-      const event = events[byte]!;
+      const event = step & 7;
       if (event === 0) continue;
-      if (event === EVENT_DIGIT) {
+      if ((event & EVENT_DIGIT) !== 0) {
         if (index === lastDigit + 1) {
           lastDigit = index;
-          continue;
+        } else {
+          let group = 0;
+          if (runStart >= 0) {
+            const run = lastDigit - runStart + 1;
+            digits += run;
+            digitRun = Math.max(digitRun, run);
+            group = groupBefore + run;
+            digitGroup = Math.max(digitGroup, group);
+            if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
+          }
+          const gap = index - lastDigit - 1;
+          // Up to two separators keep the group together.
+          groupBefore = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group : 0;
+          dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
+          if (dots >= 3) flags |= DOTTED_QUAD;
+          runStart = lastDigit = index;
         }
-        let group = 0;
-        if (runStart >= 0) {
-          const run = lastDigit - runStart + 1;
-          digits += run;
-          if (run > digitRun) digitRun = run;
-          group = groupBefore + run;
-          if (group > digitGroup) digitGroup = group;
-          if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
-        }
-        const gap = index - lastDigit - 1;
-        // Up to two separators keep the group together.
-        groupBefore = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group : 0;
-        dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
-        if (dots >= 3) flags |= DOTTED_QUAD;
-        runStart = lastDigit = index;
-        continue;
       }
       if ((event & EVENT_COLON) !== 0) {
         colonCount++;
@@ -310,27 +319,26 @@ export class TextScanner {
         }
       }
     }
+    // The last run is counted here, as the others are when the next one starts.
     if (runStart >= 0) {
       const run = lastDigit - runStart + 1;
       digits += run;
-      if (run > digitRun) digitRun = run;
-      if (groupBefore + run > digitGroup) digitGroup = groupBefore + run;
+      digitRun = Math.max(digitRun, run);
+      digitGroup = Math.max(digitGroup, groupBefore + run);
       if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
     }
     if (colonCount >= 6) flags |= COLONS;
-    this.flags = flags;
-    this.hexScanned = false;
     const counts = this.counts;
     counts.digits = digits;
     counts.digitRun = digitRun;
     counts.digitGroup = digitGroup;
-    for (const rule of this.shapedRules) {
-      if (
-        allowed[rule] === 1 &&
-        (digits < this.needDigits[rule]! || digitRun < this.needDigitRun[rule]! || digitGroup < this.needDigitGroup[rule]! || (this.needFlags[rule]! & ~HEX_SHAPES & ~flags) !== 0)
-      ) {
-        allowed[rule] = 0;
-      }
+    const shapes = (this.flags = flags);
+    this.hexScanned = false;
+    const { shapedRules, needDigits, needDigitRun, needDigitGroup, needFlags } = this;
+    const missing = ~shapes & ~HEX_SHAPES;
+    for (let index = 0; index < shapedRules.length; index++) {
+      const rule = shapedRules[index]!;
+      if (digits < needDigits[rule]! || digitRun < needDigitRun[rule]! || digitGroup < needDigitGroup[rule]! || (needFlags[rule]! & missing) !== 0) allowed[rule] = 0;
     }
   }
 
