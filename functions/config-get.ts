@@ -1,5 +1,5 @@
 // GET /api/diagnostics/config: the device poll. Answers from memory; If-None-Match gives 304.
-import { httpFunction, json } from '../shared/http/endpoint';
+import { httpFunction } from '../shared/http/endpoint';
 import { matchesIfNoneMatch } from '../shared/domain/sessions/device-config';
 import { configPollQuerySchema } from '../shared/domain/sessions/targeting';
 
@@ -14,6 +14,6 @@ httpFunction({
     const headers = { etag: answer.etag, 'cache-control': 'no-cache' };
     const notModified = matchesIfNoneMatch(request.headers.get('if-none-match'), answer.etag);
     deps.telemetry.metric('config.poll_total', 1, { outcome: notModified ? 'not_modified' : 'changed', session: answer.session ? 'targeted' : 'none' });
-    return notModified ? { status: 304, headers } : json(200, answer.config, headers);
+    return notModified ? { status: 304, headers } : { status: 200, body: answer.json, headers: { ...headers, 'content-type': 'application/json' } };
   },
 });

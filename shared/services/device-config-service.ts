@@ -2,7 +2,7 @@
 // so a poll with nothing new costs a map look-up and a hash, and no storage read.
 import { AppError } from '../errors';
 import { issueIngestToken } from '../domain/devices/credentials';
-import { deviceConfigFor, entityTag, type DeviceConfig } from '../domain/sessions/device-config';
+import { deviceConfigFor, entityTagOfText, type DeviceConfig } from '../domain/sessions/device-config';
 import type { DebugSession } from '../domain/sessions/session';
 import { deviceBinding, SessionTargetIndex, type DevicePoll } from '../domain/sessions/targeting';
 import type { Clock } from '../ports/clock';
@@ -19,6 +19,8 @@ export interface DeviceConfigServiceOptions {
 
 export interface ConfigAnswer {
   config: DeviceConfig;
+  /** The config as JSON, serialized once: the ETag is its hash and the 200 answer sends it as it is. */
+  json: string;
   etag: string;
   session?: DebugSession;
 }
@@ -38,8 +40,7 @@ export class DeviceConfigService {
     private readonly telemetry: Telemetry,
     private readonly options: DeviceConfigServiceOptions,
   ) {
-    const config = Object.freeze(deviceConfigFor(undefined, undefined, options.pollIntervalSeconds));
-    this.idleAnswer = Object.freeze({ config, etag: entityTag(config) });
+    this.idleAnswer = Object.freeze(this.answer(Object.freeze(deviceConfigFor(undefined, undefined, options.pollIntervalSeconds))));
   }
 
   /** Write-through from this instance's own session writes; other instances learn from the feed. */
@@ -79,8 +80,12 @@ export class DeviceConfigService {
       dev: binding,
       exp: Math.floor(Date.parse(session.expiresAt) / 1000),
     });
-    const config = deviceConfigFor(session, token, this.options.pollIntervalSeconds);
-    return { config, etag: entityTag(config), session };
+    return { ...this.answer(deviceConfigFor(session, token, this.options.pollIntervalSeconds)), session };
+  }
+
+  private answer(config: DeviceConfig): ConfigAnswer {
+    const json = JSON.stringify(config);
+    return { config, json, etag: entityTagOfText(json) };
   }
 
   private isFresh(now: Date): boolean {

@@ -1,5 +1,6 @@
 // The device config poll: ETag/304, targeting, consent flag, user targets, rate limit, and no storage read on the hot path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entityTagOfText } from '../../shared/domain/sessions/device-config';
 import { startTestHost, type TestHost } from '../support/test-host';
 
 let host: TestHost;
@@ -65,15 +66,21 @@ describe('GET /api/diagnostics/config', () => {
   it('gives every idle device the same ETag, a new one while a session targets it, and the idle one again after it ends', async () => {
     const deviceId = newDevice();
     const idle = await poll({ deviceId });
-    expect(await idle.json()).toEqual({ active: false, pollIntervalSeconds: 5 });
+    const idleText = await idle.text();
+    expect(JSON.parse(idleText)).toEqual({ active: false, pollIntervalSeconds: 5 });
+    expect(idle.headers.get('content-type')).toBe('application/json');
     const idleTag = idle.headers.get('etag')!;
+    // The ETag is the hash of exactly the bytes sent.
+    expect(idleTag).toBe(entityTagOfText(idleText));
     const otherIdle = await poll({ deviceId: newDevice() });
     expect(otherIdle.headers.get('etag')).toBe(idleTag);
     const session = await createSession({ targetDeviceId: deviceId });
     host.clock.advance(5_000);
     const targeted = await poll({ deviceId }, { 'if-none-match': idleTag });
     expect(targeted.status).toBe(200);
-    expect((await targeted.json()).session.id).toBe(session.id);
+    const targetedText = await targeted.text();
+    expect(JSON.parse(targetedText).session.id).toBe(session.id);
+    expect(targeted.headers.get('etag')).toBe(entityTagOfText(targetedText));
     expect(targeted.headers.get('etag')).not.toBe(idleTag);
     await host.call('DELETE', `/api/diagnostics/sessions/${session.id}`, { headers: { authorization: `Bearer ${admin}` } });
     host.clock.advance(5_000);

@@ -41,7 +41,12 @@ export function deviceConfigFor(session: DebugSession | undefined, ingestToken: 
 }
 
 export function entityTag(body: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+  return entityTagOfText(JSON.stringify(body));
+}
+
+/** The ETag of a body already serialized: the bytes sent are the bytes hashed. */
+export function entityTagOfText(text: string): string {
+  return `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 }
 
 /** RFC 9110 weak comparison over a list, as browsers and SDKs send it. */
