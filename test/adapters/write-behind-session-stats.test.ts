@@ -84,6 +84,39 @@ describe('CosmosSessionStore.incrementStatsOfMany (bulk patch)', () => {
   });
 });
 
+describe('CosmosSessionStore.replace beside stats increments', () => {
+  it('retries when an increment lands between its read and its write, and keeps the increment', async () => {
+    const sessionId = await storedSession();
+    const before = (await store.get(sessionId))!;
+    const container = database.container('debug_sessions');
+    // The first replace is preceded by a real increment on the same document, as a concurrent flush would be.
+    let interleaved = false;
+    const racing = new Proxy(container, {
+      get(target, property, receiver) {
+        if (property !== 'item') return Reflect.get(target, property, receiver);
+        return (id: string, partitionKey: string) => {
+          const item = target.item(id, partitionKey);
+          const replace = item.replace.bind(item);
+          item.replace = (async (...args: Parameters<typeof item.replace>) => {
+            if (!interleaved) {
+              interleaved = true;
+              await store.incrementStats(sessionId, { logCount: 4 });
+            }
+            return replace(...args);
+          }) as typeof item.replace;
+          return item;
+        };
+      },
+    });
+    const written = await new CosmosSessionStore(racing).replace({ ...before.session, reason: 'racing a flush' }, before.etag);
+    expect(interleaved).toBe(true);
+    expect(written.session.reason).toBe('racing a flush');
+    expect(written.session.stats.logCount).toBe(4);
+    expect(written.etag).not.toBe(before.etag);
+    expect(await statsOf(sessionId)).toMatchObject({ logCount: 4 });
+  });
+});
+
 describe('WriteBehindSessionStats', () => {
   it('merges a refused flush into the next one and writes the sum once', async () => {
     const sessionId = await storedSession();

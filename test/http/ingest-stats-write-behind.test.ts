@@ -61,6 +61,27 @@ describe('increments are summed per session and written once per flush', () => {
     writes.mockRestore();
   });
 
+  it("leaves an admin's ETag valid while stats are written, and a configuration write keeps the counts", async () => {
+    const session = await open(host);
+    const admin = await host.token({ roles: ['admin'], products: ['demo'] });
+    const read = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${admin}` } });
+    const etag = read.headers.get('etag')!;
+    for (let batch = 0; batch < 3; batch++) expect(await post(host, session, [log(host), span(host)])).toBe(202);
+    await host.deps.ingestService.stats.flush();
+    const after = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(((await after.json()) as { stats: { logCount: number } }).stats.logCount).toBe(3);
+    // Counters changed, the configuration did not: same ETag.
+    expect(after.headers.get('etag')).toBe(etag);
+
+    const patched = await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { reason: 'narrowing it down' }, headers: { authorization: `Bearer ${admin}`, 'if-match': etag } });
+    expect(patched.status).toBe(200);
+    expect(patched.headers.get('etag')).not.toBe(etag);
+    // The write carried the stored counts over, not the ones of the read it was based on.
+    expect(await storedStats(host, session)).toMatchObject({ logCount: 3, traceCount: 3 });
+    const stale = await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { reason: 'again' }, headers: { authorization: `Bearer ${admin}`, 'if-match': etag } });
+    expect(stale.status).toBe(412);
+  });
+
   it('counts a retried batch and concurrent duplicates once', async () => {
     const session = await open(host);
     const batches = Array.from({ length: 12 }, (_, index) => [log(host, { id: `dup-${index}` }), log(host, { id: `dup-${index}-e`, level: 'fatal' }), span(host)]);

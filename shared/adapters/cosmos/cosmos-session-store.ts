@@ -9,7 +9,20 @@ interface StoredSession extends DebugSession {
   _etag?: string;
   /** The outbox's proof of recent writes (see SessionWriteOptions); never part of the domain session. */
   outboxEventIds?: string[];
+  /** Counts configuration writes (create, replace); stats increments leave it alone. Absent on old documents. */
+  revision?: number;
 }
+
+/**
+ * The session's ETag as callers see it: its configuration revision, not Cosmos's `_etag`. The stats written
+ * by ingest patch the document every flush, which changes `_etag`; an admin's If-Match must not fail for that.
+ */
+function configurationTag(resource: StoredSession): string {
+  return `r${resource.revision ?? 0}`;
+}
+
+/** Replaces retried when only a stats increment slipped in between the read and the write. */
+const REPLACE_ATTEMPTS = 5;
 
 /** The SDK's bulk call takes at most this many operations. */
 const BULK_CHUNK = 100;
@@ -26,9 +39,9 @@ const certainlyNotApplied = (statusCode: number) => statusCode === 429 || status
 /** Enough history that a write's proof survives the relay's grace period, even on a busy session. */
 const MAX_RECORDED_EVENT_IDS = 64;
 
-function fromStored(resource: StoredSession | undefined, etag: string | undefined): VersionedSession {
+function fromStored(resource: StoredSession | undefined): VersionedSession {
   if (!resource) throw new Error('Cosmos returned no resource');
-  return { session: debugSessionSchema.parse(resource), etag: etag ?? resource._etag ?? '' };
+  return { session: debugSessionSchema.parse(resource), etag: configurationTag(resource) };
 }
 
 export class CosmosSessionStore implements SessionStore {
@@ -36,9 +49,9 @@ export class CosmosSessionStore implements SessionStore {
 
   async create(session: DebugSession, options: SessionWriteOptions = {}): Promise<VersionedSession> {
     try {
-      const document: StoredSession = { ...session, outboxEventIds: (options.eventIds ?? []).slice(-MAX_RECORDED_EVENT_IDS) };
+      const document: StoredSession = { ...session, outboxEventIds: (options.eventIds ?? []).slice(-MAX_RECORDED_EVENT_IDS), revision: 1 };
       const response = await this.container.items.create<StoredSession>(document);
-      return fromStored(response.resource, response.etag);
+      return fromStored(response.resource);
     } catch (error) {
       throw toAppError(error, `Session ${session.id}`);
     }
@@ -47,7 +60,7 @@ export class CosmosSessionStore implements SessionStore {
   async get(sessionId: string): Promise<VersionedSession | undefined> {
     try {
       const response = await this.container.item(sessionId, sessionId).read<StoredSession>();
-      return response.resource ? fromStored(response.resource, response.etag) : undefined;
+      return response.resource ? fromStored(response.resource) : undefined;
     } catch (error) {
       if (isCosmosStatus(error, 404)) return undefined;
       throw toAppError(error, `Session ${sessionId}`);
@@ -56,18 +69,29 @@ export class CosmosSessionStore implements SessionStore {
 
   async replace(session: DebugSession, ifMatch: string, options: SessionWriteOptions = {}): Promise<VersionedSession> {
     try {
-      // The proof list lives outside the domain type, so carry it over from the version being replaced;
-      // the If-Match below guarantees that version is still the current one.
-      const current = await this.container.item(session.id, session.id).read<StoredSession>();
-      if (!current.resource) throw Object.assign(new Error('not found'), { code: 404 });
-      const currentEtag = current.etag ?? current.resource._etag ?? '';
-      const condition = ifMatch === '*' ? currentEtag : ifMatch;
-      if (condition !== currentEtag) throw Object.assign(new Error('etag mismatch'), { code: 412 });
-      const outboxEventIds = [...(current.resource.outboxEventIds ?? []), ...(options.eventIds ?? [])].slice(-MAX_RECORDED_EVENT_IDS);
-      const response = await this.container
-        .item(session.id, session.id)
-        .replace<StoredSession>({ ...session, outboxEventIds }, { accessCondition: { type: 'IfMatch', condition } });
-      return fromStored(response.resource, response.etag);
+      for (let attempt = 1; ; attempt++) {
+        const current = await this.container.item(session.id, session.id).read<StoredSession>();
+        if (!current.resource) throw Object.assign(new Error('not found'), { code: 404 });
+        if (ifMatch !== '*' && ifMatch !== configurationTag(current.resource)) throw Object.assign(new Error('etag mismatch'), { code: 412 });
+        // The stats belong to ingest's increments and the proof list to the outbox, so both are carried over from
+        // the version being replaced; Cosmos's own If-Match guarantees nothing was written in between.
+        const document: StoredSession = {
+          ...session,
+          stats: current.resource.stats,
+          outboxEventIds: [...(current.resource.outboxEventIds ?? []), ...(options.eventIds ?? [])].slice(-MAX_RECORDED_EVENT_IDS),
+          revision: (current.resource.revision ?? 0) + 1,
+        };
+        try {
+          const response = await this.container
+            .item(session.id, session.id)
+            .replace<StoredSession>(document, { accessCondition: { type: 'IfMatch', condition: current.etag ?? current.resource._etag ?? '' } });
+          return fromStored(response.resource);
+        } catch (error) {
+          // Something was written in between: a stats increment (read again and retry) or a configuration
+          // write (the next read's revision check answers 412).
+          if (!isCosmosStatus(error, 412) || attempt >= REPLACE_ATTEMPTS) throw error;
+        }
+      }
     } catch (error) {
       throw toAppError(error, `Session ${session.id}`);
     }
