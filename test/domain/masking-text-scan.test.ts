@@ -79,6 +79,8 @@ function shapeByRegex(text: string): TextShape {
     hexColons: /::|(?:[0-9A-Fa-f]{1,4}:){6}/.test(text),
     hexId: /(?<![\w-])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,64}(?![\w-])/.test(text),
     uuidStart: /(?<![\w-])[0-9A-Fa-f]{8}-/.test(text),
+    ssnGroups: /(?<![\w.-])(?:\d{3}[- .]\d{2}[- .]\d{4}|\d{3}-\d{6}|\d{5}-\d{4})(?!\d)/.test(text),
+    nationalPhone: /(?<!\d)\d{3}[-.]\d{3}[-.]\d{4}(?!\d)|\(\d{3}\)|(?<![\w.-])0\d{1,4}-\d/.test(text),
   };
 }
 
@@ -110,6 +112,13 @@ describe('text scanner: shape counts', () => {
     ['id deadbee-1', { hexId: false }],
     ['x-request-id=550e8400-e29b-41d4-a716-446655440000', { uuidStart: true }],
     ['order 1550e8400-e29b', { uuidStart: false }],
+    ['ssn 536-22-8712 and 536 22 8712', { ssnGroups: true }],
+    ['zip 12345-6789', { ssnGroups: true }],
+    ['ORD-2026-142302 x-536-22-8712', { ssnGroups: false }],
+    ['call (212) 555-0147', { nationalPhone: true }],
+    ['call 415.555.0132', { nationalPhone: true }],
+    ['tel 03-1234-5678', { nationalPhone: true }],
+    ['id=71f02343-94f4-4b38-8e14-0211934470e8 x1234-567-89012', { nationalPhone: false }],
   ])('%j has %j', (text, expected) => {
     scanner.scan(text);
     expect(scanner.shape()).toMatchObject(expected);
@@ -159,6 +168,10 @@ describe('text scanner: rule pre-checks', () => {
     ['keep_hex_id', 'span deadbeefcafe done', false],
     ['credit_card', 'card 4111 1111 1111 1111', true],
     ['credit_card', 'order 2026-000123', false],
+    ['us_ssn', 'ssn: 536-22-8712', true],
+    ['us_ssn', 'GET /orders/ORD-2026-142302 200', false],
+    ['phone_national', 'fax (212) 555-0147', true],
+    ['phone_national', 'x-request-id=71f02343-94f4-4b38-8e14-0211934470e8', false],
   ])('%s on %j: %s', (name, text, admitted) => {
     scanner.scan(text);
     expect(scanner.admits(ruleIndex(name))).toBe(admitted);

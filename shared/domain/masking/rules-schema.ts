@@ -37,6 +37,8 @@ const needsSchema = z
     hexColons: z.literal(true).optional(),
     hexId: z.literal(true).optional(),
     uuidStart: z.literal(true).optional(),
+    ssnGroups: z.literal(true).optional(),
+    nationalPhone: z.literal(true).optional(),
   })
   .strict();
 export type TextNeeds = z.infer<typeof needsSchema>;

@@ -36,6 +36,10 @@ export interface TextShape {
   hexId: boolean;
   /** Exactly 8 hex digits then `-`, not after a word character or `-` (how a UUID starts). */
   uuidStart: boolean;
+  /** Runs of digits as an SSN groups them: 3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; not after a word character, `.` or `-`. */
+  ssnGroups: boolean;
+  /** How a national phone number groups its digits: `(ddd)`; 3, 3 and 4 split by single dashes or dots; a trunk 0 (two to five digits, not after a word character, `.` or `-`) then a dash and a digit. */
+  nationalPhone: boolean;
 }
 
 interface Literal {
@@ -62,6 +66,8 @@ const DIGIT = 16;
 const UPPER = 32;
 /** Keeps a group of digits together: space, `-`, `.`, `(`, `)`, `+`. */
 const GROUP_SEPARATOR = 64;
+/** Splits the groups of an SSN: space, `-`, `.`. */
+const SSN_SEPARATOR = 128;
 const CLASS = new Uint8Array(256).map((_, byte) => {
   let kind = 0;
   const isDigit = byte >= 48 && byte <= 57;
@@ -74,6 +80,7 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   if (isDigit) kind |= DIGIT;
   if (isUpper) kind |= UPPER;
   if (byte === 32 || byte === 45 || byte === 46 || byte === 40 || byte === 41 || byte === 43) kind |= GROUP_SEPARATOR;
+  if (byte === 32 || byte === 45 || byte === 46) kind |= SSN_SEPARATOR;
   return kind;
 });
 
@@ -90,6 +97,8 @@ const COLONS = 4;
 const HEX_COLONS = 8;
 const HEX_ID = 16;
 const UUID_START = 32;
+const SSN_GROUPS = 64;
+const NATIONAL_PHONE = 128;
 const HEX_SHAPES = HEX_ID | UUID_START;
 
 function needFlags(needs: TextNeeds): number {
@@ -99,8 +108,17 @@ function needFlags(needs: TextNeeds): number {
     (needs.colons ? COLONS : 0) |
     (needs.hexColons ? HEX_COLONS : 0) |
     (needs.hexId ? HEX_ID : 0) |
-    (needs.uuidStart ? UUID_START : 0)
+    (needs.uuidStart ? UUID_START : 0) |
+    (needs.ssnGroups ? SSN_GROUPS : 0) |
+    (needs.nationalPhone ? NATIONAL_PHONE : 0)
   );
+}
+
+/** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
+function bound(bytes: Uint8Array, start: number): boolean {
+  if (start === 0) return true;
+  const before = bytes[start - 1]!;
+  return (CLASS[before]! & WORD) === 0 && before !== 45 && before !== 46;
 }
 
 /** After a key (and an optional closing quote or bracket): what can start the operator or the quoted value. */
@@ -233,8 +251,8 @@ export class TextScanner {
 
   /** Puts the string's UTF-8 bytes in `bytes` and answers how many there are. */
   private encode(text: string): number {
-    // UTF-8 takes at most three bytes per UTF-16 unit; two more for the 0 the scan puts after the end and its look-ahead.
-    const needed = text.length * 3 + 2;
+    // UTF-8 takes at most three bytes per UTF-16 unit; three more for what the scan puts after the end.
+    const needed = text.length * 3 + 3;
     if (needed > this.buffer.length) {
       const bytes = new Uint8Array(needed);
       if (needed <= 1 << 20) this.buffer = bytes;
@@ -269,36 +287,72 @@ export class TextScanner {
     let colonCount = 0;
     let chain = 0;
     let lastColon = -2;
-    for (let index = 0; index < length; index++) {
+    // The two runs before the last one, for the groups of SSNs and phone numbers.
+    let olderStart = -8;
+    let olderLength = 0;
+    let earlierStart = -8;
+    let earlierLength = 0;
+    // After the end: a 0, then a digit that starts one more run, so that the last real run is counted where all the
+    // others are (when the next one starts); then a 0 for the look-ahead of the literal filter.
+    bytes[length] = 0;
+    bytes[length + 1] = 48;
+    bytes[length + 2] = 0;
+    for (let index = 0; index < length + 2; index++) {
       const byte = bytes[index]!;
       const step = steps[(previous << 8) | byte]!;
       previous = byte;
       if (step === 0) continue;
       const slot = step >>> EVENT_BITS;
-      if (slot !== 0 && ((thirdBytes[slot - 1]! >>> ((index + 1 < length ? bytes[index + 1]! : 0) & 31)) & 1) !== 0) this.matchLiterals(index - 1, slot - 1);
+      if (slot !== 0 && ((thirdBytes[slot - 1]! >>> (bytes[index + 1]! & 31)) & 1) !== 0) this.matchLiterals(index - 1, slot - 1);
       const event = step & 7;
       if (event === 0) continue;
       if ((event & EVENT_DIGIT) !== 0) {
         if (index === lastDigit + 1) {
           lastDigit = index;
-        } else {
-          let group = 0;
-          if (runStart >= 0) {
-            const run = lastDigit - runStart + 1;
-            digits += run;
-            digitRun = Math.max(digitRun, run);
-            group = groupBefore + run;
-            digitGroup = Math.max(digitGroup, group);
-            if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
-          }
-          const gap = index - lastDigit - 1;
-          // Up to two separators keep the group together.
-          groupBefore = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group : 0;
-          dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
-          if (dots >= 3) flags |= DOTTED_QUAD;
-          runStart = lastDigit = index;
+          continue;
         }
+        let group = 0;
+        if (runStart >= 0) {
+          // The run that ended at lastDigit is counted now.
+          const run = lastDigit - runStart + 1;
+          digits += run;
+          digitRun = Math.max(digitRun, run);
+          group = groupBefore + run;
+          digitGroup = Math.max(digitGroup, group);
+          const before = runStart > 0 ? bytes[runStart - 1]! : 0;
+          if (run >= 2 && runStart >= 2 && (CLASS[before]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
+          // Runs split by exactly one byte: the earlier run ended two bytes before this one starts.
+          const afterOne = earlierStart + earlierLength + 1 === runStart;
+          const afterTwo = afterOne && olderStart + olderLength + 1 === earlierStart;
+          const separator = afterOne ? before : 0;
+          const firstSeparator = afterTwo ? bytes[earlierStart - 1]! : 0;
+          if (
+            (afterTwo && olderLength === 3 && earlierLength === 2 && run === 4 && (CLASS[firstSeparator]! & SSN_SEPARATOR) !== 0 && (CLASS[separator]! & SSN_SEPARATOR) !== 0 && bound(bytes, olderStart)) ||
+            (afterOne && separator === 45 && ((earlierLength === 3 && run === 6) || (earlierLength === 5 && run === 4)) && bound(bytes, earlierStart))
+          ) {
+            flags |= SSN_GROUPS;
+          }
+          if (
+            (afterTwo && olderLength === 3 && earlierLength === 3 && run === 4 && (firstSeparator === 45 || firstSeparator === 46) && (separator === 45 || separator === 46)) ||
+            (run === 3 && before === 40 && bytes[lastDigit + 1] === 41) ||
+            (run >= 2 && run <= 5 && bytes[runStart] === 48 && bytes[lastDigit + 1] === 45 && (CLASS[bytes[lastDigit + 2]!]! & DIGIT) !== 0 && bound(bytes, runStart))
+          ) {
+            flags |= NATIONAL_PHONE;
+          }
+          olderStart = earlierStart;
+          olderLength = earlierLength;
+          earlierStart = runStart;
+          earlierLength = run;
+        }
+        const gap = index - lastDigit - 1;
+        // Up to two separators keep the group together.
+        groupBefore = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group : 0;
+        dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
+        if (dots >= 3) flags |= DOTTED_QUAD;
+        runStart = lastDigit = index;
+        continue;
       }
+      if (index >= length) continue;
       if ((event & EVENT_COLON) !== 0) {
         colonCount++;
         if (index > 0 && bytes[index - 1] === 58) flags |= COLONS | HEX_COLONS;
@@ -318,14 +372,6 @@ export class TextScanner {
           for (const rule of this.singleRules[single - 1]!) allowed[rule] = 1;
         }
       }
-    }
-    // The last run is counted here, as the others are when the next one starts.
-    if (runStart >= 0) {
-      const run = lastDigit - runStart + 1;
-      digits += run;
-      digitRun = Math.max(digitRun, run);
-      digitGroup = Math.max(digitGroup, groupBefore + run);
-      if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
     }
     if (colonCount >= 6) flags |= COLONS;
     const counts = this.counts;
@@ -363,6 +409,8 @@ export class TextScanner {
       hexColons: (flags & HEX_COLONS) !== 0,
       hexId: (flags & HEX_ID) !== 0,
       uuidStart: (flags & UUID_START) !== 0,
+      ssnGroups: (flags & SSN_GROUPS) !== 0,
+      nationalPhone: (flags & NATIONAL_PHONE) !== 0,
     };
   }
 
