@@ -33,4 +33,30 @@ describe('MemoryRateLimiter', () => {
     expect(limiter.size).toBeLessThan(100);
     expect(limiter.take('admin', hourly).allowed).toBe(false);
   });
+
+  it('answers as a plain sliding window would, for one-call and many-call rules alike, over a seeded run of calls', () => {
+    const { clock, advance } = clockAt(5_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const rules = { poll: { limit: 1, windowInMs: 5_000 }, batch: { limit: 3, windowInMs: 10_000 } };
+    // The reference: every allowed call's time per key, the window read straight off it.
+    const allowedAt = new Map<string, number[]>();
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let now = 5_000_000;
+    for (let step = 0; step < 5_000; step++) {
+      const ruleName = random() < 0.5 ? 'poll' : 'batch';
+      const rule = rules[ruleName];
+      const key = `${ruleName}:${Math.floor(random() * 20)}`;
+      const live = (allowedAt.get(key) ?? []).filter((time) => time > now - rule.windowInMs);
+      const expected =
+        live.length < rule.limit
+          ? { allowed: true }
+          : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((live[0]! + rule.windowInMs - now) / 1000)) };
+      expect(limiter.take(key, rule), `step ${step} ${key}`).toEqual(expected);
+      if (expected.allowed) allowedAt.set(key, [...live, now]);
+      const elapsed = Math.floor(random() * 700);
+      advance(elapsed);
+      now += elapsed;
+    }
+  });
 });
