@@ -172,6 +172,8 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   const maxDepth = options.maxDepth ?? 64;
   const fieldRuleCache = new Map<string, CompiledFieldRule | null>();
   const textScanner = new TextScanner(rules.map((rule) => rule.gate));
+  /** The keep rules waiting to run for the string being masked (maskText never re-enters itself). */
+  const keepQueue: CompiledRule[] = [];
   const cardRule = rules.find((rule) => rule.name === 'credit_card' && rule.method !== 'keep');
 
   const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
@@ -196,15 +198,17 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     let ends: number[] | undefined;
     let owners: CompiledRule[] | undefined;
     let current: CompiledRule;
-    // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string.
-    let pendingKeeps: CompiledRule[] | undefined;
+    // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string; the
+    // first `pendingKeeps` entries of `keepQueue` wait.
+    let pendingKeeps = 0;
     const claim = (start: number, end: number): boolean => {
       if (end <= start) return false;
-      if (pendingKeeps && current.method !== 'keep') {
-        const keeps = pendingKeeps;
+      if (pendingKeeps !== 0 && current.method !== 'keep') {
+        const count = pendingKeeps;
         const claimant = current;
-        pendingKeeps = undefined;
-        for (const keep of keeps) {
+        pendingKeeps = 0;
+        for (let queued = 0; queued < count; queued++) {
+          const keep = keepQueue[queued]!;
           if (!textScanner.admits(keep.index)) continue;
           current = keep;
           keep.detect(text, claim);
@@ -247,7 +251,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       if (rule.trigger && !rule.trigger.test(text)) continue;
       if (rule.method === 'keep') {
         // Their hex shapes are checked only if they come to run.
-        (pendingKeeps ??= []).push(rule);
+        keepQueue[pendingKeeps++] = rule;
         continue;
       }
       if (!textScanner.admits(rule.index)) continue;
