@@ -67,7 +67,8 @@ export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unkno
 export function queryObject(request: HttpRequest): Record<string, string | string[]> {
   const result: Record<string, string | string[]> = {};
   request.query.forEach((value, key) => {
-    const known = result[key];
+    // Own keys only: `?__proto__=…` must not read (or become) the object's prototype.
+    const known = Object.hasOwn(result, key) ? result[key] : undefined;
     if (known === undefined) result[key] = value;
     else if (Array.isArray(known)) known.push(value);
     else result[key] = [known, value];

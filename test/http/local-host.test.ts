@@ -124,6 +124,15 @@ describe('requests reach handlers as the Functions model HttpRequest', () => {
     expect(seen!.headers).toMatchObject({ 'x-custom': 'Value', 'x-list': 'one, two', accept: 'application/json', host: new URL(host.url).host });
   });
 
+  it('the endpoint wrapper reads repeated query keys as lists and leaves a __proto__ key inert', async () => {
+    const { queryObject } = await import('../../shared/http/endpoint');
+    const { HttpRequest } = await import('@azure/functions');
+    const request = new HttpRequest({ method: 'GET', url: 'http://x/api?a=1&b=2&a=3&a=&__proto__=p&__proto__=q&c=' });
+    const query = queryObject(request);
+    expect(query).toEqual({ a: ['1', '3', ''], b: '2', c: '' });
+    expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+  });
+
   it('GET with a body: the body is dropped, as the Functions model does for GET and HEAD', async () => {
     seen = undefined;
     const response = await exchange('GET', '/api/test-host/echo/x', { headers: { 'content-type': 'text/plain', 'content-length': '12' }, body: 'ignored body' });
