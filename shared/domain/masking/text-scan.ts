@@ -100,6 +100,9 @@ const UUID_START = 32;
 const SSN_GROUPS = 64;
 const NATIONAL_PHONE = 128;
 const HEX_SHAPES = HEX_ID | UUID_START;
+const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE;
+/** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
+const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES;
 
 function needFlags(needs: TextNeeds): number {
   return (
@@ -180,6 +183,13 @@ export class TextScanner {
   private counts = { digits: 0, digitRun: 0, digitGroup: 0 };
   private flags = 0;
   private hexScanned = false;
+  private runsScanned = false;
+  /** Start and end of each run of digits of the string last scanned; kept between calls like `buffer`. */
+  private keptRunStarts = new Int32Array(2048);
+  private keptRunEnds = new Int32Array(2048);
+  private runStarts = this.keptRunStarts;
+  private runEnds = this.keptRunEnds;
+  private runCount = 0;
   /** The end of the key run last looked at after a keyword, and whether a value could follow it. */
   private keyRunFrom = 0;
   private keyRunEnd = -1;
@@ -260,7 +270,21 @@ export class TextScanner {
     } else {
       this.bytes = this.buffer;
     }
-    return utf8.encodeInto(text, this.bytes).written;
+    const written = utf8.encodeInto(text, this.bytes).written;
+    // A run of digits takes two bytes at least (one digit, one other), and one more run follows the end.
+    const runs = (written >>> 1) + 2;
+    if (runs > this.keptRunStarts.length) {
+      this.runStarts = new Int32Array(runs);
+      this.runEnds = new Int32Array(runs);
+      if (runs <= 1 << 18) {
+        this.keptRunStarts = this.runStarts;
+        this.keptRunEnds = this.runEnds;
+      }
+    } else {
+      this.runStarts = this.keptRunStarts;
+      this.runEnds = this.keptRunEnds;
+    }
+    return written;
   }
 
   scan(text: string): void {
@@ -287,13 +311,11 @@ export class TextScanner {
     let colonCount = 0;
     let chain = 0;
     let lastColon = -2;
-    // The two runs before the last one, for the groups of SSNs and phone numbers.
-    let olderStart = -8;
-    let olderLength = 0;
-    let earlierStart = -8;
-    let earlierLength = 0;
+    // Where each run starts and ends, for the shapes worked out only when a rule asks (`scanRuns`).
+    const { runStarts, runEnds } = this;
+    let runCount = 0;
     // After the end: a 0, then a digit that starts one more run, so that the last real run is counted where all the
-    // others are (when the next one starts); then a 0 for the look-ahead of the literal filter.
+    // others are (when the next one starts); then a 0 for the look-ahead of the literal filter. That run is not kept.
     bytes[length] = 0;
     bytes[length + 1] = 48;
     bytes[length + 2] = 0;
@@ -319,37 +341,15 @@ export class TextScanner {
           digitRun = Math.max(digitRun, run);
           group = groupBefore + run;
           digitGroup = Math.max(digitGroup, group);
-          const before = runStart > 0 ? bytes[runStart - 1]! : 0;
-          if (run >= 2 && runStart >= 2 && (CLASS[before]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
-          // Runs split by exactly one byte: the earlier run ended two bytes before this one starts.
-          const afterOne = earlierStart + earlierLength + 1 === runStart;
-          const afterTwo = afterOne && olderStart + olderLength + 1 === earlierStart;
-          const separator = afterOne ? before : 0;
-          const firstSeparator = afterTwo ? bytes[earlierStart - 1]! : 0;
-          if (
-            (afterTwo && olderLength === 3 && earlierLength === 2 && run === 4 && (CLASS[firstSeparator]! & SSN_SEPARATOR) !== 0 && (CLASS[separator]! & SSN_SEPARATOR) !== 0 && bound(bytes, olderStart)) ||
-            (afterOne && separator === 45 && ((earlierLength === 3 && run === 6) || (earlierLength === 5 && run === 4)) && bound(bytes, earlierStart))
-          ) {
-            flags |= SSN_GROUPS;
-          }
-          if (
-            (afterTwo && olderLength === 3 && earlierLength === 3 && run === 4 && (firstSeparator === 45 || firstSeparator === 46) && (separator === 45 || separator === 46)) ||
-            (run === 3 && before === 40 && bytes[lastDigit + 1] === 41) ||
-            (run >= 2 && run <= 5 && bytes[runStart] === 48 && bytes[lastDigit + 1] === 45 && (CLASS[bytes[lastDigit + 2]!]! & DIGIT) !== 0 && bound(bytes, runStart))
-          ) {
-            flags |= NATIONAL_PHONE;
-          }
-          olderStart = earlierStart;
-          olderLength = earlierLength;
-          earlierStart = runStart;
-          earlierLength = run;
+          runEnds[runCount - 1] = lastDigit + 1;
+          if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
         }
         const gap = index - lastDigit - 1;
         // Up to two separators keep the group together.
         groupBefore = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group : 0;
         dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
         if (dots >= 3) flags |= DOTTED_QUAD;
-        runStart = lastDigit = index;
+        runStarts[runCount++] = runStart = lastDigit = index;
         continue;
       }
       if (index >= length) continue;
@@ -373,6 +373,7 @@ export class TextScanner {
         }
       }
     }
+    this.runCount = runCount - 1;
     if (colonCount >= 6) flags |= COLONS;
     const counts = this.counts;
     counts.digits = digits;
@@ -380,8 +381,9 @@ export class TextScanner {
     counts.digitGroup = digitGroup;
     const shapes = (this.flags = flags);
     this.hexScanned = false;
+    this.runsScanned = false;
     const { shapedRules, needDigits, needDigitRun, needDigitGroup, needFlags } = this;
-    const missing = ~shapes & ~HEX_SHAPES;
+    const missing = ~shapes & ~LATER_SHAPES;
     for (let index = 0; index < shapedRules.length; index++) {
       const rule = shapedRules[index]!;
       if (digits < needDigits[rule]! || digitRun < needDigitRun[rule]! || digitGroup < needDigitGroup[rule]! || (needFlags[rule]! & missing) !== 0) allowed[rule] = 0;
@@ -391,15 +393,17 @@ export class TextScanner {
   /** Whether a rule's pre-checks all pass for the string last scanned. */
   admits(rule: number): boolean {
     if (this.allowed[rule] === 0) return false;
-    const hexNeeds = this.needFlags[rule]! & HEX_SHAPES;
-    if (hexNeeds === 0) return true;
-    if (!this.hexScanned) this.scanHex();
-    return (hexNeeds & ~this.flags) === 0;
+    const later = this.needFlags[rule]! & LATER_SHAPES;
+    if (later === 0) return true;
+    if ((later & HEX_SHAPES) !== 0 && !this.hexScanned) this.scanHex();
+    if ((later & RUN_SHAPES) !== 0 && !this.runsScanned) this.scanRuns();
+    return (later & ~this.flags) === 0;
   }
 
   /** The shape counts of the string last scanned, hex shapes included (for tests and diagnostics). */
   shape(): TextShape {
     if (!this.hexScanned) this.scanHex();
+    if (!this.runsScanned) this.scanRuns();
     const flags = this.flags;
     return {
       ...this.counts,
@@ -412,6 +416,41 @@ export class TextScanner {
       ssnGroups: (flags & SSN_GROUPS) !== 0,
       nationalPhone: (flags & NATIONAL_PHONE) !== 0,
     };
+  }
+
+  /**
+   * The shapes of runs of digits that only strings with long digit groups need looked at: SSN groups, national phone
+   * groups. Runs split by exactly one byte follow each other (the earlier one ended two bytes before).
+   */
+  private scanRuns(): void {
+    const { bytes, runStarts, runEnds, runCount } = this;
+    let flags = this.flags;
+    for (let index = 0; index < runCount; index++) {
+      const start = runStarts[index]!;
+      const end = runEnds[index]!;
+      const run = end - start;
+      const before = start > 0 ? bytes[start - 1]! : 0;
+      const afterOne = index >= 1 && runEnds[index - 1]! + 1 === start;
+      const afterTwo = afterOne && index >= 2 && runEnds[index - 2]! + 1 === runStarts[index - 1]!;
+      const earlier = afterOne ? runEnds[index - 1]! - runStarts[index - 1]! : 0;
+      const older = afterTwo ? runEnds[index - 2]! - runStarts[index - 2]! : 0;
+      const firstSeparator = afterTwo ? bytes[runStarts[index - 1]! - 1]! : 0;
+      if (
+        (older === 3 && earlier === 2 && run === 4 && (CLASS[firstSeparator]! & SSN_SEPARATOR) !== 0 && (CLASS[before]! & SSN_SEPARATOR) !== 0 && bound(bytes, runStarts[index - 2]!)) ||
+        (before === 45 && ((earlier === 3 && run === 6) || (earlier === 5 && run === 4)) && bound(bytes, runStarts[index - 1]!))
+      ) {
+        flags |= SSN_GROUPS;
+      }
+      if (
+        (older === 3 && earlier === 3 && run === 4 && (firstSeparator === 45 || firstSeparator === 46) && (before === 45 || before === 46)) ||
+        (run === 3 && before === 40 && bytes[end] === 41) ||
+        (run >= 2 && run <= 5 && bytes[start] === 48 && bytes[end] === 45 && (CLASS[bytes[end + 1]!]! & DIGIT) !== 0 && bound(bytes, start))
+      ) {
+        flags |= NATIONAL_PHONE;
+      }
+    }
+    this.flags = flags;
+    this.runsScanned = true;
   }
 
   /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */
