@@ -56,7 +56,7 @@ const utf8 = new TextEncoder();
 /** ASCII letters folded to lower case, every other byte as it is: the `i` flag without `u` folds only ASCII here. */
 const FOLD = new Uint8Array(256).map((_, byte) => (byte >= 65 && byte <= 90 ? byte + 32 : byte));
 
-/** Byte classes, for the key-name and value tests after a credential keyword. */
+/** Byte classes, as bits. */
 const WORD = 1;
 /** Continues a key name in the credential scanner: word characters, `-`, `.`, `$` and every non-ASCII byte. */
 const KEY = 2;
@@ -90,7 +90,7 @@ const EVENT_COLON = 2;
 const EVENT_SINGLE = 4;
 const EVENT_BITS = 3;
 
-/** Shape flags, as bits: hex ids and UUID starts come from a second pass, run only when a rule asks about them. */
+/** Shape flags, as bits. */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
@@ -149,10 +149,11 @@ function variantsOf(byte: number, anyCase: boolean): number[] {
 /**
  * Compiled once per engine and reused for every string (the engine never re-enters itself). `scan` reads the string
  * once: it finds the literals and counts digits and colons, and `admits` then answers per rule. Hex ids and UUID
- * starts take a second pass, made only when a rule that needs one is asked about (keep rules, which rarely run).
+ * starts take a second pass, and SSN and phone groups a pass over the recorded runs of digits, each made only when a
+ * rule that needs it is asked about (keep rules, which rarely run; rules whose other pre-checks passed).
  */
 export class TextScanner {
-  /** 1 where a rule's literals and main-pass shapes pass; `admits` adds the hex shapes. */
+  /** 1 where a rule's literals and main-pass shapes pass; `admits` adds the shapes worked out later. */
   readonly allowed: Uint8Array;
   /** For each pair of bytes that starts a literal (every case of it for one found in any case): 1 + a slot. */
   private readonly pairSlot = new Uint16Array(65536);
@@ -190,7 +191,7 @@ export class TextScanner {
   private runStarts = this.keptRunStarts;
   private runEnds = this.keptRunEnds;
   private runCount = 0;
-  /** The end of the key run last looked at after a keyword, and whether a value could follow it. */
+  /** The key run last looked at after a keyword (from where, to where) and whether a value could follow it. */
   private keyRunFrom = 0;
   private keyRunEnd = -1;
   private keyRunAssigns = false;
