@@ -112,6 +112,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         }
         if (!url.pathname.startsWith(`${ROUTE_PREFIX}/`)) return plainProblem(response, 404, 'Not found');
         const found = router.match(request.method ?? 'GET', url.pathname.slice(ROUTE_PREFIX.length));
+        if ('malformed' in found) return plainProblem(response, 400, 'Malformed percent-encoding in the path');
         if (!('definition' in found)) return plainProblem(response, found.methodAllowed ? 404 : 405, found.methodAllowed ? 'Not found' : 'Method not allowed');
         // A GET or HEAD body is dropped by the Functions model; node discards it unread.
         const bytes = !isBodiless(request.method ?? 'GET') && announcesBody(request) ? await readBody(request) : undefined;

@@ -53,8 +53,11 @@ export class Router {
     }
   }
 
-  /** `methodAllowed` false means the path exists but not for this method (405). */
-  match(method: string, path: string): RouteMatch | { methodAllowed: boolean } {
+  /**
+   * `methodAllowed` false means the path exists but not for this method (405); `malformed` means a route
+   * parameter's percent-encoding cannot be decoded (400).
+   */
+  match(method: string, path: string): RouteMatch | { methodAllowed: boolean } | { malformed: true } {
     const upper = method.toUpperCase() as HttpMethod;
     // A literal route wins over any parameterised one, so an exact hit allowing the method is the answer.
     const literal = this.literalRoutes.get((path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase());
@@ -67,10 +70,15 @@ export class Router {
       pathMatched = true;
       if (!route.definition.methods.includes(upper)) continue;
       const params: Record<string, string> = {};
-      route.parameterNames.forEach((name, index) => {
+      for (const [index, name] of route.parameterNames.entries()) {
         const value = found[index + 1];
-        if (value !== undefined) params[name] = decodeURIComponent(value);
-      });
+        if (value === undefined) continue;
+        try {
+          params[name] = decodeURIComponent(value);
+        } catch {
+          return { malformed: true };
+        }
+      }
       return { definition: route.definition, params };
     }
     return { methodAllowed: !pathMatched };

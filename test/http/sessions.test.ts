@@ -225,6 +225,12 @@ describe('host plumbing', () => {
     expect((await host.call('POST', '/admin/functions/no-such-function', { body: { input: '' } })).status).toBe(404);
   });
 
+  it('answers 400, not 500, to a route parameter whose percent-encoding cannot be decoded', async () => {
+    const response = await host.call('GET', '/api/diagnostics/sessions/ds_%E0%A4%A', { headers: auth(admin) });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('problem+json');
+  });
+
   it('echoes a valid correlation id and never leaks internals in a problem', async () => {
     const response = await host.call('GET', '/api/diagnostics/sessions/ds_bad', { headers: { ...auth(admin), 'x-correlation-id': 'abc-123' } });
     expect(response.headers.get('x-correlation-id')).toBe('abc-123');
