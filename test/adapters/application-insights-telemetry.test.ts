@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startLocalHost, type LocalHost } from '../../local-host/host';
 import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS } from '../../local-host/local-settings';
 import { testEnvironment } from '../support/test-host';
@@ -210,9 +210,16 @@ describe('Application Insights telemetry against a local collector', () => {
     const durations = collector.metrics('http.request.duration_ms').map((metric) => metric.properties);
     expect(durations).toEqual(expect.arrayContaining([{ function: 'config-get', status: '200' }, { function: 'sessions-create', status: '201' }]));
     expect(collector.events('session.created').length).toBeGreaterThanOrEqual(2);
-    // Dependency tracking is on: the host's Blob calls (container bootstrap at start) were recorded.
-    const dependencies = collector.envelopes.filter((envelope) => envelope.data?.baseType === 'RemoteDependencyData');
-    expect(dependencies.some((envelope) => String(envelope.data?.baseData?.data ?? '').startsWith(inject('blobEndpoint')))).toBe(true);
+    // Dependency tracking is on: the host's Blob calls (container bootstrap at start) were recorded. Spans leave
+    // in the exporter's own batches, which on a loaded machine can miss one flush, so flush until they arrive.
+    await vi.waitFor(
+      async () => {
+        await telemetry.flush();
+        const dependencies = collector.envelopes.filter((envelope) => envelope.data?.baseType === 'RemoteDependencyData');
+        expect(dependencies.some((envelope) => String(envelope.data?.baseData?.data ?? '').startsWith(inject('blobEndpoint')))).toBe(true);
+      },
+      { timeout: 15_000, interval: 250 },
+    );
     expect(refusedConnections).toEqual([]);
     // Custom metrics and events carry no device or user identifiers.
     const custom = collector.envelopes.filter((envelope) => envelope.data?.baseType === 'MetricData' || envelope.data?.baseType === 'EventData');
