@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realisticLogLines, seededRandom } from '../../bench/support/realistic-logs';
-import { loadMaskingRules } from '../../shared/domain/masking';
+import { createMaskingEngine, loadMaskingRules } from '../../shared/domain/masking';
 import { compileDetector, gateOf } from '../../shared/domain/masking/engine';
 import { assignmentFollows, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
 
@@ -190,5 +190,98 @@ describe('text scanner: rule pre-checks', () => {
     expect(follows('token.length', 'token')).toBe(false);
     expect(follows('password reset requested', 'password')).toBe(false);
     expect(follows('secret', 'secret')).toBe(false);
+  });
+});
+
+describe('masking engine: pre-checks change no output', () => {
+  // The same rules with every pre-check that only skips work taken out (literals, shapes), so each detector runs on
+  // every string. keep_hex_id's digit need stays: it is part of what that rule means (it guards only numeric rules).
+  const document = loadMaskingRules();
+  const unchecked = structuredClone(document);
+  for (const rule of unchecked.rules) {
+    const detector = rule.detector;
+    const keptDigits = rule.method === 'keep' ? detector.needs?.digits : undefined;
+    delete detector.requires;
+    delete detector.anyCase;
+    delete detector.needs;
+    if (keptDigits !== undefined) detector.needs = { digits: keptDigits };
+  }
+  const engine = createMaskingEngine(document, { hashKey: 'equivalence' });
+  const reference = createMaskingEngine(unchecked, { hashKey: 'equivalence' });
+
+  /** Strings built to sit on the pre-checks' edges: keys and operators, digit groups, secrets after multi-byte text. */
+  function edgeTexts(): string[] {
+    const random = seededRandom(2026);
+    const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+    const flipCase = (text: string): string => text.replace(/[a-z]/g, (char) => (random() < 0.4 ? char.toUpperCase() : char));
+    const keys = ['password', 'pwd', 'db_pass', 'secret key', 'secret_key', 'api key', 'x-functions-key', 'token', 'tokenizer', 'access_token', 'auth', 'authorization', 'set-cookie', 'credentials', 'contraseña', 'passphrase', 'sharedaccesssignature', 'monkey'];
+    const keyParts = ['', '', '', '_', '-', '.', '$', 'my', 'X-', 'é', '😀', '\u00a0', 'Ｋ'];
+    const operators = ['=', ':', ':=', '=>', '->', '==', '!=', ' ', '\t', '', '>', '"', "'", '\\"', ']', '[]', '[', '%3D', '.', '-', ';', '\r\n', ' is '];
+    const values = ['hunter2', 'Zx9kL2mN', '"x y"', "'q'", '"abc";', '{"a":1}', 'Bearer abcdef123456', 'Basic dXNlcjpwYXNzd29yZA==', 'null', '${X}', 'this.x', 'ÄÖÜ', ''];
+    const digitSeparators = [' ', '-', '.', '(', ')', '+', ':', '::', '/', 'a', 'F', 'é', '  ', '_', 'DE', 'ssn ', 'tel: ', 'zip ', 'id=', '\n', '１'];
+    const secrets = ['(415) 555-0132', '415.555.0132', '090-1234-5678', '536-22-8712', '536 22 8712', '53622-8712', '4111 1111 1111 1111', '378282246310005', '+44 20 7946 0958', '192.168.10.34', '2001:db8::8a2e:370:7334', 'fe80:0:0:0:202:b3ff:fe1e:8329', 'DE89370400440532013000', 'jane.doe@example.com', 'AKIAIOSFODNN7EXAMPLE', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N', 'sk-proj-aB3dE6gH9jK2mN5pQ8sT1vW4yZ7', 'password=hunter2', '550e8400-e29b-41d4-a716-446655440000 536-22-8712'];
+    const before = ['', ' ', 'x', '-', '.', '"', '(', '=', 'é', '日本語 ', '😀', '€€€ ', '\u00a0', '\t', '\r\n', 'Ａ', '１'];
+    const after = ['', ' ', 'x', '-', '.', '"', ')', ':', 'é', '😀', '\n', '１', '.5'];
+    const texts: string[] = [];
+    for (let count = 0; count < 6000; count++) {
+      let text = '';
+      for (let pair = 0; pair < 1 + Math.floor(random() * 3); pair++) {
+        const key = random() < 0.3 ? flipCase(pick(keys)) : pick(keys);
+        text += pick(['', ' ', '<', '"', '{"', '[', '&', '?', pick(keyParts)]) + pick(keyParts) + key + pick(keyParts) + pick(operators) + (random() < 0.5 ? pick(operators) : '') + pick(values) + pick(['', ' ', ',', ';', `</${key}>`, '"', '}', '\n']);
+      }
+      texts.push(text);
+    }
+    for (let count = 0; count < 6000; count++) {
+      let text = random() < 0.5 ? '' : pick(digitSeparators);
+      const groups = 1 + Math.floor(random() * 6);
+      for (let group = 0; group < groups; group++) {
+        const length = 1 + Math.floor(random() * (random() < 0.2 ? 19 : 5));
+        for (let digit = 0; digit < length; digit++) text += random() < 0.1 ? pick(['a', 'f', 'A', 'F']) : String(Math.floor(random() * 10));
+        if (group < groups - 1) text += pick(digitSeparators);
+      }
+      texts.push(text + (random() < 0.5 ? pick(digitSeparators) : ''));
+    }
+    for (let count = 0; count < 4000; count++) texts.push(pick(before) + pick(before) + pick(secrets) + pick(after));
+    return texts;
+  }
+
+  it('masks every edge string exactly as the same rules without pre-checks do', () => {
+    const texts = edgeTexts();
+    const differences: string[] = [];
+    let masked = 0;
+    for (const text of texts) {
+      const expected = reference.maskText(text);
+      const actual = engine.maskText(text);
+      if (expected.rules.length) masked++;
+      if (actual.text !== expected.text || actual.rules.join() !== expected.rules.join()) differences.push(`${JSON.stringify(text)}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+    }
+    expect(differences.slice(0, 5)).toEqual([]);
+    // Worth something only if the strings do reach the detectors.
+    expect(masked / texts.length).toBeGreaterThan(0.25);
+  });
+
+  // The pre-check reads UTF-8 bytes and the detectors UTF-16 units: multi-byte text before a secret shifts one against
+  // the other, which must change nothing.
+  it.each<[string, string, string]>([
+    ['€€€ password=hunter2', 'hunter2', 'credential_assignment'],
+    ['é(415) 555-0132', '555-0132', 'phone_national'],
+    ['日本語 536-22-8712', '536-22-8712', 'us_ssn'],
+    ['😀 2001:db8::1', '2001:db8::1', 'ipv6'],
+    ['contraseña: hunter2', 'hunter2', 'credential_assignment'],
+    ['ñ4111 1111 1111 1111', '4111 1111 1111', 'credit_card'],
+    ['Ｕser password = hunter2', 'hunter2', 'credential_assignment'],
+    ['パスワード token: "abc123"', 'abc123', 'credential_assignment'],
+    ['\u00a0192.168.10.34', '192.168.10.34', 'ipv4'],
+    ['ü DE89370400440532013000', 'DE89370400440532013000', 'iban'],
+    ['Ωmega api_key\t=>\t"s3cr3t"', 's3cr3t', 'credential_assignment'],
+    ['😀😀 Bearer abc123DEF456ghi789', 'abc123DEF456ghi789', 'bearer_token'],
+    ['東京 tel 090-1234-5678', '090-1234-5678', 'phone_national'],
+    ['x=é&access_token=abc123', 'abc123', 'sensitive_query_param'],
+    ['ßx-request-id=550e8400-e29b-41d4-a716-446655440000 ssn 536-22-8712', '536-22-8712', 'us_ssn'],
+    ['żółć phone 4155550132', '4155550132', 'phone_in_context'],
+  ])('%j: masks %j by %s after multi-byte text', (text, secret, rule) => {
+    const result = engine.maskText(text);
+    expect(result.text).not.toContain(secret);
+    expect(result.rules).toEqual([rule]);
   });
 });
