@@ -220,6 +220,8 @@ describe('masking engine: pre-checks change no output', () => {
     const values = ['hunter2', 'Zx9kL2mN', '"x y"', "'q'", '"abc";', '{"a":1}', 'Bearer abcdef123456', 'Basic dXNlcjpwYXNzd29yZA==', 'null', '${X}', 'this.x', 'ÄÖÜ', ''];
     const digitSeparators = [' ', '-', '.', '(', ')', '+', ':', '::', '/', 'a', 'F', 'é', '  ', '_', 'DE', 'ssn ', 'tel: ', 'zip ', 'id=', '\n', '１'];
     const secrets = ['(415) 555-0132', '415.555.0132', '090-1234-5678', '536-22-8712', '536 22 8712', '53622-8712', '4111 1111 1111 1111', '378282246310005', '+44 20 7946 0958', '192.168.10.34', '2001:db8::8a2e:370:7334', 'fe80:0:0:0:202:b3ff:fe1e:8329', 'DE89370400440532013000', 'jane.doe@example.com', 'AKIAIOSFODNN7EXAMPLE', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N', 'sk-proj-aB3dE6gH9jK2mN5pQ8sT1vW4yZ7', 'password=hunter2', '550e8400-e29b-41d4-a716-446655440000 536-22-8712'];
+    // What the keep rules protect from the numeric rules (they run only once another rule finds a candidate).
+    const lookAlikes = ['DE89 3704 0044 0532 0130 01', 'GB03 WEST 0557 8.5.4.5', '2026-11-06 08:30:12', '2026-11-06T08:30::12:00Z', '06097d0b-b273-4024-bbe1-1ff4ac9e7423', '12345678-1234-1234-1234-123456789012', 'deadbeef4111111111111111', 'span 00f067aa0ba902b7'];
     const before = ['', ' ', 'x', '-', '.', '"', '(', '=', 'é', '日本語 ', '😀', '€€€ ', '\u00a0', '\t', '\r\n', 'Ａ', '１'];
     const after = ['', ' ', 'x', '-', '.', '"', ')', ':', 'é', '😀', '\n', '１', '.5'];
     const texts: string[] = [];
@@ -242,6 +244,7 @@ describe('masking engine: pre-checks change no output', () => {
       texts.push(text + (random() < 0.5 ? pick(digitSeparators) : ''));
     }
     for (let count = 0; count < 4000; count++) texts.push(pick(before) + pick(before) + pick(secrets) + pick(after));
+    for (let count = 0; count < 3000; count++) texts.push(pick(before) + pick(lookAlikes) + pick(['', ' ', '-', ':', '.', 'é']) + pick([...lookAlikes, ...secrets]) + pick(after));
     return texts;
   }
 
