@@ -1,7 +1,7 @@
 // The pure half of ingest: item validation with per-field issues, the time window, masking each item
 // into its stored document, and the session counters a set of newly created documents adds up to.
 import type { FieldIssue } from '../../errors';
-import type { MaskingEngine, Redaction } from '../masking';
+import type { MaskingEngine, Redaction, ValueMaskResult } from '../masking';
 import type { SessionStats } from '../sessions/session';
 import type { StoredDevice } from './enrichment';
 import { ingestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
@@ -86,8 +86,15 @@ export function timeWindowRejection(item: IngestItem, now: Date): 'too_old' | 'i
   return undefined;
 }
 
+/** What `toISOString` writes; a validated time already in this form is returned as it is. */
+const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Items' times were validated (real dates, hours 00-23), so one in canonical form is what re-formatting would
+ * give back; only other forms (offsets, other fractions of a second) are parsed and written again.
+ */
 function utc(isoTime: string): string {
-  return new Date(isoTime).toISOString();
+  return CANONICAL_UTC.test(isoTime) ? isoTime : new Date(isoTime).toISOString();
 }
 
 function mergeRedactions(...redactions: Redaction[]): { fieldsRedacted: string[]; patternsMatched: string[]; count: number } {
@@ -119,10 +126,11 @@ export function maskDevice(device: StoredDevice, engine: MaskingEngine): { devic
 }
 
 /**
- * Masks everything a person could have typed or a program could have logged: identifiers, times,
- * levels, ids and numbers are structure and pass unchanged, every other field goes through the engine.
+ * A document: the fields every document starts with, then the kind's own, the masked content's keys in their
+ * order, and the remarks. Assigned rather than spread: an object literal that begins by spreading another
+ * object takes a slow path in V8 (about 9 µs a document, once most of the ingest's own CPU per batch).
  */
-export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
+function documentOf<Own extends object, Content extends object>(item: IngestItem, context: DocumentContext, own: Own, masked: ValueMaskResult<Content>) {
   const stored = {
     id: documentIdOf(item),
     pk: sessionPartitionKey(context.productId, context.sessionId),
@@ -132,51 +140,49 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
     receivedAt: context.receivedAt,
     device: context.device,
   };
+  return Object.assign(stored, own, masked.value, { redaction: mergeRedactions(masked.redaction, context.deviceRedaction) });
+}
+
+/**
+ * Masks everything a person could have typed or a program could have logged: identifiers, times,
+ * levels, ids and numbers are structure and pass unchanged, every other field goes through the engine.
+ */
+export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
   switch (item.kind) {
     case 'log': {
       const { kind, id, timestamp, level, traceId, spanId, ...content } = item;
-      const masked = engine.maskValue(content);
-      return { ...stored, docType: 'log', timestamp: utc(timestamp), level, traceId, spanId, ...masked.value, redaction: mergeRedactions(masked.redaction, context.deviceRedaction) };
+      return documentOf(item, context, { docType: 'log' as const, timestamp: utc(timestamp), level, traceId, spanId }, engine.maskValue(content));
     }
     case 'breadcrumb': {
       const { kind, id, timestamp, level, ...content } = item;
-      const masked = engine.maskValue(content);
-      return { ...stored, docType: 'breadcrumb', timestamp: utc(timestamp), level, ...masked.value, redaction: mergeRedactions(masked.redaction, context.deviceRedaction) };
+      return documentOf(item, context, { docType: 'breadcrumb' as const, timestamp: utc(timestamp), level }, engine.maskValue(content));
     }
     case 'network': {
       const { kind, id, timestamp, method, status, durationMs, requestSize, responseSize, traceId, spanId, ...content } = item;
-      const masked = engine.maskValue(content);
-      return {
-        ...stored,
-        docType: 'network',
-        timestamp: utc(timestamp),
-        method,
-        status,
-        durationMs,
-        requestSize,
-        responseSize,
-        traceId,
-        spanId,
-        ...masked.value,
-        redaction: mergeRedactions(masked.redaction, context.deviceRedaction),
-      };
+      return documentOf(
+        item,
+        context,
+        { docType: 'network' as const, timestamp: utc(timestamp), method, status, durationMs, requestSize, responseSize, traceId, spanId },
+        engine.maskValue(content),
+      );
     }
     case 'span': {
       const { kind, id, traceId, spanId, parentSpanId, spanKind, startTime, endTime, ...content } = item;
-      const masked = engine.maskValue(content);
-      return {
-        ...stored,
-        docType: 'span',
-        traceId,
-        spanId,
-        parentSpanId,
-        spanKind,
-        startTime: utc(startTime),
-        endTime: utc(endTime),
-        durationMs: Math.max(0, Date.parse(endTime) - Date.parse(startTime)),
-        ...masked.value,
-        redaction: mergeRedactions(masked.redaction, context.deviceRedaction),
-      };
+      return documentOf(
+        item,
+        context,
+        {
+          docType: 'span' as const,
+          traceId,
+          spanId,
+          parentSpanId,
+          spanKind,
+          startTime: utc(startTime),
+          endTime: utc(endTime),
+          durationMs: Math.max(0, Date.parse(endTime) - Date.parse(startTime)),
+        },
+        engine.maskValue(content),
+      );
     }
   }
 }
