@@ -21,14 +21,35 @@ export function coarseRegion(headerValue: string | null | undefined): string | u
   return value.toUpperCase();
 }
 
+interface ParsedAgent {
+  browser: string | undefined;
+  os: string | undefined;
+}
+
+/**
+ * Browser and OS by user agent: a device sends the same agent with every batch, and parsing it costs more
+ * than the rest of enrichment. Bounded: emptied when full, as there are few distinct agents in practice.
+ */
+const parsedAgents = new Map<string, ParsedAgent>();
+const PARSED_AGENTS_LIMIT = 1000;
+
+function parseAgent(agent: string): ParsedAgent {
+  let parsed = parsedAgents.get(agent);
+  if (parsed === undefined) {
+    const result = new UAParser(agent).getResult();
+    parsed = { browser: nameAndVersion(result.browser), os: nameAndVersion(result.os) };
+    if (parsedAgents.size >= PARSED_AGENTS_LIMIT) parsedAgents.clear();
+    parsedAgents.set(agent, parsed);
+  }
+  return parsed;
+}
+
 export function enrichDevice(device: DeviceContext, userAgentHeader: string | null | undefined, regionHeaderValue: string | null | undefined): StoredDevice {
   const { userAgent, ...rest } = device;
   const stored: StoredDevice = { ...rest };
   const agent = userAgent ?? userAgentHeader ?? undefined;
   if (agent) {
-    const parsed = new UAParser(agent.slice(0, 1024)).getResult();
-    const browser = nameAndVersion(parsed.browser);
-    const os = nameAndVersion(parsed.os);
+    const { browser, os } = parseAgent(agent.slice(0, 1024));
     if (browser) stored.browser = browser;
     if (os) stored.os = os;
   }
