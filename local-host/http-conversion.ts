@@ -51,6 +51,8 @@ class IncomingFetchRequest {
   readonly headers: Headers;
   #body: Buffer | undefined;
   #request: Request | undefined;
+  /** The body was read through `arrayBuffer` without a Request. */
+  #read = false;
 
   constructor(url: string, method: string, headers: Headers, body: Buffer | undefined) {
     this.url = url;
@@ -64,11 +66,17 @@ class IncomingFetchRequest {
   }
 
   get bodyUsed(): boolean {
-    return this.#request?.bodyUsed ?? false;
+    return this.#request?.bodyUsed ?? this.#read;
   }
 
+  /** The read every JSON endpoint makes: answered from the bytes in hand, without a Request and its body stream. */
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#native().arrayBuffer();
+    const body = this.#request === undefined && !isBodiless(this.method) ? this.#body : undefined;
+    if (body === undefined) return this.#native().arrayBuffer();
+    this.#body = undefined;
+    this.#read = true;
+    const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+    return Promise.resolve((whole ? body.buffer : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) as ArrayBuffer);
   }
 
   blob(): Promise<Blob> {
@@ -92,6 +100,11 @@ class IncomingFetchRequest {
   }
 
   #native(): Request {
+    if (!this.#request && this.#read) {
+      // Read already: a Request whose body is used, so later reads and clones fail as they would have.
+      this.#request = new Request(this.url, { method: this.method, headers: this.headers, body: new Uint8Array(0) });
+      this.#request.arrayBuffer().catch(() => undefined);
+    }
     if (!this.#request) {
       const body = this.#body && !isBodiless(this.method) ? (this.#body as Uint8Array<ArrayBuffer>) : undefined;
       this.#request = new Request(this.url, { method: this.method, headers: this.headers, body });

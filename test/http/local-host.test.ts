@@ -47,6 +47,28 @@ registerHttpFunction({
   },
 });
 
+/** What a handler that reads the body as bytes (as the endpoint wrapper does) sees then of the used body. */
+let seenBytes: { text: string; bodyUsed: boolean; secondRead: string; clone: string } | undefined;
+
+registerHttpFunction({
+  name: 'test-echo-bytes',
+  route: 'test-host/bytes',
+  methods: ['POST'],
+  handler: async (request) => {
+    const text = Buffer.from(await request.arrayBuffer()).toString('utf8');
+    const failure = (error: unknown) => (error instanceof TypeError ? 'TypeError' : String(error));
+    const secondRead = await request.text().then(() => 'read again', failure);
+    let clone = 'cloned';
+    try {
+      request.clone();
+    } catch (error) {
+      clone = failure(error);
+    }
+    seenBytes = { text, bodyUsed: request.bodyUsed, secondRead, clone };
+    return { status: 200, body: 'seen' };
+  },
+});
+
 /** Each response init the table below sends, keyed by the route's {kind}. */
 const responses: Record<string, () => HttpResponseInit | HttpResponse> = {
   'json': () => ({ jsonBody: { answer: 42, text: 'é' } }),
@@ -158,6 +180,15 @@ describe('requests reach handlers as the Functions model HttpRequest', () => {
     const response = await exchange('POST', '/api/test-host/echo/x', { headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength('{"a":"ü"}')) }, body: '{"a":"ü"}' });
     expect(response.status).toBe(200);
     expect(seen).toMatchObject({ method: 'POST', bodyWasNull: false, text: '{"a":"ü"}', cloneText: '{"a":"ü"}', bodyUsedAfterRead: true });
+  });
+
+  it('POST read as bytes: the exact bytes, once; the body is used after, so a second read or a clone fails as with a fetch Request', async () => {
+    for (const body of ['{"a":"ü"}', 'x'.repeat(70_000)]) {
+      seenBytes = undefined;
+      const response = await exchange('POST', '/api/test-host/bytes', { headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
+      expect(response.status).toBe(200);
+      expect(seenBytes).toEqual({ text: body, bodyUsed: true, secondRead: 'TypeError', clone: 'TypeError' });
+    }
   });
 
   it('POST with a chunked body (no Content-Length): read in full', async () => {
