@@ -288,9 +288,15 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   const engine = deps.masking();
   const device = maskDevice(enrichDevice(request.device, call.userAgentHeader, call.regionHeader), engine);
   const context = { productId: claims.pid, sessionId: request.sessionId, receivedAt: now.toISOString(), device: device.device, deviceRedaction: device.redaction };
-  const docs = inWindow.map(({ index, item }) => ({ index, item, doc: toDocument(item, context, engine) }));
-  const logDocs = docs.filter((entry) => entry.doc.docType !== 'span').map((entry) => entry.doc as LogDoc);
-  const spanDocs = docs.filter((entry) => entry.doc.docType === 'span').map((entry) => entry.doc as SpanDoc);
+  const docs: Array<{ index: number; item: IngestItem; doc: StoredDoc }> = [];
+  const logDocs: LogDoc[] = [];
+  const spanDocs: SpanDoc[] = [];
+  for (const { index, item } of inWindow) {
+    const doc = toDocument(item, context, engine);
+    docs.push({ index, item, doc });
+    if (doc.docType === 'span') spanDocs.push(doc);
+    else logDocs.push(doc);
+  }
   const key = { productId: claims.pid, sessionId: request.sessionId };
   let outcomes;
   try {
@@ -307,6 +313,8 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   const createdIds = new Set([...logOutcome.created, ...spanOutcome.created]);
   const failedReasons = new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
   const created: StoredDoc[] = [];
+  const stored: StoredDoc[] = [];
+  const storedKinds: Array<IngestItem['kind']> = [];
   for (const { index, item, doc } of docs) {
     const failure = failedReasons.get(doc.id);
     if (failure) {
@@ -314,16 +322,18 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
       continue;
     }
     answer.accepted++;
+    stored.push(doc);
+    storedKinds.push(item.kind);
     if ((doc.redaction.count ?? doc.redaction.fieldsRedacted.length) > 0) answer.redacted++;
     // Several items of one batch may share an id: only the first is the created one.
     if (createdIds.delete(documentIdOf(item))) created.push(doc);
   }
   answer.created = created.length;
-  countItems(deps, docs.filter((entry) => !failedReasons.has(entry.doc.id)).map((entry) => entry.item.kind), 'accepted');
+  countItems(deps, storedKinds, 'accepted');
   countItems(deps, answer.failed.map((failure) => failure.kind), 'failed');
 
   await addToStats(deps, request.sessionId, created);
-  await announceFatal(deps, call, claims, docs.filter((entry) => !failedReasons.has(entry.doc.id)).map((entry) => entry.doc));
+  await announceFatal(deps, call, claims, stored);
 }
 
 /**

@@ -90,7 +90,10 @@ const batch: unknown[] = [
   { kind: 'span', traceId: '3'.repeat(32), spanId: '4'.repeat(16), name: 'zero length', startTime: '2026-03-01T11:59:53.000Z', endTime: '2026-03-01T11:59:53.000Z', status: { code: 'ok' } },
 ];
 
+/** A device whose id masking replaces, so every document's remarks merge with the device's. */
 const device = { deviceId: 'phone of eve@example.com', platform: 'ios', osVersion: '18.1', appVersion: '5.12.0', memoryMb: 3072 };
+/** A device with nothing to mask: the documents' remarks are their own. */
+const cleanDevice = { deviceId: 'phone-42', platform: 'android', locale: 'de-DE' };
 const userAgent = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
 
 /** JSON as Cosmos stores it, but keys holding undefined kept as a marker: the objects' own keys must match too. */
@@ -98,11 +101,11 @@ function serialized(docs: unknown[]): string {
   return `${JSON.stringify(docs, (_key, value: unknown) => (value === undefined ? '(undefined)' : value), 2)}\n`;
 }
 
-function documentsOf(items: unknown[]): unknown[] {
+function documentsOf(items: unknown[], sender: Record<string, unknown> = device): unknown[] {
   const engine = recordingEngine();
   const parsed = parseItems(items);
   expect(parsed.issues).toEqual([]);
-  const masked = maskDevice(enrichDevice(device, userAgent, 'de'), engine);
+  const masked = maskDevice(enrichDevice(sender, userAgent, 'de'), engine);
   const context = { productId: 'demo', sessionId: 'ds_00000000-0000-4000-8000-000000000001', receivedAt: '2026-03-01T12:00:00.000Z', device: masked.device, deviceRedaction: masked.redaction };
   return parsed.entries.map(({ item }) => toDocument(item, context, engine));
 }
@@ -111,6 +114,11 @@ describe('stored documents', () => {
   it('are byte for byte those of the fixed batch', () => {
     const expected = readFileSync(path.join(__dirname, '../fixtures/ingest-documents.json'), 'utf8');
     expect(serialized(documentsOf(batch))).toBe(expected);
+  });
+
+  it('are byte for byte those of the fixed batch from a device with nothing masked', () => {
+    const expected = readFileSync(path.join(__dirname, '../fixtures/ingest-documents-clean-device.json'), 'utf8');
+    expect(serialized(documentsOf(batch, cleanDevice))).toBe(expected);
   });
 
   it('do not depend on earlier batches (no state carried between calls)', () => {

@@ -97,16 +97,17 @@ function utc(isoTime: string): string {
   return CANONICAL_UTC.test(isoTime) ? isoTime : new Date(isoTime).toISOString();
 }
 
-function mergeRedactions(...redactions: Redaction[]): { fieldsRedacted: string[]; patternsMatched: string[]; count: number } {
-  const fields = new Set<string>();
-  const patterns = new Set<string>();
-  let count = 0;
-  for (const redaction of redactions) {
-    redaction.fieldsRedacted.forEach((field) => fields.add(field));
-    redaction.patternsMatched.forEach((pattern) => patterns.add(pattern));
-    count += redaction.count;
+/** An item's remarks and the device's, each field and rule named once. */
+function mergeRedactions(item: Redaction, device: Redaction): { fieldsRedacted: string[]; patternsMatched: string[]; count: number } {
+  // The usual case, a device with nothing masked and at most one remark of each kind: no sets to build.
+  if (device.fieldsRedacted.length === 0 && device.patternsMatched.length === 0 && item.fieldsRedacted.length <= 1 && item.patternsMatched.length <= 1) {
+    return { fieldsRedacted: [...item.fieldsRedacted], patternsMatched: [...item.patternsMatched], count: item.count + device.count };
   }
-  return { fieldsRedacted: [...fields], patternsMatched: [...patterns], count };
+  return {
+    fieldsRedacted: [...new Set([...item.fieldsRedacted, ...device.fieldsRedacted])],
+    patternsMatched: [...new Set([...item.patternsMatched, ...device.patternsMatched])],
+    count: item.count + device.count,
+  };
 }
 
 export interface DocumentContext {
