@@ -14,7 +14,6 @@ import {
   statsDelta,
   timeWindowRejection,
   toDocument,
-  documentIdOf,
   itemIdOf,
   MAX_ITEM_AGE_IN_MS,
   MAX_ITEM_AHEAD_IN_MS,
@@ -326,7 +325,7 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
     storedKinds.push(item.kind);
     if ((doc.redaction.count ?? doc.redaction.fieldsRedacted.length) > 0) answer.redacted++;
     // Several items of one batch may share an id: only the first is the created one.
-    if (createdIds.delete(documentIdOf(item))) created.push(doc);
+    if (createdIds.delete(doc.id)) created.push(doc);
   }
   answer.created = created.length;
   countItems(deps, storedKinds, 'accepted');
