@@ -1,4 +1,5 @@
 // One interface over GitHub Issues, Jira and Azure DevOps work items; each adapter speaks its real REST API.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 export interface TicketDraft {
@@ -23,16 +24,28 @@ export type TicketRef = z.infer<typeof ticketRefSchema>;
 export interface TicketTracker {
   readonly provider: TicketRef['provider'];
   create(draft: TicketDraft): Promise<TicketRef>;
+  /**
+   * The ticket an earlier attempt opened for this alert key (found by its `alertLabel`), or undefined. The
+   * trackers take no idempotency key, so this is how a retry after a crash between opening a ticket and
+   * saving its link finds that ticket instead of opening a second one.
+   */
+  findByAlertKey(alertKey: string): Promise<TicketRef | undefined>;
   comment(ticket: TicketRef, text: string): Promise<void>;
   close(ticket: TicketRef, comment: string): Promise<void>;
   reopen(ticket: TicketRef, comment: string): Promise<void>;
 }
 
-/** Labels every provider gets, so tickets are found by product, app and owner. */
+/** A label naming the alert key in a form every tracker takes (no spaces, short): found again by `findByAlertKey`. */
+export function alertLabel(alertKey: string): string {
+  return `alert-${createHash('sha256').update(alertKey).digest('hex').slice(0, 20)}`;
+}
+
+/** Labels every provider gets, so tickets are found by product, app and owner, and by their alert key. */
 export function ticketLabels(draft: TicketDraft): string[] {
   const labels = ['diagnostics', `product:${draft.productId}`];
   if (draft.appId) labels.push(`app:${draft.appId}`);
   if (draft.owner) labels.push(`owner:${draft.owner}`);
+  labels.push(alertLabel(draft.alertKey));
   return labels;
 }
 

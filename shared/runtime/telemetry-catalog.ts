@@ -33,7 +33,7 @@ export const metricCatalog = {
   'event.subscriber_total': { unit: 'count', description: 'Messages handled per subscriber, by outcome (processed, duplicate, dead_lettered, retried)', dimensions: ['subscriber', 'outcome'] },
   'notification.delivery_total': { unit: 'count', description: 'Notification deliveries per channel, by outcome (sent, skipped, failed)', dimensions: ['channel', 'outcome'] },
   'notification.throttled_total': { unit: 'count', description: 'Alerts folded into a count because their key was sent within the window', dimensions: ['type'] },
-  'ticket.operation_total': { unit: 'count', description: 'Ticket operations per provider (created, commented, closed, reopened)', dimensions: ['provider', 'operation'] },
+  'ticket.operation_total': { unit: 'count', description: 'Ticket operations per provider (created, found = opened by an earlier attempt whose link was not saved, commented, closed, reopened)', dimensions: ['provider', 'operation'] },
   'session.expired_total': { unit: 'count', description: 'Sessions ended by the expiry timer, by the status they had', dimensions: ['from'] },
   'debug.report.generate_ms': { unit: 'ms', description: 'Report generation time', dimensions: ['format'] },
   'debug.report.failure_total': { unit: 'count', description: 'Report generations that failed', dimensions: ['reason'] },

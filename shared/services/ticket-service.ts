@@ -67,11 +67,13 @@ async function ticketFor(deps: TicketDependencies, tracker: TicketTracker, event
   const now = deps.clock.now();
   const at = now.toISOString();
   let current = await deps.links.get(alertKey);
+  /** This call made the claim: no earlier attempt can have opened a ticket for it. */
+  let claimedNow = false;
   if (!current) {
-    const claimed = await deps.links.create({ alertKey, state: 'creating', createdAt: at, updatedAt: at, lastEventId: event.id, occurrences: 1 });
+    claimedNow = await deps.links.create({ alertKey, state: 'creating', createdAt: at, updatedAt: at, lastEventId: event.id, occurrences: 1 });
     current = await deps.links.get(alertKey);
     if (!current) throw new AppError('unavailable', 'The ticket link vanished', { retryable: true });
-    if (!claimed && current.link.state !== 'creating') return { ticket: current.link.ticket!, created: false };
+    if (!claimedNow && current.link.state !== 'creating') return { ticket: current.link.ticket!, created: false };
   }
   if (current.link.ticket) return { ticket: current.link.ticket, created: false };
   const holder = current.link.lastEventId === event.id;
@@ -80,6 +82,13 @@ async function ticketFor(deps: TicketDependencies, tracker: TicketTracker, event
   // (Re)claim with If-Match, so of all instances looking at this claim exactly one goes on to create.
   if (!(await deps.links.replace({ ...current.link, lastEventId: event.id, updatedAt: at }, current.etag))) {
     throw new AppError('unavailable', 'Another instance took over this ticket claim', { retryable: true });
+  }
+  // A claim that was already there may be an attempt that opened the ticket and crashed before saving the link.
+  const opened = claimedNow ? undefined : await tracker.findByAlertKey(alertKey);
+  if (opened) {
+    deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'found' });
+    await updateLink(deps, alertKey, (link) => ({ ...link, ticket: opened, state: 'open', updatedAt: deps.clock.now().toISOString(), lastEventId: event.id }));
+    return { ticket: opened, created: true };
   }
   let ticket: TicketRef;
   try {

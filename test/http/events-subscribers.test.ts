@@ -1,8 +1,10 @@
 // Event fan-out through the local host: each event reaches each subscriber once, redeliveries and retries do not
 // duplicate notifications or tickets, throttling folds repeats, poison messages dead-letter, a bus outage loses
 // nothing. Slack, Teams, PagerDuty, the webhook, ACS email and GitHub are loopback stand-ins (test/support/receivers.ts).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../shared/errors';
 import { newEvent, type EventEnvelope } from '../../shared/ports/event-publisher';
+import { alertLabel } from '../../shared/ports/ticket-tracker';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
 import { startTestHost, type TestHost } from '../support/test-host';
 
@@ -144,7 +146,7 @@ describe('fatal alerts, tickets and regression', () => {
 
     const issues = [...receivers.github.values()].filter((issue) => issue.title === 'Fatal error in checkout');
     expect(issues).toHaveLength(1);
-    expect(issues[0]!.labels).toEqual(['diagnostics', 'product:demo', 'app:checkout', 'owner:team-payments']);
+    expect(issues[0]!.labels).toEqual(['diagnostics', 'product:demo', 'app:checkout', 'owner:team-payments', alertLabel('fatal:demo:checkout:fp-checkout-1')]);
     const audit = await host.deps.audit.list('demo', { action: 'ingest.fatal' }, { maxItems: 50 });
     const record = audit.items.find((item) => item.id === `au_${event.id}`);
     expect(record).toMatchObject({ actor: { kind: 'device', id: 'device-9' }, details: { errorType: 'TypeError', fingerprint: 'fp-checkout-1' } });
@@ -187,6 +189,35 @@ describe('fatal alerts, tickets and regression', () => {
     const created = receivers.of('github').filter((request) => request.method === 'POST' && request.url === '/github/repos/acme/app/issues' && request.body.includes('fp-storm'));
     expect(created).toHaveLength(1);
     expect(receivers.github.get(Number(link.ticket!.id))!.comments).toHaveLength(3);
+  });
+
+  it('finds the ticket it opened when it crashed before saving the link, instead of opening a second one', async () => {
+    const links = host.deps.eventing.tickets.links;
+    const save = links.replace.bind(links);
+    let crashed = false;
+    // The first save of the new ticket's number fails, as a crash right after the tracker answered would.
+    const replace = vi.spyOn(links, 'replace').mockImplementation(async (link, etag) => {
+      if (!crashed && link.alertKey === 'fatal:demo:checkout:fp-crash' && link.ticket) {
+        crashed = true;
+        throw new AppError('unavailable', 'lost the connection to storage', { retryable: true });
+      }
+      return save(link, etag);
+    });
+    try {
+      await host.deps.events.publish([fatalEvent({ fingerprint: 'fp-crash' })]);
+      await settle();
+    } finally {
+      replace.mockRestore();
+    }
+    expect(crashed).toBe(true);
+    const created = receivers.of('github').filter((request) => request.method === 'POST' && request.url === '/github/repos/acme/app/issues' && request.body.includes('fp-crash'));
+    expect(created).toHaveLength(1);
+    const link = (await links.get('fatal:demo:checkout:fp-crash'))!.link;
+    expect(link).toMatchObject({ state: 'open', ticket: { provider: 'github' } });
+    // The link names the one issue that was opened, the one labelled with this alert key.
+    const labelled = [...receivers.github.values()].filter((issue) => issue.labels.includes(alertLabel('fatal:demo:checkout:fp-crash')));
+    expect(labelled.map((issue) => String(issue.number))).toEqual([link.ticket!.id]);
+    expect(host.telemetry.total('ticket.operation_total', { provider: 'github', operation: 'found' })).toBe(1);
   });
 
   it('closes the ticket when the regression passes (autoclose rate 1) and reopens it when it fails', async () => {

@@ -170,6 +170,18 @@ export class Receivers {
     if (request.headers.authorization !== `Bearer ${receiverSecrets.githubToken}`) return { status: 401, body: { message: 'Bad credentials' } };
     if (request.headers.accept !== 'application/vnd.github+json' || request.headers['x-github-api-version'] !== '2022-11-28') return { status: 415, body: { message: 'headers' } };
     const path = request.url.replace(/^\/github/, '');
+    const listed = /^\/repos\/acme\/app\/issues\?(.*)$/.exec(path);
+    if (listed && request.method === 'GET') {
+      // The documented list: `labels` (comma-separated, all required), `state` open|closed|all, newest first.
+      const query = new URLSearchParams(listed[1]);
+      const wanted = (query.get('labels') ?? '').split(',').filter(Boolean);
+      const state = query.get('state') ?? 'open';
+      const issues = [...this.github.values()]
+        .filter((issue) => wanted.every((label) => issue.labels.includes(label)) && (state === 'all' || issue.state === state))
+        .reverse()
+        .map((issue) => ({ number: issue.number, html_url: `https://github.com/acme/app/issues/${issue.number}`, state: issue.state, labels: issue.labels.map((name) => ({ name })) }));
+      return { status: 200, body: issues };
+    }
     const create = /^\/repos\/acme\/app\/issues$/.exec(path);
     if (create && request.method === 'POST') {
       if (typeof request.json?.title !== 'string' || !Array.isArray(request.json?.labels)) return { status: 422, body: { message: 'Validation Failed' } };
@@ -204,6 +216,16 @@ export class Receivers {
       this.jira.set(key, { status: 'To Do', summary: fields.summary, labels: fields.labels ?? [], comments: 0 });
       return { status: 201, body: { id: String(10_000 + this.jira.size), key, self: `${this.url}/jira/rest/api/3/issue/${key}` } };
     }
+    if (path === '/rest/api/3/search/jql' && request.method === 'POST') {
+      // Only the JQL this app sends: project = "KEY" AND labels = "label" [ORDER BY …].
+      const jql = /^project = "([A-Z]+)" AND labels = "([^"\s]+)"(?: ORDER BY created ASC)?$/.exec(request.json?.jql ?? '');
+      if (!jql || !Array.isArray(request.json?.fields)) return { status: 400, body: { errorMessages: ['unsupported JQL'] } };
+      const issues = [...this.jira.entries()]
+        .filter(([key, issue]) => key.startsWith(`${jql[1]}-`) && issue.labels.includes(jql[2]!))
+        .slice(0, request.json.maxResults ?? 50)
+        .map(([key], index) => ({ id: String(10_001 + index), key }));
+      return { status: 200, body: { issues, isLast: true } };
+    }
     const match = /^\/rest\/api\/3\/issue\/([A-Z]+-\d+)\/(comment|transitions)$/.exec(path);
     const issue = this.jira.get(match?.[1] ?? '');
     if (!match || !issue) return { status: 404, body: { errorMessages: ['Issue does not exist'] } };
@@ -234,6 +256,17 @@ export class Receivers {
 
   private adoApi(request: ReceivedRequest): Reply {
     if (request.headers.authorization !== `Basic ${Buffer.from(`:${receiverSecrets.adoToken}`).toString('base64')}`) return { status: 401 };
+    const wiql = new URL(request.url, this.url);
+    if (wiql.pathname === '/ado/contoso/Diagnostics/_apis/wit/wiql' && request.method === 'POST') {
+      if (wiql.searchParams.get('api-version') !== '7.1') return { status: 400, body: { message: 'api-version' } };
+      if (request.headers['content-type'] !== 'application/json') return { status: 415, body: { message: 'application/json required' } };
+      const tag = /\[System\.TeamProject\] = @project AND \[System\.Tags\] CONTAINS '([^']+)'/.exec(request.json?.query ?? '');
+      if (!tag) return { status: 400, body: { message: 'unsupported WIQL' } };
+      const workItems = [...this.ado.entries()]
+        .filter(([, item]) => String(item.fields['System.Tags'] ?? '').split('; ').includes(tag[1]!))
+        .map(([id]) => ({ id, url: `${this.url}/ado/contoso/_apis/wit/workItems/${id}` }));
+      return { status: 200, body: { queryType: 'flat', workItems } };
+    }
     if (request.headers['content-type'] !== 'application/json-patch+json') return { status: 415, body: { message: 'json-patch required' } };
     const operations = request.json;
     if (!Array.isArray(operations) || operations.some((operation: any) => !['add', 'replace', 'remove', 'test'].includes(operation.op) || typeof operation.path !== 'string')) {

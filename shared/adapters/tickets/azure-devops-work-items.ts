@@ -1,7 +1,7 @@
 // Azure DevOps work items REST API 7.1: create and update with JSON Patch (application/json-patch+json),
 // a Hyperlink relation to the diagnostics link, tags for product/app/owner, comments via System.History.
 import type { TicketDraft, TicketRef, TicketTracker } from '../../ports/ticket-tracker';
-import { ticketLabels } from '../../ports/ticket-tracker';
+import { alertLabel, ticketLabels } from '../../ports/ticket-tracker';
 import { deliver, jsonOf } from '../notifications/http-delivery';
 
 export const ADO_API_VERSION = '7.1';
@@ -31,17 +31,18 @@ export class AzureDevOpsTracker implements TicketTracker {
     return `${this.options.organizationUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.options.project)}/_apis/wit/workitems`;
   }
 
-  private call(method: 'POST' | 'PATCH', url: string, operations: PatchOperation[]) {
+  /** Writes take JSON Patch; a WIQL query is plain JSON. */
+  private call(method: 'POST' | 'PATCH', url: string, body: PatchOperation[] | { query: string }) {
     return deliver({
       service: 'Azure DevOps',
       method,
       url,
       headers: {
-        'content-type': 'application/json-patch+json',
+        'content-type': Array.isArray(body) ? 'application/json-patch+json' : 'application/json',
         accept: 'application/json',
         authorization: `Basic ${Buffer.from(`:${this.options.token}`).toString('base64')}`,
       },
-      body: JSON.stringify(operations),
+      body: JSON.stringify(body),
       timeoutInMs: this.options.timeoutInMs,
     });
   }
@@ -56,6 +57,16 @@ export class AzureDevOpsTracker implements TicketTracker {
     const url = `${this.base()}/$${encodeURIComponent(this.options.workItemType)}?api-version=${ADO_API_VERSION}`;
     const item = jsonOf<{ id: number; _links?: { html?: { href?: string } }; url: string }>(await this.call('POST', url, operations), 'Azure DevOps');
     return { provider: 'azure-devops', id: String(item.id), url: item._links?.html?.href ?? item.url };
+  }
+
+  async findByAlertKey(alertKey: string): Promise<TicketRef | undefined> {
+    const query = `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.Tags] CONTAINS '${alertLabel(alertKey)}' ORDER BY [System.Id]`;
+    const wiql = `${this.options.organizationUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.options.project)}/_apis/wit/wiql?api-version=${ADO_API_VERSION}`;
+    const result = await this.call('POST', wiql, { query });
+    const item = jsonOf<{ workItems?: Array<{ id: number }> }>(result, 'Azure DevOps').workItems?.[0];
+    if (!item) return undefined;
+    const project = encodeURIComponent(this.options.project);
+    return { provider: 'azure-devops', id: String(item.id), url: `${this.options.organizationUrl.replace(/\/+$/, '')}/${project}/_workitems/edit/${item.id}` };
   }
 
   private update(ticket: TicketRef, operations: PatchOperation[]) {

@@ -1,6 +1,7 @@
-// GitHub Issues REST API: POST /repos/{owner}/{repo}/issues, comments, and PATCH state (closed/open).
+// GitHub Issues REST API: POST /repos/{owner}/{repo}/issues, comments, PATCH state (closed/open), and the
+// repository's issue list filtered by label to find a ticket again.
 import type { TicketDraft, TicketRef, TicketTracker } from '../../ports/ticket-tracker';
-import { ticketLabels } from '../../ports/ticket-tracker';
+import { alertLabel, ticketLabels } from '../../ports/ticket-tracker';
 import { deliver, jsonOf } from '../notifications/http-delivery';
 
 export interface GitHubOptions {
@@ -15,7 +16,7 @@ export class GitHubIssuesTracker implements TicketTracker {
   readonly provider = 'github' as const;
   constructor(private readonly options: GitHubOptions) {}
 
-  private async call(method: 'POST' | 'PATCH', path: string, body: unknown) {
+  private async call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
     return deliver({
       service: 'GitHub',
       method,
@@ -24,10 +25,10 @@ export class GitHubIssuesTracker implements TicketTracker {
         accept: 'application/vnd.github+json',
         authorization: `Bearer ${this.options.token}`,
         'x-github-api-version': '2022-11-28',
-        'content-type': 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         'user-agent': 'remote-diagnostics',
       },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
       timeoutInMs: this.options.timeoutInMs,
     });
   }
@@ -37,6 +38,13 @@ export class GitHubIssuesTracker implements TicketTracker {
     const result = await this.call('POST', '/issues', { title: draft.title.slice(0, 256), body, labels: ticketLabels(draft) });
     const issue = jsonOf<{ number: number; html_url: string }>(result, 'GitHub');
     return { provider: 'github', id: String(issue.number), url: issue.html_url };
+  }
+
+  async findByAlertKey(alertKey: string): Promise<TicketRef | undefined> {
+    // The issue list (not the search API, whose index lags) with pull requests filtered out.
+    const result = await this.call('GET', `/issues?labels=${encodeURIComponent(alertLabel(alertKey))}&state=all&per_page=10`);
+    const issue = jsonOf<Array<{ number: number; html_url: string; pull_request?: unknown }>>(result, 'GitHub').find((found) => !found.pull_request);
+    return issue ? { provider: 'github', id: String(issue.number), url: issue.html_url } : undefined;
   }
 
   async comment(ticket: TicketRef, text: string): Promise<void> {

@@ -2,7 +2,7 @@
 // and status changes through the issue's transitions (done / to-do category), with basic auth (email:API token).
 import { AppError } from '../../errors';
 import type { TicketDraft, TicketRef, TicketTracker } from '../../ports/ticket-tracker';
-import { ticketLabels } from '../../ports/ticket-tracker';
+import { alertLabel, ticketLabels } from '../../ports/ticket-tracker';
 import { deliver, jsonOf } from '../notifications/http-delivery';
 
 export interface JiraOptions {
@@ -62,6 +62,16 @@ export class JiraTracker implements TicketTracker {
     });
     const issue = jsonOf<{ id: string; key: string }>(result, 'Jira');
     return { provider: 'jira', id: issue.key, url: `${this.options.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}` };
+  }
+
+  async findByAlertKey(alertKey: string): Promise<TicketRef | undefined> {
+    const result = await this.call('POST', '/search/jql', {
+      jql: `project = "${this.options.projectKey}" AND labels = "${alertLabel(alertKey)}" ORDER BY created ASC`,
+      fields: ['key'],
+      maxResults: 1,
+    });
+    const issue = jsonOf<{ issues?: Array<{ key: string }> }>(result, 'Jira').issues?.[0];
+    return issue ? { provider: 'jira', id: issue.key, url: `${this.options.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}` } : undefined;
   }
 
   async comment(ticket: TicketRef, text: string): Promise<void> {
