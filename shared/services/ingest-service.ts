@@ -8,6 +8,7 @@ import { verifyIngestToken, type IngestTokenClaims } from '../domain/devices/cre
 import type { MaskingEngine } from '../domain/masking';
 import { isTerminal, type DebugSession } from '../domain/sessions/session';
 import { enrichDevice } from '../domain/telemetry/enrichment';
+import { errorFingerprint } from '../domain/telemetry/error-fingerprint';
 import {
   maskDevice,
   parseItems,
@@ -361,7 +362,17 @@ async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, 
       correlationId: doc.correlationId ?? call.correlationId,
       time,
       // Already masked; still only what a responder needs to find the entry.
-      payload: { logId: doc.id, itemId: doc.itemId, timestamp: doc.timestamp, module: doc.module, message: doc.message.slice(0, 500), errorType: doc.error?.type },
+      payload: {
+        logId: doc.id,
+        itemId: doc.itemId,
+        timestamp: doc.timestamp,
+        module: doc.module,
+        message: doc.message.slice(0, 500),
+        errorType: doc.error?.type,
+        // Groups repeats into one alert and one ticket (the alert key is built from it).
+        fingerprint: errorFingerprint({ errorType: doc.error?.type, stack: doc.error?.stack, module: doc.module }),
+        release: doc.device?.appVersion,
+      },
     }),
   );
   await deps.events.publish(events);

@@ -1,6 +1,7 @@
 // Device ingest through HTTP on the local host, against the embedded Cosmos: storage with masking and
 // enrichment, idempotent retries, stats under concurrency, consent, opt-out, and every limit and refusal.
 import { randomUUID } from 'node:crypto';
+import { alertKeyOf } from '../../shared/domain/events/alert-key';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvents } from '../support/event-recorder';
 import { openDeviceSession, type DeviceSession } from '../support/device-session';
@@ -129,6 +130,25 @@ describe('POST /api/diagnostics/ingest stores a mixed batch', () => {
     // The retry announces again (in case the first announcement failed); subscribers keep one per event id.
     expect(new Set(fatal.map((event) => event.id)).size).toBe(1);
     expect(fatal[0]!.payload).toMatchObject({ logId: 'log:fatal-1', module: 'core', message: 'out of memory' });
+  });
+
+  it('fingerprints fatal errors by type and top frame, so repeats with other messages share one alert key', async () => {
+    const session = await openSession();
+    const stack = (line: number) => `TypeError: x\n    at computeTotal (checkout.js:${line}:17)\n    at onPay (checkout.js:88:3)`;
+    const fatalLog = (id: string, message: string, line: number) => log({ id, level: 'fatal', message, error: { type: 'TypeError', message, stack: stack(line) } });
+    const batch = [fatalLog('fp-a', 'total of order 1 is undefined', 42), fatalLog('fp-b', 'total of order 2 is undefined', 42), fatalLog('fp-c', 'total of order 3 is undefined', 57)];
+    expect((await post(session, batch)).status).toBe(202);
+    await host.deps.localBus!.whenIdle();
+    const byLog = new Map(
+      recorder
+        .ofType('diagnostics.ingest.fatal')
+        .filter((event) => event.sessionId === session.sessionId)
+        .map((event) => [(event.payload as { logId: string }).logId, event]),
+    );
+    const keyOf = (id: string) => alertKeyOf(byLog.get(`log:${id}`)!);
+    expect((byLog.get('log:fp-a')!.payload as { fingerprint?: string }).fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(keyOf('fp-a')).toBe(keyOf('fp-b'));
+    expect(keyOf('fp-c')).not.toBe(keyOf('fp-a'));
   });
 });
 
