@@ -7,7 +7,7 @@ import { app } from '@azure/functions';
 import { parseSettings, SettingsError, type Settings } from '../config/settings';
 import { AzureBlobStore } from '../adapters/blob/azure-blob-store';
 import { createBlobService } from '../adapters/blob/blob-clients';
-import { AccountKeySasSigner, UserDelegationSasSigner } from '../adapters/blob/sas-signer';
+import { AccountKeySasSigner, UserDelegationSasSigner, type SasSigner } from '../adapters/blob/sas-signer';
 import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
 import { CosmosEventOutbox } from '../adapters/cosmos/cosmos-event-outbox';
 import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
@@ -99,6 +99,8 @@ export interface DependencyOverrides {
   credential?: TokenCredential;
   /** Benchmarks swap storage out to measure the runtime alone (bench/servers/bench-store.ts). */
   telemetryStore?: TelemetryStore;
+  /** Tests sign with a user delegation key against Azurite, which issues none: a real signing failure. */
+  sasSigner?: SasSigner;
 }
 
 export const LOCAL_BUS_MAX_DELIVERY_COUNT = 10;
@@ -163,9 +165,11 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   const events = new OutboxEventPublisher(relay);
   const now = () => clock.now();
   // Account-key SAS only against Azurite; in Azure the app holds no account key and signs with a user delegation key.
-  const sasSigner = local
-    ? new AccountKeySasSigner(new StorageSharedKeyCredential(settings.STORAGE_ACCOUNT_NAME!, settings.STORAGE_ACCOUNT_KEY!), now)
-    : new UserDelegationSasSigner(blobService, now);
+  const sasSigner =
+    overrides.sasSigner ??
+    (local
+      ? new AccountKeySasSigner(new StorageSharedKeyCredential(settings.STORAGE_ACCOUNT_NAME!, settings.STORAGE_ACCOUNT_KEY!), now)
+      : new UserDelegationSasSigner(blobService, now));
   const blobs = new AzureBlobStore(blobService, sasSigner, now);
   const screenshots = new CosmosScreenshotStore(database.container(containerDefinitions.screenshots.id));
   const reports = new CosmosReportStore(database.container(containerDefinitions.reports.id));

@@ -9,6 +9,7 @@ import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifi
 import { InMemoryTelemetry } from '../../shared/adapters/local/quiet-telemetry';
 import { productIngestKey } from '../../shared/domain/devices/credentials';
 import type { Clock } from '../../shared/ports/clock';
+import type { DependencyOverrides } from '../../shared/runtime/composition';
 
 /** A clock tests can move forward; starts at real time. */
 export class ManualClock implements Clock {
@@ -57,11 +58,11 @@ export function testEnvironment(settings: Record<string, string> = {}): Record<s
   );
 }
 
-export async function startTestHost(settings: Record<string, string> = {}): Promise<TestHost> {
+export async function startTestHost(settings: Record<string, string> = {}, overrides: Omit<DependencyOverrides, 'clock' | 'telemetry'> = {}): Promise<TestHost> {
   const clock = new ManualClock();
   const telemetry = new InMemoryTelemetry({ strict: true });
   const environment = testEnvironment(settings);
-  const host = await startLocalHost({ port: 0, environment, overrides: { clock, telemetry }, runTimers: false, log: () => undefined });
+  const host = await startLocalHost({ port: 0, environment, overrides: { ...overrides, clock, telemetry }, runTimers: false, log: () => undefined });
   const tokenSettings = {
     issuer: host.deps.settings.AUTH_ISSUER,
     audience: host.deps.settings.AUTH_AUDIENCE,
