@@ -37,16 +37,12 @@ export interface SessionStore {
   /** Atomic server-side increment of one counter (a Cosmos patch `incr`): concurrent writers never lose a count. */
   incrementStat(sessionId: string, stat: keyof SessionStats, by: number): Promise<void>;
   /**
-   * Adds to the session's counters atomically on the server (no read-modify-write), so concurrent
-   * batches never lose an increment. Leaves `updatedAt` alone: counters are not a configuration change.
-   * Not idempotent, so it rejects with `retryable: true` only when the increment certainly was not applied.
-   */
-  incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void>;
-  /**
-   * The same increments for many sessions in as few requests as the store allows (Cosmos: one bulk
-   * request per 100 sessions). Answers, in order, what became of each: `applied`; `missing` (no such
-   * session); `refused` (certainly not applied, so it may be sent again); `unknown` (may have been
-   * applied: never send it again). Never rejects.
+   * Adds to the counters of many sessions atomically on the server (no read-modify-write, so concurrent
+   * writers never lose an increment), in as few requests as the store allows (Cosmos: one bulk request per
+   * 100 sessions). Leaves `updatedAt` alone: counters are not a configuration change. An increment is not
+   * idempotent, so it answers, in order, what became of each: `applied`; `missing` (no such session);
+   * `refused` (certainly not applied, so it may be sent again); `unknown` (may have been applied: never
+   * send it again). Never rejects.
    */
   incrementStatsOfMany(increments: ReadonlyArray<StatsIncrement>): Promise<StatsIncrementOutcome[]>;
 }

@@ -21,15 +21,15 @@ afterAll(async () => {
   await database.delete();
 });
 
-describe('CosmosSessionStore.incrementStats', () => {
+describe('CosmosSessionStore.incrementStatsOfMany', () => {
   it('adds concurrent deltas exactly, skips zeros, and does not touch updatedAt', async () => {
     const store = new CosmosSessionStore(database.container(containerDefinitions.sessions.id));
     const created = await store.create(newSession(createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: 'd' }), 'admin', new Date()));
-    await Promise.all(Array.from({ length: 20 }, (_, index) => store.incrementStats(created.session.id, { logCount: 2, traceCount: index % 2, errorCount: 0 })));
+    await Promise.all(Array.from({ length: 20 }, (_, index) => store.incrementStatsOfMany([{ sessionId: created.session.id, delta: { logCount: 2, traceCount: index % 2, errorCount: 0 } }])));
     const after = (await store.get(created.session.id))!;
     expect(after.session.stats).toMatchObject({ logCount: 40, traceCount: 10, errorCount: 0 });
     expect(after.session.updatedAt).toBe(created.session.updatedAt);
-    await expect(store.incrementStats(`ds_${randomUUID()}`, { logCount: 1 })).rejects.toMatchObject({ kind: 'not_found' });
+    expect(await store.incrementStatsOfMany([{ sessionId: `ds_${randomUUID()}`, delta: { logCount: 1 } }])).toEqual(['missing']);
   });
 });
 

@@ -11,7 +11,6 @@ import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/co
 import { CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-store';
 import { InMemoryTelemetry } from '../../shared/adapters/local/quiet-telemetry';
 import { createSessionRequestSchema, newSession, type SessionStats } from '../../shared/domain/sessions/session';
-import { AppError } from '../../shared/errors';
 import type { SessionStore, StatsIncrement, StatsIncrementOutcome } from '../../shared/ports/session-store';
 
 let database: Database;
@@ -100,7 +99,7 @@ describe('CosmosSessionStore.replace beside stats increments', () => {
           item.replace = (async (...args: Parameters<typeof item.replace>) => {
             if (!interleaved) {
               interleaved = true;
-              await store.incrementStats(sessionId, { logCount: 4 });
+              await store.incrementStatsOfMany([{ sessionId, delta: { logCount: 4 } }]);
             }
             return replace(...args);
           }) as typeof item.replace;
@@ -193,11 +192,9 @@ describe('WriteBehindSessionStats', () => {
     expect((await statsOf(sessionId)).networkCount).toBe(3);
   });
 
-  it('drops the increments of a session that no longer exists: the store says not found, not retryable', async () => {
+  it('drops the increments of a session that no longer exists: the store says missing, not refused', async () => {
     const missing = `ds_${randomUUID()}`;
-    const failure = await store.incrementStats(missing, { logCount: 1 }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(AppError);
-    expect(failure).toMatchObject({ kind: 'not_found', retryable: false });
+    expect(await store.incrementStatsOfMany([{ sessionId: missing, delta: { logCount: 1 } }])).toEqual(['missing']);
     const { stats, telemetry } = writer(store);
     await stats.add(missing, { logCount: 1 });
     await stats.flush();

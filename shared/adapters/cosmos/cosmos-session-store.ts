@@ -1,6 +1,5 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
 import type { Container, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
-import { AppError } from '../../errors';
 import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
 import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions, StatsIncrement, StatsIncrementOutcome } from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
@@ -112,19 +111,6 @@ export class CosmosSessionStore implements SessionStore {
       await this.container.item(sessionId, sessionId).patch([{ op: 'incr', path: `/stats/${stat}`, value: by }]);
     } catch (error) {
       throw toAppError(error, `Session ${sessionId}`);
-    }
-  }
-
-  async incrementStats(sessionId: string, delta: Partial<SessionStats>): Promise<void> {
-    const operations = incrementOperations(delta);
-    if (operations.length === 0) return;
-    try {
-      await this.container.item(sessionId, sessionId).patch(operations);
-    } catch (error) {
-      const failure = toAppError(error, `Session ${sessionId}`);
-      // A timeout or a 5xx may have been applied, so only a certain refusal may be sent again.
-      const retryable = isCosmosStatus(error, 429) || isCosmosStatus(error, 449);
-      throw new AppError(failure.kind, failure.message, { cause: error, retryAfterSeconds: failure.retryAfterSeconds, retryable });
     }
   }
 
