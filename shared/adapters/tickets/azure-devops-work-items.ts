@@ -27,8 +27,12 @@ export class AzureDevOpsTracker implements TicketTracker {
   readonly provider = 'azure-devops' as const;
   constructor(private readonly options: AzureDevOpsOptions) {}
 
+  private project(): string {
+    return `${this.options.organizationUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.options.project)}`;
+  }
+
   private base(): string {
-    return `${this.options.organizationUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.options.project)}/_apis/wit/workitems`;
+    return `${this.project()}/_apis/wit/workitems`;
   }
 
   /** Writes take JSON Patch; a WIQL query is plain JSON. */
@@ -61,12 +65,9 @@ export class AzureDevOpsTracker implements TicketTracker {
 
   async findByAlertKey(alertKey: string): Promise<TicketRef | undefined> {
     const query = `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.Tags] CONTAINS '${alertLabel(alertKey)}' ORDER BY [System.Id]`;
-    const wiql = `${this.options.organizationUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.options.project)}/_apis/wit/wiql?api-version=${ADO_API_VERSION}`;
-    const result = await this.call('POST', wiql, { query });
+    const result = await this.call('POST', `${this.project()}/_apis/wit/wiql?api-version=${ADO_API_VERSION}`, { query });
     const item = jsonOf<{ workItems?: Array<{ id: number }> }>(result, 'Azure DevOps').workItems?.[0];
-    if (!item) return undefined;
-    const project = encodeURIComponent(this.options.project);
-    return { provider: 'azure-devops', id: String(item.id), url: `${this.options.organizationUrl.replace(/\/+$/, '')}/${project}/_workitems/edit/${item.id}` };
+    return item ? { provider: 'azure-devops', id: String(item.id), url: `${this.project()}/_workitems/edit/${item.id}` } : undefined;
   }
 
   private update(ticket: TicketRef, operations: PatchOperation[]) {

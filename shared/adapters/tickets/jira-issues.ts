@@ -49,6 +49,10 @@ export class JiraTracker implements TicketTracker {
     });
   }
 
+  private ref(key: string): TicketRef {
+    return { provider: 'jira', id: key, url: `${this.options.baseUrl.replace(/\/+$/, '')}/browse/${key}` };
+  }
+
   async create(draft: TicketDraft): Promise<TicketRef> {
     const result = await this.call('POST', '/issue', {
       fields: {
@@ -61,7 +65,7 @@ export class JiraTracker implements TicketTracker {
       },
     });
     const issue = jsonOf<{ id: string; key: string }>(result, 'Jira');
-    return { provider: 'jira', id: issue.key, url: `${this.options.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}` };
+    return this.ref(issue.key);
   }
 
   async findByAlertKey(alertKey: string): Promise<TicketRef | undefined> {
@@ -71,7 +75,7 @@ export class JiraTracker implements TicketTracker {
       maxResults: 1,
     });
     const issue = jsonOf<{ issues?: Array<{ key: string }> }>(result, 'Jira').issues?.[0];
-    return issue ? { provider: 'jira', id: issue.key, url: `${this.options.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}` } : undefined;
+    return issue ? this.ref(issue.key) : undefined;
   }
 
   async comment(ticket: TicketRef, text: string): Promise<void> {
