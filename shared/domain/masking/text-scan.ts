@@ -320,11 +320,18 @@ export class TextScanner {
     bytes[length] = 0;
     bytes[length + 1] = 48;
     bytes[length + 2] = 0;
-    for (let index = 0; index < length + 2; index++) {
-      const byte = bytes[index]!;
-      const step = steps[(previous << 8) | byte]!;
-      previous = byte;
-      if (step === 0) continue;
+    // The digit after the end has a step, so the inner loop stops there at the latest, and the outer one after it.
+    let index = -1;
+    while (index < length + 1) {
+      let byte: number;
+      let step: number;
+      // Most bytes start no literal and are no event. They are skipped in a loop with no call in it, which V8 compiles
+      // tighter than the one loop with every case in it (the scan went from ~575 to ~510 ns a bench line).
+      do {
+        byte = bytes[++index]!;
+        step = steps[(previous << 8) | byte]!;
+        previous = byte;
+      } while (step === 0);
       const slot = step >>> EVENT_BITS;
       if (slot !== 0 && ((thirdBytes[slot - 1]! >>> (bytes[index + 1]! & 31)) & 1) !== 0) this.matchLiterals(index - 1, slot - 1);
       const event = step & 7;
