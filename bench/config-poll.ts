@@ -1,6 +1,7 @@
 // Config poll: requests/s and p99 of the 304 path and of the changed path, each run alternately with a
 // bare Node server that answers the same bytes (the ceiling), and the Cosmos requests made meanwhile.
 import type autocannon from 'autocannon';
+import type { PollCost } from './servers/poll-cost';
 import { adminToken, createSession, pollConfig, productKey } from './support/api';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
 import { startChild, type BenchChild } from './support/child-process';
@@ -119,6 +120,28 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
         }),
       );
     }
+    // Where a 304 poll's CPU goes, timed inside the host process without HTTP, beside the bare server's whole request.
+    const inProcess = await scene.host.call<PollCost>('pollCostInProcess', { productKey, etag: idle.etag, iterations: context.quick ? 5_000 : 50_000 });
+    const bareMicrosPerPoll = median(runs.notModified.ceiling.map((run) => run.serverCpuMsPer1000 ?? Number.NaN));
+    const bareReference = { value: bareMicrosPerPoll, label: 'bare node:http, a whole request with HTTP' };
+    rows.push(
+      compared({
+        benchmark: 'config poll',
+        measure: '304 path in the host process, no HTTP: CPU per poll of the Functions-model objects alone (HttpRequest, InvocationContext)',
+        value: inProcess.objectsMicros,
+        unit: 'µs',
+        reference: bareReference,
+        lowerIsBetter: true,
+      }),
+      compared({
+        benchmark: 'config poll',
+        measure: '304 path in the host process, no HTTP: CPU per poll of the objects, the endpoint wrapper and the poll',
+        value: inProcess.wholeMicros,
+        unit: 'µs',
+        reference: bareReference,
+        lowerIsBetter: true,
+      }),
+    );
     const polls304 = runs.notModified.ours.reduce((sum, run) => sum + run.requests, 0);
     const allowedRefreshRequests = Math.ceil((measuredSeconds * 1000) / INDEX_REFRESH_MS) * REQUESTS_PER_REFRESH_ALLOWANCE;
     rows.push({

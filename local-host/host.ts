@@ -35,7 +35,8 @@ export interface LocalHost {
   close(): Promise<void>;
 }
 
-function invocationContext(functionName: string, log: (line: string) => void): InvocationContext {
+/** The context a handler gets, as the Functions host gives it (the benchmark times building it too). */
+export function invocationContext(functionName: string, log: (line: string) => void): InvocationContext {
   return new InvocationContext({
     functionName,
     invocationId: randomUUID(),

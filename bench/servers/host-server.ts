@@ -6,6 +6,7 @@ import { startLocalHost } from '../../local-host/host';
 import { localEnvironment } from '../../local-host/local-settings';
 import { serveParent } from '../support/child-protocol';
 import { benchStoreOverrides } from './bench-store';
+import { measurePollCost, type PollCostRequest } from './poll-cost';
 
 async function main(): Promise<void> {
   const cosmosEndpoint = process.env.BENCH_COSMOS_ENDPOINT;
@@ -37,7 +38,13 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown());
   // Ingest writes its stats behind: a run's measurement ends with them written, so it pays for them.
-  serveParent({ flushWrittenBehind: () => host.deps.ingestService.stats.flush() }, { url: host.url });
+  serveParent(
+    {
+      flushWrittenBehind: () => host.deps.ingestService.stats.flush(),
+      pollCostInProcess: (payload) => measurePollCost(payload as PollCostRequest),
+    },
+    { url: host.url },
+  );
 }
 
 main().catch((error: unknown) => {
