@@ -80,7 +80,7 @@ export class DeviceConfigService {
       dev: binding,
       exp: Math.floor(Date.parse(session.expiresAt) / 1000),
     });
-    return { ...this.answer(deviceConfigFor(session, token, this.options.pollIntervalSeconds)), session };
+    return Object.assign(this.answer(deviceConfigFor(session, token, this.options.pollIntervalSeconds)), { session });
   }
 
   private answer(config: DeviceConfig): ConfigAnswer {

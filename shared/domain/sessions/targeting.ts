@@ -112,20 +112,22 @@ export class SessionTargetIndex {
 
   /** The newest live session targeting the poll, preferring active over paused. */
   find(poll: DevicePoll, now: Date): DebugSession | undefined {
-    const candidates: Array<[TargetKind, string | undefined]> = [
-      ['device', poll.deviceId],
-      ['appSession', poll.appSessionId],
-      ['anonymous', poll.anonymousId],
-      ['user', poll.authenticatedUserId],
-    ];
-    let best: DebugSession | undefined;
-    for (const [kind, value] of candidates) {
-      if (value === undefined) continue;
-      for (const id of this.idsByKey.get(indexKey(poll.productId, kind, value)) ?? []) {
-        const session = this.sessionsById.get(id);
-        if (!session || !isServedToDevices(session, now) || !sessionTargetsPoll(session, poll)) continue;
-        if (!best || rank(session) > rank(best)) best = session;
-      }
+    // Each target the poll names, without building a list of them on every poll.
+    let best = this.bestFor(poll, now, 'device', poll.deviceId, undefined);
+    best = this.bestFor(poll, now, 'appSession', poll.appSessionId, best);
+    best = this.bestFor(poll, now, 'anonymous', poll.anonymousId, best);
+    return this.bestFor(poll, now, 'user', poll.authenticatedUserId, best);
+  }
+
+  /** `best`, or a session filed under this target that serves the poll and ranks higher. */
+  private bestFor(poll: DevicePoll, now: Date, kind: TargetKind, value: string | undefined, best: DebugSession | undefined): DebugSession | undefined {
+    if (value === undefined) return best;
+    const ids = this.idsByKey.get(indexKey(poll.productId, kind, value));
+    if (ids === undefined) return best;
+    for (const id of ids) {
+      const session = this.sessionsById.get(id);
+      if (!session || !isServedToDevices(session, now) || !sessionTargetsPoll(session, poll)) continue;
+      if (!best || rank(session) > rank(best)) best = session;
     }
     return best;
   }
