@@ -394,6 +394,8 @@ export class TextScanner {
     const missing = ~shapes & ~LATER_SHAPES;
     for (let index = 0; index < shapedRules.length; index++) {
       const rule = shapedRules[index]!;
+      // Most rules were ruled out by their literals already.
+      if (allowed[rule] === 0) continue;
       if (digits < needDigits[rule]! || digitRun < needDigitRun[rule]! || digitGroup < needDigitGroup[rule]! || (needFlags[rule]! & missing) !== 0) allowed[rule] = 0;
     }
   }
