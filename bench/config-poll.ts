@@ -1,7 +1,7 @@
 // Config poll: requests/s and p99 of the 304 path and of the changed path, each run alternately with a
 // bare Node server that answers the same bytes (the ceiling), and the Cosmos requests made meanwhile.
 import type autocannon from 'autocannon';
-import type { PollCost } from './servers/poll-cost';
+import type { HandlerCost, HandlerCostRequest } from './servers/in-process-cost';
 import { adminToken, createSession, pollConfig, productKey } from './support/api';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
 import { startChild, type BenchChild } from './support/child-process';
@@ -121,7 +121,18 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
       );
     }
     // Where a 304 poll's CPU goes, timed inside the host process without HTTP, beside the bare server's whole request.
-    const inProcess = await scene.host.call<PollCost>('pollCostInProcess', { productKey, etag: idle.etag, iterations: context.quick ? 5_000 : 50_000 });
+    const inProcess = await scene.host.call<HandlerCost>('handlerCostInProcess', {
+      functionName: 'config-get',
+      requests: [
+        {
+          method: 'GET',
+          target: `/api/diagnostics/config?deviceId=bench-in-process-{n}&${new URLSearchParams(paths.notModified.query)}`,
+          headers: { 'x-diagnostics-key': productKey, 'if-none-match': idle.etag },
+        },
+      ],
+      iterations: context.quick ? 5_000 : 50_000,
+      expectedStatus: 304,
+    } satisfies HandlerCostRequest);
     const bareMicrosPerPoll = median(runs.notModified.ceiling.map((run) => run.serverCpuMsPer1000 ?? Number.NaN));
     const bareReference = { value: bareMicrosPerPoll, label: 'bare node:http, a whole request with HTTP' };
     rows.push(

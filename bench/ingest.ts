@@ -9,6 +9,7 @@ import type autocannon from 'autocannon';
 import { getMaskingEngine } from '../shared/domain/masking';
 import { toDocument } from '../shared/domain/telemetry/ingest';
 import { ingestItemSchema } from '../shared/domain/telemetry/items';
+import type { HandlerCost, HandlerCostRequest, InProcessRequest } from './servers/in-process-cost';
 import type { StorageRunResult } from './servers/storage-writer';
 import { productKey } from './support/api';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
@@ -27,6 +28,21 @@ const SETUP_SETTINGS = { RATE_LIMIT_SESSION_CREATES_PER_HOUR: '100000' };
 const MEGABYTE = 1024 * 1024;
 /** How long V8 takes under this load to grow its heap back after a forced full GC (seen here: about 6 s). */
 const HEAP_REGROWTH_SECONDS = 10;
+
+/** Batches as the load sends them, one per device, for the host to time in process (see in-process-cost.ts). */
+function inProcessBatches(devices: BenchDevice[], factory: BatchFactory): InProcessRequest[] {
+  return devices.map((device) => ({
+    method: 'POST',
+    target: '/api/diagnostics/ingest',
+    headers: {
+      'content-type': 'application/json',
+      'x-diagnostics-key': productKey,
+      authorization: `Bearer ${device.ingestToken}`,
+      'user-agent': REALISTIC_USER_AGENT,
+    },
+    body: JSON.stringify({ sessionId: device.sessionId, device: { deviceId: device.deviceId, ...REALISTIC_DEVICE }, items: factory.nextItems() }),
+  }));
+}
 
 function ingestRequests(devices: BenchDevice[], factory: BatchFactory): autocannon.Request[] {
   let next = 0;
@@ -118,6 +134,13 @@ async function runtimeSetup(context: BenchmarkContext, cosmos: BenchChild, level
     checkAnswers('ingest (a) probe', probe);
     const answer = await fetchAnswer(scene, devices[0]!, factory);
     await ceiling.call('configure', { ingestAnswer: answer });
+    // Before the load, while every device is well inside its 100 batches a minute (a few calls each here).
+    const inProcess = await scene.host.call<HandlerCost>('handlerCostInProcess', {
+      functionName: 'ingest-post',
+      requests: inProcessBatches(devices.slice(0, 200), factory),
+      iterations: context.quick ? 200 : 2_000,
+      expectedStatus: 202,
+    } satisfies HandlerCostRequest);
 
     const results: LevelResult[] = [];
     let storageRequests = 0;
@@ -140,7 +163,7 @@ async function runtimeSetup(context: BenchmarkContext, cosmos: BenchChild, level
       }
       results.push(level);
     }
-    return { results, storageRequestsPerBatch: storageRequests / batches };
+    return { results, storageRequestsPerBatch: storageRequests / batches, inProcess };
   } finally {
     await ceiling?.stop();
     await scene.stop();
@@ -292,6 +315,15 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
       ratio: oursCpu / bareCpu,
       lowerIsBetter: true,
       note: `Cosmos requests per batch with the no-op store (session reads + stats writes, flushed at the end of each run): ${runtime.storageRequestsPerBatch.toFixed(3)}`,
+    });
+    rows.push({
+      benchmark: 'ingest',
+      measure: `(a) in the host process, no HTTP: CPU per batch of the Functions-model objects (${(runtime.inProcess.objectsMicros / 1000).toFixed(3)} ms) and the ingest handler with them`,
+      value: runtime.inProcess.wholeMicros / 1000,
+      unit: 'ms',
+      reference: { value: bareCpu, label: 'bare node:http parse + 202, a whole request with HTTP' },
+      ratio: runtime.inProcess.wholeMicros / 1000 / bareCpu,
+      lowerIsBetter: true,
     });
     const storageBusiest = storage.results[storage.results.length - 1]!;
     const cosmosCpu = (side: 'ours' | 'ceiling') => median(storageBusiest.cosmosPer1000Items![side].map((cost) => cost.cpuMs));

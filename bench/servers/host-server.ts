@@ -6,7 +6,7 @@ import { startLocalHost } from '../../local-host/host';
 import { localEnvironment } from '../../local-host/local-settings';
 import { serveParent } from '../support/child-protocol';
 import { benchStoreOverrides } from './bench-store';
-import { measurePollCost, type PollCostRequest } from './poll-cost';
+import { measureHandlerCost, type HandlerCostRequest } from './in-process-cost';
 
 async function main(): Promise<void> {
   const cosmosEndpoint = process.env.BENCH_COSMOS_ENDPOINT;
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   serveParent(
     {
       flushWrittenBehind: () => host.deps.ingestService.stats.flush(),
-      pollCostInProcess: (payload) => measurePollCost(payload as PollCostRequest),
+      handlerCostInProcess: (payload) => measureHandlerCost(payload as HandlerCostRequest),
     },
     { url: host.url },
   );
