@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import type { Database } from '@azure/cosmos';
 import { COSMOS_EMULATOR_KEY } from '../../local-host/backends';
 import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/cosmos/cosmos-client';
+import { containerDefinitions } from '../../shared/adapters/cosmos/containers';
 import { CosmosSessionChangeFeed, CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-store';
 import { AppError } from '../../shared/errors';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
@@ -33,6 +34,15 @@ async function kindOf(promise: Promise<unknown>): Promise<string | undefined> {
     return error instanceof AppError ? error.kind : 'not-an-AppError';
   }
 }
+
+describe('the local containers', () => {
+  it('hash their partition keys as the Bicep declares (version 2), as every SDK call then does', async () => {
+    for (const definition of Object.values(containerDefinitions)) {
+      const { resource } = await database.container(definition.id).read();
+      expect(resource?.partitionKey, definition.id).toMatchObject({ paths: [definition.partitionKeyPath], kind: 'Hash', version: 2 });
+    }
+  });
+});
 
 describe('CosmosSessionStore', () => {
   it('creates once, reads back what it wrote, and returns undefined for a missing id', async () => {

@@ -9,6 +9,14 @@ export interface ContainerDefinition {
   defaultTtlInSeconds: number;
 }
 
+/**
+ * How every container hashes its partition key, as the Bicep declares it (`kind: 'Hash', version: 2`). Local
+ * containers take it too: without it they hashed with version 1, which the SDK works out ~2x slower per operation
+ * (13 against 7 µs here, for every item of a bulk write), so local mode and its benchmarks were not Azure's.
+ */
+export const PARTITION_KEY_KIND = 'Hash' as const;
+export const PARTITION_KEY_VERSION = 2 as const;
+
 export const containerDefinitions = {
   sessions: { id: 'debug_sessions', partitionKeyPath: '/id', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
   traces: { id: 'debug_traces', partitionKeyPath: '/pk', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
