@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../../functions';
 import { blobContainers, blobRetentionInDays } from '../../shared/adapters/blob/blob-clients';
-import { containerDefinitions, PARTITION_KEY_KIND, PARTITION_KEY_VERSION } from '../../shared/adapters/cosmos/containers';
+import { containerDefinitions, partitionKeyScheme } from '../../shared/adapters/cosmos/containers';
 import { settingsSchema } from '../../shared/config/settings';
 import { LOCAL_BUS_MAX_DELIVERY_COUNT } from '../../shared/runtime/composition';
 import { functionRegistry } from '../../shared/runtime/registry';
@@ -112,7 +112,7 @@ describe('data layout declared in the Bicep', () => {
     expect(cosmos).toMatch(/loadJsonContent\('cosmos-containers\.json'\)/);
     expect(cosmos).toMatch(/partitionKey:\s*\{\s*paths:\s*\[\s*spec\.partitionKeyPath\s*\]/);
     // The local bootstrap creates its containers with the same hashing (shared/adapters/cosmos/containers.ts).
-    expect(cosmos).toMatch(new RegExp(`partitionKey:\\s*\\{[^}]*kind:\\s*'${PARTITION_KEY_KIND}',\\s*version:\\s*${PARTITION_KEY_VERSION}\\s*\\}`));
+    expect(cosmos).toMatch(new RegExp(`partitionKey:\\s*\\{[^}]*kind:\\s*'${partitionKeyScheme.kind}',\\s*version:\\s*${partitionKeyScheme.version}\\s*\\}`));
     expect(cosmos).toMatch(/defaultTtl:\s*spec\.defaultTtl/);
     expect(cosmos).toMatch(/indexingPolicy:\s*spec\.indexingPolicy/);
   });

@@ -1,8 +1,8 @@
 // Builds the Cosmos client once: key auth only against the local emulator, managed identity in Azure.
 import { Agent } from 'node:https';
-import { CosmosClient, type Database, type PartitionKeyDefinitionVersion, type PartitionKeyKind } from '@azure/cosmos';
+import { CosmosClient, type Database } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
-import { containerDefinitions, PARTITION_KEY_KIND, PARTITION_KEY_VERSION } from './containers';
+import { containerDefinitions, partitionKeyScheme } from './containers';
 
 export interface CosmosConnection {
   endpoint: string;
@@ -29,7 +29,7 @@ export async function ensureContainers(database: Database): Promise<void> {
   for (const definition of Object.values(containerDefinitions)) {
     await database.containers.createIfNotExists({
       id: definition.id,
-      partitionKey: { paths: [definition.partitionKeyPath], kind: PARTITION_KEY_KIND as PartitionKeyKind, version: PARTITION_KEY_VERSION as PartitionKeyDefinitionVersion },
+      partitionKey: { paths: [definition.partitionKeyPath], ...partitionKeyScheme },
       defaultTtl: definition.defaultTtlInSeconds,
     });
   }
