@@ -29,11 +29,11 @@ const MEGABYTE = 1024 * 1024;
 /** How long V8 takes under this load to grow its heap back after a forced full GC (seen here: about 6 s). */
 const HEAP_REGROWTH_SECONDS = 10;
 
-/** Batches as the load sends them, one per device, for the host to time in process (see in-process-cost.ts). */
-function inProcessBatches(devices: BenchDevice[], factory: BatchFactory): InProcessRequest[] {
-  return devices.map((device) => ({
-    method: 'POST',
-    target: '/api/diagnostics/ingest',
+const INGEST_PATH = '/api/diagnostics/ingest';
+
+/** One batch from one device, as both the load and the in-process timing send it. */
+function deviceBatch(device: BenchDevice, factory: BatchFactory): { headers: Record<string, string>; body: string } {
+  return {
     headers: {
       'content-type': 'application/json',
       'x-diagnostics-key': productKey,
@@ -41,7 +41,12 @@ function inProcessBatches(devices: BenchDevice[], factory: BatchFactory): InProc
       'user-agent': REALISTIC_USER_AGENT,
     },
     body: JSON.stringify({ sessionId: device.sessionId, device: { deviceId: device.deviceId, ...REALISTIC_DEVICE }, items: factory.nextItems() }),
-  }));
+  };
+}
+
+/** A batch per device, for the host to time in process (see in-process-cost.ts). */
+function inProcessBatches(devices: BenchDevice[], factory: BatchFactory): InProcessRequest[] {
+  return devices.map((device) => ({ method: 'POST', target: INGEST_PATH, ...deviceBatch(device, factory) }));
 }
 
 function ingestRequests(devices: BenchDevice[], factory: BatchFactory): autocannon.Request[] {
@@ -49,20 +54,8 @@ function ingestRequests(devices: BenchDevice[], factory: BatchFactory): autocann
   return [
     {
       method: 'POST',
-      path: '/api/diagnostics/ingest',
-      headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey },
-      setupRequest: (request) => {
-        const device = devices[next++ % devices.length]!;
-        return {
-          ...request,
-          headers: { ...request.headers, authorization: `Bearer ${device.ingestToken}`, 'user-agent': REALISTIC_USER_AGENT },
-          body: JSON.stringify({
-            sessionId: device.sessionId,
-            device: { deviceId: device.deviceId, ...REALISTIC_DEVICE },
-            items: factory.nextItems(),
-          }),
-        };
-      },
+      path: INGEST_PATH,
+      setupRequest: (request) => ({ ...request, ...deviceBatch(devices[next++ % devices.length]!, factory) }),
     },
   ];
 }

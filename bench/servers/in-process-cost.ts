@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { invocationContext } from '../../local-host/host';
 import { requestUrl, toHttpRequest } from '../../local-host/http-conversion';
 import { functionRegistry } from '../../shared/runtime/registry';
+import { usageNow } from '../support/child-protocol';
 
 export interface InProcessRequest {
   method: string;
@@ -34,11 +35,6 @@ export interface HandlerCost {
 const HOST = '127.0.0.1:7071';
 let counter = 0;
 
-function cpuMicros(): number {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
-}
-
 export async function measureHandlerCost(request: HandlerCostRequest): Promise<HandlerCost> {
   const definition = functionRegistry.http.find((candidate) => candidate.name === request.functionName);
   if (!definition) throw new Error(`${request.functionName} is not registered`);
@@ -65,9 +61,9 @@ export async function measureHandlerCost(request: HandlerCostRequest): Promise<H
   const timed = async (work: () => unknown) => {
     // Warm-up, then the timed loop; each call is awaited, as the host awaits it.
     for (let index = 0; index < request.iterations / 10; index++) await work();
-    const started = cpuMicros();
+    const started = usageNow().cpuMicros;
     for (let index = 0; index < request.iterations; index++) await work();
-    return (cpuMicros() - started) / request.iterations;
+    return (usageNow().cpuMicros - started) / request.iterations;
   };
   return { objectsMicros: await timed(objects), wholeMicros: await timed(whole) };
 }
