@@ -1,6 +1,7 @@
 // The masking engine's pre-check (text-scan.ts): its one-pass shape counts equal their regex definitions, and a
 // rule it rules out has no match in that string: properties over the PII corpus, the realistic log corpus and
 // mutations of both, plus table-driven cases of what each pre-check lets through.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { realisticLogLines, seededRandom } from '../../bench/support/realistic-l
 import { createMaskingEngine, loadMaskingRules } from '../../shared/domain/masking';
 import { compileDetector, gateOf } from '../../shared/domain/masking/engine';
 import { assignmentFollows, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
+import { TEXT_SCAN_SOURCE_SHA256 } from '../../shared/domain/masking/wasm/text-scan-wasm';
 
 const rules = loadMaskingRules().rules;
 const scanner = new TextScanner(rules.map(gateOf));
@@ -83,6 +85,22 @@ function shapeByRegex(text: string): TextShape {
     nationalPhone: /(?<!\d)\d{3}[-.]\d{3}[-.]\d{4}(?!\d)|\(\d{3}\)|(?<![\w.-])0\d{1,4}-\d/.test(text),
   };
 }
+
+describe('text scanner: the WebAssembly main pass', () => {
+  it('is built from text-scan.c as it is now (after an edit there, run `npm run build:wasm`)', () => {
+    const source = readFileSync(path.resolve(__dirname, '../../shared/domain/masking/wasm/text-scan.c'));
+    expect(createHash('sha256').update(source).digest('hex')).toBe(TEXT_SCAN_SOURCE_SHA256);
+  });
+
+  it('counts across its 64-byte words and grows its memory for a long string', () => {
+    // Runs, groups and dotted quads that straddle word edges, in a string longer than the first reservation.
+    const long = `${'x'.repeat(60)}1234 5678${'y'.repeat(53)}1.2.3.4${'z'.repeat(57)}12-34  56${'w'.repeat(20_000)}DE89 ${'9'.repeat(70)}`;
+    for (const text of [long, long.slice(3), long.slice(0, 200), `${'a'.repeat(63)}::1`]) {
+      scanner.scan(text);
+      expect(scanner.shape()).toEqual(shapeByRegex(text));
+    }
+  });
+});
 
 describe('text scanner: shape counts', () => {
   it(`equal their regex definitions over ${texts.length} corpus lines and mutations`, () => {

@@ -1,7 +1,9 @@
 // The masking engine's pre-check: one pass over a string's UTF-8 bytes tells, for every rule, whether its
 // pre-checks pass (a required literal is there, the digits, hex and colons have the shape it needs), so most
 // strings skip most rules. A pre-check may only rule out strings in which the rule's detector cannot match.
+// The byte-level main pass runs in WebAssembly SIMD (wasm/text-scan.c); the literals it finds are matched here.
 import type { TextNeeds } from './rules-schema';
+import { TEXT_SCAN_WASM_BASE64 } from './wasm/text-scan-wasm';
 
 /** What one rule asks of a string before its detector runs. */
 export interface RuleGate {
@@ -84,13 +86,7 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   return kind;
 });
 
-/** Bytes the main pass stops at: a digit, a colon, a single-byte literal. */
-const EVENT_DIGIT = 1;
-const EVENT_COLON = 2;
-const EVENT_SINGLE = 4;
-const EVENT_BITS = 3;
-
-/** Shape flags, as bits. */
+/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first four). */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
@@ -115,6 +111,66 @@ function needFlags(needs: TextNeeds): number {
     (needs.ssnGroups ? SSN_GROUPS : 0) |
     (needs.nationalPhone ? NATIONAL_PHONE : 0)
   );
+}
+
+/** Compiled once per process; each scanner has an instance of its own (its own memory). */
+let textScanModule: WebAssembly.Module | undefined;
+
+interface TextScanExports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  scan(tables: number, pairs: number, bytes: number, length: number, masks: number, out: number, hits: number): void;
+}
+
+/** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c). */
+const MASKS_PER_WORD = 8;
+const TABLE_BYTES = 128;
+const PAIR_BITS_BYTES = 8192;
+/** digits, digit run, digit group, flags, colons, pair hits, then 8 words of single bytes seen. */
+const OUT_WORDS = 14;
+const WASM_PAGE = 65536;
+
+/** Nibble tables of a byte set for the wasm classifier: a bucket per high nibble 2 to 7, one for all others (loose there). */
+function nibbleTables(bytes: Iterable<number>, low: Uint8Array, high: Uint8Array): void {
+  const bucketOf = (nibble: number) => (nibble >= 2 && nibble <= 7 ? nibble - 2 : 6);
+  for (let nibble = 0; nibble < 16; nibble++) high[nibble] = 1 << bucketOf(nibble);
+  for (const byte of bytes) low[byte & 15]! |= 1 << bucketOf(byte >> 4);
+}
+
+/** The byte classes of text-scan.c: digit 1, colon 2, group separator 4, dot 8, capitals A-O 16 and P-Z 32. */
+function classTables(low: Uint8Array, high: Uint8Array): void {
+  const separators = new Set([0x0, 0x8, 0x9, 0xb, 0xd, 0xe]); // space ( ) + - . as low nibbles of 0x2_
+  for (let nibble = 0; nibble < 16; nibble++) {
+    low[nibble] = (nibble <= 9 ? 1 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 : 0) | (nibble <= 10 ? 32 : 0);
+  }
+  high[2] = 4 | 8;
+  high[3] = 1 | 2;
+  high[4] = 16;
+  high[5] = 32;
+}
+
+function align(offset: number, to: number): number {
+  return Math.ceil(offset / to) * to;
+}
+
+/**
+ * Six `hex:` groups in a row, each of one to four hex digits right before its colon and right after the previous
+ * colon (the first group may be the tail of a longer run): every IPv6 address without `::` has them.
+ */
+function hasHexColonChain(bytes: Uint8Array, length: number): boolean {
+  let chain = 0;
+  let lastColon = -2;
+  for (let index = 0; index < length; index++) {
+    if (bytes[index] !== 58) continue;
+    // Up to five hex digits before the colon are enough to tell.
+    let hexDigits = 0;
+    while (hexDigits < 5 && index > hexDigits && (CLASS[bytes[index - hexDigits - 1]!]! & HEX) !== 0) hexDigits++;
+    if (hexDigits === 0) chain = 0;
+    else chain = chain > 0 && hexDigits <= 4 && lastColon === index - hexDigits - 1 ? chain + 1 : 1;
+    if (chain >= 6) return true;
+    lastColon = index;
+  }
+  return false;
 }
 
 /** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
@@ -148,9 +204,10 @@ function variantsOf(byte: number, anyCase: boolean): number[] {
 
 /**
  * Compiled once per engine and reused for every string (the engine never re-enters itself). `scan` reads the string
- * once: it finds the literals and counts digits and colons, and `admits` then answers per rule. Hex ids and UUID
- * starts take a second pass, and SSN and phone groups a pass over the recorded runs of digits, each made only when a
- * rule that needs it is asked about (keep rules, which rarely run; rules whose other pre-checks passed).
+ * once, in WebAssembly: it counts digits, runs, groups and colons, tells the main-pass shapes and finds where literal
+ * pairs start, which are matched here; `admits` then answers per rule. Hex ids and UUID starts take a second pass,
+ * and SSN and phone groups a pass over the runs of digits, each made only when a rule that needs it is asked about
+ * (keep rules, which rarely run; rules whose other pre-checks passed).
  */
 export class TextScanner {
   /** 1 where a rule's literals and main-pass shapes pass; `admits` adds the shapes worked out later. */
@@ -160,15 +217,11 @@ export class TextScanner {
   private readonly literalsByPair: Literal[][] = [];
   /** Per slot, one bit per third byte (its low five bits, so letters of either case share one) a literal goes on with. */
   private readonly thirdBytes: Int32Array;
-  private readonly events = new Uint8Array(256);
-  /**
-   * Per pair of bytes (previous << 8 | current): the pair's literal slot << 3 | the current byte's events. Most
-   * bytes start no literal and are no event: the main pass costs them one look-up here and one branch.
-   */
-  private readonly steps = new Uint16Array(65536);
   /** For a byte that is a literal on its own: 1 + its slot in `singleRules`. */
   private readonly singleSlot = new Uint8Array(256);
   private readonly singleRules: number[][] = [];
+  /** The bytes that are literals on their own, each once. */
+  private singleBytes: number[] = [];
   /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes). */
   private readonly literalFree: Uint8Array;
   /** Per rule: the least digits, digit run, digit group and the shape flags its `needs` ask for. */
@@ -177,20 +230,28 @@ export class TextScanner {
   private readonly needDigitGroup: Uint8Array;
   private readonly needFlags: Uint8Array;
   private readonly shapedRules: number[] = [];
-  private buffer = new Uint8Array(4096);
-  /** The bytes of the string being scanned: `buffer`, or a buffer of its own for a very long string. */
-  private bytes = this.buffer;
+  private readonly wasm: TextScanExports;
+  /** Where the fixed parts live in the instance's memory: class tables, pair bits, results. */
+  private readonly tablesAt: number;
+  private readonly pairsAt: number;
+  private readonly outAt: number;
+  /** Where the string's bytes, the main pass's masks and its pair hits go, for strings up to `capacity` bytes. */
+  private bytesAt = 0;
+  private masksAt = 0;
+  private hitsAt = 0;
+  private capacity = 0;
+  /** The bytes of the string being scanned, a view of the instance's memory (remade when the memory grows). */
+  private bytes = new Uint8Array(0);
+  private out = new Uint32Array(0);
+  private hits = new Uint32Array(0);
   private length = 0;
   private counts = { digits: 0, digitRun: 0, digitGroup: 0 };
   private flags = 0;
   private hexScanned = false;
   private runsScanned = false;
-  /** Start and end of each run of digits of the string last scanned; kept between calls like `buffer`. */
-  private keptRunStarts = new Int32Array(2048);
-  private keptRunEnds = new Int32Array(2048);
-  private runStarts = this.keptRunStarts;
-  private runEnds = this.keptRunEnds;
-  private runCount = 0;
+  /** Start and end of each run of digits of the string last scanned, recorded when `scanRuns` needs them. */
+  private runStarts = new Int32Array(256);
+  private runEnds = new Int32Array(256);
   /** The key run last looked at after a keyword (from where, to where) and whether a value could follow it. */
   private keyRunFrom = 0;
   private keyRunEnd = -1;
@@ -203,8 +264,6 @@ export class TextScanner {
     this.needDigitRun = new Uint8Array(gates.length);
     this.needDigitGroup = new Uint8Array(gates.length);
     this.needFlags = new Uint8Array(gates.length);
-    for (let byte = 48; byte <= 57; byte++) this.events[byte] = EVENT_DIGIT;
-    this.events[58] = EVENT_COLON;
     const byKey = new Map<string, Literal>();
     const thirdBytes: number[] = [];
     gates.forEach((gate, rule) => {
@@ -250,42 +309,65 @@ export class TextScanner {
       }
     });
     this.thirdBytes = Int32Array.from(thirdBytes);
-    if (this.literalsByPair.length >= 1 << (16 - EVENT_BITS)) throw new Error('Masking rules: too many literal pre-checks');
-    for (let pair = 0; pair < 65536; pair++) this.steps[pair] = (this.pairSlot[pair]! << EVENT_BITS) | this.events[pair & 255]!;
+
+    textScanModule ??= new WebAssembly.Module(Buffer.from(TEXT_SCAN_WASM_BASE64, 'base64'));
+    this.wasm = new WebAssembly.Instance(textScanModule, {}).exports as unknown as TextScanExports;
+    const heapBase = this.wasm.__heap_base.value as number;
+    this.tablesAt = align(heapBase, 16);
+    this.pairsAt = this.tablesAt + TABLE_BYTES;
+    this.outAt = this.pairsAt + PAIR_BITS_BYTES;
+    this.reserve(4096);
+    const memory = new Uint8Array(this.wasm.memory.buffer);
+    const tables = memory.subarray(this.tablesAt, this.tablesAt + TABLE_BYTES);
+    classTables(tables.subarray(0, 16), tables.subarray(16, 32));
+    const firstBytes = new Set<number>();
+    const secondBytes = new Set<number>();
+    const pairBits = memory.subarray(this.pairsAt, this.pairsAt + PAIR_BITS_BYTES);
+    for (let pair = 0; pair < 65536; pair++) {
+      if (!this.pairSlot[pair]) continue;
+      firstBytes.add(pair >> 8);
+      secondBytes.add(pair & 255);
+      pairBits[pair >> 3]! |= 1 << (pair & 7);
+    }
+    nibbleTables(firstBytes, tables.subarray(32, 48), tables.subarray(48, 64));
+    nibbleTables(secondBytes, tables.subarray(64, 80), tables.subarray(80, 96));
+    nibbleTables(this.singleBytes, tables.subarray(96, 112), tables.subarray(112, 128));
   }
 
   private addSingle(byte: number, rule: number): void {
-    if (!this.singleSlot[byte]) this.singleSlot[byte] = this.singleRules.push([]);
+    if (!this.singleSlot[byte]) {
+      this.singleSlot[byte] = this.singleRules.push([]);
+      this.singleBytes.push(byte);
+    }
     this.singleRules[this.singleSlot[byte]! - 1]!.push(rule);
-    this.events[byte]! |= EVENT_SINGLE;
+  }
+
+  /** Makes room in the instance's memory for a string of up to `bytes` UTF-8 bytes, its masks and its pair hits. */
+  private reserve(bytes: number): void {
+    if (bytes <= this.capacity) return;
+    const capacity = Math.max(bytes, this.capacity * 2);
+    const bytesAt = align(this.outAt + OUT_WORDS * 4, 16);
+    // The main pass zeroes 64 bytes after the string and keeps masks for one word more than the string has.
+    const masksAt = align(bytesAt + capacity + 64, 8);
+    const hitsAt = masksAt + (Math.ceil(capacity / 64) + 2) * MASKS_PER_WORD * 8;
+    const end = hitsAt + capacity * 4;
+    const memory = this.wasm.memory;
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / WASM_PAGE));
+    this.capacity = capacity;
+    this.bytesAt = bytesAt;
+    this.masksAt = masksAt;
+    this.hitsAt = hitsAt;
+    this.bytes = new Uint8Array(memory.buffer, bytesAt, capacity + 64);
+    this.out = new Uint32Array(memory.buffer, this.outAt, OUT_WORDS);
+    this.hits = new Uint32Array(memory.buffer, hitsAt, capacity);
   }
 
   /** Puts the string's UTF-8 bytes in `bytes` and answers how many there are. */
   private encode(text: string): number {
-    // UTF-8 takes at most three bytes per UTF-16 unit; three more for what the scan puts after the end.
-    const needed = text.length * 3 + 3;
-    if (needed > this.buffer.length) {
-      const bytes = new Uint8Array(needed);
-      if (needed <= 1 << 20) this.buffer = bytes;
-      this.bytes = bytes;
-    } else {
-      this.bytes = this.buffer;
-    }
-    const written = utf8.encodeInto(text, this.bytes).written;
-    // A run of digits takes two bytes at least (one digit, one other), and one more run follows the end.
-    const runs = (written >>> 1) + 2;
-    if (runs > this.keptRunStarts.length) {
-      this.runStarts = new Int32Array(runs);
-      this.runEnds = new Int32Array(runs);
-      if (runs <= 1 << 18) {
-        this.keptRunStarts = this.runStarts;
-        this.keptRunEnds = this.runEnds;
-      }
-    } else {
-      this.runStarts = this.keptRunStarts;
-      this.runEnds = this.keptRunEnds;
-    }
-    return written;
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    const needed = text.length * 3;
+    if (needed > this.capacity) this.reserve(needed);
+    return utf8.encodeInto(text, this.bytes).written;
   }
 
   scan(text: string): void {
@@ -294,104 +376,31 @@ export class TextScanner {
     const length = (this.length = this.encode(text));
     this.keyRunFrom = 0;
     this.keyRunEnd = -1;
-    const bytes = this.bytes;
-    const steps = this.steps;
-    const thirdBytes = this.thirdBytes;
-    let singlesSeen = 0;
-    let previous = 0;
-    let digits = 0;
-    let digitRun = 0;
-    let digitGroup = 0;
-    // Digits are taken a run at a time: a run is counted when the next one starts (or at the end), and what lies
-    // between two runs is looked at from the second. The counts are those of a walk over every byte.
-    let runStart = -1;
-    let lastDigit = -4;
-    let groupBefore = 0;
-    let dots = 0;
-    let flags = 0;
-    let colonCount = 0;
-    let chain = 0;
-    let lastColon = -2;
-    // Where each run starts and ends, for the shapes worked out only when a rule asks (`scanRuns`).
-    const { runStarts, runEnds } = this;
-    let runCount = 0;
-    // After the end: a 0, then a digit that starts one more run, so that the last real run is counted where all the
-    // others are (when the next one starts); then a 0 for the look-ahead of the literal filter. That run is not kept.
-    bytes[length] = 0;
-    bytes[length + 1] = 48;
-    bytes[length + 2] = 0;
-    // The digit after the end has a step, so the inner loop stops there at the latest, and the outer one after it.
-    let index = -1;
-    while (index < length + 1) {
-      let byte: number;
-      let step: number;
-      // Most bytes start no literal and are no event. They are skipped in a loop with no call in it, which V8 compiles
-      // tighter than the one loop with every case in it (the scan went from ~575 to ~510 ns a bench line).
-      do {
-        byte = bytes[++index]!;
-        step = steps[(previous << 8) | byte]!;
-        previous = byte;
-      } while (step === 0);
-      const slot = step >>> EVENT_BITS;
-      if (slot !== 0 && ((thirdBytes[slot - 1]! >>> (bytes[index + 1]! & 31)) & 1) !== 0) this.matchLiterals(index - 1, slot - 1);
-      const event = step & 7;
-      if (event === 0) continue;
-      if ((event & EVENT_DIGIT) !== 0) {
-        if (index === lastDigit + 1) {
-          lastDigit = index;
-          continue;
-        }
-        let group = 0;
-        if (runStart >= 0) {
-          // The run that ended at lastDigit is counted now.
-          const run = lastDigit - runStart + 1;
-          digits += run;
-          digitRun = Math.max(digitRun, run);
-          group = groupBefore + run;
-          digitGroup = Math.max(digitGroup, group);
-          runEnds[runCount - 1] = lastDigit + 1;
-          if (run >= 2 && runStart >= 2 && (CLASS[bytes[runStart - 1]!]! & UPPER) !== 0 && (CLASS[bytes[runStart - 2]!]! & UPPER) !== 0) flags |= IBAN_START;
-        }
-        const gap = index - lastDigit - 1;
-        // Up to two separators keep the group together.
-        groupBefore = gap <= 2 && (CLASS[bytes[index - 1]!]! & GROUP_SEPARATOR) !== 0 && (gap === 1 || (CLASS[bytes[index - 2]!]! & GROUP_SEPARATOR) !== 0) ? group : 0;
-        dots = gap === 1 && bytes[index - 1] === 46 ? dots + 1 : 0;
-        if (dots >= 3) flags |= DOTTED_QUAD;
-        runStarts[runCount++] = runStart = lastDigit = index;
-        continue;
-      }
-      if (index >= length) continue;
-      if ((event & EVENT_COLON) !== 0) {
-        colonCount++;
-        if (index > 0 && bytes[index - 1] === 58) flags |= COLONS | HEX_COLONS;
-        // IPv6 groups: the hex digits right before this colon (up to five are enough to tell) continue the chain
-        // when they are one to four and follow the previous colon; the first group may be the tail of a longer run.
-        let hexDigits = 0;
-        while (hexDigits < 5 && index > hexDigits && (CLASS[bytes[index - hexDigits - 1]!]! & HEX) !== 0) hexDigits++;
-        if (hexDigits === 0) chain = 0;
-        else chain = chain > 0 && hexDigits <= 4 && lastColon === index - hexDigits - 1 ? chain + 1 : 1;
-        if (chain >= 6) flags |= HEX_COLONS;
-        lastColon = index;
-      }
-      if ((event & EVENT_SINGLE) !== 0) {
-        const single = this.singleSlot[byte]!;
-        if (single > 30 || (singlesSeen & (1 << single)) === 0) {
-          singlesSeen |= single > 30 ? 0 : 1 << single;
-          for (const rule of this.singleRules[single - 1]!) allowed[rule] = 1;
-        }
-      }
-    }
-    this.runCount = runCount - 1;
-    if (colonCount >= 6) flags |= COLONS;
+    this.wasm.scan(this.tablesAt, this.pairsAt, this.bytesAt, length, this.masksAt, this.outAt, this.hitsAt);
+    const { bytes, out, hits, pairSlot, thirdBytes } = this;
     const counts = this.counts;
-    counts.digits = digits;
-    counts.digitRun = digitRun;
-    counts.digitGroup = digitGroup;
-    const shapes = (this.flags = flags);
+    const digits = (counts.digits = out[0]!);
+    const digitRun = (counts.digitRun = out[1]!);
+    const digitGroup = (counts.digitGroup = out[2]!);
+    let flags = out[3]!;
+    // Six `hex:` groups need six colons; `::` the main pass has seen already.
+    if ((flags & HEX_COLONS) === 0 && out[4]! >= 6 && hasHexColonChain(bytes, length)) flags |= HEX_COLONS;
+    const hitCount = out[5]!;
+    for (let index = 0; index < hitCount; index++) {
+      const at = hits[index]!;
+      const slot = pairSlot[(bytes[at]! << 8) | bytes[at + 1]!]! - 1;
+      if (((thirdBytes[slot]! >>> (bytes[at + 2]! & 31)) & 1) !== 0) this.matchLiterals(at, slot);
+    }
+    for (const byte of this.singleBytes) {
+      // Words 6 to 13 of `out`: the byte values the single-byte classifier let in.
+      if (((out[6 + (byte >> 5)]! >>> (byte & 31)) & 1) === 0) continue;
+      for (const rule of this.singleRules[this.singleSlot[byte]! - 1]!) allowed[rule] = 1;
+    }
+    this.flags = flags;
     this.hexScanned = false;
     this.runsScanned = false;
     const { shapedRules, needDigits, needDigitRun, needDigitGroup, needFlags } = this;
-    const missing = ~shapes & ~LATER_SHAPES;
+    const missing = ~flags & ~LATER_SHAPES;
     for (let index = 0; index < shapedRules.length; index++) {
       const rule = shapedRules[index]!;
       // Most rules were ruled out by their literals already.
@@ -433,7 +442,8 @@ export class TextScanner {
    * groups. Runs split by exactly one byte follow each other (the earlier one ended two bytes before).
    */
   private scanRuns(): void {
-    const { bytes, runStarts, runEnds, runCount } = this;
+    const runCount = this.recordRuns();
+    const { bytes, runStarts, runEnds } = this;
     let flags = this.flags;
     for (let index = 0; index < runCount; index++) {
       const start = runStarts[index]!;
@@ -461,6 +471,27 @@ export class TextScanner {
     }
     this.flags = flags;
     this.runsScanned = true;
+  }
+
+  /** Records where each run of digits starts and ends; answers how many there are. */
+  private recordRuns(): number {
+    const { bytes, length } = this;
+    let count = 0;
+    let index = 0;
+    while (index < length) {
+      if ((CLASS[bytes[index]!]! & DIGIT) === 0) {
+        index++;
+        continue;
+      }
+      if (count === this.runStarts.length) {
+        this.runStarts = Int32Array.from({ length: count * 2 }, (_, at) => this.runStarts[at] ?? 0);
+        this.runEnds = Int32Array.from({ length: count * 2 }, (_, at) => this.runEnds[at] ?? 0);
+      }
+      this.runStarts[count] = index;
+      while (index < length && (CLASS[bytes[index]!]! & DIGIT) !== 0) index++;
+      this.runEnds[count++] = index;
+    }
+    return count;
   }
 
   /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */

@@ -1,0 +1,204 @@
+// The masking pre-check's main pass over a string's UTF-8 bytes, in WebAssembly SIMD (text-scan.ts drives it).
+// Build: `npm run build:wasm` (clang with the wasm32 target and wasm-ld; Debian: apt-get install clang lld). The
+// binary is committed as base64 in text-scan-wasm.ts, so neither CI nor Azure needs clang.
+//
+// Why SIMD: the JavaScript pass stopped at every digit, colon and literal start (~26 stops in a 113-byte log line),
+// and those unpredictable branches were most of its cost. Here 16 bytes are classified at once into bit masks
+// (one bit per byte, 64 bytes to a word), and digits, runs, groups and shapes are counted with bit operations.
+// Only the pairs of bytes that may start a literal come out one by one, for text-scan.ts to match.
+//
+// Bit i of a mask word is byte i of its 64. Every shift that crosses a word reads the neighbour word, so the counts
+// are those of a walk over every byte (text-scan's tests hold them to their regex definitions).
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+typedef uint64_t u64;
+typedef uint32_t u32;
+typedef uint8_t u8;
+
+// Byte classes of the first classifier (shufti: class = low[byte & 15] & high[byte >> 4]; every class is a set of
+// low nibbles times a set of high nibbles, so the look-up is exact).
+#define CLASS_DIGIT 1
+#define CLASS_COLON 2
+/** Keeps a group of digits together: space, `-`, `.`, `(`, `)`, `+`. */
+#define CLASS_GROUP_SEPARATOR 4
+#define CLASS_DOT 8
+/** A-O and P-Z: upper case is two rectangles. */
+#define CLASS_UPPER_LOW 16
+#define CLASS_UPPER_HIGH 32
+
+// Shape flags, as text-scan.ts numbers them.
+#define DOTTED_QUAD 1
+#define IBAN_START 2
+#define COLONS 4
+#define HEX_COLONS 8
+
+// Masks kept per word of 64 bytes.
+enum { M_DIGIT, M_COLON, M_SEPARATOR, M_DOT, M_UPPER, M_FIRST, M_SECOND, M_SINGLE, MASKS };
+
+static inline v128_t classify(v128_t bytes, v128_t low, v128_t high) {
+  v128_t lowNibbles = wasm_v128_and(bytes, wasm_i8x16_splat(15));
+  v128_t highNibbles = wasm_u8x16_shr(bytes, 4);
+  return wasm_v128_and(wasm_i8x16_swizzle(low, lowNibbles), wasm_i8x16_swizzle(high, highNibbles));
+}
+
+static inline u64 maskOf(v128_t classes, u8 bits) {
+  return (u64)wasm_i8x16_bitmask(wasm_i8x16_ne(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)bits)), wasm_i8x16_splat(0)));
+}
+
+/** Longest run of ones inside one word. */
+static inline u32 longestRun(u64 mask) {
+  u32 length = 0;
+  while (mask) {
+    mask &= mask >> 1;
+    length++;
+  }
+  return length;
+}
+
+/**
+ * tables: 128 bytes, the low and high nibble tables of the byte classes, of the bytes that start a literal pair, of
+ * the bytes that end one and of the single-byte literals (these three may let in more bytes than they hold, never fewer). pairs: 65536 bits, one per pair of bytes that starts a literal (first << 8 | second).
+ * bytes: the string, n bytes, then at least 64 bytes this function sets to 0. masks: MASKS * (n / 64 + 2) words.
+ * out: digits, longest digit run, largest digit group, shape flags, colons, literal pair hits, then 8 words of bits:
+ * the byte values seen where the single-byte classifier let a byte in. hits: where each literal pair starts, in
+ * order (at most n).
+ */
+void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *out, u32 *hits) {
+  const v128_t classLow = wasm_v128_load(tables), classHigh = wasm_v128_load(tables + 16);
+  const v128_t firstLow = wasm_v128_load(tables + 32), firstHigh = wasm_v128_load(tables + 48);
+  const v128_t secondLow = wasm_v128_load(tables + 64), secondHigh = wasm_v128_load(tables + 80);
+  const v128_t singleLow = wasm_v128_load(tables + 96), singleHigh = wasm_v128_load(tables + 112);
+  for (u32 index = 0; index < 64; index++) bytes[n + index] = 0;
+  const u32 words = (n + 63) / 64;
+  // Pass 1: classify, 16 bytes at a time. Word `words` stays all zero: the neighbour after the last.
+  for (u32 word = 0; word <= words; word++) {
+    u64 *at = masks + (u64)word * MASKS;
+    for (u32 mask = 0; mask < MASKS; mask++) at[mask] = 0;
+    if (word == words) break;
+    for (u32 part = 0; part < 4; part++) {
+      const v128_t chunk = wasm_v128_load(bytes + word * 64 + part * 16);
+      const v128_t classes = classify(chunk, classLow, classHigh);
+      const u32 shift = part * 16;
+      at[M_DIGIT] |= maskOf(classes, CLASS_DIGIT) << shift;
+      at[M_COLON] |= maskOf(classes, CLASS_COLON) << shift;
+      at[M_SEPARATOR] |= maskOf(classes, CLASS_GROUP_SEPARATOR) << shift;
+      at[M_DOT] |= maskOf(classes, CLASS_DOT) << shift;
+      at[M_UPPER] |= maskOf(classes, CLASS_UPPER_LOW | CLASS_UPPER_HIGH) << shift;
+      at[M_FIRST] |= maskOf(classify(chunk, firstLow, firstHigh), 0xff) << shift;
+      at[M_SECOND] |= maskOf(classify(chunk, secondLow, secondHigh), 0xff) << shift;
+      at[M_SINGLE] |= maskOf(classify(chunk, singleLow, singleHigh), 0xff) << shift;
+    }
+  }
+  // The bytes past the end are 0 and in no class, so their bits are 0 and the last word needs no trimming.
+  u32 digits = 0, colons = 0, digitRun = 0, digitGroup = 0, flags = 0, hitCount = 0;
+  u32 runCarry = 0;       // digits of the run reaching the top of the previous word
+  u32 groupCarry = 0;     // digits of the group reaching the top of the previous word (0 if none does)
+  u32 dotCarry = 0;       // bridging dots of the dotted run reaching the top of the previous word
+  u64 previousDigit = 0, previousTwo = 0;
+  u32 *singlesSeen = out + 6;
+  for (u32 index = 0; index < 8; index++) singlesSeen[index] = 0;
+  for (u32 word = 0; word < words; word++) {
+    const u64 *at = masks + (u64)word * MASKS;
+    const u64 *next = at + MASKS;
+    const u64 digit = at[M_DIGIT], colon = at[M_COLON], separator = at[M_SEPARATOR] & ~digit;
+    const u64 nextDigit = next[M_DIGIT];
+    // Bit i of `before` is byte i - 1's, of `after1` byte i + 1's, and so on.
+    const u64 digitBefore = (digit << 1) | (previousDigit >> 63);
+    const u64 digitAfter1 = (digit >> 1) | (nextDigit << 63);
+    const u64 digitAfter2 = (digit >> 2) | (nextDigit << 62);
+    const u64 digitAfter3 = (digit >> 3) | (nextDigit << 61);
+    const u64 separatorAfter1 = (separator >> 1) | ((next[M_SEPARATOR] & ~nextDigit) << 63);
+
+    digits += (u32)__builtin_popcountll(digit);
+    colons += (u32)__builtin_popcountll(colon);
+    const u64 colonAfter1 = (colon >> 1) | (next[M_COLON] << 63);
+    if (colon & colonAfter1) flags |= COLONS | HEX_COLONS;
+
+    // Longest run of digits, across words.
+    if (digit == ~0ULL) {
+      runCarry += 64;
+      if (runCarry > digitRun) digitRun = runCarry;
+    } else {
+      const u32 leading = (u32)__builtin_ctzll(~digit);
+      if (runCarry + leading > digitRun) digitRun = runCarry + leading;
+      if (digit) {
+        const u32 inside = longestRun(digit);
+        if (inside > digitRun) digitRun = inside;
+      }
+      runCarry = (u32)__builtin_clzll(~digit);
+    }
+
+    // Digit groups: one separator between digits, or two in a row between digits, join them.
+    const u64 one = separator & digitBefore & digitAfter1;
+    const u64 two = separator & separatorAfter1 & digitBefore & digitAfter2;
+    u64 group = digit | one | two | (two << 1) | (previousTwo >> 63);
+    u32 carryIn = groupCarry;
+    groupCarry = 0;
+    while (group) {
+      const u32 start = (u32)__builtin_ctzll(group);
+      const u64 rest = group >> start;
+      const u32 length = rest == ~0ULL >> start ? 64 - start : (u32)__builtin_ctzll(~rest);
+      const u64 segment = (length == 64 ? ~0ULL : ((1ULL << length) - 1)) << start;
+      u32 count = (u32)__builtin_popcountll(digit & segment);
+      if (start == 0) count += carryIn;
+      if (count > digitGroup) digitGroup = count;
+      if (start + length == 64) groupCarry = count;
+      group &= ~segment;
+    }
+
+    // Dotted quads (`1.2.3.4`): dots between digits, three of them in one run of digits and such dots.
+    const u64 bridgingDots = at[M_DOT] & digitBefore & digitAfter1;
+    const u64 dotted = digit | bridgingDots;
+    if (bridgingDots == 0) {
+      if (dotted != ~0ULL) dotCarry = 0;
+    } else {
+      u64 remaining = dotted;
+      u32 carryDots = dotCarry;
+      dotCarry = 0;
+      while (remaining) {
+        const u32 start = (u32)__builtin_ctzll(remaining);
+        const u64 rest = remaining >> start;
+        const u32 length = rest == ~0ULL >> start ? 64 - start : (u32)__builtin_ctzll(~rest);
+        const u64 segment = (length == 64 ? ~0ULL : ((1ULL << length) - 1)) << start;
+        u32 count = (u32)__builtin_popcountll(bridgingDots & segment);
+        if (start == 0) count += carryDots;
+        if (count >= 3) flags |= DOTTED_QUAD;
+        if (start + length == 64) dotCarry = count;
+        remaining &= ~segment;
+      }
+    }
+
+    // IBAN starts: two capitals, then two digits.
+    const u64 upper = at[M_UPPER];
+    const u64 upperAfter1 = (upper >> 1) | (next[M_UPPER] << 63);
+    if (upper & upperAfter1 & digitAfter2 & digitAfter3) flags |= IBAN_START;
+
+    // Literal pairs: a byte that starts a pair followed by one that ends a pair; the pair table decides.
+    u64 candidates = at[M_FIRST] & ((at[M_SECOND] >> 1) | (next[M_SECOND] << 63));
+    while (candidates) {
+      const u32 index = word * 64 + (u32)__builtin_ctzll(candidates);
+      const u32 pair = ((u32)bytes[index] << 8) | bytes[index + 1];
+      if ((pairs[pair >> 3] >> (pair & 7)) & 1) hits[hitCount++] = index;
+      candidates &= candidates - 1;
+    }
+
+    // Single-byte literals: rare, so each byte let in is looked at.
+    u64 singles = at[M_SINGLE];
+    while (singles) {
+      const u32 value = bytes[word * 64 + (u32)__builtin_ctzll(singles)];
+      singlesSeen[value >> 5] |= 1u << (value & 31);
+      singles &= singles - 1;
+    }
+
+    previousDigit = digit;
+    previousTwo = two;
+  }
+  if (colons >= 6) flags |= COLONS;
+  out[0] = digits;
+  out[1] = digitRun;
+  out[2] = digitGroup;
+  out[3] = flags;
+  out[4] = colons;
+  out[5] = hitCount;
+}
