@@ -123,8 +123,10 @@ interface TextScanExports {
 }
 
 /** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c). */
-const MASKS_PER_WORD = 8;
-const TABLE_BYTES = 128;
+const MASKS_PER_WORD = 7;
+/** Bytes after the string that the main pass sets to 0 (it reads one past 64 for the last pair). */
+const PADDING = 80;
+const TABLE_BYTES = 160;
 const PAIR_BITS_BYTES = 8192;
 /** digits, digit run, digit group, flags, colons, pair hits, then 8 words of single bytes seen. */
 const OUT_WORDS = 14;
@@ -135,6 +137,93 @@ function nibbleTables(bytes: Iterable<number>, low: Uint8Array, high: Uint8Array
   const bucketOf = (nibble: number) => (nibble >= 2 && nibble <= 7 ? nibble - 2 : 6);
   for (let nibble = 0; nibble < 16; nibble++) high[nibble] = 1 << bucketOf(nibble);
   for (const byte of bytes) low[byte & 15]! |= 1 << bucketOf(byte >> 4);
+}
+
+/** Byte -> the group bits of a nibble-table classifier (`low[byte & 15] & high[byte >> 4]`, as the wasm reads it). */
+function groupTables(groupsOf: ReadonlyMap<number, number>, low: Uint8Array, high: Uint8Array): void {
+  low.fill(0);
+  high.fill(0);
+  for (const [byte, groups] of groupsOf) {
+    low[byte & 15]! |= groups;
+    high[byte >> 4]! |= groups;
+  }
+}
+
+/** A pair of bytes that starts a literal, and the bytes that may follow it (undefined: any, a two-byte literal). */
+interface LiteralPair {
+  first: number;
+  second: number;
+  thirds: Set<number> | undefined;
+}
+
+/**
+ * The literal pairs' groups for the wasm pair test, as tables: first bytes (case folded) are sorted into eight groups
+ * so that, over every pair of printable ASCII, as few pass the test as can be found by a few greedy passes (it needs
+ * no sample of text, and the pair table decides anyway: a loose group only costs time). The third bytes' table then
+ * lets through, per group, only what its literals go on with.
+ */
+function pairGroupTables(literalPairs: readonly LiteralPair[], tables: Uint8Array): void {
+  const pairs = literalPairs.map(({ first, second }) => [first, second] as const);
+  const fold = (byte: number) => (byte >= 65 && byte <= 90 ? byte + 32 : byte);
+  const firsts = [...new Set(pairs.map(([first]) => fold(first)))].sort((a, b) => a - b);
+  const groupOf = new Map(firsts.map((first, index) => [first, index % 8]));
+  const firstLow = tables.subarray(32, 48);
+  const firstHigh = tables.subarray(48, 64);
+  const secondLow = tables.subarray(64, 80);
+  const secondHigh = tables.subarray(80, 96);
+  const build = () => {
+    const firstGroups = new Map<number, number>();
+    const secondGroups = new Map<number, number>();
+    for (const [first, second] of pairs) {
+      const group = 1 << groupOf.get(fold(first))!;
+      firstGroups.set(first, (firstGroups.get(first) ?? 0) | group);
+      secondGroups.set(second, (secondGroups.get(second) ?? 0) | group);
+    }
+    groupTables(firstGroups, firstLow, firstHigh);
+    groupTables(secondGroups, secondLow, secondHigh);
+  };
+  const passing = () => {
+    build();
+    let count = 0;
+    for (let first = 32; first < 127; first++) {
+      const groups = firstLow[first & 15]! & firstHigh[first >> 4]!;
+      if (groups === 0) continue;
+      for (let second = 32; second < 127; second++) if ((groups & secondLow[second & 15]! & secondHigh[second >> 4]!) !== 0) count++;
+    }
+    return count;
+  };
+  let best = passing();
+  for (let pass = 0; pass < 2; pass++) {
+    for (const first of firsts) {
+      const kept = groupOf.get(first)!;
+      let bestGroup = kept;
+      for (let group = 0; group < 8; group++) {
+        if (group === kept) continue;
+        groupOf.set(first, group);
+        const count = passing();
+        if (count < best) {
+          best = count;
+          bestGroup = group;
+        }
+      }
+      groupOf.set(first, bestGroup);
+    }
+  }
+  build();
+  const thirdGroups = new Map<number, number>();
+  const thirdLow = tables.subarray(128, 144);
+  const thirdHigh = tables.subarray(144, 160);
+  let anyThird = 0;
+  for (const { first, thirds } of literalPairs) {
+    const group = 1 << groupOf.get(fold(first))!;
+    if (thirds === undefined) anyThird |= group;
+    else for (const third of thirds) thirdGroups.set(third, (thirdGroups.get(third) ?? 0) | group);
+  }
+  groupTables(thirdGroups, thirdLow, thirdHigh);
+  for (let nibble = 0; nibble < 16; nibble++) {
+    thirdLow[nibble]! |= anyThird;
+    thirdHigh[nibble]! |= anyThird;
+  }
 }
 
 /** The byte classes of text-scan.c: digit 1, colon 2, group separator 4, dot 8, capitals A-O 16 and P-Z 32. */
@@ -151,26 +240,6 @@ function classTables(low: Uint8Array, high: Uint8Array): void {
 
 function align(offset: number, to: number): number {
   return Math.ceil(offset / to) * to;
-}
-
-/**
- * Six `hex:` groups in a row, each of one to four hex digits right before its colon and right after the previous
- * colon (the first group may be the tail of a longer run): every IPv6 address without `::` has them.
- */
-function hasHexColonChain(bytes: Uint8Array, length: number): boolean {
-  let chain = 0;
-  let lastColon = -2;
-  for (let index = 0; index < length; index++) {
-    if (bytes[index] !== 58) continue;
-    // Up to five hex digits before the colon are enough to tell.
-    let hexDigits = 0;
-    while (hexDigits < 5 && index > hexDigits && (CLASS[bytes[index - hexDigits - 1]!]! & HEX) !== 0) hexDigits++;
-    if (hexDigits === 0) chain = 0;
-    else chain = chain > 0 && hexDigits <= 4 && lastColon === index - hexDigits - 1 ? chain + 1 : 1;
-    if (chain >= 6) return true;
-    lastColon = index;
-  }
-  return false;
 }
 
 /** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
@@ -320,17 +389,19 @@ export class TextScanner {
     const memory = new Uint8Array(this.wasm.memory.buffer);
     const tables = memory.subarray(this.tablesAt, this.tablesAt + TABLE_BYTES);
     classTables(tables.subarray(0, 16), tables.subarray(16, 32));
-    const firstBytes = new Set<number>();
-    const secondBytes = new Set<number>();
+    const pairs: LiteralPair[] = [];
     const pairBits = memory.subarray(this.pairsAt, this.pairsAt + PAIR_BITS_BYTES);
     for (let pair = 0; pair < 65536; pair++) {
-      if (!this.pairSlot[pair]) continue;
-      firstBytes.add(pair >> 8);
-      secondBytes.add(pair & 255);
+      const slot = this.pairSlot[pair]!;
+      if (!slot) continue;
+      const literals = this.literalsByPair[slot - 1]!;
+      const thirds = literals.some((literal) => literal.bytes.length === 2)
+        ? undefined
+        : new Set(literals.flatMap((literal) => variantsOf(literal.bytes[2]!, literal.anyCase)));
+      pairs.push({ first: pair >> 8, second: pair & 255, thirds });
       pairBits[pair >> 3]! |= 1 << (pair & 7);
     }
-    nibbleTables(firstBytes, tables.subarray(32, 48), tables.subarray(48, 64));
-    nibbleTables(secondBytes, tables.subarray(64, 80), tables.subarray(80, 96));
+    pairGroupTables(pairs, tables);
     nibbleTables(this.singleBytes, tables.subarray(96, 112), tables.subarray(112, 128));
   }
 
@@ -347,8 +418,8 @@ export class TextScanner {
     if (bytes <= this.capacity) return;
     const capacity = Math.max(bytes, this.capacity * 2);
     const bytesAt = align(this.outAt + OUT_WORDS * 4, 16);
-    // The main pass zeroes 64 bytes after the string and keeps masks for one word more than the string has.
-    const masksAt = align(bytesAt + capacity + 64, 8);
+    // The main pass zeroes bytes after the string and keeps masks for one word more than the string has.
+    const masksAt = align(bytesAt + capacity + PADDING, 8);
     const hitsAt = masksAt + (Math.ceil(capacity / 64) + 2) * MASKS_PER_WORD * 8;
     const end = hitsAt + capacity * 4;
     const memory = this.wasm.memory;
@@ -357,7 +428,7 @@ export class TextScanner {
     this.bytesAt = bytesAt;
     this.masksAt = masksAt;
     this.hitsAt = hitsAt;
-    this.bytes = new Uint8Array(memory.buffer, bytesAt, capacity + 64);
+    this.bytes = new Uint8Array(memory.buffer, bytesAt, capacity + PADDING);
     this.out = new Uint32Array(memory.buffer, this.outAt, OUT_WORDS);
     this.hits = new Uint32Array(memory.buffer, hitsAt, capacity);
   }
@@ -382,9 +453,7 @@ export class TextScanner {
     const digits = (counts.digits = out[0]!);
     const digitRun = (counts.digitRun = out[1]!);
     const digitGroup = (counts.digitGroup = out[2]!);
-    let flags = out[3]!;
-    // Six `hex:` groups need six colons; `::` the main pass has seen already.
-    if ((flags & HEX_COLONS) === 0 && out[4]! >= 6 && hasHexColonChain(bytes, length)) flags |= HEX_COLONS;
+    const flags = out[3]!;
     const hitCount = out[5]!;
     for (let index = 0; index < hitCount; index++) {
       const at = hits[index]!;

@@ -5,7 +5,9 @@
 // Why SIMD: the JavaScript pass stopped at every digit, colon and literal start (~26 stops in a 113-byte log line),
 // and those unpredictable branches were most of its cost. Here 16 bytes are classified at once into bit masks
 // (one bit per byte, 64 bytes to a word), and digits, runs, groups and shapes are counted with bit operations.
-// Only the pairs of bytes that may start a literal come out one by one, for text-scan.ts to match.
+// Only the pairs of bytes that may start a literal come out one by one, for text-scan.ts to match: text-scan.ts
+// sorts the literal pairs into eight groups, and a pair passes when its first byte is in a group's first bytes and
+// its second byte in the same group's second bytes (a few pairs of a log line pass; most are real).
 //
 // Bit i of a mask word is byte i of its 64. Every shift that crosses a word reads the neighbour word, so the counts
 // are those of a walk over every byte (text-scan's tests hold them to their regex definitions).
@@ -34,7 +36,7 @@ typedef uint8_t u8;
 #define HEX_COLONS 8
 
 // Masks kept per word of 64 bytes.
-enum { M_DIGIT, M_COLON, M_SEPARATOR, M_DOT, M_UPPER, M_FIRST, M_SECOND, M_SINGLE, MASKS };
+enum { M_DIGIT, M_COLON, M_SEPARATOR, M_DOT, M_UPPER, M_PAIR, M_SINGLE, MASKS };
 
 static inline v128_t classify(v128_t bytes, v128_t low, v128_t high) {
   v128_t lowNibbles = wasm_v128_and(bytes, wasm_i8x16_splat(15));
@@ -42,8 +44,42 @@ static inline v128_t classify(v128_t bytes, v128_t low, v128_t high) {
   return wasm_v128_and(wasm_i8x16_swizzle(low, lowNibbles), wasm_i8x16_swizzle(high, highNibbles));
 }
 
-static inline u64 maskOf(v128_t classes, u8 bits) {
-  return (u64)wasm_i8x16_bitmask(wasm_i8x16_ne(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)bits)), wasm_i8x16_splat(0)));
+/** Bytes with any of `bits` (a single bit: v + 128 - bit has its top bit set just when v is that bit). */
+static inline u64 maskOf(v128_t classes, u8 bit) {
+  return (u64)wasm_i8x16_bitmask(wasm_i8x16_add(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)bit)), wasm_i8x16_splat((int8_t)(128 - bit))));
+}
+
+/** Bytes whose classes are not all 0. */
+static inline u64 anyOf(v128_t classes) {
+  return (u64)(~wasm_i8x16_bitmask(wasm_i8x16_eq(classes, wasm_i8x16_splat(0))) & 0xffff);
+}
+
+static inline int isHexByte(u8 byte) {
+  return (u8)(byte - '0') < 10 || (u8)((byte | 0x20) - 'a') < 6;
+}
+
+/**
+ * Six `hex:` groups in a row, each of one to four hex digits right before its colon and right after the previous
+ * colon (the first group may be the tail of a longer run): every IPv6 address without `::` has them.
+ */
+static int hasHexColonChain(const u8 *bytes, const u64 *masks, u32 words) {
+  u32 chain = 0;
+  int64_t lastColon = -2;
+  for (u32 word = 0; word < words; word++) {
+    u64 colons = masks[(u64)word * MASKS + M_COLON];
+    while (colons) {
+      const u32 index = word * 64 + (u32)__builtin_ctzll(colons);
+      colons &= colons - 1;
+      // Up to five hex digits before the colon are enough to tell.
+      u32 hexDigits = 0;
+      while (hexDigits < 5 && index > hexDigits && isHexByte(bytes[index - hexDigits - 1])) hexDigits++;
+      if (hexDigits == 0) chain = 0;
+      else chain = chain > 0 && hexDigits <= 4 && lastColon == (int64_t)index - hexDigits - 1 ? chain + 1 : 1;
+      if (chain >= 6) return 1;
+      lastColon = index;
+    }
+  }
+  return 0;
 }
 
 /** Longest run of ones inside one word. */
@@ -57,9 +93,10 @@ static inline u32 longestRun(u64 mask) {
 }
 
 /**
- * tables: 128 bytes, the low and high nibble tables of the byte classes, of the bytes that start a literal pair, of
- * the bytes that end one and of the single-byte literals (these three may let in more bytes than they hold, never fewer). pairs: 65536 bits, one per pair of bytes that starts a literal (first << 8 | second).
- * bytes: the string, n bytes, then at least 64 bytes this function sets to 0. masks: MASKS * (n / 64 + 2) words.
+ * tables: 160 bytes, the low and high nibble tables of the byte classes, of the literal pairs' groups by first byte
+ * and by second byte, of the single-byte literals and of the pairs' groups by the byte after them (all but the first
+ * may let in more bytes than they hold, never fewer). pairs: 65536 bits, one per pair of bytes that starts a literal (first << 8 | second).
+ * bytes: the string, n bytes, then at least 80 bytes this function sets to 0. masks: MASKS * (n / 64 + 2) words.
  * out: digits, longest digit run, largest digit group, shape flags, colons, literal pair hits, then 8 words of bits:
  * the byte values seen where the single-byte classifier let a byte in. hits: where each literal pair starts, in
  * order (at most n).
@@ -68,8 +105,10 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   const v128_t classLow = wasm_v128_load(tables), classHigh = wasm_v128_load(tables + 16);
   const v128_t firstLow = wasm_v128_load(tables + 32), firstHigh = wasm_v128_load(tables + 48);
   const v128_t secondLow = wasm_v128_load(tables + 64), secondHigh = wasm_v128_load(tables + 80);
+  // The last word's pairs read two bytes past its 64: 80 bytes after the string are zeroed.
   const v128_t singleLow = wasm_v128_load(tables + 96), singleHigh = wasm_v128_load(tables + 112);
-  for (u32 index = 0; index < 64; index++) bytes[n + index] = 0;
+  const v128_t thirdLow = wasm_v128_load(tables + 128), thirdHigh = wasm_v128_load(tables + 144);
+  for (u32 offset = 0; offset < 80; offset += 16) wasm_v128_store(bytes + n + offset, wasm_i64x2_splat(0));
   const u32 words = (n + 63) / 64;
   // Pass 1: classify, 16 bytes at a time. Word `words` stays all zero: the neighbour after the last.
   for (u32 word = 0; word <= words; word++) {
@@ -84,10 +123,14 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
       at[M_COLON] |= maskOf(classes, CLASS_COLON) << shift;
       at[M_SEPARATOR] |= maskOf(classes, CLASS_GROUP_SEPARATOR) << shift;
       at[M_DOT] |= maskOf(classes, CLASS_DOT) << shift;
-      at[M_UPPER] |= maskOf(classes, CLASS_UPPER_LOW | CLASS_UPPER_HIGH) << shift;
-      at[M_FIRST] |= maskOf(classify(chunk, firstLow, firstHigh), 0xff) << shift;
-      at[M_SECOND] |= maskOf(classify(chunk, secondLow, secondHigh), 0xff) << shift;
-      at[M_SINGLE] |= maskOf(classify(chunk, singleLow, singleHigh), 0xff) << shift;
+      at[M_UPPER] |= (maskOf(classes, CLASS_UPPER_LOW) | maskOf(classes, CLASS_UPPER_HIGH)) << shift;
+      // Each byte's pair groups as a first byte, the next byte's as a second one and the one after as a third (loads
+      // one and two bytes on).
+      const v128_t second = wasm_v128_load(bytes + word * 64 + part * 16 + 1);
+      const v128_t third = wasm_v128_load(bytes + word * 64 + part * 16 + 2);
+      const v128_t groups = wasm_v128_and(classify(chunk, firstLow, firstHigh), classify(second, secondLow, secondHigh));
+      at[M_PAIR] |= anyOf(wasm_v128_and(groups, classify(third, thirdLow, thirdHigh))) << shift;
+      at[M_SINGLE] |= anyOf(classify(chunk, singleLow, singleHigh)) << shift;
     }
   }
   // The bytes past the end are 0 and in no class, so their bits are 0 and the last word needs no trimming.
@@ -132,9 +175,23 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     // Digit groups: one separator between digits, or two in a row between digits, join them.
     const u64 one = separator & digitBefore & digitAfter1;
     const u64 two = separator & separatorAfter1 & digitBefore & digitAfter2;
-    u64 group = digit | one | two | (two << 1) | (previousTwo >> 63);
+    const u64 bridges = one | two | (two << 1) | (previousTwo >> 63);
+    u64 group = digit | bridges;
     u32 carryIn = groupCarry;
     groupCarry = 0;
+    if (bridges == 0) {
+      // No separator joins digits here: the groups are the runs, already measured but for the carried digits.
+      if (digit == ~0ULL) {
+        groupCarry = carryIn + 64;
+        if (groupCarry > digitGroup) digitGroup = groupCarry;
+      } else {
+        const u32 bottom = carryIn + (u32)__builtin_ctzll(~digit);
+        if (bottom > digitGroup) digitGroup = bottom;
+        if (digitRun > digitGroup) digitGroup = digitRun;
+        groupCarry = (u32)__builtin_clzll(~digit);
+      }
+      group = 0;
+    }
     while (group) {
       const u32 start = (u32)__builtin_ctzll(group);
       const u64 rest = group >> start;
@@ -174,8 +231,8 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     const u64 upperAfter1 = (upper >> 1) | (next[M_UPPER] << 63);
     if (upper & upperAfter1 & digitAfter2 & digitAfter3) flags |= IBAN_START;
 
-    // Literal pairs: a byte that starts a pair followed by one that ends a pair; the pair table decides.
-    u64 candidates = at[M_FIRST] & ((at[M_SECOND] >> 1) | (next[M_SECOND] << 63));
+    // Literal pairs: the groups let a few through; the pair table decides.
+    u64 candidates = at[M_PAIR];
     while (candidates) {
       const u32 index = word * 64 + (u32)__builtin_ctzll(candidates);
       const u32 pair = ((u32)bytes[index] << 8) | bytes[index + 1];
@@ -194,7 +251,10 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     previousDigit = digit;
     previousTwo = two;
   }
-  if (colons >= 6) flags |= COLONS;
+  if (colons >= 6) {
+    flags |= COLONS;
+    if ((flags & HEX_COLONS) == 0 && hasHexColonChain(bytes, masks, words)) flags |= HEX_COLONS;
+  }
   out[0] = digits;
   out[1] = digitRun;
   out[2] = digitGroup;
