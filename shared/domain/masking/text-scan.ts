@@ -120,6 +120,7 @@ interface TextScanExports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   scan(tables: number, pairs: number, bytes: number, length: number, masks: number, out: number, hits: number): void;
+  runs(masks: number, length: number, starts: number, ends: number): number;
 }
 
 /** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c). */
@@ -308,6 +309,8 @@ export class TextScanner {
   private bytesAt = 0;
   private masksAt = 0;
   private hitsAt = 0;
+  private runStartsAt = 0;
+  private runEndsAt = 0;
   private capacity = 0;
   /** The bytes of the string being scanned, a view of the instance's memory (remade when the memory grows). */
   private bytes = new Uint8Array(0);
@@ -319,8 +322,8 @@ export class TextScanner {
   private hexScanned = false;
   private runsScanned = false;
   /** Start and end of each run of digits of the string last scanned, recorded when `scanRuns` needs them. */
-  private runStarts = new Int32Array(256);
-  private runEnds = new Int32Array(256);
+  private runStarts = new Uint32Array(0);
+  private runEnds = new Uint32Array(0);
   /** The key run last looked at after a keyword (from where, to where) and whether a value could follow it. */
   private keyRunFrom = 0;
   private keyRunEnd = -1;
@@ -421,16 +424,24 @@ export class TextScanner {
     // The main pass zeroes bytes after the string and keeps masks for one word more than the string has.
     const masksAt = align(bytesAt + capacity + PADDING, 8);
     const hitsAt = masksAt + (Math.ceil(capacity / 64) + 2) * MASKS_PER_WORD * 8;
-    const end = hitsAt + capacity * 4;
+    // A run of digits takes two bytes at least (a digit, then another byte), but for the last.
+    const runs = (capacity >>> 1) + 1;
+    const runStartsAt = hitsAt + capacity * 4;
+    const runEndsAt = runStartsAt + runs * 4;
+    const end = runEndsAt + runs * 4;
     const memory = this.wasm.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / WASM_PAGE));
     this.capacity = capacity;
     this.bytesAt = bytesAt;
     this.masksAt = masksAt;
     this.hitsAt = hitsAt;
+    this.runStartsAt = runStartsAt;
+    this.runEndsAt = runEndsAt;
     this.bytes = new Uint8Array(memory.buffer, bytesAt, capacity + PADDING);
     this.out = new Uint32Array(memory.buffer, this.outAt, OUT_WORDS);
     this.hits = new Uint32Array(memory.buffer, hitsAt, capacity);
+    this.runStarts = new Uint32Array(memory.buffer, runStartsAt, runs);
+    this.runEnds = new Uint32Array(memory.buffer, runEndsAt, runs);
   }
 
   /** Puts the string's UTF-8 bytes in `bytes` and answers how many there are. */
@@ -511,7 +522,7 @@ export class TextScanner {
    * groups. Runs split by exactly one byte follow each other (the earlier one ended two bytes before).
    */
   private scanRuns(): void {
-    const runCount = this.recordRuns();
+    const runCount = this.wasm.runs(this.masksAt, this.length, this.runStartsAt, this.runEndsAt);
     const { bytes, runStarts, runEnds } = this;
     let flags = this.flags;
     for (let index = 0; index < runCount; index++) {
@@ -540,27 +551,6 @@ export class TextScanner {
     }
     this.flags = flags;
     this.runsScanned = true;
-  }
-
-  /** Records where each run of digits starts and ends; answers how many there are. */
-  private recordRuns(): number {
-    const { bytes, length } = this;
-    let count = 0;
-    let index = 0;
-    while (index < length) {
-      if ((CLASS[bytes[index]!]! & DIGIT) === 0) {
-        index++;
-        continue;
-      }
-      if (count === this.runStarts.length) {
-        this.runStarts = Int32Array.from({ length: count * 2 }, (_, at) => this.runStarts[at] ?? 0);
-        this.runEnds = Int32Array.from({ length: count * 2 }, (_, at) => this.runEnds[at] ?? 0);
-      }
-      this.runStarts[count] = index;
-      while (index < length && (CLASS[bytes[index]!]! & DIGIT) !== 0) index++;
-      this.runEnds[count++] = index;
-    }
-    return count;
   }
 
   /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */

@@ -262,3 +262,30 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   out[4] = colons;
   out[5] = hitCount;
 }
+
+/**
+ * Where each run of digits of the string last scanned starts and ends (one past its last digit), read from the
+ * digit masks `scan` left; answers how many runs there are. For the SSN and phone shapes, worked out only when a
+ * rule asks for them.
+ */
+u32 runs(const u64 *masks, u32 n, u32 *starts, u32 *ends) {
+  const u32 words = (n + 63) / 64;
+  u32 startCount = 0, endCount = 0;
+  u64 previousDigit = 0;
+  for (u32 word = 0; word < words; word++) {
+    const u64 digit = masks[(u64)word * MASKS + M_DIGIT];
+    const u64 nextDigit = masks[(u64)(word + 1) * MASKS + M_DIGIT];
+    u64 first = digit & ~((digit << 1) | (previousDigit >> 63));
+    u64 last = digit & ~((digit >> 1) | (nextDigit << 63));
+    while (first) {
+      starts[startCount++] = word * 64 + (u32)__builtin_ctzll(first);
+      first &= first - 1;
+    }
+    while (last) {
+      ends[endCount++] = word * 64 + (u32)__builtin_ctzll(last) + 1;
+      last &= last - 1;
+    }
+    previousDigit = digit;
+  }
+  return startCount;
+}
