@@ -245,18 +245,20 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     // One scanner for the engine: maskText never re-enters itself.
     textScanner.scan(text);
     const allowed = textScanner.allowed;
-    for (let index = 0; index < rules.length; index++) {
-      if (allowed[index] === 0) continue;
-      const rule = rules[index]!;
-      if (rule.trigger && !rule.trigger.test(text)) continue;
-      if (rule.method === 'keep') {
-        // Their hex shapes are checked only if they come to run.
-        keepQueue[pendingKeeps++] = rule;
-        continue;
+    // The rules that passed, in rule order: the set bits of each word, lowest first.
+    for (let word = 0; word < allowed.length; word++) {
+      for (let bits = allowed[word]!; bits !== 0; bits &= bits - 1) {
+        const rule = rules[word * 32 + 31 - Math.clz32(bits & -bits)]!;
+        if (rule.trigger && !rule.trigger.test(text)) continue;
+        if (rule.method === 'keep') {
+          // Their hex shapes are checked only if they come to run.
+          keepQueue[pendingKeeps++] = rule;
+          continue;
+        }
+        if (!textScanner.admits(rule.index)) continue;
+        current = rule;
+        rule.detect(text, claim);
       }
-      if (!textScanner.admits(rule.index)) continue;
-      current = rule;
-      rule.detect(text, claim);
     }
     if (!starts) return { text, rules: [], count: 0 };
     let output = '';

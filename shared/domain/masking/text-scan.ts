@@ -280,8 +280,11 @@ function variantsOf(byte: number, anyCase: boolean): number[] {
  * (keep rules, which rarely run; rules whose other pre-checks passed).
  */
 export class TextScanner {
-  /** 1 where a rule's literals and main-pass shapes pass; `admits` adds the shapes worked out later. */
-  readonly allowed: Uint8Array;
+  /**
+   * One bit per rule (rule >>> 5, bit rule & 31) where its literals and main-pass shapes pass; `admits` adds the
+   * shapes worked out later. Bits, so the engine visits the few rules that passed rather than every rule.
+   */
+  readonly allowed: Int32Array;
   /** For each pair of bytes that starts a literal (every case of it for one found in any case): 1 + a slot. */
   private readonly pairSlot = new Uint16Array(65536);
   private readonly literalsByPair: Literal[][] = [];
@@ -292,8 +295,8 @@ export class TextScanner {
   private readonly singleRules: number[][] = [];
   /** The bytes that are literals on their own, each once. */
   private singleBytes: number[] = [];
-  /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes). */
-  private readonly literalFree: Uint8Array;
+  /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes), as bits. */
+  private readonly literalFree: Int32Array;
   /** Per rule: the least digits, digit run, digit group and the shape flags its `needs` ask for. */
   private readonly needDigits: Uint8Array;
   private readonly needDigitRun: Uint8Array;
@@ -330,8 +333,8 @@ export class TextScanner {
   private keyRunAssigns = false;
 
   constructor(gates: readonly RuleGate[]) {
-    this.allowed = new Uint8Array(gates.length);
-    this.literalFree = new Uint8Array(gates.length);
+    this.allowed = new Int32Array(Math.ceil(gates.length / 32));
+    this.literalFree = new Int32Array(this.allowed.length);
     this.needDigits = new Uint8Array(gates.length);
     this.needDigitRun = new Uint8Array(gates.length);
     this.needDigitGroup = new Uint8Array(gates.length);
@@ -349,7 +352,7 @@ export class TextScanner {
       const literals = [...(gate.requires ?? []).map((text) => ({ text, anyCase: false })), ...(gate.anyCase ?? []).map((text) => ({ text, anyCase: true }))];
       // Outside ASCII the `i` flag folds more pairs than bytes can: such a rule keeps no literal pre-check.
       if (literals.length === 0 || literals.some((literal) => (literal.anyCase && /[^\x00-\x7f]/.test(literal.text)) || literal.text.startsWith('\0'))) {
-        this.literalFree[rule] = 1;
+        this.literalFree[rule >>> 5]! |= 1 << (rule & 31);
         return;
       }
       for (const { text, anyCase } of literals) {
@@ -474,7 +477,7 @@ export class TextScanner {
     for (const byte of this.singleBytes) {
       // Words 6 to 13 of `out`: the byte values the single-byte classifier let in.
       if (((out[6 + (byte >> 5)]! >>> (byte & 31)) & 1) === 0) continue;
-      for (const rule of this.singleRules[this.singleSlot[byte]! - 1]!) allowed[rule] = 1;
+      for (const rule of this.singleRules[this.singleSlot[byte]! - 1]!) allowed[rule >>> 5]! |= 1 << (rule & 31);
     }
     this.flags = flags;
     this.hexScanned = false;
@@ -484,14 +487,15 @@ export class TextScanner {
     for (let index = 0; index < shapedRules.length; index++) {
       const rule = shapedRules[index]!;
       // Most rules were ruled out by their literals already.
-      if (allowed[rule] === 0) continue;
-      if (digits < needDigits[rule]! || digitRun < needDigitRun[rule]! || digitGroup < needDigitGroup[rule]! || (needFlags[rule]! & missing) !== 0) allowed[rule] = 0;
+      const bit = 1 << (rule & 31);
+      if ((allowed[rule >>> 5]! & bit) === 0) continue;
+      if (digits < needDigits[rule]! || digitRun < needDigitRun[rule]! || digitGroup < needDigitGroup[rule]! || (needFlags[rule]! & missing) !== 0) allowed[rule >>> 5]! &= ~bit;
     }
   }
 
   /** Whether a rule's pre-checks all pass for the string last scanned. */
   admits(rule: number): boolean {
-    if (this.allowed[rule] === 0) return false;
+    if ((this.allowed[rule >>> 5]! & (1 << (rule & 31))) === 0) return false;
     const later = this.needFlags[rule]! & LATER_SHAPES;
     if (later === 0) return true;
     if ((later & HEX_SHAPES) !== 0 && !this.hexScanned) this.scanHex();
@@ -608,9 +612,9 @@ export class TextScanner {
     const allowed = this.allowed;
     for (const literal of this.literalsByPair[slot]!) {
       if (at + literal.bytes.length > length || !sameBytes(bytes, at, literal)) continue;
-      for (const rule of literal.rules) allowed[rule] = 1;
+      for (const rule of literal.rules) allowed[rule >>> 5]! |= 1 << (rule & 31);
       if (literal.assignmentRules.length !== 0 && this.assignmentAfter(at + literal.bytes.length)) {
-        for (const rule of literal.assignmentRules) allowed[rule] = 1;
+        for (const rule of literal.assignmentRules) allowed[rule >>> 5]! |= 1 << (rule & 31);
       }
     }
   }
