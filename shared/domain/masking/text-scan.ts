@@ -99,6 +99,8 @@ const HEX_SHAPES = HEX_ID | UUID_START;
 const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
 const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES;
+/** The shapes the main pass tells. */
+const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS;
 
 function needFlags(needs: TextNeeds): number {
   return (
@@ -298,11 +300,15 @@ export class TextScanner {
   /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes), as bits. */
   private readonly literalFree: Int32Array;
   /** Per rule: the least digits, digit run, digit group and the shape flags its `needs` ask for. */
-  private readonly needDigits: Uint8Array;
-  private readonly needDigitRun: Uint8Array;
-  private readonly needDigitGroup: Uint8Array;
   private readonly needFlags: Uint8Array;
-  private readonly shapedRules: number[] = [];
+  /**
+   * The rules the counts rule out, as bits: for digits, the longest run and the largest group (kinds 0, 1, 2), and a
+   * count from 0 to 255, the rules needing more at `(kind * 256 + count) * words`. A table, not a loop over the rules,
+   * because which rules are left to check varies from string to string and the loop's branches cost ~40 ns a line.
+   */
+  private readonly countRefusals: Int32Array;
+  /** For each set of main-pass shapes missing (4 bits), the rules needing one of them, at `missing * words`. */
+  private readonly shapeRefusals: Int32Array;
   private readonly wasm: TextScanExports;
   /** Where the fixed parts live in the instance's memory: class tables, pair bits, results. */
   private readonly tablesAt: number;
@@ -335,19 +341,21 @@ export class TextScanner {
   constructor(gates: readonly RuleGate[]) {
     this.allowed = new Int32Array(Math.ceil(gates.length / 32));
     this.literalFree = new Int32Array(this.allowed.length);
-    this.needDigits = new Uint8Array(gates.length);
-    this.needDigitRun = new Uint8Array(gates.length);
-    this.needDigitGroup = new Uint8Array(gates.length);
     this.needFlags = new Uint8Array(gates.length);
+    const words = this.allowed.length;
+    this.countRefusals = new Int32Array(3 * 256 * words);
+    this.shapeRefusals = new Int32Array(16 * words);
     const byKey = new Map<string, Literal>();
     const thirdBytes: number[] = [];
     gates.forEach((gate, rule) => {
       if (gate.needs) {
-        this.needDigits[rule] = gate.needs.digits ?? 0;
-        this.needDigitRun[rule] = gate.needs.digitRun ?? 0;
-        this.needDigitGroup[rule] = gate.needs.digitGroup ?? 0;
-        this.needFlags[rule] = needFlags(gate.needs);
-        this.shapedRules.push(rule);
+        const bit = 1 << (rule & 31);
+        const word = rule >>> 5;
+        [gate.needs.digits, gate.needs.digitRun, gate.needs.digitGroup].forEach((need = 0, kind) => {
+          for (let count = 0; count < Math.min(need, 256); count++) this.countRefusals[(kind * 256 + count) * words + word]! |= bit;
+        });
+        const flags = (this.needFlags[rule] = needFlags(gate.needs));
+        for (let missing = 0; missing < 16; missing++) if ((flags & missing) !== 0) this.shapeRefusals[missing * words + word]! |= bit;
       }
       const literals = [...(gate.requires ?? []).map((text) => ({ text, anyCase: false })), ...(gate.anyCase ?? []).map((text) => ({ text, anyCase: true }))];
       // Outside ASCII the `i` flag folds more pairs than bytes can: such a rule keeps no literal pre-check.
@@ -474,22 +482,24 @@ export class TextScanner {
       const slot = pairSlot[(bytes[at]! << 8) | bytes[at + 1]!]! - 1;
       if (((thirdBytes[slot]! >>> (bytes[at + 2]! & 31)) & 1) !== 0) this.matchLiterals(at, slot);
     }
-    for (const byte of this.singleBytes) {
-      // Words 6 to 13 of `out`: the byte values the single-byte classifier let in.
+    // Words 6 to 13 of `out`: the byte values the single-byte classifier let in (most strings: none).
+    const singlesSeen = out[6]! | out[7]! | out[8]! | out[9]! | out[10]! | out[11]! | out[12]! | out[13]!;
+    for (let index = 0; singlesSeen !== 0 && index < this.singleBytes.length; index++) {
+      const byte = this.singleBytes[index]!;
       if (((out[6 + (byte >> 5)]! >>> (byte & 31)) & 1) === 0) continue;
       for (const rule of this.singleRules[this.singleSlot[byte]! - 1]!) allowed[rule >>> 5]! |= 1 << (rule & 31);
     }
     this.flags = flags;
     this.hexScanned = false;
     this.runsScanned = false;
-    const { shapedRules, needDigits, needDigitRun, needDigitGroup, needFlags } = this;
-    const missing = ~flags & ~LATER_SHAPES;
-    for (let index = 0; index < shapedRules.length; index++) {
-      const rule = shapedRules[index]!;
-      // Most rules were ruled out by their literals already.
-      const bit = 1 << (rule & 31);
-      if ((allowed[rule >>> 5]! & bit) === 0) continue;
-      if (digits < needDigits[rule]! || digitRun < needDigitRun[rule]! || digitGroup < needDigitGroup[rule]! || (needFlags[rule]! & missing) !== 0) allowed[rule >>> 5]! &= ~bit;
+    const { countRefusals, shapeRefusals } = this;
+    const words = allowed.length;
+    const digitsAt = Math.min(digits, 255) * words;
+    const runAt = (256 + Math.min(digitRun, 255)) * words;
+    const groupAt = (512 + Math.min(digitGroup, 255)) * words;
+    const missingAt = (~flags & MAIN_SHAPES) * words;
+    for (let word = 0; word < words; word++) {
+      allowed[word]! &= ~(countRefusals[digitsAt + word]! | countRefusals[runAt + word]! | countRefusals[groupAt + word]! | shapeRefusals[missingAt + word]!);
     }
   }
 
