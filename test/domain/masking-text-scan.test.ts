@@ -92,13 +92,25 @@ describe('text scanner: the WebAssembly main pass', () => {
     expect(createHash('sha256').update(source).digest('hex')).toBe(TEXT_SCAN_SOURCE_SHA256);
   });
 
-  it('counts across its 64-byte words and grows its memory for a long string', () => {
-    // Runs, groups and dotted quads that straddle word edges, in a string longer than the first reservation.
-    const long = `${'x'.repeat(60)}1234 5678${'y'.repeat(53)}1.2.3.4${'z'.repeat(57)}12-34  56${'w'.repeat(20_000)}DE89 ${'9'.repeat(70)}`;
-    for (const text of [long, long.slice(3), long.slice(0, 200), `${'a'.repeat(63)}::1`]) {
+  it('counts across its 64-byte words, for strings longer than its memory was, and longer than it keeps', () => {
+    // Runs, groups and dotted quads that straddle word edges; 20 kB grows the kept instance, 100 kB (and non-ASCII
+    // that UTF-8 makes longer than the string) gets one of its own; short strings after them use the kept one again.
+    const edges = `${'x'.repeat(60)}1234 5678${'y'.repeat(53)}1.2.3.4${'z'.repeat(57)}12-34  56`;
+    const long = `${edges}${'w'.repeat(20_000)}DE89 ${'9'.repeat(70)}`;
+    const huge = `${edges}${'é'.repeat(50_000)} 4111 1111 1111 1111 ${'v'.repeat(10)}fe80::1`;
+    for (const text of [long, long.slice(3), long.slice(0, 200), `${'a'.repeat(63)}::1`, huge, 'call 415.555.0132', huge.slice(1), edges]) {
       scanner.scan(text);
       expect(scanner.shape()).toEqual(shapeByRegex(text));
     }
+  });
+
+  it('finds literals and lets their rules run in a string it gives an instance of its own', () => {
+    const engine = createMaskingEngine(loadMaskingRules());
+    const text = `${'pad '.repeat(30_000)} password=hunter2secret and user@example.com`;
+    const masked = engine.maskText(text).text;
+    expect(masked).not.toContain('hunter2secret');
+    expect(masked).not.toContain('user@example.com');
+    expect(engine.maskText('password=hunter2secret').text).not.toContain('hunter2secret');
   });
 });
 

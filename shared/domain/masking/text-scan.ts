@@ -134,6 +134,74 @@ const PAIR_BITS_BYTES = 8192;
 /** digits, digit run, digit group, flags, colons, pair hits, then 8 words of single bytes seen. */
 const OUT_WORDS = 14;
 const WASM_PAGE = 65536;
+/**
+ * A scanner keeps one instance for strings up to this many UTF-8 bytes (about 10 bytes of wasm memory per byte of
+ * string: the bytes, their masks, pair hits and runs). A longer string gets an instance of its own, dropped at the
+ * next scan: WebAssembly memory never shrinks, and one huge string must not pin it for the process's life.
+ */
+const KEPT_CAPACITY = 64 * 1024;
+
+/** A wasm instance of the main pass and views of its memory, for strings up to `capacity` UTF-8 bytes. */
+class ScanMemory {
+  readonly wasm: TextScanExports;
+  readonly tablesAt: number;
+  readonly pairsAt: number;
+  readonly outAt: number;
+  readonly bytesAt: number;
+  readonly masksAt: number;
+  readonly hitsAt: number;
+  readonly runStartsAt: number;
+  readonly runEndsAt: number;
+  /** The string's bytes and the padding the main pass zeroes after them. */
+  readonly bytes: Uint8Array;
+  /** Where the string is encoded: exactly `capacity` bytes, so a longer one is cut short and noticed. */
+  readonly input: Uint8Array;
+  readonly out: Uint32Array;
+  readonly hits: Uint32Array;
+  readonly runStarts: Uint32Array;
+  readonly runEnds: Uint32Array;
+
+  constructor(
+    readonly capacity: number,
+    tables: Uint8Array,
+    pairBits: Uint8Array,
+  ) {
+    textScanModule ??= new WebAssembly.Module(Buffer.from(TEXT_SCAN_WASM_BASE64, 'base64'));
+    this.wasm = new WebAssembly.Instance(textScanModule, {}).exports as unknown as TextScanExports;
+    this.tablesAt = align(this.wasm.__heap_base.value as number, 16);
+    this.pairsAt = this.tablesAt + TABLE_BYTES;
+    this.outAt = this.pairsAt + PAIR_BITS_BYTES;
+    this.bytesAt = align(this.outAt + OUT_WORDS * 4, 16);
+    // The main pass keeps masks for one word more than the string has.
+    this.masksAt = align(this.bytesAt + capacity + PADDING, 8);
+    this.hitsAt = this.masksAt + (Math.ceil(capacity / 64) + 2) * MASKS_PER_WORD * 8;
+    // A run of digits takes two bytes at least (a digit, then another byte), but for the last.
+    const runs = (capacity >>> 1) + 1;
+    this.runStartsAt = this.hitsAt + capacity * 4;
+    this.runEndsAt = this.runStartsAt + runs * 4;
+    const end = this.runEndsAt + runs * 4;
+    const memory = this.wasm.memory;
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / WASM_PAGE));
+    const buffer = memory.buffer;
+    new Uint8Array(buffer, this.tablesAt, TABLE_BYTES).set(tables);
+    new Uint8Array(buffer, this.pairsAt, PAIR_BITS_BYTES).set(pairBits);
+    this.bytes = new Uint8Array(buffer, this.bytesAt, capacity + PADDING);
+    this.input = this.bytes.subarray(0, capacity);
+    this.out = new Uint32Array(buffer, this.outAt, OUT_WORDS);
+    this.hits = new Uint32Array(buffer, this.hitsAt, capacity);
+    this.runStarts = new Uint32Array(buffer, this.runStartsAt, runs);
+    this.runEnds = new Uint32Array(buffer, this.runEndsAt, runs);
+  }
+
+  scan(length: number): void {
+    this.wasm.scan(this.tablesAt, this.pairsAt, this.bytesAt, length, this.masksAt, this.outAt, this.hitsAt);
+  }
+
+  /** The runs of digits of the string last scanned, into `runStarts` and `runEnds`; answers how many. */
+  runs(length: number): number {
+    return this.wasm.runs(this.masksAt, length, this.runStartsAt, this.runEndsAt);
+  }
+}
 
 /** Nibble tables of a byte set for the wasm classifier: a bucket per high nibble 2 to 7, one for all others (loose there). */
 function nibbleTables(bytes: Iterable<number>, low: Uint8Array, high: Uint8Array): void {
@@ -309,30 +377,19 @@ export class TextScanner {
   private readonly countRefusals: Int32Array;
   /** For each set of main-pass shapes missing (4 bits), the rules needing one of them, at `missing * words`. */
   private readonly shapeRefusals: Int32Array;
-  private readonly wasm: TextScanExports;
-  /** Where the fixed parts live in the instance's memory: class tables, pair bits, results. */
-  private readonly tablesAt: number;
-  private readonly pairsAt: number;
-  private readonly outAt: number;
-  /** Where the string's bytes, the main pass's masks and its pair hits go, for strings up to `capacity` bytes. */
-  private bytesAt = 0;
-  private masksAt = 0;
-  private hitsAt = 0;
-  private runStartsAt = 0;
-  private runEndsAt = 0;
-  private capacity = 0;
-  /** The bytes of the string being scanned, a view of the instance's memory (remade when the memory grows). */
-  private bytes = new Uint8Array(0);
-  private out = new Uint32Array(0);
-  private hits = new Uint32Array(0);
+  /** The main pass's tables (class nibbles, pair groups, singles) and pair bits, copied into every instance. */
+  private readonly tables = new Uint8Array(TABLE_BYTES);
+  private readonly pairBits = new Uint8Array(PAIR_BITS_BYTES);
+  /** The instance kept for strings up to KEPT_CAPACITY bytes, and the one the string last scanned is in. */
+  private kept: ScanMemory;
+  private memory: ScanMemory;
+  /** The bytes of the string last scanned (a view of `memory`). */
+  private bytes: Uint8Array;
   private length = 0;
   private counts = { digits: 0, digitRun: 0, digitGroup: 0 };
   private flags = 0;
   private hexScanned = false;
   private runsScanned = false;
-  /** Start and end of each run of digits of the string last scanned, recorded when `scanRuns` needs them. */
-  private runStarts = new Uint32Array(0);
-  private runEnds = new Uint32Array(0);
   /** The key run last looked at after a keyword (from where, to where) and whether a value could follow it. */
   private keyRunFrom = 0;
   private keyRunEnd = -1;
@@ -393,18 +450,9 @@ export class TextScanner {
     });
     this.thirdBytes = Int32Array.from(thirdBytes);
 
-    textScanModule ??= new WebAssembly.Module(Buffer.from(TEXT_SCAN_WASM_BASE64, 'base64'));
-    this.wasm = new WebAssembly.Instance(textScanModule, {}).exports as unknown as TextScanExports;
-    const heapBase = this.wasm.__heap_base.value as number;
-    this.tablesAt = align(heapBase, 16);
-    this.pairsAt = this.tablesAt + TABLE_BYTES;
-    this.outAt = this.pairsAt + PAIR_BITS_BYTES;
-    this.reserve(4096);
-    const memory = new Uint8Array(this.wasm.memory.buffer);
-    const tables = memory.subarray(this.tablesAt, this.tablesAt + TABLE_BYTES);
+    const { tables, pairBits } = this;
     classTables(tables.subarray(0, 16), tables.subarray(16, 32));
     const pairs: LiteralPair[] = [];
-    const pairBits = memory.subarray(this.pairsAt, this.pairsAt + PAIR_BITS_BYTES);
     for (let pair = 0; pair < 65536; pair++) {
       const slot = this.pairSlot[pair]!;
       if (!slot) continue;
@@ -417,6 +465,8 @@ export class TextScanner {
     }
     pairGroupTables(pairs, tables);
     nibbleTables(this.singleBytes, tables.subarray(96, 112), tables.subarray(112, 128));
+    this.kept = this.memory = new ScanMemory(4096, tables, pairBits);
+    this.bytes = this.kept.bytes;
   }
 
   private addSingle(byte: number, rule: number): void {
@@ -427,40 +477,26 @@ export class TextScanner {
     this.singleRules[this.singleSlot[byte]! - 1]!.push(rule);
   }
 
-  /** Makes room in the instance's memory for a string of up to `bytes` UTF-8 bytes, its masks and its pair hits. */
-  private reserve(bytes: number): void {
-    if (bytes <= this.capacity) return;
-    const capacity = Math.max(bytes, this.capacity * 2);
-    const bytesAt = align(this.outAt + OUT_WORDS * 4, 16);
-    // The main pass zeroes bytes after the string and keeps masks for one word more than the string has.
-    const masksAt = align(bytesAt + capacity + PADDING, 8);
-    const hitsAt = masksAt + (Math.ceil(capacity / 64) + 2) * MASKS_PER_WORD * 8;
-    // A run of digits takes two bytes at least (a digit, then another byte), but for the last.
-    const runs = (capacity >>> 1) + 1;
-    const runStartsAt = hitsAt + capacity * 4;
-    const runEndsAt = runStartsAt + runs * 4;
-    const end = runEndsAt + runs * 4;
-    const memory = this.wasm.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / WASM_PAGE));
-    this.capacity = capacity;
-    this.bytesAt = bytesAt;
-    this.masksAt = masksAt;
-    this.hitsAt = hitsAt;
-    this.runStartsAt = runStartsAt;
-    this.runEndsAt = runEndsAt;
-    this.bytes = new Uint8Array(memory.buffer, bytesAt, capacity + PADDING);
-    this.out = new Uint32Array(memory.buffer, this.outAt, OUT_WORDS);
-    this.hits = new Uint32Array(memory.buffer, hitsAt, capacity);
-    this.runStarts = new Uint32Array(memory.buffer, runStartsAt, runs);
-    this.runEnds = new Uint32Array(memory.buffer, runEndsAt, runs);
-  }
-
-  /** Puts the string's UTF-8 bytes in `bytes` and answers how many there are. */
+  /** Puts the string's UTF-8 bytes in an instance's memory (`memory`, `bytes`) and answers how many there are. */
   private encode(text: string): number {
-    // UTF-8 takes at most three bytes per UTF-16 unit.
-    const needed = text.length * 3;
-    if (needed > this.capacity) this.reserve(needed);
-    return utf8.encodeInto(text, this.bytes).written;
+    if (text.length <= this.kept.capacity) {
+      const { read, written } = utf8.encodeInto(text, this.kept.input);
+      if (read === text.length) {
+        this.memory = this.kept;
+        this.bytes = this.kept.bytes;
+        return written;
+      }
+    }
+    const needed = Buffer.byteLength(text, 'utf8');
+    let memory: ScanMemory;
+    if (needed <= KEPT_CAPACITY) {
+      memory = this.kept = new ScanMemory(Math.min(KEPT_CAPACITY, Math.max(needed, this.kept.capacity * 2)), this.tables, this.pairBits);
+    } else {
+      memory = new ScanMemory(needed, this.tables, this.pairBits);
+    }
+    this.memory = memory;
+    this.bytes = memory.bytes;
+    return utf8.encodeInto(text, memory.input).written;
   }
 
   scan(text: string): void {
@@ -469,8 +505,10 @@ export class TextScanner {
     const length = (this.length = this.encode(text));
     this.keyRunFrom = 0;
     this.keyRunEnd = -1;
-    this.wasm.scan(this.tablesAt, this.pairsAt, this.bytesAt, length, this.masksAt, this.outAt, this.hitsAt);
-    const { bytes, out, hits, pairSlot, thirdBytes } = this;
+    const memory = this.memory;
+    memory.scan(length);
+    const { bytes, out, hits } = memory;
+    const { pairSlot, thirdBytes } = this;
     const counts = this.counts;
     const digits = (counts.digits = out[0]!);
     const digitRun = (counts.digitRun = out[1]!);
@@ -536,8 +574,8 @@ export class TextScanner {
    * groups. Runs split by exactly one byte follow each other (the earlier one ended two bytes before).
    */
   private scanRuns(): void {
-    const runCount = this.wasm.runs(this.masksAt, this.length, this.runStartsAt, this.runEndsAt);
-    const { bytes, runStarts, runEnds } = this;
+    const runCount = this.memory.runs(this.length);
+    const { bytes, runStarts, runEnds } = this.memory;
     let flags = this.flags;
     for (let index = 0; index < runCount; index++) {
       const start = runStarts[index]!;
