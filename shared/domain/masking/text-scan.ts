@@ -211,10 +211,12 @@ function nibbleTables(bytes: Iterable<number>, low: Uint8Array, high: Uint8Array
 }
 
 /** Byte -> the group bits of a nibble-table classifier (`low[byte & 15] & high[byte >> 4]`, as the wasm reads it). */
-function groupTables(groupsOf: ReadonlyMap<number, number>, low: Uint8Array, high: Uint8Array): void {
+function groupTables(groupsOf: Uint8Array, low: Uint8Array, high: Uint8Array): void {
   low.fill(0);
   high.fill(0);
-  for (const [byte, groups] of groupsOf) {
+  for (let byte = 0; byte < 256; byte++) {
+    const groups = groupsOf[byte]!;
+    if (groups === 0) continue;
     low[byte & 15]! |= groups;
     high[byte >> 4]! |= groups;
   }
@@ -228,68 +230,66 @@ interface LiteralPair {
 }
 
 /**
- * The literal pairs' groups for the wasm pair test, as tables: first bytes (case folded) are sorted into eight groups
- * so that, over every pair of printable ASCII, as few pass the test as can be found by a few greedy passes (it needs
- * no sample of text, and the pair table decides anyway: a loose group only costs time). The third bytes' table then
- * lets through, per group, only what its literals go on with.
+ * The literal pairs' groups for the wasm pair test, as tables. A pair passes when its first and second bytes are in
+ * one group's nibble rectangles (low nibbles × high nibbles of its first bytes, and of its second bytes), so a group
+ * lets through about the product of those four counts. First bytes (case folded), those with the most pairs first,
+ * go to the group whose product grows least: cheap enough for a cold start (a search that scored every move over
+ * all printable pairs found no better groups and took ~12 ms there), and it needs no sample of text. The pair
+ * table decides anyway, so a loose group costs only time. The third bytes' tables then let through, per group,
+ * only what its literals go on with.
  */
 function pairGroupTables(literalPairs: readonly LiteralPair[], tables: Uint8Array): void {
-  const pairs = literalPairs.map(({ first, second }) => [first, second] as const);
   const fold = (byte: number) => (byte >= 65 && byte <= 90 ? byte + 32 : byte);
-  const firsts = [...new Set(pairs.map(([first]) => fold(first)))].sort((a, b) => a - b);
-  const groupOf = new Map(firsts.map((first, index) => [first, index % 8]));
-  const firstLow = tables.subarray(32, 48);
-  const firstHigh = tables.subarray(48, 64);
-  const secondLow = tables.subarray(64, 80);
-  const secondHigh = tables.subarray(80, 96);
-  const build = () => {
-    const firstGroups = new Map<number, number>();
-    const secondGroups = new Map<number, number>();
-    for (const [first, second] of pairs) {
-      const group = 1 << groupOf.get(fold(first))!;
-      firstGroups.set(first, (firstGroups.get(first) ?? 0) | group);
-      secondGroups.set(second, (secondGroups.get(second) ?? 0) | group);
-    }
-    groupTables(firstGroups, firstLow, firstHigh);
-    groupTables(secondGroups, secondLow, secondHigh);
-  };
-  const passing = () => {
-    build();
+  const byFirst = new Map<number, LiteralPair[]>();
+  for (const pair of literalPairs) {
+    const first = fold(pair.first);
+    byFirst.set(first, [...(byFirst.get(first) ?? []), pair]);
+  }
+  const order = [...byFirst.keys()].sort((a, b) => byFirst.get(b)!.length - byFirst.get(a)!.length || a - b);
+  /** Per group: the nibbles of its first bytes and second bytes, as 16-bit sets (low, high, low, high). */
+  const nibbles = Array.from({ length: 8 }, () => [0, 0, 0, 0]);
+  const bitCount = (bits: number) => {
     let count = 0;
-    for (let first = 32; first < 127; first++) {
-      const groups = firstLow[first & 15]! & firstHigh[first >> 4]!;
-      if (groups === 0) continue;
-      for (let second = 32; second < 127; second++) if ((groups & secondLow[second & 15]! & secondHigh[second >> 4]!) !== 0) count++;
-    }
+    for (let rest = bits; rest !== 0; rest &= rest - 1) count++;
     return count;
   };
-  let best = passing();
-  for (let pass = 0; pass < 2; pass++) {
-    for (const first of firsts) {
-      const kept = groupOf.get(first)!;
-      let bestGroup = kept;
-      for (let group = 0; group < 8; group++) {
-        if (group === kept) continue;
-        groupOf.set(first, group);
-        const count = passing();
-        if (count < best) {
-          best = count;
-          bestGroup = group;
-        }
-      }
-      groupOf.set(first, bestGroup);
+  const passingOf = (sets: readonly number[]) => sets.reduce((product, set) => product * bitCount(set), 1);
+  const groupOf = new Map<number, number>();
+  for (const first of order) {
+    const added = [0, 0, 0, 0];
+    for (const pair of byFirst.get(first)!) {
+      added[0]! |= 1 << (pair.first & 15);
+      added[1]! |= 1 << (pair.first >> 4);
+      added[2]! |= 1 << (pair.second & 15);
+      added[3]! |= 1 << (pair.second >> 4);
     }
+    let best = 0;
+    let bestGrowth = Infinity;
+    nibbles.forEach((sets, group) => {
+      const growth = passingOf(sets.map((set, index) => set | added[index]!)) - passingOf(sets);
+      if (growth < bestGrowth) {
+        bestGrowth = growth;
+        best = group;
+      }
+    });
+    nibbles[best] = nibbles[best]!.map((set, index) => set | added[index]!);
+    groupOf.set(first, best);
   }
-  build();
-  const thirdGroups = new Map<number, number>();
+  const firstGroups = new Uint8Array(256);
+  const secondGroups = new Uint8Array(256);
+  const thirdGroups = new Uint8Array(256);
+  let anyThird = 0;
+  for (const { first, second, thirds } of literalPairs) {
+    const group = 1 << groupOf.get(fold(first))!;
+    firstGroups[first]! |= group;
+    secondGroups[second]! |= group;
+    if (thirds === undefined) anyThird |= group;
+    else for (const third of thirds) thirdGroups[third]! |= group;
+  }
+  groupTables(firstGroups, tables.subarray(32, 48), tables.subarray(48, 64));
+  groupTables(secondGroups, tables.subarray(64, 80), tables.subarray(80, 96));
   const thirdLow = tables.subarray(128, 144);
   const thirdHigh = tables.subarray(144, 160);
-  let anyThird = 0;
-  for (const { first, thirds } of literalPairs) {
-    const group = 1 << groupOf.get(fold(first))!;
-    if (thirds === undefined) anyThird |= group;
-    else for (const third of thirds) thirdGroups.set(third, (thirdGroups.get(third) ?? 0) | group);
-  }
   groupTables(thirdGroups, thirdLow, thirdHigh);
   for (let nibble = 0; nibble < 16; nibble++) {
     thirdLow[nibble]! |= anyThird;
