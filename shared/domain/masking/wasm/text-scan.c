@@ -82,6 +82,29 @@ static int hasHexColonChain(const u8 *bytes, const u64 *masks, u32 words) {
   return 0;
 }
 
+/**
+ * Over the runs of ones of `segments`: the most bits of `counted` in one run. `*carry` comes in as the count of a
+ * run that reached the top of the previous word, added to a run starting at bit 0, and goes out as the count of the
+ * run reaching bit 63 (0 if none does).
+ */
+static inline u32 mostPerSegment(u64 segments, u64 counted, u32 *carry) {
+  const u32 carryIn = *carry;
+  u32 most = 0;
+  *carry = 0;
+  while (segments) {
+    const u32 start = (u32)__builtin_ctzll(segments);
+    const u64 rest = segments >> start;
+    const u32 length = rest == ~0ULL >> start ? 64 - start : (u32)__builtin_ctzll(~rest);
+    const u64 segment = (length == 64 ? ~0ULL : ((1ULL << length) - 1)) << start;
+    u32 count = (u32)__builtin_popcountll(counted & segment);
+    if (start == 0) count += carryIn;
+    if (count > most) most = count;
+    if (segment >> 63) *carry = count;
+    segments &= ~segment;
+  }
+  return most;
+}
+
 /** Longest run of ones inside one word. */
 static inline u32 longestRun(u64 mask) {
   u32 length = 0;
@@ -176,32 +199,20 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     const u64 one = separator & digitBefore & digitAfter1;
     const u64 two = separator & separatorAfter1 & digitBefore & digitAfter2;
     const u64 bridges = one | two | (two << 1) | (previousTwo >> 63);
-    u64 group = digit | bridges;
-    u32 carryIn = groupCarry;
-    groupCarry = 0;
     if (bridges == 0) {
       // No separator joins digits here: the groups are the runs, already measured but for the carried digits.
       if (digit == ~0ULL) {
-        groupCarry = carryIn + 64;
+        groupCarry += 64;
         if (groupCarry > digitGroup) digitGroup = groupCarry;
       } else {
-        const u32 bottom = carryIn + (u32)__builtin_ctzll(~digit);
+        const u32 bottom = groupCarry + (u32)__builtin_ctzll(~digit);
         if (bottom > digitGroup) digitGroup = bottom;
         if (digitRun > digitGroup) digitGroup = digitRun;
         groupCarry = (u32)__builtin_clzll(~digit);
       }
-      group = 0;
-    }
-    while (group) {
-      const u32 start = (u32)__builtin_ctzll(group);
-      const u64 rest = group >> start;
-      const u32 length = rest == ~0ULL >> start ? 64 - start : (u32)__builtin_ctzll(~rest);
-      const u64 segment = (length == 64 ? ~0ULL : ((1ULL << length) - 1)) << start;
-      u32 count = (u32)__builtin_popcountll(digit & segment);
-      if (start == 0) count += carryIn;
-      if (count > digitGroup) digitGroup = count;
-      if (start + length == 64) groupCarry = count;
-      group &= ~segment;
+    } else {
+      const u32 most = mostPerSegment(digit | bridges, digit, &groupCarry);
+      if (most > digitGroup) digitGroup = most;
     }
 
     // Dotted quads (`1.2.3.4`): dots between digits, three of them in one run of digits and such dots.
@@ -209,21 +220,8 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     const u64 dotted = digit | bridgingDots;
     if (bridgingDots == 0) {
       if (dotted != ~0ULL) dotCarry = 0;
-    } else {
-      u64 remaining = dotted;
-      u32 carryDots = dotCarry;
-      dotCarry = 0;
-      while (remaining) {
-        const u32 start = (u32)__builtin_ctzll(remaining);
-        const u64 rest = remaining >> start;
-        const u32 length = rest == ~0ULL >> start ? 64 - start : (u32)__builtin_ctzll(~rest);
-        const u64 segment = (length == 64 ? ~0ULL : ((1ULL << length) - 1)) << start;
-        u32 count = (u32)__builtin_popcountll(bridgingDots & segment);
-        if (start == 0) count += carryDots;
-        if (count >= 3) flags |= DOTTED_QUAD;
-        if (start + length == 64) dotCarry = count;
-        remaining &= ~segment;
-      }
+    } else if (mostPerSegment(dotted, bridgingDots, &dotCarry) >= 3) {
+      flags |= DOTTED_QUAD;
     }
 
     // IBAN starts: two capitals, then two digits.
