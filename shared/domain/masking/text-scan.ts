@@ -364,10 +364,10 @@ export class TextScanner {
   private readonly singleSlot = new Uint8Array(256);
   private readonly singleRules: number[][] = [];
   /** The bytes that are literals on their own, each once. */
-  private singleBytes: number[] = [];
+  private readonly singleBytes: number[] = [];
   /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes), as bits. */
   private readonly literalFree: Int32Array;
-  /** Per rule: the least digits, digit run, digit group and the shape flags its `needs` ask for. */
+  /** Per rule: the shape flags its `needs` ask for. */
   private readonly needFlags: Uint8Array;
   /**
    * The rules the counts rule out, as bits: for digits, the longest run and the largest group (kinds 0, 1, 2), and a
