@@ -65,11 +65,8 @@ const KEY = 2;
 const BLANK = 4;
 const HEX = 8;
 const DIGIT = 16;
-const UPPER = 32;
-/** Keeps a group of digits together: space, `-`, `.`, `(`, `)`, `+`. */
-const GROUP_SEPARATOR = 64;
 /** Splits the groups of an SSN: space, `-`, `.`. */
-const SSN_SEPARATOR = 128;
+const SSN_SEPARATOR = 32;
 const CLASS = new Uint8Array(256).map((_, byte) => {
   let kind = 0;
   const isDigit = byte >= 48 && byte <= 57;
@@ -80,8 +77,6 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   if (byte === 32 || byte === 9) kind |= BLANK;
   if (isDigit || (byte >= 65 && byte <= 70) || (byte >= 97 && byte <= 102)) kind |= HEX;
   if (isDigit) kind |= DIGIT;
-  if (isUpper) kind |= UPPER;
-  if (byte === 32 || byte === 45 || byte === 46 || byte === 40 || byte === 41 || byte === 43) kind |= GROUP_SEPARATOR;
   if (byte === 32 || byte === 45 || byte === 46) kind |= SSN_SEPARATOR;
   return kind;
 });
@@ -201,13 +196,6 @@ class ScanMemory {
   runs(length: number): number {
     return this.wasm.runs(this.masksAt, length, this.runStartsAt, this.runEndsAt);
   }
-}
-
-/** Nibble tables of a byte set for the wasm classifier: a bucket per high nibble 2 to 7, one for all others (loose there). */
-function nibbleTables(bytes: Iterable<number>, low: Uint8Array, high: Uint8Array): void {
-  const bucketOf = (nibble: number) => (nibble >= 2 && nibble <= 7 ? nibble - 2 : 6);
-  for (let nibble = 0; nibble < 16; nibble++) high[nibble] = 1 << bucketOf(nibble);
-  for (const byte of bytes) low[byte & 15]! |= 1 << bucketOf(byte >> 4);
 }
 
 /** Byte -> the group bits of a nibble-table classifier (`low[byte & 15] & high[byte >> 4]`, as the wasm reads it). */
@@ -464,7 +452,10 @@ export class TextScanner {
       pairBits[pair >> 3]! |= 1 << (pair & 7);
     }
     pairGroupTables(pairs, tables);
-    nibbleTables(this.singleBytes, tables.subarray(96, 112), tables.subarray(112, 128));
+    // Single-byte literals: a group per high nibble, so ASCII ones are told exactly.
+    const singleGroups = new Uint8Array(256);
+    for (const byte of this.singleBytes) singleGroups[byte] = 1 << Math.min(byte >> 4, 7);
+    groupTables(singleGroups, tables.subarray(96, 112), tables.subarray(112, 128));
     this.kept = this.memory = new ScanMemory(4096, tables, pairBits);
     this.bytes = this.kept.bytes;
   }
