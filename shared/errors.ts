@@ -62,8 +62,3 @@ export class AppError extends Error {
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
-
-/** Converts zod issues (or anything shaped like them) into our field issues. */
-export function invalidInput(detail: string, issues: FieldIssue[] = []): AppError {
-  return new AppError('invalid_input', detail, { issues });
-}

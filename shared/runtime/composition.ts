@@ -14,7 +14,7 @@ import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../adapters/cosmos/containers';
 import { CosmosReportStore } from '../adapters/cosmos/cosmos-report-store';
 import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-store';
-import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
+import { CosmosRecentSessionUpdates, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
 import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-store';
 import { CachedSessionStateReader } from '../adapters/caching/cached-session-state';
@@ -24,8 +24,8 @@ import { ProductKeyVerifier } from '../domain/devices/credentials';
 import { configureMaskingEngine, deriveMaskingHashKey, getMaskingEngine } from '../domain/masking';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
-import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
-import { InMemoryTelemetry } from '../adapters/local/quiet-telemetry';
+import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
+import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
 import { applicationInsightsFromSettings } from '../adapters/telemetry/application-insights-telemetry';
 import { ServiceBusEventPublisher } from '../adapters/servicebus/service-bus-publisher';
 import type { AuditLog } from '../ports/audit-log';
@@ -138,7 +138,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     : undefined;
   const bus: EventPublisher =
     localBus ?? new ServiceBusEventPublisher(settings.SERVICEBUS_FULLY_QUALIFIED_NAMESPACE ?? '', settings.SERVICEBUS_TOPIC, credential!);
-  const deviceConfig = new DeviceConfigService(new CosmosSessionChangeFeed(sessionsContainer, () => clock.now()), clock, rateLimiter, telemetry, {
+  const deviceConfig = new DeviceConfigService(new CosmosRecentSessionUpdates(sessionsContainer, () => clock.now()), clock, rateLimiter, telemetry, {
     ingestKeySecret: settings.INGEST_KEY_SECRET,
     pollIntervalSeconds: settings.RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS,
     refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,

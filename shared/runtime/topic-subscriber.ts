@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import { isAppError } from '../errors';
-import { eventEnvelopeSchema, type EventEnvelope } from '../ports/event-publisher';
+import { eventEnvelopeSchema, type EventEnvelope } from '../domain/events/event-envelope';
 import type { SubscriberName } from '../ports/subscriber-ledger';
 import { getDependencies, type Dependencies } from './composition';
 import type { TopicMessageHandler } from './registry';

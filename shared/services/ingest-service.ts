@@ -24,7 +24,8 @@ import {
 import { MAX_ITEMS_PER_BATCH, type DeviceContext, type IngestItem, type LogDoc, type SpanDoc } from '../domain/telemetry/items';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
-import { newEvent, stableEventId, type EventPublisher } from '../ports/event-publisher';
+import { newEvent, stableEventId } from '../domain/events/event-envelope';
+import { type EventPublisher } from '../ports/event-publisher';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SessionStore } from '../ports/session-store';
@@ -370,7 +371,7 @@ async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, 
         message: doc.message.slice(0, 500),
         errorType: doc.error?.type,
         // Groups repeats into one alert and one ticket (the alert key is built from it).
-        fingerprint: errorFingerprint({ errorType: doc.error?.type, stack: doc.error?.stack, module: doc.module }),
+        fingerprint: errorFingerprint({ errorType: doc.error?.type, stack: doc.error?.stack, module: doc.module, message: doc.message }),
         release: doc.device?.appVersion,
       },
     }),

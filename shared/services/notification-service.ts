@@ -7,7 +7,7 @@ import { routesFor, type Audience, type ChannelName, type NotificationRouting } 
 import { decideThrottle } from '../domain/events/throttle';
 import type { AlertThrottleStore } from '../ports/alert-throttle';
 import type { Clock } from '../ports/clock';
-import { eventPayloadFieldsSchema, type EventEnvelope } from '../ports/event-publisher';
+import { eventPayloadFieldsSchema, type EventEnvelope } from '../domain/events/event-envelope';
 import type { NotificationChannel } from '../ports/notification-channel';
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { Telemetry } from '../ports/telemetry';

@@ -15,7 +15,7 @@ import {
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { GuardedEventPublisher } from '../ports/event-outbox';
-import { newEvent, type EventEnvelope, type EventType } from '../ports/event-publisher';
+import { newEvent, type EventEnvelope, type EventType } from '../domain/events/event-envelope';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { Page, SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';

@@ -7,7 +7,7 @@ import { alertKeyOf } from '../domain/events/alert-key';
 import { buildNotification } from '../domain/events/notification-message';
 import type { NotificationRouting } from '../domain/events/notification-routing';
 import type { Clock } from '../ports/clock';
-import { fatalPayloadSchema, regressionPayloadSchema, type EventEnvelope } from '../ports/event-publisher';
+import { fatalPayloadSchema, regressionPayloadSchema, type EventEnvelope } from '../domain/events/event-envelope';
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { Telemetry } from '../ports/telemetry';
 import type { TicketDraft, TicketLink, TicketLinkStore, TicketRef, TicketTracker } from '../ports/ticket-tracker';

@@ -9,7 +9,7 @@ import { TeamsChannel } from '../../shared/adapters/notifications/teams-channel'
 import { WebhookChannel } from '../../shared/adapters/notifications/webhook-channel';
 import { buildNotification } from '../../shared/domain/events/notification-message';
 import { AppError } from '../../shared/errors';
-import { newEvent } from '../../shared/ports/event-publisher';
+import { newEvent } from '../../shared/domain/events/event-envelope';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
 
 let receivers: Receivers;

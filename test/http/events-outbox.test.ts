@@ -1,7 +1,7 @@
 // The outbox through the local host: a bus outage after the session write loses nothing once the drain runs,
 // a write that never happened is never announced, and the expiry timer ends exactly the due sessions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventEnvelopeSchema, type EventEnvelope } from '../../shared/ports/event-publisher';
+import { eventEnvelopeSchema, type EventEnvelope } from '../../shared/domain/events/event-envelope';
 import { registerTopicFunction } from '../../shared/runtime/registry';
 import { startTestHost, type TestHost } from '../support/test-host';
 

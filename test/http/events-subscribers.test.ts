@@ -3,7 +3,7 @@
 // nothing. Slack, Teams, PagerDuty, the webhook, ACS email and GitHub are loopback stand-ins (test/support/receivers.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/errors';
-import { newEvent, type EventEnvelope } from '../../shared/ports/event-publisher';
+import { newEvent, type EventEnvelope } from '../../shared/domain/events/event-envelope';
 import { alertLabel } from '../../shared/ports/ticket-tracker';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
 import { startTestHost, type TestHost } from '../support/test-host';

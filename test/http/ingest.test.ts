@@ -132,11 +132,11 @@ describe('POST /api/diagnostics/ingest stores a mixed batch', () => {
     expect(fatal[0]!.payload).toMatchObject({ logId: 'log:fatal-1', module: 'core', message: 'out of memory' });
   });
 
-  it('fingerprints fatal errors by type and top frame, so repeats with other messages share one alert key', async () => {
+  it('fingerprints fatal errors by type and top frames, so repeats with other messages or lines share one alert key', async () => {
     const session = await openSession();
-    const stack = (line: number) => `TypeError: x\n    at computeTotal (checkout.js:${line}:17)\n    at onPay (checkout.js:88:3)`;
-    const fatalLog = (id: string, message: string, line: number) => log({ id, level: 'fatal', message, error: { type: 'TypeError', message, stack: stack(line) } });
-    const batch = [fatalLog('fp-a', 'total of order 1 is undefined', 42), fatalLog('fp-b', 'total of order 2 is undefined', 42), fatalLog('fp-c', 'total of order 3 is undefined', 57)];
+    const stack = (line: number, place: string) => `TypeError: x\n    at ${place} (checkout.js:${line}:17)\n    at onPay (checkout.js:88:3)`;
+    const fatalLog = (id: string, message: string, line: number, place = 'computeTotal') => log({ id, level: 'fatal', message, error: { type: 'TypeError', message, stack: stack(line, place) } });
+    const batch = [fatalLog('fp-a', 'total of order 1 is undefined', 42), fatalLog('fp-b', 'total of order 2 is undefined', 57), fatalLog('fp-c', 'total of order 3 is undefined', 42, 'computeTax')];
     expect((await post(session, batch)).status).toBe(202);
     await host.deps.localBus!.whenIdle();
     const byLog = new Map(

@@ -2,8 +2,7 @@
 // Azure, account key against Azurite); reads and writes use the service client built in the composition root.
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { AppError } from '../../errors';
-import type { BlobLink, BlobProperties, BlobStore, ReadLinkOptions, UploadLinkOptions } from '../../ports/blob-store';
-import type { BlobContainerName } from './blob-clients';
+import type { BlobContainerName, BlobLink, BlobProperties, BlobStore, ReadLinkOptions, UploadLinkOptions } from '../../ports/blob-store';
 import type { SasSigner } from './sas-signer';
 
 function statusOf(error: unknown): number | undefined {

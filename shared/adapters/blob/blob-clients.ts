@@ -2,8 +2,9 @@
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
 
-export const blobContainers = ['screenshots', 'reports', 'exports'] as const;
-export type BlobContainerName = (typeof blobContainers)[number];
+import { blobContainers, type BlobContainerName } from '../../ports/blob-store';
+
+export { blobContainers, type BlobContainerName };
 
 /** Days a blob is kept after its last write; the storage lifecycle rules in bicep/ delete it then (a test checks they match). */
 export const blobRetentionInDays = { screenshots: 7, reports: 30, exports: 7 } as const satisfies Record<BlobContainerName, number>;

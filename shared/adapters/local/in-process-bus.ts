@@ -3,7 +3,8 @@
 // after maxDeliveryCount. Used only in local mode; production publishes with @azure/service-bus.
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
-import type { EventEnvelope, EventPublisher } from '../../ports/event-publisher';
+import type { EventEnvelope } from '../../domain/events/event-envelope';
+import type { EventPublisher } from '../../ports/event-publisher';
 import type { TopicFunctionDefinition } from '../../runtime/registry';
 
 export interface DeadLetteredMessage {

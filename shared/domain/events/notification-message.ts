@@ -8,7 +8,7 @@ import {
   reportPayloadSchema,
   type EventEnvelope,
   type EventType,
-} from '../../ports/event-publisher';
+} from './event-envelope';
 import type { Audience } from './notification-routing';
 
 export type Severity = 'critical' | 'error' | 'warning' | 'info';

@@ -1,6 +1,6 @@
 // Which events go to whom over which channels, per product and event type: validated data, with a default.
 import { z } from 'zod';
-import { eventTypeSchema, type EventEnvelope } from '../../ports/event-publisher';
+import { eventTypeSchema, type EventEnvelope } from './event-envelope';
 
 export const channelNames = ['slack', 'teams', 'pagerduty', 'webhook', 'email'] as const;
 export const channelNameSchema = z.enum(channelNames);

@@ -25,7 +25,7 @@ export const metricCatalog = {
       'Config polls by outcome (not_modified = answered 304, changed = 200) and whether a session targets the device (targeted, none); the 304 ratio is sum(not_modified) / sum(all)',
     dimensions: ['outcome', 'session'],
   },
-  'config.index_refresh_ms': { unit: 'ms', description: 'Time to fold change-feed updates into the targeting index', dimensions: [] },
+  'config.index_refresh_ms': { unit: 'ms', description: 'Time to fold the recently updated sessions into the targeting index', dimensions: [] },
   'session.transition_total': { unit: 'count', description: 'Session status changes', dimensions: ['to'] },
   'event.publish_failure_total': { unit: 'count', description: 'Events that could not be published at once', dimensions: ['type'] },
   'event.published_total': { unit: 'count', description: 'Events sent to the topic, right after the write (direct) or by the outbox drain', dimensions: ['via'] },

@@ -8,7 +8,7 @@ import {
   type MetricName,
   type TelemetryEventName,
   type TelemetryKind,
-} from '../../runtime/telemetry-catalog';
+} from '../../ports/telemetry-catalog';
 
 export interface RecordedMetric {
   name: MetricName;
