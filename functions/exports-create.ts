@@ -10,8 +10,8 @@ httpFunction({
   methods: ['POST'],
   auth: { bearer: 'required' },
   params: sessionParamsSchema,
-  handler: async ({ params, deps, principal, correlationId }) => {
-    const result = await exportSession(deps.exportService, principal!, params.id, correlationId);
+  handler: async ({ params, services, principal, correlationId }) => {
+    const result = await exportSession(services.exports, principal, params.id, correlationId);
     if (result.channel === 'blob') return json(201, result, { 'x-export-channel': 'blob' });
     return {
       status: 200,

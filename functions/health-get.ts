@@ -7,8 +7,8 @@ httpFunction({
   route: 'health',
   methods: ['GET'],
   auth: {},
-  handler: async ({ deps }) => {
-    const health = await checkHealth(deps);
+  handler: async ({ services }) => {
+    const health = await checkHealth(services.health);
     return json(health.status === 'ok' ? 200 : 503, health);
   },
 });

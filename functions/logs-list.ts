@@ -11,6 +11,6 @@ httpFunction({
   auth: { bearer: 'required' },
   params: sessionParamsSchema,
   query: logsQuerySchema,
-  handler: async ({ params, query, deps, principal }) =>
-    json(200, await listSessionLogs(deps, principal!, params.id, { ...query, types: query.type ?? ['log'], levels: query.level })),
+  handler: async ({ params, query, services, principal }) =>
+    json(200, await listSessionLogs(services.telemetryQuery, principal, params.id, { ...query, types: query.type ?? ['log'], levels: query.level })),
 });

@@ -8,10 +8,10 @@ httpFunction({
   name: 'otlp-logs-post',
   route: 'v1/logs',
   methods: ['POST'],
-  auth: { ingestKey: true },
+  auth: { device: 'optional' },
   body: otlpLogsRequestSchema,
   maxBodyBytes: OTLP_MAX_BODY_BYTES,
   errorFormat: 'otlp',
-  handler: async ({ body, request, deps, productId, correlationId }) =>
-    json(200, await exportOtlp(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'otlp-logs'), 'logs', body)),
+  handler: async ({ body, request, services, productId, device, correlationId }) =>
+    json(200, await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-logs'), productId }, 'logs', body)),
 });

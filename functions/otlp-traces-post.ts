@@ -8,10 +8,10 @@ httpFunction({
   name: 'otlp-traces-post',
   route: 'v1/traces',
   methods: ['POST'],
-  auth: { ingestKey: true },
+  auth: { device: 'optional' },
   body: otlpTraceRequestSchema,
   maxBodyBytes: OTLP_MAX_BODY_BYTES,
   errorFormat: 'otlp',
-  handler: async ({ body, request, deps, productId, correlationId }) =>
-    json(200, await exportOtlp(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'otlp-traces'), 'traces', body)),
+  handler: async ({ body, request, services, productId, device, correlationId }) =>
+    json(200, await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-traces'), productId }, 'traces', body)),
 });

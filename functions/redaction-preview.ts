@@ -9,5 +9,5 @@ httpFunction({
   auth: { bearer: 'required' },
   body: redactionPreviewRequestSchema,
   maxBodyBytes: REDACTION_PREVIEW_MAX_BODY_BYTES,
-  handler: async ({ body, principal }) => json(200, previewRedaction(principal!, body)),
+  handler: async ({ body, services, principal }) => json(200, previewRedaction(services.masking, principal, body)),
 });

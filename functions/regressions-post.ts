@@ -10,8 +10,8 @@ httpFunction({
   methods: ['POST'],
   auth: { bearer: 'required' },
   body: regressionRequestSchema,
-  handler: async ({ body, deps, principal, correlationId }) => {
-    const outcome = await reportRegression(deps.regressionService, principal!, body, correlationId);
+  handler: async ({ body, services, principal, correlationId }) => {
+    const outcome = await reportRegression(services.regressions, principal, body, correlationId);
     return json(outcome.duplicate ? 200 : 201, outcome);
   },
 });

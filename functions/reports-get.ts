@@ -10,5 +10,5 @@ httpFunction({
   methods: ['GET'],
   auth: { bearer: 'required' },
   params: reportParamsSchema,
-  handler: async ({ params, deps, principal }) => json(200, await getReport(deps.reportService, principal!, params.id, params.reportId)),
+  handler: async ({ params, services, principal }) => json(200, await getReport(services.reports, principal, params.id, params.reportId)),
 });

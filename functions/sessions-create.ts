@@ -10,8 +10,8 @@ httpFunction({
   methods: ['POST'],
   auth: { bearer: 'required' },
   body: createSessionRequestSchema,
-  handler: async ({ body, deps, principal, correlationId }) => {
-    const stored = await createSession(deps.sessionService, { principal: principal!, correlationId }, body);
+  handler: async ({ body, services, principal, correlationId }) => {
+    const stored = await createSession(services.sessions, { principal: principal, correlationId }, body);
     return sessionResponse(201, stored);
   },
 });

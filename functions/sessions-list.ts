@@ -20,8 +20,8 @@ httpFunction({
   methods: ['GET'],
   auth: { bearer: 'required' },
   query: listQuerySchema,
-  handler: async ({ query, deps, principal }) => {
-    const page = await listSessions(deps.sessionService, principal!, { ...query, status: query.status });
+  handler: async ({ query, services, principal }) => {
+    const page = await listSessions(services.sessions, principal, { ...query, status: query.status });
     return json(200, page);
   },
 });

@@ -9,5 +9,5 @@ httpFunction({
   methods: ['GET'],
   auth: { bearer: 'required' },
   params: traceParamsSchema,
-  handler: async ({ params, deps, principal }) => json(200, await getTraceTree(deps, principal!, params.id, params.traceId)),
+  handler: async ({ params, services, principal }) => json(200, await getTraceTree(services.telemetryQuery, principal, params.id, params.traceId)),
 });

@@ -11,5 +11,5 @@ httpFunction({
   auth: { bearer: 'required' },
   params: sessionParamsSchema,
   query: tracesQuerySchema,
-  handler: async ({ params, query, deps, principal }) => json(200, await listSessionSpans(deps, principal!, params.id, query)),
+  handler: async ({ params, query, services, principal }) => json(200, await listSessionSpans(services.telemetryQuery, principal, params.id, query)),
 });

@@ -66,8 +66,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const log = options.log ?? ((line: string) => console.log(line));
   const settings = parseSettings(options.environment);
   const deps = createDependencies(settings, options.overrides);
-  await ensureContainers(deps.database);
-  await ensureBlobContainers(deps.blobService);
+  await ensureContainers(deps.infra.database);
+  await ensureBlobContainers(deps.infra.blobService);
   installDependencies(deps);
 
   const router = new Router(functionRegistry.http);
@@ -152,7 +152,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     runFunction,
     async close() {
       for (const timer of timers) timer.stop();
-      await deps.localBus?.whenIdle();
+      await deps.infra.localBus?.whenIdle();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       // After the last request: what ingest wrote behind reaches storage before the backends go.

@@ -4,9 +4,8 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { deviceContextSchema } from '../domain/telemetry/items';
-import type { Dependencies } from '../runtime/composition';
-import type { DeviceCall, IngestResult } from '../services/ingest-service';
-import { ingestTokenOf } from './device-auth';
+import type { DeviceCredential } from '../services/device-credentials';
+import type { DeviceCall, IngestResult, IngestServiceDependencies } from '../services/ingest-service';
 import { json } from './endpoint';
 
 /** 1 MiB: 50 items at their field limits stay well under it; larger bodies are refused with 413. */
@@ -36,18 +35,23 @@ export const consentBodySchema = z.object({ granted: z.boolean(), device: device
 
 const idempotencyKeyPattern = /^[\w.:-]{1,128}$/;
 
-export function deviceCall(request: HttpRequest, deps: Dependencies, productId: string, correlationId: string, route: string): DeviceCall {
+/** What a device call's handler passes on besides the body; `device` is the endpoint wrapper's verified credential. */
+export function deviceCall<Device extends DeviceCredential | undefined>(
+  request: HttpRequest,
+  ingest: Pick<IngestServiceDependencies, 'regionHeaderName'>,
+  device: Device,
+  correlationId: string,
+  route: string,
+): Omit<DeviceCall, 'device'> & { device: Device } {
   const idempotencyKey = request.headers.get('idempotency-key');
   if (idempotencyKey !== null && !idempotencyKeyPattern.test(idempotencyKey)) {
     throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', { issues: [{ field: 'Idempotency-Key', message: 'invalid' }] });
   }
-  const regionHeader = deps.settings.INGEST_REGION_HEADER;
   return {
-    productId,
-    ingestToken: ingestTokenOf(request),
+    device,
     correlationId,
     userAgentHeader: request.headers.get('user-agent'),
-    regionHeader: regionHeader ? request.headers.get(regionHeader) : undefined,
+    regionHeader: ingest.regionHeaderName ? request.headers.get(ingest.regionHeaderName) : undefined,
     idempotencyKey,
     route,
   };

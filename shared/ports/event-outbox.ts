@@ -2,7 +2,7 @@
 // and a relay publishes what is stored, so a bus outage delays events but never loses them.
 import { z } from 'zod';
 import { eventEnvelopeSchema, type EventEnvelope } from '../domain/events/event-envelope';
-import { type EventPublisher } from './event-publisher';
+import type { EventPublisher } from './event-publisher';
 
 /**
  * - `prepared`: written before a session write; publishable only once the session document proves the write happened.

@@ -2,9 +2,9 @@
 // so a poll with nothing new costs a map look-up and a hash, and no storage read.
 import { AppError } from '../errors';
 import { issueIngestToken } from '../domain/devices/credentials';
-import { deviceConfigFor, entityTagOfText, type DeviceConfig } from '../domain/sessions/device-config';
+import { deviceConfigFor, entityTagOfText, matchesIfNoneMatch, type DeviceConfig } from '../domain/sessions/device-config';
 import type { DebugSession } from '../domain/sessions/session';
-import { deviceBinding, SessionTargetIndex, type DevicePoll } from '../domain/sessions/targeting';
+import { deviceBinding, SessionTargetIndex, type ConfigPollQuery, type DevicePoll } from '../domain/sessions/targeting';
 import type { Clock } from '../ports/clock';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { RecentSessionUpdates } from '../ports/session-store';
@@ -23,6 +23,11 @@ export interface ConfigAnswer {
   json: string;
   etag: string;
   session?: DebugSession;
+}
+
+export interface PollResult {
+  notModified: boolean;
+  answer: ConfigAnswer;
 }
 
 export class DeviceConfigService {
@@ -56,6 +61,19 @@ export class DeviceConfigService {
   async liveSession(sessionId: string): Promise<DebugSession | 'ended' | undefined> {
     await this.refreshIfStale();
     return this.index.get(sessionId) ?? (this.index.hasEnded(sessionId) ? 'ended' : undefined);
+  }
+
+  /**
+   * The poll as the endpoint answers it: 304 when `If-None-Match` names the current answer, counted by outcome.
+   * The hot path of the app (every device, every few seconds), so it keeps to what V8 runs fast.
+   */
+  async answerPoll(query: ConfigPollQuery, caller: { productId: string; authenticatedUserId: string | undefined }, ifNoneMatch: string | null): Promise<PollResult> {
+    // Object.assign, not a literal opening with a spread: V8 takes a slow path for that (~1 µs a poll). It sets where
+    // a spread defines; the parsed query holds only its schema's keys, so no `__proto__` among them.
+    const answer = await this.poll(Object.assign({}, query, caller));
+    const notModified = matchesIfNoneMatch(ifNoneMatch, answer.etag);
+    this.telemetry.metric('config.poll_total', 1, { outcome: notModified ? 'not_modified' : 'changed', session: answer.session ? 'targeted' : 'none' });
+    return { notModified, answer };
   }
 
   async poll(poll: DevicePoll): Promise<ConfigAnswer> {

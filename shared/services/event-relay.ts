@@ -4,7 +4,7 @@ import { isAppError } from '../errors';
 import type { Clock } from '../ports/clock';
 import type { EventOutbox, GuardedEventPublisher, OutboxRecord } from '../ports/event-outbox';
 import { eventEnvelopeSchema, type EventEnvelope } from '../domain/events/event-envelope';
-import { type EventPublisher } from '../ports/event-publisher';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 

@@ -11,6 +11,7 @@ import { eventPayloadFieldsSchema, type EventEnvelope } from '../domain/events/e
 import type { NotificationChannel } from '../ports/notification-channel';
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { Telemetry } from '../ports/telemetry';
+import type { MaskingEngine } from '../domain/masking';
 
 export interface NotificationDependencies {
   routing: NotificationRouting;
@@ -21,6 +22,8 @@ export interface NotificationDependencies {
   clock: Clock;
   telemetry: Telemetry;
   publicBaseUrl: string;
+  /** Every message text is masked again before it leaves the app. */
+  masking: MaskingEngine;
   throttleWindowInMs: number;
   onCallEmails: string[];
 }
@@ -69,6 +72,7 @@ export async function notifyForEvent(deps: NotificationDependencies, event: Even
   for (const { index, route } of routes) {
     const { message, maskedCount } = buildNotification(event, route.audience, {
       publicBaseUrl: deps.publicBaseUrl,
+      masking: deps.masking,
       owner: deps.routing.owners[event.productId],
       alertKey,
       folded,

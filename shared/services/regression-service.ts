@@ -7,7 +7,7 @@ import { applyRegressionRun, newAlert, type AlertRecord, type RegressionRun } fr
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import { newEvent, stableEventId } from '../domain/events/event-envelope';
-import { type EventPublisher } from '../ports/event-publisher';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { ReportStore, VersionedAlert } from '../ports/report-store';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';

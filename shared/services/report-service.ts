@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
-import { getMaskingEngine } from '../domain/masking';
+import type { MaskingEngine } from '../domain/masking';
 import { buildReport } from '../domain/reports/build-report';
 import { maskRenderedText, maskReport } from '../domain/reports/mask-report';
 import { renderReportHtml } from '../domain/reports/render-html';
@@ -15,7 +15,7 @@ import type { AuditLog } from '../ports/audit-log';
 import type { BlobLink, BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
 import { newEvent } from '../domain/events/event-envelope';
-import { type EventPublisher } from '../ports/event-publisher';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportStore } from '../ports/report-store';
 import type { ScreenshotStore } from '../ports/screenshot-store';
@@ -36,7 +36,8 @@ export interface ReportServiceDependencies {
   clock: Clock;
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
-  template: () => ReportTemplate;
+  template: ReportTemplate;
+  masking: MaskingEngine;
   linkValidForInMs: number;
   publicBaseUrl: string;
 }
@@ -111,7 +112,7 @@ async function buildAndStore(
   correlationId: string,
   started: number,
 ): Promise<GeneratedReport> {
-  const template = deps.template();
+  const template = deps.template;
   const key = { productId: session.productId, sessionId: session.id };
   const [items, screenshots] = await Promise.all([
     readSessionItems(deps.telemetryStore, key, template.read),
@@ -122,7 +123,7 @@ async function buildAndStore(
   const built = buildReport({ reportId, generatedAt: now, template, session, logs: items.logs, spans: items.spans, screenshots: screenshots.map((shot) => shot.view), truncated: items.truncated });
 
   // The final pass runs before our own links go in: SAS signatures are not customer content.
-  const engine = getMaskingEngine();
+  const engine = deps.masking;
   const masked = maskReport(built, engine);
   if (masked.violations > 0) deps.telemetry.metric('debug.masking.violation_total', masked.violations, { channel: 'report' });
   const html = maskRenderedText(renderReportHtml(masked.value), engine);

@@ -17,7 +17,7 @@ import {
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
 import { newEvent, stableEventId } from '../domain/events/event-envelope';
-import { type EventPublisher } from '../ports/event-publisher';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { Page, SessionStore } from '../ports/session-store';

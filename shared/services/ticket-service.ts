@@ -11,6 +11,7 @@ import { fatalPayloadSchema, regressionPayloadSchema, type EventEnvelope } from 
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { Telemetry } from '../ports/telemetry';
 import type { TicketDraft, TicketLink, TicketLinkStore, TicketRef, TicketTracker } from '../ports/ticket-tracker';
+import type { MaskingEngine } from '../domain/masking';
 
 export interface TicketDependencies {
   /** Undefined when TICKET_PROVIDER=none: ticket events are then acknowledged and ignored. */
@@ -21,6 +22,8 @@ export interface TicketDependencies {
   telemetry: Telemetry;
   routing: Pick<NotificationRouting, 'owners'>;
   publicBaseUrl: string;
+  /** Every message text is masked again before it leaves the app. */
+  masking: MaskingEngine;
 }
 
 /** A claim older than this is taken over: its holder crashed between claiming and creating the ticket. */
@@ -30,7 +33,7 @@ const MAX_ATTEMPTS = 3;
 function draftOf(deps: TicketDependencies, event: EventEnvelope, alertKey: string): TicketDraft {
   const owner = deps.routing.owners[event.productId];
   // The same masked text the notifications carry: nothing unmasked reaches a tracker either.
-  const { message } = buildNotification(event, 'on-call', { publicBaseUrl: deps.publicBaseUrl, owner, alertKey, folded: 0 });
+  const { message } = buildNotification(event, 'on-call', { publicBaseUrl: deps.publicBaseUrl, masking: deps.masking, owner, alertKey, folded: 0 });
   const fatal = fatalPayloadSchema.safeParse(event.payload);
   return {
     title: message.title,

@@ -11,6 +11,7 @@ import { buildNotification } from '../../shared/domain/events/notification-messa
 import { AppError } from '../../shared/errors';
 import { newEvent } from '../../shared/domain/events/event-envelope';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
+import { loadMaskingEngine } from '../../shared/config/masking-rules';
 
 let receivers: Receivers;
 const clock = { now: () => new Date('2026-11-22T05:00:00Z') };
@@ -26,7 +27,7 @@ const fatal = newEvent('diagnostics.ingest.fatal', {
   time: clock.now(),
   payload: { errorType: 'TypeError', message: 'Cannot read user jane.doe@example.com of undefined', appId: 'checkout', release: '4.2.0' },
 });
-const { message } = buildNotification(fatal, 'on-call', { publicBaseUrl: 'https://diag.example.com', owner: 'team-payments', alertKey: 'fatal:demo:checkout:fp1', folded: 2 });
+const { message } = buildNotification(fatal, 'on-call', { publicBaseUrl: 'https://diag.example.com', masking: loadMaskingEngine(), owner: 'team-payments', alertKey: 'fatal:demo:checkout:fp1', folded: 2 });
 
 describe('notification message', () => {
   it('masks customer content, links to the session, and reports folded repeats', () => {

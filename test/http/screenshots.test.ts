@@ -69,7 +69,7 @@ describe('screenshot upload through a SAS link', () => {
     // A retried confirm answers the same and does not count again.
     expect(((await (await confirm(device, instructions.screenshot.id)).json()) as { status: string }).status).toBe('confirmed');
     expect((await sessionStats(device.sessionId)).screenshotCount).toBe(1);
-    await host.deps.localBus?.whenIdle();
+    await host.deps.infra.localBus?.whenIdle();
     const captured = recorder.ofType('diagnostics.screenshot.captured').filter((event) => event.sessionId === device.sessionId);
     // A repeated confirm announces again under the same id; subscribers keep one per event id.
     expect(new Set(captured.map((event) => event.id)).size).toBe(1);
@@ -115,7 +115,7 @@ describe('screenshot upload through a SAS link', () => {
     const answer = (await (await confirm(device, instructions.screenshot.id)).json()) as { status: string; rejectionReason: string };
     expect(answer).toMatchObject({ status: 'rejected', rejectionReason: reason });
     const blobName = new URL(instructions.upload.url).pathname.replace('/devstoreaccount1/screenshots/', '');
-    expect(await host.deps.blobs.getProperties('screenshots', blobName)).toBeUndefined();
+    expect(await host.deps.stores.blobs.getProperties('screenshots', blobName)).toBeUndefined();
     expect((await sessionStats(device.sessionId)).screenshotCount).toBe(0);
   });
 

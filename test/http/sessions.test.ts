@@ -29,7 +29,7 @@ describe('POST /api/diagnostics/sessions', () => {
     expect(session.collectionLevel).toBe('trace');
     expect(Date.parse(session.expiresAt) - Date.parse(session.createdAt)).toBe(30 * 60_000);
     expect(response.headers.get('etag')).toBe(`"${session.etag}"`);
-    const audit = await host.deps.audit.list('demo', { sessionId: session.id }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: session.id }, { maxItems: 10 });
     expect(audit.items.map((record) => record.action)).toEqual(['session.created']);
     expect(audit.items[0]!.actor.kind).toBe('user');
   });
@@ -162,7 +162,7 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
       expect(response.status, `to ${status}`).toBe(expected);
       if (expected === 409) expect((await response.json()).errors[0].field).toBe('status');
     }
-    const audit = await host.deps.audit.list('demo', { sessionId: created.id }, { maxItems: 50 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: created.id }, { maxItems: 50 });
     expect(audit.items.filter((record) => record.action === 'session.updated')).toHaveLength(4);
   });
 
@@ -207,7 +207,7 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
     const read = await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: auth(admin) })).json();
     expect(read.status).toBe('cancelled');
     expect(read.endedAt).toBeDefined();
-    const audit = await host.deps.audit.list('demo', { sessionId: id, action: 'session.cancelled' }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: id, action: 'session.cancelled' }, { maxItems: 10 });
     expect(audit.items).toHaveLength(1);
   });
 });

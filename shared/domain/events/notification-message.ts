@@ -1,6 +1,6 @@
 // Turns an event into one channel-neutral notification: an actionable summary, facts and a direct link,
 // with every text passed through the masking engine before any channel sees it.
-import { getMaskingEngine } from '../masking';
+import type { MaskingEngine } from '../masking';
 import {
   eventPayloadFieldsSchema,
   fatalPayloadSchema,
@@ -32,6 +32,8 @@ export interface NotificationMessage {
 
 export interface MessageContext {
   publicBaseUrl: string;
+  /** Masks every text of the message before any channel sees it. */
+  masking: MaskingEngine;
   owner?: string;
   alertKey: string;
   folded: number;
@@ -137,7 +139,7 @@ export function buildNotification(event: EventEnvelope, audience: Audience, cont
   const facts = context.owner ? [...described.facts, { name: 'Owner', value: context.owner }] : described.facts;
   if (context.folded > 0) facts.push({ name: 'Repeats folded', value: String(context.folded) });
   const summary = context.folded > 0 ? `${described.summary} (${context.folded} more like this since the last alert.)` : described.summary;
-  const masked = getMaskingEngine().maskValue({ title: described.title, summary, facts });
+  const masked = context.masking.maskValue({ title: described.title, summary, facts });
   return {
     message: {
       eventId: event.id,
