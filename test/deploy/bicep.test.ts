@@ -1,7 +1,7 @@
 // The Bicep files against the code: every setting the app needs in azure mode is produced (as an app
 // setting or a Key Vault reference), every Cosmos and blob container matches the code, topics and
 // subscriptions match the registered functions, and the files are at least structurally sound.
-// (No Bicep compiler runs here: see README "Deploying to Azure".)
+// (No Bicep compiler runs here: see docs/deploy.md.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
