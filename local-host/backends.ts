@@ -2,7 +2,7 @@
 // Both speak the real wire protocols, so the app talks to them through the real SDKs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import createCosmosServer from '@vercel/cosmosdb-server';
@@ -65,7 +65,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutInMs: numbe
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
-      const socket = require('node:net').connect(port, '127.0.0.1');
+      const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.destroy();
         resolve(true);

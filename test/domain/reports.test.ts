@@ -156,7 +156,7 @@ describe('parseReportTemplate', () => {
   it.each([
     ['a negative limit', 'sections.errorGroups.maxGroups', (text: string) => text.replace('maxGroups: 50', 'maxGroups: -1')],
     ['an unknown section', 'sections', (text: string) => text.replace('  summary:\n', '  extras:\n    enabled: true\n  summary:\n')],
-    ['a missing flag', 'sections.timeline.enabled', (text: string) => text.replace(/timeline:\n    enabled: true/, 'timeline:')],
+    ['a missing flag', 'sections.timeline.enabled', (text: string) => text.replace(/timeline:\n {4}enabled: true/, 'timeline:')],
   ])('refuses %s, naming %s', (_name, field, change) => {
     const text = change(readFileSync('config/plugins/debug/report_template.yaml', 'utf8'));
     expect(() => parseReportTemplate(text)).toThrow(field);
