@@ -161,7 +161,7 @@ async function authenticate(request: HttpRequest, auth: EndpointAuth, edge: Edge
   return identity;
 }
 
-function correlationIdOf(request: HttpRequest): string {
+export function correlationIdOf(request: Pick<HttpRequest, 'headers'>): string {
   const given = request.headers.get('x-correlation-id');
   if (given && /^[\w.:-]{1,128}$/.test(given)) return given;
   const traceparent = request.headers.get('traceparent');
@@ -183,6 +183,7 @@ export function httpFunction<
     name: definition.name,
     route: definition.route,
     methods: definition.methods,
+    maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     handler: async (request, context) => {
       const started = performance.now();
       const correlationId = correlationIdOf(request);

@@ -12,6 +12,8 @@ export interface HttpFunctionDefinition {
   name: string;
   route: string;
   methods: HttpMethod[];
+  /** The largest body the function reads: the local host refuses a longer one (413) before reading it. Default 100 MiB, the Functions host's limit. */
+  maxBodyBytes?: number;
   handler: HttpHandler;
 }
 

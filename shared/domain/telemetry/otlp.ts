@@ -24,17 +24,44 @@ type AnyValueJson = {
   kvlistValue?: { values?: Array<{ key: string; value?: AnyValueJson }> };
 };
 
-const anyValueSchema: z.ZodType<AnyValueJson> = z.lazy(() =>
-  z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: z.union([z.string(), z.number()]).optional(),
-    doubleValue: z.union([z.number(), z.string()]).optional(),
-    bytesValue: z.string().optional(),
-    arrayValue: z.object({ values: z.array(anyValueSchema).optional() }).optional(),
-    kvlistValue: z.object({ values: z.array(z.object({ key: z.string(), value: anyValueSchema.optional() })).optional() }).optional(),
-  }),
-);
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const optionalOf = (check: (value: unknown) => boolean) => (value: unknown) => value === undefined || check(value);
+const scalarChecks: Record<string, (value: unknown) => boolean> = {
+  stringValue: optionalOf((value) => typeof value === 'string'),
+  boolValue: optionalOf((value) => typeof value === 'boolean'),
+  intValue: optionalOf((value) => typeof value === 'string' || typeof value === 'number'),
+  doubleValue: optionalOf((value) => typeof value === 'string' || typeof value === 'number'),
+  bytesValue: optionalOf((value) => typeof value === 'string'),
+};
+
+/**
+ * The shape of an OTLP AnyValue, checked with an explicit stack rather than a recursive schema, so a value nested
+ * thousands of levels deep costs a loop, not a stack overflow. How deep a value may be is decided per item when it
+ * is mapped (a too-deep one rejects its item with partial success), not here.
+ */
+function isAnyValue(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (!isRecord(value)) return false;
+    for (const [field, check] of Object.entries(scalarChecks)) if (!check(value[field])) return false;
+    const { arrayValue, kvlistValue } = value;
+    if (arrayValue !== undefined) {
+      if (!isRecord(arrayValue) || (arrayValue.values !== undefined && !Array.isArray(arrayValue.values))) return false;
+      for (const item of (arrayValue.values as unknown[] | undefined) ?? []) pending.push(item);
+    }
+    if (kvlistValue !== undefined) {
+      if (!isRecord(kvlistValue) || (kvlistValue.values !== undefined && !Array.isArray(kvlistValue.values))) return false;
+      for (const entry of (kvlistValue.values as unknown[] | undefined) ?? []) {
+        if (!isRecord(entry) || typeof entry.key !== 'string') return false;
+        if (entry.value !== undefined) pending.push(entry.value);
+      }
+    }
+  }
+  return true;
+}
+
+const anyValueSchema = z.custom<AnyValueJson>(isAnyValue, 'an OTLP AnyValue');
 const keyValueSchema = z.object({ key: z.string(), value: anyValueSchema.optional() });
 const attributesSchema = z.array(keyValueSchema).optional();
 const resourceSchema = z.object({ attributes: attributesSchema }).optional();
