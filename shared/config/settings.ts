@@ -122,6 +122,15 @@ export const settingsSchema = z
         if (!settings[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required with ${because}` });
       }
     }
+    if (settings.DIAGNOSTICS_MODE === 'azure') {
+      // The development secrets are committed to this repository: anyone could mint tokens and keys with them.
+      for (const name of ['INGEST_KEY_SECRET', 'AUTH_LOCAL_SECRET'] as const) {
+        const value = settings[name];
+        if (value !== undefined && (COMMITTED_DEVELOPMENT_SECRETS.has(value) || Buffer.byteLength(value) < 32)) {
+          context.addIssue({ code: 'custom', path: [name], message: `${name} is a development value or shorter than 32 bytes; use the Key Vault secret` });
+        }
+      }
+    }
     if (settings.DIAGNOSTICS_MODE === 'local') {
       for (const name of ['COSMOS_KEY', 'STORAGE_ACCOUNT_NAME', 'STORAGE_ACCOUNT_KEY', 'AUTH_LOCAL_SECRET'] as const) {
         if (!settings[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required in local mode` });
@@ -134,6 +143,14 @@ export const settingsSchema = z
   });
 
 export type Settings = Readonly<z.infer<typeof settingsSchema>>;
+
+/** Development-only secrets for local mode; published with the code, so refused in Azure mode. */
+export const LOCAL_DEV_SECRETS = {
+  AUTH_LOCAL_SECRET: 'local-dev-signing-secret-not-for-production-use',
+  INGEST_KEY_SECRET: 'local-dev-ingest-secret-not-for-production-use',
+} as const;
+
+const COMMITTED_DEVELOPMENT_SECRETS: ReadonlySet<string> = new Set(Object.values(LOCAL_DEV_SECRETS));
 
 export class SettingsError extends Error {
   constructor(readonly missingOrInvalid: string[]) {

@@ -133,3 +133,22 @@ describe('Application Insights switch', () => {
     expect(Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}applicationinsights${path.sep}`))).toBe(false);
   });
 });
+
+describe('azure mode refuses the secrets committed for local development', () => {
+  it.each([
+    ['INGEST_KEY_SECRET', 'local-dev-ingest-secret-not-for-production-use'],
+    ['AUTH_LOCAL_SECRET', 'local-dev-signing-secret-not-for-production-use'],
+    ['INGEST_KEY_SECRET', 'short-but-present'],
+  ])('%s = %s', (name, value) => {
+    const failure = (() => {
+      try {
+        parseSettings({ ...azureSampleSettings(), [name]: value });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(SettingsError);
+    expect((failure as SettingsError).message).toContain(name);
+    expect((failure as SettingsError).message).not.toContain(value);
+  });
+});
