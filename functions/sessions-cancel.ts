@@ -11,6 +11,6 @@ httpFunction({
   params: sessionParamsSchema,
   handler: async ({ params, request, services, principal, correlationId }) => {
     const call = { principal: principal, correlationId };
-    return sessionResponse(200, await cancelSession(services.sessions, call, params.id, ifMatchOf(request.headers.get('if-match'))));
+    return sessionResponse(200, await cancelSession(services.sessions, call, params.id, ifMatchOf(request.headers.get('if-match'))), principal);
   },
 });

@@ -12,6 +12,6 @@ httpFunction({
   body: createSessionRequestSchema,
   handler: async ({ body, services, principal, correlationId }) => {
     const stored = await createSession(services.sessions, { principal: principal, correlationId }, body);
-    return sessionResponse(201, stored);
+    return sessionResponse(201, stored, principal);
   },
 });

@@ -9,5 +9,5 @@ httpFunction({
   methods: ['GET'],
   auth: { bearer: 'required' },
   params: sessionParamsSchema,
-  handler: async ({ params, services, principal }) => sessionResponse(200, await getSession(services.sessions, principal, params.id)),
+  handler: async ({ params, services, principal }) => sessionResponse(200, await getSession(services.sessions, principal, params.id), principal),
 });

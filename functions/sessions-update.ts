@@ -13,6 +13,6 @@ httpFunction({
   body: updateSessionRequestSchema,
   handler: async ({ params, body, request, services, principal, correlationId }) => {
     const call = { principal: principal, correlationId };
-    return sessionResponse(200, await updateSession(services.sessions, call, params.id, body, ifMatchOf(request.headers.get('if-match'))));
+    return sessionResponse(200, await updateSession(services.sessions, call, params.id, body, ifMatchOf(request.headers.get('if-match'))), principal);
   },
 });

@@ -54,7 +54,14 @@ export async function reportRegression(deps: RegressionServiceDependencies, prin
     if (!record) throw new AppError('not_found', `Report ${request.reportId} not found`);
     sessionId = record.sessionId;
   }
-  const { session } = await getSession(deps, principal, sessionId!);
+  const session = await getSession(deps, principal, sessionId!).then(
+    (found) => found.session,
+    (error: unknown) => {
+      // A report of another product must look exactly like an unknown one: its session's id is not the caller's to learn.
+      if (request.reportId && error instanceof AppError && error.kind === 'not_found') throw new AppError('not_found', `Report ${request.reportId} not found`);
+      throw error;
+    },
+  );
   requireAdmin(principal, session.productId);
 
   const run: RegressionRun = {

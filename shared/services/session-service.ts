@@ -19,6 +19,7 @@ import { newEvent, type EventEnvelope, type EventType } from '../domain/events/e
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { Page, SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
+import { sessionViewFor, type TargetedUserView } from '../domain/sessions/session-view';
 
 export interface SessionServiceDependencies {
   sessions: SessionStore;
@@ -163,7 +164,11 @@ export interface ListSessionsQuery {
   continuationToken?: string;
 }
 
-export async function listSessions(deps: Pick<SessionServiceDependencies, 'sessions'>, principal: Principal, query: ListSessionsQuery): Promise<Page<DebugSession>> {
+export async function listSessions(
+  deps: Pick<SessionServiceDependencies, 'sessions'>,
+  principal: Principal,
+  query: ListSessionsQuery,
+): Promise<Page<DebugSession | TargetedUserView>> {
   let productIds = readableProducts(principal);
   if (query.productId !== undefined) {
     if (!productIds.includes(query.productId)) throw new AppError('forbidden', `No access to product ${query.productId}`);
@@ -171,10 +176,11 @@ export async function listSessions(deps: Pick<SessionServiceDependencies, 'sessi
   }
   // A caller with no reader role sees only sessions that target them.
   const targetUserId = productIds.length === 0 ? principal.subject : undefined;
-  return deps.sessions.list(
+  const page = await deps.sessions.list(
     { productIds: targetUserId ? undefined : productIds, statuses: query.status, createdFrom: query.from, createdTo: query.to, targetUserId },
     { maxItems: query.pageSize, continuationToken: query.continuationToken },
   );
+  return { ...page, items: page.items.map((session) => sessionViewFor(principal, session)) };
 }
 
 async function writeChange(

@@ -165,6 +165,17 @@ describe('POST /api/diagnostics/regressions', () => {
     expect(audit.items.filter((record) => record.details?.runId === 'ci-100')).toHaveLength(1);
   });
 
+  it("answers another product's report id exactly as an unknown one, naming no session", async () => {
+    const other = await host.token({ roles: ['admin'], products: ['other'] });
+    const foreign = await report({ runId: 'ci-x', commit: 'a1b2c3d4', result: 'pass', reportId }, other);
+    const unknown = await report({ runId: 'ci-y', commit: 'a1b2c3d4', result: 'pass', reportId: 'rp_00000000-0000-4000-8000-000000000000' }, other);
+    expect(foreign.status).toBe(404);
+    const [foreignProblem, unknownProblem] = [await foreign.json(), await unknown.json()];
+    expect(JSON.stringify(foreignProblem)).not.toContain(device.sessionId);
+    expect(foreignProblem.detail).toBe(`Report ${reportId} not found`);
+    expect(unknownProblem.detail).toBe('Report rp_00000000-0000-4000-8000-000000000000 not found');
+  });
+
   it('reopens the alert on a failing run, addressed by session', async () => {
     const failed = await report({ runId: 'ci-101', commit: 'e5f6a7b8', result: 'fail', sessionId: device.sessionId });
     expect(failed.status).toBe(201);

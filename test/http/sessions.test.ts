@@ -143,6 +143,20 @@ describe('GET /api/diagnostics/sessions and /{id}', () => {
     expect((await host.call('GET', '/api/diagnostics/sessions/not-an-id', { headers: auth(admin) })).status).toBe(400);
     expect((await host.call('GET', `/api/diagnostics/sessions/ds_00000000-0000-0000-0000-000000000000`, { headers: auth(admin) })).status).toBe(404);
   });
+
+  it("gives the targeted user a reduced view: what is collected and until when, not the admin's reason, tags or stats", async () => {
+    const session = await (await createSession({ targetUserId: 'user-77', reason: 'ticket 4711: checkout hangs for VIP', tags: ['vip'] })).json();
+    const user = auth(await host.token({ subject: 'user-77', roles: [], products: [] }));
+    const viewed = await (await host.call('GET', `/api/diagnostics/sessions/${session.id}`, { headers: user })).json();
+    expect(Object.keys(viewed).sort()).toEqual(
+      ['capture', 'collectionLevel', 'consent', 'createdAt', 'etag', 'expiresAt', 'id', 'productId', 'startedAt', 'status', 'targetUserId'].sort(),
+    );
+    const listed = await (await host.call('GET', '/api/diagnostics/sessions', { headers: user })).json();
+    expect(listed.items.map((item: { id: string }) => item.id)).toContain(session.id);
+    for (const item of listed.items) for (const hidden of ['reason', 'tags', 'createdBy', 'stats']) expect(item).not.toHaveProperty(hidden);
+    const full = await (await host.call('GET', `/api/diagnostics/sessions/${session.id}`, { headers: auth(admin) })).json();
+    expect(full).toMatchObject({ reason: 'ticket 4711: checkout hangs for VIP', tags: ['vip'], createdBy: expect.any(String) });
+  });
 });
 
 describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
