@@ -183,7 +183,40 @@ export async function listSessions(
   return { ...page, items: page.items.map((session) => sessionViewFor(principal, session)) };
 }
 
+/** Read-modify-write attempts for a caller that named no version (no If-Match, or `*`) before a concurrent writer wins. */
+const UNCONDITIONAL_WRITE_ATTEMPTS = 10;
+
+/**
+ * If-Match is optional: with an ETag the change applies to exactly that version (412 otherwise); without one, or
+ * with `*`, it applies to whatever version is current, re-read and retried when another write lands in between,
+ * so a caller that sent no precondition never fails one.
+ */
 async function writeChange(
+  deps: SessionServiceDependencies,
+  call: CallContext,
+  sessionId: string,
+  ifMatch: string | undefined,
+  change: (session: DebugSession) => { session: DebugSession; statusChangedTo?: SessionStatus },
+  action: string,
+  details: Record<string, unknown>,
+): Promise<VersionedSession> {
+  const conditional = ifMatch !== undefined && ifMatch !== '*';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeChangeOnce(deps, call, sessionId, conditional ? ifMatch : undefined, change, action, details);
+    } catch (error) {
+      const lostRace = error instanceof AppError && error.kind === 'precondition_failed';
+      if (!lostRace || conditional) throw error;
+      if (attempt >= UNCONDITIONAL_WRITE_ATTEMPTS) {
+        throw new AppError('unavailable', 'The session is being changed by others right now; retry shortly', { retryAfterSeconds: 1, cause: error });
+      }
+      // Jittered, so writers that collided do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+async function writeChangeOnce(
   deps: SessionServiceDependencies,
   call: CallContext,
   sessionId: string,
@@ -194,7 +227,7 @@ async function writeChange(
 ): Promise<VersionedSession> {
   const current = await getSession(deps, call.principal, sessionId);
   requireAdmin(call.principal, current.session.productId);
-  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag) {
+  if (ifMatch !== undefined && ifMatch !== current.etag) {
     throw new AppError('precondition_failed', 'The session changed since you read it; read it again and retry with its new ETag');
   }
   const result = change(current.session);
@@ -205,9 +238,7 @@ async function writeChange(
   }
   if (!eventTypes.includes('diagnostics.session.updated')) eventTypes.push('diagnostics.session.updated');
   const planned = planSessionWrite(deps.clock.now(), userActor(call), call.correlationId, result.session, action, eventTypes, details);
-  const stored = await deps.events.publishWithWrite(planned.events, { sessionId }, (eventIds) =>
-    deps.sessions.replace(result.session, ifMatch ?? current.etag, { eventIds }),
-  );
+  const stored = await deps.events.publishWithWrite(planned.events, { sessionId }, (eventIds) => deps.sessions.replace(result.session, current.etag, { eventIds }));
   if (result.statusChangedTo) deps.telemetry.metric('session.transition_total', 1, { to: result.statusChangedTo });
   await afterSessionWrite(deps, stored.session, planned);
   return stored;

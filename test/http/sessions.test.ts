@@ -204,6 +204,17 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
     expect(fresh.status).toBe(200);
   });
 
+  it('never fails a precondition the caller did not send: concurrent PATCHes without If-Match, and with *, all apply', async () => {
+    const { id } = await (await createSession()).json();
+    const path = `/api/diagnostics/sessions/${id}`;
+    const writes = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => host.call('PATCH', path, { body: { reason: `writer ${index}` }, headers: index % 2 ? { ...auth(admin), 'if-match': '*' } : auth(admin) })),
+    );
+    expect(writes.map((response) => response.status)).toEqual(Array(12).fill(200));
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: id, action: 'session.updated' }, { maxItems: 50 });
+    expect(audit.items).toHaveLength(12);
+  });
+
   it('lets engineers read but not write', async () => {
     const { id } = await (await createSession()).json();
     const engineer = await host.token({ roles: ['engineer'] });
