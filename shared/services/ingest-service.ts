@@ -36,6 +36,8 @@ import type { TelemetryStore } from '../ports/telemetry-store';
 
 export const IDEMPOTENCY_WINDOW_IN_MS = 86_400_000;
 const CONSENT_WRITE_ATTEMPTS = 5;
+/** A session's ingest budget, in devices' worth: a user-targeted session may run on a few devices at once. */
+const SESSION_BUDGET_DEVICES = 3;
 
 export interface IngestServiceDependencies {
   /** Consent's read-modify-write goes to the store itself. */
@@ -233,10 +235,7 @@ async function ingestBatch(deps: IngestServiceDependencies, call: DeviceCall, re
   }
   const device = call.device;
   requireSessionOf(device, request.sessionId, request.device);
-  const decision = deps.rateLimiter.take(`ingest:${device.pid}:${device.dev}`, { limit: deps.limits.batchesPerMinutePerDevice, windowInMs: 60_000 });
-  if (!decision.allowed) {
-    throw new AppError('rate_limited', `At most ${deps.limits.batchesPerMinutePerDevice} batches per minute per device`, { retryAfterSeconds: decision.retryAfterSeconds });
-  }
+  takeDeviceBudget(deps, device);
 
   const now = deps.clock.now();
   const idempotencyKey = call.idempotencyKey ? scopedIdempotencyKey(device, call, call.idempotencyKey) : undefined;
@@ -394,14 +393,36 @@ export interface ConsentAnswer {
 }
 
 /** The device records its user's answer; read-modify-write with If-Match, retried on a concurrent change. */
+/** Ingest batches and consent answers share one budget per device and one per session. */
+function takeDeviceBudget(deps: IngestServiceDependencies, device: DeviceCredential): void {
+  const limit = deps.limits.batchesPerMinutePerDevice;
+  // A session's own budget bounds it whatever device ids its clients make up (a token binds to the id a poll named).
+  const buckets = [
+    { key: `ingest:${device.pid}:${device.dev}`, limit, what: `${limit} batches per minute per device` },
+    { key: `ingest-session:${device.pid}:${device.sid}`, limit: limit * SESSION_BUDGET_DEVICES, what: `${limit * SESSION_BUDGET_DEVICES} batches per minute per session` },
+  ];
+  for (const bucket of buckets) {
+    const decision = deps.rateLimiter.take(bucket.key, { limit: bucket.limit, windowInMs: 60_000 });
+    if (!decision.allowed) throw new AppError('rate_limited', `At most ${bucket.what}`, { retryAfterSeconds: decision.retryAfterSeconds });
+  }
+}
+
+/**
+ * The device records its user's answer; read-modify-write with If-Match, retried on a concurrent change. It counts
+ * in the device's budget, writes nothing when the answer is the one stored (so a device cannot churn the session's
+ * ETag under an admin's edit), and is refused where the session asks for no consent.
+ */
 export async function recordConsent(deps: IngestServiceDependencies, call: DeviceCall, sessionId: string, device: DeviceContext, granted: boolean): Promise<ConsentAnswer> {
   requireSessionOf(call.device, sessionId, device);
   const claims = call.device;
+  takeDeviceBudget(deps, claims);
   for (let attempt = 1; ; attempt++) {
     const found = await deps.sessions.get(sessionId);
     if (!found || found.session.productId !== claims.pid) throw new AppError('not_found', `Session ${sessionId} not found`);
     const session = found.session;
     if (isTerminal(session.status)) throw new AppError('conflict', `Session ${sessionId} has ended`);
+    if (!session.consent.required) throw new AppError('conflict', `Session ${sessionId} asks for no consent (userConsent: ${session.userConsent})`);
+    if (session.consent.status === (granted ? 'granted' : 'denied')) return { sessionId, consent: session.consent };
     const now = deps.clock.now().toISOString();
     const next: DebugSession = { ...session, consent: { required: session.consent.required, status: granted ? 'granted' : 'denied', decidedAt: now }, updatedAt: now };
     try {

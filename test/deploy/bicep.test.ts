@@ -198,6 +198,9 @@ describe('role assignments', () => {
     expect(policy.match(/<rate-limit-by-key /g)?.length).toBe(3);
     expect(policy).toContain('x-diagnostics-key');
     expect(policy).toContain('AsJwt()?.Subject');
+    // Device calls count by the ingest token's claims (session and binding), not by a deviceId query that ingest ignores.
+    expect(policy).toContain('StartsWith("Bearer it1.")');
+    expect(policy).toContain('"token:" + parts[1]');
   });
 });
 

@@ -7,17 +7,20 @@ import { openDeviceSession, type DeviceSession } from '../support/device-session
 import { startTestHost, type TestHost } from '../support/test-host';
 
 let host: TestHost;
-let admin: string;
 beforeAll(async () => {
   host = await startTestHost();
-  admin = await host.token({ roles: ['admin'], products: ['demo'] });
 });
 afterAll(() => host.close());
 
 const everything = { logs: true, traces: true, breadcrumbs: true, network: true };
 
-function openSession(): Promise<DeviceSession> {
-  return openDeviceSession(host, admin, { capture: everything, collectionLevel: 'trace' });
+/** Each session by an admin of its own: creating sessions is limited per admin per hour. */
+async function freshAdmin(): Promise<string> {
+  return host.token({ roles: ['admin'], products: ['demo'] });
+}
+
+async function openSession(body: Record<string, unknown> = {}): Promise<DeviceSession> {
+  return openDeviceSession(host, await freshAdmin(), { capture: everything, collectionLevel: 'trace', ...body });
 }
 
 const now = () => host.clock.now().toISOString();
@@ -79,7 +82,7 @@ describe('continuation tokens this service did not issue answer 400 naming conti
     ['an issued token with its checksum changed', 'issued'],
   ])('%s, on the session and the log lists', async (_name, token) => {
     const session = await openSession();
-    const headers = { authorization: `Bearer ${admin}` };
+    const headers = { authorization: `Bearer ${await freshAdmin()}` };
     let forged = token;
     if (token === 'issued') {
       for (let index = 0; index < 3; index++) await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: `dev-${randomUUID()}` }, headers });
@@ -95,7 +98,7 @@ describe('continuation tokens this service did not issue answer 400 naming conti
   });
 
   it('an issued token still pages', async () => {
-    const headers = { authorization: `Bearer ${admin}` };
+    const headers = { authorization: `Bearer ${await freshAdmin()}` };
     for (let index = 0; index < 3; index++) await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: `dev-${randomUUID()}` }, headers });
     const first = await (await host.call('GET', '/api/diagnostics/sessions?pageSize=1', { headers })).json();
     const second = await host.call('GET', `/api/diagnostics/sessions?pageSize=1&continuationToken=${first.continuationToken}`, { headers });
@@ -150,5 +153,60 @@ describe("the host's own errors look like the API's", () => {
     expect(response.status).toBe(431);
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(response.text)).toMatchObject({ status: 431, correlationId: expect.any(String) });
+  });
+});
+
+describe('what a device can no longer get around', () => {
+  async function consent(session: DeviceSession, granted: boolean) {
+    return host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/consent`, { body: { granted, device: { deviceId: session.deviceId } }, headers: session.deviceHeaders });
+  }
+
+  it('a repeated consent answer writes nothing, so an admin edit keeps its ETag', async () => {
+    const session = await openSession({ userConsent: 'prompt' });
+    expect((await consent(session, true)).status).toBe(200);
+    const before = (await host.deps.stores.sessions.get(session.sessionId))!.etag;
+    for (let index = 0; index < 20; index++) expect((await consent(session, true)).status).toBe(200);
+    expect((await host.deps.stores.sessions.get(session.sessionId))!.etag).toBe(before);
+  });
+
+  it('consent counts in the device budget: a flood is answered 429', async () => {
+    const session = await openSession({ userConsent: 'prompt' });
+    const answers = [];
+    for (let index = 0; index < 110; index++) answers.push((await consent(session, index % 2 === 0)).status);
+    expect(answers).toContain(429);
+    expect(answers.indexOf(429)).toBe(host.deps.settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE);
+  });
+
+  it('a session that asks for no consent refuses an answer, so a device cannot deny an auto session', async () => {
+    const session = await openSession({ userConsent: 'auto' });
+    const denied = await consent(session, false);
+    expect(denied.status).toBe(409);
+    expect((await host.deps.stores.sessions.get(session.sessionId))!.session.consent.status).toBe('not_required');
+  });
+
+  it('new device ids do not buy a session a fresh ingest budget', async () => {
+    const anonymousId = `anon-${randomUUID()}`;
+    const created = await host.call('POST', '/api/diagnostics/sessions', {
+      body: { productId: 'demo', targetAnonymousId: anonymousId, userConsent: 'auto', capture: everything },
+      headers: { authorization: `Bearer ${await freshAdmin()}` },
+    });
+    const sessionId = (await created.json()).id as string;
+    const perDevice = host.deps.settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE;
+    let accepted = 0;
+    let limited = 0;
+    // Each made-up device polls once for its own token and spends its whole per-device budget.
+    for (let device = 0; device < 5; device++) {
+      const deviceId = `made-up-${device}-${randomUUID().slice(0, 6)}`;
+      const polled = await (await host.call('GET', `/api/diagnostics/config?anonymousId=${anonymousId}&deviceId=${deviceId}`, { headers: { 'x-diagnostics-key': host.productKey() } })).json();
+      const headers = { 'x-diagnostics-key': host.productKey(), authorization: `Bearer ${polled.session.ingestToken}` };
+      for (let batch = 0; batch < perDevice; batch++) {
+        const item = { kind: 'log', id: `l-${device}-${batch}`, timestamp: now(), level: 'info', message: 'x' };
+        const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId, device: { deviceId, anonymousId }, items: [item] }, headers });
+        if (response.status === 202) accepted++;
+        else if (response.status === 429) limited++;
+      }
+    }
+    expect(accepted).toBe(perDevice * 3);
+    expect(limited).toBe(perDevice * 2);
   });
 });
