@@ -38,3 +38,4 @@ import './events-notifications';
 import './events-tickets';
 import './events-audit';
 import './sessions-expire';
+import './screenshots-sweep';

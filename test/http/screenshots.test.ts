@@ -200,3 +200,38 @@ describe('GET /api/diagnostics/sessions/{id}/screenshots', () => {
     expect((await host.call('GET', path, { headers: device.deviceHeaders })).status).toBe(401);
   });
 });
+
+describe('the session decides at confirm time, and unconfirmed uploads are swept', () => {
+  it('an upload link obtained before a cancel uploads, but confirm rejects it, deletes the blob and counts nothing', async () => {
+    const device = await openDeviceSession(host, admin);
+    const image = pngImage(32, 16);
+    const instructions = (await (await declare(device, image)).json()) as Instructions;
+    expect((await host.call('DELETE', `/api/diagnostics/sessions/${device.sessionId}`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+    expect((await putWithFetch(instructions.upload.url, image)).status).toBe(201);
+    const confirmed = await confirm(device, instructions.screenshot.id);
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toMatchObject({ status: 'rejected', rejectionReason: 'session_not_collecting' });
+    expect(await host.deps.stores.blobs.getProperties('screenshots', new URL(instructions.upload.url).pathname.split('/screenshots/')[1]!)).toBeUndefined();
+    expect((await sessionStats(device.sessionId)).screenshotCount).toBe(0);
+  });
+
+  it('the sweep rejects pending uploads whose window closed, and deletes what was uploaded for them', async () => {
+    const device = await openDeviceSession(host, admin);
+    const image = pngImage(32, 16);
+    const instructions = (await (await declare(device, image)).json()) as Instructions;
+    // A 1,000-byte declaration used to store something else entirely, never confirmed.
+    const stray = Buffer.from('<html>'.padEnd(9 * 1024, ' '));
+    expect((await putWithFetch(instructions.upload.url, stray, 'text/html')).status).toBe(201);
+    const blobName = new URL(instructions.upload.url).pathname.split('/screenshots/')[1]!;
+    expect(await host.deps.stores.blobs.getProperties('screenshots', blobName)).toBeDefined();
+
+    await host.runFunction('screenshots-sweep');
+    expect((await host.deps.stores.screenshots.get(device.sessionId, instructions.screenshot.id))!.screenshot.status).toBe('pending');
+
+    host.clock.advance(10 * 60_000);
+    await host.runFunction('screenshots-sweep');
+    const swept = (await host.deps.stores.screenshots.get(device.sessionId, instructions.screenshot.id))!.screenshot;
+    expect(swept).toMatchObject({ status: 'rejected', rejectionReason: 'not_confirmed' });
+    expect(await host.deps.stores.blobs.getProperties('screenshots', blobName)).toBeUndefined();
+  });
+});
