@@ -50,6 +50,7 @@ import type { ScreenshotServiceDependencies } from '../services/screenshot-servi
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { IngestServiceDependencies } from '../services/ingest-service';
 import { createEventing, type EventingDependencies } from './event-wiring';
+import { createSignals, type SignalDependencies } from './signal-wiring';
 import { functionRegistry } from './registry';
 
 export interface Dependencies {
@@ -89,6 +90,8 @@ export interface Dependencies {
   reportService: ReportServiceDependencies;
   regressionService: RegressionServiceDependencies;
   exportService: ExportServiceDependencies;
+  /** Signals intake, series, alert and trigger rules, detection (issue 17). */
+  signals: SignalDependencies;
   /** Writes what is held in memory to be written behind (ingest's stats); the host calls it on shutdown. */
   close(): Promise<void>;
 }
@@ -176,6 +179,16 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   // Parsed at cold start: a broken template fails the start, naming the field, not the first report.
   const reportTemplate = loadReportTemplate();
   const telemetryStore = overrides.telemetryStore ?? new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
+  const sessionService: SessionServiceDependencies = {
+    sessions,
+    audit,
+    events,
+    clock,
+    telemetry,
+    rateLimiter,
+    limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
+    onSessionWritten,
+  };
   return {
     settings,
     clock,
@@ -201,16 +214,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     eventing: createEventing({ settings, database, clock, telemetry, audit, credential }),
     localBus,
     deviceConfig,
-    sessionService: {
-      sessions,
-      audit,
-      events,
-      clock,
-      telemetry,
-      rateLimiter,
-      limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
-      onSessionWritten,
-    },
+    sessionService,
     blobs,
     screenshots,
     screenshotService: {
@@ -268,6 +272,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
+    signals: createSignals({ database, clock, telemetry, rateLimiter, audit, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL }),
     close: () => ingestStats.close(),
   };
 }

@@ -1,0 +1,68 @@
+// Builds the signals area's dependencies (called once by the composition root): intake, series reads,
+// rules, detection and trigger rules over the two signal containers.
+import type { Database } from '@azure/cosmos';
+import { containerDefinitions } from '../adapters/cosmos/containers';
+import { CosmosSignalRuleStore } from '../adapters/cosmos/cosmos-signal-rule-store';
+import { CosmosSignalStore } from '../adapters/cosmos/cosmos-signal-store';
+import type { AuditLog } from '../ports/audit-log';
+import type { Clock } from '../ports/clock';
+import type { EventPublisher } from '../ports/event-publisher';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { Telemetry } from '../ports/telemetry';
+import type { DeviceConfigService } from '../services/device-config-service';
+import type { DetectionServiceDependencies } from '../services/detection-service';
+import type { SessionServiceDependencies } from '../services/session-service';
+import type { SignalRuleServiceDependencies } from '../services/signal-rule-service';
+import type { SignalServiceDependencies } from '../services/signal-service';
+import { forgetTriggerRules, onDeviceReports, type TriggerServiceDependencies } from '../services/trigger-service';
+
+export interface SignalDependencies {
+  intake: SignalServiceDependencies;
+  rules: SignalRuleServiceDependencies;
+  detection: DetectionServiceDependencies;
+  triggers: TriggerServiceDependencies;
+}
+
+export interface SignalInputs {
+  database: Database;
+  clock: Clock;
+  telemetry: Telemetry;
+  rateLimiter: RateLimiter;
+  audit: AuditLog;
+  events: EventPublisher;
+  deviceConfig: DeviceConfigService;
+  sessionService: SessionServiceDependencies;
+  publicBaseUrl: string;
+}
+
+/** A device sends one batch a minute; a few more absorb retries and a flush on exit. */
+const SIGNAL_BATCHES_PER_MINUTE_PER_DEVICE = 6;
+const TRIGGER_RULE_CACHE_IN_MS = 30_000;
+
+export function createSignals(inputs: SignalInputs): SignalDependencies {
+  const { clock, telemetry } = inputs;
+  const store = new CosmosSignalStore(inputs.database.container(containerDefinitions.signalBuckets.id));
+  const rules = new CosmosSignalRuleStore(inputs.database.container(containerDefinitions.signalRules.id));
+  const triggers: TriggerServiceDependencies = {
+    rules,
+    sessionService: inputs.sessionService,
+    liveSessionFor: (poll) => inputs.deviceConfig.liveSessionFor(poll),
+    audit: inputs.audit,
+    clock,
+    telemetry,
+    cacheForInMs: TRIGGER_RULE_CACHE_IN_MS,
+  };
+  return {
+    intake: {
+      store,
+      clock,
+      telemetry,
+      rateLimiter: inputs.rateLimiter,
+      limits: { batchesPerMinutePerDevice: SIGNAL_BATCHES_PER_MINUTE_PER_DEVICE },
+      onReports: async (productId, deviceId, reports) => void (await onDeviceReports(triggers, productId, deviceId, reports)),
+    },
+    rules: { rules, audit: inputs.audit, clock, onTriggerRulesChanged: (productId) => forgetTriggerRules(triggers, productId) },
+    detection: { store, rules, events: inputs.events, clock, telemetry, publicBaseUrl: inputs.publicBaseUrl, triggers },
+    triggers,
+  };
+}
