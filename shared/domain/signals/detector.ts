@@ -64,6 +64,8 @@ const HOUR_IN_MS = 3_600_000;
 /** Weeks of the same hour the seasonal baseline looks back over, and how many must have data. */
 const SEASONAL_WEEKS = 4;
 const MIN_SEASONAL_WEEKS = 2;
+/** Points either side of the same slot that join it in the seasonal median (a linear ramp cancels out). */
+const SLOT_NEIGHBOURS = 2;
 
 export function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -94,7 +96,8 @@ function hourlyMeans(points: SeriesPoint[]): Map<number, number> {
 
 /**
  * The seasonal level at `time`: the median of the mean of the same hour in up to four earlier weeks, or
- * undefined with fewer than two. Per point of the series' own step, as the hourly means are.
+ * undefined with fewer than two. Per point of the series' own step, as the hourly means are. Used when the
+ * same slot of earlier weeks holds no point (irregular steps, gaps, or hourly rollups under minute data).
  */
 export function seasonalLevel(means: Map<number, number>, time: number): number | undefined {
   const hour = Math.floor(time / HOUR_IN_MS);
@@ -104,6 +107,32 @@ export function seasonalLevel(means: Map<number, number>, time: number): number 
     if (level !== undefined) levels.push(level);
   }
   return levels.length >= MIN_SEASONAL_WEEKS ? median(levels) : undefined;
+}
+
+function exactValues(points: SeriesPoint[]): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const point of points) if (point.value !== undefined) values.set(point.time, point.value);
+  return values;
+}
+
+/**
+ * The seasonal level from the very same slot of earlier weeks (a series whose step divides the week has one):
+ * sharper than the hour's mean, which blurs a ramp within the hour. Undefined with fewer than two weeks.
+ */
+function sameSlotLevel(values: Map<number, number>, step: number, time: number): number | undefined {
+  const levels: number[] = [];
+  let weeks = 0;
+  for (let week = 1; week <= SEASONAL_WEEKS; week++) {
+    const slot = time - week * WEEK_IN_MS;
+    if (!values.has(slot)) continue;
+    weeks++;
+    // The slot and its neighbours: a spike of a few points in an earlier week cannot move the median of them.
+    for (let neighbour = -SLOT_NEIGHBOURS; neighbour <= SLOT_NEIGHBOURS; neighbour++) {
+      const level = values.get(slot + neighbour * step);
+      if (level !== undefined) levels.push(level);
+    }
+  }
+  return weeks >= MIN_SEASONAL_WEEKS ? median(levels) : undefined;
 }
 
 function isAnomalous(score: number, options: DetectorOptions): boolean {
@@ -119,26 +148,37 @@ function isAnomalous(score: number, options: DetectorOptions): boolean {
  */
 export function scoreSeries(points: SeriesPoint[], options: DetectorOptions, history: SeriesPoint[] = []): ScoredPoint[] {
   const means = options.seasonality === 'hour_of_week' ? hourlyMeans([...history, ...points]) : undefined;
-  const residuals: number[] = [];
+  const exact = options.seasonality === 'hour_of_week' ? exactValues([...history, ...points]) : undefined;
+  const step = exact ? stepOf(points) : 0;
+  let residuals: number[] = [];
+  let relativeMode = false;
   const scored: ScoredPoint[] = [];
   for (const point of points) {
-    const level = means ? seasonalLevel(means, point.time) : undefined;
-    const seasonal = level !== undefined;
+    const level = means ? ((step > 0 ? sameSlotLevel(exact!, step, point.time) : undefined) ?? seasonalLevel(means, point.time)) : undefined;
+    const seasonal = level !== undefined && Math.abs(level) > 1e-9;
     if (point.value === undefined) {
       scored.push({ time: point.time, value: undefined, score: 0, anomalous: false, seasonal });
       continue;
     }
-    const residual = point.value - (level ?? 0);
+    // With a seasonal level, residuals are relative to it: traffic's noise grows with its level, so a deviation
+    // of 30 at the afternoon peak is as ordinary as one of 10 at night. The history restarts when the mode does.
+    if (seasonal !== relativeMode) {
+      residuals = [];
+      relativeMode = seasonal;
+    }
+    const residual = seasonal ? (point.value - level!) / Math.abs(level!) : point.value;
     const baseline = residuals.slice(-options.window);
     residuals.push(residual);
+    if (residuals.length > options.window * 4) residuals = residuals.slice(-options.window);
     if (baseline.length < options.minHistory) {
       scored.push({ time: point.time, value: point.value, score: 0, anomalous: false, seasonal });
       continue;
     }
     const { center, scale: madScale } = robustCenter(baseline);
-    const expected = (level ?? 0) + center;
+    const unit = seasonal ? Math.abs(level!) : 1;
+    const expected = seasonal ? level! * (1 + center) : center;
     // A floor on the scale: 1 % of the level (a flat series is not infinitely sensitive), Poisson noise for counts.
-    const floor = Math.max(Math.abs(expected) * 0.01, options.countData ? Math.sqrt(Math.max(expected, 0) + 1) : 0, 1e-9);
+    const floor = Math.max(Math.abs(expected) * 0.01, options.countData ? Math.sqrt(Math.max(expected, 0) + 1) : 0, 1e-9) / unit;
     const scale = Math.max(madScale, floor);
     const score = (residual - center) / scale;
     scored.push({
@@ -146,8 +186,8 @@ export function scoreSeries(points: SeriesPoint[], options: DetectorOptions, his
       value: point.value,
       score,
       expected,
-      lower: expected - options.threshold * scale,
-      upper: expected + options.threshold * scale,
+      lower: expected - options.threshold * scale * unit,
+      upper: expected + options.threshold * scale * unit,
       anomalous: isAnomalous(score, options),
       seasonal,
     });
