@@ -8,6 +8,8 @@ import { captureUncaughtErrors, onAppExit, type UncaughtKind } from './error-cap
 import { shouldCaptureUrl, matchesPattern, wrapFetch, type FetchObservation, type NetworkCaptureOptions, type UrlPattern } from './network-capture.js';
 import { eventSources, randomHexId, systemClock, systemRandom, systemTimers, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
 import { uploadScreenshot, type ScreenshotCapturer, type ScreenshotTrigger } from './screenshots.js';
+import { defaultPreCrashBufferOptions, PreCrashBuffer, type BufferedItem } from './pre-crash-buffer.js';
+import { errorFingerprint, sendSignals, SignalAggregator } from './signals.js';
 import { createContextManager, describeError, isPromiseLike, RecordingSpan, traceparent, type ContextManager, type Span, type SpanContext } from './tracing.js';
 import { deviceHeaders, Transport, type FlushReason, type TransportStats } from './transport.js';
 import {
@@ -23,6 +25,7 @@ import {
   type DeviceConfig,
   type LogItem,
   type LogLevel,
+  type NetworkItem,
   type TelemetryItem,
 } from './wire.js';
 
@@ -67,6 +70,17 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
   maxBackoffInMs?: number;
   /** Used until the server says its poll interval. */
   initialPollIntervalInMs?: number;
+  /**
+   * The last minute of logs, breadcrumbs and network captures kept in memory without a session, so a session a
+   * crash opens starts with what led to it. Sent only when such a session asks for it. On by default.
+   */
+  preCrashBuffer?: { enabled?: boolean; windowInMs?: number; maxBytes?: number };
+  /**
+   * Signals without a session (needs `deviceId`): a crash is reported at once (a crash rule may open a session
+   * for this device), and with `intervalInMs` per-minute counters of errors, requests, 5xx and latency by
+   * route template are sent on that interval. Never message text or URLs.
+   */
+  signals?: { crashReports?: boolean; intervalInMs?: number };
   /** The SDK's own failures (network, refusals); never thrown into the app. */
   onError?: (error: Error) => void;
   /** Injectable for tests; the defaults are the runtime's. */
@@ -132,6 +146,12 @@ export class DiagnosticsClient {
   private pendingConsent: Promise<void> | undefined;
   private lastScreenshotAt = Number.NEGATIVE_INFINITY;
   private screenshotsUploaded = 0;
+  private readonly preCrash: PreCrashBuffer | undefined;
+  private readonly signalCounts: SignalAggregator | undefined;
+  private readonly timers: SdkTimers;
+  private signalTimer: unknown;
+  /** Sessions whose pre-crash buffer was already queued: a config repeated by every poll sends it once. */
+  private readonly preSessionSent = new Set<string>();
 
   constructor(private readonly options: DiagnosticsClientOptions) {
     if (!options.endpoint) throw new Error('DiagnosticsClient needs an endpoint');
@@ -147,7 +167,15 @@ export class DiagnosticsClient {
     this.random = options.random ?? systemRandom;
     this.optedOut = options.optedOut ?? false;
     const timers = options.timers ?? systemTimers;
+    this.timers = timers;
     const onError = (error: Error) => this.reportInternal(error);
+    if (options.preCrashBuffer?.enabled ?? true) {
+      this.preCrash = new PreCrashBuffer({
+        windowInMs: options.preCrashBuffer?.windowInMs ?? defaultPreCrashBufferOptions.windowInMs,
+        maxBytes: options.preCrashBuffer?.maxBytes ?? defaultPreCrashBufferOptions.maxBytes,
+      });
+    }
+    if (options.deviceId && (options.signals?.crashReports ?? true)) this.signalCounts = new SignalAggregator(this.clock);
     this.poller = new ConfigPoller({
       baseUrl: this.baseUrl,
       productKey: options.productKey,
@@ -193,6 +221,7 @@ export class DiagnosticsClient {
     if (this.started) return;
     this.started = true;
     this.install();
+    this.scheduleSignals();
     // Resolves after the first poll; a consent prompt it caused is answered in the background.
     await this.poller.start();
   }
@@ -207,6 +236,8 @@ export class DiagnosticsClient {
     if (!this.started) return;
     this.started = false;
     this.poller.stop();
+    if (this.signalTimer !== undefined) this.timers.clearTimeout(this.signalTimer);
+    this.signalTimer = undefined;
     await this.transport.flush().catch(() => undefined);
     this.transport.setTarget(undefined);
     this.transport.dispose();
@@ -230,13 +261,18 @@ export class DiagnosticsClient {
     if (optedOut) {
       this.transport.clear();
       this.breadcrumbs.length = 0;
+      this.preCrash?.clear();
     }
     this.updateTarget();
   }
 
   log(level: LogLevel, message: string, context?: Attributes, options: { module?: string; error?: unknown } = {}): void {
     const session = this.collectingSession();
-    if (!session || !session.capture.logs || !atLeast(level, logThreshold[session.collectionLevel])) return;
+    if (!session) {
+      if (this.preCrash && !this.optedOut && this.started && atLeast(level, 'debug')) this.bufferPreCrash(this.buildLog(level, message, context, options.module, options.error));
+      return;
+    }
+    if (!session.capture.logs || !atLeast(level, logThreshold[session.collectionLevel])) return;
     this.enqueueLog(level, message, context, options.module, options.error);
   }
 
@@ -278,6 +314,8 @@ export class DiagnosticsClient {
     if (session?.capture.breadcrumbs) {
       entry.queued = true;
       this.transport.enqueue(item);
+    } else if (!session) {
+      this.bufferPreCrash(item);
     }
   }
 
@@ -326,7 +364,20 @@ export class DiagnosticsClient {
   /** Records an error with its stack (once, however often it is passed on), flushes, and takes a screenshot if asked. */
   captureError(error: unknown, context?: Attributes, level: 'error' | 'fatal' = 'error', spanContext?: SpanContext): void {
     const session = this.collectingSession();
-    if (!session) return;
+    if (!this.optedOut && typeof error === 'object' && error !== null && !this.reportedErrors.has(error)) {
+      const described = describeError(error);
+      this.signalCounts?.count('errors', { fingerprint: errorFingerprint(described.type, described.stack) });
+    }
+    if (!session) {
+      if (typeof error === 'object' && error !== null) {
+        if (this.reportedErrors.has(error)) return;
+        this.reportedErrors.add(error);
+      }
+      const described = describeError(error);
+      this.breadcrumb(clip(`${described.type}: ${described.message}`, 512), 'error', undefined, level);
+      if (this.preCrash && !this.optedOut && this.started) this.bufferPreCrash(this.buildLog(level, described.message || described.type, context, undefined, error));
+      return;
+    }
     if (typeof error === 'object' && error !== null) {
       if (this.reportedErrors.has(error)) return;
       this.reportedErrors.add(error);
@@ -425,7 +476,10 @@ export class DiagnosticsClient {
   private async afterSessionChange(wasCollecting: string | undefined): Promise<void> {
     if (wasCollecting && wasCollecting !== this.sessionId) await this.transport.flush().catch(() => undefined);
     this.updateTarget();
-    if (this.sessionId && this.sessionId !== wasCollecting) this.replayBreadcrumbs();
+    if (this.sessionId && this.sessionId !== wasCollecting) {
+      this.uploadPreSessionBuffer();
+      this.replayBreadcrumbs();
+    }
   }
 
   private async askConsent(session: ActiveSession): Promise<void> {
@@ -490,6 +544,12 @@ export class DiagnosticsClient {
     flush?: FlushReason,
     spanContext?: SpanContext,
   ): string {
+    const item = this.buildLog(level, message, context, module, error, spanContext);
+    this.transport.enqueue(item, flush ?? (atLeast(level, 'error') ? 'error' : undefined));
+    return item.id;
+  }
+
+  private buildLog(level: LogLevel, message: string, context: Attributes | undefined, module: string | undefined, error: unknown, spanContext?: SpanContext): LogItem {
     const active = spanContext ?? this.contexts.active();
     const item: LogItem = {
       kind: 'log',
@@ -509,8 +569,61 @@ export class DiagnosticsClient {
         ...(described.stack ? { stack: clip(described.stack, MAX_STACK_LENGTH) } : {}),
       };
     }
-    this.transport.enqueue(item, flush ?? (atLeast(level, 'error') ? 'error' : undefined));
-    return item.id;
+    return item;
+  }
+
+  private bufferPreCrash(item: BufferedItem): void {
+    if (!this.preCrash || this.optedOut) return;
+    this.preCrash.record(item, this.clock.now());
+  }
+
+  /** A session opened by a crash asks for the buffer first: queued before anything else, once per session. */
+  private uploadPreSessionBuffer(): void {
+    const session = this.collectingSession();
+    if (!session?.uploadPreSessionBuffer || !this.preCrash || this.preSessionSent.has(session.id)) return;
+    this.preSessionSent.add(session.id);
+    // What the session would have collected, had it been open: its capture flags and collection level.
+    const items = this.preCrash.drain(this.clock.now()).filter((item) =>
+      item.kind === 'log' ? session.capture.logs && atLeast(item.level, logThreshold[session.collectionLevel]) : item.kind === 'breadcrumb' ? session.capture.breadcrumbs : session.capture.network,
+    );
+    const sent = new Set(items.map((item) => item.id));
+    // Breadcrumbs that went with the buffer are not replayed a second time.
+    for (const entry of this.breadcrumbs) if (sent.has(entry.item.id)) entry.queued = true;
+    for (const item of items) this.transport.enqueue(item);
+  }
+
+  private scheduleSignals(): void {
+    const interval = this.options.signals?.intervalInMs;
+    if (!this.signalCounts || !interval || !this.started) return;
+    this.signalTimer = this.timers.setTimeout(async () => {
+      await this.sendSignals(false);
+      this.scheduleSignals();
+    }, interval);
+  }
+
+  private async sendSignals(everything: boolean, keepalive = false): Promise<void> {
+    if (!this.signalCounts || this.optedOut || !this.options.deviceId) return;
+    const batch = this.signalCounts.take(this.options.deviceId, this.options.appVersion, everything);
+    if (!batch) return;
+    try {
+      if (!(await sendSignals(this.fetchImpl, this.baseUrl, this.options.productKey, batch, keepalive))) throw new Error('signals refused');
+    } catch (error) {
+      this.signalCounts.restore(batch);
+      this.reportInternal(new Error(`signals not sent: ${(error as Error).message}`));
+    }
+  }
+
+  /**
+   * A crash without a session: freeze the last minute, report the crash as a signal, and poll for the session a
+   * crash rule may open for this device; its config then asks for the frozen minute first.
+   */
+  private async reportCrash(error: unknown): Promise<void> {
+    if (!this.signalCounts || this.optedOut) return;
+    const described = describeError(error);
+    this.signalCounts.count('crashes', { fingerprint: errorFingerprint(described.type, described.stack) });
+    this.preCrash?.takeSnapshot(this.clock.now());
+    await this.sendSignals(true, true);
+    await this.poller.pollNow().catch(() => undefined);
   }
 
   private endSpan(span: RecordingSpan, error?: unknown): void {
@@ -540,7 +653,9 @@ export class DiagnosticsClient {
       const wrapped = wrapFetch(original.bind(globalThis), {
         shouldObserve: (url) => {
           const session = this.collectingSession();
-          return Boolean(session?.capture.network) && shouldCaptureUrl(url, this.options.network ?? {}, this.baseUrl);
+          // Without a session, requests are still observed for the counters and the pre-crash buffer (in memory).
+          const observing = session ? session.capture.network : !this.optedOut && (this.preCrash !== undefined || this.options.signals?.intervalInMs !== undefined);
+          return Boolean(observing) && shouldCaptureUrl(url, this.options.network ?? {}, this.baseUrl);
         },
         now: () => this.clock.now(),
         captureHeaders: () => this.options.network?.captureHeaders ?? true,
@@ -590,8 +705,8 @@ export class DiagnosticsClient {
         else if (failed) span.setAttribute('error.type', String(observation.status)).setError(`HTTP ${observation.status}`);
         const spanItem = span.end(this.clock.now(), failed ? 'error' : 'ok');
         const active = this.collectingSession();
-        if (!active) return;
-        this.transport.enqueue({
+        if (!this.optedOut) this.signalCounts?.request(observation.url, observation.status, observation.durationMs, observation.startedAt);
+        const networkItem: NetworkItem = {
           kind: 'network',
           id: this.newItemId(),
           timestamp: new Date(observation.startedAt).toISOString(),
@@ -606,7 +721,13 @@ export class DiagnosticsClient {
           ...(observation.requestHeaders ? { requestHeaders: observation.requestHeaders } : {}),
           ...(observation.responseHeaders ? { responseHeaders: observation.responseHeaders } : {}),
           ...(observation.error ? { error: clip(observation.error, MAX_MESSAGE_LENGTH) } : {}),
-        });
+        };
+        if (!active) {
+          this.bufferPreCrash(networkItem);
+          this.breadcrumb(`${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`, 'http', undefined, failed ? 'warn' : 'info');
+          return;
+        }
+        this.transport.enqueue(networkItem);
         if (spanItem && active.capture.traces) this.transport.enqueue(spanItem);
         this.breadcrumb(`${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`, 'http', undefined, failed ? 'warn' : 'info');
       },
@@ -614,7 +735,15 @@ export class DiagnosticsClient {
   }
 
   private onUncaught(error: unknown, kind: UncaughtKind): void {
-    if (!this.collectingSession()) return;
+    if (!this.collectingSession()) {
+      this.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
+      if (kind === 'uncaught_exception' && runtimeSaysOnline()) void this.reportCrash(error);
+      return;
+    }
+    if (kind === 'uncaught_exception') {
+      const described = describeError(error);
+      this.signalCounts?.count('crashes', { fingerprint: errorFingerprint(described.type, described.stack) });
+    }
     this.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
     if (runtimeSaysOnline()) void this.transport.flush({ keepalive: true });
   }
