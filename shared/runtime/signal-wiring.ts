@@ -61,7 +61,7 @@ export function createSignals(inputs: SignalInputs): SignalDependencies {
       limits: { batchesPerMinutePerDevice: SIGNAL_BATCHES_PER_MINUTE_PER_DEVICE },
       onReports: async (productId, deviceId, reports) => void (await onDeviceReports(triggers, productId, deviceId, reports)),
     },
-    rules: { rules, audit: inputs.audit, clock, onTriggerRulesChanged: (productId) => forgetTriggerRules(triggers, productId) },
+    rules: { rules, audit: inputs.audit, clock, publicBaseUrl: inputs.publicBaseUrl, onTriggerRulesChanged: (productId) => forgetTriggerRules(triggers, productId) },
     detection: { store, rules, events: inputs.events, clock, telemetry, publicBaseUrl: inputs.publicBaseUrl, triggers },
     triggers,
   };

@@ -1,8 +1,20 @@
 // The detection timer's use case: every minute, each product's alert rules are evaluated over the minute
 // buckets; a rule that starts failing (N of M, enough history) fires once per episode and recovers after a
 // clean window. Alerts go out as events (outbox, then notifications and tickets) and can open sessions.
-import { formatMetric, evaluateRule, lookbackMinutes, MinuteTotals, nextAlertState, type AlertRule, type AlertState, type Evaluation } from '../domain/signals/rules';
-import { emptyTotals, floorToMinute, MINUTE_IN_MS, seriesOfMetric, topDimensions, totalsByPeriod, type Bucket } from '../domain/signals/series';
+import type { SeriesPoint } from '../domain/signals/detector';
+import {
+  evaluateRule,
+  formatMetric,
+  hourlyHistory,
+  lookbackMinutes,
+  MinuteTotals,
+  nextAlertState,
+  SEASONAL_HISTORY_WEEKS,
+  type AlertRule,
+  type AlertState,
+  type Evaluation,
+} from '../domain/signals/rules';
+import { emptyTotals, floorToHour, floorToMinute, HOUR_IN_MS, MINUTE_IN_MS, seriesOfMetric, topDimensions, totalsByPeriod, type Bucket } from '../domain/signals/series';
 import type { Clock } from '../ports/clock';
 import { newEvent, stableEventId, type EventPublisher, type SignalAlertPayload } from '../ports/event-publisher';
 import type { SignalRuleStore } from '../ports/signal-rule-store';
@@ -79,6 +91,22 @@ function payloadOf(deps: DetectionServiceDependencies, rule: AlertRule, state: A
   };
 }
 
+/** For anomaly rules with hour-of-week seasonality: past weeks from the hourly rollups (minute buckets live 8 days). */
+async function seasonalHistoryOf(deps: DetectionServiceDependencies, rule: AlertRule, end: number): Promise<SeriesPoint[]> {
+  if (rule.condition.kind !== 'anomaly' || rule.condition.seasonality !== 'hour_of_week') return [];
+  const to = floorToHour(end - lookbackMinutes(rule) * MINUTE_IN_MS);
+  const from = to - SEASONAL_HISTORY_WEEKS * 7 * 24 * HOUR_IN_MS;
+  const buckets = await deps.store.read(rule.productId, {
+    series: seriesOfMetric(rule.metric),
+    resolution: 'hour',
+    from,
+    to,
+    filter: { appVersion: rule.filter.appVersion, route: rule.filter.route },
+    maxBuckets: MAX_BUCKETS_PER_RULE,
+  });
+  return hourlyHistory(rule, totalsByPeriod(buckets, rule.filter, from, to, HOUR_IN_MS));
+}
+
 async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, end: number, result: DetectionResult): Promise<void> {
   const minutes = lookbackMinutes(rule);
   const from = end - minutes * MINUTE_IN_MS;
@@ -87,7 +115,7 @@ async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, 
   const buckets = await deps.store.read(rule.productId, { series, resolution: 'minute', from, to: end, filter: { appVersion: rule.filter.appVersion, route: rule.filter.route }, maxBuckets: MAX_BUCKETS_PER_RULE });
   const byMinute = totalsByPeriod(buckets, rule.filter, from, end, MINUTE_IN_MS);
   const totals = new MinuteTotals(from, [...byMinute.values()].map((entry) => entry ?? emptyTotals()));
-  const evaluation = evaluateRule(rule, totals, end);
+  const evaluation = evaluateRule(rule, totals, end, await seasonalHistoryOf(deps, rule, end));
   const current = await deps.rules.getAlertState(rule.productId, rule.id);
   const { state, transition } = nextAlertState(rule, current?.value, evaluation, end);
   if (state === current?.value) return;

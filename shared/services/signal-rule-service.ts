@@ -7,11 +7,14 @@ import { newTriggerRule, triggerRuleInputSchema, type TriggerRuleInput } from '.
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { RuleKind, RuleOf, SignalRuleStore, Versioned } from '../ports/signal-rule-store';
+import { alertLinks } from './detection-service';
 
 export interface SignalRuleServiceDependencies {
   rules: SignalRuleStore;
   audit: AuditLog;
   clock: Clock;
+  /** For the dashboard links each alert carries. */
+  publicBaseUrl: string;
   /** Called after a trigger rule changed, so this instance's cache reads it again. */
   onTriggerRulesChanged?: (productId: string) => void;
 }
@@ -121,6 +124,7 @@ export async function listAlerts(deps: SignalRuleServiceDependencies, principal:
         evaluatedThrough: state?.evaluatedThrough ? new Date(state.evaluatedThrough).toISOString() : undefined,
         episode: state?.episode,
         history: state?.history ?? [],
+        links: alertLinks(deps.publicBaseUrl, rule, state?.evaluatedThrough || deps.clock.now().getTime()),
       };
     })
     .sort((left, right) => (left.status === right.status ? left.ruleName.localeCompare(right.ruleName) : left.status === 'firing' ? -1 : 1));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapSignalBatch, signalBatchSchema } from '../../shared/domain/signals/intake';
 import { histogramQuantile } from '../../shared/domain/signals/otlp-metrics';
-import { alertRuleInputSchema, evaluatePeriod, evaluateRule, MinuteTotals, newAlertRule, nextAlertState, type AlertRule, type AlertState } from '../../shared/domain/signals/rules';
+import { alertRuleInputSchema, evaluatePeriod, evaluateRule, hourlyHistory, MinuteTotals, newAlertRule, nextAlertState, type AlertRule, type AlertState } from '../../shared/domain/signals/rules';
 import { emptyTotals, routeTemplateSchema, type PeriodTotals } from '../../shared/domain/signals/series';
 import { inPercentage, newTriggerRule, triggerRuleInputSchema } from '../../shared/domain/signals/triggers';
 
@@ -106,6 +106,33 @@ describe('period evaluation', () => {
     const totals = minutes([0.02, 0.02, 0.02, 0.02, 0.02, 0.05]);
     expect(evaluatePeriod(relative, totals, START + 6 * MINUTE)).toMatchObject({ value: 5, failing: true, expected: { value: 2, upper: 4 } });
     expect(evaluatePeriod(relative, minutes([0.02, 0.02, 0.02, 0.02, 0.02, 0.03]), START + 6 * MINUTE).failing).toBe(false);
+  });
+});
+
+describe('anomaly rules with hour-of-week seasonality', () => {
+  const HOUR = 3_600_000;
+  const hourStart = Date.UTC(2024, 0, 22, 9);
+  const end = hourStart + 10 * MINUTE;
+  const anomaly = rule({ metric: 'requests', windowMinutes: 5, minSamples: 0, condition: { kind: 'anomaly', sensitivity: 'medium', direction: 'up', seasonality: 'hour_of_week', baselinePeriods: 30 } });
+  // 150 minutes at 10 requests a minute, then the 9 o'clock rush at 40 a minute.
+  const first = end - 160 * MINUTE;
+  const perMinute = Array.from({ length: 160 }, (_, index) => ({ ...emptyTotals(), requests: first + index * MINUTE >= hourStart ? 40 : 10 }));
+  const totals = new MinuteTotals(first, perMinute);
+  // Three earlier weeks of hourly rollups with the same rush at 9.
+  const hourly = new Map<number, PeriodTotals>();
+  for (let hour = hourStart - 3 * 7 * 24 * HOUR; hour < hourStart - 3 * HOUR; hour += HOUR) {
+    hourly.set(hour, { ...emptyTotals(), requests: (hour - hourStart) % (7 * 24 * HOUR) === 0 ? 2400 : 600 });
+  }
+
+  it('scales the hourly rollups to one window', () => {
+    const history = hourlyHistory(anomaly, hourly);
+    expect(history.find((point) => point.time === hourStart - 7 * 24 * HOUR)?.value).toBe(200);
+    expect(history.find((point) => point.time === hourStart - 7 * 24 * HOUR - HOUR)?.value).toBe(50);
+  });
+
+  it('does not flag the weekly rush it has seen before, and flags it without that history', () => {
+    expect(evaluatePeriod(anomaly, totals, end, hourlyHistory(anomaly, hourly))).toMatchObject({ value: 200, failing: false });
+    expect(evaluatePeriod(anomaly, totals, end)).toMatchObject({ value: 200, failing: true });
   });
 });
 

@@ -141,8 +141,12 @@ export interface PeriodResult {
   expected?: { value: number; lower: number; upper: number };
 }
 
-/** Whether one period (window ending at `end`) fails the rule's condition. */
-export function evaluatePeriod(rule: AlertRule, totals: MinuteTotals, end: number): PeriodResult {
+/**
+ * Whether one period (window ending at `end`) fails the rule's condition. `seasonalHistory`, for anomaly rules
+ * with hour-of-week seasonality: the metric per hour over past weeks (from the hourly rollups), in the units of
+ * one window; without two weeks of it the detector runs without seasonality.
+ */
+export function evaluatePeriod(rule: AlertRule, totals: MinuteTotals, end: number, seasonalHistory: SeriesPoint[] = []): PeriodResult {
   const window = totals.window(end, rule.windowMinutes);
   const value = metricValue(rule.metric, window);
   const enough = samplesOf(rule.metric, window) >= rule.minSamples;
@@ -167,18 +171,19 @@ export function evaluatePeriod(rule: AlertRule, totals: MinuteTotals, end: numbe
   for (let period = condition.baselinePeriods; period >= 0; period--) {
     const periodEnd = end - period * rule.windowMinutes * MINUTE_IN_MS;
     const periodTotals = totals.window(periodEnd, rule.windowMinutes);
-    points.push({ time: periodEnd, value: samplesOf(rule.metric, periodTotals) >= rule.minSamples ? metricValue(rule.metric, periodTotals) : undefined });
+    // Timed by the window's start, so the hour-of-week baseline compares it with the hour it covers.
+    const start = periodEnd - rule.windowMinutes * MINUTE_IN_MS;
+    points.push({ time: start, value: samplesOf(rule.metric, periodTotals) >= rule.minSamples ? metricValue(rule.metric, periodTotals) : undefined });
   }
   const options: DetectorOptions = {
     threshold: thresholdOf(condition.sensitivity),
     direction: condition.direction,
     window: condition.baselinePeriods,
     minHistory: Math.min(10, condition.baselinePeriods),
-    // Live evaluation has hours of minute data; the weekly rhythm comes from the offline path and the hourly rollups.
-    seasonality: 'none',
+    seasonality: condition.seasonality === 'hour_of_week' && seasonalHistory.length > 0 ? 'hour_of_week' : 'none',
     countData: COUNT_METRICS.has(rule.metric),
   };
-  const scored = scoreSeries(points, options).at(-1)!;
+  const scored = scoreSeries(points, options, seasonalHistory).at(-1)!;
   const expected = scored.expected !== undefined ? { value: scored.expected, lower: scored.lower!, upper: scored.upper! } : undefined;
   return { end, value, failing: enough && scored.anomalous, threshold: expected ? (condition.direction === 'down' ? expected.lower : expected.upper) : undefined, expected };
 }
@@ -211,10 +216,10 @@ export interface Evaluation {
 }
 
 /** Evaluates the rule over the last periods ending at `evaluatedEnd` (the end of the last complete minute). */
-export function evaluateRule(rule: AlertRule, totals: MinuteTotals, evaluatedEnd: number): Evaluation {
+export function evaluateRule(rule: AlertRule, totals: MinuteTotals, evaluatedEnd: number, seasonalHistory: SeriesPoint[] = []): Evaluation {
   const count = Math.max(rule.firing.of, rule.firing.recoveryMinutes);
   const periods: PeriodResult[] = [];
-  for (let index = 0; index < count; index++) periods.push(evaluatePeriod(rule, totals, evaluatedEnd - index * MINUTE_IN_MS));
+  for (let index = 0; index < count; index++) periods.push(evaluatePeriod(rule, totals, evaluatedEnd - index * MINUTE_IN_MS, seasonalHistory));
   const first = totals.firstDataMinute();
   const hasHistory = first !== undefined && first <= evaluatedEnd - rule.firing.minHistoryMinutes * MINUTE_IN_MS;
   return { periods, hasHistory };
@@ -265,6 +270,23 @@ function maxValue(periods: PeriodResult[]): number | undefined {
   const values = periods.map((period) => period.value).filter((value): value is number => value !== undefined);
   return values.length ? Math.max(...values) : undefined;
 }
+
+/**
+ * The hourly rollups as the seasonal history of an anomaly rule: the metric per hour, counters scaled to one
+ * window (an hour of 600 requests is 50 per 5-minute window), rates and latency as they are.
+ */
+export function hourlyHistory(rule: AlertRule, hourly: Map<number, PeriodTotals>): SeriesPoint[] {
+  const scale = COUNT_METRICS.has(rule.metric) ? rule.windowMinutes / 60 : 1;
+  const points: SeriesPoint[] = [];
+  for (const [start, totals] of hourly) {
+    const value = metricValue(rule.metric, totals);
+    points.push({ time: start, value: value === undefined || samplesOf(rule.metric, totals) < rule.minSamples ? undefined : value * scale });
+  }
+  return points;
+}
+
+/** Weeks of hourly rollups an hour-of-week rule reads (the detector uses up to four earlier weeks). */
+export const SEASONAL_HISTORY_WEEKS = 5;
 
 /** Rates read as percentages, latency in ms, counts as they are. */
 export function formatMetric(metric: MetricName, value: number | undefined): string {
