@@ -1,4 +1,5 @@
-// POST /api/diagnostics/signals: a device's per-minute counters (errors, crashes, requests, 5xx, latency), no session needed.
+// POST /api/diagnostics/signals: a device's per-minute counters (errors, crashes, requests, 5xx, latency), no session
+// needed; an Idempotency-Key makes a resent batch count once.
 import { httpFunction, json } from '../shared/http/endpoint';
 import { signalBatchSchema } from '../shared/domain/signals/intake';
 import { ingestSignals } from '../shared/services/signal-service';
@@ -10,5 +11,6 @@ httpFunction({
   auth: { ingestKey: true },
   body: signalBatchSchema,
   maxBodyBytes: 64 * 1024,
-  handler: async ({ body, deps, productId, correlationId }) => json(202, await ingestSignals(deps.signals.intake, productId!, body, correlationId)),
+  handler: async ({ body, request, deps, productId, correlationId }) =>
+    json(202, await ingestSignals(deps.signals.intake, productId!, body, { correlationId, idempotencyKey: request.headers.get('idempotency-key') })),
 });

@@ -26,6 +26,7 @@ import {
   type LogItem,
   type LogLevel,
   type NetworkItem,
+  type SignalBatch,
   type TelemetryItem,
 } from './wire.js';
 
@@ -150,6 +151,7 @@ export class DiagnosticsClient {
   private readonly signalCounts: SignalAggregator | undefined;
   private readonly timers: SdkTimers;
   private signalTimer: unknown;
+  private unsentSignals: { batch: SignalBatch; key: string } | undefined;
   /** Sessions whose pre-crash buffer was already queued: a config repeated by every poll sends it once. */
   private readonly preSessionSent = new Set<string>();
 
@@ -601,14 +603,27 @@ export class DiagnosticsClient {
     }, interval);
   }
 
+  /** A batch the server did not confirm is resent as it was, under the same key, before any newer one. */
   private async sendSignals(everything: boolean, keepalive = false): Promise<void> {
     if (!this.signalCounts || this.optedOut || !this.options.deviceId) return;
-    const batch = this.signalCounts.take(this.options.deviceId, this.options.appVersion, everything);
-    if (!batch) return;
+    if (!this.unsentSignals) {
+      const batch = this.signalCounts.take(this.options.deviceId, this.options.appVersion, everything);
+      if (!batch) return;
+      this.unsentSignals = { batch, key: randomHexId(this.random, 16) };
+    }
+    const { batch, key } = this.unsentSignals;
     try {
-      if (!(await sendSignals(this.fetchImpl, this.baseUrl, this.options.productKey, batch, keepalive))) throw new Error('signals refused');
+      const status = await sendSignals(this.fetchImpl, this.baseUrl, this.options.productKey, batch, key, keepalive);
+      // A refusal (bad key, a batch the server will never take) is dropped; 429 and 5xx are sent again later.
+      if (status >= 400 && status < 500 && status !== 429) {
+        this.unsentSignals = undefined;
+        throw new Error(`signals refused (${status})`);
+      }
+      if (status >= 400) throw new Error(`signals answered ${status}`);
+      this.unsentSignals = undefined;
+      // Minutes that waited behind it (a crash's counts, say) go right after.
+      if (everything) await this.sendSignals(true, keepalive);
     } catch (error) {
-      this.signalCounts.restore(batch);
       this.reportInternal(new Error(`signals not sent: ${(error as Error).message}`));
     }
   }

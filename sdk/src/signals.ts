@@ -109,26 +109,16 @@ export class SignalAggregator {
     return { deviceId, ...(appVersion ? { appVersion } : {}), counters, latency };
   }
 
-  /** Puts a batch the server did not take back, to go with the next one (bounded: at most 10 minutes kept). */
-  restore(batch: SignalBatch): void {
-    if (this.minutes.size >= 10) return;
-    for (const counter of batch.counters) {
-      const bucket = this.bucket(Date.parse(counter.minute));
-      const key = `${counter.series}|${counter.fingerprint ?? ''}|${counter.route ?? ''}`;
-      const known = bucket.counters.get(key);
-      if (known) known.count += counter.count;
-      else bucket.counters.set(key, { ...counter });
-    }
-  }
 }
 
-export async function sendSignals(fetchImpl: FetchFunction, baseUrl: string, productKey: string, batch: SignalBatch, keepalive = false): Promise<boolean> {
+/** Sends one batch under its idempotency key (resending it after a lost answer counts it once); the answer's status. */
+export async function sendSignals(fetchImpl: FetchFunction, baseUrl: string, productKey: string, batch: SignalBatch, idempotencyKey: string, keepalive = false): Promise<number> {
   const response = await fetchImpl(`${baseUrl}/api/diagnostics/signals`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey },
+    headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, 'idempotency-key': idempotencyKey },
     body: JSON.stringify(batch),
     ...(keepalive ? { keepalive: true } : {}),
   });
   await response.body?.cancel().catch(() => undefined);
-  return response.ok;
+  return response.status;
 }

@@ -107,6 +107,42 @@ describe('signal counters', () => {
     await client.stop();
   });
 
+  it('resends a batch the server did not confirm as it was, under the same key', async () => {
+    let answers = [503, 202];
+    server = await startScriptedServer((request) =>
+      request.path === '/api/diagnostics/config' ? { status: 200, body: { active: false, pollIntervalSeconds: 300 } } : { status: answers.shift() ?? 202, body: {} },
+    );
+    const runtime = new ManualRuntime();
+    const client = new DiagnosticsClient({
+      endpoint: server.url,
+      productKey: 'dk_demo_key',
+      deviceId: 'device-2',
+      clock: runtime,
+      timers: runtime,
+      random: new SeededRandom(),
+      instrument: { exit: false, console: false, fetch: false, errors: false },
+      signals: { intervalInMs: 60_000 },
+      onError: () => undefined,
+    });
+    await client.start();
+    client.captureError(new Error('first'));
+    runtime.advance(60_000);
+    await runtime.runNext();
+    client.captureError(new RangeError('second'));
+    runtime.advance(60_000);
+    await runtime.runNext();
+    const sent = server.requestsTo('/api/diagnostics/signals');
+    expect(sent.map((request) => request.headers['idempotency-key'])).toEqual([sent[0]!.headers['idempotency-key'], sent[0]!.headers['idempotency-key']]);
+    expect(sent[1]!.json).toEqual(sent[0]!.json);
+    answers = [202];
+    runtime.advance(60_000);
+    await runtime.runNext();
+    const third = server.requestsTo('/api/diagnostics/signals')[2]!;
+    expect(third.headers['idempotency-key']).not.toBe(sent[0]!.headers['idempotency-key']);
+    expect(expectValidSignalBatch(third.json).counters).toHaveLength(1);
+    await client.stop();
+  });
+
   it('keeps counts of a minute that is still running', () => {
     const runtime = new ManualRuntime();
     const aggregator = new SignalAggregator(runtime);

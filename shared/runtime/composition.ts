@@ -179,6 +179,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   // Parsed at cold start: a broken template fails the start, naming the field, not the first report.
   const reportTemplate = loadReportTemplate();
   const telemetryStore = overrides.telemetryStore ?? new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
+  const idempotency = new CosmosIdempotencyStore(database.container(containerDefinitions.idempotency.id));
   const sessionService: SessionServiceDependencies = {
     sessions,
     audit,
@@ -232,7 +233,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       sessionState,
       stats: ingestStats,
       telemetryStore,
-      idempotency: new CosmosIdempotencyStore(database.container(containerDefinitions.idempotency.id)),
+      idempotency,
       events,
       audit,
       clock,
@@ -272,7 +273,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
-    signals: createSignals({ database, clock, telemetry, rateLimiter, audit, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL }),
+    signals: createSignals({ database, clock, telemetry, rateLimiter, audit, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL, idempotency }),
     close: () => ingestStats.close(),
   };
 }

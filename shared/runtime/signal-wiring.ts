@@ -4,6 +4,7 @@ import type { Database } from '@azure/cosmos';
 import { containerDefinitions } from '../adapters/cosmos/containers';
 import { CosmosSignalRuleStore } from '../adapters/cosmos/cosmos-signal-rule-store';
 import { CosmosSignalStore } from '../adapters/cosmos/cosmos-signal-store';
+import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -33,6 +34,8 @@ export interface SignalInputs {
   deviceConfig: DeviceConfigService;
   sessionService: SessionServiceDependencies;
   publicBaseUrl: string;
+  /** Shared with ingest: first answers to requests that carried an Idempotency-Key. */
+  idempotency: IdempotencyStore;
 }
 
 /** A device sends one batch a minute; a few more absorb retries and a flush on exit. */
@@ -59,6 +62,7 @@ export function createSignals(inputs: SignalInputs): SignalDependencies {
       telemetry,
       rateLimiter: inputs.rateLimiter,
       limits: { batchesPerMinutePerDevice: SIGNAL_BATCHES_PER_MINUTE_PER_DEVICE },
+      idempotency: inputs.idempotency,
       onReports: async (productId, deviceId, reports) => void (await onDeviceReports(triggers, productId, deviceId, reports)),
     },
     rules: { rules, audit: inputs.audit, clock, publicBaseUrl: inputs.publicBaseUrl, onTriggerRulesChanged: (productId) => forgetTriggerRules(triggers, productId) },

@@ -1,5 +1,6 @@
 // Signals: the device and OTLP intakes (accept fast: rate limit, map, one merge per bucket) and the series
 // read for the dashboard, with the detector's expected band alongside when asked.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
@@ -21,6 +22,7 @@ import {
   type MetricName,
 } from '../domain/signals/series';
 import type { Clock } from '../ports/clock';
+import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SignalStore } from '../ports/signal-store';
 import type { Telemetry } from '../ports/telemetry';
@@ -32,6 +34,8 @@ export interface SignalServiceDependencies {
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
   limits: { batchesPerMinutePerDevice: number };
+  /** First answers to batches that carried an Idempotency-Key: a retried batch is counted once. */
+  idempotency: IdempotencyStore;
   /** Called for batches that carry errors or crashes: who reports what, and crash-triggered sessions. */
   onReports?: (productId: string, deviceId: string, reports: CrashReport) => Promise<void>;
 }
@@ -41,13 +45,34 @@ export interface SignalIntakeResult {
   rejected: Array<{ field: string; message: string }>;
 }
 
-export async function ingestSignals(deps: SignalServiceDependencies, productId: string, batch: SignalBatch, correlationId: string): Promise<SignalIntakeResult> {
+const IDEMPOTENCY_WINDOW_IN_MS = 86_400_000;
+const idempotencyKeyPattern = /^[\w.:-]{1,128}$/;
+
+export async function ingestSignals(
+  deps: SignalServiceDependencies,
+  productId: string,
+  batch: SignalBatch,
+  call: { correlationId: string; idempotencyKey?: string | null },
+): Promise<SignalIntakeResult> {
+  if (call.idempotencyKey != null && !idempotencyKeyPattern.test(call.idempotencyKey)) {
+    throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', { issues: [{ field: 'Idempotency-Key', message: 'invalid' }] });
+  }
   const decision = deps.rateLimiter.take(`signals:${productId}:${batch.deviceId}`, { limit: deps.limits.batchesPerMinutePerDevice, windowInMs: MINUTE_IN_MS });
   if (!decision.allowed) {
     deps.telemetry.metric('signals.batch_total', 1, { outcome: 'rate_limited' });
     throw new AppError('rate_limited', `At most ${deps.limits.batchesPerMinutePerDevice} signal batches per minute per device`, { retryAfterSeconds: decision.retryAfterSeconds });
   }
-  const mapped = mapSignalBatch(batch, deps.clock.now());
+  const now = deps.clock.now();
+  // Counters are increments: a batch resent after a lost answer must not count twice.
+  const idempotencyKey = call.idempotencyKey ? createHash('sha256').update(['signals', productId, batch.deviceId, call.idempotencyKey].join('\n')).digest('hex') : undefined;
+  if (idempotencyKey) {
+    const remembered = await deps.idempotency.get(idempotencyKey);
+    if (remembered && now.getTime() - Date.parse(remembered.createdAt) < IDEMPOTENCY_WINDOW_IN_MS) {
+      deps.telemetry.metric('signals.batch_total', 1, { outcome: 'duplicate' });
+      return remembered.body as SignalIntakeResult;
+    }
+  }
+  const mapped = mapSignalBatch(batch, now);
   if (mapped.points.length === 0 && mapped.issues.length > 0) {
     deps.telemetry.metric('signals.batch_total', 1, { outcome: 'invalid' });
     throw new AppError('invalid_input', `No entry is inside the accepted time window: ${mapped.issues[0]!.field}: ${mapped.issues[0]!.message}`, { issues: mapped.issues.slice(0, 20) });
@@ -56,10 +81,18 @@ export async function ingestSignals(deps: SignalServiceDependencies, productId: 
   await deps.store.add(productId, points);
   deps.telemetry.metric('signals.batch_total', 1, { outcome: mapped.issues.length ? 'partial' : 'accepted' });
   deps.telemetry.metric('signals.points_total', points.length, { intake: 'sdk' });
+  const result: SignalIntakeResult = { accepted: mapped.points.length, rejected: mapped.issues.slice(0, 20) };
+  if (idempotencyKey) await deps.idempotency.remember({ key: idempotencyKey, status: 202, body: result, createdAt: now.toISOString() });
   if (deps.onReports && (mapped.errors.length > 0 || mapped.crashes.length > 0)) {
-    await deps.onReports(productId, batch.deviceId, { errors: mapped.errors, crashes: mapped.crashes, correlationId });
+    try {
+      await deps.onReports(productId, batch.deviceId, { errors: mapped.errors, crashes: mapped.crashes, correlationId: call.correlationId });
+    } catch {
+      // The counts are stored: failing the request now would make the device resend them. A crash session this
+      // report would have opened is lost (counted); the device's next crash tries again.
+      deps.telemetry.metric('signals.trigger_total', 1, { on: 'crash', outcome: 'failed' });
+    }
   }
-  return { accepted: mapped.points.length, rejected: mapped.issues.slice(0, 20) };
+  return result;
 }
 
 export interface OtlpMetricsResponse {

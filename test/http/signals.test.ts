@@ -78,6 +78,17 @@ describe('signals intake', () => {
     expect(noKey.status).toBe(401);
   });
 
+  it('counts a batch resent under the same Idempotency-Key once', async () => {
+    const minute = minuteIso();
+    const body = { deviceId: 'dev-retry', appVersion: '7.0.0', counters: [{ minute, series: 'errors', count: 5, fingerprint: 'fp-retry' }] };
+    const headers = { 'x-diagnostics-key': host.productKey(), 'idempotency-key': 'batch-1' };
+    expect((await host.call('POST', '/api/diagnostics/signals', { headers, body })).status).toBe(202);
+    expect((await host.call('POST', '/api/diagnostics/signals', { headers, body })).status).toBe(202);
+    expect((await host.call('POST', '/api/diagnostics/signals', { headers: { ...headers, 'idempotency-key': 'bad key!' }, body })).status).toBe(400);
+    const series = await host.call('GET', `/api/diagnostics/products/demo/series?name=errors&from=${encodeURIComponent(minute)}&to=${encodeURIComponent(minuteIso(1))}&appVersion=7.0.0`, { headers: auth() });
+    expect(((await series.json()) as { points: Array<{ value: number }> }).points.map((point) => point.value)).toEqual([5]);
+  });
+
   it('rate-limits each device', async () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 8; attempt++) statuses.push((await report('dev-ratelimit', 1, 0, '0.0.1')).status);
