@@ -41,6 +41,8 @@ export interface SignalInputs {
 /** A device sends one batch a minute; a few more absorb retries and a flush on exit. */
 const SIGNAL_BATCHES_PER_MINUTE_PER_DEVICE = 6;
 const TRIGGER_RULE_CACHE_IN_MS = 30_000;
+/** Devices send a minute's counts within the next minute (SDK interval 60 s); detection waits that long. */
+const EVALUATION_DELAY_IN_MS = 60_000;
 
 export function createSignals(inputs: SignalInputs): SignalDependencies {
   const { clock, telemetry } = inputs;
@@ -66,7 +68,7 @@ export function createSignals(inputs: SignalInputs): SignalDependencies {
       onReports: async (productId, deviceId, reports) => void (await onDeviceReports(triggers, productId, deviceId, reports)),
     },
     rules: { rules, audit: inputs.audit, clock, publicBaseUrl: inputs.publicBaseUrl, onTriggerRulesChanged: (productId) => forgetTriggerRules(triggers, productId) },
-    detection: { store, rules, events: inputs.events, clock, telemetry, publicBaseUrl: inputs.publicBaseUrl, triggers },
+    detection: { store, rules, events: inputs.events, clock, telemetry, publicBaseUrl: inputs.publicBaseUrl, triggers, evaluationDelayInMs: EVALUATION_DELAY_IN_MS },
     triggers,
   };
 }

@@ -30,6 +30,11 @@ export interface DetectionServiceDependencies {
   telemetry: Telemetry;
   publicBaseUrl: string;
   triggers: TriggerServiceDependencies;
+  /**
+   * How long after a minute ends it is evaluated: devices send each minute's counts within the next minute, so
+   * evaluating at once would read a minute half-filled (a false recovery, a missed failure).
+   */
+  evaluationDelayInMs: number;
 }
 
 export interface DetectionResult {
@@ -149,7 +154,7 @@ async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, 
 export async function evaluateSignalRules(deps: DetectionServiceDependencies, options: { budgetInMs: number; log?: (line: string) => void }): Promise<DetectionResult> {
   const result: DetectionResult = { rules: 0, fired: 0, recovered: 0, sessionsOpened: 0, skipped: 0 };
   const deadline = Date.now() + options.budgetInMs;
-  const end = floorToMinute(deps.clock.now().getTime());
+  const end = floorToMinute(deps.clock.now().getTime() - deps.evaluationDelayInMs);
   for (const productId of await deps.rules.productsWithAlertRules()) {
     for (const { value: rule } of await deps.rules.list('alertRule', productId)) {
       if (Date.now() > deadline) {
