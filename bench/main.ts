@@ -2,6 +2,7 @@
 // at once: they share two cores), prints one table, and writes bench/results.json.
 import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
+import { benchDetector } from './detector';
 import { benchIngest } from './ingest';
 import { benchMasking } from './masking';
 import { benchReports } from './reports';
@@ -13,6 +14,7 @@ const benchmarks: Benchmark[] = [
   { name: 'config', run: benchConfigPoll },
   { name: 'ingest', run: benchIngest },
   { name: 'reports', run: benchReports },
+  { name: 'detector', run: benchDetector },
 ];
 
 async function main(): Promise<void> {

@@ -3,11 +3,15 @@ import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier'
 import { productIngestKey } from '../shared/domain/devices/credentials';
 import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
 import { redactJsonLines } from './redact';
+import { runDetect } from './detect';
 
 const usage = `Usage:
   diagnostics token [--role admin|engineer] [--product <id>]... [--subject <id>] [--hours <n>]
   diagnostics product-key <productId>
-  diagnostics redact --jsonl < in.jsonl > out.jsonl   (each line a JSON object with a "text" string)`;
+  diagnostics redact --jsonl < in.jsonl > out.jsonl   (each line a JSON object with a "text" string)
+  diagnostics detect --csv <file> [--sensitivity low|medium|high|<z>] [--direction up|down|both]
+                     [--window <points>] [--seasonality auto|none|hour_of_week] [--all]
+                     (a timestamp,value CSV; prints {"timestamp","score"} JSON lines for anomalous points)`;
 
 function option(args: string[], name: string): string[] {
   const values: string[] = [];
@@ -29,6 +33,7 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
     await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     return 0;
   },
+  detect: (args) => runDetect(args, process.stdout, process.stderr),
   async token(args) {
     const roles = option(args, 'role');
     const products = option(args, 'product');

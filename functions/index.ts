@@ -39,3 +39,18 @@ import './events-tickets';
 import './events-audit';
 import './sessions-expire';
 import './screenshots-sweep';
+
+// Signals, detection and auto-triggered sessions (issue 17)
+import './signals-post';
+import './otlp-metrics-post';
+import './series-get';
+import './alerts-list';
+import './rules-create';
+import './rules-list';
+import './rules-update';
+import './rules-delete';
+import './triggers-create';
+import './triggers-list';
+import './triggers-update';
+import './triggers-delete';
+import './signals-detect';

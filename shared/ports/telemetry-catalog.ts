@@ -67,11 +67,19 @@ export const metricCatalog = {
     description: 'Telemetry items refused because their name, dimensions or values are outside this catalog',
     dimensions: ['reason'],
   },
+  // Signals (issue 17)
+  'signals.batch_total': { unit: 'count', description: 'Device signal batches, by outcome (accepted, partial, duplicate, invalid, rate_limited)', dimensions: ['outcome'] },
+  'signals.points_total': { unit: 'count', description: 'Signal buckets merged, by intake (sdk, otlp)', dimensions: ['intake'] },
+  'signals.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP metric export requests, by outcome', dimensions: ['outcome'] },
+  'signals.alert_total': { unit: 'count', description: 'Alert episodes fired and recovered, by metric', dimensions: ['transition', 'metric'] },
+  'signals.rule_failure_total': { unit: 'count', description: 'Alert rule evaluations that failed (retried the next minute)', dimensions: [] },
+  'signals.trigger_total': { unit: 'count', description: 'Trigger rule decisions per device (opened, joined, device_capped, rule_capped; failed when the intake could not run them)', dimensions: ['on', 'outcome'] },
 } as const satisfies Record<string, MetricDefinition>;
 
 export const eventCatalog = {
   'session.created': { description: 'A debug session was created', dimensions: ['productId', 'collectionLevel'] },
   'settings.loaded': { description: 'Configuration parsed at cold start', dimensions: ['mode'] },
+  'session.auto_created': { description: 'A trigger rule opened a debug session', dimensions: ['productId', 'on'] },
 } as const satisfies Record<string, EventDefinition>;
 
 /** Exceptions carry only these dimensions; their message must be our own text (see shared/http/endpoint.ts). */

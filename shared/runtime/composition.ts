@@ -43,6 +43,7 @@ import type { ScreenshotServiceDependencies } from '../services/screenshot-servi
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { TelemetryQueryDependencies } from '../services/telemetry-query-service';
 import { createEventing, type EventingDependencies } from './event-wiring';
+import { createSignals, type SignalDependencies } from './signal-wiring';
 import { functionRegistry } from './registry';
 import { createAzureStores, type Stores } from './stores';
 
@@ -81,6 +82,8 @@ export interface Services {
   relay: EventRelayDependencies;
   /** What the event subscribers (notifications, tickets, audit) need. */
   eventing: EventingDependencies;
+  /** Signals intake, series, alert and trigger rules, detection. */
+  signals: SignalDependencies;
 }
 
 /** What the endpoint wrapper and the subscriber runtime need around a handler. */
@@ -201,19 +204,20 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
     onSessionWritten,
   };
+  const sessionService: SessionServiceDependencies = {
+    sessions,
+    audit,
+    events,
+    clock,
+    telemetry,
+    rateLimiter,
+    limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
+    onSessionWritten,
+  };
   const services: Services = {
     health: stores.health,
     deviceConfig,
-    sessions: {
-      sessions,
-      audit,
-      events,
-      clock,
-      telemetry,
-      rateLimiter,
-      limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
-      onSessionWritten,
-    },
+    sessions: sessionService,
     ingest,
     otlp: { ingest, deviceTokens: new DeviceTokenVerifier(settings.INGEST_KEY_SECRET, clock) },
     telemetryQuery: { sessions, telemetryStore },
@@ -261,6 +265,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     events,
     relay,
     eventing: createEventing({ settings, stores, clock, telemetry, masking, credential: infra.credential }),
+    signals: createSignals({ stores, clock, telemetry, rateLimiter, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL }),
   };
   return { services, close: () => ingestStats.close() };
 }

@@ -11,6 +11,8 @@ import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-st
 import { CosmosReportStore } from '../adapters/cosmos/cosmos-report-store';
 import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-store';
 import { CosmosRecentSessionUpdates, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
+import { CosmosSignalRuleStore } from '../adapters/cosmos/cosmos-signal-rule-store';
+import { CosmosSignalStore } from '../adapters/cosmos/cosmos-signal-store';
 import { CosmosSubscriberLedger } from '../adapters/cosmos/cosmos-subscriber-ledger';
 import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
 import { CosmosTicketLinkStore } from '../adapters/cosmos/cosmos-ticket-links';
@@ -23,6 +25,8 @@ import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { ReportStore } from '../ports/report-store';
 import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { RecentSessionUpdates, SessionStore } from '../ports/session-store';
+import type { SignalRuleStore } from '../ports/signal-rule-store';
+import type { SignalStore } from '../ports/signal-store';
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TicketLinkStore } from '../ports/ticket-tracker';
@@ -44,6 +48,10 @@ export interface Stores {
   subscriberLedger: SubscriberLedger;
   alertThrottle: AlertThrottleStore;
   ticketLinks: TicketLinkStore;
+  /** Per-product, per-minute signal buckets and their hourly rollups. */
+  signalBuckets: SignalStore;
+  /** Alert and trigger rules with their state. */
+  signalRules: SignalRuleStore;
   health: HealthProbe;
 }
 
@@ -71,6 +79,8 @@ export function createAzureStores(infra: Infrastructure, options: StoreOptions):
     subscriberLedger: new CosmosSubscriberLedger(container(containerDefinitions.processedEvents), container(containerDefinitions.deadLetters)),
     alertThrottle: new CosmosAlertThrottleStore(container(containerDefinitions.notificationThrottle)),
     ticketLinks: new CosmosTicketLinkStore(container(containerDefinitions.ticketLinks)),
+    signalBuckets: new CosmosSignalStore(container(containerDefinitions.signalBuckets)),
+    signalRules: new CosmosSignalRuleStore(container(containerDefinitions.signalRules)),
     health: new AzureHealthProbe(database, blobService),
   };
 }

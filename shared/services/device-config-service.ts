@@ -76,6 +76,12 @@ export class DeviceConfigService {
     return { notModified, answer };
   }
 
+  /** The live session a poll like this would be handed (no rate limit): trigger rules join it instead of opening another. */
+  async liveSessionFor(poll: DevicePoll): Promise<DebugSession | undefined> {
+    await this.refreshIfStale();
+    return this.index.find(poll, this.clock.now());
+  }
+
   async poll(poll: DevicePoll): Promise<ConfigAnswer> {
     const binding = deviceBinding(poll);
     const decision = this.rateLimiter.take(`config-poll:${poll.productId}:${binding}`, {

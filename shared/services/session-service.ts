@@ -9,6 +9,7 @@ import {
   type CreateSessionRequest,
   type DebugSession,
   type SessionStatus,
+  type SessionTrigger,
   type UpdateSessionRequest,
   type VersionedSession,
 } from '../domain/sessions/session';
@@ -70,6 +71,7 @@ export function sessionSummary(session: DebugSession): Record<string, unknown> {
     createdBy: session.createdBy,
     target: targetOf(session),
     stats: session.stats,
+    ...(session.trigger ? { trigger: session.trigger } : {}),
   };
 }
 
@@ -254,4 +256,28 @@ export async function cancelSession(deps: SessionServiceDependencies, call: Call
   requireAdmin(call.principal, current.session.productId);
   if (current.session.status === 'cancelled') return current;
   return writeChange(deps, call, sessionId, ifMatch, (session) => ({ session: transition(session, 'cancelled', deps.clock.now()), statusChangedTo: 'cancelled' }), 'session.cancelled', {});
+}
+
+/**
+ * A session a trigger rule opens (issue 17): the same write, audit and events as one an admin opens, by the
+ * system actor, recording the rule and the signal, and announcing `diagnostics.session.auto_created` too.
+ * The caller enforces the caps; consent follows the rule's template exactly as for a manual session.
+ */
+export async function createAutoSession(
+  deps: SessionServiceDependencies,
+  input: CreateSessionRequest,
+  trigger: SessionTrigger,
+  correlationId: string | undefined,
+): Promise<VersionedSession> {
+  const now = deps.clock.now();
+  const actor: SessionActor = { kind: 'system', id: `trigger:${trigger.ruleId}` };
+  const session: DebugSession = { ...newSession(input, actor.id, now), trigger };
+  const eventTypes: EventType[] = ['diagnostics.session.created'];
+  if (session.status === 'active') eventTypes.push('diagnostics.session.started');
+  eventTypes.push('diagnostics.session.auto_created');
+  const planned = planSessionWrite(now, actor, correlationId, session, 'session.auto_created', eventTypes, { configuration: sessionSummary(session), trigger });
+  const stored = await deps.events.publishWithWrite(planned.events, { sessionId: session.id }, (eventIds) => deps.sessions.create(session, { eventIds }));
+  deps.telemetry.event('session.auto_created', { productId: session.productId, on: trigger.on });
+  await afterSessionWrite(deps, stored.session, planned);
+  return stored;
 }

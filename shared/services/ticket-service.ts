@@ -115,7 +115,7 @@ async function openOrUpdate(deps: TicketDependencies, tracker: TicketTracker, ev
   const draft = draftOf(deps, event, alertKey);
   const text = `Seen again (${current.link.occurrences + 1} times): ${draft.title}\n${draft.body}\n${draft.link}`;
   // A fatal alert on a closed ticket means the fix did not hold.
-  const reopen = current.link.state === 'closed' && event.type === 'diagnostics.ingest.fatal';
+  const reopen = current.link.state === 'closed' && (event.type === 'diagnostics.ingest.fatal' || event.type === 'diagnostics.signal.alert_fired');
   await once(deps, event, 'update', async () => {
     if (reopen) await tracker.reopen(ticket, text);
     else await tracker.comment(ticket, text);
@@ -161,6 +161,8 @@ async function applyRegression(deps: TicketDependencies, tracker: TicketTracker,
 export async function applyTicketEvent(deps: TicketDependencies, event: EventEnvelope): Promise<void> {
   const tracker = deps.tracker;
   if (!tracker) return;
-  if (event.type === 'diagnostics.ingest.fatal' || event.type === 'diagnostics.report.generated') return openOrUpdate(deps, tracker, event);
+  if (event.type === 'diagnostics.ingest.fatal' || event.type === 'diagnostics.report.generated' || event.type === 'diagnostics.signal.alert_fired') {
+    return openOrUpdate(deps, tracker, event);
+  }
   if (event.type === 'diagnostics.regression.reported') return applyRegression(deps, tracker, event);
 }

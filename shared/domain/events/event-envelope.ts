@@ -15,6 +15,10 @@ export const eventTypes = [
   'diagnostics.regression.reported',
   'diagnostics.report.downloaded',
   'diagnostics.export.downloaded',
+  // Signals: alerts of signal rules, and sessions opened by trigger rules.
+  'diagnostics.signal.alert_fired',
+  'diagnostics.signal.alert_recovered',
+  'diagnostics.session.auto_created',
 ] as const;
 export const eventTypeSchema = z.enum(eventTypes);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -103,3 +107,23 @@ export const reportPayloadSchema = eventPayloadFieldsSchema.extend({
 export const regressionPayloadSchema = reportPayloadSchema.extend({
   result: z.enum(['passed', 'failed']),
 });
+
+/** `diagnostics.signal.alert_fired` and `…alert_recovered`: one per episode of a signal rule, keyed by rule. */
+export const signalAlertPayloadSchema = eventPayloadFieldsSchema.extend({
+  ruleId: z.string(),
+  ruleName: z.string().max(120),
+  episodeId: z.string(),
+  severity: z.enum(['critical', 'error', 'warning']).optional(),
+  metric: z.string(),
+  filter: z.record(z.string(), z.string()).optional(),
+  windowMinutes: z.number().optional(),
+  value: z.string().optional(),
+  /** The threshold or expected band, formatted for people (`> 5.0 %`, `expected 120-180 ms`). */
+  bound: z.string().max(200).optional(),
+  failing: z.string().max(200).optional(),
+  topFingerprints: z.array(z.object({ value: z.string(), count: z.number() })).max(10).optional(),
+  topAppVersions: z.array(z.object({ value: z.string(), count: z.number() })).max(10).optional(),
+  dashboardUrl: z.string().max(2048).optional(),
+  seriesUrl: z.string().max(2048).optional(),
+});
+export type SignalAlertPayload = z.infer<typeof signalAlertPayloadSchema>;

@@ -6,6 +6,7 @@ import {
   fatalPayloadSchema,
   regressionPayloadSchema,
   reportPayloadSchema,
+  signalAlertPayloadSchema,
   type EventEnvelope,
   type EventType,
 } from './event-envelope';
@@ -122,15 +123,51 @@ function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessa
         link: { url: reportLink(baseUrl, event, regression.success ? regression.data.reportUrl : undefined), label: 'Open report' },
       };
     }
-    default:
+    case 'diagnostics.signal.alert_fired':
+    case 'diagnostics.signal.alert_recovered': {
+      const alert = signalAlertPayloadSchema.safeParse(event.payload);
+      if (!alert.success) break;
+      const data = alert.data;
+      const fired = event.type === 'diagnostics.signal.alert_fired';
+      const scope = Object.entries(data.filter ?? {}).map(([name, value]) => `${name} ${value}`).join(', ');
+      const series = `${data.metric}${scope ? ` (${scope})` : ''}${data.windowMinutes ? ` over ${data.windowMinutes} min` : ''}`;
+      const top = (label: string, entries: Array<{ value: string; count: number }> | undefined) =>
+        entries?.length ? `${label}: ${entries.map((entry) => `${entry.value} (${entry.count})`).join(', ')}.` : '';
+      const summary = fired
+        ? [`${series} is ${data.value ?? 'unknown'}; ${data.bound ?? 'outside its bound'}${data.failing ? `, ${data.failing}` : ''}.`, top('Top fingerprints', data.topFingerprints), top('Top app versions', data.topAppVersions), 'Open the dashboard to see the series and its expected band.']
+        : [`${series} is back within ${data.bound ?? 'its bound'} (now ${data.value ?? 'unknown'}).`];
+      const facts = [{ name: 'Product', value: event.productId }, { name: 'Rule', value: data.ruleName }, { name: 'Series', value: series }];
+      if (data.value) facts.push({ name: 'Value', value: data.value });
+      if (data.bound) facts.push({ name: fired ? 'Threshold' : 'Bound', value: data.bound });
+      if (data.seriesUrl) facts.push({ name: 'Series API', value: data.seriesUrl });
+      return {
+        severity: fired ? (data.severity ?? 'error') : 'info',
+        title: fired ? `Alert: ${data.ruleName}` : `Recovered: ${data.ruleName}`,
+        summary: summary.filter(Boolean).join(' '),
+        facts,
+        link: { url: data.dashboardUrl ?? sessionLink(baseUrl, event), label: 'Open dashboard' },
+      };
+    }
+    case 'diagnostics.session.auto_created': {
+      const trigger = (event.payload as { trigger?: { ruleName?: string; on?: string } }).trigger;
       return {
         severity: 'info',
-        title: event.type.replace(/^diagnostics\./, '').replace(/\./g, ' '),
-        summary: `Event ${event.type} for session ${session}.`,
-        facts,
+        title: 'Debug session opened automatically',
+        summary: `Trigger rule "${trigger?.ruleName ?? 'unknown'}" (${trigger?.on ?? 'signal'}) opened session ${session} for ${targetLine(common.target)}.`,
+        facts: [...facts, { name: 'Trigger', value: trigger?.on ?? '-' }],
         link: { url: sessionLink(baseUrl, event), label: 'Open session' },
       };
+    }
+    default:
+      break;
   }
+  return {
+    severity: 'info',
+    title: event.type.replace(/^diagnostics\./, '').replace(/\./g, ' '),
+    summary: `Event ${event.type} for session ${session}.`,
+    facts,
+    link: { url: sessionLink(baseUrl, event), label: 'Open session' },
+  };
 }
 
 /** Builds the message and masks every text in it; `maskedCount` > 0 means an emitter let something through. */

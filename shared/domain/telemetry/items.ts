@@ -49,6 +49,8 @@ export const errorInfoSchema = z.object({
 });
 
 export const logItemSchema = z.object({
+  /** Captured before the session existed (the SDK's pre-crash buffer), sent once a crash opened one. */
+  preSession: z.boolean().optional(),
   kind: z.literal('log'),
   id: itemIdSchema,
   timestamp: isoTimestampSchema,
@@ -84,6 +86,8 @@ export const spanItemSchema = z.object({
 });
 
 export const breadcrumbItemSchema = z.object({
+  /** Captured before the session existed (the SDK's pre-crash buffer), sent once a crash opened one. */
+  preSession: z.boolean().optional(),
   kind: z.literal('breadcrumb'),
   id: itemIdSchema,
   timestamp: isoTimestampSchema,
@@ -94,6 +98,8 @@ export const breadcrumbItemSchema = z.object({
 });
 
 export const networkItemSchema = z.object({
+  /** Captured before the session existed (the SDK's pre-crash buffer), sent once a crash opened one. */
+  preSession: z.boolean().optional(),
   kind: z.literal('network'),
   id: itemIdSchema,
   timestamp: isoTimestampSchema,
