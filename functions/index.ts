@@ -38,3 +38,6 @@ import './events-notifications';
 import './events-tickets';
 import './events-audit';
 import './sessions-expire';
+
+// Dashboard: the web UI at the site root (registered last: a catch-all, after every literal API route)
+import './dashboard-get';

@@ -1,5 +1,6 @@
-// The local Functions host: serves the same registered functions over HTTP under /api, runs timers on
-// their schedules, answers the host's admin call POST /admin/functions/{name}, and wires the embedded backends.
+// The local Functions host: serves the same registered functions over HTTP (the API under /api, the dashboard at
+// the root), runs timers on their schedules, answers the host's admin call POST /admin/functions/{name}, the
+// dashboard's local-only dev sign-in, and wires the embedded backends.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,10 +12,10 @@ import { ensureBlobContainers } from '../shared/adapters/blob/blob-clients';
 import { ensureContainers } from '../shared/adapters/cosmos/cosmos-client';
 import { createDependencies, installDependencies, type Dependencies, type DependencyOverrides } from '../shared/runtime/composition';
 import { functionRegistry } from '../shared/runtime/registry';
+import { handleDevSignIn, DEV_SIGN_IN_PATH } from './dev-sign-in';
 import { announcesBody, isBodiless, requestUrl, toHttpRequest, writeHttpResult } from './http-conversion';
 import { Router } from './router';
 
-export const ROUTE_PREFIX = '/api';
 const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
 
 export interface LocalHostOptions {
@@ -111,8 +112,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           response.writeHead(202).end();
           return;
         }
-        if (!url.pathname.startsWith(`${ROUTE_PREFIX}/`)) return plainProblem(response, 404, 'Not found');
-        const found = router.match(request.method ?? 'GET', url.pathname.slice(ROUTE_PREFIX.length));
+        if (url.pathname === DEV_SIGN_IN_PATH && settings.DIAGNOSTICS_MODE === 'local') {
+          return await handleDevSignIn(request, response, settings, await readBody(request));
+        }
+        // Routes carry their `api/` prefix (or none, for the dashboard at the site root): see registry.ts.
+        const found = router.match(request.method ?? 'GET', url.pathname);
         if ('malformed' in found) return plainProblem(response, 400, 'Malformed percent-encoding in the path');
         if (!('definition' in found)) return plainProblem(response, found.methodAllowed ? 404 : 405, found.methodAllowed ? 'Not found' : 'Method not allowed');
         // A GET or HEAD body is dropped by the Functions model; node discards it unread.

@@ -36,6 +36,8 @@ export interface EndpointInput<Body, Query, Params> {
 export interface EndpointDefinition<BodySchema extends z.ZodType, QuerySchema extends z.ZodType, ParamsSchema extends z.ZodType> {
   name: string;
   route: string;
+  /** Served at the site root instead of under `/api` (the dashboard only). */
+  atSiteRoot?: boolean;
   methods: HttpMethod[];
   auth: EndpointAuth;
   body?: BodySchema;
@@ -151,6 +153,7 @@ export function httpFunction<BodySchema extends z.ZodType = z.ZodUndefined, Quer
   registerHttpFunction({
     name: definition.name,
     route: definition.route,
+    atSiteRoot: definition.atSiteRoot,
     methods: definition.methods,
     handler: async (request, context) => {
       const started = performance.now();
