@@ -27,6 +27,7 @@ import './redaction-preview';
 import './screenshots-create';
 import './screenshots-confirm';
 import './screenshots-list';
+import './screenshots-archive';
 import './reports-create';
 import './reports-get';
 import './regressions-post';

@@ -27,6 +27,8 @@ export async function launchBrowser(): Promise<Browser> {
     acceptDownloads: true,
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  // A step that cannot happen fails in seconds, naming the step, well before the test's own timeout.
+  context.setDefaultTimeout(15_000);
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {

@@ -7,7 +7,7 @@ import type {
   SessionStatus,
   updateSessionRequestSchema,
 } from '../../../shared/domain/sessions/session';
-import type { LogDoc, LogLevel, SpanDoc } from '../../../shared/domain/telemetry/items';
+import type { DeviceContext, LogDoc, LogLevel, SpanDoc } from '../../../shared/domain/telemetry/items';
 import type { ScreenshotView } from '../../../shared/domain/screenshots/screenshot';
 import type { ProblemBody } from '../../../shared/http/problem';
 import type { logsQuerySchema, timelineQuerySchema, tracesQuerySchema } from '../../../shared/http/telemetry-query-routes';
@@ -23,7 +23,7 @@ import type { DevSignInRequest, DevSignInResponse } from '../../../local-host/de
 
 /** A session as GET/POST/PATCH answer it: the document plus its ETag for If-Match. */
 export type Session = DebugSession & { etag: string };
-export type { DashboardConfig, DevSignInRequest, DevSignInResponse, LogDoc, LogLevel, Page, ProblemBody, ScreenshotView, SessionStatus, SpanDoc, SpanNode, TimelineDoc, TraceTree };
+export type { DashboardConfig, DeviceContext, DevSignInRequest, DevSignInResponse, LogDoc, LogLevel, Page, ProblemBody, ScreenshotView, SessionStatus, SpanDoc, SpanNode, TimelineDoc, TraceTree };
 
 export type CreateSessionInput = z.input<typeof createSessionRequestSchema>;
 export type UpdateSessionInput = z.input<typeof updateSessionRequestSchema>;
