@@ -94,6 +94,17 @@ describe('dashboard in the browser', () => {
     await page.getByRole('cell', { name: /listed-device-1/ }).waitFor();
     await screenshot(page, '01-sessions');
     expect(pageErrors).toEqual([]);
+
+    // A token the API refuses (401) sends the page back to sign-in, keeping where it was going.
+    await page.evaluate(() => {
+      const key = 'diagnostics.dashboard.token';
+      const stored = JSON.parse(sessionStorage.getItem(key)!) as { token: string };
+      sessionStorage.setItem(key, JSON.stringify({ ...stored, token: `${stored.token.slice(0, -6)}AAAAAA` }));
+    });
+    await page.goto(`${host.url}/sessions?status=active`);
+    await page.waitForURL(`${host.url}/signin?next=${encodeURIComponent('/sessions?status=active')}`);
+    await page.getByRole('button', { name: 'Sign in (local)' }).click();
+    await page.waitForURL(`${host.url}/sessions?status=active`);
   });
 });
 
@@ -115,6 +126,7 @@ describe('a session from the form to the report', () => {
     const { page, context, pageErrors } = browser;
     const deviceId = `browser-${randomUUID().slice(0, 8)}`;
     await signIn(page);
+    pageErrors.length = 0; // the previous test's provoked 401
 
     // The form: the API's field errors show next to the field.
     await page.goto(`${host.url}/sessions/new`);
@@ -164,7 +176,8 @@ describe('a session from the form to the report', () => {
     await expect.poll(() => device.getStats().screenshotsUploaded, { timeout: 15_000 }).toBe(1);
     await device.flush();
 
-    // Timeline: the items arrive without a reload (the live source polls with from=).
+    // Timeline: the items arrive without a reload (the live source polls with from=), announced by a toast.
+    await page.locator('.toast').filter({ hasText: /^\d+ new$/ }).waitFor();
     await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: /POST .*orders.* 502/ }).waitFor();
     expect(await page.locator('.strip button').count()).toBeGreaterThanOrEqual(4);
