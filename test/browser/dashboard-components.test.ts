@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ViteDevServer } from 'vite';
-import { launchBrowser, screenshot, type Browser } from '../support/browser';
+import { accessibilityFindings, launchBrowser, screenshot, type Browser } from '../support/browser';
 import { startTestHost, type TestHost } from '../support/test-host';
 
 let host: TestHost;
@@ -155,6 +155,7 @@ describe('new-session form', () => {
     expect(await target.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByRole('textbox', { name: 'Reason' }).getAttribute('aria-describedby')).toBe('reason-error');
     await screenshot(page, 'component-new-session-errors');
+    expect(await accessibilityFindings(page)).toEqual([]);
 
     await target.fill('user-7');
     await page.getByRole('textbox', { name: 'Reason' }).fill('support ticket 42');
@@ -165,5 +166,22 @@ describe('new-session form', () => {
     const admin = await host.token({ roles: ['admin'], products: ['demo'] });
     const created = (await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as Record<string, unknown>;
     expect(created).toMatchObject({ targetUserId: 'user-7', maxDurationMinutes: 5, reason: 'support ticket 42', capture: { console: true }, userConsent: 'prompt' });
+  });
+});
+
+describe('the accessibility check the browser tests use', () => {
+  it('finds low contrast and unlabelled controls, and passes AA text', async () => {
+    const { page } = browser;
+    await open('component=waterfall&spans=10');
+    expect(await accessibilityFindings(page)).toEqual([]);
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML('beforeend', '<p style="color:#999999;background:#ffffff">pale text</p><input name="nameless"><h1 style="color:#808080;background:#fff;font-size:32px">large grey heading</h1>');
+    });
+    const findings = await accessibilityFindings(page);
+    expect(findings.map((finding) => [finding.problem, finding.element.split(' ')[0]])).toEqual([
+      ['contrast', 'p'],
+      ['unlabelled control', 'input'],
+    ]);
+    expect(findings[0]!.detail).toMatch(/^2\.85:1/);
   });
 });

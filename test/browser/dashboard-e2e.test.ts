@@ -9,7 +9,7 @@ import { DiagnosticsClient } from '../../sdk/src/client';
 import type { FetchFunction } from '../../sdk/src/runtime';
 import { ManualRuntime } from '../../sdk/test/support/manual-runtime';
 import { startScriptedServer, type ScriptedServer } from '../../sdk/test/support/scripted-server';
-import { buildDashboard, launchBrowser, screenshot, type Browser } from '../support/browser';
+import { accessibilityFindings, buildDashboard, launchBrowser, screenshot, type Browser } from '../support/browser';
 import { pngImage } from '../support/images';
 import { startTestHost, type TestHost } from '../support/test-host';
 
@@ -88,11 +88,13 @@ describe('dashboard in the browser', () => {
     await page.goto(`${host.url}/sessions`);
     await page.waitForURL(/\/signin\?next=/);
     await expect.poll(() => page.getByText('Local only.').isVisible()).toBe(true);
+    expect(await accessibilityFindings(page)).toEqual([]);
     await page.getByLabel('Admin (creates and changes sessions)').check();
     await page.getByRole('button', { name: 'Sign in (local)' }).click();
     await page.waitForURL(/\/sessions$/);
     await page.getByRole('cell', { name: /listed-device-1/ }).waitFor();
     await screenshot(page, '01-sessions');
+    expect(await accessibilityFindings(page)).toEqual([]);
     expect(pageErrors).toEqual([]);
 
     // A token the API refuses (401) sends the page back to sign-in, keeping where it was going.
@@ -137,6 +139,7 @@ describe('a session from the form to the report', () => {
     await expect.poll(() => page.locator('#target-error').textContent()).toContain('letters, digits');
     expect(await page.getByRole('textbox', { name: 'Device id' }).getAttribute('aria-invalid')).toBe('true');
     await screenshot(page, '02-new-session-field-error');
+    expect(await accessibilityFindings(page)).toEqual([]);
     await page.getByRole('textbox', { name: 'Device id' }).fill(deviceId);
     await page.getByLabel('Reason').fill('checkout failures reported by support');
     await page.getByRole('button', { name: 'Create session' }).click();
@@ -165,8 +168,11 @@ describe('a session from the form to the report', () => {
     runtime.advance(6_000);
     await device.refresh();
     expect(device.sessionId).toBe(sessionId);
+    // The device's clock moves between steps, so the timeline strip spreads them out.
     device.breadcrumb('opened checkout', 'navigation');
+    runtime.advance(2_000);
     device.log('info', 'checkout for jane.doe@example.com', { password: 'hunter2-Pa55word!', cartItems: 2 });
+    runtime.advance(3_000);
     await device
       .trace('place order', async () => {
         const response = await scope.fetch(`${upstream.url}/orders?api_key=sk_live_51HxE2eTestSecretKey0000abcd`, { method: 'POST', body: '{}' });
@@ -182,6 +188,7 @@ describe('a session from the form to the report', () => {
     await page.getByRole('link', { name: /POST .*orders.* 502/ }).waitFor();
     expect(await page.locator('.strip button').count()).toBeGreaterThanOrEqual(4);
     await screenshot(page, '03-timeline');
+    expect(await accessibilityFindings(page)).toEqual([]);
 
     // Logs, deep-linked to errors only; a row expands to its context and what masking did.
     await page.getByRole('tab', { name: 'Logs' }).click();
@@ -199,6 +206,7 @@ describe('a session from the form to the report', () => {
     expect(await detail.textContent()).not.toContain('hunter2');
     expect(await page.locator('.redaction').first().textContent()).toMatch(/context\.password/);
     await screenshot(page, '04-logs');
+    expect(await accessibilityFindings(page)).toEqual([]);
 
     // Network: the failing request, its masked URL and detail pane.
     await page.getByRole('tab', { name: 'Network' }).click();
@@ -209,6 +217,7 @@ describe('a session from the form to the report', () => {
     await request.click();
     await page.getByRole('complementary', { name: 'Request detail' }).getByText('POST 502').waitFor();
     await screenshot(page, '05-network');
+    expect(await accessibilityFindings(page)).toEqual([]);
 
     // Traces: the trace list, then its waterfall and a span's drawer.
     await page.getByRole('tab', { name: 'Traces' }).click();
@@ -220,6 +229,7 @@ describe('a session from the form to the report', () => {
     await waterfall.press('ArrowDown');
     expect(await waterfall.getByRole('option', { selected: true }).textContent()).toMatch(/POST|orders|http/i);
     await screenshot(page, '06-traces-waterfall');
+    expect(await accessibilityFindings(page)).toEqual([]);
 
     // Screenshots: the thumbnail loads through its read link (the CSP allows Blob storage for images), the
     // lightbox opens and closes, and "download all" saves a ZIP built by the API.
@@ -230,6 +240,7 @@ describe('a session from the form to the report', () => {
     await page.getByRole('button', { name: /Open screenshot/ }).first().click();
     await page.locator('dialog.lightbox[open]').waitFor();
     await screenshot(page, '07-screenshots-lightbox');
+    expect(await accessibilityFindings(page)).toEqual([]);
     await page.keyboard.press('Escape');
     await page.locator('dialog.lightbox').waitFor({ state: 'detached' });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download all (ZIP)' }).click()]);
@@ -252,6 +263,7 @@ describe('a session from the form to the report', () => {
     await page.getByRole('tab', { name: 'Timeline' }).click();
     await page.locator('table.timeline').waitFor();
     await screenshot(page, '09-detail');
+    expect(await accessibilityFindings(page)).toEqual([]);
 
     // Stop, then the report opens in a new tab.
     page.once('dialog', (dialog) => void dialog.accept());

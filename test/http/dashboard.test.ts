@@ -39,8 +39,8 @@ describe('GET /api/diagnostics/sessions/{id}/screenshots/archive', () => {
   it('answers a ZIP of every confirmed screenshot, byte for byte, stored uncompressed', async () => {
     const device = await openDeviceSession(host, admin);
     const first = pngImage(40, 20);
-    const second = Buffer.concat([pngImage(40, 20)]);
-    second[second.length - 20] ^= 0xff; // another image's bytes (the signature check reads only the head)
+    const second = Buffer.from(pngImage(40, 20));
+    second.writeUInt8(second.readUInt8(second.length - 20) ^ 0xff, second.length - 20); // other bytes, same head
     const ids = [await uploadScreenshot(device, first, '2026-12-05T08:00:00.000Z'), await uploadScreenshot(device, second, '2026-12-05T08:00:01.000Z')];
     const engineer = await host.token({ roles: ['engineer'], products: ['demo'] });
     const response = await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/screenshots/archive`, { headers: { authorization: `Bearer ${engineer}` } });

@@ -4,7 +4,7 @@ import { api } from '../api';
 import type { ScreenshotView, Session, TimelineDoc } from '../api/types';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { usePaged } from '../components/paged';
-import { duration, time } from '../format';
+import { duration, isLive, time } from '../format';
 import { navigate } from '../router';
 import type { TabProps } from '../pages/SessionDetail';
 import { statusClassOf } from './NetworkTab';
@@ -48,13 +48,17 @@ export function stripEntries(session: Session, docs: TimelineDoc[], screenshots:
   return entries;
 }
 
+/** One lane per kind, so marks at the same moment do not hide each other; the edges span the strip. */
+const lanes: Record<MarkKind, number> = { error: 0, span: 1, network: 2, screenshot: 3, breadcrumb: 4, edge: -1 };
+
 const kindLabels: Record<MarkKind, string> = { error: 'errors', network: 'failing requests', screenshot: 'screenshots', breadcrumb: 'breadcrumbs', span: 'failed spans', edge: 'session start and end' };
 
-export function Strip({ entries }: { entries: TimelineEntry[] }) {
+/** The strip runs from the first entry to the last, or to now while the session is live. */
+export function Strip({ entries, until }: { entries: TimelineEntry[]; until?: number }) {
   if (entries.length === 0) return null;
   const times = entries.map((entry) => Date.parse(entry.at));
   const first = Math.min(...times);
-  const span = Math.max(1, Math.max(...times) - first);
+  const span = Math.max(1, Math.max(...times, until ?? 0) - first);
   return (
     <>
       <div class="legend" aria-hidden="true">
@@ -69,7 +73,11 @@ export function Strip({ entries }: { entries: TimelineEntry[] }) {
           <button
             type="button"
             class={`mark-${entry.kind}`}
-            style={{ left: `calc(${((Date.parse(entry.at) - first) / span) * 100}% - 6px)` }}
+            style={{
+              left: `calc(${((Date.parse(entry.at) - first) / span) * 100}% - 4px)`,
+              top: lanes[entry.kind] < 0 ? '2px' : `${3 + lanes[entry.kind] * 8}px`,
+              height: lanes[entry.kind] < 0 ? '40px' : '7px',
+            }}
             title={`${time(entry.at)} ${entry.summary}`}
             aria-label={`${time(entry.at)} ${entry.summary}`}
             onClick={() => entry.href && navigate(entry.href)}
@@ -87,7 +95,7 @@ export function TimelineTab({ session, liveVersion }: TabProps) {
   const shots = (screenshots.items ?? []).filter((shot) => shot.status === 'confirmed');
   return (
     <div>
-      <Strip entries={stripEntries(session, docs, shots)} />
+      <Strip entries={stripEntries(session, docs, shots)} until={isLive(session.status) ? Date.now() : undefined} />
       {timeline.error ? <ErrorState error={timeline.error} retry={timeline.reload} /> : null}
       {!timeline.items && !timeline.error ? <Loading label="Loading the timeline…" /> : null}
       {timeline.items && docs.length === 0 ? <Empty>Nothing received yet. New items appear here while the session is active.</Empty> : null}
