@@ -4,6 +4,7 @@
 // stops the session, and the report opens. Also: how the page is served (CSP, caching, SPA fallback, 404s).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiagnosticsClient } from '../../sdk/src/client';
 import type { FetchFunction } from '../../sdk/src/runtime';
@@ -274,6 +275,13 @@ describe('a session from the form to the report', () => {
     await report.waitForLoadState();
     expect(await report.content()).toContain(sessionId);
     await report.close();
+
+    // Export downloads the session's NDJSON (gzip) through its link.
+    const [exported] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    expect(exported.suggestedFilename()).toMatch(new RegExp(`^${sessionId}-ex_.+\\.ndjson\\.gz$`));
+    const exportedFile = readFileSync((await exported.path())!);
+    expect(gunzipSync(exportedFile).toString('utf8')).toContain('"type":"export"');
+    await page.getByText(/^Exported \d+ logs and \d+ spans/).waitFor();
 
     // Only the two refusals this test provoked (the bad form, the stale ETag): no script error, no CSP violation.
     expect(pageErrors.filter((line) => !/status of (400 \(Bad Request\)|412 \(Precondition Failed\))$/.test(line))).toEqual([]);
