@@ -90,10 +90,10 @@ export async function accessibilityFindings(page: Page): Promise<AccessibilityFi
       return { r: 255, g: 255, b: 255 };
     };
     const describe = (element: Element) => `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.split(' ').join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
-    for (const element of document.querySelectorAll('body *')) {
+    for (const element of Array.from(document.querySelectorAll('body *'))) {
       const style = getComputedStyle(element);
       if (style.visibility === 'hidden' || style.display === 'none' || (element as HTMLElement).offsetParent === null && style.position !== 'fixed') continue;
-      const ownText = [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim());
+      const ownText = Array.from(element.childNodes).some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim());
       if (ownText) {
         const foreground = parse(style.color);
         const background = backgroundOf(element);

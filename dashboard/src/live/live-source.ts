@@ -49,7 +49,7 @@ export function pollingLiveSource(api: Pick<ApiClient, 'timeline'>, sessionId: s
             const newest = await api.timeline(sessionId, { order: 'newest', pageSize: 20 });
             cursor = newest.items[0] ? timeOf(newest.items[0]) : new Date(0).toISOString();
             seenAtCursor = new Set(newest.items.filter((item) => timeOf(item) === cursor).map((item) => item.id));
-          } else if (document.visibilityState === 'visible') {
+          } else if (typeof document === 'undefined' || document.visibilityState === 'visible') {
             const fresh: TimelineDoc[] = [];
             let continuationToken: string | undefined;
             do {

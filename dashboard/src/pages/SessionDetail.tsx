@@ -9,7 +9,7 @@ import { duration, isLive, saveFile, target, time } from '../format';
 import { pollingLiveSource, type LiveSource } from '../live/live-source';
 import { query, setQuery } from '../router';
 import { signedIn } from '../auth/auth';
-import { useVisibleInterval } from './SessionList';
+import { useVisibleInterval } from '../components/visible-interval';
 import { TimelineTab } from '../tabs/TimelineTab';
 import { LogsTab } from '../tabs/LogsTab';
 import { NetworkTab } from '../tabs/NetworkTab';
@@ -31,8 +31,10 @@ export interface TabProps {
   liveVersion: number;
 }
 
-/** Makes the live source; tests of the page can hand in another. */
-export let liveSourceFor = (sessionId: string): LiveSource => pollingLiveSource(api, sessionId);
+/** The one place that picks the live source: the live-tail stream replaces polling here when it lands. */
+function liveSourceFor(sessionId: string): LiveSource {
+  return pollingLiveSource(api, sessionId);
+}
 
 function Countdown({ session }: { session: Session }) {
   const [now, setNow] = useState(Date.now());

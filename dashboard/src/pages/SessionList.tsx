@@ -1,6 +1,7 @@
 // /sessions: the sessions the signed-in user may see, filtered by status, product, dates and target, paged with
 // the API's continuation tokens, and refreshed every 5 s while the page is visible.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { useVisibleInterval } from '../components/visible-interval';
 import { api } from '../api';
 import type { Page, Session, SessionStatus } from '../api/types';
 import { ErrorState, Empty, Loading } from '../components/states';
@@ -11,22 +12,6 @@ import { signedIn } from '../auth/auth';
 
 const statuses: SessionStatus[] = ['pending', 'active', 'paused', 'completed', 'cancelled', 'expired'];
 export const REFRESH_INTERVAL_MS = 5000;
-
-/** Runs `tick` every `intervalInMs` while the tab is visible (and once when it becomes visible again). */
-export function useVisibleInterval(tick: () => void, intervalInMs: number, enabled = true): void {
-  const latest = useRef(tick);
-  latest.current = tick;
-  useEffect(() => {
-    if (!enabled) return;
-    const timer = setInterval(() => document.visibilityState === 'visible' && latest.current(), intervalInMs);
-    const onVisible = () => document.visibilityState === 'visible' && latest.current();
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      clearInterval(timer);
-      document.removeEventListener('visibilitychange', onVisible);
-    };
-  }, [intervalInMs, enabled]);
-}
 
 function dateToIso(value: string | null, endOfDay = false): string | undefined {
   if (!value) return undefined;
