@@ -128,6 +128,12 @@ describe('session list filters and paging', () => {
     expect(await rows.count()).toBeGreaterThan(0);
     await page.getByRole('searchbox', { name: 'Target or id contains' }).fill('nothing-like-this');
     await page.getByText('No session on this page matches the target search.').waitFor();
+
+    // The list refreshes itself (every 5 s while visible): a session created elsewhere shows up untouched.
+    await page.getByRole('searchbox', { name: 'Target or id contains' }).fill('');
+    expect(await page.getByText('fresh-device').count()).toBe(0);
+    expect((await create({ productId: 'demo', targetDeviceId: 'fresh-device' })).status).toBe(201);
+    await page.getByRole('cell', { name: /fresh-device/ }).waitFor({ timeout: 12_000 });
   });
 });
 

@@ -283,6 +283,16 @@ describe('a session from the form to the report', () => {
     expect(gunzipSync(exportedFile).toString('utf8')).toContain('"type":"export"');
     await page.getByText(/^Exported \d+ logs and \d+ spans/).waitFor();
 
+    // An engineer reads the same session but gets no admin actions, and cannot open new sessions.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Engineer (read only)').check();
+    await page.getByRole('button', { name: 'Sign in (local)' }).click();
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+    expect(await page.getByRole('link', { name: 'New session' }).count()).toBe(0);
+    await page.goto(`${host.url}/sessions/${sessionId}?tab=logs&level=error`);
+    await page.locator('table.logs').getByText('order failed').first().waitFor();
+    expect(await page.getByRole('group', { name: 'Session actions' }).getByRole('button').allTextContents()).toEqual(['Generate report', 'Export']);
+
     // Only the two refusals this test provoked (the bad form, the stale ETag): no script error, no CSP violation.
     expect(pageErrors.filter((line) => !/status of (400 \(Bad Request\)|412 \(Precondition Failed\))$/.test(line))).toEqual([]);
     expect(pageErrors).toHaveLength(2);

@@ -71,9 +71,11 @@ export function SessionList() {
     <section>
       <div class="page-head">
         <h1>Sessions</h1>
-        <a class="button primary" href="/sessions/new">
-          New session
-        </a>
+        {signedIn.value?.roles.includes('admin') ? (
+          <a class="button primary" href="/sessions/new">
+            New session
+          </a>
+        ) : null}
       </div>
       <form class="filters" role="search" aria-label="Filter sessions" onSubmit={(event) => event.preventDefault()}>
         <label class="field">
