@@ -98,7 +98,8 @@ describe('session list filters and paging', () => {
   it('filters by status, product and target through the URL, and pages with continuation tokens', async () => {
     const admin = await host.token({ roles: ['admin'], products: ['demo', 'other'] });
     const create = (body: Record<string, unknown>) => host.call('POST', '/api/diagnostics/sessions', { body: { userConsent: 'auto', ...body }, headers: { authorization: `Bearer ${admin}` } });
-    for (let index = 0; index < 27; index++) expect((await create({ productId: 'demo', targetDeviceId: `list-device-${index}` })).status).toBe(201);
+    const created = await Promise.all(Array.from({ length: 27 }, (_, index) => create({ productId: 'demo', targetDeviceId: `list-device-${index}` })));
+    expect(created.map((response) => response.status)).toEqual(Array(27).fill(201));
     const paused = (await (await create({ productId: 'other', targetUserId: 'paused-user', startImmediately: false })).json()) as { id: string };
 
     const { page } = browser;
@@ -134,7 +135,7 @@ describe('session list filters and paging', () => {
     expect(await page.getByText('fresh-device').count()).toBe(0);
     expect((await create({ productId: 'demo', targetDeviceId: 'fresh-device' })).status).toBe(201);
     await page.getByRole('cell', { name: /fresh-device/ }).waitFor({ timeout: 12_000 });
-  });
+  }, 90_000);
 });
 
 describe('new-session form', () => {

@@ -183,8 +183,15 @@ describe('a session from the form to the report', () => {
     await expect.poll(() => device.getStats().screenshotsUploaded, { timeout: 15_000 }).toBe(1);
     await device.flush();
 
-    // Timeline: the items arrive without a reload (the live source polls with from=), announced by a toast.
+    // Timeline: the items arrive without a reload (the live source polls with from=).
+    await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
+    // One more line, sent while the page shows the rest: it appears on its own, announced by the toast.
+    await page.locator('.toast').waitFor({ state: 'detached', timeout: 20_000 });
+    runtime.advance(1_000);
+    device.log('warn', 'retrying checkout once');
+    await device.flush();
     await page.locator('.toast').filter({ hasText: /^\d+ new$/ }).waitFor();
+    await page.getByRole('link', { name: 'warn: retrying checkout once' }).waitFor();
     await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: /POST .*orders.* 502/ }).waitFor();
     expect(await page.locator('.strip button').count()).toBeGreaterThanOrEqual(4);
