@@ -27,6 +27,7 @@ import './redaction-preview';
 import './screenshots-create';
 import './screenshots-confirm';
 import './screenshots-list';
+import './screenshots-archive';
 import './reports-create';
 import './reports-get';
 import './regressions-post';
@@ -54,3 +55,6 @@ import './triggers-list';
 import './triggers-update';
 import './triggers-delete';
 import './signals-detect';
+
+// Dashboard: the web UI at the site root (registered last: a catch-all, after every literal API route)
+import './dashboard-get';

@@ -1,5 +1,6 @@
-// The local Functions host: serves the same registered functions over HTTP under /api, runs timers on
-// their schedules, answers the host's admin call POST /admin/functions/{name}, and wires the embedded backends.
+// The local Functions host: serves the same registered functions over HTTP (the API under /api, the dashboard at
+// the root), runs timers on their schedules, answers the host's admin call POST /admin/functions/{name}, the
+// dashboard's local-only dev sign-in, and wires the embedded backends.
 import { randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,13 +16,13 @@ import { ensureBlobContainers } from '../shared/adapters/blob/blob-clients';
 import { ensureContainers } from '../shared/adapters/cosmos/cosmos-client';
 import { createDependencies, installDependencies, type Dependencies, type DependencyOverrides } from '../shared/runtime/composition';
 import { functionRegistry } from '../shared/runtime/registry';
+import { handleDevSignIn, DEV_SIGN_IN_PATH } from './dev-sign-in';
 import { announcesBody, isBodiless, requestUrl, toHttpRequest, writeHttpResult } from './http-conversion';
 import { Router } from './router';
 
-export const ROUTE_PREFIX = '/api';
 /** What the Functions host itself accepts when a function names no smaller limit. */
 const FUNCTIONS_HOST_MAX_BODY_BYTES = 100 * 1024 * 1024;
-/** The admin call carries only a small `{"input": …}`. */
+/** The admin call and the dev sign-in carry only a small JSON object. */
 const ADMIN_MAX_BODY_BYTES = 64 * 1024;
 
 export interface LocalHostOptions {
@@ -151,9 +152,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           response.writeHead(202).end();
           return;
         }
+        if (url.pathname === DEV_SIGN_IN_PATH && settings.DIAGNOSTICS_MODE === 'local') {
+          return await handleDevSignIn(request, response, settings, await readBody(request, ADMIN_MAX_BODY_BYTES));
+        }
         const notFound = new AppError('not_found', `No function answers ${url.pathname}`);
-        if (!url.pathname.startsWith(`${ROUTE_PREFIX}/`)) return await writeProblem(response, request, notFound);
-        const found = router.match(request.method ?? 'GET', url.pathname.slice(ROUTE_PREFIX.length));
+        // Routes carry their `api/` prefix (or none, for the dashboard at the site root): see registry.ts.
+        const found = router.match(request.method ?? 'GET', url.pathname);
         if ('malformed' in found) return await writeProblem(response, request, new AppError('invalid_input', 'Malformed percent-encoding in the path'));
         if (!('definition' in found)) {
           if (found.allowed.length === 0) return await writeProblem(response, request, notFound);

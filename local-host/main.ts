@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     { subject: 'local-admin', roles: ['admin'], products: [DEMO_PRODUCT_ID], expiresInSeconds: 12 * 3600 },
   );
   console.log(`Diagnostics local host listening on ${host.url}/api`);
+  console.log(`  Dashboard: ${host.url}/ (local dev sign-in)`);
   console.log(`  Cosmos (embedded, in memory): ${cosmos.endpoint}`);
   console.log(`  Blob (Azurite, ${path.join(dataDirectory, 'azurite')}): ${azurite.endpoint}`);
   console.log(`  Service Bus: in-process delivery`);

@@ -7,6 +7,8 @@ interface CompiledRoute {
   pattern: RegExp;
   parameterNames: string[];
   literalSegments: number;
+  /** Ends in `{*rest}`: it matches any deeper path, so it says nothing about the methods a specific path takes. */
+  catchAll: boolean;
 }
 
 function escape(text: string): string {
@@ -16,6 +18,7 @@ function escape(text: string): string {
 function compile(definition: HttpFunctionDefinition): CompiledRoute {
   const parameterNames: string[] = [];
   let literalSegments = 0;
+  let catchAll = false;
   const segments = definition.route.replace(/^\/+|\/+$/g, '').split('/');
   const source = segments
     .map((segment) => {
@@ -24,13 +27,16 @@ function compile(definition: HttpFunctionDefinition): CompiledRoute {
         literalSegments++;
         return `/${escape(segment)}`;
       }
-      const [, catchAll, name, optional] = parameter;
+      const [, wildcard, name, optional] = parameter;
       parameterNames.push(name!);
-      if (catchAll) return '(?:/(.*))?';
+      if (wildcard) {
+        catchAll = true;
+        return '(?:/(.*))?';
+      }
       return optional ? '(?:/([^/]+))?' : '/([^/]+)';
     })
     .join('');
-  return { definition, pattern: new RegExp(`^${source}/?$`, 'i'), parameterNames, literalSegments };
+  return { definition, pattern: new RegExp(`^${source}/?$`, 'i'), parameterNames, literalSegments, catchAll };
 }
 
 export interface RouteMatch {
@@ -64,11 +70,12 @@ export class Router {
     const exact = literal?.find((route) => route.definition.methods.includes(upper));
     if (exact) return { definition: exact.definition, params: {} };
     const allowed = new Set<HttpMethod>();
+    const allowedByCatchAll = new Set<HttpMethod>();
     for (const route of this.routes) {
       const found = route.pattern.exec(path);
       if (!found) continue;
       if (!route.definition.methods.includes(upper)) {
-        for (const allowedMethod of route.definition.methods) allowed.add(allowedMethod);
+        for (const allowedMethod of route.definition.methods) (route.catchAll ? allowedByCatchAll : allowed).add(allowedMethod);
         continue;
       }
       const params: Record<string, string> = {};
@@ -83,6 +90,6 @@ export class Router {
       }
       return { definition: route.definition, params };
     }
-    return { allowed: [...allowed] };
+    return { allowed: [...(allowed.size > 0 ? allowed : allowedByCatchAll)] };
   }
 }

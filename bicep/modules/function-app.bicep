@@ -66,6 +66,10 @@ var optionalSettingNames = [
   'ADO_ORGANIZATION_URL'
   'ADO_PROJECT'
   'ADO_WORK_ITEM_TYPE'
+  // The dashboard's Entra ID sign-in (docs/dashboard.md): the SPA registration, its authority, the API scope.
+  'DASHBOARD_CLIENT_ID'
+  'DASHBOARD_AUTHORITY'
+  'DASHBOARD_API_SCOPE'
 ]
 
 var baseSettings = [
@@ -81,6 +85,8 @@ var baseSettings = [
   { name: 'SERVICEBUS__clientId', value: identityClientId }
   // DefaultAzureCredential picks the user-assigned identity by this client id.
   { name: 'AZURE_CLIENT_ID', value: identityClientId }
+  // The dashboard answers at the site root (host.json routePrefix ""), not the host's default page.
+  { name: 'AzureWebJobsDisableHomepage', value: 'true' }
   { name: 'DIAGNOSTICS_MODE', value: 'azure' }
   { name: 'PUBLIC_BASE_URL', value: publicBaseUrl }
   { name: 'COSMOS_ENDPOINT', value: cosmosEndpoint }

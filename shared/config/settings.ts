@@ -37,6 +37,15 @@ export const settingsSchema = z
     AUTH_ROLES_CLAIM: z.string().default('roles'),
     AUTH_PRODUCTS_CLAIM: z.string().default('products'),
 
+    /**
+     * The dashboard's Entra ID sign-in (MSAL, auth code + PKCE) in azure mode: the SPA app registration's client
+     * id, the authority (https://login.microsoftonline.com/<tenant id>) and the API scope it asks for
+     * (api://<API app id>/<scope>). Unset in azure mode, the dashboard says sign-in is not configured.
+     */
+    DASHBOARD_CLIENT_ID: z.string().min(1).optional(),
+    DASHBOARD_AUTHORITY: z.url().optional(),
+    DASHBOARD_API_SCOPE: z.string().min(1).optional(),
+
     /** Secret from which product ingest keys and device ingest tokens are derived (Key Vault in Azure). */
     INGEST_KEY_SECRET: z.string().min(32),
 

@@ -51,6 +51,8 @@ export type EndpointInput<Body, Query, Params, Auth extends EndpointAuth> = {
 export interface EndpointDefinition<BodySchema extends z.ZodType, QuerySchema extends z.ZodType, ParamsSchema extends z.ZodType, Auth extends EndpointAuth> {
   name: string;
   route: string;
+  /** Served at the site root instead of under `/api` (the dashboard only). */
+  atSiteRoot?: boolean;
   methods: HttpMethod[];
   auth: Auth;
   body?: BodySchema;
@@ -182,6 +184,7 @@ export function httpFunction<
   registerHttpFunction({
     name: definition.name,
     route: definition.route,
+    atSiteRoot: definition.atSiteRoot,
     methods: definition.methods,
     maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     handler: async (request, context) => {

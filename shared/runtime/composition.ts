@@ -42,6 +42,7 @@ import type { ReportServiceDependencies } from '../services/report-service';
 import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { TelemetryQueryDependencies } from '../services/telemetry-query-service';
+import type { DashboardSettings } from '../http/dashboard-assets';
 import { createEventing, type EventingDependencies } from './event-wiring';
 import { createSignals, type SignalDependencies } from './signal-wiring';
 import { functionRegistry } from './registry';
@@ -76,6 +77,8 @@ export interface Services {
   exports: ExportServiceDependencies;
   /** Redaction preview masks with the app's one engine. */
   masking: MaskingEngine;
+  /** What the dashboard's page and sign-in settings depend on. */
+  dashboard: DashboardSettings;
   /** Lossless publishing for every area: the outbox first, then the bus (shared/services/event-relay.ts). */
   events: OutboxEventPublisher;
   /** What the outbox relay and its drain timer need. */
@@ -262,6 +265,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
     masking,
+    dashboard: settings,
     events,
     relay,
     eventing: createEventing({ settings, stores, clock, telemetry, masking, credential: infra.credential }),

@@ -8,9 +8,18 @@ import {
   type Timer,
 } from '@azure/functions';
 
+/**
+ * host.json sets `routePrefix: ""` so the dashboard can answer at the site root; the API keeps its `/api`
+ * because every other HTTP route gets this prefix here, in one place, for Azure and the local host alike.
+ */
+export const API_ROUTE_PREFIX = 'api';
+
 export interface HttpFunctionDefinition {
   name: string;
+  /** Under `/api` unless `atSiteRoot`. */
   route: string;
+  /** Registered without the API prefix (the dashboard's static files); nothing else should need it. */
+  atSiteRoot?: boolean;
   methods: HttpMethod[];
   /** The largest body the function reads: the local host refuses a longer one (413) before reading it. Default 100 MiB, the Functions host's limit. */
   maxBodyBytes?: number;
@@ -46,11 +55,18 @@ function assertUniqueName(name: string): void {
   if (all.some((definition) => definition.name === name)) throw new Error(`Function ${name} is registered twice`);
 }
 
+/** The route as the host serves it: `api/<route>`, or the route itself at the site root. */
+export function servedRoute(definition: Pick<HttpFunctionDefinition, 'route' | 'atSiteRoot'>): string {
+  const route = definition.route.replace(/^\/+/, '');
+  return definition.atSiteRoot ? route : `${API_ROUTE_PREFIX}/${route}`;
+}
+
 export function registerHttpFunction(definition: HttpFunctionDefinition): void {
   assertUniqueName(definition.name);
-  functionRegistry.http.push(definition);
+  const served = { ...definition, route: servedRoute(definition) };
+  functionRegistry.http.push(served);
   app.http(definition.name, {
-    route: definition.route,
+    route: served.route,
     methods: definition.methods,
     authLevel: 'anonymous',
     handler: definition.handler,

@@ -34,7 +34,7 @@ const roles = readBicep('modules/role-assignments.bicep');
 /** Read only against the emulators (keys and the local signing secret); Azure uses identities instead. */
 const LOCAL_ONLY_SETTINGS = ['COSMOS_KEY', 'STORAGE_ACCOUNT_NAME', 'STORAGE_ACCOUNT_KEY', 'AUTH_LOCAL_SECRET'];
 /** Settings the Functions host and DefaultAzureCredential read, not our settings schema. */
-const PLATFORM_SETTING = /^(AzureWebJobsStorage__\w+|SERVICEBUS__\w+|APPLICATIONINSIGHTS_AUTHENTICATION_STRING|AZURE_CLIENT_ID)$/;
+const PLATFORM_SETTING = /^(AzureWebJobsStorage__\w+|AzureWebJobsDisableHomepage|SERVICEBUS__\w+|APPLICATIONINSIGHTS_AUTHENTICATION_STRING|AZURE_CLIENT_ID)$/;
 /** Names that hold credentials: they must come from Key Vault, never sit in app settings. */
 const SECRET_SETTING = /(SECRET|TOKEN|ACCESS_KEY|ROUTING_KEY|WEBHOOK_URL)$/;
 

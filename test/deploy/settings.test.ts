@@ -108,7 +108,8 @@ describe('host.json', () => {
     expect(host.version).toBe('2.0');
     expect(host.extensionBundle).toEqual({ id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' });
     expect(host.functionTimeout).toMatch(/^00:(0\d|10):00$/);
-    expect(host.extensions.http.routePrefix).toBe('api');
+    // The API's `api/` is added per route by the registry, so the dashboard can answer at the root.
+    expect(host.extensions.http.routePrefix).toBe('');
     const bus = host.extensions.serviceBus;
     expect(bus.maxConcurrentCalls).toBeGreaterThan(0);
     expect(bus.maxConcurrentCalls).toBeLessThanOrEqual(32);
