@@ -6,9 +6,11 @@ import { ConfigPoller, type DeviceIdentity } from './config-poller.js';
 import { ConsentGate, type ConsentRequest } from './consent-gate.js';
 import { collectDeviceContext } from './device-context.js';
 import { instrument, type GlobalScope, type InstrumentFlags, type NetworkOptions } from './instrumentation.js';
+import { defaultPreCrashBufferOptions, PreCrashBuffer } from './pre-crash-buffer.js';
 import { Recorder, type TraceOptions } from './recorder.js';
 import { systemClock, systemRandom, systemTimers, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
 import type { ScreenshotCapturer, ScreenshotTrigger } from './screenshots.js';
+import { SignalReporter } from './signal-reporter.js';
 import type { Span, SpanContext } from './tracing.js';
 import { Transport, type TransportStats } from './transport.js';
 import type { ActiveSession, Attributes, DeviceConfig, LogLevel } from './wire.js';
@@ -46,6 +48,17 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
   maxBackoffInMs?: number;
   /** Used until the server says its poll interval. */
   initialPollIntervalInMs?: number;
+  /**
+   * The last minute of logs, breadcrumbs and network captures kept in memory without a session, so a session a
+   * crash opens starts with what led to it. Sent only when such a session asks for it. On by default.
+   */
+  preCrashBuffer?: { enabled?: boolean; windowInMs?: number; maxBytes?: number };
+  /**
+   * Signals without a session (needs `deviceId`): a crash is reported at once (a crash rule may open a session
+   * for this device), and with `intervalInMs` per-minute counters of errors, requests, 5xx and latency by
+   * route template are sent on that interval. Never message text or URLs.
+   */
+  signals?: { crashReports?: boolean; intervalInMs?: number };
   /** The SDK's own failures (network, refusals); never thrown into the app. */
   onError?: (error: Error) => void;
   /** Injectable for tests; the defaults are the runtime's. */
@@ -73,6 +86,8 @@ export class DiagnosticsClient {
   private readonly transport: Transport;
   private readonly consent: ConsentGate;
   private readonly recorder: Recorder;
+  private readonly preCrash: PreCrashBuffer | undefined;
+  private readonly signals: SignalReporter | undefined;
   private session: ActiveSession | undefined;
   private optedOut: boolean;
   private started = false;
@@ -93,6 +108,25 @@ export class DiagnosticsClient {
     this.optedOut = options.optedOut ?? false;
     const timers = options.timers ?? systemTimers;
     const onError = (error: Error) => this.reportInternal(error);
+    if (options.preCrashBuffer?.enabled ?? true) {
+      this.preCrash = new PreCrashBuffer({
+        windowInMs: options.preCrashBuffer?.windowInMs ?? defaultPreCrashBufferOptions.windowInMs,
+        maxBytes: options.preCrashBuffer?.maxBytes ?? defaultPreCrashBufferOptions.maxBytes,
+      });
+    }
+    if (options.deviceId && (options.signals?.crashReports ?? true)) {
+      this.signals = new SignalReporter({
+        settings: options,
+        baseUrl: this.baseUrl,
+        productKey: options.productKey,
+        fetch: fetchImpl,
+        clock: this.clock,
+        timers,
+        random,
+        optedOut: () => this.optedOut,
+        onError,
+      });
+    }
     this.poller = new ConfigPoller({
       baseUrl: this.baseUrl,
       productKey: options.productKey,
@@ -141,6 +175,9 @@ export class DiagnosticsClient {
       transport,
       collecting: () => this.collectingSession(),
       optedOut: () => this.optedOut,
+      started: () => this.started,
+      preCrash: this.preCrash,
+      signals: this.signals,
       clock: this.clock,
       random,
       fetch: fetchImpl,
@@ -164,8 +201,12 @@ export class DiagnosticsClient {
       recorder: this.recorder,
       transport: this.transport,
       collecting: () => this.collectingSession(),
+      optedOut: () => this.optedOut,
+      signals: this.signals,
+      reportCrash: (error) => this.reportCrash(error),
       clock: this.clock,
     });
+    this.signals?.start();
     // Resolves after the first poll; a consent prompt it caused is answered in the background.
     await this.poller.start();
   }
@@ -180,6 +221,7 @@ export class DiagnosticsClient {
     if (!this.started) return;
     this.started = false;
     this.poller.stop();
+    this.signals?.stop();
     await this.transport.flush().catch(() => undefined);
     this.transport.setTarget(undefined);
     this.transport.dispose();
@@ -204,6 +246,7 @@ export class DiagnosticsClient {
     if (optedOut) {
       this.transport.clear();
       this.recorder.clearBreadcrumbs();
+      this.preCrash?.clear();
     }
     this.updateTarget();
   }
@@ -299,7 +342,22 @@ export class DiagnosticsClient {
   private async afterSessionChange(wasCollecting: string | undefined): Promise<void> {
     if (wasCollecting && wasCollecting !== this.sessionId) await this.transport.flush().catch(() => undefined);
     this.updateTarget();
-    if (this.sessionId && this.sessionId !== wasCollecting) this.recorder.replayBreadcrumbs();
+    if (this.sessionId && this.sessionId !== wasCollecting) {
+      this.recorder.uploadPreSessionBuffer();
+      this.recorder.replayBreadcrumbs();
+    }
+  }
+
+  /**
+   * A crash without a session: freeze the last minute, report the crash as a signal, and poll for the session a
+   * crash rule may open for this device; its config then asks for the frozen minute first.
+   */
+  private async reportCrash(error: unknown): Promise<void> {
+    if (!this.signals || this.optedOut) return;
+    this.signals.countCrash(error);
+    this.preCrash?.takeSnapshot(this.clock.now());
+    await this.signals.send(true, true);
+    await this.poller.pollNow().catch(() => undefined);
   }
 
   private updateTarget(): void {

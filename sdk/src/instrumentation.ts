@@ -1,14 +1,16 @@
 // Instrumentation of the app's globals while the client is started: console capture, fetch wrapping (a network
 // item and a client span per request), uncaught errors, and flushing on exit, page hide and going online.
+// Without a session, requests still feed the signal counters and the pre-crash buffer, and a crash is reported.
 import { captureConsole } from './console-capture.js';
 import { runtimeSaysOnline } from './device-context.js';
 import { captureUncaughtErrors, onAppExit, type UncaughtKind } from './error-capture.js';
 import { matchesPattern, shouldCaptureUrl, wrapFetch, type FetchObservation, type NetworkCaptureOptions, type UrlPattern } from './network-capture.js';
 import { atLeast, type Recorder } from './recorder.js';
 import { eventSources, type FetchFunction, type SdkClock } from './runtime.js';
+import type { SignalReporter } from './signal-reporter.js';
 import { traceparent } from './tracing.js';
 import type { Transport } from './transport.js';
-import { clip, MAX_MESSAGE_LENGTH, type ActiveSession, type CollectionLevel, type LogLevel } from './wire.js';
+import { clip, MAX_MESSAGE_LENGTH, type ActiveSession, type CollectionLevel, type LogLevel, type NetworkItem } from './wire.js';
 
 export interface NetworkOptions extends NetworkCaptureOptions {
   /** Add a W3C `traceparent` header to requests to these URLs (your own APIs; never third parties by default). */
@@ -37,12 +39,17 @@ export interface GlobalScope {
 
 export interface InstrumentationOptions {
   /** Read on every request, so a change to the client's options counts at once. */
-  settings: { network?: NetworkOptions; instrument?: InstrumentFlags; globalScope?: GlobalScope };
+  settings: { network?: NetworkOptions; instrument?: InstrumentFlags; globalScope?: GlobalScope; signals?: { intervalInMs?: number } };
   /** The service's base URL: the SDK's own calls are never captured. */
   baseUrl: string;
   recorder: Recorder;
   transport: Transport;
   collecting: () => ActiveSession | undefined;
+  optedOut: () => boolean;
+  /** Counts requests and crashes; undefined without a device id or with crash reports off. */
+  signals: SignalReporter | undefined;
+  /** An uncaught exception while no session collects (and the runtime says it is online). */
+  reportCrash: (error: unknown) => Promise<void>;
   clock: SdkClock;
 }
 
@@ -50,7 +57,7 @@ const consoleThreshold: Record<CollectionLevel, LogLevel> = { standard: 'warn', 
 
 /** Installs what `settings.instrument` asks for; the answer puts every patched global back, last first. */
 export function instrument(options: InstrumentationOptions): () => void {
-  const { settings, recorder, transport, collecting, clock, baseUrl } = options;
+  const { settings, recorder, transport, collecting, optedOut, clock, baseUrl } = options;
   const uninstallers: (() => void)[] = [];
   const flags = { console: true, fetch: true, errors: true, exit: true, ...settings.instrument };
   const scope = (settings.globalScope ?? globalThis) as { console?: Console; fetch?: FetchFunction };
@@ -68,7 +75,9 @@ export function instrument(options: InstrumentationOptions): () => void {
     const wrapped = wrapFetch(original.bind(globalThis), {
       shouldObserve: (url) => {
         const session = collecting();
-        return Boolean(session?.capture.network) && shouldCaptureUrl(url, settings.network ?? {}, baseUrl);
+        // Without a session, requests are still observed for the counters and the pre-crash buffer (in memory).
+        const observing = session ? session.capture.network : !optedOut() && (recorder.keepsPreCrash || settings.signals?.intervalInMs !== undefined);
+        return Boolean(observing) && shouldCaptureUrl(url, settings.network ?? {}, baseUrl);
       },
       now: () => clock.now(),
       captureHeaders: () => settings.network?.captureHeaders ?? true,
@@ -102,7 +111,7 @@ function beginFetch(
   options: InstrumentationOptions,
   request: { url: string; method: string },
 ): { headers?: Record<string, string>; finish: (observation: FetchObservation) => void } {
-  const { recorder, transport, collecting, clock, settings } = options;
+  const { recorder, transport, collecting, signals, clock, settings } = options;
   const span = recorder.startSpan(`HTTP ${request.method}`, 'client');
   const propagate = settings.network?.propagateTraceContextTo?.some((pattern) => matchesPattern(request.url, pattern)) ?? false;
   return {
@@ -115,8 +124,8 @@ function beginFetch(
       else if (failed) span.setAttribute('error.type', String(observation.status)).setError(`HTTP ${observation.status}`);
       const spanItem = span.end(clock.now(), failed ? 'error' : 'ok');
       const active = collecting();
-      if (!active) return;
-      transport.enqueue({
+      signals?.countRequest(observation.url, observation.status, observation.durationMs, observation.startedAt);
+      const networkItem: NetworkItem = {
         kind: 'network',
         id: recorder.newItemId(),
         timestamp: new Date(observation.startedAt).toISOString(),
@@ -131,7 +140,13 @@ function beginFetch(
         ...(observation.requestHeaders ? { requestHeaders: observation.requestHeaders } : {}),
         ...(observation.responseHeaders ? { responseHeaders: observation.responseHeaders } : {}),
         ...(observation.error ? { error: clip(observation.error, MAX_MESSAGE_LENGTH) } : {}),
-      });
+      };
+      if (!active) {
+        recorder.bufferPreCrash(networkItem);
+        recorder.breadcrumb(`${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`, 'http', undefined, failed ? 'warn' : 'info');
+        return;
+      }
+      transport.enqueue(networkItem);
       if (spanItem && active.capture.traces) transport.enqueue(spanItem);
       recorder.breadcrumb(`${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`, 'http', undefined, failed ? 'warn' : 'info');
     },
@@ -139,7 +154,12 @@ function beginFetch(
 }
 
 function onUncaught(options: InstrumentationOptions, error: unknown, kind: UncaughtKind): void {
-  if (!options.collecting()) return;
+  if (!options.collecting()) {
+    options.recorder.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
+    if (kind === 'uncaught_exception' && runtimeSaysOnline()) void options.reportCrash(error);
+    return;
+  }
+  if (kind === 'uncaught_exception') options.signals?.countCrash(error);
   options.recorder.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
   if (runtimeSaysOnline()) void options.transport.flush({ keepalive: true });
 }

@@ -1,8 +1,11 @@
 // The recorder: turns what the app records (logs, breadcrumbs, spans, errors, screenshots) into wire items and
-// queues them on the transport, only while a session collects them and at its collection level.
+// queues them on the transport, only while a session collects them and at its collection level. Without a
+// session it keeps the last minute in the pre-crash buffer (in memory) and counts errors as signals.
 import { boundAttributes } from './attributes.js';
+import type { BufferedItem, PreCrashBuffer } from './pre-crash-buffer.js';
 import { randomHexId, type FetchFunction, type SdkClock, type SdkRandom } from './runtime.js';
 import { uploadScreenshot, type ScreenshotCapturer, type ScreenshotTrigger } from './screenshots.js';
+import type { SignalReporter } from './signal-reporter.js';
 import { createContextManager, describeError, isPromiseLike, RecordingSpan, type ContextManager, type Span, type SpanContext } from './tracing.js';
 import type { FlushReason, Transport } from './transport.js';
 import {
@@ -32,6 +35,12 @@ export interface RecorderOptions {
   /** The session collecting now, if any (active, unexpired, consented, not opted out). */
   collecting: () => ActiveSession | undefined;
   optedOut: () => boolean;
+  /** Whether the client is started: the pre-crash buffer keeps logs only then. */
+  started: () => boolean;
+  /** The last minute without a session; undefined when the app turned it off. */
+  preCrash: PreCrashBuffer | undefined;
+  /** Counts errors without a session; undefined without a device id or with crash reports off. */
+  signals: SignalReporter | undefined;
   clock: SdkClock;
   random: SdkRandom;
   /** For screenshot uploads: the SDK's own fetch, never the wrapped one. */
@@ -58,6 +67,8 @@ export class Recorder {
   private readonly reportedErrors = new WeakSet<object>();
   private lastScreenshotAt = Number.NEGATIVE_INFINITY;
   private screenshotsTaken = 0;
+  /** Sessions whose pre-crash buffer was already queued: a config repeated by every poll sends it once. */
+  private readonly preSessionSent = new Set<string>();
 
   constructor(private readonly options: RecorderOptions) {}
 
@@ -69,9 +80,20 @@ export class Recorder {
     return this.screenshotsTaken;
   }
 
+  /** True when the pre-crash buffer is on: requests are then observed even without a session. */
+  get keepsPreCrash(): boolean {
+    return this.options.preCrash !== undefined;
+  }
+
   log(level: LogLevel, message: string, context?: Attributes, options: { module?: string; error?: unknown } = {}): void {
     const session = this.options.collecting();
-    if (!session || !session.capture.logs || !atLeast(level, logThreshold[session.collectionLevel])) return;
+    if (!session) {
+      if (this.options.preCrash && !this.options.optedOut() && this.options.started() && atLeast(level, 'debug')) {
+        this.bufferPreCrash(this.buildLog(level, message, context, options.module, options.error));
+      }
+      return;
+    }
+    if (!session.capture.logs || !atLeast(level, logThreshold[session.collectionLevel])) return;
     this.enqueueLog(level, message, context, options.module, options.error);
   }
 
@@ -94,6 +116,8 @@ export class Recorder {
     if (session?.capture.breadcrumbs) {
       entry.queued = true;
       this.options.transport.enqueue(item);
+    } else if (!session) {
+      this.bufferPreCrash(item);
     }
   }
 
@@ -110,6 +134,30 @@ export class Recorder {
 
   clearBreadcrumbs(): void {
     this.breadcrumbs.length = 0;
+  }
+
+  /** Keeps an item of the last minute in memory while no session collects (nothing while opted out). */
+  bufferPreCrash(item: BufferedItem): void {
+    if (!this.options.preCrash || this.options.optedOut()) return;
+    this.options.preCrash.record(item, this.options.clock.now());
+  }
+
+  /** A session opened by a crash asks for the buffer first: queued before anything else, once per session. */
+  uploadPreSessionBuffer(): void {
+    const session = this.options.collecting();
+    const preCrash = this.options.preCrash;
+    if (!session?.uploadPreSessionBuffer || !preCrash || this.preSessionSent.has(session.id)) return;
+    this.preSessionSent.add(session.id);
+    // What the session would have collected, had it been open: its capture flags and collection level.
+    const items = preCrash
+      .drain(this.options.clock.now())
+      .filter((item) =>
+        item.kind === 'log' ? session.capture.logs && atLeast(item.level, logThreshold[session.collectionLevel]) : item.kind === 'breadcrumb' ? session.capture.breadcrumbs : session.capture.network,
+      );
+    const sent = new Set(items.map((item) => item.id));
+    // Breadcrumbs that went with the buffer are not replayed a second time.
+    for (const entry of this.breadcrumbs) if (sent.has(entry.item.id)) entry.queued = true;
+    for (const item of items) this.options.transport.enqueue(item);
   }
 
   trace<T>(name: string, fn: (span: Span) => T, options: TraceOptions = {}): T {
@@ -157,7 +205,19 @@ export class Recorder {
 
   captureError(error: unknown, context?: Attributes, level: 'error' | 'fatal' = 'error', spanContext?: SpanContext): void {
     const session = this.options.collecting();
-    if (!session) return;
+    if (typeof error === 'object' && error !== null && !this.reportedErrors.has(error)) this.options.signals?.countError(error);
+    if (!session) {
+      if (typeof error === 'object' && error !== null) {
+        if (this.reportedErrors.has(error)) return;
+        this.reportedErrors.add(error);
+      }
+      const described = describeError(error);
+      this.breadcrumb(clip(`${described.type}: ${described.message}`, 512), 'error', undefined, level);
+      if (this.options.preCrash && !this.options.optedOut() && this.options.started()) {
+        this.bufferPreCrash(this.buildLog(level, described.message || described.type, context, undefined, error));
+      }
+      return;
+    }
     if (typeof error === 'object' && error !== null) {
       if (this.reportedErrors.has(error)) return;
       this.reportedErrors.add(error);
@@ -203,6 +263,16 @@ export class Recorder {
     flush?: FlushReason,
     spanContext?: SpanContext,
   ): string {
+    const item = this.buildLog(level, message, context, module, error, spanContext);
+    this.options.transport.enqueue(item, flush ?? (atLeast(level, 'error') ? 'error' : undefined));
+    return item.id;
+  }
+
+  newItemId(): string {
+    return randomHexId(this.options.random, 16);
+  }
+
+  private buildLog(level: LogLevel, message: string, context: Attributes | undefined, module: string | undefined, error: unknown, spanContext?: SpanContext): LogItem {
     const active = spanContext ?? this.contexts.active();
     const item: LogItem = {
       kind: 'log',
@@ -222,12 +292,7 @@ export class Recorder {
         ...(described.stack ? { stack: clip(described.stack, MAX_STACK_LENGTH) } : {}),
       };
     }
-    this.options.transport.enqueue(item, flush ?? (atLeast(level, 'error') ? 'error' : undefined));
-    return item.id;
-  }
-
-  newItemId(): string {
-    return randomHexId(this.options.random, 16);
+    return item;
   }
 
   private endSpan(span: RecordingSpan, error?: unknown): void {

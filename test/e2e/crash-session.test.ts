@@ -7,6 +7,7 @@ import { DiagnosticsClient } from '../../sdk/src/client';
 import type { FetchFunction } from '../../sdk/src/runtime';
 import { ManualRuntime } from '../../sdk/test/support/manual-runtime';
 import { startScriptedServer, type ScriptedServer } from '../../sdk/test/support/scripted-server';
+import type { DebugSession } from '../../shared/domain/sessions/session';
 import type { LogDoc } from '../../shared/domain/telemetry/items';
 import { recordEvents } from '../support/event-recorder';
 import { startTestHost, type TestHost } from '../support/test-host';
@@ -104,7 +105,7 @@ describe('crash-triggered sessions', () => {
     client.info('after the session opened');
     await client.flush();
 
-    const session = (await (await host.call('GET', `/api/diagnostics/sessions/${sessionId}`, { headers: auth() })).json()) as Record<string, any>;
+    const session = (await (await host.call('GET', `/api/diagnostics/sessions/${sessionId}`, { headers: auth() })).json()) as DebugSession & { etag: string };
     expect(session).toMatchObject({
       targetDeviceId: deviceId,
       createdBy: `trigger:${triggerId}`,

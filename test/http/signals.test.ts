@@ -1,9 +1,15 @@
 // Signals end to end through the local host: device counters in, an error-rate rule fires once (not once a
 // minute) through Slack and a GitHub ticket, opens capped auto-sessions (joining a live one), and recovers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DebugSession } from '../../shared/domain/sessions/session';
+import type { listAlerts } from '../../shared/services/signal-rule-service';
 import { recordEvents } from '../support/event-recorder';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
 import { startTestHost, type TestHost } from '../support/test-host';
+
+/** What GET /sessions/{id} answers a reader, and one row of GET /products/{productId}/alerts. */
+type SessionView = DebugSession & { etag: string };
+type AlertView = Awaited<ReturnType<typeof listAlerts>>[number];
 
 const events = recordEvents();
 let host: TestHost;
@@ -230,11 +236,11 @@ describe('an error-rate rule with an error-threshold trigger', () => {
     expect(auto).toHaveLength(2);
     const autoTargets = auto.map((event) => (event.payload.target as Record<string, string>).targetDeviceId).sort();
     expect(autoTargets).toEqual(['dev-b1', 'dev-b2']);
-    const session = (await (await host.call('GET', `/api/diagnostics/sessions/${auto[0]!.sessionId}`, { headers: auth() })).json()) as Record<string, any>;
+    const session = (await (await host.call('GET', `/api/diagnostics/sessions/${auto[0]!.sessionId}`, { headers: auth() })).json()) as SessionView;
     expect(session).toMatchObject({ status: 'active', createdBy: `trigger:${triggerId}`, trigger: { ruleId: triggerId, on: 'error_threshold', signal: { kind: 'alert', alertRuleId: ruleId } } });
     const joined = await host.deps.stores.audit.list('demo', { sessionId: live.sessionId, action: 'session.auto_joined' }, { maxItems: 10 });
     expect(joined.items).toHaveLength(1);
-    const alerts = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: auth() })).json()) as { items: Array<Record<string, any>> };
+    const alerts = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: auth() })).json()) as { items: AlertView[] };
     expect(alerts.items[0]).toMatchObject({ ruleId, status: 'firing' });
 
     // Healthy again: recovers after five clean minutes, once.
@@ -243,7 +249,7 @@ describe('an error-rate rule with an error-threshold trigger', () => {
     for (let minute = 0; minute < 8; minute++) await minuteOf(devices, 100, 0);
     expect(events.ofType('diagnostics.signal.alert_recovered')).toHaveLength(1);
     expect(events.ofType('diagnostics.signal.alert_fired')).toHaveLength(1);
-    const after = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: auth() })).json()) as { items: Array<Record<string, any>> };
+    const after = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: auth() })).json()) as { items: AlertView[] };
     expect(after.items[0]).toMatchObject({ status: 'ok', history: [{ id: fired[0]!.payload.episodeId }] });
     // Running the timer twice for the same minute changes nothing.
     await host.runFunction('signals-detect');
