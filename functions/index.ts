@@ -23,6 +23,9 @@ import './traces-get';
 import './timeline-get';
 import './redaction-preview';
 
+// Live tail, pattern hooks, grouping by user (issue 16)
+import './sessions-tail';
+
 // Screenshots, reports, export, regressions
 import './screenshots-create';
 import './screenshots-confirm';

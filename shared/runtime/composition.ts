@@ -50,6 +50,8 @@ import type { ScreenshotServiceDependencies } from '../services/screenshot-servi
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { IngestServiceDependencies } from '../services/ingest-service';
 import { createEventing, type EventingDependencies } from './event-wiring';
+import { createLiveTail } from './live-tail-wiring';
+import type { LiveTailDependencies } from '../services/live-tail-service';
 import { functionRegistry } from './registry';
 
 export interface Dependencies {
@@ -89,6 +91,8 @@ export interface Dependencies {
   reportService: ReportServiceDependencies;
   regressionService: RegressionServiceDependencies;
   exportService: ExportServiceDependencies;
+  /** Live tail streams (issue 16). */
+  liveTail: LiveTailDependencies;
   /** Writes what is held in memory to be written behind (ingest's stats); the host calls it on shutdown. */
   close(): Promise<void>;
 }
@@ -268,6 +272,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
+    liveTail: createLiveTail({ settings, database, sessions, sessionState, clock, telemetry }),
     close: () => ingestStats.close(),
   };
 }

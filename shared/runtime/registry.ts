@@ -8,6 +8,10 @@ import {
   type Timer,
 } from '@azure/functions';
 
+// Responses may be streams (the live tail's Server-Sent Events). In Azure this needs Functions host 4.28+; it also
+// hands handlers the request as a fetch Request over the proxied stream, as the local host always does.
+app.setup({ enableHttpStream: true });
+
 export interface HttpFunctionDefinition {
   name: string;
   route: string;
