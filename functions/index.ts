@@ -25,6 +25,11 @@ import './redaction-preview';
 
 // Live tail, pattern hooks, grouping by user (issue 16)
 import './sessions-tail';
+import './hooks-create';
+import './hooks-list';
+import './hooks-get';
+import './hooks-update';
+import './hooks-delete';
 
 // Screenshots, reports, export, regressions
 import './screenshots-create';

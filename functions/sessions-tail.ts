@@ -13,7 +13,7 @@ httpFunction({
   query: tailQuerySchema,
   handler: async ({ params, query, request, deps, principal }) => {
     const filter = { levels: query.level, types: query.type, text: query.text };
-    const body = await openLiveTail(deps.liveTail, principal!, params.id, { filter, lastEventId: request.headers.get('last-event-id') });
+    const body = await openLiveTail(deps.watch.liveTail, principal!, params.id, { filter, lastEventId: request.headers.get('last-event-id') });
     return { status: 200, headers: SSE_HEADERS, body };
   },
 });

@@ -72,6 +72,7 @@ var optionalSettingNames = [
   'TAIL_SETTLE_MS'
   'TAIL_MAX_STREAMS_PER_CALLER'
   'TAIL_MAX_STREAMS_PER_PRODUCT'
+  'PATTERN_HOOK_CACHE_MS'
 ]
 
 var baseSettings = [

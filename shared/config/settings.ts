@@ -67,6 +67,8 @@ export const settingsSchema = z
     TAIL_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(500),
     TAIL_MAX_STREAMS_PER_CALLER: positiveInt.max(100).default(3),
     TAIL_MAX_STREAMS_PER_PRODUCT: positiveInt.max(10_000).default(50),
+    /** How long an instance matches ingest against its copy of a product's pattern hooks before reading them again. */
+    PATTERN_HOOK_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
 
     // Events, notifications and tickets (issue 5). Every channel is optional: one without its URL is skipped.
     /** How long an outbox record may wait for its session write's proof before the drain abandons it. */

@@ -15,6 +15,8 @@ export const eventTypes = [
   'diagnostics.regression.reported',
   'diagnostics.report.downloaded',
   'diagnostics.export.downloaded',
+  // Pattern hooks (issue 16).
+  'diagnostics.pattern.matched',
 ] as const;
 export const eventTypeSchema = z.enum(eventTypes);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -108,3 +110,22 @@ export const reportPayloadSchema = eventPayloadFieldsSchema.extend({
 export const regressionPayloadSchema = reportPayloadSchema.extend({
   result: z.enum(['passed', 'failed']),
 });
+
+/** `diagnostics.pattern.matched`: a product's hook matched a stored (masked) item; the hook's action and throttle ride along. */
+export const patternMatchedPayloadSchema = eventPayloadFieldsSchema.extend({
+  hookId: z.string().max(64),
+  hookName: z.string().max(100),
+  itemId: z.string().max(128),
+  docType: z.string().max(16).optional(),
+  level: z.string().max(16).optional(),
+  excerpt: z.string().max(1000),
+  itemTime: z.string().max(64).optional(),
+  /** The item in the dashboard: `${PUBLIC_BASE_URL}/sessions/{id}?tab=logs&item=…`. */
+  link: z.string().max(4096),
+  throttle: z.object({ max: z.number().int().min(1), windowSeconds: z.number().int().min(1) }),
+  notify: z.array(z.string()).optional(),
+  webhookUrl: z.string().max(2048).optional(),
+  /** Matches this instance held back (over the hook's max) since the last one it announced. */
+  suppressedBefore: z.number().int().nonnegative().default(0),
+});
+export type PatternMatchedPayload = z.infer<typeof patternMatchedPayloadSchema>;

@@ -50,8 +50,7 @@ import type { ScreenshotServiceDependencies } from '../services/screenshot-servi
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { IngestServiceDependencies } from '../services/ingest-service';
 import { createEventing, type EventingDependencies } from './event-wiring';
-import { createLiveTail } from './live-tail-wiring';
-import type { LiveTailDependencies } from '../services/live-tail-service';
+import { createWatching, type WatchDependencies } from './watch-wiring';
 import { functionRegistry } from './registry';
 
 export interface Dependencies {
@@ -91,8 +90,8 @@ export interface Dependencies {
   reportService: ReportServiceDependencies;
   regressionService: RegressionServiceDependencies;
   exportService: ExportServiceDependencies;
-  /** Live tail streams (issue 16). */
-  liveTail: LiveTailDependencies;
+  /** Live tail, pattern hooks and grouping by user (issue 16). */
+  watch: WatchDependencies;
   /** Writes what is held in memory to be written behind (ingest's stats); the host calls it on shutdown. */
   close(): Promise<void>;
 }
@@ -179,6 +178,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   const reports = new CosmosReportStore(database.container(containerDefinitions.reports.id));
   // Parsed at cold start: a broken template fails the start, naming the field, not the first report.
   const reportTemplate = loadReportTemplate();
+  const watching = createWatching({ settings, database, sessions, sessionState, audit, events, clock, telemetry });
   const telemetryStore = overrides.telemetryStore ?? new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
   return {
     settings,
@@ -242,6 +242,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       ingestKeySecret: settings.INGEST_KEY_SECRET,
       limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
       onSessionWritten,
+      afterStore: watching.afterStore,
     },
     reports,
     reportService: {
@@ -272,7 +273,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
-    liveTail: createLiveTail({ settings, database, sessions, sessionState, clock, telemetry }),
+    watch: watching.watch,
     close: () => ingestStats.close(),
   };
 }

@@ -55,6 +55,13 @@ export interface IngestServiceDependencies {
   limits: { batchesPerMinutePerDevice: number };
   /** Lets this instance's config index see a consent answer at once. */
   onSessionWritten?: (session: DebugSession) => void;
+  /** Pattern hooks and the per-user index, fed what was stored (issue 16). */
+  afterStore?: AfterStore;
+}
+
+/** Runs after a batch is stored, with the stored (masked) documents; a failure fails the request, which the client retries. */
+export interface AfterStore {
+  onStored(batch: { productId: string; sessionId: string; device: DeviceContext; correlationId: string }, stored: StoredDoc[]): Promise<void>;
 }
 
 /** What the HTTP layer read from the request besides the body. */
@@ -334,6 +341,7 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
 
   await addToStats(deps, request.sessionId, created);
   await announceFatal(deps, call, claims, stored);
+  await deps.afterStore?.onStored({ productId: claims.pid, sessionId: request.sessionId, device: request.device, correlationId: call.correlationId }, stored);
 }
 
 /**

@@ -169,14 +169,14 @@ describe('filters, limits and the stream itself', () => {
 
   it('stops polling when the client disconnects', async () => {
     const session = await openDeviceSession(host, admin);
-    const before = host.deps.liveTail.streams.size;
+    const before = host.deps.watch.liveTail.streams.size;
     const abort = new AbortController();
     const response = await fetch(tailUrl(session.sessionId), { headers: { authorization: `Bearer ${engineer}` }, signal: abort.signal });
     expect(response.status).toBe(200);
-    expect(host.deps.liveTail.streams.size).toBe(before + 1);
+    expect(host.deps.watch.liveTail.streams.size).toBe(before + 1);
     abort.abort();
-    for (let attempt = 0; attempt < 20 && host.deps.liveTail.streams.size > before; attempt++) await sleep(50);
-    expect(host.deps.liveTail.streams.size).toBe(before);
+    for (let attempt = 0; attempt < 20 && host.deps.watch.liveTail.streams.size > before; attempt++) await sleep(50);
+    expect(host.deps.watch.liveTail.streams.size).toBe(before);
   });
 
   it('sends heartbeat comments on an idle stream and a retry hint', async () => {

@@ -4,6 +4,7 @@ import { getMaskingEngine } from '../masking';
 import {
   eventPayloadFieldsSchema,
   fatalPayloadSchema,
+  patternMatchedPayloadSchema,
   regressionPayloadSchema,
   reportPayloadSchema,
   type EventEnvelope,
@@ -28,6 +29,8 @@ export interface NotificationMessage {
   /** Repeats of this alert key folded since the last one sent. */
   folded: number;
   time: string;
+  /** Event-specific fields a machine reader wants as such (a pattern match's hook and item), masked like the rest. */
+  details?: Record<string, string>;
 }
 
 export interface MessageContext {
@@ -60,7 +63,7 @@ function targetLine(target: Record<string, string> | undefined): string {
     .join(', ');
 }
 
-function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessage, 'severity' | 'title' | 'summary' | 'facts' | 'link'> {
+function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessage, 'severity' | 'title' | 'summary' | 'facts' | 'link' | 'details'> {
   const fields = eventPayloadFieldsSchema.safeParse(event.payload);
   const common = fields.success ? fields.data : {};
   const session = event.sessionId ?? '-';
@@ -120,15 +123,29 @@ function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessa
         link: { url: reportLink(baseUrl, event, regression.success ? regression.data.reportUrl : undefined), label: 'Open report' },
       };
     }
-    default:
+    case 'diagnostics.pattern.matched': {
+      const matched = patternMatchedPayloadSchema.safeParse(event.payload);
+      if (!matched.success) break;
+      const data = matched.data;
       return {
-        severity: 'info',
-        title: event.type.replace(/^diagnostics\./, '').replace(/\./g, ' '),
-        summary: `Event ${event.type} for session ${session}.`,
-        facts,
-        link: { url: sessionLink(baseUrl, event), label: 'Open session' },
+        severity: data.level === 'fatal' ? 'critical' : data.level === 'error' ? 'error' : 'warning',
+        title: `Pattern "${data.hookName}" matched`,
+        summary: `${data.excerpt}${data.suppressedBefore > 0 ? ` (${data.suppressedBefore} earlier matches held back)` : ''}`,
+        facts: [...facts, { name: 'Hook', value: data.hookName }, { name: 'Item', value: data.itemId }, ...(data.level ? [{ name: 'Level', value: data.level }] : [])],
+        link: { url: data.link, label: 'Open item' },
+        details: { hookId: data.hookId, itemId: data.itemId, excerpt: data.excerpt, ...(data.itemTime ? { itemTime: data.itemTime } : {}) },
       };
+    }
+    default:
+      break;
   }
+  return {
+    severity: 'info',
+    title: event.type.replace(/^diagnostics\./, '').replace(/\./g, ' '),
+    summary: `Event ${event.type} for session ${session}.`,
+    facts,
+    link: { url: sessionLink(baseUrl, event), label: 'Open session' },
+  };
 }
 
 /** Builds the message and masks every text in it; `maskedCount` > 0 means an emitter let something through. */
@@ -137,7 +154,7 @@ export function buildNotification(event: EventEnvelope, audience: Audience, cont
   const facts = context.owner ? [...described.facts, { name: 'Owner', value: context.owner }] : described.facts;
   if (context.folded > 0) facts.push({ name: 'Repeats folded', value: String(context.folded) });
   const summary = context.folded > 0 ? `${described.summary} (${context.folded} more like this since the last alert.)` : described.summary;
-  const masked = getMaskingEngine().maskValue({ title: described.title, summary, facts });
+  const masked = getMaskingEngine().maskValue({ title: described.title, summary, facts, details: described.details });
   return {
     message: {
       eventId: event.id,
@@ -153,6 +170,7 @@ export function buildNotification(event: EventEnvelope, audience: Audience, cont
       alertKey: context.alertKey,
       folded: context.folded,
       time: event.time,
+      ...(masked.value.details ? { details: masked.value.details } : {}),
     },
     maskedCount: masked.redaction.count,
   };

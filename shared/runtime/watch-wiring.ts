@@ -1,0 +1,77 @@
+// Builds live tail, pattern hooks and the per-user index from settings (issue 16), called once by the composition
+// root: one field of Dependencies (`watch`) plus what ingest runs after it stores a batch.
+import type { Database } from '@azure/cosmos';
+import type { Settings } from '../config/settings';
+import { containerDefinitions } from '../adapters/cosmos/containers';
+import { CosmosPatternHookStore } from '../adapters/cosmos/cosmos-pattern-hook-store';
+import { CosmosTailReader } from '../adapters/cosmos/cosmos-tail-reader';
+import type { AuditLog } from '../ports/audit-log';
+import type { Clock } from '../ports/clock';
+import type { EventPublisher } from '../ports/event-publisher';
+import type { SessionStateReader } from '../ports/session-state-reader';
+import type { SessionStore } from '../ports/session-store';
+import type { Telemetry } from '../ports/telemetry';
+import type { AfterStore } from '../services/ingest-service';
+import { OpenStreams, type LiveTailDependencies } from '../services/live-tail-service';
+import { PatternHookCache, PatternMatcher, type PatternHookDependencies } from '../services/pattern-hook-service';
+
+export const TAIL_MAX_ITEMS_PER_MESSAGE = 500;
+
+export interface WatchDependencies {
+  liveTail: LiveTailDependencies;
+  hooks: PatternHookDependencies;
+}
+
+export interface WatchInputs {
+  settings: Settings;
+  database: Database;
+  sessions: SessionStore;
+  sessionState: SessionStateReader;
+  audit: AuditLog;
+  events: EventPublisher;
+  clock: Clock;
+  telemetry: Telemetry;
+}
+
+export function createWatching(inputs: WatchInputs): { watch: WatchDependencies; afterStore: AfterStore } {
+  const { settings, database, clock, telemetry } = inputs;
+  const hookStore = new CosmosPatternHookStore(database.container(containerDefinitions.patternHooks.id));
+  const hooks: PatternHookDependencies = {
+    hooks: hookStore,
+    cache: new PatternHookCache((productId) => hookStore.list(productId), clock, telemetry, settings.PATTERN_HOOK_CACHE_MS),
+    audit: inputs.audit,
+    events: inputs.events,
+    clock,
+    telemetry,
+    publicBaseUrl: settings.PUBLIC_BASE_URL,
+    webhookSigningConfigured: settings.WEBHOOK_SECRET !== undefined,
+    allowPlainHttpWebhooks: settings.DIAGNOSTICS_MODE === 'local',
+  };
+  const matcher = new PatternMatcher(hooks);
+  const liveTail: LiveTailDependencies = {
+    sessions: inputs.sessions,
+    sessionState: inputs.sessionState,
+    reader: new CosmosTailReader(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id)),
+    clock,
+    telemetry,
+    streams: new OpenStreams(),
+    limits: {
+      pollIntervalInMs: settings.TAIL_POLL_INTERVAL_MS,
+      maxItemsPerMessage: TAIL_MAX_ITEMS_PER_MESSAGE,
+      maxStreamInMs: settings.TAIL_MAX_STREAM_SECONDS * 1000,
+      heartbeatInMs: settings.TAIL_HEARTBEAT_SECONDS * 1000,
+      settleInMs: settings.TAIL_SETTLE_MS,
+      // Another instance may accept a batch until its session index refreshes (CONFIG_INDEX_REFRESH_MS).
+      endGraceInMs: 2000 + settings.CONFIG_INDEX_REFRESH_MS + settings.TAIL_SETTLE_MS,
+      retryInMs: 1000,
+      maxStreamsPerCaller: settings.TAIL_MAX_STREAMS_PER_CALLER,
+      maxStreamsPerProduct: settings.TAIL_MAX_STREAMS_PER_PRODUCT,
+    },
+  };
+  return {
+    watch: { liveTail, hooks },
+    afterStore: {
+      onStored: (batch, stored) => matcher.onStored(batch.productId, stored, batch.correlationId),
+    },
+  };
+}
