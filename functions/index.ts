@@ -30,6 +30,8 @@ import './hooks-list';
 import './hooks-get';
 import './hooks-update';
 import './hooks-delete';
+import './users-sessions-list';
+import './users-timeline-get';
 
 // Screenshots, reports, export, regressions
 import './screenshots-create';

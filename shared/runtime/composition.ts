@@ -178,8 +178,8 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
   const reports = new CosmosReportStore(database.container(containerDefinitions.reports.id));
   // Parsed at cold start: a broken template fails the start, naming the field, not the first report.
   const reportTemplate = loadReportTemplate();
-  const watching = createWatching({ settings, database, sessions, sessionState, audit, events, clock, telemetry });
   const telemetryStore = overrides.telemetryStore ?? new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
+  const watching = createWatching({ settings, database, sessions, sessionState, audit, events, telemetryStore, clock, telemetry });
   return {
     settings,
     clock,
@@ -214,6 +214,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       rateLimiter,
       limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
       onSessionWritten,
+      beforeCreate: watching.beforeSessionCreate,
     },
     blobs,
     screenshots,

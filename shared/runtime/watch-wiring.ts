@@ -5,21 +5,26 @@ import type { Settings } from '../config/settings';
 import { containerDefinitions } from '../adapters/cosmos/containers';
 import { CosmosPatternHookStore } from '../adapters/cosmos/cosmos-pattern-hook-store';
 import { CosmosTailReader } from '../adapters/cosmos/cosmos-tail-reader';
+import { CosmosUserSessionIndex } from '../adapters/cosmos/cosmos-user-session-index';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { SessionStateReader } from '../ports/session-state-reader';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
+import type { TelemetryStore } from '../ports/telemetry-store';
 import type { AfterStore } from '../services/ingest-service';
 import { OpenStreams, type LiveTailDependencies } from '../services/live-tail-service';
 import { PatternHookCache, PatternMatcher, type PatternHookDependencies } from '../services/pattern-hook-service';
+import { indexTargetedSession, UserObserver, type UserGroupingDependencies } from '../services/user-grouping-service';
+import type { DebugSession } from '../domain/sessions/session';
 
 export const TAIL_MAX_ITEMS_PER_MESSAGE = 500;
 
 export interface WatchDependencies {
   liveTail: LiveTailDependencies;
   hooks: PatternHookDependencies;
+  users: UserGroupingDependencies;
 }
 
 export interface WatchInputs {
@@ -29,11 +34,20 @@ export interface WatchInputs {
   sessionState: SessionStateReader;
   audit: AuditLog;
   events: EventPublisher;
+  telemetryStore: TelemetryStore;
   clock: Clock;
   telemetry: Telemetry;
 }
 
-export function createWatching(inputs: WatchInputs): { watch: WatchDependencies; afterStore: AfterStore } {
+export interface Watching {
+  watch: WatchDependencies;
+  /** Ingest runs it after storing a batch: pattern hooks, then the per-user index. */
+  afterStore: AfterStore;
+  /** Session creation runs it before writing: the per-user index. */
+  beforeSessionCreate: (session: DebugSession) => Promise<void>;
+}
+
+export function createWatching(inputs: WatchInputs): Watching {
   const { settings, database, clock, telemetry } = inputs;
   const hookStore = new CosmosPatternHookStore(database.container(containerDefinitions.patternHooks.id));
   const hooks: PatternHookDependencies = {
@@ -68,10 +82,21 @@ export function createWatching(inputs: WatchInputs): { watch: WatchDependencies;
       maxStreamsPerProduct: settings.TAIL_MAX_STREAMS_PER_PRODUCT,
     },
   };
+  const users: UserGroupingDependencies = {
+    index: new CosmosUserSessionIndex(database.container(containerDefinitions.userSessions.id)),
+    sessions: inputs.sessions,
+    telemetryStore: inputs.telemetryStore,
+    clock,
+  };
+  const observer = new UserObserver(users);
   return {
-    watch: { liveTail, hooks },
+    watch: { liveTail, hooks, users },
     afterStore: {
-      onStored: (batch, stored) => matcher.onStored(batch.productId, stored, batch.correlationId),
+      async onStored(batch, stored) {
+        await matcher.onStored(batch.productId, stored, batch.correlationId);
+        await observer.onStored(batch);
+      },
     },
+    beforeSessionCreate: (session) => indexTargetedSession(users, session),
   };
 }
