@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
 import { benchIngest } from './ingest';
+import { benchLiveTail } from './live-tail';
 import { benchMasking } from './masking';
 import { benchReports } from './reports';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
@@ -13,6 +14,7 @@ const benchmarks: Benchmark[] = [
   { name: 'config', run: benchConfigPoll },
   { name: 'ingest', run: benchIngest },
   { name: 'reports', run: benchReports },
+  { name: 'tail', run: benchLiveTail },
 ];
 
 async function main(): Promise<void> {
