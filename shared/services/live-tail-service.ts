@@ -91,8 +91,6 @@ export interface TailRequest {
   filter: TailFilter;
   /** The SSE `Last-Event-ID` header: resume after it. */
   lastEventId?: string | null;
-  /** Aborts when the client goes away (where the host exposes it); cancelling the stream does the same. */
-  signal?: AbortSignal;
 }
 
 /** Authorizes, takes a slot under the caps and returns the SSE body; the stream releases its slot when it ends. */
@@ -137,8 +135,8 @@ interface Tick {
 
 function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRequest, start: TailCursor, release: () => void): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  // Aborted when the client goes away (the host cancels the body stream) or the stream ends by itself.
   const stop = new AbortController();
-  request.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const limits = deps.limits;
   let cursor = start;
   /** The clock time the session was first seen ended, then the stream drains for endGraceInMs. */

@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import { requireAdmin, type Principal } from '../domain/access/principal';
 import {
   compileHook,
+  compileHookRegex,
   hookTextOf,
   itemDeepLink,
   MAX_HOOKS_PER_PRODUCT,
@@ -93,18 +94,14 @@ export interface HookCall {
   correlationId: string;
 }
 
-function checkAction(deps: PatternHookDependencies, hook: Pick<PatternHook, 'action' | 'match'>): void {
-  // Compiling is the check: a regex RE2 refuses answers 400 naming match.regex.
-  compileHook({ ...(hook as PatternHook) });
+function checkRule(deps: PatternHookDependencies, hook: Pick<PatternHook, 'action' | 'match'>): void {
+  // A regex RE2 refuses answers 400 naming match.regex.
+  if (hook.match.regex !== undefined) compileHookRegex(hook.match.regex);
   const url = hook.action.webhookUrl;
   if (url === undefined) return;
-  const field = [{ field: 'action.webhookUrl', message: '' }];
-  if (!deps.webhookSigningConfigured) {
-    throw new AppError('invalid_input', 'action.webhookUrl: webhooks are signed with WEBHOOK_SECRET, which is not configured; use notify', { issues: [{ ...field[0]!, message: 'WEBHOOK_SECRET not configured' }] });
-  }
-  if (!url.startsWith('https://') && !deps.allowPlainHttpWebhooks) {
-    throw new AppError('invalid_input', 'action.webhookUrl must use https', { issues: [{ ...field[0]!, message: 'https required' }] });
-  }
+  const refuse = (message: string, detail: string) => new AppError('invalid_input', `action.webhookUrl: ${detail}`, { issues: [{ field: 'action.webhookUrl', message }] });
+  if (!deps.webhookSigningConfigured) throw refuse('WEBHOOK_SECRET not configured', 'webhooks are signed with WEBHOOK_SECRET, which is not configured; use notify');
+  if (!url.startsWith('https://') && !deps.allowPlainHttpWebhooks) throw refuse('https required', 'the address must use https');
 }
 
 async function audit(deps: PatternHookDependencies, call: HookCall, hook: PatternHook, action: string): Promise<void> {
@@ -124,7 +121,7 @@ async function audit(deps: PatternHookDependencies, call: HookCall, hook: Patter
 
 export async function createHook(deps: PatternHookDependencies, call: HookCall, productId: string, input: CreateHookRequest): Promise<VersionedHook> {
   requireAdmin(call.principal, productId);
-  checkAction(deps, input);
+  checkRule(deps, input);
   const existing = await deps.hooks.list(productId);
   if (existing.length >= MAX_HOOKS_PER_PRODUCT) throw new AppError('conflict', `A product may have at most ${MAX_HOOKS_PER_PRODUCT} hooks; delete one first`);
   const stored = await deps.hooks.create(newHook(productId, input, call.principal.subject, deps.clock.now()));
@@ -153,7 +150,7 @@ export async function updateHook(deps: PatternHookDependencies, call: HookCall, 
     ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),
     updatedAt: deps.clock.now().toISOString(),
   };
-  checkAction(deps, next);
+  checkRule(deps, next);
   const stored = await deps.hooks.replace(next, current.etag);
   deps.cache.invalidate(productId);
   await audit(deps, call, stored.hook, 'hook.updated');
