@@ -28,6 +28,8 @@ import type { Telemetry } from '../ports/telemetry';
 import type { SessionKey } from '../ports/telemetry-store';
 import { getSession } from './session-service';
 
+const MAX_REMEMBERED_IDS = 20_000;
+
 /** No caching or transformation on the way (`x-accel-buffering` keeps nginx-style proxies from buffering). */
 export const SSE_HEADERS: Record<string, string> = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -139,6 +141,11 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
   const stop = new AbortController();
   const limits = deps.limits;
   let cursor = start;
+  /**
+   * Document ids this connection sent. A retried batch rewrites its documents (same ids), which gives them a new
+   * commit time: they would come round again. Within a connection they are sent once; clients key items by `id`.
+   */
+  const sentIds = new Set<string>();
   /** The clock time the session was first seen ended, then the stream drains for endGraceInMs. */
   let endedAt: number | undefined;
   let endStatus = 'completed';
@@ -163,9 +170,13 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
     if (through >= cursor.commitSecond) {
       const read = await deps.reader.read(key, { fromSecond: cursor.commitSecond, throughSecond: through, filter: request.filter, atLeast: limits.maxItemsPerMessage + 1 });
       // The first second read overlaps what was sent before: entries up to the cursor are dropped here.
-      const fresh = read.entries.filter((entry) => compareCursors(cursorOf(entry), cursor) > 0 && matchesTailFilter(entry.doc, request.filter));
+      const fresh = read.entries.filter((entry) => compareCursors(cursorOf(entry), cursor) > 0 && matchesTailFilter(entry.doc, request.filter) && !sentIds.has(entry.doc.id));
       const sent = fresh.slice(0, limits.maxItemsPerMessage);
-      for (const entry of sent) text += sseEvent({ event: 'item', id: encodeCursor(cursorOf(entry)), data: entry.doc });
+      for (const entry of sent) {
+        text += sseEvent({ event: 'item', id: encodeCursor(cursorOf(entry)), data: entry.doc });
+        if (sentIds.size >= MAX_REMEMBERED_IDS) sentIds.delete(sentIds.values().next().value!);
+        sentIds.add(entry.doc.id);
+      }
       const last = sent[sent.length - 1];
       if (fresh.length > sent.length) {
         // Skip ahead to the newest complete second, so the stream stays live; the client can page the gap.

@@ -83,13 +83,23 @@ describe('live tail while the SDK sends', () => {
     let forcedReconnects = 0;
     let connections = 0;
     let ended: any;
+    // Once every item arrived, the admin ends the session (while the stream stays open), and the stream ends too.
+    let cancelling: Promise<Response> | undefined;
+    const cancelOnceAllArrived = (count: number) => {
+      if (count < total || cancelling) return;
+      cancelling = sending.then(() => host.call('DELETE', `/api/diagnostics/sessions/${sessionId}`, { headers: { authorization: `Bearer ${admin}` } }));
+    };
     while (!ended && connections < 20) {
       connections++;
       // Drop the connection ourselves twice mid-stream: after 15 items, then after 35.
       const dropAt = forcedReconnects === 0 ? 15 : forcedReconnects === 1 ? 35 : Number.POSITIVE_INFINITY;
       const connection = await readSse(tailUrl(sessionId), {
         headers: { authorization: `Bearer ${engineer}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-        until: (events) => received.length + itemsOf(events).length >= dropAt || events.some((event) => event.event === 'end'),
+        until: (events) => {
+          const count = received.length + itemsOf(events).length;
+          cancelOnceAllArrived(count);
+          return count >= dropAt || events.some((event) => event.event === 'end');
+        },
       });
       expect(connection.status).toBe(200);
       expect(connection.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -99,13 +109,8 @@ describe('live tail while the SDK sends', () => {
         if (event.event === 'end') ended = JSON.parse(event.data);
       }
       if (!ended && !connection.closedByServer) forcedReconnects++;
-      if (received.length >= total && !ended) {
-        // Everything arrived: end the session, and the stream ends too.
-        await sending;
-        const cancelled = await host.call('DELETE', `/api/diagnostics/sessions/${sessionId}`, { headers: { authorization: `Bearer ${admin}` } });
-        expect(cancelled.status).toBe(200);
-      }
     }
+    expect((await cancelling)?.status).toBe(200);
     await sending;
     expect(forcedReconnects).toBe(2);
     expect(ended).toEqual({ sessionId, status: 'cancelled' });
@@ -137,6 +142,20 @@ describe('filters, limits and the stream itself', () => {
     const docs = itemsOf(connection.events).map((item) => item.doc);
     expect(docs.map((doc) => doc.itemId)).toEqual(['f1', 'f4']);
     expect(docs[0].message).toBe('payment failed for [EMAIL]');
+  });
+
+  it('sends an item rewritten by a retried batch once per connection', async () => {
+    const session = await openDeviceSession(host, admin);
+    const reading = readSse(tailUrl(session.sessionId), { headers: { authorization: `Bearer ${engineer}` }, timeoutInMs: 4_500 });
+    await sleep(300);
+    const items = [1, 2, 3].map((n) => ({ kind: 'log', id: `r${n}`, timestamp: new Date(Date.now() + n).toISOString(), level: 'info', message: `retry ${n}` }));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status).toBe(202);
+      // The retry lands in a later commit second, so storage gives the rewritten documents a new commit time.
+      await sleep(1100);
+    }
+    const connection = await reading;
+    expect(itemsOf(connection.events).map((item) => item.doc.itemId)).toEqual(['r1', 'r2', 'r3']);
   });
 
   it('answers 429 with Retry-After past the per-caller cap, and frees the slot when a client goes away', async () => {
