@@ -101,7 +101,21 @@ function checkRule(deps: PatternHookDependencies, hook: Pick<PatternHook, 'actio
   if (url === undefined) return;
   const refuse = (message: string, detail: string) => new AppError('invalid_input', `action.webhookUrl: ${detail}`, { issues: [{ field: 'action.webhookUrl', message }] });
   if (!deps.webhookSigningConfigured) throw refuse('WEBHOOK_SECRET not configured', 'webhooks are signed with WEBHOOK_SECRET, which is not configured; use notify');
-  if (!url.startsWith('https://') && !deps.allowPlainHttpWebhooks) throw refuse('https required', 'the address must use https');
+  if (deps.allowPlainHttpWebhooks) return;
+  if (!url.startsWith('https://')) throw refuse('https required', 'the address must use https');
+  if (isInternalHost(new URL(url).hostname)) throw refuse('internal address', 'the address must be a public host, not a loopback, private or link-local one');
+}
+
+/** Loopback, private, link-local and metadata addresses written literally (names are resolved by the channel's fetch). */
+function isInternalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal')) return true;
+  const ipv4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(host);
+  if (ipv4) {
+    const [first, second] = [Number(ipv4[1]), Number(ipv4[2])];
+    return first === 0 || first === 10 || first === 127 || (first === 169 && second === 254) || (first === 172 && second >= 16 && second <= 31) || (first === 192 && second === 168) || (first === 100 && second >= 64 && second <= 127);
+  }
+  return host.includes(':') && (host === '::' || host === '::1' || /^f[cd]/.test(host) || host.startsWith('fe80') || host.startsWith('::ffff:'));
 }
 
 async function audit(deps: PatternHookDependencies, call: HookCall, hook: PatternHook, action: string): Promise<void> {

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDeviceSession, type DeviceSession } from '../support/device-session';
 import { Receivers } from '../support/receivers';
 import { startTestHost, type TestHost } from '../support/test-host';
+import { createHook as createHookDirectly, deleteHook } from '../../shared/services/pattern-hook-service';
+import { createHookRequestSchema } from '../../shared/domain/hooks/pattern-hook';
 
 let host: TestHost;
 let receivers: Receivers;
@@ -165,6 +167,30 @@ describe('managing hooks', () => {
     const notUrl = await createHook({ name: 'x', match: { level: ['fatal'] }, action: { webhookUrl: 'ftp://example.com/x' } });
     expect(notUrl.status).toBe(400);
     expect(notUrl.body.errors[0].field).toBe('action.webhookUrl');
+  });
+});
+
+describe('webhook addresses outside local mode', () => {
+  it.each([
+    ['http://hooks.example.com/x', 'https required'],
+    ['https://127.0.0.1/x', 'internal address'],
+    ['https://169.254.169.254/metadata', 'internal address'],
+    ['https://10.1.2.3/x', 'internal address'],
+    ['https://[::1]/x', 'internal address'],
+    ['https://localhost:8443/x', 'internal address'],
+  ])('refuses %s', async (webhookUrl, message) => {
+    const principal = (await host.deps.tokens.verify(admin))!;
+    const deps = { ...host.deps.watch.hooks, allowPlainHttpWebhooks: false };
+    const input = createHookRequestSchema.parse({ name: 'x', match: { level: ['fatal'] }, action: { webhookUrl } });
+    await expect(createHookDirectly(deps, { principal, correlationId: 'c' }, 'demo', input)).rejects.toMatchObject({ kind: 'invalid_input', issues: [{ field: 'action.webhookUrl', message }] });
+  });
+
+  it('accepts a public https address', async () => {
+    const principal = (await host.deps.tokens.verify(admin))!;
+    const deps = { ...host.deps.watch.hooks, allowPlainHttpWebhooks: false };
+    const input = createHookRequestSchema.parse({ name: 'x', match: { level: ['fatal'] }, action: { webhookUrl: 'https://hooks.example.com/diagnostics' } });
+    const created = await createHookDirectly(deps, { principal, correlationId: 'c' }, 'demo', input);
+    await deleteHook(deps, { principal, correlationId: 'c' }, 'demo', created.hook.id);
   });
 });
 
