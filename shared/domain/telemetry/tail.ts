@@ -1,7 +1,7 @@
 // Live tail, the pure part: the order every stream reads a session in, its resumable cursor (the SSE id),
 // which stored seconds are complete, and the Server-Sent Events wire format.
 import { z } from 'zod';
-import { logLevelSchema, type LogDoc, type LogLevel, type SpanDoc } from './items';
+import type { LogDoc, LogLevel, SpanDoc } from './items';
 
 export const tailItemTypes = ['log', 'breadcrumb', 'network', 'span'] as const;
 export type TailItemType = (typeof tailItemTypes)[number];
@@ -112,8 +112,6 @@ export function matchesTailFilter(doc: TailDoc, filter: TailFilter): boolean {
   }
   return true;
 }
-
-export const tailLevelSchema = logLevelSchema;
 
 /** One SSE event: each data line prefixed, so a value holding newlines cannot break the framing. */
 export function sseEvent(fields: { event?: string; id?: string; data: unknown }): string {
