@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
 import { benchDetector } from './detector';
 import { benchIngest } from './ingest';
+import { benchLiveTail } from './live-tail';
 import { benchMasking } from './masking';
 import { benchReports } from './reports';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
@@ -15,6 +16,7 @@ const benchmarks: Benchmark[] = [
   { name: 'ingest', run: benchIngest },
   { name: 'reports', run: benchReports },
   { name: 'detector', run: benchDetector },
+  { name: 'tail', run: benchLiveTail },
 ];
 
 async function main(): Promise<void> {

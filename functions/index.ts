@@ -23,6 +23,16 @@ import './traces-get';
 import './timeline-get';
 import './redaction-preview';
 
+// Live tail, pattern hooks, grouping by user (issue 16)
+import './sessions-tail';
+import './hooks-create';
+import './hooks-list';
+import './hooks-get';
+import './hooks-update';
+import './hooks-delete';
+import './users-sessions-list';
+import './users-timeline-get';
+
 // Screenshots, reports, export, regressions
 import './screenshots-create';
 import './screenshots-confirm';

@@ -155,6 +155,8 @@ export class DiagnosticsClient {
         ...(options.deviceId ? { deviceId: options.deviceId } : {}),
         ...(options.anonymousId ? { anonymousId: options.anonymousId } : {}),
         ...(options.appSessionId ? { appSessionId: options.appSessionId } : {}),
+        // Files the session under this user on the server (its per-user index); not stored with the items.
+        ...(options.userId ? { userId: options.userId } : {}),
       }),
       maxBatchItems: options.maxBatchItems ?? 50,
       flushIntervalInMs: options.flushIntervalInMs ?? 5_000,

@@ -121,6 +121,8 @@ export interface DeviceContext {
   deviceId?: string;
   anonymousId?: string;
   appSessionId?: string;
+  /** The signed-in user the data belongs to: indexes the session under the user, never stored with the items. */
+  userId?: string;
   platform?: string;
   osVersion?: string;
   appVersion?: string;

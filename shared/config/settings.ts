@@ -67,6 +67,18 @@ export const settingsSchema = z
     /** Ingest's stats increments are summed per session and written this often; 0 writes them per batch. */
     INGEST_STATS_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
 
+    // Live tail (issue 16): every stream polls its session's partition; the caps are per instance.
+    TAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(10_000).default(1000),
+    /** Streams close themselves after this long, before Azure's 230 s HTTP limit; clients resume with Last-Event-ID. */
+    TAIL_MAX_STREAM_SECONDS: z.coerce.number().int().min(1).max(220).default(200),
+    TAIL_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(120).default(15),
+    /** How long after a second ends its commits count as complete (clock skew to storage plus commit visibility). */
+    TAIL_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(500),
+    TAIL_MAX_STREAMS_PER_CALLER: positiveInt.max(100).default(3),
+    TAIL_MAX_STREAMS_PER_PRODUCT: positiveInt.max(10_000).default(50),
+    /** How long an instance matches ingest against its copy of a product's pattern hooks before reading them again. */
+    PATTERN_HOOK_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+
     // Events, notifications and tickets (issue 5). Every channel is optional: one without its URL is skipped.
     /** How long an outbox record may wait for its session write's proof before the drain abandons it. */
     OUTBOX_PREPARED_GRACE_SECONDS: positiveInt.default(120),

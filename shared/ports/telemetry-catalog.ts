@@ -40,6 +40,13 @@ export const metricCatalog = {
   'debug.export.fallback_total': { unit: 'count', description: 'Exports streamed in the response because Blob storage or signing failed', dimensions: ['reason'] },
   'debug.masking.violation_total': { unit: 'count', description: 'Outgoing content in which the final masking pass still found something', dimensions: ['channel'] },
   'debug.ticket.autoclose_rate': { unit: 'ratio', description: 'Share of regression-linked tickets closed automatically (0..1 per evaluation)', dimensions: ['provider'] },
+  'tail.items_sent_total': { unit: 'count', description: 'Items sent on live tail streams', dimensions: [] },
+  'tail.items_dropped_total': { unit: 'count', description: 'Items a live tail skipped because more than one message holds arrived in a second (announced in a dropped event)', dimensions: [] },
+  'tail.refused_total': { unit: 'count', description: 'Live tails refused with 429 by the per-caller or per-product cap', dimensions: [] },
+  'tail.stream_failure_total': { unit: 'count', description: 'Live tail streams closed by a storage failure, by error kind', dimensions: ['kind'] },
+  'hooks.matched_total': { unit: 'count', description: 'Stored items a pattern hook matched', dimensions: [] },
+  'hooks.suppressed_total': { unit: 'count', description: 'Pattern matches not announced because the hook reached its max per window on this instance', dimensions: [] },
+  'hooks.invalid_total': { unit: 'count', description: 'Stored pattern hooks skipped because their rule no longer compiles', dimensions: [] },
   'ingest.items_total': {
     unit: 'count',
     description: 'Every ingested item, by exactly one outcome: accepted, filtered (kind/level not collected), discarded (opted out), invalid, refused (auth/session state), rate_limited, duplicate (Idempotency-Key replay), failed (storage)',

@@ -45,6 +45,7 @@ import type { TelemetryQueryDependencies } from '../services/telemetry-query-ser
 import type { DashboardSettings } from '../http/dashboard-assets';
 import { createEventing, type EventingDependencies } from './event-wiring';
 import { createSignals, type SignalDependencies } from './signal-wiring';
+import { createWatching, type WatchDependencies } from './watch-wiring';
 import { functionRegistry } from './registry';
 import { createAzureStores, type Stores } from './stores';
 
@@ -87,6 +88,8 @@ export interface Services {
   eventing: EventingDependencies;
   /** Signals intake, series, alert and trigger rules, detection. */
   signals: SignalDependencies;
+  /** Live tail, pattern hooks and grouping by user. */
+  watch: WatchDependencies;
 }
 
 /** What the endpoint wrapper and the subscriber runtime need around a handler. */
@@ -191,6 +194,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
   };
   const events = new OutboxEventPublisher(relay);
   const { sessions, audit, telemetry: telemetryStore, screenshots, reports, blobs } = stores;
+  const watching = createWatching({ settings, stores, sessionState, events, clock, telemetry });
   const ingest: IngestServiceDependencies = {
     sessions,
     sessionState,
@@ -206,6 +210,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     regionHeaderName: settings.INGEST_REGION_HEADER,
     limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
     onSessionWritten,
+    afterStore: watching.afterStore,
   };
   const sessionService: SessionServiceDependencies = {
     sessions,
@@ -216,6 +221,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     rateLimiter,
     limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
     onSessionWritten,
+    beforeCreate: watching.beforeSessionCreate,
   };
   const services: Services = {
     health: stores.health,
@@ -269,6 +275,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     events,
     relay,
     eventing: createEventing({ settings, stores, clock, telemetry, masking, credential: infra.credential }),
+    watch: watching.watch,
     signals: createSignals({ stores, clock, telemetry, rateLimiter, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL }),
   };
   return { services, close: () => ingestStats.close() };

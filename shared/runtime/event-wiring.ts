@@ -97,6 +97,10 @@ export function createEventing(inputs: EventingInputs): EventingDependencies {
       masking,
       throttleWindowInMs: settings.NOTIFICATION_THROTTLE_WINDOW_SECONDS * 1000,
       onCallEmails: (settings.NOTIFICATION_ONCALL_EMAILS ?? '').split(',').map((address) => address.trim()).filter(Boolean),
+      // Pattern hooks with their own webhook address, signed with the same secret as WEBHOOK_URL.
+      webhookTo: settings.WEBHOOK_SECRET
+        ? (url: string) => new WebhookChannel({ url, secret: settings.WEBHOOK_SECRET!, clock, timeoutInMs: settings.NOTIFICATION_HTTP_TIMEOUT_MS })
+        : undefined,
     },
     tickets: {
       tracker: trackerOf(settings),

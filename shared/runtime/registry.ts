@@ -13,6 +13,9 @@ import {
  * because every other HTTP route gets this prefix here, in one place, for Azure and the local host alike.
  */
 export const API_ROUTE_PREFIX = 'api';
+// Responses may be streams (the live tail's Server-Sent Events). In Azure this needs Functions host 4.28+; it also
+// hands handlers the request as a fetch Request over the proxied stream, as the local host always does.
+app.setup({ enableHttpStream: true });
 
 export interface HttpFunctionDefinition {
   name: string;

@@ -11,6 +11,9 @@ import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-st
 import { CosmosReportStore } from '../adapters/cosmos/cosmos-report-store';
 import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-store';
 import { CosmosRecentSessionUpdates, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
+import { CosmosPatternHookStore } from '../adapters/cosmos/cosmos-pattern-hook-store';
+import { CosmosTailReader } from '../adapters/cosmos/cosmos-tail-reader';
+import { CosmosUserSessionIndex } from '../adapters/cosmos/cosmos-user-session-index';
 import { CosmosSignalRuleStore } from '../adapters/cosmos/cosmos-signal-rule-store';
 import { CosmosSignalStore } from '../adapters/cosmos/cosmos-signal-store';
 import { CosmosSubscriberLedger } from '../adapters/cosmos/cosmos-subscriber-ledger';
@@ -25,6 +28,9 @@ import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { ReportStore } from '../ports/report-store';
 import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { RecentSessionUpdates, SessionStore } from '../ports/session-store';
+import type { PatternHookStore } from '../ports/pattern-hook-store';
+import type { TailReader } from '../ports/tail-reader';
+import type { UserSessionIndex } from '../ports/user-session-index';
 import type { SignalRuleStore } from '../ports/signal-rule-store';
 import type { SignalStore } from '../ports/signal-store';
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
@@ -52,6 +58,12 @@ export interface Stores {
   signalBuckets: SignalStore;
   /** Alert and trigger rules with their state. */
   signalRules: SignalRuleStore;
+  /** A product's pattern hooks. */
+  patternHooks: PatternHookStore;
+  /** A session's stored items from a cursor, for the live tail. */
+  tailReader: TailReader;
+  /** The sessions that targeted or observed a user. */
+  userSessions: UserSessionIndex;
   health: HealthProbe;
 }
 
@@ -81,6 +93,9 @@ export function createAzureStores(infra: Infrastructure, options: StoreOptions):
     ticketLinks: new CosmosTicketLinkStore(container(containerDefinitions.ticketLinks)),
     signalBuckets: new CosmosSignalStore(container(containerDefinitions.signalBuckets)),
     signalRules: new CosmosSignalRuleStore(container(containerDefinitions.signalRules)),
+    patternHooks: new CosmosPatternHookStore(container(containerDefinitions.patternHooks)),
+    tailReader: new CosmosTailReader(container(containerDefinitions.logs), container(containerDefinitions.traces)),
+    userSessions: new CosmosUserSessionIndex(container(containerDefinitions.userSessions)),
     health: new AzureHealthProbe(database, blobService),
   };
 }

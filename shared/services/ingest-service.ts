@@ -59,6 +59,13 @@ export interface IngestServiceDependencies {
   limits: { batchesPerMinutePerDevice: number };
   /** Lets this instance's config index see a consent answer at once. */
   onSessionWritten?: (session: DebugSession) => void;
+  /** Pattern hooks and the per-user index, fed what was stored (issue 16). */
+  afterStore?: AfterStore;
+}
+
+/** Runs after a batch is stored, with the stored (masked) documents; a failure fails the request, which the client retries. */
+export interface AfterStore {
+  onStored(batch: { productId: string; sessionId: string; device: DeviceContext; correlationId: string }, stored: StoredDoc[]): Promise<void>;
 }
 
 /** What the HTTP layer read from the request besides the body. */
@@ -342,6 +349,7 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
 
   await addToStats(deps, request.sessionId, created);
   await announceFatal(deps, call, stored);
+  await deps.afterStore?.onStored({ productId, sessionId: request.sessionId, device: request.device, correlationId: call.correlationId }, stored);
   return { answer, outcomes };
 }
 

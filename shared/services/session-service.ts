@@ -33,6 +33,8 @@ export interface SessionServiceDependencies {
   limits: { sessionCreatesPerHour: number };
   /** Called after every write so this instance's config index sees it at once. */
   onSessionWritten?: (session: DebugSession) => void;
+  /** Runs before a new session is written (the per-user index, issue 16); a failure fails the create. */
+  beforeCreate?: (session: DebugSession) => Promise<void>;
 }
 
 function userActor(call: CallContext): SessionActor {
@@ -144,6 +146,7 @@ export async function createSession(deps: SessionServiceDependencies, call: Call
   const eventTypes: EventType[] = ['diagnostics.session.created'];
   if (session.status === 'active') eventTypes.push('diagnostics.session.started');
   const planned = planSessionWrite(now, userActor(call), call.correlationId, session, 'session.created', eventTypes, { configuration: sessionSummary(session) });
+  await deps.beforeCreate?.(session);
   const stored = await deps.events.publishWithWrite(planned.events, { sessionId: session.id }, (eventIds) => deps.sessions.create(session, { eventIds }));
   deps.telemetry.event('session.created', { productId: session.productId, collectionLevel: session.collectionLevel });
   await afterSessionWrite(deps, stored.session, planned);

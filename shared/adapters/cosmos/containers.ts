@@ -37,6 +37,11 @@ export const containerDefinitions = {
   signalBuckets: { id: 'signal_buckets', partitionKeyPath: '/productId', defaultTtlInSeconds: 8 * DAY_IN_SECONDS },
   /** Alert and trigger rules, alert state and auto-session caps; TTL on, set per record where it applies. */
   signalRules: { id: 'signal_rules', partitionKeyPath: '/productId', defaultTtlInSeconds: -1 },
+  // Live tail, pattern hooks, grouping by user (issue 16).
+  /** A product's pattern hooks: configuration, kept until deleted. */
+  patternHooks: { id: 'pattern_hooks', partitionKeyPath: '/productId', defaultTtlInSeconds: -1 },
+  /** One entry per (product, user, session): the sessions that targeted or observed a user, without a cross-partition scan. */
+  userSessions: { id: 'user_sessions', partitionKeyPath: '/userKey', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
 } as const satisfies Record<string, ContainerDefinition>;
 
 export type ContainerName = keyof typeof containerDefinitions;

@@ -19,6 +19,8 @@ export const eventTypes = [
   'diagnostics.signal.alert_fired',
   'diagnostics.signal.alert_recovered',
   'diagnostics.session.auto_created',
+  // Pattern hooks.
+  'diagnostics.pattern.matched',
 ] as const;
 export const eventTypeSchema = z.enum(eventTypes);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -127,3 +129,22 @@ export const signalAlertPayloadSchema = eventPayloadFieldsSchema.extend({
   seriesUrl: z.string().max(2048).optional(),
 });
 export type SignalAlertPayload = z.infer<typeof signalAlertPayloadSchema>;
+
+/** `diagnostics.pattern.matched`: a product's hook matched a stored (masked) item; the hook's action and throttle ride along. */
+export const patternMatchedPayloadSchema = eventPayloadFieldsSchema.extend({
+  hookId: z.string().max(64),
+  hookName: z.string().max(100),
+  itemId: z.string().max(128),
+  docType: z.string().max(16).optional(),
+  level: z.string().max(16).optional(),
+  excerpt: z.string().max(1000),
+  itemTime: z.string().max(64).optional(),
+  /** The item in the dashboard: `${PUBLIC_BASE_URL}/sessions/{id}?tab=logs&item=…`. */
+  link: z.string().max(4096),
+  throttle: z.object({ max: z.number().int().min(1), windowSeconds: z.number().int().min(1) }),
+  notify: z.array(z.string()).optional(),
+  webhookUrl: z.string().max(2048).optional(),
+  /** Matches this instance held back (over the hook's max) since the last one it announced. */
+  suppressedBefore: z.number().int().nonnegative().default(0),
+});
+export type PatternMatchedPayload = z.infer<typeof patternMatchedPayloadSchema>;

@@ -4,6 +4,7 @@ import type { MaskingEngine } from '../masking';
 import {
   eventPayloadFieldsSchema,
   fatalPayloadSchema,
+  patternMatchedPayloadSchema,
   regressionPayloadSchema,
   reportPayloadSchema,
   signalAlertPayloadSchema,
@@ -29,6 +30,8 @@ export interface NotificationMessage {
   /** Repeats of this alert key folded since the last one sent. */
   folded: number;
   time: string;
+  /** Event-specific fields a machine reader wants as such (a pattern match's hook and item), masked like the rest. */
+  details?: Record<string, string>;
 }
 
 export interface MessageContext {
@@ -63,7 +66,7 @@ function targetLine(target: Record<string, string> | undefined): string {
     .join(', ');
 }
 
-function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessage, 'severity' | 'title' | 'summary' | 'facts' | 'link'> {
+function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessage, 'severity' | 'title' | 'summary' | 'facts' | 'link' | 'details'> {
   const fields = eventPayloadFieldsSchema.safeParse(event.payload);
   const common = fields.success ? fields.data : {};
   const session = event.sessionId ?? '-';
@@ -158,6 +161,19 @@ function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessa
         link: { url: sessionLink(baseUrl, event), label: 'Open session' },
       };
     }
+    case 'diagnostics.pattern.matched': {
+      const matched = patternMatchedPayloadSchema.safeParse(event.payload);
+      if (!matched.success) break;
+      const data = matched.data;
+      return {
+        severity: data.level === 'fatal' ? 'critical' : data.level === 'error' ? 'error' : 'warning',
+        title: `Pattern "${data.hookName}" matched`,
+        summary: `${data.excerpt}${data.suppressedBefore > 0 ? ` (${data.suppressedBefore} earlier matches held back)` : ''}`,
+        facts: [...facts, { name: 'Hook', value: data.hookName }, { name: 'Item', value: data.itemId }, ...(data.level ? [{ name: 'Level', value: data.level }] : [])],
+        link: { url: data.link, label: 'Open item' },
+        details: { hookId: data.hookId, itemId: data.itemId, excerpt: data.excerpt, ...(data.itemTime ? { itemTime: data.itemTime } : {}) },
+      };
+    }
     default:
       break;
   }
@@ -176,7 +192,7 @@ export function buildNotification(event: EventEnvelope, audience: Audience, cont
   const facts = context.owner ? [...described.facts, { name: 'Owner', value: context.owner }] : described.facts;
   if (context.folded > 0) facts.push({ name: 'Repeats folded', value: String(context.folded) });
   const summary = context.folded > 0 ? `${described.summary} (${context.folded} more like this since the last alert.)` : described.summary;
-  const masked = context.masking.maskValue({ title: described.title, summary, facts });
+  const masked = context.masking.maskValue({ title: described.title, summary, facts, details: described.details });
   return {
     message: {
       eventId: event.id,
@@ -192,6 +208,7 @@ export function buildNotification(event: EventEnvelope, audience: Audience, cont
       alertKey: context.alertKey,
       folded: context.folded,
       time: event.time,
+      ...(masked.value.details ? { details: masked.value.details } : {}),
     },
     maskedCount: masked.redaction.count,
   };
