@@ -4,7 +4,7 @@ import { productIdSchema } from '../domain/sessions/session';
 import { continuationTokenSchema, isoTimeSchema, pageSizeSchema } from './query-schemas';
 
 export const userParamsSchema = z.object({
-  userId: z.string().min(1).max(128).regex(/^[\w.:@|+\-]+$/, 'letters, digits and . : @ | + - _ only'),
+  userId: z.string().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only'),
 });
 
 export const userSessionsQuerySchema = z

@@ -131,7 +131,7 @@ export const deviceContextSchema = z.object({
   anonymousId: z.string().max(128).optional(),
   appSessionId: z.string().max(128).optional(),
   /** The app's signed-in user: files the session in the per-user index; dropped before items are stored. */
-  userId: z.string().trim().min(1).max(128).regex(/^[\w.:@|+\-]+$/, 'letters, digits and . : @ | + - _ only').optional(),
+  userId: z.string().trim().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only').optional(),
   platform: z.string().max(64).optional(),
   osVersion: z.string().max(64).optional(),
   appVersion: z.string().max(64).optional(),
