@@ -100,6 +100,14 @@ export const settingsSchema = z
     EXPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
     REPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
 
+    /**
+     * Blob storage calls: each try is cut after BLOB_TRY_TIMEOUT_MS and tried at most BLOB_MAX_TRIES times, and
+     * the whole call gives up after BLOB_DEADLINE_MS; then export streams its file instead, the rest answer 503.
+     */
+    BLOB_TRY_TIMEOUT_MS: positiveInt.max(600_000).default(5000),
+    BLOB_MAX_TRIES: positiveInt.max(10).default(3),
+    BLOB_DEADLINE_MS: positiveInt.max(600_000).default(10_000),
+
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
     TELEMETRY_DISABLED: booleanFlag.default(false),
   })

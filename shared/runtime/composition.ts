@@ -134,6 +134,7 @@ function createInfrastructure(settings: Settings, overrides: DependencyOverrides
     accountName: local ? settings.STORAGE_ACCOUNT_NAME : undefined,
     accountKey: local ? settings.STORAGE_ACCOUNT_KEY : undefined,
     credential,
+    retry: { tryTimeoutInMs: settings.BLOB_TRY_TIMEOUT_MS, maxTries: settings.BLOB_MAX_TRIES },
   });
   const localBus = local
     ? new InProcessServiceBus(() => functionRegistry.topics, {
