@@ -43,7 +43,7 @@ import type { ScreenshotServiceDependencies } from '../services/screenshot-servi
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { TelemetryQueryDependencies } from '../services/telemetry-query-service';
 import { createEventing, type EventingDependencies } from './event-wiring';
-import { functionRegistry } from './registry';
+import { functionRegistry, functionsHostPresent } from './registry';
 import { createAzureStores, type Stores } from './stores';
 
 /** Tier 1: the SDK clients. Only the stores factory (and tests that inspect the backends) touch them. */
@@ -311,14 +311,16 @@ export function getDependencies(): Promise<Dependencies> {
 
 // In Azure the worker builds the dependencies as it starts, so a missing setting stops the app at once,
 // named in the host log, instead of failing the first request. Outside a host this is skipped.
-app.hook.appStart(async () => {
-  await getDependencies();
-});
+if (functionsHostPresent()) {
+  app.hook.appStart(async () => {
+    await getDependencies();
+  });
 
-// A graceful shutdown (scale-in, deployment) writes the stats still held in memory; a forced one loses them.
-app.hook.appTerminate(async () => {
-  if (current) await (await current).close();
-});
+  // A graceful shutdown (scale-in, deployment) writes the stats still held in memory; a forced one loses them.
+  app.hook.appTerminate(async () => {
+    if (current) await (await current).close();
+  });
+}
 
 export function installDependencies(dependencies: Dependencies): void {
   current = Promise.resolve(dependencies);
