@@ -3,6 +3,7 @@
 
 // Foundation: health, device config, sessions
 import './health-get';
+import './openapi-get';
 import './config-get';
 import './sessions-create';
 import './sessions-list';

@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/logs',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'logs, breadcrumbs, network captures, filtered and paged (engineer, admin)',
   params: sessionParamsSchema,
   query: logsQuerySchema,
   handler: async ({ params, query, services, principal }) =>
