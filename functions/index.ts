@@ -32,6 +32,7 @@ import './reports-create';
 import './reports-get';
 import './regressions-post';
 import './exports-create';
+import './audit-list';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';

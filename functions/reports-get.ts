@@ -11,5 +11,5 @@ httpFunction({
   auth: { bearer: 'required' },
   summary: 'a report with fresh links (engineer, admin)',
   params: reportParamsSchema,
-  handler: async ({ params, services, principal }) => json(200, await getReport(services.reports, principal, params.id, params.reportId)),
+  handler: async ({ params, services, principal, correlationId }) => json(200, await getReport(services.reports, principal, params.id, params.reportId, correlationId)),
 });

@@ -12,5 +12,5 @@ httpFunction({
   summary: 'everything merged by time (engineer, admin)',
   params: sessionParamsSchema,
   query: timelineQuerySchema,
-  handler: async ({ params, query, services, principal }) => json(200, await listSessionTimeline(services.telemetryQuery, principal, params.id, query)),
+  handler: async ({ params, query, services, principal, correlationId }) => json(200, await listSessionTimeline(services.telemetryQuery, principal, params.id, query, correlationId)),
 });

@@ -10,5 +10,5 @@ httpFunction({
   auth: { bearer: 'required' },
   summary: 'one trace as a span tree (engineer, admin)',
   params: traceParamsSchema,
-  handler: async ({ params, services, principal }) => json(200, await getTraceTree(services.telemetryQuery, principal, params.id, params.traceId)),
+  handler: async ({ params, services, principal, correlationId }) => json(200, await getTraceTree(services.telemetryQuery, principal, params.id, params.traceId, correlationId)),
 });

@@ -34,6 +34,7 @@ import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
 import { DeviceTokenVerifier } from '../services/device-credentials';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
+import type { AuditQueryDependencies } from '../services/audit-service';
 import type { ExportServiceDependencies } from '../services/export-service';
 import type { IngestServiceDependencies } from '../services/ingest-service';
 import type { OtlpServiceDependencies } from '../services/otlp-service';
@@ -69,6 +70,8 @@ export interface Services {
   ingest: IngestServiceDependencies;
   otlp: OtlpServiceDependencies;
   telemetryQuery: TelemetryQueryDependencies;
+  /** GET /diagnostics/audit: admins read their product's audit trail. */
+  auditQuery: AuditQueryDependencies;
   screenshots: ScreenshotServiceDependencies;
   reports: ReportServiceDependencies;
   regressions: RegressionServiceDependencies;
@@ -217,7 +220,8 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     },
     ingest,
     otlp: { ingest, deviceTokens: new DeviceTokenVerifier(settings.INGEST_KEY_SECRET, clock) },
-    telemetryQuery: { sessions, telemetryStore },
+    telemetryQuery: { sessions, telemetryStore, audit, clock },
+    auditQuery: { audit, sessions },
     screenshots: {
       sessions,
       screenshots,
