@@ -2,13 +2,21 @@
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../shared/domain/devices/credentials';
 import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderWireReference } from '../shared/http/wire-reference';
 import { redactJsonLines } from './redact';
 import { runDetect } from './detect';
 import { followTail, formatItem } from './tail';
 
+/** Where the generated wire reference lives, from the package root. */
+export const WIRE_REFERENCE_PATH = 'docs/ingest-items.md';
+
 const usage = `Usage:
-  diagnostics token [--role admin|engineer] [--product <id>]... [--subject <id>] [--hours <n>]
+  diagnostics token [--role admin|engineer|user]... [--product <id>]... [--subject <id>] [--hours <n>]
+      no --role and no --subject: an admin of "demo"; --subject alone: a plain user (no role) of that subject
   diagnostics product-key <productId>
+  diagnostics wire-reference [--write]   (the ingest item reference, from the schemas; --write updates docs/ingest-items.md)
   diagnostics redact --jsonl < in.jsonl > out.jsonl   (each line a JSON object with a "text" string)
   diagnostics detect --csv <file> [--sensitivity low|medium|high|<z>] [--direction up|down|both]
                      [--window <points>] [--seasonality auto|none|hour_of_week] [--all]
@@ -84,8 +92,28 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
     process.stderr.write(`tail: ${outcome.reason}\n`);
     return 1;
   },
+  async 'wire-reference'(args) {
+    const text = renderWireReference();
+    if (args.includes('--write')) writeFileSync(path.join(__dirname, '..', '..', WIRE_REFERENCE_PATH), text);
+    else process.stdout.write(text);
+    return 0;
+  },
   async token(args) {
-    const token = await localToken(option(args, 'role'), option(args, 'product'), option(args, 'subject')[0], Number(option(args, 'hours')[0] ?? 12));
+    // `user` is no role at all: a signed-in user who may read sessions that target them.
+    const roles = option(args, 'role').filter((role) => role !== 'user');
+    const userAsked = option(args, 'role').includes('user');
+    const subject = option(args, 'subject')[0];
+    const products = option(args, 'product');
+    const token = await signLocalToken(
+      { ...LOCAL_AUTH, issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: process.env.AUTH_LOCAL_SECRET ?? LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
+      {
+        subject: subject ?? `local-${roles[0] ?? (userAsked ? 'user' : 'admin')}`,
+        // The admin default is for the quick start only: naming a subject (or --role user) asks for that person.
+        roles: roles.length || userAsked || subject ? roles : ['admin'],
+        products: products.length ? products : [DEMO_PRODUCT_ID],
+        expiresInSeconds: Number(option(args, 'hours')[0] ?? 12) * 3600,
+      },
+    );
     process.stdout.write(`${token}\n`);
     return 0;
   },

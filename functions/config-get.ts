@@ -7,6 +7,7 @@ httpFunction({
   route: 'diagnostics/config',
   methods: ['GET'],
   auth: { ingestKey: true, bearer: 'optional' },
+  summary: 'the poll: the session targeting this device, if any (device)',
   query: configPollQuerySchema,
   handler: async ({ query, request, services, productId, principal }) => {
     const caller = { productId, authenticatedUserId: principal?.subject };

@@ -7,6 +7,7 @@ httpFunction({
   route: 'health',
   methods: ['GET'],
   auth: {},
+  summary: 'Cosmos and Blob reachability (anyone)',
   handler: async ({ services }) => {
     const health = await checkHealth(services.health);
     return json(health.status === 'ok' ? 200 : 503, health);

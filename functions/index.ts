@@ -3,6 +3,7 @@
 
 // Foundation: health, device config, sessions
 import './health-get';
+import './openapi-get';
 import './config-get';
 import './sessions-create';
 import './sessions-list';
@@ -42,6 +43,7 @@ import './reports-create';
 import './reports-get';
 import './regressions-post';
 import './exports-create';
+import './audit-list';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';

@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/logs',
   methods: ['POST'],
   auth: { device: 'required' },
+  summary: 'a batch of logs (device)',
   params: sessionParamsSchema,
   body: singleKindEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,

@@ -8,6 +8,7 @@ httpFunction({
   route: 'diagnostics/ingest',
   methods: ['POST'],
   auth: { device: 'required' },
+  summary: 'a mixed batch of up to 50 items (device)',
   body: ingestEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,
   handler: async ({ body, request, services, device, correlationId }) =>

@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/traces',
   methods: ['POST'],
   auth: { device: 'required' },
+  summary: 'a batch of spans (device)',
   params: sessionParamsSchema,
   body: singleKindEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,

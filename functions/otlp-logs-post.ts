@@ -9,6 +9,7 @@ httpFunction({
   route: 'v1/logs',
   methods: ['POST'],
   auth: { device: 'optional' },
+  summary: 'OTLP/HTTP JSON log records (device (OTLP exporter))',
   body: otlpLogsRequestSchema,
   maxBodyBytes: OTLP_MAX_BODY_BYTES,
   errorFormat: 'otlp',

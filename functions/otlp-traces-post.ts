@@ -9,6 +9,7 @@ httpFunction({
   route: 'v1/traces',
   methods: ['POST'],
   auth: { device: 'optional' },
+  summary: 'OTLP/HTTP JSON spans (device (OTLP exporter))',
   body: otlpTraceRequestSchema,
   maxBodyBytes: OTLP_MAX_BODY_BYTES,
   errorFormat: 'otlp',

@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/report',
   methods: ['POST'],
   auth: { bearer: 'required' },
+  summary: 'build the masked report (JSON and HTML) (engineer, admin)',
   params: sessionParamsSchema,
   handler: async ({ params, services, principal, correlationId }) => {
     const generated = await generateReport(services.reports, principal, params.id, correlationId);

@@ -10,6 +10,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/screenshots/{screenshotId}/confirm',
   methods: ['POST'],
   auth: { device: 'required' },
+  summary: 'check the upload (device)',
   params: screenshotParamsSchema,
   handler: async ({ params, services, device, correlationId }) => {
     requireSessionOf(device, params.id);

@@ -11,6 +11,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/screenshots',
   methods: ['POST'],
   auth: { device: 'required' },
+  summary: 'declare a screenshot, get an upload link (device)',
   params: sessionParamsSchema,
   body: createScreenshotRequestSchema,
   handler: async ({ params, body, services, device }) => {

@@ -11,6 +11,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/screenshots',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'metadata and read links (readers, target user)',
   params: sessionParamsSchema,
   query: z.object({ pageSize: pageSizeSchema, continuationToken: continuationTokenSchema }),
   handler: async ({ params, query, services, principal }) =>

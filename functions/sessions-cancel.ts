@@ -8,6 +8,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}',
   methods: ['DELETE'],
   auth: { bearer: 'required' },
+  summary: 'cancel (admin)',
   params: sessionParamsSchema,
   handler: async ({ params, request, services, principal, correlationId }) => {
     const call = { principal: principal, correlationId };

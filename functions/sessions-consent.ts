@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/consent',
   methods: ['POST'],
   auth: { device: 'required' },
+  summary: 'record the user\'s answer (device)',
   params: sessionParamsSchema,
   body: consentBodySchema,
   handler: async ({ params, body, request, services, device, correlationId }) =>

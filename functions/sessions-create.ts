@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions',
   methods: ['POST'],
   auth: { bearer: 'required' },
+  summary: 'open a session (admin)',
   body: createSessionRequestSchema,
   handler: async ({ body, services, principal, correlationId }) => {
     const stored = await createSession(services.sessions, { principal: principal, correlationId }, body);

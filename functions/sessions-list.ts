@@ -19,6 +19,7 @@ httpFunction({
   route: 'diagnostics/sessions',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'list, filtered and paged (readers, target user)',
   query: listQuerySchema,
   handler: async ({ query, services, principal }) => {
     const page = await listSessions(services.sessions, principal, { ...query, status: query.status });

@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}',
   methods: ['PATCH'],
   auth: { bearer: 'required' },
+  summary: 'pause, resume, extend, reconfigure (`If-Match`) (admin)',
   params: sessionParamsSchema,
   body: updateSessionRequestSchema,
   handler: async ({ params, body, request, services, principal, correlationId }) => {

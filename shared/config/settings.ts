@@ -1,6 +1,7 @@
 // Application settings: parsed once with zod at cold start, frozen, and handed out by the composition root.
 import { z } from 'zod';
 import { parseNotificationRouting } from '../domain/events/notification-routing';
+import { parseProductDirectory } from '../domain/events/product-directory';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -100,6 +101,8 @@ export const settingsSchema = z
     ACS_ACCESS_KEY: z.string().min(1).optional(),
     ACS_SENDER_ADDRESS: z.string().min(3).optional(),
 
+    /** Owner and app per product, as ticket labels: JSON, see productDirectorySchema. */
+    PRODUCT_DIRECTORY: z.string().min(2).optional(),
     TICKET_PROVIDER: z.enum(['none', 'github', 'jira', 'azure-devops']).default('none'),
     GITHUB_API_URL: z.url().default('https://api.github.com'),
     /** owner/name */
@@ -121,6 +124,14 @@ export const settingsSchema = z
     EXPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
     REPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
 
+    /**
+     * Blob storage calls: each try is cut after BLOB_TRY_TIMEOUT_MS and tried at most BLOB_MAX_TRIES times, and
+     * the whole call gives up after BLOB_DEADLINE_MS; then export streams its file instead, the rest answer 503.
+     */
+    BLOB_TRY_TIMEOUT_MS: positiveInt.max(600_000).default(5000),
+    BLOB_MAX_TRIES: positiveInt.max(10).default(3),
+    BLOB_DEADLINE_MS: positiveInt.max(600_000).default(10_000),
+
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
     TELEMETRY_DISABLED: booleanFlag.default(false),
   })
@@ -136,6 +147,11 @@ export const settingsSchema = z
       parseNotificationRouting(settings.NOTIFICATION_ROUTING);
     } catch (error) {
       context.addIssue({ code: 'custom', path: ['NOTIFICATION_ROUTING'], message: (error as Error).message });
+    }
+    try {
+      parseProductDirectory(settings.PRODUCT_DIRECTORY);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: ['PRODUCT_DIRECTORY'], message: (error as Error).message });
     }
     for (const [applies, names, because] of requiredTogether) {
       if (!applies) continue;

@@ -61,6 +61,8 @@ export interface EndpointDefinition<BodySchema extends z.ZodType, QuerySchema ex
   maxBodyBytes?: number;
   /** How errors are answered: problem+json (default), or the OTLP `Status` body the OpenTelemetry exporters expect. */
   errorFormat?: 'problem' | 'otlp';
+  /** One line for the OpenAPI document (GET /api/openapi.json). */
+  summary?: string;
   handler: (input: EndpointInput<z.infer<BodySchema>, z.infer<QuerySchema>, z.infer<ParamsSchema>, Auth>) => Promise<HttpResponseInit>;
 }
 
@@ -187,6 +189,15 @@ export function httpFunction<
     atSiteRoot: definition.atSiteRoot,
     methods: definition.methods,
     maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    contract: {
+      auth: definition.auth,
+      body: definition.body,
+      query: definition.query,
+      params: definition.params,
+      maxBodyBytes: definition.body ? (definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined,
+      errorFormat: definition.errorFormat,
+      summary: definition.summary,
+    },
     handler: async (request, context) => {
       const started = performance.now();
       const correlationId = correlationIdOf(request);

@@ -3,10 +3,11 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { deviceContextSchema } from '../domain/telemetry/items';
+import { deviceContextSchema, ingestItemSchema, MAX_ITEMS_PER_BATCH } from '../domain/telemetry/items';
 import type { DeviceCredential } from '../services/device-credentials';
 import type { DeviceCall, IngestResult, IngestServiceDependencies } from '../services/ingest-service';
 import { json } from './endpoint';
+import { documentedAs } from './openapi';
 
 /** 1 MiB: 50 items at their field limits stay well under it; larger bodies are refused with 413. */
 export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
@@ -15,7 +16,7 @@ export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
 export const OTLP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The count limit (MAX_ITEMS_PER_BATCH) is checked by the ingest service, which counts refused items; the body cap bounds the array. */
-const itemsSchema = z.array(z.unknown()).min(1);
+const itemsSchema = documentedAs(z.array(z.unknown()).min(1), z.array(ingestItemSchema).min(1).max(MAX_ITEMS_PER_BATCH));
 
 export const ingestEnvelopeSchema = z.object({
   sessionId: z.string().regex(/^ds_[0-9a-f-]{36}$/, 'a session id looks like ds_<uuid>'),

@@ -34,6 +34,7 @@ import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
 import { DeviceTokenVerifier } from '../services/device-credentials';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
+import type { AuditQueryDependencies } from '../services/audit-service';
 import type { ExportServiceDependencies } from '../services/export-service';
 import type { IngestServiceDependencies } from '../services/ingest-service';
 import type { OtlpServiceDependencies } from '../services/otlp-service';
@@ -46,7 +47,7 @@ import type { DashboardSettings } from '../http/dashboard-assets';
 import { createEventing, type EventingDependencies } from './event-wiring';
 import { createSignals, type SignalDependencies } from './signal-wiring';
 import { createWatching, type WatchDependencies } from './watch-wiring';
-import { functionRegistry } from './registry';
+import { functionRegistry, functionsHostPresent } from './registry';
 import { createAzureStores, type Stores } from './stores';
 
 /** Tier 1: the SDK clients. Only the stores factory (and tests that inspect the backends) touch them. */
@@ -72,6 +73,8 @@ export interface Services {
   ingest: IngestServiceDependencies;
   otlp: OtlpServiceDependencies;
   telemetryQuery: TelemetryQueryDependencies;
+  /** GET /diagnostics/audit: admins read their product's audit trail. */
+  auditQuery: AuditQueryDependencies;
   screenshots: ScreenshotServiceDependencies;
   reports: ReportServiceDependencies;
   regressions: RegressionServiceDependencies;
@@ -143,6 +146,7 @@ function createInfrastructure(settings: Settings, overrides: DependencyOverrides
     accountName: local ? settings.STORAGE_ACCOUNT_NAME : undefined,
     accountKey: local ? settings.STORAGE_ACCOUNT_KEY : undefined,
     credential,
+    retry: { tryTimeoutInMs: settings.BLOB_TRY_TIMEOUT_MS, maxTries: settings.BLOB_MAX_TRIES },
   });
   const localBus = local
     ? new InProcessServiceBus(() => functionRegistry.topics, {
@@ -229,7 +233,8 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     sessions: sessionService,
     ingest,
     otlp: { ingest, deviceTokens: new DeviceTokenVerifier(settings.INGEST_KEY_SECRET, clock) },
-    telemetryQuery: { sessions, telemetryStore },
+    telemetryQuery: { sessions, telemetryStore, audit, clock },
+    auditQuery: { audit, sessions },
     screenshots: {
       sessions,
       screenshots,
@@ -326,14 +331,16 @@ export function getDependencies(): Promise<Dependencies> {
 
 // In Azure the worker builds the dependencies as it starts, so a missing setting stops the app at once,
 // named in the host log, instead of failing the first request. Outside a host this is skipped.
-app.hook.appStart(async () => {
-  await getDependencies();
-});
+if (functionsHostPresent()) {
+  app.hook.appStart(async () => {
+    await getDependencies();
+  });
 
-// A graceful shutdown (scale-in, deployment) writes the stats still held in memory; a forced one loses them.
-app.hook.appTerminate(async () => {
-  if (current) await (await current).close();
-});
+  // A graceful shutdown (scale-in, deployment) writes the stats still held in memory; a forced one loses them.
+  app.hook.appTerminate(async () => {
+    if (current) await (await current).close();
+  });
+}
 
 export function installDependencies(dependencies: Dependencies): void {
   current = Promise.resolve(dependencies);

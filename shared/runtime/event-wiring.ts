@@ -11,6 +11,7 @@ import { AzureDevOpsTracker } from '../adapters/tickets/azure-devops-work-items'
 import { GitHubIssuesTracker } from '../adapters/tickets/github-issues';
 import { JiraTracker } from '../adapters/tickets/jira-issues';
 import { parseNotificationRouting, type ChannelName } from '../domain/events/notification-routing';
+import { parseProductDirectory } from '../domain/events/product-directory';
 import type { MaskingEngine } from '../domain/masking';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
@@ -109,6 +110,7 @@ export function createEventing(inputs: EventingInputs): EventingDependencies {
       clock,
       telemetry,
       routing,
+      products: parseProductDirectory(settings.PRODUCT_DIRECTORY),
       publicBaseUrl: settings.PUBLIC_BASE_URL,
       masking,
     },

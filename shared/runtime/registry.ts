@@ -1,5 +1,5 @@
 // The single list of this app's functions. Each registration goes to the Azure Functions runtime
-// (`app.*`, which the package skips outside a real host) and to this registry, which the local host serves.
+// (`app.*`, only inside a real host) and to this registry, which the local host serves.
 import {
   app,
   type HttpHandler,
@@ -7,6 +7,19 @@ import {
   type InvocationContext,
   type Timer,
 } from '@azure/functions';
+import type { z } from 'zod';
+
+/** What a route expects, as the endpoint wrapper checks it: the OpenAPI document is built from this. */
+export interface HttpContract {
+  auth: { bearer?: 'required' | 'optional'; ingestKey?: boolean; device?: 'required' | 'optional' };
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  maxBodyBytes?: number;
+  errorFormat?: 'problem' | 'otlp';
+  /** One line for the API reference. */
+  summary?: string;
+}
 
 /**
  * host.json sets `routePrefix: ""` so the dashboard can answer at the site root; the API keeps its `/api`
@@ -27,6 +40,8 @@ export interface HttpFunctionDefinition {
   /** The largest body the function reads: the local host refuses a longer one (413) before reading it. Default 100 MiB, the Functions host's limit. */
   maxBodyBytes?: number;
   handler: HttpHandler;
+  /** Absent only for routes registered outside the endpoint wrapper. */
+  contract?: HttpContract;
 }
 
 export type TimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
@@ -45,6 +60,26 @@ export interface TopicFunctionDefinition {
   topicName: string;
   subscriptionName: string;
   handler: TopicMessageHandler;
+}
+
+let hostPresent: boolean | undefined;
+
+/**
+ * Whether a Functions host runs this worker. Outside one (the local host, tests, the CLI) `@azure/functions`
+ * skips every `app.*` call with a warning each; we skip the call instead, as the package detects the host.
+ */
+export function functionsHostPresent(): boolean {
+  if (hostPresent === undefined) {
+    try {
+      // The worker provides this module; it is not installable.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('@azure/functions-core');
+      hostPresent = true;
+    } catch {
+      hostPresent = false;
+    }
+  }
+  return hostPresent;
 }
 
 export const functionRegistry = {
@@ -68,6 +103,7 @@ export function registerHttpFunction(definition: HttpFunctionDefinition): void {
   assertUniqueName(definition.name);
   const served = { ...definition, route: servedRoute(definition) };
   functionRegistry.http.push(served);
+  if (!functionsHostPresent()) return;
   app.http(definition.name, {
     route: served.route,
     methods: definition.methods,
@@ -79,12 +115,14 @@ export function registerHttpFunction(definition: HttpFunctionDefinition): void {
 export function registerTimerFunction(definition: TimerFunctionDefinition): void {
   assertUniqueName(definition.name);
   functionRegistry.timers.push(definition);
+  if (!functionsHostPresent()) return;
   app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
 }
 
 export function registerTopicFunction(definition: TopicFunctionDefinition): void {
   assertUniqueName(definition.name);
   functionRegistry.topics.push(definition);
+  if (!functionsHostPresent()) return;
   app.serviceBusTopic(definition.name, {
     connection: definition.connection,
     topicName: definition.topicName,

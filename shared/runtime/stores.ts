@@ -87,7 +87,7 @@ export function createAzureStores(infra: Infrastructure, options: StoreOptions):
     screenshots: new CosmosScreenshotStore(container(containerDefinitions.screenshots)),
     reports: new CosmosReportStore(container(containerDefinitions.reports)),
     outbox: new CosmosEventOutbox(container(containerDefinitions.eventOutbox)),
-    blobs: new AzureBlobStore(blobService, options.sasSigner, () => infra.clock.now()),
+    blobs: new AzureBlobStore(blobService, options.sasSigner, () => infra.clock.now(), { deadlineInMs: infra.settings.BLOB_DEADLINE_MS }),
     subscriberLedger: new CosmosSubscriberLedger(container(containerDefinitions.processedEvents), container(containerDefinitions.deadLetters)),
     alertThrottle: new CosmosAlertThrottleStore(container(containerDefinitions.notificationThrottle)),
     ticketLinks: new CosmosTicketLinkStore(container(containerDefinitions.ticketLinks)),

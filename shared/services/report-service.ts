@@ -23,6 +23,7 @@ import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import { readSessionItems } from './session-reading';
+import { auditedRead, readAuditRecord } from './audit-service';
 import { getSession } from './session-service';
 
 export interface ReportServiceDependencies {
@@ -246,10 +247,11 @@ async function ensureAlert(deps: ReportServiceDependencies, productId: string, s
 }
 
 /** A stored report with fresh read links, for whoever may read the product's sessions. */
-export async function getReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, reportId: string): Promise<{ record: ReportRecord; links: ReportLinks; expiryNotice: string }> {
+export async function getReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, reportId: string, correlationId?: string): Promise<{ record: ReportRecord; links: ReportLinks; expiryNotice: string }> {
   const { session } = await getSession(deps, principal, sessionId);
   requireReader(principal, session.productId);
-  const record = await deps.reports.getReport(sessionId, reportId);
+  // Who fetched links to whose report is on the audit trail before the links are handed out.
+  const record = await auditedRead(deps, readAuditRecord(deps, principal, session, 'report.read', { reportId }, correlationId), () => deps.reports.getReport(sessionId, reportId));
   if (!record) throw new AppError('not_found', `Report ${reportId} not found`);
   const validity = { validForInMs: deps.linkValidForInMs };
   const [json, html] = await Promise.all([

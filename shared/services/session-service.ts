@@ -54,7 +54,7 @@ const statusEvents: Partial<Record<SessionStatus, EventType>> = {
   expired: 'diagnostics.session.expired',
 };
 
-function targetOf(session: DebugSession): Record<string, string> {
+export function targetOf(session: DebugSession): Record<string, string> {
   const target: Record<string, string> = {};
   for (const field of targetFields) {
     const value = session[field];

@@ -143,6 +143,17 @@ describe('Azure Communication Services email', () => {
     expect(request!.body).not.toContain('jane.doe');
   });
 
+  it('keeps the path of an endpoint behind a gateway, and signs that path', async () => {
+    for (const endpoint of [`${receivers.url}/gateway/acs`, `${receivers.url}/gateway/acs/`]) {
+      const channel = new AcsEmailChannel({ endpoint, senderAddress: 'DoNotReply@diag.example.com', accessKey: receiverSecrets.acsAccessKey, clock, timeoutInMs: 5000 });
+      await channel.send(message, ['oncall@example.com']);
+      const [request] = receivers.of('acs').slice(-1);
+      expect(request!.url).toBe('/gateway/acs/emails:send?api-version=2023-03-31');
+      // The receiver checks the signature over the path it was sent to.
+      expect(request!.status).toBe(202);
+    }
+  });
+
   it('is refused (401, permanent) when signed with the wrong key', async () => {
     const channel = new AcsEmailChannel({ endpoint: receivers.url, senderAddress: 'a@b.example', accessKey: Buffer.from('wrong').toString('base64'), clock, timeoutInMs: 5000 });
     const error = await channel.send(message, ['oncall@example.com']).catch((failure: unknown) => failure);

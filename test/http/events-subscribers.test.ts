@@ -40,6 +40,7 @@ beforeAll(async () => {
       ],
       owners: { demo: 'team-payments' },
     }),
+    PRODUCT_DIRECTORY: JSON.stringify({ demo: { owner: 'team-payments', app: 'checkout-web' } }),
   });
 });
 afterAll(async () => {
@@ -239,6 +240,43 @@ describe('fatal alerts, tickets and regression', () => {
     await settle();
     expect(receivers.github.get(ticketId)!.state).toBe('open');
     expect(host.telemetry.metrics.filter((metric) => metric.name === 'debug.ticket.autoclose_rate').map((metric) => metric.value)).toContain(0);
+  });
+});
+
+describe('tickets of a session', () => {
+  it('labels a ticket with the product directory\'s owner and app when the event names no app', async () => {
+    const { session } = await createSession();
+    const report = newEvent('diagnostics.report.generated', { productId: 'demo', sessionId: session.id, time: host.clock.now(), payload: { reportId: 'rp_labels', title: 'Checkout report' } });
+    await host.deps.services.events.publish([report]);
+    await settle();
+    const alertKey = `session:demo:${session.id}`;
+    const link = (await host.deps.services.eventing.tickets.links.get(alertKey))!.link;
+    expect(receivers.github.get(Number(link.ticket!.id))!.labels).toEqual(['diagnostics', 'product:demo', 'app:checkout-web', 'owner:team-payments', alertLabel(alertKey)]);
+  });
+
+  it('a passing regression for a session closes every ticket of that session, the fatal crash\'s too; a failing one reopens them', async () => {
+    const { session, token } = await createSession();
+    const fatal = fatalEvent({ sessionId: session.id, fingerprint: `fp-session-${session.id}` });
+    const report = newEvent('diagnostics.report.generated', { productId: 'demo', sessionId: session.id, time: host.clock.now(), payload: { reportId: 'rp_session', title: 'Checkout report' } });
+    // Another session's crash of another kind: not this session's, so it stays open.
+    const other = fatalEvent({ sessionId: 'ds_00000000-0000-4000-8000-000000000001', fingerprint: 'fp-other-session' });
+    await host.deps.services.events.publish([fatal, report, other]);
+    await settle();
+    const keys = [`fatal:demo:checkout:fp-session-${session.id}`, `session:demo:${session.id}`];
+    const tickets = await Promise.all(keys.map(async (key) => Number((await host.deps.services.eventing.tickets.links.get(key))!.link.ticket!.id)));
+    const otherTicket = Number((await host.deps.services.eventing.tickets.links.get('fatal:demo:checkout:fp-other-session'))!.link.ticket!.id);
+
+    const run = (runId: string, result: 'pass' | 'fail') =>
+      host.call('POST', '/api/diagnostics/regressions', { body: { sessionId: session.id, runId, commit: 'abc1234', result }, headers: { authorization: `Bearer ${token}` } });
+    expect((await run('ci-1', 'pass')).status).toBeLessThan(300);
+    await settle();
+    expect(tickets.map((number) => receivers.github.get(number)!.state)).toEqual(['closed', 'closed']);
+    for (const key of keys) expect((await host.deps.services.eventing.tickets.links.get(key))!.link.state).toBe('closed');
+    expect(receivers.github.get(otherTicket)!.state).toBe('open');
+
+    expect((await run('ci-2', 'fail')).status).toBeLessThan(300);
+    await settle();
+    expect(tickets.map((number) => receivers.github.get(number)!.state)).toEqual(['open', 'open']);
   });
 });
 
