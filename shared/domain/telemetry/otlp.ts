@@ -10,11 +10,12 @@ import { MAX_MESSAGE_LENGTH } from './items';
 export const OTLP_TOKEN_ATTRIBUTE = 'diagnostics.ingest_token';
 /** Exporters batch up to 512 by default; a request beyond this is refused whole with 400. */
 export const MAX_OTLP_ITEMS = 2000;
-const MAX_ANY_VALUE_DEPTH = 8;
+/** Nesting past this (arrays and kvlists in AnyValue) maps to null; the protobuf reader skips it unread. */
+export const MAX_ANY_VALUE_DEPTH = 8;
 
 const int64Schema = z.union([z.string().regex(/^\d{1,20}$/, 'an unsigned integer'), z.number().int().nonnegative()]);
 
-type AnyValueJson = {
+export type AnyValueJson = {
   stringValue?: string;
   boolValue?: boolean;
   intValue?: string | number;
@@ -218,11 +219,15 @@ export function mapTraceRequest(request: OtlpTraceRequest, now: Date): MappedExp
   return { items, device, tokens };
 }
 
-function messageOf(body: AnyValueJson | undefined): string {
-  const value = anyValueToJs(body);
+function messageOf(value: unknown): string {
   const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   // A log body has no other home; cut, rather than refuse, one longer than our message limit.
   return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : text;
+}
+
+/** Protobuf sends no default values, so absent, 0 and "0" read alike, and a time is its decimal string in both encodings. */
+function nanosKey(nanos: string | number | undefined): string | null {
+  return nanos === undefined || nanos === 0 || nanos === '0' || nanos === '' ? null : String(nanos);
 }
 
 export function mapLogsRequest(request: OtlpLogsRequest, now: Date): MappedExport {
@@ -236,21 +241,25 @@ export function mapLogsRequest(request: OtlpLogsRequest, now: Date): MappedExpor
     for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
       for (const record of scopeLogs.logRecords ?? []) {
         const timestamp = nanosToIso(record.timeUnixNano) ?? nanosToIso(record.observedTimeUnixNano) ?? now.toISOString();
-        // OTLP log records carry no id: one derived from the record's content makes an exporter's retry land on the same document.
+        const body = anyValueToJs(record.body);
+        const attributes = attributesToRecord(record.attributes);
+        const traceId = hexId(record.traceId) || undefined;
+        const spanId = hexId(record.spanId) || undefined;
+        // OTLP log records carry no id: one derived from the record's content makes an exporter's retry land on the
+        // same document. It hashes the mapped values, so the JSON and protobuf encodings of a record agree.
         const id = createHash('sha256')
-          .update(JSON.stringify([resource['service.name'] ?? null, scopeLogs.scope?.name ?? null, record.timeUnixNano ?? null, record.observedTimeUnixNano ?? null, record.severityNumber ?? null, record.body ?? null, record.attributes ?? null, record.traceId ?? null, record.spanId ?? null]))
+          .update(JSON.stringify([resource['service.name'] ?? null, scopeLogs.scope?.name || null, nanosKey(record.timeUnixNano), nanosKey(record.observedTimeUnixNano), record.severityNumber || null, body, attributes, traceId ?? null, spanId ?? null, record.eventName || null]))
           .digest('hex')
           .slice(0, 32);
-        const attributes = attributesToRecord(record.attributes);
         items.push({
           kind: 'log',
           id: `otlp-${id}`,
           timestamp,
           level: levelOf(record.severityNumber, record.severityText),
-          message: messageOf(record.body),
+          message: messageOf(body),
           module: scopeLogs.scope?.name || undefined,
-          traceId: hexId(record.traceId) || undefined,
-          spanId: hexId(record.spanId) || undefined,
+          traceId,
+          spanId,
           context: { ...resourceAttributes(resource), ...(record.eventName ? { 'event.name': record.eventName } : {}), ...attributes },
         });
       }
