@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
 import { benchIngest } from './ingest';
 import { benchMasking } from './masking';
+import { benchOtlpDecode } from './otlp-decode';
 import { benchReports } from './reports';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
@@ -12,6 +13,7 @@ const benchmarks: Benchmark[] = [
   { name: 'masking', run: benchMasking },
   { name: 'config', run: benchConfigPoll },
   { name: 'ingest', run: benchIngest },
+  { name: 'otlp-decode', run: benchOtlpDecode },
   { name: 'reports', run: benchReports },
 ];
 
