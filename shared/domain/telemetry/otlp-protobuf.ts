@@ -96,14 +96,14 @@ function readKeyValue(reader: WireReader, end: number, depth: number): KeyValueJ
 }
 
 /** Appends one repeated `KeyValue attributes` entry to the list, creating it on the first. */
-function pushAttribute(reader: WireReader, end: number, list: KeyValueJson[] | undefined): KeyValueJson[] {
+export function pushAttribute(reader: WireReader, end: number, list: KeyValueJson[] | undefined): KeyValueJson[] {
   const attributes = list ?? [];
   attributes.push(readKeyValue(reader, reader.lengthEnd(end), 0));
   return attributes;
 }
 
 const resourceFields = fieldSet(1);
-function readResource(reader: WireReader, end: number, into: ResourceJson = {}): ResourceJson {
+export function readResource(reader: WireReader, end: number, into: ResourceJson = {}): ResourceJson {
   while (reader.pos < end) {
     const tag = reader.tag(end);
     if (tag === LEN_1) into.attributes = pushAttribute(reader, end, into.attributes);
@@ -114,7 +114,7 @@ function readResource(reader: WireReader, end: number, into: ResourceJson = {}):
 
 const scopeFields = fieldSet(1, 2);
 /** InstrumentationScope: name and version (its attributes are not mapped, so they are skipped). */
-function readScope(reader: WireReader, end: number, into: ScopeJson = {}): ScopeJson {
+export function readScope(reader: WireReader, end: number, into: ScopeJson = {}): ScopeJson {
   while (reader.pos < end) {
     const tag = reader.tag(end);
     if (tag === LEN_1) into.name = reader.string(end);
