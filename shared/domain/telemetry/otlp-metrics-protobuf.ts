@@ -2,7 +2,7 @@
 // (lowerCamelCase, fixed64 times as exact decimal strings, counts as numbers, enums as numbers), the shape a
 // `/v1/metrics` route checks with zod for JSON. Gauges, sums and explicit-bucket histograms are read;
 // exponential histograms, summaries, exemplars and metadata are skipped. Not wired to a route yet.
-import { fieldSet, tagOf, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './protobuf-wire';
+import { fieldSet, WireReader } from './protobuf-wire';
 import { pushAttribute, readResource, readScope, type KeyValueJson } from './otlp-protobuf';
 
 export interface NumberDataPointJson {
@@ -44,8 +44,6 @@ export interface OtlpMetricsRequestJson {
   }>;
 }
 
-const LEN_1 = tagOf(1, WIRE_LEN);
-const LEN_2 = tagOf(2, WIRE_LEN);
 
 const numberPointFields = fieldSet(2, 3, 4, 6, 7, 8);
 function readNumberDataPoint(reader: WireReader, end: number): NumberDataPointJson {
@@ -53,25 +51,25 @@ function readNumberDataPoint(reader: WireReader, end: number): NumberDataPointJs
   while (reader.pos < end) {
     const tag = reader.tag(end);
     switch (tag) {
-      case tagOf(2, WIRE_I64):
+      case 0x11 /* 2 i64 */:
         point.startTimeUnixNano = reader.fixed64Decimal(end);
         break;
-      case tagOf(3, WIRE_I64):
+      case 0x19 /* 3 i64 */:
         point.timeUnixNano = reader.fixed64Decimal(end);
         break;
       // as_double and as_int are a oneof: the last on the wire wins.
-      case tagOf(4, WIRE_I64):
+      case 0x21 /* 4 i64 */:
         point.asDouble = reader.double(end);
         delete point.asInt;
         break;
-      case tagOf(6, WIRE_I64):
+      case 0x31 /* 6 i64 */:
         point.asInt = reader.sfixed64(end);
         delete point.asDouble;
         break;
-      case tagOf(7, WIRE_LEN):
+      case 0x3a /* 7 len */:
         point.attributes = pushAttribute(reader, end, point.attributes);
         break;
-      case tagOf(8, WIRE_VARINT):
+      case 0x40 /* 8 varint */:
         point.flags = reader.int32(end) >>> 0;
         break;
       default:
@@ -87,37 +85,37 @@ function readHistogramDataPoint(reader: WireReader, end: number): HistogramDataP
   while (reader.pos < end) {
     const tag = reader.tag(end);
     switch (tag) {
-      case tagOf(2, WIRE_I64):
+      case 0x11 /* 2 i64 */:
         point.startTimeUnixNano = reader.fixed64Decimal(end);
         break;
-      case tagOf(3, WIRE_I64):
+      case 0x19 /* 3 i64 */:
         point.timeUnixNano = reader.fixed64Decimal(end);
         break;
-      case tagOf(4, WIRE_I64):
+      case 0x21 /* 4 i64 */:
         point.count = reader.fixed64Number(end);
         break;
-      case tagOf(5, WIRE_I64):
+      case 0x29 /* 5 i64 */:
         point.sum = reader.double(end);
         break;
       // Repeated scalars come packed (proto3's default) or one by one; readers must take both.
-      case tagOf(6, WIRE_LEN):
-      case tagOf(6, WIRE_I64):
+      case 0x32 /* 6 len */:
+      case 0x31 /* 6 i64 */:
         reader.packedFixed64(tag, end, (point.bucketCounts ??= []));
         break;
-      case tagOf(7, WIRE_LEN):
-      case tagOf(7, WIRE_I64):
+      case 0x3a /* 7 len */:
+      case 0x39 /* 7 i64 */:
         reader.packedDouble(tag, end, (point.explicitBounds ??= []));
         break;
-      case tagOf(9, WIRE_LEN):
+      case 0x4a /* 9 len */:
         point.attributes = pushAttribute(reader, end, point.attributes);
         break;
-      case tagOf(10, WIRE_VARINT):
+      case 0x50 /* 10 varint */:
         point.flags = reader.int32(end) >>> 0;
         break;
-      case tagOf(11, WIRE_I64):
+      case 0x59 /* 11 i64 */:
         point.min = reader.double(end);
         break;
-      case tagOf(12, WIRE_I64):
+      case 0x61 /* 12 i64 */:
         point.max = reader.double(end);
         break;
       default:
@@ -138,9 +136,9 @@ function readPoints<Point>(
   const known = message === 'Gauge' ? fieldSet(1) : message === 'Sum' ? fieldSet(1, 2, 3) : fieldSet(1, 2);
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) (data.dataPoints ??= []).push(readPoint(reader, reader.lengthEnd(end)));
-    else if (tag === tagOf(2, WIRE_VARINT) && message !== 'Gauge') data.aggregationTemporality = reader.int32(end);
-    else if (tag === tagOf(3, WIRE_VARINT) && message === 'Sum') data.isMonotonic = reader.bool(end);
+    if (tag === 0x0a /* 1 len */) (data.dataPoints ??= []).push(readPoint(reader, reader.lengthEnd(end)));
+    else if (tag === 0x10 /* 2 varint */ && message !== 'Gauge') data.aggregationTemporality = reader.int32(end);
+    else if (tag === 0x18 /* 3 varint */ && message === 'Sum') data.isMonotonic = reader.bool(end);
     else reader.skip(tag, end, known, message);
   }
   return data;
@@ -152,24 +150,24 @@ function readMetric(reader: WireReader, end: number): MetricJson {
   while (reader.pos < end) {
     const tag = reader.tag(end);
     switch (tag) {
-      case LEN_1:
+      case 0x0a /* 1 len */:
         metric.name = reader.string(end);
         break;
-      case LEN_2:
+      case 0x12 /* 2 len */:
         metric.description = reader.string(end);
         break;
-      case tagOf(3, WIRE_LEN):
+      case 0x1a /* 3 len */:
         metric.unit = reader.string(end);
         break;
-      case tagOf(5, WIRE_LEN): {
+      case 0x2a /* 5 len */: {
         const { dataPoints } = readPoints(reader, reader.lengthEnd(end), 'Gauge', readNumberDataPoint);
         metric.gauge = dataPoints ? { dataPoints } : {};
         break;
       }
-      case tagOf(7, WIRE_LEN):
+      case 0x3a /* 7 len */:
         metric.sum = readPoints(reader, reader.lengthEnd(end), 'Sum', readNumberDataPoint);
         break;
-      case tagOf(9, WIRE_LEN): {
+      case 0x4a /* 9 len */: {
         const { dataPoints, aggregationTemporality } = readPoints(reader, reader.lengthEnd(end), 'Histogram', readHistogramDataPoint);
         metric.histogram = { ...(dataPoints ? { dataPoints } : {}), ...(aggregationTemporality !== undefined ? { aggregationTemporality } : {}) };
         break;
@@ -189,8 +187,8 @@ function readScopeMetrics(reader: WireReader, end: number): ScopeMetricsJson {
   const scopeMetrics: ScopeMetricsJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) scopeMetrics.scope = readScope(reader, reader.lengthEnd(end), scopeMetrics.scope);
-    else if (tag === LEN_2) (scopeMetrics.metrics ??= []).push(readMetric(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) scopeMetrics.scope = readScope(reader, reader.lengthEnd(end), scopeMetrics.scope);
+    else if (tag === 0x12 /* 2 len */) (scopeMetrics.metrics ??= []).push(readMetric(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, pairFields, 'ScopeMetrics');
   }
   return scopeMetrics;
@@ -200,8 +198,8 @@ function readResourceMetrics(reader: WireReader, end: number): ResourceMetricsJs
   const resourceMetrics: ResourceMetricsJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) resourceMetrics.resource = readResource(reader, reader.lengthEnd(end), resourceMetrics.resource);
-    else if (tag === LEN_2) (resourceMetrics.scopeMetrics ??= []).push(readScopeMetrics(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) resourceMetrics.resource = readResource(reader, reader.lengthEnd(end), resourceMetrics.resource);
+    else if (tag === 0x12 /* 2 len */) (resourceMetrics.scopeMetrics ??= []).push(readScopeMetrics(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, pairFields, 'ResourceMetrics');
   }
   return resourceMetrics;
@@ -214,7 +212,7 @@ export function decodeMetricsRequest(bytes: Uint8Array): OtlpMetricsRequestJson 
   const request: OtlpMetricsRequestJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) (request.resourceMetrics ??= []).push(readResourceMetrics(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) (request.resourceMetrics ??= []).push(readResourceMetrics(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, fieldSet(1), 'ExportMetricsServiceRequest');
   }
   return request;

@@ -2,10 +2,11 @@
 // requests the JSON form yields once zod has checked it (ids as lowercase hex, fixed64 nanoseconds as exact
 // decimal strings, bytes values as base64), so the one mapping in otlp.ts serves both encodings. Also the
 // protobuf answers: Export*ServiceResponse with its partial success, and google.rpc.Status for failures.
-// Field numbers are opentelemetry-proto's (collector/*/v1/*_service.proto, trace/v1, logs/v1, common/v1).
+// Field numbers are opentelemetry-proto's (collector/*/v1/*_service.proto, trace/v1, logs/v1, common/v1). Tags are
+// literals, `(field << 3) | wire type` with the field and type in a comment, so each switch is a jump table.
 import type { AnyValueJson, OtlpLogsRequest, OtlpTraceRequest } from './otlp';
 import { MAX_ANY_VALUE_DEPTH } from './otlp';
-import { fieldSet, tagOf, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader, WireWriter } from './protobuf-wire';
+import { fieldSet, WireReader, WireWriter } from './protobuf-wire';
 
 type ResourceSpansJson = NonNullable<OtlpTraceRequest['resourceSpans']>[number];
 type ScopeSpansJson = NonNullable<ResourceSpansJson['scopeSpans']>[number];
@@ -21,10 +22,6 @@ export interface KeyValueJson {
   value?: AnyValueJson;
 }
 
-const LEN_1 = tagOf(1, WIRE_LEN);
-const LEN_2 = tagOf(2, WIRE_LEN);
-const LEN_3 = tagOf(3, WIRE_LEN);
-
 // --- common/v1 ---------------------------------------------------------------------------------------------
 
 const anyValueFields = fieldSet(1, 2, 3, 4, 5, 6, 7);
@@ -39,41 +36,41 @@ export function readAnyValue(reader: WireReader, end: number, depth: number): An
     const tag = reader.tag(end);
     // A oneof: the last member on the wire wins.
     switch (tag) {
-      case LEN_1:
+      case 0x0a /* 1 len */:
         value = { stringValue: reader.string(end) };
         break;
-      case tagOf(2, WIRE_VARINT):
+      case 0x10 /* 2 varint */:
         value = { boolValue: reader.bool(end) };
         break;
-      case tagOf(3, WIRE_VARINT):
+      case 0x18 /* 3 varint */:
         value = { intValue: reader.int64(end) };
         break;
-      case tagOf(4, WIRE_I64):
+      case 0x21 /* 4 i64 */:
         value = { doubleValue: reader.double(end) };
         break;
-      case tagOf(5, WIRE_LEN): {
+      case 0x2a /* 5 len */: {
         const valuesEnd = reader.lengthEnd(end);
         const values: AnyValueJson[] = [];
         while (reader.pos < valuesEnd) {
           const inner = reader.tag(valuesEnd);
-          if (inner === LEN_1) values.push(readAnyValue(reader, reader.lengthEnd(valuesEnd), depth + 1));
+          if (inner === 0x0a /* 1 len */) values.push(readAnyValue(reader, reader.lengthEnd(valuesEnd), depth + 1));
           else reader.skip(inner, valuesEnd, fieldSet(1), 'ArrayValue');
         }
         value = { arrayValue: { values } };
         break;
       }
-      case tagOf(6, WIRE_LEN): {
+      case 0x32 /* 6 len */: {
         const valuesEnd = reader.lengthEnd(end);
         const values: KeyValueJson[] = [];
         while (reader.pos < valuesEnd) {
           const inner = reader.tag(valuesEnd);
-          if (inner === LEN_1) values.push(readKeyValue(reader, reader.lengthEnd(valuesEnd), depth + 1));
+          if (inner === 0x0a /* 1 len */) values.push(readKeyValue(reader, reader.lengthEnd(valuesEnd), depth + 1));
           else reader.skip(inner, valuesEnd, fieldSet(1), 'KeyValueList');
         }
         value = { kvlistValue: { values } };
         break;
       }
-      case tagOf(7, WIRE_LEN):
+      case 0x3a /* 7 len */:
         value = { bytesValue: reader.base64(end) };
         break;
       default:
@@ -88,8 +85,8 @@ function readKeyValue(reader: WireReader, end: number, depth: number): KeyValueJ
   const keyValue: KeyValueJson = { key: '' };
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) keyValue.key = reader.string(end);
-    else if (tag === LEN_2) keyValue.value = readAnyValue(reader, reader.lengthEnd(end), depth);
+    if (tag === 0x0a /* 1 len */) keyValue.key = reader.string(end);
+    else if (tag === 0x12 /* 2 len */) keyValue.value = readAnyValue(reader, reader.lengthEnd(end), depth);
     else reader.skip(tag, end, keyValueFields, 'KeyValue');
   }
   return keyValue;
@@ -106,7 +103,7 @@ const resourceFields = fieldSet(1);
 export function readResource(reader: WireReader, end: number, into: ResourceJson = {}): ResourceJson {
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) into.attributes = pushAttribute(reader, end, into.attributes);
+    if (tag === 0x0a /* 1 len */) into.attributes = pushAttribute(reader, end, into.attributes);
     else reader.skip(tag, end, resourceFields, 'Resource');
   }
   return into;
@@ -117,8 +114,8 @@ const scopeFields = fieldSet(1, 2);
 export function readScope(reader: WireReader, end: number, into: ScopeJson = {}): ScopeJson {
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) into.name = reader.string(end);
-    else if (tag === LEN_2) into.version = reader.string(end);
+    if (tag === 0x0a /* 1 len */) into.name = reader.string(end);
+    else if (tag === 0x12 /* 2 len */) into.version = reader.string(end);
     else reader.skip(tag, end, scopeFields, 'InstrumentationScope');
   }
   return into;
@@ -130,8 +127,8 @@ const statusFields = fieldSet(2, 3);
 function readStatus(reader: WireReader, end: number, into: NonNullable<SpanJson['status']> = {}): NonNullable<SpanJson['status']> {
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_2) into.message = reader.string(end);
-    else if (tag === tagOf(3, WIRE_VARINT)) into.code = reader.int32(end);
+    if (tag === 0x12 /* 2 len */) into.message = reader.string(end);
+    else if (tag === 0x18 /* 3 varint */) into.code = reader.int32(end);
     else reader.skip(tag, end, statusFields, 'Status');
   }
   return into;
@@ -142,9 +139,9 @@ function readSpanEvent(reader: WireReader, end: number): SpanEventJson {
   const event: SpanEventJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === tagOf(1, WIRE_I64)) event.timeUnixNano = reader.fixed64Decimal(end);
-    else if (tag === LEN_2) event.name = reader.string(end);
-    else if (tag === LEN_3) event.attributes = pushAttribute(reader, end, event.attributes);
+    if (tag === 0x09 /* 1 i64 */) event.timeUnixNano = reader.fixed64Decimal(end);
+    else if (tag === 0x12 /* 2 len */) event.name = reader.string(end);
+    else if (tag === 0x1a /* 3 len */) event.attributes = pushAttribute(reader, end, event.attributes);
     else reader.skip(tag, end, eventFields, 'Span.Event');
   }
   return event;
@@ -156,34 +153,34 @@ function readSpan(reader: WireReader, end: number): SpanJson {
   while (reader.pos < end) {
     const tag = reader.tag(end);
     switch (tag) {
-      case LEN_1:
+      case 0x0a /* 1 len */:
         span.traceId = reader.hex(end);
         break;
-      case LEN_2:
+      case 0x12 /* 2 len */:
         span.spanId = reader.hex(end);
         break;
-      case tagOf(4, WIRE_LEN):
+      case 0x22 /* 4 len */:
         span.parentSpanId = reader.hex(end);
         break;
-      case tagOf(5, WIRE_LEN):
+      case 0x2a /* 5 len */:
         span.name = reader.string(end);
         break;
-      case tagOf(6, WIRE_VARINT):
+      case 0x30 /* 6 varint */:
         span.kind = reader.int32(end);
         break;
-      case tagOf(7, WIRE_I64):
+      case 0x39 /* 7 i64 */:
         span.startTimeUnixNano = reader.fixed64Decimal(end);
         break;
-      case tagOf(8, WIRE_I64):
+      case 0x41 /* 8 i64 */:
         span.endTimeUnixNano = reader.fixed64Decimal(end);
         break;
-      case tagOf(9, WIRE_LEN):
+      case 0x4a /* 9 len */:
         span.attributes = pushAttribute(reader, end, span.attributes);
         break;
-      case tagOf(11, WIRE_LEN):
+      case 0x5a /* 11 len */:
         (span.events ??= []).push(readSpanEvent(reader, reader.lengthEnd(end)));
         break;
-      case tagOf(15, WIRE_LEN):
+      case 0x7a /* 15 len */:
         span.status = readStatus(reader, reader.lengthEnd(end), span.status);
         break;
       default:
@@ -198,8 +195,8 @@ function readScopeSpans(reader: WireReader, end: number): ScopeSpansJson {
   const scopeSpans: ScopeSpansJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) scopeSpans.scope = readScope(reader, reader.lengthEnd(end), scopeSpans.scope);
-    else if (tag === LEN_2) (scopeSpans.spans ??= []).push(readSpan(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) scopeSpans.scope = readScope(reader, reader.lengthEnd(end), scopeSpans.scope);
+    else if (tag === 0x12 /* 2 len */) (scopeSpans.spans ??= []).push(readSpan(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, scopeSpansFields, 'ScopeSpans');
   }
   return scopeSpans;
@@ -210,8 +207,8 @@ function readResourceSpans(reader: WireReader, end: number): ResourceSpansJson {
   const resourceSpans: ResourceSpansJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) resourceSpans.resource = readResource(reader, reader.lengthEnd(end), resourceSpans.resource);
-    else if (tag === LEN_2) (resourceSpans.scopeSpans ??= []).push(readScopeSpans(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) resourceSpans.resource = readResource(reader, reader.lengthEnd(end), resourceSpans.resource);
+    else if (tag === 0x12 /* 2 len */) (resourceSpans.scopeSpans ??= []).push(readScopeSpans(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, resourceSpansFields, 'ResourceSpans');
   }
   return resourceSpans;
@@ -225,7 +222,7 @@ export function decodeTraceRequest(bytes: Uint8Array): OtlpTraceRequest {
   const request: OtlpTraceRequest = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) (request.resourceSpans ??= []).push(readResourceSpans(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) (request.resourceSpans ??= []).push(readResourceSpans(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, exportRequestFields, 'ExportTraceServiceRequest');
   }
   return request;
@@ -239,31 +236,31 @@ function readLogRecord(reader: WireReader, end: number): LogRecordJson {
   while (reader.pos < end) {
     const tag = reader.tag(end);
     switch (tag) {
-      case tagOf(1, WIRE_I64):
+      case 0x09 /* 1 i64 */:
         record.timeUnixNano = reader.fixed64Decimal(end);
         break;
-      case tagOf(2, WIRE_VARINT):
+      case 0x10 /* 2 varint */:
         record.severityNumber = reader.int32(end);
         break;
-      case LEN_3:
+      case 0x1a /* 3 len */:
         record.severityText = reader.string(end);
         break;
-      case tagOf(5, WIRE_LEN):
+      case 0x2a /* 5 len */:
         record.body = readAnyValue(reader, reader.lengthEnd(end), 0);
         break;
-      case tagOf(6, WIRE_LEN):
+      case 0x32 /* 6 len */:
         record.attributes = pushAttribute(reader, end, record.attributes);
         break;
-      case tagOf(9, WIRE_LEN):
+      case 0x4a /* 9 len */:
         record.traceId = reader.hex(end);
         break;
-      case tagOf(10, WIRE_LEN):
+      case 0x52 /* 10 len */:
         record.spanId = reader.hex(end);
         break;
-      case tagOf(11, WIRE_I64):
+      case 0x59 /* 11 i64 */:
         record.observedTimeUnixNano = reader.fixed64Decimal(end);
         break;
-      case tagOf(12, WIRE_LEN):
+      case 0x62 /* 12 len */:
         record.eventName = reader.string(end);
         break;
       default:
@@ -278,8 +275,8 @@ function readScopeLogs(reader: WireReader, end: number): ScopeLogsJson {
   const scopeLogs: ScopeLogsJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) scopeLogs.scope = readScope(reader, reader.lengthEnd(end), scopeLogs.scope);
-    else if (tag === LEN_2) (scopeLogs.logRecords ??= []).push(readLogRecord(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) scopeLogs.scope = readScope(reader, reader.lengthEnd(end), scopeLogs.scope);
+    else if (tag === 0x12 /* 2 len */) (scopeLogs.logRecords ??= []).push(readLogRecord(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, scopeLogsFields, 'ScopeLogs');
   }
   return scopeLogs;
@@ -290,8 +287,8 @@ function readResourceLogs(reader: WireReader, end: number): ResourceLogsJson {
   const resourceLogs: ResourceLogsJson = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) resourceLogs.resource = readResource(reader, reader.lengthEnd(end), resourceLogs.resource);
-    else if (tag === LEN_2) (resourceLogs.scopeLogs ??= []).push(readScopeLogs(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) resourceLogs.resource = readResource(reader, reader.lengthEnd(end), resourceLogs.resource);
+    else if (tag === 0x12 /* 2 len */) (resourceLogs.scopeLogs ??= []).push(readScopeLogs(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, resourceLogsFields, 'ResourceLogs');
   }
   return resourceLogs;
@@ -304,7 +301,7 @@ export function decodeLogsRequest(bytes: Uint8Array): OtlpLogsRequest {
   const request: OtlpLogsRequest = {};
   while (reader.pos < end) {
     const tag = reader.tag(end);
-    if (tag === LEN_1) (request.resourceLogs ??= []).push(readResourceLogs(reader, reader.lengthEnd(end)));
+    if (tag === 0x0a /* 1 len */) (request.resourceLogs ??= []).push(readResourceLogs(reader, reader.lengthEnd(end)));
     else reader.skip(tag, end, exportRequestFields, 'ExportLogsServiceRequest');
   }
   return request;
