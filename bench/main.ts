@@ -6,6 +6,7 @@ import { benchDetector } from './detector';
 import { benchIngest } from './ingest';
 import { benchLiveTail } from './live-tail';
 import { benchMasking } from './masking';
+import { benchOtlpDecode } from './otlp-decode';
 import { benchReports } from './reports';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
@@ -14,6 +15,7 @@ const benchmarks: Benchmark[] = [
   { name: 'masking', run: benchMasking },
   { name: 'config', run: benchConfigPoll },
   { name: 'ingest', run: benchIngest },
+  { name: 'otlp-decode', run: benchOtlpDecode },
   { name: 'reports', run: benchReports },
   { name: 'detector', run: benchDetector },
   { name: 'tail', run: benchLiveTail },

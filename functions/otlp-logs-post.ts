@@ -1,7 +1,8 @@
-// POST /api/v1/logs: OTLP/HTTP JSON log export (stock exporters: url `<base>/api/v1/logs`).
-import { httpFunction, json } from '../shared/http/endpoint';
-import { deviceCall, OTLP_MAX_BODY_BYTES } from '../shared/http/ingest-routes';
+// POST /api/v1/logs: OTLP/HTTP log export, JSON or protobuf (stock exporters: url `<base>/api/v1/logs`).
+import { httpFunction } from '../shared/http/endpoint';
+import { deviceCall, OTLP_MAX_BODY_BYTES, otlpResponse } from '../shared/http/ingest-routes';
 import { otlpLogsRequestSchema } from '../shared/domain/telemetry/otlp';
+import { decodeLogsRequest } from '../shared/domain/telemetry/otlp-protobuf';
 import { exportOtlp } from '../shared/services/otlp-service';
 
 httpFunction({
@@ -9,10 +10,11 @@ httpFunction({
   route: 'v1/logs',
   methods: ['POST'],
   auth: { device: 'optional' },
-  summary: 'OTLP/HTTP JSON log records (device (OTLP exporter))',
+  summary: 'OTLP/HTTP log records, JSON or protobuf (device (OTLP exporter))',
   body: otlpLogsRequestSchema,
+  protobufBody: decodeLogsRequest,
   maxBodyBytes: OTLP_MAX_BODY_BYTES,
   errorFormat: 'otlp',
   handler: async ({ body, request, services, productId, device, correlationId }) =>
-    json(200, await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-logs'), productId }, 'logs', body)),
+    otlpResponse(request, await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-logs'), productId }, 'logs', body)),
 });

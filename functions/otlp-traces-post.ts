@@ -1,7 +1,8 @@
-// POST /api/v1/traces: OTLP/HTTP JSON trace export (stock exporters: url `<base>/api/v1/traces`).
-import { httpFunction, json } from '../shared/http/endpoint';
-import { deviceCall, OTLP_MAX_BODY_BYTES } from '../shared/http/ingest-routes';
+// POST /api/v1/traces: OTLP/HTTP trace export, JSON or protobuf (stock exporters: url `<base>/api/v1/traces`).
+import { httpFunction } from '../shared/http/endpoint';
+import { deviceCall, OTLP_MAX_BODY_BYTES, otlpResponse } from '../shared/http/ingest-routes';
 import { otlpTraceRequestSchema } from '../shared/domain/telemetry/otlp';
+import { decodeTraceRequest } from '../shared/domain/telemetry/otlp-protobuf';
 import { exportOtlp } from '../shared/services/otlp-service';
 
 httpFunction({
@@ -9,10 +10,11 @@ httpFunction({
   route: 'v1/traces',
   methods: ['POST'],
   auth: { device: 'optional' },
-  summary: 'OTLP/HTTP JSON spans (device (OTLP exporter))',
+  summary: 'OTLP/HTTP spans, JSON or protobuf (device (OTLP exporter))',
   body: otlpTraceRequestSchema,
+  protobufBody: decodeTraceRequest,
   maxBodyBytes: OTLP_MAX_BODY_BYTES,
   errorFormat: 'otlp',
   handler: async ({ body, request, services, productId, device, correlationId }) =>
-    json(200, await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-traces'), productId }, 'traces', body)),
+    otlpResponse(request, await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-traces'), productId }, 'traces', body)),
 });

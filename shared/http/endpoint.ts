@@ -63,6 +63,8 @@ export interface EndpointDefinition<BodySchema extends z.ZodType, QuerySchema ex
   errorFormat?: 'problem' | 'otlp';
   /** One line for the OpenAPI document (GET /api/openapi.json). */
   summary?: string;
+  /** Decodes an `application/x-protobuf` body (OTLP) into the type `body` checks; JSON bodies still go through `body`. */
+  protobufBody?: (bytes: Uint8Array) => z.infer<BodySchema>;
   handler: (input: EndpointInput<z.infer<BodySchema>, z.infer<QuerySchema>, z.infer<ParamsSchema>, Auth>) => Promise<HttpResponseInit>;
 }
 
@@ -95,13 +97,15 @@ export function queryObject(request: HttpRequest): Record<string, string | strin
   return result;
 }
 
-export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+/** OTLP's binary encoding; endpoints that take it name a decoder (`protobufBody`). */
+export function isProtobufRequest(request: HttpRequest): boolean {
+  return /^application\/x-protobuf\b/i.test(request.headers.get('content-type') ?? '');
+}
+
+/** The body's bytes, gunzipped when sent with `Content-Encoding: gzip`, within `maxBytes` both before and after. */
+export async function readBodyBytes(request: HttpRequest, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw new AppError('payload_too_large', `The body may be at most ${maxBytes} bytes`);
-  const contentType = request.headers.get('content-type') ?? '';
-  if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
-    throw new AppError('unsupported_media_type', 'Send the body as application/json');
-  }
   let bytes = Buffer.from(await request.arrayBuffer());
   if (bytes.length > maxBytes) throw new AppError('payload_too_large', `The body may be at most ${maxBytes} bytes`);
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
@@ -116,12 +120,29 @@ export async function readJsonBody(request: HttpRequest, maxBytes: number): Prom
   } else if (encoding !== 'identity') {
     throw new AppError('unsupported_media_type', 'Content-Encoding may be gzip or identity');
   }
+  return bytes;
+}
+
+export async function readJsonBody(request: HttpRequest, maxBytes: number, mediaTypes = 'application/json'): Promise<unknown> {
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new AppError('unsupported_media_type', `Send the body as ${mediaTypes}`);
+  }
+  const bytes = await readBodyBytes(request, maxBytes);
   if (bytes.length === 0) throw new AppError('invalid_input', 'The body is empty; send a JSON object', { issues: [{ field: '(body)', message: 'required' }] });
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new AppError('invalid_input', 'The body is not valid JSON', { issues: [{ field: '(body)', message: 'invalid JSON' }] });
   }
+}
+
+async function readBody<BodySchema extends z.ZodType>(request: HttpRequest, definition: EndpointDefinition<BodySchema, z.ZodType, z.ZodType, EndpointAuth>, schema: BodySchema): Promise<z.infer<BodySchema>> {
+  const maxBytes = definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!definition.protobufBody) return parseWith(schema, await readJsonBody(request, maxBytes), 'body');
+  // An empty protobuf body is a valid (empty) message.
+  if (isProtobufRequest(request)) return definition.protobufBody(await readBodyBytes(request, maxBytes));
+  return parseWith(schema, await readJsonBody(request, maxBytes, 'application/json or application/x-protobuf'), 'body');
 }
 
 export function bearerToken(request: HttpRequest): string | undefined {
@@ -208,9 +229,7 @@ export function httpFunction<
         const identity = await authenticate(request, definition.auth, deps.edge);
         const params = definition.params ? parseWith(definition.params, request.params, 'route') : {};
         const query = definition.query ? parseWith(definition.query, queryObject(request), 'query') : {};
-        const body = definition.body
-          ? parseWith(definition.body, await readJsonBody(request, definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), 'body')
-          : undefined;
+        const body = definition.body ? await readBody(request, definition, definition.body) : undefined;
         const input = { body, query, params, request, context, services: deps.services, correlationId, ...identity };
         response = await definition.handler(input as EndpointInput<z.infer<BodySchema>, z.infer<QuerySchema>, z.infer<ParamsSchema>, Auth>);
         response.headers = { ...(response.headers as Record<string, string> | undefined), 'x-correlation-id': correlationId };
@@ -226,7 +245,7 @@ export function httpFunction<
           context.error(`${definition.name} failed (${correlationId}): ${cause.name}${isAppError(error) ? `: ${appError.message}` : ''}`);
           telemetry?.exception(new Error(`${definition.name}: ${cause.name}`), { function: definition.name, correlationId });
         }
-        response = definition.errorFormat === 'otlp' ? otlpStatusResponse(appError, correlationId) : problemResponse(appError, correlationId);
+        response = definition.errorFormat === 'otlp' ? otlpStatusResponse(appError, correlationId, isProtobufRequest(request)) : problemResponse(appError, correlationId);
       }
       deps?.edge.telemetry.metric('http.request.duration_ms', performance.now() - started, { function: definition.name, status: String(response.status ?? 200) });
       return response;

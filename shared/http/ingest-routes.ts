@@ -6,8 +6,10 @@ import { AppError } from '../errors';
 import { deviceContextSchema, ingestItemSchema, MAX_ITEMS_PER_BATCH } from '../domain/telemetry/items';
 import type { DeviceCredential } from '../services/device-credentials';
 import type { DeviceCall, IngestResult, IngestServiceDependencies } from '../services/ingest-service';
-import { json } from './endpoint';
+import { isProtobufRequest, json } from './endpoint';
 import { documentedAs } from './openapi';
+import type { OtlpExportResponse } from '../services/otlp-service';
+import { encodeExportResponse } from '../domain/telemetry/otlp-protobuf';
 
 /** 1 MiB: 50 items at their field limits stay well under it; larger bodies are refused with 413. */
 export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
@@ -60,4 +62,10 @@ export function deviceCall<Device extends DeviceCredential | undefined>(
 
 export function ingestResponse(result: IngestResult): HttpResponseInit {
   return json(result.status, result.body, result.replayed ? { 'idempotency-replayed': 'true' } : {});
+}
+
+/** An OTLP export's answer in the request's encoding: Export*ServiceResponse in protobuf, else its JSON form. */
+export function otlpResponse(request: HttpRequest, answer: OtlpExportResponse): HttpResponseInit {
+  if (!isProtobufRequest(request)) return json(200, answer);
+  return { status: 200, body: encodeExportResponse(answer), headers: { 'content-type': 'application/x-protobuf' } };
 }
