@@ -99,13 +99,18 @@ internal class ConfigPoller(private val options: ConfigPollerOptions) {
             inFlight?.let { return it }
             inFlight = created
         }
-        options.scope.launch {
+        val job = options.scope.launch {
             val result = runCatching { pollOnce() }.getOrElse { PollResult(PollOutcome.FAILED, intervalMs) }
             synchronized(lock) {
                 inFlight = null
                 if (running) schedule(result.delayMs)
             }
             created.complete(result.outcome)
+        }
+        // A client closed meanwhile cancels the poll: whoever waits for it is answered, not left hanging.
+        job.invokeOnCompletion {
+            synchronized(lock) { if (inFlight === created) inFlight = null }
+            created.complete(PollOutcome.FAILED)
         }
         return created
     }

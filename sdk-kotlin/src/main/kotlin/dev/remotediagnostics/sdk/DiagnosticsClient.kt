@@ -241,19 +241,17 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
      * is active, so when a session starts, the recent past goes with it.
      */
     fun breadcrumb(message: String, category: String = "app", data: Attributes? = null, level: LogLevel? = null) {
-        val item = TelemetryItem(
-            "breadcrumb",
-            newItemId(),
-            buildJsonObject {
-                put("kind", "breadcrumb")
-                put("id", "")
-                put("timestamp", isoTime(clock.nowMs()))
-                put("category", clip(category.ifEmpty { "app" }, 128))
-                put("message", clip(message, MAX_MESSAGE_LENGTH))
-                level?.let { put("level", it.wire) }
-                data?.let { put("data", boundAttributes(it)) }
-            }.withId(),
-        )
+        if (synchronized(lock) { optedOut }) return
+        val json = buildJsonObject {
+            put("kind", "breadcrumb")
+            put("id", newItemId())
+            put("timestamp", isoTime(clock.nowMs()))
+            put("category", clip(category.ifEmpty { "app" }, 128))
+            put("message", clip(message, MAX_MESSAGE_LENGTH))
+            level?.let { put("level", it.wire) }
+            data?.let { put("data", boundAttributes(it)) }
+        }
+        val item = TelemetryItem("breadcrumb", json.primitive("id")!!, json)
         val entry = BreadcrumbEntry(item, queued = false)
         val session = collectingSession()
         synchronized(lock) {
@@ -406,7 +404,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
         val session = collectingSession() ?: return
         val item = buildJsonObject {
             put("kind", "network")
-            put("id", "")
+            put("id", newItemId())
             put("timestamp", isoTime(observation.startedAtMs))
             put("method", clip(observation.method, 16))
             put("url", observation.url)
@@ -421,7 +419,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             observation.error?.let { put("error", clip(it, MAX_MESSAGE_LENGTH)) }
             put("traceId", span.context.traceId)
             put("spanId", span.context.spanId)
-        }.withId()
+        }
         transport.enqueue(TelemetryItem("network", item.primitive("id")!!, item))
         if (spanItem != null && span.recording && session.capture.traces) transport.enqueue(spanItem)
         breadcrumb(
@@ -542,7 +540,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
         val active = span ?: currentThreadSpan.get()
         val json = buildJsonObject {
             put("kind", "log")
-            put("id", "")
+            put("id", newItemId())
             put("timestamp", isoTime(clock.nowMs()))
             put("level", level.wire)
             put("message", clip(message, MAX_MESSAGE_LENGTH))
@@ -563,7 +561,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
                     },
                 )
             }
-        }.withId()
+        }
         val id = json.primitive("id")!!
         transport.enqueue(TelemetryItem("log", id, json), urgent)
         return id
@@ -682,7 +680,4 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     }
 
     private fun newItemId(): String = randomHexId(random, 16)
-
-    /** Fills the placeholder id (kept first in the object, where readers expect it) with a fresh random one. */
-    private fun JsonObject.withId(): JsonObject = JsonObject(mapValues { (key, value) -> if (key == "id") kotlinx.serialization.json.JsonPrimitive(newItemId()) else value })
 }

@@ -6,7 +6,6 @@ package dev.remotediagnostics.sdk
 import java.time.Instant
 import java.time.OffsetDateTime
 import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.booleanOrNull
@@ -170,5 +169,3 @@ class TelemetryItem(val kind: String, val id: String, json: JsonObject) {
 fun clip(text: String, maxLength: Int): String = if (text.length <= maxLength) text else text.substring(0, maxLength - 1) + "…"
 
 fun isoTime(epochMs: Long): String = Instant.ofEpochMilli(epochMs).toString()
-
-internal fun JsonObject.with(extra: Map<String, JsonElement>): JsonObject = JsonObject(this + extra)
