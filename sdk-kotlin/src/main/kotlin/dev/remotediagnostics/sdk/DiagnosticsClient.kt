@@ -355,6 +355,19 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     /** Sends what is buffered now. */
     suspend fun flush() = transport.flush()
 
+    /**
+     * A java.util.logging handler: records go to the session as logs (module `console`) while `capture.console`
+     * is on, at the collection level's console threshold. On Android, forward Timber or your logger the same way.
+     */
+    fun logHandler(): DiagnosticsLogHandler = DiagnosticsLogHandler { level, message, logger, error -> consoleLog(level, message, logger, error) }
+
+    /** One line of the app's console/logger output; kept only under the same rules as `logHandler()`. */
+    fun consoleLog(level: LogLevel, message: String, logger: String? = null, error: Throwable? = null) {
+        val session = collectingSession() ?: return
+        if (!session.capture.console || !level.atLeast(consoleThreshold(session.collectionLevel))) return
+        enqueueLog(level, message, logger?.let { mapOf("logger" to it) }, "console", error, urgent = false, span = null)
+    }
+
     /** The interceptor to add to the app's OkHttpClient. */
     fun okHttpInterceptor(): DiagnosticsInterceptor = DiagnosticsInterceptor(networkObserver)
 

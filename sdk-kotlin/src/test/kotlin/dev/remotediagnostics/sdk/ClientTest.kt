@@ -128,6 +128,40 @@ class ClientTest {
     }
 
     @Test
+    fun `logger output is kept only with capture console on, at the console threshold`() = runBlocking {
+        val withConsole = """{"logs":true,"traces":true,"breadcrumbs":true,"network":false,"console":true,"screenshots":false,"screenshotOnError":false}"""
+        server.config(sessionConfig(collectionLevel = "debug", capture = withConsole))
+        val test = testClient(server)
+        test.client.start()
+        val logger = java.util.logging.Logger.getLogger("checkout.test")
+        logger.useParentHandlers = false
+        logger.level = java.util.logging.Level.ALL
+        val handler = test.client.logHandler()
+        logger.addHandler(handler)
+        try {
+            logger.fine("cache miss")
+            logger.info("loaded {0} items")
+            logger.log(java.util.logging.Level.WARNING, "slow answer from {0}", "payments")
+            logger.log(java.util.logging.Level.SEVERE, "failed", IllegalStateException("boom"))
+        } finally {
+            logger.removeHandler(handler)
+        }
+        test.client.flush()
+        val logs = server.itemsOfKind("log")
+        assertEquals(listOf("info" to "loaded {0} items", "warn" to "slow answer from payments", "error" to "failed"), logs.map { it.text("level") to it.text("message") })
+        assertTrue(logs.all { it.text("module") == "console" && (it["context"] as JsonObject).text("logger") == "checkout.test" })
+        assertEquals("java.lang.IllegalStateException", (logs.last()["error"] as JsonObject).text("type"))
+
+        // The session's default capture leaves console off: nothing of the logger is kept.
+        server.config(sessionConfig(sessionId = "ds_00000000-0000-4000-8000-000000000002"))
+        test.runtime.advance(5_000)
+        test.client.consoleLog(LogLevel.ERROR, "not kept")
+        test.client.flush()
+        assertEquals(3, server.itemsOfKind("log").size)
+        test.client.stop()
+    }
+
+    @Test
     fun `the last 100 breadcrumbs are kept without a session and sent when one starts`() = runBlocking {
         server.config(idleConfig(pollIntervalSeconds = 5))
         val test = testClient(server)
