@@ -38,6 +38,8 @@ internal class ConfigPollerOptions(
     val initialIntervalMs: Long,
     val maxBackoffMs: Long,
     val onConfig: suspend (DeviceConfig) -> Unit,
+    /** A 304: the config is what it was (work left over from the last answer, like recording consent, may go on). */
+    val onNotModified: () -> Unit,
     val onError: (Exception) -> Unit,
 )
 
@@ -153,6 +155,11 @@ internal class ConfigPoller(private val options: ConfigPollerOptions) {
         val now = options.clock.nowMs()
         if (status == 304) {
             synchronized(lock) { failures = 0 }
+            try {
+                options.onNotModified()
+            } catch (error: Exception) {
+                options.onError(error)
+            }
             return PollResult(PollOutcome.NOT_MODIFIED, jitterUp(intervalMs, options.random))
         }
         synchronized(lock) { serverFloorMs = 0 }

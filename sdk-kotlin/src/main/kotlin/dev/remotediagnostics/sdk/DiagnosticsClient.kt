@@ -146,6 +146,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             initialIntervalMs = options.initialPollIntervalMs,
             maxBackoffMs = options.maxBackoffMs,
             onConfig = { applyConfig(it) },
+            onNotModified = { settleConsent() },
             onError = { reportInternal(it) },
         ),
     )
@@ -455,34 +456,38 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
 
     private suspend fun applyConfig(config: DeviceConfig) {
         val wasCollecting = sessionId
-        var consentDecision: ConsentDecision? = null
-        var consentSession: ActiveSession? = null
         synchronized(lock) {
             val next = if (config.active) config.session else null
             session = next
             if (next != null && !next.consentRequired && next.consentStatus == ConsentStatus.GRANTED) consentDecisions[next.id] = ConsentDecision.GRANTED
-            if (next != null && next.consentRequired && pendingConsent?.isActive != true) {
-                consentSession = next
-                consentDecision = consentDecisions[next.id]
-            }
         }
-        val asking = consentSession
-        // The user may take their time: polling goes on meanwhile, and collecting starts once the yes is recorded.
-        // A yes the server did not take last time (offline, 5xx) is recorded again, without asking again.
-        if (asking != null && (consentDecision == null || consentDecision == ConsentDecision.GRANTED_UNRECORDED)) {
-            val askUser = consentDecision == null
-            val job = scope.launch {
-                try {
-                    if (askUser) askConsent(asking) else recordConsent(asking, true)
-                    afterSessionChange(null)
-                } finally {
-                    publishState()
-                }
-            }
-            synchronized(lock) { pendingConsent = job }
-        }
+        settleConsent()
         afterSessionChange(wasCollecting)
         publishState()
+    }
+
+    /**
+     * Asks the user when the session needs consent and nobody asked yet. The user may take their time: polling goes
+     * on meanwhile, and collecting starts once the yes is recorded. A yes the server did not take (offline, 5xx) is
+     * recorded again on the next poll, changed or not (the config answer does not change until it is stored), without
+     * asking again.
+     */
+    private fun settleConsent() {
+        val (asking, decision) = synchronized(lock) {
+            val current = session ?: return
+            if (!current.consentRequired || pendingConsent?.isActive == true) return
+            current to consentDecisions[current.id]
+        }
+        if (decision != null && decision != ConsentDecision.GRANTED_UNRECORDED) return
+        val job = scope.launch {
+            try {
+                if (decision == null) askConsent(asking) else recordConsent(asking, true)
+                afterSessionChange(null)
+            } finally {
+                publishState()
+            }
+        }
+        synchronized(lock) { pendingConsent = job }
     }
 
     private suspend fun afterSessionChange(wasCollecting: String?) {

@@ -73,6 +73,41 @@ class ClientTest {
     }
 
     @Test
+    fun `a yes the server did not store is sent again on the next poll, without asking again`() = runBlocking {
+        server.config(sessionConfig(consentRequired = true, consentStatus = "pending"))
+        server.consentStatus(503)
+        var asked = 0
+        val test = testClient(server) { it.copy(onConsentRequest = { asked++; true }) }
+        test.client.start()
+        test.client.consentSettled()
+        assertFalse(test.client.state.value.collecting, "not collecting until the yes is stored")
+        test.runtime.advance(5_000)
+        test.client.consentSettled()
+        assertEquals(1, asked)
+        assertEquals(2, server.to("/api/diagnostics/sessions/$SESSION_ID/consent").size)
+        assertTrue(test.client.state.value.collecting)
+        test.client.stop()
+    }
+
+    @Test
+    fun `items captured for one session are never sent to the next one`() = runBlocking {
+        server.config(sessionConfig())
+        val test = testClient(server)
+        test.client.start()
+        test.client.info("for the first session")
+        val next = "ds_00000000-0000-4000-8000-000000000002"
+        server.config(sessionConfig(sessionId = next))
+        test.runtime.advance(5_000)
+        test.client.info("for the second session")
+        test.client.flush()
+        val bySession = server.batches().groupBy({ it["sessionId"]!!.jsonPrimitive.content }) { batch ->
+            (batch["items"] as kotlinx.serialization.json.JsonArray).map { (it as JsonObject).text("message") }
+        }.mapValues { it.value.flatten() }
+        assertEquals(mapOf(SESSION_ID to listOf("for the first session"), next to listOf("for the second session")), bySession)
+        test.client.stop()
+    }
+
+    @Test
     fun `a no is recorded and nothing is sent, and without a callback nothing is collected`() = runBlocking {
         server.config(sessionConfig(consentRequired = true, consentStatus = "pending"))
         val test = testClient(server) { it.copy(onConsentRequest = { false }) }

@@ -39,6 +39,17 @@ class ConfigPollTest {
     }
 
     @Test
+    fun `carries the signed-in user's token, so sessions targeting a user can match`() = runBlocking {
+        server.config(idleConfig())
+        val test = testClient(server) { it.copy(identity = DeviceIdentity(deviceId = "device-1", userId = "user-42"), userToken = { "user-jwt" }) }
+        test.client.start()
+        val poll = server.configPolls().single()
+        assertEquals("Bearer user-jwt", poll.headers["authorization"])
+        assertEquals("user-42", poll.url.queryParameter("userId"))
+        test.client.stop()
+    }
+
+    @Test
     fun `polls on the server's interval plus at most a fifth of jitter`() = runBlocking {
         server.config(idleConfig(pollIntervalSeconds = 60))
         val test = testClient(server)

@@ -37,6 +37,9 @@ class ScriptedServer : AutoCloseable {
     private val configAnswers = ConcurrentLinkedQueue<MockResponse>()
     private var lastConfig: MockResponse = MockResponse.Builder().code(200).body(idleConfig()).build()
 
+    /** Answers of the consent route, in order; 200 when none is queued. */
+    private val consentAnswers = ConcurrentLinkedQueue<MockResponse>()
+
     /** Answers of the ingest route, in order; 202 when none is queued. */
     private val ingestAnswers = ConcurrentLinkedQueue<MockResponse>()
 
@@ -48,7 +51,7 @@ class ScriptedServer : AutoCloseable {
                 return when {
                     path == "/api/diagnostics/config" -> configAnswer(request)
                     path == "/api/diagnostics/ingest" -> ingestAnswers.poll() ?: MockResponse.Builder().code(202).body("""{"accepted":1}""").build()
-                    path.endsWith("/consent") -> MockResponse.Builder().code(200).body("{}").build()
+                    path.endsWith("/consent") -> consentAnswers.poll() ?: MockResponse.Builder().code(200).body("{}").build()
                     else -> MockResponse.Builder().code(404).build()
                 }
             }
@@ -74,6 +77,10 @@ class ScriptedServer : AutoCloseable {
 
     fun ingestStatus(code: Int, retryAfter: String? = null) {
         ingestAnswers += MockResponse.Builder().code(code).apply { if (retryAfter != null) addHeader("retry-after", retryAfter) }.body("{}").build()
+    }
+
+    fun consentStatus(code: Int) {
+        consentAnswers += MockResponse.Builder().code(code).body("{}").build()
     }
 
     fun to(path: String): List<RecordedRequest> = requests.filter { it.url.encodedPath == path }
