@@ -8,6 +8,7 @@ import { benchLiveTail } from './live-tail';
 import { benchMasking } from './masking';
 import { benchOtlpDecode } from './otlp-decode';
 import { benchReports } from './reports';
+import { benchScale } from './scale';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
 
@@ -19,6 +20,7 @@ const benchmarks: Benchmark[] = [
   { name: 'reports', run: benchReports },
   { name: 'detector', run: benchDetector },
   { name: 'tail', run: benchLiveTail },
+  { name: 'scale', run: benchScale },
 ];
 
 async function main(): Promise<void> {
