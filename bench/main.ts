@@ -8,6 +8,7 @@ import { benchLiveTail } from './live-tail';
 import { benchMasking } from './masking';
 import { benchOtlpDecode } from './otlp-decode';
 import { benchReports } from './reports';
+import { benchRequestUnits } from './request-units';
 import { benchScale } from './scale';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
@@ -21,6 +22,7 @@ const benchmarks: Benchmark[] = [
   { name: 'detector', run: benchDetector },
   { name: 'tail', run: benchLiveTail },
   { name: 'scale', run: benchScale },
+  { name: 'ru', run: benchRequestUnits },
 ];
 
 async function main(): Promise<void> {
