@@ -185,6 +185,94 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       note: describe(report),
     });
 
+    // A live tail stream held open: every stream reads storage on its own each poll. Once on a session with nothing
+    // stored (the steady idle cost), once on a session sending a realistic batch of 50 items every second.
+    const tailSeconds = context.quick ? 3 : 6;
+    const tailOn = (sessionId: string, sending?: BenchDevice) =>
+      recorded(scene, async () => {
+        let stop = false;
+        const sender = (async () => {
+          while (sending && !stop) {
+            const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${sending.ingestToken}` },
+              body: batchBody(sending, factory),
+            });
+            await response.arrayBuffer();
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        })();
+        const abort = new AbortController();
+        const response = await fetch(`${scene.url}/api/diagnostics/sessions/${sessionId}/tail`, { headers: { authorization: `Bearer ${engineer}` }, signal: abort.signal });
+        if (response.status !== 200 || !response.body) throw new Error(`tail answered ${response.status}`);
+        const reading = (async () => {
+          try {
+            for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) void chunk;
+          } catch {
+            // Aborted below.
+          }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, tailSeconds * 1000));
+        stop = true;
+        await sender;
+        abort.abort();
+        await reading;
+      });
+    const emptySession = await createSession(scene.url, admin, { targetDeviceId: `ru-tail-${randomUUID().slice(0, 8)}`, userConsent: 'pre_consent' });
+    const idleTail = summarizeCharges(await tailOn(emptySession.id));
+    const sendingTail = summarizeCharges(await tailOn(session.id, reportDevice));
+    // What the sending itself costs (the item writes), measured the same way without a stream, is taken out.
+    const sendingAlone = summarizeCharges(await recorded(scene, async () => {
+      for (let second = 0; second < tailSeconds; second++) {
+        const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${reportDevice.ingestToken}` },
+          body: batchBody(reportDevice, factory),
+        });
+        await response.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }));
+    const streamShare = (summary: ChargeSummary) => Object.entries(summary.byKind).filter(([kind]) => kind.startsWith('query debug_logs') || kind.startsWith('query debug_traces')).reduce((sum, [, entry]) => sum + entry.requestUnits, 0);
+    rows.push(
+      {
+        benchmark: 'request units',
+        measure: "per live tail stream, per second open, a session with nothing stored (the stream's reads of logs and traces)",
+        value: streamShare(idleTail) / tailSeconds,
+        unit: 'RU/s',
+        lowerIsBetter: true,
+        note: `${tailSeconds} s, all recorded: ${describe(idleTail)} (the debug_sessions queries are the instance's index refresh, there with or without streams)`,
+      },
+      {
+        benchmark: 'request units',
+        measure: 'per live tail stream, per second open, the session sending 50 items a second (the stream\'s reads of logs and traces)',
+        value: (streamShare(sendingTail) - streamShare(sendingAlone)) / tailSeconds,
+        unit: 'RU/s',
+        reference: { value: streamShare(idleTail) / tailSeconds, label: 'the same reads, nothing stored' },
+        ratio: (streamShare(sendingTail) - streamShare(sendingAlone)) / streamShare(idleTail),
+        lowerIsBetter: true,
+        note: `with the stream: ${describe(sendingTail)}; the sending alone: ${describe(sendingAlone)}`,
+      },
+    );
+    const tail = { idle: idleTail, sending: sendingTail, sendingAlone };
+
+    // The index refresh when 1 % of 100k live sessions change every second: the refresh query then returns 1,000
+    // sessions a second on every instance. Priced from the measured session document size (not recorded here).
+    const sessionDocuments = writtenShape(ingestOperations.concat(reportOperations), 'debug_sessions');
+    const churned = 1_000;
+    const refreshQuery: CosmosOperation = { kind: 'query', container: 'debug_sessions', documentBytes: 0, indexedTerms: 0, pages: 1, returnedDocuments: churned, returnedBytes: churned * (sessionDocuments.bytes || 1024) };
+    const refreshRequestUnits = summarizeCharges([refreshQuery]).total;
+    rows.push({
+      benchmark: 'request units',
+      measure: 'per second per instance: the index refresh when 1 % of 100k live sessions change every second (modelled: one query returning 1,000 sessions)',
+      value: refreshRequestUnits,
+      unit: 'RU/s',
+      reference: { value: poll.total / pollSeconds, label: 'the refresh with nothing changed (measured above)' },
+      ratio: refreshRequestUnits / (poll.total / pollSeconds),
+      lowerIsBetter: true,
+      note: `session documents ${(sessionDocuments.bytes || 1024).toFixed(0)} B as written in this run`,
+    });
+
     // Erasure, modelled: per store, one query for the subject's items, then one delete per item.
     const logs = writtenShape(ingestOperations, 'debug_logs');
     const spans = writtenShape(ingestOperations, 'debug_traces');
@@ -217,6 +305,7 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
         ingest: { items: ingestItems, summary: ingest, shapes: { logs, spans } },
         ingestWithIdempotencyKey: { items, summary: keyed },
         report: { items: REPORT_ITEMS, summary: report },
+        tail: { seconds: tailSeconds, summary: tail },
         erasure: { sessionsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemsPerSession: ERASURE_ITEMS_PER_SESSION, summary: erasure },
       },
     };
