@@ -1,8 +1,10 @@
-// Config poll: requests/s and p99 of the 304 path and of the changed path, each run alternately with a
-// bare Node server that answers the same bytes (the ceiling), and the Cosmos requests made meanwhile.
+// Config poll: requests/s and p99 of the 304 path and of the changed path, each run alternately with its
+// ceilings: an empty function on the same local host answering the same 304 bytes (the Functions host's own
+// ceiling, registered here only), and a bare Node server that answers the same bytes (context); the Cosmos
+// requests made meanwhile; and our own CPU per poll, the handler pipeline called with a minimal request.
 import type autocannon from 'autocannon';
-import type { HandlerCost, HandlerCostRequest } from './servers/in-process-cost';
-import { adminToken, createSession, pollConfig, productKey } from './support/api';
+import type { HandlerCost, HandlerCostRequest, PipelineCostRequest } from './servers/in-process-cost';
+import { adminToken, createSession, EMPTY_FUNCTION_ROUTE, pollConfig, productKey } from './support/api';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
 import { startChild, type BenchChild } from './support/child-process';
 import { failures, runLoad, type LoadResult } from './support/load';
@@ -22,27 +24,36 @@ let deviceCounter = 0;
  * One template whose path gets a device id never used before: the per-device limit (1 poll / 5 s)
  * stays on, and every request is a different device, as in a fleet.
  */
-function pollRequests(query: Record<string, string>, ifNoneMatch: string): autocannon.Request[] {
+function pollRequests(query: Record<string, string>, ifNoneMatch: string, route = '/api/diagnostics/config'): autocannon.Request[] {
   const fixed = new URLSearchParams(query).toString();
   return [
     {
       method: 'GET',
-      path: '/api/diagnostics/config',
+      path: route,
       headers: { 'x-diagnostics-key': productKey, 'if-none-match': ifNoneMatch },
-      setupRequest: (request) => ({ ...request, path: `/api/diagnostics/config?deviceId=bench-device-${++deviceCounter}&${fixed}` }),
+      setupRequest: (request) => ({ ...request, path: `${route}?deviceId=bench-device-${++deviceCounter}&${fixed}` }),
     },
   ];
 }
 
+/** The empty function's route as the host serves it. */
+const EMPTY_ROUTE = `/api/${EMPTY_FUNCTION_ROUTE}`;
+/** Our own CPU per poll (wrapper + poll service) may be at most this. */
+const PIPELINE_TARGET_MICROS = 5;
+/** The 304 path's throughput against the empty function on the same host. */
+const EMPTY_FUNCTION_TARGET = 0.9;
+
 interface PathRuns {
   ours: LoadResult[];
   ceiling: LoadResult[];
+  /** The empty function on the same host (304 path only). */
+  empty: LoadResult[];
   storageRequests: number;
   storageByKind: Record<string, number>;
 }
 
 export async function benchConfigPoll(context: BenchmarkContext): Promise<BenchmarkOutcome> {
-  const scene = await startHostScene({ store: 'cosmos', settings: { CONFIG_INDEX_REFRESH_MS: String(INDEX_REFRESH_MS) } });
+  const scene = await startHostScene({ store: 'cosmos', settings: { CONFIG_INDEX_REFRESH_MS: String(INDEX_REFRESH_MS) }, hostEnvironment: { BENCH_EMPTY_FUNCTION: '1' } });
   let ceiling: BenchChild | undefined;
   try {
     ceiling = await startChild('bare config server', 'bare-http-server.js', { BENCH_MODE: 'config' });
@@ -52,6 +63,7 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
     const idle = await pollConfig(scene.url, { deviceId: 'bench-probe-idle', ...fleet });
     const targeted = await pollConfig(scene.url, { deviceId: 'bench-probe-targeted', anonymousId, ...fleet });
     if (idle.config.active || !targeted.config.session?.ingestToken) throw new Error('config poll set-up: expected an idle and a targeted answer');
+    await scene.host.call('configureEmptyFunction', { etag: idle.etag });
 
     const paths = {
       // A device with nothing new: its ETag matches, the answer is an empty 304.
@@ -60,11 +72,11 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
       changed: { query: { anonymousId, ...fleet }, ifNoneMatch: idle.etag, expected: 200, ceilingBody: targeted.body, ceilingTag: targeted.etag },
     };
     const runs: Record<keyof typeof paths, PathRuns> = {
-      notModified: { ours: [], ceiling: [], storageRequests: 0, storageByKind: {} },
-      changed: { ours: [], ceiling: [], storageRequests: 0, storageByKind: {} },
+      notModified: { ours: [], ceiling: [], empty: [], storageRequests: 0, storageByKind: {} },
+      changed: { ours: [], ceiling: [], empty: [], storageRequests: 0, storageByKind: {} },
     };
     let measuredSeconds = 0;
-    const rounds = context.quick ? 1 : 2;
+    const rounds = context.quick ? 1 : 3;
     for (let round = -1; round < rounds; round++) {
       const warmUp = round < 0;
       const durationSeconds = warmUp ? 2 : context.quick ? 3 : 5;
@@ -72,13 +84,17 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
         await ceiling.call('configure', { configBody: path.ceilingBody, configTag: path.ceilingTag });
         const load = { connections: CONNECTIONS, durationSeconds, expectedStatuses: [path.expected] };
         const ceilingRun = await runLoad({ ...load, url: String(ceiling.info.url), requests: pollRequests(path.query, path.ifNoneMatch) }, ceiling);
+        // The empty function answers the 304 bytes only: it stands beside the 304 path.
+        const emptyRun = name === 'notModified' ? await runLoad({ ...load, url: scene.url, requests: pollRequests(path.query, path.ifNoneMatch, EMPTY_ROUTE) }, scene.host) : undefined;
+        if (emptyRun && failures(emptyRun) > 0) throw new Error(`empty function: unexpected answers ${JSON.stringify(emptyRun.unexpected)}, ${emptyRun.errors} errors`);
         const before = await scene.cosmosRequests();
         const ourRun = await runLoad({ ...load, url: scene.url, requests: pollRequests(path.query, path.ifNoneMatch) }, scene.host);
         const storage = requestsBetween(before, await scene.cosmosRequests());
         if (failures(ourRun) > 0) throw new Error(`config poll ${name}: unexpected answers ${JSON.stringify(ourRun.unexpected)}, ${ourRun.errors} errors`);
         if (warmUp) continue;
-        context.log(`  config ${name}: ours ${ourRun.requestsPerSecond.toFixed(0)}/s, ceiling ${ceilingRun.requestsPerSecond.toFixed(0)}/s, Cosmos requests ${storage.total}`);
+        context.log(`  config ${name}: ours ${ourRun.requestsPerSecond.toFixed(0)}/s, ${emptyRun ? `empty function ${emptyRun.requestsPerSecond.toFixed(0)}/s, ` : ''}bare ${ceilingRun.requestsPerSecond.toFixed(0)}/s, Cosmos requests ${storage.total}`);
         runs[name].ours.push(ourRun);
+        if (emptyRun) runs[name].empty.push(emptyRun);
         runs[name].ceiling.push(ceilingRun);
         runs[name].storageRequests += storage.total;
         for (const [kind, count] of Object.entries(storage.byKind)) runs[name].storageByKind[kind] = (runs[name].storageByKind[kind] ?? 0) + count;
@@ -88,36 +104,39 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
 
     const rows: Row[] = [];
     const labels = { notModified: '304 path', changed: 'changed path (200 + token)' };
-    for (const name of ['notModified', 'changed'] as const) {
-      const ours = runs[name].ours;
-      const bare = runs[name].ceiling;
-      const oursRate = median(ours.map((run) => run.requestsPerSecond));
-      const bareRate = median(bare.map((run) => run.requestsPerSecond));
+    const medianOf = (results: LoadResult[], figure: (run: LoadResult) => number | undefined) => median(results.map((run) => figure(run) ?? Number.NaN));
+    const rate = (run: LoadResult) => run.requestsPerSecond;
+    const p99 = (run: LoadResult) => run.latencyP99Ms;
+    const cpu = (run: LoadResult) => run.serverCpuMsPer1000;
+    const emptyLabel = 'empty function, same host';
+    const bareLabel = 'bare node:http';
+    {
+      const { ours, empty, ceiling: bare } = runs.notModified;
+      const oursRate = medianOf(ours, rate);
+      const emptyRate = medianOf(empty, rate);
       rows.push(
         compared({
           benchmark: 'config poll',
-          measure: `${labels[name]} throughput`,
+          measure: '304 path throughput vs an empty function on the same local host',
           value: oursRate,
           unit: 'req/s',
-          reference: { value: bareRate, label: 'bare node:http' },
-          ...(name === 'notModified' ? { target: '≥ 80 % of ceiling', met: oursRate >= 0.8 * bareRate } : {}),
+          reference: { value: emptyRate, label: emptyLabel },
+          target: `≥ ${EMPTY_FUNCTION_TARGET * 100} % of the empty function`,
+          met: oursRate >= EMPTY_FUNCTION_TARGET * emptyRate,
         }),
-        compared({
-          benchmark: 'config poll',
-          measure: `${labels[name]} p99 latency (${CONNECTIONS} connections)`,
-          value: median(ours.map((run) => run.latencyP99Ms)),
-          unit: 'ms',
-          reference: { value: median(bare.map((run) => run.latencyP99Ms)), label: 'bare node:http' },
-          lowerIsBetter: true,
-        }),
-        compared({
-          benchmark: 'config poll',
-          measure: `${labels[name]} server CPU per 1k polls`,
-          value: median(ours.map((run) => run.serverCpuMsPer1000 ?? Number.NaN)),
-          unit: 'ms',
-          reference: { value: median(bare.map((run) => run.serverCpuMsPer1000 ?? Number.NaN)), label: 'bare node:http' },
-          lowerIsBetter: true,
-        }),
+        compared({ benchmark: 'config poll', measure: '304 path throughput vs a bare server (context)', value: oursRate, unit: 'req/s', reference: { value: medianOf(bare, rate), label: bareLabel } }),
+        compared({ benchmark: 'config poll', measure: `304 path p99 latency (${CONNECTIONS} connections)`, value: medianOf(ours, p99), unit: 'ms', reference: { value: medianOf(empty, p99), label: emptyLabel }, lowerIsBetter: true }),
+        compared({ benchmark: 'config poll', measure: '304 path server CPU per 1k polls', value: medianOf(ours, cpu), unit: 'ms', reference: { value: medianOf(empty, cpu), label: emptyLabel }, lowerIsBetter: true }),
+        compared({ benchmark: 'config poll', measure: '304 path server CPU per 1k polls (context)', value: medianOf(ours, cpu), unit: 'ms', reference: { value: medianOf(bare, cpu), label: bareLabel }, lowerIsBetter: true }),
+      );
+    }
+    {
+      const { ours, ceiling: bare } = runs.changed;
+      const label = labels.changed;
+      rows.push(
+        compared({ benchmark: 'config poll', measure: `${label} throughput`, value: medianOf(ours, rate), unit: 'req/s', reference: { value: medianOf(bare, rate), label: bareLabel } }),
+        compared({ benchmark: 'config poll', measure: `${label} p99 latency (${CONNECTIONS} connections)`, value: medianOf(ours, p99), unit: 'ms', reference: { value: medianOf(bare, p99), label: bareLabel }, lowerIsBetter: true }),
+        compared({ benchmark: 'config poll', measure: `${label} server CPU per 1k polls`, value: medianOf(ours, cpu), unit: 'ms', reference: { value: medianOf(bare, cpu), label: bareLabel }, lowerIsBetter: true }),
       );
     }
     // Where a 304 poll's CPU goes, timed inside the host process without HTTP, beside the bare server's whole request.
@@ -133,6 +152,32 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
       iterations: context.quick ? 5_000 : 50_000,
       expectedStatus: 304,
     } satisfies HandlerCostRequest);
+    // Our own CPU per poll: the handler pipeline (endpoint wrapper, auth, query parsing, the poll service) given a
+    // minimal request object, without the Functions-model objects and HTTP; a few repeats, the median.
+    const pipelineRequest: PipelineCostRequest = {
+      functionName: 'config-get',
+      query: [['deviceId', 'bench-pipeline-{n}'], ...Object.entries(paths.notModified.query)],
+      headers: { 'x-diagnostics-key': productKey, 'if-none-match': idle.etag },
+      iterations: context.quick ? 10_000 : 100_000,
+      expectedStatus: 304,
+    };
+    const pipelineRuns: number[] = [];
+    for (let repeat = 0; repeat < (context.quick ? 1 : 5); repeat++) pipelineRuns.push(await scene.host.call<number>('pipelineCostInProcess', pipelineRequest));
+    const pipelineMicros = median(pipelineRuns);
+    const emptyMicrosPerPoll = median(runs.notModified.empty.map((run) => run.serverCpuMsPer1000 ?? Number.NaN));
+    rows.push(
+      compared({
+        benchmark: 'config poll',
+        measure: '304 path, our own CPU per poll: endpoint wrapper + poll service, called with a minimal request (no Functions-model objects, no HTTP)',
+        value: pipelineMicros,
+        unit: 'µs',
+        reference: { value: emptyMicrosPerPoll, label: 'empty function, a whole request on the same host' },
+        lowerIsBetter: true,
+        target: `≤ ${PIPELINE_TARGET_MICROS} µs`,
+        met: pipelineMicros <= PIPELINE_TARGET_MICROS,
+        note: `median of ${pipelineRuns.length} runs of ${pipelineRequest.iterations.toLocaleString('en-US')} polls: ${pipelineRuns.map((micros) => micros.toFixed(2)).join(', ')} µs`,
+      }),
+    );
     const bareMicrosPerPoll = median(runs.notModified.ceiling.map((run) => run.serverCpuMsPer1000 ?? Number.NaN));
     const bareReference = { value: bareMicrosPerPoll, label: 'bare node:http, a whole request with HTTP' };
     rows.push(
@@ -164,7 +209,7 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
       met: runs.notModified.storageRequests <= allowedRefreshRequests,
       note: `by kind: ${JSON.stringify(runs.notModified.storageByKind)}`,
     });
-    return { rows, details: { connections: CONNECTIONS, indexRefreshMs: INDEX_REFRESH_MS, runs } };
+    return { rows, details: { connections: CONNECTIONS, indexRefreshMs: INDEX_REFRESH_MS, runs, pipelineMicrosRuns: pipelineRuns } };
   } finally {
     await ceiling?.stop();
     await scene.stop();

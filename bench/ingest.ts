@@ -17,6 +17,7 @@ import { startChild, type BenchChild } from './support/child-process';
 import type { MemorySample, UsageSnapshot } from './support/child-protocol';
 import { openDevices, type BenchDevice } from './support/devices';
 import { failures, runLoad, type LoadResult } from './support/load';
+import { ingestPipelineCost, medianCost } from './support/ingest-pipeline';
 import { BatchFactory, ITEMS_PER_BATCH, REALISTIC_DEVICE, REALISTIC_USER_AGENT } from './support/realistic-items';
 import type { Row } from './support/report';
 import { requestsBetween, startCosmosChild, startHostScene, type HostScene } from './support/scene';
@@ -30,6 +31,8 @@ const MEGABYTE = 1024 * 1024;
 const HEAP_REGROWTH_SECONDS = 10;
 
 const INGEST_PATH = '/api/diagnostics/ingest';
+/** Our own CPU per ingested item (no SDK, no HTTP) may be at most this. */
+const PIPELINE_TARGET_MICROS_PER_ITEM = 5;
 
 /** One batch from one device, as both the load and the in-process timing send it. */
 function deviceBatch(device: BenchDevice, factory: BatchFactory): { headers: Record<string, string>; body: string } {
@@ -286,6 +289,10 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
   const durationSeconds = context.quick ? 2 : 3;
   const rounds = context.quick ? 1 : 2;
   const memorySeconds = context.quick ? 10 : 30;
+  // Our own CPU per item first, in this process, before the servers start.
+  const pipeline = await ingestPipelineCost({ rounds: context.quick ? 2 : 7, batchesPerRound: context.quick ? 200 : 600 });
+  const pipelineMedian = medianCost(pipeline);
+  context.log(`  own CPU per item (no SDK, no HTTP): ${pipeline.oursMicrosPerItem.map((micros) => micros.toFixed(1)).join(', ')} µs; JSON.parse alone ${pipelineMedian.parse.toFixed(2)} µs`);
   const cosmos = await startCosmosChild();
   try {
     const runtime = await runtimeSetup(context, cosmos, levels, durationSeconds, rounds);
@@ -296,6 +303,18 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
       ...levelRows('(a) no-op store', 'bare node:http parse + 202', runtime.results),
       ...levelRows('(b) embedded Cosmos', 'direct SDK bulk upsert', storage.results, (ours, ceiling) => ({ target: '≥ 80 % of storage ceiling', met: ours >= 0.8 * ceiling })),
     ];
+    rows.push({
+      benchmark: 'ingest',
+      measure: 'host CPU per ingested item, realistic mix, without the Cosmos SDK or HTTP: key and token checks, parse + validate, session state, rate limits, Idempotency-Key, masking, documents, write-behind stats, pattern hooks (in-memory ports, no-op telemetry store)',
+      value: pipelineMedian.ours,
+      unit: 'µs',
+      reference: { value: pipelineMedian.parse, label: 'JSON.parse of the same bodies alone' },
+      ratio: pipelineMedian.ours / pipelineMedian.parse,
+      lowerIsBetter: true,
+      target: `≤ ${PIPELINE_TARGET_MICROS_PER_ITEM} µs per item`,
+      met: pipelineMedian.ours <= PIPELINE_TARGET_MICROS_PER_ITEM,
+      note: `median of ${pipeline.oursMicrosPerItem.length} rounds of ${pipeline.batchesPerRound} batches of ${ITEMS_PER_BATCH}: ${pipeline.oursMicrosPerItem.map((micros) => micros.toFixed(1)).join(', ')} µs`,
+    });
     const busiest = runtime.results[runtime.results.length - 1]!;
     const oursCpu = median(busiest.ours.map((run) => run.serverCpuMsPer1000 ?? Number.NaN)) / 1000;
     const bareCpu = median(busiest.ceiling.map((run) => (run as LoadResult).serverCpuMsPer1000 ?? Number.NaN)) / 1000;
@@ -381,6 +400,7 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
         runtime,
         storage: { results: storage.results, steady: storage.steady },
         maskingCostPerBatchMs: maskingMs,
+        pipeline,
         memory: { heapAfterGcStart: storage.heapBefore, heapAfterGcEnd: storage.heapAfter, peakRssBytes: peak, steadyFirstThirdRssBytes: first, steadyLastThirdRssBytes: last, samples: storage.regrowthAndSteadySamples, comparedFromMs: storage.steadySamples[0]?.atMs },
       },
     };

@@ -1,15 +1,17 @@
 // Live tail: latency from the ingest answer (202) to the item arriving on an open SSE stream (p50/p99), and the
 // host's CPU per open stream per second, idle and on a session that keeps sending; the embedded Cosmos's CPU for
-// the streams' polls is reported beside it. Method and caveats: docs/live-tail.md.
+// the streams' polls is reported beside it; then the growth curve of the host's CPU with 10, 40 and 100 streams open
+// on one sending session (the fan-out of 100 concurrent tails: every item reaching every stream, and how late).
+// Method and caveats: docs/live-tail.md.
 import { randomUUID } from 'node:crypto';
 import { createParser } from 'eventsource-parser';
 import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import { adminToken, createSession, pollConfig, productKey } from './support/api';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
-import type { Row } from './support/report';
+import { growthRows, type Row } from './support/report';
 import { startHostScene, type HostScene } from './support/scene';
-import { percentile } from './support/statistics';
+import { fittedGrowthExponent, percentile } from './support/statistics';
 
 const POLL_INTERVAL_MS = 1000;
 const SETTLE_MS = 500;
@@ -107,11 +109,13 @@ async function cpuWith(scene: HostScene, admin: string, token: string, streams: 
   await sleep(2000);
   const [hostBefore, cosmosBefore] = await Promise.all([scene.host.usage(), scene.cosmos.usage()]);
   let sent = 0;
+  const sentAt = new Map<string, number>();
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     if (itemsPerSecond > 0) {
       const items = Array.from({ length: itemsPerSecond }, (_, index) => ({ kind: 'log', id: `cpu-${sent + index}`, timestamp: new Date().toISOString(), level: 'info', message: `load ${sent + index}` }));
-      await send(scene.url, device, items);
+      const answeredAt = await send(scene.url, device, items);
+      for (const item of items) sentAt.set(item.id, answeredAt);
       sent += itemsPerSecond;
     }
     await sleep(1000);
@@ -123,7 +127,17 @@ async function cpuWith(scene: HostScene, admin: string, token: string, streams: 
   for (const stream of open) stream.close();
   const elapsed = (hostAfter.atMs - hostBefore.atMs) / 1000;
   await sleep(1500);
-  return { hostCpuMs: (hostAfter.cpuMicros - hostBefore.cpuMicros) / 1000 / elapsed, cosmosCpuMs: (cosmosAfter.cpuMicros - cosmosBefore.cpuMicros) / 1000 / elapsed, sent, delivered: open.map((stream) => stream.arrivals.size) };
+  // Ingest answer → arrival, for every item on every stream: the fan-out's lateness.
+  const lateness = open.flatMap((stream) => [...stream.arrivals].flatMap(([id, arrived]) => (sentAt.has(id) ? [arrived - sentAt.get(id)!] : [])));
+  return {
+    streams,
+    hostCpuMs: (hostAfter.cpuMicros - hostBefore.cpuMicros) / 1000 / elapsed,
+    cosmosCpuMs: (cosmosAfter.cpuMicros - cosmosBefore.cpuMicros) / 1000 / elapsed,
+    sent,
+    delivered: open.map((stream) => stream.arrivals.size),
+    latencyP50Ms: percentile(lateness, 0.5),
+    latencyP99Ms: percentile(lateness, 0.99),
+  };
 }
 
 export async function benchLiveTail(context: BenchmarkContext): Promise<BenchmarkOutcome> {
@@ -147,7 +161,7 @@ export async function benchLiveTail(context: BenchmarkContext): Promise<Benchmar
     const p99 = percentile(latencies, 0.99);
     context.log(`  latency ingest answer → SSE delivery over ${samples} items: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
 
-    const seconds = context.quick ? 5 : 20;
+    const seconds = context.quick ? 5 : 15;
     const streams = context.quick ? 5 : 40;
     const baseline = await cpuWith(scene, admin, token, 0, 0, seconds);
     const idle = await cpuWith(scene, admin, token, streams, 0, seconds);
@@ -162,7 +176,49 @@ export async function benchLiveTail(context: BenchmarkContext): Promise<Benchmar
       { benchmark: 'live tail', measure: 'host CPU per open stream, session sending 20 items/s', value: perStream(busy), unit: 'ms CPU/s', lowerIsBetter: true },
       { benchmark: 'live tail', measure: 'embedded Cosmos CPU per open stream (idle / sending)', value: cosmosPerStream(idle), unit: 'ms CPU/s', lowerIsBetter: true, valueText: `${cosmosPerStream(idle).toFixed(2)} / ${cosmosPerStream(busy).toFixed(2)}` },
     ];
-    return { rows, details: { latencies, baseline, idle, busy, streams, seconds } };
+    // The curve: host CPU with more streams open on one session that keeps sending; the largest is the fan-out.
+    const curveSizes = context.quick ? [5, 20] : [10, 40, 100];
+    const curve = [];
+    for (const size of curveSizes) {
+      const run = size === streams ? busy : await cpuWith(scene, admin, token, size, 20, seconds);
+      curve.push(run);
+      context.log(`  ${size} streams, 20 items/s: host ${(run.hostCpuMs - baseline.hostCpuMs).toFixed(1)} ms CPU/s above none, delivered ${Math.min(...run.delivered)}-${Math.max(...run.delivered)} of ${run.sent}, p99 ${run.latencyP99Ms.toFixed(0)} ms`);
+    }
+    const points = curve.map((run) => ({ size: run.streams, cost: Math.max(1e-3, run.hostCpuMs - baseline.hostCpuMs), note: `${((run.hostCpuMs - baseline.hostCpuMs) / run.streams).toFixed(2)} ms CPU/s per stream; Cosmos ${(run.cosmosCpuMs - baseline.cosmosCpuMs).toFixed(1)} ms CPU/s` }));
+    rows.push(
+      ...growthRows({
+        benchmark: 'live tail',
+        measure: (size) => `host CPU with ${size} streams open on one session sending 20 items/s (above the host with none)`,
+        unit: 'ms CPU/s',
+        points,
+        expect: 'linear',
+        exponent: { measure: 'live tail host CPU growth exponent k (∝ streams^k, fitted)', target: 'linear or better (k ≤ 1.05)', limit: 1.05, value: fittedGrowthExponent(points) },
+      }),
+    );
+    const fanOut = curve[curve.length - 1]!;
+    const complete = fanOut.delivered.filter((count) => count >= fanOut.sent).length;
+    rows.push(
+      {
+        benchmark: 'live tail',
+        measure: `fan-out: ${fanOut.streams} concurrent tails of one session, streams that received every item sent (${fanOut.sent})`,
+        value: (complete / fanOut.streams) * 100,
+        unit: '%',
+        target: 'every item on every stream',
+        met: complete === fanOut.streams,
+      },
+      {
+        benchmark: 'live tail',
+        measure: `fan-out: ${fanOut.streams} concurrent tails, ingest answer → SSE item p50 / p99 over every stream`,
+        value: fanOut.latencyP99Ms,
+        valueText: `${fanOut.latencyP50Ms.toFixed(0)} / ${fanOut.latencyP99Ms.toFixed(0)}`,
+        unit: 'ms',
+        reference: { value: p99, label: 'one stream (p99)' },
+        referenceText: `${p50.toFixed(0)} / ${p99.toFixed(0)}`,
+        ratio: fanOut.latencyP99Ms / p99,
+        lowerIsBetter: true,
+      },
+    );
+    return { rows, details: { latencies, baseline, idle, busy, streams, seconds, curve } };
   } finally {
     await scene.stop();
   }

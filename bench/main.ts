@@ -1,4 +1,4 @@
-// `npm run bench [-- --only=config,masking] [-- --quick]`: runs the benchmarks one after the other (never two
+// `npm run bench [-- --only config,masking | --only=config] [-- --quick]`: runs the benchmarks one after the other (never two
 // at once: they share two cores), prints one table, and writes bench/results.json.
 import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
@@ -8,6 +8,8 @@ import { benchLiveTail } from './live-tail';
 import { benchMasking } from './masking';
 import { benchOtlpDecode } from './otlp-decode';
 import { benchReports } from './reports';
+import { benchRequestUnits } from './request-units';
+import { benchScale } from './scale';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
 
@@ -19,11 +21,15 @@ const benchmarks: Benchmark[] = [
   { name: 'reports', run: benchReports },
   { name: 'detector', run: benchDetector },
   { name: 'tail', run: benchLiveTail },
+  { name: 'scale', run: benchScale },
+  { name: 'ru', run: benchRequestUnits },
 ];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  // `--only=a,b` or `--only a,b` (or `--only a --only b`): the groups to run.
+  const onlyValues = args.flatMap((arg, index) => (arg.startsWith('--only=') ? [arg.slice('--only='.length)] : arg === '--only' && args[index + 1] ? [args[index + 1]!] : []));
+  const only = onlyValues.length ? onlyValues.flatMap((value) => value.split(',')).filter(Boolean) : undefined;
   const context: BenchmarkContext = { quick: args.includes('--quick'), log: (line) => console.log(line) };
   const unknown = only?.filter((name) => !benchmarks.some((benchmark) => benchmark.name === name)) ?? [];
   if (unknown.length) throw new Error(`Unknown benchmark(s) ${unknown.join(', ')}; known: ${benchmarks.map((benchmark) => benchmark.name).join(', ')}`);

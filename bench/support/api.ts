@@ -5,6 +5,8 @@ import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifi
 import { productIngestKey } from '../../shared/domain/devices/credentials';
 
 export const BENCH_PRODUCT_ID = DEMO_PRODUCT_ID;
+/** The empty function's route (bench/servers/empty-function.ts): the config poll's shape, `api/diagnostics/<literal>`. */
+export const EMPTY_FUNCTION_ROUTE = 'diagnostics/config-empty';
 export const productKey = productIngestKey(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, BENCH_PRODUCT_ID);
 
 export function adminToken(subject = `bench-admin-${randomUUID().slice(0, 8)}`): Promise<string> {

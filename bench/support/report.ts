@@ -104,3 +104,46 @@ export function markdownTable(rows: Row[]): string {
 export function writeResults(file: string, run: BenchRun): void {
   writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
 }
+
+export interface GrowthPoint {
+  size: number;
+  cost: number;
+  /** Shown instead of the figure (a size that could not be measured, say). */
+  valueText?: string;
+  note?: string;
+}
+
+/**
+ * A growth curve as rows: each size beside the smallest size's cost, held flat or scaled linearly (what the
+ * design expects), and the exponent k of cost ∝ size^k fitted over every size, with its target.
+ */
+export function growthRows(options: {
+  benchmark: string;
+  measure: (size: number) => string;
+  unit: string;
+  points: GrowthPoint[];
+  expect: 'flat' | 'linear';
+  exponent: { measure: string; target: string; limit: number; value: number };
+}): Row[] {
+  const measured = options.points.filter((point) => point.valueText === undefined);
+  const smallest = measured[0];
+  const rows: Row[] = options.points.map((point) => {
+    const row: Row = { benchmark: options.benchmark, measure: options.measure(point.size), value: point.cost, unit: options.unit, lowerIsBetter: true, valueText: point.valueText, note: point.note };
+    if (smallest && point !== smallest && point.valueText === undefined) {
+      const expected = options.expect === 'flat' ? smallest.cost : (smallest.cost * point.size) / smallest.size;
+      const label = `${smallest.size.toLocaleString('en-US')} ${options.expect === 'flat' ? 'held flat' : 'scaled linearly'}`;
+      row.reference = { value: expected, label };
+      row.ratio = point.cost / expected;
+    }
+    return row;
+  });
+  rows.push({
+    benchmark: options.benchmark,
+    measure: options.exponent.measure,
+    value: options.exponent.value,
+    unit: '',
+    target: options.exponent.target,
+    met: options.exponent.value <= options.exponent.limit,
+  });
+  return rows;
+}

@@ -24,7 +24,7 @@ export function ratio(value: number, reference: number): number {
 }
 
 /**
- * Growth exponent k of time ~ size^k from the smallest to the largest point (log-log slope):
+ * Growth exponent k of cost ~ size^k from the smallest to the largest point (log-log slope):
  * 1 is linear, below 1 better than linear.
  */
 export function growthExponent(points: Array<{ size: number; seconds: number }>): number {
@@ -32,6 +32,27 @@ export function growthExponent(points: Array<{ size: number; seconds: number }>)
   const first = points[0]!;
   const last = points[points.length - 1]!;
   return Math.log(last.seconds / first.seconds) / Math.log(last.size / first.size);
+}
+
+/**
+ * The growth exponent k of cost ~ a * size^k fitted by least squares over every point in log-log space, so a
+ * noisy end point moves it less than the two-point slope: 0 is flat, 1 linear, 2 quadratic. Points whose size
+ * or cost is not positive cannot sit on a log scale and are left out; fewer than two sizes give NaN.
+ */
+export function fittedGrowthExponent(points: Array<{ size: number; cost: number }>): number {
+  const usable = points.filter((point) => point.size > 0 && point.cost > 0 && Number.isFinite(point.cost));
+  if (new Set(usable.map((point) => point.size)).size < 2) return Number.NaN;
+  const xs = usable.map((point) => Math.log(point.size));
+  const ys = usable.map((point) => Math.log(point.cost));
+  const meanX = mean(xs);
+  const meanY = mean(ys);
+  let covariance = 0;
+  let variance = 0;
+  xs.forEach((x, index) => {
+    covariance += (x - meanX) * (ys[index]! - meanY);
+    variance += (x - meanX) ** 2;
+  });
+  return covariance / variance;
 }
 
 /**

@@ -1,0 +1,315 @@
+// Request units per operation: the embedded Cosmos charges none, so the benchmark host records every Cosmos call
+// the real code path makes (bench/servers/cosmos-operations.ts: kind, container, document bytes, index terms under
+// the Bicep's indexing policies) while config polls, ingest batches and a report run over HTTP, and prices them
+// with the documented cost model (bench/support/request-units.ts). Erasure has not landed: it is modelled as a
+// query per store for the subject's items and one delete per item, with the items per subject a labelled parameter.
+import { randomUUID } from 'node:crypto';
+import type autocannon from 'autocannon';
+import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
+import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
+import { adminToken, createSession, pollConfig, productKey } from './support/api';
+import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
+import { openDevices, type BenchDevice } from './support/devices';
+import { failures, runLoad } from './support/load';
+import { BatchFactory, ITEMS_PER_BATCH, REALISTIC_DEVICE, REALISTIC_USER_AGENT } from './support/realistic-items';
+import type { Row } from './support/report';
+import { DEFAULT_MODEL, modelledErasure, summarizeCharges, type ChargeSummary, type CosmosOperation } from './support/request-units';
+import { startHostScene, type HostScene } from './support/scene';
+
+/** Erasure's labelled parameters until it lands: a subject's sessions and the items each holds. */
+export const ERASURE_SESSIONS_PER_SUBJECT = 10;
+export const ERASURE_ITEMS_PER_SESSION = 1_000;
+const REPORT_ITEMS = 1_000;
+
+async function recorded(scene: HostScene, work: () => Promise<unknown>): Promise<CosmosOperation[]> {
+  await scene.host.call('startCosmosOperations');
+  try {
+    await work();
+  } finally {
+    // Stopping always, so a failed step leaves nothing recording.
+    await scene.host.call('flushWrittenBehind').catch(() => undefined);
+  }
+  return scene.host.call<CosmosOperation[]>('stopCosmosOperations');
+}
+
+function batchBody(device: BenchDevice, factory: BatchFactory): string {
+  return JSON.stringify({ sessionId: device.sessionId, device: { deviceId: device.deviceId, ...REALISTIC_DEVICE }, items: factory.nextItems() });
+}
+
+function ingestRequests(devices: BenchDevice[], factory: BatchFactory, idempotencyKey: boolean): autocannon.Request[] {
+  let next = 0;
+  return [
+    {
+      method: 'POST',
+      path: '/api/diagnostics/ingest',
+      setupRequest: (request) => {
+        const device = devices[next++ % devices.length]!;
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${device.ingestToken}`, 'user-agent': REALISTIC_USER_AGENT };
+        if (idempotencyKey) headers['idempotency-key'] = randomUUID();
+        return { ...request, headers, body: batchBody(device, factory) };
+      },
+    },
+  ];
+}
+
+const describe = (summary: ChargeSummary) =>
+  Object.entries(summary.byKind)
+    .sort((left, right) => right[1].requestUnits - left[1].requestUnits)
+    .map(([kind, entry]) => `${kind} ×${entry.count} ${entry.requestUnits.toFixed(1)} RU`)
+    .join('; ');
+
+/** Mean bytes and index terms of the documents written to a container. */
+function writtenShape(operations: CosmosOperation[], container: string): { bytes: number; terms: number; count: number } {
+  const writes = operations.filter((operation) => operation.container === container && operation.kind !== 'read' && operation.kind !== 'query' && operation.documentBytes > 0);
+  const count = writes.length;
+  return {
+    count,
+    bytes: count ? writes.reduce((sum, operation) => sum + operation.documentBytes, 0) / count : 0,
+    terms: count ? writes.reduce((sum, operation) => sum + operation.indexedTerms, 0) / count : 0,
+  };
+}
+
+export async function benchRequestUnits(context: BenchmarkContext): Promise<BenchmarkOutcome> {
+  const scene = await startHostScene({
+    store: 'cosmos',
+    settings: { RATE_LIMIT_SESSION_CREATES_PER_HOUR: '100000', RATE_LIMIT_INGEST_BATCHES_PER_MINUTE: '100000' },
+    hostEnvironment: { BENCH_RECORD_COSMOS: '1' },
+  });
+  try {
+    const rows: Row[] = [];
+    const seconds = context.quick ? 3 : 6;
+
+    // Config poll: the 304 path at a steady rate; its only storage work is the index refresh.
+    const idle = await pollConfig(scene.url, { deviceId: 'ru-probe', platform: 'ios', appVersion: '5.12.0' });
+    let deviceNumber = 0;
+    let polls = 0;
+    let pollSeconds = 0;
+    const pollOperations = await recorded(scene, async () => {
+      const run = await runLoad({
+        url: scene.url,
+        connections: 4,
+        durationSeconds: seconds,
+        expectedStatuses: [304],
+        requests: [
+          {
+            method: 'GET',
+            path: '/api/diagnostics/config',
+            headers: { 'x-diagnostics-key': productKey, 'if-none-match': idle.etag },
+            setupRequest: (request) => ({ ...request, path: `/api/diagnostics/config?deviceId=ru-device-${++deviceNumber}&platform=ios&appVersion=5.12.0` }),
+          },
+        ],
+      });
+      if (failures(run) > 0) throw new Error(`config polls: unexpected answers ${JSON.stringify(run.unexpected)}`);
+      polls = run.requests;
+      pollSeconds = run.durationSeconds;
+    });
+    const poll = summarizeCharges(pollOperations);
+    const pollsPerSecond = polls / pollSeconds;
+    rows.push({
+      benchmark: 'request units',
+      measure: `per config poll (304 path, ${Math.round(pollsPerSecond).toLocaleString('en-US')} polls/s on one instance)`,
+      value: poll.total / polls,
+      unit: 'RU',
+      lowerIsBetter: true,
+      note: `${describe(poll)}: ${(poll.total / pollSeconds).toFixed(1)} RU/s per instance whatever the poll rate (the index refresh), so per poll it shrinks as polls grow`,
+    });
+
+    // Ingest: realistic batches over HTTP from devices that polled their sessions, as the SDK sends them (no Idempotency-Key).
+    const devices = await openDevices(scene.url, context.quick ? 20 : 60, 'ru-ingest');
+    const factory = new BatchFactory('ru');
+    let items = 0;
+    const ingestRun = async (idempotencyKey: boolean) => {
+      // With the host named, the load waits for the batches still in flight, and `worked` counts them.
+      const run = await runLoad({ url: scene.url, connections: 4, durationSeconds: seconds, expectedStatuses: [202], requests: ingestRequests(devices, factory, idempotencyKey) }, scene.host);
+      if (failures(run) > 0) throw new Error(`ingest: unexpected answers ${JSON.stringify(run.unexpected)}, ${run.errors} errors`);
+      items = run.worked * ITEMS_PER_BATCH;
+    };
+    const ingestOperations = await recorded(scene, () => ingestRun(false));
+    const ingestItems = items;
+    const ingest = summarizeCharges(ingestOperations);
+    const ownDocuments = summarizeCharges(ingestOperations.filter((operation) => operation.container === 'debug_logs' || operation.container === 'debug_traces'));
+    rows.push({
+      benchmark: 'request units',
+      measure: `per ingested item (realistic mix, batches of ${ITEMS_PER_BATCH}, as the SDK sends them)`,
+      value: ingest.total / ingestItems,
+      unit: 'RU',
+      reference: { value: ownDocuments.total / ingestItems, label: "the item's own document write (logs / traces)" },
+      ratio: ingest.total / ownDocuments.total,
+      lowerIsBetter: true,
+      note: `${ingestItems.toLocaleString('en-US')} items: ${describe(ingest)}`,
+    });
+    const keyedOperations = await recorded(scene, () => ingestRun(true));
+    const keyed = summarizeCharges(keyedOperations);
+    rows.push({
+      benchmark: 'request units',
+      measure: 'per ingested item, batches sent with an Idempotency-Key',
+      value: keyed.total / items,
+      unit: 'RU',
+      reference: { value: ingest.total / ingestItems, label: 'without the key' },
+      ratio: keyed.total / items / (ingest.total / ingestItems),
+      lowerIsBetter: true,
+      note: describe(keyed),
+    });
+
+    // Report: a session of REPORT_ITEMS realistic items, sent through ingest, then one report over HTTP.
+    const admin = await adminToken();
+    const deviceId = `ru-report-${randomUUID().slice(0, 8)}`;
+    const session = await createSession(scene.url, admin, { targetDeviceId: deviceId, userConsent: 'pre_consent', collectionLevel: 'trace', capture: { logs: true, traces: true, breadcrumbs: true, network: true } });
+    const polled = await pollConfig(scene.url, { deviceId });
+    const reportDevice: BenchDevice = { deviceId, sessionId: session.id, ingestToken: polled.config.session!.ingestToken };
+    for (let sent = 0; sent < REPORT_ITEMS; sent += ITEMS_PER_BATCH) {
+      const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${reportDevice.ingestToken}` },
+        body: batchBody(reportDevice, factory),
+      });
+      if (response.status !== 202) throw new Error(`seeding the report session: ingest answered ${response.status}`);
+      await response.arrayBuffer();
+    }
+    const engineer = await signLocalToken(
+      { issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
+      { subject: 'ru-engineer', roles: ['engineer'], products: [DEMO_PRODUCT_ID], expiresInSeconds: 3600 },
+    );
+    const reportOperations = await recorded(scene, async () => {
+      const response = await fetch(`${scene.url}/api/diagnostics/sessions/${session.id}/report`, { method: 'POST', headers: { authorization: `Bearer ${engineer}` } });
+      await response.arrayBuffer();
+      if (response.status !== 201) throw new Error(`report answered ${response.status}`);
+    });
+    const report = summarizeCharges(reportOperations);
+    rows.push({
+      benchmark: 'request units',
+      measure: `per report (a session of ${REPORT_ITEMS.toLocaleString('en-US')} realistic items)`,
+      value: report.total,
+      unit: 'RU',
+      lowerIsBetter: true,
+      note: describe(report),
+    });
+
+    // A live tail stream held open: every stream reads storage on its own each poll. Once on a session with nothing
+    // stored (the steady idle cost), once on a session sending a realistic batch of 50 items every second.
+    const tailSeconds = context.quick ? 3 : 6;
+    const tailOn = (sessionId: string, sending?: BenchDevice) =>
+      recorded(scene, async () => {
+        let stop = false;
+        const sender = (async () => {
+          while (sending && !stop) {
+            const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${sending.ingestToken}` },
+              body: batchBody(sending, factory),
+            });
+            await response.arrayBuffer();
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        })();
+        const abort = new AbortController();
+        const response = await fetch(`${scene.url}/api/diagnostics/sessions/${sessionId}/tail`, { headers: { authorization: `Bearer ${engineer}` }, signal: abort.signal });
+        if (response.status !== 200 || !response.body) throw new Error(`tail answered ${response.status}`);
+        const reading = (async () => {
+          try {
+            for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) void chunk;
+          } catch {
+            // Aborted below.
+          }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, tailSeconds * 1000));
+        stop = true;
+        await sender;
+        abort.abort();
+        await reading;
+      });
+    const emptySession = await createSession(scene.url, admin, { targetDeviceId: `ru-tail-${randomUUID().slice(0, 8)}`, userConsent: 'pre_consent' });
+    const idleTail = summarizeCharges(await tailOn(emptySession.id));
+    const sendingTail = summarizeCharges(await tailOn(session.id, reportDevice));
+    // What the sending itself costs (the item writes), measured the same way without a stream, is taken out.
+    const sendingAlone = summarizeCharges(await recorded(scene, async () => {
+      for (let second = 0; second < tailSeconds; second++) {
+        const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${reportDevice.ingestToken}` },
+          body: batchBody(reportDevice, factory),
+        });
+        await response.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }));
+    const streamShare = (summary: ChargeSummary) => Object.entries(summary.byKind).filter(([kind]) => kind.startsWith('query debug_logs') || kind.startsWith('query debug_traces')).reduce((sum, [, entry]) => sum + entry.requestUnits, 0);
+    rows.push(
+      {
+        benchmark: 'request units',
+        measure: "per live tail stream, per second open, a session with nothing stored (the stream's reads of logs and traces)",
+        value: streamShare(idleTail) / tailSeconds,
+        unit: 'RU/s',
+        lowerIsBetter: true,
+        note: `${tailSeconds} s, all recorded: ${describe(idleTail)} (the debug_sessions queries are the instance's index refresh, there with or without streams)`,
+      },
+      {
+        benchmark: 'request units',
+        measure: 'per live tail stream, per second open, the session sending 50 items a second (the stream\'s reads of logs and traces)',
+        value: (streamShare(sendingTail) - streamShare(sendingAlone)) / tailSeconds,
+        unit: 'RU/s',
+        reference: { value: streamShare(idleTail) / tailSeconds, label: 'the same reads, nothing stored' },
+        ratio: (streamShare(sendingTail) - streamShare(sendingAlone)) / streamShare(idleTail),
+        lowerIsBetter: true,
+        note: `with the stream: ${describe(sendingTail)}; the sending alone: ${describe(sendingAlone)}`,
+      },
+    );
+    const tail = { idle: idleTail, sending: sendingTail, sendingAlone };
+
+    // The index refresh when 1 % of 100k live sessions change every second: the refresh query then returns 1,000
+    // sessions a second on every instance. Priced from the measured session document size (not recorded here).
+    const sessionDocuments = writtenShape(ingestOperations.concat(reportOperations), 'debug_sessions');
+    const churned = 1_000;
+    const refreshQuery: CosmosOperation = { kind: 'query', container: 'debug_sessions', documentBytes: 0, indexedTerms: 0, pages: 1, returnedDocuments: churned, returnedBytes: churned * (sessionDocuments.bytes || 1024) };
+    const refreshRequestUnits = summarizeCharges([refreshQuery]).total;
+    rows.push({
+      benchmark: 'request units',
+      measure: 'per second per instance: the index refresh when 1 % of 100k live sessions change every second (modelled: one query returning 1,000 sessions)',
+      value: refreshRequestUnits,
+      unit: 'RU/s',
+      reference: { value: poll.total / pollSeconds, label: 'the refresh with nothing changed (measured above)' },
+      ratio: refreshRequestUnits / (poll.total / pollSeconds),
+      lowerIsBetter: true,
+      note: `session documents ${(sessionDocuments.bytes || 1024).toFixed(0)} B as written in this run`,
+    });
+
+    // Erasure, modelled: per store, one query for the subject's items, then one delete per item.
+    const logs = writtenShape(ingestOperations, 'debug_logs');
+    const spans = writtenShape(ingestOperations, 'debug_traces');
+    const sessions = writtenShape(ingestOperations.concat(reportOperations), 'debug_sessions');
+    const logShare = logs.count / Math.max(1, logs.count + spans.count);
+    const itemsPerSubject = ERASURE_SESSIONS_PER_SUBJECT * ERASURE_ITEMS_PER_SESSION;
+    const erasure = summarizeCharges(
+      modelledErasure([
+        { container: 'debug_logs', itemsPerSubject: Math.round(itemsPerSubject * logShare), itemBytes: logs.bytes, indexedTerms: logs.terms },
+        { container: 'debug_traces', itemsPerSubject: Math.round(itemsPerSubject * (1 - logShare)), itemBytes: spans.bytes, indexedTerms: spans.terms },
+        { container: 'debug_sessions', itemsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemBytes: sessions.bytes || 1024, indexedTerms: sessions.terms || 9 },
+        { container: 'user_sessions', itemsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemBytes: 300, indexedTerms: 8 },
+      ]),
+    );
+    rows.push({
+      benchmark: 'request units',
+      measure: `per erasure, MODELLED (erasure has not landed): a subject with ${ERASURE_SESSIONS_PER_SUBJECT} sessions × ${ERASURE_ITEMS_PER_SESSION.toLocaleString('en-US')} items (labelled parameter), one query per store + one delete per item`,
+      value: erasure.total,
+      unit: 'RU',
+      lowerIsBetter: true,
+      note: `${describe(erasure)}; item sizes and index terms from the ingest run (logs ${logs.bytes.toFixed(0)} B / ${logs.terms.toFixed(1)} terms, spans ${spans.bytes.toFixed(0)} B / ${spans.terms.toFixed(1)} terms); to be measured once erasure lands`,
+    });
+    const perItemOfErasure = erasure.total / itemsPerSubject;
+    context.log(`  RU: poll ${(poll.total / polls).toFixed(5)}, item ${(ingest.total / ingestItems).toFixed(2)}, report ${report.total.toFixed(0)}, erasure ${erasure.total.toFixed(0)} (${perItemOfErasure.toFixed(2)} per item)`);
+    return {
+      rows,
+      details: {
+        model: DEFAULT_MODEL,
+        poll: { polls, seconds: pollSeconds, summary: poll },
+        ingest: { items: ingestItems, summary: ingest, shapes: { logs, spans } },
+        ingestWithIdempotencyKey: { items, summary: keyed },
+        report: { items: REPORT_ITEMS, summary: report },
+        tail: { seconds: tailSeconds, summary: tail },
+        erasure: { sessionsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemsPerSession: ERASURE_ITEMS_PER_SESSION, summary: erasure },
+      },
+    };
+  } finally {
+    await scene.stop();
+  }
+}

@@ -1,0 +1,102 @@
+// Records every Cosmos operation the app makes through @azure/cosmos in this process (the benchmark host only):
+// the SDK's item, items and query-iterator methods are wrapped, so what is counted is the real code path's calls,
+// each with its kind, container, document bytes and the index terms the container's policy gives the document.
+// bench/support/request-units.ts prices them. Off until `start()`; nothing is recorded outside a window.
+import { Item, Items, QueryIterator } from '@azure/cosmos';
+import { bicepIndexingPolicies, indexedTermCount, type CosmosOperation, type OperationKind } from '../support/request-units';
+
+let recording = false;
+let recorded: CosmosOperation[] = [];
+const iteratorContainers = new WeakMap<object, { container: string; pageSize: number }>();
+
+const bytesOf = (document: unknown) => (document === undefined ? 0 : Buffer.byteLength(JSON.stringify(document)));
+
+function write(kind: OperationKind, container: string, document: unknown): void {
+  const policy = bicepIndexingPolicies().get(container) ?? {};
+  recorded.push({ kind, container, documentBytes: bytesOf(document), indexedTerms: document === undefined ? 0 : indexedTermCount(document, policy) });
+}
+
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+function wrap(prototype: object, name: string, after: (self: { container: { id: string } }, args: unknown[], result: unknown) => void): void {
+  const target = prototype as Record<string, Method>;
+  const original = target[name]!;
+  target[name] = async function (this: { container: { id: string } }, ...args: unknown[]) {
+    const result = await original.apply(this, args);
+    if (recording) after(this, args, result);
+    return result;
+  };
+}
+
+const bulkKinds: Record<string, OperationKind> = { Create: 'create', Upsert: 'upsert', Replace: 'replace', Delete: 'delete', Read: 'read', Patch: 'patch' };
+
+let installed = false;
+
+export function installCosmosOperationRecorder(): void {
+  if (installed) return;
+  installed = true;
+  wrap(Items.prototype, 'create', (self, args) => write('create', self.container.id, args[0]));
+  wrap(Items.prototype, 'upsert', (self, args) => write('upsert', self.container.id, args[0]));
+  wrap(Items.prototype, 'bulk', (self, args, result) => {
+    const operations = args[0] as Array<{ operationType: string; resourceBody?: unknown }>;
+    const responses = result as Array<{ resourceBody?: unknown } | undefined>;
+    operations.forEach((operation, index) => {
+      const kind = bulkKinds[operation.operationType] ?? 'replace';
+      // A patch sends its operations, not the document: the document it rewrote comes back in the response.
+      const document = kind === 'patch' || kind === 'read' ? responses[index]?.resourceBody : operation.resourceBody;
+      if (kind === 'read') recorded.push({ kind, container: self.container.id, documentBytes: bytesOf(document), indexedTerms: 0 });
+      else write(kind, self.container.id, document);
+    });
+  });
+  wrap(Item.prototype, 'read', (self, _args, result) => recorded.push({ kind: 'read', container: self.container.id, documentBytes: bytesOf((result as { resource?: unknown }).resource), indexedTerms: 0 }));
+  wrap(Item.prototype, 'replace', (self, args) => write('replace', self.container.id, args[0]));
+  wrap(Item.prototype, 'patch', (self, _args, result) => write('patch', self.container.id, (result as { resource?: unknown }).resource));
+  wrap(Item.prototype, 'delete', (self) => write('delete', self.container.id, undefined));
+
+  // Queries: the iterator does not know its container, so the query call tags it.
+  const items = Items.prototype as unknown as Record<string, (...args: unknown[]) => object>;
+  const query = items.query!;
+  items.query = function (this: { container: { id: string } }, ...args: unknown[]) {
+    const iterator = query.apply(this, args);
+    const options = args[1] as { maxItemCount?: number } | undefined;
+    iteratorContainers.set(iterator, { container: this.container.id, pageSize: options?.maxItemCount && options.maxItemCount > 0 ? options.maxItemCount : 100 });
+    return iterator;
+  };
+  const recordQuery = (iterator: object, result: unknown, wholeQuery: boolean) => {
+    const resources = ((result as { resources?: unknown[] }).resources ?? []) as unknown[];
+    const tag = iteratorContainers.get(iterator) ?? { container: 'unknown', pageSize: 100 };
+    recorded.push({
+      kind: 'query',
+      container: tag.container,
+      documentBytes: 0,
+      indexedTerms: 0,
+      // fetchAll reads every page; fetchNext one.
+      pages: wholeQuery ? Math.max(1, Math.ceil(resources.length / tag.pageSize)) : 1,
+      returnedDocuments: resources.length,
+      returnedBytes: resources.reduce<number>((sum, resource) => sum + bytesOf(resource), 0),
+    });
+  };
+  const iterators = QueryIterator.prototype as unknown as Record<string, Method>;
+  for (const name of ['fetchAll', 'fetchNext'] as const) {
+    const original = iterators[name]!;
+    iterators[name] = async function (this: object, ...args: unknown[]) {
+      const result = await original.apply(this, args);
+      if (recording) recordQuery(this, result, name === 'fetchAll');
+      return result;
+    };
+  }
+}
+
+export const cosmosOperations = {
+  start(): void {
+    recorded = [];
+    recording = true;
+  },
+  /** Stops recording and hands back what was recorded since `start`. */
+  stop(): CosmosOperation[] {
+    recording = false;
+    const taken = recorded;
+    recorded = [];
+    return taken;
+  },
+};

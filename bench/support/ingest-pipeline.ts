@@ -1,0 +1,164 @@
+// The host's own CPU per ingested item, without the Cosmos SDK and without HTTP: the product key and the device's
+// ingest token checked, the body parsed and validated, then the ingest use case as production composes it (session
+// state from the config index, rate limits, Idempotency-Key, masking, documents, write-behind stats, pattern hooks
+// and the per-user index) over in-memory ports and a no-op telemetry store; the answer built. Timed beside
+// JSON.parse of the same bodies (what the bare server does per batch), interleaved in rounds.
+import { randomUUID } from 'node:crypto';
+import { LOCAL_DEV_SECRETS, localEnvironment, DEMO_PRODUCT_ID } from '../../local-host/local-settings';
+import { CachedSessionStateReader } from '../../shared/adapters/caching/cached-session-state';
+import { IndexedSessionStateReader } from '../../shared/adapters/caching/indexed-session-state';
+import { WriteBehindSessionStats } from '../../shared/adapters/caching/write-behind-session-stats';
+import { InMemoryTelemetry } from '../../shared/adapters/memory/in-memory-telemetry';
+import { MemoryRateLimiter } from '../../shared/adapters/memory/memory-rate-limiter';
+import { loadMaskingEngine } from '../../shared/config/masking-rules';
+import { parseSettings } from '../../shared/config/settings';
+import { issueIngestToken, productIngestKey, ProductKeyVerifier } from '../../shared/domain/devices/credentials';
+import { deriveMaskingHashKey } from '../../shared/domain/masking';
+import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
+import { parseWith } from '../../shared/http/endpoint';
+import { ingestEnvelopeSchema, ingestResponse } from '../../shared/http/ingest-routes';
+import { systemClock } from '../../shared/ports/clock';
+import type { Stores } from '../../shared/runtime/stores';
+import { createWatching } from '../../shared/runtime/watch-wiring';
+import { DeviceConfigService } from '../../shared/services/device-config-service';
+import { DeviceTokenVerifier } from '../../shared/services/device-credentials';
+import { ingest, type IngestServiceDependencies } from '../../shared/services/ingest-service';
+import { NoopTelemetryStore } from '../servers/bench-store';
+import { CountingEventPublisher, CountingStatsStore, MemoryIdempotencyStore, MemorySessionReader, MemorySessionUpdates, unreachable } from './memory-ports';
+import { BatchFactory, ITEMS_PER_BATCH, REALISTIC_DEVICE, REALISTIC_USER_AGENT } from './realistic-items';
+import { median } from './statistics';
+
+const DEVICES = 200;
+
+function cpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+/** Production's ingest composition (shared/runtime/composition.ts) over in-memory ports. */
+async function composeIngest(sessions: DebugSession[]) {
+  const settings = parseSettings(
+    localEnvironment({ cosmosEndpoint: 'https://127.0.0.1:1', cosmosKey: 'unused', blobEndpoint: 'http://127.0.0.1:1', blobAccountName: 'unused', blobAccountKey: 'unused', publicBaseUrl: 'http://127.0.0.1:0' }),
+  );
+  const clock = systemClock;
+  const telemetry = new InMemoryTelemetry();
+  const rateLimiter = new MemoryRateLimiter(clock);
+  const byId = new Map(sessions.map((session) => [session.id, session]));
+  const deviceConfig = new DeviceConfigService(new MemorySessionUpdates(sessions), clock, rateLimiter, telemetry, {
+    ingestKeySecret: LOCAL_DEV_SECRETS.INGEST_KEY_SECRET,
+    pollIntervalSeconds: settings.RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS,
+    refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
+  });
+  const sessionReader = new MemorySessionReader(byId);
+  const sessionState = new IndexedSessionStateReader(deviceConfig, new CachedSessionStateReader(sessionReader, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 }), telemetry);
+  const statsStore = new CountingStatsStore();
+  const stats = new WriteBehindSessionStats(statsStore, telemetry, { flushIntervalInMs: settings.INGEST_STATS_FLUSH_MS });
+  const events = new CountingEventPublisher();
+  const stores = {
+    sessions: sessionReader,
+    audit: unreachable('audit'),
+    telemetry: new NoopTelemetryStore(),
+    patternHooks: { list: () => Promise.resolve([]) },
+    tailReader: unreachable('tailReader'),
+    userSessions: { createIfAbsent: () => Promise.resolve(), upsert: () => Promise.resolve() },
+  } as unknown as Pick<Stores, 'sessions' | 'audit' | 'telemetry' | 'patternHooks' | 'tailReader' | 'userSessions'>;
+  const watching = createWatching({ settings, stores, sessionState, events, clock, telemetry });
+  const deps: IngestServiceDependencies = {
+    sessions: unreachable('sessions'),
+    sessionState,
+    stats,
+    telemetryStore: stores.telemetry,
+    idempotency: new MemoryIdempotencyStore(),
+    events,
+    audit: stores.audit,
+    clock,
+    telemetry,
+    rateLimiter,
+    masking: loadMaskingEngine({ hashKey: deriveMaskingHashKey(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET) }),
+    regionHeaderName: settings.INGEST_REGION_HEADER,
+    limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
+    afterStore: watching.afterStore,
+  };
+  // The index loads once, as on a warm instance.
+  await deviceConfig.liveSession(sessions[0]!.id);
+  return { deps, stats, productKeys: new ProductKeyVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET), deviceTokens: new DeviceTokenVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, clock) };
+}
+
+interface PreparedBatch {
+  productKey: string;
+  token: string;
+  idempotencyKey: string;
+  body: Buffer;
+}
+
+export interface IngestPipelineCost {
+  /** CPU microseconds per item, per round: our pipeline. */
+  oursMicrosPerItem: number[];
+  /** The same bodies through JSON.parse alone. */
+  parseMicrosPerItem: number[];
+  batchesPerRound: number;
+}
+
+export async function ingestPipelineCost(options: { rounds: number; batchesPerRound: number }): Promise<IngestPipelineCost> {
+  const template = createSessionRequestSchema.parse({
+    productId: DEMO_PRODUCT_ID,
+    targetDeviceId: 'template',
+    userConsent: 'pre_consent',
+    collectionLevel: 'trace',
+    capture: { logs: true, traces: true, breadcrumbs: true, network: true },
+    maxDurationMinutes: 600,
+  });
+  const now = new Date();
+  const devices = Array.from({ length: DEVICES }, (_, index) => {
+    const session = newSession({ ...template, targetDeviceId: `pipeline-${index}` }, 'bench', now);
+    const token = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, { sid: session.id, pid: session.productId, dev: `device:pipeline-${index}`, exp: Math.floor(Date.parse(session.expiresAt) / 1000) });
+    return { session, token, deviceId: `pipeline-${index}` };
+  });
+  const { deps, stats, productKeys, deviceTokens } = await composeIngest(devices.map((device) => device.session));
+  const key = productIngestKey(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, DEMO_PRODUCT_ID);
+  const factory = new BatchFactory('pipeline');
+  let sent = 0;
+  const prepare = (count: number): PreparedBatch[] =>
+    Array.from({ length: count }, () => {
+      const device = devices[sent++ % devices.length]!;
+      const body = JSON.stringify({ sessionId: device.session.id, device: { deviceId: device.deviceId, ...REALISTIC_DEVICE }, items: factory.nextItems() });
+      return { productKey: key, token: device.token, idempotencyKey: randomUUID(), body: Buffer.from(body) };
+    });
+  const ours = async (batch: PreparedBatch) => {
+    const productId = productKeys.verify(batch.productKey);
+    if (!productId) throw new Error('the product key did not verify');
+    const device = deviceTokens.verify(batch.token, productId);
+    const envelope = parseWith(ingestEnvelopeSchema, JSON.parse(batch.body.toString('utf8')), 'body');
+    const call = { device, correlationId: randomUUID(), userAgentHeader: REALISTIC_USER_AGENT, regionHeader: undefined, idempotencyKey: batch.idempotencyKey, route: 'ingest' };
+    const result = await ingest(deps, call, envelope);
+    if (result.status !== 202 || result.body.accepted + result.body.filtered !== ITEMS_PER_BATCH) throw new Error(`ingest answered ${result.status} with ${JSON.stringify(result.body).slice(0, 200)}`);
+    ingestResponse(result);
+  };
+  const parseOnly = (batch: PreparedBatch) => {
+    const parsed = JSON.parse(batch.body.toString('utf8')) as { items?: unknown[] };
+    if (!Array.isArray(parsed.items)) throw new Error('no items');
+  };
+  // Warm-up: V8 compiles the path before anything is timed.
+  for (const batch of prepare(Math.min(200, options.batchesPerRound))) await ours(batch);
+  await stats.flush();
+  const result: IngestPipelineCost = { oursMicrosPerItem: [], parseMicrosPerItem: [], batchesPerRound: options.batchesPerRound };
+  for (let round = 0; round < options.rounds; round++) {
+    // Each round its own batches: new ids, new Idempotency-Keys, every device well inside its 100 batches a minute.
+    const batches = prepare(options.batchesPerRound);
+    const items = batches.length * ITEMS_PER_BATCH;
+    let started = cpuMicros();
+    for (const batch of batches) await ours(batch);
+    // The written-behind stats are flushed inside the window: they are part of what each batch costs.
+    await stats.flush();
+    result.oursMicrosPerItem.push((cpuMicros() - started) / items);
+    started = cpuMicros();
+    for (const batch of batches) parseOnly(batch);
+    result.parseMicrosPerItem.push((cpuMicros() - started) / items);
+  }
+  await stats.close();
+  return result;
+}
+
+export function medianCost(cost: IngestPipelineCost): { ours: number; parse: number } {
+  return { ours: median(cost.oursMicrosPerItem), parse: median(cost.parseMicrosPerItem) };
+}
