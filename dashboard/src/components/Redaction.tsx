@@ -14,7 +14,12 @@ export function Redaction({ redaction }: { redaction: LogDoc['redaction'] }) {
 
 /** JSON as text; a withheld value (or withheld keys of an object, e.g. a span's stack attribute) as the chip. */
 export function Json({ value, label }: { value: unknown; label: string }) {
-  if (isWithheld(value)) return <p>{<WithheldChip marker={value} label={label} />}</p>;
+  if (isWithheld(value))
+    return (
+      <p class="withheld-field">
+        <span class="muted">{label}</span> <WithheldChip marker={value} label={label} />
+      </p>
+    );
   const { shown, withheld } =
     typeof value === 'object' && value !== null && !Array.isArray(value) ? splitWithheld(value as Record<string, unknown>) : { shown: value, withheld: [] };
   return (

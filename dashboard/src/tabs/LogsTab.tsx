@@ -70,8 +70,8 @@ function LogRow({ log, open, onToggle }: { log: Log; open: boolean; onToggle: ()
                   {log.error.type ?? 'Error'}: {log.error.message}
                 </h3>
                 {isWithheld(log.error.stack) ? (
-                  <p>
-                    <WithheldChip marker={log.error.stack} label="Stack trace" />
+                  <p class="withheld-field">
+                    <span class="muted">Stack trace</span> <WithheldChip marker={log.error.stack} label="Stack trace" />
                   </p>
                 ) : log.error.stack ? (
                   <pre class="json" aria-label="Stack trace" tabIndex={0}>
