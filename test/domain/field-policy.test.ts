@@ -22,7 +22,14 @@ const network = {
   requestBody: '{"card":"4111"}',
   responseBody: '{"error":"gateway"}',
 };
-const log = { docType: 'log', itemId: 'l1', level: 'error', message: 'order failed', context: { orderId: 'o-1' }, error: { type: 'TypeError', message: 'x is undefined', stack: 'at pay (pay.ts:3)' } };
+const log = {
+  docType: 'log',
+  itemId: 'l1',
+  level: 'error',
+  message: 'order failed',
+  context: { orderId: 'o-1' },
+  error: { type: 'TypeError', message: 'x is undefined', stack: 'at pay (pay.ts:3)' },
+};
 const span = {
   docType: 'span',
   spanId: '0000000000000001',
@@ -45,7 +52,11 @@ describe('the shipped policy', () => {
 describe('a bad policy fails at start, naming the path', () => {
   const good = readFileSync(defaultFieldPolicyPath(), 'utf8');
   it.each([
-    ['an unknown role', good.replace('path: context\n      visibleTo: [sensitive]', 'path: context\n      visibleTo: [auditor]'), /kinds\.log\.0\.visibleTo\.0/],
+    [
+      'an unknown role',
+      good.replace('path: context\n      visibleTo: [sensitive]', 'path: context\n      visibleTo: [auditor]'),
+      /kinds\.log\.0\.visibleTo\.0/,
+    ],
     ['an unknown kind', `${good}\n  invoice: []\n`, /kinds: Unrecognized key/i],
     ['a missing kind', good.replace(/\n {2}breadcrumb: \[\]/, ''), /kinds\.breadcrumb/],
     ['no role at all', good.replace('path: context\n      visibleTo: [sensitive]', 'path: context\n      visibleTo: []'), /kinds\.log\.0\.visibleTo/],
@@ -128,7 +139,11 @@ describe('applyFieldPolicy', () => {
     const viewer = new FieldAccessView(policy, roles('viewer'));
     viewer.apply('network', network);
     viewer.apply('log', log);
-    expect(viewer.summary()).toEqual({ sensitive: false, fieldsRead: [], fieldsWithheld: ['log.context', 'log.error/stack', 'network.requestBody', 'network.requestHeaders', 'network.responseBody', 'network.responseHeaders'] });
+    expect(viewer.summary()).toEqual({
+      sensitive: false,
+      fieldsRead: [],
+      fieldsWithheld: ['log.context', 'log.error/stack', 'network.requestBody', 'network.requestHeaders', 'network.responseBody', 'network.responseHeaders'],
+    });
     const reader = new FieldAccessView(policy, roles('viewer', 'sensitive'));
     reader.apply('log', { ...log, error: undefined });
     expect(reader.summary()).toEqual({ sensitive: true, fieldsRead: ['log.context'], fieldsWithheld: [] });

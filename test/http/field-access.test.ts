@@ -49,7 +49,10 @@ beforeAll(async () => {
   host = await startTestHost({ RATE_LIMIT_SESSION_CREATES_PER_HOUR: '1000', TAIL_POLL_INTERVAL_MS: '200', TAIL_SETTLE_MS: '300' });
   admin = await host.token({ roles: ['admin'], products: ['demo'] });
   for (const set of roleSets) tokens.set(set.name, await host.token({ subject: subjectOf(set), roles: set.roles, products: ['demo'], sensitive: false }));
-  device = await openDeviceSession(host, admin, { capture: { logs: true, traces: true, breadcrumbs: true, network: true, screenshots: true }, collectionLevel: 'trace' });
+  device = await openDeviceSession(host, admin, {
+    capture: { logs: true, traces: true, breadcrumbs: true, network: true, screenshots: true },
+    collectionLevel: 'trace',
+  });
   const items = [
     { kind: 'breadcrumb', id: 'b1', timestamp: at(0), category: 'nav', message: 'opened checkout', data: { screen: 'cart' } },
     { kind: 'log', id: 'l1', timestamp: at(1), level: 'info', module: 'cart', message: 'checkout started', context: { cartSize: 3 } },
@@ -61,7 +64,11 @@ beforeAll(async () => {
       module: 'pay',
       message: 'card declined',
       context: { attempt: 2 },
-      error: { type: 'PaymentError', message: 'card declined', stack: 'PaymentError: card declined\n    at charge (pay.ts:10:5)\n    at checkout (cart.ts:22:3)' },
+      error: {
+        type: 'PaymentError',
+        message: 'card declined',
+        stack: 'PaymentError: card declined\n    at charge (pay.ts:10:5)\n    at checkout (cart.ts:22:3)',
+      },
     },
     {
       kind: 'network',
@@ -88,9 +95,21 @@ beforeAll(async () => {
       attributes: { 'http.method': 'POST', 'http.request.header.x-client': 'web-7', 'exception.stacktrace': 'at placeOrder (order.ts:4:1)' },
       events: [{ name: 'exception', time: at(3), attributes: { 'exception.type': 'PaymentError', 'exception.stacktrace': 'at charge (pay.ts:10:5)' } }],
     },
-    { kind: 'span', traceId, spanId: '0000000000000002', parentSpanId: '0000000000000001', name: 'charge card', startTime: at(3), endTime: at(4), attributes: { 'http.method': 'POST' } },
+    {
+      kind: 'span',
+      traceId,
+      spanId: '0000000000000002',
+      parentSpanId: '0000000000000001',
+      name: 'charge card',
+      startTime: at(3),
+      endTime: at(4),
+      attributes: { 'http.method': 'POST' },
+    },
   ];
-  const ingested = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: device.sessionId, device: { userId }, items }, headers: device.deviceHeaders });
+  const ingested = await host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: device.sessionId, device: { userId }, items },
+    headers: device.deviceHeaders,
+  });
   if (ingested.status !== 202) throw new Error(`ingest answered ${ingested.status}: ${await ingested.text()}`);
 
   const image = pngImage(32, 16);
@@ -100,7 +119,9 @@ beforeAll(async () => {
   });
   const instructions = (await declared.json()) as { screenshot: { id: string }; upload: { url: string } };
   await fetch(instructions.upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
-  const confirmed = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, { headers: device.deviceHeaders });
+  const confirmed = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, {
+    headers: device.deviceHeaders,
+  });
   if (confirmed.status !== 200) throw new Error(`confirm answered ${confirmed.status}`);
 
   const generated = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/report`, { headers: { authorization: `Bearer ${admin}` } });
@@ -127,7 +148,8 @@ function restrictedPaths(kind: Kind, record: any): Path[] {
   if (kind === 'network') candidates.push(['requestHeaders'], ['responseHeaders'], ['requestBody'], ['responseBody']);
   if (kind === 'log') candidates.push(['context'], ['error', 'stack']);
   if (kind === 'span') {
-    for (const key of Object.keys(record.attributes ?? {})) if (key === 'exception.stacktrace' || key.startsWith('http.request.header.')) candidates.push(['attributes', key]);
+    for (const key of Object.keys(record.attributes ?? {}))
+      if (key === 'exception.stacktrace' || key.startsWith('http.request.header.')) candidates.push(['attributes', key]);
     (record.events ?? []).forEach((_: unknown, index: number) => candidates.push(['events', index, 'attributes', 'exception.stacktrace']));
   }
   if (kind === 'screenshot') candidates.push(['readUrl'], ['readUrlExpiresAt']);
@@ -140,10 +162,13 @@ function restrictedPaths(kind: Kind, record: any): Path[] {
     (record.failingTraces ?? []).forEach((trace: any, index: number) =>
       trace.spans.forEach((span: any, spanIndex: number) => {
         for (const key of Object.keys(span.attributes ?? {}))
-          if (key === 'exception.stacktrace' || key.startsWith('http.request.header.')) candidates.push(['failingTraces', index, 'spans', spanIndex, 'attributes', key]);
+          if (key === 'exception.stacktrace' || key.startsWith('http.request.header.'))
+            candidates.push(['failingTraces', index, 'spans', spanIndex, 'attributes', key]);
       }),
     );
-    (record.screenshots ?? []).forEach((_: unknown, index: number) => candidates.push(['screenshots', index, 'readUrl'], ['screenshots', index, 'readUrlExpiresAt']));
+    (record.screenshots ?? []).forEach((_: unknown, index: number) =>
+      candidates.push(['screenshots', index, 'readUrl'], ['screenshots', index, 'readUrlExpiresAt']),
+    );
   }
   return candidates.filter(present);
 }
@@ -208,7 +233,10 @@ const routes: Route[] = [
     name: 'sessions (list)',
     read: async (token) => {
       const { status, body } = await getJson('/api/diagnostics/sessions?productId=demo&pageSize=100', token);
-      return { status, records: body.items.filter((item: { id: string }) => item.id === device.sessionId).map((value: unknown) => ({ kind: 'session', value })) };
+      return {
+        status,
+        records: body.items.filter((item: { id: string }) => item.id === device.sessionId).map((value: unknown) => ({ kind: 'session', value })),
+      };
     },
   },
   {
@@ -283,7 +311,10 @@ const routes: Route[] = [
       const response = await host.call('POST', `${session()}/export`, { headers: auth(token) });
       const body = (await response.json()) as { download: { url: string } };
       const file = gunzipSync(Buffer.from(await (await fetch(body.download.url)).arrayBuffer())).toString('utf8');
-      const lines = file.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+      const lines = file
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string });
       // The header line names this export (its id and time); the items follow.
       return { status: response.status, records: lines.slice(1).map(({ type, ...value }) => ({ kind: type as Kind, value })) };
     },
@@ -330,7 +361,10 @@ const routes: Route[] = [
       const response = await host.call('GET', `${session()}/screenshots/archive`, { headers: auth(token) });
       if (response.status !== 200) return { status: response.status, records: [], problem: ((await response.json()) as { detail: string }).detail };
       const bytes = Buffer.from(await response.arrayBuffer());
-      return { status: 200, records: [{ kind: 'screenshot', value: { zipSignature: bytes.subarray(0, 4).toString('hex'), count: response.headers.get('x-screenshot-count') } }] };
+      return {
+        status: 200,
+        records: [{ kind: 'screenshot', value: { zipSignature: bytes.subarray(0, 4).toString('hex'), count: response.headers.get('x-screenshot-count') } }],
+      };
     },
   },
 ];
@@ -401,7 +435,16 @@ describe('every read path honours the field policy, for every role set', () => {
         else if (isVolatile(path)) expect(typeof shown, path.join('/')).toBe('string');
         else expect(shown, path.join('/')).toEqual(read(full, path));
       }
-      const strip = (value: any) => without(route.fn === 'reports-create' ? without(value, perReport.map((field) => [field])) : value, paths);
+      const strip = (value: any) =>
+        without(
+          route.fn === 'reports-create'
+            ? without(
+                value,
+                perReport.map((field) => [field]),
+              )
+            : value,
+          paths,
+        );
       expect(strip(record.value)).toEqual(strip(full));
       // No signed link at all without the role: not even somewhere the table does not name.
       if (!set.sensitive) expect(JSON.stringify(record.value)).not.toMatch(/[?&]sig=/);
@@ -445,12 +488,25 @@ describe('the audit trail records sensitive reads', () => {
     const records: Array<{ actor: { id: string }; action: string; sessionId?: string; details: Record<string, unknown> }> = [];
     let continuationToken: string | undefined;
     do {
-      const page = await getJson(`/api/diagnostics/audit?sessionId=${device.sessionId}&pageSize=100${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`, admin);
+      const page = await getJson(
+        `/api/diagnostics/audit?sessionId=${device.sessionId}&pageSize=100${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`,
+        admin,
+      );
       expect(page.status).toBe(200);
       records.push(...page.body.items);
       continuationToken = page.body.continuationToken;
     } while (continuationToken);
-    const expectedActions = ['logs.read', 'spans.read', 'trace.read', 'timeline.read', 'user_timeline.read', 'tail.read', 'report.read', 'screenshots.read', 'export.created'];
+    const expectedActions = [
+      'logs.read',
+      'spans.read',
+      'trace.read',
+      'timeline.read',
+      'user_timeline.read',
+      'tail.read',
+      'report.read',
+      'screenshots.read',
+      'export.created',
+    ];
     for (const set of roleSets) {
       const mine = records.filter((record) => record.actor.id === subjectOf(set));
       for (const action of expectedActions) {
@@ -459,12 +515,21 @@ describe('the audit trail records sensitive reads', () => {
         for (const record of found) {
           expect(record.sessionId).toBe(device.sessionId);
           expect(record.details.sensitive, `${set.name} ${action}`).toBe(set.sensitive);
-          if (set.sensitive) expect(record.details.fieldsRead).toEqual(expect.arrayContaining([expect.stringMatching(/^(log|network|span|report|screenshot)\./)]));
+          if (set.sensitive)
+            expect(record.details.fieldsRead).toEqual(expect.arrayContaining([expect.stringMatching(/^(log|network|span|report|screenshot)\./)]));
           else expect(record.details.fieldsRead).toBeUndefined();
         }
       }
       const logs = mine.find((record) => record.action === 'logs.read')!;
-      if (set.sensitive) expect(logs.details.fieldsRead).toEqual(['log.context', 'log.error/stack', 'network.requestBody', 'network.requestHeaders', 'network.responseBody', 'network.responseHeaders']);
+      if (set.sensitive)
+        expect(logs.details.fieldsRead).toEqual([
+          'log.context',
+          'log.error/stack',
+          'network.requestBody',
+          'network.requestHeaders',
+          'network.responseBody',
+          'network.responseHeaders',
+        ]);
       const archive = mine.filter((record) => record.action === 'screenshots.archive_read');
       expect(archive.length).toBe(set.sensitive ? 1 : 0);
     }

@@ -55,7 +55,13 @@ export interface WithheldMarker {
 }
 
 export function isWithheld(value: unknown): value is WithheldMarker {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { withheld?: unknown }).withheld === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { withheld?: unknown }).withheld === 'string'
+  );
 }
 
 interface CompiledRule {
@@ -74,21 +80,25 @@ export interface FieldPolicy {
 function compileSegment(segment: string): string | RegExp {
   const plain = segment.replace(/~1/g, '/').replace(/~0/g, '~');
   if (!plain.includes('*')) return plain;
-  return new RegExp(`^${plain.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  return new RegExp(
+    `^${plain
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
 }
 
 export function compileFieldPolicy(document: FieldPolicyDocument): FieldPolicy {
   const rules = Object.fromEntries(
     recordKinds.map((kind) => [
       kind,
-      document.kinds[kind].map(
-        (rule): CompiledRule => ({
-          name: `${kind}.${rule.path}`,
-          segments: rule.path.split('/').map(compileSegment),
-          visibleTo: new Set(rule.visibleTo),
-          marker: Object.freeze({ withheld: `requires ${rule.visibleTo.map((role) => APP_ROLE_NAMES[role]).join(' or ')}` }),
-        }),
-      ),
+      document.kinds[kind].map((rule): CompiledRule => ({
+        name: `${kind}.${rule.path}`,
+        segments: rule.path.split('/').map(compileSegment),
+        visibleTo: new Set(rule.visibleTo),
+        marker: Object.freeze({ withheld: `requires ${rule.visibleTo.map((role) => APP_ROLE_NAMES[role]).join(' or ')}` }),
+      })),
     ]),
   ) as Record<RecordKind, CompiledRule[]>;
   return Object.freeze({ document, rules });
@@ -100,7 +110,7 @@ export function parseFieldPolicy(source: string, origin = 'field access policy')
   try {
     raw = parseYaml(source);
   } catch (error) {
-    throw new Error(`Invalid ${origin}: not YAML (${error instanceof Error ? error.message : 'parse error'})`);
+    throw new Error(`Invalid ${origin}: not YAML (${error instanceof Error ? error.message : 'parse error'})`, { cause: error });
   }
   const result = fieldPolicySchema.safeParse(raw);
   if (!result.success) {
@@ -125,7 +135,12 @@ function matchingKeys(container: unknown, segment: string | RegExp): Array<strin
  * Replaces what `segments` reach below `value` with `replace(...)`, copying only along the way (the input is never
  * changed), and reports whether anything was there. `undefined` values count as absent.
  */
-function rewriteAt(value: unknown, segments: ReadonlyArray<string | RegExp>, depth: number, replace: ((found: unknown) => unknown) | undefined): { value: unknown; found: boolean } {
+function rewriteAt(
+  value: unknown,
+  segments: ReadonlyArray<string | RegExp>,
+  depth: number,
+  replace: ((found: unknown) => unknown) | undefined,
+): { value: unknown; found: boolean } {
   const segment = segments[depth]!;
   const keys = matchingKeys(value, segment);
   let copy: unknown = value;
