@@ -94,7 +94,12 @@ export async function auditedFieldRead<T, U>(
 ): Promise<U> {
   const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
   if (view.revealable(audit.kinds).length === 0) {
-    const value = await auditedRead(deps, readAuditRecord(deps, principal, session, audit.action, audit.details, audit.correlationId, { sensitive: false, fieldsRead: [], fieldsWithheld: [] }), read);
+    const value = await auditedRead(deps, readAuditRecord(deps, principal, session, audit.action, audit.details, audit.correlationId, {
+      sensitive: false,
+      fieldsRead: [],
+      // Known before the read: what this view leaves out wherever it occurs.
+      fieldsWithheld: view.withheldRules(audit.kinds),
+    }), read);
     return present(value, view);
   }
   const answer = present(await read(), view);

@@ -1,6 +1,8 @@
 // The field access policy as data: the shipped file parses, bad files fail naming the offending path, and the one
 // pure function withholds exactly what the table says for each role set, leaving every other field as it was.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultFieldPolicyPath, loadFieldPolicy } from '../../shared/config/field-access';
 import { applyFieldPolicy, FieldAccessView, isWithheld, parseFieldPolicy, recordKinds } from '../../shared/domain/access/field-policy';
@@ -66,6 +68,14 @@ describe('a bad policy fails at start, naming the path', () => {
     ['not YAML', 'kinds: [', /not YAML/],
   ])('%s', (_name, text, message) => {
     expect(() => parseFieldPolicy(text, 'test policy')).toThrow(message);
+  });
+});
+
+describe('loading the policy file at start', () => {
+  it('names the file and the offending entry', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'field-policy-')), 'policy.yaml');
+    writeFileSync(file, readFileSync(defaultFieldPolicyPath(), 'utf8').replace('{ path: requestBody, visibleTo: [sensitive]', '{ path: requestBody, visibleTo: [everyone]'));
+    expect(() => loadFieldPolicy(file)).toThrow(new RegExp(`Invalid ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: kinds\\.network\\.2\\.visibleTo\\.0`));
   });
 });
 

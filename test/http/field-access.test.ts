@@ -517,7 +517,10 @@ describe('the audit trail records sensitive reads', () => {
           expect(record.details.sensitive, `${set.name} ${action}`).toBe(set.sensitive);
           if (set.sensitive)
             expect(record.details.fieldsRead).toEqual(expect.arrayContaining([expect.stringMatching(/^(log|network|span|report|screenshot)\./)]));
-          else expect(record.details.fieldsRead).toBeUndefined();
+          else {
+            expect(record.details.fieldsRead).toBeUndefined();
+            expect(record.details.fieldsWithheld).toEqual(expect.arrayContaining([expect.stringMatching(/^(log|network|span|report|screenshot)\./)]));
+          }
         }
       }
       const logs = mine.find((record) => record.action === 'logs.read')!;
