@@ -5,7 +5,7 @@
 // Method and caveats: docs/live-tail.md.
 import { randomUUID } from 'node:crypto';
 import { createParser } from 'eventsource-parser';
-import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
+import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS, withDevSensitive } from '../local-host/local-settings';
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import { adminToken, createSession, pollConfig, productKey } from './support/api';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
@@ -19,7 +19,7 @@ const SETTLE_MS = 500;
 function engineerToken(): Promise<string> {
   return signLocalToken(
     { issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
-    { subject: `bench-engineer-${randomUUID().slice(0, 8)}`, roles: ['engineer'], products: [DEMO_PRODUCT_ID], expiresInSeconds: 3600 },
+    { subject: `bench-engineer-${randomUUID().slice(0, 8)}`, roles: withDevSensitive(['engineer']), products: [DEMO_PRODUCT_ID], expiresInSeconds: 3600 },
   );
 }
 

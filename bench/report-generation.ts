@@ -4,7 +4,7 @@
 // Run alone: `npx vite-node bench/report-generation.ts [-- --quick] [-- --sizes=1000,10000]`; the bench runner imports `benchReportGeneration`.
 import { startLocalHost } from '../local-host/host';
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, COSMOS_EMULATOR_KEY, startAzurite, startCosmos } from '../local-host/backends';
-import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, localEnvironment } from '../local-host/local-settings';
+import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, localEnvironment, withDevSensitive } from '../local-host/local-settings';
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import { loadMaskingEngine } from '../shared/config/masking-rules';
 import { generateSessionItems, storedDocs } from '../test/support/session-items';
@@ -42,7 +42,7 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
   try {
     for (const logs of sizes) {
       const spans = logs / 5;
-      const admin = await signLocalToken(tokenSettings, { subject: `bench-admin-${logs}`, roles: ['admin'], products: [DEMO_PRODUCT_ID] });
+      const admin = await signLocalToken(tokenSettings, { subject: `bench-admin-${logs}`, roles: withDevSensitive(['admin']), products: [DEMO_PRODUCT_ID] });
       const created = await fetch(`${host.url}/api/diagnostics/sessions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
@@ -61,7 +61,7 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
       let serverMs = 0;
       let htmlBytes = 0;
       for (let run = 0; run < runsPerSize; run++) {
-        const engineer = await signLocalToken(tokenSettings, { subject: `bench-engineer-${logs}-${run}`, roles: ['engineer'], products: [DEMO_PRODUCT_ID] });
+        const engineer = await signLocalToken(tokenSettings, { subject: `bench-engineer-${logs}-${run}`, roles: withDevSensitive(['engineer']), products: [DEMO_PRODUCT_ID] });
         const started = performance.now();
         const response = await fetch(`${host.url}/api/diagnostics/sessions/${sessionId}/report`, { method: 'POST', headers: { authorization: `Bearer ${engineer}` } });
         const body = (await response.json()) as { record?: { generateMs: number; sizes: { htmlBytes: number } } };

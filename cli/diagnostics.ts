@@ -1,7 +1,7 @@
 // `npx diagnostics <command>`: local developer tools (tokens and keys for the local host).
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../shared/domain/devices/credentials';
-import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
+import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS, withDevSensitive } from '../local-host/local-settings';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderWireReference } from '../shared/http/wire-reference';
@@ -13,8 +13,9 @@ import { followTail, formatItem } from './tail';
 export const WIRE_REFERENCE_PATH = 'docs/ingest-items.md';
 
 const usage = `Usage:
-  diagnostics token [--role admin|engineer|user]... [--product <id>]... [--subject <id>] [--hours <n>]
-      no --role and no --subject: an admin of "demo"; --subject alone: a plain user (no role) of that subject
+  diagnostics token [--role admin|engineer|viewer|sensitive|user]... [--no-sensitive] [--product <id>]... [--subject <id>] [--hours <n>]
+      no --role and no --subject: an admin of "demo"; --subject alone: a plain user (no role) of that subject;
+      admin and engineer tokens carry Diagnostics.Sensitive (restricted fields) unless --no-sensitive
   diagnostics product-key <productId>
   diagnostics wire-reference [--write]   (the ingest item reference, from the schemas; --write updates docs/ingest-items.md)
   diagnostics redact --jsonl < in.jsonl > out.jsonl   (each line a JSON object with a "text" string)
@@ -38,7 +39,7 @@ function localToken(roles: string[], products: string[], subject?: string, hours
     { ...LOCAL_AUTH, issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: process.env.AUTH_LOCAL_SECRET ?? LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
     {
       subject: subject ?? `local-${roles[0] ?? 'admin'}`,
-      roles: roles.length ? roles : ['admin'],
+      roles: withDevSensitive(roles.length ? roles : ['admin']),
       products: products.length ? products : [DEMO_PRODUCT_ID],
       expiresInSeconds: hours * 3600,
     },
@@ -109,7 +110,7 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
       {
         subject: subject ?? `local-${roles[0] ?? (userAsked ? 'user' : 'admin')}`,
         // The admin default is for the quick start only: naming a subject (or --role user) asks for that person.
-        roles: roles.length || userAsked || subject ? roles : ['admin'],
+        roles: withDevSensitive(roles.length || userAsked || subject ? roles : ['admin'], args.includes('--no-sensitive') ? false : undefined),
         products: products.length ? products : [DEMO_PRODUCT_ID],
         expiresInSeconds: Number(option(args, 'hours')[0] ?? 12) * 3600,
       },

@@ -6,13 +6,16 @@ import { z } from 'zod';
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import type { Settings } from '../shared/config/settings';
 import { productIdSchema } from '../shared/domain/sessions/session';
+import { withDevSensitive } from './local-settings';
 
 export { LOCAL_DEV_SIGN_IN_PATH as DEV_SIGN_IN_PATH } from '../shared/http/dashboard-assets';
 const TOKEN_LIFETIME_SECONDS = 12 * 3600;
 
 export const devSignInRequestSchema = z
   .object({
-    role: z.enum(['admin', 'engineer']),
+    role: z.enum(['admin', 'engineer', 'viewer']),
+    /** Diagnostics.Sensitive with the role: by default for admin and engineer, never by default for viewer. */
+    sensitive: z.boolean().optional(),
     products: z.array(productIdSchema).min(1).max(20),
     subject: z.string().regex(/^[\w.@-]{1,64}$/).optional(),
   })
@@ -53,7 +56,7 @@ export async function handleDevSignIn(request: IncomingMessage, response: Server
     const issue = result.error.issues[0]!;
     return problem(response, 400, `${issue.path.join('.') || '(body)'}: ${issue.message}`, issue.path.join('.') || '(body)');
   }
-  const { role, products, subject } = result.data;
+  const { role, products, subject, sensitive } = result.data;
   const token = await signLocalToken(
     {
       issuer: settings.AUTH_ISSUER,
@@ -62,7 +65,7 @@ export async function handleDevSignIn(request: IncomingMessage, response: Server
       productsClaim: settings.AUTH_PRODUCTS_CLAIM,
       localSecret: settings.AUTH_LOCAL_SECRET,
     },
-    { subject: subject ?? `local-${role}`, roles: [role], products, expiresInSeconds: TOKEN_LIFETIME_SECONDS },
+    { subject: subject ?? `local-${role}`, roles: withDevSensitive([role], sensitive), products, expiresInSeconds: TOKEN_LIFETIME_SECONDS },
   );
   const expiresAt = new Date(Date.now() + TOKEN_LIFETIME_SECONDS * 1000).toISOString();
   answer(response, 200, { token, expiresAt } satisfies DevSignInResponse);

@@ -31,3 +31,16 @@ export function localEnvironment(endpoints: LocalEndpoints, overrides: Record<st
     ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
   };
 }
+
+/** The app role that unlocks restricted fields (docs/privacy.md "Field-level access"). */
+export const SENSITIVE_APP_ROLE = 'Diagnostics.Sensitive';
+
+/**
+ * Dev tokens only (CLI, dev sign-in, tests): admin and engineer get Diagnostics.Sensitive too unless `sensitive` is
+ * false, so local flows see what they saw before the role existed. In Azure the role is always granted explicitly.
+ */
+export function withDevSensitive(roles: string[], sensitive?: boolean): string[] {
+  const elevated = roles.some((role) => /^(diagnostics\.)?(admin|engineer)$/i.test(role));
+  const has = roles.some((role) => /^(diagnostics\.)?sensitive$/i.test(role));
+  return (sensitive ?? elevated) && !has ? [...roles, SENSITIVE_APP_ROLE] : roles;
+}

@@ -1,6 +1,6 @@
 // The few API calls a benchmark makes to set up its scene (sessions, device tokens), through HTTP like a client.
 import { randomUUID } from 'node:crypto';
-import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../../local-host/local-settings';
+import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS, withDevSensitive } from '../../local-host/local-settings';
 import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../../shared/domain/devices/credentials';
 
@@ -12,7 +12,7 @@ export const productKey = productIngestKey(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, 
 export function adminToken(subject = `bench-admin-${randomUUID().slice(0, 8)}`): Promise<string> {
   return signLocalToken(
     { issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
-    { subject, roles: ['admin'], products: [BENCH_PRODUCT_ID], expiresInSeconds: 3600 },
+    { subject, roles: withDevSensitive(['admin']), products: [BENCH_PRODUCT_ID], expiresInSeconds: 3600 },
   );
 }
 

@@ -9,6 +9,7 @@ import { app } from '@azure/functions';
 import { parseSettings, SettingsError, type Settings } from '../config/settings';
 import { loadMaskingEngine } from '../config/masking-rules';
 import { loadReportTemplate } from '../config/report-template';
+import { loadFieldPolicy } from '../config/field-access';
 import { createBlobService } from '../adapters/blob/blob-clients';
 import { AccountKeySasSigner, UserDelegationSasSigner, type SasSigner } from '../adapters/blob/sas-signer';
 import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
@@ -174,6 +175,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
   // Compiled now, so a missing or invalid rules file or template fails the cold start, naming the field.
   const masking = loadMaskingEngine({ hashKey: deriveMaskingHashKey(settings.INGEST_KEY_SECRET) });
   const reportTemplate = loadReportTemplate();
+  const fieldPolicy = loadFieldPolicy();
   const deviceConfig = new DeviceConfigService(stores.recentSessionUpdates, clock, rateLimiter, telemetry, {
     ingestKeySecret: settings.INGEST_KEY_SECRET,
     pollIntervalSeconds: settings.RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS,
@@ -198,7 +200,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
   };
   const events = new OutboxEventPublisher(relay);
   const { sessions, audit, telemetry: telemetryStore, screenshots, reports, blobs } = stores;
-  const watching = createWatching({ settings, stores, sessionState, events, clock, telemetry });
+  const watching = createWatching({ settings, stores, sessionState, events, clock, telemetry, fieldPolicy });
   const ingest: IngestServiceDependencies = {
     sessions,
     sessionState,
@@ -233,12 +235,14 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     sessions: sessionService,
     ingest,
     otlp: { ingest, deviceTokens: new DeviceTokenVerifier(settings.INGEST_KEY_SECRET, clock) },
-    telemetryQuery: { sessions, telemetryStore, audit, clock },
+    telemetryQuery: { sessions, telemetryStore, audit, clock, fieldPolicy },
     auditQuery: { audit, sessions },
     screenshots: {
       sessions,
       screenshots,
       blobs,
+      audit,
+      fieldPolicy,
       events,
       clock,
       telemetry,
@@ -258,6 +262,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
       rateLimiter,
       template: reportTemplate,
       masking,
+      fieldPolicy,
       linkValidForInMs: settings.REPORT_LINK_MINUTES * 60_000,
       publicBaseUrl: settings.PUBLIC_BASE_URL,
     },
@@ -272,6 +277,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
       telemetry,
       rateLimiter,
       masking,
+      fieldPolicy,
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },

@@ -1,6 +1,7 @@
 // Builds live tail, pattern hooks and the per-user index from settings (issue 16), called once by the composition
 // root: one field of Dependencies (`watch`) plus what ingest runs after it stores a batch.
 import type { Settings } from '../config/settings';
+import type { FieldPolicy } from '../domain/access/field-policy';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { SessionStateReader } from '../ports/session-state-reader';
@@ -27,6 +28,7 @@ export interface WatchInputs {
   events: EventPublisher;
   clock: Clock;
   telemetry: Telemetry;
+  fieldPolicy: FieldPolicy;
 }
 
 export interface Watching {
@@ -56,6 +58,8 @@ export function createWatching(inputs: WatchInputs): Watching {
     sessions: stores.sessions,
     sessionState: inputs.sessionState,
     reader: stores.tailReader,
+    audit: stores.audit,
+    fieldPolicy: inputs.fieldPolicy,
     clock,
     telemetry,
     streams: new OpenStreams(),
@@ -76,6 +80,8 @@ export function createWatching(inputs: WatchInputs): Watching {
     index: stores.userSessions,
     sessions: stores.sessions,
     telemetryStore: stores.telemetry,
+    audit: stores.audit,
+    fieldPolicy: inputs.fieldPolicy,
     clock,
   };
   const observer = new UserObserver(users);

@@ -1,11 +1,14 @@
 // Export of a session's logs and spans as gzip NDJSON. Primary channel: a blob in `exports` and a time-limited
 // download link. When storage or signing fails, the fallback streams the file in the HTTP response instead,
-// says so, and audits the download (seed: log collection failures fall back to alternate channels).
+// says so, and audits the download (seed: log collection failures fall back to alternate channels). Each export is
+// written for its requester: fields the field policy withholds from them are withheld in the file itself.
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
+import { FieldAccessView, kindOfDoc, type FieldPolicy } from '../domain/access/field-policy';
+import { accessDetails } from './audit-service';
 import type { MaskingEngine } from '../domain/masking';
 import type { LogDoc, SpanDoc } from '../domain/telemetry/items';
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
@@ -32,6 +35,7 @@ export interface ExportServiceDependencies {
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
   masking: MaskingEngine;
+  fieldPolicy: FieldPolicy;
   linkValidForInMs: number;
   limits: { maxLogs: number; maxSpans: number; pageSize: number };
 }
@@ -57,13 +61,13 @@ function line(type: string, doc: LogDoc | SpanDoc): Record<string, unknown> {
   return { type, ...rest };
 }
 
-async function buildFile(deps: ExportServiceDependencies, productId: string, sessionId: string, now: Date): Promise<ExportFile> {
+async function buildFile(deps: ExportServiceDependencies, productId: string, sessionId: string, now: Date, view: FieldAccessView): Promise<ExportFile> {
   const items = await readSessionItems(deps.telemetryStore, { productId, sessionId }, deps.limits);
   const engine = deps.masking;
   let violations = 0;
   const entries: Array<{ time: string; value: Record<string, unknown> }> = [];
-  for (const doc of items.logs) entries.push({ time: doc.timestamp, value: line(doc.docType, doc) });
-  for (const doc of items.spans) entries.push({ time: doc.startTime, value: line('span', doc) });
+  for (const doc of items.logs) entries.push({ time: doc.timestamp, value: line(doc.docType, view.apply(kindOfDoc(doc), doc)) });
+  for (const doc of items.spans) entries.push({ time: doc.startTime, value: line('span', view.apply('span', doc)) });
   entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   const exportId = `ex_${randomUUID()}`;
   const header = { type: 'export', exportId, productId, sessionId, exportedAt: now.toISOString(), logs: items.logs.length, spans: items.spans.length, truncated: items.truncated };
@@ -91,7 +95,8 @@ export async function exportSession(deps: ExportServiceDependencies, principal: 
   if (!decision.allowed) throw new AppError('rate_limited', `At most ${EXPORTS_PER_CALLER_PER_MINUTE} exports per minute`, { retryAfterSeconds: decision.retryAfterSeconds });
 
   const now = deps.clock.now();
-  const file = await buildFile(deps, session.productId, session.id, now);
+  const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
+  const file = await buildFile(deps, session.productId, session.id, now, view);
   const blobName = `${session.productId}/${session.id}/${file.exportId}.ndjson.gz`;
   const audit = (action: string, details: Record<string, unknown>): AuditRecord => ({
     id: `au_${randomUUID()}`,
@@ -100,7 +105,7 @@ export async function exportSession(deps: ExportServiceDependencies, principal: 
     actor: { kind: 'user', id: principal.subject },
     action,
     sessionId: session.id,
-    details: { exportId: file.exportId, items: file.items, sizeBytes: file.body.length, ...details },
+    details: { exportId: file.exportId, items: file.items, sizeBytes: file.body.length, ...accessDetails(view.summary()), ...details },
     correlationId,
   });
 

@@ -2,9 +2,13 @@
 // partition from its own cursor about once a second (any instance serves any stream, nothing is fanned out in
 // memory), sends at most one message a second of at most `maxItemsPerMessage` items (a `dropped` event for the
 // rest), closes itself before Azure's 230 s HTTP limit with a `retry:` hint, and ends with `end` when the session does.
+// Items go out through the field policy; opening a stream is audited once, naming the restricted fields it may show.
 import { ReadableStream } from 'node:stream/web';
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
+import { FieldAccessView, kindOfDoc, type FieldPolicy, type RecordKind } from '../domain/access/field-policy';
+import type { AuditLog } from '../ports/audit-log';
+import { readAuditRecord } from './audit-service';
 import { isTerminal } from '../domain/sessions/session';
 import {
   compareCursors,
@@ -58,6 +62,8 @@ export interface LiveTailDependencies {
   /** The per-instance view of session status ingest uses: checking for the end costs no storage read per poll. */
   sessionState: SessionStateReader;
   reader: TailReader;
+  audit: AuditLog;
+  fieldPolicy: FieldPolicy;
   clock: Clock;
   telemetry: Telemetry;
   streams: OpenStreams;
@@ -111,10 +117,22 @@ export async function openLiveTail(deps: LiveTailDependencies, principal: Princi
       retryAfterSeconds: Math.ceil(deps.limits.pollIntervalInMs / 1000) * 10,
     });
   }
+  const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
+  try {
+    // A stream cannot know its items in advance: the record names the restricted fields it may show.
+    const revealable = view.revealable(TAIL_KINDS);
+    const access = { sensitive: revealable.length > 0, fieldsRead: revealable, fieldsWithheld: view.withheldRules(TAIL_KINDS) };
+    await deps.audit.record(readAuditRecord(deps, principal, session, 'tail.read', {}, undefined, access));
+  } catch (error) {
+    deps.streams.close(keys);
+    throw error;
+  }
   const key = { productId: session.productId, sessionId };
   const cursor = start ?? cursorAtEndOfSecond(lastCompleteSecond(deps.clock.now().getTime(), deps.limits.settleInMs));
-  return tailStream(deps, key, request, cursor, () => deps.streams.close(keys));
+  return tailStream(deps, key, request, cursor, view, () => deps.streams.close(keys));
 }
+
+const TAIL_KINDS: readonly RecordKind[] = ['log', 'breadcrumb', 'network', 'span'];
 
 function delay(milliseconds: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -135,7 +153,7 @@ interface Tick {
   ended: boolean;
 }
 
-function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRequest, start: TailCursor, release: () => void): ReadableStream<Uint8Array> {
+function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRequest, start: TailCursor, view: FieldAccessView, release: () => void): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   // Aborted when the client goes away (the host cancels the body stream) or the stream ends by itself.
   const stop = new AbortController();
@@ -173,7 +191,7 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
       const fresh = read.entries.filter((entry) => compareCursors(cursorOf(entry), cursor) > 0 && matchesTailFilter(entry.doc, request.filter) && !sentIds.has(entry.doc.id));
       const sent = fresh.slice(0, limits.maxItemsPerMessage);
       for (const entry of sent) {
-        text += sseEvent({ event: 'item', id: encodeCursor(cursorOf(entry)), data: entry.doc });
+        text += sseEvent({ event: 'item', id: encodeCursor(cursorOf(entry)), data: view.apply(kindOfDoc(entry.doc), entry.doc) });
         if (sentIds.size >= MAX_REMEMBERED_IDS) sentIds.delete(sentIds.values().next().value!);
         sentIds.add(entry.doc.id);
       }

@@ -1,13 +1,16 @@
 // Report use cases: read a session's items in parallel, build the report, mask it once more, render HTML,
-// store both in Blob storage with a `debug_reports` record, answer with read links, and announce it.
-import { randomUUID } from 'node:crypto';
+// store both in Blob storage with a `debug_reports` record, answer with read links, and announce it. The stored
+// report is whole; fields the field policy restricts are withheld at read time: a reader whose roles withhold
+// something gets links to a view rendered from the stored JSON for that set of withheld fields (`<base>.view-<key>`).
+import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
-import { requireReader, type Principal } from '../domain/access/principal';
+import { requireEngineer, requireReader, type Principal } from '../domain/access/principal';
+import { FieldAccessView, type FieldPolicy } from '../domain/access/field-policy';
 import type { MaskingEngine } from '../domain/masking';
 import { buildReport } from '../domain/reports/build-report';
 import { maskRenderedText, maskReport } from '../domain/reports/mask-report';
 import { renderReportHtml } from '../domain/reports/render-html';
-import type { DiagnosticReport, ReportScreenshot } from '../domain/reports/report';
+import { diagnosticReportSchema, type DiagnosticReport, type ReportScreenshot } from '../domain/reports/report';
 import { newAlert, REPORT_RECORD_SCHEMA_VERSION, sessionAlertKey, type ReportRecord } from '../domain/reports/report-record';
 import type { ReportTemplate } from '../domain/reports/template';
 import type { DebugSession } from '../domain/sessions/session';
@@ -23,7 +26,7 @@ import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import { readSessionItems } from './session-reading';
-import { auditedRead, readAuditRecord } from './audit-service';
+import { accessDetails, auditedRead, readAuditRecord } from './audit-service';
 import { getSession } from './session-service';
 
 export interface ReportServiceDependencies {
@@ -39,6 +42,7 @@ export interface ReportServiceDependencies {
   rateLimiter: RateLimiter;
   template: ReportTemplate;
   masking: MaskingEngine;
+  fieldPolicy: FieldPolicy;
   linkValidForInMs: number;
   publicBaseUrl: string;
 }
@@ -90,7 +94,8 @@ export function reportAddress(publicBaseUrl: string, sessionId: string, reportId
 
 export async function generateReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, correlationId: string): Promise<GeneratedReport> {
   const { session } = await getSession(deps, principal, sessionId);
-  requireReader(principal, session.productId);
+  // Building a report opens or moves the session's alert: not for viewers, who read reports others built.
+  requireEngineer(principal, session.productId);
   const decision = deps.rateLimiter.take(`report:${principal.subject}`, { limit: REPORTS_PER_CALLER_PER_MINUTE, windowInMs: 60_000 });
   if (!decision.allowed) {
     throw new AppError('rate_limited', `At most ${REPORTS_PER_CALLER_PER_MINUTE} reports per minute`, { retryAfterSeconds: decision.retryAfterSeconds });
@@ -153,10 +158,9 @@ async function buildAndStore(
     deps.blobs.upload('reports', `${base}.json`, jsonBytes, { contentType: 'application/json; charset=utf-8' }),
     deps.blobs.upload('reports', `${base}.html`, htmlBytes, { contentType: 'text/html; charset=utf-8' }),
   ]);
-  const [jsonLink, htmlLink] = await Promise.all([
-    deps.blobs.createReadLink('reports', `${base}.json`, { ...linkValidity, contentType: 'application/json; charset=utf-8' }),
-    deps.blobs.createReadLink('reports', `${base}.html`, { ...linkValidity, contentType: 'text/html; charset=utf-8' }),
-  ]);
+  const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
+  const shown = view.apply('report', report);
+  const viewBlobs = await storedView(deps, { json: `${base}.json`, html: `${base}.html` }, view, async () => shown);
 
   const alertKey = sessionAlertKey(session.productId, session.id);
   const record: ReportRecord = {
@@ -186,7 +190,7 @@ async function buildAndStore(
     actor: { kind: 'user' as const, id: principal.subject },
     action: 'report.generated',
     sessionId: session.id,
-    details: { reportId, template: template.name, counts: record.counts },
+    details: { reportId, template: template.name, counts: record.counts, ...accessDetails(view.summary()) },
     correlationId,
   };
   await deps.audit.record(auditRecord);
@@ -211,9 +215,46 @@ async function buildAndStore(
   });
   // An outbox failure fails the request rather than losing the event; the client retries.
   await deps.events.publish([event]);
-  const links = { json: linkView(jsonLink), html: linkView(htmlLink) };
-  return { record, links, expiryNotice: expiryNotice(links.html.expiresAt, deps.linkValidForInMs), report };
+  const links = await readLinks(deps, viewBlobs);
+  return { record, links, expiryNotice: expiryNotice(links.html.expiresAt, deps.linkValidForInMs), report: shown };
 }
+
+async function readLinks(deps: ReportServiceDependencies, blobs: { json: string; html: string }): Promise<ReportLinks> {
+  const validity = { validForInMs: deps.linkValidForInMs };
+  const [json, html] = await Promise.all([
+    deps.blobs.createReadLink('reports', blobs.json, { ...validity, contentType: 'application/json; charset=utf-8' }),
+    deps.blobs.createReadLink('reports', blobs.html, { ...validity, contentType: 'text/html; charset=utf-8' }),
+  ]);
+  return { json: linkView(json), html: linkView(html) };
+}
+
+/**
+ * The blobs this reader's links point at: the stored report itself when the reader's roles withhold nothing of it,
+ * else a view (JSON and HTML) rendered from it with the restricted fields withheld, named by the set of rules that
+ * withhold, so readers with the same view share it and no link ever reaches the whole report.
+ */
+async function storedView(
+  deps: ReportServiceDependencies,
+  stored: { json: string; html: string },
+  view: FieldAccessView,
+  shownReport: () => Promise<DiagnosticReport>,
+): Promise<{ json: string; html: string }> {
+  if (!view.withholds(['report'])) return stored;
+  const report = await shownReport();
+  const key = createHash('sha256').update(JSON.stringify(view.withheldRules(['report']))).digest('hex').slice(0, 16);
+  const base = stored.json.replace(/\.json$/, '');
+  const names = { json: `${base}.view-${key}.json`, html: `${base}.view-${key}.html` };
+  const html = maskRenderedText(renderReportHtml(report), deps.masking);
+  if (html.violations > 0) deps.telemetry.metric('debug.masking.violation_total', html.violations, { channel: 'report_html' });
+  await Promise.all([
+    deps.blobs.upload('reports', names.json, Buffer.from(JSON.stringify(report)), { contentType: 'application/json; charset=utf-8' }),
+    deps.blobs.upload('reports', names.html, Buffer.from(html.value), { contentType: 'text/html; charset=utf-8' }),
+  ]);
+  return names;
+}
+
+/** The largest stored report a view is rendered from (the template's limits keep reports far below it). */
+const MAX_REPORT_VIEW_BYTES = 64 * 1024 * 1024;
 
 /** The HTML was masked without our links; they are written in afterwards, escaped. */
 function injectScreenshotLinks(html: string, report: DiagnosticReport): string {
@@ -250,14 +291,17 @@ async function ensureAlert(deps: ReportServiceDependencies, productId: string, s
 export async function getReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, reportId: string, correlationId?: string): Promise<{ record: ReportRecord; links: ReportLinks; expiryNotice: string }> {
   const { session } = await getSession(deps, principal, sessionId);
   requireReader(principal, session.productId);
+  const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
+  // A link hands over the whole view: the record names every restricted field of a report this reader may see.
+  const revealable = view.revealable(['report']);
+  const access = { sensitive: revealable.length > 0, fieldsRead: revealable, fieldsWithheld: view.withheldRules(['report']) };
   // Who fetched links to whose report is on the audit trail before the links are handed out.
-  const record = await auditedRead(deps, readAuditRecord(deps, principal, session, 'report.read', { reportId }, correlationId), () => deps.reports.getReport(sessionId, reportId));
+  const record = await auditedRead(deps, readAuditRecord(deps, principal, session, 'report.read', { reportId }, correlationId, access), () => deps.reports.getReport(sessionId, reportId));
   if (!record) throw new AppError('not_found', `Report ${reportId} not found`);
-  const validity = { validForInMs: deps.linkValidForInMs };
-  const [json, html] = await Promise.all([
-    deps.blobs.createReadLink('reports', record.blobs.json, { ...validity, contentType: 'application/json; charset=utf-8' }),
-    deps.blobs.createReadLink('reports', record.blobs.html, { ...validity, contentType: 'text/html; charset=utf-8' }),
-  ]);
-  const links = { json: linkView(json), html: linkView(html) };
+  const blobs = await storedView(deps, record.blobs, view, async () => {
+    const stored = diagnosticReportSchema.parse(JSON.parse((await deps.blobs.readHead('reports', record.blobs.json, MAX_REPORT_VIEW_BYTES)).toString('utf8')));
+    return view.apply('report', stored);
+  });
+  const links = await readLinks(deps, blobs);
   return { record, links, expiryNotice: expiryNotice(links.html.expiresAt, deps.linkValidForInMs) };
 }

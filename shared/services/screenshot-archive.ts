@@ -4,6 +4,8 @@
 import { zipSync, type Zippable } from 'fflate';
 import { AppError } from '../errors';
 import { isReaderOf, type Principal } from '../domain/access/principal';
+import { FieldAccessView } from '../domain/access/field-policy';
+import { readAuditRecord } from './audit-service';
 import { MAX_SCREENSHOT_BYTES, type ScreenshotDoc } from '../domain/screenshots/screenshot';
 import { getSession } from './session-service';
 import type { ScreenshotServiceDependencies } from './screenshot-service';
@@ -24,7 +26,11 @@ function entryName(doc: ScreenshotDoc): string {
 
 export async function buildScreenshotArchive(deps: ScreenshotServiceDependencies, principal: Principal, sessionId: string): Promise<ScreenshotArchive> {
   const { session } = await getSession(deps, principal, sessionId);
-  if (!isReaderOf(principal, session.productId)) throw new AppError('forbidden', 'Only engineers and admins of the product may download screenshots');
+  if (!isReaderOf(principal, session.productId)) throw new AppError('forbidden', 'Only readers of the product may download screenshots');
+  // The images themselves are what the policy's screenshot link stands for: withheld, there is nothing to download.
+  const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
+  const marker = view.markerFor('screenshot', 'readUrl');
+  if (marker) throw new AppError('forbidden', `Screenshots are withheld: ${marker.withheld}`);
   const decision = deps.rateLimiter.take(`screenshot-archive:${principal.subject}`, { limit: ARCHIVES_PER_CALLER_PER_MINUTE, windowInMs: 60_000 });
   if (!decision.allowed) throw new AppError('rate_limited', `At most ${ARCHIVES_PER_CALLER_PER_MINUTE} screenshot archives per minute`, { retryAfterSeconds: decision.retryAfterSeconds });
 
@@ -48,5 +54,7 @@ export async function buildScreenshotArchive(deps: ScreenshotServiceDependencies
     if (total > MAX_ARCHIVE_BYTES) throw new AppError('payload_too_large', `The screenshots add up to more than ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB; download them one by one`);
     entries[entryName(doc)] = [new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { level: 0, mtime: new Date(doc.capturedAt) }];
   }
+  const access = { sensitive: true, fieldsRead: view.revealable(['screenshot']), fieldsWithheld: [] };
+  await deps.audit.record(readAuditRecord(deps, principal, session, 'screenshots.archive_read', { count: confirmed.length }, undefined, access));
   return { fileName: `${sessionId}-screenshots.zip`, body: zipSync(entries), count: confirmed.length };
 }

@@ -2,6 +2,9 @@
 // confirms; the blob is then checked against what was declared. Engineers list them with short read links.
 import { AppError } from '../errors';
 import { isReaderOf, type Principal } from '../domain/access/principal';
+import { FieldAccessView, type FieldPolicy } from '../domain/access/field-policy';
+import type { AuditLog } from '../ports/audit-log';
+import { readAuditRecord } from './audit-service';
 import type { IngestTokenClaims } from '../domain/devices/credentials';
 import { IMAGE_HEAD_BYTES } from '../domain/screenshots/image-signature';
 import {
@@ -28,6 +31,8 @@ export interface ScreenshotServiceDependencies {
   sessions: SessionStore;
   screenshots: ScreenshotStore;
   blobs: BlobStore;
+  audit: AuditLog;
+  fieldPolicy: FieldPolicy;
   events: EventPublisher;
   clock: Clock;
   telemetry: Telemetry;
@@ -166,7 +171,10 @@ async function replaceOrReread(deps: ScreenshotServiceDependencies, next: Screen
   }
 }
 
-/** Metadata for whoever may view the session; read links only for the product's engineers and admins. */
+/**
+ * Metadata for whoever may view the session; read links only for the product's readers whose roles the field policy
+ * lets see screenshots (Diagnostics.Sensitive): for the others no link is even signed, and the marker stands in.
+ */
 export async function listScreenshots(
   deps: ScreenshotServiceDependencies,
   principal: Principal,
@@ -176,16 +184,22 @@ export async function listScreenshots(
   const { session } = await getSession(deps, principal, sessionId);
   const listed = await deps.screenshots.list(sessionId, page);
   const mayRead = isReaderOf(principal, session.productId);
+  const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
+  const linkWithheld = view.markerFor('screenshot', 'readUrl') !== undefined;
   const items = await Promise.all(
     listed.items.map(async (doc) => {
       if (!mayRead || doc.status !== 'confirmed') return screenshotView(doc);
-      const link = await deps.blobs.createReadLink('screenshots', doc.blobName, {
-        validForInMs: deps.links.readValidForInMs,
-        contentType: doc.contentType,
-        contentDisposition: `inline; filename="${doc.id}.${doc.format}"`,
-      });
-      return screenshotView(doc, link);
+      // Never signed when withheld: the placeholder only marks where the policy puts its marker.
+      const link = linkWithheld
+        ? { url: 'withheld', expiresOn: deps.clock.now() }
+        : await deps.blobs.createReadLink('screenshots', doc.blobName, {
+            validForInMs: deps.links.readValidForInMs,
+            contentType: doc.contentType,
+            contentDisposition: `inline; filename="${doc.id}.${doc.format}"`,
+          });
+      return view.apply('screenshot', screenshotView(doc, link));
     }),
   );
+  if (mayRead) await deps.audit.record(readAuditRecord(deps, principal, session, 'screenshots.read', {}, undefined, view.summary()));
   return { items, continuationToken: listed.continuationToken };
 }

@@ -1,6 +1,7 @@
 // Reading a session back: engineers and admins of the session's product list its logs, spans, one
 // trace as a span tree, and the merged timeline; everything stays inside the session's partition. Each read is
-// audited (shared/services/audit-service.ts): who read which kind of data of whose session.
+// audited (shared/services/audit-service.ts): who read which kind of data of whose session. What is answered goes
+// through the field policy first (shared/domain/access/field-policy.ts): restricted fields are withheld by role.
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
 import { buildSpanTree, type SpanNode } from '../domain/telemetry/span-tree';
@@ -10,7 +11,8 @@ import type { SessionKey, TelemetryStore, TimelineDoc } from '../ports/telemetry
 import type { DebugSession } from '../domain/sessions/session';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
-import { auditedRead, readAuditRecord, type ReadAction } from './audit-service';
+import { kindOfDoc, type FieldAccessView, type FieldPolicy, type RecordKind } from '../domain/access/field-policy';
+import { auditedFieldRead, type ReadAction } from './audit-service';
 import { getSession } from './session-service';
 
 export interface TelemetryQueryDependencies {
@@ -18,6 +20,7 @@ export interface TelemetryQueryDependencies {
   telemetryStore: TelemetryStore;
   audit: AuditLog;
   clock: Clock;
+  fieldPolicy: FieldPolicy;
 }
 
 /** A trace bigger than this is returned truncated (flagged), so one request stays bounded. */
@@ -46,8 +49,10 @@ async function readableSession(deps: TelemetryQueryDependencies, principal: Prin
   return { key: { productId: session.productId, sessionId }, session };
 }
 
-/** Checks access, then reads and records the read together. */
-async function audited<T>(
+const TELEMETRY_KINDS: readonly RecordKind[] = ['log', 'breadcrumb', 'network', 'span'];
+
+/** Checks access, then reads, withholds by role and records the read. */
+async function audited<T, U>(
   deps: TelemetryQueryDependencies,
   principal: Principal,
   sessionId: string,
@@ -55,9 +60,19 @@ async function audited<T>(
   details: Record<string, unknown>,
   correlationId: string | undefined,
   read: (key: SessionKey) => Promise<T>,
-): Promise<T> {
+  present: (value: T, view: FieldAccessView) => U,
+): Promise<U> {
   const { key, session } = await readableSession(deps, principal, sessionId);
-  return auditedRead(deps, readAuditRecord(deps, principal, session, action, details, correlationId), () => read(key));
+  return auditedFieldRead(deps, principal, session, { action, details, correlationId, kinds: TELEMETRY_KINDS }, () => read(key), present);
+}
+
+/** A page of stored documents as this reader may see them. */
+export function pageView<T extends { docType: 'log' | 'breadcrumb' | 'network' | 'span' }>(page: Page<T>, view: FieldAccessView): Page<T> {
+  return { ...page, items: page.items.map((doc) => view.apply(kindOfDoc(doc), doc)) };
+}
+
+function treeView(nodes: SpanNode[], view: FieldAccessView): SpanNode[] {
+  return nodes.map((node) => ({ ...view.apply('span', node), children: treeView(node.children, view) }));
 }
 
 export interface LogListQuery extends TimeRange, Paging {
@@ -75,6 +90,7 @@ export async function listSessionLogs(deps: TelemetryQueryDependencies, principa
       { docTypes: query.types, levels: query.levels, module: query.module, textContains: query.text, correlationId: query.correlationId, order: query.order, ...utcRange(query) },
       { maxItems: query.pageSize, continuationToken: query.continuationToken },
     ),
+    pageView,
   );
 }
 
@@ -85,6 +101,7 @@ export interface SpanListQuery extends TimeRange, Paging {
 export async function listSessionSpans(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: SpanListQuery, correlationId?: string): Promise<Page<SpanDoc>> {
   return audited(deps, principal, sessionId, 'spans.read', {}, correlationId, (key) =>
     deps.telemetryStore.listSpans(key, { traceId: query.traceId, order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken }),
+    pageView,
   );
 }
 
@@ -99,7 +116,10 @@ export interface TraceTree {
 }
 
 export async function getTraceTree(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, traceId: string, correlationId?: string): Promise<TraceTree> {
-  return audited(deps, principal, sessionId, 'trace.read', { traceId }, correlationId, (key) => readTraceTree(deps, key, sessionId, traceId));
+  return audited(deps, principal, sessionId, 'trace.read', { traceId }, correlationId, (key) => readTraceTree(deps, key, sessionId, traceId), (tree, view) => ({
+    ...tree,
+    roots: treeView(tree.roots, view),
+  }));
 }
 
 async function readTraceTree(deps: TelemetryQueryDependencies, key: SessionKey, sessionId: string, traceId: string): Promise<TraceTree> {
@@ -128,5 +148,6 @@ async function readTraceTree(deps: TelemetryQueryDependencies, key: SessionKey, 
 export async function listSessionTimeline(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: TimeRange & Paging, correlationId?: string): Promise<Page<TimelineDoc>> {
   return audited(deps, principal, sessionId, 'timeline.read', {}, correlationId, (key) =>
     deps.telemetryStore.listTimeline(key, { order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken }),
+    pageView,
   );
 }

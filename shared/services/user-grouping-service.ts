@@ -2,6 +2,9 @@
 // ("replay a user's journey"). Session creation and ingest keep a per-user index, so reading a user's sessions
 // is one single-partition query, never a scan of all sessions.
 import { requireReader, type Principal } from '../domain/access/principal';
+import { FieldAccessView, kindOfDoc, type FieldPolicy } from '../domain/access/field-policy';
+import type { AuditLog } from '../ports/audit-log';
+import { readAuditRecord } from './audit-service';
 import type { DebugSession } from '../domain/sessions/session';
 import { decodeTimelineCursor, encodeTimelineCursor, mergeTimelinePage, type SourceBatch } from '../domain/telemetry/timeline';
 import type { Clock } from '../ports/clock';
@@ -17,6 +20,8 @@ export interface UserGroupingDependencies {
   index: UserSessionIndex;
   sessions: SessionStore;
   telemetryStore: TelemetryStore;
+  audit: AuditLog;
+  fieldPolicy: FieldPolicy;
   clock: Clock;
 }
 
@@ -130,8 +135,20 @@ export async function userTimeline(deps: UserGroupingDependencies, principal: Pr
     }),
   );
   const merged = mergeTimelinePage(sources, cursor, query.order, query.pageSize);
+  // One view (and one audit record) per session the page holds items of: the trail is queried by session.
+  const views = new Map<string, FieldAccessView>();
+  const items = merged.entries.map(({ doc }) => {
+    let view = views.get(doc.sessionId);
+    if (!view) views.set(doc.sessionId, (view = new FieldAccessView(deps.fieldPolicy, principal.roles)));
+    return view.apply(kindOfDoc(doc), doc);
+  });
+  await Promise.all(
+    [...views].map(([sessionId, view]) =>
+      deps.audit.record(readAuditRecord(deps, principal, { id: sessionId, productId: query.productId, target: { userId } }, 'user_timeline.read', {}, undefined, view.summary())),
+    ),
+  );
   return {
-    items: merged.entries.map((entry) => entry.doc),
+    items,
     continuationToken: merged.next ? encodeTimelineCursor(merged.next) : undefined,
     sessionIds: ids,
     moreSessions: more,

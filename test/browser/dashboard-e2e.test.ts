@@ -13,6 +13,7 @@ import { startScriptedServer, type ScriptedServer } from '../../sdk/test/support
 import { accessibilityFindings, buildDashboard, launchBrowser, screenshot, type Browser } from '../support/browser';
 import { pngImage } from '../support/images';
 import { startTestHost, type TestHost } from '../support/test-host';
+import { openDeviceSession } from '../support/device-session';
 
 let host: TestHost;
 let browser: Browser;
@@ -303,5 +304,77 @@ describe('a session from the form to the report', () => {
     // Only the two refusals this test provoked (the bad form, the stale ETag): no script error, no CSP violation.
     expect(pageErrors.filter((line) => !/status of (400 \(Bad Request\)|412 \(Precondition Failed\))$/.test(line))).toEqual([]);
     expect(pageErrors).toHaveLength(2);
+  }, 120_000);
+});
+
+describe('fields withheld by role', () => {
+  it('shows a viewer the marker where bodies, headers, stacks, context and screenshots would be; Sensitive shows them', async () => {
+    const { page } = browser;
+    const device = await openDeviceSession(host, admin, { capture: { logs: true, traces: true, network: true, screenshots: true }, collectionLevel: 'trace' });
+    const at = (second: number) => new Date(Date.now() - 60_000 + second * 1000).toISOString();
+    const items = [
+      { kind: 'log', id: 'w1', timestamp: at(1), level: 'error', message: 'card declined', context: { attempt: 2 }, error: { type: 'PaymentError', message: 'declined', stack: 'at charge (pay.ts:10:5)' } },
+      { kind: 'network', id: 'w2', timestamp: at(2), method: 'POST', url: 'https://api.example.com/orders', status: 502, durationMs: 80, requestHeaders: { 'x-request-id': 'rq-9' }, requestBody: '{"sku":"sku-7788"}' },
+    ];
+    const ingested = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: device.sessionId, items }, headers: device.deviceHeaders });
+    expect(ingested.status).toBe(202);
+    const image = pngImage(32, 16);
+    const declared = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots`, {
+      body: { format: 'png', sizeBytes: image.length, width: 32, height: 16, capturedAt: at(2) },
+      headers: device.deviceHeaders,
+    });
+    const instructions = (await declared.json()) as { screenshot: { id: string }; upload: { url: string } };
+    await fetch(instructions.upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
+    expect((await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, { headers: device.deviceHeaders })).status).toBe(200);
+    const chip = 'withheld — requires Diagnostics.Sensitive';
+
+    // A viewer: the sign-in leaves Diagnostics.Sensitive unticked for this role.
+    await page.goto(`${host.url}/signin`);
+    await page.getByLabel('Viewer (reads, sensitive parts withheld)').check();
+    expect(await page.getByLabel(/Diagnostics\.Sensitive/).isChecked()).toBe(false);
+    await page.getByRole('button', { name: 'Sign in (local)' }).click();
+    await page.waitForURL(/\/sessions$/);
+    await page.goto(`${host.url}/sessions/${device.sessionId}?tab=logs&level=error`);
+    const row = page.locator('table.logs tbody tr').filter({ hasText: 'card declined' });
+    await row.waitFor();
+    await row.getByRole('button').click();
+    await page.getByRole('note', { name: 'Context: withheld, requires Diagnostics.Sensitive' }).waitFor();
+    expect(await page.getByRole('note', { name: 'Stack trace: withheld, requires Diagnostics.Sensitive' }).textContent()).toBe(chip);
+    expect(await page.locator('pre[aria-label="Context"]').count()).toBe(0);
+    expect(await page.content()).not.toContain('pay.ts:10:5');
+    expect(await page.getByRole('group', { name: 'Session actions' }).getByRole('button').allTextContents()).toEqual(['Export']);
+    await screenshot(page, '10-viewer-logs-withheld');
+    expect(await accessibilityFindings(page)).toEqual([]);
+
+    await page.goto(`${host.url}/sessions/${device.sessionId}?tab=network&item=w2`);
+    const pane = page.getByRole('complementary', { name: 'Request detail' });
+    await pane.getByText('POST 502').waitFor();
+    expect(await pane.locator('.withheld').allTextContents()).toEqual([chip, chip]);
+    expect(await pane.textContent()).not.toContain('sku-7788');
+
+    await page.goto(`${host.url}/sessions/${device.sessionId}?tab=screenshots`);
+    expect(await page.getByRole('note', { name: 'Screenshots: withheld, requires Diagnostics.Sensitive' }).textContent()).toBe(chip);
+    expect(await page.locator('.grid img').count()).toBe(0);
+    await screenshot(page, '11-viewer-screenshots-withheld');
+
+    // The same viewer with Diagnostics.Sensitive sees it all, and no marker.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${host.url}/signin`);
+    await page.getByLabel('Viewer (reads, sensitive parts withheld)').check();
+    await page.getByLabel(/Diagnostics\.Sensitive/).check();
+    await page.getByRole('button', { name: 'Sign in (local)' }).click();
+    await page.waitForURL(/\/sessions$/);
+    await page.goto(`${host.url}/sessions/${device.sessionId}?tab=logs&level=error`);
+    await row.waitFor();
+    await row.getByRole('button').click();
+    expect(await page.locator('pre[aria-label="Context"]').textContent()).toContain('attempt');
+    expect(await page.locator('pre[aria-label="Stack trace"]').textContent()).toContain('pay.ts:10:5');
+    expect(await page.locator('.withheld').count()).toBe(0);
+    await page.goto(`${host.url}/sessions/${device.sessionId}?tab=network&item=w2`);
+    await pane.getByText('POST 502').waitFor();
+    expect(await pane.locator('pre[aria-label="Request body"]').textContent()).toContain('sku-7788');
+    await page.goto(`${host.url}/sessions/${device.sessionId}?tab=screenshots`);
+    await page.locator('.grid img').first().waitFor();
+    expect(await page.locator('.withheld').count()).toBe(0);
   }, 120_000);
 });

@@ -32,7 +32,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('diagnostics token', () => {
   it('without options, an admin of demo', async () => {
-    expect(await mint()).toMatchObject({ subject: 'local-admin', roles: ['admin'], products: ['demo'] });
+    expect(await mint()).toMatchObject({ subject: 'local-admin', roles: ['admin', 'sensitive'], products: ['demo'] });
   });
 
   it('with --subject alone, a plain user of that subject', async () => {
@@ -43,6 +43,12 @@ describe('diagnostics token', () => {
   it('with --role user, a plain user; with --role engineer, an engineer', async () => {
     expect(await mint('--role', 'user', '--subject', 'jane')).toMatchObject({ subject: 'jane', roles: [] });
     expect(await mint('--role', 'user')).toMatchObject({ subject: 'local-user', roles: [] });
-    expect(await mint('--role', 'engineer', '--subject', 'sam', '--product', 'shop')).toMatchObject({ subject: 'sam', roles: ['engineer'], products: ['shop'] });
+    expect(await mint('--role', 'engineer', '--subject', 'sam', '--product', 'shop')).toMatchObject({ subject: 'sam', roles: ['engineer', 'sensitive'], products: ['shop'] });
+  });
+
+  it('grants Diagnostics.Sensitive to admin and engineer dev tokens unless --no-sensitive; a viewer only when asked', async () => {
+    expect(await mint('--role', 'engineer', '--no-sensitive')).toMatchObject({ roles: ['engineer'] });
+    expect(await mint('--role', 'viewer')).toMatchObject({ subject: 'local-viewer', roles: ['viewer'] });
+    expect(await mint('--role', 'viewer', '--role', 'Diagnostics.Sensitive')).toMatchObject({ roles: ['viewer', 'sensitive'] });
   });
 });

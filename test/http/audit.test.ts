@@ -58,7 +58,7 @@ describe('audit of reads', () => {
     const reportId = ((await generated.json()) as { record: { id: string } }).record.id;
     expect((await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/reports/${reportId}`, { headers: auth(engineer) })).status).toBe(200);
     const { body } = await audit(`sessionId=${device.sessionId}&action=report.read`);
-    expect(body.items).toEqual([expect.objectContaining({ actor: { kind: 'user', id: 'engineer-eve' }, details: { reportId } })]);
+    expect(body.items).toEqual([expect.objectContaining({ actor: { kind: 'user', id: 'engineer-eve' }, details: expect.objectContaining({ reportId, sensitive: true, fieldsRead: expect.arrayContaining(['report.failingRequests/*/requestBody']) }) })]);
   });
 
   it('answers a read 503 with Retry-After when its audit record cannot be written, and serves nothing', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local-host/backends';
-import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS } from '../../local-host/local-settings';
+import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, withDevSensitive } from '../../local-host/local-settings';
 import { startLocalStack, type LocalStack } from '../../local-host/stack';
 import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../../shared/domain/devices/credentials';
@@ -39,7 +39,7 @@ async function adminToken(running: LocalStack): Promise<string> {
   const settings = running.host.deps.settings;
   return signLocalToken(
     { issuer: settings.AUTH_ISSUER, audience: settings.AUTH_AUDIENCE, rolesClaim: settings.AUTH_ROLES_CLAIM, productsClaim: settings.AUTH_PRODUCTS_CLAIM, localSecret: settings.AUTH_LOCAL_SECRET },
-    { subject: 'restart-admin', roles: ['admin'], products: [DEMO_PRODUCT_ID] },
+    { subject: 'restart-admin', roles: withDevSensitive(['admin']), products: [DEMO_PRODUCT_ID] },
   );
 }
 

@@ -10,6 +10,7 @@ import { InMemoryTelemetry } from '../../shared/adapters/memory/in-memory-teleme
 import { productIngestKey } from '../../shared/domain/devices/credentials';
 import type { Clock } from '../../shared/ports/clock';
 import type { DependencyOverrides } from '../../shared/runtime/composition';
+import { withDevSensitive } from '../../local-host/local-settings';
 
 /** A clock tests can move forward; starts at real time. */
 export class ManualClock implements Clock {
@@ -36,8 +37,11 @@ export class ManualClock implements Clock {
 export interface TestHost extends LocalHost {
   clock: ManualClock;
   telemetry: InMemoryTelemetry;
-  /** Signs a token the host accepts. */
-  token(claims?: { subject?: string; roles?: string[]; products?: string[]; expiresInSeconds?: number }): Promise<string>;
+  /**
+   * Signs a token the host accepts. Like the dev token CLI, admin and engineer tokens carry Diagnostics.Sensitive
+   * unless `sensitive: false` (the roles are then exactly those given).
+   */
+  token(claims?: { subject?: string; roles?: string[]; products?: string[]; expiresInSeconds?: number; sensitive?: boolean }): Promise<string>;
   productKey(productId?: string): string;
   /** fetch against the host: `call('POST', '/api/...', { body, headers })`. */
   call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; rawBody?: string | Uint8Array }): Promise<Response>;
@@ -77,7 +81,7 @@ export async function startTestHost(settings: Record<string, string> = {}, overr
     token: (claims = {}) =>
       signLocalToken(tokenSettings, {
         subject: claims.subject ?? `admin-${randomUUID().slice(0, 8)}`,
-        roles: claims.roles ?? ['admin'],
+        roles: withDevSensitive(claims.roles ?? ['admin'], claims.sensitive),
         products: claims.products ?? [DEMO_PRODUCT_ID],
         expiresInSeconds: claims.expiresInSeconds,
       }),

@@ -104,6 +104,8 @@ export function SessionDetail({ id }: { id: string }) {
   const current = (query.value.get('tab') ?? 'timeline') as TabId;
   const tab = tabs.some((candidate) => candidate.id === current) ? current : 'timeline';
   const isAdmin = signedIn.value?.roles.includes('admin') ?? false;
+  // Building a report opens the session's alert: engineers and admins only (viewers read reports others built).
+  const mayBuildReports = signedIn.value?.roles.some((role) => /^(diagnostics\.)?(admin|engineer)$/i.test(role)) ?? false;
 
   const load = (signal?: AbortSignal) =>
     api
@@ -242,20 +244,22 @@ export function SessionDetail({ id }: { id: string }) {
               </button>
             </>
           ) : null}
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() =>
-              void act('Generate report', async (current) => {
-                const report = await api.createReport(current.id);
-                window.open(report.links.html.url, '_blank', 'noopener');
-                setNotice({ text: `Report generated. ${report.expiryNotice}`, kind: 'info', link: { href: report.links.html.url, label: 'Open the report' } });
-                return `Report generated. ${report.expiryNotice}`;
-              })
-            }
-          >
-            Generate report
-          </button>
+          {mayBuildReports ? (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                void act('Generate report', async (current) => {
+                  const report = await api.createReport(current.id);
+                  window.open(report.links.html.url, '_blank', 'noopener');
+                  setNotice({ text: `Report generated. ${report.expiryNotice}`, kind: 'info', link: { href: report.links.html.url, label: 'Open the report' } });
+                  return `Report generated. ${report.expiryNotice}`;
+                })
+              }
+            >
+              Generate report
+            </button>
+          ) : null}
           <button
             type="button"
             disabled={busy}

@@ -13,7 +13,13 @@ function nextPath(): string {
 export function SignIn() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [role, setRole] = useState<'admin' | 'engineer'>('admin');
+  const [role, setRole] = useState<'admin' | 'engineer' | 'viewer'>('admin');
+  // Like `npx diagnostics token`: admin and engineer dev tokens carry Diagnostics.Sensitive unless unticked.
+  const [sensitive, setSensitive] = useState(true);
+  const choose = (next: typeof role) => {
+    setRole(next);
+    setSensitive(next !== 'viewer');
+  };
   const [products, setProducts] = useState('demo');
 
   useEffect(() => {
@@ -57,7 +63,7 @@ export function SignIn() {
     setBusy(true);
     setError(undefined);
     try {
-      await devSignIn({ role, products: products.split(/[\s,]+/).filter(Boolean) });
+      await devSignIn({ role, sensitive, products: products.split(/[\s,]+/).filter(Boolean) });
       navigate(nextPath(), { replace: true });
     } catch (failure) {
       setError(failure);
@@ -76,10 +82,21 @@ export function SignIn() {
         <fieldset>
           <legend>Role</legend>
           <label>
-            <input type="radio" name="role" value="admin" checked={role === 'admin'} onChange={() => setRole('admin')} /> Admin (creates and changes sessions)
+            <input type="radio" name="role" value="admin" checked={role === 'admin'} onChange={() => choose('admin')} /> Admin (creates and changes sessions)
           </label>
           <label>
-            <input type="radio" name="role" value="engineer" checked={role === 'engineer'} onChange={() => setRole('engineer')} /> Engineer (read only)
+            <input type="radio" name="role" value="engineer" checked={role === 'engineer'} onChange={() => choose('engineer')} /> Engineer (read only)
+          </label>
+          <label>
+            <input type="radio" name="role" value="viewer" checked={role === 'viewer'} onChange={() => choose('viewer')} /> Viewer (reads, sensitive parts
+            withheld)
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Sensitive data</legend>
+          <label>
+            <input type="checkbox" name="sensitive" checked={sensitive} onChange={(event) => setSensitive(event.currentTarget.checked)} /> Diagnostics.Sensitive
+            (bodies, headers, stacks, context, screenshots)
           </label>
         </fieldset>
         <label class="field">

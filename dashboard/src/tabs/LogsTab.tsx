@@ -6,6 +6,7 @@ import type { LogDoc, LogLevel } from '../api/types';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { usePaged } from '../components/paged';
 import { Json, Redaction } from '../components/Redaction';
+import { isWithheld, WithheldChip } from '../components/Withheld';
 import { time } from '../format';
 import { query, setQuery } from '../router';
 import type { TabProps } from '../pages/SessionDetail';
@@ -68,7 +69,11 @@ function LogRow({ log, open, onToggle }: { log: Log; open: boolean; onToggle: ()
                 <h3>
                   {log.error.type ?? 'Error'}: {log.error.message}
                 </h3>
-                {log.error.stack ? (
+                {isWithheld(log.error.stack) ? (
+                  <p class="withheld-field">
+                    <span class="muted">Stack trace</span> <WithheldChip marker={log.error.stack} label="Stack trace" />
+                  </p>
+                ) : log.error.stack ? (
                   <pre class="json" aria-label="Stack trace" tabIndex={0}>
                     {log.error.stack}
                   </pre>

@@ -5,6 +5,7 @@ import { api } from '../api';
 import type { ScreenshotView } from '../api/types';
 import { Empty, ErrorState, Loading, errorText } from '../components/states';
 import { usePaged } from '../components/paged';
+import { isWithheld, WithheldChip } from '../components/Withheld';
 import { saveFile, time } from '../format';
 import type { TabProps } from '../pages/SessionDetail';
 
@@ -46,7 +47,10 @@ export function ScreenshotsTab({ session, liveVersion }: TabProps) {
   const screenshots = usePaged((continuationToken, signal) => api.listScreenshots(session.id, { pageSize: 100, continuationToken }, signal), session.id, liveVersion);
   const [open, setOpen] = useState<number>();
   const [download, setDownload] = useState<{ busy: boolean; message?: string }>({ busy: false });
-  const shots = (screenshots.items ?? []).filter((shot) => shot.status === 'confirmed' && shot.readUrl);
+  const confirmed = (screenshots.items ?? []).filter((shot) => shot.status === 'confirmed');
+  // Without Diagnostics.Sensitive the API signs no link: the marker stands where the images would be.
+  const withheld = confirmed.map((shot) => shot.readUrl as unknown).find(isWithheld);
+  const shots = confirmed.filter((shot) => typeof shot.readUrl === 'string' && shot.readUrl);
 
   const downloadAll = async () => {
     setDownload({ busy: true });
@@ -74,7 +78,12 @@ export function ScreenshotsTab({ session, liveVersion }: TabProps) {
       ) : null}
       {screenshots.error ? <ErrorState error={screenshots.error} retry={screenshots.reload} /> : null}
       {!screenshots.items && !screenshots.error ? <Loading label="Loading screenshots…" /> : null}
-      {screenshots.items && shots.length === 0 ? <Empty>No screenshots yet.</Empty> : null}
+      {withheld ? (
+        <p>
+          {confirmed.length} screenshot(s): <WithheldChip marker={withheld} label="Screenshots" />
+        </p>
+      ) : null}
+      {screenshots.items && confirmed.length === 0 ? <Empty>No screenshots yet.</Empty> : null}
       <div class="grid">
         {shots.map((shot, index) => (
           <figure key={shot.id}>

@@ -18,6 +18,11 @@ const knownRoles: Record<string, Role> = {
   'diagnostics.admin': 'admin',
   engineer: 'engineer',
   'diagnostics.engineer': 'engineer',
+  viewer: 'viewer',
+  'diagnostics.viewer': 'viewer',
+  // Never implied by admin or engineer: see docs/privacy.md "Field-level access".
+  sensitive: 'sensitive',
+  'diagnostics.sensitive': 'sensitive',
 };
 
 function claimList(payload: JWTPayload, claim: string): string[] {

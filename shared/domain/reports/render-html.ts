@@ -1,5 +1,7 @@
 // Renders a (masked) report as one self-contained HTML page: inline CSS, inline SVG for the waterfall of
 // failing traces and the timeline, no script and no external asset. Everything shown is escaped.
+// Fields the reader may not see arrive as withheld markers (shared/domain/access/field-policy.ts) and show as a chip.
+import { isWithheld } from '../access/field-policy';
 import type { DiagnosticReport, FailingTrace, TimelineEntry } from './report';
 
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -14,7 +16,18 @@ function link(url: string | undefined, label: string): string {
   return `<a href="${escapeHtml(url)}" rel="noopener noreferrer">${escapeHtml(label)}</a>`;
 }
 
+/** The marker as the page shows it: `withheld — requires Diagnostics.Sensitive`. */
+export function withheldChip(value: { withheld: string }): string {
+  return `<span class="withheld" data-withheld="${escapeHtml(value.withheld)}">withheld — ${escapeHtml(value.withheld)}</span>`;
+}
+
+/** `render(value)`, or the chip when the field was withheld from this reader. */
+function shown<T>(value: T, render: (value: T) => string): string {
+  return isWithheld(value) ? withheldChip(value) : render(value);
+}
+
 function json(value: unknown): string {
+  if (isWithheld(value)) return withheldChip(value);
   return value === undefined ? '' : `<pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre>`;
 }
 
@@ -34,7 +47,7 @@ section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #eaeef2;padding:4px 6px;text-align:left;vertical-align:top}
 pre{background:#f6f8fa;border:1px solid #eaeef2;padding:8px;overflow:auto;font-size:12px;white-space:pre-wrap;word-break:break-word;margin:4px 0}
 .fatal{color:#8b0000;font-weight:600}.error{color:#cf222e}.pill{display:inline-block;padding:0 6px;border-radius:10px;background:#eaeef2;font-size:12px}
-.empty{color:#57606a;font-style:italic}.notice{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px}
+.empty{color:#57606a;font-style:italic}.withheld{display:inline-block;padding:0 6px;border-radius:10px;background:#eaeef2;color:#57606a;font-size:12px;font-style:italic}.notice{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px}
 svg text{font:11px system-ui,sans-serif}
 `;
 
@@ -132,7 +145,7 @@ export function renderReportHtml(report: DiagnosticReport): string {
           escapeHtml(group.count),
           escapeHtml(group.firstSeen),
           escapeHtml(group.lastSeen),
-          group.topFrames.length ? `<pre>${escapeHtml(group.topFrames.join('\n'))}</pre>` : '',
+          shown(group.topFrames, (frames) => (frames.length ? `<pre>${escapeHtml(frames.join('\n'))}</pre>` : '')),
         ]),
       )}</section>`,
     );
@@ -143,9 +156,10 @@ export function renderReportHtml(report: DiagnosticReport): string {
         report.stackTraces
           .map(
             (trace) =>
-              `<h3>${escapeHtml(trace.errorType ?? 'Error')}: ${escapeHtml(trace.message)}</h3><p class="meta">${escapeHtml(trace.timestamp)} · item ${escapeHtml(trace.itemId)}</p><pre>${escapeHtml(
-                trace.frames.join('\n'),
-              )}${trace.truncatedFrames ? `\n… ${trace.truncatedFrames} more frames` : ''}</pre>`,
+              `<h3>${escapeHtml(trace.errorType ?? 'Error')}: ${escapeHtml(trace.message)}</h3><p class="meta">${escapeHtml(trace.timestamp)} · item ${escapeHtml(trace.itemId)}</p>${shown(
+                trace.frames,
+                (frames) => `<pre>${escapeHtml(frames.join('\n'))}${trace.truncatedFrames ? `\n… ${trace.truncatedFrames} more frames` : ''}</pre>`,
+              )}`,
           )
           .join('') || '<p class="empty">None.</p>'
       }</section>`,
@@ -161,9 +175,9 @@ export function renderReportHtml(report: DiagnosticReport): string {
                 request.durationMs,
               )} ms${request.error ? ` · ${escapeHtml(request.error)}` : ''}${request.traceId ? ` · trace ${escapeHtml(request.traceId)}` : ''}</p>` +
               (request.requestHeaders ? `<strong>Request headers</strong>${json(request.requestHeaders)}` : '') +
-              (request.requestBody ? `<strong>Request body</strong><pre>${escapeHtml(request.requestBody)}</pre>` : '') +
+              (request.requestBody ? `<strong>Request body</strong>${shown(request.requestBody, (body) => `<pre>${escapeHtml(body)}</pre>`)}` : '') +
               (request.responseHeaders ? `<strong>Response headers</strong>${json(request.responseHeaders)}` : '') +
-              (request.responseBody ? `<strong>Response body</strong><pre>${escapeHtml(request.responseBody)}</pre>` : ''),
+              (request.responseBody ? `<strong>Response body</strong>${shown(request.responseBody, (body) => `<pre>${escapeHtml(body)}</pre>`)}` : ''),
           )
           .join('') || '<p class="empty">None.</p>'
       }</section>`,
@@ -207,7 +221,11 @@ export function renderReportHtml(report: DiagnosticReport): string {
           escapeHtml(shot.trigger),
           escapeHtml(`${shot.width}×${shot.height} ${shot.format}`),
           // The link goes in after the final masking pass (a SAS signature is not customer content): see report-service.
-          shot.readUrl ? link(shot.readUrl, 'open') : `<a data-screenshot="${escapeHtml(shot.id)}" rel="noopener noreferrer">open</a>`,
+          isWithheld(shot.readUrl)
+            ? withheldChip(shot.readUrl)
+            : shot.readUrl
+              ? link(shot.readUrl, 'open')
+              : `<a data-screenshot="${escapeHtml(shot.id)}" rel="noopener noreferrer">open</a>`,
         ]),
       )}</section>`,
     );
