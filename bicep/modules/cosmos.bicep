@@ -28,6 +28,9 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
       { locationName: location, failoverPriority: 0, isZoneRedundant: false }
     ]
     capabilities: capacityMode == 'serverless' ? [ { name: 'EnableServerless' } ] : []
+    // Point-in-time restore for 7 days: what an erasure deletes stays restorable by an operator this long, and its
+    // certificate says so (COSMOS_BACKUP_RETENTION_DAYS, docs/privacy.md).
+    backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: 'Continuous7Days' } }
     // Keys off: the app reaches Cosmos only as its managed identity (sqlRoleAssignments in role-assignments.bicep).
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
