@@ -259,8 +259,8 @@ export type RunOutcome = 'finished' | 'continued' | 'missing';
  */
 export async function runErasure(deps: ErasureServiceDependencies, erasureId: string): Promise<RunOutcome> {
   const deadline = Date.now() + deps.limits.budgetInMs;
+  let current = await deps.records.get(erasureId);
   for (;;) {
-    const current = await deps.records.get(erasureId);
     if (!current) return 'missing';
     if (isFinished(current.erasure.state)) return 'finished';
     if (Date.now() >= deadline) {
@@ -272,12 +272,13 @@ export async function runErasure(deps: ErasureServiceDependencies, erasureId: st
     const state = current.erasure.state;
     const next = await step(deps, current.erasure);
     try {
-      await deps.records.replace(next, current.etag);
+      current = await deps.records.replace(next, current.etag);
       deps.telemetry.metric('erasure.step_total', 1, { state, outcome: 'done' });
     } catch (error) {
       // Another delivery of the same erasure moved it on: read it again and go on from there.
       if (!isAppError(error) || error.kind !== 'precondition_failed') throw error;
       deps.telemetry.metric('erasure.step_total', 1, { state, outcome: 'conflict' });
+      current = await deps.records.get(erasureId);
     }
   }
 }
