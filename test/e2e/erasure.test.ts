@@ -314,6 +314,38 @@ describe('a crash midway', () => {
     }
   });
 
+  it('after its messages were dead-lettered (a long outage), the resume timer picks the erasure up again', async () => {
+    const session = await openDeviceSession(host, admin);
+    await ingest(session, { deviceId: session.deviceId }, items('r', { logs: 2, breadcrumbs: 0, network: 0, spans: 3 }));
+    const stores = host.deps.services.erasures.stores;
+    const index = stores.findIndex((store) => store.name === 'spans');
+    const real = stores[index]!;
+    stores[index] = { ...real, name: real.name, scope: real.scope, count: (target) => real.count(target), erase: (target, refs) => real.erase(target, refs), list: () => Promise.reject(new Error('storage outage')) };
+    let id: string;
+    try {
+      const response = await requestErasure({ deviceId: session.deviceId, requestId: `resume-${session.deviceId}` });
+      id = ((await response.json()) as { id: string }).id;
+      await settled();
+      expect(host.deps.infra.localBus!.deadLetters.some((letter) => letter.subscription === 'erasures')).toBe(true);
+      const stuck = await erasureOf(id);
+      expect(stuck.body).toMatchObject({ state: 'deleting' });
+      // The logs, before the failing store, are gone already, and counted.
+      expect((stuck.body.progress as Array<{ store: string; deleted: number }>).find((entry) => entry.store === 'logs')?.deleted).toBe(2);
+    } finally {
+      stores[index] = real;
+    }
+    // Too recent to count as stalled: nothing happens.
+    expect((await fetch(`${host.url}/admin/functions/erasures-resume`, { method: 'POST' })).status).toBeLessThan(300);
+    await settled();
+    expect((await erasureOf(id)).body.state).toBe('deleting');
+    host.clock.advance(11 * 60_000);
+    expect((await fetch(`${host.url}/admin/functions/erasures-resume`, { method: 'POST' })).status).toBeLessThan(300);
+    await settled();
+    expect((await erasureOf(id)).body.state).toBe('completed');
+    const certificate = (await (await host.call('GET', `/api/diagnostics/erasures/${id}/certificate`, { headers: auth(admin) })).json()) as ErasureCertificate;
+    expect(certificate.deleted).toMatchObject({ logs: 2, spans: 3, sessions: 1 });
+  });
+
   it('waits in the outbox while the bus is down, and resumes once it is back', async () => {
     const session = await openDeviceSession(host, admin);
     const { deviceId } = session;
