@@ -8,6 +8,8 @@ import {
   addCounts,
   advanceCursor,
   buildCertificate,
+  erasableRefsSchema,
+  freshRefs,
   isFinished,
   MAX_ITEMS_PER_STEP,
   MAX_PASSES,
@@ -25,7 +27,7 @@ import {
   type RetentionFacts,
   type StoreCounts,
 } from '../domain/privacy/erasure';
-import { erasureIdOf, requestFingerprint, sealSubject, subjectHashes, unsealSubject, type SubjectKeys } from '../domain/privacy/subject-keys';
+import { erasureIdOf, refHash, requestFingerprint, sealJson, sealSubject, subjectHashes, unsealJson, unsealSubject, type SubjectKeys } from '../domain/privacy/subject-keys';
 import { isTerminal } from '../domain/sessions/session';
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
@@ -189,23 +191,31 @@ async function deleteStep(deps: ErasureServiceDependencies, record: ErasureRecor
     const { pending } = record;
     const store = deps.stores.find((candidate) => candidate.name === pending.store);
     if (!store) throw new AppError('internal', `No erasable store named ${pending.store}`, { retryable: false });
+    const refs = erasableRefsSchema.parse(unsealJson(deps.keys, record.id, pending.sealedRefs));
     // Idempotent: what a crashed delivery already deleted is simply gone now, and counted once, here.
-    await store.erase(targetOf(record, subject, deps, record.cursor.chunk, store.scope), pending.refs);
-    const erased = pending.refs.reduce((sum, ref) => sum + ref.count, 0);
+    await store.erase(targetOf(record, subject, deps, record.cursor.chunk, store.scope), refs);
+    const erased = pending.count;
     deps.telemetry.metric('erasure.items_erased_total', erased, { store: store.name });
     const { pending: _done, ...rest } = record;
     void _done;
-    return { ...rest, deleted: addCounts(record.deleted, store.name, erased), updatedAt: now.toISOString() };
+    return {
+      ...rest,
+      deleted: addCounts(record.deleted, store.name, erased),
+      lastErased: { ...record.lastErased, [store.name]: refs.map((entry) => refHash(deps.keys, record.id, entry.ref)) },
+      updatedAt: now.toISOString(),
+    };
   }
   const cursor = settleCursor(deps.stores, sessionCount, record.cursor);
   if (!cursor) return transition(record, 'verifying', now);
   const store = deps.stores[cursor.store]!;
-  const refs = await store.list(targetOf(record, subject, deps, cursor.chunk, store.scope), deps.limits.itemsPerStep);
+  const listed = await store.list(targetOf(record, subject, deps, cursor.chunk, store.scope), deps.limits.itemsPerStep);
+  const refs = freshRefs(listed, record.lastErased[store.name], (ref) => refHash(deps.keys, record.id, ref));
   if (refs.length === 0) {
     const next = advanceCursor(deps.stores, sessionCount, cursor);
     return next ? { ...record, cursor: next, updatedAt: now.toISOString() } : transition({ ...record, cursor }, 'verifying', now);
   }
-  return { ...record, cursor, pending: { store: store.name, refs }, updatedAt: now.toISOString() };
+  const pending = { store: store.name, count: refs.reduce((sum, ref) => sum + ref.count, 0), sealedRefs: sealJson(deps.keys, record.id, refs) };
+  return { ...record, cursor, pending, updatedAt: now.toISOString() };
 }
 
 /** Counts what is left everywhere: nothing → the certificate; something → another pass, or a loud failure. */

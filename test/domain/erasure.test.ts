@@ -10,6 +10,7 @@ import {
   erasureStates,
   erasureStoreNames,
   erasureView,
+  freshRefs,
   lookupsPerPass,
   MAX_PASSES,
   newErasure,
@@ -76,9 +77,10 @@ describe('the state machine', () => {
   });
 
   it('drops the sealed subject and any pending batch once finished', () => {
-    const finished = transition({ ...record(), state: 'verifying', pending: { store: 'logs', refs: [{ ref: 'x', count: 1 }] } }, 'completed', now);
+    const finished = transition({ ...record(), state: 'verifying', pending: { store: 'logs', count: 1, sealedRefs: 'v1.x' }, lastErased: { logs: ['abc'] } }, 'completed', now);
     expect(finished.sealedSubject).toBeUndefined();
     expect(finished.pending).toBeUndefined();
+    expect(finished.lastErased).toEqual({});
     expect(finished.finishedAt).toBe(now.toISOString());
   });
 
@@ -119,6 +121,14 @@ describe('the batching plan', () => {
   it('with no sessions, only the stores looked up by the subject are visited', () => {
     expect(settleCursor(plan, 0, { store: 0, chunk: 0 })).toEqual({ store: 1, chunk: 0 });
     expect(advanceCursor(plan, 0, { store: 1, chunk: 0 })).toBeUndefined();
+  });
+
+  it('never hands a store what it was just told to erase', () => {
+    const hashOf = (ref: string) => `h:${ref}`;
+    const listed = [{ ref: 'a', count: 1 }, { ref: 'b', count: 1 }, { ref: 'c', count: 1 }];
+    expect(freshRefs(listed, undefined, hashOf)).toEqual(listed);
+    expect(freshRefs(listed, ['h:a', 'h:c'], hashOf)).toEqual([{ ref: 'b', count: 1 }]);
+    expect(freshRefs(listed, ['h:a', 'h:b', 'h:c'], hashOf)).toEqual([]);
   });
 
   it('cuts the session list into chunks of 100', () => {

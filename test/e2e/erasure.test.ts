@@ -350,6 +350,12 @@ describe('a crash midway', () => {
     const session = await openDeviceSession(host, admin);
     const { deviceId } = session;
     await ingest(session, { deviceId }, items('w', { logs: 3, breadcrumbs: 0, network: 0, spans: 2 }));
+    // What signals keep per device: the crash reporter entry and the day's auto-session claim (signal_rules).
+    const rules = host.deps.stores.signalRules;
+    await rules.noteReporter('demo', { deviceId, lastSeen: Date.now(), fingerprints: ['fp-1'], appVersions: ['1.0.0'] });
+    expect(await rules.claimDeviceDay('demo', deviceId, new Date().toISOString().slice(0, 10))).toBe(true);
+    const deviceDocs = () => countWhere('signalRules', 'c.deviceId = @deviceId OR ENDSWITH(c.id, @suffix)', [{ name: '@deviceId', value: deviceId }, { name: '@suffix', value: `:${deviceId}` }]);
+    expect(await deviceDocs()).toBe(2);
     const bus = host.deps.infra.localBus!;
     bus.unavailable = true;
     let id: string;
@@ -370,6 +376,39 @@ describe('a crash midway', () => {
     const { body } = await erasureOf(id);
     expect(body.state).toBe('completed');
     expect(await countWhere('traces', ...ofSessions('c.sessionId', [session.sessionId]))).toBe(0);
+    expect(await deviceDocs()).toBe(0);
+    expect((body.progress as Array<{ store: string; deleted: number }>).find((entry) => entry.store === 'deviceSignals')?.deleted).toBe(2);
+  });
+});
+
+describe('a store that keeps what it was told to delete', () => {
+  it('fails loudly after its passes, with the remaining counts and no subject anywhere', async () => {
+    const session = await openDeviceSession(host, admin);
+    await ingest(session, { deviceId: session.deviceId }, items('f', { logs: 0, breadcrumbs: 0, network: 0, spans: 3 }));
+    const stores = host.deps.services.erasures.stores;
+    const index = stores.findIndex((store) => store.name === 'spans');
+    const real = stores[index]!;
+    // Answers as if it deleted, and deletes nothing.
+    stores[index] = { name: real.name, scope: real.scope, count: (target) => real.count(target), list: (target, maxItems) => real.list(target, maxItems), erase: () => Promise.resolve() };
+    try {
+      const response = await requestErasure({ deviceId: session.deviceId, requestId: `fail-${randomUUID().slice(0, 8)}` });
+      const { id } = (await response.json()) as { id: string };
+      await settled();
+      const { body } = await erasureOf(id);
+      expect(body).toMatchObject({ state: 'failed', pass: 3, failure: '3 items remained after 3 passes' });
+      expect((body.progress as Array<{ store: string; remaining?: number }>).find((entry) => entry.store === 'spans')?.remaining).toBe(3);
+      expect((await host.call('GET', `/api/diagnostics/erasures/${id}/certificate`, { headers: auth(admin) })).status).toBe(409);
+      expect(host.telemetry.events).toContainEqual({ name: 'erasure.failed', dimensions: { productId: 'demo', erasureId: id, remaining: '3', stores: 'spans' } });
+      const logged = host.telemetry.exceptions.filter((exception) => exception.message.includes(id));
+      expect(logged).toHaveLength(1);
+      expect(JSON.stringify(logged)).not.toContain(session.deviceId);
+      // The seal is gone with the run: the record keeps the hashed subject only.
+      const { resource } = await container('erasures').item(id, id).read<Record<string, unknown>>();
+      expect(resource?.sealedSubject).toBeUndefined();
+      expect(JSON.stringify(resource)).not.toContain(session.deviceId);
+    } finally {
+      stores[index] = real;
+    }
   });
 });
 

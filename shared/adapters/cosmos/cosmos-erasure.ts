@@ -112,6 +112,7 @@ export class CosmosPartitionErasable extends CosmosQueryErasable {
     container: Container,
     spec: QuerySpec,
     private readonly partitionOf: (productId: string, sessionId: string) => string,
+    private readonly settleTimeoutInMs = 30_000,
   ) {
     super(container, spec);
   }
@@ -127,16 +128,28 @@ export class CosmosPartitionErasable extends CosmosQueryErasable {
     return refs;
   }
 
+  /**
+   * Azure finishes a partition delete in the background: this waits (bounded) until the partition reads empty, and
+   * otherwise fails the step, so the batch stays pending, is asked again later and is counted once, when it is done.
+   */
   override async erase(target: ErasureTarget, refs: readonly ErasableRef[]): Promise<void> {
+    const sessionIds: string[] = [];
     for (const { ref } of refs) {
       const { partitionKey } = parseRef(ref);
+      const sessionId = target.sessionIds.find((candidate) => this.partitionOf(target.productId, candidate) === partitionKey);
+      if (sessionId !== undefined) sessionIds.push(sessionId);
       try {
         await this.container.deleteAllItemsForPartitionKey(partitionKey);
       } catch (error) {
         if (!isCosmosStatus(error, 404)) throw toAppError(error, `Erasure of ${this.name}`);
       }
     }
-    void target;
+    const deadline = Date.now() + this.settleTimeoutInMs;
+    for (;;) {
+      if ((await this.count({ ...target, sessionIds })) === 0) return;
+      if (Date.now() >= deadline) throw new AppError('unavailable', `The partition delete in ${this.name} is still running; retrying`, { retryAfterSeconds: 30 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }
 

@@ -102,10 +102,18 @@ export const MAX_SESSIONS = 5_000;
 export const erasureCursorSchema = z.object({ store: z.number().int().nonnegative(), chunk: z.number().int().nonnegative() });
 export type ErasureCursor = z.infer<typeof erasureCursorSchema>;
 
-/** References listed and about to be erased: persisted first, so a crash between deleting and counting loses no count. */
+/** One thing a store will erase: an opaque reference and how many items it stands for. */
+export const erasableRefSchema = z.object({ ref: z.string(), count: z.number().int().positive() });
+export const erasableRefsSchema = z.array(erasableRefSchema).max(MAX_ITEMS_PER_STEP);
+
+/**
+ * References listed and about to be erased: persisted first, so a crash between deleting and counting loses no count.
+ * Sealed like the subject: a reference can name it (a per-user index partition, a device's signal document).
+ */
 export const pendingBatchSchema = z.object({
   store: erasureStoreNameSchema,
-  refs: z.array(z.object({ ref: z.string(), count: z.number().int().positive() })).max(MAX_ITEMS_PER_STEP),
+  count: z.number().int().nonnegative(),
+  sealedRefs: z.string(),
 });
 export type PendingBatch = z.infer<typeof pendingBatchSchema>;
 
@@ -167,6 +175,11 @@ export const erasureRecordSchema = z.object({
   pass: z.number().int().nonnegative().default(0),
   cursor: erasureCursorSchema.default({ store: 0, chunk: 0 }),
   pending: pendingBatchSchema.optional(),
+  /**
+   * The references each store erased last. A store that lists them again did not delete them (or is still deleting
+   * them in the background): they are not erased or counted twice, the pass moves on and verification judges.
+   */
+  lastErased: z.partialRecord(erasureStoreNameSchema, z.array(z.string().max(64)).max(MAX_ITEMS_PER_STEP)).default({}),
   deleted: countsSchema.default({}),
   remaining: countsSchema.optional(),
   /** Why it failed, in our words (never customer content). */
@@ -201,6 +214,7 @@ export function newErasure(fields: {
     cancelled: 0,
     pass: 0,
     cursor: { store: 0, chunk: 0 },
+    lastErased: {},
     deleted: {},
   };
 }
@@ -219,6 +233,7 @@ export function transition(record: ErasureRecord, to: ErasureState, now: Date): 
     // The worker no longer needs the subject: from now on only its hashes remain.
     delete next.sealedSubject;
     delete next.pending;
+    next.lastErased = {};
   }
   return next;
 }
@@ -247,6 +262,13 @@ export function settleCursor(stores: readonly PlannedStore[], sessionCount: numb
     chunk = 0;
   }
   return undefined;
+}
+
+/** What a store listed, less what it was already told to erase (kept as keyed hashes): never erased or counted twice. */
+export function freshRefs<Ref extends { ref: string }>(listed: readonly Ref[], lastErased: readonly string[] | undefined, hashOf: (ref: string) => string): Ref[] {
+  if (!lastErased || lastErased.length === 0) return [...listed];
+  const seen = new Set(lastErased);
+  return listed.filter((entry) => !seen.has(hashOf(entry.ref)));
 }
 
 /** The cursor after a chunk was found empty. */

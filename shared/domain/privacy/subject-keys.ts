@@ -46,20 +46,32 @@ export function requestFingerprint(keys: SubjectKeys, request: CreateErasureRequ
 }
 
 /** `v1.<iv>.<tag>.<ciphertext>`, base64url; the erasure id is the associated data, so a seal cannot be moved to another record. */
-export function sealSubject(keys: SubjectKeys, erasureId: string, subject: ErasureSubject): string {
+export function sealJson(keys: SubjectKeys, erasureId: string, value: unknown): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keys.seal, iv);
   cipher.setAAD(Buffer.from(erasureId));
-  const body = Buffer.concat([cipher.update(JSON.stringify(subject), 'utf8'), cipher.final()]);
+  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
   return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
 }
 
-export function unsealSubject(keys: SubjectKeys, erasureId: string, sealed: string): ErasureSubject {
+export function unsealJson(keys: SubjectKeys, erasureId: string, sealed: string): unknown {
   const [version, iv, tag, body] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed subject');
+  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed value');
   const decipher = createDecipheriv('aes-256-gcm', keys.seal, Buffer.from(iv, 'base64url'));
   decipher.setAAD(Buffer.from(erasureId));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  const clear = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-  return erasureSubjectSchema.parse(JSON.parse(clear));
+  return JSON.parse(Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8'));
+}
+
+export function sealSubject(keys: SubjectKeys, erasureId: string, subject: ErasureSubject): string {
+  return sealJson(keys, erasureId, subject);
+}
+
+export function unsealSubject(keys: SubjectKeys, erasureId: string, sealed: string): ErasureSubject {
+  return erasureSubjectSchema.parse(unsealJson(keys, erasureId, sealed));
+}
+
+/** A keyed hash of a store reference, to recognise it again without keeping it. */
+export function refHash(keys: SubjectKeys, erasureId: string, ref: string): string {
+  return hmacHex(keys.hash, ['erasure-ref', erasureId, ref]).slice(0, 32);
 }
