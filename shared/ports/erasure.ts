@@ -40,7 +40,12 @@ export interface SubjectSessionFinder {
    * Sessions of the product that targeted the subject, observed it (the per-user index) or hold telemetry its device
    * or anonymous id sent, created in [from, to) and before `createdBefore`; at most `maxSessions` + 1.
    */
-  find(productId: string, subject: ErasureSubject, window: { from?: string; to?: string; createdBefore: string }, maxSessions: number): Promise<SessionOfSubject[]>;
+  find(
+    productId: string,
+    subject: ErasureSubject,
+    window: { from?: string; to?: string; createdBefore: string },
+    maxSessions: number,
+  ): Promise<SessionOfSubject[]>;
 }
 
 export interface VersionedErasure {

@@ -27,7 +27,17 @@ import {
   type RetentionFacts,
   type StoreCounts,
 } from '../domain/privacy/erasure';
-import { erasureIdOf, refHash, requestFingerprint, sealJson, sealSubject, subjectHashes, unsealJson, unsealSubject, type SubjectKeys } from '../domain/privacy/subject-keys';
+import {
+  erasureIdOf,
+  refHash,
+  requestFingerprint,
+  sealJson,
+  sealSubject,
+  subjectHashes,
+  unsealJson,
+  unsealSubject,
+  type SubjectKeys,
+} from '../domain/privacy/subject-keys';
 import { isTerminal } from '../domain/sessions/session';
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
@@ -68,7 +78,14 @@ function notFound(): AppError {
   return new AppError('not_found', 'Erasure not found');
 }
 
-function auditOf(record: ErasureRecord, action: string, actor: AuditRecord['actor'], at: Date, details: Record<string, unknown>, correlationId?: string): AuditRecord {
+function auditOf(
+  record: ErasureRecord,
+  action: string,
+  actor: AuditRecord['actor'],
+  at: Date,
+  details: Record<string, unknown>,
+  correlationId?: string,
+): AuditRecord {
   return {
     id: `au_${action.replace(/\W/g, '_')}_${record.id}`,
     productId: record.productId,
@@ -97,13 +114,19 @@ function requestedAudit(record: ErasureRecord, correlationId?: string): AuditRec
 }
 
 /** POST /erasures: 202 with the erasure; the same (product, requestId) answers the same one, another body a 409. */
-export async function requestErasure(deps: ErasureServiceDependencies, call: CallContext, input: CreateErasureRequest): Promise<{ erasure: ErasureRecord; created: boolean }> {
+export async function requestErasure(
+  deps: ErasureServiceDependencies,
+  call: CallContext,
+  input: CreateErasureRequest,
+): Promise<{ erasure: ErasureRecord; created: boolean }> {
   requireAdmin(call.principal, input.productId);
   const id = erasureIdOf(deps.keys, input.productId, input.requestId);
   const fingerprint = requestFingerprint(deps.keys, input);
   const same = (found: VersionedErasure) => {
     if (found.erasure.requestFingerprint !== fingerprint) {
-      throw new AppError('conflict', `requestId ${input.requestId} was already used for another erasure request of this product`, { issues: [{ field: 'requestId', message: 'already used with another body' }] });
+      throw new AppError('conflict', `requestId ${input.requestId} was already used for another erasure request of this product`, {
+        issues: [{ field: 'requestId', message: 'already used with another body' }],
+      });
     }
     return { erasure: found.erasure, created: false };
   };
@@ -146,7 +169,8 @@ export async function getErasure(deps: Pick<ErasureServiceDependencies, 'records
 export async function getCertificate(deps: Pick<ErasureServiceDependencies, 'records'>, principal: Principal, id: string): Promise<ErasureCertificate> {
   const erasure = await getErasure(deps, principal, id);
   if (erasure.state === 'failed') throw new AppError('conflict', 'The erasure failed; it has no certificate (see its remaining counts)');
-  if (erasure.state !== 'completed' || !erasure.certificate) throw new AppError('conflict', `The erasure is ${erasure.state}; its certificate exists once it is completed`);
+  if (erasure.state !== 'completed' || !erasure.certificate)
+    throw new AppError('conflict', `The erasure is ${erasure.state}; its certificate exists once it is completed`);
   return erasure.certificate;
 }
 
@@ -155,7 +179,13 @@ function requesterOf(record: ErasureRecord): Principal {
   return { subject: record.requestedBy, roles: new Set(['admin']), products: new Set([record.productId]) };
 }
 
-function targetOf(record: ErasureRecord, subject: ErasureSubject, deps: Pick<ErasureServiceDependencies, 'keys'>, chunk: number, scope: 'sessions' | 'subject'): ErasureTarget {
+function targetOf(
+  record: ErasureRecord,
+  subject: ErasureSubject,
+  deps: Pick<ErasureServiceDependencies, 'keys'>,
+  chunk: number,
+  scope: 'sessions' | 'subject',
+): ErasureTarget {
   return {
     productId: record.productId,
     subject,
@@ -168,7 +198,12 @@ function targetOf(record: ErasureRecord, subject: ErasureSubject, deps: Pick<Era
 /** Resolves the subject's sessions once, and cancels those still running (their audit records and events fire). */
 async function resolve(deps: ErasureServiceDependencies, record: ErasureRecord, subject: ErasureSubject): Promise<ErasureRecord> {
   const now = deps.clock.now();
-  const found = await deps.finder.find(record.productId, subject, { from: record.range.from, to: record.range.to, createdBefore: record.requestedAt }, MAX_SESSIONS);
+  const found = await deps.finder.find(
+    record.productId,
+    subject,
+    { from: record.range.from, to: record.range.to, createdBefore: record.requestedAt },
+    MAX_SESSIONS,
+  );
   if (found.length > MAX_SESSIONS) {
     return { ...transition(record, 'failed', now), failure: `The subject has more than ${MAX_SESSIONS} sessions; ask again with a narrower from/to range` };
   }
@@ -233,7 +268,9 @@ async function verifyStep(deps: ErasureServiceDependencies, record: ErasureRecor
   const system: AuditRecord['actor'] = { kind: 'system', id: `erasure:${deps.performedBy.instance}` };
   if (left === 0) {
     const certificate = buildCertificate(record, { performedBy: deps.performedBy, finishedAt: now, remaining, retention: deps.retention });
-    await deps.audit.record(auditOf(record, 'erasure.completed', system, now, { deleted: certificate.deleted, sessions: certificate.sessions, passes: record.pass }));
+    await deps.audit.record(
+      auditOf(record, 'erasure.completed', system, now, { deleted: certificate.deleted, sessions: certificate.sessions, passes: record.pass }),
+    );
     deps.telemetry.event('erasure.completed', { productId: record.productId, erasureId: record.id, deleted: String(totalOf(record.deleted)) });
     return { ...transition(record, 'completed', now), remaining, certificate };
   }
@@ -276,7 +313,9 @@ export async function runErasure(deps: ErasureServiceDependencies, erasureId: st
     if (Date.now() >= deadline) {
       const { erasure } = current;
       const audit = requestedAudit(erasure);
-      await deps.events.publish([stepEvent(erasure, audit, deps.clock.now(), `${erasure.pass}:${erasure.cursor.store}:${erasure.cursor.chunk}:${erasure.updatedAt}`)]);
+      await deps.events.publish([
+        stepEvent(erasure, audit, deps.clock.now(), `${erasure.pass}:${erasure.cursor.store}:${erasure.cursor.chunk}:${erasure.updatedAt}`),
+      ]);
       return 'continued';
     }
     const state = current.erasure.state;
@@ -298,7 +337,8 @@ export async function resumeStalledErasures(deps: ErasureServiceDependencies, op
   const now = deps.clock.now();
   const stalled = await deps.records.listStalled(new Date(now.getTime() - options.stalledAfterInMs).toISOString(), options.maxItems);
   if (stalled.length === 0) return 0;
-  await deps.events.publish(stalled.map((erasure) => stepEvent(erasure, requestedAudit(erasure), now, `resume:${erasure.updatedAt}`)));
+  // A new event id per run: the ledger and the bus's duplicate detection would drop a repeat of an earlier resume.
+  await deps.events.publish(stalled.map((erasure) => stepEvent(erasure, requestedAudit(erasure), now, `resume:${erasure.updatedAt}:${now.toISOString()}`)));
   return stalled.length;
 }
 

@@ -11,7 +11,9 @@ describe('what erasure certificates say remains', () => {
   });
 
   it('states the Cosmos continuous backup window cosmos.bicep sets', () => {
-    const days = /backupPolicy:\s*\{\s*type:\s*'Continuous',\s*continuousModeProperties:\s*\{\s*tier:\s*'Continuous(\d+)Days'/.exec(readBicep('modules/cosmos.bicep'))?.[1];
+    const days = /backupPolicy:\s*\{\s*type:\s*'Continuous',\s*continuousModeProperties:\s*\{\s*tier:\s*'Continuous(\d+)Days'/.exec(
+      readBicep('modules/cosmos.bicep'),
+    )?.[1];
     expect(Number(days)).toBe(settingsSchema.shape.COSMOS_BACKUP_RETENTION_DAYS.parse(undefined));
   });
 });

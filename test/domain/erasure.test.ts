@@ -20,7 +20,15 @@ import {
   type ErasureState,
   type PlannedStore,
 } from '../../shared/domain/privacy/erasure';
-import { deriveSubjectKeys, erasureIdOf, requestFingerprint, sealSubject, subjectHash, subjectHashes, unsealSubject } from '../../shared/domain/privacy/subject-keys';
+import {
+  deriveSubjectKeys,
+  erasureIdOf,
+  requestFingerprint,
+  sealSubject,
+  subjectHash,
+  subjectHashes,
+  unsealSubject,
+} from '../../shared/domain/privacy/subject-keys';
 
 const keys = deriveSubjectKeys('a-test-secret-that-is-long-enough-for-hmac');
 const now = new Date('2026-12-05T12:00:00.000Z');
@@ -29,7 +37,15 @@ function record(overrides: Partial<ReturnType<typeof newErasure>> = {}) {
   const request = createErasureRequestSchema.parse({ productId: 'demo', userId: 'jane', requestId: 'T-1' });
   const id = erasureIdOf(keys, 'demo', 'T-1');
   return {
-    ...newErasure({ id, request, requestFingerprint: requestFingerprint(keys, request), subject: subjectHashes(keys, 'demo', request), sealedSubject: sealSubject(keys, id, { userId: 'jane' }), requestedBy: 'admin-1', now }),
+    ...newErasure({
+      id,
+      request,
+      requestFingerprint: requestFingerprint(keys, request),
+      subject: subjectHashes(keys, 'demo', request),
+      sealedSubject: sealSubject(keys, id, { userId: 'jane' }),
+      requestedBy: 'admin-1',
+      now,
+    }),
     ...overrides,
   };
 }
@@ -37,7 +53,11 @@ function record(overrides: Partial<ReturnType<typeof newErasure>> = {}) {
 describe('the erasure request', () => {
   it.each([
     ['a user', { productId: 'demo', userId: 'u1', requestId: 'T-1' }, undefined],
-    ['a device and an anonymous id, with a range', { productId: 'demo', deviceId: 'd1', anonymousId: 'a1', requestId: 'JIRA-12', from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }, undefined],
+    [
+      'a device and an anonymous id, with a range',
+      { productId: 'demo', deviceId: 'd1', anonymousId: 'a1', requestId: 'JIRA-12', from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' },
+      undefined,
+    ],
     ['no subject', { productId: 'demo', requestId: 'T-1' }, 'userId'],
     ['no request id', { productId: 'demo', userId: 'u1' }, 'requestId'],
     ['an empty user id', { productId: 'demo', userId: ' ', requestId: 'T-1' }, 'userId'],
@@ -77,7 +97,11 @@ describe('the state machine', () => {
   });
 
   it('drops the sealed subject and any pending batch once finished', () => {
-    const finished = transition({ ...record(), state: 'verifying', pending: { store: 'logs', count: 1, sealedRefs: 'v1.x' }, lastErased: { logs: ['abc'] } }, 'completed', now);
+    const finished = transition(
+      { ...record(), state: 'verifying', pending: { store: 'logs', count: 1, sealedRefs: 'v1.x' }, lastErased: { logs: ['abc'] } },
+      'completed',
+      now,
+    );
     expect(finished.sealedSubject).toBeUndefined();
     expect(finished.pending).toBeUndefined();
     expect(finished.lastErased).toEqual({});
@@ -125,7 +149,11 @@ describe('the batching plan', () => {
 
   it('never hands a store what it was just told to erase', () => {
     const hashOf = (ref: string) => `h:${ref}`;
-    const listed = [{ ref: 'a', count: 1 }, { ref: 'b', count: 1 }, { ref: 'c', count: 1 }];
+    const listed = [
+      { ref: 'a', count: 1 },
+      { ref: 'b', count: 1 },
+      { ref: 'c', count: 1 },
+    ];
     expect(freshRefs(listed, undefined, hashOf)).toEqual(listed);
     expect(freshRefs(listed, ['h:a', 'h:c'], hashOf)).toEqual([{ ref: 'b', count: 1 }]);
     expect(freshRefs(listed, ['h:a', 'h:b', 'h:c'], hashOf)).toEqual([]);
@@ -141,7 +169,10 @@ describe('the batching plan', () => {
 
 describe('the certificate', () => {
   it('states every store, who asked and ran it, the hashed subject and what stays by design', () => {
-    const done = { ...record({ state: 'verifying', startedAt: '2026-12-05T12:00:01.000Z', sessionIds: ['ds_a', 'ds_b'] }), deleted: { logs: 20, sessions: 2, auditRecords: 3 } };
+    const done = {
+      ...record({ state: 'verifying', startedAt: '2026-12-05T12:00:01.000Z', sessionIds: ['ds_a', 'ds_b'] }),
+      deleted: { logs: 20, sessions: 2, auditRecords: 3 },
+    };
     const certificate = buildCertificate(done, {
       performedBy: { service: 'remote-diagnostics', identity: 'managed-identity:x', instance: 'i-1' },
       finishedAt: new Date('2026-12-05T12:00:09.000Z'),
@@ -159,7 +190,10 @@ describe('the certificate', () => {
     });
     expect(certificate.subject.userId).toBe(subjectHash(keys, 'demo', 'userId', 'jane'));
     expect(certificate.retainedByDesign).toEqual(
-      expect.arrayContaining([expect.objectContaining({ what: 'Cosmos DB continuous backup', durationDays: 7 }), expect.objectContaining({ what: 'Blob Storage soft delete', durationDays: 14 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ what: 'Cosmos DB continuous backup', durationDays: 7 }),
+        expect.objectContaining({ what: 'Blob Storage soft delete', durationDays: 14 }),
+      ]),
     );
     expect(JSON.stringify(certificate)).not.toContain('jane');
   });

@@ -30,14 +30,25 @@ async function countIn(name: keyof typeof containerDefinitions, sessionIds: stri
 describe('erasure with the partition-key delete capability', () => {
   it('drops each session partition in one call and certifies what was in it', async () => {
     const stores = host.deps.services.erasures.stores;
-    expect(stores.filter((store) => store instanceof CosmosPartitionErasable).map((store) => store.name)).toEqual(['logs', 'spans', 'screenshotRecords', 'reportRecords']);
+    expect(stores.filter((store) => store instanceof CosmosPartitionErasable).map((store) => store.name)).toEqual([
+      'logs',
+      'spans',
+      'screenshotRecords',
+      'reportRecords',
+    ]);
     const sessions = [await openDeviceSession(host, admin), await openDeviceSession(host, admin)];
     const deviceId = sessions[0]!.deviceId;
     const bystander = sessions[1]!;
     const now = Date.now();
     for (const session of sessions) {
       const items = [
-        ...Array.from({ length: 130 }, (_, index) => ({ kind: 'log', id: `l${index}`, timestamp: new Date(now - 1000 + index).toISOString(), level: 'info', message: `line ${index}` })),
+        ...Array.from({ length: 130 }, (_, index) => ({
+          kind: 'log',
+          id: `l${index}`,
+          timestamp: new Date(now - 1000 + index).toISOString(),
+          level: 'info',
+          message: `line ${index}`,
+        })),
       ];
       for (let start = 0; start < items.length; start += 50) {
         const response = await host.call('POST', '/api/diagnostics/ingest', {
@@ -50,11 +61,16 @@ describe('erasure with the partition-key delete capability', () => {
     const target = sessions[0]!.sessionId;
     expect(await countIn('logs', [target])).toBe(130);
 
-    const response = await host.call('POST', '/api/diagnostics/erasures', { body: { productId: 'demo', deviceId, requestId: 'pk-1' }, headers: { authorization: `Bearer ${admin}` } });
+    const response = await host.call('POST', '/api/diagnostics/erasures', {
+      body: { productId: 'demo', deviceId, requestId: 'pk-1' },
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
     await host.deps.infra.localBus?.whenIdle();
-    const certificate = (await (await host.call('GET', `/api/diagnostics/erasures/${id}/certificate`, { headers: { authorization: `Bearer ${admin}` } })).json()) as ErasureCertificate;
+    const certificate = (await (
+      await host.call('GET', `/api/diagnostics/erasures/${id}/certificate`, { headers: { authorization: `Bearer ${admin}` } })
+    ).json()) as ErasureCertificate;
     expect(certificate.deleted).toMatchObject({ logs: 130, spans: 0, sessions: 1 });
     expect(await countIn('logs', [target])).toBe(0);
     // Only that session's partition went: the other device's logs are all there.

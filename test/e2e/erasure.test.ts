@@ -29,7 +29,9 @@ function container(name: keyof typeof containerDefinitions): Container {
 }
 
 async function countWhere(name: keyof typeof containerDefinitions, where: string, parameters: SqlParameter[]): Promise<number> {
-  const { resources } = await container(name).items.query<number>({ query: `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters }).fetchAll();
+  const { resources } = await container(name)
+    .items.query<number>({ query: `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters })
+    .fetchAll();
   return resources.reduce((sum, value) => sum + value, 0);
 }
 
@@ -71,7 +73,10 @@ async function auditMentioning(text: string): Promise<number> {
 }
 
 async function ingest(session: DeviceSession, device: Record<string, unknown>, items: unknown[], headers: Record<string, string> = {}): Promise<void> {
-  const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, device, items }, headers: { ...session.deviceHeaders, ...headers } });
+  const response = await host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: session.sessionId, device, items },
+    headers: { ...session.deviceHeaders, ...headers },
+  });
   if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
 }
 
@@ -79,10 +84,20 @@ function items(prefix: string, counts: { logs: number; breadcrumbs: number; netw
   const now = Date.now();
   const at = (offset: number) => new Date(now - 60_000 + offset).toISOString();
   const list: unknown[] = [];
-  for (let index = 0; index < counts.logs; index++) list.push({ kind: 'log', id: `${prefix}-log-${index}`, timestamp: at(index), level: 'info', message: `step ${index}` });
-  for (let index = 0; index < counts.breadcrumbs; index++) list.push({ kind: 'breadcrumb', id: `${prefix}-crumb-${index}`, timestamp: at(index), category: 'ui', message: 'tap' });
+  for (let index = 0; index < counts.logs; index++)
+    list.push({ kind: 'log', id: `${prefix}-log-${index}`, timestamp: at(index), level: 'info', message: `step ${index}` });
+  for (let index = 0; index < counts.breadcrumbs; index++)
+    list.push({ kind: 'breadcrumb', id: `${prefix}-crumb-${index}`, timestamp: at(index), category: 'ui', message: 'tap' });
   for (let index = 0; index < counts.network; index++) {
-    list.push({ kind: 'network', id: `${prefix}-net-${index}`, timestamp: at(index), method: 'GET', url: 'https://api.example.com/cart', status: 200, durationMs: 12 });
+    list.push({
+      kind: 'network',
+      id: `${prefix}-net-${index}`,
+      timestamp: at(index),
+      method: 'GET',
+      url: 'https://api.example.com/cart',
+      status: 200,
+      durationMs: 12,
+    });
   }
   for (let index = 0; index < counts.spans; index++) {
     const spanId = (index + 1).toString(16).padStart(16, '0');
@@ -98,9 +113,15 @@ async function uploadScreenshot(session: DeviceSession): Promise<void> {
     headers: session.deviceHeaders,
   });
   const instructions = (await declared.json()) as { screenshot: { id: string }; upload: { url: string } };
-  const put = await fetch(instructions.upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
+  const put = await fetch(instructions.upload.url, {
+    method: 'PUT',
+    body: new Uint8Array(image),
+    headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' },
+  });
   expect(put.status).toBe(201);
-  const confirmed = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, { headers: session.deviceHeaders });
+  const confirmed = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, {
+    headers: session.deviceHeaders,
+  });
   expect(confirmed.status).toBe(200);
 }
 
@@ -191,8 +212,11 @@ describe('erasing a user with two sessions', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ state: 'completed', sessions: 2, cancelledSessions: 1 });
     // The cancellation went through the session use case: its audit record exists (with the subject hashed now).
-    const { resources } = await container('audit').items
-      .query({ query: "SELECT * FROM c WHERE c.sessionId = @id AND c.action = 'session.cancelled'", parameters: [{ name: '@id', value: targeted.sessionId }] })
+    const { resources } = await container('audit')
+      .items.query({
+        query: "SELECT * FROM c WHERE c.sessionId = @id AND c.action = 'session.cancelled'",
+        parameters: [{ name: '@id', value: targeted.sessionId }],
+      })
       .fetchAll();
     expect(resources).toHaveLength(1);
     expect(JSON.stringify(resources[0])).not.toContain(userId);
@@ -243,21 +267,37 @@ describe('erasing a user with two sessions', () => {
     // The cancellation added its own events and audit record after `before` was taken.
     expect(certificate.deleted.outboxRecords).toBeGreaterThanOrEqual(before.outboxRecords);
     expect(certificate.deleted.auditRecords).toBeGreaterThanOrEqual(auditInClearBefore);
-    expect(certificate).toMatchObject({ erasureId, productId: 'demo', requestId: 'TICKET-4711', subjectHashAlgorithm: 'HMAC-SHA256', sessions: 2, remaining: {} });
+    expect(certificate).toMatchObject({
+      erasureId,
+      productId: 'demo',
+      requestId: 'TICKET-4711',
+      subjectHashAlgorithm: 'HMAC-SHA256',
+      sessions: 2,
+      remaining: {},
+    });
     expect(certificate.requestedBy).toMatch(/^admin-/);
     expect(certificate.performedBy.service).toBe('remote-diagnostics');
-    expect(certificate.retainedByDesign.map((entry) => entry.what)).toEqual(expect.arrayContaining(['audit records', 'Cosmos DB continuous backup', 'Blob Storage soft delete']));
+    expect(certificate.retainedByDesign.map((entry) => entry.what)).toEqual(
+      expect.arrayContaining(['audit records', 'Cosmos DB continuous backup', 'Blob Storage soft delete']),
+    );
     expect(JSON.stringify(certificate)).not.toContain(userId);
     // The audit trail records the request and the completion, with the hashed subject only.
     const audit = await host.call('GET', '/api/diagnostics/audit?productId=demo&action=erasure.completed', { headers: auth(admin) });
-    const records = ((await audit.json()) as { items: Array<{ target: Record<string, string>; details: { erasureId: string } }> }).items.filter((record) => record.details.erasureId === erasureId);
+    const records = ((await audit.json()) as { items: Array<{ target: Record<string, string>; details: { erasureId: string } }> }).items.filter(
+      (record) => record.details.erasureId === erasureId,
+    );
     expect(records).toHaveLength(1);
     expect(records[0]!.target.userId).toBe(certificate.subject.userId);
   });
 
   it("leaves another user's session alone, and sessions opened for the user afterwards work", async () => {
     const kept = await storedFor([bystander.sessionId]);
-    expect(kept).toMatchObject({ sessions: 1, logs: perSession.logs + perSession.breadcrumbs + perSession.network, spans: perSession.spans, userSessionIndex: 1 });
+    expect(kept).toMatchObject({
+      sessions: 1,
+      logs: perSession.logs + perSession.breadcrumbs + perSession.network,
+      spans: perSession.spans,
+      userSessionIndex: 1,
+    });
     const userToken = await host.token({ subject: userId, roles: [], products: [] });
     const later = await openDeviceSession(host, admin, { targetDeviceId: undefined, targetUserId: userId }, userToken);
     await ingest(later, { deviceId: later.deviceId, userId }, items('l', { logs: 2, breadcrumbs: 0, network: 0, spans: 0 }));
@@ -305,7 +345,9 @@ describe('a crash midway', () => {
       expect(host.telemetry.total('event.subscriber_total', { subscriber: 'erasures', outcome: 'retried' })).toBeGreaterThanOrEqual(1);
       const { body } = await erasureOf(id);
       expect(body.state).toBe('completed');
-      const certificate = (await (await host.call('GET', `/api/diagnostics/erasures/${id}/certificate`, { headers: auth(admin) })).json()) as ErasureCertificate;
+      const certificate = (await (
+        await host.call('GET', `/api/diagnostics/erasures/${id}/certificate`, { headers: auth(admin) })
+      ).json()) as ErasureCertificate;
       expect(certificate.deleted.logs).toBe(250);
       expect(certificate.deleted.sessions).toBe(1);
       expect(await countWhere('logs', ...ofSessions('c.sessionId', [session.sessionId]))).toBe(0);
@@ -320,7 +362,14 @@ describe('a crash midway', () => {
     const stores = host.deps.services.erasures.stores;
     const index = stores.findIndex((store) => store.name === 'spans');
     const real = stores[index]!;
-    stores[index] = { ...real, name: real.name, scope: real.scope, count: (target) => real.count(target), erase: (target, refs) => real.erase(target, refs), list: () => Promise.reject(new Error('storage outage')) };
+    stores[index] = {
+      ...real,
+      name: real.name,
+      scope: real.scope,
+      count: (target) => real.count(target),
+      erase: (target, refs) => real.erase(target, refs),
+      list: () => Promise.reject(new Error('storage outage')),
+    };
     let id: string;
     try {
       const response = await requestErasure({ deviceId: session.deviceId, requestId: `resume-${session.deviceId}` });
@@ -354,7 +403,11 @@ describe('a crash midway', () => {
     const rules = host.deps.stores.signalRules;
     await rules.noteReporter('demo', { deviceId, lastSeen: Date.now(), fingerprints: ['fp-1'], appVersions: ['1.0.0'] });
     expect(await rules.claimDeviceDay('demo', deviceId, new Date().toISOString().slice(0, 10))).toBe(true);
-    const deviceDocs = () => countWhere('signalRules', 'c.deviceId = @deviceId OR ENDSWITH(c.id, @suffix)', [{ name: '@deviceId', value: deviceId }, { name: '@suffix', value: `:${deviceId}` }]);
+    const deviceDocs = () =>
+      countWhere('signalRules', 'c.deviceId = @deviceId OR ENDSWITH(c.id, @suffix)', [
+        { name: '@deviceId', value: deviceId },
+        { name: '@suffix', value: `:${deviceId}` },
+      ]);
     expect(await deviceDocs()).toBe(2);
     const bus = host.deps.infra.localBus!;
     bus.unavailable = true;
@@ -389,7 +442,13 @@ describe('a store that keeps what it was told to delete', () => {
     const index = stores.findIndex((store) => store.name === 'spans');
     const real = stores[index]!;
     // Answers as if it deleted, and deletes nothing.
-    stores[index] = { name: real.name, scope: real.scope, count: (target) => real.count(target), list: (target, maxItems) => real.list(target, maxItems), erase: () => Promise.resolve() };
+    stores[index] = {
+      name: real.name,
+      scope: real.scope,
+      count: (target) => real.count(target),
+      list: (target, maxItems) => real.list(target, maxItems),
+      erase: () => Promise.resolve(),
+    };
     try {
       const response = await requestErasure({ deviceId: session.deviceId, requestId: `fail-${randomUUID().slice(0, 8)}` });
       const { id } = (await response.json()) as { id: string };
@@ -398,7 +457,10 @@ describe('a store that keeps what it was told to delete', () => {
       expect(body).toMatchObject({ state: 'failed', pass: 3, failure: '3 items remained after 3 passes' });
       expect((body.progress as Array<{ store: string; remaining?: number }>).find((entry) => entry.store === 'spans')?.remaining).toBe(3);
       expect((await host.call('GET', `/api/diagnostics/erasures/${id}/certificate`, { headers: auth(admin) })).status).toBe(409);
-      expect(host.telemetry.events).toContainEqual({ name: 'erasure.failed', dimensions: { productId: 'demo', erasureId: id, remaining: '3', stores: 'spans' } });
+      expect(host.telemetry.events).toContainEqual({
+        name: 'erasure.failed',
+        dimensions: { productId: 'demo', erasureId: id, remaining: '3', stores: 'spans' },
+      });
       const logged = host.telemetry.exceptions.filter((exception) => exception.message.includes(id));
       expect(logged).toHaveLength(1);
       expect(JSON.stringify(logged)).not.toContain(session.deviceId);

@@ -42,9 +42,18 @@ export class BlobPrefixErasable implements ErasableStore {
     const refs: ErasableRef[] = [];
     try {
       for (const sessionId of target.sessionIds) {
-        for await (const item of this.container.listBlobsFlat({ prefix: sessionPrefix(target.productId, sessionId), includeSnapshots: true, includeVersions: true, includeDeleted: false })) {
+        for await (const item of this.container.listBlobsFlat({
+          prefix: sessionPrefix(target.productId, sessionId),
+          includeSnapshots: true,
+          includeVersions: true,
+          includeDeleted: false,
+        })) {
           if (refs.length >= maxItems) return refs;
-          const ref: BlobRef = { name: item.name, snapshot: item.snapshot || undefined, versionId: item.isCurrentVersion === false ? item.versionId : undefined };
+          const ref: BlobRef = {
+            name: item.name,
+            snapshot: item.snapshot || undefined,
+            versionId: item.isCurrentVersion === false ? item.versionId : undefined,
+          };
           refs.push({ ref: JSON.stringify(ref), count: 1 });
         }
       }

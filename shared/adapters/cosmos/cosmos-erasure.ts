@@ -3,9 +3,24 @@
 // and the erasure records themselves (`erasures`, pk /id, If-Match replaces).
 import type { Container, OperationInput, SqlParameter } from '@azure/cosmos';
 import { AppError } from '../../errors';
-import { erasureRecordSchema, type ErasureRecord, type ErasureScopeKind, type ErasureStoreName, type ErasureSubject, type SubjectHashes } from '../../domain/privacy/erasure';
+import {
+  erasureRecordSchema,
+  type ErasureRecord,
+  type ErasureScopeKind,
+  type ErasureStoreName,
+  type ErasureSubject,
+  type SubjectHashes,
+} from '../../domain/privacy/erasure';
 import { sessionPartitionKey } from '../../domain/telemetry/items';
-import type { ErasableRef, ErasableStore, ErasureRecordStore, ErasureTarget, SessionOfSubject, SubjectSessionFinder, VersionedErasure } from '../../ports/erasure';
+import type {
+  ErasableRef,
+  ErasableStore,
+  ErasureRecordStore,
+  ErasureTarget,
+  SessionOfSubject,
+  SubjectSessionFinder,
+  VersionedErasure,
+} from '../../ports/erasure';
 import { isCosmosStatus, toAppError } from './cosmos-errors';
 
 interface Filter {
@@ -30,7 +45,8 @@ function refOf(partitionKey: string, id: string): string {
 
 function parseRef(ref: string): { partitionKey: string; id: string } {
   const parsed: unknown = JSON.parse(ref);
-  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw new AppError('internal', 'Not a document reference', { retryable: false });
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string')
+    throw new AppError('internal', 'Not a document reference', { retryable: false });
   return { partitionKey: parsed[0], id: parsed[1] };
 }
 
@@ -58,7 +74,10 @@ export class CosmosQueryErasable implements ErasableStore {
     if (!filter) return 0;
     try {
       const { resources } = await this.container.items
-        .query<number>({ query: `SELECT VALUE COUNT(1) FROM c WHERE ${filter.where}`, parameters: filter.parameters }, filter.partitionKey ? { partitionKey: filter.partitionKey } : {})
+        .query<number>(
+          { query: `SELECT VALUE COUNT(1) FROM c WHERE ${filter.where}`, parameters: filter.parameters },
+          filter.partitionKey ? { partitionKey: filter.partitionKey } : {},
+        )
         .fetchAll();
       return resources.reduce((sum, value) => sum + value, 0);
     } catch (error) {
@@ -98,7 +117,8 @@ export class CosmosQueryErasable implements ErasableStore {
       throw toAppError(error, `Erasure of ${this.name}`);
     }
     const failed = statusCodes.filter((statusCode) => !gone(statusCode));
-    if (failed.length > 0) throw new AppError('unavailable', `${failed.length} of ${refs.length} deletes in ${this.name} did not go through; retrying`, { retryAfterSeconds: 1 });
+    if (failed.length > 0)
+      throw new AppError('unavailable', `${failed.length} of ${refs.length} deletes in ${this.name} did not go through; retrying`, { retryAfterSeconds: 1 });
   }
 }
 
@@ -147,20 +167,30 @@ export class CosmosPartitionErasable extends CosmosQueryErasable {
     const deadline = Date.now() + this.settleTimeoutInMs;
     for (;;) {
       if ((await this.count({ ...target, sessionIds })) === 0) return;
-      if (Date.now() >= deadline) throw new AppError('unavailable', `The partition delete in ${this.name} is still running; retrying`, { retryAfterSeconds: 30 });
+      if (Date.now() >= deadline)
+        throw new AppError('unavailable', `The partition delete in ${this.name} is still running; retrying`, { retryAfterSeconds: 30 });
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 }
 
-const inSessions = (field: string) => (target: ErasureTarget): Filter | undefined =>
-  target.sessionIds.length === 0 ? undefined : { where: `ARRAY_CONTAINS(@sessionIds, ${field})`, parameters: [{ name: '@sessionIds', value: [...target.sessionIds] }] };
+const inSessions =
+  (field: string) =>
+  (target: ErasureTarget): Filter | undefined =>
+    target.sessionIds.length === 0
+      ? undefined
+      : { where: `ARRAY_CONTAINS(@sessionIds, ${field})`, parameters: [{ name: '@sessionIds', value: [...target.sessionIds] }] };
 
-const inProductSessions = (productField: string, sessionField: string) => (target: ErasureTarget): Filter | undefined => {
-  const sessions = inSessions(sessionField)(target);
-  if (!sessions) return undefined;
-  return { where: `${productField} = @productId AND ${sessions.where}`, parameters: [...sessions.parameters, { name: '@productId', value: target.productId }] };
-};
+const inProductSessions =
+  (productField: string, sessionField: string) =>
+  (target: ErasureTarget): Filter | undefined => {
+    const sessions = inSessions(sessionField)(target);
+    if (!sessions) return undefined;
+    return {
+      where: `${productField} = @productId AND ${sessions.where}`,
+      parameters: [...sessions.parameters, { name: '@productId', value: target.productId }],
+    };
+  };
 
 /** Where every store that is looked up by the subject's sessions finds them. */
 export const sessionScopedSpecs = {
@@ -186,7 +216,8 @@ export const deviceSignalsSpec: QuerySpec = {
     target.subject.deviceId === undefined
       ? undefined
       : {
-          where: "c.productId = @productId AND ((c.docType = 'reporter' AND c.deviceId = @deviceId) OR (STARTSWITH(c.id, 'deviceDay:') AND ENDSWITH(c.id, @deviceDaySuffix)))",
+          where:
+            "c.productId = @productId AND ((c.docType = 'reporter' AND c.deviceId = @deviceId) OR (STARTSWITH(c.id, 'deviceDay:') AND ENDSWITH(c.id, @deviceDaySuffix)))",
           parameters: [
             { name: '@productId', value: target.productId },
             { name: '@deviceId', value: target.subject.deviceId },
@@ -277,27 +308,39 @@ export class CosmosAuditErasable extends CosmosQueryErasable {
  * anonymous id sent (debug_logs and debug_traces, cross-partition, one new session per query so no DISTINCT is needed).
  */
 export class CosmosSubjectSessionFinder implements SubjectSessionFinder {
-  constructor(
-    private readonly containers: { sessions: Container; userSessions: Container; logs: Container; traces: Container },
-  ) {}
+  constructor(private readonly containers: { sessions: Container; userSessions: Container; logs: Container; traces: Container }) {}
 
-  async find(productId: string, subject: ErasureSubject, window: { from?: string; to?: string; createdBefore: string }, maxSessions: number): Promise<SessionOfSubject[]> {
+  async find(
+    productId: string,
+    subject: ErasureSubject,
+    window: { from?: string; to?: string; createdBefore: string },
+    maxSessions: number,
+  ): Promise<SessionOfSubject[]> {
     try {
       const found = new Map<string, string>();
       const inWindow = (createdAt: string) =>
-        createdAt < window.createdBefore && (window.from === undefined || createdAt >= new Date(window.from).toISOString()) && (window.to === undefined || createdAt < new Date(window.to).toISOString());
+        createdAt < window.createdBefore &&
+        (window.from === undefined || createdAt >= new Date(window.from).toISOString()) &&
+        (window.to === undefined || createdAt < new Date(window.to).toISOString());
       const add = (sessionId: string, createdAt: string) => {
         if (inWindow(createdAt)) found.set(sessionId, createdAt);
       };
       const targets: string[] = [];
       const parameters: SqlParameter[] = [{ name: '@productId', value: productId }];
-      for (const [kind, field] of [['userId', 'targetUserId'], ['anonymousId', 'targetAnonymousId'], ['deviceId', 'targetDeviceId']] as const) {
+      for (const [kind, field] of [
+        ['userId', 'targetUserId'],
+        ['anonymousId', 'targetAnonymousId'],
+        ['deviceId', 'targetDeviceId'],
+      ] as const) {
         if (subject[kind] === undefined) continue;
         targets.push(`c.${field} = @${kind}`);
         parameters.push({ name: `@${kind}`, value: subject[kind] });
       }
       const { resources: targeted } = await this.containers.sessions.items
-        .query<{ id: string; createdAt: string }>({ query: `SELECT c.id, c.createdAt FROM c WHERE c.productId = @productId AND (${targets.join(' OR ')})`, parameters })
+        .query<{ id: string; createdAt: string }>({
+          query: `SELECT c.id, c.createdAt FROM c WHERE c.productId = @productId AND (${targets.join(' OR ')})`,
+          parameters,
+        })
         .fetchAll();
       for (const session of targeted) add(session.id, session.createdAt);
 
@@ -312,7 +355,10 @@ export class CosmosSubjectSessionFinder implements SubjectSessionFinder {
         for (const entry of observed) add(entry.sessionId, entry.sessionCreatedAt);
       }
 
-      for (const [kind, field] of [['deviceId', 'c.device.deviceId'], ['anonymousId', 'c.device.anonymousId']] as const) {
+      for (const [kind, field] of [
+        ['deviceId', 'c.device.deviceId'],
+        ['anonymousId', 'c.device.anonymousId'],
+      ] as const) {
         const value = subject[kind];
         if (value === undefined) continue;
         for (const container of [this.containers.logs, this.containers.traces]) {
@@ -376,7 +422,9 @@ export class CosmosErasureRecordStore implements ErasureRecordStore {
 
   async replace(record: ErasureRecord, ifMatch: string): Promise<VersionedErasure> {
     try {
-      const response = await this.container.item(record.id, record.id).replace<StoredErasure>(record, { accessCondition: { type: 'IfMatch', condition: ifMatch } });
+      const response = await this.container
+        .item(record.id, record.id)
+        .replace<StoredErasure>(record, { accessCondition: { type: 'IfMatch', condition: ifMatch } });
       return versioned(response.resource, response.etag);
     } catch (error) {
       throw toAppError(error, 'Erasure');
@@ -387,7 +435,10 @@ export class CosmosErasureRecordStore implements ErasureRecordStore {
     try {
       const { resources } = await this.container.items
         .query<StoredErasure>(
-          { query: "SELECT * FROM c WHERE ARRAY_CONTAINS(['pending', 'deleting', 'verifying'], c.state) AND c.updatedAt < @before", parameters: [{ name: '@before', value: updatedBefore }] },
+          {
+            query: "SELECT * FROM c WHERE ARRAY_CONTAINS(['pending', 'deleting', 'verifying'], c.state) AND c.updatedAt < @before",
+            parameters: [{ name: '@before', value: updatedBefore }],
+          },
           { maxItemCount: maxItems },
         )
         .fetchNext();

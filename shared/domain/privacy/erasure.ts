@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { productIdSchema } from '../sessions/session';
 
 /** The same characters a session target may use: a subject is matched against those fields. */
-const subjectIdentifier = z.string().trim().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only');
+const subjectIdentifier = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only');
 const isoTime = z.iso.datetime({ offset: true });
 
 export const subjectKinds = ['userId', 'anonymousId', 'deviceId'] as const;
@@ -22,7 +27,12 @@ export const createErasureRequestSchema = erasureSubjectSchema
   .extend({
     productId: productIdSchema,
     /** The caller's own ticket id: the same one again answers the same erasure. */
-    requestId: z.string().trim().min(1).max(128).regex(/^[\w.:#/-]+$/, 'letters, digits and . : # / - _ only'),
+    requestId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .regex(/^[\w.:#/-]+$/, 'letters, digits and . : # / - _ only'),
     /** Only sessions created in [from, to) are erased; either end may be left open. */
     from: isoTime.optional(),
     to: isoTime.optional(),
@@ -265,7 +275,11 @@ export function settleCursor(stores: readonly PlannedStore[], sessionCount: numb
 }
 
 /** What a store listed, less what it was already told to erase (kept as keyed hashes): never erased or counted twice. */
-export function freshRefs<Ref extends { ref: string }>(listed: readonly Ref[], lastErased: readonly string[] | undefined, hashOf: (ref: string) => string): Ref[] {
+export function freshRefs<Ref extends { ref: string }>(
+  listed: readonly Ref[],
+  lastErased: readonly string[] | undefined,
+  hashOf: (ref: string) => string,
+): Ref[] {
   if (!lastErased || lastErased.length === 0) return [...listed];
   const seen = new Set(lastErased);
   return listed.filter((entry) => !seen.has(hashOf(entry.ref)));
@@ -299,8 +313,16 @@ export function retainedByDesign(facts: RetentionFacts): ErasureCertificate['ret
   return [
     { what: 'audit records', keeps: 'the hashed subject and the action only (identifiers in clear were rewritten to their keyed hash)' },
     { what: 'erasure record and this certificate', keeps: 'the hashed subject, the counts and who asked' },
-    { what: 'Cosmos DB continuous backup', keeps: 'point-in-time restore copies of the deleted documents until the window passes', durationDays: facts.cosmosBackupRetentionDays },
-    { what: 'Blob Storage soft delete', keeps: 'deleted screenshots, reports and exports, restorable by an operator until the window passes', durationDays: facts.blobSoftDeleteDays },
+    {
+      what: 'Cosmos DB continuous backup',
+      keeps: 'point-in-time restore copies of the deleted documents until the window passes',
+      durationDays: facts.cosmosBackupRetentionDays,
+    },
+    {
+      what: 'Blob Storage soft delete',
+      keeps: 'deleted screenshots, reports and exports, restorable by an operator until the window passes',
+      durationDays: facts.blobSoftDeleteDays,
+    },
   ];
 }
 

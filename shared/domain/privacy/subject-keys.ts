@@ -41,7 +41,13 @@ export function erasureIdOf(keys: SubjectKeys, productId: string, requestId: str
 
 /** Keyed, so the fingerprint of a request cannot be used to guess the subject it named. */
 export function requestFingerprint(keys: SubjectKeys, request: CreateErasureRequest): string {
-  const canonical = [request.productId, request.requestId, ...subjectKinds.map((kind) => request[kind] ?? ''), request.from ? new Date(request.from).toISOString() : '', request.to ? new Date(request.to).toISOString() : ''];
+  const canonical = [
+    request.productId,
+    request.requestId,
+    ...subjectKinds.map((kind) => request[kind] ?? ''),
+    request.from ? new Date(request.from).toISOString() : '',
+    request.to ? new Date(request.to).toISOString() : '',
+  ];
   return hmacHex(keys.hash, ['erasure-request', ...canonical]);
 }
 
