@@ -434,6 +434,43 @@ describe('a crash midway', () => {
   });
 });
 
+describe('a time range', () => {
+  it('erases only the sessions created in [from, to)', async () => {
+    const userId = `user-${randomUUID().slice(0, 8)}`;
+    const early = await openDeviceSession(host, admin);
+    await ingest(early, { deviceId: early.deviceId, userId }, items('e', { logs: 2, breadcrumbs: 0, network: 0, spans: 0 }));
+    const cut = new Date(host.clock.now().getTime() + 60_000).toISOString();
+    host.clock.advance(2 * 60_000);
+    const late = await openDeviceSession(host, admin);
+    await ingest(late, { deviceId: late.deviceId, userId }, items('l', { logs: 3, breadcrumbs: 0, network: 0, spans: 0 }));
+    const response = await requestErasure({ userId, requestId: `range-${randomUUID().slice(0, 8)}`, to: cut });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    await settled();
+    const { body } = await erasureOf(id);
+    expect(body).toMatchObject({ state: 'completed', sessions: 1 });
+    expect(await countWhere('logs', ...ofSessions('c.sessionId', [early.sessionId]))).toBe(0);
+    expect(await countWhere('logs', ...ofSessions('c.sessionId', [late.sessionId]))).toBe(3);
+    expect(await countWhere('sessions', ...ofSessions('c.id', [late.sessionId]))).toBe(1);
+  });
+});
+
+describe('a device subject', () => {
+  it('finds a session that targeted someone else through the device id its telemetry carries', async () => {
+    const userId = `user-${randomUUID().slice(0, 8)}`;
+    const userToken = await host.token({ subject: userId, roles: [], products: [] });
+    const session = await openDeviceSession(host, admin, { targetDeviceId: undefined, targetUserId: userId }, userToken);
+    await ingest(session, { deviceId: session.deviceId }, items('d', { logs: 4, breadcrumbs: 0, network: 0, spans: 1 }));
+    const response = await requestErasure({ deviceId: session.deviceId, requestId: `device-${randomUUID().slice(0, 8)}` });
+    const { id } = (await response.json()) as { id: string };
+    await settled();
+    const { body } = await erasureOf(id);
+    expect(body).toMatchObject({ state: 'completed', sessions: 1, cancelledSessions: 1 });
+    expect(await countWhere('logs', ...ofSessions('c.sessionId', [session.sessionId]))).toBe(0);
+    expect(await countWhere('sessions', ...ofSessions('c.id', [session.sessionId]))).toBe(0);
+  });
+});
+
 describe('a store that keeps what it was told to delete', () => {
   it('fails loudly after its passes, with the remaining counts and no subject anywhere', async () => {
     const session = await openDeviceSession(host, admin);
