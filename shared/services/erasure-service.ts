@@ -179,13 +179,7 @@ function requesterOf(record: ErasureRecord): Principal {
   return { subject: record.requestedBy, roles: new Set(['admin']), products: new Set([record.productId]) };
 }
 
-function targetOf(
-  record: ErasureRecord,
-  subject: ErasureSubject,
-  deps: Pick<ErasureServiceDependencies, 'keys'>,
-  chunk: number,
-  scope: 'sessions' | 'subject',
-): ErasureTarget {
+function targetOf(record: ErasureRecord, subject: ErasureSubject, chunk: number, scope: 'sessions' | 'subject'): ErasureTarget {
   return {
     productId: record.productId,
     subject,
@@ -228,7 +222,7 @@ async function deleteStep(deps: ErasureServiceDependencies, record: ErasureRecor
     if (!store) throw new AppError('internal', `No erasable store named ${pending.store}`, { retryable: false });
     const refs = erasableRefsSchema.parse(unsealJson(deps.keys, record.id, pending.sealedRefs));
     // Idempotent: what a crashed delivery already deleted is simply gone now, and counted once, here.
-    await store.erase(targetOf(record, subject, deps, record.cursor.chunk, store.scope), refs);
+    await store.erase(targetOf(record, subject, record.cursor.chunk, store.scope), refs);
     const erased = pending.count;
     deps.telemetry.metric('erasure.items_erased_total', erased, { store: store.name });
     const { pending: _done, ...rest } = record;
@@ -243,7 +237,7 @@ async function deleteStep(deps: ErasureServiceDependencies, record: ErasureRecor
   const cursor = settleCursor(deps.stores, sessionCount, record.cursor);
   if (!cursor) return transition(record, 'verifying', now);
   const store = deps.stores[cursor.store]!;
-  const listed = await store.list(targetOf(record, subject, deps, cursor.chunk, store.scope), deps.limits.itemsPerStep);
+  const listed = await store.list(targetOf(record, subject, cursor.chunk, store.scope), deps.limits.itemsPerStep);
   const refs = freshRefs(listed, record.lastErased[store.name], (ref) => refHash(deps.keys, record.id, ref));
   if (refs.length === 0) {
     const next = advanceCursor(deps.stores, sessionCount, cursor);
@@ -259,7 +253,7 @@ async function verifyStep(deps: ErasureServiceDependencies, record: ErasureRecor
   let remaining: StoreCounts = {};
   for (const store of deps.stores) {
     for (let chunk = 0; chunk < chunksOf(store.scope, sessionCount); chunk++) {
-      const left = await store.count(targetOf(record, subject, deps, chunk, store.scope));
+      const left = await store.count(targetOf(record, subject, chunk, store.scope));
       if (left > 0) remaining = addCounts(remaining, store.name, left);
     }
   }
