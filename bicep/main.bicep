@@ -75,6 +75,8 @@ var optionalSecretSettingNames = [
   'GITHUB_TOKEN'
   'JIRA_API_TOKEN'
   'ADO_TOKEN'
+  // Per-user erasure's keyed hash (docs/privacy.md); unset, it is derived from INGEST_KEY_SECRET.
+  'ERASURE_HASH_SECRET'
 ]
 
 var storedOptionalSecretNames = filter(optionalSecretSettingNames, name => !empty(string(secretSettingValues[?name] ?? '')))

@@ -68,5 +68,12 @@ import './triggers-update';
 import './triggers-delete';
 import './signals-detect';
 
+// Privacy: per-user erasure (issue 20)
+import './erasures-create';
+import './erasures-get';
+import './erasures-certificate-get';
+import './events-erasures';
+import './erasures-resume';
+
 // Dashboard: the web UI at the site root (registered last: a catch-all, after every literal API route)
 import './dashboard-get';

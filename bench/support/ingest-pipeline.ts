@@ -24,6 +24,7 @@ import { DeviceConfigService } from '../../shared/services/device-config-service
 import { DeviceTokenVerifier } from '../../shared/services/device-credentials';
 import { ingest, type IngestServiceDependencies } from '../../shared/services/ingest-service';
 import { NoopTelemetryStore } from '../servers/bench-store';
+import { loadFieldPolicy } from '../../shared/config/field-access';
 import { CountingEventPublisher, CountingStatsStore, MemoryIdempotencyStore, MemorySessionReader, MemorySessionUpdates, unreachable } from './memory-ports';
 import { BatchFactory, ITEMS_PER_BATCH, REALISTIC_DEVICE, REALISTIC_USER_AGENT } from './realistic-items';
 import { median } from './statistics';
@@ -62,7 +63,7 @@ async function composeIngest(sessions: DebugSession[]) {
     tailReader: unreachable('tailReader'),
     userSessions: { createIfAbsent: () => Promise.resolve(), upsert: () => Promise.resolve() },
   } as unknown as Pick<Stores, 'sessions' | 'audit' | 'telemetry' | 'patternHooks' | 'tailReader' | 'userSessions'>;
-  const watching = createWatching({ settings, stores, sessionState, events, clock, telemetry });
+  const watching = createWatching({ settings, stores, sessionState, events, clock, telemetry, fieldPolicy: loadFieldPolicy() });
   const deps: IngestServiceDependencies = {
     sessions: unreachable('sessions'),
     sessionState,

@@ -15,6 +15,9 @@ param autoscaleMaxThroughput int = 4000
 
 param databaseName string = 'diagnostics'
 
+@description('Adds the delete-by-partition-key capability; set COSMOS_PARTITION_KEY_DELETE=true with it so erasure uses it (docs/privacy.md).')
+param partitionKeyDelete bool = false
+
 var containerSpecs = loadJsonContent('cosmos-containers.json')
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
@@ -27,7 +30,10 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
     locations: [
       { locationName: location, failoverPriority: 0, isZoneRedundant: false }
     ]
-    capabilities: capacityMode == 'serverless' ? [ { name: 'EnableServerless' } ] : []
+    capabilities: concat(capacityMode == 'serverless' ? [ { name: 'EnableServerless' } ] : [], partitionKeyDelete ? [ { name: 'DeleteAllItemsByPartitionKey' } ] : [])
+    // Point-in-time restore for 7 days: what an erasure deletes stays restorable by an operator this long, and its
+    // certificate says so (COSMOS_BACKUP_RETENTION_DAYS, docs/privacy.md).
+    backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: 'Continuous7Days' } }
     // Keys off: the app reaches Cosmos only as its managed identity (sqlRoleAssignments in role-assignments.bicep).
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true

@@ -81,6 +81,10 @@ var optionalSettingNames = [
   'TAIL_MAX_STREAMS_PER_CALLER'
   'TAIL_MAX_STREAMS_PER_PRODUCT'
   'PATTERN_HOOK_CACHE_MS'
+  // Per-user erasure (docs/privacy.md): the partition-key delete capability, and the windows certificates state.
+  'COSMOS_PARTITION_KEY_DELETE'
+  'COSMOS_BACKUP_RETENTION_DAYS'
+  'BLOB_SOFT_DELETE_DAYS'
 ]
 
 var baseSettings = [

@@ -11,6 +11,7 @@ param subscriptionNames array = [
   'notifications'
   'tickets'
   'audit'
+  'erasures'
 ]
 
 @description('Deliveries before a message is dead-lettered; the local in-process bus uses the same number (LOCAL_BUS_MAX_DELIVERY_COUNT).')

@@ -34,6 +34,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   parent: account
   name: 'default'
   properties: {
+    // Soft delete: erased blobs stay restorable this long; erasure certificates state it (BLOB_SOFT_DELETE_DAYS).
     deleteRetentionPolicy: { enabled: true, days: 7 }
   }
 }

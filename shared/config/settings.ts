@@ -132,6 +132,17 @@ export const settingsSchema = z
     BLOB_MAX_TRIES: positiveInt.max(10).default(3),
     BLOB_DEADLINE_MS: positiveInt.max(600_000).default(10_000),
 
+    /**
+     * Per-user erasure (docs/privacy.md): the key of the subject's keyed hash (HMAC-SHA256) and of its seal while the
+     * erasure runs (Key Vault in Azure). Unset, both are derived from INGEST_KEY_SECRET.
+     */
+    ERASURE_HASH_SECRET: z.string().min(32).optional(),
+    /** The Cosmos account has the delete-by-partition-key capability: erasure drops a session's partitions in one call. */
+    COSMOS_PARTITION_KEY_DELETE: booleanFlag.default(false),
+    /** What erasure certificates state as kept by design: the Cosmos continuous backup window and the blob soft-delete window (bicep/). */
+    COSMOS_BACKUP_RETENTION_DAYS: positiveInt.max(30).default(7),
+    BLOB_SOFT_DELETE_DAYS: positiveInt.max(365).default(7),
+
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
     TELEMETRY_DISABLED: booleanFlag.default(false),
   })
@@ -161,7 +172,7 @@ export const settingsSchema = z
     }
     if (settings.DIAGNOSTICS_MODE === 'azure') {
       // The development secrets are committed to this repository: anyone could mint tokens and keys with them.
-      for (const name of ['INGEST_KEY_SECRET', 'AUTH_LOCAL_SECRET'] as const) {
+      for (const name of ['INGEST_KEY_SECRET', 'AUTH_LOCAL_SECRET', 'ERASURE_HASH_SECRET'] as const) {
         const value = settings[name];
         if (value !== undefined && (COMMITTED_DEVELOPMENT_SECRETS.has(value) || Buffer.byteLength(value) < 32)) {
           context.addIssue({ code: 'custom', path: [name], message: `${name} is a development value or shorter than 32 bytes; use the Key Vault secret` });

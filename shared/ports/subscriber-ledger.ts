@@ -2,7 +2,7 @@
 // does nothing twice, and which messages were dead-lettered with a reason.
 import { z } from 'zod';
 
-export const subscriberNames = ['notifications', 'tickets', 'audit'] as const;
+export const subscriberNames = ['notifications', 'tickets', 'audit', 'erasures'] as const;
 export type SubscriberName = (typeof subscriberNames)[number];
 
 export const deadLetterRecordSchema = z.object({

@@ -81,12 +81,18 @@ export const metricCatalog = {
   'signals.alert_total': { unit: 'count', description: 'Alert episodes fired and recovered, by metric', dimensions: ['transition', 'metric'] },
   'signals.rule_failure_total': { unit: 'count', description: 'Alert rule evaluations that failed (retried the next minute)', dimensions: [] },
   'signals.trigger_total': { unit: 'count', description: 'Trigger rule decisions per device (opened, joined, device_capped, rule_capped; failed when the intake could not run them)', dimensions: ['on', 'outcome'] },
+  // Per-user erasure (issue 20).
+  'erasure.items_erased_total': { unit: 'count', description: 'Items an erasure deleted (audit records: rewrote to the hashed subject), by store', dimensions: ['store'] },
+  'erasure.step_total': { unit: 'count', description: 'Erasure steps run, by state and outcome (done, conflict, retried)', dimensions: ['state', 'outcome'] },
 } as const satisfies Record<string, MetricDefinition>;
 
 export const eventCatalog = {
   'session.created': { description: 'A debug session was created', dimensions: ['productId', 'collectionLevel'] },
   'settings.loaded': { description: 'Configuration parsed at cold start', dimensions: ['mode'] },
   'session.auto_created': { description: 'A trigger rule opened a debug session', dimensions: ['productId', 'on'] },
+  'erasure.requested': { description: 'An admin asked to erase a subject (never named: the erasure id only)', dimensions: ['productId', 'erasureId'] },
+  'erasure.completed': { description: 'An erasure verified that nothing of the subject is left, and stored its certificate', dimensions: ['productId', 'erasureId', 'deleted'] },
+  'erasure.failed': { description: 'An erasure found items of the subject still there after its last pass (counts per store, no subject)', dimensions: ['productId', 'erasureId', 'remaining', 'stores'] },
 } as const satisfies Record<string, EventDefinition>;
 
 /** Exceptions carry only these dimensions; their message must be our own text (see shared/http/endpoint.ts). */

@@ -2,6 +2,7 @@
 // to this file and the tests), stores (our ports over that infrastructure) and services (the use cases with what
 // each needs). Handlers receive only the services; the endpoint wrapper and the subscriber runtime also get the
 // edge (authentication, telemetry, clock). No handler creates an SDK client or reads process.env.
+import { hostname } from 'node:os';
 import { StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import type { Database } from '@azure/cosmos';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
@@ -45,6 +46,8 @@ import type { ScreenshotServiceDependencies } from '../services/screenshot-servi
 import type { SessionServiceDependencies } from '../services/session-service';
 import type { TelemetryQueryDependencies } from '../services/telemetry-query-service';
 import type { DashboardSettings } from '../http/dashboard-assets';
+import { deriveSubjectKeys } from '../domain/privacy/subject-keys';
+import { ERASURE_DEFAULT_LIMITS, type ErasureServiceDependencies } from '../services/erasure-service';
 import { createEventing, type EventingDependencies } from './event-wiring';
 import { createSignals, type SignalDependencies } from './signal-wiring';
 import { createWatching, type WatchDependencies } from './watch-wiring';
@@ -94,6 +97,8 @@ export interface Services {
   signals: SignalDependencies;
   /** Live tail, pattern hooks and grouping by user. */
   watch: WatchDependencies;
+  /** Per-user erasure: requests, the worker, certificates (docs/privacy.md). */
+  erasures: ErasureServiceDependencies;
 }
 
 /** What the endpoint wrapper and the subscriber runtime need around a handler. */
@@ -288,6 +293,24 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     eventing: createEventing({ settings, stores, clock, telemetry, masking, credential: infra.credential }),
     watch: watching.watch,
     signals: createSignals({ stores, clock, telemetry, rateLimiter, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL }),
+    erasures: {
+      records: stores.privacy.erasures,
+      finder: stores.privacy.finder,
+      stores: stores.privacy.erasable,
+      sessions: sessionService,
+      audit,
+      events,
+      clock,
+      telemetry,
+      keys: deriveSubjectKeys(settings.ERASURE_HASH_SECRET ?? `erasure:${settings.INGEST_KEY_SECRET}`),
+      retention: { cosmosBackupRetentionDays: settings.COSMOS_BACKUP_RETENTION_DAYS, blobSoftDeleteDays: settings.BLOB_SOFT_DELETE_DAYS },
+      performedBy: {
+        service: 'remote-diagnostics',
+        identity: infra.local ? 'local-host' : `managed-identity:${process.env.AZURE_CLIENT_ID ?? 'system-assigned'}`,
+        instance: process.env.WEBSITE_INSTANCE_ID?.slice(0, 16) ?? hostname(),
+      },
+      limits: { ...ERASURE_DEFAULT_LIMITS },
+    },
   };
   return { services, close: () => ingestStats.close() };
 }

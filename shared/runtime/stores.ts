@@ -2,10 +2,22 @@
 // all; adding a backend (say, another document store) is one more factory returning `Stores`.
 import type { SasSigner } from '../adapters/blob/sas-signer';
 import { AzureBlobStore } from '../adapters/blob/azure-blob-store';
+import { BlobPrefixErasable } from '../adapters/blob/blob-erasure';
 import { AzureHealthProbe } from '../adapters/azure-health-probe';
 import { containerDefinitions } from '../adapters/cosmos/containers';
 import { CosmosAlertThrottleStore } from '../adapters/cosmos/cosmos-alert-throttle';
 import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
+import {
+  CosmosAuditErasable,
+  CosmosErasureRecordStore,
+  CosmosPartitionErasable,
+  CosmosQueryErasable,
+  CosmosSubjectSessionFinder,
+  deviceSignalsSpec,
+  sessionPartitions,
+  sessionScopedSpecs,
+  type QuerySpec,
+} from '../adapters/cosmos/cosmos-erasure';
 import { CosmosEventOutbox } from '../adapters/cosmos/cosmos-event-outbox';
 import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-store';
 import { CosmosReportStore } from '../adapters/cosmos/cosmos-report-store';
@@ -22,6 +34,7 @@ import { CosmosTicketLinkStore } from '../adapters/cosmos/cosmos-ticket-links';
 import type { AlertThrottleStore } from '../ports/alert-throttle';
 import type { AuditLog } from '../ports/audit-log';
 import type { BlobStore } from '../ports/blob-store';
+import type { ErasableStore, ErasureRecordStore, SubjectSessionFinder } from '../ports/erasure';
 import type { EventOutbox } from '../ports/event-outbox';
 import type { HealthProbe } from '../ports/health-probe';
 import type { IdempotencyStore } from '../ports/idempotency-store';
@@ -36,6 +49,7 @@ import type { SignalStore } from '../ports/signal-store';
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TicketLinkStore } from '../ports/ticket-tracker';
+import type { Container } from '@azure/cosmos';
 import type { Infrastructure } from './composition';
 
 export interface Stores {
@@ -64,7 +78,15 @@ export interface Stores {
   tailReader: TailReader;
   /** The sessions that targeted or observed a user. */
   userSessions: UserSessionIndex;
+  /** Per-user erasure: its records, the subject's session finder, and every store as an ErasableStore, in erasure order. */
+  privacy: PrivacyStores;
   health: HealthProbe;
+}
+
+export interface PrivacyStores {
+  erasures: ErasureRecordStore;
+  finder: SubjectSessionFinder;
+  erasable: ErasableStore[];
 }
 
 export interface StoreOptions {
@@ -96,6 +118,44 @@ export function createAzureStores(infra: Infrastructure, options: StoreOptions):
     patternHooks: new CosmosPatternHookStore(container(containerDefinitions.patternHooks)),
     tailReader: new CosmosTailReader(container(containerDefinitions.logs), container(containerDefinitions.traces)),
     userSessions: new CosmosUserSessionIndex(container(containerDefinitions.userSessions)),
+    privacy: createPrivacyStores(infra, container),
     health: new AzureHealthProbe(database, blobService),
+  };
+}
+
+/**
+ * Every store that can hold a subject's data, in erasure order (erasureStoreNames). Containers partitioned by session
+ * drop whole partitions where the account has that capability (COSMOS_PARTITION_KEY_DELETE); else query and bulk delete.
+ */
+function createPrivacyStores(infra: Infrastructure, container: (definition: { id: string }) => Container): PrivacyStores {
+  const { blobService, settings } = infra;
+  const bySession = (definition: { id: string }, spec: QuerySpec, partitionOf: (productId: string, sessionId: string) => string): ErasableStore =>
+    settings.COSMOS_PARTITION_KEY_DELETE ? new CosmosPartitionErasable(container(definition), spec, partitionOf) : new CosmosQueryErasable(container(definition), spec);
+  const query = (definition: { id: string }, spec: QuerySpec) => new CosmosQueryErasable(container(definition), spec);
+  const specs = sessionScopedSpecs;
+  return {
+    erasures: new CosmosErasureRecordStore(container(containerDefinitions.erasures)),
+    finder: new CosmosSubjectSessionFinder({
+      sessions: container(containerDefinitions.sessions),
+      userSessions: container(containerDefinitions.userSessions),
+      logs: container(containerDefinitions.logs),
+      traces: container(containerDefinitions.traces),
+    }),
+    erasable: [
+      bySession(containerDefinitions.logs, specs.logs, sessionPartitions.telemetry),
+      bySession(containerDefinitions.traces, specs.spans, sessionPartitions.telemetry),
+      bySession(containerDefinitions.screenshots, specs.screenshotRecords, sessionPartitions.bySessionId),
+      new BlobPrefixErasable('screenshotBlobs', blobService, 'screenshots'),
+      bySession(containerDefinitions.reports, specs.reportRecords, sessionPartitions.bySessionId),
+      new BlobPrefixErasable('reportBlobs', blobService, 'reports'),
+      new BlobPrefixErasable('exportBlobs', blobService, 'exports'),
+      query(containerDefinitions.idempotency, specs.idempotencyRecords),
+      query(containerDefinitions.eventOutbox, specs.outboxRecords),
+      query(containerDefinitions.deadLetters, specs.deadLetters),
+      query(containerDefinitions.userSessions, specs.userSessionIndex),
+      query(containerDefinitions.signalRules, deviceSignalsSpec),
+      new CosmosAuditErasable(container(containerDefinitions.audit)),
+      query(containerDefinitions.sessions, specs.sessions),
+    ],
   };
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import { isAppError } from '../errors';
-import { eventEnvelopeSchema, type EventEnvelope } from '../domain/events/event-envelope';
+import { eventEnvelopeSchema, type EventEnvelope, type EventType } from '../domain/events/event-envelope';
 import type { SubscriberName } from '../ports/subscriber-ledger';
 import { getDependencies, type Services } from './composition';
 import type { TopicMessageHandler } from './registry';
@@ -23,7 +23,12 @@ function bodyOf(message: unknown): unknown {
   }
 }
 
-export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvelope, services: Services) => Promise<void>): TopicMessageHandler {
+export interface SubscriberOptions {
+  /** Only these event types reach the handler; others are completed at once, without a ledger read or write. */
+  types?: readonly EventType[];
+}
+
+export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvelope, services: Services) => Promise<void>, options: SubscriberOptions = {}): TopicMessageHandler {
   return async (message: unknown, context: InvocationContext) => {
     const { services, edge } = await getDependencies();
     const { ledger } = services.eventing;
@@ -45,6 +50,7 @@ export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvel
       return deadLetter('InvalidEnvelope', parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.code}`).join('; ').slice(0, 1000));
     }
     const event = parsed.data;
+    if (options.types && !options.types.includes(event.type)) return count('ignored');
     const doneKey = `${name}:${event.id}`;
     if (await ledger.isDone(doneKey)) return count('duplicate');
     try {

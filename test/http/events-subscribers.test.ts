@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/errors';
 import { newEvent, type EventEnvelope } from '../../shared/domain/events/event-envelope';
+import { subscriberNames } from '../../shared/ports/subscriber-ledger';
 import { alertLabel } from '../../shared/ports/ticket-tracker';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
 import { startTestHost, type TestHost } from '../support/test-host';
@@ -349,8 +350,8 @@ describe('delivery guarantees', () => {
     const deadLettered = host.telemetry.total('event.subscriber_total', { outcome: 'dead_lettered' });
     host.deps.infra.localBus!.send({ hello: 'not an event', secret: 'do-not-log' }, 'msg-poison-1');
     await settle();
-    expect(host.telemetry.total('event.subscriber_total', { outcome: 'dead_lettered' }) - deadLettered).toBe(3);
-    for (const subscription of ['notifications', 'tickets', 'audit']) {
+    expect(host.telemetry.total('event.subscriber_total', { outcome: 'dead_lettered' }) - deadLettered).toBe(subscriberNames.length);
+    for (const subscription of subscriberNames) {
       const page = await host.deps.services.eventing.ledger.listDeadLetters(subscription, { maxItems: 50 });
       const record = page.items.find((item) => item.messageId === 'msg-poison-1');
       expect(record?.reason).toBe('InvalidEnvelope');

@@ -42,6 +42,9 @@ export const containerDefinitions = {
   patternHooks: { id: 'pattern_hooks', partitionKeyPath: '/productId', defaultTtlInSeconds: -1 },
   /** One entry per (product, user, session): the sessions that targeted or observed a user, without a cross-partition scan. */
   userSessions: { id: 'user_sessions', partitionKeyPath: '/userKey', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
+  // Per-user erasure (issue 20).
+  /** Erasure records and their certificates: the hashed subject only, kept as long as the audit trail. */
+  erasures: { id: 'erasures', partitionKeyPath: '/id', defaultTtlInSeconds: 400 * DAY_IN_SECONDS },
 } as const satisfies Record<string, ContainerDefinition>;
 
 export type ContainerName = keyof typeof containerDefinitions;

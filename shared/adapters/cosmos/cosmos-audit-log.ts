@@ -1,15 +1,20 @@
-// The audit trail in Cosmos (`audit_log`, pk /productId); upsert by id makes a retried write harmless.
+// The audit trail in Cosmos (`audit_log`, pk /productId); create-if-absent by id makes a retried write harmless.
 import type { Container, SqlParameter } from '@azure/cosmos';
 import { auditRecordSchema, type AuditLog, type AuditQuery, type AuditRecord } from '../../ports/audit-log';
-import { decodeContinuation, encodeContinuation, toAppError } from './cosmos-errors';
+import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
 
 export class CosmosAuditLog implements AuditLog {
   constructor(private readonly container: Container) {}
 
+  /**
+   * The first write of an id stands: a late repeat (the audit subscriber writing the record an event carried) must not
+   * put back what an erasure rewrote to the hashed subject.
+   */
   async record(entry: AuditRecord): Promise<void> {
     try {
-      await this.container.items.upsert(entry);
+      await this.container.items.create(entry);
     } catch (error) {
+      if (isCosmosStatus(error, 409)) return;
       throw toAppError(error, 'Audit record');
     }
   }

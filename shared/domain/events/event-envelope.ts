@@ -21,6 +21,8 @@ export const eventTypes = [
   'diagnostics.session.auto_created',
   // Pattern hooks.
   'diagnostics.pattern.matched',
+  // Per-user erasure: asks the erasure worker to run (or go on with) one erasure; carries only its id.
+  'diagnostics.erasure.requested',
 ] as const;
 export const eventTypeSchema = z.enum(eventTypes);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -129,6 +131,11 @@ export const signalAlertPayloadSchema = eventPayloadFieldsSchema.extend({
   seriesUrl: z.string().max(2048).optional(),
 });
 export type SignalAlertPayload = z.infer<typeof signalAlertPayloadSchema>;
+
+/** `diagnostics.erasure.requested`: the erasure to run; never the subject (the worker reads it sealed from the record). */
+export const erasureRequestedPayloadSchema = eventPayloadFieldsSchema.extend({
+  erasureId: z.string().max(64),
+});
 
 /** `diagnostics.pattern.matched`: a product's hook matched a stored (masked) item; the hook's action and throttle ride along. */
 export const patternMatchedPayloadSchema = eventPayloadFieldsSchema.extend({
