@@ -140,8 +140,11 @@ export class CosmosSignalStore implements SignalStore {
   }
 
   async read(productId: string, query: BucketQuery): Promise<Bucket[]> {
-    const conditions = ['c.resolution = @resolution', 'ARRAY_CONTAINS(@series, c.series)', 'c.start >= @from', 'c.start < @to'];
+    // The product is named in the query too: the partition key option alone does not scope a query on the
+    // embedded Cosmos (the local host and tests), which would add up other products' buckets.
+    const conditions = ['c.productId = @productId', 'c.resolution = @resolution', 'ARRAY_CONTAINS(@series, c.series)', 'c.start >= @from', 'c.start < @to'];
     const parameters: Array<{ name: string; value: string | number | string[] }> = [
+      { name: '@productId', value: productId },
       { name: '@resolution', value: query.resolution },
       { name: '@series', value: query.series },
       { name: '@from', value: query.from },
