@@ -21,6 +21,25 @@ export const ERASURE_SESSIONS_PER_SUBJECT = 10;
 export const ERASURE_ITEMS_PER_SESSION = 1_000;
 const REPORT_ITEMS = 1_000;
 
+/** A device's minute of signals as the SDK sends it. */
+const SIGNAL_ROUTES = 8;
+const SIGNAL_FINGERPRINTS = 3;
+
+function signalBatch(device: number): Record<string, unknown> {
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const routes = Array.from({ length: SIGNAL_ROUTES }, (_, index) => `/api/v1/resource${index}/{id}`);
+  return {
+    deviceId: `ru-signals-${device}`,
+    appVersion: `5.${10 + (device % 3)}.0`,
+    counters: [
+      ...routes.map((route, index) => ({ minute, series: 'requests', count: 20 + index, route })),
+      { minute, series: 'http_5xx', count: 1, route: routes[0] },
+      ...Array.from({ length: SIGNAL_FINGERPRINTS }, (_, index) => ({ minute, series: 'errors', count: 1 + index, fingerprint: `fp-${((device + index) % 10).toString(16).padStart(8, '0')}` })),
+    ],
+    latency: routes.map((route, index) => ({ minute, route, count: 20 + index, p50: 80, p95: 210, p99: 400, sumMs: 2000 })),
+  };
+}
+
 async function recorded(scene: HostScene, work: () => Promise<unknown>): Promise<CosmosOperation[]> {
   await scene.host.call('startCosmosOperations');
   try {
@@ -149,6 +168,47 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       ratio: keyed.total / items / (ingest.total / ingestItems),
       lowerIsBetter: true,
       note: describe(keyed),
+    });
+
+    // Signals: each device's minute as the SDK sends it (requests and latency per route, 5xx on one, errors per
+    // fingerprint), over HTTP; the per-series buckets and the totals beside them priced apart.
+    const signalDevices = context.quick ? 20 : 60;
+    const signalOperations = await recorded(scene, async () => {
+      for (let device = 0; device < signalDevices; device++) {
+        const response = await fetch(`${scene.url}/api/diagnostics/signals`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey }, body: JSON.stringify(signalBatch(device)) });
+        await response.arrayBuffer();
+        if (response.status !== 202) throw new Error(`signals answered ${response.status}`);
+      }
+    });
+    const signalWrites = signalOperations.filter((operation) => operation.container === 'signal_buckets');
+    const signals = summarizeCharges(signalWrites);
+    const seriesOnly = summarizeCharges(signalWrites.filter((operation) => operation.label === undefined));
+    const totalsOnly = summarizeCharges(signalWrites.filter((operation) => operation.label !== undefined));
+    rows.push({
+      benchmark: 'request units',
+      measure: `per device signal batch (a minute as the SDK sends it: ${SIGNAL_ROUTES} routes, ${SIGNAL_FINGERPRINTS} error fingerprints, ${SIGNAL_ROUTES * 2 + 1 + SIGNAL_FINGERPRINTS} entries; ${signalDevices} devices, 3 app versions)`,
+      value: signals.total / signalDevices,
+      unit: 'RU',
+      reference: { value: seriesOnly.total / signalDevices, label: 'the per-series buckets alone (before the totals)' },
+      ratio: signals.total / seriesOnly.total,
+      lowerIsBetter: true,
+      note: `per-series buckets: ${describe(seriesOnly)}; totals: ${describe(totalsOnly)}`,
+    });
+    // A rule's read each minute, modelled from the rows the store's query returns (its projected fields): the
+    // default anomaly rule reads 165 minutes; before the totals it read every series' buckets over them.
+    const projected = (dimensions: Record<string, string>) => Buffer.byteLength(JSON.stringify({ series: 'errors', dimensions, start: 1_733_389_200_000, sum: 12, count: 3 }));
+    const ruleRead = (buckets: number, bytes: number): CosmosOperation => ({ kind: 'query', container: 'signal_buckets', documentBytes: 0, indexedTerms: 0, pages: Math.max(1, Math.ceil(buckets / 1000)), returnedDocuments: buckets, returnedBytes: buckets * bytes });
+    const totalsRead = summarizeCharges([ruleRead(165, projected({}))]).total;
+    const seriesRead = summarizeCharges([ruleRead(165_000, projected({ appVersion: '5.12.0', fingerprint: 'fp-1a2b3c4d', route: '/api/r1' }))]).total;
+    rows.push({
+      benchmark: 'request units',
+      measure: 'per alert rule evaluation (modelled: the default anomaly rule\'s read of 165 per-minute product totals)',
+      value: totalsRead,
+      unit: 'RU',
+      reference: { value: seriesRead, label: 'reading the series instead, 10k error series at 10 % density (165,000 buckets)' },
+      ratio: totalsRead / seriesRead,
+      lowerIsBetter: true,
+      note: `query rows of ${projected({})} B (a total) and ${projected({ appVersion: '5.12.0', fingerprint: 'fp-1a2b3c4d', route: '/api/r1' })} B (a series); every minute per rule`,
     });
 
     // Report: a session of REPORT_ITEMS realistic items, sent through ingest, then one report over HTTP.
@@ -304,6 +364,7 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
         poll: { polls, seconds: pollSeconds, summary: poll },
         ingest: { items: ingestItems, summary: ingest, shapes: { logs, spans } },
         ingestWithIdempotencyKey: { items, summary: keyed },
+        signals: { devices: signalDevices, summary: signals, series: seriesOnly, totals: totalsOnly },
         report: { items: REPORT_ITEMS, summary: report },
         tail: { seconds: tailSeconds, summary: tail },
         erasure: { sessionsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemsPerSession: ERASURE_ITEMS_PER_SESSION, summary: erasure },

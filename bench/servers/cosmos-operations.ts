@@ -13,7 +13,10 @@ const bytesOf = (document: unknown) => (document === undefined ? 0 : Buffer.byte
 
 function write(kind: OperationKind, container: string, document: unknown): void {
   const policy = bicepIndexingPolicies().get(container) ?? {};
-  recorded.push({ kind, container, documentBytes: bytesOf(document), indexedTerms: document === undefined ? 0 : indexedTermCount(document, policy) });
+  const operation: CosmosOperation = { kind, container, documentBytes: bytesOf(document), indexedTerms: document === undefined ? 0 : indexedTermCount(document, policy) };
+  // A signal total (written beside the per-series buckets) is priced apart, so its share can be quoted.
+  if (container === 'signal_buckets' && (document as { derived?: unknown } | undefined)?.derived === true) operation.label = 'signal total';
+  recorded.push(operation);
 }
 
 type Method = (...args: unknown[]) => Promise<unknown>;

@@ -18,6 +18,8 @@ export interface CosmosOperation {
   documentBytes: number;
   /** Index terms the written document adds under its container's indexing policy. */
   indexedTerms: number;
+  /** What the written document is, where the recorder can tell more than its container (`signal total`). */
+  label?: string;
   /** Queries: pages fetched, documents returned and their bytes. */
   pages?: number;
   returnedDocuments?: number;

@@ -80,6 +80,16 @@ export const metricCatalog = {
   'signals.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP metric export requests, by outcome', dimensions: ['outcome'] },
   'signals.alert_total': { unit: 'count', description: 'Alert episodes fired and recovered, by metric', dimensions: ['transition', 'metric'] },
   'signals.rule_failure_total': { unit: 'count', description: 'Alert rule evaluations that failed (retried the next minute)', dimensions: [] },
+  'signals.rule_read_buckets': {
+    unit: 'count',
+    description: "Buckets one alert rule evaluation read (the metric's per-minute totals over its lookback: grows with the lookback, not with the series in the product)",
+    dimensions: ['metric'],
+  },
+  'signals.rule_over_cap_total': {
+    unit: 'count',
+    description: 'Alert rule reads refused for holding more buckets than the per-rule cap, by read (evaluation and seasonal: the rule was not evaluated; top_dimensions: the alert went out without its top fingerprints and versions)',
+    dimensions: ['read'],
+  },
   'signals.trigger_total': { unit: 'count', description: 'Trigger rule decisions per device (opened, joined, device_capped, rule_capped; failed when the intake could not run them)', dimensions: ['on', 'outcome'] },
   // Per-user erasure (issue 20).
   'erasure.items_erased_total': { unit: 'count', description: 'Items an erasure deleted (audit records: rewrote to the hashed subject), by store', dimensions: ['store'] },

@@ -1,6 +1,7 @@
 // The detection timer's use case: every minute, each product's alert rules are evaluated over the minute
 // buckets; a rule that starts failing (N of M, enough history) fires once per episode and recovers after a
-// clean window. Alerts go out as events (outbox, then notifications and tickets) and can open sessions.
+// clean window. Alerts go out as events (outbox, then notifications and tickets) and can open sessions. A rule
+// reads the per-minute totals of its filter, so its cost does not grow with the number of series in the product.
 import type { SeriesPoint } from '../domain/signals/detector';
 import {
   evaluateRule,
@@ -19,8 +20,9 @@ import type { Clock } from '../ports/clock';
 import { newEvent, stableEventId, type SignalAlertPayload } from '../domain/events/event-envelope';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { SignalRuleStore } from '../ports/signal-rule-store';
-import type { SignalStore } from '../ports/signal-store';
+import { isBucketLimitError, type Resolution, type SignalStore } from '../ports/signal-store';
 import type { Telemetry } from '../ports/telemetry';
+import { readMetricBuckets } from './signal-reads';
 import { onAlertFired, type TriggerServiceDependencies } from './trigger-service';
 
 export interface DetectionServiceDependencies {
@@ -36,6 +38,8 @@ export interface DetectionServiceDependencies {
    * evaluating at once would read a minute half-filled (a false recovery, a missed failure).
    */
   evaluationDelayInMs: number;
+  /** The guard on one read of a rule (default MAX_BUCKETS_PER_RULE); ordinary rules read a few hundred buckets. */
+  maxBucketsPerRule?: number;
 }
 
 export interface DetectionResult {
@@ -45,9 +49,24 @@ export interface DetectionResult {
   sessionsOpened: number;
   /** Rules left for the next run (time budget) or that failed (logged by name, retried next minute). */
   skipped: number;
+  /** Of the skipped, rules whose read held more buckets than the cap (counted in `signals.rule_over_cap_total`). */
+  overCap: number;
 }
 
-const MAX_BUCKETS_PER_RULE = 100_000;
+/**
+ * A guard, not a working limit: a rule reads its filter's totals, one bucket per minute and series (165 minutes
+ * by default), whatever the product holds. Only a fingerprint rule reads per-series buckets (that fingerprint's
+ * versions), and only an alert's top fingerprints read the window's per-series buckets.
+ */
+export const MAX_BUCKETS_PER_RULE = 100_000;
+
+/** A read of a rule over the cap: said so by name and metric, never a silent skip. */
+class RuleReadOverCap extends Error {
+  constructor(readonly read: 'evaluation' | 'seasonal') {
+    super(`read over the bucket cap (${read})`);
+    this.name = 'RuleReadOverCap';
+  }
+}
 
 /** Deep links for people: the dashboard view of the rule's series, and the series API behind it. */
 export function alertLinks(baseUrl: string, rule: AlertRule, end: number): { dashboardUrl: string; seriesUrl: string } {
@@ -74,8 +93,7 @@ function describeBound(rule: AlertRule, evaluation: Evaluation): string {
   return condition.kind === 'relative' ? `change beyond ${condition.changePercent} %` : 'outside the expected band';
 }
 
-function payloadOf(deps: DetectionServiceDependencies, rule: AlertRule, state: AlertState, evaluation: Evaluation, buckets: Bucket[], end: number, episodeId: string): SignalAlertPayload {
-  const window = buckets.filter((bucket) => bucket.start >= end - rule.windowMinutes * MINUTE_IN_MS && bucket.start < end);
+function payloadOf(deps: DetectionServiceDependencies, rule: AlertRule, state: AlertState, evaluation: Evaluation, window: Bucket[], end: number, episodeId: string): SignalAlertPayload {
   const failing = evaluation.periods.slice(0, rule.firing.of).filter((period) => period.failing).length;
   const filter = Object.fromEntries(Object.entries(rule.filter).filter((entry): entry is [string, string] => entry[1] !== undefined));
   return {
@@ -97,28 +115,45 @@ function payloadOf(deps: DetectionServiceDependencies, rule: AlertRule, state: A
   };
 }
 
+/** A rule's buckets over [from, to) (`readMetricBuckets`: its filter's totals), an over-the-cap read said so. */
+async function readRule(deps: DetectionServiceDependencies, rule: AlertRule, resolution: Resolution, from: number, to: number, read: RuleReadOverCap['read']): Promise<Bucket[]> {
+  try {
+    return await readMetricBuckets(deps.store, rule.productId, { metric: rule.metric, filter: rule.filter, resolution, from, to, maxBuckets: deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE });
+  } catch (error) {
+    throw isBucketLimitError(error) ? new RuleReadOverCap(read) : error;
+  }
+}
+
 /** For anomaly rules with hour-of-week seasonality: past weeks from the hourly rollups (minute buckets live 8 days). */
 async function seasonalHistoryOf(deps: DetectionServiceDependencies, rule: AlertRule, end: number): Promise<SeriesPoint[]> {
   if (rule.condition.kind !== 'anomaly' || rule.condition.seasonality !== 'hour_of_week') return [];
   const to = floorToHour(end - lookbackMinutes(rule) * MINUTE_IN_MS);
   const from = to - SEASONAL_HISTORY_WEEKS * 7 * 24 * HOUR_IN_MS;
-  const buckets = await deps.store.read(rule.productId, {
-    series: seriesOfMetric(rule.metric),
-    resolution: 'hour',
-    from,
-    to,
-    filter: { appVersion: rule.filter.appVersion, route: rule.filter.route },
-    maxBuckets: MAX_BUCKETS_PER_RULE,
-  });
+  const buckets = await readRule(deps, rule, 'hour', from, to, 'seasonal');
   return hourlyHistory(rule, totalsByPeriod(buckets, rule.filter, from, to, HOUR_IN_MS));
+}
+
+/**
+ * The window's per-series buckets, for an alert's top fingerprints and versions: read only when a rule fires or
+ * recovers. Over the cap, the alert goes out without them (counted) rather than not at all.
+ */
+async function windowBucketsOf(deps: DetectionServiceDependencies, rule: AlertRule, end: number): Promise<Bucket[]> {
+  const series = [...new Set([...seriesOfMetric(rule.metric), 'errors' as const])];
+  const filter = { appVersion: rule.filter.appVersion, route: rule.filter.route };
+  try {
+    return await deps.store.read(rule.productId, { series, resolution: 'minute', from: end - rule.windowMinutes * MINUTE_IN_MS, to: end, filter, view: 'series', maxBuckets: deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE });
+  } catch (error) {
+    if (!isBucketLimitError(error)) throw error;
+    deps.telemetry.metric('signals.rule_over_cap_total', 1, { read: 'top_dimensions' });
+    return [];
+  }
 }
 
 async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, end: number, result: DetectionResult): Promise<void> {
   const minutes = lookbackMinutes(rule);
   const from = end - minutes * MINUTE_IN_MS;
-  // Top fingerprints come from the error buckets, so those are read along with the metric's own series.
-  const series = [...new Set([...seriesOfMetric(rule.metric), 'errors' as const])];
-  const buckets = await deps.store.read(rule.productId, { series, resolution: 'minute', from, to: end, filter: { appVersion: rule.filter.appVersion, route: rule.filter.route }, maxBuckets: MAX_BUCKETS_PER_RULE });
+  const buckets = await readRule(deps, rule, 'minute', from, end, 'evaluation');
+  deps.telemetry.metric('signals.rule_read_buckets', buckets.length, { metric: rule.metric });
   const byMinute = totalsByPeriod(buckets, rule.filter, from, end, MINUTE_IN_MS);
   const totals = new MinuteTotals(from, [...byMinute.values()].map((entry) => entry ?? emptyTotals()));
   const evaluation = evaluateRule(rule, totals, end, await seasonalHistoryOf(deps, rule, end));
@@ -134,7 +169,7 @@ async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, 
       newEvent(type, {
         id: stableEventId(transition, rule.productId, rule.id, episodeId),
         productId: rule.productId,
-        payload: payloadOf(deps, rule, state, evaluation, buckets, end, episodeId),
+        payload: payloadOf(deps, rule, state, evaluation, await windowBucketsOf(deps, rule, end), end, episodeId),
         time: deps.clock.now(),
       }),
     ]);
@@ -153,7 +188,7 @@ async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, 
 
 /** Evaluates every enabled rule for the last complete minute, within a time budget. */
 export async function evaluateSignalRules(deps: DetectionServiceDependencies, options: { budgetInMs: number; log?: (line: string) => void }): Promise<DetectionResult> {
-  const result: DetectionResult = { rules: 0, fired: 0, recovered: 0, sessionsOpened: 0, skipped: 0 };
+  const result: DetectionResult = { rules: 0, fired: 0, recovered: 0, sessionsOpened: 0, skipped: 0, overCap: 0 };
   const deadline = Date.now() + options.budgetInMs;
   const end = floorToMinute(deps.clock.now().getTime() - deps.evaluationDelayInMs);
   for (const productId of await deps.rules.productsWithAlertRules()) {
@@ -168,6 +203,12 @@ export async function evaluateSignalRules(deps: DetectionServiceDependencies, op
       } catch (error) {
         // One rule's failure (storage busy, a bad read) must not stop the others; it is evaluated again next minute.
         result.skipped++;
+        if (error instanceof RuleReadOverCap) {
+          result.overCap++;
+          deps.telemetry.metric('signals.rule_over_cap_total', 1, { read: error.read });
+          options.log?.(`signals-detect: rule ${rule.id} not evaluated: its ${error.read} read holds more than ${deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE} buckets`);
+          continue;
+        }
         deps.telemetry.metric('signals.rule_failure_total', 1, {});
         options.log?.(`signals-detect: rule ${rule.id} failed: ${error instanceof Error ? error.name : 'error'}`);
       }

@@ -17,7 +17,6 @@ import {
   metricValue,
   MINUTE_IN_MS,
   routeTemplateSchema,
-  seriesOfMetric,
   totalsByPeriod,
   type MetricName,
 } from '../domain/signals/series';
@@ -26,6 +25,7 @@ import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SignalStore } from '../ports/signal-store';
 import type { Telemetry } from '../ports/telemetry';
+import { readMetricBuckets } from './signal-reads';
 import type { CrashReport } from './trigger-service';
 
 export interface SignalServiceDependencies {
@@ -176,7 +176,8 @@ export async function readSeries(deps: Pick<SignalServiceDependencies, 'store' |
     throw new AppError('invalid_input', 'Ranges older than 7 days are kept per hour: use a step of whole hours', { issues: [{ field: 'step', message: 'use 1h or more' }] });
   }
   const filter = dimensionsSchema.parse({ appVersion: query.appVersion, fingerprint: query.fingerprint, route: query.route });
-  const buckets = await deps.store.read(productId, { series: seriesOfMetric(query.name), resolution: hourly ? 'hour' : 'minute', from: alignedFrom, to, filter, maxBuckets: MAX_BUCKETS });
+  // The filter's totals: one bucket per step's minute or hour, however many series the product has.
+  const buckets = await readMetricBuckets(deps.store, productId, { metric: query.name, filter, resolution: hourly ? 'hour' : 'minute', from: alignedFrom, to, maxBuckets: MAX_BUCKETS });
   const periods = [...totalsByPeriod(buckets, filter, alignedFrom, to, step)];
   const points: SeriesPointAnswer[] = periods.map(([start, totals]) => {
     const value = metricValue(query.name, totals);

@@ -108,6 +108,58 @@ export function mergePoints(points: SignalPoint[]): SignalPoint[] {
   return [...merged.values()];
 }
 
+/**
+ * The totals rules and the dashboard read, kept beside the per-series buckets so a read costs the same whatever
+ * the number of fingerprints, versions and routes in the product: one per product, per app version, per route,
+ * and per app version and route (the filters a rule can have besides a fingerprint).
+ */
+export const totalNames = ['product', 'appVersion', 'route', 'appVersion+route'] as const;
+export type TotalName = (typeof totalNames)[number];
+type TotalDimension = 'appVersion' | 'route';
+
+const dimensionsOfTotal: Record<TotalName, TotalDimension[]> = {
+  product: [],
+  appVersion: ['appVersion'],
+  route: ['route'],
+  'appVersion+route': ['appVersion', 'route'],
+};
+
+/** The total a filter reads (its app version and route; a fingerprint is not a total). */
+export function totalOfFilter(filter: Dimensions): TotalName {
+  if (filter.appVersion !== undefined) return filter.route !== undefined ? 'appVersion+route' : 'appVersion';
+  return filter.route !== undefined ? 'route' : 'product';
+}
+
+/**
+ * The total a per-series bucket is already, or undefined: a bucket without a fingerprint, keyed by nothing but
+ * app version and route, holds exactly what that total would (a route series of one version, say), so no
+ * separate total is written for the points it holds and a read of that total reads it too.
+ */
+export function totalHeldBy(dimensions: Dimensions): TotalName | undefined {
+  return dimensions.fingerprint === undefined ? totalOfFilter(dimensions) : undefined;
+}
+
+/**
+ * What a batch adds to the totals, merged per (series, total, minute): each point counts toward every total
+ * whose dimensions it carries (a point without a route is in no route's total), except the one its own bucket
+ * already is. The points' dimensions are those the total keeps.
+ */
+export function totalPoints(points: SignalPoint[]): SignalPoint[] {
+  const projected: SignalPoint[] = [];
+  for (const point of points) {
+    const held = totalHeldBy(point.dimensions);
+    for (const name of totalNames) {
+      if (name === held) continue;
+      const kept = dimensionsOfTotal[name];
+      if (!kept.every((dimension) => point.dimensions[dimension] !== undefined)) continue;
+      const dimensions: Dimensions = {};
+      for (const dimension of kept) dimensions[dimension] = point.dimensions[dimension];
+      projected.push({ ...point, dimensions });
+    }
+  }
+  return mergePoints(projected);
+}
+
 /** A bucket read back: what one (series, dimensions, period) holds. */
 export interface Bucket {
   series: StoredSeries;
