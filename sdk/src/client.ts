@@ -141,6 +141,8 @@ export class DiagnosticsClient {
       initialIntervalInMs: options.initialPollIntervalInMs ?? 30_000,
       maxBackoffInMs: options.maxBackoffInMs ?? 300_000,
       onConfig: (config) => this.applyConfig(config),
+      // A yes the server did not take is recorded again on the next poll, whatever that poll answers.
+      onUnchanged: () => this.consent.observe(this.session, () => this.afterSessionChange(undefined)),
       onError,
     });
     const transport = new Transport({

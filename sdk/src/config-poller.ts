@@ -27,6 +27,8 @@ export interface ConfigPollerOptions {
   initialIntervalInMs: number;
   maxBackoffInMs: number;
   onConfig: (config: DeviceConfig) => void | Promise<void>;
+  /** The server answered 304: the config the last `onConfig` gave still holds. */
+  onUnchanged?: () => void;
   onError: (error: Error) => void;
 }
 
@@ -107,6 +109,7 @@ export class ConfigPoller {
     }
     if (response.status === 304) {
       this.failures = 0;
+      options.onUnchanged?.();
       return { outcome: 'not_modified', delayInMs: jitterUp(this.intervalInMs, options.random) };
     }
     this.serverFloorInMs = 0;

@@ -169,6 +169,28 @@ describe('config poll', () => {
     expect(server.requestsTo(`/api/diagnostics/sessions/${SESSION_ID}/consent`)).toHaveLength(2);
   });
 
+  it('records an unrecorded yes again while the config answers 304 (the session did not change)', async () => {
+    const consentAnswers = [503, 200];
+    server = await startScriptedServer((request) => {
+      if (request.path !== '/api/diagnostics/config') return { status: consentAnswers.shift() ?? 200, body: {} };
+      return request.headers['if-none-match'] === '"v1"'
+        ? { status: 304, headers: { etag: '"v1"' } }
+        : { status: 200, headers: { etag: '"v1"' }, body: activeConfig({ consentRequired: true, consentStatus: 'pending' }) };
+    });
+    const runtime = new ManualRuntime();
+    let asked = 0;
+    const client = clientFor(server.url, runtime, new SeededRandom(), { onConsentRequest: () => (asked++, true) });
+    await client.start();
+    await client.consentSettled();
+    expect(client.isSessionActive()).toBe(false);
+    await runtime.runNext();
+    await client.consentSettled();
+    expect(server.requestsTo('/api/diagnostics/config').at(-1)?.headers['if-none-match']).toBe('"v1"');
+    expect(server.requestsTo(`/api/diagnostics/sessions/${SESSION_ID}/consent`)).toHaveLength(2);
+    expect(client.isSessionActive()).toBe(true);
+    expect(asked).toBe(1);
+  });
+
   it('stops polling on stop()', async () => {
     server = await startScriptedServer(() => ({ status: 200, body: inactiveConfig() }));
     const runtime = new ManualRuntime();

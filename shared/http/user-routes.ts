@@ -1,10 +1,10 @@
 // Route and query schemas of the per-user endpoints (a user's sessions and merged timeline).
 import { z } from 'zod';
-import { productIdSchema } from '../domain/sessions/session';
+import { productIdSchema, targetIdentifierSchema } from '../domain/sessions/session';
 import { continuationTokenSchema, isoTimeSchema, pageSizeSchema } from './query-schemas';
 
 export const userParamsSchema = z.object({
-  userId: z.string().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only'),
+  userId: targetIdentifierSchema,
 });
 
 export const userSessionsQuerySchema = z

@@ -1,15 +1,10 @@
 // Per-user erasure (GDPR Art. 17): the request, the record that carries its progress, the state machine, the
 // batching plan and the certificate. Pure: the service drives it, the stores do the deleting.
 import { z } from 'zod';
-import { productIdSchema } from '../sessions/session';
+import { productIdSchema, targetIdentifierSchema } from '../sessions/session';
 
 /** The same characters a session target may use: a subject is matched against those fields. */
-const subjectIdentifier = z
-  .string()
-  .trim()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only');
+const subjectIdentifier = targetIdentifierSchema;
 const isoTime = z.iso.datetime({ offset: true });
 
 export const subjectKinds = ['userId', 'anonymousId', 'deviceId'] as const;

@@ -1,6 +1,7 @@
 // What a device sends without a session: a small batch of per-minute counters. No message text and no URL
 // beyond a route template; every object is strict, so nothing else can ride along. Mapped to signal points.
 import { z } from 'zod';
+import { targetIdentifierSchema } from '../sessions/session';
 import type { FieldIssue } from '../../errors';
 import { appVersionSchema, fingerprintSchema, floorToMinute, MINUTE_IN_MS, routeTemplateSchema, type SignalPoint } from './series';
 
@@ -11,7 +12,7 @@ export const MAX_SIGNAL_AGE_IN_MS = 24 * 3_600_000;
 export const MAX_SIGNAL_AHEAD_IN_MS = 5 * MINUTE_IN_MS;
 const MAX_COUNT = 1_000_000;
 
-const identifier = z.string().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only');
+const identifier = targetIdentifierSchema;
 const minuteSchema = z.iso.datetime({ offset: true });
 const count = z.number().int().min(0).max(MAX_COUNT);
 const milliseconds = z.number().nonnegative().max(3_600_000);

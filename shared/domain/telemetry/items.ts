@@ -1,6 +1,7 @@
 // What a device sends (wire items) and what is stored (documents): logs, OpenTelemetry-style spans,
 // breadcrumbs and network captures. The single source of these types for ingest, query, reports and the SDK.
 import { z } from 'zod';
+import { targetIdentifierSchema } from '../sessions/session';
 
 export const MAX_ITEMS_PER_BATCH = 50;
 export const MAX_MESSAGE_LENGTH = 8 * 1024;
@@ -131,7 +132,7 @@ export const deviceContextSchema = z.object({
   anonymousId: z.string().max(128).optional(),
   appSessionId: z.string().max(128).optional(),
   /** The app's signed-in user: files the session in the per-user index; dropped before items are stored. */
-  userId: z.string().trim().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only').optional(),
+  userId: targetIdentifierSchema.optional(),
   platform: z.string().max(64).optional(),
   osVersion: z.string().max(64).optional(),
   appVersion: z.string().max(64).optional(),

@@ -127,7 +127,12 @@ export function anyValueToJs(value: AnyValueJson | undefined, depth = 0): unknow
 
 export function attributesToRecord(attributes: KeyValueJson[] | undefined, depth = 0): Record<string, unknown> {
   const record: Record<string, unknown> = {};
-  for (const attribute of attributes ?? []) record[attribute.key] = anyValueToJs(attribute.value, depth);
+  for (const attribute of attributes ?? []) {
+    const value = anyValueToJs(attribute.value, depth);
+    // A key is client-chosen text: `record['__proto__'] = …` would set the record's prototype instead of a field.
+    if (attribute.key === '__proto__') Object.defineProperty(record, attribute.key, { value, enumerable: true, writable: true, configurable: true });
+    else record[attribute.key] = value;
+  }
   return record;
 }
 
