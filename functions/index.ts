@@ -1,5 +1,8 @@
-// Loads every function so each registers itself; the Functions runtime also loads each file by the `main` glob.
-// Grouped by area, so adding a function touches only its area's block.
+// The app's entry (package.json `main`): loads every function so each registers itself. Grouped by area, so adding
+// a function touches only its area's block.
+
+// First, before any SDK is loaded: Application Insights instruments modules as they load.
+import '../shared/runtime/telemetry-first';
 
 // Foundation: health, device config, sessions
 import './health-get';

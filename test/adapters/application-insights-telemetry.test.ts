@@ -8,9 +8,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../local-host/host';
+import type { LocalHost } from '../../local-host/host';
 import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS } from '../../local-host/local-settings';
-import { testEnvironment } from '../support/test-host';
 import { startApplicationInsights, type ApplicationInsightsTelemetry } from '../../shared/adapters/telemetry/application-insights-telemetry';
 import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../../shared/domain/devices/credentials';
@@ -108,7 +107,11 @@ beforeAll(async () => {
     connectionString: `InstrumentationKey=${INSTRUMENTATION_KEY};IngestionEndpoint=https://127.0.0.1:${collector.port}/`,
     exporterOptions: { tlsOptions: { ca: certificate }, disableOfflineStorage: true },
   });
+  // Loaded only now, as on the Functions host (shared/runtime/telemetry-first.ts): the SDK instruments modules as
+  // they load, so the host and the Azure SDKs it brings must come after start.
+  const { testEnvironment } = await import('../support/test-host');
   const environment = testEnvironment();
+  const { startLocalHost } = await import('../../local-host/host');
   host = await startLocalHost({ port: 0, environment, overrides: { telemetry }, runTimers: false, log: () => undefined });
 });
 
@@ -228,5 +231,16 @@ describe('Application Insights telemetry against a local collector', () => {
     const custom = collector.envelopes.filter((envelope) => envelope.data?.baseType === 'MetricData' || envelope.data?.baseType === 'EventData');
     expect(JSON.stringify(custom)).not.toContain(deviceId);
     expect(JSON.stringify(custom)).not.toContain(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET);
+  });
+});
+
+describe('the Functions entry', () => {
+  it('starts Application Insights before it loads any function, and is the only file the runtime loads', () => {
+    const root = path.join(__dirname, '../..');
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string };
+    expect(manifest.main).toBe('dist/functions/index.js');
+    const imports = readFileSync(path.join(root, 'functions/index.ts'), 'utf8').match(/^import .*$/gm) ?? [];
+    expect(imports[0]).toBe("import '../shared/runtime/telemetry-first';");
+    expect(imports.length).toBeGreaterThan(40);
   });
 });
