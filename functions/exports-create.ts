@@ -9,7 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/export',
   methods: ['POST'],
   auth: { bearer: 'required' },
-  summary: 'gzip NDJSON of the session (engineer, admin)',
+  summary: 'gzip NDJSON of the session (viewer, engineer, admin)',
   params: sessionParamsSchema,
   handler: async ({ params, services, principal, correlationId }) => {
     const result = await exportSession(services.exports, principal, params.id, correlationId);

@@ -9,7 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/logs',
   methods: ['GET'],
   auth: { bearer: 'required' },
-  summary: 'logs, breadcrumbs, network captures, filtered and paged (engineer, admin)',
+  summary: 'logs, breadcrumbs, network captures, filtered and paged (viewer, engineer, admin)',
   params: sessionParamsSchema,
   query: logsQuerySchema,
   handler: async ({ params, query, services, principal, correlationId }) =>

@@ -9,7 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/reports/{reportId}',
   methods: ['GET'],
   auth: { bearer: 'required' },
-  summary: 'a report with fresh links (engineer, admin)',
+  summary: 'a report with fresh links (viewer, engineer, admin)',
   params: reportParamsSchema,
   handler: async ({ params, services, principal, correlationId }) => json(200, await getReport(services.reports, principal, params.id, params.reportId, correlationId)),
 });

@@ -8,7 +8,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/traces/{traceId}',
   methods: ['GET'],
   auth: { bearer: 'required' },
-  summary: 'one trace as a span tree (engineer, admin)',
+  summary: 'one trace as a span tree (viewer, engineer, admin)',
   params: traceParamsSchema,
   handler: async ({ params, services, principal, correlationId }) => json(200, await getTraceTree(services.telemetryQuery, principal, params.id, params.traceId, correlationId)),
 });

@@ -9,7 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/traces',
   methods: ['GET'],
   auth: { bearer: 'required' },
-  summary: 'spans, paged (engineer, admin)',
+  summary: 'spans, paged (viewer, engineer, admin)',
   params: sessionParamsSchema,
   query: tracesQuerySchema,
   handler: async ({ params, query, services, principal, correlationId }) => json(200, await listSessionSpans(services.telemetryQuery, principal, params.id, query, correlationId)),
