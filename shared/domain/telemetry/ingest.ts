@@ -4,7 +4,7 @@ import type { FieldIssue } from '../../errors';
 import type { MaskingEngine, Redaction, ValueMaskResult } from '../masking';
 import type { SessionStats } from '../sessions/session';
 import type { StoredDevice } from './enrichment';
-import { ingestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
+import { compiledIngestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
 
 /** Older items are refused: the session's containers keep data only days, and such clocks are wrong. */
 export const MAX_ITEM_AGE_IN_MS = 7 * 86_400_000;
@@ -50,7 +50,7 @@ export function parseItems(items: unknown[], forcedKind?: IngestItem['kind']): P
       invalid(`items.${index}.kind`, `only ${forcedKind} items are accepted here`);
       return;
     }
-    const parsed = ingestItemSchema.safeParse(candidate);
+    const parsed = compiledIngestItemSchema.safeParse(candidate);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) invalid(['items', index, ...issue.path.map(String)].join('.'), issue.message);
       return;
