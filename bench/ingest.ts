@@ -17,7 +17,7 @@ import { startChild, type BenchChild } from './support/child-process';
 import type { MemorySample, UsageSnapshot } from './support/child-protocol';
 import { openDevices, type BenchDevice } from './support/devices';
 import { failures, runLoad, type LoadResult } from './support/load';
-import { ingestPipelineCost, medianCost } from './support/ingest-pipeline';
+import { ingestPipelineCost, medianCost, stageBreakdown } from './support/ingest-pipeline';
 import { BatchFactory, ITEMS_PER_BATCH, REALISTIC_DEVICE, REALISTIC_USER_AGENT } from './support/realistic-items';
 import type { Row } from './support/report';
 import { requestsBetween, startCosmosChild, startHostScene, type HostScene } from './support/scene';
@@ -293,6 +293,8 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
   const pipeline = await ingestPipelineCost({ rounds: context.quick ? 2 : 7, batchesPerRound: context.quick ? 200 : 600 });
   const pipelineMedian = medianCost(pipeline);
   context.log(`  own CPU per item (no SDK, no HTTP): ${pipeline.oursMicrosPerItem.map((micros) => micros.toFixed(1)).join(', ')} µs; JSON.parse alone ${pipelineMedian.parse.toFixed(2)} µs`);
+  const stages = stageBreakdown(pipeline).map(({ stage, micros }) => `${stage} ${micros.toFixed(2)}`).join(', ');
+  context.log(`  by stage, each timed alone (median µs per item): ${stages}`);
   const cosmos = await startCosmosChild();
   try {
     const runtime = await runtimeSetup(context, cosmos, levels, durationSeconds, rounds);
@@ -313,7 +315,7 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
       lowerIsBetter: true,
       target: `≤ ${PIPELINE_TARGET_MICROS_PER_ITEM} µs per item`,
       met: pipelineMedian.ours <= PIPELINE_TARGET_MICROS_PER_ITEM,
-      note: `median of ${pipeline.oursMicrosPerItem.length} rounds of ${pipeline.batchesPerRound} batches of ${ITEMS_PER_BATCH}: ${pipeline.oursMicrosPerItem.map((micros) => micros.toFixed(1)).join(', ')} µs`,
+      note: `median of ${pipeline.oursMicrosPerItem.length} rounds of ${pipeline.batchesPerRound} batches of ${ITEMS_PER_BATCH}: ${pipeline.oursMicrosPerItem.map((micros) => micros.toFixed(1)).join(', ')} µs; by stage, each timed alone over the same batches (median µs per item): ${stages}`,
     });
     const busiest = runtime.results[runtime.results.length - 1]!;
     const oursCpu = median(busiest.ours.map((run) => run.serverCpuMsPer1000 ?? Number.NaN)) / 1000;

@@ -2,7 +2,8 @@
 // ingest token checked, the body parsed and validated, then the ingest use case as production composes it (session
 // state from the config index, rate limits, Idempotency-Key, masking, documents, write-behind stats, pattern hooks
 // and the per-user index) over in-memory ports and a no-op telemetry store; the answer built. Timed beside
-// JSON.parse of the same bodies (what the bare server does per batch), interleaved in rounds.
+// JSON.parse of the same bodies (what the bare server does per batch), interleaved in rounds. Each round then times
+// the pipeline's stages alone over the same batches, to say where the microseconds go.
 import { randomUUID } from 'node:crypto';
 import { LOCAL_DEV_SECRETS, localEnvironment, DEMO_PRODUCT_ID } from '../../local-host/local-settings';
 import { CachedSessionStateReader } from '../../shared/adapters/caching/cached-session-state';
@@ -13,7 +14,10 @@ import { MemoryRateLimiter } from '../../shared/adapters/memory/memory-rate-limi
 import { loadMaskingEngine } from '../../shared/config/masking-rules';
 import { parseSettings } from '../../shared/config/settings';
 import { issueIngestToken, productIngestKey, ProductKeyVerifier } from '../../shared/domain/devices/credentials';
-import { deriveMaskingHashKey } from '../../shared/domain/masking';
+import { deriveMaskingHashKey, type MaskingEngine } from '../../shared/domain/masking';
+import { enrichDevice } from '../../shared/domain/telemetry/enrichment';
+import { maskDevice, parseItems, toDocument } from '../../shared/domain/telemetry/ingest';
+import type { IngestItem } from '../../shared/domain/telemetry/items';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
 import { parseWith } from '../../shared/http/endpoint';
 import { ingestEnvelopeSchema, ingestResponse } from '../../shared/http/ingest-routes';
@@ -82,7 +86,7 @@ async function composeIngest(sessions: DebugSession[]) {
   };
   // The index loads once, as on a warm instance.
   await deviceConfig.liveSession(sessions[0]!.id);
-  return { deps, stats, productKeys: new ProductKeyVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET), deviceTokens: new DeviceTokenVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, clock) };
+  return { deps, stats, settings, productKeys: new ProductKeyVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET), deviceTokens: new DeviceTokenVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, clock) };
 }
 
 interface PreparedBatch {
@@ -92,12 +96,38 @@ interface PreparedBatch {
   body: Buffer;
 }
 
+/** The pipeline's stages, each timed alone over a round's batches (CPU microseconds per item, per round). */
+export interface IngestStageCosts {
+  /** The product key and the ingest token checked (both remembered once verified, as in production). */
+  checks: number[];
+  /** The envelope's zod parse, of the JSON already parsed. */
+  envelope: number[];
+  /** Every item's zod parse (parseItems). */
+  items: number[];
+  /** The masking engine alone: maskValue of each item's content and of the batch's device, as the documents ask for it. */
+  masking: number[];
+  /** The documents built around the masked content (toDocument minus the masking above). */
+  documents: number[];
+}
+
 export interface IngestPipelineCost {
   /** CPU microseconds per item, per round: our pipeline. */
   oursMicrosPerItem: number[];
   /** The same bodies through JSON.parse alone. */
   parseMicrosPerItem: number[];
+  stages: IngestStageCosts;
   batchesPerRound: number;
+}
+
+/** The engine, noting every maskValue call (value and path) so the masking can be timed alone on the same values. */
+function recordingEngine(engine: MaskingEngine, calls: Array<[unknown, string | undefined]>): MaskingEngine {
+  return {
+    maskText: (text) => engine.maskText(text),
+    maskValue: (value, path) => {
+      calls.push([value, path]);
+      return engine.maskValue(value, path);
+    },
+  };
 }
 
 export async function ingestPipelineCost(options: { rounds: number; batchesPerRound: number }): Promise<IngestPipelineCost> {
@@ -142,7 +172,13 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
   // Warm-up: V8 compiles the path before anything is timed.
   for (const batch of prepare(Math.min(200, options.batchesPerRound))) await ours(batch);
   await stats.flush();
-  const result: IngestPipelineCost = { oursMicrosPerItem: [], parseMicrosPerItem: [], batchesPerRound: options.batchesPerRound };
+  const result: IngestPipelineCost = {
+    oursMicrosPerItem: [],
+    parseMicrosPerItem: [],
+    stages: { checks: [], envelope: [], items: [], masking: [], documents: [] },
+    batchesPerRound: options.batchesPerRound,
+  };
+  const engine = deps.masking;
   for (let round = 0; round < options.rounds; round++) {
     // Each round its own batches: new ids, new Idempotency-Keys, every device well inside its 100 batches a minute.
     const batches = prepare(options.batchesPerRound);
@@ -155,6 +191,47 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
     started = cpuMicros();
     for (const batch of batches) parseOnly(batch);
     result.parseMicrosPerItem.push((cpuMicros() - started) / items);
+
+    // The stages alone, each over the round's batches, its input made beforehand (untimed).
+    const timed = (stage: keyof IngestStageCosts, work: () => void) => {
+      const from = cpuMicros();
+      work();
+      result.stages[stage].push((cpuMicros() - from) / items);
+    };
+    timed('checks', () => {
+      for (const batch of batches) deviceTokens.verify(batch.token, productKeys.verify(batch.productKey)!);
+    });
+    const bodies = batches.map((batch) => JSON.parse(batch.body.toString('utf8')) as unknown);
+    timed('envelope', () => {
+      for (const body of bodies) parseWith(ingestEnvelopeSchema, body, 'body');
+    });
+    const envelopes = bodies.map((body) => parseWith(ingestEnvelopeSchema, body, 'body'));
+    timed('items', () => {
+      for (const envelope of envelopes) parseItems(envelope.items);
+    });
+    const receivedAt = new Date().toISOString();
+    const documentInputs = envelopes.map((envelope) => ({
+      items: parseItems(envelope.items).entries.map((entry): IngestItem => entry.item),
+      device: enrichDevice(envelope.device, REALISTIC_USER_AGENT, undefined),
+    }));
+    const calls: Array<[unknown, string | undefined]> = [];
+    const recording = recordingEngine(engine, calls);
+    for (const input of documentInputs) {
+      const device = maskDevice(input.device, recording);
+      for (const item of input.items) toDocument(item, { productId: DEMO_PRODUCT_ID, sessionId: envelopes[0]!.sessionId, receivedAt, device: device.device, deviceRedaction: device.redaction }, recording);
+    }
+    timed('masking', () => {
+      for (const [value, path] of calls) engine.maskValue(value, path);
+    });
+    timed('documents', () => {
+      for (const input of documentInputs) {
+        const device = maskDevice(input.device, engine);
+        const context = { productId: DEMO_PRODUCT_ID, sessionId: envelopes[0]!.sessionId, receivedAt, device: device.device, deviceRedaction: device.redaction };
+        for (const item of input.items) toDocument(item, context, engine);
+      }
+    });
+    const documentsWithMasking = result.stages.documents.pop()!;
+    result.stages.documents.push(Math.max(0, documentsWithMasking - result.stages.masking[result.stages.masking.length - 1]!));
   }
   await stats.close();
   return result;
@@ -162,4 +239,21 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
 
 export function medianCost(cost: IngestPipelineCost): { ours: number; parse: number } {
   return { ours: median(cost.oursMicrosPerItem), parse: median(cost.parseMicrosPerItem) };
+}
+
+/** Where the median item's microseconds go: each stage's median, and what the use case adds around them. */
+export function stageBreakdown(cost: IngestPipelineCost): Array<{ stage: string; micros: number }> {
+  const stages = [
+    { stage: 'JSON.parse', micros: median(cost.parseMicrosPerItem) },
+    { stage: 'key + token checks', micros: median(cost.stages.checks) },
+    { stage: 'envelope parse', micros: median(cost.stages.envelope) },
+    { stage: 'item parse (zod, compiled)', micros: median(cost.stages.items) },
+    { stage: 'masking engine', micros: median(cost.stages.masking) },
+    { stage: 'documents around it', micros: median(cost.stages.documents) },
+  ];
+  const measured = stages.reduce((sum, entry) => sum + entry.micros, 0);
+  // Session state, rate limits, Idempotency-Key, time window, outcomes, stats, hooks, the answer, and the garbage
+  // collection the whole batch causes (each stage alone above collects little of its own).
+  stages.push({ stage: 'the use case around them, and GC', micros: Math.max(0, median(cost.oursMicrosPerItem) - measured) });
+  return stages;
 }

@@ -165,23 +165,39 @@ function outcomeOfRefusal(error: unknown): ItemOutcome {
 }
 
 function recordOutcomes(telemetry: Telemetry, kinds: Array<string | undefined>, outcomes: Array<ItemOutcome | undefined>, rest: ItemOutcome): void {
-  const counts = new Map<string, { kind: string; outcome: ItemOutcome; count: number }>();
-  kinds.forEach((kind = 'unknown', index) => {
+  // Counted per kind and outcome, in the order each pair first appears; a batch has a handful of pairs, so a
+  // short list searched in place costs less per item than a map keyed by a joined string.
+  const counted: Array<{ kind: string; outcome: ItemOutcome; count: number }> = [];
+  for (let index = 0; index < kinds.length; index++) {
+    const kind = kinds[index] ?? 'unknown';
     const outcome = outcomes[index] ?? rest;
-    const key = `${kind}\n${outcome}`;
-    let entry = counts.get(key);
-    if (!entry) counts.set(key, (entry = { kind, outcome, count: 0 }));
-    entry.count++;
-  });
-  for (const { kind, outcome, count } of counts.values()) telemetry.metric('ingest.items_total', count, { kind, outcome });
+    let entry: { kind: string; outcome: ItemOutcome; count: number } | undefined;
+    for (const candidate of counted) {
+      if (candidate.kind === kind && candidate.outcome === outcome) {
+        entry = candidate;
+        break;
+      }
+    }
+    if (entry) entry.count++;
+    else counted.push({ kind, outcome, count: 1 });
+  }
+  for (const { kind, outcome, count } of counted) telemetry.metric('ingest.items_total', count, { kind, outcome });
 }
 
+const itemKinds: ReadonlySet<string> = new Set<IngestItem['kind']>(['log', 'span', 'breadcrumb', 'network']);
+
 function rawKinds(items: unknown[], forcedKind?: string): Array<string | undefined> {
-  return items.map((item) => {
-    if (forcedKind) return forcedKind;
+  const kinds = new Array<string | undefined>(items.length);
+  for (let index = 0; index < items.length; index++) {
+    if (forcedKind) {
+      kinds[index] = forcedKind;
+      continue;
+    }
+    const item = items[index];
     const kind = item && typeof item === 'object' ? (item as { kind?: unknown }).kind : undefined;
-    return typeof kind === 'string' && ['log', 'span', 'breadcrumb', 'network'].includes(kind) ? kind : undefined;
-  });
+    kinds[index] = typeof kind === 'string' && itemKinds.has(kind) ? kind : undefined;
+  }
+  return kinds;
 }
 
 /** Why a session refuses batches now, or undefined when it collects. Expiry is compared with the clock on every call. */
@@ -260,9 +276,7 @@ async function ingestBatch(deps: IngestServiceDependencies, call: DeviceCall, re
     answer.discarded = request.items.length;
     outcomes.push(...request.items.map((): ItemOutcome => 'discarded'));
   } else {
-    const stored = await store(deps, call, request);
-    answer = stored.answer;
-    stored.outcomes.forEach((outcome, index) => (outcomes[index] = outcome));
+    answer = await store(deps, call, request, outcomes);
   }
   const result: IngestResult = { status: 202, body: answer, replayed: false };
   if (idempotencyKey) await deps.idempotency.remember({ key: idempotencyKey, status: result.status, body: answer, createdAt: now.toISOString() });
@@ -270,10 +284,11 @@ async function ingestBatch(deps: IngestServiceDependencies, call: DeviceCall, re
 }
 
 /**
- * Validates, filters, masks and stores the batch; answers with one outcome per item (by index). A refusal of the
- * whole batch (session not collecting, invalid items) throws instead.
+ * Validates, filters, masks and stores the batch; settles `outcomes` (by item index) for every item once it has
+ * all gone through. A throw (the whole batch refused, storage or a later step failing) settles nothing here: the
+ * caller settles every item by the error.
  */
-async function store(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest): Promise<{ answer: IngestAnswer; outcomes: ItemOutcome[] }> {
+async function store(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest, outcomes: Array<ItemOutcome | undefined>): Promise<IngestAnswer> {
   const productId = call.device.pid;
   const session = await collectingSession(deps, productId, request.sessionId);
   const parsed = parseItems(request.items, request.forcedKind);
@@ -281,24 +296,27 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
     throw new AppError('invalid_input', `Invalid items; nothing was stored: ${parsed.issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, { issues: parsed.issues });
   }
   const answer = emptyAnswer(request.sessionId);
-  const outcomes: ItemOutcome[] = [];
+  const settled: Array<ItemOutcome | undefined> = new Array(request.items.length);
   for (const invalid of parsed.invalid) {
     answer.rejected.push({ index: invalid.index, id: invalid.id, kind: invalid.kind, reason: 'invalid', detail: invalid.message });
-    outcomes[invalid.index] = 'invalid';
+    settled[invalid.index] = 'invalid';
   }
 
   const now = deps.clock.now();
-  const inWindow: Array<{ index: number; item: IngestItem }> = [];
+  // The items to store, and their indexes in the request, side by side.
+  const kept: IngestItem[] = [];
+  const keptIndexes: number[] = [];
   for (const { index, item } of parsed.entries) {
     const reason = timeWindowRejection(item, now);
     if (reason) {
       answer.rejected.push({ index, id: itemIdOf(item), kind: item.kind, reason });
-      outcomes[index] = 'invalid';
+      settled[index] = 'invalid';
     } else if (!isCollected(session, item)) {
       answer.filtered++;
-      outcomes[index] = 'filtered';
+      settled[index] = 'filtered';
     } else {
-      inWindow.push({ index, item });
+      kept.push(item);
+      keptIndexes.push(index);
     }
   }
   answer.rejected.sort((left, right) => left.index - right.index);
@@ -307,17 +325,17 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
       issues: answer.rejected.map((rejection) => ({ field: `items.${rejection.index}.${rejection.kind === 'span' ? 'startTime' : 'timestamp'}`, message: rejection.reason === 'too_old' ? 'too old' : 'too far in the future' })),
     });
   }
-  if (inWindow.length === 0) return { answer, outcomes };
+  if (kept.length === 0) return settle(outcomes, settled, answer);
 
   const engine = deps.masking;
   const device = maskDevice(enrichDevice(request.device, call.userAgentHeader, call.regionHeader), engine);
   const context = { productId, sessionId: request.sessionId, receivedAt: now.toISOString(), device: device.device, deviceRedaction: device.redaction };
-  const docs: Array<{ index: number; item: IngestItem; doc: StoredDoc }> = [];
+  const docs: StoredDoc[] = new Array(kept.length);
   const logDocs: LogDoc[] = [];
   const spanDocs: SpanDoc[] = [];
-  for (const { index, item } of inWindow) {
-    const doc = toDocument(item, context, engine);
-    docs.push({ index, item, doc });
+  for (let position = 0; position < kept.length; position++) {
+    const doc = toDocument(kept[position]!, context, engine);
+    docs[position] = doc;
     if (doc.docType === 'span') spanDocs.push(doc);
     else logDocs.push(doc);
   }
@@ -327,19 +345,23 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
     logDocs.length ? deps.telemetryStore.upsertLogs(key, logDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
     spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
   ]);
-  const createdIds = new Set([...logOutcome.created, ...spanOutcome.created]);
-  const failedReasons = new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
+  const createdIds = new Set(logOutcome.created);
+  for (const id of spanOutcome.created) createdIds.add(id);
+  const failedReasons = logOutcome.failed.length + spanOutcome.failed.length === 0 ? undefined : new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
   const created: StoredDoc[] = [];
   const stored: StoredDoc[] = [];
-  for (const { index, item, doc } of docs) {
-    const failure = failedReasons.get(doc.id);
+  for (let position = 0; position < docs.length; position++) {
+    const doc = docs[position]!;
+    const index = keptIndexes[position]!;
+    const failure = failedReasons?.get(doc.id);
     if (failure) {
+      const item = kept[position]!;
       answer.failed.push({ index, id: itemIdOf(item), kind: item.kind, reason: failure });
-      outcomes[index] = 'failed';
+      settled[index] = 'failed';
       continue;
     }
     answer.accepted++;
-    outcomes[index] = 'accepted';
+    settled[index] = 'accepted';
     stored.push(doc);
     if ((doc.redaction.count ?? doc.redaction.fieldsRedacted.length) > 0) answer.redacted++;
     // Several items of one batch may share an id: only the first is the created one.
@@ -350,7 +372,14 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   await addToStats(deps, request.sessionId, created);
   await announceFatal(deps, call, stored);
   await deps.afterStore?.onStored({ productId, sessionId: request.sessionId, device: request.device, correlationId: call.correlationId }, stored);
-  return { answer, outcomes };
+  return settle(outcomes, settled, answer);
+}
+
+function settle(outcomes: Array<ItemOutcome | undefined>, settled: Array<ItemOutcome | undefined>, answer: IngestAnswer): IngestAnswer {
+  for (let index = 0; index < settled.length; index++) {
+    if (settled[index] !== undefined) outcomes[index] = settled[index];
+  }
+  return answer;
 }
 
 /**

@@ -4,6 +4,8 @@ import { issueIngestToken, ProductKeyVerifier, productIngestKey, verifyIngestTok
 import { deviceConfigFor, entityTag, matchesIfNoneMatch } from '../../shared/domain/sessions/device-config';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
 import { SessionTargetIndex, type DevicePoll } from '../../shared/domain/sessions/targeting';
+import { AppError } from '../../shared/errors';
+import { DeviceTokenVerifier, verifyDeviceToken } from '../../shared/services/device-credentials';
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 const secret = 'x'.repeat(40);
@@ -100,6 +102,38 @@ describe('device credentials', () => {
     const tampered = `${prefix}.${Buffer.from(JSON.stringify({ ...claims, dev: 'device:d2' })).toString('base64url')}.${signature}`;
     expect(verifyIngestToken(secret, tampered, now)).toEqual({ valid: false, reason: 'bad_signature' });
     expect(verifyIngestToken(secret, `${prefix}.${payload}`, now)).toEqual({ valid: false, reason: 'malformed' });
+  });
+
+  it('the remembering token verifier answers as verifyDeviceToken does, also once a remembered token expires', () => {
+    let at = now;
+    const verifier = new DeviceTokenVerifier(secret, { now: () => at }, 2);
+    const claims = (sid: string, pid = 'demo', ttlSeconds = 60) => ({ sid, pid, dev: 'device:d1', exp: Math.floor(now.getTime() / 1000) + ttlSeconds });
+    const valid = [
+      issueIngestToken(secret, claims('ds_1')),
+      issueIngestToken(secret, claims('ds_2', 'demo', 600)),
+      issueIngestToken(secret, claims('ds_3', 'shop')),
+    ];
+    const [prefix, payload] = valid[0]!.split('.');
+    const tokens = [...valid, `${prefix}.${payload}.${'A'.repeat(43)}`, issueIngestToken('y'.repeat(40), claims('ds_4')), 'nonsense', undefined];
+    const outcome = (check: () => unknown) => {
+      try {
+        return check();
+      } catch (error) {
+        return error instanceof AppError ? `${error.kind}: ${error.message}` : error;
+      }
+    };
+    // Rounds over more valid tokens than it keeps, for both products, then past the first token's expiry.
+    for (const time of [now, now, new Date(now.getTime() + 61_000), new Date(now.getTime() + 61_000)]) {
+      at = time;
+      for (const token of tokens) {
+        for (const productId of ['demo', 'shop']) {
+          expect(
+            outcome(() => verifier.verify(token, productId)),
+            `${token} for ${productId} at ${time.toISOString()}`,
+          ).toEqual(outcome(() => verifyDeviceToken(secret, token, productId, time)));
+        }
+      }
+    }
   });
 });
 

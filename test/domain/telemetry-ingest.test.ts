@@ -2,7 +2,7 @@
 // enrichment, span trees and the timeline merge.
 import { describe, expect, it } from 'vitest';
 import { coarseRegion, enrichDevice } from '../../shared/domain/telemetry/enrichment';
-import { documentIdOf, parseItems, statsDelta, timeWindowRejection, type StoredDoc } from '../../shared/domain/telemetry/ingest';
+import { documentIdOf, parseItems, statsDelta, timeInMs, timeWindowRejection, type StoredDoc } from '../../shared/domain/telemetry/ingest';
 import type { IngestItem, SpanDoc } from '../../shared/domain/telemetry/items';
 import { anyValueToJs, levelOf, mapLogsRequest, mapTraceRequest, nanosToIso } from '../../shared/domain/telemetry/otlp';
 import { buildSpanTree } from '../../shared/domain/telemetry/span-tree';
@@ -112,6 +112,19 @@ describe('items', () => {
   ])('an item %i ms from now is %s', (offset, expected) => {
     const item = parseItems([log({ timestamp: new Date(now.getTime() + offset).toISOString() })]).entries[0]!.item;
     expect(timeWindowRejection(item, now)).toBe(expected);
+  });
+
+  it('reads item times as Date.parse does, canonical or not, real dates or rolled over', () => {
+    const texts = ['2026-03-01T11:59:58.123Z', '2026-03-01T11:59:58Z', '2026-03-01T13:59:57.5+02:00', '2026-03-01T11:59:57.123456Z', '0050-01-01T00:00:00.000Z', '0100-01-01T00:00:00.000Z'];
+    texts.push('2026-03-01T24:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-00-10T00:00:00.000Z', '2026-01-00T00:00:00.000Z', '2026-01-01T00:60:00.000Z', '2026-01-01T00:00:60.000Z');
+    texts.push('2026-01-01T00:00:00.00xZ', '2026-01-01T00:00:00.000z', '2026-01-01 00:00:00.000Z', '+02026-01-01T00:00:00.000Z', '', 'garbage');
+    for (const year of [100, 1970, 2000, 2024, 2026, 2100, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 1; day <= 31; day++) texts.push(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T23:59:59.999Z`);
+      }
+    }
+    for (let offset = 0; offset < 2_000; offset++) texts.push(new Date(now.getTime() - offset * 987_654_321).toISOString());
+    for (const text of texts) expect(timeInMs(text), text).toBe(Date.parse(text));
   });
 
   it('derives document ids from kind and item id (span id when a span has none)', () => {

@@ -2,6 +2,7 @@
 // enrichment, idempotent retries, stats under concurrency, consent, opt-out, and every limit and refusal.
 import { randomUUID } from 'node:crypto';
 import { alertKeyOf } from '../../shared/domain/events/alert-key';
+import { AppError } from '../../shared/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvents } from '../support/event-recorder';
 import { openDeviceSession, type DeviceSession } from '../support/device-session';
@@ -310,6 +311,28 @@ describe('limits', () => {
     const problem = await response.json();
     expect(problem.errors.map((issue: { field: string }) => issue.field)).toContain(field);
     expect((await stored(session)).logs).toHaveLength(0);
+  });
+
+  it('counts every item of a batch storage fails as failed, those already filtered or rejected too', async () => {
+    const session = await openSession({ capture: { logs: true, traces: false, breadcrumbs: true, network: true }, collectionLevel: 'trace' });
+    const real = host.deps.services.ingest.telemetryStore;
+    // A fake of our own port standing in for a Cosmos outage (the real adapter maps 429/5xx to this error).
+    host.deps.services.ingest.telemetryStore = {
+      ...real,
+      upsertLogs: async () => {
+        throw new AppError('unavailable', 'Storage is unavailable; retry shortly', { retryAfterSeconds: 2 });
+      },
+    };
+    const outcomes = ['accepted', 'filtered', 'invalid', 'failed'] as const;
+    const before = outcomes.map((outcome) => host.telemetry.total('ingest.items_total', { outcome }));
+    try {
+      const response = await post(session, [log(), span(), log({ timestamp: now(-8 * 86_400_000) })]);
+      expect(response.status).toBe(503);
+    } finally {
+      host.deps.services.ingest.telemetryStore = real;
+    }
+    // The answer was "retry": no item has an outcome of its own yet, so none is counted as filtered or invalid.
+    expect(outcomes.map((outcome, index) => host.telemetry.total('ingest.items_total', { outcome }) - before[index]!)).toEqual([0, 0, 0, 3]);
   });
 
   it('keeps in-window items and rejects those too old or too far ahead, each with a reason', async () => {

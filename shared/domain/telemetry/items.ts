@@ -121,6 +121,12 @@ export const networkItemSchema = z.object({
 
 export const ingestItemSchema = z.discriminatedUnion('kind', [logItemSchema, spanItemSchema, breadcrumbItemSchema, networkItemSchema]);
 export type IngestItem = z.infer<typeof ingestItemSchema>;
+/**
+ * The same schema with zod's ahead-of-time compiled fast path, for ingest's per-item parse: a valid item is parsed
+ * by code generated from the schema, an invalid one falls back to zod's own parser, so the output and every issue
+ * are those of `ingestItemSchema` (test/domain/compiled-schemas.test.ts holds them to it).
+ */
+export const compiledIngestItemSchema = z.compile(ingestItemSchema);
 export type LogItem = z.infer<typeof logItemSchema>;
 export type SpanItem = z.infer<typeof spanItemSchema>;
 export type BreadcrumbItem = z.infer<typeof breadcrumbItemSchema>;
