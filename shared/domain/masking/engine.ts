@@ -57,15 +57,16 @@ function compileRegexDetector(rule: MaskingRule, regex: RegExp): CompiledRule['d
       const start = group === 0 ? match.index : match.index + match[0].indexOf(matched);
       let end = start + matched.length;
       let accepted = true;
-      if (validator) {
-        const verdict = validator(text, start, end);
-        if (verdict === false) accepted = false;
-        else if (typeof verdict === 'number') end = verdict;
-      }
-      if (accepted && (required || forbidden)) {
+      // The context reads only what comes before the match, so it goes first: some validators cost more.
+      if (required || forbidden) {
         const before = text.slice(Math.max(0, start - window), start);
         if (forbidden && forbidden.test(before)) accepted = false;
         else if (required && !required.test(before)) accepted = orWholeValue && text.trim().length === end - start;
+      }
+      if (accepted && validator) {
+        const verdict = validator(text, start, end);
+        if (verdict === false) accepted = false;
+        else if (typeof verdict === 'number') end = verdict;
       }
       if (accepted && claim(start, end)) continue;
       // A rejected candidate may hide a real one that starts inside it.

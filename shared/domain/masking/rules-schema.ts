@@ -1,7 +1,21 @@
 // The schema of config/security/data_masking_rules.yaml: the rules file is data, checked here before it is compiled.
 import { z } from 'zod';
 
-export const validatorNames = ['luhn', 'iban_mod97', 'ssn', 'ssn_bare', 'ipv4', 'ipv6', 'phone', 'token_entropy', 'basic_auth'] as const;
+export const validatorNames = [
+  'luhn',
+  'card_in_context',
+  'iban_mod97',
+  'iban_loose',
+  'ssn',
+  'ssn_bare',
+  'ipv4',
+  'ipv6',
+  'phone',
+  'phone_anywhere',
+  'token_entropy',
+  'high_entropy',
+  'basic_auth',
+] as const;
 export type ValidatorName = (typeof validatorNames)[number];
 
 const methodFields = {
