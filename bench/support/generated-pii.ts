@@ -191,8 +191,8 @@ function cardCase(random: Random, faker: Faker): GeneratedPositive {
 /** Phone words of many languages, as people write them before a number. */
 const PHONE_LEADS = [
   'phone', 'Phone:', 'tel', 'Tel.', 'TEL:', 'mobile', 'Mobile no.', 'call me at', 'you can call me at', 'send messages to', 'messages to', 'fax', 'Fax:',
-  'office', 'Office:', 'Telefon', 'Telefon:', 'Handy:', 'téléphone :', 'tél.', 'portable', 'teléfono', 'móvil:', 'telefone', 'celular', 'cellulare',
-  'telefono', 'telefoon', 'mobiel', 'puhelin', 'telefonnummer', 'tlf.', 'telefon nr', 'WhatsApp', 'SMS to', 'contact number', 'phone number:',
+  'office', 'Office:', 'Telefon', 'Telefon:', 'téléphone :', 'tél.', 'portable', 'teléfono', 'móvil:', 'telefone', 'celular', 'cellulare',
+  'telefono', 'telefoon', 'mobiel', 'puhelin', 'telefonnummer', 'tlf.', 'telefon nr', 'WhatsApp', 'SMS to', 'mobile number', 'phone number:',
 ];
 
 /** Shapes of national numbers a person writes, each valid in at least one country. */

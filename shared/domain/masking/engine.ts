@@ -24,7 +24,8 @@ interface CompiledRule {
   keepLast: number;
   gate: RuleGate;
   trigger: RegExp | undefined;
-  detect: (text: string, claim: (start: number, end: number) => boolean) => void;
+  /** `taken` answers whether an offset lies in a span already claimed: a match starting there cannot be claimed. */
+  detect: (text: string, claim: (start: number, end: number) => boolean, taken?: (offset: number) => boolean) => void;
 }
 
 interface CompiledFieldRule {
@@ -45,7 +46,7 @@ function compileRegexDetector(rule: MaskingRule, regex: RegExp): CompiledRule['d
   const required = context?.require ? new RegExp(context.require, 'i') : undefined;
   const forbidden = context?.forbid ? new RegExp(context.forbid, 'i') : undefined;
   const orWholeValue = context?.orWholeValue ?? false;
-  return (text, claim) => {
+  return (text, claim, taken) => {
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(text)) !== null) {
@@ -56,6 +57,12 @@ function compileRegexDetector(rule: MaskingRule, regex: RegExp): CompiledRule['d
       }
       const start = group === 0 ? match.index : match.index + match[0].indexOf(matched);
       let end = start + matched.length;
+      // A match starting inside a span an earlier rule holds cannot be claimed (validators move only its end): its
+      // context and validator need not run.
+      if (taken && taken(start)) {
+        regex.lastIndex = match.index + 1;
+        continue;
+      }
       let accepted = true;
       // The context reads only what comes before the match, so it goes first: some validators cost more.
       if (required || forbidden) {
@@ -124,7 +131,8 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
     label: rule.label ?? '',
     keepLast: rule.keepLast ?? 0,
     gate: gateOf(rule),
-    trigger: detector.trigger ? new RegExp(detector.trigger) : undefined,
+    // With the detector's flags: a trigger standing for a case-blind context must be case-blind too.
+    trigger: detector.trigger ? new RegExp(detector.trigger, (detector.flags ?? '').replace(/[^imsu]/g, '')) : undefined,
     detect,
   };
 }
@@ -243,6 +251,17 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       }
       return true;
     };
+    const taken = (offset: number): boolean => {
+      if (!starts) return false;
+      let low = 0;
+      let high = starts.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (starts[middle]! <= offset) low = middle + 1;
+        else high = middle;
+      }
+      return low > 0 && ends![low - 1]! > offset;
+    };
     // One scanner for the engine: maskText never re-enters itself.
     textScanner.scan(text);
     const allowed = textScanner.allowed;
@@ -258,7 +277,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
         }
         if (!textScanner.admits(rule.index)) continue;
         current = rule;
-        rule.detect(text, claim);
+        rule.detect(text, claim, taken);
       }
     }
     if (!starts) return { text, rules: [], count: 0 };

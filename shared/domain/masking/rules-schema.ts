@@ -47,6 +47,8 @@ const needsSchema = z
     digitGroup: z.number().int().min(1).max(64).optional(),
     dottedQuad: z.literal(true).optional(),
     ibanStart: z.literal(true).optional(),
+    ibanStartLoose: z.literal(true).optional(),
+    mixedToken: z.literal(true).optional(),
     colons: z.literal(true).optional(),
     hexColons: z.literal(true).optional(),
     hexId: z.literal(true).optional(),

@@ -30,6 +30,10 @@ export interface TextShape {
   dottedQuad: boolean;
   /** Two capitals then two digits (`DE89`). */
   ibanStart: boolean;
+  /** Not after a letter or digit: two letters of any case then two digits (`de89`), or two capitals, one or two blanks, two digits (`DE 89`). */
+  ibanStartLoose: boolean;
+  /** A run of 20 or more letters, digits and `+ / _ ~ . -`; and upper case, and lower case, in such runs. */
+  mixedToken: boolean;
   /** At least six colons, or a `::`. */
   colons: boolean;
   /** A `::`, or six `hex:` groups in a row (each of one to four hex digits): every IPv6 address has one. */
@@ -81,21 +85,25 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   return kind;
 });
 
-/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first four). */
+/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six). */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
 const HEX_COLONS = 8;
-const HEX_ID = 16;
-const UUID_START = 32;
-const SSN_GROUPS = 64;
-const NATIONAL_PHONE = 128;
+const IBAN_START_LOOSE = 16;
+const MIXED_TOKEN = 32;
+const HEX_ID = 64;
+const UUID_START = 128;
+const SSN_GROUPS = 256;
+const NATIONAL_PHONE = 512;
 const HEX_SHAPES = HEX_ID | UUID_START;
 const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
 const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES;
 /** The shapes the main pass tells. */
-const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS;
+const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN;
+/** How many sets of main-pass shapes there are (one bit each). */
+const MAIN_SHAPE_SETS = MAIN_SHAPES + 1;
 
 function needFlags(needs: TextNeeds): number {
   return (
@@ -103,6 +111,8 @@ function needFlags(needs: TextNeeds): number {
     (needs.ibanStart ? IBAN_START : 0) |
     (needs.colons ? COLONS : 0) |
     (needs.hexColons ? HEX_COLONS : 0) |
+    (needs.ibanStartLoose ? IBAN_START_LOOSE : 0) |
+    (needs.mixedToken ? MIXED_TOKEN : 0) |
     (needs.hexId ? HEX_ID : 0) |
     (needs.uuidStart ? UUID_START : 0) |
     (needs.ssnGroups ? SSN_GROUPS : 0) |
@@ -121,7 +131,7 @@ interface TextScanExports {
 }
 
 /** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c). */
-const MASKS_PER_WORD = 7;
+const MASKS_PER_WORD = 10;
 /** Bytes after the string that the main pass sets to 0 (it reads one past 64 for the last pair). */
 const PADDING = 80;
 const TABLE_BYTES = 160;
@@ -285,16 +295,22 @@ function pairGroupTables(literalPairs: readonly LiteralPair[], tables: Uint8Arra
   }
 }
 
-/** The byte classes of text-scan.c: digit 1, colon 2, group separator 4, dot 8, capitals A-O 16 and P-Z 32. */
+/**
+ * The byte classes of text-scan.c: digit 1, colon 2, group separator 4, dot 8, capitals A-O 16 and P-Z 32, lower
+ * case a-o 64 and p-z 128.
+ */
 function classTables(low: Uint8Array, high: Uint8Array): void {
   const separators = new Set([0x0, 0x8, 0x9, 0xb, 0xd, 0xe]); // space ( ) + - . as low nibbles of 0x2_
   for (let nibble = 0; nibble < 16; nibble++) {
-    low[nibble] = (nibble <= 9 ? 1 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 : 0) | (nibble <= 10 ? 32 : 0);
+    low[nibble] =
+      (nibble <= 9 ? 1 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 | 64 : 0) | (nibble <= 10 ? 32 | 128 : 0);
   }
   high[2] = 4 | 8;
   high[3] = 1 | 2;
   high[4] = 16;
   high[5] = 32;
+  high[6] = 64;
+  high[7] = 128;
 }
 
 function align(offset: number, to: number): number {
@@ -356,7 +372,7 @@ export class TextScanner {
   /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes), as bits. */
   private readonly literalFree: Int32Array;
   /** Per rule: the shape flags its `needs` ask for. */
-  private readonly needFlags: Uint8Array;
+  private readonly needFlags: Uint16Array;
   /**
    * The rules the counts rule out, as bits: for digits, the longest run and the largest group (kinds 0, 1, 2), and a
    * count from 0 to 255, the rules needing more at `(kind * 256 + count) * words`. A table, not a loop over the rules,
@@ -386,10 +402,10 @@ export class TextScanner {
   constructor(gates: readonly RuleGate[]) {
     this.allowed = new Int32Array(Math.ceil(gates.length / 32));
     this.literalFree = new Int32Array(this.allowed.length);
-    this.needFlags = new Uint8Array(gates.length);
+    this.needFlags = new Uint16Array(gates.length);
     const words = this.allowed.length;
     this.countRefusals = new Int32Array(3 * 256 * words);
-    this.shapeRefusals = new Int32Array(16 * words);
+    this.shapeRefusals = new Int32Array(MAIN_SHAPE_SETS * words);
     const byKey = new Map<string, Literal>();
     const thirdBytes: number[] = [];
     gates.forEach((gate, rule) => {
@@ -400,7 +416,7 @@ export class TextScanner {
           for (let count = 0; count < Math.min(need, 256); count++) this.countRefusals[(kind * 256 + count) * words + word]! |= bit;
         });
         const flags = (this.needFlags[rule] = needFlags(gate.needs));
-        for (let missing = 0; missing < 16; missing++) if ((flags & missing) !== 0) this.shapeRefusals[missing * words + word]! |= bit;
+        for (let missing = 0; missing < MAIN_SHAPE_SETS; missing++) if ((flags & missing) !== 0) this.shapeRefusals[missing * words + word]! |= bit;
       }
       const literals = [...(gate.requires ?? []).map((text) => ({ text, anyCase: false })), ...(gate.anyCase ?? []).map((text) => ({ text, anyCase: true }))];
       // Outside ASCII the `i` flag folds more pairs than bytes can: such a rule keeps no literal pre-check.
@@ -553,6 +569,8 @@ export class TextScanner {
       ibanStart: (flags & IBAN_START) !== 0,
       colons: (flags & COLONS) !== 0,
       hexColons: (flags & HEX_COLONS) !== 0,
+      ibanStartLoose: (flags & IBAN_START_LOOSE) !== 0,
+      mixedToken: (flags & MIXED_TOKEN) !== 0,
       hexId: (flags & HEX_ID) !== 0,
       uuidStart: (flags & UUID_START) !== 0,
       ssnGroups: (flags & SSN_GROUPS) !== 0,

@@ -250,6 +250,8 @@ export function shannonEntropy(value: string): number {
 
 /** Base64 of the images and documents people attach: kept, they are content, not keys. */
 const MEDIA_BASE64 = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|PHN2Zy|JVBERi|AAAA[A-Za-z0-9+/]{2}ZnR5c)/;
+/** Counts per ASCII character for `looksHighEntropy` (tokens are ASCII; one table, reset after each use). */
+const characterCounts = new Uint16Array(128);
 
 /**
  * A random-looking token in a value position, whatever its name: 20 to 200 characters mixing upper and lower case,
@@ -258,31 +260,60 @@ const MEDIA_BASE64 = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|PHN2Zy|JVBERi|AAAA[A-Z
  * URLs, paths, dotted names and base64 media stay.
  */
 export function looksHighEntropy(value: string): boolean {
-  const token = value.replace(/=+$/, '');
-  if (token.length < 20 || token.length > 200) return false;
-  if (/^[0-9a-fA-F-]+$/.test(token) || /^[\d._:-]+$/.test(token) || token.startsWith('//') || MEDIA_BASE64.test(token)) return false;
-  // URLs and paths: dots with slashes (hosts, files), or slash-separated segments each of one case (/api/v2/orders).
-  if (token.includes('/') && (token.includes('.') || token.split('/').every((segment) => /^(?:[a-z0-9_-]*|[A-Z0-9_-]*)$/.test(segment)))) return false;
-  // Dotted names (com.example.app.MainActivity, file names, hosts): every part a word.
-  if (/^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z][A-Za-z0-9]*)+$/.test(token) && !/\d/.test(token)) return false;
+  let length = value.length;
+  while (length > 0 && value.charCodeAt(length - 1) === 61 /* = */) length--;
+  if (length < 20 || length > 200) return false;
   let upper = 0;
   let lower = 0;
   let digits = 0;
-  for (let index = 0; index < token.length; index++) {
-    const code = token.charCodeAt(index);
+  let hexOnly = true;
+  let lowerRuns = 0;
+  let vowels = 0;
+  let slashes = 0;
+  let dots = 0;
+  let previousLower = false;
+  for (let index = 0; index < length; index++) {
+    const code = value.charCodeAt(index);
+    const isLower = code >= 97 && code <= 122;
     if (isDigitCode(code)) digits++;
-    else if (code >= 65 && code <= 90) upper++;
-    else if (code >= 97 && code <= 122) lower++;
+    else if (code >= 65 && code <= 90) {
+      upper++;
+      if (code > 70) hexOnly = false;
+    } else if (isLower) {
+      lower++;
+      if (code > 102) hexOnly = false;
+      if (!previousLower) lowerRuns++;
+      if (code === 97 || code === 101 || code === 105 || code === 111 || code === 117) vowels++;
+    } else if (code !== 45) {
+      hexOnly = false;
+      if (code === 47) slashes++;
+      else if (code === 46) dots++;
+    }
+    previousLower = isLower;
   }
-  if (upper < 2 || lower < 2) return false;
+  // Hex (hashes, trace ids, UUIDs), numbers and versions; then too little mixing of case.
+  if (hexOnly || upper < 2 || lower < 2) return false;
+  const token = length === value.length ? value : value.slice(0, length);
+  if (token.startsWith('//') || MEDIA_BASE64.test(token)) return false;
+  // URLs and paths: dots with slashes (hosts, files), or slash-separated segments each of one case (/api/v2/orders).
+  if (slashes !== 0 && (dots !== 0 || token.split('/').every((segment) => /^(?:[a-z0-9_-]*|[A-Z0-9_-]*)$/.test(segment)))) return false;
+  // Dotted names without digits (com.example.app.MainActivity).
+  if (dots !== 0 && digits === 0 && /^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z][A-Za-z0-9]*)+$/.test(token)) return false;
   // Words (camel-case names such as UITableViewCellAccessoryDisclosureIndicator): long runs of lower case with
   // vowels. In random base62 a run of lower case averages under 2 letters, and 5 letters in 26 are vowels.
-  const lowerRuns = token.match(/[a-z]+/g) ?? [];
-  const vowels = (token.match(/[aeiou]/g) ?? []).length;
-  if (lower / lowerRuns.length >= 3 && vowels / lower >= 0.3) return false;
-  const entropy = shannonEntropy(token);
+  if (lower / lowerRuns >= 3 && vowels / lower >= 0.3) return false;
+  let entropy = 0;
+  for (let index = 0; index < length; index++) characterCounts[value.charCodeAt(index) & 127]!++;
+  for (let index = 0; index < length; index++) {
+    const slot = value.charCodeAt(index) & 127;
+    const count = characterCounts[slot]!;
+    if (count === 0) continue;
+    const share = count / length;
+    entropy -= share * Math.log2(share);
+    characterCounts[slot] = 0;
+  }
   if (digits === 0) return entropy >= 3.9;
-  return entropy >= (token.length < 28 ? 3.7 : 4.0);
+  return entropy >= (length < 28 ? 3.7 : 4.0);
 }
 
 function highEntropy(text: string, start: number, end: number): boolean {

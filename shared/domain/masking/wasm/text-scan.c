@@ -28,15 +28,21 @@ typedef uint8_t u8;
 /** A-O and P-Z: upper case is two rectangles. */
 #define CLASS_UPPER_LOW 16
 #define CLASS_UPPER_HIGH 32
+/** a-o and p-z, the same for lower case. */
+#define CLASS_LOWER_LOW 64
+#define CLASS_LOWER_HIGH 128
 
 // Shape flags, as text-scan.ts numbers them.
 #define DOTTED_QUAD 1
 #define IBAN_START 2
 #define COLONS 4
 #define HEX_COLONS 8
+#define IBAN_START_LOOSE 16
+#define MIXED_TOKEN 32
 
 // Masks kept per word of 64 bytes.
-enum { M_DIGIT, M_COLON, M_SEPARATOR, M_DOT, M_UPPER, M_PAIR, M_SINGLE, MASKS };
+// M_TOKEN_MARK: the bytes other than letters and digits a token is made of (`+ / _ ~ . -`).
+enum { M_DIGIT, M_COLON, M_SEPARATOR, M_DOT, M_UPPER, M_PAIR, M_SINGLE, M_LOWER, M_TOKEN_MARK, M_SPACE, MASKS };
 
 static inline v128_t classify(v128_t bytes, v128_t low, v128_t high) {
   v128_t lowNibbles = wasm_v128_and(bytes, wasm_i8x16_splat(15));
@@ -105,6 +111,11 @@ static inline u32 mostPerSegment(u64 segments, u64 counted, u32 *carry) {
   return most;
 }
 
+/** Bits `k` (1 to 63) on in the 128 bits `high:low`, as the low word. */
+static inline u64 shiftDown(u64 low, u64 high, u32 k) {
+  return (low >> k) | (high << (64 - k));
+}
+
 /** Longest run of ones inside one word. */
 static inline u32 longestRun(u64 mask) {
   u32 length = 0;
@@ -147,6 +158,12 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
       at[M_SEPARATOR] |= maskOf(classes, CLASS_GROUP_SEPARATOR) << shift;
       at[M_DOT] |= maskOf(classes, CLASS_DOT) << shift;
       at[M_UPPER] |= (maskOf(classes, CLASS_UPPER_LOW) | maskOf(classes, CLASS_UPPER_HIGH)) << shift;
+      at[M_LOWER] |= (maskOf(classes, CLASS_LOWER_LOW) | maskOf(classes, CLASS_LOWER_HIGH)) << shift;
+      const v128_t marks = wasm_v128_or(
+          wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('+')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('/'))), wasm_i8x16_eq(chunk, wasm_i8x16_splat('_'))),
+          wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('~')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('.'))), wasm_i8x16_eq(chunk, wasm_i8x16_splat('-'))));
+      at[M_TOKEN_MARK] |= ((u64)wasm_i8x16_bitmask(marks) & 0xffff) << shift;
+      at[M_SPACE] |= ((u64)wasm_i8x16_bitmask(wasm_i8x16_eq(chunk, wasm_i8x16_splat(' '))) & 0xffff) << shift;
       // Each byte's pair groups as a first byte, the next byte's as a second one and the one after as a third (loads
       // one and two bytes on).
       const v128_t second = wasm_v128_load(bytes + word * 64 + part * 16 + 1);
@@ -161,7 +178,9 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   u32 runCarry = 0;       // digits of the run reaching the top of the previous word
   u32 groupCarry = 0;     // digits of the group reaching the top of the previous word (0 if none does)
   u32 dotCarry = 0;       // bridging dots of the dotted run reaching the top of the previous word
-  u64 previousDigit = 0, previousTwo = 0;
+  u64 previousDigit = 0, previousTwo = 0, previousAlnum = 0;
+  u64 coveredCarry = 0;   // bytes of the next word inside a token run of 20 or more that started before it
+  u32 upperInToken = 0, lowerInToken = 0;
   u32 *singlesSeen = out + 6;
   for (u32 index = 0; index < 8; index++) singlesSeen[index] = 0;
   for (u32 word = 0; word < words; word++) {
@@ -229,6 +248,52 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     const u64 upperAfter1 = (upper >> 1) | (next[M_UPPER] << 63);
     if (upper & upperAfter1 & digitAfter2 & digitAfter3) flags |= IBAN_START;
 
+    // Loose IBAN starts, not after a letter or digit: two letters of any case then two digits; or two capitals, one
+    // or two blanks, then two digits.
+    const u64 lower = at[M_LOWER], nextLower = next[M_LOWER];
+    const u64 letters = upper | lower, nextLetters = next[M_UPPER] | nextLower;
+    const u64 alnum = letters | digit;
+    const u64 lettersAfter1 = (letters >> 1) | (nextLetters << 63);
+    const u64 alnumBefore = (alnum << 1) | (previousAlnum >> 63);
+    const u64 space = at[M_SPACE], nextSpace = next[M_SPACE];
+    const u64 spaceAfter2 = (space >> 2) | (nextSpace << 62);
+    const u64 spaceAfter3 = (space >> 3) | (nextSpace << 61);
+    const u64 digitAfter4 = (digit >> 4) | (nextDigit << 60);
+    const u64 digitAfter5 = (digit >> 5) | (nextDigit << 59);
+    if (((letters & lettersAfter1 & digitAfter2 & digitAfter3) | (upper & upperAfter1 & spaceAfter2 & ((digitAfter3 & digitAfter4) | (spaceAfter3 & digitAfter4 & digitAfter5)))) & ~alnumBefore) {
+      flags |= IBAN_START_LOOSE;
+    }
+
+    // Mixed tokens: runs of 20 or more token bytes (letters, digits, `+ / _ ~ . -`), and whether their bytes hold
+    // upper and lower case. A run of 20 starting at a byte may reach into the next word: the sums below look at the
+    // 128 bits of this word and the next, of which the low 64 come out exact.
+    const u64 token = alnum | at[M_TOKEN_MARK];
+    const u64 nextToken = nextDigit | next[M_UPPER] | nextLower | next[M_TOKEN_MARK];
+    const u64 run2 = token & shiftDown(token, nextToken, 1), run2High = nextToken & (nextToken >> 1);
+    const u64 run4 = run2 & shiftDown(run2, run2High, 2), run4High = run2High & (run2High >> 2);
+    const u64 run8 = run4 & shiftDown(run4, run4High, 4), run8High = run4High & (run4High >> 4);
+    const u64 run16 = run8 & shiftDown(run8, run8High, 8);
+    const u64 run20 = run16 & shiftDown(run4, run4High, 16);
+    if (run20 | coveredCarry) {
+      // The bytes of those runs: each start spread over the 20 bytes from it, by doubling to 16 (bytes 0-15), then
+      // the first four again 16 bytes on (16-19). What passes the top of this word belongs to the next.
+      u64 low = run20, high = 0, fourLow = 0, fourHigh = 0;
+      for (u32 step = 1; step <= 8; step <<= 1) {
+        high |= (high << step) | (low >> (64 - step));
+        low |= low << step;
+        if (step == 2) {
+          fourLow = low;
+          fourHigh = high;
+        }
+      }
+      const u64 covered = low | (fourLow << 16) | coveredCarry;
+      coveredCarry = high | (fourHigh << 16) | (fourLow >> 48);
+      if (covered & upper) upperInToken = 1;
+      if (covered & lower) lowerInToken = 1;
+    }
+
+    previousAlnum = alnum;
+
     // Literal pairs: the groups let a few through; the pair table decides.
     u64 candidates = at[M_PAIR];
     while (candidates) {
@@ -249,6 +314,7 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     previousDigit = digit;
     previousTwo = two;
   }
+  if (upperInToken && lowerInToken) flags |= MIXED_TOKEN;
   if (colons >= 6) {
     flags |= COLONS;
     if ((flags & HEX_COLONS) == 0 && hasHexColonChain(bytes, masks, words)) flags |= HEX_COLONS;
