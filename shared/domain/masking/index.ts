@@ -11,6 +11,7 @@ import { maskingRulesSchema, type MaskingRulesDocument } from './rules-schema';
 export * from './masking-engine';
 export { createMaskingEngine, normalizeFieldName, type MaskingEngineOptions } from './engine';
 export { maskingRulesSchema, type MaskingRulesDocument } from './rules-schema';
+export { bodyFormatOf, headerValue, maskCapturedBody, type BodyFormat } from './captured-body';
 
 export const MASKING_RULES_FILE = path.join('config', 'security', 'data_masking_rules.yaml');
 

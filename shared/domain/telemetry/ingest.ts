@@ -2,6 +2,7 @@
 // into its stored document, and the session counters a set of newly created documents adds up to.
 import type { FieldIssue } from '../../errors';
 import type { MaskingEngine, Redaction, ValueMaskResult } from '../masking';
+import { headerValue, maskCapturedBody } from '../masking/captured-body';
 import type { SessionStats } from '../sessions/session';
 import type { StoredDevice } from './enrichment';
 import { ingestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
@@ -164,7 +165,7 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
         item,
         context,
         { docType: 'network' as const, timestamp: utc(timestamp), method, status, durationMs, requestSize, responseSize, traceId, spanId },
-        engine.maskValue(content),
+        maskNetworkContent(content, engine),
       );
     }
     case 'span': {
@@ -186,6 +187,28 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
       );
     }
   }
+}
+
+type NetworkContent = Omit<Extract<IngestItem, { kind: 'network' }>, 'kind' | 'id' | 'timestamp' | 'method' | 'status' | 'durationMs' | 'requestSize' | 'responseSize' | 'traceId' | 'spanId'>;
+
+/** A network capture: headers and URL as values, each body read as its own `content-type` says (JSON, form) first. */
+function maskNetworkContent(content: NetworkContent, engine: MaskingEngine): ValueMaskResult<NetworkContent> {
+  const { requestBody, responseBody, ...rest } = content;
+  if (requestBody === undefined && responseBody === undefined) return engine.maskValue(content);
+  const masked = engine.maskValue(rest);
+  let redaction = masked.redaction;
+  const value: NetworkContent = masked.value;
+  const bodies: Array<['requestBody' | 'responseBody', string | undefined, Record<string, string> | undefined]> = [
+    ['requestBody', requestBody, content.requestHeaders],
+    ['responseBody', responseBody, content.responseHeaders],
+  ];
+  for (const [field, body, headers] of bodies) {
+    if (body === undefined) continue;
+    const result = maskCapturedBody(engine, body, headerValue(headers, 'content-type'), field);
+    value[field] = result.value;
+    if (result.redaction.count !== 0) redaction = mergeRedactions(redaction, result.redaction);
+  }
+  return { value, redaction };
 }
 
 export function isErrorDoc(doc: StoredDoc): boolean {
