@@ -88,9 +88,11 @@ function shapeByRegex(text: string): TextShape {
     ibanStart: /[A-Z]{2}\d\d/.test(text),
     colons: text.includes('::') || (text.match(/:/g) ?? []).length >= 6,
     hexColons: /::|(?:[0-9A-Fa-f]{1,4}:){6}/.test(text),
-    ibanStartLoose: /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d\d|[A-Z]{2} {1,2}\d\d)/.test(text),
+    ibanStartLoose: /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d\d|[A-Z]{2}[ \t]{1,2}\d\d)/.test(text),
     mixedToken: (() => {
-      const runs = text.match(/[A-Za-z0-9+/_~.-]{20,}/g) ?? [];
+      const token = 'A-Za-z0-9+/_~.-';
+      const opens = new RegExp(`(?<=[=:"'][ \\t]*|(?<![${token}])-[${token}]*[ \\t]+)[${token}]{20,}`, 'g');
+      const runs = text.match(opens) ?? [];
       return runs.some((run) => /[A-Z]/.test(run)) && runs.some((run) => /[a-z]/.test(run));
     })(),
     hexId: /(?<![\w-])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,64}(?![\w-])/.test(text),
@@ -128,7 +130,7 @@ describe('text scanner: the WebAssembly main pass', () => {
       const length = 1 + Math.floor(random() ** 2 * 400);
       let text = '';
       while (text.length < length) {
-        text += random() < 0.08 ? ['DE89', '1.2.3.4', '::', 'ab:cd:', 'de 89', 'DE  89', 'aB3_xY9/kLm+Qr~t', 'tuv-wxy.zab0cde1fgh'][Math.floor(random() * 8)]! : alphabet[Math.floor(random() * alphabet.length)]!;
+        text += random() < 0.08 ? ['DE89', '1.2.3.4', '::', 'ab:cd:', 'de 89', 'DE  89', 'aB3_xY9/kLm+Qr~t', 'tuv-wxy.zab0cde1fgh', '="', "'", '\t', ' --k ', ' -'][Math.floor(random() * 13)]! : alphabet[Math.floor(random() * alphabet.length)]!;
       }
       scanner.scan(text);
       const shape = scanner.shape();

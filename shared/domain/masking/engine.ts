@@ -167,6 +167,18 @@ export function normalizeFieldName(name: string): string {
 
 const KEY_CACHE_LIMIT = 10_000;
 
+/** Whether `offset` lies in one of the sorted, disjoint spans. */
+function insideSpan(starts: readonly number[], ends: readonly number[], offset: number): boolean {
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (starts[middle]! <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return low > 0 && ends[low - 1]! > offset;
+}
+
 export function createMaskingEngine(document: MaskingRulesDocument, options: MaskingEngineOptions = {}): MaskingEngine & { readonly ruleNames: string[] } {
   const rules = document.rules.map(compileRule);
   const fieldRules: CompiledFieldRule[] = document.fields.map((rule) => ({
@@ -210,6 +222,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string; the
     // first `pendingKeeps` entries of `keepQueue` wait.
     let pendingKeeps = 0;
+    let taken: ((offset: number) => boolean) | undefined;
     const claim = (start: number, end: number): boolean => {
       if (end <= start) return false;
       if (pendingKeeps !== 0 && current.method !== 'keep') {
@@ -228,6 +241,10 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
         starts = [start];
         ends = [end];
         owners = [current];
+        const spanStarts = starts;
+        const spanEnds = ends;
+        // Made at the first claim: most strings claim nothing, and a closure per string is garbage to collect.
+        taken = (offset) => insideSpan(spanStarts, spanEnds, offset);
         return true;
       }
       // Spans stay sorted and disjoint: a binary search finds the neighbours, so many matches stay linear-ish.
@@ -250,17 +267,6 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
         owners!.splice(low, 0, current);
       }
       return true;
-    };
-    const taken = (offset: number): boolean => {
-      if (!starts) return false;
-      let low = 0;
-      let high = starts.length;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (starts[middle]! <= offset) low = middle + 1;
-        else high = middle;
-      }
-      return low > 0 && ends![low - 1]! > offset;
     };
     // One scanner for the engine: maskText never re-enters itself.
     textScanner.scan(text);

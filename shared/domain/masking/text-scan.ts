@@ -30,9 +30,12 @@ export interface TextShape {
   dottedQuad: boolean;
   /** Two capitals then two digits (`DE89`). */
   ibanStart: boolean;
-  /** Not after a letter or digit: two letters of any case then two digits (`de89`), or two capitals, one or two blanks, two digits (`DE 89`). */
+  /** Not after a letter or digit: two letters of any case then two digits (`de89`), or two capitals, one or two blanks (space, tab), two digits (`DE 89`). */
   ibanStartLoose: boolean;
-  /** A run of 20 or more letters, digits and `+ / _ ~ . -`; and upper case, and lower case, in such runs. */
+  /**
+   * A run of 20 or more letters, digits and `+ / _ ~ . -` where a value goes: right after `=`, `:` or a quote, or
+   * blanks after one of them or after a flag (a run of those starting with `-`); and upper case, and lower case, in such runs.
+   */
   mixedToken: boolean;
   /** At least six colons, or a `::`. */
   colons: boolean;
@@ -131,7 +134,7 @@ interface TextScanExports {
 }
 
 /** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c). */
-const MASKS_PER_WORD = 10;
+const MASKS_PER_WORD = 12;
 /** Bytes after the string that the main pass sets to 0 (it reads one past 64 for the last pair). */
 const PADDING = 80;
 const TABLE_BYTES = 160;

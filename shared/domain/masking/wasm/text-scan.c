@@ -42,7 +42,8 @@ typedef uint8_t u8;
 
 // Masks kept per word of 64 bytes.
 // M_TOKEN_MARK: the bytes other than letters and digits a token is made of (`+ / _ ~ . -`).
-enum { M_DIGIT, M_COLON, M_SEPARATOR, M_DOT, M_UPPER, M_PAIR, M_SINGLE, M_LOWER, M_TOKEN_MARK, M_SPACE, MASKS };
+// M_BLANK: space and tab. M_VALUE_OPEN: `=`, `:` and quotes, which a value can follow. M_DASH: `-`, how a flag starts.
+enum { M_DIGIT, M_COLON, M_SEPARATOR, M_DOT, M_UPPER, M_PAIR, M_SINGLE, M_LOWER, M_TOKEN_MARK, M_BLANK, M_VALUE_OPEN, M_DASH, MASKS };
 
 static inline v128_t classify(v128_t bytes, v128_t low, v128_t high) {
   v128_t lowNibbles = wasm_v128_and(bytes, wasm_i8x16_splat(15));
@@ -163,7 +164,13 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
           wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('+')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('/'))), wasm_i8x16_eq(chunk, wasm_i8x16_splat('_'))),
           wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('~')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('.'))), wasm_i8x16_eq(chunk, wasm_i8x16_splat('-'))));
       at[M_TOKEN_MARK] |= ((u64)wasm_i8x16_bitmask(marks) & 0xffff) << shift;
-      at[M_SPACE] |= ((u64)wasm_i8x16_bitmask(wasm_i8x16_eq(chunk, wasm_i8x16_splat(' '))) & 0xffff) << shift;
+      const v128_t blanks = wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat(' ')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('\t')));
+      at[M_BLANK] |= ((u64)wasm_i8x16_bitmask(blanks) & 0xffff) << shift;
+      const v128_t opens = wasm_v128_or(
+          wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('=')), wasm_i8x16_eq(chunk, wasm_i8x16_splat(':'))),
+          wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('"')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('\''))));
+      at[M_VALUE_OPEN] |= ((u64)wasm_i8x16_bitmask(opens) & 0xffff) << shift;
+      at[M_DASH] |= ((u64)wasm_i8x16_bitmask(wasm_i8x16_eq(chunk, wasm_i8x16_splat('-'))) & 0xffff) << shift;
       // Each byte's pair groups as a first byte, the next byte's as a second one and the one after as a third (loads
       // one and two bytes on).
       const v128_t second = wasm_v128_load(bytes + word * 64 + part * 16 + 1);
@@ -178,8 +185,13 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   u32 runCarry = 0;       // digits of the run reaching the top of the previous word
   u32 groupCarry = 0;     // digits of the group reaching the top of the previous word (0 if none does)
   u32 dotCarry = 0;       // bridging dots of the dotted run reaching the top of the previous word
-  u64 previousDigit = 0, previousTwo = 0, previousAlnum = 0;
+  u64 previousDigit = 0, previousTwo = 0, previousAlnum = 0, previousToken = 0;
   u64 coveredCarry = 0;   // bytes of the next word inside a token run of 20 or more that started before it
+  u64 openCarry = 0;      // whether the previous word's last byte can open a value
+  u64 valueCarry = 0;     // whether the previous word ended inside a token run that opened as a value
+  u64 flagCarry = 0;      // whether it ended inside a flag (a token run starting with `-`)
+  u64 blankSeedCarry = 0; // whether this word's first byte, if blank, follows a flag, `=` or `:`
+  u64 blankCarry = 0;     // whether the previous word ended inside blanks that follow a flag, `=` or `:`
   u32 upperInToken = 0, lowerInToken = 0;
   u32 *singlesSeen = out + 6;
   for (u32 index = 0; index < 8; index++) singlesSeen[index] = 0;
@@ -249,13 +261,13 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     if (upper & upperAfter1 & digitAfter2 & digitAfter3) flags |= IBAN_START;
 
     // Loose IBAN starts, not after a letter or digit: two letters of any case then two digits; or two capitals, one
-    // or two blanks, then two digits.
+    // or two blanks (spaces or tabs), then two digits.
     const u64 lower = at[M_LOWER], nextLower = next[M_LOWER];
     const u64 letters = upper | lower, nextLetters = next[M_UPPER] | nextLower;
     const u64 alnum = letters | digit;
     const u64 lettersAfter1 = (letters >> 1) | (nextLetters << 63);
     const u64 alnumBefore = (alnum << 1) | (previousAlnum >> 63);
-    const u64 space = at[M_SPACE], nextSpace = next[M_SPACE];
+    const u64 space = at[M_BLANK], nextSpace = next[M_BLANK];
     const u64 spaceAfter2 = (space >> 2) | (nextSpace << 62);
     const u64 spaceAfter3 = (space >> 3) | (nextSpace << 61);
     const u64 digitAfter4 = (digit >> 4) | (nextDigit << 60);
@@ -264,12 +276,34 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
       flags |= IBAN_START_LOOSE;
     }
 
-    // Mixed tokens: runs of 20 or more token bytes (letters, digits, `+ / _ ~ . -`), and whether their bytes hold
-    // upper and lower case. A run of 20 starting at a byte may reach into the next word: the sums below look at the
-    // 128 bits of this word and the next, of which the low 64 come out exact.
+    // Mixed tokens in value position: runs of 20 or more token bytes (letters, digits, `+ / _ ~ . -`) right after a
+    // byte a value can follow, and whether their bytes hold upper and lower case. A value follows `=`, `:` or a quote,
+    // or blanks after one of them or after a flag (a token run starting with `-`). Runs are filled from their first bit by an add: adding it carries
+    // through the run, so (mask + first) ^ mask has the run's bits set; a run from the previous word goes on.
     const u64 token = alnum | at[M_TOKEN_MARK];
     const u64 nextToken = nextDigit | next[M_UPPER] | nextLower | next[M_TOKEN_MARK];
-    const u64 run2 = token & shiftDown(token, nextToken, 1), run2High = nextToken & (nextToken >> 1);
+    const u64 tokenStarts = token & ~((token << 1) | (previousToken >> 63));
+    const u64 flagSum = token + (tokenStarts & at[M_DASH]) + flagCarry;
+    const u64 flagRuns = (flagSum ^ token) & token;
+    flagCarry = (flagRuns >> 63) & (nextToken & 1);
+    const u64 flagEnds = flagRuns & ~((token >> 1) | (nextToken << 63));
+    const u64 blank = at[M_BLANK];
+    const u64 blankSeeds = (((flagEnds | at[M_VALUE_OPEN]) << 1) | blankSeedCarry) & blank;
+    blankSeedCarry = (flagEnds | at[M_VALUE_OPEN]) >> 63;
+    const u64 blankSum = blank + blankSeeds + blankCarry;
+    const u64 openBlanks = (blankSum ^ blank) & blank;
+    blankCarry = (openBlanks >> 63) & (next[M_BLANK] & 1);
+    const u64 opens = at[M_VALUE_OPEN] | openBlanks;
+    const u64 opensBefore = (opens << 1) | openCarry;
+    openCarry = opens >> 63;
+    const u64 starts = tokenStarts & opensBefore;
+    const u64 sum = token + starts + valueCarry;
+    const u64 value = (sum ^ token) & token;
+    valueCarry = (value >> 63) & (nextToken & 1);
+    previousToken = token;
+    // A run of 20 starting at a byte may reach into the next word: the sums below look at the 128 bits of this word
+    // and the next (its token bytes: the same run goes on there), of which the low 64 come out exact.
+    const u64 run2 = value & shiftDown(value, nextToken, 1), run2High = nextToken & (nextToken >> 1);
     const u64 run4 = run2 & shiftDown(run2, run2High, 2), run4High = run2High & (run2High >> 2);
     const u64 run8 = run4 & shiftDown(run4, run4High, 4), run8High = run4High & (run4High >> 4);
     const u64 run16 = run8 & shiftDown(run8, run8High, 8);
