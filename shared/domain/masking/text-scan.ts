@@ -137,7 +137,7 @@ interface TextScanExports {
 const MASKS_PER_WORD = 12;
 /** Bytes after the string that the main pass sets to 0 (it reads one past 64 for the last pair). */
 const PADDING = 80;
-const TABLE_BYTES = 160;
+const TABLE_BYTES = 192;
 const PAIR_BITS_BYTES = 8192;
 /** digits, digit run, digit group, flags, colons, pair hits, then 8 words of single bytes seen. */
 const OUT_WORDS = 14;
@@ -316,6 +316,29 @@ function classTables(low: Uint8Array, high: Uint8Array): void {
   high[7] = 128;
 }
 
+/**
+ * The mark classes of text-scan.c, each an exact rectangle of nibbles: `-` 1, space 2, tab 4, `:` and `=` 8, `"`
+ * and `'` 16, `+ - . /` 32, `_` 64, `~` 128.
+ */
+function markTables(low: Uint8Array, high: Uint8Array): void {
+  low.fill(0);
+  high.fill(0);
+  const rectangles: Array<[number, number[], number[]]> = [
+    [1, [0xd], [2]],
+    [2, [0x0], [2]],
+    [4, [0x9], [0]],
+    [8, [0xa, 0xd], [3]],
+    [16, [0x2, 0x7], [2]],
+    [32, [0xb, 0xd, 0xe, 0xf], [2]],
+    [64, [0xf], [5]],
+    [128, [0xe], [7]],
+  ];
+  for (const [bit, lows, highs] of rectangles) {
+    for (const nibble of lows) low[nibble]! |= bit;
+    for (const nibble of highs) high[nibble]! |= bit;
+  }
+}
+
 function align(offset: number, to: number): number {
   return Math.ceil(offset / to) * to;
 }
@@ -459,6 +482,7 @@ export class TextScanner {
 
     const { tables, pairBits } = this;
     classTables(tables.subarray(0, 16), tables.subarray(16, 32));
+    markTables(tables.subarray(160, 176), tables.subarray(176, 192));
     const pairs: LiteralPair[] = [];
     for (let pair = 0; pair < 65536; pair++) {
       const slot = this.pairSlot[pair]!;

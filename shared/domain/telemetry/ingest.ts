@@ -197,16 +197,20 @@ function maskNetworkContent(content: NetworkContent, engine: MaskingEngine): Val
   if (requestBody === undefined && responseBody === undefined) return engine.maskValue(content);
   const masked = engine.maskValue(rest);
   let redaction = masked.redaction;
-  const value: NetworkContent = masked.value;
-  const bodies: Array<['requestBody' | 'responseBody', string | undefined, Record<string, string> | undefined]> = [
+  const bodies: Partial<Record<'requestBody' | 'responseBody', string>> = {};
+  for (const [field, body, headers] of [
     ['requestBody', requestBody, content.requestHeaders],
     ['responseBody', responseBody, content.responseHeaders],
-  ];
-  for (const [field, body, headers] of bodies) {
+  ] as const) {
     if (body === undefined) continue;
     const result = maskCapturedBody(engine, body, headerValue(headers, 'content-type'), field);
-    value[field] = result.value;
+    bodies[field] = result.value;
     if (result.redaction.count !== 0) redaction = mergeRedactions(redaction, result.redaction);
+  }
+  // The captured item's key order, as the document keeps it.
+  const value = {} as NetworkContent;
+  for (const key of Object.keys(content) as Array<keyof NetworkContent>) {
+    (value as Record<string, unknown>)[key] = key === 'requestBody' || key === 'responseBody' ? bodies[key] : masked.value[key as keyof typeof masked.value];
   }
   return { value, redaction };
 }

@@ -32,6 +32,19 @@ typedef uint8_t u8;
 #define CLASS_LOWER_LOW 64
 #define CLASS_LOWER_HIGH 128
 
+// Byte classes of the second classifier (the same look-up, its own tables): what values, flags and tokens are made of.
+#define MARK_DASH 1
+#define MARK_SPACE 2
+#define MARK_TAB 4
+/** `:` and `=`. */
+#define MARK_EQUALS_COLON 8
+/** `"` and `'`. */
+#define MARK_QUOTE 16
+/** `+ - . /`, `_`, `~`: the bytes other than letters and digits a token is made of. */
+#define MARK_TOKEN_PUNCTUATION 32
+#define MARK_UNDERSCORE 64
+#define MARK_TILDE 128
+
 // Shape flags, as text-scan.ts numbers them.
 #define DOTTED_QUAD 1
 #define IBAN_START 2
@@ -128,9 +141,9 @@ static inline u32 longestRun(u64 mask) {
 }
 
 /**
- * tables: 160 bytes, the low and high nibble tables of the byte classes, of the literal pairs' groups by first byte
- * and by second byte, of the single-byte literals and of the pairs' groups by the byte after them (all but the first
- * may let in more bytes than they hold, never fewer). pairs: 65536 bits, one per pair of bytes that starts a literal (first << 8 | second).
+ * tables: 192 bytes, the low and high nibble tables of the byte classes, of the literal pairs' groups by first byte
+ * and by second byte, of the single-byte literals, of the pairs' groups by the byte after them (these three may let
+ * in more bytes than they hold, never fewer) and of the mark classes. pairs: 65536 bits, one per pair of bytes that starts a literal (first << 8 | second).
  * bytes: the string, n bytes, then at least 80 bytes this function sets to 0. masks: MASKS * (n / 64 + 2) words.
  * out: digits, longest digit run, largest digit group, shape flags, colons, literal pair hits, then 8 words of bits:
  * the byte values seen where the single-byte classifier let a byte in. hits: where each literal pair starts, in
@@ -143,6 +156,7 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   // The last word's pairs read two bytes past its 64: 80 bytes after the string are zeroed.
   const v128_t singleLow = wasm_v128_load(tables + 96), singleHigh = wasm_v128_load(tables + 112);
   const v128_t thirdLow = wasm_v128_load(tables + 128), thirdHigh = wasm_v128_load(tables + 144);
+  const v128_t markLow = wasm_v128_load(tables + 160), markHigh = wasm_v128_load(tables + 176);
   for (u32 offset = 0; offset < 80; offset += 16) wasm_v128_store(bytes + n + offset, wasm_i64x2_splat(0));
   const u32 words = (n + 63) / 64;
   // Pass 1: classify, 16 bytes at a time. Word `words` stays all zero: the neighbour after the last.
@@ -158,19 +172,13 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
       at[M_COLON] |= maskOf(classes, CLASS_COLON) << shift;
       at[M_SEPARATOR] |= maskOf(classes, CLASS_GROUP_SEPARATOR) << shift;
       at[M_DOT] |= maskOf(classes, CLASS_DOT) << shift;
-      at[M_UPPER] |= (maskOf(classes, CLASS_UPPER_LOW) | maskOf(classes, CLASS_UPPER_HIGH)) << shift;
-      at[M_LOWER] |= (maskOf(classes, CLASS_LOWER_LOW) | maskOf(classes, CLASS_LOWER_HIGH)) << shift;
-      const v128_t marks = wasm_v128_or(
-          wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('+')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('/'))), wasm_i8x16_eq(chunk, wasm_i8x16_splat('_'))),
-          wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('~')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('.'))), wasm_i8x16_eq(chunk, wasm_i8x16_splat('-'))));
-      at[M_TOKEN_MARK] |= ((u64)wasm_i8x16_bitmask(marks) & 0xffff) << shift;
-      const v128_t blanks = wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat(' ')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('\t')));
-      at[M_BLANK] |= ((u64)wasm_i8x16_bitmask(blanks) & 0xffff) << shift;
-      const v128_t opens = wasm_v128_or(
-          wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('=')), wasm_i8x16_eq(chunk, wasm_i8x16_splat(':'))),
-          wasm_v128_or(wasm_i8x16_eq(chunk, wasm_i8x16_splat('"')), wasm_i8x16_eq(chunk, wasm_i8x16_splat('\''))));
-      at[M_VALUE_OPEN] |= ((u64)wasm_i8x16_bitmask(opens) & 0xffff) << shift;
-      at[M_DASH] |= ((u64)wasm_i8x16_bitmask(wasm_i8x16_eq(chunk, wasm_i8x16_splat('-'))) & 0xffff) << shift;
+      at[M_UPPER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat(CLASS_UPPER_LOW | CLASS_UPPER_HIGH))) << shift;
+      at[M_LOWER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)(CLASS_LOWER_LOW | CLASS_LOWER_HIGH)))) << shift;
+      const v128_t marks = classify(chunk, markLow, markHigh);
+      at[M_DASH] |= maskOf(marks, MARK_DASH) << shift;
+      at[M_BLANK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_SPACE | MARK_TAB))) << shift;
+      at[M_VALUE_OPEN] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_EQUALS_COLON | MARK_QUOTE))) << shift;
+      at[M_TOKEN_MARK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat((int8_t)(MARK_TOKEN_PUNCTUATION | MARK_UNDERSCORE | MARK_TILDE)))) << shift;
       // Each byte's pair groups as a first byte, the next byte's as a second one and the one after as a third (loads
       // one and two bytes on).
       const v128_t second = wasm_v128_load(bytes + word * 64 + part * 16 + 1);
