@@ -162,31 +162,36 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   // Pass 1: classify, 16 bytes at a time. Word `words` stays all zero: the neighbour after the last.
   for (u32 word = 0; word <= words; word++) {
     u64 *at = masks + (u64)word * MASKS;
-    for (u32 mask = 0; mask < MASKS; mask++) at[mask] = 0;
-    if (word == words) break;
-    for (u32 part = 0; part < 4; part++) {
-      const v128_t chunk = wasm_v128_load(bytes + word * 64 + part * 16);
-      const v128_t classes = classify(chunk, classLow, classHigh);
-      const u32 shift = part * 16;
-      at[M_DIGIT] |= maskOf(classes, CLASS_DIGIT) << shift;
-      at[M_COLON] |= maskOf(classes, CLASS_COLON) << shift;
-      at[M_SEPARATOR] |= maskOf(classes, CLASS_GROUP_SEPARATOR) << shift;
-      at[M_DOT] |= maskOf(classes, CLASS_DOT) << shift;
-      at[M_UPPER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat(CLASS_UPPER_LOW | CLASS_UPPER_HIGH))) << shift;
-      at[M_LOWER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)(CLASS_LOWER_LOW | CLASS_LOWER_HIGH)))) << shift;
-      const v128_t marks = classify(chunk, markLow, markHigh);
-      at[M_DASH] |= maskOf(marks, MARK_DASH) << shift;
-      at[M_BLANK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_SPACE | MARK_TAB))) << shift;
-      at[M_VALUE_OPEN] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_EQUALS_COLON | MARK_QUOTE))) << shift;
-      at[M_TOKEN_MARK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat((int8_t)(MARK_TOKEN_PUNCTUATION | MARK_UNDERSCORE | MARK_TILDE)))) << shift;
-      // Each byte's pair groups as a first byte, the next byte's as a second one and the one after as a third (loads
-      // one and two bytes on).
-      const v128_t second = wasm_v128_load(bytes + word * 64 + part * 16 + 1);
-      const v128_t third = wasm_v128_load(bytes + word * 64 + part * 16 + 2);
-      const v128_t groups = wasm_v128_and(classify(chunk, firstLow, firstHigh), classify(second, secondLow, secondHigh));
-      at[M_PAIR] |= anyOf(wasm_v128_and(groups, classify(third, thirdLow, thirdHigh))) << shift;
-      at[M_SINGLE] |= anyOf(classify(chunk, singleLow, singleHigh)) << shift;
+    // Gathered in locals and stored once: stores through `at` could alias the bytes, so the compiler would
+    // otherwise write every mask back after each 16 bytes.
+    u64 wordMasks[MASKS];
+    for (u32 mask = 0; mask < MASKS; mask++) wordMasks[mask] = 0;
+    if (word < words) {
+      for (u32 part = 0; part < 4; part++) {
+        const v128_t chunk = wasm_v128_load(bytes + word * 64 + part * 16);
+        const v128_t classes = classify(chunk, classLow, classHigh);
+        const u32 shift = part * 16;
+        wordMasks[M_DIGIT] |= maskOf(classes, CLASS_DIGIT) << shift;
+        wordMasks[M_COLON] |= maskOf(classes, CLASS_COLON) << shift;
+        wordMasks[M_SEPARATOR] |= maskOf(classes, CLASS_GROUP_SEPARATOR) << shift;
+        wordMasks[M_DOT] |= maskOf(classes, CLASS_DOT) << shift;
+        wordMasks[M_UPPER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat(CLASS_UPPER_LOW | CLASS_UPPER_HIGH))) << shift;
+        wordMasks[M_LOWER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)(CLASS_LOWER_LOW | CLASS_LOWER_HIGH)))) << shift;
+        const v128_t marks = classify(chunk, markLow, markHigh);
+        wordMasks[M_DASH] |= maskOf(marks, MARK_DASH) << shift;
+        wordMasks[M_BLANK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_SPACE | MARK_TAB))) << shift;
+        wordMasks[M_VALUE_OPEN] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_EQUALS_COLON | MARK_QUOTE))) << shift;
+        wordMasks[M_TOKEN_MARK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat((int8_t)(MARK_TOKEN_PUNCTUATION | MARK_UNDERSCORE | MARK_TILDE)))) << shift;
+        // Each byte's pair groups as a first byte, the next byte's as a second one and the one after as a third (loads
+        // one and two bytes on).
+        const v128_t second = wasm_v128_load(bytes + word * 64 + part * 16 + 1);
+        const v128_t third = wasm_v128_load(bytes + word * 64 + part * 16 + 2);
+        const v128_t groups = wasm_v128_and(classify(chunk, firstLow, firstHigh), classify(second, secondLow, secondHigh));
+        wordMasks[M_PAIR] |= anyOf(wasm_v128_and(groups, classify(third, thirdLow, thirdHigh))) << shift;
+        wordMasks[M_SINGLE] |= anyOf(classify(chunk, singleLow, singleHigh)) << shift;
+      }
     }
+    for (u32 mask = 0; mask < MASKS; mask++) at[mask] = wordMasks[mask];
   }
   // The bytes past the end are 0 and in no class, so their bits are 0 and the last word needs no trimming.
   u32 digits = 0, colons = 0, digitRun = 0, digitGroup = 0, flags = 0, hitCount = 0;
