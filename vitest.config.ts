@@ -11,7 +11,5 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
-    // Outside a Functions host the package announces test mode once per registration; the local host serves them.
-    onConsoleLog: (log) => !log.includes('"@azure/functions" package') ,
   },
 });

@@ -6,7 +6,7 @@
 //       written directly with the SDK (the storage ceiling).
 // Then memory: the host's RSS sampled through the ingest runs and over a longer steady run.
 import type autocannon from 'autocannon';
-import { getMaskingEngine } from '../shared/domain/masking';
+import { loadMaskingEngine } from '../shared/config/masking-rules';
 import { toDocument } from '../shared/domain/telemetry/ingest';
 import { ingestItemSchema } from '../shared/domain/telemetry/items';
 import type { HandlerCost, HandlerCostRequest, InProcessRequest } from './servers/in-process-cost';
@@ -100,7 +100,7 @@ function checkAnswers(what: string, run: LoadResult): void {
 /** CPU the host spends per batch only on validating items, masking them and building documents, on this core. */
 function maskingCostPerBatchInMs(): number {
   const factory = new BatchFactory('cost');
-  const engine = getMaskingEngine();
+  const engine = loadMaskingEngine();
   const batches = Array.from({ length: 40 }, () => factory.nextItems());
   const context = { productId: 'demo', sessionId: 'ds_cost', receivedAt: new Date().toISOString(), device: { deviceId: 'cost' }, deviceRedaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } };
   const once = (batch: unknown[]) => batch.forEach((raw) => toDocument(ingestItemSchema.parse(raw), context, engine));

@@ -2,8 +2,11 @@
 // at once: they share two cores), prints one table, and writes bench/results.json.
 import path from 'node:path';
 import { benchConfigPoll } from './config-poll';
+import { benchDetector } from './detector';
 import { benchIngest } from './ingest';
+import { benchLiveTail } from './live-tail';
 import { benchMasking } from './masking';
+import { benchOtlpDecode } from './otlp-decode';
 import { benchReports } from './reports';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
 import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
@@ -12,7 +15,10 @@ const benchmarks: Benchmark[] = [
   { name: 'masking', run: benchMasking },
   { name: 'config', run: benchConfigPoll },
   { name: 'ingest', run: benchIngest },
+  { name: 'otlp-decode', run: benchOtlpDecode },
   { name: 'reports', run: benchReports },
+  { name: 'detector', run: benchDetector },
+  { name: 'tail', run: benchLiveTail },
 ];
 
 async function main(): Promise<void> {

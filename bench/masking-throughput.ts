@@ -2,7 +2,7 @@
 // Not a test. Uses the shared seeded corpus (bench/support/realistic-logs.ts) and prints MB/s for maskText per line
 // and for maskValue per structured item, in CPU time and wall time, plus what it caught of the planted secrets.
 import { performance } from 'node:perf_hooks';
-import { getMaskingEngine } from '../shared/domain/masking';
+import { loadMaskingEngine } from '../shared/config/masking-rules';
 import { realisticLogLines, utf8Bytes } from './support/realistic-logs';
 
 /**
@@ -30,7 +30,7 @@ function measure(label: string, bytes: number, run: () => number): void {
 }
 
 const lineCount = Number(process.argv[2] ?? 40_000);
-const engine = getMaskingEngine();
+const engine = loadMaskingEngine();
 const lines = realisticLogLines(lineCount);
 const bytes = utf8Bytes(lines);
 const planted = lines.flatMap((line) => line.secrets.map((secret) => ({ line: line.text, secret })));

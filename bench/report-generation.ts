@@ -6,7 +6,7 @@ import { startLocalHost } from '../local-host/host';
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, COSMOS_EMULATOR_KEY, startAzurite, startCosmos } from '../local-host/backends';
 import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, localEnvironment } from '../local-host/local-settings';
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
-import { getMaskingEngine } from '../shared/domain/masking';
+import { loadMaskingEngine } from '../shared/config/masking-rules';
 import { generateSessionItems, storedDocs } from '../test/support/session-items';
 
 export interface ReportGenerationRow {
@@ -50,10 +50,10 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
       });
       const sessionId = ((await created.json()) as { id: string }).id;
       const seedStarted = Date.now();
-      const docs = storedDocs(generateSessionItems({ logs, spans, plantSecrets: true }).items, { productId: DEMO_PRODUCT_ID, sessionId }, getMaskingEngine());
+      const docs = storedDocs(generateSessionItems({ logs, spans, plantSecrets: true }).items, { productId: DEMO_PRODUCT_ID, sessionId }, loadMaskingEngine());
       const key = { productId: DEMO_PRODUCT_ID, sessionId };
-      for (let start = 0; start < docs.logs.length; start += 5_000) await host.deps.telemetryStore.upsertLogs(key, docs.logs.slice(start, start + 5_000));
-      for (let start = 0; start < docs.spans.length; start += 5_000) await host.deps.telemetryStore.upsertSpans(key, docs.spans.slice(start, start + 5_000));
+      for (let start = 0; start < docs.logs.length; start += 5_000) await host.deps.stores.telemetry.upsertLogs(key, docs.logs.slice(start, start + 5_000));
+      for (let start = 0; start < docs.spans.length; start += 5_000) await host.deps.stores.telemetry.upsertSpans(key, docs.spans.slice(start, start + 5_000));
       const seedSeconds = (Date.now() - seedStarted) / 1000;
       log(`  seeded ${docs.logs.length} log documents (${logs} logs + breadcrumbs + network) and ${docs.spans.length} spans in ${seedSeconds.toFixed(1)} s`);
 

@@ -3,7 +3,15 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
-import { getMaskingEngine, type MaskingEngine } from '../shared/domain/masking';
+import { loadMaskingEngine } from '../shared/config/masking-rules';
+import type { MaskingEngine } from '../shared/domain/masking';
+
+let defaultEngine: MaskingEngine | undefined;
+/** The CLI's own engine from the rules file, compiled on first use. */
+function cliEngine(): MaskingEngine {
+  defaultEngine ??= loadMaskingEngine();
+  return defaultEngine;
+}
 
 /** Longer lines are reported, not masked: a dry run should not buffer a runaway line in memory. */
 export const MAX_LINE_CHARS = 1_000_000;
@@ -19,7 +27,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** One input line to one output line: the object masked whole (its `text` included) plus `redaction`, or an `error`. */
-export function redactJsonLine(line: string, lineNumber: number, engine: MaskingEngine = getMaskingEngine()): { output: string; ok: boolean; redactions: number } {
+export function redactJsonLine(line: string, lineNumber: number, engine: MaskingEngine = cliEngine()): { output: string; ok: boolean; redactions: number } {
   const fail = (error: string) => ({ output: JSON.stringify({ line: lineNumber, error }), ok: false, redactions: 0 });
   if (line.trim() === '') return fail('empty line');
   if (line.length > MAX_LINE_CHARS) return fail(`line longer than ${MAX_LINE_CHARS} characters`);
@@ -36,7 +44,7 @@ export function redactJsonLine(line: string, lineNumber: number, engine: Masking
   return { output: JSON.stringify({ ...value, redaction }), ok: true, redactions: redaction.count };
 }
 
-export async function redactJsonLines(input: Readable, output: Writable, engine: MaskingEngine = getMaskingEngine()): Promise<RedactSummary> {
+export async function redactJsonLines(input: Readable, output: Writable, engine: MaskingEngine = cliEngine()): Promise<RedactSummary> {
   const summary: RedactSummary = { lines: 0, errors: 0, redactions: 0 };
   const reader = createInterface({ input, crlfDelay: Infinity });
   for await (const line of reader) {

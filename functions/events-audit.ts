@@ -8,5 +8,5 @@ registerTopicFunction({
   connection: EVENTS_CONNECTION,
   topicName: EVENTS_TOPIC,
   subscriptionName: 'audit',
-  handler: topicSubscriber('audit', (event, deps) => auditEvent(deps.eventing.audit, event)),
+  handler: topicSubscriber('audit', (event, services) => auditEvent(services.eventing.audit, event)),
 });

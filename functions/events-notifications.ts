@@ -8,5 +8,5 @@ registerTopicFunction({
   connection: EVENTS_CONNECTION,
   topicName: EVENTS_TOPIC,
   subscriptionName: 'notifications',
-  handler: topicSubscriber('notifications', (event, deps) => notifyForEvent(deps.eventing.notifications, event)),
+  handler: topicSubscriber('notifications', (event, services) => notifyForEvent(services.eventing.notifications, event)),
 });

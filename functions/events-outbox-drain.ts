@@ -7,8 +7,8 @@ registerTimerFunction({
   name: 'events-outbox-drain',
   schedule: '0 */1 * * * *',
   handler: async (_timer, context) => {
-    const deps = await getDependencies();
-    const result = await drainOutbox(deps.relay, { pageSize: 100, budgetInMs: 45_000 });
+    const { services } = await getDependencies();
+    const result = await drainOutbox(services.relay, { pageSize: 100, budgetInMs: 45_000 });
     if (result.failed > 0) context.warn(`outbox drain: ${result.failed} events still waiting for the bus`);
   },
 });

@@ -8,5 +8,5 @@ registerTopicFunction({
   connection: EVENTS_CONNECTION,
   topicName: EVENTS_TOPIC,
   subscriptionName: 'tickets',
-  handler: topicSubscriber('tickets', (event, deps) => applyTicketEvent(deps.eventing.tickets, event)),
+  handler: topicSubscriber('tickets', (event, services) => applyTicketEvent(services.eventing.tickets, event)),
 });

@@ -9,9 +9,10 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/export',
   methods: ['POST'],
   auth: { bearer: 'required' },
+  summary: 'gzip NDJSON of the session (engineer, admin)',
   params: sessionParamsSchema,
-  handler: async ({ params, deps, principal, correlationId }) => {
-    const result = await exportSession(deps.exportService, principal!, params.id, correlationId);
+  handler: async ({ params, services, principal, correlationId }) => {
+    const result = await exportSession(services.exports, principal, params.id, correlationId);
     if (result.channel === 'blob') return json(201, result, { 'x-export-channel': 'blob' });
     return {
       status: 200,

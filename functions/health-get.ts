@@ -7,8 +7,9 @@ httpFunction({
   route: 'health',
   methods: ['GET'],
   auth: {},
-  handler: async ({ deps }) => {
-    const health = await checkHealth(deps);
+  summary: 'Cosmos and Blob reachability (anyone)',
+  handler: async ({ services }) => {
+    const health = await checkHealth(services.health);
     return json(health.status === 'ok' ? 200 : 503, health);
   },
 });

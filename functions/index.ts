@@ -3,6 +3,7 @@
 
 // Foundation: health, device config, sessions
 import './health-get';
+import './openapi-get';
 import './config-get';
 import './sessions-create';
 import './sessions-list';
@@ -23,14 +24,26 @@ import './traces-get';
 import './timeline-get';
 import './redaction-preview';
 
+// Live tail, pattern hooks, grouping by user (issue 16)
+import './sessions-tail';
+import './hooks-create';
+import './hooks-list';
+import './hooks-get';
+import './hooks-update';
+import './hooks-delete';
+import './users-sessions-list';
+import './users-timeline-get';
+
 // Screenshots, reports, export, regressions
 import './screenshots-create';
 import './screenshots-confirm';
 import './screenshots-list';
+import './screenshots-archive';
 import './reports-create';
 import './reports-get';
 import './regressions-post';
 import './exports-create';
+import './audit-list';
 
 // Events: outbox, subscribers, expiry
 import './events-outbox-drain';
@@ -38,3 +51,22 @@ import './events-notifications';
 import './events-tickets';
 import './events-audit';
 import './sessions-expire';
+import './screenshots-sweep';
+
+// Signals, detection and auto-triggered sessions (issue 17)
+import './signals-post';
+import './otlp-metrics-post';
+import './series-get';
+import './alerts-list';
+import './rules-create';
+import './rules-list';
+import './rules-update';
+import './rules-delete';
+import './triggers-create';
+import './triggers-list';
+import './triggers-update';
+import './triggers-delete';
+import './signals-detect';
+
+// Dashboard: the web UI at the site root (registered last: a catch-all, after every literal API route)
+import './dashboard-get';

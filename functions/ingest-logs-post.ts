@@ -8,10 +8,11 @@ httpFunction({
   name: 'ingest-logs-post',
   route: 'diagnostics/sessions/{id}/logs',
   methods: ['POST'],
-  auth: { ingestKey: true },
+  auth: { device: 'required' },
+  summary: 'a batch of logs (device)',
   params: sessionParamsSchema,
   body: singleKindEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,
-  handler: async ({ params, body, request, deps, productId, correlationId }) =>
-    ingestResponse(await ingest(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'logs'), { ...body, sessionId: params.id, forcedKind: 'log' })),
+  handler: async ({ params, body, request, services, device, correlationId }) =>
+    ingestResponse(await ingest(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'logs'), { ...body, sessionId: params.id, forcedKind: 'log' })),
 });

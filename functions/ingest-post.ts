@@ -7,9 +7,10 @@ httpFunction({
   name: 'ingest-post',
   route: 'diagnostics/ingest',
   methods: ['POST'],
-  auth: { ingestKey: true },
+  auth: { device: 'required' },
+  summary: 'a mixed batch of up to 50 items (device)',
   body: ingestEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,
-  handler: async ({ body, request, deps, productId, correlationId }) =>
-    ingestResponse(await ingest(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'ingest'), body)),
+  handler: async ({ body, request, services, device, correlationId }) =>
+    ingestResponse(await ingest(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'ingest'), body)),
 });

@@ -8,10 +8,11 @@ httpFunction({
   name: 'ingest-traces-post',
   route: 'diagnostics/sessions/{id}/traces',
   methods: ['POST'],
-  auth: { ingestKey: true },
+  auth: { device: 'required' },
+  summary: 'a batch of spans (device)',
   params: sessionParamsSchema,
   body: singleKindEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,
-  handler: async ({ params, body, request, deps, productId, correlationId }) =>
-    ingestResponse(await ingest(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'traces'), { ...body, sessionId: params.id, forcedKind: 'span' })),
+  handler: async ({ params, body, request, services, device, correlationId }) =>
+    ingestResponse(await ingest(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'traces'), { ...body, sessionId: params.id, forcedKind: 'span' })),
 });

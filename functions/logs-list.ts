@@ -9,8 +9,9 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/logs',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'logs, breadcrumbs, network captures, filtered and paged (engineer, admin)',
   params: sessionParamsSchema,
   query: logsQuerySchema,
-  handler: async ({ params, query, deps, principal }) =>
-    json(200, await listSessionLogs(deps, principal!, params.id, { ...query, types: query.type ?? ['log'], levels: query.level })),
+  handler: async ({ params, query, services, principal, correlationId }) =>
+    json(200, await listSessionLogs(services.telemetryQuery, principal, params.id, { ...query, types: query.type ?? ['log'], levels: query.level }, correlationId)),
 });

@@ -7,7 +7,8 @@ httpFunction({
   route: 'diagnostics/redaction/preview',
   methods: ['POST'],
   auth: { bearer: 'required' },
+  summary: 'mask a text or value as ingest would (admin)',
   body: redactionPreviewRequestSchema,
   maxBodyBytes: REDACTION_PREVIEW_MAX_BODY_BYTES,
-  handler: async ({ body, principal }) => json(200, previewRedaction(principal!, body)),
+  handler: async ({ body, services, principal }) => json(200, previewRedaction(services.masking, principal, body)),
 });

@@ -9,9 +9,10 @@ httpFunction({
   route: 'diagnostics/regressions',
   methods: ['POST'],
   auth: { bearer: 'required' },
+  summary: 'a CI run\'s result: resolves or reopens the alert (admin (CI))',
   body: regressionRequestSchema,
-  handler: async ({ body, deps, principal, correlationId }) => {
-    const outcome = await reportRegression(deps.regressionService, principal!, body, correlationId);
+  handler: async ({ body, services, principal, correlationId }) => {
+    const outcome = await reportRegression(services.regressions, principal, body, correlationId);
     return json(outcome.duplicate ? 200 : 201, outcome);
   },
 });

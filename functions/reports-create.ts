@@ -9,9 +9,10 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/report',
   methods: ['POST'],
   auth: { bearer: 'required' },
+  summary: 'build the masked report (JSON and HTML) (engineer, admin)',
   params: sessionParamsSchema,
-  handler: async ({ params, deps, principal, correlationId }) => {
-    const generated = await generateReport(deps.reportService, principal!, params.id, correlationId);
+  handler: async ({ params, services, principal, correlationId }) => {
+    const generated = await generateReport(services.reports, principal, params.id, correlationId);
     return json(201, generated, { location: `/api/diagnostics/sessions/${params.id}/reports/${generated.record.id}` });
   },
 });

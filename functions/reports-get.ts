@@ -9,6 +9,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/reports/{reportId}',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'a report with fresh links (engineer, admin)',
   params: reportParamsSchema,
-  handler: async ({ params, deps, principal }) => json(200, await getReport(deps.reportService, principal!, params.id, params.reportId)),
+  handler: async ({ params, services, principal, correlationId }) => json(200, await getReport(services.reports, principal, params.id, params.reportId, correlationId)),
 });

@@ -11,8 +11,9 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/screenshots',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'metadata and read links (readers, target user)',
   params: sessionParamsSchema,
   query: z.object({ pageSize: pageSizeSchema, continuationToken: continuationTokenSchema }),
-  handler: async ({ params, query, deps, principal }) =>
-    json(200, await listScreenshots(deps.screenshotService, principal!, params.id, { maxItems: query.pageSize, continuationToken: query.continuationToken })),
+  handler: async ({ params, query, services, principal }) =>
+    json(200, await listScreenshots(services.screenshots, principal, params.id, { maxItems: query.pageSize, continuationToken: query.continuationToken })),
 });

@@ -8,9 +8,10 @@ httpFunction({
   route: 'diagnostics/sessions/{id}',
   methods: ['DELETE'],
   auth: { bearer: 'required' },
+  summary: 'cancel (admin)',
   params: sessionParamsSchema,
-  handler: async ({ params, request, deps, principal, correlationId }) => {
-    const call = { principal: principal!, correlationId };
-    return sessionResponse(200, await cancelSession(deps.sessionService, call, params.id, ifMatchOf(request.headers.get('if-match'))));
+  handler: async ({ params, request, services, principal, correlationId }) => {
+    const call = { principal: principal, correlationId };
+    return sessionResponse(200, await cancelSession(services.sessions, call, params.id, ifMatchOf(request.headers.get('if-match'))), principal);
   },
 });

@@ -8,9 +8,10 @@ httpFunction({
   name: 'sessions-consent',
   route: 'diagnostics/sessions/{id}/consent',
   methods: ['POST'],
-  auth: { ingestKey: true },
+  auth: { device: 'required' },
+  summary: 'record the user\'s answer (device)',
   params: sessionParamsSchema,
   body: consentBodySchema,
-  handler: async ({ params, body, request, deps, productId, correlationId }) =>
-    json(200, await recordConsent(deps.ingestService, deviceCall(request, deps, productId!, correlationId, 'consent'), params.id, body.device, body.granted)),
+  handler: async ({ params, body, request, services, device, correlationId }) =>
+    json(200, await recordConsent(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'consent'), params.id, body.device, body.granted)),
 });

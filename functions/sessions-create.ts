@@ -9,9 +9,10 @@ httpFunction({
   route: 'diagnostics/sessions',
   methods: ['POST'],
   auth: { bearer: 'required' },
+  summary: 'open a session (admin)',
   body: createSessionRequestSchema,
-  handler: async ({ body, deps, principal, correlationId }) => {
-    const stored = await createSession(deps.sessionService, { principal: principal!, correlationId }, body);
-    return sessionResponse(201, stored);
+  handler: async ({ body, services, principal, correlationId }) => {
+    const stored = await createSession(services.sessions, { principal: principal, correlationId }, body);
+    return sessionResponse(201, stored, principal);
   },
 });

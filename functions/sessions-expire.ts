@@ -7,8 +7,8 @@ registerTimerFunction({
   name: 'sessions-expire',
   schedule: '0 */1 * * * *',
   handler: async (_timer, context) => {
-    const deps = await getDependencies();
-    const result = await expireDueSessions(deps.sessionService, { pageSize: 100, budgetInMs: 45_000 });
+    const { services } = await getDependencies();
+    const result = await expireDueSessions(services.sessions, { pageSize: 100, budgetInMs: 45_000 });
     if (result.ended > 0) context.log(`session expiry: ended ${result.ended}, skipped ${result.skipped}`);
   },
 });

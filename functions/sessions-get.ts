@@ -8,6 +8,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'one session with its `ETag` (readers, target user)',
   params: sessionParamsSchema,
-  handler: async ({ params, deps, principal }) => sessionResponse(200, await getSession(deps.sessionService, principal!, params.id)),
+  handler: async ({ params, services, principal }) => sessionResponse(200, await getSession(services.sessions, principal, params.id), principal),
 });

@@ -19,9 +19,10 @@ httpFunction({
   route: 'diagnostics/sessions',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'list, filtered and paged (readers, target user)',
   query: listQuerySchema,
-  handler: async ({ query, deps, principal }) => {
-    const page = await listSessions(deps.sessionService, principal!, { ...query, status: query.status });
+  handler: async ({ query, services, principal }) => {
+    const page = await listSessions(services.sessions, principal, { ...query, status: query.status });
     return json(200, page);
   },
 });

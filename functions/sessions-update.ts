@@ -9,10 +9,11 @@ httpFunction({
   route: 'diagnostics/sessions/{id}',
   methods: ['PATCH'],
   auth: { bearer: 'required' },
+  summary: 'pause, resume, extend, reconfigure (`If-Match`) (admin)',
   params: sessionParamsSchema,
   body: updateSessionRequestSchema,
-  handler: async ({ params, body, request, deps, principal, correlationId }) => {
-    const call = { principal: principal!, correlationId };
-    return sessionResponse(200, await updateSession(deps.sessionService, call, params.id, body, ifMatchOf(request.headers.get('if-match'))));
+  handler: async ({ params, body, request, services, principal, correlationId }) => {
+    const call = { principal: principal, correlationId };
+    return sessionResponse(200, await updateSession(services.sessions, call, params.id, body, ifMatchOf(request.headers.get('if-match'))), principal);
   },
 });

@@ -9,7 +9,8 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/timeline',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'everything merged by time (engineer, admin)',
   params: sessionParamsSchema,
   query: timelineQuerySchema,
-  handler: async ({ params, query, deps, principal }) => json(200, await listSessionTimeline(deps, principal!, params.id, query)),
+  handler: async ({ params, query, services, principal, correlationId }) => json(200, await listSessionTimeline(services.telemetryQuery, principal, params.id, query, correlationId)),
 });

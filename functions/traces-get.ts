@@ -8,6 +8,7 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/traces/{traceId}',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'one trace as a span tree (engineer, admin)',
   params: traceParamsSchema,
-  handler: async ({ params, deps, principal }) => json(200, await getTraceTree(deps, principal!, params.id, params.traceId)),
+  handler: async ({ params, services, principal, correlationId }) => json(200, await getTraceTree(services.telemetryQuery, principal, params.id, params.traceId, correlationId)),
 });

@@ -9,7 +9,8 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/traces',
   methods: ['GET'],
   auth: { bearer: 'required' },
+  summary: 'spans, paged (engineer, admin)',
   params: sessionParamsSchema,
   query: tracesQuerySchema,
-  handler: async ({ params, query, deps, principal }) => json(200, await listSessionSpans(deps, principal!, params.id, query)),
+  handler: async ({ params, query, services, principal, correlationId }) => json(200, await listSessionSpans(services.telemetryQuery, principal, params.id, query, correlationId)),
 });

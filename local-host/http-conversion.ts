@@ -2,6 +2,7 @@
 // handler result is written as the library's HttpResponse would answer it, without web streams where none are needed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { HttpRequest, HttpResponse, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 
 /** Scheme and host of a Host header, as URL parsing normalizes them (lower case, default port dropped); few distinct values. */
@@ -209,6 +210,9 @@ function directResponse(init: HttpResponseInit): { status: number; headers: Outg
  */
 export async function writeHttpResult(result: HttpResponseInit | HttpResponse | undefined, response: ServerResponse): Promise<void> {
   const init = result ?? {};
+  if (!(init instanceof HttpResponse) && (init.body instanceof NodeReadableStream || init.body instanceof ReadableStream)) {
+    return writeStream(init, init.body as ReadableStream<Uint8Array>, response);
+  }
   const direct = init instanceof HttpResponse ? undefined : directResponse(init);
   if (direct) {
     if (direct.body !== undefined) direct.headers['content-length'] = String(Buffer.byteLength(direct.body));
@@ -222,4 +226,29 @@ export async function writeHttpResult(result: HttpResponseInit | HttpResponse | 
     for await (const chunk of Readable.fromWeb(converted.body as never)) response.write(chunk);
   }
   response.end();
+}
+
+/**
+ * A streamed body (Server-Sent Events): headers go out at once, each chunk as it comes, as the Functions host
+ * streams with `enableHttpStream`. When the client goes away the stream is cancelled, so its producer stops.
+ */
+async function writeStream(init: HttpResponseInit, body: ReadableStream<Uint8Array>, response: ServerResponse): Promise<void> {
+  const headers = outgoingHeaders(init.headers) ?? {};
+  response.writeHead(init.status ?? 200, headers);
+  response.flushHeaders();
+  const reader = body.getReader();
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  response.once('close', cancel);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || response.destroyed) break;
+      if (!response.write(value)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+    }
+  } catch {
+    // The producer failed or was cancelled: end what was sent.
+  } finally {
+    response.off('close', cancel);
+    response.end();
+  }
 }

@@ -1,8 +1,7 @@
 // Settings for local mode: development-only secrets (never valid in Azure) and the embedded backends' endpoints.
-export const LOCAL_DEV_SECRETS = {
-  AUTH_LOCAL_SECRET: 'local-dev-signing-secret-not-for-production-use',
-  INGEST_KEY_SECRET: 'local-dev-ingest-secret-not-for-production-use',
-} as const;
+import { LOCAL_DEV_SECRETS } from '../shared/config/settings';
+
+export { LOCAL_DEV_SECRETS };
 
 export const LOCAL_AUTH = { AUTH_ISSUER: 'https://local.diagnostics.dev/', AUTH_AUDIENCE: 'api://diagnostics-local' } as const;
 

@@ -7,6 +7,8 @@ interface CompiledRoute {
   pattern: RegExp;
   parameterNames: string[];
   literalSegments: number;
+  /** Ends in `{*rest}`: it matches any deeper path, so it says nothing about the methods a specific path takes. */
+  catchAll: boolean;
 }
 
 function escape(text: string): string {
@@ -16,6 +18,7 @@ function escape(text: string): string {
 function compile(definition: HttpFunctionDefinition): CompiledRoute {
   const parameterNames: string[] = [];
   let literalSegments = 0;
+  let catchAll = false;
   const segments = definition.route.replace(/^\/+|\/+$/g, '').split('/');
   const source = segments
     .map((segment) => {
@@ -24,13 +27,16 @@ function compile(definition: HttpFunctionDefinition): CompiledRoute {
         literalSegments++;
         return `/${escape(segment)}`;
       }
-      const [, catchAll, name, optional] = parameter;
+      const [, wildcard, name, optional] = parameter;
       parameterNames.push(name!);
-      if (catchAll) return '(?:/(.*))?';
+      if (wildcard) {
+        catchAll = true;
+        return '(?:/(.*))?';
+      }
       return optional ? '(?:/([^/]+))?' : '/([^/]+)';
     })
     .join('');
-  return { definition, pattern: new RegExp(`^${source}/?$`, 'i'), parameterNames, literalSegments };
+  return { definition, pattern: new RegExp(`^${source}/?$`, 'i'), parameterNames, literalSegments, catchAll };
 }
 
 export interface RouteMatch {
@@ -54,21 +60,24 @@ export class Router {
   }
 
   /**
-   * `methodAllowed` false means the path exists but not for this method (405); `malformed` means a route
-   * parameter's percent-encoding cannot be decoded (400).
+   * `allowed` lists the methods the path takes when it exists but not for this method (405; empty: 404);
+   * `malformed` means a route parameter's percent-encoding cannot be decoded (400).
    */
-  match(method: string, path: string): RouteMatch | { methodAllowed: boolean } | { malformed: true } {
+  match(method: string, path: string): RouteMatch | { allowed: HttpMethod[] } | { malformed: true } {
     const upper = method.toUpperCase() as HttpMethod;
     // A literal route wins over any parameterised one, so an exact hit allowing the method is the answer.
     const literal = this.literalRoutes.get((path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase());
     const exact = literal?.find((route) => route.definition.methods.includes(upper));
     if (exact) return { definition: exact.definition, params: {} };
-    let pathMatched = false;
+    const allowed = new Set<HttpMethod>();
+    const allowedByCatchAll = new Set<HttpMethod>();
     for (const route of this.routes) {
       const found = route.pattern.exec(path);
       if (!found) continue;
-      pathMatched = true;
-      if (!route.definition.methods.includes(upper)) continue;
+      if (!route.definition.methods.includes(upper)) {
+        for (const allowedMethod of route.definition.methods) (route.catchAll ? allowedByCatchAll : allowed).add(allowedMethod);
+        continue;
+      }
       const params: Record<string, string> = {};
       for (const [index, name] of route.parameterNames.entries()) {
         const value = found[index + 1];
@@ -81,6 +90,6 @@ export class Router {
       }
       return { definition: route.definition, params };
     }
-    return { methodAllowed: !pathMatched };
+    return { allowed: [...(allowed.size > 0 ? allowed : allowedByCatchAll)] };
   }
 }

@@ -5,11 +5,13 @@ export const errorKinds = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   gone: 410,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
@@ -61,9 +63,4 @@ export class AppError extends Error {
 
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
-}
-
-/** Converts zod issues (or anything shaped like them) into our field issues. */
-export function invalidInput(detail: string, issues: FieldIssue[] = []): AppError {
-  return new AppError('invalid_input', detail, { issues });
 }

@@ -1,6 +1,6 @@
 // The maskers compared: ours (getMaskingEngine) and the JavaScript libraries a team would otherwise pick,
 // each with its default rules, called the way its README shows. Two are ESM-only, hence the dynamic import.
-import { getMaskingEngine } from '../../shared/domain/masking';
+import { loadMaskingEngine } from '../../shared/config/masking-rules';
 import { installedVersion } from '../support/paths';
 
 export type Mask = (text: string) => string | Promise<string>;
@@ -17,7 +17,7 @@ export interface Contender {
 const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
 
 export function ourContender(): Contender {
-  const engine = getMaskingEngine();
+  const engine = loadMaskingEngine();
   return { name: 'ours', version: 'this repo', asynchronous: false, mask: (text) => engine.maskText(text).text };
 }
 

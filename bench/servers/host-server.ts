@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   // Ingest writes its stats behind: a run's measurement ends with them written, so it pays for them.
   serveParent(
     {
-      flushWrittenBehind: () => host.deps.ingestService.stats.flush(),
+      flushWrittenBehind: () => host.deps.services.ingest.stats.flush(),
       handlerCostInProcess: (payload) => measureHandlerCost(payload as HandlerCostRequest),
     },
     { url: host.url },

@@ -4,6 +4,8 @@ import path from 'node:path';
 
 type ReportGeneration = (options: { quick?: boolean; log?: (line: string) => void }) => Promise<unknown[]>;
 
+// Required at run time from the compiled bench (this runner is forked from dist/, beside report-generation.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { benchReportGeneration } = require(path.join(__dirname, '..', 'report-generation.js')) as { benchReportGeneration: ReportGeneration };
 
 benchReportGeneration({ quick: process.env.BENCH_QUICK === '1', log: (line) => process.send!({ log: line }) })

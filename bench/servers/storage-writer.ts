@@ -6,7 +6,7 @@ import type { Container, JSONObject, OperationInput } from '@azure/cosmos';
 import { COSMOS_EMULATOR_KEY } from '../../local-host/backends';
 import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../../shared/adapters/cosmos/containers';
-import { getMaskingEngine } from '../../shared/domain/masking';
+import { loadMaskingEngine } from '../../shared/config/masking-rules';
 import { enrichDevice } from '../../shared/domain/telemetry/enrichment';
 import { maskDevice, toDocument, type StoredDoc } from '../../shared/domain/telemetry/ingest';
 import { ingestItemSchema } from '../../shared/domain/telemetry/items';
@@ -37,7 +37,7 @@ const TEMPLATE_BATCHES = 100;
 
 function templateBatches(): StoredDoc[][] {
   const factory = new BatchFactory('ceiling');
-  const engine = getMaskingEngine();
+  const engine = loadMaskingEngine();
   const receivedAt = new Date().toISOString();
   // The device context each document carries, enriched and masked as ingest does for the HTTP runs' devices.
   const device = maskDevice(enrichDevice({ deviceId: 'bench-ceiling-0', ...REALISTIC_DEVICE }, REALISTIC_USER_AGENT, null), engine);

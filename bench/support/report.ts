@@ -85,7 +85,7 @@ function metText(row: Row): string {
   return row.met === undefined ? '' : row.met ? 'yes' : 'NO';
 }
 
-/** The rows as a Markdown table: the same text is printed and pasted into the README. */
+/** The rows as a Markdown table: the same text is printed and pasted into docs/performance.md. */
 export function markdownTable(rows: Row[]): string {
   const header = ['benchmark', 'measure', 'ours', 'ceiling / peer', 'ratio', 'target', 'met'];
   const lines = rows.map((row) => [

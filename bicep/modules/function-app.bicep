@@ -53,6 +53,10 @@ var optionalSettingNames = [
   'NOTIFICATION_THROTTLE_WINDOW_SECONDS'
   'NOTIFICATION_ONCALL_EMAILS'
   'NOTIFICATION_HTTP_TIMEOUT_MS'
+  'BLOB_TRY_TIMEOUT_MS'
+  'BLOB_MAX_TRIES'
+  'BLOB_DEADLINE_MS'
+  'PRODUCT_DIRECTORY'
   'PAGERDUTY_EVENTS_URL'
   'ACS_ENDPOINT'
   'ACS_SENDER_ADDRESS'
@@ -66,6 +70,17 @@ var optionalSettingNames = [
   'ADO_ORGANIZATION_URL'
   'ADO_PROJECT'
   'ADO_WORK_ITEM_TYPE'
+  // The dashboard's Entra ID sign-in (docs/dashboard.md): the SPA registration, its authority, the API scope.
+  'DASHBOARD_CLIENT_ID'
+  'DASHBOARD_AUTHORITY'
+  'DASHBOARD_API_SCOPE'
+  'TAIL_POLL_INTERVAL_MS'
+  'TAIL_MAX_STREAM_SECONDS'
+  'TAIL_HEARTBEAT_SECONDS'
+  'TAIL_SETTLE_MS'
+  'TAIL_MAX_STREAMS_PER_CALLER'
+  'TAIL_MAX_STREAMS_PER_PRODUCT'
+  'PATTERN_HOOK_CACHE_MS'
 ]
 
 var baseSettings = [
@@ -81,6 +96,8 @@ var baseSettings = [
   { name: 'SERVICEBUS__clientId', value: identityClientId }
   // DefaultAzureCredential picks the user-assigned identity by this client id.
   { name: 'AZURE_CLIENT_ID', value: identityClientId }
+  // The dashboard answers at the site root (host.json routePrefix ""), not the host's default page.
+  { name: 'AzureWebJobsDisableHomepage', value: 'true' }
   { name: 'DIAGNOSTICS_MODE', value: 'azure' }
   { name: 'PUBLIC_BASE_URL', value: publicBaseUrl }
   { name: 'COSMOS_ENDPOINT', value: cosmosEndpoint }

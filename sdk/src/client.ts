@@ -1,38 +1,22 @@
 // DiagnosticsClient: the one object an app embeds. It polls for a debug session targeting this device and,
 // only while one is active (and consented, and the user has not opted out), captures and sends telemetry.
-import { boundAttributes } from './attributes.js';
+// A facade: the consent gate, the recorder and the instrumentation do the work; it wires them and owns the
+// one question they all ask, "which session collects now?".
 import { ConfigPoller, type DeviceIdentity } from './config-poller.js';
-import { captureConsole } from './console-capture.js';
-import { collectDeviceContext, runtimeSaysOnline } from './device-context.js';
-import { captureUncaughtErrors, onAppExit, type UncaughtKind } from './error-capture.js';
-import { shouldCaptureUrl, matchesPattern, wrapFetch, type FetchObservation, type NetworkCaptureOptions, type UrlPattern } from './network-capture.js';
-import { eventSources, randomHexId, systemClock, systemRandom, systemTimers, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
-import { uploadScreenshot, type ScreenshotCapturer, type ScreenshotTrigger } from './screenshots.js';
-import { createContextManager, describeError, isPromiseLike, RecordingSpan, traceparent, type ContextManager, type Span, type SpanContext } from './tracing.js';
-import { deviceHeaders, Transport, type FlushReason, type TransportStats } from './transport.js';
-import {
-  clip,
-  logLevels,
-  MAX_MESSAGE_LENGTH,
-  MAX_STACK_LENGTH,
-  type ActiveSession,
-  type Attributes,
-  type BreadcrumbItem,
-  type CaptureFlags,
-  type CollectionLevel,
-  type DeviceConfig,
-  type LogItem,
-  type LogLevel,
-  type TelemetryItem,
-} from './wire.js';
+import { ConsentGate, type ConsentRequest } from './consent-gate.js';
+import { collectDeviceContext } from './device-context.js';
+import { instrument, type GlobalScope, type InstrumentFlags, type NetworkOptions } from './instrumentation.js';
+import { defaultPreCrashBufferOptions, PreCrashBuffer } from './pre-crash-buffer.js';
+import { Recorder, type TraceOptions } from './recorder.js';
+import { systemClock, systemRandom, systemTimers, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
+import type { ScreenshotCapturer, ScreenshotTrigger } from './screenshots.js';
+import { SignalReporter } from './signal-reporter.js';
+import type { Span, SpanContext } from './tracing.js';
+import { Transport, type TransportStats } from './transport.js';
+import type { ActiveSession, Attributes, DeviceConfig, LogLevel } from './wire.js';
 
-/** What the app's consent callback is told about the session asking to collect. */
-export interface ConsentRequest {
-  sessionId: string;
-  collectionLevel: CollectionLevel;
-  capture: CaptureFlags;
-  expiresAt: string;
-}
+export type { ConsentRequest } from './consent-gate.js';
+export type { TraceOptions } from './recorder.js';
 
 export interface DiagnosticsClientOptions extends DeviceIdentity {
   /** Base URL of the diagnostics service, e.g. `https://diag.example.com` (the SDK adds `/api/diagnostics/...`). */
@@ -53,12 +37,9 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
   optedOut?: boolean;
   /** The app's screenshot function (in browsers, e.g. a canvas-based capturer the app brings). */
   captureScreenshot?: ScreenshotCapturer;
-  network?: NetworkCaptureOptions & {
-    /** Add a W3C `traceparent` header to requests to these URLs (your own APIs; never third parties by default). */
-    propagateTraceContextTo?: UrlPattern[];
-  };
+  network?: NetworkOptions;
   /** Which globals the client instruments while started. All on by default. */
-  instrument?: { console?: boolean; fetch?: boolean; errors?: boolean; exit?: boolean };
+  instrument?: InstrumentFlags;
   /** At most 50 (the server's limit). */
   maxBatchItems?: number;
   flushIntervalInMs?: number;
@@ -67,6 +48,17 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
   maxBackoffInMs?: number;
   /** Used until the server says its poll interval. */
   initialPollIntervalInMs?: number;
+  /**
+   * The last minute of logs, breadcrumbs and network captures kept in memory without a session, so a session a
+   * crash opens starts with what led to it. Sent only when such a session asks for it. On by default.
+   */
+  preCrashBuffer?: { enabled?: boolean; windowInMs?: number; maxBytes?: number };
+  /**
+   * Signals without a session (needs `deviceId`): a crash is reported at once (a crash rule may open a session
+   * for this device), and with `intervalInMs` per-minute counters of errors, requests, 5xx and latency by
+   * route template are sent on that interval. Never message text or URLs.
+   */
+  signals?: { crashReports?: boolean; intervalInMs?: number };
   /** The SDK's own failures (network, refusals); never thrown into the app. */
   onError?: (error: Error) => void;
   /** Injectable for tests; the defaults are the runtime's. */
@@ -78,20 +70,7 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
    * Where console capture and fetch wrapping install (default `globalThis`). A scope with `addEventListener`
    * is also where error, page-hide and online events are listened to, as on a browser window.
    */
-  globalScope?: {
-    console?: Console;
-    fetch?: FetchFunction;
-    addEventListener?: (type: string, listener: (event: unknown) => void) => void;
-    removeEventListener?: (type: string, listener: (event: unknown) => void) => void;
-    document?: { visibilityState?: string };
-  };
-}
-
-export interface TraceOptions {
-  /** Explicit parent: needed in browsers when concurrent async work must nest correctly. */
-  parent?: SpanContext;
-  attributes?: Attributes;
-  kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  globalScope?: GlobalScope;
 }
 
 export interface DiagnosticsStats extends TransportStats {
@@ -100,38 +79,19 @@ export interface DiagnosticsStats extends TransportStats {
   sessionId?: string;
 }
 
-const BREADCRUMB_CAPACITY = 100;
-const SCREENSHOT_MIN_GAP_IN_MS = 10_000;
-
-const logThreshold: Record<CollectionLevel, LogLevel> = { standard: 'info', debug: 'debug', trace: 'trace' };
-const consoleThreshold: Record<CollectionLevel, LogLevel> = { standard: 'warn', debug: 'info', trace: 'trace' };
-
-function atLeast(level: LogLevel, threshold: LogLevel): boolean {
-  return logLevels.indexOf(level) >= logLevels.indexOf(threshold);
-}
-
 export class DiagnosticsClient {
   private readonly baseUrl: string;
-  private readonly fetchImpl: FetchFunction;
   private readonly clock: SdkClock;
-  private readonly random: SdkRandom;
   private readonly poller: ConfigPoller;
   private readonly transport: Transport;
-  private readonly contexts: ContextManager = createContextManager();
-  private readonly breadcrumbs: { item: BreadcrumbItem; queued: boolean }[] = [];
-  /**
-   * Per session: 'asking' while the app's callback decides; 'granted_unrecorded' once the user said yes but the
-   * server has not stored it yet (the ingest refuses data until it has); 'granted' when stored; 'denied'.
-   */
-  private readonly consentDecisions = new Map<string, 'asking' | 'granted_unrecorded' | 'granted' | 'denied'>();
-  private readonly reportedErrors = new WeakSet<object>();
+  private readonly consent: ConsentGate;
+  private readonly recorder: Recorder;
+  private readonly preCrash: PreCrashBuffer | undefined;
+  private readonly signals: SignalReporter | undefined;
   private session: ActiveSession | undefined;
   private optedOut: boolean;
   private started = false;
-  private uninstallers: (() => void)[] = [];
-  private pendingConsent: Promise<void> | undefined;
-  private lastScreenshotAt = Number.NEGATIVE_INFINITY;
-  private screenshotsUploaded = 0;
+  private uninstall: (() => void) | undefined;
 
   constructor(private readonly options: DiagnosticsClientOptions) {
     if (!options.endpoint) throw new Error('DiagnosticsClient needs an endpoint');
@@ -142,12 +102,31 @@ export class DiagnosticsClient {
     this.baseUrl = options.endpoint.replace(/\/+$/, '');
     const globalFetch = (options.globalScope?.fetch ?? globalThis.fetch)?.bind(globalThis);
     // Captured once, before any wrapping: the SDK's own calls never pass through the network capture.
-    this.fetchImpl = options.fetch ?? globalFetch;
+    const fetchImpl = options.fetch ?? globalFetch;
     this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? systemRandom;
+    const random = options.random ?? systemRandom;
     this.optedOut = options.optedOut ?? false;
     const timers = options.timers ?? systemTimers;
     const onError = (error: Error) => this.reportInternal(error);
+    if (options.preCrashBuffer?.enabled ?? true) {
+      this.preCrash = new PreCrashBuffer({
+        windowInMs: options.preCrashBuffer?.windowInMs ?? defaultPreCrashBufferOptions.windowInMs,
+        maxBytes: options.preCrashBuffer?.maxBytes ?? defaultPreCrashBufferOptions.maxBytes,
+      });
+    }
+    if (options.deviceId && (options.signals?.crashReports ?? true)) {
+      this.signals = new SignalReporter({
+        settings: options,
+        baseUrl: this.baseUrl,
+        productKey: options.productKey,
+        fetch: fetchImpl,
+        clock: this.clock,
+        timers,
+        random,
+        optedOut: () => this.optedOut,
+        onError,
+      });
+    }
     this.poller = new ConfigPoller({
       baseUrl: this.baseUrl,
       productKey: options.productKey,
@@ -155,32 +134,58 @@ export class DiagnosticsClient {
       platform: options.platform,
       appVersion: options.appVersion,
       userToken: options.userToken,
-      fetch: this.fetchImpl,
+      fetch: fetchImpl,
       clock: this.clock,
       timers,
-      random: this.random,
+      random,
       initialIntervalInMs: options.initialPollIntervalInMs ?? 30_000,
       maxBackoffInMs: options.maxBackoffInMs ?? 300_000,
       onConfig: (config) => this.applyConfig(config),
       onError,
     });
-    this.transport = new Transport({
+    const transport = new Transport({
       baseUrl: this.baseUrl,
       productKey: options.productKey,
-      fetch: this.fetchImpl,
+      fetch: fetchImpl,
       clock: this.clock,
       timers,
-      random: this.random,
+      random,
       device: () => ({
         ...collectDeviceContext({ appVersion: options.appVersion, platform: options.platform }),
         ...(options.deviceId ? { deviceId: options.deviceId } : {}),
         ...(options.anonymousId ? { anonymousId: options.anonymousId } : {}),
         ...(options.appSessionId ? { appSessionId: options.appSessionId } : {}),
+        // Files the session under this user on the server (its per-user index); not stored with the items.
+        ...(options.userId ? { userId: options.userId } : {}),
       }),
       maxBatchItems: options.maxBatchItems ?? 50,
       flushIntervalInMs: options.flushIntervalInMs ?? 5_000,
       maxBufferedItems: options.maxBufferedItems ?? 1_000,
       maxBackoffInMs: options.maxBackoffInMs ?? 300_000,
+      onError,
+    });
+    this.transport = transport;
+    this.consent = new ConsentGate({
+      ask: options.onConsentRequest,
+      baseUrl: this.baseUrl,
+      productKey: options.productKey,
+      fetch: fetchImpl,
+      device: () => transport.deviceContext(),
+      onError,
+    });
+    this.recorder = new Recorder({
+      transport,
+      collecting: () => this.collectingSession(),
+      optedOut: () => this.optedOut,
+      started: () => this.started,
+      preCrash: this.preCrash,
+      signals: this.signals,
+      clock: this.clock,
+      random,
+      fetch: fetchImpl,
+      baseUrl: this.baseUrl,
+      productKey: options.productKey,
+      captureScreenshot: () => options.captureScreenshot,
       onError,
     });
   }
@@ -192,14 +197,25 @@ export class DiagnosticsClient {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.install();
+    this.uninstall = instrument({
+      settings: this.options,
+      baseUrl: this.baseUrl,
+      recorder: this.recorder,
+      transport: this.transport,
+      collecting: () => this.collectingSession(),
+      optedOut: () => this.optedOut,
+      signals: this.signals,
+      reportCrash: (error) => this.reportCrash(error),
+      clock: this.clock,
+    });
+    this.signals?.start();
     // Resolves after the first poll; a consent prompt it caused is answered in the background.
     await this.poller.start();
   }
 
   /** Resolves once a consent question in progress has been answered and recorded (immediately when none is). */
-  async consentSettled(): Promise<void> {
-    await this.pendingConsent;
+  consentSettled(): Promise<void> {
+    return this.consent.settled();
   }
 
   /** Stops polling, sends what is buffered, and puts every patched global back. */
@@ -207,21 +223,23 @@ export class DiagnosticsClient {
     if (!this.started) return;
     this.started = false;
     this.poller.stop();
+    this.signals?.stop();
     await this.transport.flush().catch(() => undefined);
     this.transport.setTarget(undefined);
     this.transport.dispose();
-    for (const uninstall of this.uninstallers.splice(0).reverse()) uninstall();
+    this.uninstall?.();
+    this.uninstall = undefined;
     this.session = undefined;
   }
 
   /** True while a session targets this device and the client is collecting for it. */
   isSessionActive(): boolean {
-    return this.collecting();
+    return this.collectingSession() !== undefined;
   }
 
   /** The session currently collecting, if any. */
   get sessionId(): string | undefined {
-    return this.collecting() ? this.session?.id : undefined;
+    return this.collectingSession()?.id;
   }
 
   /** The user's choice: opted out means nothing is captured, buffered or sent, and what was buffered is dropped. */
@@ -229,15 +247,14 @@ export class DiagnosticsClient {
     this.optedOut = optedOut;
     if (optedOut) {
       this.transport.clear();
-      this.breadcrumbs.length = 0;
+      this.recorder.clearBreadcrumbs();
+      this.preCrash?.clear();
     }
     this.updateTarget();
   }
 
   log(level: LogLevel, message: string, context?: Attributes, options: { module?: string; error?: unknown } = {}): void {
-    const session = this.collectingSession();
-    if (!session || !session.capture.logs || !atLeast(level, logThreshold[session.collectionLevel])) return;
-    this.enqueueLog(level, message, context, options.module, options.error);
+    this.recorder.log(level, message, context, options);
   }
 
   debug(message: string, context?: Attributes): void {
@@ -261,24 +278,7 @@ export class DiagnosticsClient {
    * is active, so when a session starts, the recent past goes with it.
    */
   breadcrumb(message: string, category = 'app', data?: Attributes, level?: LogLevel): void {
-    if (this.optedOut) return;
-    const item: BreadcrumbItem = {
-      kind: 'breadcrumb',
-      id: this.newItemId(),
-      timestamp: this.isoNow(),
-      category: clip(category || 'app', 128),
-      message: clip(message, MAX_MESSAGE_LENGTH),
-      ...(level ? { level } : {}),
-      ...(data ? { data: boundAttributes(data) } : {}),
-    };
-    const entry = { item, queued: false };
-    this.breadcrumbs.push(entry);
-    if (this.breadcrumbs.length > BREADCRUMB_CAPACITY) this.breadcrumbs.shift();
-    const session = this.collectingSession();
-    if (session?.capture.breadcrumbs) {
-      entry.queued = true;
-      this.transport.enqueue(item);
-    }
+    this.recorder.breadcrumb(message, category, data, level);
   }
 
   /**
@@ -286,83 +286,20 @@ export class DiagnosticsClient {
    * marks the span failed, records the error with its stack, and is passed on unchanged.
    */
   trace<T>(name: string, fn: (span: Span) => T, options: TraceOptions = {}): T {
-    const parent = options.parent ?? this.contexts.active();
-    const session = this.collectingSession();
-    const span = new RecordingSpan(
-      name,
-      parent?.traceId ?? randomHexId(this.random, 16),
-      randomHexId(this.random, 8),
-      parent?.spanId,
-      Boolean(session?.capture.traces),
-      this.clock.now(),
-      options.kind ?? 'internal',
-      () => this.clock.now(),
-      options.attributes ? boundAttributes(options.attributes) : {},
-    );
-    const context: SpanContext = { traceId: span.traceId, spanId: span.spanId };
-    let result: T;
-    try {
-      result = this.contexts.with(context, () => fn(span));
-    } catch (error) {
-      this.endSpan(span, error);
-      throw error;
-    }
-    if (isPromiseLike(result)) {
-      return Promise.resolve(result).then(
-        (value) => {
-          this.endSpan(span);
-          return value;
-        },
-        (error: unknown) => {
-          this.endSpan(span, error);
-          throw error;
-        },
-      ) as T;
-    }
-    this.endSpan(span);
-    return result;
+    return this.recorder.trace(name, fn, options);
   }
 
   /** Records an error with its stack (once, however often it is passed on), flushes, and takes a screenshot if asked. */
   captureError(error: unknown, context?: Attributes, level: 'error' | 'fatal' = 'error', spanContext?: SpanContext): void {
-    const session = this.collectingSession();
-    if (!session) return;
-    if (typeof error === 'object' && error !== null) {
-      if (this.reportedErrors.has(error)) return;
-      this.reportedErrors.add(error);
-    }
-    const described = describeError(error);
-    this.breadcrumb(clip(`${described.type}: ${described.message}`, 512), 'error', undefined, level);
-    const logId = session.capture.logs ? this.enqueueLog(level, described.message || described.type, context, undefined, error, 'error', spanContext) : undefined;
-    if (session.capture.screenshotOnError) void this.takeScreenshot('error', logId);
+    this.recorder.captureError(error, context, level, spanContext);
   }
 
   /**
    * Captures a screenshot with the app's capture function and uploads it through the SAS flow; at most one
    * every 10 s. Resolves to the screenshot id, or undefined when nothing was taken.
    */
-  async takeScreenshot(trigger: ScreenshotTrigger = 'manual', relatedItemId?: string): Promise<string | undefined> {
-    const session = this.collectingSession();
-    const capturer = this.options.captureScreenshot;
-    if (!session || !capturer) return undefined;
-    if (!(session.capture.screenshots || (trigger === 'error' && session.capture.screenshotOnError))) return undefined;
-    const now = this.clock.now();
-    if (now - this.lastScreenshotAt < SCREENSHOT_MIN_GAP_IN_MS) return undefined;
-    this.lastScreenshotAt = now;
-    try {
-      const shot = await capturer();
-      if (!shot) return undefined;
-      const { screenshotId } = await uploadScreenshot(
-        { fetch: this.fetchImpl, baseUrl: this.baseUrl, productKey: this.options.productKey, target: { sessionId: session.id, ingestToken: session.ingestToken }, capturedAt: new Date(now).toISOString(), trigger, ...(relatedItemId ? { relatedItemId } : {}) },
-        shot,
-      );
-      this.screenshotsUploaded += 1;
-      this.breadcrumb(`screenshot ${screenshotId}`, 'screenshot', { screenshotId, trigger });
-      return screenshotId;
-    } catch (error) {
-      this.reportInternal(error as Error);
-      return undefined;
-    }
+  takeScreenshot(trigger: ScreenshotTrigger = 'manual', relatedItemId?: string): Promise<string | undefined> {
+    return this.recorder.takeScreenshot(trigger, relatedItemId);
   }
 
   /**
@@ -382,241 +319,52 @@ export class DiagnosticsClient {
   getStats(): DiagnosticsStats {
     return {
       ...this.transport.getStats(),
-      breadcrumbsBuffered: this.breadcrumbs.length,
-      screenshotsUploaded: this.screenshotsUploaded,
+      breadcrumbsBuffered: this.recorder.breadcrumbsBuffered,
+      screenshotsUploaded: this.recorder.screenshotsUploaded,
       ...(this.sessionId ? { sessionId: this.sessionId } : {}),
     };
   }
 
-  // ---- internals ----
-
-  private collecting(): boolean {
-    return this.collectingSession() !== undefined;
-  }
-
+  /** The session collecting now: started, not opted out, active, unexpired and, when it asks, consented. */
   private collectingSession(): ActiveSession | undefined {
     const session = this.session;
     if (!this.started || this.optedOut || !session || session.status !== 'active') return undefined;
     if (Date.parse(session.expiresAt) <= this.clock.now()) return undefined;
-    if (session.consentRequired && this.consentDecisions.get(session.id) !== 'granted') return undefined;
+    if (!this.consent.allows(session)) return undefined;
     return session;
   }
 
   private async applyConfig(config: DeviceConfig): Promise<void> {
     const wasCollecting = this.sessionId;
     this.session = config.active ? config.session : undefined;
-    const session = this.session;
-    if (session && !session.consentRequired && session.consentStatus === 'granted') this.consentDecisions.set(session.id, 'granted');
-    if (session?.consentRequired && !this.pendingConsent) {
-      const decision = this.consentDecisions.get(session.id);
-      // The user may take their time: polling goes on meanwhile, and collecting starts once the yes is recorded.
-      if (decision === undefined) this.pendingConsent = this.askConsent(session);
-      // A yes the server did not take last time (offline, 5xx) is recorded again, without asking the user again.
-      else if (decision === 'granted_unrecorded') this.pendingConsent = this.recordConsent(session, true);
-      this.pendingConsent = this.pendingConsent
-        ?.then(() => this.afterSessionChange(undefined))
-        .finally(() => {
-          this.pendingConsent = undefined;
-        });
-    }
+    this.consent.observe(this.session, () => this.afterSessionChange(undefined));
     await this.afterSessionChange(wasCollecting);
   }
 
   private async afterSessionChange(wasCollecting: string | undefined): Promise<void> {
     if (wasCollecting && wasCollecting !== this.sessionId) await this.transport.flush().catch(() => undefined);
     this.updateTarget();
-    if (this.sessionId && this.sessionId !== wasCollecting) this.replayBreadcrumbs();
+    if (this.sessionId && this.sessionId !== wasCollecting) {
+      this.recorder.uploadPreSessionBuffer();
+      this.recorder.replayBreadcrumbs();
+    }
   }
 
-  private async askConsent(session: ActiveSession): Promise<void> {
-    const ask = this.options.onConsentRequest;
-    if (!ask) {
-      this.consentDecisions.set(session.id, 'denied');
-      return;
-    }
-    this.consentDecisions.set(session.id, 'asking');
-    let granted = false;
-    try {
-      granted = (await ask({ sessionId: session.id, collectionLevel: session.collectionLevel, capture: { ...session.capture }, expiresAt: session.expiresAt })) === true;
-    } catch (error) {
-      this.reportInternal(error as Error);
-    }
-    this.consentDecisions.set(session.id, granted ? 'granted_unrecorded' : 'denied');
-    await this.recordConsent(session, granted);
-  }
-
-  private async recordConsent(session: ActiveSession, granted: boolean): Promise<void> {
-    const recorded = await this.postConsent(session, granted);
-    if (granted && recorded) this.consentDecisions.set(session.id, 'granted');
-  }
-
-  private async postConsent(session: ActiveSession, granted: boolean): Promise<boolean> {
-    try {
-      const response = await this.fetchImpl(`${this.baseUrl}/api/diagnostics/sessions/${encodeURIComponent(session.id)}/consent`, {
-        method: 'POST',
-        headers: deviceHeaders(this.options.productKey, session.ingestToken),
-        body: JSON.stringify({ granted, device: this.transport.deviceContext() }),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      if (!response.ok) this.reportInternal(new Error(`consent record answered ${response.status}`));
-      return response.ok;
-    } catch (error) {
-      this.reportInternal(new Error(`consent record failed: ${(error as Error).message}`));
-      return false;
-    }
+  /**
+   * A crash without a session: freeze the last minute, report the crash as a signal, and poll for the session a
+   * crash rule may open for this device; its config then asks for the frozen minute first.
+   */
+  private async reportCrash(error: unknown): Promise<void> {
+    if (!this.signals || this.optedOut) return;
+    this.signals.countCrash(error);
+    this.preCrash?.takeSnapshot(this.clock.now());
+    await this.signals.send(true, true);
+    await this.poller.pollNow().catch(() => undefined);
   }
 
   private updateTarget(): void {
     const session = this.collectingSession();
     this.transport.setTarget(session ? { sessionId: session.id, ingestToken: session.ingestToken } : undefined);
-  }
-
-  private replayBreadcrumbs(): void {
-    const session = this.collectingSession();
-    if (!session?.capture.breadcrumbs) return;
-    for (const entry of this.breadcrumbs) {
-      if (entry.queued) continue;
-      entry.queued = true;
-      this.transport.enqueue(entry.item);
-    }
-  }
-
-  private enqueueLog(
-    level: LogLevel,
-    message: string,
-    context: Attributes | undefined,
-    module: string | undefined,
-    error: unknown,
-    flush?: FlushReason,
-    spanContext?: SpanContext,
-  ): string {
-    const active = spanContext ?? this.contexts.active();
-    const item: LogItem = {
-      kind: 'log',
-      id: this.newItemId(),
-      timestamp: this.isoNow(),
-      level,
-      message: clip(message, MAX_MESSAGE_LENGTH),
-      ...(module ? { module: clip(module, 256) } : {}),
-      ...(active ? { traceId: active.traceId, spanId: active.spanId } : {}),
-      ...(context ? { context: boundAttributes(context) } : {}),
-    };
-    if (error !== undefined) {
-      const described = describeError(error);
-      item.error = {
-        type: clip(described.type, 256),
-        message: clip(described.message, MAX_MESSAGE_LENGTH),
-        ...(described.stack ? { stack: clip(described.stack, MAX_STACK_LENGTH) } : {}),
-      };
-    }
-    this.transport.enqueue(item, flush ?? (atLeast(level, 'error') ? 'error' : undefined));
-    return item.id;
-  }
-
-  private endSpan(span: RecordingSpan, error?: unknown): void {
-    if (error !== undefined) {
-      span.recordException(error);
-      this.captureError(error, { span: span.name }, 'error', { traceId: span.traceId, spanId: span.spanId });
-    }
-    const item = span.end(this.clock.now(), error === undefined ? 'ok' : 'error');
-    const session = this.collectingSession();
-    if (item && span.recording && session?.capture.traces) this.transport.enqueue(item as TelemetryItem, error === undefined ? undefined : 'error');
-  }
-
-  private install(): void {
-    const instrument = { console: true, fetch: true, errors: true, exit: true, ...this.options.instrument };
-    const scope = (this.options.globalScope ?? globalThis) as { console?: Console; fetch?: FetchFunction };
-    if (instrument.console && scope.console) {
-      this.uninstallers.push(
-        captureConsole(scope.console, (level, message) => {
-          const session = this.collectingSession();
-          if (!session?.capture.console || !atLeast(level, consoleThreshold[session.collectionLevel])) return;
-          this.enqueueLog(level, message, undefined, 'console', undefined);
-        }),
-      );
-    }
-    if (instrument.fetch && typeof scope.fetch === 'function') {
-      const original = scope.fetch;
-      const wrapped = wrapFetch(original.bind(globalThis), {
-        shouldObserve: (url) => {
-          const session = this.collectingSession();
-          return Boolean(session?.capture.network) && shouldCaptureUrl(url, this.options.network ?? {}, this.baseUrl);
-        },
-        now: () => this.clock.now(),
-        captureHeaders: () => this.options.network?.captureHeaders ?? true,
-        begin: (request) => this.beginFetch(request),
-      });
-      scope.fetch = wrapped;
-      this.uninstallers.push(() => {
-        if (scope.fetch === wrapped) scope.fetch = original;
-      });
-    }
-    const sources = eventSources(this.options.globalScope);
-    if (instrument.errors) {
-      this.uninstallers.push(captureUncaughtErrors(sources, (error, kind) => this.onUncaught(error, kind)));
-    }
-    if (instrument.exit) {
-      this.uninstallers.push(onAppExit(sources, (keepalive) => this.transport.flush({ keepalive }), () => this.transport.getStats().bufferedItems > 0));
-      const scopeEvents = sources.browser;
-      if (scopeEvents) {
-        const onOnline = () => void this.transport.flush();
-        scopeEvents.addEventListener('online', onOnline);
-        this.uninstallers.push(() => scopeEvents.removeEventListener('online', onOnline));
-      }
-    }
-  }
-
-  private beginFetch(request: { url: string; method: string }): { headers?: Record<string, string>; finish: (observation: FetchObservation) => void } {
-    const session = this.collectingSession();
-    const parent = this.contexts.active();
-    const span = new RecordingSpan(
-      `HTTP ${request.method}`,
-      parent?.traceId ?? randomHexId(this.random, 16),
-      randomHexId(this.random, 8),
-      parent?.spanId,
-      Boolean(session?.capture.traces),
-      this.clock.now(),
-      'client',
-      () => this.clock.now(),
-    );
-    const propagate = this.options.network?.propagateTraceContextTo?.some((pattern) => matchesPattern(request.url, pattern)) ?? false;
-    return {
-      ...(propagate ? { headers: { traceparent: traceparent(span) } } : {}),
-      finish: (observation) => {
-        span.setAttribute('http.request.method', observation.method).setAttribute('url.full', observation.url);
-        if (observation.status !== undefined) span.setAttribute('http.response.status_code', observation.status);
-        const failed = observation.error !== undefined || (observation.status ?? 0) >= 400;
-        if (observation.error) span.recordException(new Error(observation.error));
-        else if (failed) span.setAttribute('error.type', String(observation.status)).setError(`HTTP ${observation.status}`);
-        const spanItem = span.end(this.clock.now(), failed ? 'error' : 'ok');
-        const active = this.collectingSession();
-        if (!active) return;
-        this.transport.enqueue({
-          kind: 'network',
-          id: this.newItemId(),
-          timestamp: new Date(observation.startedAt).toISOString(),
-          method: clip(observation.method, 16),
-          url: observation.url,
-          durationMs: observation.durationMs,
-          traceId: span.traceId,
-          spanId: span.spanId,
-          ...(observation.status !== undefined ? { status: observation.status } : {}),
-          ...(observation.requestSize !== undefined ? { requestSize: observation.requestSize } : {}),
-          ...(observation.responseSize !== undefined ? { responseSize: observation.responseSize } : {}),
-          ...(observation.requestHeaders ? { requestHeaders: observation.requestHeaders } : {}),
-          ...(observation.responseHeaders ? { responseHeaders: observation.responseHeaders } : {}),
-          ...(observation.error ? { error: clip(observation.error, MAX_MESSAGE_LENGTH) } : {}),
-        });
-        if (spanItem && active.capture.traces) this.transport.enqueue(spanItem);
-        this.breadcrumb(`${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`, 'http', undefined, failed ? 'warn' : 'info');
-      },
-    };
-  }
-
-  private onUncaught(error: unknown, kind: UncaughtKind): void {
-    if (!this.collectingSession()) return;
-    this.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
-    if (runtimeSaysOnline()) void this.transport.flush({ keepalive: true });
   }
 
   private reportInternal(error: Error): void {
@@ -625,13 +373,5 @@ export class DiagnosticsClient {
     } catch {
       // The app's error hook failing must not fail the SDK.
     }
-  }
-
-  private newItemId(): string {
-    return randomHexId(this.random, 16);
-  }
-
-  private isoNow(): string {
-    return new Date(this.clock.now()).toISOString();
   }
 }

@@ -35,6 +35,8 @@ export interface DeviceConfig {
     consentRequired: boolean;
     consentStatus: 'not_required' | 'pending' | 'granted' | 'denied';
     ingestToken: string;
+    /** A crash opened this session: send the pre-crash buffer first. */
+    uploadPreSessionBuffer?: boolean;
   };
 }
 export type ActiveSession = NonNullable<DeviceConfig['session']>;
@@ -46,6 +48,8 @@ export interface ErrorInfo {
 }
 
 export interface LogItem {
+  /** Captured before the session existed (the pre-crash buffer). */
+  preSession?: boolean;
   kind: 'log';
   id: string;
   timestamp: string;
@@ -81,6 +85,8 @@ export interface SpanItem {
 }
 
 export interface BreadcrumbItem {
+  /** Captured before the session existed (the pre-crash buffer). */
+  preSession?: boolean;
   kind: 'breadcrumb';
   id: string;
   timestamp: string;
@@ -91,6 +97,8 @@ export interface BreadcrumbItem {
 }
 
 export interface NetworkItem {
+  /** Captured before the session existed (the pre-crash buffer). */
+  preSession?: boolean;
   kind: 'network';
   id: string;
   timestamp: string;
@@ -113,6 +121,8 @@ export interface DeviceContext {
   deviceId?: string;
   anonymousId?: string;
   appSessionId?: string;
+  /** The signed-in user the data belongs to: indexes the session under the user, never stored with the items. */
+  userId?: string;
   platform?: string;
   osVersion?: string;
   appVersion?: string;
@@ -129,6 +139,34 @@ export interface IngestBatch {
   device: DeviceContext;
   optedOut: boolean;
   items: TelemetryItem[];
+}
+
+export interface SignalCounter {
+  minute: string;
+  series: 'errors' | 'crashes' | 'requests' | 'http_5xx';
+  count: number;
+  fingerprint?: string;
+  route?: string;
+  appVersion?: string;
+}
+
+export interface SignalLatency {
+  minute: string;
+  route?: string;
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  sumMs?: number;
+  appVersion?: string;
+}
+
+/** The body of `POST /api/diagnostics/signals`. */
+export interface SignalBatch {
+  deviceId: string;
+  appVersion?: string;
+  counters: SignalCounter[];
+  latency: SignalLatency[];
 }
 
 /** Bounded text, so one huge message can never make the server refuse a whole batch. */

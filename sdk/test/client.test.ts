@@ -80,8 +80,8 @@ async function createSession(deviceId: string, body: Record<string, unknown> = {
 async function stored(sessionId: string) {
   const key = { productId: 'demo', sessionId };
   const [logs, spans] = await Promise.all([
-    host.deps.telemetryStore.listLogs(key, { order: 'oldest' }, { maxItems: 500 }),
-    host.deps.telemetryStore.listSpans(key, { order: 'oldest' }, { maxItems: 500 }),
+    host.deps.stores.telemetry.listLogs(key, { order: 'oldest' }, { maxItems: 500 }),
+    host.deps.stores.telemetry.listSpans(key, { order: 'oldest' }, { maxItems: 500 }),
   ]);
   return { logs: logs.items, spans: spans.items };
 }

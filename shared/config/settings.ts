@@ -1,6 +1,7 @@
 // Application settings: parsed once with zod at cold start, frozen, and handed out by the composition root.
 import { z } from 'zod';
 import { parseNotificationRouting } from '../domain/events/notification-routing';
+import { parseProductDirectory } from '../domain/events/product-directory';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -37,6 +38,15 @@ export const settingsSchema = z
     AUTH_ROLES_CLAIM: z.string().default('roles'),
     AUTH_PRODUCTS_CLAIM: z.string().default('products'),
 
+    /**
+     * The dashboard's Entra ID sign-in (MSAL, auth code + PKCE) in azure mode: the SPA app registration's client
+     * id, the authority (https://login.microsoftonline.com/<tenant id>) and the API scope it asks for
+     * (api://<API app id>/<scope>). Unset in azure mode, the dashboard says sign-in is not configured.
+     */
+    DASHBOARD_CLIENT_ID: z.string().min(1).optional(),
+    DASHBOARD_AUTHORITY: z.url().optional(),
+    DASHBOARD_API_SCOPE: z.string().min(1).optional(),
+
     /** Secret from which product ingest keys and device ingest tokens are derived (Key Vault in Azure). */
     INGEST_KEY_SECRET: z.string().min(32),
 
@@ -57,6 +67,18 @@ export const settingsSchema = z
     INGEST_SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     /** Ingest's stats increments are summed per session and written this often; 0 writes them per batch. */
     INGEST_STATS_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+
+    // Live tail (issue 16): every stream polls its session's partition; the caps are per instance.
+    TAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(10_000).default(1000),
+    /** Streams close themselves after this long, before Azure's 230 s HTTP limit; clients resume with Last-Event-ID. */
+    TAIL_MAX_STREAM_SECONDS: z.coerce.number().int().min(1).max(220).default(200),
+    TAIL_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(120).default(15),
+    /** How long after a second ends its commits count as complete (clock skew to storage plus commit visibility). */
+    TAIL_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(500),
+    TAIL_MAX_STREAMS_PER_CALLER: positiveInt.max(100).default(3),
+    TAIL_MAX_STREAMS_PER_PRODUCT: positiveInt.max(10_000).default(50),
+    /** How long an instance matches ingest against its copy of a product's pattern hooks before reading them again. */
+    PATTERN_HOOK_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
 
     // Events, notifications and tickets (issue 5). Every channel is optional: one without its URL is skipped.
     /** How long an outbox record may wait for its session write's proof before the drain abandons it. */
@@ -79,6 +101,8 @@ export const settingsSchema = z
     ACS_ACCESS_KEY: z.string().min(1).optional(),
     ACS_SENDER_ADDRESS: z.string().min(3).optional(),
 
+    /** Owner and app per product, as ticket labels: JSON, see productDirectorySchema. */
+    PRODUCT_DIRECTORY: z.string().min(2).optional(),
     TICKET_PROVIDER: z.enum(['none', 'github', 'jira', 'azure-devops']).default('none'),
     GITHUB_API_URL: z.url().default('https://api.github.com'),
     /** owner/name */
@@ -100,6 +124,14 @@ export const settingsSchema = z
     EXPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
     REPORT_LINK_MINUTES: positiveInt.max(24 * 60).default(60),
 
+    /**
+     * Blob storage calls: each try is cut after BLOB_TRY_TIMEOUT_MS and tried at most BLOB_MAX_TRIES times, and
+     * the whole call gives up after BLOB_DEADLINE_MS; then export streams its file instead, the rest answer 503.
+     */
+    BLOB_TRY_TIMEOUT_MS: positiveInt.max(600_000).default(5000),
+    BLOB_MAX_TRIES: positiveInt.max(10).default(3),
+    BLOB_DEADLINE_MS: positiveInt.max(600_000).default(10_000),
+
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
     TELEMETRY_DISABLED: booleanFlag.default(false),
   })
@@ -116,10 +148,24 @@ export const settingsSchema = z
     } catch (error) {
       context.addIssue({ code: 'custom', path: ['NOTIFICATION_ROUTING'], message: (error as Error).message });
     }
+    try {
+      parseProductDirectory(settings.PRODUCT_DIRECTORY);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: ['PRODUCT_DIRECTORY'], message: (error as Error).message });
+    }
     for (const [applies, names, because] of requiredTogether) {
       if (!applies) continue;
       for (const name of names) {
         if (!settings[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required with ${because}` });
+      }
+    }
+    if (settings.DIAGNOSTICS_MODE === 'azure') {
+      // The development secrets are committed to this repository: anyone could mint tokens and keys with them.
+      for (const name of ['INGEST_KEY_SECRET', 'AUTH_LOCAL_SECRET'] as const) {
+        const value = settings[name];
+        if (value !== undefined && (COMMITTED_DEVELOPMENT_SECRETS.has(value) || Buffer.byteLength(value) < 32)) {
+          context.addIssue({ code: 'custom', path: [name], message: `${name} is a development value or shorter than 32 bytes; use the Key Vault secret` });
+        }
       }
     }
     if (settings.DIAGNOSTICS_MODE === 'local') {
@@ -134,6 +180,14 @@ export const settingsSchema = z
   });
 
 export type Settings = Readonly<z.infer<typeof settingsSchema>>;
+
+/** Development-only secrets for local mode; published with the code, so refused in Azure mode. */
+export const LOCAL_DEV_SECRETS = {
+  AUTH_LOCAL_SECRET: 'local-dev-signing-secret-not-for-production-use',
+  INGEST_KEY_SECRET: 'local-dev-ingest-secret-not-for-production-use',
+} as const;
+
+const COMMITTED_DEVELOPMENT_SECRETS: ReadonlySet<string> = new Set(Object.values(LOCAL_DEV_SECRETS));
 
 export class SettingsError extends Error {
   constructor(readonly missingOrInvalid: string[]) {

@@ -3,11 +3,13 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { deviceContextSchema } from '../domain/telemetry/items';
-import type { Dependencies } from '../runtime/composition';
-import type { DeviceCall, IngestResult } from '../services/ingest-service';
-import { ingestTokenOf } from './device-auth';
-import { json } from './endpoint';
+import { deviceContextSchema, ingestItemSchema, MAX_ITEMS_PER_BATCH } from '../domain/telemetry/items';
+import type { DeviceCredential } from '../services/device-credentials';
+import type { DeviceCall, IngestResult, IngestServiceDependencies } from '../services/ingest-service';
+import { isProtobufRequest, json } from './endpoint';
+import { documentedAs } from './openapi';
+import type { OtlpExportResponse } from '../services/otlp-service';
+import { encodeExportResponse } from '../domain/telemetry/otlp-protobuf';
 
 /** 1 MiB: 50 items at their field limits stay well under it; larger bodies are refused with 413. */
 export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
@@ -16,7 +18,7 @@ export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
 export const OTLP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The count limit (MAX_ITEMS_PER_BATCH) is checked by the ingest service, which counts refused items; the body cap bounds the array. */
-const itemsSchema = z.array(z.unknown()).min(1);
+const itemsSchema = documentedAs(z.array(z.unknown()).min(1), z.array(ingestItemSchema).min(1).max(MAX_ITEMS_PER_BATCH));
 
 export const ingestEnvelopeSchema = z.object({
   sessionId: z.string().regex(/^ds_[0-9a-f-]{36}$/, 'a session id looks like ds_<uuid>'),
@@ -36,18 +38,23 @@ export const consentBodySchema = z.object({ granted: z.boolean(), device: device
 
 const idempotencyKeyPattern = /^[\w.:-]{1,128}$/;
 
-export function deviceCall(request: HttpRequest, deps: Dependencies, productId: string, correlationId: string, route: string): DeviceCall {
+/** What a device call's handler passes on besides the body; `device` is the endpoint wrapper's verified credential. */
+export function deviceCall<Device extends DeviceCredential | undefined>(
+  request: HttpRequest,
+  ingest: Pick<IngestServiceDependencies, 'regionHeaderName'>,
+  device: Device,
+  correlationId: string,
+  route: string,
+): Omit<DeviceCall, 'device'> & { device: Device } {
   const idempotencyKey = request.headers.get('idempotency-key');
   if (idempotencyKey !== null && !idempotencyKeyPattern.test(idempotencyKey)) {
     throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', { issues: [{ field: 'Idempotency-Key', message: 'invalid' }] });
   }
-  const regionHeader = deps.settings.INGEST_REGION_HEADER;
   return {
-    productId,
-    ingestToken: ingestTokenOf(request),
+    device,
     correlationId,
     userAgentHeader: request.headers.get('user-agent'),
-    regionHeader: regionHeader ? request.headers.get(regionHeader) : undefined,
+    regionHeader: ingest.regionHeaderName ? request.headers.get(ingest.regionHeaderName) : undefined,
     idempotencyKey,
     route,
   };
@@ -55,4 +62,10 @@ export function deviceCall(request: HttpRequest, deps: Dependencies, productId: 
 
 export function ingestResponse(result: IngestResult): HttpResponseInit {
   return json(result.status, result.body, result.replayed ? { 'idempotency-replayed': 'true' } : {});
+}
+
+/** An OTLP export's answer in the request's encoding: Export*ServiceResponse in protobuf, else its JSON form. */
+export function otlpResponse(request: HttpRequest, answer: OtlpExportResponse): HttpResponseInit {
+  if (!isProtobufRequest(request)) return json(200, answer);
+  return { status: 200, body: encodeExportResponse(answer), headers: { 'content-type': 'application/x-protobuf' } };
 }

@@ -1,6 +1,7 @@
 // Query-string schemas of the session read endpoints (logs, traces, trace tree, timeline).
 import { z } from 'zod';
 import { logLevelSchema, traceIdSchema } from '../domain/telemetry/items';
+import { tailItemTypeSchema } from '../domain/telemetry/tail';
 import { sessionIdSchema } from '../domain/sessions/session';
 import { continuationTokenSchema, isoTimeSchema, pageSizeSchema, queryList } from './query-schemas';
 
@@ -31,3 +32,12 @@ export const tracesQuerySchema = z.object({ ...timeRange, traceId: traceIdSchema
 export const timelineQuerySchema = z.object({ ...timeRange, order: orderSchema.default('oldest') }).strict();
 
 export const traceParamsSchema = z.object({ id: sessionIdSchema, traceId: traceIdSchema });
+
+/** `GET /sessions/{id}/tail`: filters only (the position comes from Last-Event-ID). */
+export const tailQuerySchema = z
+  .object({
+    level: queryList(logLevelSchema, 6),
+    type: queryList(tailItemTypeSchema, 4),
+    text: z.string().min(1).max(256).optional(),
+  })
+  .strict();

@@ -15,8 +15,20 @@ export const auditRecordSchema = z.object({
 });
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
 
+export interface AuditQuery {
+  sessionId?: string;
+  action?: string;
+  /** The actor's id (a user's subject, a device id, a system job). */
+  actor?: string;
+  /** Inclusive, ISO UTC. */
+  from?: string;
+  /** Exclusive, ISO UTC. */
+  to?: string;
+}
+
 export interface AuditLog {
   /** Idempotent by `id`: writing the same record twice stores it once. */
   record(entry: AuditRecord): Promise<void>;
-  list(productId: string, filter: { sessionId?: string; action?: string }, page: { maxItems: number; continuationToken?: string }): Promise<{ items: AuditRecord[]; continuationToken?: string }>;
+  /** Newest first, within one product. */
+  list(productId: string, filter: AuditQuery, page: { maxItems: number; continuationToken?: string }): Promise<{ items: AuditRecord[]; continuationToken?: string }>;
 }

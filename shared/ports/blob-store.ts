@@ -1,6 +1,8 @@
 // Blob storage as the app needs it: short-lived SAS links scoped to one blob, and the few reads and
-// writes the services do themselves. Containers are the fixed set in adapters/blob/blob-clients.ts.
-import type { BlobContainerName } from '../adapters/blob/blob-clients';
+// writes the services do themselves, in a fixed set of containers.
+
+export const blobContainers = ['screenshots', 'reports', 'exports'] as const;
+export type BlobContainerName = (typeof blobContainers)[number];
 
 export interface BlobLink {
   url: string;

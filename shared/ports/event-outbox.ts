@@ -1,7 +1,8 @@
 // The transactional outbox: every event is stored here before (or with) the state change it announces,
 // and a relay publishes what is stored, so a bus outage delays events but never loses them.
 import { z } from 'zod';
-import { eventEnvelopeSchema, type EventEnvelope, type EventPublisher } from './event-publisher';
+import { eventEnvelopeSchema, type EventEnvelope } from '../domain/events/event-envelope';
+import type { EventPublisher } from './event-publisher';
 
 /**
  * - `prepared`: written before a session write; publishable only once the session document proves the write happened.

@@ -1,4 +1,4 @@
-// Limits on what a client controls; per instance (see README for limits across instances).
+// Limits on what a client controls; per instance (see docs/deploy.md for limits across instances).
 export interface RateLimit {
   /** How many calls are allowed per window. */
   limit: number;

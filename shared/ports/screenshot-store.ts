@@ -14,4 +14,6 @@ export interface ScreenshotStore {
   replace(doc: ScreenshotDoc, ifMatch: string): Promise<VersionedScreenshot>;
   /** Oldest first. */
   list(sessionId: string, page: { maxItems: number; continuationToken?: string }): Promise<Page<ScreenshotDoc>>;
+  /** Pending screenshots, across sessions, whose upload window closed before `before` (ISO time): never confirmed. */
+  listAbandoned(before: string, maxItems: number): Promise<ScreenshotDoc[]>;
 }

@@ -55,10 +55,10 @@ export interface StatsIncrement {
 export type StatsIncrementOutcome = 'applied' | 'missing' | 'refused' | 'unknown';
 
 /**
- * Feeds the config poll's in-memory index: one load of live sessions, then only what changed.
- * Implemented over the Cosmos change feed, so an idle refresh is a single cheap 304 read.
+ * Feeds the config poll's in-memory index: one load of live sessions, then only what changed since the
+ * last read (a query on `updatedAt`; the Cosmos change feed could serve the same port).
  */
-export interface SessionChangeFeed {
+export interface RecentSessionUpdates {
   loadLive(): Promise<DebugSession[]>;
   readChanges(): Promise<DebugSession[]>;
 }

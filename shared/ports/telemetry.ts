@@ -1,5 +1,5 @@
 // Metrics and events, named only from the catalog in shared/runtime/telemetry-catalog.ts.
-import type { MetricName, TelemetryEventName } from '../runtime/telemetry-catalog';
+import type { MetricName, TelemetryEventName } from './telemetry-catalog';
 
 export type Dimensions = Record<string, string>;
 

@@ -59,6 +59,8 @@ export const ticketLinkSchema = z.object({
   /** The last event applied, so a redelivery changes nothing. */
   lastEventId: z.string(),
   occurrences: z.number().int().positive(),
+  /** The sessions whose events this ticket carries (the most recent ones), so a session's regression finds them all. */
+  sessionIds: z.array(z.string()).max(50).optional(),
 });
 export type TicketLink = z.infer<typeof ticketLinkSchema>;
 
@@ -69,4 +71,6 @@ export interface TicketLinkStore {
   create(link: TicketLink): Promise<boolean>;
   /** False if it changed since `etag` was read. */
   replace(link: TicketLink, etag: string): Promise<boolean>;
+  /** The alert keys of every link that carries this session's events (at most `maxItems`). */
+  alertKeysOfSession(sessionId: string, maxItems: number): Promise<string[]>;
 }

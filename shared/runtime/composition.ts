@@ -1,94 +1,118 @@
-// The composition root: builds every client and adapter once from the parsed settings and hands them
-// to handlers. No handler creates an SDK client or reads process.env.
+// The composition root, in three tiers built once from the parsed settings: infrastructure (SDK clients, private
+// to this file and the tests), stores (our ports over that infrastructure) and services (the use cases with what
+// each needs). Handlers receive only the services; the endpoint wrapper and the subscriber runtime also get the
+// edge (authentication, telemetry, clock). No handler creates an SDK client or reads process.env.
 import { StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import type { Database } from '@azure/cosmos';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { app } from '@azure/functions';
 import { parseSettings, SettingsError, type Settings } from '../config/settings';
-import { AzureBlobStore } from '../adapters/blob/azure-blob-store';
+import { loadMaskingEngine } from '../config/masking-rules';
+import { loadReportTemplate } from '../config/report-template';
 import { createBlobService } from '../adapters/blob/blob-clients';
 import { AccountKeySasSigner, UserDelegationSasSigner, type SasSigner } from '../adapters/blob/sas-signer';
-import { CosmosAuditLog } from '../adapters/cosmos/cosmos-audit-log';
-import { CosmosEventOutbox } from '../adapters/cosmos/cosmos-event-outbox';
 import { createCosmosDatabase } from '../adapters/cosmos/cosmos-client';
-import { containerDefinitions } from '../adapters/cosmos/containers';
-import { CosmosReportStore } from '../adapters/cosmos/cosmos-report-store';
-import { CosmosScreenshotStore } from '../adapters/cosmos/cosmos-screenshot-store';
-import { CosmosSessionChangeFeed, CosmosSessionStore } from '../adapters/cosmos/cosmos-session-store';
-import { CosmosTelemetryStore } from '../adapters/cosmos/cosmos-telemetry-store';
-import { CosmosIdempotencyStore } from '../adapters/cosmos/cosmos-idempotency-store';
 import { CachedSessionStateReader } from '../adapters/caching/cached-session-state';
 import { IndexedSessionStateReader } from '../adapters/caching/indexed-session-state';
 import { WriteBehindSessionStats } from '../adapters/caching/write-behind-session-stats';
 import { ProductKeyVerifier } from '../domain/devices/credentials';
-import { configureMaskingEngine, deriveMaskingHashKey, getMaskingEngine } from '../domain/masking';
+import { deriveMaskingHashKey, type MaskingEngine } from '../domain/masking';
+import type { DebugSession } from '../domain/sessions/session';
 import { createTokenVerifier } from '../adapters/identity/jose-token-verifier';
 import { InProcessServiceBus } from '../adapters/local/in-process-bus';
-import { MemoryRateLimiter } from '../adapters/local/memory-rate-limiter';
-import { InMemoryTelemetry } from '../adapters/local/quiet-telemetry';
+import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
+import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
 import { applicationInsightsFromSettings } from '../adapters/telemetry/application-insights-telemetry';
 import { ServiceBusEventPublisher } from '../adapters/servicebus/service-bus-publisher';
-import type { AuditLog } from '../ports/audit-log';
-import type { BlobStore } from '../ports/blob-store';
 import { systemClock, type Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
+import type { HealthProbe } from '../ports/health-probe';
 import type { RateLimiter } from '../ports/rate-limiter';
-import type { ReportStore } from '../ports/report-store';
-import type { ScreenshotStore } from '../ports/screenshot-store';
-import type { SessionStore } from '../ports/session-store';
-import type { DebugSession } from '../domain/sessions/session';
 import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { DeviceConfigService } from '../services/device-config-service';
+import { DeviceTokenVerifier } from '../services/device-credentials';
 import { OutboxEventPublisher, type EventRelayDependencies } from '../services/event-relay';
-import { loadReportTemplate } from '../config/report-template';
+import type { AuditQueryDependencies } from '../services/audit-service';
 import type { ExportServiceDependencies } from '../services/export-service';
+import type { IngestServiceDependencies } from '../services/ingest-service';
+import type { OtlpServiceDependencies } from '../services/otlp-service';
 import type { RegressionServiceDependencies } from '../services/regression-service';
 import type { ReportServiceDependencies } from '../services/report-service';
 import type { ScreenshotServiceDependencies } from '../services/screenshot-service';
 import type { SessionServiceDependencies } from '../services/session-service';
-import type { IngestServiceDependencies } from '../services/ingest-service';
+import type { TelemetryQueryDependencies } from '../services/telemetry-query-service';
+import type { DashboardSettings } from '../http/dashboard-assets';
 import { createEventing, type EventingDependencies } from './event-wiring';
-import { functionRegistry } from './registry';
+import { createSignals, type SignalDependencies } from './signal-wiring';
+import { createWatching, type WatchDependencies } from './watch-wiring';
+import { functionRegistry, functionsHostPresent } from './registry';
+import { createAzureStores, type Stores } from './stores';
 
-export interface Dependencies {
+/** Tier 1: the SDK clients. Only the stores factory (and tests that inspect the backends) touch them. */
+export interface Infrastructure {
   settings: Settings;
+  local: boolean;
   clock: Clock;
   telemetry: Telemetry;
-  rateLimiter: RateLimiter;
-  tokens: TokenVerifier;
-  /** The product ingest keys (`x-diagnostics-key`) the endpoint wrapper checks. */
-  productKeys: ProductKeyVerifier;
+  credential: TokenCredential | undefined;
   database: Database;
   blobService: BlobServiceClient;
-  sessions: SessionStore;
-  audit: AuditLog;
-  /** A session's logs, breadcrumbs, network captures and spans. */
-  telemetryStore: TelemetryStore;
+  /** The raw topic sender: Service Bus, or the in-process stand-in locally. */
+  bus: EventPublisher;
+  /** Present in local mode: the in-process stand-in for the Service Bus topic. */
+  localBus?: InProcessServiceBus;
+}
+
+/** Tier 3: the use cases, each with the dependencies it needs. This is all a handler receives. */
+export interface Services {
+  health: HealthProbe;
+  deviceConfig: DeviceConfigService;
+  sessions: SessionServiceDependencies;
+  ingest: IngestServiceDependencies;
+  otlp: OtlpServiceDependencies;
+  telemetryQuery: TelemetryQueryDependencies;
+  /** GET /diagnostics/audit: admins read their product's audit trail. */
+  auditQuery: AuditQueryDependencies;
+  screenshots: ScreenshotServiceDependencies;
+  reports: ReportServiceDependencies;
+  regressions: RegressionServiceDependencies;
+  exports: ExportServiceDependencies;
+  /** Redaction preview masks with the app's one engine. */
+  masking: MaskingEngine;
+  /** What the dashboard's page and sign-in settings depend on. */
+  dashboard: DashboardSettings;
   /** Lossless publishing for every area: the outbox first, then the bus (shared/services/event-relay.ts). */
   events: OutboxEventPublisher;
-  /** The raw topic sender; only the outbox relay uses it. */
-  bus: EventPublisher;
   /** What the outbox relay and its drain timer need. */
   relay: EventRelayDependencies;
   /** What the event subscribers (notifications, tickets, audit) need. */
   eventing: EventingDependencies;
-  /** Present in local mode: the in-process stand-in for the Service Bus topic. */
-  localBus?: InProcessServiceBus;
-  deviceConfig: DeviceConfigService;
-  /** What the session use cases need, assembled once. */
-  sessionService: SessionServiceDependencies;
-  /** SAS links and the blob reads/writes of screenshots, reports and exports. */
-  blobs: BlobStore;
-  screenshots: ScreenshotStore;
-  screenshotService: ScreenshotServiceDependencies;
-  /** What device ingest and consent need, assembled once. */
-  ingestService: IngestServiceDependencies;
-  reports: ReportStore;
-  reportService: ReportServiceDependencies;
-  regressionService: RegressionServiceDependencies;
-  exportService: ExportServiceDependencies;
+  /** Signals intake, series, alert and trigger rules, detection. */
+  signals: SignalDependencies;
+  /** Live tail, pattern hooks and grouping by user. */
+  watch: WatchDependencies;
+}
+
+/** What the endpoint wrapper and the subscriber runtime need around a handler. */
+export interface Edge {
+  clock: Clock;
+  telemetry: Telemetry;
+  /** Bearer JWTs of admins, engineers and users. */
+  tokens: TokenVerifier;
+  /** The product ingest keys (`x-diagnostics-key`). */
+  productKeys: ProductKeyVerifier;
+  /** Session ingest tokens (`Authorization: Bearer it1.…`). */
+  deviceTokens: DeviceTokenVerifier;
+}
+
+export interface Dependencies {
+  settings: Settings;
+  infra: Infrastructure;
+  stores: Stores;
+  services: Services;
+  edge: Edge;
   /** Writes what is held in memory to be written behind (ingest's stats); the host calls it on shutdown. */
   close(): Promise<void>;
 }
@@ -105,12 +129,8 @@ export interface DependencyOverrides {
 
 export const LOCAL_BUS_MAX_DELIVERY_COUNT = 10;
 
-export function createDependencies(settings: Settings, overrides: DependencyOverrides = {}): Dependencies {
+function createInfrastructure(settings: Settings, overrides: DependencyOverrides): Infrastructure {
   const local = settings.DIAGNOSTICS_MODE === 'local';
-  const clock = overrides.clock ?? systemClock;
-  configureMaskingEngine({ hashKey: deriveMaskingHashKey(settings.INGEST_KEY_SECRET) });
-  // Compiled now, so a missing or invalid rules file fails the cold start, not the first ingest.
-  getMaskingEngine();
   const credential = local ? undefined : (overrides.credential ?? new DefaultAzureCredential({ managedIdentityClientId: process.env.AZURE_CLIENT_ID }));
   // Application Insights only when a connection string is set and TELEMETRY_DISABLED is not; else in memory.
   const telemetry = overrides.telemetry ?? applicationInsightsFromSettings(settings, credential) ?? new InMemoryTelemetry();
@@ -126,9 +146,8 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
     accountName: local ? settings.STORAGE_ACCOUNT_NAME : undefined,
     accountKey: local ? settings.STORAGE_ACCOUNT_KEY : undefined,
     credential,
+    retry: { tryTimeoutInMs: settings.BLOB_TRY_TIMEOUT_MS, maxTries: settings.BLOB_MAX_TRIES },
   });
-  const sessionsContainer = database.container(containerDefinitions.sessions.id);
-  const rateLimiter = new MemoryRateLimiter(clock);
   const localBus = local
     ? new InProcessServiceBus(() => functionRegistry.topics, {
         topicName: settings.SERVICEBUS_TOPIC,
@@ -136,84 +155,87 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
         redeliveryDelayInMs: 50,
       })
     : undefined;
-  const bus: EventPublisher =
-    localBus ?? new ServiceBusEventPublisher(settings.SERVICEBUS_FULLY_QUALIFIED_NAMESPACE ?? '', settings.SERVICEBUS_TOPIC, credential!);
-  const deviceConfig = new DeviceConfigService(new CosmosSessionChangeFeed(sessionsContainer, () => clock.now()), clock, rateLimiter, telemetry, {
+  const bus = localBus ?? new ServiceBusEventPublisher(settings.SERVICEBUS_FULLY_QUALIFIED_NAMESPACE ?? '', settings.SERVICEBUS_TOPIC, credential!);
+  return { settings, local, clock: overrides.clock ?? systemClock, telemetry, credential, database, blobService, bus, localBus };
+}
+
+function sasSignerOf(infra: Infrastructure, overrides: DependencyOverrides): SasSigner {
+  const now = () => infra.clock.now();
+  if (overrides.sasSigner) return overrides.sasSigner;
+  // Account-key SAS only against Azurite; in Azure the app holds no account key and signs with a user delegation key.
+  const { settings } = infra;
+  return infra.local
+    ? new AccountKeySasSigner(new StorageSharedKeyCredential(settings.STORAGE_ACCOUNT_NAME!, settings.STORAGE_ACCOUNT_KEY!), now)
+    : new UserDelegationSasSigner(infra.blobService, now);
+}
+
+function createServices(infra: Infrastructure, stores: Stores, rateLimiter: RateLimiter): { services: Services; close(): Promise<void> } {
+  const { settings, clock, telemetry } = infra;
+  // Compiled now, so a missing or invalid rules file or template fails the cold start, naming the field.
+  const masking = loadMaskingEngine({ hashKey: deriveMaskingHashKey(settings.INGEST_KEY_SECRET) });
+  const reportTemplate = loadReportTemplate();
+  const deviceConfig = new DeviceConfigService(stores.recentSessionUpdates, clock, rateLimiter, telemetry, {
     ingestKeySecret: settings.INGEST_KEY_SECRET,
     pollIntervalSeconds: settings.RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS,
     refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
   });
-  const sessions = new CosmosSessionStore(sessionsContainer);
-  const cachedSessionState = new CachedSessionStateReader(sessions, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 });
+  const cachedSessionState = new CachedSessionStateReader(stores.sessions, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 });
   // A cache age of 0 asks for a storage read per batch, so the index is left out too.
   const sessionState = settings.INGEST_SESSION_CACHE_MS > 0 ? new IndexedSessionStateReader(deviceConfig, cachedSessionState, telemetry) : cachedSessionState;
-  const ingestStats = new WriteBehindSessionStats(sessions, telemetry, { flushIntervalInMs: settings.INGEST_STATS_FLUSH_MS });
+  const ingestStats = new WriteBehindSessionStats(stores.sessions, telemetry, { flushIntervalInMs: settings.INGEST_STATS_FLUSH_MS });
   // This instance's own writes reach its config index and ingest's session cache at once.
   const onSessionWritten = (session: DebugSession) => {
     deviceConfig.noteSessionWritten(session);
     sessionState.noteSessionWritten(session);
   };
-  const audit = new CosmosAuditLog(database.container(containerDefinitions.audit.id));
   const relay: EventRelayDependencies = {
-    outbox: new CosmosEventOutbox(database.container(containerDefinitions.eventOutbox.id)),
-    bus,
-    sessions,
+    outbox: stores.outbox,
+    bus: infra.bus,
+    sessions: stores.sessions,
     clock,
     telemetry,
     preparedGraceInMs: settings.OUTBOX_PREPARED_GRACE_SECONDS * 1000,
   };
   const events = new OutboxEventPublisher(relay);
-  const now = () => clock.now();
-  // Account-key SAS only against Azurite; in Azure the app holds no account key and signs with a user delegation key.
-  const sasSigner =
-    overrides.sasSigner ??
-    (local
-      ? new AccountKeySasSigner(new StorageSharedKeyCredential(settings.STORAGE_ACCOUNT_NAME!, settings.STORAGE_ACCOUNT_KEY!), now)
-      : new UserDelegationSasSigner(blobService, now));
-  const blobs = new AzureBlobStore(blobService, sasSigner, now);
-  const screenshots = new CosmosScreenshotStore(database.container(containerDefinitions.screenshots.id));
-  const reports = new CosmosReportStore(database.container(containerDefinitions.reports.id));
-  // Parsed at cold start: a broken template fails the start, naming the field, not the first report.
-  const reportTemplate = loadReportTemplate();
-  const telemetryStore = overrides.telemetryStore ?? new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
-  return {
-    settings,
+  const { sessions, audit, telemetry: telemetryStore, screenshots, reports, blobs } = stores;
+  const watching = createWatching({ settings, stores, sessionState, events, clock, telemetry });
+  const ingest: IngestServiceDependencies = {
+    sessions,
+    sessionState,
+    stats: ingestStats,
+    telemetryStore,
+    idempotency: stores.idempotency,
+    events,
+    audit,
     clock,
     telemetry,
     rateLimiter,
-    tokens: createTokenVerifier({
-      issuer: settings.AUTH_ISSUER,
-      audience: settings.AUTH_AUDIENCE,
-      rolesClaim: settings.AUTH_ROLES_CLAIM,
-      productsClaim: settings.AUTH_PRODUCTS_CLAIM,
-      jwksUrl: local ? undefined : settings.AUTH_JWKS_URL,
-      localSecret: local ? settings.AUTH_LOCAL_SECRET : undefined,
-    }),
-    productKeys: new ProductKeyVerifier(settings.INGEST_KEY_SECRET),
-    database,
-    blobService,
+    masking,
+    regionHeaderName: settings.INGEST_REGION_HEADER,
+    limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
+    onSessionWritten,
+    afterStore: watching.afterStore,
+  };
+  const sessionService: SessionServiceDependencies = {
     sessions,
     audit,
-    telemetryStore,
     events,
-    bus,
-    relay,
-    eventing: createEventing({ settings, database, clock, telemetry, audit, credential }),
-    localBus,
+    clock,
+    telemetry,
+    rateLimiter,
+    limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
+    onSessionWritten,
+    beforeCreate: watching.beforeSessionCreate,
+  };
+  const services: Services = {
+    health: stores.health,
     deviceConfig,
-    sessionService: {
-      sessions,
-      audit,
-      events,
-      clock,
-      telemetry,
-      rateLimiter,
-      limits: { sessionCreatesPerHour: settings.RATE_LIMIT_SESSION_CREATES_PER_HOUR },
-      onSessionWritten,
-    },
-    blobs,
-    screenshots,
-    screenshotService: {
+    sessions: sessionService,
+    ingest,
+    otlp: { ingest, deviceTokens: new DeviceTokenVerifier(settings.INGEST_KEY_SECRET, clock) },
+    telemetryQuery: { sessions, telemetryStore, audit, clock },
+    auditQuery: { audit, sessions },
+    screenshots: {
       sessions,
       screenshots,
       blobs,
@@ -223,24 +245,7 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       rateLimiter,
       links: { uploadValidForInMs: settings.SCREENSHOT_UPLOAD_LINK_MINUTES * 60_000, readValidForInMs: settings.SCREENSHOT_READ_LINK_MINUTES * 60_000 },
     },
-    ingestService: {
-      sessions,
-      sessionState,
-      stats: ingestStats,
-      telemetryStore,
-      idempotency: new CosmosIdempotencyStore(database.container(containerDefinitions.idempotency.id)),
-      events,
-      audit,
-      clock,
-      telemetry,
-      rateLimiter,
-      masking: getMaskingEngine,
-      ingestKeySecret: settings.INGEST_KEY_SECRET,
-      limits: { batchesPerMinutePerDevice: settings.RATE_LIMIT_INGEST_BATCHES_PER_MINUTE },
-      onSessionWritten,
-    },
-    reports,
-    reportService: {
+    reports: {
       sessions,
       telemetryStore,
       screenshots,
@@ -251,12 +256,13 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       clock,
       telemetry,
       rateLimiter,
-      template: () => reportTemplate,
+      template: reportTemplate,
+      masking,
       linkValidForInMs: settings.REPORT_LINK_MINUTES * 60_000,
       publicBaseUrl: settings.PUBLIC_BASE_URL,
     },
-    regressionService: { sessions, reports, audit, events, clock, telemetry, publicBaseUrl: settings.PUBLIC_BASE_URL },
-    exportService: {
+    regressions: { sessions, reports, audit, events, clock, telemetry, publicBaseUrl: settings.PUBLIC_BASE_URL },
+    exports: {
       sessions,
       telemetryStore,
       blobs,
@@ -265,57 +271,77 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
       clock,
       telemetry,
       rateLimiter,
+      masking,
       linkValidForInMs: settings.EXPORT_LINK_MINUTES * 60_000,
       limits: { maxLogs: 200_000, maxSpans: 50_000, pageSize: 20_000 },
     },
-    close: () => ingestStats.close(),
+    masking,
+    dashboard: settings,
+    events,
+    relay,
+    eventing: createEventing({ settings, stores, clock, telemetry, masking, credential: infra.credential }),
+    watch: watching.watch,
+    signals: createSignals({ stores, clock, telemetry, rateLimiter, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL }),
   };
+  return { services, close: () => ingestStats.close() };
+}
+
+export function createDependencies(settings: Settings, overrides: DependencyOverrides = {}): Dependencies {
+  const infra = createInfrastructure(settings, overrides);
+  const stores = createAzureStores(infra, { sasSigner: sasSignerOf(infra, overrides), telemetryStore: overrides.telemetryStore });
+  // In memory per instance, in Azure too; the API Management policy in bicep/ limits across instances.
+  const rateLimiter = new MemoryRateLimiter(infra.clock);
+  const { services, close } = createServices(infra, stores, rateLimiter);
+  const edge: Edge = {
+    clock: infra.clock,
+    telemetry: infra.telemetry,
+    tokens: createTokenVerifier({
+      issuer: settings.AUTH_ISSUER,
+      audience: settings.AUTH_AUDIENCE,
+      rolesClaim: settings.AUTH_ROLES_CLAIM,
+      productsClaim: settings.AUTH_PRODUCTS_CLAIM,
+      jwksUrl: infra.local ? undefined : settings.AUTH_JWKS_URL,
+      localSecret: infra.local ? settings.AUTH_LOCAL_SECRET : undefined,
+    }),
+    productKeys: new ProductKeyVerifier(settings.INGEST_KEY_SECRET),
+    deviceTokens: services.otlp.deviceTokens,
+  };
+  return { settings, infra, stores, services, edge, close };
 }
 
 let current: Promise<Dependencies> | undefined;
-/** The same dependencies once built, so a warm invocation takes them without awaiting a promise. */
-let ready: Dependencies | undefined;
 
 /** Built on first use from the environment (cold start in Azure); the local host installs its own first. */
 export function getDependencies(): Promise<Dependencies> {
   if (current) return current;
   const building = Promise.resolve().then(() => {
     const dependencies = createDependencies(parseSettings(process.env));
-    dependencies.telemetry.event('settings.loaded', { mode: dependencies.settings.DIAGNOSTICS_MODE });
+    dependencies.edge.telemetry.event('settings.loaded', { mode: dependencies.settings.DIAGNOSTICS_MODE });
     return dependencies;
   });
   current = building;
-  building.then(
-    (dependencies) => {
-      if (current === building) ready = dependencies;
-    },
-    (error: unknown) => {
-      // A failed cold start must not be cached forever: the next invocation tries again.
-      if (current === building) current = undefined;
-      // Names only (SettingsError never quotes a value), so the host log says which setting to fix.
-      if (error instanceof SettingsError) console.error(error.message);
-    },
-  );
+  building.catch((error: unknown) => {
+    // A failed cold start must not be cached forever: the next invocation tries again.
+    if (current === building) current = undefined;
+    // Names only (SettingsError never quotes a value), so the host log says which setting to fix.
+    if (error instanceof SettingsError) console.error(error.message);
+  });
   return building;
-}
-
-/** The built dependencies, or undefined before the first build finished (then await getDependencies()). */
-export function readyDependencies(): Dependencies | undefined {
-  return ready;
 }
 
 // In Azure the worker builds the dependencies as it starts, so a missing setting stops the app at once,
 // named in the host log, instead of failing the first request. Outside a host this is skipped.
-app.hook.appStart(async () => {
-  await getDependencies();
-});
+if (functionsHostPresent()) {
+  app.hook.appStart(async () => {
+    await getDependencies();
+  });
 
-// A graceful shutdown (scale-in, deployment) writes the stats still held in memory; a forced one loses them.
-app.hook.appTerminate(async () => {
-  if (current) await (await current).close();
-});
+  // A graceful shutdown (scale-in, deployment) writes the stats still held in memory; a forced one loses them.
+  app.hook.appTerminate(async () => {
+    if (current) await (await current).close();
+  });
+}
 
 export function installDependencies(dependencies: Dependencies): void {
   current = Promise.resolve(dependencies);
-  ready = dependencies;
 }

@@ -1,12 +1,7 @@
-// Builds the subscribers' dependencies from settings (called once by the composition root): channels that
-// have their settings, the configured ticket tracker, and the Cosmos-backed ledger, throttle and links.
-import type { Database } from '@azure/cosmos';
+// Builds the subscribers' dependencies from settings (called once by the composition root): the notification
+// channels that have their settings and the configured ticket tracker, over the stores the root built.
 import type { TokenCredential } from '@azure/identity';
 import type { Settings } from '../config/settings';
-import { containerDefinitions } from '../adapters/cosmos/containers';
-import { CosmosAlertThrottleStore } from '../adapters/cosmos/cosmos-alert-throttle';
-import { CosmosSubscriberLedger } from '../adapters/cosmos/cosmos-subscriber-ledger';
-import { CosmosTicketLinkStore } from '../adapters/cosmos/cosmos-ticket-links';
 import { AcsEmailChannel } from '../adapters/notifications/acs-email-channel';
 import { PagerDutyChannel } from '../adapters/notifications/pagerduty-channel';
 import { SlackChannel } from '../adapters/notifications/slack-channel';
@@ -16,6 +11,8 @@ import { AzureDevOpsTracker } from '../adapters/tickets/azure-devops-work-items'
 import { GitHubIssuesTracker } from '../adapters/tickets/github-issues';
 import { JiraTracker } from '../adapters/tickets/jira-issues';
 import { parseNotificationRouting, type ChannelName } from '../domain/events/notification-routing';
+import { parseProductDirectory } from '../domain/events/product-directory';
+import type { MaskingEngine } from '../domain/masking';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { NotificationChannel } from '../ports/notification-channel';
@@ -24,6 +21,7 @@ import type { Telemetry } from '../ports/telemetry';
 import type { TicketTracker } from '../ports/ticket-tracker';
 import type { NotificationDependencies } from '../services/notification-service';
 import type { TicketDependencies } from '../services/ticket-service';
+import type { Stores } from './stores';
 
 export interface EventingDependencies {
   ledger: SubscriberLedger;
@@ -34,10 +32,10 @@ export interface EventingDependencies {
 
 export interface EventingInputs {
   settings: Settings;
-  database: Database;
+  stores: Pick<Stores, 'subscriberLedger' | 'alertThrottle' | 'ticketLinks' | 'audit'>;
   clock: Clock;
   telemetry: Telemetry;
-  audit: AuditLog;
+  masking: MaskingEngine;
   credential?: TokenCredential;
 }
 
@@ -84,31 +82,38 @@ function trackerOf(settings: Settings): TicketTracker | undefined {
 }
 
 export function createEventing(inputs: EventingInputs): EventingDependencies {
-  const { settings, database, clock, telemetry } = inputs;
+  const { settings, stores, clock, telemetry, masking } = inputs;
   const routing = parseNotificationRouting(settings.NOTIFICATION_ROUTING);
-  const ledger = new CosmosSubscriberLedger(database.container(containerDefinitions.processedEvents.id), database.container(containerDefinitions.deadLetters.id));
+  const ledger = stores.subscriberLedger;
   return {
     ledger,
     notifications: {
       routing,
       channels: channelsOf(settings, clock, inputs.credential),
-      throttle: new CosmosAlertThrottleStore(database.container(containerDefinitions.notificationThrottle.id)),
+      throttle: stores.alertThrottle,
       ledger,
       clock,
       telemetry,
       publicBaseUrl: settings.PUBLIC_BASE_URL,
+      masking,
       throttleWindowInMs: settings.NOTIFICATION_THROTTLE_WINDOW_SECONDS * 1000,
       onCallEmails: (settings.NOTIFICATION_ONCALL_EMAILS ?? '').split(',').map((address) => address.trim()).filter(Boolean),
+      // Pattern hooks with their own webhook address, signed with the same secret as WEBHOOK_URL.
+      webhookTo: settings.WEBHOOK_SECRET
+        ? (url: string) => new WebhookChannel({ url, secret: settings.WEBHOOK_SECRET!, clock, timeoutInMs: settings.NOTIFICATION_HTTP_TIMEOUT_MS })
+        : undefined,
     },
     tickets: {
       tracker: trackerOf(settings),
-      links: new CosmosTicketLinkStore(database.container(containerDefinitions.ticketLinks.id)),
+      links: stores.ticketLinks,
       ledger,
       clock,
       telemetry,
       routing,
+      products: parseProductDirectory(settings.PRODUCT_DIRECTORY),
       publicBaseUrl: settings.PUBLIC_BASE_URL,
+      masking,
     },
-    audit: { audit: inputs.audit },
+    audit: { audit: stores.audit },
   };
 }

@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import { isAppError } from '../errors';
-import { eventEnvelopeSchema, type EventEnvelope } from '../ports/event-publisher';
+import { eventEnvelopeSchema, type EventEnvelope } from '../domain/events/event-envelope';
 import type { SubscriberName } from '../ports/subscriber-ledger';
-import { getDependencies, type Dependencies } from './composition';
+import { getDependencies, type Services } from './composition';
 import type { TopicMessageHandler } from './registry';
 
 /** The topic every subscriber listens on; must equal SERVICEBUS_TOPIC (bicep creates both). */
@@ -23,19 +23,19 @@ function bodyOf(message: unknown): unknown {
   }
 }
 
-export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvelope, deps: Dependencies) => Promise<void>): TopicMessageHandler {
+export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvelope, services: Services) => Promise<void>): TopicMessageHandler {
   return async (message: unknown, context: InvocationContext) => {
-    const deps = await getDependencies();
-    const { ledger } = deps.eventing;
+    const { services, edge } = await getDependencies();
+    const { ledger } = services.eventing;
     const metadata = context.triggerMetadata ?? {};
     const body = bodyOf(message);
     const messageId = typeof metadata.messageId === 'string' ? metadata.messageId : createHash('sha256').update(JSON.stringify(body) ?? '').digest('hex');
     const deliveryCount = Number(metadata.deliveryCount ?? 1) || 1;
-    const count = (outcome: string) => deps.telemetry.metric('event.subscriber_total', 1, { subscriber: name, outcome });
+    const count = (outcome: string) => edge.telemetry.metric('event.subscriber_total', 1, { subscriber: name, outcome });
     const deadLetter = async (reason: string, description: string, eventType?: string) => {
       // Functions v4 for Node cannot dead-letter through the trigger; the record plus completing the message
       // gives the same outcome: it never comes back, and it can be inspected and replayed.
-      await ledger.deadLetter({ id: `${name}:${messageId}`, subscription: name, messageId, eventType, reason, description, deliveryCount, at: deps.clock.now().toISOString(), body });
+      await ledger.deadLetter({ id: `${name}:${messageId}`, subscription: name, messageId, eventType, reason, description, deliveryCount, at: edge.clock.now().toISOString(), body });
       count('dead_lettered');
     };
 
@@ -48,7 +48,7 @@ export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvel
     const doneKey = `${name}:${event.id}`;
     if (await ledger.isDone(doneKey)) return count('duplicate');
     try {
-      await handle(event, deps);
+      await handle(event, services);
     } catch (error) {
       // Unknown errors count as transient: the bus retries and dead-letters after maxDeliveryCount.
       if (!isAppError(error) || error.retryable) {
@@ -57,10 +57,10 @@ export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvel
         throw error;
       }
       await deadLetter('PermanentFailure', error.message.slice(0, 1000), event.type);
-      await ledger.markDone(doneKey, deps.clock.now());
+      await ledger.markDone(doneKey, edge.clock.now());
       return;
     }
-    await ledger.markDone(doneKey, deps.clock.now());
+    await ledger.markDone(doneKey, edge.clock.now());
     count('processed');
   };
 }

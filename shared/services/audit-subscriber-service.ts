@@ -2,7 +2,7 @@
 // record their emitter already wrote, so the same id is upserted (a no-op normally, the record itself if the
 // synchronous write had failed); other events get one record per event id.
 import { auditRecordSchema, type AuditLog, type AuditRecord } from '../ports/audit-log';
-import { eventPayloadFieldsSchema, type EventEnvelope } from '../ports/event-publisher';
+import { eventPayloadFieldsSchema, type EventEnvelope } from '../domain/events/event-envelope';
 
 /** Fields worth keeping from the payloads; free text (messages, titles) stays out of the audit trail. */
 const detailFields = ['errorType', 'fingerprint', 'appId', 'release', 'reportId', 'format', 'result', 'alertKey', 'screenshotId', 'exportId', 'trigger', 'status'] as const;

@@ -3,7 +3,8 @@
 import { isAppError } from '../errors';
 import type { Clock } from '../ports/clock';
 import type { EventOutbox, GuardedEventPublisher, OutboxRecord } from '../ports/event-outbox';
-import { eventEnvelopeSchema, type EventEnvelope, type EventPublisher } from '../ports/event-publisher';
+import { eventEnvelopeSchema, type EventEnvelope } from '../domain/events/event-envelope';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 
@@ -37,7 +38,7 @@ export class OutboxEventPublisher implements GuardedEventPublisher {
     if (events.length === 0) return;
     for (const event of events) eventEnvelopeSchema.parse(event);
     await this.deps.outbox.add(records(events, 'ready', this.deps.clock.now()));
-    await this.relay(events, false);
+    await this.relay(events);
   }
 
   /**
@@ -59,12 +60,12 @@ export class OutboxEventPublisher implements GuardedEventPublisher {
       }
       throw error;
     }
-    await this.relay(events, true);
+    await this.relay(events);
     return result;
   }
 
   /** Sends now; on failure the records wait for the drain. Never throws: the state change already stands. */
-  private async relay(events: EventEnvelope[], wasPrepared: boolean): Promise<void> {
+  private async relay(events: EventEnvelope[]): Promise<void> {
     const ids = events.map((event) => event.id);
     try {
       await this.deps.bus.publish(events);

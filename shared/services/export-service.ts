@@ -6,12 +6,13 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
-import { getMaskingEngine } from '../domain/masking';
+import type { MaskingEngine } from '../domain/masking';
 import type { LogDoc, SpanDoc } from '../domain/telemetry/items';
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
-import { newEvent, type EventPublisher } from '../ports/event-publisher';
+import { newEvent } from '../domain/events/event-envelope';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
@@ -30,6 +31,7 @@ export interface ExportServiceDependencies {
   clock: Clock;
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
+  masking: MaskingEngine;
   linkValidForInMs: number;
   limits: { maxLogs: number; maxSpans: number; pageSize: number };
 }
@@ -57,7 +59,7 @@ function line(type: string, doc: LogDoc | SpanDoc): Record<string, unknown> {
 
 async function buildFile(deps: ExportServiceDependencies, productId: string, sessionId: string, now: Date): Promise<ExportFile> {
   const items = await readSessionItems(deps.telemetryStore, { productId, sessionId }, deps.limits);
-  const engine = getMaskingEngine();
+  const engine = deps.masking;
   let violations = 0;
   const entries: Array<{ time: string; value: Record<string, unknown> }> = [];
   for (const doc of items.logs) entries.push({ time: doc.timestamp, value: line(doc.docType, doc) });

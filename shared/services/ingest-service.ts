@@ -1,11 +1,11 @@
 // Ingest use case: authenticate the device against its session, apply the rate limit and the
 // Idempotency-Key, refuse what the session does not accept, mask and enrich every item, store in bulk,
 // count what was newly created into the session's stats, and announce fatal logs. Every item ends with
-// exactly one counted outcome: accepted, filtered, discarded, invalid, refused, rate_limited or failed.
+// exactly one outcome (ItemOutcome), recorded once when the batch ends, however it ends.
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors';
-import { verifyIngestToken, type IngestTokenClaims } from '../domain/devices/credentials';
 import type { MaskingEngine } from '../domain/masking';
+import { requireSessionOf, type DeviceCredential } from './device-credentials';
 import { isTerminal, type DebugSession } from '../domain/sessions/session';
 import { enrichDevice } from '../domain/telemetry/enrichment';
 import { errorFingerprint } from '../domain/telemetry/error-fingerprint';
@@ -24,7 +24,8 @@ import {
 import { MAX_ITEMS_PER_BATCH, type DeviceContext, type IngestItem, type LogDoc, type SpanDoc } from '../domain/telemetry/items';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
-import { newEvent, stableEventId, type EventPublisher } from '../ports/event-publisher';
+import { newEvent, stableEventId } from '../domain/events/event-envelope';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SessionStore } from '../ports/session-store';
@@ -35,6 +36,8 @@ import type { TelemetryStore } from '../ports/telemetry-store';
 
 export const IDEMPOTENCY_WINDOW_IN_MS = 86_400_000;
 const CONSENT_WRITE_ATTEMPTS = 5;
+/** A session's ingest budget, in devices' worth: a user-targeted session may run on a few devices at once. */
+const SESSION_BUDGET_DEVICES = 3;
 
 export interface IngestServiceDependencies {
   /** Consent's read-modify-write goes to the store itself. */
@@ -50,18 +53,25 @@ export interface IngestServiceDependencies {
   clock: Clock;
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
-  masking: () => MaskingEngine;
-  ingestKeySecret: string;
+  masking: MaskingEngine;
+  /** The header carrying the caller's region (set by the front door), if one is configured. */
+  regionHeaderName?: string;
   limits: { batchesPerMinutePerDevice: number };
   /** Lets this instance's config index see a consent answer at once. */
   onSessionWritten?: (session: DebugSession) => void;
+  /** Pattern hooks and the per-user index, fed what was stored (issue 16). */
+  afterStore?: AfterStore;
+}
+
+/** Runs after a batch is stored, with the stored (masked) documents; a failure fails the request, which the client retries. */
+export interface AfterStore {
+  onStored(batch: { productId: string; sessionId: string; device: DeviceContext; correlationId: string }, stored: StoredDoc[]): Promise<void>;
 }
 
 /** What the HTTP layer read from the request besides the body. */
 export interface DeviceCall {
-  /** From the verified product key. */
-  productId: string;
-  ingestToken: string | undefined;
+  /** The verified ingest token: product, session and device binding. */
+  device: DeviceCredential;
   correlationId: string;
   userAgentHeader?: string | null;
   regionHeader?: string | null;
@@ -129,10 +139,41 @@ function isCollected(session: IngestSessionState, item: IngestItem): boolean {
   return true;
 }
 
-function countItems(deps: Pick<IngestServiceDependencies, 'telemetry'>, kinds: Array<string | undefined>, outcome: string): void {
-  const byKind = new Map<string, number>();
-  for (const kind of kinds) byKind.set(kind ?? 'unknown', (byKind.get(kind ?? 'unknown') ?? 0) + 1);
-  for (const [kind, count] of byKind) deps.telemetry.metric('ingest.items_total', count, { kind, outcome });
+/**
+ * How each item of a batch ended: exactly one per item, counted in `ingest.items_total`. A request the endpoint
+ * wrapper refuses before the body is read (no product key, no valid ingest token) has no items to count: it is
+ * counted per request in `http.client_error_total`.
+ */
+export type ItemOutcome = 'accepted' | 'duplicate' | 'filtered' | 'discarded' | 'invalid' | 'refused' | 'rate_limited' | 'failed';
+
+/** The outcome of the items a refused batch had not settled yet. */
+function outcomeOfRefusal(error: unknown): ItemOutcome {
+  if (!(error instanceof AppError)) return 'failed';
+  switch (error.kind) {
+    case 'rate_limited':
+      return 'rate_limited';
+    case 'invalid_input':
+      return 'invalid';
+    case 'unauthenticated':
+    case 'forbidden':
+    case 'not_found':
+    case 'conflict':
+      return 'refused';
+    default:
+      return 'failed';
+  }
+}
+
+function recordOutcomes(telemetry: Telemetry, kinds: Array<string | undefined>, outcomes: Array<ItemOutcome | undefined>, rest: ItemOutcome): void {
+  const counts = new Map<string, { kind: string; outcome: ItemOutcome; count: number }>();
+  kinds.forEach((kind = 'unknown', index) => {
+    const outcome = outcomes[index] ?? rest;
+    const key = `${kind}\n${outcome}`;
+    let entry = counts.get(key);
+    if (!entry) counts.set(key, (entry = { kind, outcome, count: 0 }));
+    entry.count++;
+  });
+  for (const { kind, outcome, count } of counts.values()) telemetry.metric('ingest.items_total', count, { kind, outcome });
 }
 
 function rawKinds(items: unknown[], forcedKind?: string): Array<string | undefined> {
@@ -141,34 +182,6 @@ function rawKinds(items: unknown[], forcedKind?: string): Array<string | undefin
     const kind = item && typeof item === 'object' ? (item as { kind?: unknown }).kind : undefined;
     return typeof kind === 'string' && ['log', 'span', 'breadcrumb', 'network'].includes(kind) ? kind : undefined;
   });
-}
-
-/** The device binding (`device:abc`) must agree with whatever identity the batch itself states. */
-function bindingMatches(binding: string, device: DeviceContext): boolean {
-  const separator = binding.indexOf(':');
-  const kind = binding.slice(0, separator);
-  const value = binding.slice(separator + 1);
-  const stated: Record<string, string | undefined> = { device: device.deviceId, appSession: device.appSessionId, anonymous: device.anonymousId };
-  return stated[kind] === undefined || stated[kind] === value;
-}
-
-/** Verifies the ingest token and that it was issued to this product, session and device. */
-export function authorizeDevice(
-  deps: Pick<IngestServiceDependencies, 'ingestKeySecret' | 'clock'>,
-  call: Pick<DeviceCall, 'productId' | 'ingestToken'>,
-  sessionId: string,
-  device: DeviceContext,
-): IngestTokenClaims {
-  if (!call.ingestToken) throw new AppError('unauthenticated', 'Send the session ingest token from the config poll as Authorization: Bearer it1.…');
-  const check = verifyIngestToken(deps.ingestKeySecret, call.ingestToken, deps.clock.now());
-  if (!check.valid) {
-    throw new AppError('unauthenticated', check.reason === 'expired' ? 'The ingest token expired; poll the config for a new one' : 'The ingest token is not valid');
-  }
-  const claims = check.claims;
-  if (claims.pid !== call.productId) throw new AppError('forbidden', 'The ingest token belongs to another product');
-  if (claims.sid !== sessionId) throw new AppError('forbidden', 'The ingest token was issued for another session');
-  if (!bindingMatches(claims.dev, device)) throw new AppError('forbidden', 'The ingest token was issued to another device');
-  return claims;
 }
 
 /** Why a session refuses batches now, or undefined when it collects. Expiry is compared with the clock on every call. */
@@ -198,8 +211,8 @@ async function collectingSession(deps: Pick<IngestServiceDependencies, 'sessionS
   return found.state;
 }
 
-function scopedIdempotencyKey(claims: IngestTokenClaims, call: DeviceCall, key: string): string {
-  return createHash('sha256').update([claims.pid, claims.dev, claims.sid, call.route, key].join('\n')).digest('hex');
+function scopedIdempotencyKey(device: DeviceCredential, call: DeviceCall, key: string): string {
+  return createHash('sha256').update([device.pid, device.dev, device.sid, call.route, key].join('\n')).digest('hex');
 }
 
 function emptyAnswer(sessionId: string): IngestAnswer {
@@ -208,86 +221,97 @@ function emptyAnswer(sessionId: string): IngestAnswer {
 
 export async function ingest(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest): Promise<IngestResult> {
   const kinds = rawKinds(request.items, request.forcedKind);
+  const outcomes: Array<ItemOutcome | undefined> = [];
+  let rest: ItemOutcome = 'failed';
+  try {
+    return await ingestBatch(deps, call, request, outcomes);
+  } catch (error) {
+    rest = outcomeOfRefusal(error);
+    throw error;
+  } finally {
+    recordOutcomes(deps.telemetry, kinds, outcomes, rest);
+  }
+}
+
+/** Settles `outcomes` (by item index) for every item it decides; a throw settles the rest by the error's kind. */
+async function ingestBatch(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest, outcomes: Array<ItemOutcome | undefined>): Promise<IngestResult> {
   // Checked here rather than in the envelope schema, so the refused items are counted too.
   const maxItems = request.maxItems ?? MAX_ITEMS_PER_BATCH;
   if (request.items.length > maxItems) {
-    countItems(deps, kinds, 'invalid');
     throw new AppError('invalid_input', `At most ${maxItems} items per batch; nothing was stored`, { issues: [{ field: 'items', message: `at most ${maxItems} items` }] });
   }
-  let claims: IngestTokenClaims;
-  try {
-    claims = authorizeDevice(deps, call, request.sessionId, request.device);
-  } catch (error) {
-    countItems(deps, kinds, 'refused');
-    throw error;
-  }
-  const decision = deps.rateLimiter.take(`ingest:${claims.pid}:${claims.dev}`, { limit: deps.limits.batchesPerMinutePerDevice, windowInMs: 60_000 });
-  if (!decision.allowed) {
-    countItems(deps, kinds, 'rate_limited');
-    throw new AppError('rate_limited', `At most ${deps.limits.batchesPerMinutePerDevice} batches per minute per device`, { retryAfterSeconds: decision.retryAfterSeconds });
-  }
+  const device = call.device;
+  requireSessionOf(device, request.sessionId, request.device);
+  takeDeviceBudget(deps, device);
 
   const now = deps.clock.now();
-  const idempotencyKey = call.idempotencyKey ? scopedIdempotencyKey(claims, call, call.idempotencyKey) : undefined;
+  const idempotencyKey = call.idempotencyKey ? scopedIdempotencyKey(device, call, call.idempotencyKey) : undefined;
   if (idempotencyKey) {
     const remembered = await deps.idempotency.get(idempotencyKey);
     // The container's TTL deletes records after a day; the age check makes that exact where TTL lags.
     if (remembered && now.getTime() - Date.parse(remembered.createdAt) < IDEMPOTENCY_WINDOW_IN_MS) {
-      countItems(deps, kinds, 'duplicate');
+      outcomes.push(...request.items.map((): ItemOutcome => 'duplicate'));
       return { status: remembered.status, body: remembered.body as IngestAnswer, replayed: true };
     }
   }
 
-  const answer = emptyAnswer(request.sessionId);
+  let answer = emptyAnswer(request.sessionId);
   if (request.optedOut) {
     answer.discarded = request.items.length;
-    countItems(deps, kinds, 'discarded');
+    outcomes.push(...request.items.map((): ItemOutcome => 'discarded'));
   } else {
-    await store(deps, call, request, claims, answer, kinds);
+    const stored = await store(deps, call, request);
+    answer = stored.answer;
+    stored.outcomes.forEach((outcome, index) => (outcomes[index] = outcome));
   }
   const result: IngestResult = { status: 202, body: answer, replayed: false };
   if (idempotencyKey) await deps.idempotency.remember({ key: idempotencyKey, status: result.status, body: answer, createdAt: now.toISOString() });
   return result;
 }
 
-async function store(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest, claims: IngestTokenClaims, answer: IngestAnswer, kinds: Array<string | undefined>): Promise<void> {
-  let session: IngestSessionState;
-  try {
-    session = await collectingSession(deps, claims.pid, request.sessionId);
-  } catch (error) {
-    countItems(deps, kinds, 'refused');
-    throw error;
-  }
+/**
+ * Validates, filters, masks and stores the batch; answers with one outcome per item (by index). A refusal of the
+ * whole batch (session not collecting, invalid items) throws instead.
+ */
+async function store(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest): Promise<{ answer: IngestAnswer; outcomes: ItemOutcome[] }> {
+  const productId = call.device.pid;
+  const session = await collectingSession(deps, productId, request.sessionId);
   const parsed = parseItems(request.items, request.forcedKind);
   if (parsed.invalid.length > 0 && request.invalidItems !== 'reject_items') {
-    countItems(deps, kinds, 'invalid');
     throw new AppError('invalid_input', `Invalid items; nothing was stored: ${parsed.issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, { issues: parsed.issues });
   }
-  for (const invalid of parsed.invalid) answer.rejected.push({ index: invalid.index, id: invalid.id, kind: invalid.kind, reason: 'invalid', detail: invalid.message });
+  const answer = emptyAnswer(request.sessionId);
+  const outcomes: ItemOutcome[] = [];
+  for (const invalid of parsed.invalid) {
+    answer.rejected.push({ index: invalid.index, id: invalid.id, kind: invalid.kind, reason: 'invalid', detail: invalid.message });
+    outcomes[invalid.index] = 'invalid';
+  }
 
   const now = deps.clock.now();
   const inWindow: Array<{ index: number; item: IngestItem }> = [];
-  const filtered: IngestItem[] = [];
   for (const { index, item } of parsed.entries) {
     const reason = timeWindowRejection(item, now);
-    if (reason) answer.rejected.push({ index, id: itemIdOf(item), kind: item.kind, reason });
-    else if (!isCollected(session, item)) filtered.push(item);
-    else inWindow.push({ index, item });
+    if (reason) {
+      answer.rejected.push({ index, id: itemIdOf(item), kind: item.kind, reason });
+      outcomes[index] = 'invalid';
+    } else if (!isCollected(session, item)) {
+      answer.filtered++;
+      outcomes[index] = 'filtered';
+    } else {
+      inWindow.push({ index, item });
+    }
   }
   answer.rejected.sort((left, right) => left.index - right.index);
-  answer.filtered = filtered.length;
-  countItems(deps, answer.rejected.map((rejection) => rejection.kind), 'invalid');
-  countItems(deps, filtered.map((item) => item.kind), 'filtered');
   if (answer.rejected.length === request.items.length && request.invalidItems !== 'reject_items') {
     throw new AppError('invalid_input', `Every item's time is outside the accepted window (at most ${MAX_ITEM_AGE_IN_MS / 86_400_000} days old, ${MAX_ITEM_AHEAD_IN_MS / 60_000} minutes ahead); nothing was stored`, {
       issues: answer.rejected.map((rejection) => ({ field: `items.${rejection.index}.${rejection.kind === 'span' ? 'startTime' : 'timestamp'}`, message: rejection.reason === 'too_old' ? 'too old' : 'too far in the future' })),
     });
   }
-  if (inWindow.length === 0) return;
+  if (inWindow.length === 0) return { answer, outcomes };
 
-  const engine = deps.masking();
+  const engine = deps.masking;
   const device = maskDevice(enrichDevice(request.device, call.userAgentHeader, call.regionHeader), engine);
-  const context = { productId: claims.pid, sessionId: request.sessionId, receivedAt: now.toISOString(), device: device.device, deviceRedaction: device.redaction };
+  const context = { productId, sessionId: request.sessionId, receivedAt: now.toISOString(), device: device.device, deviceRedaction: device.redaction };
   const docs: Array<{ index: number; item: IngestItem; doc: StoredDoc }> = [];
   const logDocs: LogDoc[] = [];
   const spanDocs: SpanDoc[] = [];
@@ -297,43 +321,36 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
     if (doc.docType === 'span') spanDocs.push(doc);
     else logDocs.push(doc);
   }
-  const key = { productId: claims.pid, sessionId: request.sessionId };
-  let outcomes;
-  try {
-    outcomes = await Promise.all([
-      logDocs.length ? deps.telemetryStore.upsertLogs(key, logDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
-      spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
-    ]);
-  } catch (error) {
-    // Storage is down or busy: the client is told to retry (503), and the items are counted as failed.
-    countItems(deps, docs.map((entry) => entry.item.kind), 'failed');
-    throw error;
-  }
-  const [logOutcome, spanOutcome] = outcomes;
+  const key = { productId, sessionId: request.sessionId };
+  // Storage down or busy throws: the client is told to retry (503), and the unsettled items count as failed.
+  const [logOutcome, spanOutcome] = await Promise.all([
+    logDocs.length ? deps.telemetryStore.upsertLogs(key, logDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
+    spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
+  ]);
   const createdIds = new Set([...logOutcome.created, ...spanOutcome.created]);
   const failedReasons = new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
   const created: StoredDoc[] = [];
   const stored: StoredDoc[] = [];
-  const storedKinds: Array<IngestItem['kind']> = [];
   for (const { index, item, doc } of docs) {
     const failure = failedReasons.get(doc.id);
     if (failure) {
       answer.failed.push({ index, id: itemIdOf(item), kind: item.kind, reason: failure });
+      outcomes[index] = 'failed';
       continue;
     }
     answer.accepted++;
+    outcomes[index] = 'accepted';
     stored.push(doc);
-    storedKinds.push(item.kind);
     if ((doc.redaction.count ?? doc.redaction.fieldsRedacted.length) > 0) answer.redacted++;
     // Several items of one batch may share an id: only the first is the created one.
     if (createdIds.delete(doc.id)) created.push(doc);
   }
   answer.created = created.length;
-  countItems(deps, storedKinds, 'accepted');
-  countItems(deps, answer.failed.map((failure) => failure.kind), 'failed');
 
   await addToStats(deps, request.sessionId, created);
-  await announceFatal(deps, call, claims, stored);
+  await announceFatal(deps, call, stored);
+  await deps.afterStore?.onStored({ productId, sessionId: request.sessionId, device: request.device, correlationId: call.correlationId }, stored);
+  return { answer, outcomes };
 }
 
 /**
@@ -350,14 +367,14 @@ async function addToStats(deps: IngestServiceDependencies, sessionId: string, cr
  * Every stored fatal log is announced, under an id derived from its document: a retried batch (after an outbox
  * failure answered 503) announces the same events again, and the outbox and subscribers keep one of each.
  */
-async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, claims: IngestTokenClaims, stored: StoredDoc[]): Promise<void> {
+async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, stored: StoredDoc[]): Promise<void> {
   const fatal = stored.filter((doc): doc is Extract<LogDoc, { docType: 'log' }> => doc.docType === 'log' && doc.level === 'fatal');
   if (fatal.length === 0) return;
   const time = deps.clock.now();
   const events = fatal.map((doc) =>
     newEvent('diagnostics.ingest.fatal', {
       id: stableEventId('fatal', doc.sessionId, doc.id),
-      productId: claims.pid,
+      productId: call.device.pid,
       sessionId: doc.sessionId,
       correlationId: doc.correlationId ?? call.correlationId,
       time,
@@ -370,7 +387,7 @@ async function announceFatal(deps: IngestServiceDependencies, call: DeviceCall, 
         message: doc.message.slice(0, 500),
         errorType: doc.error?.type,
         // Groups repeats into one alert and one ticket (the alert key is built from it).
-        fingerprint: errorFingerprint({ errorType: doc.error?.type, stack: doc.error?.stack, module: doc.module }),
+        fingerprint: errorFingerprint({ errorType: doc.error?.type, stack: doc.error?.stack, module: doc.module, message: doc.message }),
         release: doc.device?.appVersion,
       },
     }),
@@ -384,13 +401,36 @@ export interface ConsentAnswer {
 }
 
 /** The device records its user's answer; read-modify-write with If-Match, retried on a concurrent change. */
+/** Ingest batches and consent answers share one budget per device and one per session. */
+function takeDeviceBudget(deps: IngestServiceDependencies, device: DeviceCredential): void {
+  const limit = deps.limits.batchesPerMinutePerDevice;
+  // A session's own budget bounds it whatever device ids its clients make up (a token binds to the id a poll named).
+  const buckets = [
+    { key: `ingest:${device.pid}:${device.dev}`, limit, what: `${limit} batches per minute per device` },
+    { key: `ingest-session:${device.pid}:${device.sid}`, limit: limit * SESSION_BUDGET_DEVICES, what: `${limit * SESSION_BUDGET_DEVICES} batches per minute per session` },
+  ];
+  for (const bucket of buckets) {
+    const decision = deps.rateLimiter.take(bucket.key, { limit: bucket.limit, windowInMs: 60_000 });
+    if (!decision.allowed) throw new AppError('rate_limited', `At most ${bucket.what}`, { retryAfterSeconds: decision.retryAfterSeconds });
+  }
+}
+
+/**
+ * The device records its user's answer; read-modify-write with If-Match, retried on a concurrent change. It counts
+ * in the device's budget, writes nothing when the answer is the one stored (so a device cannot churn the session's
+ * ETag under an admin's edit), and is refused where the session asks for no consent.
+ */
 export async function recordConsent(deps: IngestServiceDependencies, call: DeviceCall, sessionId: string, device: DeviceContext, granted: boolean): Promise<ConsentAnswer> {
-  const claims = authorizeDevice(deps, call, sessionId, device);
+  requireSessionOf(call.device, sessionId, device);
+  const claims = call.device;
+  takeDeviceBudget(deps, claims);
   for (let attempt = 1; ; attempt++) {
     const found = await deps.sessions.get(sessionId);
     if (!found || found.session.productId !== claims.pid) throw new AppError('not_found', `Session ${sessionId} not found`);
     const session = found.session;
     if (isTerminal(session.status)) throw new AppError('conflict', `Session ${sessionId} has ended`);
+    if (!session.consent.required) throw new AppError('conflict', `Session ${sessionId} asks for no consent (userConsent: ${session.userConsent})`);
+    if (session.consent.status === (granted ? 'granted' : 'denied')) return { sessionId, consent: session.consent };
     const now = deps.clock.now().toISOString();
     const next: DebugSession = { ...session, consent: { required: session.consent.required, status: granted ? 'granted' : 'denied', decidedAt: now }, updatedAt: now };
     try {

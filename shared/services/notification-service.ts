@@ -3,14 +3,15 @@
 import { AppError, isAppError } from '../errors';
 import { alertKeyOf } from '../domain/events/alert-key';
 import { buildNotification } from '../domain/events/notification-message';
-import { routesFor, type Audience, type ChannelName, type NotificationRouting } from '../domain/events/notification-routing';
+import { channelNameSchema, routesFor, type Audience, type ChannelName, type NotificationRoute, type NotificationRouting } from '../domain/events/notification-routing';
 import { decideThrottle } from '../domain/events/throttle';
 import type { AlertThrottleStore } from '../ports/alert-throttle';
 import type { Clock } from '../ports/clock';
-import { eventPayloadFieldsSchema, type EventEnvelope } from '../ports/event-publisher';
+import { eventPayloadFieldsSchema, patternMatchedPayloadSchema, type EventEnvelope } from '../domain/events/event-envelope';
 import type { NotificationChannel } from '../ports/notification-channel';
 import type { SubscriberLedger } from '../ports/subscriber-ledger';
 import type { Telemetry } from '../ports/telemetry';
+import type { MaskingEngine } from '../domain/masking';
 
 export interface NotificationDependencies {
   routing: NotificationRouting;
@@ -21,8 +22,36 @@ export interface NotificationDependencies {
   clock: Clock;
   telemetry: Telemetry;
   publicBaseUrl: string;
+  /** Every message text is masked again before it leaves the app. */
+  masking: MaskingEngine;
   throttleWindowInMs: number;
   onCallEmails: string[];
+  /** A signed webhook to a pattern hook's own address (WEBHOOK_SECRET); undefined when no secret is configured. */
+  webhookTo?: (url: string) => NotificationChannel;
+}
+
+/** Where an event goes: the routing's routes, or for a pattern hook the hook's own action and throttle. */
+interface Delivery {
+  index: number | string;
+  route: NotificationRoute;
+  /** The hook's webhook address, delivered as the `webhook` channel. */
+  webhookUrl?: string;
+}
+
+interface ThrottleRule {
+  windowInMs: number;
+  maxPerWindow: number;
+}
+
+function deliveriesFor(deps: NotificationDependencies, event: EventEnvelope): { deliveries: Delivery[]; throttle: ThrottleRule } {
+  const defaultRule = { windowInMs: deps.throttleWindowInMs, maxPerWindow: 1 };
+  if (event.type !== 'diagnostics.pattern.matched') return { deliveries: routesFor(deps.routing, event), throttle: defaultRule };
+  const parsed = patternMatchedPayloadSchema.safeParse(event.payload);
+  if (!parsed.success) throw new AppError('invalid_input', 'diagnostics.pattern.matched without a valid payload', { retryable: false });
+  const { notify, webhookUrl, throttle } = parsed.data;
+  const channels = webhookUrl ? (['webhook'] as ChannelName[]) : (notify ?? []).flatMap((name) => (channelNameSchema.safeParse(name).success ? [name as ChannelName] : []));
+  const route: NotificationRoute = { events: [event.type], products: [event.productId], audience: 'on-call', channels, throttle: true };
+  return { deliveries: [{ index: 'hook', route, webhookUrl }], throttle: { windowInMs: throttle.windowSeconds * 1000, maxPerWindow: throttle.max } };
 }
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -37,10 +66,10 @@ function recipientsFor(audience: Audience, event: EventEnvelope, deps: Notificat
 const MAX_THROTTLE_ATTEMPTS = 5;
 
 /** Sends or folds; concurrent instances agree through create / If-Match on the key's state. */
-async function throttleAlert(deps: NotificationDependencies, alertKey: string, eventId: string): Promise<{ send: boolean; folded: number }> {
+async function throttleAlert(deps: NotificationDependencies, alertKey: string, eventId: string, rule: ThrottleRule): Promise<{ send: boolean; folded: number }> {
   for (let attempt = 0; attempt < MAX_THROTTLE_ATTEMPTS; attempt++) {
     const current = await deps.throttle.get(alertKey);
-    const decision = decideThrottle(current?.state, alertKey, eventId, deps.clock.now(), deps.throttleWindowInMs);
+    const decision = decideThrottle(current?.state, alertKey, eventId, deps.clock.now(), rule.windowInMs, rule.maxPerWindow);
     if (decision.action === 'fold') {
       await deps.throttle.fold(alertKey);
       return { send: false, folded: 0 };
@@ -53,12 +82,13 @@ async function throttleAlert(deps: NotificationDependencies, alertKey: string, e
 }
 
 export async function notifyForEvent(deps: NotificationDependencies, event: EventEnvelope): Promise<void> {
-  let routes = routesFor(deps.routing, event);
+  const planned = deliveriesFor(deps, event);
+  let routes = planned.deliveries;
   if (routes.length === 0) return;
   const alertKey = alertKeyOf(event);
   let folded = 0;
   if (routes.some(({ route }) => route.throttle)) {
-    const throttled = await throttleAlert(deps, alertKey, event.id);
+    const throttled = await throttleAlert(deps, alertKey, event.id, planned.throttle);
     if (!throttled.send) {
       deps.telemetry.metric('notification.throttled_total', 1, { type: event.type });
       routes = routes.filter(({ route }) => !route.throttle);
@@ -66,9 +96,10 @@ export async function notifyForEvent(deps: NotificationDependencies, event: Even
     folded = throttled.folded;
   }
   let transient: AppError | undefined;
-  for (const { index, route } of routes) {
+  for (const { index, route, webhookUrl } of routes) {
     const { message, maskedCount } = buildNotification(event, route.audience, {
       publicBaseUrl: deps.publicBaseUrl,
+      masking: deps.masking,
       owner: deps.routing.owners[event.productId],
       alertKey,
       folded,
@@ -77,7 +108,7 @@ export async function notifyForEvent(deps: NotificationDependencies, event: Even
     for (const channelName of route.channels) {
       const deliveryKey = `notifications:${event.id}:${index}:${channelName}`;
       if (await deps.ledger.isDone(deliveryKey)) continue;
-      const channel = deps.channels[channelName];
+      const channel = webhookUrl ? deps.webhookTo?.(webhookUrl) : deps.channels[channelName];
       const recipients = channelName === 'email' ? recipientsFor(route.audience, event, deps) : [];
       if (!channel || (channelName === 'email' && recipients.length === 0)) {
         deps.telemetry.metric('notification.delivery_total', 1, { channel: channelName, outcome: 'skipped' });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
 import type { Principal } from '../domain/access/principal';
-import { getMaskingEngine, type Redaction } from '../domain/masking';
+import type { MaskingEngine, Redaction } from '../domain/masking';
 
 /** The body cap of the preview endpoint: a sample, not a log export (that is `diagnostics redact --jsonl`). */
 export const REDACTION_PREVIEW_MAX_BODY_BYTES = 64 * 1024;
@@ -25,13 +25,13 @@ export interface RedactionPreview {
 }
 
 /** Admins of at least one product may preview; the rules are the same for every product. */
-export function previewRedaction(principal: Principal, request: RedactionPreviewRequest): RedactionPreview {
+export function previewRedaction(masking: MaskingEngine, principal: Principal, request: RedactionPreviewRequest): RedactionPreview {
   if (!principal.roles.has('admin') || principal.products.size === 0) {
     throw new AppError('forbidden', 'Previewing redaction needs the admin role for at least one product');
   }
   const sample: Record<string, unknown> = {};
   if (request.text !== undefined) sample.text = request.text;
   if (request.value !== undefined) sample.value = request.value;
-  const { value, redaction } = getMaskingEngine().maskValue(sample);
+  const { value, redaction } = masking.maskValue(sample);
   return { ...value, redaction };
 }

@@ -6,7 +6,8 @@ import type { RegressionRequest } from '../domain/reports/regression';
 import { applyRegressionRun, newAlert, type AlertRecord, type RegressionRun } from '../domain/reports/report-record';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
-import { newEvent, stableEventId, type EventPublisher } from '../ports/event-publisher';
+import { newEvent, stableEventId } from '../domain/events/event-envelope';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { ReportStore, VersionedAlert } from '../ports/report-store';
 import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
@@ -53,7 +54,14 @@ export async function reportRegression(deps: RegressionServiceDependencies, prin
     if (!record) throw new AppError('not_found', `Report ${request.reportId} not found`);
     sessionId = record.sessionId;
   }
-  const { session } = await getSession(deps, principal, sessionId!);
+  const session = await getSession(deps, principal, sessionId!).then(
+    (found) => found.session,
+    (error: unknown) => {
+      // A report of another product must look exactly like an unknown one: its session's id is not the caller's to learn.
+      if (request.reportId && error instanceof AppError && error.kind === 'not_found') throw new AppError('not_found', `Report ${request.reportId} not found`);
+      throw error;
+    },
+  );
   requireAdmin(principal, session.productId);
 
   const run: RegressionRun = {

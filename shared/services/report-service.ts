@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
-import { getMaskingEngine } from '../domain/masking';
+import type { MaskingEngine } from '../domain/masking';
 import { buildReport } from '../domain/reports/build-report';
 import { maskRenderedText, maskReport } from '../domain/reports/mask-report';
 import { renderReportHtml } from '../domain/reports/render-html';
@@ -14,7 +14,8 @@ import type { DebugSession } from '../domain/sessions/session';
 import type { AuditLog } from '../ports/audit-log';
 import type { BlobLink, BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
-import { newEvent, type EventPublisher } from '../ports/event-publisher';
+import { newEvent } from '../domain/events/event-envelope';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportStore } from '../ports/report-store';
 import type { ScreenshotStore } from '../ports/screenshot-store';
@@ -22,6 +23,7 @@ import type { SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 import type { TelemetryStore } from '../ports/telemetry-store';
 import { readSessionItems } from './session-reading';
+import { auditedRead, readAuditRecord } from './audit-service';
 import { getSession } from './session-service';
 
 export interface ReportServiceDependencies {
@@ -35,7 +37,8 @@ export interface ReportServiceDependencies {
   clock: Clock;
   telemetry: Telemetry;
   rateLimiter: RateLimiter;
-  template: () => ReportTemplate;
+  template: ReportTemplate;
+  masking: MaskingEngine;
   linkValidForInMs: number;
   publicBaseUrl: string;
 }
@@ -110,7 +113,7 @@ async function buildAndStore(
   correlationId: string,
   started: number,
 ): Promise<GeneratedReport> {
-  const template = deps.template();
+  const template = deps.template;
   const key = { productId: session.productId, sessionId: session.id };
   const [items, screenshots] = await Promise.all([
     readSessionItems(deps.telemetryStore, key, template.read),
@@ -121,7 +124,7 @@ async function buildAndStore(
   const built = buildReport({ reportId, generatedAt: now, template, session, logs: items.logs, spans: items.spans, screenshots: screenshots.map((shot) => shot.view), truncated: items.truncated });
 
   // The final pass runs before our own links go in: SAS signatures are not customer content.
-  const engine = getMaskingEngine();
+  const engine = deps.masking;
   const masked = maskReport(built, engine);
   if (masked.violations > 0) deps.telemetry.metric('debug.masking.violation_total', masked.violations, { channel: 'report' });
   const html = maskRenderedText(renderReportHtml(masked.value), engine);
@@ -244,10 +247,11 @@ async function ensureAlert(deps: ReportServiceDependencies, productId: string, s
 }
 
 /** A stored report with fresh read links, for whoever may read the product's sessions. */
-export async function getReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, reportId: string): Promise<{ record: ReportRecord; links: ReportLinks; expiryNotice: string }> {
+export async function getReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, reportId: string, correlationId?: string): Promise<{ record: ReportRecord; links: ReportLinks; expiryNotice: string }> {
   const { session } = await getSession(deps, principal, sessionId);
   requireReader(principal, session.productId);
-  const record = await deps.reports.getReport(sessionId, reportId);
+  // Who fetched links to whose report is on the audit trail before the links are handed out.
+  const record = await auditedRead(deps, readAuditRecord(deps, principal, session, 'report.read', { reportId }, correlationId), () => deps.reports.getReport(sessionId, reportId));
   if (!record) throw new AppError('not_found', `Report ${reportId} not found`);
   const validity = { validForInMs: deps.linkValidForInMs };
   const [json, html] = await Promise.all([

@@ -16,7 +16,8 @@ import {
 } from '../domain/screenshots/screenshot';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
-import { newEvent, stableEventId, type EventPublisher } from '../ports/event-publisher';
+import { newEvent, stableEventId } from '../domain/events/event-envelope';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ScreenshotStore } from '../ports/screenshot-store';
 import type { Page, SessionStore } from '../ports/session-store';
@@ -98,7 +99,9 @@ export async function confirmScreenshot(deps: ScreenshotServiceDependencies, dev
   if (!upload && Date.parse(doc.uploadExpiresAt) > now.getTime()) {
     throw new AppError('conflict', 'Nothing has been uploaded yet; upload with the link, then confirm');
   }
-  const check = checkUpload(doc, upload);
+  const checked = checkUpload(doc, upload);
+  // An upload link outlives a cancel or a withdrawn consent: the session decides at confirm time, not at link time.
+  const check = checked.ok && !(await isCollecting(deps, doc, now)) ? { ok: false as const, reason: 'session_not_collecting' as const } : checked;
   if (!check.ok) {
     await deps.blobs.delete('screenshots', doc.blobName);
     const rejected = await replaceOrReread(deps, { ...doc, status: 'rejected', rejectionReason: check.reason, sizeBytes: upload?.sizeBytes }, etag);
@@ -108,6 +111,34 @@ export async function confirmScreenshot(deps: ScreenshotServiceDependencies, dev
   if (confirmed.won) await deps.sessions.incrementStat(doc.sessionId, 'screenshotCount', 1);
   if (confirmed.doc.status === 'confirmed') await announceCaptured(deps, doc, upload!.sizeBytes, correlationId, now);
   return screenshotView(confirmed.doc);
+}
+
+async function isCollecting(deps: ScreenshotServiceDependencies, doc: ScreenshotDoc, now: Date): Promise<boolean> {
+  const session = (await deps.sessions.get(doc.sessionId))?.session;
+  if (!session || session.status !== 'active' || Date.parse(session.expiresAt) <= now.getTime()) return false;
+  return !session.consent.required || session.consent.status === 'granted';
+}
+
+/**
+ * Timer work: pending screenshots whose upload window closed without a confirm are rejected and their blobs
+ * deleted, so an upload link used but never confirmed (or used for something else entirely) leaves nothing behind.
+ * Safe to overlap and to repeat: a doc another run already rejected loses the If-Match race and is skipped.
+ */
+export async function sweepAbandonedUploads(deps: Pick<ScreenshotServiceDependencies, 'screenshots' | 'blobs' | 'clock'>, options: { pageSize: number; graceInMs: number }): Promise<{ rejected: number }> {
+  const before = new Date(deps.clock.now().getTime() - options.graceInMs).toISOString();
+  let rejected = 0;
+  for (const doc of await deps.screenshots.listAbandoned(before, options.pageSize)) {
+    await deps.blobs.delete('screenshots', doc.blobName);
+    const found = await deps.screenshots.get(doc.sessionId, doc.id);
+    if (!found || found.screenshot.status !== 'pending') continue;
+    try {
+      await deps.screenshots.replace({ ...found.screenshot, status: 'rejected', rejectionReason: 'not_confirmed' }, found.etag);
+      rejected++;
+    } catch (error) {
+      if (!(error instanceof AppError) || error.kind !== 'precondition_failed') throw error;
+    }
+  }
+  return { rejected };
 }
 
 /** An outbox failure fails the confirm; the device's retry announces the same event id again. */

@@ -3,7 +3,7 @@
 import { AppError, isAppError } from '../errors';
 import { isTerminal, type DebugSession, type SessionStatus } from '../domain/sessions/session';
 import { transition } from '../domain/sessions/lifecycle';
-import type { EventType } from '../ports/event-publisher';
+import type { EventType } from '../domain/events/event-envelope';
 import { afterSessionWrite, planSessionWrite, sessionSummary, type SessionActor, type SessionServiceDependencies } from './session-service';
 
 export type SessionExpiryDependencies = Pick<SessionServiceDependencies, 'sessions' | 'events' | 'audit' | 'clock' | 'telemetry' | 'onSessionWritten'>;

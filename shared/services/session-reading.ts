@@ -26,7 +26,7 @@ async function readAll<T>(readPage: (continuationToken?: string) => Promise<Page
  * Two queries in parallel, one per container, each in large pages. Splitting the logs further (by kind or
  * level) would add parallelism on real Cosmos, but every query costs a scan of the partition there and of the
  * whole container on the embedded emulator, where each page re-runs the query: few unordered queries with big
- * pages are what is fast on both (the builders sort; see README, "Screenshots, reports and export").
+ * pages are what is fast on both (the builders sort; see docs/screenshots-reports-export.md).
  */
 export async function readSessionItems(store: TelemetryStore, session: SessionKey, limits: { maxLogs: number; maxSpans: number; pageSize: number }): Promise<SessionItems> {
   const [logs, spans] = await Promise.all([

@@ -9,16 +9,18 @@ import {
   type CreateSessionRequest,
   type DebugSession,
   type SessionStatus,
+  type SessionTrigger,
   type UpdateSessionRequest,
   type VersionedSession,
 } from '../domain/sessions/session';
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { GuardedEventPublisher } from '../ports/event-outbox';
-import { newEvent, type EventEnvelope, type EventType } from '../ports/event-publisher';
+import { newEvent, type EventEnvelope, type EventType } from '../domain/events/event-envelope';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { Page, SessionStore } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
+import { sessionViewFor, type TargetedUserView } from '../domain/sessions/session-view';
 
 export interface SessionServiceDependencies {
   sessions: SessionStore;
@@ -31,6 +33,8 @@ export interface SessionServiceDependencies {
   limits: { sessionCreatesPerHour: number };
   /** Called after every write so this instance's config index sees it at once. */
   onSessionWritten?: (session: DebugSession) => void;
+  /** Runs before a new session is written (the per-user index, issue 16); a failure fails the create. */
+  beforeCreate?: (session: DebugSession) => Promise<void>;
 }
 
 function userActor(call: CallContext): SessionActor {
@@ -50,7 +54,7 @@ const statusEvents: Partial<Record<SessionStatus, EventType>> = {
   expired: 'diagnostics.session.expired',
 };
 
-function targetOf(session: DebugSession): Record<string, string> {
+export function targetOf(session: DebugSession): Record<string, string> {
   const target: Record<string, string> = {};
   for (const field of targetFields) {
     const value = session[field];
@@ -69,6 +73,7 @@ export function sessionSummary(session: DebugSession): Record<string, unknown> {
     createdBy: session.createdBy,
     target: targetOf(session),
     stats: session.stats,
+    ...(session.trigger ? { trigger: session.trigger } : {}),
   };
 }
 
@@ -141,6 +146,7 @@ export async function createSession(deps: SessionServiceDependencies, call: Call
   const eventTypes: EventType[] = ['diagnostics.session.created'];
   if (session.status === 'active') eventTypes.push('diagnostics.session.started');
   const planned = planSessionWrite(now, userActor(call), call.correlationId, session, 'session.created', eventTypes, { configuration: sessionSummary(session) });
+  await deps.beforeCreate?.(session);
   const stored = await deps.events.publishWithWrite(planned.events, { sessionId: session.id }, (eventIds) => deps.sessions.create(session, { eventIds }));
   deps.telemetry.event('session.created', { productId: session.productId, collectionLevel: session.collectionLevel });
   await afterSessionWrite(deps, stored.session, planned);
@@ -163,7 +169,11 @@ export interface ListSessionsQuery {
   continuationToken?: string;
 }
 
-export async function listSessions(deps: Pick<SessionServiceDependencies, 'sessions'>, principal: Principal, query: ListSessionsQuery): Promise<Page<DebugSession>> {
+export async function listSessions(
+  deps: Pick<SessionServiceDependencies, 'sessions'>,
+  principal: Principal,
+  query: ListSessionsQuery,
+): Promise<Page<DebugSession | TargetedUserView>> {
   let productIds = readableProducts(principal);
   if (query.productId !== undefined) {
     if (!productIds.includes(query.productId)) throw new AppError('forbidden', `No access to product ${query.productId}`);
@@ -171,13 +181,47 @@ export async function listSessions(deps: Pick<SessionServiceDependencies, 'sessi
   }
   // A caller with no reader role sees only sessions that target them.
   const targetUserId = productIds.length === 0 ? principal.subject : undefined;
-  return deps.sessions.list(
+  const page = await deps.sessions.list(
     { productIds: targetUserId ? undefined : productIds, statuses: query.status, createdFrom: query.from, createdTo: query.to, targetUserId },
     { maxItems: query.pageSize, continuationToken: query.continuationToken },
   );
+  return { ...page, items: page.items.map((session) => sessionViewFor(principal, session)) };
 }
 
+/** Read-modify-write attempts for a caller that named no version (no If-Match, or `*`) before a concurrent writer wins. */
+const UNCONDITIONAL_WRITE_ATTEMPTS = 10;
+
+/**
+ * If-Match is optional: with an ETag the change applies to exactly that version (412 otherwise); without one, or
+ * with `*`, it applies to whatever version is current, re-read and retried when another write lands in between,
+ * so a caller that sent no precondition never fails one.
+ */
 async function writeChange(
+  deps: SessionServiceDependencies,
+  call: CallContext,
+  sessionId: string,
+  ifMatch: string | undefined,
+  change: (session: DebugSession) => { session: DebugSession; statusChangedTo?: SessionStatus },
+  action: string,
+  details: Record<string, unknown>,
+): Promise<VersionedSession> {
+  const conditional = ifMatch !== undefined && ifMatch !== '*';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeChangeOnce(deps, call, sessionId, conditional ? ifMatch : undefined, change, action, details);
+    } catch (error) {
+      const lostRace = error instanceof AppError && error.kind === 'precondition_failed';
+      if (!lostRace || conditional) throw error;
+      if (attempt >= UNCONDITIONAL_WRITE_ATTEMPTS) {
+        throw new AppError('unavailable', 'The session is being changed by others right now; retry shortly', { retryAfterSeconds: 1, cause: error });
+      }
+      // Jittered, so writers that collided do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+async function writeChangeOnce(
   deps: SessionServiceDependencies,
   call: CallContext,
   sessionId: string,
@@ -188,7 +232,7 @@ async function writeChange(
 ): Promise<VersionedSession> {
   const current = await getSession(deps, call.principal, sessionId);
   requireAdmin(call.principal, current.session.productId);
-  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag) {
+  if (ifMatch !== undefined && ifMatch !== current.etag) {
     throw new AppError('precondition_failed', 'The session changed since you read it; read it again and retry with its new ETag');
   }
   const result = change(current.session);
@@ -199,9 +243,7 @@ async function writeChange(
   }
   if (!eventTypes.includes('diagnostics.session.updated')) eventTypes.push('diagnostics.session.updated');
   const planned = planSessionWrite(deps.clock.now(), userActor(call), call.correlationId, result.session, action, eventTypes, details);
-  const stored = await deps.events.publishWithWrite(planned.events, { sessionId }, (eventIds) =>
-    deps.sessions.replace(result.session, ifMatch ?? current.etag, { eventIds }),
-  );
+  const stored = await deps.events.publishWithWrite(planned.events, { sessionId }, (eventIds) => deps.sessions.replace(result.session, current.etag, { eventIds }));
   if (result.statusChangedTo) deps.telemetry.metric('session.transition_total', 1, { to: result.statusChangedTo });
   await afterSessionWrite(deps, stored.session, planned);
   return stored;
@@ -217,4 +259,28 @@ export async function cancelSession(deps: SessionServiceDependencies, call: Call
   requireAdmin(call.principal, current.session.productId);
   if (current.session.status === 'cancelled') return current;
   return writeChange(deps, call, sessionId, ifMatch, (session) => ({ session: transition(session, 'cancelled', deps.clock.now()), statusChangedTo: 'cancelled' }), 'session.cancelled', {});
+}
+
+/**
+ * A session a trigger rule opens (issue 17): the same write, audit and events as one an admin opens, by the
+ * system actor, recording the rule and the signal, and announcing `diagnostics.session.auto_created` too.
+ * The caller enforces the caps; consent follows the rule's template exactly as for a manual session.
+ */
+export async function createAutoSession(
+  deps: SessionServiceDependencies,
+  input: CreateSessionRequest,
+  trigger: SessionTrigger,
+  correlationId: string | undefined,
+): Promise<VersionedSession> {
+  const now = deps.clock.now();
+  const actor: SessionActor = { kind: 'system', id: `trigger:${trigger.ruleId}` };
+  const session: DebugSession = { ...newSession(input, actor.id, now), trigger };
+  const eventTypes: EventType[] = ['diagnostics.session.created'];
+  if (session.status === 'active') eventTypes.push('diagnostics.session.started');
+  eventTypes.push('diagnostics.session.auto_created');
+  const planned = planSessionWrite(now, actor, correlationId, session, 'session.auto_created', eventTypes, { configuration: sessionSummary(session), trigger });
+  const stored = await deps.events.publishWithWrite(planned.events, { sessionId: session.id }, (eventIds) => deps.sessions.create(session, { eventIds }));
+  deps.telemetry.event('session.auto_created', { productId: session.productId, on: trigger.on });
+  await afterSessionWrite(deps, stored.session, planned);
+  return stored;
 }

@@ -1,16 +1,23 @@
 // Reading a session back: engineers and admins of the session's product list its logs, spans, one
-// trace as a span tree, and the merged timeline; everything stays inside the session's partition.
+// trace as a span tree, and the merged timeline; everything stays inside the session's partition. Each read is
+// audited (shared/services/audit-service.ts): who read which kind of data of whose session.
 import { AppError } from '../errors';
 import { requireReader, type Principal } from '../domain/access/principal';
 import { buildSpanTree, type SpanNode } from '../domain/telemetry/span-tree';
 import type { LogDoc, LogLevel, SpanDoc } from '../domain/telemetry/items';
 import type { Page, SessionStore } from '../ports/session-store';
 import type { SessionKey, TelemetryStore, TimelineDoc } from '../ports/telemetry-store';
+import type { DebugSession } from '../domain/sessions/session';
+import type { AuditLog } from '../ports/audit-log';
+import type { Clock } from '../ports/clock';
+import { auditedRead, readAuditRecord, type ReadAction } from './audit-service';
 import { getSession } from './session-service';
 
 export interface TelemetryQueryDependencies {
   sessions: SessionStore;
   telemetryStore: TelemetryStore;
+  audit: AuditLog;
+  clock: Clock;
 }
 
 /** A trace bigger than this is returned truncated (flagged), so one request stays bounded. */
@@ -32,11 +39,25 @@ function utcRange(range: TimeRange): TimeRange {
   return { from: range.from && new Date(range.from).toISOString(), to: range.to && new Date(range.to).toISOString() };
 }
 
-async function readableSession(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string): Promise<SessionKey> {
+async function readableSession(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string): Promise<{ key: SessionKey; session: DebugSession }> {
   const { session } = await getSession(deps, principal, sessionId);
   // The user a session targets may see the session itself, but its data only through engineers.
   requireReader(principal, session.productId);
-  return { productId: session.productId, sessionId };
+  return { key: { productId: session.productId, sessionId }, session };
+}
+
+/** Checks access, then reads and records the read together. */
+async function audited<T>(
+  deps: TelemetryQueryDependencies,
+  principal: Principal,
+  sessionId: string,
+  action: ReadAction,
+  details: Record<string, unknown>,
+  correlationId: string | undefined,
+  read: (key: SessionKey) => Promise<T>,
+): Promise<T> {
+  const { key, session } = await readableSession(deps, principal, sessionId);
+  return auditedRead(deps, readAuditRecord(deps, principal, session, action, details, correlationId), () => read(key));
 }
 
 export interface LogListQuery extends TimeRange, Paging {
@@ -47,12 +68,13 @@ export interface LogListQuery extends TimeRange, Paging {
   correlationId?: string;
 }
 
-export async function listSessionLogs(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: LogListQuery): Promise<Page<LogDoc>> {
-  const key = await readableSession(deps, principal, sessionId);
-  return deps.telemetryStore.listLogs(
-    key,
-    { docTypes: query.types, levels: query.levels, module: query.module, textContains: query.text, correlationId: query.correlationId, order: query.order, ...utcRange(query) },
-    { maxItems: query.pageSize, continuationToken: query.continuationToken },
+export async function listSessionLogs(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: LogListQuery, correlationId?: string): Promise<Page<LogDoc>> {
+  return audited(deps, principal, sessionId, 'logs.read', { types: query.types }, correlationId, (key) =>
+    deps.telemetryStore.listLogs(
+      key,
+      { docTypes: query.types, levels: query.levels, module: query.module, textContains: query.text, correlationId: query.correlationId, order: query.order, ...utcRange(query) },
+      { maxItems: query.pageSize, continuationToken: query.continuationToken },
+    ),
   );
 }
 
@@ -60,9 +82,10 @@ export interface SpanListQuery extends TimeRange, Paging {
   traceId?: string;
 }
 
-export async function listSessionSpans(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: SpanListQuery): Promise<Page<SpanDoc>> {
-  const key = await readableSession(deps, principal, sessionId);
-  return deps.telemetryStore.listSpans(key, { traceId: query.traceId, order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken });
+export async function listSessionSpans(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: SpanListQuery, correlationId?: string): Promise<Page<SpanDoc>> {
+  return audited(deps, principal, sessionId, 'spans.read', {}, correlationId, (key) =>
+    deps.telemetryStore.listSpans(key, { traceId: query.traceId, order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken }),
+  );
 }
 
 export interface TraceTree {
@@ -75,8 +98,11 @@ export interface TraceTree {
   roots: SpanNode[];
 }
 
-export async function getTraceTree(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, traceId: string): Promise<TraceTree> {
-  const key = await readableSession(deps, principal, sessionId);
+export async function getTraceTree(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, traceId: string, correlationId?: string): Promise<TraceTree> {
+  return audited(deps, principal, sessionId, 'trace.read', { traceId }, correlationId, (key) => readTraceTree(deps, key, sessionId, traceId));
+}
+
+async function readTraceTree(deps: TelemetryQueryDependencies, key: SessionKey, sessionId: string, traceId: string): Promise<TraceTree> {
   const spans: SpanDoc[] = [];
   let continuationToken: string | undefined;
   do {
@@ -99,7 +125,8 @@ export async function getTraceTree(deps: TelemetryQueryDependencies, principal: 
   };
 }
 
-export async function listSessionTimeline(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: TimeRange & Paging): Promise<Page<TimelineDoc>> {
-  const key = await readableSession(deps, principal, sessionId);
-  return deps.telemetryStore.listTimeline(key, { order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken });
+export async function listSessionTimeline(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: TimeRange & Paging, correlationId?: string): Promise<Page<TimelineDoc>> {
+  return audited(deps, principal, sessionId, 'timeline.read', {}, correlationId, (key) =>
+    deps.telemetryStore.listTimeline(key, { order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken }),
+  );
 }

@@ -14,7 +14,7 @@ import { testEnvironment } from '../support/test-host';
 import { startApplicationInsights, type ApplicationInsightsTelemetry } from '../../shared/adapters/telemetry/application-insights-telemetry';
 import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifier';
 import { productIngestKey } from '../../shared/domain/devices/credentials';
-import type { MetricName } from '../../shared/runtime/telemetry-catalog';
+import type { MetricName } from '../../shared/ports/telemetry-catalog';
 
 interface Envelope {
   name: string;

@@ -13,7 +13,7 @@ import { CosmosSubscriberLedger } from '../../shared/adapters/cosmos/cosmos-subs
 import { CosmosTicketLinkStore } from '../../shared/adapters/cosmos/cosmos-ticket-links';
 import { createSessionRequestSchema, newSession } from '../../shared/domain/sessions/session';
 import type { OutboxRecord } from '../../shared/ports/event-outbox';
-import { newEvent } from '../../shared/ports/event-publisher';
+import { newEvent } from '../../shared/domain/events/event-envelope';
 
 let database: Database;
 

@@ -6,7 +6,7 @@ import type { Database } from '@azure/cosmos';
 import { COSMOS_EMULATOR_KEY } from '../../local-host/backends';
 import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/cosmos/cosmos-client';
 import { containerDefinitions } from '../../shared/adapters/cosmos/containers';
-import { CosmosSessionChangeFeed, CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-store';
+import { CosmosRecentSessionUpdates, CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-store';
 import { AppError } from '../../shared/errors';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
 
@@ -82,10 +82,10 @@ describe('CosmosSessionStore', () => {
   });
 });
 
-describe('CosmosSessionChangeFeed', () => {
+describe('CosmosRecentSessionUpdates', () => {
   it('loads live sessions, then returns only what changed since', async () => {
     let now = new Date();
-    const feed = new CosmosSessionChangeFeed(database.container('debug_sessions'), () => now);
+    const feed = new CosmosRecentSessionUpdates(database.container('debug_sessions'), () => now);
     // Last written well before the refresh's overlap window (5 s), so it is not "changed" again.
     const live = session('feed', { updatedAt: new Date(now.getTime() - 600_000).toISOString() });
     await store.create(live);

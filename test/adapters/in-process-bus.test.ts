@@ -2,7 +2,7 @@
 // a throwing handler gets it again, and after maxDeliveryCount it is dead-lettered.
 import { describe, expect, it } from 'vitest';
 import { InProcessServiceBus } from '../../shared/adapters/local/in-process-bus';
-import { newEvent } from '../../shared/ports/event-publisher';
+import { newEvent } from '../../shared/domain/events/event-envelope';
 import type { TopicFunctionDefinition } from '../../shared/runtime/registry';
 
 function subscription(name: string, handler: TopicFunctionDefinition['handler'], topicName = 'events'): TopicFunctionDefinition {

@@ -1,6 +1,6 @@
 // The in-process limiter: sliding windows per key, and a sweep that never forgets a key of a longer rule.
 import { describe, expect, it } from 'vitest';
-import { MemoryRateLimiter } from '../../shared/adapters/local/memory-rate-limiter';
+import { MemoryRateLimiter } from '../../shared/adapters/memory/memory-rate-limiter';
 
 function clockAt(start: number) {
   let now = start;

@@ -9,8 +9,9 @@ import { TeamsChannel } from '../../shared/adapters/notifications/teams-channel'
 import { WebhookChannel } from '../../shared/adapters/notifications/webhook-channel';
 import { buildNotification } from '../../shared/domain/events/notification-message';
 import { AppError } from '../../shared/errors';
-import { newEvent } from '../../shared/ports/event-publisher';
+import { newEvent } from '../../shared/domain/events/event-envelope';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
+import { loadMaskingEngine } from '../../shared/config/masking-rules';
 
 let receivers: Receivers;
 const clock = { now: () => new Date('2026-11-22T05:00:00Z') };
@@ -26,7 +27,7 @@ const fatal = newEvent('diagnostics.ingest.fatal', {
   time: clock.now(),
   payload: { errorType: 'TypeError', message: 'Cannot read user jane.doe@example.com of undefined', appId: 'checkout', release: '4.2.0' },
 });
-const { message } = buildNotification(fatal, 'on-call', { publicBaseUrl: 'https://diag.example.com', owner: 'team-payments', alertKey: 'fatal:demo:checkout:fp1', folded: 2 });
+const { message } = buildNotification(fatal, 'on-call', { publicBaseUrl: 'https://diag.example.com', masking: loadMaskingEngine(), owner: 'team-payments', alertKey: 'fatal:demo:checkout:fp1', folded: 2 });
 
 describe('notification message', () => {
   it('masks customer content, links to the session, and reports folded repeats', () => {
@@ -140,6 +141,17 @@ describe('Azure Communication Services email', () => {
     expect(request!.json.content.plainText).toContain(message.link.url);
     expect(request!.json.content.html).toContain(`href="${message.link.url}"`);
     expect(request!.body).not.toContain('jane.doe');
+  });
+
+  it('keeps the path of an endpoint behind a gateway, and signs that path', async () => {
+    for (const endpoint of [`${receivers.url}/gateway/acs`, `${receivers.url}/gateway/acs/`]) {
+      const channel = new AcsEmailChannel({ endpoint, senderAddress: 'DoNotReply@diag.example.com', accessKey: receiverSecrets.acsAccessKey, clock, timeoutInMs: 5000 });
+      await channel.send(message, ['oncall@example.com']);
+      const [request] = receivers.of('acs').slice(-1);
+      expect(request!.url).toBe('/gateway/acs/emails:send?api-version=2023-03-31');
+      // The receiver checks the signature over the path it was sent to.
+      expect(request!.status).toBe(202);
+    }
   });
 
   it('is refused (401, permanent) when signed with the wrong key', async () => {

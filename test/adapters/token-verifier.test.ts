@@ -70,3 +70,36 @@ describe('createTokenVerifier with a JWKS URL', () => {
     expect(await refusal(forged)).toMatch(/^unauthenticated/);
   });
 });
+
+describe('claims and algorithms are pinned', () => {
+  const bare = () => new SignJWT({ roles: ['admin'], products: ['demo'] }).setSubject('user-1').setIssuer(issuer).setAudience(audience);
+
+  it('refuses a token without exp', async () => {
+    const token = await bare().setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuedAt().sign(privateKey);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ kind: 'unauthenticated' });
+  });
+
+  it('refuses a token issued in the future or more than a day ago', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const future = await bare().setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuedAt(now + 86_400).setExpirationTime(now + 90_000).sign(privateKey);
+    await expect(verifier.verify(future)).rejects.toMatchObject({ kind: 'unauthenticated' });
+    const ancient = await bare().setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuedAt(now - 3 * 86_400).setExpirationTime(now + 600).sign(privateKey);
+    await expect(verifier.verify(ancient)).rejects.toMatchObject({ kind: 'unauthenticated' });
+  });
+
+  it('refuses an algorithm other than the pinned one, even with a key the JWKS serves', async () => {
+    const pair = await generateKeyPair('PS256');
+    const token = await bare().setProtectedHeader({ alg: 'PS256', kid: 'key-1' }).setIssuedAt().setExpirationTime('10m').sign(pair.privateKey);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ kind: 'unauthenticated' });
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', iss: issuer, aud: audience, exp: 9e9 })).toString('base64url')}.`;
+    await expect(verifier.verify(unsigned)).rejects.toMatchObject({ kind: 'unauthenticated' });
+  });
+
+  it('refuses HS384 against the local secret, which accepts only HS256', async () => {
+    const secret = 'local-test-secret-that-is-long-enough-32';
+    const local = createTokenVerifier({ issuer, audience, rolesClaim: 'roles', productsClaim: 'products', localSecret: secret });
+    const sign = (alg: string) => bare().setProtectedHeader({ alg }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(secret));
+    await expect(local.verify(await sign('HS256'))).resolves.toMatchObject({ subject: 'user-1' });
+    await expect(local.verify(await sign('HS384'))).rejects.toMatchObject({ kind: 'unauthenticated' });
+  });
+});

@@ -9,7 +9,7 @@ import { COSMOS_EMULATOR_KEY } from '../../local-host/backends';
 import { WriteBehindSessionStats } from '../../shared/adapters/caching/write-behind-session-stats';
 import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/cosmos/cosmos-client';
 import { CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-store';
-import { InMemoryTelemetry } from '../../shared/adapters/local/quiet-telemetry';
+import { InMemoryTelemetry } from '../../shared/adapters/memory/in-memory-telemetry';
 import { createSessionRequestSchema, newSession, type SessionStats } from '../../shared/domain/sessions/session';
 import type { SessionStore, StatsIncrement, StatsIncrementOutcome } from '../../shared/ports/session-store';
 

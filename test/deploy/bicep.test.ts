@@ -1,7 +1,7 @@
 // The Bicep files against the code: every setting the app needs in azure mode is produced (as an app
 // setting or a Key Vault reference), every Cosmos and blob container matches the code, topics and
 // subscriptions match the registered functions, and the files are at least structurally sound.
-// (No Bicep compiler runs here: see README "Deploying to Azure".)
+// (No Bicep compiler runs here: see docs/deploy.md.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ const roles = readBicep('modules/role-assignments.bicep');
 /** Read only against the emulators (keys and the local signing secret); Azure uses identities instead. */
 const LOCAL_ONLY_SETTINGS = ['COSMOS_KEY', 'STORAGE_ACCOUNT_NAME', 'STORAGE_ACCOUNT_KEY', 'AUTH_LOCAL_SECRET'];
 /** Settings the Functions host and DefaultAzureCredential read, not our settings schema. */
-const PLATFORM_SETTING = /^(AzureWebJobsStorage__\w+|SERVICEBUS__\w+|APPLICATIONINSIGHTS_AUTHENTICATION_STRING|AZURE_CLIENT_ID)$/;
+const PLATFORM_SETTING = /^(AzureWebJobsStorage__\w+|AzureWebJobsDisableHomepage|SERVICEBUS__\w+|APPLICATIONINSIGHTS_AUTHENTICATION_STRING|AZURE_CLIENT_ID)$/;
 /** Names that hold credentials: they must come from Key Vault, never sit in app settings. */
 const SECRET_SETTING = /(SECRET|TOKEN|ACCESS_KEY|ROUTING_KEY|WEBHOOK_URL)$/;
 
@@ -198,6 +198,9 @@ describe('role assignments', () => {
     expect(policy.match(/<rate-limit-by-key /g)?.length).toBe(3);
     expect(policy).toContain('x-diagnostics-key');
     expect(policy).toContain('AsJwt()?.Subject');
+    // Device calls count by the ingest token's claims (session and binding), not by a deviceId query that ingest ignores.
+    expect(policy).toContain('StartsWith("Bearer it1.")');
+    expect(policy).toContain('"token:" + parts[1]');
   });
 });
 

@@ -108,7 +108,8 @@ describe('host.json', () => {
     expect(host.version).toBe('2.0');
     expect(host.extensionBundle).toEqual({ id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' });
     expect(host.functionTimeout).toMatch(/^00:(0\d|10):00$/);
-    expect(host.extensions.http.routePrefix).toBe('api');
+    // The API's `api/` is added per route by the registry, so the dashboard can answer at the root.
+    expect(host.extensions.http.routePrefix).toBe('');
     const bus = host.extensions.serviceBus;
     expect(bus.maxConcurrentCalls).toBeGreaterThan(0);
     expect(bus.maxConcurrentCalls).toBeLessThanOrEqual(32);
@@ -131,5 +132,24 @@ describe('Application Insights switch', () => {
     expect(applicationInsightsFromSettings({ TELEMETRY_DISABLED: false }, undefined)).toBeUndefined();
     expect(applicationInsightsFromSettings({ TELEMETRY_DISABLED: true, APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000' }, undefined)).toBeUndefined();
     expect(Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}applicationinsights${path.sep}`))).toBe(false);
+  });
+});
+
+describe('azure mode refuses the secrets committed for local development', () => {
+  it.each([
+    ['INGEST_KEY_SECRET', 'local-dev-ingest-secret-not-for-production-use'],
+    ['AUTH_LOCAL_SECRET', 'local-dev-signing-secret-not-for-production-use'],
+    ['INGEST_KEY_SECRET', 'short-but-present'],
+  ])('%s = %s', (name, value) => {
+    const failure = (() => {
+      try {
+        parseSettings({ ...azureSampleSettings(), [name]: value });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(SettingsError);
+    expect((failure as SettingsError).message).toContain(name);
+    expect((failure as SettingsError).message).not.toContain(value);
   });
 });

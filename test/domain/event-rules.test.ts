@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { alertKeyOf } from '../../shared/domain/events/alert-key';
 import { defaultNotificationRouting, parseNotificationRouting, routesFor } from '../../shared/domain/events/notification-routing';
 import { decideThrottle, type ThrottleState } from '../../shared/domain/events/throttle';
-import { newEvent, type EventType } from '../../shared/ports/event-publisher';
+import { newEvent, type EventType } from '../../shared/domain/events/event-envelope';
 
 const now = new Date('2026-11-22T05:00:00Z');
 const windowInMs = 600_000;

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getMaskingEngine } from '../../shared/domain/masking';
+import { loadMaskingEngine } from '../../shared/config/masking-rules';
 
 const corpusDirectory = path.resolve(__dirname, '../../../shared/pii-corpus');
 
@@ -43,7 +43,7 @@ if (!corpusPresent) console.warn(`PII corpus not found at ${corpusDirectory}: th
 
 describe.skipIf(!corpusPresent)('masking engine against the PII corpus', () => {
   const corpus = corpusPresent ? loadCorpus() : [];
-  const engine = getMaskingEngine();
+  const engine = loadMaskingEngine();
 
   it('masks every secret of every positive and leaves every negative byte-identical', () => {
     const leaks: string[] = [];

@@ -4,9 +4,10 @@
 // card word, loose IBANs, vendor tokens, random tokens in value positions) and captured bodies read as their type says.
 import { describe, expect, it } from 'vitest';
 import { formatGeneratedScore, GENERATED_CATEGORIES, generatePiiCorpus, LOOKALIKE_KINDS, scoreGeneratedCorpus, SEED_CATEGORIES } from '../../bench/support/generated-pii';
-import { createMaskingEngine, getMaskingEngine, loadMaskingRules, maskCapturedBody } from '../../shared/domain/masking';
+import { loadMaskingEngine, loadMaskingRules } from '../../shared/config/masking-rules';
+import { createMaskingEngine, maskCapturedBody } from '../../shared/domain/masking';
 
-const engine = getMaskingEngine();
+const engine = loadMaskingEngine();
 const mask = (text: string) => engine.maskText(text).text;
 
 describe('masking engine on the generated corpus', () => {

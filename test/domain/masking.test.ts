@@ -1,9 +1,10 @@
 // The masking engine per category, table-driven: positives with their exact output and remark (rule name),
 // negatives that must come back byte-identical, and the walk over nested objects and arrays.
 import { describe, expect, it } from 'vitest';
-import { createMaskingEngine, getMaskingEngine, loadMaskingRules, parseMaskingRules } from '../../shared/domain/masking';
+import { createMaskingEngine, parseMaskingRules } from '../../shared/domain/masking';
+import { loadMaskingEngine, loadMaskingRules } from '../../shared/config/masking-rules';
 
-const engine = getMaskingEngine();
+const engine = loadMaskingEngine();
 
 const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 const AZURE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseReportTemplate } from '../../shared/config/report-template';
 import { buildReport, type ReportInput } from '../../shared/domain/reports/build-report';
-import { errorFingerprint, normalizeMessage, stackFrames } from '../../shared/domain/reports/error-fingerprint';
+import { errorFingerprint, normalizeMessage } from '../../shared/domain/telemetry/error-fingerprint';
 import { renderReportHtml } from '../../shared/domain/reports/render-html';
 import { applyRegressionRun, newAlert } from '../../shared/domain/reports/report-record';
 import { diagnosticReportSchema } from '../../shared/domain/reports/report';
@@ -26,8 +26,10 @@ function report(items: IngestItem[], overrides: Partial<ReportInput> = {}) {
   return buildReport({ reportId: 'rp_test', generatedAt: new Date(t(3600)), template, session, logs: stored.logs, spans: stored.spans, screenshots: [], ...overrides });
 }
 
+/** Errors group by their stack's place: a message of another kind is thrown from another function here. */
 function error(id: string, at: number, message: string, extra: Partial<Extract<IngestItem, { kind: 'log' }>> = {}): IngestItem {
-  return { kind: 'log', id, timestamp: t(at), level: 'error', message, error: { type: 'Error', message, stack: stack(10) }, ...extra };
+  const place = message.startsWith('Order') ? 'submitOrder' : message.replace(/\W+/g, '_');
+  return { kind: 'log', id, timestamp: t(at), level: 'error', message, error: { type: 'Error', message, stack: stack(10, place) }, ...extra };
 }
 
 describe('normalizeMessage and fingerprints', () => {
@@ -44,10 +46,11 @@ describe('normalizeMessage and fingerprints', () => {
   it.each([
     ['same message shape, other numbers and lines', ['Order 1 failed', stack(10)], ['Order 2 failed', stack(99)], true],
     ['another top frame', ['Order 1 failed', stack(10, 'submitOrder')], ['Order 1 failed', stack(10, 'cancelOrder')], false],
-    ['another message', ['Order 1 failed', stack(10)], ['Payment declined', stack(10)], false],
+    ['another message at the same place (the stack decides)', ['Order 1 failed', stack(10)], ['Payment declined', stack(10)], true],
+    ['another message shape and no stack', ['Order 1 failed', undefined], ['Payment declined', undefined], false],
   ])('%s: same group = %s', (_name, [messageA, stackA], [messageB, stackB], same) => {
-    const a = errorFingerprint('Error', messageA!, stackFrames(stackA), 3);
-    const b = errorFingerprint('Error', messageB!, stackFrames(stackB), 3);
+    const a = errorFingerprint({ errorType: 'Error', message: messageA!, stack: stackA });
+    const b = errorFingerprint({ errorType: 'Error', message: messageB!, stack: stackB });
     expect(a === b).toBe(same);
   });
 });
@@ -153,7 +156,7 @@ describe('parseReportTemplate', () => {
   it.each([
     ['a negative limit', 'sections.errorGroups.maxGroups', (text: string) => text.replace('maxGroups: 50', 'maxGroups: -1')],
     ['an unknown section', 'sections', (text: string) => text.replace('  summary:\n', '  extras:\n    enabled: true\n  summary:\n')],
-    ['a missing flag', 'sections.timeline.enabled', (text: string) => text.replace(/timeline:\n    enabled: true/, 'timeline:')],
+    ['a missing flag', 'sections.timeline.enabled', (text: string) => text.replace(/timeline:\n {4}enabled: true/, 'timeline:')],
   ])('refuses %s, naming %s', (_name, field, change) => {
     const text = change(readFileSync('config/plugins/debug/report_template.yaml', 'utf8'));
     expect(() => parseReportTemplate(text)).toThrow(field);

@@ -194,7 +194,7 @@ describe('SDK end to end', () => {
     expect(screenshots.items).toEqual([expect.objectContaining({ status: 'confirmed', trigger: 'error', relatedItemId: errorLog!.itemId })]);
 
     // Ingest writes its stats behind (INGEST_STATS_FLUSH_MS): write what this instance holds, as its interval would.
-    await host.deps.ingestService.stats.flush();
+    await host.deps.services.ingest.stats.flush();
     const session = await adminGet<{ stats: Record<string, number>; consent: { status: string } }>(`/api/diagnostics/sessions/${sessionId}`);
     expect(session.consent.status).toBe('granted');
     expect(session.stats).toMatchObject({ networkCount: 1, screenshotCount: 1 });

@@ -88,7 +88,7 @@ afterAll(() => host.close());
 
 describe('card security codes and PINs', () => {
   it('never reach storage: every stored document is free of them, with the masking remarked', async () => {
-    const stored = await host.deps.telemetryStore.listLogs({ productId: 'demo', sessionId: device.sessionId }, { order: 'oldest' }, { maxItems: 100 });
+    const stored = await host.deps.stores.telemetry.listLogs({ productId: 'demo', sessionId: device.sessionId }, { order: 'oldest' }, { maxItems: 100 });
     expect(stored.items.map((doc) => doc.itemId).sort()).toEqual(['crumb-1', 'log-1', 'pay-form', 'pay-json', 'pay-text']);
     expect(leaks(JSON.stringify(stored.items))).toEqual([]);
     const byId = new Map(stored.items.map((doc) => [doc.itemId, doc as unknown as Record<string, unknown> & { redaction: { fieldsRedacted: string[]; patternsMatched: string[] } }]));

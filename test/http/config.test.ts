@@ -96,7 +96,7 @@ describe('GET /api/diagnostics/config', () => {
     // Written straight to Cosmos, as another Functions instance would.
     const { newSession, createSessionRequestSchema } = await import('../../shared/domain/sessions/session');
     const session = newSession(createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: deviceId }), 'elsewhere', host.clock.now());
-    await host.deps.sessions.create(session);
+    await host.deps.stores.sessions.create(session);
     const response = await poll({ deviceId });
     expect((await response.json()).session?.id).toBe(session.id);
   });
@@ -145,7 +145,7 @@ describe('GET /api/diagnostics/config', () => {
     const busy = await startTestHost({ CONFIG_INDEX_REFRESH_MS: '60000' });
     try {
       const reads: string[] = [];
-      const container = busy.deps.database.container('debug_sessions');
+      const container = busy.deps.infra.database.container('debug_sessions');
       const originalQuery = container.items.query.bind(container.items);
       (container.items as { query: unknown }).query = (...args: Parameters<typeof originalQuery>) => {
         reads.push('query');

@@ -1,7 +1,7 @@
 // The outbox through the local host: a bus outage after the session write loses nothing once the drain runs,
 // a write that never happened is never announced, and the expiry timer ends exactly the due sessions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventEnvelopeSchema, type EventEnvelope } from '../../shared/ports/event-publisher';
+import { eventEnvelopeSchema, type EventEnvelope } from '../../shared/domain/events/event-envelope';
 import { registerTopicFunction } from '../../shared/runtime/registry';
 import { startTestHost, type TestHost } from '../support/test-host';
 
@@ -45,15 +45,15 @@ function eventsFor(sessionId: string): string[] {
 describe('outbox', () => {
   it('publishes at once when the bus is up, with the audit record in the payload', async () => {
     const session = await createSession();
-    await host.deps.localBus!.whenIdle();
+    await host.deps.infra.localBus!.whenIdle();
     expect(eventsFor(session.id)).toEqual(['diagnostics.session.created', 'diagnostics.session.started']);
     const created = delivered.find((event) => event.sessionId === session.id)!;
     expect(created.payload).toMatchObject({ status: 'active', actor: { kind: 'user' }, audit: { action: 'session.created' } });
-    expect((await host.deps.relay.outbox.get(created.id))?.state).toBe('sent');
+    expect((await host.deps.services.relay.outbox.get(created.id))?.state).toBe('sent');
   });
 
   it('loses nothing when the bus is down after the session write, and sends each event once the drain runs', async () => {
-    const bus = host.deps.localBus!;
+    const bus = host.deps.infra.localBus!;
     bus.unavailable = true;
     let session: { id: string; etag: string };
     try {
@@ -84,7 +84,7 @@ describe('outbox', () => {
 
   it('never announces a write that failed (412), and abandons prepared records whose write never landed', async () => {
     const session = await createSession();
-    await host.deps.localBus!.whenIdle();
+    await host.deps.infra.localBus!.whenIdle();
     const stale = await host.call('PATCH', `/api/diagnostics/sessions/${session.id}`, {
       body: { status: 'paused' },
       headers: { ...auth(), 'if-match': '"not-the-etag"' },
@@ -93,19 +93,19 @@ describe('outbox', () => {
     // A crash between the outbox write and the session write leaves a prepared record with no proof.
     const orphan = { ...delivered.find((event) => event.sessionId === session.id)!, id: `ev_orphan-${Math.random()}`, type: 'diagnostics.session.updated' as const };
     const at = host.clock.now().toISOString();
-    await host.deps.relay.outbox.add([{ id: orphan.id, state: 'prepared', event: orphan, guardSessionId: session.id, createdAt: at, updatedAt: at, publishAttempts: 0 }]);
+    await host.deps.services.relay.outbox.add([{ id: orphan.id, state: 'prepared', event: orphan, guardSessionId: session.id, createdAt: at, updatedAt: at, publishAttempts: 0 }]);
     await host.runFunction('events-outbox-drain');
-    expect((await host.deps.relay.outbox.get(orphan.id))?.state).toBe('prepared');
+    expect((await host.deps.services.relay.outbox.get(orphan.id))?.state).toBe('prepared');
     host.clock.advance(host.deps.settings.OUTBOX_PREPARED_GRACE_SECONDS * 1000 + 1);
     await host.runFunction('events-outbox-drain');
-    await host.deps.localBus!.whenIdle();
-    expect((await host.deps.relay.outbox.get(orphan.id))?.state).toBe('abandoned');
+    await host.deps.infra.localBus!.whenIdle();
+    expect((await host.deps.services.relay.outbox.get(orphan.id))?.state).toBe('abandoned');
     expect(delivered.some((event) => event.id === orphan.id)).toBe(false);
     expect(eventsFor(session.id)).toEqual(['diagnostics.session.created', 'diagnostics.session.started']);
   });
 
-  it('lets other areas publish losslessly through deps.events', async () => {
-    const bus = host.deps.localBus!;
+  it('lets other areas publish losslessly through deps.services.events', async () => {
+    const bus = host.deps.infra.localBus!;
     bus.unavailable = true;
     const event = eventEnvelopeSchema.parse({
       id: `ev_fatal-${Math.random()}`,
@@ -115,7 +115,7 @@ describe('outbox', () => {
       productId: 'demo',
       payload: { errorType: 'TypeError', fingerprint: 'fp-1' },
     });
-    await host.deps.events.publish([event]);
+    await host.deps.services.events.publish([event]);
     bus.unavailable = false;
     expect(delivered.some((item) => item.id === event.id)).toBe(false);
     await host.runFunction('events-outbox-drain');
@@ -132,12 +132,12 @@ describe('session expiry timer', () => {
     const pausedResponse = await host.call('PATCH', `/api/diagnostics/sessions/${paused.id}`, { body: { status: 'paused' }, headers: auth() });
     expect(pausedResponse.status).toBe(200);
     const later = await createSession({ maxDurationMinutes: 60 });
-    await host.deps.localBus!.whenIdle();
+    await host.deps.infra.localBus!.whenIdle();
     host.clock.advance(6 * 60_000);
 
     const run = await fetch(`${host.url}/admin/functions/sessions-expire`, { method: 'POST' });
     expect(run.status).toBe(202);
-    await host.deps.localBus!.whenIdle();
+    await host.deps.infra.localBus!.whenIdle();
     const statusOf = async (id: string) => ((await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: auth() })).json()) as { status: string; endedAt?: string }).status;
     expect(await statusOf(active.id)).toBe('completed');
     expect(await statusOf(paused.id)).toBe('completed');
@@ -147,12 +147,12 @@ describe('session expiry timer', () => {
     const completed = delivered.find((event) => event.sessionId === active.id && event.type === 'diagnostics.session.completed')!;
     expect(completed.payload).toMatchObject({ status: 'completed', stats: { logCount: 0 }, actor: { kind: 'system' } });
     expect(eventsFor(pending.id)).toEqual(['diagnostics.session.created', 'diagnostics.session.expired']);
-    const audit = await host.deps.audit.list('demo', { sessionId: active.id, action: 'session.expired' }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: active.id, action: 'session.expired' }, { maxItems: 10 });
     expect(audit.items).toHaveLength(1);
 
     // Overlapping and repeated runs end nothing twice.
     await Promise.all([host.runFunction('sessions-expire'), host.runFunction('sessions-expire')]);
-    await host.deps.localBus!.whenIdle();
+    await host.deps.infra.localBus!.whenIdle();
     expect(eventsFor(active.id)).toHaveLength(4);
     expect(eventsFor(pending.id)).toHaveLength(2);
   });
@@ -162,9 +162,9 @@ describe('session expiry timer', () => {
     for (let index = 0; index < 7; index++) ids.push((await createSession({ maxDurationMinutes: 1 })).id);
     host.clock.advance(2 * 60_000);
     const { expireDueSessions } = await import('../../shared/services/session-expiry-service');
-    const result = await expireDueSessions(host.deps.sessionService, { pageSize: 2, budgetInMs: 30_000 });
+    const result = await expireDueSessions(host.deps.services.sessions, { pageSize: 2, budgetInMs: 30_000 });
     expect(result.ended).toBeGreaterThanOrEqual(7);
-    for (const id of ids) expect((await host.deps.sessions.get(id))?.session.status).toBe('completed');
+    for (const id of ids) expect((await host.deps.stores.sessions.get(id))?.session.status).toBe('completed');
   });
 });
 
@@ -182,17 +182,17 @@ describe('events announced after a state change that is already stored', () => {
       const batch = { sessionId, device: { deviceId }, items: [{ kind: 'log', id: 'fatal-x', timestamp: new Date().toISOString(), level: 'fatal', message: 'boom' }] };
 
       // The outbox container is gone: storing the event fails, so the batch must not be acknowledged.
-      const outbox = host.deps.database.container('event_outbox');
+      const outbox = host.deps.infra.database.container('event_outbox');
       const definition = (await outbox.read()).resource!;
       await outbox.delete();
       const refused = await host.call('POST', '/api/diagnostics/ingest', { body: batch, headers });
       expect(refused.status).toBeGreaterThanOrEqual(500);
       expect(refused.headers.get('content-type')).toBe('application/problem+json');
 
-      await host.deps.database.containers.createIfNotExists({ id: definition.id, partitionKey: definition.partitionKey });
+      await host.deps.infra.database.containers.createIfNotExists({ id: definition.id, partitionKey: definition.partitionKey });
       const retried = await host.call('POST', '/api/diagnostics/ingest', { body: batch, headers });
       expect(retried.status).toBe(202);
-      await host.deps.localBus!.whenIdle();
+      await host.deps.infra.localBus!.whenIdle();
       const stored = await outbox.items.query({ query: "SELECT * FROM c WHERE c.event.type = 'diagnostics.ingest.fatal' AND c.event.sessionId = @s", parameters: [{ name: '@s', value: sessionId }] }).fetchAll();
       expect(stored.resources).toHaveLength(1);
     } finally {

@@ -3,7 +3,7 @@
 // nothing. Slack, Teams, PagerDuty, the webhook, ACS email and GitHub are loopback stand-ins (test/support/receivers.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/errors';
-import { newEvent, type EventEnvelope } from '../../shared/ports/event-publisher';
+import { newEvent, type EventEnvelope } from '../../shared/domain/events/event-envelope';
 import { alertLabel } from '../../shared/ports/ticket-tracker';
 import { receiverSecrets, startReceivers, type Receivers } from '../support/receivers';
 import { startTestHost, type TestHost } from '../support/test-host';
@@ -40,6 +40,7 @@ beforeAll(async () => {
       ],
       owners: { demo: 'team-payments' },
     }),
+    PRODUCT_DIRECTORY: JSON.stringify({ demo: { owner: 'team-payments', app: 'checkout-web' } }),
   });
 });
 afterAll(async () => {
@@ -47,11 +48,11 @@ afterAll(async () => {
   await receivers.close();
 });
 beforeEach(async () => {
-  await host.deps.localBus!.whenIdle();
+  await host.deps.infra.localBus!.whenIdle();
 });
 
 async function settle(): Promise<void> {
-  await host.deps.localBus!.whenIdle();
+  await host.deps.infra.localBus!.whenIdle();
 }
 
 let sequence = 0;
@@ -110,7 +111,7 @@ describe('lifecycle notifications and audit', () => {
     expect(processed('notifications') - before.notifications).toBe(4);
     expect(processed('tickets') - before.tickets).toBe(4);
     expect(processed('audit') - before.audit).toBe(4);
-    const audit = await host.deps.audit.list('demo', { sessionId: session.id }, { maxItems: 20 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: session.id }, { maxItems: 20 });
     expect(audit.items.map((record) => record.action).sort()).toEqual(['session.cancelled', 'session.created']);
   });
 
@@ -124,7 +125,7 @@ describe('lifecycle notifications and audit', () => {
     const summary = receivers.of('acs').filter((request) => request.json.recipients.to[0].address === creator);
     expect(summary.map((request) => request.json.content.subject)).toEqual(['Debug session completed']);
     expect(summary[0]!.json.content.plainText).toContain('0 logs, 0 traces, 0 errors, 0 screenshots');
-    const audit = await host.deps.audit.list('demo', { sessionId: session.id, action: 'session.expired' }, { maxItems: 5 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: session.id, action: 'session.expired' }, { maxItems: 5 });
     expect(audit.items).toHaveLength(1);
     expect(audit.items[0]!.actor).toEqual({ kind: 'system', id: 'session-expiry' });
   });
@@ -133,7 +134,7 @@ describe('lifecycle notifications and audit', () => {
 describe('fatal alerts, tickets and regression', () => {
   it('alerts on-call on every channel once, masked, opens one linked ticket, and audits the fatal ingest', async () => {
     const event = fatalEvent({ fingerprint: 'fp-checkout-1', message: 'Cannot read card of customer jane.doe@example.com' });
-    await host.deps.events.publish([event]);
+    await host.deps.services.events.publish([event]);
     await settle();
     const requests = sentFor(event.id);
     expect(requests.map((request) => request.service).sort()).toEqual(['acs', 'hook', 'slack', 'teams', 'v2']);
@@ -147,24 +148,24 @@ describe('fatal alerts, tickets and regression', () => {
     const issues = [...receivers.github.values()].filter((issue) => issue.title === 'Fatal error in checkout');
     expect(issues).toHaveLength(1);
     expect(issues[0]!.labels).toEqual(['diagnostics', 'product:demo', 'app:checkout', 'owner:team-payments', alertLabel('fatal:demo:checkout:fp-checkout-1')]);
-    const audit = await host.deps.audit.list('demo', { action: 'ingest.fatal' }, { maxItems: 50 });
+    const audit = await host.deps.stores.audit.list('demo', { action: 'ingest.fatal' }, { maxItems: 50 });
     const record = audit.items.find((item) => item.id === `au_${event.id}`);
     expect(record).toMatchObject({ actor: { kind: 'device', id: 'device-9' }, details: { errorType: 'TypeError', fingerprint: 'fp-checkout-1' } });
   });
 
   it('folds repeats of the same alert key within the window and reports the count with the next alert; the ticket is updated, not duplicated', async () => {
     const first = fatalEvent({ fingerprint: 'fp-throttle' });
-    await host.deps.events.publish([first]);
+    await host.deps.services.events.publish([first]);
     await settle();
     const repeats = [fatalEvent({ fingerprint: 'fp-throttle' }), fatalEvent({ fingerprint: 'fp-throttle' }), fatalEvent({ fingerprint: 'fp-throttle' })];
-    await host.deps.events.publish(repeats);
+    await host.deps.services.events.publish(repeats);
     await settle();
     for (const repeat of repeats) expect(sentFor(repeat.id).filter((request) => request.service !== 'github')).toEqual([]);
     expect(host.telemetry.total('notification.throttled_total')).toBeGreaterThanOrEqual(3);
 
     host.clock.advance(THROTTLE_WINDOW_SECONDS * 1000 + 1);
     const after = fatalEvent({ fingerprint: 'fp-throttle' });
-    await host.deps.events.publish([after]);
+    await host.deps.services.events.publish([after]);
     await settle();
     const pagerDuty = sentFor(after.id).filter((request) => request.service === 'v2');
     expect(pagerDuty).toHaveLength(1);
@@ -172,7 +173,7 @@ describe('fatal alerts, tickets and regression', () => {
     expect(pagerDuty[0]!.json.payload.summary).toContain('3 more like this');
 
     const key = 'fatal:demo:checkout:fp-throttle';
-    const link = await host.deps.eventing.tickets.links.get(key);
+    const link = await host.deps.services.eventing.tickets.links.get(key);
     expect(link?.link.occurrences).toBe(5);
     const issue = receivers.github.get(Number(link!.link.ticket!.id))!;
     expect(issue.comments).toHaveLength(4);
@@ -181,9 +182,9 @@ describe('fatal alerts, tickets and regression', () => {
 
   it('opens exactly one ticket when several alerts of a new key arrive together', async () => {
     const storm = Array.from({ length: 4 }, () => fatalEvent({ fingerprint: 'fp-storm' }));
-    await host.deps.events.publish(storm);
+    await host.deps.services.events.publish(storm);
     await settle();
-    const link = (await host.deps.eventing.tickets.links.get('fatal:demo:checkout:fp-storm'))!.link;
+    const link = (await host.deps.services.eventing.tickets.links.get('fatal:demo:checkout:fp-storm'))!.link;
     expect(link.state).toBe('open');
     expect(link.occurrences).toBe(4);
     const created = receivers.of('github').filter((request) => request.method === 'POST' && request.url === '/github/repos/acme/app/issues' && request.body.includes('fp-storm'));
@@ -192,7 +193,7 @@ describe('fatal alerts, tickets and regression', () => {
   });
 
   it('finds the ticket it opened when it crashed before saving the link, instead of opening a second one', async () => {
-    const links = host.deps.eventing.tickets.links;
+    const links = host.deps.services.eventing.tickets.links;
     const save = links.replace.bind(links);
     let crashed = false;
     // The first save of the new ticket's number fails, as a crash right after the tracker answered would.
@@ -204,7 +205,7 @@ describe('fatal alerts, tickets and regression', () => {
       return save(link, etag);
     });
     try {
-      await host.deps.events.publish([fatalEvent({ fingerprint: 'fp-crash' })]);
+      await host.deps.services.events.publish([fatalEvent({ fingerprint: 'fp-crash' })]);
       await settle();
     } finally {
       replace.mockRestore();
@@ -222,35 +223,72 @@ describe('fatal alerts, tickets and regression', () => {
 
   it('closes the ticket when the regression passes (autoclose rate 1) and reopens it when it fails', async () => {
     const fatal = fatalEvent({ fingerprint: 'fp-regression' });
-    await host.deps.events.publish([fatal]);
+    await host.deps.services.events.publish([fatal]);
     await settle();
     const alertKey = 'fatal:demo:checkout:fp-regression';
-    const link = (await host.deps.eventing.tickets.links.get(alertKey))!.link;
+    const link = (await host.deps.services.eventing.tickets.links.get(alertKey))!.link;
     const ticketId = Number(link.ticket!.id);
     const regression = (result: 'passed' | 'failed') =>
       newEvent('diagnostics.regression.reported', { productId: 'demo', time: host.clock.now(), payload: { result, alertKey, reportId: 'rp_1' } });
-    await host.deps.events.publish([regression('passed')]);
+    await host.deps.services.events.publish([regression('passed')]);
     await settle();
     expect(receivers.github.get(ticketId)!.state).toBe('closed');
-    expect((await host.deps.eventing.tickets.links.get(alertKey))!.link.state).toBe('closed');
+    expect((await host.deps.services.eventing.tickets.links.get(alertKey))!.link.state).toBe('closed');
     expect(host.telemetry.metrics.filter((metric) => metric.name === 'debug.ticket.autoclose_rate').map((metric) => metric.value)).toContain(1);
 
-    await host.deps.events.publish([regression('failed')]);
+    await host.deps.services.events.publish([regression('failed')]);
     await settle();
     expect(receivers.github.get(ticketId)!.state).toBe('open');
     expect(host.telemetry.metrics.filter((metric) => metric.name === 'debug.ticket.autoclose_rate').map((metric) => metric.value)).toContain(0);
   });
 });
 
+describe('tickets of a session', () => {
+  it('labels a ticket with the product directory\'s owner and app when the event names no app', async () => {
+    const { session } = await createSession();
+    const report = newEvent('diagnostics.report.generated', { productId: 'demo', sessionId: session.id, time: host.clock.now(), payload: { reportId: 'rp_labels', title: 'Checkout report' } });
+    await host.deps.services.events.publish([report]);
+    await settle();
+    const alertKey = `session:demo:${session.id}`;
+    const link = (await host.deps.services.eventing.tickets.links.get(alertKey))!.link;
+    expect(receivers.github.get(Number(link.ticket!.id))!.labels).toEqual(['diagnostics', 'product:demo', 'app:checkout-web', 'owner:team-payments', alertLabel(alertKey)]);
+  });
+
+  it('a passing regression for a session closes every ticket of that session, the fatal crash\'s too; a failing one reopens them', async () => {
+    const { session, token } = await createSession();
+    const fatal = fatalEvent({ sessionId: session.id, fingerprint: `fp-session-${session.id}` });
+    const report = newEvent('diagnostics.report.generated', { productId: 'demo', sessionId: session.id, time: host.clock.now(), payload: { reportId: 'rp_session', title: 'Checkout report' } });
+    // Another session's crash of another kind: not this session's, so it stays open.
+    const other = fatalEvent({ sessionId: 'ds_00000000-0000-4000-8000-000000000001', fingerprint: 'fp-other-session' });
+    await host.deps.services.events.publish([fatal, report, other]);
+    await settle();
+    const keys = [`fatal:demo:checkout:fp-session-${session.id}`, `session:demo:${session.id}`];
+    const tickets = await Promise.all(keys.map(async (key) => Number((await host.deps.services.eventing.tickets.links.get(key))!.link.ticket!.id)));
+    const otherTicket = Number((await host.deps.services.eventing.tickets.links.get('fatal:demo:checkout:fp-other-session'))!.link.ticket!.id);
+
+    const run = (runId: string, result: 'pass' | 'fail') =>
+      host.call('POST', '/api/diagnostics/regressions', { body: { sessionId: session.id, runId, commit: 'abc1234', result }, headers: { authorization: `Bearer ${token}` } });
+    expect((await run('ci-1', 'pass')).status).toBeLessThan(300);
+    await settle();
+    expect(tickets.map((number) => receivers.github.get(number)!.state)).toEqual(['closed', 'closed']);
+    for (const key of keys) expect((await host.deps.services.eventing.tickets.links.get(key))!.link.state).toBe('closed');
+    expect(receivers.github.get(otherTicket)!.state).toBe('open');
+
+    expect((await run('ci-2', 'fail')).status).toBeLessThan(300);
+    await settle();
+    expect(tickets.map((number) => receivers.github.get(number)!.state)).toEqual(['open', 'open']);
+  });
+});
+
 describe('delivery guarantees', () => {
   it('drops a redelivered event: no second notification, ticket comment or audit record', async () => {
     const event = fatalEvent({ fingerprint: 'fp-redelivery' });
-    await host.deps.events.publish([event]);
+    await host.deps.services.events.publish([event]);
     await settle();
     const requestsBefore = receivers.requests.length;
     const duplicatesBefore = host.telemetry.total('event.subscriber_total', { outcome: 'duplicate' });
-    host.deps.localBus!.send(event, event.id);
-    host.deps.localBus!.send(event, event.id);
+    host.deps.infra.localBus!.send(event, event.id);
+    host.deps.infra.localBus!.send(event, event.id);
     await settle();
     expect(receivers.requests.length).toBe(requestsBefore);
     expect(host.telemetry.total('event.subscriber_total', { outcome: 'duplicate' }) - duplicatesBefore).toBe(6);
@@ -260,28 +298,28 @@ describe('delivery guarantees', () => {
     receivers.failNext('slack', { status: 503, body: 'service_unavailable' });
     receivers.failNext('github', { status: 502, body: { message: 'Bad Gateway' } });
     const event = fatalEvent({ fingerprint: 'fp-transient' });
-    await host.deps.events.publish([event]);
+    await host.deps.services.events.publish([event]);
     await settle();
     const requests = sentFor(event.id);
     const count = (service: string) => requests.filter((request) => request.service === service).length;
     expect(count('slack')).toBe(2);
     expect(requests.filter((request) => request.service === 'slack').map((request) => request.status)).toEqual([503, 200]);
     for (const service of ['teams', 'v2', 'hook', 'acs']) expect(count(service)).toBe(1);
-    const link = await host.deps.eventing.tickets.links.get('fatal:demo:checkout:fp-transient');
+    const link = await host.deps.services.eventing.tickets.links.get('fatal:demo:checkout:fp-transient');
     expect(link).toBeDefined();
     // One failed create (502) and one that succeeded: exactly one issue.
     expect([...receivers.github.values()].filter((issue) => issue.number === Number(link!.link.ticket!.id))).toHaveLength(1);
-    expect(host.deps.localBus!.deadLetters).toEqual([]);
+    expect(host.deps.infra.localBus!.deadLetters).toEqual([]);
   });
 
   it('gives up a permanently refused delivery with a dead-letter record, still delivering the other channels', async () => {
     receivers.failNext('v2', { status: 400, body: { status: 'invalid event', message: 'Event object is invalid' } });
     const event = fatalEvent({ fingerprint: 'fp-permanent' });
-    await host.deps.events.publish([event]);
+    await host.deps.services.events.publish([event]);
     await settle();
     expect(sentFor(event.id).filter((request) => request.service === 'v2')).toHaveLength(1);
     expect(sentFor(event.id).filter((request) => request.service === 'slack')).toHaveLength(1);
-    const deadLetters = await host.deps.eventing.ledger.listDeadLetters('notifications', { maxItems: 50 });
+    const deadLetters = await host.deps.services.eventing.ledger.listDeadLetters('notifications', { maxItems: 50 });
     const record = deadLetters.items.find((item) => item.messageId === event.id);
     expect(record).toMatchObject({ reason: 'PermanentDeliveryFailure', description: 'pagerduty: PagerDuty answered 400' });
   });
@@ -289,54 +327,54 @@ describe('delivery guarantees', () => {
   it('dead-letters a ticket event the tracker refuses (422) instead of retrying it, and completes it', async () => {
     receivers.failNext('github', { status: 422, body: { message: 'Validation Failed' } });
     const event = fatalEvent({ fingerprint: 'fp-refused' });
-    await host.deps.events.publish([event]);
+    await host.deps.services.events.publish([event]);
     await settle();
     expect(receivers.of('github').filter((request) => request.body.includes('fp-refused'))).toHaveLength(1);
-    const page = await host.deps.eventing.ledger.listDeadLetters('tickets', { maxItems: 50 });
+    const page = await host.deps.services.eventing.ledger.listDeadLetters('tickets', { maxItems: 50 });
     expect(page.items.find((item) => item.messageId === event.id)).toMatchObject({ reason: 'PermanentFailure', description: 'GitHub answered 422', eventType: 'diagnostics.ingest.fatal' });
     // Redelivered later (say after a fix was replayed by hand): completed as already handled, no second call.
-    host.deps.localBus!.send(event, event.id);
+    host.deps.infra.localBus!.send(event, event.id);
     await settle();
     expect(receivers.of('github').filter((request) => request.body.includes('fp-refused'))).toHaveLength(1);
     // The failed creation released its claim: the next alert of the key opens the ticket at once.
     const next = fatalEvent({ fingerprint: 'fp-refused' });
-    await host.deps.events.publish([next]);
+    await host.deps.services.events.publish([next]);
     await settle();
-    const link = (await host.deps.eventing.tickets.links.get('fatal:demo:checkout:fp-refused'))!.link;
+    const link = (await host.deps.services.eventing.tickets.links.get('fatal:demo:checkout:fp-refused'))!.link;
     expect(link.state).toBe('open');
     expect(receivers.github.get(Number(link.ticket!.id))!.labels).toContain('app:checkout');
   });
 
   it('dead-letters a poison message at once in every subscriber, without redelivery loops', async () => {
     const deadLettered = host.telemetry.total('event.subscriber_total', { outcome: 'dead_lettered' });
-    host.deps.localBus!.send({ hello: 'not an event', secret: 'do-not-log' }, 'msg-poison-1');
+    host.deps.infra.localBus!.send({ hello: 'not an event', secret: 'do-not-log' }, 'msg-poison-1');
     await settle();
     expect(host.telemetry.total('event.subscriber_total', { outcome: 'dead_lettered' }) - deadLettered).toBe(3);
     for (const subscription of ['notifications', 'tickets', 'audit']) {
-      const page = await host.deps.eventing.ledger.listDeadLetters(subscription, { maxItems: 50 });
+      const page = await host.deps.services.eventing.ledger.listDeadLetters(subscription, { maxItems: 50 });
       const record = page.items.find((item) => item.messageId === 'msg-poison-1');
       expect(record?.reason).toBe('InvalidEnvelope');
       expect(record?.description).not.toContain('do-not-log');
       expect(record?.deliveryCount).toBe(1);
     }
-    expect(host.deps.localBus!.deadLetters).toEqual([]);
+    expect(host.deps.infra.localBus!.deadLetters).toEqual([]);
   });
 
   it('lets the bus dead-letter a message that fails transiently on every delivery (maxDeliveryCount)', async () => {
     const failures = Array.from({ length: 10 }, () => ({ status: 503, body: 'service_unavailable' }));
     receivers.failNext('slack', ...failures);
     const event = newEvent('diagnostics.regression.reported', { productId: 'demo', time: host.clock.now(), payload: { result: 'passed', alertKey: 'no-ticket' } });
-    await host.deps.events.publish([event]);
+    await host.deps.services.events.publish([event]);
     await settle();
     expect(sentFor(event.id).filter((request) => request.service === 'slack')).toHaveLength(10);
-    expect(host.deps.localBus!.deadLetters.map((letter) => [letter.subscription, letter.messageId, letter.reason])).toEqual([
+    expect(host.deps.infra.localBus!.deadLetters.map((letter) => [letter.subscription, letter.messageId, letter.reason])).toEqual([
       ['notifications', event.id, 'MaxDeliveryCountExceeded'],
     ]);
-    host.deps.localBus!.deadLetters.length = 0;
+    host.deps.infra.localBus!.deadLetters.length = 0;
   });
 
   it('loses nothing in a bus outage: once it recovers and the drain runs, each event reaches each subscriber once', async () => {
-    const bus = host.deps.localBus!;
+    const bus = host.deps.infra.localBus!;
     const before = { notifications: processed('notifications'), tickets: processed('tickets'), audit: processed('audit') };
     bus.unavailable = true;
     let sessionId: string;
@@ -344,7 +382,7 @@ describe('delivery guarantees', () => {
     try {
       const { session } = await createSession();
       sessionId = session.id;
-      await host.deps.events.publish([fatal]);
+      await host.deps.services.events.publish([fatal]);
       await settle();
       expect(receivers.requests.filter((request) => request.body.includes(session.id) || request.body.includes(fatal.id))).toEqual([]);
     } finally {

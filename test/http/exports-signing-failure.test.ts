@@ -20,8 +20,8 @@ beforeAll(async () => {
   admin = await host.token({ roles: ['admin'], products: ['demo'] });
   device = await openDeviceSession(host, admin);
   const stored = storedWithoutMasking(generateSessionItems({ logs: 50, spans: 10 }).items, { productId: 'demo', sessionId: device.sessionId });
-  await host.deps.telemetryStore.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, stored.logs);
-  await host.deps.telemetryStore.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, stored.spans);
+  await host.deps.stores.telemetry.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, stored.logs);
+  await host.deps.stores.telemetry.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, stored.spans);
 });
 afterAll(() => host.close());
 
@@ -41,9 +41,9 @@ describe('export when the download link cannot be signed', () => {
 
     const exportId = response.headers.get('x-export-id')!;
     // The write itself succeeded: the file is in Blob storage, only its link is missing.
-    const written = host.deps.blobService.getContainerClient('exports').getBlobClient(`demo/${device.sessionId}/${exportId}.ndjson.gz`);
+    const written = host.deps.infra.blobService.getContainerClient('exports').getBlobClient(`demo/${device.sessionId}/${exportId}.ndjson.gz`);
     expect(await written.exists()).toBe(true);
-    const audit = await host.deps.audit.list('demo', { sessionId: device.sessionId, action: 'export.fallback_download' }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: device.sessionId, action: 'export.fallback_download' }, { maxItems: 10 });
     expect(audit.items.map((record) => record.details)).toEqual([expect.objectContaining({ exportId, reason: 'link_failed', channel: 'fallback-stream' })]);
     expect(host.telemetry.total('debug.export.fallback_total', { reason: 'link_failed' })).toBe(1);
   });

@@ -27,11 +27,11 @@ beforeAll(async () => {
   admin = await host.token({ roles: ['admin'], products: ['demo'] });
   device = await openDeviceSession(host, admin);
   const planted = storedWithoutMasking(generateSessionItems({ logs: 300, spans: 40, plantSecrets: true }).items, { productId: 'demo', sessionId: device.sessionId });
-  await host.deps.telemetryStore.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, planted.logs);
-  await host.deps.telemetryStore.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, planted.spans);
+  await host.deps.stores.telemetry.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, planted.logs);
+  await host.deps.stores.telemetry.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, planted.spans);
 });
 afterAll(async () => {
-  await host.deps.blobService.getContainerClient('exports').createIfNotExists();
+  await host.deps.infra.blobService.getContainerClient('exports').createIfNotExists();
   await host.close();
 });
 
@@ -64,7 +64,7 @@ describe('POST /api/diagnostics/sessions/{id}/export', () => {
 
   it('streams the export in the response when Blob storage refuses the write, says so, and audits it', async () => {
     // A real failure of the primary channel: the container the export goes to no longer exists.
-    await host.deps.blobService.getContainerClient('exports').delete();
+    await host.deps.infra.blobService.getContainerClient('exports').delete();
     const response = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/export`, { headers: auth(admin) });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-export-channel')).toBe('fallback-stream');
@@ -76,7 +76,7 @@ describe('POST /api/diagnostics/sessions/{id}/export', () => {
     expect(lines.length).toBeGreaterThan(300);
     for (const secret of Object.values(PLANTED)) expect(JSON.stringify(lines)).not.toContain(secret);
 
-    const audit = await host.deps.audit.list('demo', { sessionId: device.sessionId, action: 'export.fallback_download' }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: device.sessionId, action: 'export.fallback_download' }, { maxItems: 10 });
     expect(audit.items).toHaveLength(1);
     expect(audit.items[0]!.details).toMatchObject({ exportId: response.headers.get('x-export-id'), reason: 'blob_write_failed', channel: 'fallback-stream' });
     expect(host.telemetry.total('debug.export.fallback_total', { reason: 'blob_write_failed' })).toBe(1);

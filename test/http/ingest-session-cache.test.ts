@@ -32,7 +32,7 @@ afterAll(() => host.close());
 beforeEach(() => {
   storageReads?.mockRestore();
   // Counts this instance's Cosmos point reads of sessions.
-  storageReads = vi.spyOn(host.deps.sessions, 'get');
+  storageReads = vi.spyOn(host.deps.stores.sessions, 'get');
 });
 
 function readsOf(session: DeviceSession): number {
@@ -65,15 +65,15 @@ async function refreshIndexNow(): Promise<void> {
 async function createdElsewhere(): Promise<DeviceSession> {
   const deviceId = `dev-${randomUUID().slice(0, 8)}`;
   const session = newSession(createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: deviceId, userConsent: 'pre_consent' }), 'elsewhere', host.clock.now());
-  await host.deps.sessions.create(session);
+  await host.deps.stores.sessions.create(session);
   const ingestToken = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, { sid: session.id, pid: 'demo', dev: `device:${deviceId}`, exp: Math.floor(Date.parse(session.expiresAt) / 1000) });
   return { sessionId: session.id, deviceId, ingestToken, deviceHeaders: { 'x-diagnostics-key': host.productKey(), authorization: `Bearer ${ingestToken}` } };
 }
 
 /** Another instance's change: a replace with a new `updatedAt`, as its session service writes. */
 async function changedElsewhere(session: DeviceSession, changes: Partial<DebugSession>): Promise<void> {
-  const current = (await host.deps.sessions.get(session.sessionId))!;
-  await host.deps.sessions.replace({ ...current.session, ...changes, updatedAt: host.clock.now().toISOString() }, current.etag);
+  const current = (await host.deps.stores.sessions.get(session.sessionId))!;
+  await host.deps.stores.sessions.replace({ ...current.session, ...changes, updatedAt: host.clock.now().toISOString() }, current.etag);
 }
 
 describe('a live session in the config index costs no storage read per batch', () => {

@@ -23,7 +23,7 @@ async function post(host: TestHost, session: DeviceSession, items: unknown[]): P
 }
 
 async function storedStats(host: TestHost, session: DeviceSession) {
-  return (await host.deps.sessions.get(session.sessionId))!.session.stats;
+  return (await host.deps.stores.sessions.get(session.sessionId))!.session.stats;
 }
 
 async function open(host: TestHost): Promise<DeviceSession> {
@@ -41,14 +41,14 @@ describe('increments are summed per session and written once per flush', () => {
   it('writes ten batches of counts in one increment per session, all sessions in one request', async () => {
     const first = await open(host);
     const second = await open(host);
-    const writes = vi.spyOn(host.deps.sessions, 'incrementStatsOfMany');
+    const writes = vi.spyOn(host.deps.stores.sessions, 'incrementStatsOfMany');
     for (let batch = 0; batch < 10; batch++) {
       expect(await post(host, first, [log(host), log(host, { level: 'error' }), span(host)])).toBe(202);
       expect(await post(host, second, [log(host)])).toBe(202);
     }
     // Nothing is written per batch.
     expect(await storedStats(host, first)).toMatchObject({ logCount: 0, traceCount: 0, errorCount: 0 });
-    await host.deps.ingestService.stats.flush();
+    await host.deps.services.ingest.stats.flush();
     expect(await storedStats(host, first)).toMatchObject({ logCount: 20, traceCount: 10, errorCount: 10 });
     expect(await storedStats(host, second)).toMatchObject({ logCount: 10, traceCount: 0, errorCount: 0 });
     expect(writes).toHaveBeenCalledTimes(1);
@@ -56,7 +56,7 @@ describe('increments are summed per session and written once per flush', () => {
     expect(increments.filter(({ sessionId }) => sessionId === first.sessionId)).toEqual([{ sessionId: first.sessionId, delta: expect.objectContaining({ logCount: 20, traceCount: 10, errorCount: 10 }) }]);
     expect(increments.filter(({ sessionId }) => sessionId === second.sessionId)).toHaveLength(1);
     // A flush with nothing new writes nothing.
-    await host.deps.ingestService.stats.flush();
+    await host.deps.services.ingest.stats.flush();
     expect(writes).toHaveBeenCalledTimes(1);
     writes.mockRestore();
   });
@@ -67,7 +67,7 @@ describe('increments are summed per session and written once per flush', () => {
     const read = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${admin}` } });
     const etag = read.headers.get('etag')!;
     for (let batch = 0; batch < 3; batch++) expect(await post(host, session, [log(host), span(host)])).toBe(202);
-    await host.deps.ingestService.stats.flush();
+    await host.deps.services.ingest.stats.flush();
     const after = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${admin}` } });
     expect(((await after.json()) as { stats: { logCount: number } }).stats.logCount).toBe(3);
     // Counters changed, the configuration did not: same ETag.
@@ -89,10 +89,10 @@ describe('increments are summed per session and written once per flush', () => {
     const answers = await Promise.all(batches.flatMap((items) => [post(host, session, items), post(host, session, items)]));
     expect(answers.every((status) => status === 202)).toBe(true);
     for (const items of batches) expect(await post(host, session, items)).toBe(202);
-    await host.deps.ingestService.stats.flush();
+    await host.deps.services.ingest.stats.flush();
     expect(await storedStats(host, session)).toMatchObject({ logCount: 24, traceCount: 12, errorCount: 12 });
     for (const items of batches.slice(0, 3)) expect(await post(host, session, items)).toBe(202);
-    await host.deps.ingestService.stats.flush();
+    await host.deps.services.ingest.stats.flush();
     expect(await storedStats(host, session)).toMatchObject({ logCount: 24, traceCount: 12, errorCount: 12 });
   });
 });

@@ -15,8 +15,8 @@ import { AppError } from '../../shared/errors';
 
 /** The stats as stored, once what ingest writes behind has been flushed. */
 async function storedStats(session: { sessionId: string }) {
-  await host.deps.ingestService.stats.flush();
-  return (await host.deps.sessions.get(session.sessionId))!.session.stats;
+  await host.deps.services.ingest.stats.flush();
+  return (await host.deps.stores.sessions.get(session.sessionId))!.session.stats;
 }
 
 let host: TestHost;
@@ -46,11 +46,11 @@ function exportSpans(exporter: OTLPTraceExporter, spans: ReadableSpan[]): Promis
 }
 
 async function storedSpans(session: DeviceSession) {
-  return (await host.deps.telemetryStore.listSpans({ productId: 'demo', sessionId: session.sessionId }, { order: 'oldest' }, { maxItems: 100 })).items;
+  return (await host.deps.stores.telemetry.listSpans({ productId: 'demo', sessionId: session.sessionId }, { order: 'oldest' }, { maxItems: 100 })).items;
 }
 
 async function storedLogs(session: DeviceSession) {
-  return (await host.deps.telemetryStore.listLogs({ productId: 'demo', sessionId: session.sessionId }, { order: 'oldest' }, { maxItems: 100 })).items;
+  return (await host.deps.stores.telemetry.listLogs({ productId: 'demo', sessionId: session.sessionId }, { order: 'oldest' }, { maxItems: 100 })).items;
 }
 
 function otlpHeaders(session: DeviceSession): Record<string, string> {
@@ -194,8 +194,8 @@ describe('OTLP answers per the spec', () => {
     expect(notJson.status).toBe(400);
     const badGzip = await host.call('POST', '/api/v1/logs', { rawBody: 'not gzip', headers: { ...otlpHeaders(session), 'content-type': 'application/json', 'content-encoding': 'gzip' } });
     expect(badGzip.status).toBe(400);
-    const protobuf = await host.call('POST', '/api/v1/traces', { rawBody: new Uint8Array([10, 0]), headers: { ...otlpHeaders(session), 'content-type': 'application/x-protobuf' } });
-    expect(protobuf.status).toBe(415);
+    const text = await host.call('POST', '/api/v1/traces', { rawBody: 'spans', headers: { ...otlpHeaders(session), 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
   });
 
   it('400 for more than 2000 spans in one request, counted as invalid', async () => {
@@ -227,9 +227,9 @@ describe('OTLP answers per the spec', () => {
 
   it('503 with Retry-After and a Status body when storage is unavailable, items counted as failed', async () => {
     const session = await openSession();
-    const real = host.deps.ingestService.telemetryStore;
+    const real = host.deps.services.ingest.telemetryStore;
     // A fake of our own port standing in for a Cosmos outage (the real adapter maps 429/5xx to this error).
-    host.deps.ingestService.telemetryStore = {
+    host.deps.services.ingest.telemetryStore = {
       ...real,
       upsertSpans: async () => {
         throw new AppError('unavailable', 'Storage is unavailable; retry shortly', { retryAfterSeconds: 2 });
@@ -242,7 +242,7 @@ describe('OTLP answers per the spec', () => {
       expect(response.headers.get('retry-after')).toBe('2');
       expect(await response.json()).toMatchObject({ code: 14 });
     } finally {
-      host.deps.ingestService.telemetryStore = real;
+      host.deps.services.ingest.telemetryStore = real;
     }
     expect(host.telemetry.total('ingest.items_total', { outcome: 'failed' }) - before).toBe(2);
     const retried = await host.call('POST', '/api/v1/traces', { body: traceBody([span()]), headers: otlpHeaders(session) });

@@ -36,8 +36,8 @@ beforeAll(async () => {
   expect(ingested.status).toBeLessThan(300);
   // …and a larger session written straight to the store unmasked, as if ingest masking had missed everything.
   const planted = storedWithoutMasking(generateSessionItems({ logs: 600, spans: 100, plantSecrets: true }).items, { productId: 'demo', sessionId: device.sessionId });
-  await host.deps.telemetryStore.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, planted.logs);
-  await host.deps.telemetryStore.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, planted.spans);
+  await host.deps.stores.telemetry.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, planted.logs);
+  await host.deps.stores.telemetry.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, planted.spans);
 
   // One confirmed screenshot.
   const image = pngImage(32, 16);
@@ -108,7 +108,7 @@ describe('POST /api/diagnostics/sessions/{id}/report', () => {
   });
 
   it('announces the report with its alert key and stable address', async () => {
-    await host.deps.localBus?.whenIdle();
+    await host.deps.infra.localBus?.whenIdle();
     const announced = recorder.ofType('diagnostics.report.generated').filter((event) => event.sessionId === device.sessionId);
     expect(announced).toHaveLength(1);
     expect(announced[0]!.payload).toMatchObject({
@@ -156,20 +156,31 @@ describe('POST /api/diagnostics/regressions', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ duplicate: true, alert: { status: 'resolved' } });
 
-    await host.deps.localBus?.whenIdle();
+    await host.deps.infra.localBus?.whenIdle();
     const announced = recorder.ofType('diagnostics.regression.reported').filter((event) => event.payload.runId === 'ci-100');
     // A repeated run is announced with the same event id: subscribers see one event.
     expect(new Set(announced.map((event) => event.id)).size).toBe(1);
     expect(announced[0]!.payload).toMatchObject({ result: 'passed', alertKey: `session:demo:${device.sessionId}`, commit: 'a1b2c3d4', reportId });
-    const audit = await host.deps.audit.list('demo', { sessionId: device.sessionId, action: 'regression.reported' }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: device.sessionId, action: 'regression.reported' }, { maxItems: 10 });
     expect(audit.items.filter((record) => record.details?.runId === 'ci-100')).toHaveLength(1);
+  });
+
+  it("answers another product's report id exactly as an unknown one, naming no session", async () => {
+    const other = await host.token({ roles: ['admin'], products: ['other'] });
+    const foreign = await report({ runId: 'ci-x', commit: 'a1b2c3d4', result: 'pass', reportId }, other);
+    const unknown = await report({ runId: 'ci-y', commit: 'a1b2c3d4', result: 'pass', reportId: 'rp_00000000-0000-4000-8000-000000000000' }, other);
+    expect(foreign.status).toBe(404);
+    const [foreignProblem, unknownProblem] = [await foreign.json(), await unknown.json()];
+    expect(JSON.stringify(foreignProblem)).not.toContain(device.sessionId);
+    expect(foreignProblem.detail).toBe(`Report ${reportId} not found`);
+    expect(unknownProblem.detail).toBe('Report rp_00000000-0000-4000-8000-000000000000 not found');
   });
 
   it('reopens the alert on a failing run, addressed by session', async () => {
     const failed = await report({ runId: 'ci-101', commit: 'e5f6a7b8', result: 'fail', sessionId: device.sessionId });
     expect(failed.status).toBe(201);
     expect(await failed.json()).toMatchObject({ alert: { status: 'open' } });
-    await host.deps.localBus?.whenIdle();
+    await host.deps.infra.localBus?.whenIdle();
     expect(recorder.ofType('diagnostics.regression.reported').find((event) => event.payload.runId === 'ci-101')!.payload).toMatchObject({ result: 'failed' });
   });
 

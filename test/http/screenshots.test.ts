@@ -69,7 +69,7 @@ describe('screenshot upload through a SAS link', () => {
     // A retried confirm answers the same and does not count again.
     expect(((await (await confirm(device, instructions.screenshot.id)).json()) as { status: string }).status).toBe('confirmed');
     expect((await sessionStats(device.sessionId)).screenshotCount).toBe(1);
-    await host.deps.localBus?.whenIdle();
+    await host.deps.infra.localBus?.whenIdle();
     const captured = recorder.ofType('diagnostics.screenshot.captured').filter((event) => event.sessionId === device.sessionId);
     // A repeated confirm announces again under the same id; subscribers keep one per event id.
     expect(new Set(captured.map((event) => event.id)).size).toBe(1);
@@ -115,7 +115,7 @@ describe('screenshot upload through a SAS link', () => {
     const answer = (await (await confirm(device, instructions.screenshot.id)).json()) as { status: string; rejectionReason: string };
     expect(answer).toMatchObject({ status: 'rejected', rejectionReason: reason });
     const blobName = new URL(instructions.upload.url).pathname.replace('/devstoreaccount1/screenshots/', '');
-    expect(await host.deps.blobs.getProperties('screenshots', blobName)).toBeUndefined();
+    expect(await host.deps.stores.blobs.getProperties('screenshots', blobName)).toBeUndefined();
     expect((await sessionStats(device.sessionId)).screenshotCount).toBe(0);
   });
 
@@ -198,5 +198,40 @@ describe('GET /api/diagnostics/sessions/{id}/screenshots', () => {
     const otherProduct = await host.token({ roles: ['engineer'], products: ['other'] });
     expect((await host.call('GET', path, { headers: { authorization: `Bearer ${otherProduct}` } })).status).toBe(404);
     expect((await host.call('GET', path, { headers: device.deviceHeaders })).status).toBe(401);
+  });
+});
+
+describe('the session decides at confirm time, and unconfirmed uploads are swept', () => {
+  it('an upload link obtained before a cancel uploads, but confirm rejects it, deletes the blob and counts nothing', async () => {
+    const device = await openDeviceSession(host, admin);
+    const image = pngImage(32, 16);
+    const instructions = (await (await declare(device, image)).json()) as Instructions;
+    expect((await host.call('DELETE', `/api/diagnostics/sessions/${device.sessionId}`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+    expect((await putWithFetch(instructions.upload.url, image)).status).toBe(201);
+    const confirmed = await confirm(device, instructions.screenshot.id);
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toMatchObject({ status: 'rejected', rejectionReason: 'session_not_collecting' });
+    expect(await host.deps.stores.blobs.getProperties('screenshots', new URL(instructions.upload.url).pathname.split('/screenshots/')[1]!)).toBeUndefined();
+    expect((await sessionStats(device.sessionId)).screenshotCount).toBe(0);
+  });
+
+  it('the sweep rejects pending uploads whose window closed, and deletes what was uploaded for them', async () => {
+    const device = await openDeviceSession(host, admin);
+    const image = pngImage(32, 16);
+    const instructions = (await (await declare(device, image)).json()) as Instructions;
+    // A 1,000-byte declaration used to store something else entirely, never confirmed.
+    const stray = Buffer.from('<html>'.padEnd(9 * 1024, ' '));
+    expect((await putWithFetch(instructions.upload.url, stray, 'text/html')).status).toBe(201);
+    const blobName = new URL(instructions.upload.url).pathname.split('/screenshots/')[1]!;
+    expect(await host.deps.stores.blobs.getProperties('screenshots', blobName)).toBeDefined();
+
+    await host.runFunction('screenshots-sweep');
+    expect((await host.deps.stores.screenshots.get(device.sessionId, instructions.screenshot.id))!.screenshot.status).toBe('pending');
+
+    host.clock.advance(10 * 60_000);
+    await host.runFunction('screenshots-sweep');
+    const swept = (await host.deps.stores.screenshots.get(device.sessionId, instructions.screenshot.id))!.screenshot;
+    expect(swept).toMatchObject({ status: 'rejected', rejectionReason: 'not_confirmed' });
+    expect(await host.deps.stores.blobs.getProperties('screenshots', blobName)).toBeUndefined();
   });
 });

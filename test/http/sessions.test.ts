@@ -29,7 +29,7 @@ describe('POST /api/diagnostics/sessions', () => {
     expect(session.collectionLevel).toBe('trace');
     expect(Date.parse(session.expiresAt) - Date.parse(session.createdAt)).toBe(30 * 60_000);
     expect(response.headers.get('etag')).toBe(`"${session.etag}"`);
-    const audit = await host.deps.audit.list('demo', { sessionId: session.id }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: session.id }, { maxItems: 10 });
     expect(audit.items.map((record) => record.action)).toEqual(['session.created']);
     expect(audit.items[0]!.actor.kind).toBe('user');
   });
@@ -143,6 +143,20 @@ describe('GET /api/diagnostics/sessions and /{id}', () => {
     expect((await host.call('GET', '/api/diagnostics/sessions/not-an-id', { headers: auth(admin) })).status).toBe(400);
     expect((await host.call('GET', `/api/diagnostics/sessions/ds_00000000-0000-0000-0000-000000000000`, { headers: auth(admin) })).status).toBe(404);
   });
+
+  it("gives the targeted user a reduced view: what is collected and until when, not the admin's reason, tags or stats", async () => {
+    const session = await (await createSession({ targetUserId: 'user-77', reason: 'ticket 4711: checkout hangs for VIP', tags: ['vip'] })).json();
+    const user = auth(await host.token({ subject: 'user-77', roles: [], products: [] }));
+    const viewed = await (await host.call('GET', `/api/diagnostics/sessions/${session.id}`, { headers: user })).json();
+    expect(Object.keys(viewed).sort()).toEqual(
+      ['capture', 'collectionLevel', 'consent', 'createdAt', 'etag', 'expiresAt', 'id', 'productId', 'startedAt', 'status', 'targetUserId'].sort(),
+    );
+    const listed = await (await host.call('GET', '/api/diagnostics/sessions', { headers: user })).json();
+    expect(listed.items.map((item: { id: string }) => item.id)).toContain(session.id);
+    for (const item of listed.items) for (const hidden of ['reason', 'tags', 'createdBy', 'stats']) expect(item).not.toHaveProperty(hidden);
+    const full = await (await host.call('GET', `/api/diagnostics/sessions/${session.id}`, { headers: auth(admin) })).json();
+    expect(full).toMatchObject({ reason: 'ticket 4711: checkout hangs for VIP', tags: ['vip'], createdBy: expect.any(String) });
+  });
 });
 
 describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
@@ -162,7 +176,7 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
       expect(response.status, `to ${status}`).toBe(expected);
       if (expected === 409) expect((await response.json()).errors[0].field).toBe('status');
     }
-    const audit = await host.deps.audit.list('demo', { sessionId: created.id }, { maxItems: 50 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: created.id }, { maxItems: 50 });
     expect(audit.items.filter((record) => record.action === 'session.updated')).toHaveLength(4);
   });
 
@@ -190,6 +204,17 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
     expect(fresh.status).toBe(200);
   });
 
+  it('never fails a precondition the caller did not send: concurrent PATCHes without If-Match, and with *, all apply', async () => {
+    const { id } = await (await createSession()).json();
+    const path = `/api/diagnostics/sessions/${id}`;
+    const writes = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => host.call('PATCH', path, { body: { reason: `writer ${index}` }, headers: index % 2 ? { ...auth(admin), 'if-match': '*' } : auth(admin) })),
+    );
+    expect(writes.map((response) => response.status)).toEqual(Array(12).fill(200));
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: id, action: 'session.updated' }, { maxItems: 50 });
+    expect(audit.items).toHaveLength(12);
+  });
+
   it('lets engineers read but not write', async () => {
     const { id } = await (await createSession()).json();
     const engineer = await host.token({ roles: ['engineer'] });
@@ -207,7 +232,7 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
     const read = await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: auth(admin) })).json();
     expect(read.status).toBe('cancelled');
     expect(read.endedAt).toBeDefined();
-    const audit = await host.deps.audit.list('demo', { sessionId: id, action: 'session.cancelled' }, { maxItems: 10 });
+    const audit = await host.deps.stores.audit.list('demo', { sessionId: id, action: 'session.cancelled' }, { maxItems: 10 });
     expect(audit.items).toHaveLength(1);
   });
 });

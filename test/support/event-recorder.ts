@@ -1,7 +1,7 @@
 // A test subscription on the topic: records every event the in-process bus delivers, as a real subscriber
 // would see it (after any outbox), so tests assert on what was announced, not on how it was sent.
 import { randomUUID } from 'node:crypto';
-import { eventEnvelopeSchema, type EventEnvelope } from '../../shared/ports/event-publisher';
+import { eventEnvelopeSchema, type EventEnvelope } from '../../shared/domain/events/event-envelope';
 import { registerTopicFunction } from '../../shared/runtime/registry';
 
 export interface EventRecorder {

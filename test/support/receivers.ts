@@ -91,8 +91,8 @@ export class Receivers {
       json = undefined;
     }
     const url = request.url ?? '/';
-    // ACS is addressed at the resource root ({endpoint}/emails:send); the others by a path prefix.
-    const service = url.startsWith('/emails:send') ? 'acs' : (url.split('/')[1] ?? '');
+    // ACS is addressed as {endpoint}/emails:send (the endpoint may have a path); the others by a path prefix.
+    const service = /(^|\/)emails:send$/.test(url.split('?')[0]!) ? 'acs' : (url.split('/')[1] ?? '');
     const received: ReceivedRequest = { service, method: request.method ?? '', url, headers, body, json, status: 0 };
     this.requests.push(received);
     const scripted = this.failures.get(service)?.shift();

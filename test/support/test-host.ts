@@ -6,7 +6,7 @@ import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, COSMOS_EMULATOR_KEY } from '
 import { startLocalHost, type LocalHost } from '../../local-host/host';
 import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, localEnvironment } from '../../local-host/local-settings';
 import { signLocalToken } from '../../shared/adapters/identity/jose-token-verifier';
-import { InMemoryTelemetry } from '../../shared/adapters/local/quiet-telemetry';
+import { InMemoryTelemetry } from '../../shared/adapters/memory/in-memory-telemetry';
 import { productIngestKey } from '../../shared/domain/devices/credentials';
 import type { Clock } from '../../shared/ports/clock';
 import type { DependencyOverrides } from '../../shared/runtime/composition';

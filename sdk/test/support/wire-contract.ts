@@ -2,6 +2,7 @@
 // without the schema stripping anything (an unknown field would be silently lost on the server).
 import { expect } from 'vitest';
 import { ingestBatchSchema } from '../../../shared/domain/telemetry/items';
+import { signalBatchSchema } from '../../../shared/domain/signals/intake';
 
 function strippedPaths(sent: unknown, parsed: unknown, path = ''): string[] {
   if (sent === null || typeof sent !== 'object') return [];
@@ -19,6 +20,14 @@ function strippedPaths(sent: unknown, parsed: unknown, path = ''): string[] {
 export function expectValidIngestBatch(body: unknown) {
   const result = ingestBatchSchema.safeParse(body);
   if (!result.success) throw new Error(`ingest batch refused by the server schema: ${JSON.stringify(result.error.issues.slice(0, 5))}`);
+  expect(strippedPaths(body, result.data)).toEqual([]);
+  return result.data;
+}
+
+/** Asserts the body is a signal batch the server accepts as sent; returns it typed. */
+export function expectValidSignalBatch(body: unknown) {
+  const result = signalBatchSchema.safeParse(body);
+  if (!result.success) throw new Error(`signal batch refused by the server schema: ${JSON.stringify(result.error.issues.slice(0, 5))}`);
   expect(strippedPaths(body, result.data)).toEqual([]);
   return result.data;
 }

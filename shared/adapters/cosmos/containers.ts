@@ -33,6 +33,15 @@ export const containerDefinitions = {
   deadLetters: { id: 'dead_letters', partitionKeyPath: '/subscription', defaultTtlInSeconds: 30 * DAY_IN_SECONDS },
   notificationThrottle: { id: 'notification_throttle', partitionKeyPath: '/id', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
   ticketLinks: { id: 'ticket_links', partitionKeyPath: '/id', defaultTtlInSeconds: 365 * DAY_IN_SECONDS },
+  // Signals (issue 17): per-minute buckets expire after 8 days, hourly rollups set their own 90-day ttl.
+  signalBuckets: { id: 'signal_buckets', partitionKeyPath: '/productId', defaultTtlInSeconds: 8 * DAY_IN_SECONDS },
+  /** Alert and trigger rules, alert state and auto-session caps; TTL on, set per record where it applies. */
+  signalRules: { id: 'signal_rules', partitionKeyPath: '/productId', defaultTtlInSeconds: -1 },
+  // Live tail, pattern hooks, grouping by user (issue 16).
+  /** A product's pattern hooks: configuration, kept until deleted. */
+  patternHooks: { id: 'pattern_hooks', partitionKeyPath: '/productId', defaultTtlInSeconds: -1 },
+  /** One entry per (product, user, session): the sessions that targeted or observed a user, without a cross-partition scan. */
+  userSessions: { id: 'user_sessions', partitionKeyPath: '/userKey', defaultTtlInSeconds: 7 * DAY_IN_SECONDS },
 } as const satisfies Record<string, ContainerDefinition>;
 
 export type ContainerName = keyof typeof containerDefinitions;

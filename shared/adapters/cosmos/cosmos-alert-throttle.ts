@@ -17,6 +17,7 @@ function toState(resource: StoredThrottle): ThrottleState {
     sentEventId: resource.sentEventId,
     folded: resource.folded,
     foldedBeforeWindow: resource.foldedBeforeWindow,
+    ...(Array.isArray(resource.sentEventIds) ? { sentEventIds: resource.sentEventIds } : {}),
   };
 }
 

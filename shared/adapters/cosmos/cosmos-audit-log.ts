@@ -1,6 +1,6 @@
 // The audit trail in Cosmos (`audit_log`, pk /productId); upsert by id makes a retried write harmless.
 import type { Container, SqlParameter } from '@azure/cosmos';
-import { auditRecordSchema, type AuditLog, type AuditRecord } from '../../ports/audit-log';
+import { auditRecordSchema, type AuditLog, type AuditQuery, type AuditRecord } from '../../ports/audit-log';
 import { decodeContinuation, encodeContinuation, toAppError } from './cosmos-errors';
 
 export class CosmosAuditLog implements AuditLog {
@@ -14,7 +14,7 @@ export class CosmosAuditLog implements AuditLog {
     }
   }
 
-  async list(productId: string, filter: { sessionId?: string; action?: string }, page: { maxItems: number; continuationToken?: string }) {
+  async list(productId: string, filter: AuditQuery, page: { maxItems: number; continuationToken?: string }) {
     const conditions = ['c.productId = @productId'];
     const parameters: SqlParameter[] = [{ name: '@productId', value: productId }];
     if (filter.sessionId) {
@@ -24,6 +24,18 @@ export class CosmosAuditLog implements AuditLog {
     if (filter.action) {
       conditions.push('c.action = @action');
       parameters.push({ name: '@action', value: filter.action });
+    }
+    if (filter.actor) {
+      conditions.push('c.actor.id = @actor');
+      parameters.push({ name: '@actor', value: filter.actor });
+    }
+    if (filter.from) {
+      conditions.push('c.at >= @from');
+      parameters.push({ name: '@from', value: filter.from });
+    }
+    if (filter.to) {
+      conditions.push('c.at < @to');
+      parameters.push({ name: '@to', value: filter.to });
     }
     try {
       const response = await this.container.items

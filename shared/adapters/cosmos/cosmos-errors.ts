@@ -1,4 +1,5 @@
 // Maps Cosmos status codes onto AppError kinds, so nothing above the adapter sees an SDK error.
+import { createHash } from 'node:crypto';
 import { AppError } from '../../errors';
 
 function statusOf(error: unknown): number | undefined {
@@ -25,15 +26,24 @@ export function toAppError(error: unknown, what: string): AppError {
   return new AppError('unavailable', 'Storage is unavailable; retry shortly', { cause: error, retryAfterSeconds: 2 });
 }
 
-/** Cosmos continuation tokens are JSON; clients get them as opaque base64url. */
+/**
+ * Cosmos continuation tokens are JSON (or `+RID:…` strings) that the SDK parses and trusts. Clients get them as
+ * opaque base64url with a checksum, so a token this service did not issue (`e30`, i.e. `{}`, or a truncated one)
+ * is refused with 400 naming the field before it reaches the SDK, instead of a 500 or a silent restart at page one.
+ */
 export function encodeContinuation(token: string | undefined): string | undefined {
-  return token === undefined ? undefined : Buffer.from(token, 'utf8').toString('base64url');
+  return token === undefined ? undefined : `${Buffer.from(token, 'utf8').toString('base64url')}.${checksumOf(token)}`;
+}
+
+function checksumOf(token: string): string {
+  return createHash('sha256').update('continuation\n').update(token).digest('base64url').slice(0, 12);
 }
 
 export function decodeContinuation(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  const decoded = Buffer.from(token, 'base64url').toString('utf8');
-  if (!decoded.startsWith('{') && !decoded.startsWith('[') && !decoded.startsWith('+')) {
+  const separator = token.lastIndexOf('.');
+  const decoded = separator > 0 ? Buffer.from(token.slice(0, separator), 'base64url').toString('utf8') : '';
+  if (separator <= 0 || token.slice(separator + 1) !== checksumOf(decoded)) {
     throw new AppError('invalid_input', 'continuationToken is not one this service issued', { issues: [{ field: 'continuationToken', message: 'unknown token' }] });
   }
   return decoded;

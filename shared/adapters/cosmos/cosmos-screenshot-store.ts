@@ -54,4 +54,18 @@ export class CosmosScreenshotStore implements ScreenshotStore {
       throw toAppError(error, 'Screenshot list');
     }
   }
+
+  async listAbandoned(before: string, maxItems: number): Promise<ScreenshotDoc[]> {
+    try {
+      const response = await this.container.items
+        .query<ScreenshotDoc>(
+          { query: "SELECT * FROM c WHERE c.status = 'pending' AND c.uploadExpiresAt < @before", parameters: [{ name: '@before', value: before }] },
+          { maxItemCount: maxItems },
+        )
+        .fetchNext();
+      return response.resources.slice(0, maxItems).map((resource) => screenshotDocSchema.parse(resource));
+    } catch (error) {
+      throw toAppError(error, 'Abandoned screenshot list');
+    }
+  }
 }

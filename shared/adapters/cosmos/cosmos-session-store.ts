@@ -1,7 +1,7 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
 import type { Container, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
 import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
-import type { Page, SessionChangeFeed, SessionListFilter, SessionStore, SessionWriteOptions, StatsIncrement, StatsIncrementOutcome } from '../../ports/session-store';
+import type { Page, RecentSessionUpdates, SessionListFilter, SessionStore, SessionWriteOptions, StatsIncrement, StatsIncrementOutcome } from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
 
 interface StoredSession extends DebugSession {
@@ -197,7 +197,7 @@ const OVERLAP_IN_MS = 5_000;
  * instance per refresh interval, independent of how many devices poll. (The Cosmos change feed would do the
  * same; the embedded emulator does not report incremental changes, so this keeps one code path for both.)
  */
-export class CosmosSessionChangeFeed implements SessionChangeFeed {
+export class CosmosRecentSessionUpdates implements RecentSessionUpdates {
   private since = new Date(0).toISOString();
 
   constructor(private readonly container: Container, private readonly now: () => Date = () => new Date()) {}

@@ -29,6 +29,18 @@ export class CosmosTicketLinkStore implements TicketLinkStore {
     }
   }
 
+  async alertKeysOfSession(sessionId: string, maxItems: number): Promise<string[]> {
+    try {
+      // Cross-partition, but only on a regression report: rare next to the per-event point reads.
+      const { resources } = await this.container.items
+        .query<{ alertKey: string }>({ query: 'SELECT c.alertKey FROM c WHERE ARRAY_CONTAINS(c.sessionIds, @sessionId)', parameters: [{ name: '@sessionId', value: sessionId }] }, { maxItemCount: maxItems })
+        .fetchNext();
+      return resources.slice(0, maxItems).map((resource) => resource.alertKey);
+    } catch (error) {
+      throw toAppError(error, 'Ticket link');
+    }
+  }
+
   async replace(link: TicketLink, etag: string): Promise<boolean> {
     const id = documentIdOf(link.alertKey);
     try {

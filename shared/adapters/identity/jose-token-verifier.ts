@@ -44,7 +44,16 @@ export function createTokenVerifier(settings: TokenSettings): TokenVerifier {
       ? new TextEncoder().encode(settings.localSecret)
       : undefined;
   if (!key) throw new Error('Token verification needs AUTH_JWKS_URL or AUTH_LOCAL_SECRET');
-  const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: 30 };
+  // Pinned: Entra ID signs with RS256, the local host with HS256; any other algorithm (or `none`) is refused.
+  // `exp` is required, and `iat` must be present, not in the future and at most a day old (jose checks both with maxTokenAge).
+  const options = {
+    issuer: settings.issuer,
+    audience: settings.audience,
+    clockTolerance: 30,
+    algorithms: settings.jwksUrl ? ['RS256'] : ['HS256'],
+    requiredClaims: ['exp', 'iat', 'sub'],
+    maxTokenAge: '1d',
+  };
   return {
     async verify(token: string): Promise<Principal> {
       try {

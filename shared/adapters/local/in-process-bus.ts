@@ -3,8 +3,16 @@
 // after maxDeliveryCount. Used only in local mode; production publishes with @azure/service-bus.
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
-import type { EventEnvelope, EventPublisher } from '../../ports/event-publisher';
-import type { TopicFunctionDefinition } from '../../runtime/registry';
+import type { EventEnvelope } from '../../domain/events/event-envelope';
+import type { EventPublisher } from '../../ports/event-publisher';
+
+/** A topic subscription as the function registry records it: a Service Bus trigger's name, topic and handler. */
+export interface TopicSubscription {
+  name: string;
+  topicName: string;
+  subscriptionName: string;
+  handler(message: unknown, context: InvocationContext): Promise<void>;
+}
 
 export interface DeadLetteredMessage {
   subscription: string;
@@ -30,7 +38,7 @@ export class InProcessServiceBus implements EventPublisher {
   unavailable = false;
 
   constructor(
-    private readonly subscriptions: () => readonly TopicFunctionDefinition[],
+    private readonly subscriptions: () => readonly TopicSubscription[],
     private readonly options: InProcessBusOptions,
   ) {}
 
@@ -70,7 +78,7 @@ export class InProcessServiceBus implements EventPublisher {
     }, delayInMs);
   }
 
-  private async deliver(subscription: TopicFunctionDefinition, body: unknown, messageId: string, enqueuedTimeUtc: string, deliveryCount: number): Promise<void> {
+  private async deliver(subscription: TopicSubscription, body: unknown, messageId: string, enqueuedTimeUtc: string, deliveryCount: number): Promise<void> {
     const context = new InvocationContext({
       functionName: subscription.name,
       invocationId: randomUUID(),

@@ -59,7 +59,8 @@ export class AcsEmailChannel implements NotificationChannel {
   constructor(private readonly options: AcsEmailOptions) {}
 
   async send(message: NotificationMessage, recipients: string[]): Promise<void> {
-    const url = new URL(`/emails:send?api-version=${ACS_EMAIL_API_VERSION}`, this.options.endpoint);
+    // Relative to the endpoint's own path: a gateway or proxy in front of ACS (`https://gw.example/acs`) keeps it.
+    const url = new URL(`./emails:send?api-version=${ACS_EMAIL_API_VERSION}`, this.options.endpoint.replace(/\/*$/, '/'));
     const body = JSON.stringify(acsEmailPayload(message, this.options.senderAddress, recipients));
     let auth: Record<string, string>;
     if (this.options.accessKey) {

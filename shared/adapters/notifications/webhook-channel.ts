@@ -25,6 +25,7 @@ export function webhookPayload(message: NotificationMessage): Record<string, unk
     link: message.link.url,
     alertKey: message.alertKey,
     foldedRepeats: message.folded,
+    ...(message.details ? { details: message.details } : {}),
   };
 }
 

@@ -2,7 +2,8 @@
 import { ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
 import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../../errors';
-import type { EventEnvelope, EventPublisher } from '../../ports/event-publisher';
+import type { EventEnvelope } from '../../domain/events/event-envelope';
+import type { EventPublisher } from '../../ports/event-publisher';
 
 export class ServiceBusEventPublisher implements EventPublisher {
   private readonly sender: ServiceBusSender;

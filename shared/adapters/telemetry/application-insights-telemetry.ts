@@ -5,7 +5,7 @@ import type * as ApplicationInsightsSdk from 'applicationinsights';
 import type { AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
 import type { TokenCredential } from '@azure/identity';
 import type { Dimensions, Telemetry } from '../../ports/telemetry';
-import { catalogProblem, type MetricName, type TelemetryEventName, type TelemetryKind } from '../../runtime/telemetry-catalog';
+import { catalogProblem, type MetricName, type TelemetryEventName, type TelemetryKind } from '../../ports/telemetry-catalog';
 
 /** The part of the SDK's TelemetryClient this adapter uses. */
 export type ApplicationInsightsClient = Pick<ApplicationInsightsSdk.TelemetryClient, 'trackMetric' | 'trackEvent' | 'trackException' | 'flush'>;

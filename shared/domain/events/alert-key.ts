@@ -1,5 +1,5 @@
 // The alert key groups repeats of one problem: throttling, PagerDuty's dedup_key and the ticket mapping all use it.
-import { eventPayloadFieldsSchema, fatalPayloadSchema, type EventEnvelope } from '../../ports/event-publisher';
+import { eventPayloadFieldsSchema, fatalPayloadSchema, type EventEnvelope } from './event-envelope';
 
 /**
  * The emitter's `payload.alertKey` when given (a regression report should carry the key of the problem it

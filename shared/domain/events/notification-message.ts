@@ -1,14 +1,16 @@
 // Turns an event into one channel-neutral notification: an actionable summary, facts and a direct link,
 // with every text passed through the masking engine before any channel sees it.
-import { getMaskingEngine } from '../masking';
+import type { MaskingEngine } from '../masking';
 import {
   eventPayloadFieldsSchema,
   fatalPayloadSchema,
+  patternMatchedPayloadSchema,
   regressionPayloadSchema,
   reportPayloadSchema,
+  signalAlertPayloadSchema,
   type EventEnvelope,
   type EventType,
-} from '../../ports/event-publisher';
+} from './event-envelope';
 import type { Audience } from './notification-routing';
 
 export type Severity = 'critical' | 'error' | 'warning' | 'info';
@@ -28,10 +30,14 @@ export interface NotificationMessage {
   /** Repeats of this alert key folded since the last one sent. */
   folded: number;
   time: string;
+  /** Event-specific fields a machine reader wants as such (a pattern match's hook and item), masked like the rest. */
+  details?: Record<string, string>;
 }
 
 export interface MessageContext {
   publicBaseUrl: string;
+  /** Masks every text of the message before any channel sees it. */
+  masking: MaskingEngine;
   owner?: string;
   alertKey: string;
   folded: number;
@@ -60,7 +66,7 @@ function targetLine(target: Record<string, string> | undefined): string {
     .join(', ');
 }
 
-function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessage, 'severity' | 'title' | 'summary' | 'facts' | 'link'> {
+function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessage, 'severity' | 'title' | 'summary' | 'facts' | 'link' | 'details'> {
   const fields = eventPayloadFieldsSchema.safeParse(event.payload);
   const common = fields.success ? fields.data : {};
   const session = event.sessionId ?? '-';
@@ -120,15 +126,64 @@ function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessa
         link: { url: reportLink(baseUrl, event, regression.success ? regression.data.reportUrl : undefined), label: 'Open report' },
       };
     }
-    default:
+    case 'diagnostics.signal.alert_fired':
+    case 'diagnostics.signal.alert_recovered': {
+      const alert = signalAlertPayloadSchema.safeParse(event.payload);
+      if (!alert.success) break;
+      const data = alert.data;
+      const fired = event.type === 'diagnostics.signal.alert_fired';
+      const scope = Object.entries(data.filter ?? {}).map(([name, value]) => `${name} ${value}`).join(', ');
+      const series = `${data.metric}${scope ? ` (${scope})` : ''}${data.windowMinutes ? ` over ${data.windowMinutes} min` : ''}`;
+      const top = (label: string, entries: Array<{ value: string; count: number }> | undefined) =>
+        entries?.length ? `${label}: ${entries.map((entry) => `${entry.value} (${entry.count})`).join(', ')}.` : '';
+      const summary = fired
+        ? [`${series} is ${data.value ?? 'unknown'}; ${data.bound ?? 'outside its bound'}${data.failing ? `, ${data.failing}` : ''}.`, top('Top fingerprints', data.topFingerprints), top('Top app versions', data.topAppVersions), 'Open the dashboard to see the series and its expected band.']
+        : [`${series} is back within ${data.bound ?? 'its bound'} (now ${data.value ?? 'unknown'}).`];
+      const facts = [{ name: 'Product', value: event.productId }, { name: 'Rule', value: data.ruleName }, { name: 'Series', value: series }];
+      if (data.value) facts.push({ name: 'Value', value: data.value });
+      if (data.bound) facts.push({ name: fired ? 'Threshold' : 'Bound', value: data.bound });
+      if (data.seriesUrl) facts.push({ name: 'Series API', value: data.seriesUrl });
+      return {
+        severity: fired ? (data.severity ?? 'error') : 'info',
+        title: fired ? `Alert: ${data.ruleName}` : `Recovered: ${data.ruleName}`,
+        summary: summary.filter(Boolean).join(' '),
+        facts,
+        link: { url: data.dashboardUrl ?? sessionLink(baseUrl, event), label: 'Open dashboard' },
+      };
+    }
+    case 'diagnostics.session.auto_created': {
+      const trigger = (event.payload as { trigger?: { ruleName?: string; on?: string } }).trigger;
       return {
         severity: 'info',
-        title: event.type.replace(/^diagnostics\./, '').replace(/\./g, ' '),
-        summary: `Event ${event.type} for session ${session}.`,
-        facts,
+        title: 'Debug session opened automatically',
+        summary: `Trigger rule "${trigger?.ruleName ?? 'unknown'}" (${trigger?.on ?? 'signal'}) opened session ${session} for ${targetLine(common.target)}.`,
+        facts: [...facts, { name: 'Trigger', value: trigger?.on ?? '-' }],
         link: { url: sessionLink(baseUrl, event), label: 'Open session' },
       };
+    }
+    case 'diagnostics.pattern.matched': {
+      const matched = patternMatchedPayloadSchema.safeParse(event.payload);
+      if (!matched.success) break;
+      const data = matched.data;
+      return {
+        severity: data.level === 'fatal' ? 'critical' : data.level === 'error' ? 'error' : 'warning',
+        title: `Pattern "${data.hookName}" matched`,
+        summary: `${data.excerpt}${data.suppressedBefore > 0 ? ` (${data.suppressedBefore} earlier matches held back)` : ''}`,
+        facts: [...facts, { name: 'Hook', value: data.hookName }, { name: 'Item', value: data.itemId }, ...(data.level ? [{ name: 'Level', value: data.level }] : [])],
+        link: { url: data.link, label: 'Open item' },
+        details: { hookId: data.hookId, itemId: data.itemId, excerpt: data.excerpt, ...(data.itemTime ? { itemTime: data.itemTime } : {}) },
+      };
+    }
+    default:
+      break;
   }
+  return {
+    severity: 'info',
+    title: event.type.replace(/^diagnostics\./, '').replace(/\./g, ' '),
+    summary: `Event ${event.type} for session ${session}.`,
+    facts,
+    link: { url: sessionLink(baseUrl, event), label: 'Open session' },
+  };
 }
 
 /** Builds the message and masks every text in it; `maskedCount` > 0 means an emitter let something through. */
@@ -137,7 +192,7 @@ export function buildNotification(event: EventEnvelope, audience: Audience, cont
   const facts = context.owner ? [...described.facts, { name: 'Owner', value: context.owner }] : described.facts;
   if (context.folded > 0) facts.push({ name: 'Repeats folded', value: String(context.folded) });
   const summary = context.folded > 0 ? `${described.summary} (${context.folded} more like this since the last alert.)` : described.summary;
-  const masked = getMaskingEngine().maskValue({ title: described.title, summary, facts });
+  const masked = context.masking.maskValue({ title: described.title, summary, facts, details: described.details });
   return {
     message: {
       eventId: event.id,
@@ -153,6 +208,7 @@ export function buildNotification(event: EventEnvelope, audience: Audience, cont
       alertKey: context.alertKey,
       folded: context.folded,
       time: event.time,
+      ...(masked.value.details ? { details: masked.value.details } : {}),
     },
     maskedCount: masked.redaction.count,
   };

@@ -1,6 +1,6 @@
 // Which events go to whom over which channels, per product and event type: validated data, with a default.
 import { z } from 'zod';
-import { eventTypeSchema, type EventEnvelope } from '../../ports/event-publisher';
+import { eventTypeSchema, type EventEnvelope } from './event-envelope';
 
 export const channelNames = ['slack', 'teams', 'pagerduty', 'webhook', 'email'] as const;
 export const channelNameSchema = z.enum(channelNames);
@@ -37,6 +37,9 @@ export const defaultNotificationRouting: NotificationRouting = notificationRouti
     { events: ['diagnostics.session.cancelled', 'diagnostics.session.completed'], audience: 'creator', channels: ['email', 'slack', 'teams'] },
     { events: ['diagnostics.ingest.fatal'], audience: 'on-call', channels: ['pagerduty', 'slack', 'teams', 'webhook', 'email'], throttle: true },
     { events: ['diagnostics.report.generated', 'diagnostics.regression.reported'], audience: 'creator', channels: ['slack', 'teams'] },
+    // Signal alerts (issue 17): throttled by alert key (one per rule), so a flapping series cannot page twice in a window.
+    { events: ['diagnostics.signal.alert_fired'], audience: 'on-call', channels: ['pagerduty', 'slack', 'teams', 'webhook', 'email'], throttle: true },
+    { events: ['diagnostics.signal.alert_recovered'], audience: 'on-call', channels: ['slack', 'teams', 'webhook'] },
   ],
 });
 

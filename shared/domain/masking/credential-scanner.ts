@@ -196,7 +196,7 @@ export class CredentialScanner {
     if (QUOTES.has(quote)) {
       const start = index + 1;
       const close = findClosingQuote(text, start, quote, escapedQuote);
-      let end = close < 0 ? findLineEnd(text, start) : close;
+      const end = close < 0 ? findLineEnd(text, start) : close;
       let valueStart = start;
       if (extent === 'scheme') valueStart = this.skipScheme(text, start, end);
       if (isPlaceholderValue(text.slice(valueStart, end), true, key)) return undefined;

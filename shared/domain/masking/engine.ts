@@ -120,7 +120,7 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
     try {
       regex = new RegExp(detector.regex!, `g${detector.flags ?? ''}`);
     } catch (error) {
-      throw new Error(`Masking rule ${rule.name}: invalid regex: ${(error as Error).message}`);
+      throw new Error(`Masking rule ${rule.name}: invalid regex: ${(error as Error).message}`, { cause: error });
     }
     detect = compileRegexDetector(rule, regex);
   }

@@ -446,7 +446,7 @@ export class TextScanner {
       }
       const literals = [...(gate.requires ?? []).map((text) => ({ text, anyCase: false })), ...(gate.anyCase ?? []).map((text) => ({ text, anyCase: true }))];
       // Outside ASCII the `i` flag folds more pairs than bytes can: such a rule keeps no literal pre-check.
-      if (literals.length === 0 || literals.some((literal) => (literal.anyCase && /[^\x00-\x7f]/.test(literal.text)) || literal.text.startsWith('\0'))) {
+      if (literals.length === 0 || literals.some((literal) => (literal.anyCase && !isAscii(literal.text)) || literal.text.startsWith('\0'))) {
         this.literalFree[rule >>> 5]! |= 1 << (rule & 31);
         return;
       }
@@ -722,4 +722,9 @@ export function assignmentFollows(bytes: Uint8Array, length: number, from: numbe
   if ((CLASS[next]! & BLANK) === 0) return false;
   while (index < length && (CLASS[bytes[index]!]! & BLANK) !== 0) index++;
   return index < length && startsValue(bytes[index]!);
+}
+
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
 }

@@ -342,6 +342,8 @@ function tokenEntropy(text: string, start: number, end: number): boolean {
 /** `Basic` credentials decode to printable `user:password`. */
 function basicAuth(text: string, start: number, end: number): boolean {
   const decoded = Buffer.from(text.slice(start, end), 'base64').toString('utf8');
+  // A control character or a replacement character means the bytes were not text: not a user:password pair.
+  // eslint-disable-next-line no-control-regex
   return decoded.includes(':') && !/[\u0000-\u001f\ufffd]/.test(decoded);
 }
 

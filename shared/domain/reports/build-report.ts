@@ -3,7 +3,7 @@
 import type { DebugSession } from '../sessions/session';
 import { targetFields } from '../sessions/session';
 import { logLevels, type LogDoc, type SpanDoc } from '../telemetry/items';
-import { errorFingerprint, normalizeMessage, stackFrames } from './error-fingerprint';
+import { errorFingerprint, normalizeMessage, stackFrames } from '../telemetry/error-fingerprint';
 import {
   REPORT_SCHEMA_VERSION,
   type DiagnosticReport,
@@ -81,7 +81,8 @@ function groupErrors(errors: Log[], template: ReportTemplate): { groups: ErrorGr
   for (const log of errors) {
     const frames = stackFrames(log.error?.stack);
     const message = errorMessage(log);
-    const fingerprint = errorFingerprint(log.error?.type, message, frames, settings.groupingFrames);
+    // Never undefined here: every grouped log has a message.
+    const fingerprint = errorFingerprint({ errorType: log.error?.type, stack: log.error?.stack, module: log.module, message }) ?? '';
     fingerprintOf.set(log.itemId, fingerprint);
     const existing = groups.get(fingerprint);
     if (existing) {

@@ -13,7 +13,7 @@ export const reportTemplateSchema = z
     sections: z
       .object({
         summary: section({}),
-        errorGroups: section({ maxGroups: count(1000), groupingFrames: z.number().int().min(0).max(20), topFrames: count(50) }),
+        errorGroups: section({ maxGroups: count(1000), topFrames: count(50) }),
         stackTraces: section({ maxTraces: count(500), maxFrames: count(500) }),
         failingRequests: section({ maxRequests: count(1000), minStatus: z.number().int().min(100).max(999), maxBodyChars: count(65_536) }),
         traceTree: section({ maxTraces: count(100), maxSpansPerTrace: count(5000) }),

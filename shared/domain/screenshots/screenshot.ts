@@ -29,7 +29,7 @@ export type CreateScreenshotRequest = z.infer<typeof createScreenshotRequestSche
 
 export const screenshotStatuses = ['pending', 'confirmed', 'rejected'] as const;
 
-export const rejectionReasons = ['missing', 'not_an_image', 'format_mismatch', 'size_mismatch', 'too_large', 'dimension_mismatch', 'wrong_content_type'] as const;
+export const rejectionReasons = ['missing', 'not_an_image', 'format_mismatch', 'size_mismatch', 'too_large', 'dimension_mismatch', 'wrong_content_type', 'session_not_collecting', 'not_confirmed'] as const;
 export type RejectionReason = (typeof rejectionReasons)[number];
 
 export const SCREENSHOT_SCHEMA_VERSION = 1;

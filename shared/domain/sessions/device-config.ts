@@ -17,6 +17,11 @@ export const deviceConfigSchema = z.object({
       consentRequired: z.boolean(),
       consentStatus: z.enum(['not_required', 'pending', 'granted', 'denied']),
       ingestToken: z.string(),
+      /**
+       * Set for sessions a crash opened: send the pre-crash buffer first (items keep their times and carry
+       * `preSession: true`), then collect as usual.
+       */
+      uploadPreSessionBuffer: z.boolean().optional(),
     })
     .optional(),
 });
@@ -36,6 +41,7 @@ export function deviceConfigFor(session: DebugSession | undefined, ingestToken: 
       consentRequired: session.consent.required && session.consent.status !== 'granted',
       consentStatus: session.consent.status,
       ingestToken,
+      ...(session.trigger?.on === 'crash' ? { uploadPreSessionBuffer: true } : {}),
     },
   };
 }

@@ -25,7 +25,7 @@ export const captureFlagsSchema = z
   .strict();
 export type CaptureFlags = z.infer<typeof captureFlagsSchema>;
 
-const identifier = z.string().trim().min(1).max(128).regex(/^[\w.:@|+\-]+$/, 'letters, digits and . : @ | + - _ only');
+const identifier = z.string().trim().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only');
 export const productIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -');
 export const sessionIdSchema = z.string().regex(/^ds_[0-9a-f-]{36}$/, 'a session id looks like ds_<uuid>');
 
@@ -90,6 +90,29 @@ export const sessionStatsSchema = z.object({
 });
 export type SessionStats = z.infer<typeof sessionStatsSchema>;
 
+/** What can open a session automatically (issue 17, shared/domain/signals/triggers.ts). */
+export const triggerKinds = ['error_threshold', 'anomaly', 'crash'] as const;
+
+/** What set a trigger off: an alert (rule and episode) or a crash (fingerprint and version). */
+export const triggerSignalSchema = z.object({
+  kind: z.enum(['alert', 'crash']),
+  alertRuleId: z.string().optional(),
+  episodeId: z.string().optional(),
+  fingerprint: z.string().optional(),
+  appVersion: z.string().optional(),
+  at: z.string(),
+});
+export type TriggerSignal = z.infer<typeof triggerSignalSchema>;
+
+/** Set on a session a trigger rule opened: which rule, and which signal set it off. */
+export const sessionTriggerSchema = z.object({
+  ruleId: z.string(),
+  ruleName: z.string(),
+  on: z.enum(triggerKinds),
+  signal: triggerSignalSchema,
+});
+export type SessionTrigger = z.infer<typeof sessionTriggerSchema>;
+
 export const SESSION_SCHEMA_VERSION = 1;
 
 /** `DebugSessionDoc` as stored in the `debug_sessions` container (pk `/id`). */
@@ -113,6 +136,8 @@ export const debugSessionSchema = sessionTargetSchema.extend({
   endedAt: z.string().optional(),
   expiresAt: z.string(),
   stats: sessionStatsSchema,
+  /** Present on sessions opened by a trigger rule rather than by an admin. */
+  trigger: sessionTriggerSchema.optional(),
 });
 export type DebugSession = z.infer<typeof debugSessionSchema>;
 

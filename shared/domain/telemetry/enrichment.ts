@@ -45,7 +45,8 @@ function parseAgent(agent: string): ParsedAgent {
 }
 
 export function enrichDevice(device: DeviceContext, userAgentHeader: string | null | undefined, regionHeaderValue: string | null | undefined): StoredDevice {
-  const { userAgent, ...rest } = device;
+  // The user id only files the session under its user (per-user index); it is not kept with every item.
+  const { userAgent, userId: _userId, ...rest } = device;
   const stored: StoredDevice = { ...rest };
   const agent = userAgent ?? userAgentHeader ?? undefined;
   if (agent) {

@@ -152,15 +152,15 @@ function documentOf<Own extends object, Content extends object>(item: IngestItem
 export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
   switch (item.kind) {
     case 'log': {
-      const { kind, id, timestamp, level, traceId, spanId, ...content } = item;
+      const { kind: _kind, id: _id, timestamp, level, traceId, spanId, ...content } = item;
       return documentOf(item, context, { docType: 'log' as const, timestamp: utc(timestamp), level, traceId, spanId }, engine.maskValue(content));
     }
     case 'breadcrumb': {
-      const { kind, id, timestamp, level, ...content } = item;
+      const { kind: _kind, id: _id, timestamp, level, ...content } = item;
       return documentOf(item, context, { docType: 'breadcrumb' as const, timestamp: utc(timestamp), level }, engine.maskValue(content));
     }
     case 'network': {
-      const { kind, id, timestamp, method, status, durationMs, requestSize, responseSize, traceId, spanId, ...content } = item;
+      const { kind: _kind, id: _id, timestamp, method, status, durationMs, requestSize, responseSize, traceId, spanId, ...content } = item;
       return documentOf(
         item,
         context,
@@ -169,7 +169,7 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
       );
     }
     case 'span': {
-      const { kind, id, traceId, spanId, parentSpanId, spanKind, startTime, endTime, ...content } = item;
+      const { kind: _kind, id: _id, traceId, spanId, parentSpanId, spanKind, startTime, endTime, ...content } = item;
       return documentOf(
         item,
         context,

@@ -20,18 +20,26 @@ export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as
 export const logLevelSchema = z.enum(logLevels);
 export type LogLevel = z.infer<typeof logLevelSchema>;
 
-function depthOf(value: unknown, depth = 0): number {
-  if (value === null || typeof value !== 'object') return depth;
-  let deepest = depth + 1;
-  for (const child of Object.values(value as Record<string, unknown>)) deepest = Math.max(deepest, depthOf(child, depth + 1));
-  return deepest;
+/**
+ * Whether objects and arrays nest deeper than `max` levels. Walked with an explicit stack and stopped at the
+ * limit, so a hostile value nested thousands of levels deep is refused, not a stack overflow.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const { value: current, depth } = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Object.values(current as Record<string, unknown>)) pending.push({ value: child, depth: depth + 1 });
+  }
+  return false;
 }
 
 /** Free-form context/attributes: bounded in nesting depth and key count. */
 export const attributesSchema = z
   .record(z.string().max(256), z.unknown())
   .refine((value) => Object.keys(value).length <= MAX_ATTRIBUTE_KEYS, `at most ${MAX_ATTRIBUTE_KEYS} keys`)
-  .refine((value) => depthOf(value) <= MAX_ATTRIBUTE_DEPTH, `nested at most ${MAX_ATTRIBUTE_DEPTH} levels deep`);
+  .refine((value) => !nestsDeeperThan(value, MAX_ATTRIBUTE_DEPTH), `nested at most ${MAX_ATTRIBUTE_DEPTH} levels deep`);
 export type Attributes = z.infer<typeof attributesSchema>;
 
 export const errorInfoSchema = z.object({
@@ -41,6 +49,8 @@ export const errorInfoSchema = z.object({
 });
 
 export const logItemSchema = z.object({
+  /** Captured before the session existed (the SDK's pre-crash buffer), sent once a crash opened one. */
+  preSession: z.boolean().optional(),
   kind: z.literal('log'),
   id: itemIdSchema,
   timestamp: isoTimestampSchema,
@@ -76,6 +86,8 @@ export const spanItemSchema = z.object({
 });
 
 export const breadcrumbItemSchema = z.object({
+  /** Captured before the session existed (the SDK's pre-crash buffer), sent once a crash opened one. */
+  preSession: z.boolean().optional(),
   kind: z.literal('breadcrumb'),
   id: itemIdSchema,
   timestamp: isoTimestampSchema,
@@ -86,6 +98,8 @@ export const breadcrumbItemSchema = z.object({
 });
 
 export const networkItemSchema = z.object({
+  /** Captured before the session existed (the SDK's pre-crash buffer), sent once a crash opened one. */
+  preSession: z.boolean().optional(),
   kind: z.literal('network'),
   id: itemIdSchema,
   timestamp: isoTimestampSchema,
@@ -116,6 +130,8 @@ export const deviceContextSchema = z.object({
   deviceId: z.string().max(128).optional(),
   anonymousId: z.string().max(128).optional(),
   appSessionId: z.string().max(128).optional(),
+  /** The app's signed-in user: files the session in the per-user index; dropped before items are stored. */
+  userId: z.string().trim().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only').optional(),
   platform: z.string().max(64).optional(),
   osVersion: z.string().max(64).optional(),
   appVersion: z.string().max(64).optional(),

@@ -10,11 +10,12 @@ import { MAX_MESSAGE_LENGTH } from './items';
 export const OTLP_TOKEN_ATTRIBUTE = 'diagnostics.ingest_token';
 /** Exporters batch up to 512 by default; a request beyond this is refused whole with 400. */
 export const MAX_OTLP_ITEMS = 2000;
-const MAX_ANY_VALUE_DEPTH = 8;
+/** Nesting past this (arrays and kvlists in AnyValue) maps to null; the protobuf reader skips it unread. */
+export const MAX_ANY_VALUE_DEPTH = 8;
 
 const int64Schema = z.union([z.string().regex(/^\d{1,20}$/, 'an unsigned integer'), z.number().int().nonnegative()]);
 
-type AnyValueJson = {
+export type AnyValueJson = {
   stringValue?: string;
   boolValue?: boolean;
   intValue?: string | number;
@@ -24,17 +25,44 @@ type AnyValueJson = {
   kvlistValue?: { values?: Array<{ key: string; value?: AnyValueJson }> };
 };
 
-const anyValueSchema: z.ZodType<AnyValueJson> = z.lazy(() =>
-  z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: z.union([z.string(), z.number()]).optional(),
-    doubleValue: z.union([z.number(), z.string()]).optional(),
-    bytesValue: z.string().optional(),
-    arrayValue: z.object({ values: z.array(anyValueSchema).optional() }).optional(),
-    kvlistValue: z.object({ values: z.array(z.object({ key: z.string(), value: anyValueSchema.optional() })).optional() }).optional(),
-  }),
-);
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const optionalOf = (check: (value: unknown) => boolean) => (value: unknown) => value === undefined || check(value);
+const scalarChecks: Record<string, (value: unknown) => boolean> = {
+  stringValue: optionalOf((value) => typeof value === 'string'),
+  boolValue: optionalOf((value) => typeof value === 'boolean'),
+  intValue: optionalOf((value) => typeof value === 'string' || typeof value === 'number'),
+  doubleValue: optionalOf((value) => typeof value === 'string' || typeof value === 'number'),
+  bytesValue: optionalOf((value) => typeof value === 'string'),
+};
+
+/**
+ * The shape of an OTLP AnyValue, checked with an explicit stack rather than a recursive schema, so a value nested
+ * thousands of levels deep costs a loop, not a stack overflow. How deep a value may be is decided per item when it
+ * is mapped (a too-deep one rejects its item with partial success), not here.
+ */
+function isAnyValue(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (!isRecord(value)) return false;
+    for (const [field, check] of Object.entries(scalarChecks)) if (!check(value[field])) return false;
+    const { arrayValue, kvlistValue } = value;
+    if (arrayValue !== undefined) {
+      if (!isRecord(arrayValue) || (arrayValue.values !== undefined && !Array.isArray(arrayValue.values))) return false;
+      for (const item of (arrayValue.values as unknown[] | undefined) ?? []) pending.push(item);
+    }
+    if (kvlistValue !== undefined) {
+      if (!isRecord(kvlistValue) || (kvlistValue.values !== undefined && !Array.isArray(kvlistValue.values))) return false;
+      for (const entry of (kvlistValue.values as unknown[] | undefined) ?? []) {
+        if (!isRecord(entry) || typeof entry.key !== 'string') return false;
+        if (entry.value !== undefined) pending.push(entry.value);
+      }
+    }
+  }
+  return true;
+}
+
+const anyValueSchema = z.custom<AnyValueJson>(isAnyValue, 'an OTLP AnyValue');
 const keyValueSchema = z.object({ key: z.string(), value: anyValueSchema.optional() });
 const attributesSchema = z.array(keyValueSchema).optional();
 const resourceSchema = z.object({ attributes: attributesSchema }).optional();
@@ -106,7 +134,8 @@ export function attributesToRecord(attributes: KeyValueJson[] | undefined, depth
 /** Unix nanoseconds (string or number) to an ISO time; 0 or absent gives undefined. */
 export function nanosToIso(nanos: string | number | undefined): string | undefined {
   if (nanos === undefined) return undefined;
-  const milliseconds = typeof nanos === 'number' ? Math.floor(nanos / 1e6) : Number(BigInt(nanos) / 1_000_000n);
+  // A decimal string less its last six digits is the exact floor in milliseconds (14 digits at most, a safe integer).
+  const milliseconds = typeof nanos === 'number' ? Math.floor(nanos / 1e6) : nanos.length > 6 ? Number(nanos.slice(0, -6)) : 0;
   if (milliseconds <= 0) return undefined;
   const date = new Date(milliseconds);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
@@ -193,6 +222,7 @@ export function mapTraceRequest(request: OtlpTraceRequest, now: Date): MappedExp
     const resource = attributesToRecord(resourceSpans.resource?.attributes);
     if (typeof resource[OTLP_TOKEN_ATTRIBUTE] === 'string') tokens.add(resource[OTLP_TOKEN_ATTRIBUTE] as string);
     device = { ...deviceFromResource(resource), ...device };
+    const prefixed = resourceAttributes(resource);
     for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
       const scope = scopeSpans.scope?.name ? { 'otel.scope.name': scopeSpans.scope.name, ...(scopeSpans.scope.version ? { 'otel.scope.version': scopeSpans.scope.version } : {}) } : {};
       for (const span of scopeSpans.spans ?? []) {
@@ -207,7 +237,8 @@ export function mapTraceRequest(request: OtlpTraceRequest, now: Date): MappedExp
           startTime,
           endTime: nanosToIso(span.endTimeUnixNano) ?? startTime,
           status: { code: statusCodeOf(span.status?.code), ...(span.status?.message ? { message: span.status.message } : {}) },
-          attributes: { ...resourceAttributes(resource), ...scope, ...attributesToRecord(span.attributes) },
+          // Object.assign, not a literal of spreads: V8 takes a slow path for those (about 25 µs a span here).
+          attributes: Object.assign({}, prefixed, scope, attributesToRecord(span.attributes)),
           events: span.events?.length
             ? span.events.map((event) => ({ name: event.name ?? '', time: nanosToIso(event.timeUnixNano) ?? startTime, attributes: attributesToRecord(event.attributes) }))
             : undefined,
@@ -218,11 +249,15 @@ export function mapTraceRequest(request: OtlpTraceRequest, now: Date): MappedExp
   return { items, device, tokens };
 }
 
-function messageOf(body: AnyValueJson | undefined): string {
-  const value = anyValueToJs(body);
+function messageOf(value: unknown): string {
   const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   // A log body has no other home; cut, rather than refuse, one longer than our message limit.
   return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : text;
+}
+
+/** Protobuf sends no default values, so absent, 0 and "0" read alike, and a time is its decimal string in both encodings. */
+function nanosKey(nanos: string | number | undefined): string | null {
+  return nanos === undefined || nanos === 0 || nanos === '0' || nanos === '' ? null : String(nanos);
 }
 
 export function mapLogsRequest(request: OtlpLogsRequest, now: Date): MappedExport {
@@ -233,25 +268,30 @@ export function mapLogsRequest(request: OtlpLogsRequest, now: Date): MappedExpor
     const resource = attributesToRecord(resourceLogs.resource?.attributes);
     if (typeof resource[OTLP_TOKEN_ATTRIBUTE] === 'string') tokens.add(resource[OTLP_TOKEN_ATTRIBUTE] as string);
     device = { ...deviceFromResource(resource), ...device };
+    const prefixed = resourceAttributes(resource);
     for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
       for (const record of scopeLogs.logRecords ?? []) {
         const timestamp = nanosToIso(record.timeUnixNano) ?? nanosToIso(record.observedTimeUnixNano) ?? now.toISOString();
-        // OTLP log records carry no id: one derived from the record's content makes an exporter's retry land on the same document.
+        const body = anyValueToJs(record.body);
+        const attributes = attributesToRecord(record.attributes);
+        const traceId = hexId(record.traceId) || undefined;
+        const spanId = hexId(record.spanId) || undefined;
+        // OTLP log records carry no id: one derived from the record's content makes an exporter's retry land on the
+        // same document. It hashes the mapped values, so the JSON and protobuf encodings of a record agree.
         const id = createHash('sha256')
-          .update(JSON.stringify([resource['service.name'] ?? null, scopeLogs.scope?.name ?? null, record.timeUnixNano ?? null, record.observedTimeUnixNano ?? null, record.severityNumber ?? null, record.body ?? null, record.attributes ?? null, record.traceId ?? null, record.spanId ?? null]))
+          .update(JSON.stringify([resource['service.name'] ?? null, scopeLogs.scope?.name || null, nanosKey(record.timeUnixNano), nanosKey(record.observedTimeUnixNano), record.severityNumber || null, body, attributes, traceId ?? null, spanId ?? null, record.eventName || null]))
           .digest('hex')
           .slice(0, 32);
-        const attributes = attributesToRecord(record.attributes);
         items.push({
           kind: 'log',
           id: `otlp-${id}`,
           timestamp,
           level: levelOf(record.severityNumber, record.severityText),
-          message: messageOf(record.body),
+          message: messageOf(body),
           module: scopeLogs.scope?.name || undefined,
-          traceId: hexId(record.traceId) || undefined,
-          spanId: hexId(record.spanId) || undefined,
-          context: { ...resourceAttributes(resource), ...(record.eventName ? { 'event.name': record.eventName } : {}), ...attributes },
+          traceId,
+          spanId,
+          context: Object.assign({}, prefixed, record.eventName ? { 'event.name': record.eventName } : undefined, attributes),
         });
       }
     }

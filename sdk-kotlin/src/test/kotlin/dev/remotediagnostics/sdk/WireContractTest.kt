@@ -1,0 +1,41 @@
+// The shared fixtures, read from the Kotlin side: the JSON Schemas accept every valid example and refuse every
+// invalid one (so a body they pass is one the server takes), and the SDK's config parser agrees with the server
+// about which config answers are usable.
+package dev.remotediagnostics.sdk
+
+import dev.remotediagnostics.sdk.support.WireContract
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.TestFactory
+import org.junit.jupiter.api.assertThrows
+
+class WireContractTest {
+    @TestFactory
+    fun `the schemas agree with the server about every example`(): List<DynamicTest> = listOf("ingest-batch", "consent-body", "device-config").flatMap { contract ->
+        val (valid, invalid) = WireContract.examples(contract)
+        valid.map { example ->
+            DynamicTest.dynamicTest("$contract accepts ${example.name}") { WireContract.assertValid(contract, example.body.toString()) }
+        } + invalid.map { example ->
+            DynamicTest.dynamicTest("$contract refuses ${example.name}") {
+                val errors = WireContract.errors(contract, example.body.toString())
+                assertTrue(errors.isNotEmpty(), "expected a refusal at ${example.path}")
+            }
+        }
+    }
+
+    @TestFactory
+    fun `the config parser reads every valid answer and refuses every invalid one`(): List<DynamicTest> {
+        val (valid, invalid) = WireContract.examples("device-config")
+        return valid.map { example ->
+            DynamicTest.dynamicTest("reads ${example.name}") {
+                val config = parseDeviceConfig(example.body.toString())
+                val session = (example.body as kotlinx.serialization.json.JsonObject)["session"] as? kotlinx.serialization.json.JsonObject
+                assertEquals(session?.get("id")?.toString()?.trim('"'), config.session?.id)
+                if (session != null) assertEquals(session["ingestToken"].toString().trim('"'), config.session!!.ingestToken)
+            }
+        } + invalid.map { example ->
+            DynamicTest.dynamicTest("refuses ${example.name}") { assertThrows<WireFormatException> { parseDeviceConfig(example.body.toString()) } }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+// Route and query schemas of the per-user endpoints (a user's sessions and merged timeline).
+import { z } from 'zod';
+import { productIdSchema } from '../domain/sessions/session';
+import { continuationTokenSchema, isoTimeSchema, pageSizeSchema } from './query-schemas';
+
+export const userParamsSchema = z.object({
+  userId: z.string().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only'),
+});
+
+export const userSessionsQuerySchema = z
+  .object({ productId: productIdSchema, pageSize: pageSizeSchema, continuationToken: continuationTokenSchema })
+  .strict();
+
+export const userTimelineQuerySchema = z
+  .object({
+    productId: productIdSchema,
+    from: isoTimeSchema.optional(),
+    to: isoTimeSchema.optional(),
+    order: z.enum(['newest', 'oldest']).default('oldest'),
+    pageSize: pageSizeSchema,
+    continuationToken: continuationTokenSchema,
+  })
+  .strict();

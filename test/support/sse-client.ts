@@ -1,0 +1,70 @@
+// Reads one Server-Sent Events connection of the live tail through fetch, the way a browser's EventSource would:
+// events with ids, comments, retry hints; the caller decides when to drop the connection.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export interface SseConnection {
+  status: number;
+  headers: Headers;
+  events: EventSourceMessage[];
+  comments: string[];
+  retry?: number;
+  /** The server closed the stream (rather than the test aborting it). */
+  closedByServer: boolean;
+  /** The body of a non-200 answer. */
+  problem?: any;
+}
+
+export interface SseOptions {
+  headers?: Record<string, string>;
+  /** Abort (drop the connection) once this returns true, checked after every event. */
+  until?: (events: EventSourceMessage[]) => boolean;
+  /** Abort after this long whatever happened. */
+  timeoutInMs?: number;
+}
+
+export async function readSse(url: string, options: SseOptions = {}): Promise<SseConnection> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), options.timeoutInMs ?? 20_000);
+  const connection: SseConnection = { status: 0, headers: new Headers(), events: [], comments: [], closedByServer: false };
+  try {
+    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...options.headers }, signal: abort.signal });
+    connection.status = response.status;
+    connection.headers = response.headers;
+    if (response.status !== 200 || !response.body) {
+      connection.problem = await response.json().catch(() => undefined);
+      return connection;
+    }
+    let stop = false;
+    const parser = createParser({
+      onEvent(message) {
+        connection.events.push(message);
+        if (options.until?.(connection.events)) stop = true;
+      },
+      onComment(comment) {
+        connection.comments.push(comment.trim());
+      },
+      onRetry(milliseconds) {
+        connection.retry = milliseconds;
+      },
+    });
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (stop) {
+        abort.abort();
+        return connection;
+      }
+    }
+    connection.closedByServer = true;
+    return connection;
+  } catch (error) {
+    if (abort.signal.aborted) return connection;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function itemsOf(events: EventSourceMessage[]): Array<{ id: string; doc: any }> {
+  return events.filter((event) => event.event === 'item').map((event) => ({ id: event.id!, doc: JSON.parse(event.data) }));
+}
