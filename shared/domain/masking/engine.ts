@@ -212,62 +212,65 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     }
   };
 
+  // The state of the string being masked. maskText never re-enters itself, so it lives here, and `claim` and
+  // `taken` are made once per engine, not once per string (most strings claim nothing; closures are garbage).
+  let maskedText = '';
+  // Spans claimed so far, as parallel arrays: no per-span objects for the common no-match case.
+  let starts: number[] | undefined;
+  let ends: number[] | undefined;
+  let owners: CompiledRule[] | undefined;
+  let current: CompiledRule;
+  // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string; the
+  // first `pendingKeeps` entries of `keepQueue` wait.
+  let pendingKeeps = 0;
+  const taken = (offset: number): boolean => insideSpan(starts!, ends!, offset);
+  const claim = (start: number, end: number): boolean => {
+    if (end <= start) return false;
+    if (pendingKeeps !== 0 && current.method !== 'keep') {
+      const count = pendingKeeps;
+      const claimant = current;
+      pendingKeeps = 0;
+      for (let queued = 0; queued < count; queued++) {
+        const keep = keepQueue[queued]!;
+        if (!textScanner.admits(keep.index)) continue;
+        current = keep;
+        keep.detect(maskedText, claim);
+      }
+      current = claimant;
+    }
+    if (!starts) {
+      starts = [start];
+      ends = [end];
+      owners = [current];
+      return true;
+    }
+    // Spans stay sorted and disjoint: a binary search finds the neighbours, so many matches stay linear-ish.
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (starts[middle]! < start) low = middle + 1;
+      else high = middle;
+    }
+    if (low > 0 && ends![low - 1]! > start) return false;
+    if (low < starts.length && starts[low]! < end) return false;
+    if (low === starts.length) {
+      starts.push(start);
+      ends!.push(end);
+      owners!.push(current);
+    } else {
+      starts.splice(low, 0, start);
+      ends!.splice(low, 0, end);
+      owners!.splice(low, 0, current);
+    }
+    return true;
+  };
+
   function maskTextInternal(text: string): TextMaskResult & { count: number } {
     if (text.length < 4) return { text, rules: [], count: 0 };
-    // Spans claimed so far, as parallel arrays: no per-span objects for the common no-match case.
-    let starts: number[] | undefined;
-    let ends: number[] | undefined;
-    let owners: CompiledRule[] | undefined;
-    let current: CompiledRule;
-    // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string; the
-    // first `pendingKeeps` entries of `keepQueue` wait.
-    let pendingKeeps = 0;
-    let taken: ((offset: number) => boolean) | undefined;
-    const claim = (start: number, end: number): boolean => {
-      if (end <= start) return false;
-      if (pendingKeeps !== 0 && current.method !== 'keep') {
-        const count = pendingKeeps;
-        const claimant = current;
-        pendingKeeps = 0;
-        for (let queued = 0; queued < count; queued++) {
-          const keep = keepQueue[queued]!;
-          if (!textScanner.admits(keep.index)) continue;
-          current = keep;
-          keep.detect(text, claim);
-        }
-        current = claimant;
-      }
-      if (!starts) {
-        starts = [start];
-        ends = [end];
-        owners = [current];
-        const spanStarts = starts;
-        const spanEnds = ends;
-        // Made at the first claim: most strings claim nothing, and a closure per string is garbage to collect.
-        taken = (offset) => insideSpan(spanStarts, spanEnds, offset);
-        return true;
-      }
-      // Spans stay sorted and disjoint: a binary search finds the neighbours, so many matches stay linear-ish.
-      let low = 0;
-      let high = starts.length;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (starts[middle]! < start) low = middle + 1;
-        else high = middle;
-      }
-      if (low > 0 && ends![low - 1]! > start) return false;
-      if (low < starts.length && starts[low]! < end) return false;
-      if (low === starts.length) {
-        starts.push(start);
-        ends!.push(end);
-        owners!.push(current);
-      } else {
-        starts.splice(low, 0, start);
-        ends!.splice(low, 0, end);
-        owners!.splice(low, 0, current);
-      }
-      return true;
-    };
+    maskedText = text;
+    starts = ends = owners = undefined;
+    pendingKeeps = 0;
     // One scanner for the engine: maskText never re-enters itself.
     textScanner.scan(text);
     const allowed = textScanner.allowed;
@@ -283,19 +286,25 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
         }
         if (!textScanner.admits(rule.index)) continue;
         current = rule;
-        rule.detect(text, claim, taken);
+        rule.detect(text, claim, starts ? taken : undefined);
       }
     }
-    if (!starts) return { text, rules: [], count: 0 };
+    // Read through locals: the claims changed them behind the compiler's back. Nothing of the string stays behind.
+    const spanStarts = starts as number[] | undefined;
+    const spanEnds = ends as number[] | undefined;
+    const spanOwners = owners as CompiledRule[] | undefined;
+    maskedText = '';
+    starts = ends = owners = undefined;
+    if (!spanStarts) return { text, rules: [], count: 0 };
     let output = '';
     let cursor = 0;
     let count = 0;
     const matched: string[] = [];
-    for (let index = 0; index < starts.length; index++) {
-      const rule = owners![index]!;
+    for (let index = 0; index < spanStarts.length; index++) {
+      const rule = spanOwners![index]!;
       if (rule.method === 'keep') continue;
-      const start = starts[index]!;
-      const end = ends![index]!;
+      const start = spanStarts[index]!;
+      const end = spanEnds![index]!;
       output += text.slice(cursor, start) + replacementFor(rule.method, rule.label, rule.keepLast, text.slice(start, end));
       cursor = end;
       count++;

@@ -123,25 +123,53 @@ function ibanMod97(text: string, start: number, end: number): boolean | number {
   return ibanChecksumValid(compact) ? index : false;
 }
 
+/** Countries whose BBAN is digits only, among those whose code is two hex letters: a hex id (`be89-48be…`) is not theirs. */
+const NUMERIC_BBAN_HEX_COUNTRIES = new Set(['AE', 'BA', 'BE', 'DE', 'EE']);
+
+/** mod 97 of a remainder followed by one IBAN character (a digit, or a letter as two digits). */
+function mod97Step(remainder: number, code: number): number {
+  if (isDigitCode(code)) return (remainder * 10 + (code - 48)) % 97;
+  return (remainder * 100 + ((code >= 97 ? code - 32 : code) - 55)) % 97;
+}
+
 /**
  * IBANs as people type them: any case, a blank after the country code, uneven or doubled blanks. Reads letters and
- * digits up to the country's length (so trailing words stay), then checks mod 97.
+ * digits up to the country's length (so trailing words stay), then checks mod 97, in one walk without copies: most
+ * candidates are hex ids and fail early.
  */
 function ibanLoose(text: string, start: number, end: number): boolean | number {
   const length = ibanLengths[text.slice(start, start + 2).toUpperCase()];
   if (!length) return false;
-  let compact = '';
+  const lettersForbidden = NUMERIC_BBAN_HEX_COUNTRIES.has(text.slice(start, start + 2).toUpperCase());
+  let count = 0;
+  let remainder = 0;
+  let upper = false;
+  let lower = false;
   let index = start;
-  for (; index < end && compact.length < length; index++) {
+  for (; index < end && count < length; index++) {
     const code = text.charCodeAt(index);
-    if (isAlphanumericCode(code)) compact += text[index];
+    if (!isAlphanumericCode(code)) continue;
+    count++;
+    // The country code and check digits go last (mod 97 reads them after the BBAN).
+    if (count <= 4) continue;
+    if (!isDigitCode(code)) {
+      if (lettersForbidden) return false;
+      if (code >= 97) lower = true;
+      else upper = true;
+    }
+    remainder = mod97Step(remainder, code);
   }
-  if (compact.length !== length) return false;
+  if (count !== length) return false;
   if (index < text.length && isAlphanumericCode(text.charCodeAt(index))) return false;
   // The BBAN of every country is upper case or digits: mixed case inside it is a word, not an account.
-  const bban = compact.slice(4);
-  if (bban !== bban.toUpperCase() && bban !== bban.toLowerCase()) return false;
-  return ibanChecksumValid(compact.toUpperCase()) ? index : false;
+  if (upper && lower) return false;
+  for (let taken = 0, at = start; taken < 4; at++) {
+    const code = text.charCodeAt(at);
+    if (!isAlphanumericCode(code)) continue;
+    remainder = mod97Step(remainder, code);
+    taken++;
+  }
+  return remainder === 1 ? index : false;
 }
 
 function ipv4(): boolean {
