@@ -139,6 +139,8 @@ const MASKS_PER_WORD = 12;
 const PADDING = 80;
 const TABLE_BYTES = 192;
 const PAIR_BITS_BYTES = 8192;
+/** After the pair bits: each pair's slot + 1 (u16, 0 for none), then each slot's third bytes (u32, bit `byte & 31`). */
+const PAIR_SLOTS_BYTES = 65536 * 2;
 /** digits, digit run, digit group, flags, colons, pair hits, then 8 words of single bytes seen. */
 const OUT_WORDS = 14;
 const WASM_PAGE = 65536;
@@ -172,13 +174,14 @@ class ScanMemory {
   constructor(
     readonly capacity: number,
     tables: Uint8Array,
-    pairBits: Uint8Array,
+    /** The pair bits, the pairs' slots and the slots' third bytes, as the main pass reads them. */
+    pairRegion: Uint8Array,
   ) {
     textScanModule ??= new WebAssembly.Module(Buffer.from(TEXT_SCAN_WASM_BASE64, 'base64'));
     this.wasm = new WebAssembly.Instance(textScanModule, {}).exports as unknown as TextScanExports;
     this.tablesAt = align(this.wasm.__heap_base.value as number, 16);
     this.pairsAt = this.tablesAt + TABLE_BYTES;
-    this.outAt = this.pairsAt + PAIR_BITS_BYTES;
+    this.outAt = align(this.pairsAt + pairRegion.length, 16);
     this.bytesAt = align(this.outAt + OUT_WORDS * 4, 16);
     // The main pass keeps masks for one word more than the string has.
     this.masksAt = align(this.bytesAt + capacity + PADDING, 8);
@@ -192,7 +195,7 @@ class ScanMemory {
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / WASM_PAGE));
     const buffer = memory.buffer;
     new Uint8Array(buffer, this.tablesAt, TABLE_BYTES).set(tables);
-    new Uint8Array(buffer, this.pairsAt, PAIR_BITS_BYTES).set(pairBits);
+    new Uint8Array(buffer, this.pairsAt, pairRegion.length).set(pairRegion);
     this.bytes = new Uint8Array(buffer, this.bytesAt, capacity + PADDING);
     this.input = this.bytes.subarray(0, capacity);
     this.out = new Uint32Array(buffer, this.outAt, OUT_WORDS);
@@ -389,7 +392,6 @@ export class TextScanner {
   private readonly pairSlot = new Uint16Array(65536);
   private readonly literalsByPair: Literal[][] = [];
   /** Per slot, one bit per third byte (its low five bits, so letters of either case share one) a literal goes on with. */
-  private readonly thirdBytes: Int32Array;
   /** For a byte that is a literal on its own: 1 + its slot in `singleRules`. */
   private readonly singleSlot = new Uint8Array(256);
   private readonly singleRules: number[][] = [];
@@ -409,7 +411,7 @@ export class TextScanner {
   private readonly shapeRefusals: Int32Array;
   /** The main pass's tables (class nibbles, pair groups, singles) and pair bits, copied into every instance. */
   private readonly tables = new Uint8Array(TABLE_BYTES);
-  private readonly pairBits = new Uint8Array(PAIR_BITS_BYTES);
+  private readonly pairRegion: Uint8Array;
   /** The instance kept for strings up to KEPT_CAPACITY bytes, and the one the string last scanned is in. */
   private kept: ScanMemory;
   private memory: ScanMemory;
@@ -478,9 +480,13 @@ export class TextScanner {
         (gate.assignment ? literal.assignmentRules : literal.rules).push(rule);
       }
     });
-    this.thirdBytes = Int32Array.from(thirdBytes);
 
-    const { tables, pairBits } = this;
+    const slotCount = this.literalsByPair.length;
+    const pairRegion = (this.pairRegion = new Uint8Array(PAIR_BITS_BYTES + PAIR_SLOTS_BYTES + slotCount * 4));
+    const pairBits = pairRegion.subarray(0, PAIR_BITS_BYTES);
+    new Uint16Array(pairRegion.buffer, PAIR_BITS_BYTES, 65536).set(this.pairSlot);
+    new Int32Array(pairRegion.buffer, PAIR_BITS_BYTES + PAIR_SLOTS_BYTES, slotCount).set(thirdBytes);
+    const { tables } = this;
     classTables(tables.subarray(0, 16), tables.subarray(16, 32));
     markTables(tables.subarray(160, 176), tables.subarray(176, 192));
     const pairs: LiteralPair[] = [];
@@ -499,7 +505,7 @@ export class TextScanner {
     const singleGroups = new Uint8Array(256);
     for (const byte of this.singleBytes) singleGroups[byte] = 1 << Math.min(byte >> 4, 7);
     groupTables(singleGroups, tables.subarray(96, 112), tables.subarray(112, 128));
-    this.kept = this.memory = new ScanMemory(4096, tables, pairBits);
+    this.kept = this.memory = new ScanMemory(4096, tables, pairRegion);
     this.bytes = this.kept.bytes;
   }
 
@@ -524,9 +530,9 @@ export class TextScanner {
     const needed = Buffer.byteLength(text, 'utf8');
     let memory: ScanMemory;
     if (needed <= KEPT_CAPACITY) {
-      memory = this.kept = new ScanMemory(Math.min(KEPT_CAPACITY, Math.max(needed, this.kept.capacity * 2)), this.tables, this.pairBits);
+      memory = this.kept = new ScanMemory(Math.min(KEPT_CAPACITY, Math.max(needed, this.kept.capacity * 2)), this.tables, this.pairRegion);
     } else {
-      memory = new ScanMemory(needed, this.tables, this.pairBits);
+      memory = new ScanMemory(needed, this.tables, this.pairRegion);
     }
     this.memory = memory;
     this.bytes = memory.bytes;
@@ -542,7 +548,7 @@ export class TextScanner {
     const memory = this.memory;
     memory.scan(length);
     const { bytes, out, hits } = memory;
-    const { pairSlot, thirdBytes } = this;
+    const pairSlot = this.pairSlot;
     const counts = this.counts;
     const digits = (counts.digits = out[0]!);
     const digitRun = (counts.digitRun = out[1]!);
@@ -551,8 +557,8 @@ export class TextScanner {
     const hitCount = out[5]!;
     for (let index = 0; index < hitCount; index++) {
       const at = hits[index]!;
-      const slot = pairSlot[(bytes[at]! << 8) | bytes[at + 1]!]! - 1;
-      if (((thirdBytes[slot]! >>> (bytes[at + 2]! & 31)) & 1) !== 0) this.matchLiterals(at, slot);
+      // The main pass checked the third byte against the pair's slot already.
+      this.matchLiterals(at, pairSlot[(bytes[at]! << 8) | bytes[at + 1]!]! - 1);
     }
     // Words 6 to 13 of `out`: the byte values the single-byte classifier let in (most strings: none).
     const singlesSeen = out[6]! | out[7]! | out[8]! | out[9]! | out[10]! | out[11]! | out[12]! | out[13]!;

@@ -143,11 +143,13 @@ static inline u32 longestRun(u64 mask) {
 /**
  * tables: 192 bytes, the low and high nibble tables of the byte classes, of the literal pairs' groups by first byte
  * and by second byte, of the single-byte literals, of the pairs' groups by the byte after them (these three may let
- * in more bytes than they hold, never fewer) and of the mark classes. pairs: 65536 bits, one per pair of bytes that starts a literal (first << 8 | second).
+ * in more bytes than they hold, never fewer) and of the mark classes. pairs: 65536 bits, one per pair of bytes that
+ * starts a literal (first << 8 | second); then per pair its slot + 1 (u16); then per slot the third bytes its
+ * literals have (u32, bit `byte & 31`; all bits for a two-byte literal).
  * bytes: the string, n bytes, then at least 80 bytes this function sets to 0. masks: MASKS * (n / 64 + 2) words.
  * out: digits, longest digit run, largest digit group, shape flags, colons, literal pair hits, then 8 words of bits:
- * the byte values seen where the single-byte classifier let a byte in. hits: where each literal pair starts, in
- * order (at most n).
+ * the byte values seen where the single-byte classifier let a byte in. hits: where each literal pair with a
+ * fitting third byte starts, in order (at most n).
  */
 void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *out, u32 *hits) {
   const v128_t classLow = wasm_v128_load(tables), classHigh = wasm_v128_load(tables + 16);
@@ -157,6 +159,8 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   const v128_t singleLow = wasm_v128_load(tables + 96), singleHigh = wasm_v128_load(tables + 112);
   const v128_t thirdLow = wasm_v128_load(tables + 128), thirdHigh = wasm_v128_load(tables + 144);
   const v128_t markLow = wasm_v128_load(tables + 160), markHigh = wasm_v128_load(tables + 176);
+  const uint16_t *pairSlots = (const uint16_t *)(pairs + 8192);
+  const u32 *thirdBytes = (const u32 *)(pairs + 8192 + 131072);
   for (u32 offset = 0; offset < 80; offset += 16) wasm_v128_store(bytes + n + offset, wasm_i64x2_splat(0));
   const u32 words = (n + 63) / 64;
   // Pass 1: classify, 16 bytes at a time. Word `words` stays all zero: the neighbour after the last.
@@ -316,11 +320,15 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     previousToken = token;
     // A run of 20 starting at a byte may reach into the next word: the sums below look at the 128 bits of this word
     // and the next (its token bytes: the same run goes on there), of which the low 64 come out exact.
-    const u64 run2 = value & shiftDown(value, nextToken, 1), run2High = nextToken & (nextToken >> 1);
-    const u64 run4 = run2 & shiftDown(run2, run2High, 2), run4High = run2High & (run2High >> 2);
-    const u64 run8 = run4 & shiftDown(run4, run4High, 4), run8High = run4High & (run4High >> 4);
-    const u64 run16 = run8 & shiftDown(run8, run8High, 8);
-    const u64 run20 = run16 & shiftDown(run4, run4High, 16);
+    // Most words hold no such run: one starting here has 20 bits here, or goes on into the next word.
+    u64 run20 = 0;
+    if (valueCarry || __builtin_popcountll(value) >= 20) {
+      const u64 run2 = value & shiftDown(value, nextToken, 1), run2High = nextToken & (nextToken >> 1);
+      const u64 run4 = run2 & shiftDown(run2, run2High, 2), run4High = run2High & (run2High >> 2);
+      const u64 run8 = run4 & shiftDown(run4, run4High, 4), run8High = run4High & (run4High >> 4);
+      const u64 run16 = run8 & shiftDown(run8, run8High, 8);
+      run20 = run16 & shiftDown(run4, run4High, 16);
+    }
     if (run20 | coveredCarry) {
       // The bytes of those runs: each start spread over the 20 bytes from it, by doubling to 16 (bytes 0-15), then
       // the first four again 16 bytes on (16-19). What passes the top of this word belongs to the next.
@@ -346,7 +354,8 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     while (candidates) {
       const u32 index = word * 64 + (u32)__builtin_ctzll(candidates);
       const u32 pair = ((u32)bytes[index] << 8) | bytes[index + 1];
-      if ((pairs[pair >> 3] >> (pair & 7)) & 1) hits[hitCount++] = index;
+      // A pair that starts a literal, and a third byte one of its literals has there (by `byte & 31`).
+      if (((pairs[pair >> 3] >> (pair & 7)) & 1) && ((thirdBytes[pairSlots[pair] - 1u] >> (bytes[index + 2] & 31)) & 1)) hits[hitCount++] = index;
       candidates &= candidates - 1;
     }
 
