@@ -10,7 +10,7 @@ import { realisticLogLines, seededRandom } from '../../bench/support/realistic-l
 import { createMaskingEngine } from '../../shared/domain/masking';
 import { loadMaskingRules } from '../../shared/config/masking-rules';
 import { compileDetector, gateOf } from '../../shared/domain/masking/engine';
-import { assignmentFollows, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
+import { assignmentFollows, MASKS_PER_WORD, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
 import { TEXT_SCAN_SOURCE_SHA256 } from '../../shared/domain/masking/wasm/text-scan-wasm';
 
 const rules = loadMaskingRules().rules;
@@ -139,6 +139,32 @@ describe('text scanner: the WebAssembly main pass', () => {
       if (JSON.stringify(shape) !== JSON.stringify(expected)) wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(shape)} != ${JSON.stringify(expected)}`);
     }
     expect(wrong.slice(0, 3)).toEqual([]);
+  });
+
+  it('keeps as many masks per 64-byte word as text-scan.ts makes room for', () => {
+    // text-scan.ts lays out the masks, then the pair hits right after them: a mask more in the C than room here would
+    // have the hits overwrite the masks of the words not yet read.
+    const source = readFileSync(path.resolve(__dirname, '../../shared/domain/masking/wasm/text-scan.c'), 'utf8');
+    const masks = /enum \{([^}]*)\bMASKS \}/.exec(source)?.[1]?.split(',').filter((name) => name.trim() !== '');
+    expect(masks?.length).toBe(MASKS_PER_WORD);
+  });
+
+  it('counts and masks the end of a long string whose pair hits outnumber its words many times over', () => {
+    // Past 64 kB a string gets memory of exactly its size, and the pass writes pair hits as it goes, right after the
+    // masks: were there room for fewer masks per word than the pass keeps, the hits of the first 72 kB ('tok' of
+    // every 'token') would land on the masks of the last words before they are read. Garbage masks mostly let more
+    // rules run, which the output would not show; the shape counts (every digit counted) do. The block at the end
+    // holds five secrets read from different masks (digits, dots, lower case, blanks, value openers, dashes, tokens).
+    const engine = createMaskingEngine(loadMaskingRules());
+    const block = 'cvv 123 ip 10.0.0.1 mail a@b.io de89 3704 0044 0532 0130 00 --token aB3xY9kLm2Qr7tZ5wN8pV4';
+    const maskedBlock = 'cvv [REDACTED] ip [IP] mail [EMAIL] [IBAN] --token [REDACTED]';
+    for (const filler of ['', 'token '.repeat(100), 'token '.repeat(12_000)]) {
+      scanner.scan(filler + block);
+      expect(scanner.shape()).toEqual(shapeByRegex(filler + block));
+      const masked = engine.maskText(filler + block);
+      expect(masked.rules).toEqual(['card_security_code', 'ipv4', 'email', 'iban_loose', 'cli_password_option']);
+      expect(masked.text).toBe(filler + maskedBlock);
+    }
   });
 
   it('finds literals and lets their rules run in a string it gives an instance of its own', () => {

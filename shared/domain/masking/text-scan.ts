@@ -133,8 +133,8 @@ interface TextScanExports {
   runs(masks: number, length: number, starts: number, ends: number): number;
 }
 
-/** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c). */
-const MASKS_PER_WORD = 12;
+/** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c; a test holds the two equal). */
+export const MASKS_PER_WORD = 12;
 /** Bytes after the string that the main pass sets to 0 (it reads one past 64 for the last pair). */
 const PADDING = 80;
 const TABLE_BYTES = 192;
