@@ -302,39 +302,39 @@ function pairGroupTables(literalPairs: readonly LiteralPair[], tables: Uint8Arra
 }
 
 /**
- * The byte classes of text-scan.c: digit 1, colon 2, group separator 4, dot 8, capitals A-O 16 and P-Z 32, lower
- * case a-o 64 and p-z 128.
+ * The byte classes of text-scan.c: digit 128 (the top bit, which the pass reads without masking), colon 2, group
+ * separator 4, dot 8, capitals A-O 16 and P-Z 32, lower case a-o 64 and p-z 1.
  */
 function classTables(low: Uint8Array, high: Uint8Array): void {
   const separators = new Set([0x0, 0x8, 0x9, 0xb, 0xd, 0xe]); // space ( ) + - . as low nibbles of 0x2_
   for (let nibble = 0; nibble < 16; nibble++) {
     low[nibble] =
-      (nibble <= 9 ? 1 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 | 64 : 0) | (nibble <= 10 ? 32 | 128 : 0);
+      (nibble <= 9 ? 128 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 | 64 : 0) | (nibble <= 10 ? 32 | 1 : 0);
   }
   high[2] = 4 | 8;
-  high[3] = 1 | 2;
+  high[3] = 128 | 2;
   high[4] = 16;
   high[5] = 32;
   high[6] = 64;
-  high[7] = 128;
+  high[7] = 1;
 }
 
 /**
- * The mark classes of text-scan.c, each an exact rectangle of nibbles: `-` 1, space 2, tab 4, `:` and `=` 8, `"`
- * and `'` 16, `+ - . /` 32, `_` 64, `~` 128.
+ * The mark classes of text-scan.c, each an exact rectangle of nibbles: `-` 128 (the top bit), space 2, tab 4, `:`
+ * and `=` 8, `"` and `'` 16, `+ - . /` 32, `_` 64, `~` 1.
  */
 function markTables(low: Uint8Array, high: Uint8Array): void {
   low.fill(0);
   high.fill(0);
   const rectangles: Array<[number, number[], number[]]> = [
-    [1, [0xd], [2]],
+    [128, [0xd], [2]],
     [2, [0x0], [2]],
     [4, [0x9], [0]],
     [8, [0xa, 0xd], [3]],
     [16, [0x2, 0x7], [2]],
     [32, [0xb, 0xd, 0xe, 0xf], [2]],
     [64, [0xf], [5]],
-    [128, [0xe], [7]],
+    [1, [0xe], [7]],
   ];
   for (const [bit, lows, highs] of rectangles) {
     for (const nibble of lows) low[nibble]! |= bit;

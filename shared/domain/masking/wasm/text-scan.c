@@ -20,7 +20,8 @@ typedef uint8_t u8;
 
 // Byte classes of the first classifier (shufti: class = low[byte & 15] & high[byte >> 4]; every class is a set of
 // low nibbles times a set of high nibbles, so the look-up is exact).
-#define CLASS_DIGIT 1
+/** The top bit: a byte's top bit is what `wasm_i8x16_bitmask` reads, so digits need no masking first. */
+#define CLASS_DIGIT 128
 #define CLASS_COLON 2
 /** Keeps a group of digits together: space, `-`, `.`, `(`, `)`, `+`. */
 #define CLASS_GROUP_SEPARATOR 4
@@ -30,10 +31,11 @@ typedef uint8_t u8;
 #define CLASS_UPPER_HIGH 32
 /** a-o and p-z, the same for lower case. */
 #define CLASS_LOWER_LOW 64
-#define CLASS_LOWER_HIGH 128
+#define CLASS_LOWER_HIGH 1
 
 // Byte classes of the second classifier (the same look-up, its own tables): what values, flags and tokens are made of.
-#define MARK_DASH 1
+/** The top bit, as for digits. */
+#define MARK_DASH 128
 #define MARK_SPACE 2
 #define MARK_TAB 4
 /** `:` and `=`. */
@@ -43,7 +45,7 @@ typedef uint8_t u8;
 /** `+ - . /`, `_`, `~`: the bytes other than letters and digits a token is made of. */
 #define MARK_TOKEN_PUNCTUATION 32
 #define MARK_UNDERSCORE 64
-#define MARK_TILDE 128
+#define MARK_TILDE 1
 
 // Shape flags, as text-scan.ts numbers them.
 #define DOTTED_QUAD 1
@@ -67,6 +69,11 @@ static inline v128_t classify(v128_t bytes, v128_t low, v128_t high) {
 /** Bytes with any of `bits` (a single bit: v + 128 - bit has its top bit set just when v is that bit). */
 static inline u64 maskOf(v128_t classes, u8 bit) {
   return (u64)wasm_i8x16_bitmask(wasm_i8x16_add(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)bit)), wasm_i8x16_splat((int8_t)(128 - bit))));
+}
+
+/** Bytes of the class in the top bit. */
+static inline u64 topBitOf(v128_t classes) {
+  return (u64)wasm_i8x16_bitmask(classes);
 }
 
 /** Bytes whose classes are not all 0. */
@@ -175,14 +182,14 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
         const v128_t chunk = wasm_v128_load(bytes + word * 64 + part * 16);
         const v128_t classes = classify(chunk, classLow, classHigh);
         const u32 shift = part * 16;
-        wordMasks[M_DIGIT] |= maskOf(classes, CLASS_DIGIT) << shift;
+        wordMasks[M_DIGIT] |= topBitOf(classes) << shift;
         wordMasks[M_COLON] |= maskOf(classes, CLASS_COLON) << shift;
         wordMasks[M_SEPARATOR] |= maskOf(classes, CLASS_GROUP_SEPARATOR) << shift;
         wordMasks[M_DOT] |= maskOf(classes, CLASS_DOT) << shift;
         wordMasks[M_UPPER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat(CLASS_UPPER_LOW | CLASS_UPPER_HIGH))) << shift;
         wordMasks[M_LOWER] |= anyOf(wasm_v128_and(classes, wasm_i8x16_splat((int8_t)(CLASS_LOWER_LOW | CLASS_LOWER_HIGH)))) << shift;
         const v128_t marks = classify(chunk, markLow, markHigh);
-        wordMasks[M_DASH] |= maskOf(marks, MARK_DASH) << shift;
+        wordMasks[M_DASH] |= topBitOf(marks) << shift;
         wordMasks[M_BLANK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_SPACE | MARK_TAB))) << shift;
         wordMasks[M_VALUE_OPEN] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat(MARK_EQUALS_COLON | MARK_QUOTE))) << shift;
         wordMasks[M_TOKEN_MARK] |= anyOf(wasm_v128_and(marks, wasm_i8x16_splat((int8_t)(MARK_TOKEN_PUNCTUATION | MARK_UNDERSCORE | MARK_TILDE)))) << shift;
