@@ -76,9 +76,9 @@ static inline u64 topBitOf(v128_t classes) {
   return (u64)wasm_i8x16_bitmask(classes);
 }
 
-/** Bytes whose classes are not all 0. */
+/** Bytes whose classes are not all 0 (a saturating add of 127 sets the top bit of every byte but 0). */
 static inline u64 anyOf(v128_t classes) {
-  return (u64)(~wasm_i8x16_bitmask(wasm_i8x16_eq(classes, wasm_i8x16_splat(0))) & 0xffff);
+  return (u64)wasm_i8x16_bitmask(wasm_u8x16_add_sat(classes, wasm_i8x16_splat(127)));
 }
 
 static inline int isHexByte(u8 byte) {
