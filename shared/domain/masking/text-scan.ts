@@ -139,7 +139,7 @@ export const MASKS_PER_WORD = 12;
 const PADDING = 80;
 const TABLE_BYTES = 192;
 const PAIR_BITS_BYTES = 8192;
-/** After the pair bits: each pair's slot + 1 (u16, 0 for none), then each slot's third bytes (u32, bit `byte & 31`). */
+/** After the pair bits: each pair's slot + 1 (u16, 0 for none), then each slot's third and fourth bytes (u32 each, bit `byte & 31`). */
 const PAIR_SLOTS_BYTES = 65536 * 2;
 /** digits, digit run, digit group, flags, colons, pair hits, then 8 words of single bytes seen. */
 const OUT_WORDS = 14;
@@ -435,7 +435,8 @@ export class TextScanner {
     this.countRefusals = new Int32Array(3 * 256 * words);
     this.shapeRefusals = new Int32Array(MAIN_SHAPE_SETS * words);
     const byKey = new Map<string, Literal>();
-    const thirdBytes: number[] = [];
+    /** Per slot, the third and the fourth bytes its literals have (bit `byte & 31`; all bits past a literal's end). */
+    const laterBytes: number[] = [];
     gates.forEach((gate, rule) => {
       if (gate.needs) {
         const bit = 1 << (rule & 31);
@@ -469,11 +470,12 @@ export class TextScanner {
               const pair = (first << 8) | second;
               if (!this.pairSlot[pair]) {
                 this.pairSlot[pair] = this.literalsByPair.push([]);
-                thirdBytes.push(0);
+                laterBytes.push(0, 0);
               }
               const slot = this.pairSlot[pair]! - 1;
               this.literalsByPair[slot]!.push(literal);
-              thirdBytes[slot]! |= bytes.length > 2 ? 1 << (bytes[2]! & 31) : -1;
+              laterBytes[2 * slot]! |= bytes.length > 2 ? 1 << (bytes[2]! & 31) : -1;
+              laterBytes[2 * slot + 1]! |= bytes.length > 3 ? 1 << (bytes[3]! & 31) : -1;
             }
           }
         }
@@ -482,10 +484,10 @@ export class TextScanner {
     });
 
     const slotCount = this.literalsByPair.length;
-    const pairRegion = (this.pairRegion = new Uint8Array(PAIR_BITS_BYTES + PAIR_SLOTS_BYTES + slotCount * 4));
+    const pairRegion = (this.pairRegion = new Uint8Array(PAIR_BITS_BYTES + PAIR_SLOTS_BYTES + slotCount * 8));
     const pairBits = pairRegion.subarray(0, PAIR_BITS_BYTES);
     new Uint16Array(pairRegion.buffer, PAIR_BITS_BYTES, 65536).set(this.pairSlot);
-    new Int32Array(pairRegion.buffer, PAIR_BITS_BYTES + PAIR_SLOTS_BYTES, slotCount).set(thirdBytes);
+    new Int32Array(pairRegion.buffer, PAIR_BITS_BYTES + PAIR_SLOTS_BYTES, slotCount * 2).set(laterBytes);
     const { tables } = this;
     classTables(tables.subarray(0, 16), tables.subarray(16, 32));
     markTables(tables.subarray(160, 176), tables.subarray(176, 192));

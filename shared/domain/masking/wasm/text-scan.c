@@ -151,8 +151,8 @@ static inline u32 longestRun(u64 mask) {
  * tables: 192 bytes, the low and high nibble tables of the byte classes, of the literal pairs' groups by first byte
  * and by second byte, of the single-byte literals, of the pairs' groups by the byte after them (these three may let
  * in more bytes than they hold, never fewer) and of the mark classes. pairs: 65536 bits, one per pair of bytes that
- * starts a literal (first << 8 | second); then per pair its slot + 1 (u16); then per slot the third bytes its
- * literals have (u32, bit `byte & 31`; all bits for a two-byte literal).
+ * starts a literal (first << 8 | second); then per pair its slot + 1 (u16); then per slot the third and the fourth
+ * bytes its literals have (two u32, bit `byte & 31`; all bits past a literal's end).
  * bytes: the string, n bytes, then at least 80 bytes this function sets to 0. masks: MASKS * (n / 64 + 2) words.
  * out: digits, longest digit run, largest digit group, shape flags, colons, literal pair hits, then 8 words of bits:
  * the byte values seen where the single-byte classifier let a byte in. hits: where each literal pair with a
@@ -167,7 +167,7 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   const v128_t thirdLow = wasm_v128_load(tables + 128), thirdHigh = wasm_v128_load(tables + 144);
   const v128_t markLow = wasm_v128_load(tables + 160), markHigh = wasm_v128_load(tables + 176);
   const uint16_t *pairSlots = (const uint16_t *)(pairs + 8192);
-  const u32 *thirdBytes = (const u32 *)(pairs + 8192 + 131072);
+  const u32 *laterBytes = (const u32 *)(pairs + 8192 + 131072);
   for (u32 offset = 0; offset < 80; offset += 16) wasm_v128_store(bytes + n + offset, wasm_i64x2_splat(0));
   const u32 words = (n + 63) / 64;
   // Pass 1: classify, 16 bytes at a time. Word `words` stays all zero: the neighbour after the last.
@@ -361,8 +361,12 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     while (candidates) {
       const u32 index = word * 64 + (u32)__builtin_ctzll(candidates);
       const u32 pair = ((u32)bytes[index] << 8) | bytes[index + 1];
-      // A pair that starts a literal, and a third byte one of its literals has there (by `byte & 31`).
-      if (((pairs[pair >> 3] >> (pair & 7)) & 1) && ((thirdBytes[pairSlots[pair] - 1u] >> (bytes[index + 2] & 31)) & 1)) hits[hitCount++] = index;
+      // A pair that starts a literal, then a third and a fourth byte its literals have there (by `byte & 31`): most
+      // pairs of a log line that pass are `cre` of `created` or `con` of `connection`, not of `credential`.
+      if ((pairs[pair >> 3] >> (pair & 7)) & 1) {
+        const u32 *later = laterBytes + 2 * (pairSlots[pair] - 1u);
+        if (((later[0] >> (bytes[index + 2] & 31)) & (later[1] >> (bytes[index + 3] & 31)) & 1)) hits[hitCount++] = index;
+      }
       candidates &= candidates - 1;
     }
 
