@@ -65,30 +65,19 @@ const utf8 = new TextEncoder();
 /** ASCII letters folded to lower case, every other byte as it is: the `i` flag without `u` folds only ASCII here. */
 const FOLD = new Uint8Array(256).map((_, byte) => (byte >= 65 && byte <= 90 ? byte + 32 : byte));
 
-/** Byte classes, as bits. */
-const WORD = 1;
+/** Byte classes, as bits (the shapes are told in wasm/text-scan.c; these serve the credential keys' pre-check). */
 /** Continues a key name in the credential scanner: word characters, `-`, `.`, `$` and every non-ASCII byte. */
 const KEY = 2;
 const BLANK = 4;
-const HEX = 8;
-const DIGIT = 16;
-/** Splits the groups of an SSN: space, `-`, `.`. */
-const SSN_SEPARATOR = 32;
 const CLASS = new Uint8Array(256).map((_, byte) => {
   let kind = 0;
-  const isDigit = byte >= 48 && byte <= 57;
-  const isUpper = byte >= 65 && byte <= 90;
-  const isLower = byte >= 97 && byte <= 122;
-  if (isDigit || isUpper || isLower || byte === 95) kind |= WORD | KEY;
-  if (byte === 45 || byte === 46 || byte === 36 || byte >= 128) kind |= KEY;
+  const isWord = (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte === 95;
+  if (isWord || byte === 45 || byte === 46 || byte === 36 || byte >= 128) kind |= KEY;
   if (byte === 32 || byte === 9) kind |= BLANK;
-  if (isDigit || (byte >= 65 && byte <= 70) || (byte >= 97 && byte <= 102)) kind |= HEX;
-  if (isDigit) kind |= DIGIT;
-  if (byte === 32 || byte === 45 || byte === 46) kind |= SSN_SEPARATOR;
   return kind;
 });
 
-/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six). */
+/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six, runShapes and hexShapes the rest). */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
@@ -130,7 +119,8 @@ interface TextScanExports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   scan(tables: number, pairs: number, bytes: number, length: number, masks: number, out: number, hits: number): void;
-  runs(masks: number, length: number, starts: number, ends: number): number;
+  runShapes(masks: number, bytes: number, length: number): number;
+  hexShapes(bytes: number, length: number): number;
 }
 
 /** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c; a test holds the two equal). */
@@ -145,8 +135,8 @@ const PAIR_SLOTS_BYTES = 65536 * 2;
 const OUT_WORDS = 14;
 const WASM_PAGE = 65536;
 /**
- * A scanner keeps one instance for strings up to this many UTF-8 bytes (about 10 bytes of wasm memory per byte of
- * string: the bytes, their masks, pair hits and runs). A longer string gets an instance of its own, dropped at the
+ * A scanner keeps one instance for strings up to this many UTF-8 bytes (about 6.5 bytes of wasm memory per byte of
+ * string: the bytes, their masks and pair hits). A longer string gets an instance of its own, dropped at the
  * next scan: WebAssembly memory never shrinks, and one huge string must not pin it for the process's life.
  */
 const KEPT_CAPACITY = 64 * 1024;
@@ -160,16 +150,12 @@ class ScanMemory {
   readonly bytesAt: number;
   readonly masksAt: number;
   readonly hitsAt: number;
-  readonly runStartsAt: number;
-  readonly runEndsAt: number;
   /** The string's bytes and the padding the main pass zeroes after them. */
   readonly bytes: Uint8Array;
   /** Where the string is encoded: exactly `capacity` bytes, so a longer one is cut short and noticed. */
   readonly input: Uint8Array;
   readonly out: Uint32Array;
   readonly hits: Uint32Array;
-  readonly runStarts: Uint32Array;
-  readonly runEnds: Uint32Array;
 
   constructor(
     readonly capacity: number,
@@ -186,11 +172,7 @@ class ScanMemory {
     // The main pass keeps masks for one word more than the string has.
     this.masksAt = align(this.bytesAt + capacity + PADDING, 8);
     this.hitsAt = this.masksAt + (Math.ceil(capacity / 64) + 2) * MASKS_PER_WORD * 8;
-    // A run of digits takes two bytes at least (a digit, then another byte), but for the last.
-    const runs = (capacity >>> 1) + 1;
-    this.runStartsAt = this.hitsAt + capacity * 4;
-    this.runEndsAt = this.runStartsAt + runs * 4;
-    const end = this.runEndsAt + runs * 4;
+    const end = this.hitsAt + capacity * 4;
     const memory = this.wasm.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / WASM_PAGE));
     const buffer = memory.buffer;
@@ -200,17 +182,20 @@ class ScanMemory {
     this.input = this.bytes.subarray(0, capacity);
     this.out = new Uint32Array(buffer, this.outAt, OUT_WORDS);
     this.hits = new Uint32Array(buffer, this.hitsAt, capacity);
-    this.runStarts = new Uint32Array(buffer, this.runStartsAt, runs);
-    this.runEnds = new Uint32Array(buffer, this.runEndsAt, runs);
   }
 
   scan(length: number): void {
     this.wasm.scan(this.tablesAt, this.pairsAt, this.bytesAt, length, this.masksAt, this.outAt, this.hitsAt);
   }
 
-  /** The runs of digits of the string last scanned, into `runStarts` and `runEnds`; answers how many. */
-  runs(length: number): number {
-    return this.wasm.runs(this.masksAt, length, this.runStartsAt, this.runEndsAt);
+  /** SSN_GROUPS and NATIONAL_PHONE of the string last scanned, from its runs of digits. */
+  runShapes(length: number): number {
+    return this.wasm.runShapes(this.masksAt, this.bytesAt, length);
+  }
+
+  /** HEX_ID and UUID_START of the string last scanned, from its runs of hex digits. */
+  hexShapes(length: number): number {
+    return this.wasm.hexShapes(this.bytesAt, length);
   }
 }
 
@@ -344,13 +329,6 @@ function markTables(low: Uint8Array, high: Uint8Array): void {
 
 function align(offset: number, to: number): number {
   return Math.ceil(offset / to) * to;
-}
-
-/** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
-function bound(bytes: Uint8Array, start: number): boolean {
-  if (start === 0) return true;
-  const before = bytes[start - 1]!;
-  return (CLASS[before]! & WORD) === 0 && before !== 45 && before !== 46;
 }
 
 /** After a key (and an optional closing quote or bracket): what can start the operator or the quoted value. */
@@ -618,66 +596,13 @@ export class TextScanner {
    * groups. Runs split by exactly one byte follow each other (the earlier one ended two bytes before).
    */
   private scanRuns(): void {
-    const runCount = this.memory.runs(this.length);
-    const { bytes, runStarts, runEnds } = this.memory;
-    let flags = this.flags;
-    for (let index = 0; index < runCount; index++) {
-      const start = runStarts[index]!;
-      const end = runEnds[index]!;
-      const run = end - start;
-      const before = start > 0 ? bytes[start - 1]! : 0;
-      const afterOne = index >= 1 && runEnds[index - 1]! + 1 === start;
-      const afterTwo = afterOne && index >= 2 && runEnds[index - 2]! + 1 === runStarts[index - 1]!;
-      const earlier = afterOne ? runEnds[index - 1]! - runStarts[index - 1]! : 0;
-      const older = afterTwo ? runEnds[index - 2]! - runStarts[index - 2]! : 0;
-      const firstSeparator = afterTwo ? bytes[runStarts[index - 1]! - 1]! : 0;
-      if (
-        (older === 3 && earlier === 2 && run === 4 && (CLASS[firstSeparator]! & SSN_SEPARATOR) !== 0 && (CLASS[before]! & SSN_SEPARATOR) !== 0 && bound(bytes, runStarts[index - 2]!)) ||
-        (before === 45 && ((earlier === 3 && run === 6) || (earlier === 5 && run === 4)) && bound(bytes, runStarts[index - 1]!))
-      ) {
-        flags |= SSN_GROUPS;
-      }
-      if (
-        (older === 3 && earlier === 3 && run === 4 && (firstSeparator === 45 || firstSeparator === 46) && (before === 45 || before === 46)) ||
-        (run === 3 && before === 40 && bytes[end] === 41) ||
-        (run >= 2 && run <= 5 && bytes[start] === 48 && bytes[end] === 45 && (CLASS[bytes[end + 1]!]! & DIGIT) !== 0 && bound(bytes, start))
-      ) {
-        flags |= NATIONAL_PHONE;
-      }
-    }
-    this.flags = flags;
+    this.flags |= this.memory.runShapes(this.length);
     this.runsScanned = true;
   }
 
   /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */
   private scanHex(): void {
-    const bytes = this.bytes;
-    const length = this.length;
-    let flags = this.flags;
-    let hexStart = -1;
-    let hexLetter = false;
-    for (let index = 0; index <= length; index++) {
-      // One step past the end closes a trailing run; the byte there reads as 0 (no class).
-      const byte = index < length ? bytes[index]! : 0;
-      const kind = CLASS[byte]!;
-      if ((kind & HEX) !== 0) {
-        if (hexStart < 0) {
-          hexStart = index;
-          hexLetter = false;
-        }
-        if ((kind & DIGIT) === 0) hexLetter = true;
-        continue;
-      }
-      if (hexStart < 0) continue;
-      const hexLength = index - hexStart;
-      const before = hexStart > 0 ? bytes[hexStart - 1]! : 0;
-      if ((CLASS[before]! & WORD) === 0 && before !== 45) {
-        if (hexLetter && hexLength >= 7 && hexLength <= 64 && (kind & WORD) === 0 && byte !== 45) flags |= HEX_ID;
-        if (hexLength === 8 && byte === 45) flags |= UUID_START;
-      }
-      hexStart = -1;
-    }
-    this.flags = flags;
+    this.flags |= this.memory.hexShapes(this.length);
     this.hexScanned = true;
   }
 

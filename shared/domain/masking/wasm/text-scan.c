@@ -394,29 +394,130 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   out[5] = hitCount;
 }
 
+// Shape flags worked out after the main pass, as text-scan.ts numbers them.
+#define HEX_ID 64
+#define UUID_START 128
+#define SSN_GROUPS 256
+#define NATIONAL_PHONE 512
+
+static inline int isDigitByte(u8 byte) {
+  return (u8)(byte - '0') < 10;
+}
+
+/** Word characters as the keep rules' `\w` reads them: ASCII letters, digits and `_`. */
+static inline int isWordByte(u8 byte) {
+  return isDigitByte(byte) || (u8)((byte | 0x20) - 'a') < 26 || byte == '_';
+}
+
+/** Splits the groups of an SSN: space, `-`, `.`. */
+static inline int isSsnSeparator(u8 byte) {
+  return byte == ' ' || byte == '-' || byte == '.';
+}
+
+/** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
+static inline int standsAlone(const u8 *bytes, u32 start) {
+  if (start == 0) return 1;
+  const u8 before = bytes[start - 1];
+  return !isWordByte(before) && before != '-' && before != '.';
+}
+
 /**
- * Where each run of digits of the string last scanned starts and ends (one past its last digit), read from the
- * digit masks `scan` left; answers how many runs there are. For the SSN and phone shapes, worked out only when a
- * rule asks for them.
+ * The shapes of the runs of digits of the string last scanned (read from the digit masks `scan` left): SSN groups
+ * (3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; standing alone) and national phone groups (3, 3
+ * and 4 split by dashes or dots; `(ddd)`; a trunk 0 of two to five digits standing alone, a dash and a digit).
+ * Runs split by exactly one byte follow each other (the earlier one ended one byte before the next starts).
+ * Worked out only when a rule needing them is asked about; the bytes after the string are 0 (`scan` zeroed them).
  */
-u32 runs(const u64 *masks, u32 n, u32 *starts, u32 *ends) {
+u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
   const u32 words = (n + 63) / 64;
-  u32 startCount = 0, endCount = 0;
+  u32 flags = 0;
+  // The two runs before the current one, as start and end (one past the last digit); none yet: ends that never
+  // touch a start.
+  u32 olderStart = 0, olderEnd = 0, earlierStart = 0, earlierEnd = 0;
+  int haveOlder = 0, haveEarlier = 0;
   u64 previousDigit = 0;
   for (u32 word = 0; word < words; word++) {
     const u64 digit = masks[(u64)word * MASKS + M_DIGIT];
     const u64 nextDigit = masks[(u64)(word + 1) * MASKS + M_DIGIT];
     u64 first = digit & ~((digit << 1) | (previousDigit >> 63));
-    u64 last = digit & ~((digit >> 1) | (nextDigit << 63));
-    while (first) {
-      starts[startCount++] = word * 64 + (u32)__builtin_ctzll(first);
-      first &= first - 1;
-    }
-    while (last) {
-      ends[endCount++] = word * 64 + (u32)__builtin_ctzll(last) + 1;
-      last &= last - 1;
-    }
     previousDigit = digit;
+    while (first) {
+      const u32 start = word * 64 + (u32)__builtin_ctzll(first);
+      first &= first - 1;
+      // The run's end: the first byte from its start that is not a digit (the masks of this word and the next).
+      u32 end = start;
+      {
+        u32 at = start;
+        for (;;) {
+          const u32 w = at / 64;
+          const u64 bits = w == word ? digit : w == word + 1 ? nextDigit : masks[(u64)w * MASKS + M_DIGIT];
+          const u64 rest = ~bits >> (at % 64);
+          if (rest != 0) {
+            end = at + (u32)__builtin_ctzll(rest);
+            break;
+          }
+          at = (w + 1) * 64;
+        }
+      }
+      const u32 run = end - start;
+      const u8 before = start > 0 ? bytes[start - 1] : 0;
+      const int afterOne = haveEarlier && earlierEnd + 1 == start;
+      const int afterTwo = afterOne && haveOlder && olderEnd + 1 == earlierStart;
+      const u32 earlier = afterOne ? earlierEnd - earlierStart : 0;
+      const u32 older = afterTwo ? olderEnd - olderStart : 0;
+      const u8 firstSeparator = afterTwo ? bytes[earlierStart - 1] : 0;
+      if ((older == 3 && earlier == 2 && run == 4 && isSsnSeparator(firstSeparator) && isSsnSeparator(before) && standsAlone(bytes, olderStart)) ||
+          (before == '-' && ((earlier == 3 && run == 6) || (earlier == 5 && run == 4)) && standsAlone(bytes, earlierStart))) {
+        flags |= SSN_GROUPS;
+      }
+      if ((older == 3 && earlier == 3 && run == 4 && (firstSeparator == '-' || firstSeparator == '.') && (before == '-' || before == '.')) ||
+          (run == 3 && before == '(' && bytes[end] == ')') ||
+          (run >= 2 && run <= 5 && bytes[start] == '0' && bytes[end] == '-' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start))) {
+        flags |= NATIONAL_PHONE;
+      }
+      olderStart = earlierStart;
+      olderEnd = earlierEnd;
+      haveOlder = haveEarlier;
+      earlierStart = start;
+      earlierEnd = end;
+      haveEarlier = 1;
+    }
   }
-  return startCount;
+  return flags;
+}
+
+static inline int isHexDigit(u8 byte) {
+  return isDigitByte(byte) || (u8)((byte | 0x20) - 'a') < 6;
+}
+
+/**
+ * Runs of hex digits of the string last scanned: ids of 7 to 64 with a letter, and UUID starts (exactly 8 then
+ * `-`), each standing alone as the keep rules' regexes ask (not after a word character or `-`; an id not before
+ * one either). One step past the end closes a trailing run (the byte there is 0, which `scan` set).
+ */
+u32 hexShapes(const u8 *bytes, u32 n) {
+  u32 flags = 0;
+  int64_t hexStart = -1;
+  int hexLetter = 0;
+  for (u32 index = 0; index <= n; index++) {
+    const u8 byte = index < n ? bytes[index] : 0;
+    if (isHexDigit(byte)) {
+      if (hexStart < 0) {
+        hexStart = index;
+        hexLetter = 0;
+      }
+      if (!isDigitByte(byte)) hexLetter = 1;
+      continue;
+    }
+    if (hexStart < 0) continue;
+    const u32 hexLength = index - (u32)hexStart;
+    const u8 before = hexStart > 0 ? bytes[hexStart - 1] : 0;
+    if (!isWordByte(before) && before != '-') {
+      if (hexLetter && hexLength >= 7 && hexLength <= 64 && !isWordByte(byte) && byte != '-') flags |= HEX_ID;
+      if (hexLength == 8 && byte == '-') flags |= UUID_START;
+      if (flags == (HEX_ID | UUID_START)) break;
+    }
+    hexStart = -1;
+  }
+  return flags;
 }
