@@ -142,6 +142,25 @@ describe('text scanner: the WebAssembly main pass', () => {
     expect(wrong.slice(0, 3)).toEqual([]);
   });
 
+  it('tells hex ids and UUID starts of every length at every offset around a word edge', () => {
+    // Runs of 5 to 70 hex digits (ids are 7 to 64 long), starting anywhere in the first 72 bytes, before a blank, a
+    // dash, a word character or the end: the wasm pass reads them across 64-byte words, a bit mask at a time.
+    const wrong: string[] = [];
+    for (let offset = 0; offset < 72; offset++) {
+      for (let length = 5; length <= 70; length++) {
+        for (const [before, after] of [[' ', ' '], ['=', '-'], ['_', ' '], [' ', 'g'], ['-', ''], [' ', '']]) {
+          const run = Array.from({ length }, (_, index) => '0123456789abcdefABCDEF'[(index * 7 + length) % 22]).join('');
+          const text = `${' '.repeat(offset)}${before}${run}${after}${offset % 3 === 0 ? ' tail' : ''}`;
+          scanner.scan(text);
+          const { hexId, uuidStart } = scanner.shape();
+          const expected = shapeByRegex(text);
+          if (hexId !== expected.hexId || uuidStart !== expected.uuidStart) wrong.push(JSON.stringify(text));
+        }
+      }
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+  });
+
   it('keeps as many masks per 64-byte word as text-scan.ts makes room for', () => {
     // text-scan.ts lays out the masks, then the pair hits right after them: a mask more in the C than room here would
     // have the hits overwrite the masks of the words not yet read.

@@ -486,38 +486,71 @@ u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
   return flags;
 }
 
-static inline int isHexDigit(u8 byte) {
-  return isDigitByte(byte) || (u8)((byte | 0x20) - 'a') < 6;
+/** Masks of one word of 64 bytes for the hex shapes: hex digits, hex letters, word characters or `-`, and `-`. */
+typedef struct {
+  u64 hex, letter, wordOrDash, dash;
+} HexMasks;
+
+/** The hex masks of word `word` (all 0 past the string's words; the bytes after the string are 0, `scan` set them). */
+static inline HexMasks hexMasksOf(const u8 *bytes, u32 word, u32 words) {
+  HexMasks masks = {0, 0, 0, 0};
+  if (word >= words) return masks;
+  for (u32 part = 0; part < 4; part++) {
+    const v128_t chunk = wasm_v128_load(bytes + word * 64 + part * 16);
+    const v128_t digit = wasm_u8x16_lt(wasm_i8x16_sub(chunk, wasm_i8x16_splat('0')), wasm_i8x16_splat(10));
+    const v128_t folded = wasm_i8x16_sub(wasm_v128_or(chunk, wasm_i8x16_splat(0x20)), wasm_i8x16_splat('a'));
+    const v128_t hexLetter = wasm_u8x16_lt(folded, wasm_i8x16_splat(6));
+    const v128_t letter = wasm_u8x16_lt(folded, wasm_i8x16_splat(26));
+    const v128_t dash = wasm_i8x16_eq(chunk, wasm_i8x16_splat('-'));
+    const v128_t underscore = wasm_i8x16_eq(chunk, wasm_i8x16_splat('_'));
+    const u32 shift = part * 16;
+    masks.hex |= (u64)wasm_i8x16_bitmask(wasm_v128_or(digit, hexLetter)) << shift;
+    masks.letter |= (u64)wasm_i8x16_bitmask(hexLetter) << shift;
+    masks.wordOrDash |= (u64)wasm_i8x16_bitmask(wasm_v128_or(wasm_v128_or(digit, letter), wasm_v128_or(dash, underscore))) << shift;
+    masks.dash |= (u64)wasm_i8x16_bitmask(dash) << shift;
+  }
+  return masks;
+}
+
+/** Bits `k` (0 to 63) on in the 128 bits `high:low`, as the low word. */
+static inline u64 bitsFrom(u64 low, u64 high, u32 k) {
+  return k == 0 ? low : shiftDown(low, high, k);
 }
 
 /**
  * Runs of hex digits of the string last scanned: ids of 7 to 64 with a letter, and UUID starts (exactly 8 then
  * `-`), each standing alone as the keep rules' regexes ask (not after a word character or `-`; an id not before
- * one either). One step past the end closes a trailing run (the byte there is 0, which `scan` set).
+ * one either). Bit masks per 64 bytes, so only runs of 7 or more hex digits are looked at one by one.
  */
 u32 hexShapes(const u8 *bytes, u32 n) {
+  const u32 words = (n + 63) / 64;
   u32 flags = 0;
-  int64_t hexStart = -1;
-  int hexLetter = 0;
-  for (u32 index = 0; index <= n; index++) {
-    const u8 byte = index < n ? bytes[index] : 0;
-    if (isHexDigit(byte)) {
-      if (hexStart < 0) {
-        hexStart = index;
-        hexLetter = 0;
-      }
-      if (!isDigitByte(byte)) hexLetter = 1;
-      continue;
+  u64 previousHex = 0, previousWordOrDash = 0;
+  HexMasks at = hexMasksOf(bytes, 0, words);
+  for (u32 word = 0; word < words && flags != (HEX_ID | UUID_START); word++) {
+    const HexMasks next = hexMasksOf(bytes, word + 1, words);
+    const u64 hex = at.hex;
+    const u64 starts = hex & ~((hex << 1) | (previousHex >> 63));
+    const u64 alone = ~((at.wordOrDash << 1) | (previousWordOrDash >> 63));
+    // Bit i: bytes i to i + 6 are all hex digits (reading on into the next word).
+    u64 seven = hex;
+    for (u32 k = 1; k < 7; k++) seven &= shiftDown(hex, next.hex, k);
+    const u64 candidates = starts & alone & seven;
+    if (candidates & shiftDown(hex, next.hex, 7) & shiftDown(at.dash, next.dash, 8)) flags |= UUID_START;
+    for (u64 rest = candidates; rest != 0; rest &= rest - 1) {
+      const u32 start = (u32)__builtin_ctzll(rest);
+      const u64 run = bitsFrom(hex, next.hex, start);
+      // Longer than 64 (the next word holds bit start + 64 at bit start): not an id.
+      if (run == ~0ULL && ((next.hex >> start) & 1)) continue;
+      const u32 length = run == ~0ULL ? 64 : (u32)__builtin_ctzll(~run);
+      const u64 inRun = length == 64 ? ~0ULL : (1ULL << length) - 1;
+      const u32 end = start + length;
+      const u64 after = end < 64 ? (at.wordOrDash >> end) & 1 : (next.wordOrDash >> (end - 64)) & 1;
+      if ((bitsFrom(at.letter, next.letter, start) & inRun) != 0 && after == 0) flags |= HEX_ID;
     }
-    if (hexStart < 0) continue;
-    const u32 hexLength = index - (u32)hexStart;
-    const u8 before = hexStart > 0 ? bytes[hexStart - 1] : 0;
-    if (!isWordByte(before) && before != '-') {
-      if (hexLetter && hexLength >= 7 && hexLength <= 64 && !isWordByte(byte) && byte != '-') flags |= HEX_ID;
-      if (hexLength == 8 && byte == '-') flags |= UUID_START;
-      if (flags == (HEX_ID | UUID_START)) break;
-    }
-    hexStart = -1;
+    previousHex = hex;
+    previousWordOrDash = at.wordOrDash;
+    at = next;
   }
   return flags;
 }
