@@ -5,11 +5,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generatePiiCorpus } from '../../bench/support/generated-pii';
 import { realisticLogLines, seededRandom } from '../../bench/support/realistic-logs';
 import { createMaskingEngine } from '../../shared/domain/masking';
 import { loadMaskingRules } from '../../shared/config/masking-rules';
+import { keywordSearchSource } from '../../shared/domain/masking/credential-scanner';
 import { compileDetector, gateOf } from '../../shared/domain/masking/engine';
-import { assignmentFollows, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
+import { assignmentFollows, MASKS_PER_WORD, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
 import { TEXT_SCAN_SOURCE_SHA256 } from '../../shared/domain/masking/wasm/text-scan-wasm';
 
 const rules = loadMaskingRules().rules;
@@ -31,7 +33,15 @@ const FRAGMENTS = [':', '::', '=', ' = ', '"', "'", '`', ' ', '  ', '\t', '-', '
 
 /** The corpora and a deterministic set of mutations of them: cut, joined, spliced, case-flipped, fragments inserted. */
 function sampleTexts(): string[] {
-  const base = [...corpusTexts(), ...[1, 2, 3].flatMap((seed) => realisticLogLines(1500, seed).map((line) => line.text))];
+  // The generated corpus holds every rule's own positives (phones after keywords, CVVs, command lines, loose IBANs,
+  // vendor tokens, random tokens) and their look-alikes: a pre-check that is wrong for a rule shows up on them.
+  const generated = generatePiiCorpus({ seed: 5, perCategory: 120, perKind: 40 });
+  const base = [
+    ...corpusTexts(),
+    ...[1, 2, 3].flatMap((seed) => realisticLogLines(1500, seed).map((line) => line.text)),
+    ...generated.positives.map((item) => item.text),
+    ...generated.lookalikes.map((item) => item.text),
+  ];
   const random = seededRandom(7);
   const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
   const mutated: string[] = [];
@@ -80,6 +90,13 @@ function shapeByRegex(text: string): TextShape {
     ibanStart: /[A-Z]{2}\d\d/.test(text),
     colons: text.includes('::') || (text.match(/:/g) ?? []).length >= 6,
     hexColons: /::|(?:[0-9A-Fa-f]{1,4}:){6}/.test(text),
+    ibanStartLoose: /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d\d|[A-Z]{2}[ \t]{1,2}\d\d)/.test(text),
+    mixedToken: (() => {
+      const token = 'A-Za-z0-9+/_~.-';
+      const opens = new RegExp(`(?<=[=:"'][ \\t]*|(?<![${token}])-[${token}]*[ \\t]+)[${token}]{20,}`, 'g');
+      const runs = text.match(opens) ?? [];
+      return runs.some((run) => /[A-Z]/.test(run)) && runs.some((run) => /[a-z]/.test(run));
+    })(),
     hexId: /(?<![\w-])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,64}(?![\w-])/.test(text),
     uuidStart: /(?<![\w-])[0-9A-Fa-f]{8}-/.test(text),
     ssnGroups: /(?<![\w.-])(?:\d{3}[- .]\d{2}[- .]\d{4}|\d{3}-\d{6}|\d{5}-\d{4})(?!\d)/.test(text),
@@ -109,18 +126,65 @@ describe('text scanner: the WebAssembly main pass', () => {
     // The wasm pass carries runs, groups, dotted quads, IBAN starts, `::` and colon chains from one 64-byte word to
     // the next: strings of 1 to 400 bytes built from the bytes those shapes turn on hit every edge many times.
     const random = seededRandom(11);
-    const alphabet = ['1', '2', '0', '9', ' ', '-', '.', '(', ')', '+', ':', 'a', 'F', 'D', 'E', 'x', 'é', '_', '/'];
+    const alphabet = ['1', '2', '0', '9', ' ', '-', '.', '(', ')', '+', ':', 'a', 'F', 'D', 'E', 'x', 'é', '_', '/', '~', 'q', 'Z'];
     const wrong: string[] = [];
     for (let count = 0; count < 6000; count++) {
       const length = 1 + Math.floor(random() ** 2 * 400);
       let text = '';
-      while (text.length < length) text += random() < 0.08 ? ['DE89', '1.2.3.4', '::', 'ab:cd:'][Math.floor(random() * 4)]! : alphabet[Math.floor(random() * alphabet.length)]!;
+      while (text.length < length) {
+        text += random() < 0.08 ? ['DE89', '1.2.3.4', '::', 'ab:cd:', 'de 89', 'DE  89', 'aB3_xY9/kLm+Qr~t', 'tuv-wxy.zab0cde1fgh', '="', "'", '\t', ' --k ', ' -'][Math.floor(random() * 13)]! : alphabet[Math.floor(random() * alphabet.length)]!;
+      }
       scanner.scan(text);
       const shape = scanner.shape();
       const expected = shapeByRegex(text);
       if (JSON.stringify(shape) !== JSON.stringify(expected)) wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(shape)} != ${JSON.stringify(expected)}`);
     }
     expect(wrong.slice(0, 3)).toEqual([]);
+  });
+
+  it('tells hex ids and UUID starts of every length at every offset around a word edge', () => {
+    // Runs of 5 to 70 hex digits (ids are 7 to 64 long), starting anywhere in the first 72 bytes, before a blank, a
+    // dash, a word character or the end: the wasm pass reads them across 64-byte words, a bit mask at a time.
+    const wrong: string[] = [];
+    for (let offset = 0; offset < 72; offset++) {
+      for (let length = 5; length <= 70; length++) {
+        for (const [before, after] of [[' ', ' '], ['=', '-'], ['_', ' '], [' ', 'g'], ['-', ''], [' ', '']]) {
+          const run = Array.from({ length }, (_, index) => '0123456789abcdefABCDEF'[(index * 7 + length) % 22]).join('');
+          const text = `${' '.repeat(offset)}${before}${run}${after}${offset % 3 === 0 ? ' tail' : ''}`;
+          scanner.scan(text);
+          const { hexId, uuidStart } = scanner.shape();
+          const expected = shapeByRegex(text);
+          if (hexId !== expected.hexId || uuidStart !== expected.uuidStart) wrong.push(JSON.stringify(text));
+        }
+      }
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+  });
+
+  it('keeps as many masks per 64-byte word as text-scan.ts makes room for', () => {
+    // text-scan.ts lays out the masks, then the pair hits right after them: a mask more in the C than room here would
+    // have the hits overwrite the masks of the words not yet read.
+    const source = readFileSync(path.resolve(__dirname, '../../shared/domain/masking/wasm/text-scan.c'), 'utf8');
+    const masks = /enum \{([^}]*)\bMASKS \}/.exec(source)?.[1]?.split(',').filter((name) => name.trim() !== '');
+    expect(masks?.length).toBe(MASKS_PER_WORD);
+  });
+
+  it('counts and masks the end of a long string whose pair hits outnumber its words many times over', () => {
+    // Past 64 kB a string gets memory of exactly its size, and the pass writes pair hits as it goes, right after the
+    // masks: were there room for fewer masks per word than the pass keeps, the hits of the first 72 kB ('tok' of
+    // every 'token') would land on the masks of the last words before they are read. Garbage masks mostly let more
+    // rules run, which the output would not show; the shape counts (every digit counted) do. The block at the end
+    // holds five secrets read from different masks (digits, dots, lower case, blanks, value openers, dashes, tokens).
+    const engine = createMaskingEngine(loadMaskingRules());
+    const block = 'cvv 123 ip 10.0.0.1 mail a@b.io de89 3704 0044 0532 0130 00 --token aB3xY9kLm2Qr7tZ5wN8pV4';
+    const maskedBlock = 'cvv [REDACTED] ip [IP] mail [EMAIL] [IBAN] --token [REDACTED]';
+    for (const filler of ['', 'token '.repeat(100), 'token '.repeat(12_000)]) {
+      scanner.scan(filler + block);
+      expect(scanner.shape()).toEqual(shapeByRegex(filler + block));
+      const masked = engine.maskText(filler + block);
+      expect(masked.rules).toEqual(['card_security_code', 'ipv4', 'email', 'iban_loose', 'cli_password_option']);
+      expect(masked.text).toBe(filler + maskedBlock);
+    }
   });
 
   it('finds literals and lets their rules run in a string it gives an instance of its own', () => {
@@ -239,6 +303,31 @@ describe('text scanner: rule pre-checks', () => {
     expect(follows('token.length', 'token')).toBe(false);
     expect(follows('password reset requested', 'password')).toBe(false);
     expect(follows('secret', 'secret')).toBe(false);
+  });
+});
+
+describe('credential scanner: the keyword search grouped by first letter', () => {
+  const patterns = rules.flatMap((rule) => rule.detector.keyword_assignment?.keywords.map((keyword) => keyword.pattern) ?? []);
+  const plain = new RegExp(patterns.map((pattern) => `(?:${pattern})`).join('|'), 'gi');
+  const grouped = new RegExp(keywordSearchSource(patterns), 'gi');
+  const matches = (regex: RegExp, text: string): string[] => [...text.matchAll(regex)].map((match) => `${match.index}:${match[0]}`);
+
+  it('groups the rules file’s keywords, and finds exactly what their plain alternation finds', () => {
+    expect(grouped.source).not.toBe(plain.source);
+    const keywordTexts = ['Secret_Key=1', 'secret key: x', 'SET-COOKIE: a', 'sas-token=x', 'x-functions-key: y', 'contraseña=z', 'credential credentials', 'db_pass passwd password'];
+    let found = 0;
+    for (const text of [...keywordTexts, ...texts]) {
+      const expected = matches(plain, text);
+      found += expected.length;
+      expect(matches(grouped, text), text).toEqual(expected);
+    }
+    expect(found).toBeGreaterThan(1000);
+  });
+
+  it('keeps patterns whose branches do not start with a plain letter as they are', () => {
+    expect(keywordSearchSource(['a?pi[_-]?key', 'token'])).toBe('(?:a?pi[_-]?key)|(?:token)');
+    expect(keywordSearchSource(['(?:api|auth)key'])).toBe('(?:(?:api|auth)key)');
+    expect(keywordSearchSource(['api[|]key|auth(?:x|y)key', 'Token'])).toBe('a(?:pi[|]key|uth(?:x|y)key)|t(?:oken)');
   });
 });
 

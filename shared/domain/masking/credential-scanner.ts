@@ -25,9 +25,16 @@ function isBlank(code: number): boolean {
   return code === 32 || code === 9;
 }
 
-const QUOTES = new Set(['"', "'", '`']);
-/** Stops an unquoted value: whitespace and the delimiters of logfmt, query strings, JSON and markup. */
-const UNQUOTED_STOP = new Set([' ', '\t', '\n', '\r', ',', ';', '&', '"', "'", '`', '<']);
+/** `"`, `'` or a backtick (NaN past the end is none). */
+function isQuoteCode(code: number): boolean {
+  return code === 34 || code === 39 || code === 96;
+}
+
+/** Stops an unquoted value: whitespace and the delimiters of logfmt, query strings, JSON and markup (` \t\n\r,;&"'\`<`). */
+function stopsUnquoted(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 44 || code === 59 || code === 38 || isQuoteCode(code) || code === 60;
+}
+
 const LITERALS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'nan', 'redacted', '[redacted]', '<redacted>', '(redacted)', 'hidden', 'masked', 'omitted', 'n/a']);
 const KEYWORD_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'secret', 'token', 'apikey', 'api_key', 'key', 'credentials', 'credential', 'auth', 'authorization']);
 /** Roots of code references (`this.apiKey`, `process.env.TOKEN`, `config.secret`) rather than literal secrets. */
@@ -37,14 +44,26 @@ const TEMPLATE = /^(?:\$\{?[A-Za-z_][\w.:-]*\}?|\$\(\s*[\w.-]+\s*\)|%[A-Za-z_][\
 const MASKED = /^(?:\*+|•+|x{3,}|X{3,}|#+)$/;
 const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256', 'sharedkey', 'sharedkeylite', 'sharedaccesssignature', 'signature', 'apikey', 'api-key', 'dpop', 'gnap', 'otp', 'splunk', 'sso-key', 'oauth', 'key']);
 
+/** The longest of LITERALS and KEYWORD_WORDS: lower-casing never shortens a string, so a longer value is neither. */
+const LONGEST_WORD = Math.max(...[...LITERALS, ...KEYWORD_WORDS].map((word) => word.length));
+/** `fake` in any case, as lower-casing finds it (the Kelvin sign lower-cases to `k`). */
+const FAKE = /fa[k\u212a]e/i;
+
+/** Whether two strings can be equal lower-cased: of one length, unless one holds `İ` (the one letter lower-casing lengthens). */
+function sameLengthLowerCased(one: string, other: string): boolean {
+  return one.length === other.length || one.includes('\u0130') || other.includes('\u0130');
+}
+
 /** True for values that are not secrets: empty, literals, placeholders, templates, masked, code references. */
 export function isPlaceholderValue(value: string, quoted: boolean, keyName: string): boolean {
   const trimmed = value.trim();
   if (trimmed === '') return true;
-  const lower = trimmed.toLowerCase();
-  if (LITERALS.has(lower) || lower.includes('fake') || MASKED.test(trimmed) || TEMPLATE.test(trimmed)) return true;
+  // Most values are longer than every word listed: they are not lower-cased (a copy) for the sets.
+  const short = trimmed.length <= LONGEST_WORD;
+  const lower = short ? trimmed.toLowerCase() : '';
+  if ((short && LITERALS.has(lower)) || FAKE.test(trimmed) || MASKED.test(trimmed) || TEMPLATE.test(trimmed)) return true;
   if (quoted) return false;
-  if (KEYWORD_WORDS.has(lower) || lower === keyName.toLowerCase()) return true;
+  if ((short && KEYWORD_WORDS.has(lower)) || (sameLengthLowerCased(trimmed, keyName) && trimmed.toLowerCase() === keyName.toLowerCase())) return true;
   return INDIRECT.test(trimmed) || REFERENCE.test(trimmed);
 }
 
@@ -101,15 +120,74 @@ function trimUnbalancedClosers(text: string, start: number, end: number): number
   return trimmedEnd;
 }
 
-/** Operators between a key and its value, longest first. */
-const OPERATORS = [':=', '=>', '===', '!==', '==', '!=', '->', '=', ':'];
+/** The length of the operator between a key and its value at `index` (`:=`, `=>`, `===`, `!==`, `==`, `!=`, `->`, `=`, `:`), or 0. */
+function operatorLength(text: string, index: number): number {
+  const first = text.charCodeAt(index);
+  const second = text.charCodeAt(index + 1);
+  switch (first) {
+    case 58 /* : */:
+      return second === 61 ? 2 : 1;
+    case 61 /* = */:
+      if (second === 62) return 2;
+      if (second === 61) return text.charCodeAt(index + 2) === 61 ? 3 : 2;
+      return 1;
+    case 33 /* ! */:
+      if (second !== 61) return 0;
+      return text.charCodeAt(index + 2) === 61 ? 3 : 2;
+    case 45 /* - */:
+      return second === 62 ? 2 : 0;
+    default:
+      return 0;
+  }
+}
+
+/** A pattern's top-level alternatives (outside groups and character classes), or undefined if it has none to split. */
+function topLevelAlternatives(pattern: string): string[] {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let from = 0;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === '\\') index++;
+    else if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '(') depth++;
+    else if (char === ')') depth--;
+    else if (char === '|' && depth === 0) {
+      alternatives.push(pattern.slice(from, index));
+      from = index + 1;
+    }
+  }
+  alternatives.push(pattern.slice(from));
+  return alternatives;
+}
+
+/**
+ * The keywords as one case-blind search. Irregexp tries an alternation's branches one after another at every
+ * offset: with ~45 keywords that is most of the scanner's time. Branches are therefore grouped by their first
+ * letter, in their order (`a(?:pi[_ -]?key|uth[_-]?key|…)|s(?:ecret…)`): only branches starting with the letter
+ * at an offset can match there, and among those the first listed still wins, so the matches are the same.
+ * Patterns whose branches do not all start with a plain letter are searched as they are.
+ */
+export function keywordSearchSource(patterns: readonly string[]): string {
+  const plain = patterns.map((pattern) => `(?:${pattern})`).join('|');
+  const byFirst = new Map<string, string[]>();
+  for (const alternative of patterns.flatMap(topLevelAlternatives)) {
+    // A letter, not quantified: it is the first character of every match of the branch.
+    if (!/^[A-Za-z](?![?*+{])/.test(alternative)) return plain;
+    const first = alternative[0]!.toLowerCase();
+    byFirst.set(first, [...(byFirst.get(first) ?? []), alternative.slice(1)]);
+  }
+  return [...byFirst].map(([first, rests]) => `${first}(?:${rests.join('|')})`).join('|');
+}
 
 export class CredentialScanner {
   private readonly search: RegExp;
   private readonly endsWithKeyword: RegExp[];
 
   constructor(private readonly keywords: KeywordSpec[]) {
-    this.search = new RegExp(keywords.map((keyword) => `(?:${keyword.pattern})`).join('|'), 'gi');
+    this.search = new RegExp(keywordSearchSource(keywords.map((keyword) => keyword.pattern)), 'gi');
     this.endsWithKeyword = keywords.map((keyword) => new RegExp(`(?:${keyword.pattern})$`, 'i'));
   }
 
@@ -148,8 +226,8 @@ export class CredentialScanner {
   private quotedSemicolonValue(text: string, from: number, key: string): CredentialMatch | undefined {
     let index = from;
     while (index < text.length && isBlank(text.charCodeAt(index))) index++;
-    const quote = text[index];
-    if (!quote || !QUOTES.has(quote)) return undefined;
+    if (!isQuoteCode(text.charCodeAt(index))) return undefined;
+    const quote = text[index]!;
     const close = findClosingQuote(text, index + 1, quote, false);
     if (close < 0 || text[close + 1] !== ';') return undefined;
     const value = text.slice(index + 1, close);
@@ -167,20 +245,20 @@ export class CredentialScanner {
       return isPlaceholderValue(value, true, key) ? undefined : { start: index + 1, end };
     }
     // Closing of the key: "key", 'key', \"key\", dict["key"], key[]
-    if (text[index] === '\\' && QUOTES.has(text[index + 1] ?? '')) index += 2;
-    else if (QUOTES.has(text[index] ?? '')) index++;
+    if (text.charCodeAt(index) === 92 /* \\ */ && isQuoteCode(text.charCodeAt(index + 1))) index += 2;
+    else if (isQuoteCode(text.charCodeAt(index))) index++;
     if (text[index] === ']') index++;
     else if (text[index] === '[' && text[index + 1] === ']') index += 2;
     while (index < text.length && isBlank(text.charCodeAt(index))) index++;
-    const operator = OPERATORS.find((candidate) => text.startsWith(candidate, index));
-    if (!operator) return this.quotedSemicolonValue(text, keyEnd, key);
+    const operator = operatorLength(text, index);
+    if (operator === 0) return this.quotedSemicolonValue(text, keyEnd, key);
     // `a == b` compares, `=>` maps, but `password: ` in prose needs a value right after.
-    index += operator.length;
+    index += operator;
     while (index < text.length && isBlank(text.charCodeAt(index))) index++;
-    if (text[index] === '@' && QUOTES.has(text[index + 1] ?? '')) index++;
+    if (text.charCodeAt(index) === 64 /* @ */ && isQuoteCode(text.charCodeAt(index + 1))) index++;
     // `-H "authorization: bearer x"`: a header inside a quoted string ends where that string does.
-    const opening = text[keyStart - 1];
-    const enclosingQuote = opening && QUOTES.has(opening) && text[keyEnd] !== opening ? opening : undefined;
+    const opening = keyStart > 0 ? text[keyStart - 1]! : '';
+    const enclosingQuote = isQuoteCode(text.charCodeAt(keyStart - 1)) && text[keyEnd] !== opening ? opening : undefined;
     return this.readValue(text, index, key, extent, enclosingQuote);
   }
 
@@ -193,7 +271,7 @@ export class CredentialScanner {
       quote = '"';
       index++;
     }
-    if (QUOTES.has(quote)) {
+    if (isQuoteCode(quote.charCodeAt(0))) {
       const start = index + 1;
       const close = findClosingQuote(text, start, quote, escapedQuote);
       const end = close < 0 ? findLineEnd(text, start) : close;
@@ -218,7 +296,7 @@ export class CredentialScanner {
       while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
     } else {
       end = start;
-      while (end < text.length && !UNQUOTED_STOP.has(text[end]!)) end++;
+      while (end < text.length && !stopsUnquoted(text.charCodeAt(end))) end++;
       end = trimUnbalancedClosers(text, start, end);
     }
     if (end <= start) return undefined;

@@ -24,7 +24,8 @@ interface CompiledRule {
   keepLast: number;
   gate: RuleGate;
   trigger: RegExp | undefined;
-  detect: (text: string, claim: (start: number, end: number) => boolean) => void;
+  /** `taken` answers whether an offset lies in a span already claimed: a match starting there cannot be claimed. */
+  detect: (text: string, claim: (start: number, end: number) => boolean, taken?: (offset: number) => boolean) => void;
 }
 
 interface CompiledFieldRule {
@@ -45,7 +46,7 @@ function compileRegexDetector(rule: MaskingRule, regex: RegExp): CompiledRule['d
   const required = context?.require ? new RegExp(context.require, 'i') : undefined;
   const forbidden = context?.forbid ? new RegExp(context.forbid, 'i') : undefined;
   const orWholeValue = context?.orWholeValue ?? false;
-  return (text, claim) => {
+  return (text, claim, taken) => {
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(text)) !== null) {
@@ -56,16 +57,23 @@ function compileRegexDetector(rule: MaskingRule, regex: RegExp): CompiledRule['d
       }
       const start = group === 0 ? match.index : match.index + match[0].indexOf(matched);
       let end = start + matched.length;
-      let accepted = true;
-      if (validator) {
-        const verdict = validator(text, start, end);
-        if (verdict === false) accepted = false;
-        else if (typeof verdict === 'number') end = verdict;
+      // A match starting inside a span an earlier rule holds cannot be claimed (validators move only its end): its
+      // context and validator need not run.
+      if (taken && taken(start)) {
+        regex.lastIndex = match.index + 1;
+        continue;
       }
-      if (accepted && (required || forbidden)) {
+      let accepted = true;
+      // The context reads only what comes before the match, so it goes first: some validators cost more.
+      if (required || forbidden) {
         const before = text.slice(Math.max(0, start - window), start);
         if (forbidden && forbidden.test(before)) accepted = false;
         else if (required && !required.test(before)) accepted = orWholeValue && text.trim().length === end - start;
+      }
+      if (accepted && validator) {
+        const verdict = validator(text, start, end);
+        if (verdict === false) accepted = false;
+        else if (typeof verdict === 'number') end = verdict;
       }
       if (accepted && claim(start, end)) continue;
       // A rejected candidate may hide a real one that starts inside it.
@@ -123,7 +131,8 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
     label: rule.label ?? '',
     keepLast: rule.keepLast ?? 0,
     gate: gateOf(rule),
-    trigger: detector.trigger ? new RegExp(detector.trigger) : undefined,
+    // With the detector's flags: a trigger standing for a case-blind context must be case-blind too.
+    trigger: detector.trigger ? new RegExp(detector.trigger, (detector.flags ?? '').replace(/[^imsu]/g, '')) : undefined,
     detect,
   };
 }
@@ -158,6 +167,18 @@ export function normalizeFieldName(name: string): string {
 
 const KEY_CACHE_LIMIT = 10_000;
 
+/** Whether `offset` lies in one of the sorted, disjoint spans. */
+function insideSpan(starts: readonly number[], ends: readonly number[], offset: number): boolean {
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (starts[middle]! <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return low > 0 && ends[low - 1]! > offset;
+}
+
 export function createMaskingEngine(document: MaskingRulesDocument, options: MaskingEngineOptions = {}): MaskingEngine & { readonly ruleNames: string[] } {
   const rules = document.rules.map(compileRule);
   const fieldRules: CompiledFieldRule[] = document.fields.map((rule) => ({
@@ -191,57 +212,65 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     }
   };
 
+  // The state of the string being masked. maskText never re-enters itself, so it lives here, and `claim` and
+  // `taken` are made once per engine, not once per string (most strings claim nothing; closures are garbage).
+  let maskedText = '';
+  // Spans claimed so far, as parallel arrays: no per-span objects for the common no-match case.
+  let starts: number[] | undefined;
+  let ends: number[] | undefined;
+  let owners: CompiledRule[] | undefined;
+  let current: CompiledRule;
+  // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string; the
+  // first `pendingKeeps` entries of `keepQueue` wait.
+  let pendingKeeps = 0;
+  const taken = (offset: number): boolean => insideSpan(starts!, ends!, offset);
+  const claim = (start: number, end: number): boolean => {
+    if (end <= start) return false;
+    if (pendingKeeps !== 0 && current.method !== 'keep') {
+      const count = pendingKeeps;
+      const claimant = current;
+      pendingKeeps = 0;
+      for (let queued = 0; queued < count; queued++) {
+        const keep = keepQueue[queued]!;
+        if (!textScanner.admits(keep.index)) continue;
+        current = keep;
+        keep.detect(maskedText, claim);
+      }
+      current = claimant;
+    }
+    if (!starts) {
+      starts = [start];
+      ends = [end];
+      owners = [current];
+      return true;
+    }
+    // Spans stay sorted and disjoint: a binary search finds the neighbours, so many matches stay linear-ish.
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (starts[middle]! < start) low = middle + 1;
+      else high = middle;
+    }
+    if (low > 0 && ends![low - 1]! > start) return false;
+    if (low < starts.length && starts[low]! < end) return false;
+    if (low === starts.length) {
+      starts.push(start);
+      ends!.push(end);
+      owners!.push(current);
+    } else {
+      starts.splice(low, 0, start);
+      ends!.splice(low, 0, end);
+      owners!.splice(low, 0, current);
+    }
+    return true;
+  };
+
   function maskTextInternal(text: string): TextMaskResult & { count: number } {
     if (text.length < 4) return { text, rules: [], count: 0 };
-    // Spans claimed so far, as parallel arrays: no per-span objects for the common no-match case.
-    let starts: number[] | undefined;
-    let ends: number[] | undefined;
-    let owners: CompiledRule[] | undefined;
-    let current: CompiledRule;
-    // `keep` rules only matter once a later rule finds a candidate, so they run then, not for every string; the
-    // first `pendingKeeps` entries of `keepQueue` wait.
-    let pendingKeeps = 0;
-    const claim = (start: number, end: number): boolean => {
-      if (end <= start) return false;
-      if (pendingKeeps !== 0 && current.method !== 'keep') {
-        const count = pendingKeeps;
-        const claimant = current;
-        pendingKeeps = 0;
-        for (let queued = 0; queued < count; queued++) {
-          const keep = keepQueue[queued]!;
-          if (!textScanner.admits(keep.index)) continue;
-          current = keep;
-          keep.detect(text, claim);
-        }
-        current = claimant;
-      }
-      if (!starts) {
-        starts = [start];
-        ends = [end];
-        owners = [current];
-        return true;
-      }
-      // Spans stay sorted and disjoint: a binary search finds the neighbours, so many matches stay linear-ish.
-      let low = 0;
-      let high = starts.length;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (starts[middle]! < start) low = middle + 1;
-        else high = middle;
-      }
-      if (low > 0 && ends![low - 1]! > start) return false;
-      if (low < starts.length && starts[low]! < end) return false;
-      if (low === starts.length) {
-        starts.push(start);
-        ends!.push(end);
-        owners!.push(current);
-      } else {
-        starts.splice(low, 0, start);
-        ends!.splice(low, 0, end);
-        owners!.splice(low, 0, current);
-      }
-      return true;
-    };
+    maskedText = text;
+    starts = ends = owners = undefined;
+    pendingKeeps = 0;
     // One scanner for the engine: maskText never re-enters itself.
     textScanner.scan(text);
     const allowed = textScanner.allowed;
@@ -257,19 +286,25 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
         }
         if (!textScanner.admits(rule.index)) continue;
         current = rule;
-        rule.detect(text, claim);
+        rule.detect(text, claim, starts ? taken : undefined);
       }
     }
-    if (!starts) return { text, rules: [], count: 0 };
+    // Read through locals: the claims changed them behind the compiler's back. Nothing of the string stays behind.
+    const spanStarts = starts as number[] | undefined;
+    const spanEnds = ends as number[] | undefined;
+    const spanOwners = owners as CompiledRule[] | undefined;
+    maskedText = '';
+    starts = ends = owners = undefined;
+    if (!spanStarts) return { text, rules: [], count: 0 };
     let output = '';
     let cursor = 0;
     let count = 0;
     const matched: string[] = [];
-    for (let index = 0; index < starts.length; index++) {
-      const rule = owners![index]!;
+    for (let index = 0; index < spanStarts.length; index++) {
+      const rule = spanOwners![index]!;
       if (rule.method === 'keep') continue;
-      const start = starts[index]!;
-      const end = ends![index]!;
+      const start = spanStarts[index]!;
+      const end = spanEnds![index]!;
       output += text.slice(cursor, start) + replacementFor(rule.method, rule.label, rule.keepLast, text.slice(start, end));
       cursor = end;
       count++;

@@ -7,6 +7,7 @@ import { maskingRulesSchema, type MaskingRulesDocument } from './rules-schema';
 export * from './masking-engine';
 export { createMaskingEngine, normalizeFieldName, type MaskingEngineOptions } from './engine';
 export { maskingRulesSchema, type MaskingRulesDocument } from './rules-schema';
+export { bodyFormatOf, headerValue, maskCapturedBody, type BodyFormat } from './captured-body';
 
 /** Parses and validates a rules document; a bad file fails fast at cold start, naming the offending paths. */
 export function parseMaskingRules(source: string, origin = 'masking rules'): MaskingRulesDocument {

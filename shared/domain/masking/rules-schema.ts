@@ -1,7 +1,21 @@
 // The schema of config/security/data_masking_rules.yaml: the rules file is data, checked here before it is compiled.
 import { z } from 'zod';
 
-export const validatorNames = ['luhn', 'iban_mod97', 'ssn', 'ssn_bare', 'ipv4', 'ipv6', 'phone', 'token_entropy', 'basic_auth'] as const;
+export const validatorNames = [
+  'luhn',
+  'card_in_context',
+  'iban_mod97',
+  'iban_loose',
+  'ssn',
+  'ssn_bare',
+  'ipv4',
+  'ipv6',
+  'phone',
+  'phone_anywhere',
+  'token_entropy',
+  'high_entropy',
+  'basic_auth',
+] as const;
 export type ValidatorName = (typeof validatorNames)[number];
 
 const methodFields = {
@@ -33,6 +47,8 @@ const needsSchema = z
     digitGroup: z.number().int().min(1).max(64).optional(),
     dottedQuad: z.literal(true).optional(),
     ibanStart: z.literal(true).optional(),
+    ibanStartLoose: z.literal(true).optional(),
+    mixedToken: z.literal(true).optional(),
     colons: z.literal(true).optional(),
     hexColons: z.literal(true).optional(),
     hexId: z.literal(true).optional(),

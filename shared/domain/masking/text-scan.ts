@@ -30,6 +30,13 @@ export interface TextShape {
   dottedQuad: boolean;
   /** Two capitals then two digits (`DE89`). */
   ibanStart: boolean;
+  /** Not after a letter or digit: two letters of any case then two digits (`de89`), or two capitals, one or two blanks (space, tab), two digits (`DE 89`). */
+  ibanStartLoose: boolean;
+  /**
+   * A run of 20 or more letters, digits and `+ / _ ~ . -` where a value goes: right after `=`, `:` or a quote, or
+   * blanks after one of them or after a flag (a run of those starting with `-`); and upper case, and lower case, in such runs.
+   */
+  mixedToken: boolean;
   /** At least six colons, or a `::`. */
   colons: boolean;
   /** A `::`, or six `hex:` groups in a row (each of one to four hex digits): every IPv6 address has one. */
@@ -58,44 +65,37 @@ const utf8 = new TextEncoder();
 /** ASCII letters folded to lower case, every other byte as it is: the `i` flag without `u` folds only ASCII here. */
 const FOLD = new Uint8Array(256).map((_, byte) => (byte >= 65 && byte <= 90 ? byte + 32 : byte));
 
-/** Byte classes, as bits. */
-const WORD = 1;
+/** Byte classes, as bits (the shapes are told in wasm/text-scan.c; these serve the credential keys' pre-check). */
 /** Continues a key name in the credential scanner: word characters, `-`, `.`, `$` and every non-ASCII byte. */
 const KEY = 2;
 const BLANK = 4;
-const HEX = 8;
-const DIGIT = 16;
-/** Splits the groups of an SSN: space, `-`, `.`. */
-const SSN_SEPARATOR = 32;
 const CLASS = new Uint8Array(256).map((_, byte) => {
   let kind = 0;
-  const isDigit = byte >= 48 && byte <= 57;
-  const isUpper = byte >= 65 && byte <= 90;
-  const isLower = byte >= 97 && byte <= 122;
-  if (isDigit || isUpper || isLower || byte === 95) kind |= WORD | KEY;
-  if (byte === 45 || byte === 46 || byte === 36 || byte >= 128) kind |= KEY;
+  const isWord = (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte === 95;
+  if (isWord || byte === 45 || byte === 46 || byte === 36 || byte >= 128) kind |= KEY;
   if (byte === 32 || byte === 9) kind |= BLANK;
-  if (isDigit || (byte >= 65 && byte <= 70) || (byte >= 97 && byte <= 102)) kind |= HEX;
-  if (isDigit) kind |= DIGIT;
-  if (byte === 32 || byte === 45 || byte === 46) kind |= SSN_SEPARATOR;
   return kind;
 });
 
-/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first four). */
+/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six, runShapes and hexShapes the rest). */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
 const HEX_COLONS = 8;
-const HEX_ID = 16;
-const UUID_START = 32;
-const SSN_GROUPS = 64;
-const NATIONAL_PHONE = 128;
+const IBAN_START_LOOSE = 16;
+const MIXED_TOKEN = 32;
+const HEX_ID = 64;
+const UUID_START = 128;
+const SSN_GROUPS = 256;
+const NATIONAL_PHONE = 512;
 const HEX_SHAPES = HEX_ID | UUID_START;
 const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
 const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES;
 /** The shapes the main pass tells. */
-const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS;
+const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN;
+/** How many sets of main-pass shapes there are (one bit each). */
+const MAIN_SHAPE_SETS = MAIN_SHAPES + 1;
 
 function needFlags(needs: TextNeeds): number {
   return (
@@ -103,6 +103,8 @@ function needFlags(needs: TextNeeds): number {
     (needs.ibanStart ? IBAN_START : 0) |
     (needs.colons ? COLONS : 0) |
     (needs.hexColons ? HEX_COLONS : 0) |
+    (needs.ibanStartLoose ? IBAN_START_LOOSE : 0) |
+    (needs.mixedToken ? MIXED_TOKEN : 0) |
     (needs.hexId ? HEX_ID : 0) |
     (needs.uuidStart ? UUID_START : 0) |
     (needs.ssnGroups ? SSN_GROUPS : 0) |
@@ -117,21 +119,24 @@ interface TextScanExports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   scan(tables: number, pairs: number, bytes: number, length: number, masks: number, out: number, hits: number): void;
-  runs(masks: number, length: number, starts: number, ends: number): number;
+  runShapes(masks: number, bytes: number, length: number): number;
+  hexShapes(bytes: number, length: number): number;
 }
 
-/** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c). */
-const MASKS_PER_WORD = 7;
+/** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c; a test holds the two equal). */
+export const MASKS_PER_WORD = 12;
 /** Bytes after the string that the main pass sets to 0 (it reads one past 64 for the last pair). */
 const PADDING = 80;
-const TABLE_BYTES = 160;
+const TABLE_BYTES = 192;
 const PAIR_BITS_BYTES = 8192;
+/** After the pair bits: each pair's slot + 1 (u16, 0 for none), then each slot's third and fourth bytes (u32 each, bit `byte & 31`). */
+const PAIR_SLOTS_BYTES = 65536 * 2;
 /** digits, digit run, digit group, flags, colons, pair hits, then 8 words of single bytes seen. */
 const OUT_WORDS = 14;
 const WASM_PAGE = 65536;
 /**
- * A scanner keeps one instance for strings up to this many UTF-8 bytes (about 10 bytes of wasm memory per byte of
- * string: the bytes, their masks, pair hits and runs). A longer string gets an instance of its own, dropped at the
+ * A scanner keeps one instance for strings up to this many UTF-8 bytes (about 6.5 bytes of wasm memory per byte of
+ * string: the bytes, their masks and pair hits). A longer string gets an instance of its own, dropped at the
  * next scan: WebAssembly memory never shrinks, and one huge string must not pin it for the process's life.
  */
 const KEPT_CAPACITY = 64 * 1024;
@@ -145,56 +150,52 @@ class ScanMemory {
   readonly bytesAt: number;
   readonly masksAt: number;
   readonly hitsAt: number;
-  readonly runStartsAt: number;
-  readonly runEndsAt: number;
   /** The string's bytes and the padding the main pass zeroes after them. */
   readonly bytes: Uint8Array;
   /** Where the string is encoded: exactly `capacity` bytes, so a longer one is cut short and noticed. */
   readonly input: Uint8Array;
   readonly out: Uint32Array;
   readonly hits: Uint32Array;
-  readonly runStarts: Uint32Array;
-  readonly runEnds: Uint32Array;
 
   constructor(
     readonly capacity: number,
     tables: Uint8Array,
-    pairBits: Uint8Array,
+    /** The pair bits, the pairs' slots and the slots' third bytes, as the main pass reads them. */
+    pairRegion: Uint8Array,
   ) {
     textScanModule ??= new WebAssembly.Module(Buffer.from(TEXT_SCAN_WASM_BASE64, 'base64'));
     this.wasm = new WebAssembly.Instance(textScanModule, {}).exports as unknown as TextScanExports;
     this.tablesAt = align(this.wasm.__heap_base.value as number, 16);
     this.pairsAt = this.tablesAt + TABLE_BYTES;
-    this.outAt = this.pairsAt + PAIR_BITS_BYTES;
+    this.outAt = align(this.pairsAt + pairRegion.length, 16);
     this.bytesAt = align(this.outAt + OUT_WORDS * 4, 16);
     // The main pass keeps masks for one word more than the string has.
     this.masksAt = align(this.bytesAt + capacity + PADDING, 8);
     this.hitsAt = this.masksAt + (Math.ceil(capacity / 64) + 2) * MASKS_PER_WORD * 8;
-    // A run of digits takes two bytes at least (a digit, then another byte), but for the last.
-    const runs = (capacity >>> 1) + 1;
-    this.runStartsAt = this.hitsAt + capacity * 4;
-    this.runEndsAt = this.runStartsAt + runs * 4;
-    const end = this.runEndsAt + runs * 4;
+    const end = this.hitsAt + capacity * 4;
     const memory = this.wasm.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / WASM_PAGE));
     const buffer = memory.buffer;
     new Uint8Array(buffer, this.tablesAt, TABLE_BYTES).set(tables);
-    new Uint8Array(buffer, this.pairsAt, PAIR_BITS_BYTES).set(pairBits);
+    new Uint8Array(buffer, this.pairsAt, pairRegion.length).set(pairRegion);
     this.bytes = new Uint8Array(buffer, this.bytesAt, capacity + PADDING);
     this.input = this.bytes.subarray(0, capacity);
     this.out = new Uint32Array(buffer, this.outAt, OUT_WORDS);
     this.hits = new Uint32Array(buffer, this.hitsAt, capacity);
-    this.runStarts = new Uint32Array(buffer, this.runStartsAt, runs);
-    this.runEnds = new Uint32Array(buffer, this.runEndsAt, runs);
   }
 
   scan(length: number): void {
     this.wasm.scan(this.tablesAt, this.pairsAt, this.bytesAt, length, this.masksAt, this.outAt, this.hitsAt);
   }
 
-  /** The runs of digits of the string last scanned, into `runStarts` and `runEnds`; answers how many. */
-  runs(length: number): number {
-    return this.wasm.runs(this.masksAt, length, this.runStartsAt, this.runEndsAt);
+  /** SSN_GROUPS and NATIONAL_PHONE of the string last scanned, from its runs of digits. */
+  runShapes(length: number): number {
+    return this.wasm.runShapes(this.masksAt, this.bytesAt, length);
+  }
+
+  /** HEX_ID and UUID_START of the string last scanned, from its runs of hex digits. */
+  hexShapes(length: number): number {
+    return this.wasm.hexShapes(this.bytesAt, length);
   }
 }
 
@@ -285,27 +286,49 @@ function pairGroupTables(literalPairs: readonly LiteralPair[], tables: Uint8Arra
   }
 }
 
-/** The byte classes of text-scan.c: digit 1, colon 2, group separator 4, dot 8, capitals A-O 16 and P-Z 32. */
+/**
+ * The byte classes of text-scan.c: digit 128 (the top bit, which the pass reads without masking), colon 2, group
+ * separator 4, dot 8, capitals A-O 16 and P-Z 32, lower case a-o 64 and p-z 1.
+ */
 function classTables(low: Uint8Array, high: Uint8Array): void {
   const separators = new Set([0x0, 0x8, 0x9, 0xb, 0xd, 0xe]); // space ( ) + - . as low nibbles of 0x2_
   for (let nibble = 0; nibble < 16; nibble++) {
-    low[nibble] = (nibble <= 9 ? 1 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 : 0) | (nibble <= 10 ? 32 : 0);
+    low[nibble] =
+      (nibble <= 9 ? 128 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 | 64 : 0) | (nibble <= 10 ? 32 | 1 : 0);
   }
   high[2] = 4 | 8;
-  high[3] = 1 | 2;
+  high[3] = 128 | 2;
   high[4] = 16;
   high[5] = 32;
+  high[6] = 64;
+  high[7] = 1;
+}
+
+/**
+ * The mark classes of text-scan.c, each an exact rectangle of nibbles: `-` 128 (the top bit), space 2, tab 4, `:`
+ * and `=` 8, `"` and `'` 16, `+ - . /` 32, `_` 64, `~` 1.
+ */
+function markTables(low: Uint8Array, high: Uint8Array): void {
+  low.fill(0);
+  high.fill(0);
+  const rectangles: Array<[number, number[], number[]]> = [
+    [128, [0xd], [2]],
+    [2, [0x0], [2]],
+    [4, [0x9], [0]],
+    [8, [0xa, 0xd], [3]],
+    [16, [0x2, 0x7], [2]],
+    [32, [0xb, 0xd, 0xe, 0xf], [2]],
+    [64, [0xf], [5]],
+    [1, [0xe], [7]],
+  ];
+  for (const [bit, lows, highs] of rectangles) {
+    for (const nibble of lows) low[nibble]! |= bit;
+    for (const nibble of highs) high[nibble]! |= bit;
+  }
 }
 
 function align(offset: number, to: number): number {
   return Math.ceil(offset / to) * to;
-}
-
-/** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
-function bound(bytes: Uint8Array, start: number): boolean {
-  if (start === 0) return true;
-  const before = bytes[start - 1]!;
-  return (CLASS[before]! & WORD) === 0 && before !== 45 && before !== 46;
 }
 
 /** After a key (and an optional closing quote or bracket): what can start the operator or the quoted value. */
@@ -347,7 +370,6 @@ export class TextScanner {
   private readonly pairSlot = new Uint16Array(65536);
   private readonly literalsByPair: Literal[][] = [];
   /** Per slot, one bit per third byte (its low five bits, so letters of either case share one) a literal goes on with. */
-  private readonly thirdBytes: Int32Array;
   /** For a byte that is a literal on its own: 1 + its slot in `singleRules`. */
   private readonly singleSlot = new Uint8Array(256);
   private readonly singleRules: number[][] = [];
@@ -356,7 +378,7 @@ export class TextScanner {
   /** Rules whose literal pre-check passes whatever the string holds (no literals, or one we cannot check by bytes), as bits. */
   private readonly literalFree: Int32Array;
   /** Per rule: the shape flags its `needs` ask for. */
-  private readonly needFlags: Uint8Array;
+  private readonly needFlags: Uint16Array;
   /**
    * The rules the counts rule out, as bits: for digits, the longest run and the largest group (kinds 0, 1, 2), and a
    * count from 0 to 255, the rules needing more at `(kind * 256 + count) * words`. A table, not a loop over the rules,
@@ -367,7 +389,7 @@ export class TextScanner {
   private readonly shapeRefusals: Int32Array;
   /** The main pass's tables (class nibbles, pair groups, singles) and pair bits, copied into every instance. */
   private readonly tables = new Uint8Array(TABLE_BYTES);
-  private readonly pairBits = new Uint8Array(PAIR_BITS_BYTES);
+  private readonly pairRegion: Uint8Array;
   /** The instance kept for strings up to KEPT_CAPACITY bytes, and the one the string last scanned is in. */
   private kept: ScanMemory;
   private memory: ScanMemory;
@@ -386,12 +408,13 @@ export class TextScanner {
   constructor(gates: readonly RuleGate[]) {
     this.allowed = new Int32Array(Math.ceil(gates.length / 32));
     this.literalFree = new Int32Array(this.allowed.length);
-    this.needFlags = new Uint8Array(gates.length);
+    this.needFlags = new Uint16Array(gates.length);
     const words = this.allowed.length;
     this.countRefusals = new Int32Array(3 * 256 * words);
-    this.shapeRefusals = new Int32Array(16 * words);
+    this.shapeRefusals = new Int32Array(MAIN_SHAPE_SETS * words);
     const byKey = new Map<string, Literal>();
-    const thirdBytes: number[] = [];
+    /** Per slot, the third and the fourth bytes its literals have (bit `byte & 31`; all bits past a literal's end). */
+    const laterBytes: number[] = [];
     gates.forEach((gate, rule) => {
       if (gate.needs) {
         const bit = 1 << (rule & 31);
@@ -400,7 +423,7 @@ export class TextScanner {
           for (let count = 0; count < Math.min(need, 256); count++) this.countRefusals[(kind * 256 + count) * words + word]! |= bit;
         });
         const flags = (this.needFlags[rule] = needFlags(gate.needs));
-        for (let missing = 0; missing < 16; missing++) if ((flags & missing) !== 0) this.shapeRefusals[missing * words + word]! |= bit;
+        for (let missing = 0; missing < MAIN_SHAPE_SETS; missing++) if ((flags & missing) !== 0) this.shapeRefusals[missing * words + word]! |= bit;
       }
       const literals = [...(gate.requires ?? []).map((text) => ({ text, anyCase: false })), ...(gate.anyCase ?? []).map((text) => ({ text, anyCase: true }))];
       // Outside ASCII the `i` flag folds more pairs than bytes can: such a rule keeps no literal pre-check.
@@ -425,21 +448,27 @@ export class TextScanner {
               const pair = (first << 8) | second;
               if (!this.pairSlot[pair]) {
                 this.pairSlot[pair] = this.literalsByPair.push([]);
-                thirdBytes.push(0);
+                laterBytes.push(0, 0);
               }
               const slot = this.pairSlot[pair]! - 1;
               this.literalsByPair[slot]!.push(literal);
-              thirdBytes[slot]! |= bytes.length > 2 ? 1 << (bytes[2]! & 31) : -1;
+              laterBytes[2 * slot]! |= bytes.length > 2 ? 1 << (bytes[2]! & 31) : -1;
+              laterBytes[2 * slot + 1]! |= bytes.length > 3 ? 1 << (bytes[3]! & 31) : -1;
             }
           }
         }
         (gate.assignment ? literal.assignmentRules : literal.rules).push(rule);
       }
     });
-    this.thirdBytes = Int32Array.from(thirdBytes);
 
-    const { tables, pairBits } = this;
+    const slotCount = this.literalsByPair.length;
+    const pairRegion = (this.pairRegion = new Uint8Array(PAIR_BITS_BYTES + PAIR_SLOTS_BYTES + slotCount * 8));
+    const pairBits = pairRegion.subarray(0, PAIR_BITS_BYTES);
+    new Uint16Array(pairRegion.buffer, PAIR_BITS_BYTES, 65536).set(this.pairSlot);
+    new Int32Array(pairRegion.buffer, PAIR_BITS_BYTES + PAIR_SLOTS_BYTES, slotCount * 2).set(laterBytes);
+    const { tables } = this;
     classTables(tables.subarray(0, 16), tables.subarray(16, 32));
+    markTables(tables.subarray(160, 176), tables.subarray(176, 192));
     const pairs: LiteralPair[] = [];
     for (let pair = 0; pair < 65536; pair++) {
       const slot = this.pairSlot[pair]!;
@@ -456,7 +485,7 @@ export class TextScanner {
     const singleGroups = new Uint8Array(256);
     for (const byte of this.singleBytes) singleGroups[byte] = 1 << Math.min(byte >> 4, 7);
     groupTables(singleGroups, tables.subarray(96, 112), tables.subarray(112, 128));
-    this.kept = this.memory = new ScanMemory(4096, tables, pairBits);
+    this.kept = this.memory = new ScanMemory(4096, tables, pairRegion);
     this.bytes = this.kept.bytes;
   }
 
@@ -481,9 +510,9 @@ export class TextScanner {
     const needed = Buffer.byteLength(text, 'utf8');
     let memory: ScanMemory;
     if (needed <= KEPT_CAPACITY) {
-      memory = this.kept = new ScanMemory(Math.min(KEPT_CAPACITY, Math.max(needed, this.kept.capacity * 2)), this.tables, this.pairBits);
+      memory = this.kept = new ScanMemory(Math.min(KEPT_CAPACITY, Math.max(needed, this.kept.capacity * 2)), this.tables, this.pairRegion);
     } else {
-      memory = new ScanMemory(needed, this.tables, this.pairBits);
+      memory = new ScanMemory(needed, this.tables, this.pairRegion);
     }
     this.memory = memory;
     this.bytes = memory.bytes;
@@ -492,14 +521,16 @@ export class TextScanner {
 
   scan(text: string): void {
     const allowed = this.allowed;
-    allowed.set(this.literalFree);
+    const literalFree = this.literalFree;
+    // A loop, not `set`: for two words the builtin's call costs more than the copy.
+    for (let word = 0; word < allowed.length; word++) allowed[word] = literalFree[word]!;
     const length = (this.length = this.encode(text));
     this.keyRunFrom = 0;
     this.keyRunEnd = -1;
     const memory = this.memory;
     memory.scan(length);
     const { bytes, out, hits } = memory;
-    const { pairSlot, thirdBytes } = this;
+    const pairSlot = this.pairSlot;
     const counts = this.counts;
     const digits = (counts.digits = out[0]!);
     const digitRun = (counts.digitRun = out[1]!);
@@ -508,8 +539,8 @@ export class TextScanner {
     const hitCount = out[5]!;
     for (let index = 0; index < hitCount; index++) {
       const at = hits[index]!;
-      const slot = pairSlot[(bytes[at]! << 8) | bytes[at + 1]!]! - 1;
-      if (((thirdBytes[slot]! >>> (bytes[at + 2]! & 31)) & 1) !== 0) this.matchLiterals(at, slot);
+      // The main pass checked the third byte against the pair's slot already.
+      this.matchLiterals(at, pairSlot[(bytes[at]! << 8) | bytes[at + 1]!]! - 1);
     }
     // Words 6 to 13 of `out`: the byte values the single-byte classifier let in (most strings: none).
     const singlesSeen = out[6]! | out[7]! | out[8]! | out[9]! | out[10]! | out[11]! | out[12]! | out[13]!;
@@ -553,6 +584,8 @@ export class TextScanner {
       ibanStart: (flags & IBAN_START) !== 0,
       colons: (flags & COLONS) !== 0,
       hexColons: (flags & HEX_COLONS) !== 0,
+      ibanStartLoose: (flags & IBAN_START_LOOSE) !== 0,
+      mixedToken: (flags & MIXED_TOKEN) !== 0,
       hexId: (flags & HEX_ID) !== 0,
       uuidStart: (flags & UUID_START) !== 0,
       ssnGroups: (flags & SSN_GROUPS) !== 0,
@@ -565,66 +598,13 @@ export class TextScanner {
    * groups. Runs split by exactly one byte follow each other (the earlier one ended two bytes before).
    */
   private scanRuns(): void {
-    const runCount = this.memory.runs(this.length);
-    const { bytes, runStarts, runEnds } = this.memory;
-    let flags = this.flags;
-    for (let index = 0; index < runCount; index++) {
-      const start = runStarts[index]!;
-      const end = runEnds[index]!;
-      const run = end - start;
-      const before = start > 0 ? bytes[start - 1]! : 0;
-      const afterOne = index >= 1 && runEnds[index - 1]! + 1 === start;
-      const afterTwo = afterOne && index >= 2 && runEnds[index - 2]! + 1 === runStarts[index - 1]!;
-      const earlier = afterOne ? runEnds[index - 1]! - runStarts[index - 1]! : 0;
-      const older = afterTwo ? runEnds[index - 2]! - runStarts[index - 2]! : 0;
-      const firstSeparator = afterTwo ? bytes[runStarts[index - 1]! - 1]! : 0;
-      if (
-        (older === 3 && earlier === 2 && run === 4 && (CLASS[firstSeparator]! & SSN_SEPARATOR) !== 0 && (CLASS[before]! & SSN_SEPARATOR) !== 0 && bound(bytes, runStarts[index - 2]!)) ||
-        (before === 45 && ((earlier === 3 && run === 6) || (earlier === 5 && run === 4)) && bound(bytes, runStarts[index - 1]!))
-      ) {
-        flags |= SSN_GROUPS;
-      }
-      if (
-        (older === 3 && earlier === 3 && run === 4 && (firstSeparator === 45 || firstSeparator === 46) && (before === 45 || before === 46)) ||
-        (run === 3 && before === 40 && bytes[end] === 41) ||
-        (run >= 2 && run <= 5 && bytes[start] === 48 && bytes[end] === 45 && (CLASS[bytes[end + 1]!]! & DIGIT) !== 0 && bound(bytes, start))
-      ) {
-        flags |= NATIONAL_PHONE;
-      }
-    }
-    this.flags = flags;
+    this.flags |= this.memory.runShapes(this.length);
     this.runsScanned = true;
   }
 
   /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */
   private scanHex(): void {
-    const bytes = this.bytes;
-    const length = this.length;
-    let flags = this.flags;
-    let hexStart = -1;
-    let hexLetter = false;
-    for (let index = 0; index <= length; index++) {
-      // One step past the end closes a trailing run; the byte there reads as 0 (no class).
-      const byte = index < length ? bytes[index]! : 0;
-      const kind = CLASS[byte]!;
-      if ((kind & HEX) !== 0) {
-        if (hexStart < 0) {
-          hexStart = index;
-          hexLetter = false;
-        }
-        if ((kind & DIGIT) === 0) hexLetter = true;
-        continue;
-      }
-      if (hexStart < 0) continue;
-      const hexLength = index - hexStart;
-      const before = hexStart > 0 ? bytes[hexStart - 1]! : 0;
-      if ((CLASS[before]! & WORD) === 0 && before !== 45) {
-        if (hexLetter && hexLength >= 7 && hexLength <= 64 && (kind & WORD) === 0 && byte !== 45) flags |= HEX_ID;
-        if (hexLength === 8 && byte === 45) flags |= UUID_START;
-      }
-      hexStart = -1;
-    }
-    this.flags = flags;
+    this.flags |= this.memory.hexShapes(this.length);
     this.hexScanned = true;
   }
 

@@ -1,5 +1,6 @@
 // Checks a regex alone cannot make: checksums (Luhn, IBAN mod 97), SSN number rules, address shapes, token entropy.
 // Each takes the candidate span and answers false (not a match), true, or a corrected end offset.
+import { getCountries, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
 import type { ValidatorName } from './rules-schema';
 
 export type Validator = (text: string, start: number, end: number) => boolean | number;
@@ -47,6 +48,19 @@ export function cardDigitsValid(digits: string): boolean {
 
 function luhn(text: string, start: number, end: number): boolean {
   return cardDigitsValid(digitsOf(text, start, end));
+}
+
+/**
+ * After a card word: any card number, and 12-digit Maestro numbers too (issuer 50 or 56 to 69, Luhn), which are
+ * too short to tell from other numbers without that word.
+ */
+function cardInContext(text: string, start: number, end: number): boolean {
+  const digits = digitsOf(text, start, end);
+  if (digits.length === 12) {
+    const issuer = Number(digits.slice(0, 2));
+    return (issuer === 50 || (issuer >= 56 && issuer <= 69)) && !/^(\d)\1+$/.test(digits) && luhnValid(digits);
+  }
+  return cardDigitsValid(digits);
 }
 
 /** SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000; no famous specimen numbers. */
@@ -109,6 +123,55 @@ function ibanMod97(text: string, start: number, end: number): boolean | number {
   return ibanChecksumValid(compact) ? index : false;
 }
 
+/** Countries whose BBAN is digits only, among those whose code is two hex letters: a hex id (`be89-48be…`) is not theirs. */
+const NUMERIC_BBAN_HEX_COUNTRIES = new Set(['AE', 'BA', 'BE', 'DE', 'EE']);
+
+/** mod 97 of a remainder followed by one IBAN character (a digit, or a letter as two digits). */
+function mod97Step(remainder: number, code: number): number {
+  if (isDigitCode(code)) return (remainder * 10 + (code - 48)) % 97;
+  return (remainder * 100 + ((code >= 97 ? code - 32 : code) - 55)) % 97;
+}
+
+/**
+ * IBANs as people type them: any case, a blank after the country code, uneven or doubled blanks. Reads letters and
+ * digits up to the country's length (so trailing words stay), then checks mod 97, in one walk without copies: most
+ * candidates are hex ids and fail early.
+ */
+function ibanLoose(text: string, start: number, end: number): boolean | number {
+  const length = ibanLengths[text.slice(start, start + 2).toUpperCase()];
+  if (!length) return false;
+  const lettersForbidden = NUMERIC_BBAN_HEX_COUNTRIES.has(text.slice(start, start + 2).toUpperCase());
+  let count = 0;
+  let remainder = 0;
+  let upper = false;
+  let lower = false;
+  let index = start;
+  for (; index < end && count < length; index++) {
+    const code = text.charCodeAt(index);
+    if (!isAlphanumericCode(code)) continue;
+    count++;
+    // The country code and check digits go last (mod 97 reads them after the BBAN).
+    if (count <= 4) continue;
+    if (!isDigitCode(code)) {
+      if (lettersForbidden) return false;
+      if (code >= 97) lower = true;
+      else upper = true;
+    }
+    remainder = mod97Step(remainder, code);
+  }
+  if (count !== length) return false;
+  if (index < text.length && isAlphanumericCode(text.charCodeAt(index))) return false;
+  // The BBAN of every country is upper case or digits: mixed case inside it is a word, not an account.
+  if (upper && lower) return false;
+  for (let taken = 0, at = start; taken < 4; at++) {
+    const code = text.charCodeAt(at);
+    if (!isAlphanumericCode(code)) continue;
+    remainder = mod97Step(remainder, code);
+    taken++;
+  }
+  return remainder === 1 ? index : false;
+}
+
 function ipv4(): boolean {
   return true;
 }
@@ -143,6 +206,148 @@ function phone(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/** Countries tried first (the most numbers are written there); then all the others libphonenumber-js knows. */
+const LIKELY_COUNTRIES: CountryCode[] = ['US', 'GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'BE', 'CH', 'AT', 'AU', 'IN', 'BR', 'MX', 'CA', 'SE', 'NO', 'DK', 'FI', 'PL', 'PT', 'IE', 'JP', 'KR', 'CN', 'RU', 'TR', 'ZA', 'NG', 'AR', 'ID'];
+const PHONE_COUNTRIES: CountryCode[] = [...LIKELY_COUNTRIES, ...getCountries().filter((country) => !LIKELY_COUNTRIES.includes(country))];
+const PHONE_CACHE_LIMIT = 4096;
+const phoneVerdicts = new Map<string, boolean>();
+
+/** Valid as a national number of some country, or as an international one without its `+` (libphonenumber-js, full metadata). */
+export function phoneValidSomewhere(candidate: string): boolean {
+  let verdict = phoneVerdicts.get(candidate);
+  if (verdict !== undefined) return verdict;
+  verdict = false;
+  for (const country of PHONE_COUNTRIES) {
+    if (isValidPhoneNumber(candidate, country)) {
+      verdict = true;
+      break;
+    }
+  }
+  if (phoneVerdicts.size >= PHONE_CACHE_LIMIT) phoneVerdicts.clear();
+  phoneVerdicts.set(candidate, verdict);
+  return verdict;
+}
+
+/** Day-month-year or year-month-day with one separator kind: a date, whatever a phone plan says. */
+const DATE_SHAPE = /^(?:(\d{4})([-./ ])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-./ ])(\d{1,2})\6(\d{2}|\d{4}))$/;
+
+function looksLikeDate(candidate: string): boolean {
+  const match = DATE_SHAPE.exec(candidate);
+  if (!match) return false;
+  const [first, second] = match[1] ? [Number(match[3]), Number(match[4])] : [Number(match[5]), Number(match[7])];
+  return first >= 1 && second >= 1 && first <= 31 && second <= 31 && (first <= 12 || second <= 12);
+}
+
+/** `78272.08`, `1 234,50`: a decimal mark before the last group, unlike the separators before it (`04.12.38.90.57` is a phone). */
+function looksLikeAmount(candidate: string): boolean {
+  const separators = candidate.match(/[^\d]+/g) ?? [];
+  const last = separators[separators.length - 1];
+  if (last !== '.' && last !== ',') return false;
+  return separators.length === 1 || separators.slice(0, -1).some((separator) => separator !== last);
+}
+
+/**
+ * A national phone number after a phone word: 6 to 15 digits, not a date, not the tail of an international
+ * number (the `phone` rule reads those), valid for some country.
+ */
+function phoneAnywhere(text: string, start: number, end: number): boolean {
+  const digits = digitsOf(text, start, end);
+  if (digits.length < 6 || digits.length > 15 || /^(\d)\1+$/.test(digits)) return false;
+  let before = start - 1;
+  while (before >= 0 && /[\d ().-]/.test(text[before]!)) before--;
+  if (before >= 0 && text[before] === '+') return false;
+  const candidate = text.slice(start, end);
+  if (looksLikeDate(candidate) || looksLikeAmount(candidate)) return false;
+  return phoneValidSomewhere(candidate);
+}
+
+/** Bits of information per character, over the characters of the value itself. */
+export function shannonEntropy(value: string): number {
+  const counts = new Map<number, number>();
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
+  let entropy = 0;
+  for (const count of counts.values()) {
+    const share = count / value.length;
+    entropy -= share * Math.log2(share);
+  }
+  return entropy;
+}
+
+/** Base64 of the images and documents people attach: kept, they are content, not keys. */
+const MEDIA_BASE64 = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|PHN2Zy|JVBERi|AAAA[A-Za-z0-9+/]{2}ZnR5c)/;
+/** Counts per ASCII character for `looksHighEntropy` (tokens are ASCII; one table, reset after each use). */
+const characterCounts = new Uint16Array(128);
+
+/**
+ * A random-looking token in a value position, whatever its name: 20 to 200 characters mixing upper and lower case,
+ * lower case in short runs (not words), with at least 4.0 bits of entropy per character (3.7 under 28 characters,
+ * where fewer distinct characters fit; 3.9 without digits). Hex (hashes, trace ids, UUIDs), numbers, versions,
+ * URLs, paths, dotted names and base64 media stay.
+ */
+export function looksHighEntropy(value: string): boolean {
+  let length = value.length;
+  while (length > 0 && value.charCodeAt(length - 1) === 61 /* = */) length--;
+  if (length < 20 || length > 200) return false;
+  let upper = 0;
+  let lower = 0;
+  let digits = 0;
+  let hexOnly = true;
+  let lowerRuns = 0;
+  let vowels = 0;
+  let slashes = 0;
+  let dots = 0;
+  let previousLower = false;
+  for (let index = 0; index < length; index++) {
+    const code = value.charCodeAt(index);
+    const isLower = code >= 97 && code <= 122;
+    if (isDigitCode(code)) digits++;
+    else if (code >= 65 && code <= 90) {
+      upper++;
+      if (code > 70) hexOnly = false;
+    } else if (isLower) {
+      lower++;
+      if (code > 102) hexOnly = false;
+      if (!previousLower) lowerRuns++;
+      if (code === 97 || code === 101 || code === 105 || code === 111 || code === 117) vowels++;
+    } else if (code !== 45) {
+      hexOnly = false;
+      if (code === 47) slashes++;
+      else if (code === 46) dots++;
+    }
+    previousLower = isLower;
+  }
+  // Hex (hashes, trace ids, UUIDs), numbers and versions; then too little mixing of case.
+  if (hexOnly || upper < 2 || lower < 2) return false;
+  const token = length === value.length ? value : value.slice(0, length);
+  if (token.startsWith('//') || MEDIA_BASE64.test(token)) return false;
+  // URLs and paths: dots with slashes (hosts, files), or slash-separated segments each of one case (/api/v2/orders).
+  if (slashes !== 0 && (dots !== 0 || token.split('/').every((segment) => /^(?:[a-z0-9_-]*|[A-Z0-9_-]*)$/.test(segment)))) return false;
+  // Dotted names without digits (com.example.app.MainActivity).
+  if (dots !== 0 && digits === 0 && /^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z][A-Za-z0-9]*)+$/.test(token)) return false;
+  // Words (camel-case names such as UITableViewCellAccessoryDisclosureIndicator): long runs of lower case with
+  // vowels. In random base62 a run of lower case averages under 2 letters, and 5 letters in 26 are vowels.
+  if (lower / lowerRuns >= 3 && vowels / lower >= 0.3) return false;
+  let entropy = 0;
+  for (let index = 0; index < length; index++) characterCounts[value.charCodeAt(index) & 127]!++;
+  for (let index = 0; index < length; index++) {
+    const slot = value.charCodeAt(index) & 127;
+    const count = characterCounts[slot]!;
+    if (count === 0) continue;
+    const share = count / length;
+    entropy -= share * Math.log2(share);
+    characterCounts[slot] = 0;
+  }
+  if (digits === 0) return entropy >= 3.9;
+  return entropy >= (length < 28 ? 3.7 : 4.0);
+}
+
+function highEntropy(text: string, start: number, end: number): boolean {
+  return looksHighEntropy(text.slice(start, end));
+}
+
 /** A token, not a word: it mixes letters with digits, or upper with lower case over some length. */
 export function looksLikeToken(value: string): boolean {
   let hasDigit = false;
@@ -172,12 +377,16 @@ function basicAuth(text: string, start: number, end: number): boolean {
 
 export const validators: Record<ValidatorName, Validator> = {
   luhn,
+  card_in_context: cardInContext,
   iban_mod97: ibanMod97,
+  iban_loose: ibanLoose,
   ssn,
   ssn_bare: ssn,
   ipv4,
   ipv6,
   phone,
+  phone_anywhere: phoneAnywhere,
   token_entropy: tokenEntropy,
+  high_entropy: highEntropy,
   basic_auth: basicAuth,
 };

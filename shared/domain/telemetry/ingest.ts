@@ -2,6 +2,7 @@
 // into its stored document, and the session counters a set of newly created documents adds up to.
 import type { FieldIssue } from '../../errors';
 import type { MaskingEngine, Redaction, ValueMaskResult } from '../masking';
+import { headerValue, maskCapturedBody } from '../masking/captured-body';
 import type { SessionStats } from '../sessions/session';
 import type { StoredDevice } from './enrichment';
 import { compiledIngestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
@@ -222,7 +223,9 @@ function completed(document: Fields, masked: ValueMaskResult<Fields>, context: D
  */
 export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
   const pk = sessionPartitionKey(context.productId, context.sessionId);
-  const masked = engine.maskValue(contentOf(item));
+  const content = contentOf(item);
+  // A captured body is parsed by its content type and masked by field name before the text rules (issue 18).
+  const masked = item.kind === 'network' ? (maskNetworkContent(content as NetworkContent, engine) as ValueMaskResult<Fields>) : engine.maskValue(content);
   switch (item.kind) {
     case 'log':
       return completed(
@@ -308,6 +311,32 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
       );
     }
   }
+}
+
+type NetworkContent = Omit<Extract<IngestItem, { kind: 'network' }>, 'kind' | 'id' | 'timestamp' | 'method' | 'status' | 'durationMs' | 'requestSize' | 'responseSize' | 'traceId' | 'spanId'>;
+
+/** A network capture: headers and URL as values, each body read as its own `content-type` says (JSON, form) first. */
+function maskNetworkContent(content: NetworkContent, engine: MaskingEngine): ValueMaskResult<NetworkContent> {
+  const { requestBody, responseBody, ...rest } = content;
+  if (requestBody === undefined && responseBody === undefined) return engine.maskValue(content);
+  const masked = engine.maskValue(rest);
+  let redaction = masked.redaction;
+  const bodies: Partial<Record<'requestBody' | 'responseBody', string>> = {};
+  for (const [field, body, headers] of [
+    ['requestBody', requestBody, content.requestHeaders],
+    ['responseBody', responseBody, content.responseHeaders],
+  ] as const) {
+    if (body === undefined) continue;
+    const result = maskCapturedBody(engine, body, headerValue(headers, 'content-type'), field);
+    bodies[field] = result.value;
+    if (result.redaction.count !== 0) redaction = mergeRedactions(redaction, result.redaction);
+  }
+  // The captured item's key order, as the document keeps it.
+  const value = {} as NetworkContent;
+  for (const key of Object.keys(content) as Array<keyof NetworkContent>) {
+    (value as Record<string, unknown>)[key] = key === 'requestBody' || key === 'responseBody' ? bodies[key] : masked.value[key as keyof typeof masked.value];
+  }
+  return { value, redaction };
 }
 
 export function isErrorDoc(doc: StoredDoc): boolean {

@@ -1,0 +1,586 @@
+// A generated, seeded dev corpus for the masking engine: personal data and secrets drawn with @faker-js/faker across
+// dozens of locales, wrapped in log lines, JSON request bodies, command lines and AI-model answers, plus look-alikes
+// that must come through byte-identical (ids, amounts, dates, versions, UUIDs, hashes, trace ids, images, addresses).
+// Same seed, same corpus: the test and the benchmark score the same cases. Nothing here is copied from anyone's
+// test data; every value is drawn here.
+import { allFakers, type Faker } from '@faker-js/faker';
+import { isValidPhoneNumber, getCountries, type CountryCode } from 'libphonenumber-js/max';
+import { seededRandom } from './realistic-logs';
+
+export const GENERATED_CATEGORIES = ['email', 'ssn', 'card', 'phone', 'ip', 'credentials', 'jwt', 'iban', 'cvv_pin', 'vendor_token', 'high_entropy'] as const;
+export type GeneratedCategory = (typeof GENERATED_CATEGORIES)[number];
+/** The seed's categories: these must all be masked, every one. */
+export const SEED_CATEGORIES: readonly GeneratedCategory[] = ['email', 'ssn', 'card', 'phone', 'ip', 'credentials', 'jwt'];
+
+export interface GeneratedPositive {
+  category: GeneratedCategory;
+  /** Which template wrapped it (log, json, cli, ai, form…), for reading failures. */
+  shape: string;
+  text: string;
+  /** Substrings that must not survive masking. */
+  secrets: string[];
+}
+
+export const LOOKALIKE_KINDS = ['id', 'amount', 'date', 'version', 'uuid', 'hash', 'trace_id', 'image', 'address', 'phone_word', 'ordinary'] as const;
+export type LookalikeKind = (typeof LOOKALIKE_KINDS)[number];
+
+export interface GeneratedLookalike {
+  kind: LookalikeKind;
+  /** Must come back byte-identical. */
+  text: string;
+}
+
+export interface GeneratedCorpus {
+  positives: GeneratedPositive[];
+  lookalikes: GeneratedLookalike[];
+}
+
+type Random = () => number;
+
+/** Locales faker has phone, address and name data for (its `base` locale has none). */
+const LOCALES = Object.keys(allFakers).filter((locale) => locale !== 'base' && !locale.endsWith('_BORK') && locale !== 'en_AU_ocker');
+
+const PHONE_COUNTRIES = getCountries();
+const validPhoneCache = new Map<string, boolean>();
+/** Valid somewhere, as libphonenumber-js (full metadata) reads it: the same question the engine asks. */
+function phoneValidSomewhere(text: string): boolean {
+  let valid = validPhoneCache.get(text);
+  if (valid === undefined) {
+    valid = PHONE_COUNTRIES.some((country: CountryCode) => isValidPhoneNumber(text, country));
+    validPhoneCache.set(text, valid);
+  }
+  return valid;
+}
+
+const pick = <T>(random: Random, values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+const integer = (random: Random, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
+const digits = (random: Random, count: number): string => Array.from({ length: count }, () => integer(random, 0, 9)).join('');
+const fromAlphabet = (random: Random, alphabet: string, count: number): string => Array.from({ length: count }, () => alphabet[integer(random, 0, alphabet.length - 1)]).join('');
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const HEX = '0123456789abcdef';
+const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+function luhnComplete(body: string): string {
+  let sum = 0;
+  for (let index = 0; index < body.length; index++) {
+    let digit = Number(body[body.length - 1 - index]);
+    if (index % 2 === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}
+
+function ibanCheck(country: string, bban: string): string {
+  const numeric = `${bban}${country}00`.toUpperCase().replace(/[A-Z]/g, (letter) => String(letter.charCodeAt(0) - 55));
+  let remainder = 0;
+  for (const digit of numeric) remainder = (remainder * 10 + Number(digit)) % 97;
+  return String(98 - remainder).padStart(2, '0');
+}
+
+/** One template wraps a value into a realistic string; `secrets` are what must go. */
+type Wrap = (random: Random, faker: Faker, value: string) => { shape: string; text: string };
+
+const timestamp = (random: Random) => new Date(Date.UTC(2026, integer(random, 0, 11), integer(random, 1, 28), integer(random, 0, 23), integer(random, 0, 59), integer(random, 0, 59))).toISOString();
+const level = (random: Random) => pick(random, ['INFO', 'WARN', 'DEBUG', 'ERROR']);
+
+/** The generic wrappers every category can use: a log line, a JSON body under a neutral key, an AI answer. */
+function genericWraps(noun: string, jsonKeys: readonly string[]): Wrap[] {
+  return [
+    (random, faker, value) => ({ shape: 'log', text: `${timestamp(random)} ${level(random)} [${faker.hacker.noun()}] ${noun} ${value} (user ${faker.internet.username()})` }),
+    (random, faker, value) => ({ shape: 'json', text: JSON.stringify({ event: faker.hacker.verb(), [pick(random, jsonKeys)]: value, at: timestamp(random) }) }),
+    (random, faker, value) => ({
+      shape: 'ai',
+      text:
+        `Sure! I looked at the ticket from ${faker.person.firstName()}. They wrote that their ${noun} is ${value} and asked us to update the record. ` +
+        `${faker.lorem.sentence()} I would recommend confirming the change by e-mail before the next billing cycle.`,
+    }),
+  ];
+}
+
+function positive(category: GeneratedCategory, random: Random, faker: Faker, wraps: Wrap[], value: string, secrets: string[] = [value]): GeneratedPositive {
+  const { shape, text } = pick(random, wraps)(random, faker, value);
+  return { category, shape, text, secrets };
+}
+
+// ---------- per-category generators ----------
+
+function emailCase(random: Random, faker: Faker): GeneratedPositive {
+  const address = random() < 0.8 ? faker.internet.email() : `${faker.person.firstName().toLowerCase()}.${faker.string.numeric(3)}@${faker.internet.domainName()}`;
+  const wraps = genericWraps('e-mail', ['contact', 'to', 'recipient', 'reply_to']);
+  wraps.push((r, f, value) => ({ shape: 'cli', text: `git -c user.email=${value} commit -m "${f.git.commitMessage()}"` }));
+  return positive('email', random, faker, wraps, address);
+}
+
+function ssnCase(random: Random, faker: Faker): GeneratedPositive {
+  let area = integer(random, 1, 899);
+  if (area === 666) area = 667;
+  const parts = [String(area).padStart(3, '0'), String(integer(random, 1, 99)).padStart(2, '0'), String(integer(random, 1, 9999)).padStart(4, '0')];
+  const separator = pick(random, ['-', '-', ' ', '.']);
+  const bare = random() < 0.2;
+  const value = bare ? parts.join('') : parts.join(separator);
+  const wraps: Wrap[] = bare
+    ? [
+        (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} INFO KYC lookup ssn=${v} status=${pick(r, ['match', 'review'])}` }),
+        (r, f, v) => ({ shape: 'json', text: JSON.stringify({ applicant: f.person.fullName(), ssn: v }) }),
+        (r, f, v) => ({ shape: 'ai', text: `The applicant's Social Security number ${v} matches the one on file for ${f.person.lastName()}.` }),
+      ]
+    : genericWraps('SSN', ['taxNumber', 'nationalId', 'ssn']);
+  return positive('ssn', random, faker, wraps, value);
+}
+
+const CARD_PREFIXES = [
+  ['4', 16],
+  ['51', 16],
+  ['55', 16],
+  ['2221', 16],
+  ['34', 15],
+  ['37', 15],
+  ['6011', 16],
+  ['65', 16],
+  ['3528', 16],
+  ['36', 14],
+  ['6304', 16],
+  ['62', 19],
+] as const;
+const MAESTRO_PREFIXES = ['50', '56', '57', '58', '60', '63', '67', '69'];
+
+function cardDigits(random: Random): string {
+  const [prefix, length] = pick(random, CARD_PREFIXES);
+  return luhnComplete(prefix + digits(random, length - prefix.length - 1));
+}
+
+function splitInto(value: string, sizes: readonly number[], separator: string): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    if (at >= value.length) break;
+    parts.push(value.slice(at, at + size));
+    at += size;
+  }
+  if (at < value.length) parts.push(value.slice(at));
+  return parts.join(separator);
+}
+
+const CARD_WORDS = ['card', 'Card number', 'carte', 'Karte', 'tarjeta', 'cartão', 'credit card', 'Maestro', 'PAN'];
+
+function cardCase(random: Random, faker: Faker): GeneratedPositive {
+  const style = random();
+  let value: string;
+  let word = pick(random, CARD_WORDS);
+  if (style < 0.15) {
+    // 12-digit Maestro, after a card word.
+    value = luhnComplete(pick(random, MAESTRO_PREFIXES) + digits(random, 9));
+    word = pick(random, ['Maestro card', 'card', 'debit card', 'carte Maestro']);
+  } else {
+    const number = cardDigits(random);
+    if (style < 0.45) value = number;
+    else if (style < 0.75) value = splitInto(number, number.length === 15 ? [4, 6, 5] : number.length === 14 ? [4, 6, 4] : [4, 4, 4, 4], pick(random, [' ', '-']));
+    else value = splitInto(number, pick(random, [[2, 4, 4, 6], [5, 5, 6], [4, 4, 8], [3, 3, 3, 3, 4], [6, 6, 4], [8, 8]]), pick(random, [' ', '-', '  ']));
+  }
+  const wraps: Wrap[] = [
+    (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} WARN payment declined for ${word} ${v} (${f.finance.currencyCode()} ${f.finance.amount()})` }),
+    (r, f, v) => ({ shape: 'json', text: JSON.stringify({ holder: f.person.fullName(), card: { number: v, brand: pick(r, ['visa', 'mc', 'amex']) }, note: `${word} ${v}` }) }),
+    (r, f, v) => ({ shape: 'ai', text: `I can see the customer paid with the ${word} ${v}, expiring ${String(integer(r, 1, 12)).padStart(2, '0')}/${integer(r, 27, 31)}. ${f.lorem.sentence()}` }),
+  ];
+  return positive('card', random, faker, wraps, value);
+}
+
+/** Phone words of many languages, as people write them before a number. */
+const PHONE_LEADS = [
+  'phone', 'Phone:', 'tel', 'Tel.', 'TEL:', 'mobile', 'Mobile no.', 'call me at', 'you can call me at', 'send messages to', 'messages to', 'fax', 'Fax:',
+  'office', 'Office:', 'Telefon', 'Telefon:', 'téléphone :', 'tél.', 'portable', 'teléfono', 'móvil:', 'telefone', 'celular', 'cellulare',
+  'telefono', 'telefoon', 'mobiel', 'puhelin', 'telefonnummer', 'tlf.', 'telefon nr', 'WhatsApp', 'SMS to', 'mobile number', 'phone number:',
+];
+
+/** Shapes of national numbers a person writes, each valid in at least one country. */
+const ISSUE_SHAPES = ['0412 38 90 57', '612 345 978', '71 204 386', '(31) 652-904', '61-23-47-80', '(03) 9123 4567', '31 206 555 0193', '381 2260', '+46 (0)8 123 456 78'];
+
+function phoneCase(random: Random, faker: Faker): GeneratedPositive {
+  let value: string;
+  if (random() < 0.1) value = pick(random, ISSUE_SHAPES);
+  else {
+    do value = faker.phone.number({ style: random() < 0.85 ? 'national' : 'human' }).replace(/\s*(?:x|ext\.?)\s*\d+$/i, '');
+    while (!phoneValidSomewhere(value));
+  }
+  const lead = pick(random, PHONE_LEADS);
+  const wraps: Wrap[] = [
+    (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} INFO profile updated for ${f.internet.username()}: ${lead} ${v}` }),
+    (r, f, v) => ({ shape: 'json', text: JSON.stringify({ name: f.person.fullName(), [pick(r, ['phone', 'mobile', 'tel', 'telefon', 'fax', 'phoneNumber', 'contactPhone'])]: v, city: f.location.city() }) }),
+    (r, f, v) => ({ shape: 'form', text: `name=${encodeURIComponent(f.person.firstName())}&${pick(r, ['phone', 'tel', 'mobile'])}=${encodeURIComponent(v)}&newsletter=1` }),
+    (r, f, v) => ({ shape: 'ai', text: `Thanks, ${f.person.firstName()}! I've noted your details. ${lead} ${v}. I'll make sure the courier has it before ${f.date.weekday()}.` }),
+    (r, f, v) => ({ shape: 'prose', text: `${f.person.fullName()}, ${f.location.streetAddress()}, ${f.location.city()} — ${lead} ${v}` }),
+  ];
+  return positive('phone', random, faker, wraps, value);
+}
+
+function ipCase(random: Random, faker: Faker): GeneratedPositive {
+  const value = random() < 0.6 ? faker.internet.ipv4() : faker.internet.ipv6();
+  const wraps = genericWraps('client address', ['ip', 'remoteAddr', 'clientIp', 'forwardedFor']);
+  wraps.push((r, f, v) => ({ shape: 'cli', text: `ssh -p 22 deploy@${v.includes(':') ? `[${v}]` : v} 'systemctl restart ${f.hacker.noun()}'` }));
+  return positive('ip', random, faker, wraps, value);
+}
+
+const secretValue = (random: Random, faker: Faker) =>
+  pick(random, [() => faker.internet.password({ length: integer(random, 10, 20) }), () => fromAlphabet(random, BASE62, integer(random, 12, 32)), () => `${faker.word.noun()}${integer(random, 10, 999)}!${faker.word.adjective()}`])().replace(/['"\s\\`$]/g, 'x');
+
+function credentialCase(random: Random, faker: Faker): GeneratedPositive {
+  const user = faker.internet.username().replace(/[^\w.-]/g, '');
+  const secret = secretValue(random, faker);
+  const host = faker.internet.domainName();
+  const forms: Array<[string, string]> = [
+    ['cli', `curl -u ${user}:${secret} https://${host}/api/v1/items`],
+    ['cli', `curl --user '${user}:${secret}' -X POST https://${host}/hooks`],
+    ['cli', `curl -s -u ":${secret}" https://${host}/v2/status`],
+    ['cli', `curl -fsSL --user "api:${secret}" https://${host}/export.csv`],
+    ['cli', `${faker.hacker.noun()}-cli login --username ${user} --password ${secret}`],
+    ['cli', `mysql -h ${host} -u ${user} -p${secret} orders`],
+    ['cli', `mysqldump -u${user} -p${secret} --databases shop > dump.sql`],
+    ['cli', `PGPASSWORD=${secret} psql -h ${host} -U ${user} -d app`],
+    ['cli', `sshpass -p ${secret} ssh ${user}@${host}`],
+    ['cli', `sshpass -p '${secret}' scp backup.tgz ${user}@${host}:/srv`],
+    ['code', `requests.get("https://${host}/me", auth=("${user}", "${secret}"))`],
+    ['code', `HTTPBasicAuth('${user}', '${secret}')`],
+    ['log', `${timestamp(random)} ERROR db connect failed: host=${host} user=${user} password=${secret}`],
+    ['json', JSON.stringify({ service: faker.hacker.noun(), api_key: secret, region: 'eu-west-1' })],
+    ['cli', `docker login -u ${user} --password ${secret} registry.${host}`],
+    ['cli', `export MYSQL_PWD=${secret}`],
+  ];
+  const [shape, text] = pick(random, forms);
+  return { category: 'credentials', shape, text, secrets: [secret] };
+}
+
+function jwtCase(random: Random, faker: Faker): GeneratedPositive {
+  const header = Buffer.from(JSON.stringify({ alg: pick(random, ['HS256', 'RS256', 'ES256']), typ: 'JWT' })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ sub: faker.string.uuid(), email: faker.internet.email(), iat: integer(random, 1.7e9, 1.8e9) })).toString('base64url');
+  const token = `${header}.${payload}.${Buffer.from(faker.string.alphanumeric(32)).toString('base64url')}`;
+  const wraps = genericWraps('session', ['session', 'jwt', 'id']);
+  wraps.push((r, f, v) => ({ shape: 'cli', text: `curl -H "X-Session: ${v}" https://${f.internet.domainName()}/me` }));
+  return positive('jwt', random, faker, wraps, token);
+}
+
+function ibanCase(random: Random, faker: Faker): GeneratedPositive {
+  const [country, bbanOf] = pick(random, [
+    ['DE', () => digits(random, 18)],
+    ['FR', () => digits(random, 10) + fromAlphabet(random, UPPER_DIGITS, 11) + digits(random, 2)],
+    ['GB', () => `${fromAlphabet(random, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 4)}${digits(random, 14)}`],
+    ['ES', () => digits(random, 20)],
+    ['IT', () => `${fromAlphabet(random, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 1)}${digits(random, 10)}${fromAlphabet(random, UPPER_DIGITS, 12)}`],
+    ['NL', () => `${fromAlphabet(random, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 4)}${digits(random, 10)}`],
+    ['BE', () => digits(random, 12)],
+    ['CH', () => digits(random, 17)],
+    ['PL', () => digits(random, 24)],
+    ['AT', () => digits(random, 16)],
+  ] as Array<[string, () => string]>);
+  const bban = bbanOf();
+  const compact = `${country}${ibanCheck(country, bban)}${bban}`;
+  const style = random();
+  let value: string;
+  if (style < 0.3) value = compact;
+  else if (style < 0.55) value = compact.replace(/(.{4})(?=.)/g, '$1 ');
+  else if (style < 0.75) value = (random() < 0.5 ? compact : compact.replace(/(.{4})(?=.)/g, '$1 ')).toLowerCase();
+  else {
+    // Spaces in odd places: after the country code, in uneven groups, doubled.
+    const chunks: string[] = [];
+    let at = 0;
+    while (at < compact.length) {
+      const size = at === 0 ? pick(random, [2, 4, 6]) : integer(random, 2, 6);
+      chunks.push(compact.slice(at, at + size));
+      at += size;
+    }
+    value = chunks.join(pick(random, [' ', ' ', '  ']));
+  }
+  const wraps = genericWraps('IBAN', ['iban', 'account', 'payoutAccount', 'bankAccount']);
+  wraps.push((r, f, v) => ({ shape: 'log', text: `${timestamp(r)} INFO refund ${f.finance.amount()} ${f.finance.currencyCode()} queued to ${v}` }));
+  return positive('iban', random, faker, wraps, value);
+}
+
+function cvvCase(random: Random, faker: Faker): GeneratedPositive {
+  const isPin = random() < 0.4;
+  const code = isPin ? digits(random, pick(random, [4, 4, 4, 6])) : digits(random, pick(random, [3, 3, 3, 4]));
+  const drawn = cvvText(random, faker, isPin, code);
+  // A short code can also occur by chance elsewhere in the line (a timestamp's milliseconds): draw again.
+  return drawn.text.split(code).length === 2 ? drawn : cvvCase(random, faker);
+}
+
+function cvvText(random: Random, faker: Faker, isPin: boolean, code: string): GeneratedPositive {
+  const card = cardDigits(random);
+  const key = isPin ? pick(random, ['pin', 'PIN', 'pin_code', 'pinCode', 'card_pin']) : pick(random, ['cvv', 'CVV', 'cvc', 'CVC2', 'cvv2', 'security_code', 'securityCode', 'csc']);
+  const forms: Array<[string, string]> = [
+    ['log', `${timestamp(random)} DEBUG checkout payload ${key}: ${code} amount=${faker.finance.amount()}`],
+    ['log', `${timestamp(random)} DEBUG form submitted ${key}=${code}&save=true`],
+    ['json-string', JSON.stringify({ url: '/v1/payments', requestBody: JSON.stringify({ number: card, [key]: code, exp: '12/29' }) })],
+    ['json', `{"amount":${faker.finance.amount()},"${key}":"${code}","currency":"${faker.finance.currencyCode()}"}`],
+    ['prose', `${isPin ? 'PIN' : pick(random, ['security code', 'CVV', 'CVC'])} ${code} — please keep it safe, ${faker.person.firstName()}.`],
+    ['ai', `I've filled in the form for you: the card ending ${card.slice(-4)} with ${isPin ? 'PIN' : 'security code'} ${code}. ${faker.lorem.sentence()}`],
+  ];
+  const [shape, text] = pick(random, forms);
+  // The JSON-string form also carries the card number; it must go too.
+  return { category: 'cvv_pin', shape, text, secrets: shape === 'json-string' ? [code, card] : [code] };
+}
+
+/** Shapes from each vendor's own documentation of its key formats. */
+const VENDOR_TOKENS: Array<(random: Random) => string> = [
+  (r) => `glpat-${fromAlphabet(r, `${BASE62}_-`, 20)}`,
+  (r) => `xoxb-${digits(r, 12)}-${digits(r, 13)}-${fromAlphabet(r, BASE62, 24)}`,
+  (r) => `xoxp-${digits(r, 12)}-${digits(r, 12)}-${digits(r, 13)}-${fromAlphabet(r, HEX, 32)}`,
+  (r) => `xoxe.xoxp-1-${fromAlphabet(r, BASE62, 60)}`,
+  (r) => `xoxe-1-${fromAlphabet(r, BASE62, 60)}`,
+  (r) => `sq0csp-${fromAlphabet(r, `${BASE62}_-`, 43)}`,
+  (r) => `sq0atp-${fromAlphabet(r, `${BASE62}_-`, 22)}`,
+  (r) => `EAAA${fromAlphabet(r, `${BASE62}_-`, 60)}`,
+  (r) => `shpat_${fromAlphabet(r, HEX, 32)}`,
+  (r) => `shpss_${fromAlphabet(r, HEX, 32)}`,
+  (r) => `pk_live_${fromAlphabet(r, BASE62, 24)}`,
+  (r) => `sk_live_${fromAlphabet(r, BASE62, 24)}`,
+  (r) => `rk_live_${fromAlphabet(r, BASE62, 24)}`,
+  (r) => `SG.${fromAlphabet(r, `${BASE62}_-`, 22)}.${fromAlphabet(r, `${BASE62}_-`, 43)}`,
+  (r) => `ops_${fromAlphabet(r, `${BASE62}_-`, 80)}`,
+  (r) => `AKIA${fromAlphabet(r, UPPER_DIGITS, 16)}`,
+  (r) => `ASIA${fromAlphabet(r, UPPER_DIGITS, 16)}`,
+  (r) => `dapi${fromAlphabet(r, HEX, 32)}`,
+  (r) => `ghp_${fromAlphabet(r, BASE62, 36)}`,
+  (r) => `gho_${fromAlphabet(r, BASE62, 36)}`,
+  (r) => `github_pat_${fromAlphabet(r, BASE62, 22)}_${fromAlphabet(r, BASE62, 59)}`,
+  (r) => `npm_${fromAlphabet(r, BASE62, 36)}`,
+  (r) => `pypi-AgEIcHlwaS5vcmc${fromAlphabet(r, `${BASE62}_-`, 70)}`,
+  (r) => `sk-proj-${fromAlphabet(r, `${BASE62}_-`, 48)}`,
+  (r) => `sk-${fromAlphabet(r, BASE62, 48)}`,
+  (r) => `sk-ant-api03-${fromAlphabet(r, `${BASE62}_-`, 93)}AA`,
+  (r) => `AIza${fromAlphabet(r, `${BASE62}_-`, 35)}`,
+  (r) => `SK${fromAlphabet(r, HEX, 32)}`,
+  (r) => `key-${fromAlphabet(r, HEX, 32)}`,
+  (r) => `hf_${fromAlphabet(r, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 34)}`,
+  (r) => `dop_v1_${fromAlphabet(r, HEX, 64)}`,
+  (r) => `lin_api_${fromAlphabet(r, BASE62, 40)}`,
+  (r) => `glsa_${fromAlphabet(r, BASE62, 32)}_${fromAlphabet(r, HEX, 8)}`,
+  (r) => `AGE-SECRET-KEY-1${fromAlphabet(r, 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58)}`,
+  (r) => `PMAK-${fromAlphabet(r, HEX, 24)}-${fromAlphabet(r, HEX, 34)}`,
+  (r) => `hvs.${fromAlphabet(r, `${BASE62}_-`, 90)}`,
+  (r) => `dp.pt.${fromAlphabet(r, BASE62, 43)}`,
+  (r) => `NRAK-${fromAlphabet(r, UPPER_DIGITS, 27)}`,
+  (r) => `whsec_${fromAlphabet(r, BASE62, 32)}`,
+  (r) => `rubygems_${fromAlphabet(r, HEX, 48)}`,
+  (r) => `dckr_pat_${fromAlphabet(r, `${BASE62}_-`, 27)}`,
+  (r) => `FlyV1 fm2_${fromAlphabet(r, `${BASE62}_-`, 120)}`,
+  (r) => `figd_${fromAlphabet(r, `${BASE62}_-`, 40)}`,
+  (r) => `sntrys_${fromAlphabet(r, BASE62, 60)}`,
+  (r) => `ATCTT3xFfGN0${fromAlphabet(r, `${BASE62}_-`, 100)}`,
+  (r) => `xapp-1-A${fromAlphabet(r, UPPER_DIGITS, 10)}-${digits(r, 13)}-${fromAlphabet(r, HEX, 64)}`,
+];
+
+function vendorCase(random: Random, faker: Faker): GeneratedPositive {
+  const token = pick(random, VENDOR_TOKENS)(random);
+  // No keyword: the shape alone must give it away.
+  const wraps: Wrap[] = [
+    (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} DEBUG using ${v} for ${f.hacker.noun()} sync` }),
+    (r, f, v) => ({ shape: 'json', text: JSON.stringify({ integration: f.company.name(), value: v, enabled: true }) }),
+    (r, f, v) => ({ shape: 'cli', text: `${f.hacker.abbreviation().toLowerCase()}ctl configure --with ${v} --region eu` }),
+    (r, f, v) => ({ shape: 'ai', text: `Here's the snippet with your credential filled in:\n\n    client = Client("${v}")\n\n${f.lorem.sentence()}` }),
+  ];
+  return positive('vendor_token', random, faker, wraps, token.startsWith('FlyV1 ') ? token.slice(6) : token);
+}
+
+/** Names that hold a secret in practice but contain no secret keyword: only the value's randomness tells. */
+const NEUTRAL_NAMES = ['X-Upstream-Ref', 'X-Client-Data', 'nonce', 'value', 'data', 'handle', 'sid', 'state', 'k', 'blob', 'X-Amz-Cf-Id', 'X-Hook-Payload', 'grant'];
+
+function highEntropyCase(random: Random, faker: Faker): GeneratedPositive {
+  const length = integer(random, 24, 64);
+  const alphabet = pick(random, [BASE62, `${BASE62}_-`, `${BASE62}+/`]);
+  let value = fromAlphabet(random, alphabet, length);
+  if (alphabet.endsWith('+/') && random() < 0.5) value += '==';
+  const name = pick(random, NEUTRAL_NAMES);
+  const forms: Array<[string, string]> = [
+    ['assignment', `${timestamp(random)} INFO ${faker.hacker.verb()} ${name.toLowerCase()}=${value} ok`],
+    ['header', `${name}: ${value}`],
+    ['argument', `${faker.hacker.noun().replace(/\s/g, '-')} push --${name.toLowerCase().replace(/^x-/, '')} ${value} --verbose`],
+    ['argument', `curl -H "${name}: ${value}" https://${faker.internet.domainName()}/`],
+    ['json', JSON.stringify({ id: faker.string.uuid(), [name]: value, ttl: 3600 })],
+  ];
+  const [shape, text] = pick(random, forms);
+  return { category: 'high_entropy', shape, text, secrets: [value] };
+}
+
+const generators: Record<GeneratedCategory, (random: Random, faker: Faker) => GeneratedPositive> = {
+  email: emailCase,
+  ssn: ssnCase,
+  card: cardCase,
+  phone: phoneCase,
+  ip: ipCase,
+  credentials: credentialCase,
+  jwt: jwtCase,
+  iban: ibanCase,
+  cvv_pin: cvvCase,
+  vendor_token: vendorCase,
+  high_entropy: highEntropyCase,
+};
+
+// ---------- look-alikes that must stay ----------
+
+const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) => string> = {
+  id: (r, f) =>
+    pick(r, [
+      () => `order id ${digits(r, 10)} shipped; tracking ${fromAlphabet(r, UPPER_DIGITS, 2)}${digits(r, 9)}DE`,
+      () => `${timestamp(r)} INFO invoice INV-${digits(r, 8)} created for account ${digits(r, 6)}`,
+      () => JSON.stringify({ orderNumber: digits(r, 12), sku: `SKU-${digits(r, 5)}`, qty: integer(r, 1, 9) }),
+      () => `Ticket #${digits(r, 7)} closed by ${f.person.firstName()} after ${integer(r, 2, 90)} minutes`,
+      () => `batch ${digits(r, 9)} processed ${integer(r, 100, 99999)} rows`,
+    ])(),
+  amount: (r, f) =>
+    pick(r, [
+      () => `total ${f.finance.amount({ min: 1000, max: 999999, dec: 2 })} ${f.finance.currencyCode()}`,
+      () => `Charged ${f.finance.currencySymbol()}${integer(r, 1, 999)},${digits(r, 3)}.${digits(r, 2)} to the wallet`,
+      () => `Balance: ${integer(r, 100, 999)} ${digits(r, 3)} ${digits(r, 3)},${digits(r, 2)} RUB`,
+      () => JSON.stringify({ amount: Number(f.finance.amount({ min: 10, max: 99999 })), amountCents: integer(r, 1000, 99999999), currency: f.finance.currencyCode() }),
+    ])(),
+  date: (r) => {
+    const date = new Date(Date.UTC(integer(r, 2000, 2030), integer(r, 0, 11), integer(r, 1, 28), integer(r, 0, 23), integer(r, 0, 59)));
+    const [year, month, day] = [date.getUTCFullYear(), String(date.getUTCMonth() + 1).padStart(2, '0'), String(date.getUTCDate()).padStart(2, '0')];
+    return pick(r, [
+      () => `${date.toISOString()} INFO nightly export finished`,
+      () => `Termin am ${day}.${month}.${year} um ${integer(r, 8, 18)}:00 bestätigt`,
+      () => `Due ${month}/${day}/${year}; reminder sent ${day}-${month}-${year}`,
+      () => `epoch ${date.getTime()} (${Math.floor(date.getTime() / 1000)} s)`,
+      () => `date: ${year}${month}${day} ${String(date.getUTCHours()).padStart(2, '0')}${String(date.getUTCMinutes()).padStart(2, '0')}00`,
+    ])();
+  },
+  version: (r, f) =>
+    pick(r, [
+      () => `app version ${f.system.semver()} (build ${digits(r, 5)})`,
+      () => `Windows 10.0.${integer(r, 17000, 22631)}.${integer(r, 1000, 4000)} x64`,
+      () => `Chrome/${integer(r, 100, 130)}.0.${integer(r, 4000, 6999)}.${integer(r, 10, 200)} Safari/537.36`,
+      () => `upgraded ${f.hacker.noun()} from ${f.system.semver()} to ${f.system.semver()}-rc.${integer(r, 1, 9)}`,
+      () => `kernel ${integer(r, 4, 6)}.${integer(r, 0, 19)}.${integer(r, 0, 200)}-${integer(r, 10, 99)}-generic`,
+    ])(),
+  uuid: (r, f) => pick(r, [() => `request ${f.string.uuid()} completed`, () => JSON.stringify({ id: f.string.uuid(), parentId: f.string.uuid() }), () => `x-request-id: ${f.string.uuid()}`])(),
+  hash: (r, f) =>
+    pick(r, [
+      () => `commit ${f.git.commitSha()} by ${f.person.firstName()}`,
+      () => `sha256=${fromAlphabet(r, HEX, 64)} size=${integer(r, 100, 99999)}`,
+      () => `etag: "${fromAlphabet(r, HEX, 32)}"`,
+      () => JSON.stringify({ checksum: fromAlphabet(r, HEX, 40), algorithm: 'sha1' }),
+      () => `build ${f.git.commitSha({ length: 7 })} deployed`,
+    ])(),
+  trace_id: (r) =>
+    pick(r, [
+      () => `traceparent: 00-${fromAlphabet(r, HEX, 32)}-${fromAlphabet(r, HEX, 16)}-01`,
+      () => `traceId=${fromAlphabet(r, HEX, 32)} spanId=${fromAlphabet(r, HEX, 16)}`,
+      () => JSON.stringify({ trace_id: fromAlphabet(r, HEX, 32), span_id: fromAlphabet(r, HEX, 16) }),
+      () => `X-Amzn-Trace-Id: Root=1-${fromAlphabet(r, HEX, 8)}-${fromAlphabet(r, HEX, 24)}`,
+    ])(),
+  image: (r) => {
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from(Array.from({ length: integer(r, 40, 300) }, () => integer(r, 0, 255)))]).toString('base64');
+    return pick(r, [() => `<img src="data:image/png;base64,${png}">`, () => JSON.stringify({ avatar: `data:image/png;base64,${png}` }), () => JSON.stringify({ thumbnail: png, type: 'image/png' })])();
+  },
+  address: (r, f) =>
+    pick(r, [
+      () => `Ship to ${f.person.fullName()}, ${f.location.streetAddress(true)}, ${f.location.zipCode()} ${f.location.city()}`,
+      () => JSON.stringify({ street: f.location.streetAddress(), postcode: f.location.zipCode(), city: f.location.city(), country: f.location.countryCode() }),
+      () => `${f.location.buildingNumber()} ${f.location.street()}, ${f.location.city()} ${f.location.zipCode()}`,
+    ])(),
+  phone_word: (r, f) =>
+    pick(r, [
+      () => `phone model ${pick(r, ['iPhone 15 Pro', 'Pixel 8', 'Galaxy S24'])}, iOS ${integer(r, 15, 18)}.${integer(r, 0, 6)}, battery ${integer(r, 5, 100)}%`,
+      () => `call took ${integer(r, 100, 99999)} ms (retries ${integer(r, 0, 5)})`,
+      () => `telemetry batch ${integer(r, 1, 99)} of ${integer(r, 100, 999)}: ${integer(r, 1000, 99999)} events in ${integer(r, 10, 9999)} ms`,
+      () => `mobile app ${f.system.semver()} crashed ${integer(r, 2, 99)} times since ${new Date(Date.UTC(2026, integer(r, 0, 11), integer(r, 1, 28))).toISOString().slice(0, 10)}`,
+      () => `office hours ${integer(r, 7, 10)}:00-${integer(r, 16, 19)}:30, room ${integer(r, 100, 999)}, floor ${integer(r, 1, 40)}`,
+      () => `fax queue: ${integer(r, 0, 999)} pending, oldest ${integer(r, 1, 59)} min`,
+      () => `Call me at ${integer(r, 1, 12)}:${pick(r, ['00', '15', '30', '45'])} on ${f.date.weekday()}, ref ${integer(r, 100, 999)}`,
+      () => `phone order total ${f.finance.amount({ min: 100, max: 99999, dec: 2 })} ${f.finance.currencyCode()} on ${new Date(Date.UTC(2026, integer(r, 0, 11), integer(r, 1, 28))).toISOString().slice(0, 10)}`,
+    ])(),
+  ordinary: (r, f) =>
+    pick(r, [
+      () => `${timestamp(r)} INFO ${f.hacker.phrase()}`,
+      () => `${f.lorem.paragraph()}`,
+      () => `Based on the logs, the ${f.hacker.noun()} failed ${integer(r, 2, 20)} times between ${integer(r, 1, 12)}:00 and ${integer(r, 1, 12)}:30. ${f.hacker.phrase()} I suggest raising the timeout to ${integer(r, 2, 60)} seconds.`,
+      () => JSON.stringify({ level: 'info', msg: f.hacker.phrase(), durationMs: integer(r, 1, 9999), count: integer(r, 0, 500) }),
+      () => `GET /api/v${integer(r, 1, 3)}/${f.hacker.noun().replace(/\s/g, '-')}s?page=${integer(r, 1, 99)}&limit=${pick(r, [10, 20, 50])} ${pick(r, [200, 304, 404])} ${integer(r, 1, 999)}ms`,
+      () => `${f.person.fullName()} (${f.person.jobTitle()}) joined the ${f.commerce.department()} team`,
+    ])(),
+};
+
+/**
+ * Draws with a random locale's faker; a locale without the data a template asks for (not every locale has
+ * postcodes or phone formats) falls back to `en` with the same seed, so the corpus stays the same for a seed.
+ */
+function drawWithLocale<T>(random: Random, draw: (random: Random, faker: Faker) => T): T {
+  const locale = pick(random, LOCALES) as keyof typeof allFakers;
+  const seed = integer(random, 0, 2 ** 31 - 1);
+  const state = integer(random, 0, 2 ** 31 - 1);
+  const faker = allFakers[locale] as Faker;
+  faker.seed(seed);
+  try {
+    return draw(seededRandom(state), faker);
+  } catch {
+    (allFakers.en as Faker).seed(seed);
+    return draw(seededRandom(state), allFakers.en as Faker);
+  }
+}
+
+/** `perCategory` positives of every category and `perKind` look-alikes of every kind, the same for a seed. */
+export function generatePiiCorpus(options: { seed?: number; perCategory?: number; perKind?: number } = {}): GeneratedCorpus {
+  const random = seededRandom(options.seed ?? 20261205);
+  const perCategory = options.perCategory ?? 400;
+  const perKind = options.perKind ?? 200;
+  const positives: GeneratedPositive[] = [];
+  for (const category of GENERATED_CATEGORIES) {
+    for (let count = 0; count < perCategory; count++) positives.push(drawWithLocale(random, generators[category]));
+  }
+  const lookalikes: GeneratedLookalike[] = [];
+  for (const kind of LOOKALIKE_KINDS) {
+    for (let count = 0; count < perKind * (kind === 'ordinary' ? 3 : 1); count++) lookalikes.push({ kind, text: drawWithLocale(random, lookalikeGenerators[kind]) });
+  }
+  return { positives, lookalikes };
+}
+
+export interface CategoryScore {
+  passed: number;
+  total: number;
+  /** A few failures, for reading. */
+  failures: string[];
+}
+
+export interface GeneratedScore {
+  recall: Record<GeneratedCategory, CategoryScore>;
+  precision: Record<LookalikeKind, CategoryScore>;
+}
+
+/** Recall per category (every secret gone) and look-alike precision per kind (byte-identical). */
+export function scoreGeneratedCorpus(corpus: GeneratedCorpus, mask: (text: string) => string): GeneratedScore {
+  const empty = () => ({ passed: 0, total: 0, failures: [] as string[] });
+  const recall = Object.fromEntries(GENERATED_CATEGORIES.map((category) => [category, empty()])) as Record<GeneratedCategory, CategoryScore>;
+  const precision = Object.fromEntries(LOOKALIKE_KINDS.map((kind) => [kind, empty()])) as Record<LookalikeKind, CategoryScore>;
+  for (const item of corpus.positives) {
+    const masked = mask(item.text);
+    const bucket = recall[item.category];
+    bucket.total++;
+    if (item.secrets.every((secret) => !masked.includes(secret))) bucket.passed++;
+    else if (bucket.failures.length < 12) bucket.failures.push(`[${item.shape}] ${JSON.stringify(item.text)} -> ${JSON.stringify(masked)}`);
+  }
+  for (const item of corpus.lookalikes) {
+    const masked = mask(item.text);
+    const bucket = precision[item.kind];
+    bucket.total++;
+    if (masked === item.text) bucket.passed++;
+    else if (bucket.failures.length < 12) bucket.failures.push(`${JSON.stringify(item.text)} -> ${JSON.stringify(masked)}`);
+  }
+  return { recall, precision };
+}
+
+/** The score as a table, one row per category and kind. */
+export function formatGeneratedScore(score: GeneratedScore): string {
+  const percent = (bucket: CategoryScore) => `${((bucket.passed / Math.max(1, bucket.total)) * 100).toFixed(2)} %`;
+  const rows = [
+    '| recall (secrets gone) | cases | masked | |',
+    '| --- | --- | --- | --- |',
+    ...GENERATED_CATEGORIES.map((category) => `| ${category}${SEED_CATEGORIES.includes(category) ? ' (seed)' : ''} | ${score.recall[category].total} | ${score.recall[category].passed} | ${percent(score.recall[category])} |`),
+    '',
+    '| look-alike precision (byte-identical) | cases | unchanged | |',
+    '| --- | --- | --- | --- |',
+    ...LOOKALIKE_KINDS.map((kind) => `| ${kind} | ${score.precision[kind].total} | ${score.precision[kind].passed} | ${percent(score.precision[kind])} |`),
+  ];
+  return rows.join('\n');
+}
