@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { productIngestKey } from '../shared/domain/devices/credentials';
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
-import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS } from './local-settings';
+import { DEMO_PRODUCT_ID, LOCAL_DEV_SECRETS, withDevSensitive } from './local-settings';
 import { DEFAULT_AZURITE_PORT, startLocalStack } from './stack';
 
 async function main(): Promise<void> {
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const settings = host.deps.settings;
   const adminToken = await signLocalToken(
     { issuer: settings.AUTH_ISSUER, audience: settings.AUTH_AUDIENCE, rolesClaim: settings.AUTH_ROLES_CLAIM, productsClaim: settings.AUTH_PRODUCTS_CLAIM, localSecret: settings.AUTH_LOCAL_SECRET },
-    { subject: 'local-admin', roles: ['admin'], products: [DEMO_PRODUCT_ID], expiresInSeconds: 12 * 3600 },
+    { subject: 'local-admin', roles: withDevSensitive(['admin']), products: [DEMO_PRODUCT_ID], expiresInSeconds: 12 * 3600 },
   );
   const restored = cosmos.restored ? `restored ${cosmos.restored.documents} documents` : fresh ? 'started empty (--fresh)' : 'no snapshot yet, started empty';
   console.log(`Diagnostics local host listening on ${host.url}/api`);
