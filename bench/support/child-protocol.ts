@@ -1,5 +1,8 @@
 // The child side of a benchmark process: answers the parent's commands over the IPC channel and samples
 // its own resident memory, so the parent can read CPU time and RSS of exactly the process under load.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+
 export type CommandHandler = (payload: unknown) => unknown;
 
 export interface UsageSnapshot {
@@ -45,8 +48,26 @@ export function serveParent(handlers: Record<string, CommandHandler>, ready: Rec
   }, SAMPLE_INTERVAL_IN_MS);
   sampler.unref();
 
+  let profiler: Session | undefined;
   const builtIn: Record<string, CommandHandler> = {
     usage: () => usageNow(),
+    // A CPU profile of a chosen stretch (one load run, say) rather than of the whole process, as --cpu-prof gives.
+    startCpuProfile: async (payload) => {
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: (payload as { intervalMicros?: number } | undefined)?.intervalMicros ?? 100 });
+      await profiler.post('Profiler.start');
+      return true;
+    },
+    stopCpuProfile: async (payload) => {
+      if (!profiler) throw new Error('no CPU profile was started');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      writeFileSync((payload as { file: string }).file, JSON.stringify(profile));
+      return (payload as { file: string }).file;
+    },
     memorySamples: (payload) => samples.filter((sample) => sample.atMs >= ((payload as { sinceMs?: number } | undefined)?.sinceMs ?? 0)),
     collectGarbage: () => {
       (globalThis as { gc?: () => void }).gc?.();

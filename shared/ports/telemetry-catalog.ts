@@ -132,8 +132,15 @@ function allowedDimensions(kind: TelemetryKind, name: string): readonly string[]
   return Object.hasOwn(catalog, name) ? catalog[name]?.dimensions : undefined;
 }
 
+/**
+ * Frozen dimension objects found to fit a metric, with the metric's name: the hot paths (every request's duration,
+ * every config poll) pass the same few frozen objects on each call, and a frozen object cannot come to fit otherwise.
+ */
+const fittingFrozenDimensions = new WeakMap<object, string>();
+
 /** Why an item may not be sent, or undefined when it fits the catalog. */
 export function catalogProblem(kind: TelemetryKind, name: string, dimensions: Record<string, string>): CatalogProblem | undefined {
+  if (kind === 'metric' && fittingFrozenDimensions.get(dimensions) === name) return undefined;
   const allowed = allowedDimensions(kind, name);
   if (!allowed) return { reason: 'unknown_name', detail: `${kind} '${name}' is not in shared/runtime/telemetry-catalog.ts` };
   for (const key in dimensions) {
@@ -146,6 +153,7 @@ export function catalogProblem(kind: TelemetryKind, name: string, dimensions: Re
       return { reason: 'invalid_value', detail: `dimension '${key}' of ${kind} '${name}' is not a short token (letters, digits, _ . : + -)` };
     }
   }
+  if (kind === 'metric' && Object.isFrozen(dimensions)) fittingFrozenDimensions.set(dimensions, name);
   return undefined;
 }
 

@@ -339,6 +339,13 @@ export function createDependencies(settings: Settings, overrides: DependencyOver
 }
 
 let current: Promise<Dependencies> | undefined;
+/** `current` once it has settled: a request on a warm instance need not wait a turn for it. */
+let ready: Dependencies | undefined;
+
+/** The dependencies when already built, else undefined (then await getDependencies()). */
+export function readyDependencies(): Dependencies | undefined {
+  return ready;
+}
 
 /** Built on first use from the environment (cold start in Azure); the local host installs its own first. */
 export function getDependencies(): Promise<Dependencies> {
@@ -346,6 +353,7 @@ export function getDependencies(): Promise<Dependencies> {
   const building = Promise.resolve().then(() => {
     const dependencies = createDependencies(parseSettings(process.env));
     dependencies.edge.telemetry.event('settings.loaded', { mode: dependencies.settings.DIAGNOSTICS_MODE });
+    if (current === building) ready = dependencies;
     return dependencies;
   });
   current = building;
@@ -373,4 +381,5 @@ if (functionsHostPresent()) {
 
 export function installDependencies(dependencies: Dependencies): void {
   current = Promise.resolve(dependencies);
+  ready = dependencies;
 }

@@ -34,6 +34,23 @@ describe('MemoryRateLimiter', () => {
     expect(limiter.take('admin', hourly).allowed).toBe(false);
   });
 
+  it('keeps a one-call key set again after it expired while the keys around it expire and are dropped', () => {
+    const { clock, advance } = clockAt(2_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const rule = { limit: 1, windowInMs: 5_000 };
+    expect(limiter.take('a', rule)).toEqual({ allowed: true });
+    advance(1_000);
+    expect(limiter.take('b', rule)).toEqual({ allowed: true });
+    advance(4_500);
+    // 'a' counted until 5 s; taken again it counts until 10.5 s, behind 'b' (6 s) in expiry order.
+    expect(limiter.take('a', rule)).toEqual({ allowed: true });
+    advance(1_000);
+    expect(limiter.take('c', rule)).toEqual({ allowed: true });
+    expect(limiter.size).toBe(2);
+    expect(limiter.take('b', rule)).toEqual({ allowed: true });
+    expect(limiter.take('a', rule)).toEqual({ allowed: false, retryAfterSeconds: 4 });
+  });
+
   it('answers as a plain sliding window would, for one-call and many-call rules alike, over a seeded run of calls', () => {
     const { clock, advance } = clockAt(5_000_000);
     const limiter = new MemoryRateLimiter(clock);

@@ -2,61 +2,119 @@
 import type { Clock } from '../../ports/clock';
 import type { RateDecision, RateLimit, RateLimiter } from '../../ports/rate-limiter';
 
-/** Above this many live keys, idle ones are swept, at most once per SWEEP_INTERVAL_IN_MS. */
+/** Above this many keys of many-call rules, idle ones are swept, at most once per SWEEP_INTERVAL_IN_MS. */
 const SWEEP_THRESHOLD = 50_000;
 const SWEEP_INTERVAL_IN_MS = 1_000;
 
-interface Window {
-  times: number[];
-  /** Each key keeps its own rule's window: keys of different rules share the map. */
-  windowInMs: number;
+/** Expired one-call keys are dropped at most this often (they stop counting at once either way). */
+const DROP_INTERVAL_IN_MS = 1_000;
+
+const ALLOWED: RateDecision = Object.freeze({ allowed: true });
+
+function refused(until: number, now: number): RateDecision {
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) };
 }
 
 /**
- * A key under a one-call rule keeps only when its call stops counting (a number): per-device polls are most keys,
- * and two objects per key that live a whole window each were steady garbage for the old generation.
- * A key's rule does not change (keys are named per rule), so an expiry stands for the hit it was made from.
+ * The keys of one-call rules with one window length, each kept only until its call stops counting. Every key was set
+ * `windowInMs` before its expiry, so the map's insertion order is expiry order: expired keys leave from the front,
+ * and a call looks at the front only once the earliest expiry has passed. (Most keys are per-device polls: a scan of
+ * every live key each second cost the poll ~1 µs at 100k devices.)
  */
-type Entry = number | Window;
+class OneCallKeys {
+  readonly expiries = new Map<string, number>();
+  /** Nothing is dropped before this: no key expires earlier, or the last drop was under DROP_INTERVAL_IN_MS ago. */
+  private nextExpiry = Infinity;
 
+  constructor(private readonly windowInMs: number) {}
+
+  take(key: string, now: number): RateDecision {
+    if (now >= this.nextExpiry) this.dropExpired(now);
+    const expiry = this.expiries.get(key);
+    if (expiry !== undefined) {
+      if (expiry > now) return refused(expiry, now);
+      // Expired but still here (the clock stepped back): set again at the end, in order.
+      this.expiries.delete(key);
+    }
+    const until = now + this.windowInMs;
+    this.expiries.set(key, until);
+    if (until < this.nextExpiry) this.nextExpiry = until;
+    return ALLOWED;
+  }
+
+  /** The key's expiry, if it still counts; the key is forgotten either way (it moves to a many-call window). */
+  forget(key: string): number | undefined {
+    const expiry = this.expiries.get(key);
+    this.expiries.delete(key);
+    return expiry;
+  }
+
+  /**
+   * In batches at most once per DROP_INTERVAL_IN_MS: a Map keeps the slots of deleted keys until it rehashes, and
+   * each walk from the front steps over them, so dropping on every call would cost a walk over the recent deletes.
+   */
+  private dropExpired(now: number): void {
+    this.nextExpiry = Infinity;
+    for (const [key, expiry] of this.expiries) {
+      if (expiry > now) {
+        this.nextExpiry = Math.max(expiry, now + DROP_INTERVAL_IN_MS);
+        return;
+      }
+      this.expiries.delete(key);
+    }
+  }
+}
+
+interface Window {
+  times: number[];
+  windowInMs: number;
+}
+
+/** Keys are named per rule (`config-poll:…`, `report:…`), so a key comes with the same rule each time. */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly windows = new Map<string, Entry>();
+  private readonly oneCallKeys = new Map<number, OneCallKeys>();
+  private readonly windows = new Map<string, Window>();
   private lastSweepAt = 0;
 
   constructor(private readonly clock: Clock) {}
 
   take(key: string, rule: RateLimit): RateDecision {
     const now = this.clock.now().getTime();
-    const known = this.windows.get(key);
-    if (rule.limit === 1 && typeof known !== 'object') {
-      if (known !== undefined && known > now) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((known - now) / 1000)) };
-      this.windows.set(key, now + rule.windowInMs);
-      this.sweepIfDue(now);
-      return { allowed: true };
+    if (rule.limit === 1 && !this.windows.has(key)) {
+      let keys = this.oneCallKeys.get(rule.windowInMs);
+      if (!keys) this.oneCallKeys.set(rule.windowInMs, (keys = new OneCallKeys(rule.windowInMs)));
+      return keys.take(key, now);
     }
     const windowStart = now - rule.windowInMs;
-    let window: Window;
-    if (typeof known === 'object') {
-      window = known;
+    let window = this.windows.get(key);
+    if (window) {
       window.windowInMs = rule.windowInMs;
       // Copied only when something expired: a key called within its window keeps its array.
       if (window.times.some((time) => time <= windowStart)) window.times = window.times.filter((time) => time > windowStart);
     } else {
-      window = { times: known !== undefined && known > now ? [known - rule.windowInMs] : [], windowInMs: rule.windowInMs };
+      const expiry = this.forgetOneCall(key);
+      window = { times: expiry !== undefined && expiry > now ? [expiry - rule.windowInMs] : [], windowInMs: rule.windowInMs };
       this.windows.set(key, window);
     }
     const times = window.times;
-    if (times.length >= rule.limit) {
-      const oldest = times[0] ?? now;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + rule.windowInMs - now) / 1000)) };
-    }
+    if (times.length >= rule.limit) return refused((times[0] ?? now) + rule.windowInMs, now);
     times.push(now);
     this.sweepIfDue(now);
-    return { allowed: true };
+    return ALLOWED;
   }
 
   get size(): number {
-    return this.windows.size;
+    let size = this.windows.size;
+    for (const keys of this.oneCallKeys.values()) size += keys.expiries.size;
+    return size;
+  }
+
+  private forgetOneCall(key: string): number | undefined {
+    for (const keys of this.oneCallKeys.values()) {
+      const expiry = keys.forget(key);
+      if (expiry !== undefined) return expiry;
+    }
+    return undefined;
   }
 
   private sweepIfDue(now: number): void {
@@ -66,13 +124,9 @@ export class MemoryRateLimiter implements RateLimiter {
   /** Drops keys whose last hit is older than their own window: they would allow the next call anyway. */
   private sweep(now: number): void {
     this.lastSweepAt = now;
-    for (const [key, entry] of this.windows) {
-      if (typeof entry === 'number') {
-        if (entry <= now) this.windows.delete(key);
-        continue;
-      }
-      const last = entry.times[entry.times.length - 1];
-      if (last === undefined || last <= now - entry.windowInMs) this.windows.delete(key);
+    for (const [key, window] of this.windows) {
+      const last = window.times[window.times.length - 1];
+      if (last === undefined || last <= now - window.windowInMs) this.windows.delete(key);
     }
   }
 }
