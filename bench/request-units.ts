@@ -1,8 +1,8 @@
 // Request units per operation: the embedded Cosmos charges none, so the benchmark host records every Cosmos call
 // the real code path makes (bench/servers/cosmos-operations.ts: kind, container, document bytes, index terms under
 // the Bicep's indexing policies) while config polls, ingest batches and a report run over HTTP, and prices them
-// with the documented cost model (bench/support/request-units.ts). Erasure has not landed: it is modelled as a
-// query per store for the subject's items and one delete per item, with the items per subject a labelled parameter.
+// with the documented cost model (bench/support/request-units.ts). Erasure runs for real: a subject's sessions are
+// filled through ingest, then one erasure request is recorded until its certificate is stored.
 import { randomUUID } from 'node:crypto';
 import type autocannon from 'autocannon';
 import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
@@ -13,10 +13,10 @@ import { openDevices, type BenchDevice } from './support/devices';
 import { failures, runLoad } from './support/load';
 import { BatchFactory, ITEMS_PER_BATCH, REALISTIC_DEVICE, REALISTIC_USER_AGENT } from './support/realistic-items';
 import type { Row } from './support/report';
-import { DEFAULT_MODEL, modelledErasure, summarizeCharges, type ChargeSummary, type CosmosOperation } from './support/request-units';
+import { DEFAULT_MODEL, summarizeCharges, type ChargeSummary, type CosmosOperation } from './support/request-units';
 import { startHostScene, type HostScene } from './support/scene';
 
-/** Erasure's labelled parameters until it lands: a subject's sessions and the items each holds. */
+/** The erased subject's size: sessions that observed the user, and the items each holds (a labelled parameter). */
 export const ERASURE_SESSIONS_PER_SUBJECT = 10;
 export const ERASURE_ITEMS_PER_SESSION = 1_000;
 const REPORT_ITEMS = 1_000;
@@ -40,8 +40,9 @@ function signalBatch(device: number): Record<string, unknown> {
   };
 }
 
-async function recorded(scene: HostScene, work: () => Promise<unknown>): Promise<CosmosOperation[]> {
-  await scene.host.call('startCosmosOperations');
+/** `keepDocuments`: deletes are priced with documents written in earlier windows (the erasure's seeding). */
+async function recorded(scene: HostScene, work: () => Promise<unknown>, keepDocuments = false): Promise<CosmosOperation[]> {
+  await scene.host.call('startCosmosOperations', { keepDocuments });
   try {
     await work();
   } finally {
@@ -333,27 +334,62 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       note: `session documents ${(sessionDocuments.bytes || 1024).toFixed(0)} B as written in this run`,
     });
 
-    // Erasure, modelled: per store, one query for the subject's items, then one delete per item.
-    const logs = writtenShape(ingestOperations, 'debug_logs');
-    const spans = writtenShape(ingestOperations, 'debug_traces');
-    const sessions = writtenShape(ingestOperations.concat(reportOperations), 'debug_sessions');
-    const logShare = logs.count / Math.max(1, logs.count + spans.count);
-    const itemsPerSubject = ERASURE_SESSIONS_PER_SUBJECT * ERASURE_ITEMS_PER_SESSION;
-    const erasure = summarizeCharges(
-      modelledErasure([
-        { container: 'debug_logs', itemsPerSubject: Math.round(itemsPerSubject * logShare), itemBytes: logs.bytes, indexedTerms: logs.terms },
-        { container: 'debug_traces', itemsPerSubject: Math.round(itemsPerSubject * (1 - logShare)), itemBytes: spans.bytes, indexedTerms: spans.terms },
-        { container: 'debug_sessions', itemsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemBytes: sessions.bytes || 1024, indexedTerms: sessions.terms || 9 },
-        { container: 'user_sessions', itemsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemBytes: 300, indexedTerms: 8 },
-      ]),
+    // Erasure, measured: a user observed by ERASURE_SESSIONS_PER_SUBJECT sessions (each on its own device, the
+    // user id in the device context), each filled with realistic items through ingest while recording (so each
+    // delete is priced with the document it removes), then one erasure request, recorded until it is completed.
+    const subject = `ru-erasure-${randomUUID().slice(0, 8)}`;
+    const sessionsPerSubject = context.quick ? 2 : ERASURE_SESSIONS_PER_SUBJECT;
+    const itemsPerSession = context.quick ? 200 : ERASURE_ITEMS_PER_SESSION;
+    await recorded(scene, async () => {
+      for (let index = 0; index < sessionsPerSubject; index++) {
+        const deviceId = `${subject}-device-${index}`;
+        const erased = await createSession(scene.url, admin, { targetDeviceId: deviceId, userConsent: 'pre_consent', collectionLevel: 'trace', capture: { logs: true, traces: true, breadcrumbs: true, network: true } });
+        const token = (await pollConfig(scene.url, { deviceId, userId: subject })).config.session!.ingestToken;
+        for (let sent = 0; sent < itemsPerSession; sent += ITEMS_PER_BATCH) {
+          const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${token}` },
+            body: JSON.stringify({ sessionId: erased.id, device: { deviceId, userId: subject, ...REALISTIC_DEVICE }, items: factory.nextItems() }),
+          });
+          await response.arrayBuffer();
+          if (response.status !== 202) throw new Error(`seeding the erased subject: ingest answered ${response.status}`);
+        }
+      }
+    });
+    const erasureOperations = await recorded(
+      scene,
+      async () => {
+        const response = await fetch(`${scene.url}/api/diagnostics/erasures`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ productId: DEMO_PRODUCT_ID, userId: subject, requestId: `RU-${subject}` }),
+        });
+        if (response.status !== 202) throw new Error(`erasure answered ${response.status} ${await response.text()}`);
+        const { id } = (await response.json()) as { id: string };
+        const deadline = Date.now() + 300_000;
+        for (;;) {
+          const state = ((await (await fetch(`${scene.url}/api/diagnostics/erasures/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { state: string }).state;
+          if (state === 'completed') return;
+          if (state === 'failed' || Date.now() > deadline) throw new Error(`erasure ${id} ended ${state}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      },
+      true,
     );
+    const erasure = summarizeCharges(erasureOperations);
+    const itemsPerSubject = sessionsPerSubject * itemsPerSession;
+    const deletes = erasureOperations.filter((operation) => operation.kind === 'delete');
+    const unknownSizes = deletes.filter((operation) => operation.label === 'size unknown').length;
+    const itemDeletes = summarizeCharges(deletes.filter((operation) => operation.container === 'debug_logs' || operation.container === 'debug_traces'));
     rows.push({
       benchmark: 'request units',
-      measure: `per erasure, MODELLED (erasure has not landed): a subject with ${ERASURE_SESSIONS_PER_SUBJECT} sessions × ${ERASURE_ITEMS_PER_SESSION.toLocaleString('en-US')} items (labelled parameter), one query per store + one delete per item`,
+      measure: `per erasure (measured: a user observed by ${sessionsPerSubject} sessions × ${itemsPerSession.toLocaleString('en-US')} items, the query-and-delete path an account without the partition-key delete capability takes)`,
       value: erasure.total,
       unit: 'RU',
+      reference: { value: itemDeletes.total, label: 'the telemetry items\' own deletes' },
+      ratio: erasure.total / itemDeletes.total,
       lowerIsBetter: true,
-      note: `${describe(erasure)}; item sizes and index terms from the ingest run (logs ${logs.bytes.toFixed(0)} B / ${logs.terms.toFixed(1)} terms, spans ${spans.bytes.toFixed(0)} B / ${spans.terms.toFixed(1)} terms); to be measured once erasure lands`,
+      note: `${describe(erasure)}; ${deletes.length} deletes, ${unknownSizes} of documents not written while recording (priced as empty); ${(erasure.total / itemsPerSubject).toFixed(2)} RU per item`,
     });
     const perItemOfErasure = erasure.total / itemsPerSubject;
     context.log(`  RU: poll ${(poll.total / polls).toFixed(5)}, item ${(ingest.total / ingestItems).toFixed(2)}, report ${report.total.toFixed(0)}, erasure ${erasure.total.toFixed(0)} (${perItemOfErasure.toFixed(2)} per item)`);
@@ -362,12 +398,12 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       details: {
         model: DEFAULT_MODEL,
         poll: { polls, seconds: pollSeconds, summary: poll },
-        ingest: { items: ingestItems, summary: ingest, shapes: { logs, spans } },
+        ingest: { items: ingestItems, summary: ingest, shapes: { logs: writtenShape(ingestOperations, 'debug_logs'), spans: writtenShape(ingestOperations, 'debug_traces') } },
         ingestWithIdempotencyKey: { items, summary: keyed },
         signals: { devices: signalDevices, summary: signals, series: seriesOnly, totals: totalsOnly },
         report: { items: REPORT_ITEMS, summary: report },
         tail: { seconds: tailSeconds, summary: tail },
-        erasure: { sessionsPerSubject: ERASURE_SESSIONS_PER_SUBJECT, itemsPerSession: ERASURE_ITEMS_PER_SESSION, summary: erasure },
+        erasure: { sessionsPerSubject, itemsPerSession, summary: erasure },
       },
     };
   } finally {

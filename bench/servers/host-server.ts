@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       handlerCostInProcess: (payload) => measureHandlerCost(payload as HandlerCostRequest),
       pipelineCostInProcess: (payload) => measurePipelineCost(payload as PipelineCostRequest),
       configureEmptyFunction: (payload) => setEmptyFunctionTag((payload as { etag: string }).etag),
-      startCosmosOperations: () => cosmosOperations.start(),
+      startCosmosOperations: (payload) => cosmosOperations.start((payload as { keepDocuments?: boolean } | undefined)?.keepDocuments === true),
       stopCosmosOperations: () => cosmosOperations.stop(),
     },
     { url: host.url },

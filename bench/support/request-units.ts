@@ -8,13 +8,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repositoryRoot } from './paths';
 
-export type OperationKind = 'read' | 'create' | 'upsert' | 'replace' | 'patch' | 'delete' | 'query';
+/** `delete partition`: a partition-key delete, which Azure runs in the background (its charge is not per call). */
+export type OperationKind = 'read' | 'create' | 'upsert' | 'replace' | 'patch' | 'delete' | 'query' | 'delete partition';
 
 /** One Cosmos operation as the real code path made it (see bench/servers/cosmos-operations.ts). */
 export interface CosmosOperation {
   kind: OperationKind;
   container: string;
-  /** Bytes of the document read or written (JSON, as sent or as returned); 0 when unknown (a delete). */
+  /** Bytes of the document read, written or deleted (JSON); 0 when unknown (a delete of a document not seen written). */
   documentBytes: number;
   /** Index terms the written document adds under its container's indexing policy. */
   indexedTerms: number;
@@ -146,6 +147,9 @@ export function operationCharge(operation: CosmosOperation, model: RequestUnitMo
       return documentedCharge('read', operation.documentBytes);
     case 'query':
       return (operation.pages ?? 1) * model.queryPageBase + ((operation.returnedBytes ?? 0) / 1024) * model.queryPerReturnedKilobyte;
+    case 'delete partition':
+      // Charged in the background at up to 10 % of the container's RU/s, not per call: not priced here.
+      return 0;
     default:
       // create, upsert, replace, patch and delete all rewrite the document and its index terms.
       return documentedCharge('write', operation.documentBytes) + operation.indexedTerms * model.perIndexedTerm;
@@ -170,31 +174,4 @@ export function summarizeCharges(operations: CosmosOperation[], model: RequestUn
     entry.requestUnits += charge;
   }
   return { total, operations: operations.length, byKind };
-}
-
-/** Erasure until it lands: per store, one query for the subject's items, then one delete per item. */
-export interface ErasureStore {
-  container: string;
-  /** Items of one subject in this store: the labelled parameter the estimate depends on. */
-  itemsPerSubject: number;
-  /** Mean bytes of one item (measured from the ingest run where the store is written there). */
-  itemBytes: number;
-  /** Index terms one item carries. */
-  indexedTerms: number;
-}
-
-export function modelledErasure(stores: ErasureStore[]): CosmosOperation[] {
-  return stores.flatMap((store) => [
-    {
-      kind: 'query' as const,
-      container: store.container,
-      documentBytes: 0,
-      indexedTerms: 0,
-      pages: Math.max(1, Math.ceil(store.itemsPerSubject / 1000)),
-      returnedDocuments: store.itemsPerSubject,
-      // The query returns ids only (SELECT c.id, c.pk), not whole documents.
-      returnedBytes: store.itemsPerSubject * 80,
-    },
-    ...Array.from({ length: store.itemsPerSubject }, () => ({ kind: 'delete' as const, container: store.container, documentBytes: store.itemBytes, indexedTerms: store.indexedTerms })),
-  ]);
 }

@@ -1,5 +1,5 @@
 // The benchmark's request-unit model and growth-curve fitting compute what docs/performance.md says they do:
-// the documented size table, index terms counted under the Bicep's own policies, the modelled erasure, and the
+// the documented size table, index terms counted under the Bicep's own policies, and the
 // least-squares exponent. The RU figures themselves come from `npm run bench -- --only ru`, never from here.
 import { describe, expect, it } from 'vitest';
 import { BatchFactory, REALISTIC_DEVICE } from '../../bench/support/realistic-items';
@@ -9,7 +9,6 @@ import {
   DEFAULT_MODEL,
   documentedCharge,
   indexedTermCount,
-  modelledErasure,
   operationCharge,
   summarizeCharges,
   type CosmosOperation,
@@ -86,16 +85,6 @@ describe('operation charges', () => {
     expect(summary.operations).toBe(3);
     expect(summary.byKind['upsert debug_logs']!.count).toBe(2);
     expect(summary.total).toBeCloseTo(2 * operationCharge(write) + 1, 6);
-  });
-
-  it('models erasure as one query per store and one delete per item', () => {
-    const operations = modelledErasure([
-      { container: 'debug_logs', itemsPerSubject: 2500, itemBytes: 800, indexedTerms: 12 },
-      { container: 'user_sessions', itemsPerSubject: 3, itemBytes: 300, indexedTerms: 8 },
-    ]);
-    expect(operations.filter((operation) => operation.kind === 'query')).toHaveLength(2);
-    expect(operations.filter((operation) => operation.kind === 'delete' && operation.container === 'debug_logs')).toHaveLength(2500);
-    expect(operations.find((operation) => operation.kind === 'query' && operation.container === 'debug_logs')!.pages).toBe(3);
   });
 });
 

@@ -1,11 +1,15 @@
 // Export end to end on the local host: a working download link with an expiry notice, and the fallback
-// when Blob storage really refuses the write (the exports container is gone), streamed and audited.
+// when Blob storage really refuses the write (the exports container is gone), streamed and audited. The file has
+// an Azurite of its own: every other test host creates the shared one's containers when it starts, which would put
+// the deleted container back mid-test (and this test's delete would fail their exports).
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type RunningBackend } from '../../local-host/backends';
 import { openDeviceSession, type DeviceSession } from '../support/device-session';
 import { generateSessionItems, PLANTED, storedWithoutMasking } from '../support/session-items';
 import { startTestHost, type TestHost } from '../support/test-host';
 
+let azurite: RunningBackend;
 let host: TestHost;
 let admin: string;
 let device: DeviceSession;
@@ -23,7 +27,8 @@ function parseNdjson(gzipped: Buffer): Array<Record<string, unknown>> {
 }
 
 beforeAll(async () => {
-  host = await startTestHost();
+  azurite = await startAzurite({});
+  host = await startTestHost({ STORAGE_BLOB_ENDPOINT: azurite.endpoint });
   admin = await host.token({ roles: ['admin'], products: ['demo'] });
   device = await openDeviceSession(host, admin);
   const planted = storedWithoutMasking(generateSessionItems({ logs: 300, spans: 40, plantSecrets: true }).items, { productId: 'demo', sessionId: device.sessionId });
@@ -31,8 +36,8 @@ beforeAll(async () => {
   await host.deps.stores.telemetry.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, planted.spans);
 });
 afterAll(async () => {
-  await host.deps.infra.blobService.getContainerClient('exports').createIfNotExists();
   await host.close();
+  await azurite.close();
 });
 
 describe('POST /api/diagnostics/sessions/{id}/export', () => {
