@@ -1,8 +1,11 @@
 // What ingest checks about a session on every batch: read often, changed rarely, so it may be cached.
 import type { DebugSession } from '../domain/sessions/session';
 
-/** The part of a session that decides whether a batch is accepted and what of it is collected. */
-export type IngestSessionState = Pick<DebugSession, 'id' | 'productId' | 'status' | 'expiresAt' | 'capture' | 'collectionLevel' | 'consent'>;
+/**
+ * The part of a session that decides whether a batch is accepted and what of it is collected (and, for the live
+ * tail, when it ended).
+ */
+export type IngestSessionState = Pick<DebugSession, 'id' | 'productId' | 'status' | 'expiresAt' | 'endedAt' | 'capture' | 'collectionLevel' | 'consent'>;
 
 export interface SessionStateRead {
   state: IngestSessionState;

@@ -164,7 +164,11 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
    * commit time: they would come round again. Within a connection they are sent once; clients key items by `id`.
    */
   const sentIds = new Set<string>();
-  /** The clock time the session was first seen ended, then the stream drains for endGraceInMs. */
+  /**
+   * When the session ended (its own end time, or when this stream first saw it gone); the stream drains for
+   * endGraceInMs after it. Taken from the session, so a stream resumed after the end does not start the grace anew
+   * (with a stream time limit shorter than the grace, `end` would then never come).
+   */
   let endedAt: number | undefined;
   let endStatus = 'completed';
 
@@ -173,7 +177,8 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
     const found = await deps.sessionState.get(key.sessionId);
     const state = found?.state;
     if (!state || isTerminal(state.status) || Date.parse(state.expiresAt) <= now) {
-      endedAt = now;
+      const endTime = state ? (state.endedAt ?? (isTerminal(state.status) ? undefined : state.expiresAt)) : undefined;
+      endedAt = endTime ? Math.min(Date.parse(endTime), now) : now;
       endStatus = !state ? 'deleted' : isTerminal(state.status) ? state.status : 'expired';
       return true;
     }

@@ -248,6 +248,31 @@ describe('filters, limits and the stream itself', () => {
 });
 
 describe('the stream time limit', () => {
+  it('ends a stream resumed after the session ended, even when the time limit is shorter than the end grace', async () => {
+    // The grace after the end is 2 s + the settle time (300 ms): longer than this host's 2 s stream limit. It counts
+    // from the session's end, not from each connection, so a resumed stream does not start it anew.
+    const limited = await startTestHost({ TAIL_POLL_INTERVAL_MS: '200', TAIL_SETTLE_MS: '300', TAIL_MAX_STREAM_SECONDS: '2' });
+    try {
+      const token = await limited.token({ roles: ['engineer'], products: ['demo'] });
+      const session = await openDeviceSession(limited, await limited.token());
+      const item = { kind: 'log', id: 'last', timestamp: new Date().toISOString(), level: 'info', message: 'sent before the end' };
+      expect((await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item] }, headers: session.deviceHeaders })).status).toBe(202);
+      expect((await limited.call('DELETE', `/api/diagnostics/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${await limited.token()}` } })).status).toBe(200);
+      const url = `${limited.url}/api/diagnostics/sessions/${session.sessionId}/tail`;
+      const first = await readSse(url, { headers: { authorization: `Bearer ${token}` }, timeoutInMs: 10_000 });
+      const sent = itemsOf(first.events);
+      expect(sent.map((entry) => entry.doc.itemId)).toEqual(['last']);
+      // Past the grace: the resumed stream sends nothing new and ends with the session's status.
+      await sleep(2_500);
+      const resumed = await readSse(url, { headers: { authorization: `Bearer ${token}`, 'last-event-id': sent[0]!.id }, timeoutInMs: 10_000 });
+      expect(itemsOf(resumed.events)).toEqual([]);
+      const end = resumed.events.find((event) => event.event === 'end');
+      expect(end && JSON.parse(end.data)).toEqual({ sessionId: session.sessionId, status: 'cancelled' });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('closes itself with a retry hint, and the next connection resumes from Last-Event-ID', async () => {
     const limited = await startTestHost({ TAIL_POLL_INTERVAL_MS: '200', TAIL_SETTLE_MS: '300', TAIL_MAX_STREAM_SECONDS: '2' });
     try {

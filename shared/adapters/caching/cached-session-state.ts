@@ -23,8 +23,8 @@ interface Entry {
 }
 
 export function ingestStateOf(session: DebugSession): IngestSessionState {
-  const { id, productId, status, expiresAt, capture, collectionLevel, consent } = session;
-  return { id, productId, status, expiresAt, capture, collectionLevel, consent };
+  const { id, productId, status, expiresAt, endedAt, capture, collectionLevel, consent } = session;
+  return { id, productId, status, expiresAt, endedAt, capture, collectionLevel, consent };
 }
 
 export class CachedSessionStateReader implements SessionStateReader {
