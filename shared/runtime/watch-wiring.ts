@@ -2,7 +2,7 @@
 // root: one field of Dependencies (`watch`) plus what ingest runs after it stores a batch.
 import type { Settings } from '../config/settings';
 import type { FieldPolicy } from '../domain/access/field-policy';
-import type { Clock } from '../ports/clock';
+import { systemClock, type Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { SessionStateReader } from '../ports/session-state-reader';
 import type { Telemetry } from '../ports/telemetry';
@@ -61,6 +61,8 @@ export function createWatching(inputs: WatchInputs): Watching {
     audit: stores.audit,
     fieldPolicy: inputs.fieldPolicy,
     clock,
+    // Cosmos stamps `_ts` with its own wall clock, whatever clock the app runs on.
+    storageClock: systemClock,
     telemetry,
     streams: new OpenStreams(),
     limits: {

@@ -65,6 +65,11 @@ export interface LiveTailDependencies {
   audit: AuditLog;
   fieldPolicy: FieldPolicy;
   clock: Clock;
+  /**
+   * The clock storage stamps commit times (`_ts`) with: the cursor and the settle window are in its time. The same
+   * wall clock in production; apart from `clock` where a test moves the app's time but not the storage's.
+   */
+  storageClock: Clock;
   telemetry: Telemetry;
   streams: OpenStreams;
   limits: LiveTailLimits;
@@ -128,7 +133,7 @@ export async function openLiveTail(deps: LiveTailDependencies, principal: Princi
     throw error;
   }
   const key = { productId: session.productId, sessionId };
-  const cursor = start ?? cursorAtEndOfSecond(lastCompleteSecond(deps.clock.now().getTime(), deps.limits.settleInMs));
+  const cursor = start ?? cursorAtEndOfSecond(lastCompleteSecond(deps.storageClock.now().getTime(), deps.limits.settleInMs));
   return tailStream(deps, key, request, cursor, view, () => deps.streams.close(keys));
 }
 
@@ -187,8 +192,9 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
 
   async function tick(): Promise<Tick> {
     const now = deps.clock.now().getTime();
+    const storageNow = deps.storageClock.now().getTime();
     const ended = await sessionEnded(now);
-    const through = lastCompleteSecond(now, limits.settleInMs);
+    const through = lastCompleteSecond(storageNow, limits.settleInMs);
     let text = '';
     if (through >= cursor.commitSecond) {
       const read = await deps.reader.read(key, { fromSecond: cursor.commitSecond, throughSecond: through, filter: request.filter, atLeast: limits.maxItemsPerMessage + 1 });
@@ -219,7 +225,8 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
       }
       if (sent.length) deps.telemetry.metric('tail.items_sent_total', sent.length, {});
     }
-    const drained = ended && through >= Math.floor((endedAt! + limits.endGraceInMs) / 1000);
+    // The end in storage time: as long before storageNow as it is before now on the app's clock.
+    const drained = ended && through >= Math.floor((storageNow - (now - endedAt!) + limits.endGraceInMs) / 1000);
     if (drained) text += sseEvent({ event: 'end', data: { sessionId: key.sessionId, status: endStatus } });
     return { text, ended: drained };
   }

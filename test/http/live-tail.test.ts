@@ -297,3 +297,29 @@ describe('the stream time limit', () => {
     }
   });
 });
+
+describe('an app clock apart from the storage clock', () => {
+  it('reads by the time storage stamps commits with, so items written after the stream opened are all sent', async () => {
+    // The app's clock runs 6 s ahead (as a test that moves time does): the cursor and the settle window still
+    // follow storage's `_ts`, so nothing written after the stream opened falls behind the cursor.
+    const skewed = await startTestHost({ TAIL_POLL_INTERVAL_MS: '200', TAIL_SETTLE_MS: '300' });
+    try {
+      const token = await skewed.token({ roles: ['engineer'], products: ['demo'] });
+      const session = await openDeviceSession(skewed, await skewed.token());
+      skewed.clock.advance(6_000);
+      const reading = readSse(`${skewed.url}/api/diagnostics/sessions/${session.sessionId}/tail`, {
+        headers: { authorization: `Bearer ${token}` },
+        until: (events) => itemsOf(events).length >= 2,
+        timeoutInMs: 10_000,
+      });
+      await sleep(500);
+      const item = (id: string) => ({ kind: 'log', id, timestamp: skewed.clock.now().toISOString(), level: 'info', message: `written after the stream opened (${id})` });
+      expect((await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s1')] }, headers: session.deviceHeaders })).status).toBe(202);
+      await sleep(1_500);
+      expect((await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s2')] }, headers: session.deviceHeaders })).status).toBe(202);
+      expect(itemsOf((await reading).events).map((entry) => entry.doc.itemId)).toEqual(['s1', 's2']);
+    } finally {
+      await skewed.close();
+    }
+  });
+});
