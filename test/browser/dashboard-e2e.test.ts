@@ -184,7 +184,7 @@ describe('a session from the form to the report', () => {
     await expect.poll(() => device.getStats().screenshotsUploaded, { timeout: 15_000 }).toBe(1);
     await device.flush();
 
-    // Timeline: the items arrive without a reload (the live source polls with from=).
+    // Timeline: the items arrive without a reload (the live source reads the live tail).
     await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
     // One more line, sent while the page shows the rest: it appears on its own, announced by the toast.
     await page.locator('.toast').waitFor({ state: 'detached', timeout: 20_000 });
