@@ -131,6 +131,13 @@ describe('a session from the form to the report', () => {
     const deviceId = `browser-${randomUUID().slice(0, 8)}`;
     await signIn(page);
     pageErrors.length = 0; // the previous test's provoked 401
+    // The live view reads the live tail; polling the timeline with `from=` is only its fallback.
+    const tailStreams: string[] = [];
+    const fallbackPolls: string[] = [];
+    page.on('request', (request) => {
+      if (/\/tail(\?|$)/.test(request.url())) tailStreams.push(request.url());
+      if (/\/timeline\?.*from=/.test(request.url())) fallbackPolls.push(request.url());
+    });
 
     // The form: the API's field errors show next to the field.
     await page.goto(`${host.url}/sessions/new`);
@@ -184,7 +191,7 @@ describe('a session from the form to the report', () => {
     await expect.poll(() => device.getStats().screenshotsUploaded, { timeout: 15_000 }).toBe(1);
     await device.flush();
 
-    // Timeline: the items arrive without a reload (the live source polls with from=).
+    // Timeline: the items arrive without a reload (the live source reads the live tail).
     await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
     // One more line, sent while the page shows the rest: it appears on its own, announced by the toast.
     await page.locator('.toast').waitFor({ state: 'detached', timeout: 20_000 });
@@ -193,6 +200,10 @@ describe('a session from the form to the report', () => {
     await device.flush();
     await page.locator('.toast').filter({ hasText: /^\d+ new$/ }).waitFor();
     await page.getByRole('link', { name: 'warn: retrying checkout once' }).waitFor();
+    // Those items came over the stream: it sent them, and the page never fell back to polling.
+    expect(tailStreams.length).toBeGreaterThanOrEqual(1);
+    expect(host.telemetry.total('tail.items_sent_total', {})).toBeGreaterThanOrEqual(5);
+    expect(fallbackPolls).toEqual([]);
     await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: /POST .*orders.* 502/ }).waitFor();
     expect(await page.locator('.strip button').count()).toBeGreaterThanOrEqual(4);

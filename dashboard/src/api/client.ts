@@ -64,13 +64,13 @@ export class ApiClient {
     private readonly base = '/api',
   ) {}
 
-  private async send(method: string, path: string, options: { body?: unknown; ifMatch?: string; signal?: AbortSignal } = {}): Promise<Response> {
+  private async send(method: string, path: string, options: { body?: unknown; ifMatch?: string; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
     const token = await this.tokens.token();
     if (!token) {
       this.tokens.rejected();
       throw new ApiError(401, { title: 'Sign in first', detail: 'Sign in first', status: 401 });
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.ifMatch) headers['if-match'] = `"${options.ifMatch.replace(/"/g, '')}"`;
     const response = await fetch(`${this.base}${path}`, {
@@ -121,6 +121,16 @@ export class ApiClient {
 
   getTrace(id: string, traceId: string, signal?: AbortSignal): Promise<TraceTree> {
     return this.json('GET', `/diagnostics/sessions/${encodeURIComponent(id)}/traces/${encodeURIComponent(traceId)}`, { signal });
+  }
+
+  /**
+   * Opens the live tail (Server-Sent Events) of a session, after `lastEventId` when resuming. Read with fetch, not
+   * EventSource, because EventSource cannot send the bearer token.
+   */
+  openTail(id: string, lastEventId: string | undefined, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (lastEventId) headers['last-event-id'] = lastEventId;
+    return this.send('GET', `/diagnostics/sessions/${encodeURIComponent(id)}/tail`, { signal, headers });
   }
 
   timeline(id: string, query: TimelineQuery, signal?: AbortSignal): Promise<Page<TimelineDoc>> {

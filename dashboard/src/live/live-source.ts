@@ -1,5 +1,5 @@
-// Where live updates of an active session come from, behind one small interface: polling the timeline with
-// `from=` today; the live-tail stream (GET /api/diagnostics/sessions/{id}/tail) can implement the same interface.
+// Where live updates of an active session come from, behind one small interface: the live tail
+// (tail-source.ts) and, where the tail cannot be had, polling the timeline with `from=` (here).
 import type { ApiClient } from '../api/client';
 import type { TimelineDoc } from '../api/types';
 

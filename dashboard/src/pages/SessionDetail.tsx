@@ -7,6 +7,7 @@ import { ErrorState, Loading, errorText } from '../components/states';
 import { StatusBadge } from '../components/StatusBadge';
 import { duration, isLive, saveFile, target, time } from '../format';
 import { pollingLiveSource, type LiveSource } from '../live/live-source';
+import { tailLiveSource } from '../live/tail-source';
 import { query, setQuery } from '../router';
 import { signedIn } from '../auth/auth';
 import { useVisibleInterval } from '../components/visible-interval';
@@ -31,9 +32,9 @@ export interface TabProps {
   liveVersion: number;
 }
 
-/** The one place that picks the live source: the live-tail stream replaces polling here when it lands. */
+/** The one place that picks the live source: the live tail, falling back to polling the timeline. */
 function liveSourceFor(sessionId: string): LiveSource {
-  return pollingLiveSource(api, sessionId);
+  return tailLiveSource(api, sessionId, pollingLiveSource(api, sessionId));
 }
 
 function Countdown({ session }: { session: Session }) {
