@@ -64,6 +64,20 @@ describe('national phone numbers after a phone word', () => {
     expect(engine.maskText(text).text).toBe(text);
   });
 
+  it.each([
+    ['contact number (02) 9876 5432', 'contact number [PHONE]'],
+    ['contact_no: 0412389057', 'contact_no: [PHONE]'],
+    ['you can reach me at 020 7946 0958', 'you can reach me at [PHONE]'],
+    ['Rufen Sie mich an unter 030 12345678', 'Rufen Sie mich an unter [PHONE]'],
+    ['erreichbar unter 0171 2345678', 'erreichbar unter [PHONE]'],
+  ])('masks %s (words beyond the first set)', (text, expected) => {
+    expect(engine.maskText(text).text).toBe(expected);
+  });
+
+  it.each([['contact count 1234567 rows'], ['contacts synced 1234567'], ['contact support, ticket 123456 opened']])('leaves %s alone', (text) => {
+    expect(engine.maskText(text).text).toBe(text);
+  });
+
   it('names the rule in its remark', () => {
     expect(engine.maskText('teléfono 612 345 978').rules).toEqual(['phone_after_keyword']);
   });
@@ -100,11 +114,30 @@ describe('credentials on command lines', () => {
     ['sshpass -p hunter22 ssh bob@host', 'sshpass -p [REDACTED] ssh bob@host'],
     ['requests.get(url, auth=("bob", "hunter22"))', 'requests.get(url, auth=("bob", "[REDACTED]"))'],
     ["HTTPBasicAuth('bob', 'hunter22')", "HTTPBasicAuth('bob', '[REDACTED]')"],
+    ['docker login -u admin -p S3cr3tPassw0rd registry.example.com', 'docker login -u admin -p [REDACTED] registry.example.com'],
+    ['redis-cli -h cache -p 6379 -a Sup3rS3cret get k', 'redis-cli -h cache -p 6379 -a [REDACTED] get k'],
+    ['mongosh "mongodb://db:27017" -u admin -p Adm1nPwd!', 'mongosh "mongodb://db:27017" -u admin -p [REDACTED]'],
+    ['sqlcmd -S srv -U sa -P Yuk0nPass -Q "select 1"', 'sqlcmd -S srv -U sa -P [REDACTED] -Q "select 1"'],
+    ['ldapsearch -x -D cn=admin -w LdapPw99 -b dc=x', 'ldapsearch -x -D cn=admin -w [REDACTED] -b dc=x'],
+    ['zip -P zipSecret1 out.zip file', 'zip -P [REDACTED] out.zip file'],
+    ['openssl enc -aes-256-cbc -pass pass:Op3nSslPw -in a', 'openssl enc -aes-256-cbc -pass pass:[REDACTED] -in a'],
+    ['smbclient //srv/share -U alice%Sm8Pass', 'smbclient //srv/share -U alice%[REDACTED]'],
   ])('%s', (text, expected) => {
     expect(engine.maskText(text).text).toBe(expected);
   });
 
-  it.each([['mysql -p shop'], ['curl -u bob https://x.example'], ['ls -la --color=auto'], ['git log -p --stat'], ['SELECT 1 -- 12 rows in 3ms']])('leaves %s alone', (text) => {
+  it.each([
+    ['mysql -p shop'],
+    ['curl -u bob https://x.example'],
+    ['ls -la --color=auto'],
+    ['git log -p --stat'],
+    ['SELECT 1 -- 12 rows in 3ms'],
+    ['docker run -p 8080:80 nginx'],
+    ['docker login -u ci --password-stdin registry.example.com'],
+    ['redis-cli -h cache -p 6379 ping'],
+    ['progress 45% done, user alice'],
+    ['git log -p -w'],
+  ])('leaves %s alone', (text) => {
     expect(engine.maskText(text).text).toBe(text);
   });
 });

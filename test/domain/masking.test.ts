@@ -21,6 +21,9 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
     ['SSN 536228712 on file', 'SSN [SSN] on file', ['us_ssn_bare']],
     ['536228712', '[SSN]', ['us_ssn_bare']],
     ['social security number 536 22 8712', 'social security number [SSN]', ['us_ssn']],
+    // The specimen numbers people type to try a masker are masked like any other.
+    ['SSN 123-45-6789 on file', 'SSN [SSN] on file', ['us_ssn']],
+    ['ssn: 078-05-1120', 'ssn: [SSN]', ['us_ssn']],
   ],
   credit_card: [
     ['card 4111-1111-1111-1111 exp 12/27', 'card ****-****-****-1111 exp 12/27', ['credit_card']],

@@ -63,20 +63,28 @@ function cardInContext(text: string, start: number, end: number): boolean {
   return cardDigitsValid(digits);
 }
 
-/** SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000; no famous specimen numbers. */
-const specimenSsns = new Set(['123456789', '078051120', '219099999', '457555462']);
-
+/** SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000. */
 export function ssnDigitsValid(digits: string): boolean {
   if (digits.length !== 9) return false;
   const area = digits.slice(0, 3);
   if (area === '000' || area === '666' || area[0] === '9') return false;
   if (digits.slice(3, 5) === '00' || digits.slice(5) === '0000') return false;
-  if (/^(\d)\1+$/.test(digits)) return false;
-  return !specimenSsns.has(digits);
+  return !/^(\d)\1+$/.test(digits);
 }
 
 function ssn(text: string, start: number, end: number): boolean {
   return ssnDigitsValid(digitsOf(text, start, end));
+}
+
+/**
+ * The famous specimen numbers: written as an SSN (`123-45-6789`, `078-05-1120`) they are masked, since that is what
+ * people type to try a masker; bare (`123456789`) they are more often a counting sequence or a test id.
+ */
+const specimenSsns = new Set(['123456789', '078051120', '219099999', '457555462']);
+
+function ssnBare(text: string, start: number, end: number): boolean {
+  const digits = digitsOf(text, start, end);
+  return ssnDigitsValid(digits) && !specimenSsns.has(digits);
 }
 
 /** IBAN lengths per country (SWIFT registry). */
@@ -381,7 +389,7 @@ export const validators: Record<ValidatorName, Validator> = {
   iban_mod97: ibanMod97,
   iban_loose: ibanLoose,
   ssn,
-  ssn_bare: ssn,
+  ssn_bare: ssnBare,
   ipv4,
   ipv6,
   phone,
