@@ -12,6 +12,8 @@ const AZURE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6t
 // [input, expected output, rules in order of first match]
 const positives: Record<string, Array<[string, string, string[]]>> = {
   email: [
+    ["user jane.o'brien+test@sub.example.co.uk logged in", 'user [EMAIL] logged in', ['email']],
+    ["{'to':'bob@example.com'}", "{'to':'[EMAIL]'}", ['email']],
     ['contact jane.doe+work@example.co.uk today', 'contact [EMAIL] today', ['email']],
     ['<ops@sub.example.org>', '<[EMAIL]>', ['email']],
     ['user: müller@beispiel.de', 'user: [EMAIL]', ['email']],
