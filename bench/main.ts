@@ -11,7 +11,7 @@ import { benchReports } from './reports';
 import { benchRequestUnits } from './request-units';
 import { benchScale } from './scale';
 import type { Benchmark, BenchmarkContext } from './support/benchmark';
-import { describeMachine, markdownTable, writeResults, type BenchRun } from './support/report';
+import { describeMachine, markdownTable, mergeResults, readResults, writeResults, type BenchResults, type GroupResult } from './support/report';
 
 const benchmarks: Benchmark[] = [
   { name: 'masking', run: benchMasking },
@@ -34,31 +34,35 @@ async function main(): Promise<void> {
   const unknown = only?.filter((name) => !benchmarks.some((benchmark) => benchmark.name === name)) ?? [];
   if (unknown.length) throw new Error(`Unknown benchmark(s) ${unknown.join(', ')}; known: ${benchmarks.map((benchmark) => benchmark.name).join(', ')}`);
 
-  const run: BenchRun = { startedAt: new Date().toISOString(), machine: describeMachine(), rows: [], details: {}, skipped: [] };
-  console.log(`Machine: ${run.machine.cpus} CPUs, ${run.machine.cpuModel}, Node ${run.machine.node}`);
+  const machine = describeMachine();
+  const groups: Record<string, GroupResult> = {};
+  const skipped: BenchResults['skipped'] = [];
+  console.log(`Machine: ${machine.cpus} CPUs, ${machine.cpuModel}, Node ${machine.node}`);
   for (const benchmark of benchmarks) {
     if (only && !only.includes(benchmark.name)) continue;
     const started = Date.now();
     console.log(`\n# ${benchmark.name}`);
     try {
       const outcome = await benchmark.run(context);
-      run.rows.push(...outcome.rows);
-      run.details[benchmark.name] = { ...outcome.details, seconds: (Date.now() - started) / 1000 };
+      const seconds = (Date.now() - started) / 1000;
+      groups[benchmark.name] = { measuredAt: new Date(started).toISOString(), machine, quick: context.quick, seconds, rows: outcome.rows, details: outcome.details };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       console.error(`  ${benchmark.name} failed: ${reason}`);
-      run.skipped.push({ benchmark: benchmark.name, reason });
+      skipped.push({ benchmark: benchmark.name, reason });
     }
     console.log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  run.finishedAt = new Date().toISOString();
-  console.log(`\n${markdownTable(run.rows)}\n`);
-  for (const row of run.rows) if (row.note) console.log(`- ${row.benchmark}, ${row.measure}: ${row.note}`);
-  for (const skipped of run.skipped) console.log(`Not measured: ${skipped.benchmark}: ${skipped.reason}`);
+  const rows = Object.values(groups).flatMap((group) => group.rows);
+  console.log(`\n${markdownTable(rows)}\n`);
+  for (const row of rows) if (row.note) console.log(`- ${row.benchmark}, ${row.measure}: ${row.note}`);
+  for (const failed of skipped) console.log(`Not measured: ${failed.benchmark}: ${failed.reason}`);
   const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
-  writeResults(file, run);
-  console.log(`Wrote ${path.relative(process.cwd(), file)}`);
-  process.exitCode = run.skipped.length ? 1 : 0;
+  const results = mergeResults(readResults(file), { groups, skipped }, benchmarks.map((benchmark) => benchmark.name), new Date());
+  writeResults(file, results);
+  const kept = Object.keys(results.groups).filter((name) => !groups[name]);
+  console.log(`Wrote ${path.relative(process.cwd(), file)}${kept.length ? ` (kept the earlier results of ${kept.join(', ')})` : ''}`);
+  process.exitCode = skipped.length ? 1 : 0;
 }
 
 main().catch((error: unknown) => {

@@ -33,14 +33,27 @@ export interface Machine {
   totalMemoryGb: number;
 }
 
-export interface BenchRun {
-  startedAt: string;
-  finishedAt?: string;
+/** One group's part of bench/results.json: its rows, everything else it measured, and when and where. */
+export interface GroupResult {
+  measuredAt: string;
   machine: Machine;
+  quick: boolean;
+  seconds: number;
   rows: Row[];
-  /** Everything each benchmark measured, for whoever wants more than the table. */
-  details: Record<string, unknown>;
-  /** Benchmarks that could not run, and why. */
+  /** Everything the benchmark measured, for whoever wants more than the table. */
+  details: unknown;
+}
+
+/**
+ * bench/results.json: the latest result of every group. A run of some groups (`--only`) replaces theirs and keeps
+ * the others', so the file always holds the whole table, each group with the time it was measured.
+ */
+export interface BenchResults {
+  updatedAt: string;
+  groups: Record<string, GroupResult>;
+  /** Every group's rows, in the suite's order. */
+  rows: Row[];
+  /** Groups of the latest run that could not run, and why (their previous result, if any, is kept). */
   skipped: Array<{ benchmark: string; reason: string }>;
 }
 
@@ -101,8 +114,31 @@ export function markdownTable(rows: Row[]): string {
   return all.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-export function writeResults(file: string, run: BenchRun): void {
-  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+/** The previous results, or undefined when there are none or they are from before groups were kept apart. */
+export function readResults(file: string): BenchResults | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchResults>;
+    return parsed.groups && typeof parsed.groups === 'object' ? (parsed as BenchResults) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This run's groups over the previous results: the groups run now replace theirs; `order` is the suite's. */
+export function mergeResults(
+  previous: BenchResults | undefined,
+  run: { groups: Record<string, GroupResult>; skipped: BenchResults['skipped'] },
+  order: readonly string[],
+  now: Date,
+): BenchResults {
+  const merged = { ...previous?.groups, ...run.groups };
+  const groups: Record<string, GroupResult> = {};
+  for (const name of [...order, ...Object.keys(merged).filter((name) => !order.includes(name))]) if (merged[name]) groups[name] = merged[name];
+  return { updatedAt: now.toISOString(), groups, rows: Object.values(groups).flatMap((group) => group.rows), skipped: run.skipped };
+}
+
+export function writeResults(file: string, results: BenchResults): void {
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 export interface GrowthPoint {

@@ -1,10 +1,14 @@
 // The benchmark's own pure parts: the PII corpus scoring rules, the realistic corpora it feeds every
-// contender, and the statistics its tables quote. Speeds are measured by `npm run bench`, never here.
-import { existsSync } from 'node:fs';
+// contender, the statistics its tables quote, and how bench/results.json keeps each group. Speeds are measured by
+// `npm run bench`, never here.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { casePasses, loadPiiCorpus, piiCorpusDirectory, scoreCorpus, type CorpusCase } from '../../bench/masking/pii-corpus';
 import { repositoryRoot } from '../../bench/support/paths';
 import { BatchFactory, ITEMS_PER_BATCH } from '../../bench/support/realistic-items';
+import { mergeResults, readResults, writeResults, type GroupResult } from '../../bench/support/report';
 import { realisticLogLines } from '../../bench/support/realistic-logs';
 import { growthExponent, median, percentile } from '../../bench/support/statistics';
 import { ingestItemSchema } from '../../shared/domain/telemetry/items';
@@ -90,5 +94,42 @@ describe('statistics', () => {
   it('reads growth as the log-log slope: 1 is linear', () => {
     expect(growthExponent([{ size: 1000, seconds: 1 }, { size: 10_000, seconds: 10 }])).toBeCloseTo(1);
     expect(growthExponent([{ size: 1000, seconds: 1 }, { size: 10_000, seconds: 100 }])).toBeCloseTo(2);
+  });
+});
+
+describe('bench/results.json across runs of some groups', () => {
+  const machine = { cpus: 2, cpuModel: 'test', node: 'v20', platform: 'linux', totalMemoryGb: 8 };
+  const group = (measure: string, measuredAt: string): GroupResult => ({
+    measuredAt,
+    machine,
+    quick: false,
+    seconds: 1,
+    rows: [{ benchmark: measure, measure, value: 1, unit: 'x' }],
+    details: {},
+  });
+  const order = ['masking', 'config', 'ingest'];
+
+  it('replaces the groups run now, keeps the others, and lists rows in the suite order', () => {
+    const first = mergeResults(undefined, { groups: { ingest: group('ingest', 't1'), masking: group('masking', 't1') }, skipped: [] }, order, new Date(1));
+    const second = mergeResults(first, { groups: { config: group('config', 't2'), ingest: group('ingest again', 't2') }, skipped: [] }, order, new Date(2));
+    expect(Object.keys(second.groups)).toEqual(['masking', 'config', 'ingest']);
+    expect(second.rows.map((row) => row.measure)).toEqual(['masking', 'config', 'ingest again']);
+    expect(second.groups.masking!.measuredAt).toBe('t1');
+    expect(second.groups.ingest!.measuredAt).toBe('t2');
+  });
+
+  it('reads no previous results from a missing file or one written before groups were kept apart', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'bench-results-'));
+    try {
+      const file = path.join(directory, 'results.json');
+      expect(readResults(file)).toBeUndefined();
+      writeFileSync(file, JSON.stringify({ startedAt: 'x', rows: [], details: {}, skipped: [] }));
+      expect(readResults(file)).toBeUndefined();
+      const results = mergeResults(undefined, { groups: { masking: group('masking', 't') }, skipped: [{ benchmark: 'config', reason: 'failed' }] }, order, new Date(3));
+      writeResults(file, results);
+      expect(readResults(file)).toEqual(results);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
