@@ -8,8 +8,7 @@ import type { DeviceCredential } from '../services/device-credentials';
 import type { DeviceCall, IngestResult, IngestServiceDependencies } from '../services/ingest-service';
 import { isProtobufRequest, json } from './endpoint';
 import { documentedAs } from './openapi';
-import type { OtlpExportResponse } from '../services/otlp-service';
-import { encodeExportResponse } from '../domain/telemetry/otlp-protobuf';
+import { encodeExportResponse, type OtlpPartialSuccess } from '../domain/telemetry/otlp-protobuf';
 
 /** 1 MiB: 50 items at their field limits stay well under it; larger bodies are refused with 413. */
 export const INGEST_MAX_BODY_BYTES = 1024 * 1024;
@@ -71,7 +70,7 @@ export function ingestResponse(result: IngestResult): HttpResponseInit {
 }
 
 /** An OTLP export's answer in the request's encoding: Export*ServiceResponse in protobuf, else its JSON form. */
-export function otlpResponse(request: HttpRequest, answer: OtlpExportResponse): HttpResponseInit {
+export function otlpResponse(request: HttpRequest, answer: { partialSuccess?: OtlpPartialSuccess }): HttpResponseInit {
   if (!isProtobufRequest(request)) return json(200, answer);
   return { status: 200, body: encodeExportResponse(answer), headers: { 'content-type': 'application/x-protobuf' } };
 }

@@ -1,7 +1,7 @@
 // OTLP/HTTP protobuf metrics: ExportMetricsServiceRequest decoded into the JSON form of the metrics data model
 // (lowerCamelCase, fixed64 times as exact decimal strings, counts as numbers, enums as numbers), the shape a
 // `/v1/metrics` route checks with zod for JSON. Gauges, sums and explicit-bucket histograms are read;
-// exponential histograms, summaries, exemplars and metadata are skipped. Not wired to a route yet.
+// exponential histograms, summaries, exemplars and metadata are skipped. `/api/v1/metrics` (functions/otlp-metrics-post.ts).
 import { fieldSet, WireReader } from './protobuf-wire';
 import { pushAttribute, readResource, readScope, type KeyValueJson } from './otlp-protobuf';
 
