@@ -1,7 +1,8 @@
 // Real OpenTelemetry clients in other languages against the local host: the Python SDK with
 // opentelemetry-exporter-otlp-proto-http (in a virtual environment made here) and the Java SDK with its OTLP/HTTP
 // exporter (Maven; offline once resolved) each send spans and logs with a planted e-mail address and card number
-// over OTLP/HTTP protobuf; the spans and logs are read back through the query API and must come back masked.
+// over OTLP/HTTP protobuf; the spans and logs are read back through the query API and must come back masked. Each
+// also exports a delta error counter to /v1/metrics, read back as its app version's `errors` series.
 // `node interop/run.mjs [python] [java]` (both by default). Builds the app, starts `dist/local-host/main.js` on a
 // free port with its own data folder, and stops it at the end. Prints "N passed, N failed"; exits 1 on a failure.
 import { spawn } from 'node:child_process';
@@ -197,6 +198,16 @@ async function check(host, client, session, runId) {
   return `${spans.length} spans, ${logs.length} logs, masked: ${error.message}`;
 }
 
+/** The client's delta error counter (3, one fingerprint) read back as the `errors` series of its app version. */
+async function checkMetrics(host, appVersion) {
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const range = `from=${encodeURIComponent(new Date(minute - 120_000).toISOString())}&to=${encodeURIComponent(new Date(minute + 60_000).toISOString())}`;
+  const { points } = await api(host, 'GET', `/diagnostics/products/demo/series?name=errors&step=1m&appVersion=${appVersion}&${range}`, { headers: { authorization: `Bearer ${host.admin}` } });
+  const errors = points.reduce((sum, point) => sum + (point.value ?? 0), 0);
+  if (errors !== 3) throw new Error(`the metric export's errors series reads ${errors}, expected 3: ${JSON.stringify(points)}`);
+  return `metrics: errors series ${errors}`;
+}
+
 async function main() {
   const unknown = chosen.filter((name) => !(name in clients));
   if (unknown.length) throw new Error(`unknown client(s) ${unknown.join(', ')}; known: ${Object.keys(clients).join(', ')}`);
@@ -223,9 +234,10 @@ async function main() {
         if (failed) throw failed;
         const session = await openSession(host, name);
         const runId = `${name}-${Date.now().toString(36)}`;
-        const output = await clients[name].run({ OTLP_BASE: host.base, DIAGNOSTICS_KEY: host.key, INGEST_TOKEN: session.ingestToken, DEVICE_ID: session.deviceId, RUN_ID: runId });
+        const appVersion = `${name}.${Date.now().toString(36)}`;
+        const output = await clients[name].run({ OTLP_BASE: host.base, DIAGNOSTICS_KEY: host.key, INGEST_TOKEN: session.ingestToken, DEVICE_ID: session.deviceId, RUN_ID: runId, APP_VERSION: appVersion });
         process.stdout.write(output.split('\n').filter((line) => /^(python|java):/.test(line)).map((line) => `[interop] ${line}\n`).join(''));
-        const summary = await check(host, name, session, runId);
+        const summary = `${await check(host, name, session, runId)}; ${await checkMetrics(host, appVersion)}`;
         outcomes.push({ name, passed: true });
         log(`${name}: passed in ${((Date.now() - clientStarted) / 1000).toFixed(1)} s (${summary})`);
       } catch (error) {

@@ -1,7 +1,8 @@
-"""The stock OpenTelemetry Python SDK and its OTLP/HTTP protobuf exporters sending spans and logs with planted PII.
+"""The stock OpenTelemetry Python SDK and its OTLP/HTTP protobuf exporters sending spans and logs with planted PII,
+and a delta error counter as metrics.
 
 Configured by environment: OTLP_BASE (e.g. http://127.0.0.1:7071/api), DIAGNOSTICS_KEY, INGEST_TOKEN, DEVICE_ID,
-RUN_ID. Exits 1 when an export did not succeed.
+RUN_ID, APP_VERSION (the metrics' service.version). Exits 1 when an export did not succeed.
 """
 import logging
 import os
@@ -9,9 +10,12 @@ import sys
 
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import LogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.metrics import Counter, MeterProvider
+from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
@@ -72,8 +76,17 @@ def main() -> int:
     logger.info("checkout %s done", run_id)
     logger_provider.shutdown()
 
-    results = spans.results + logs.results
-    print(f"python: {len(spans.results)} span exports, {len(logs.results)} log exports: {[result.name for result in results]}")
+    # Metrics: the reader collects with delta temporality (what /v1/metrics takes); the stock exporter sends them.
+    reader = InMemoryMetricReader(preferred_temporality={Counter: AggregationTemporality.DELTA})
+    meter_provider = MeterProvider(resource=Resource.create({"service.name": "python-interop", "service.version": os.environ["APP_VERSION"]}), metric_readers=[reader])
+    meter_provider.get_meter("interop.python", "1.0.0").create_counter("diagnostics.errors").add(3, {"error.fingerprint": "fp-interop"})
+    metric_exporter = OTLPMetricExporter(endpoint=f"{base}/v1/metrics", headers={"x-diagnostics-key": os.environ["DIAGNOSTICS_KEY"]}, compression=Compression.Gzip)
+    metric_results = [metric_exporter.export(reader.get_metrics_data())]
+    metric_exporter.shutdown()
+    meter_provider.shutdown()
+
+    results = spans.results + logs.results + metric_results
+    print(f"python: {len(spans.results)} span exports, {len(logs.results)} log exports, {len(metric_results)} metric exports: {[result.name for result in results]}")
     return 0 if results and all(result.name == "SUCCESS" for result in results) else 1
 
 

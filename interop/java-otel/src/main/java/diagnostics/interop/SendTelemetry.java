@@ -1,6 +1,7 @@
-// The stock OpenTelemetry Java SDK and its OTLP/HTTP exporters (protobuf) sending spans and logs with planted PII.
-// Configured by environment: OTLP_BASE (e.g. http://127.0.0.1:7071/api), DIAGNOSTICS_KEY, INGEST_TOKEN, DEVICE_ID,
-// RUN_ID. Exits 1 when an export did not succeed.
+// The stock OpenTelemetry Java SDK and its OTLP/HTTP exporters (protobuf) sending spans and logs with planted PII,
+// and a delta error counter as metrics. Configured by environment: OTLP_BASE (e.g. http://127.0.0.1:7071/api),
+// DIAGNOSTICS_KEY, INGEST_TOKEN, DEVICE_ID, RUN_ID, APP_VERSION (the metrics' service.version). Exits 1 when an export
+// did not succeed.
 package diagnostics.interop;
 
 import io.opentelemetry.api.common.AttributeKey;
@@ -13,12 +14,20 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -27,6 +36,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 public final class SendTelemetry {
@@ -101,6 +111,31 @@ public final class SendTelemetry {
     logger.logRecordBuilder().setSeverity(Severity.INFO).setBody("checkout " + runId + " done").emit();
     loggerProvider.forceFlush().join(30, TimeUnit.SECONDS);
     loggerProvider.shutdown().join(30, TimeUnit.SECONDS);
+
+    // Metrics with delta temporality (what /v1/metrics takes); the reader's interval is long, so the one export is
+    // the flush below.
+    MetricExporter stockMetrics = OtlpHttpMetricExporter.builder()
+        .setEndpoint(base + "/v1/metrics")
+        .addHeader("x-diagnostics-key", key)
+        .setAggregationTemporalitySelector(AggregationTemporalitySelector.deltaPreferred())
+        .build();
+    MetricExporter metrics = new MetricExporter() {
+      @Override public CompletableResultCode export(Collection<MetricData> batch) { return recorded(stockMetrics.export(batch)); }
+      @Override public AggregationTemporality getAggregationTemporality(InstrumentType type) { return stockMetrics.getAggregationTemporality(type); }
+      @Override public CompletableResultCode flush() { return stockMetrics.flush(); }
+      @Override public CompletableResultCode shutdown() { return stockMetrics.shutdown(); }
+    };
+    Resource metricResource = Resource.getDefault().merge(Resource.create(Attributes.of(
+        AttributeKey.stringKey("service.name"), "java-interop",
+        AttributeKey.stringKey("service.version"), System.getenv("APP_VERSION"))));
+    SdkMeterProvider meterProvider = SdkMeterProvider.builder()
+        .setResource(metricResource)
+        .registerMetricReader(PeriodicMetricReader.builder(metrics).setInterval(Duration.ofHours(1)).build())
+        .build();
+    meterProvider.get("interop.java").counterBuilder("diagnostics.errors").build()
+        .add(3, Attributes.of(AttributeKey.stringKey("error.fingerprint"), "fp-interop"));
+    meterProvider.forceFlush().join(30, TimeUnit.SECONDS);
+    meterProvider.shutdown().join(30, TimeUnit.SECONDS);
 
     boolean ok = !results.isEmpty();
     for (CompletableResultCode result : results) ok &= result.join(30, TimeUnit.SECONDS).isSuccess();
