@@ -43,6 +43,7 @@ export const metricCatalog = {
   'tail.items_sent_total': { unit: 'count', description: 'Items sent on live tail streams', dimensions: [] },
   'tail.items_dropped_total': { unit: 'count', description: 'Items a live tail skipped because more than one message holds arrived in a second (announced in a dropped event)', dimensions: [] },
   'tail.refused_total': { unit: 'count', description: 'Live tails refused with 429 by the per-caller or per-product cap', dimensions: [] },
+  'tail.reads_total': { unit: 'count', description: 'Live tail reads of stored items, by whether another stream of the session on this instance had just made the same read (shared) or storage was asked', dimensions: ['shared'] },
   'tail.stream_failure_total': { unit: 'count', description: 'Live tail streams closed by a storage failure, by error kind', dimensions: ['kind'] },
   'hooks.matched_total': { unit: 'count', description: 'Stored items a pattern hook matched', dimensions: [] },
   'hooks.suppressed_total': { unit: 'count', description: 'Pattern matches not announced because the hook reached its max per window on this instance', dimensions: [] },

@@ -7,6 +7,7 @@ import type { EventPublisher } from '../ports/event-publisher';
 import type { SessionStateReader } from '../ports/session-state-reader';
 import type { Telemetry } from '../ports/telemetry';
 import type { AfterStore } from '../services/ingest-service';
+import { SharedTailReads } from '../adapters/caching/shared-tail-reads';
 import { OpenStreams, type LiveTailDependencies } from '../services/live-tail-service';
 import { PatternHookCache, PatternMatcher, type PatternHookDependencies } from '../services/pattern-hook-service';
 import { indexTargetedSession, UserObserver, type UserGroupingDependencies } from '../services/user-grouping-service';
@@ -57,7 +58,9 @@ export function createWatching(inputs: WatchInputs): Watching {
   const liveTail: LiveTailDependencies = {
     sessions: stores.sessions,
     sessionState: inputs.sessionState,
-    reader: stores.tailReader,
+    // Streams of one session on this instance share their reads: storage sees one query a second per session.
+    // Shared for one poll interval of real time (streams wait on timers, not on the app's clock).
+    reader: new SharedTailReads(stores.tailReader, systemClock, telemetry, { shareForMs: settings.TAIL_POLL_INTERVAL_MS, maxEntries: 1024 }),
     audit: stores.audit,
     fieldPolicy: inputs.fieldPolicy,
     clock,

@@ -323,3 +323,52 @@ describe('an app clock apart from the storage clock', () => {
     }
   });
 });
+
+describe('many streams on one session', () => {
+  it('share their storage reads on an instance, and each still gets every item through its own field view', async () => {
+    const shared = await startTestHost({ TAIL_POLL_INTERVAL_MS: '200', TAIL_SETTLE_MS: '300' });
+    try {
+      const session = await openDeviceSession(shared, await shared.token(), { capture: { logs: true, network: true } });
+      const url = `${shared.url}/api/diagnostics/sessions/${session.sessionId}/tail`;
+      const total = 12;
+      // Four engineers who may see sensitive fields and two viewers who may not, each on a stream of their own.
+      const sensitive = await Promise.all([1, 2, 3, 4].map((index) => shared.token({ subject: `eng-${index}`, roles: ['engineer'], products: ['demo'] })));
+      const viewers = await Promise.all([1, 2].map((index) => shared.token({ subject: `viewer-${index}`, roles: ['viewer'], products: ['demo'], sensitive: false })));
+      const reads = (value: 'true' | 'false') => shared.telemetry.total('tail.reads_total', { shared: value });
+      const before = { storage: reads('false'), shared: reads('true') };
+      const streams = [...sensitive, ...viewers].map((token) =>
+        readSse(url, { headers: { authorization: `Bearer ${token}` }, until: (events) => itemsOf(events).length >= total, timeoutInMs: 15_000 }),
+      );
+      await sleep(400);
+      for (let batch = 0; batch < 4; batch++) {
+        const items = [0, 1, 2].map((index) => ({
+          kind: 'network',
+          id: `n${batch}-${index}`,
+          timestamp: new Date().toISOString(),
+          method: 'POST',
+          url: 'https://shop.example.com/v1/orders',
+          status: 201,
+          durationMs: 40,
+          requestHeaders: { 'content-type': 'application/json' },
+          requestBody: JSON.stringify({ sku: `sku-${batch}-${index}`, quantity: 1 }),
+        }));
+        expect((await shared.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status).toBe(202);
+        await sleep(300);
+      }
+      const connections = await Promise.all(streams);
+      for (const [index, connection] of connections.entries()) {
+        const items = itemsOf(connection.events);
+        expect(items.map((item) => item.doc.itemId).sort()).toEqual(Array.from({ length: total }, (_, at) => `n${Math.floor(at / 3)}-${at % 3}`));
+        if (index < sensitive.length) expect(items.every((item) => typeof item.doc.requestBody === 'string' && item.doc.requestBody.includes('sku-'))).toBe(true);
+        else expect(items.every((item) => item.doc.requestBody?.withheld === 'requires Diagnostics.Sensitive')).toBe(true);
+      }
+      // Six streams polling five times a second each: most of their reads were answered by another stream's.
+      const storage = reads('false') - before.storage;
+      const answeredShared = reads('true') - before.shared;
+      expect(storage).toBeGreaterThan(0);
+      expect(answeredShared).toBeGreaterThan(2 * storage);
+    } finally {
+      await shared.close();
+    }
+  });
+});
