@@ -25,6 +25,8 @@ beforeAll(async () => {
     GITHUB_API_URL: `${receivers.url}/github`,
     GITHUB_REPOSITORY: 'acme/app',
     GITHUB_TOKEN: receiverSecrets.githubToken,
+    PAGERDUTY_EVENTS_URL: `${receivers.url}/v2/enqueue`,
+    PAGERDUTY_ROUTING_KEY: receiverSecrets.pagerDutyRoutingKey,
   });
   admin = await host.token({ roles: ['admin'], products: ['demo'] });
   host.clock.freeze();
@@ -251,6 +253,12 @@ describe('an error-rate rule with an error-threshold trigger', () => {
     expect(events.ofType('diagnostics.signal.alert_fired')).toHaveLength(1);
     const after = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: auth() })).json()) as { items: AlertView[] };
     expect(after.items[0]).toMatchObject({ status: 'ok', history: [{ id: fired[0]!.payload.episodeId }] });
+    // PagerDuty: the episode triggered one incident and its recovery resolved it, under the same dedup_key.
+    const pages = receivers
+      .of('v2')
+      .map((request) => JSON.parse(request.body) as { event_action: string; dedup_key: string })
+      .filter((event) => event.dedup_key === `signal:demo:${ruleId}`);
+    expect(pages.map((event) => event.event_action)).toEqual(['trigger', 'resolve']);
     // Running the timer twice for the same minute changes nothing.
     await host.runFunction('signals-detect');
     await host.deps.infra.localBus!.whenIdle();

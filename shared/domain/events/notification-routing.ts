@@ -39,7 +39,8 @@ export const defaultNotificationRouting: NotificationRouting = notificationRouti
     { events: ['diagnostics.report.generated', 'diagnostics.regression.reported'], audience: 'creator', channels: ['slack', 'teams'] },
     // Signal alerts (issue 17): throttled by alert key (one per rule), so a flapping series cannot page twice in a window.
     { events: ['diagnostics.signal.alert_fired'], audience: 'on-call', channels: ['pagerduty', 'slack', 'teams', 'webhook', 'email'], throttle: true },
-    { events: ['diagnostics.signal.alert_recovered'], audience: 'on-call', channels: ['slack', 'teams', 'webhook'] },
+    // A recovery resolves the PagerDuty incident its alert opened (same alert key); never throttled.
+    { events: ['diagnostics.signal.alert_recovered'], audience: 'on-call', channels: ['pagerduty', 'slack', 'teams', 'webhook'] },
   ],
 });
 
