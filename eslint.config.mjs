@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'sdk/dist/**', 'shared/domain/masking/wasm/text-scan-wasm.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'sdk/dist/**', 'interop/python-otel/.venv/**', 'interop/java-otel/target/**', 'sdk-kotlin/target/**', 'shared/domain/masking/wasm/text-scan-wasm.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

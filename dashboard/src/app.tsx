@@ -9,6 +9,8 @@ import { Loading } from './components/states';
 
 // The detail page and its tabs load on first visit, so the list stays small.
 const SessionDetail = lazy(() => import('./pages/SessionDetail').then((module) => module.SessionDetail));
+// The signals page brings the chart library; nobody else pays for it.
+const Signals = lazy(() => import('./pages/Signals').then((module) => module.Signals));
 
 function Page() {
   const { pathname } = location$.value;
@@ -24,6 +26,14 @@ function Page() {
     return (
       <Suspense fallback={<Loading />}>
         <SessionDetail id={detail[1]!} />
+      </Suspense>
+    );
+  }
+  const signals = /^\/products\/([^/]{1,128})\/signals\/?$/.exec(pathname);
+  if (signals) {
+    return (
+      <Suspense fallback={<Loading />}>
+        <Signals productId={decodeURIComponent(signals[1]!)} />
       </Suspense>
     );
   }
@@ -52,6 +62,11 @@ export function App() {
           <a href="/sessions" aria-current={location$.value.pathname === '/sessions' ? 'page' : undefined}>
             Sessions
           </a>
+          {(user?.products ?? []).map((product) => (
+            <a key={product} href={`/products/${encodeURIComponent(product)}/signals`} aria-current={location$.value.pathname.startsWith(`/products/${encodeURIComponent(product)}/signals`) ? 'page' : undefined}>
+              Signals{user && user.products.length > 1 ? ` · ${product}` : ''}
+            </a>
+          ))}
         </nav>
         {user ? (
           <div class="who">

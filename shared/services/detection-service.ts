@@ -77,7 +77,8 @@ export function alertLinks(baseUrl: string, rule: AlertRule, end: number): { das
   const range = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
   const extra = filter.size ? `&${filter.toString()}` : '';
   return {
-    dashboardUrl: `${base}/dashboard/products/${encodeURIComponent(rule.productId)}/signals?rule=${encodeURIComponent(rule.id)}&metric=${rule.metric}&${range}${extra}`,
+    // The dashboard is served at the site root (functions/dashboard-get.ts): its signals page for the product.
+    dashboardUrl: `${base}/products/${encodeURIComponent(rule.productId)}/signals?rule=${encodeURIComponent(rule.id)}&metric=${rule.metric}&${range}${extra}`,
     seriesUrl: `${base}/api/diagnostics/products/${encodeURIComponent(rule.productId)}/series?name=${rule.metric}&${range}&step=1m&band=true${extra}`,
   };
 }

@@ -225,7 +225,7 @@ describe('an error-rate rule with an error-threshold trigger', () => {
       topFingerprints: [{ value: 'fp-checkout-null', count: expect.any(Number) }],
       topAppVersions: [{ value: '2.0.0', count: expect.any(Number) }],
     });
-    expect(String(fired[0]!.payload.dashboardUrl)).toMatch(/^https:\/\/diag\.example\.com\/dashboard\/products\/demo\/signals\?rule=/);
+    expect(String(fired[0]!.payload.dashboardUrl)).toMatch(/^https:\/\/diag\.example\.com\/products\/demo\/signals\?rule=/);
 
     // Through the existing channels: one Slack message and one ticket for the episode.
     const slack = receivers.of('slack').filter((request) => request.body.includes('Checkout error rate 2.0.0'));

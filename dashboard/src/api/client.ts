@@ -1,6 +1,7 @@
 // The typed client of the public API: every call carries the signed-in bearer token; errors come back as
 // ApiError with the problem+json body, so pages can show `errors[].field` next to the field and 409/412 plainly.
 import type {
+  AlertView,
   CreateSessionInput,
   ExportLink,
   LogDoc,
@@ -9,6 +10,8 @@ import type {
   ProblemBody,
   Report,
   ScreenshotView,
+  SeriesAnswer,
+  SeriesQuery,
   Session,
   SessionListQuery,
   SpanDoc,
@@ -150,6 +153,14 @@ export class ApiClient {
     const response = await this.send('POST', `/diagnostics/sessions/${encodeURIComponent(id)}/export`);
     if (response.headers.get('x-export-channel') === 'blob') return { link: (await response.json()) as ExportLink };
     return { file: { blob: await response.blob(), fileName: fileNameOf(response, `${id}.ndjson.gz`) } };
+  }
+
+  listAlerts(productId: string, signal?: AbortSignal): Promise<{ items: AlertView[] }> {
+    return this.json('GET', `/diagnostics/products/${encodeURIComponent(productId)}/alerts`, { signal });
+  }
+
+  readSeries(productId: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesAnswer> {
+    return this.json('GET', `/diagnostics/products/${encodeURIComponent(productId)}/series${queryString(query)}`, { signal });
   }
 
   /** Every confirmed screenshot of the session as one ZIP, built by the API. */

@@ -20,6 +20,9 @@ import type { ExportResult } from '../../../shared/services/export-service';
 import type { TraceTree } from '../../../shared/services/telemetry-query-service';
 import type { SpanNode } from '../../../shared/domain/telemetry/span-tree';
 import type { DevSignInRequest, DevSignInResponse } from '../../../local-host/dev-sign-in';
+import type { MetricName } from '../../../shared/domain/signals/series';
+import type { readSeries, seriesQuerySchema } from '../../../shared/services/signal-service';
+import type { listAlerts } from '../../../shared/services/signal-rule-service';
 
 /** A session as GET/POST/PATCH answer it: the document plus its ETag for If-Match. */
 export type Session = DebugSession & { etag: string };
@@ -34,3 +37,9 @@ export type TimelineQuery = z.input<typeof timelineQuerySchema>;
 export type Report = Omit<GeneratedReport, 'report'> & { report: unknown };
 /** The blob channel's JSON answer (the fallback channel answers with the file itself). */
 export type ExportLink = Extract<ExportResult, { channel: 'blob' }>;
+/** One row of GET /products/{productId}/alerts: a rule with its state and recent episodes. */
+export type AlertView = Awaited<ReturnType<typeof listAlerts>>[number];
+/** GET /products/{productId}/series: one metric's points, with the expected band when asked. */
+export type SeriesAnswer = Awaited<ReturnType<typeof readSeries>>;
+export type SeriesQuery = z.input<typeof seriesQuerySchema>;
+export type { MetricName };
