@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { httpFunction, json } from '../shared/http/endpoint';
 import { continuationTokenSchema, isoTimeSchema, pageSizeSchema, queryList } from '../shared/http/query-schemas';
-import { productIdSchema, sessionStatusSchema } from '../shared/domain/sessions/session';
+import { productIdSchema, sessionStatusSchema, targetIdentifierSchema } from '../shared/domain/sessions/session';
 import { listSessions } from '../shared/services/session-service';
 
 const listQuerySchema = z.object({
@@ -10,6 +10,8 @@ const listQuerySchema = z.object({
   productId: productIdSchema.optional(),
   from: isoTimeSchema.optional(),
   to: isoTimeSchema.optional(),
+  /** A session id, or an id one of its targets equals exactly. */
+  target: targetIdentifierSchema.optional(),
   pageSize: pageSizeSchema,
   continuationToken: continuationTokenSchema,
 });

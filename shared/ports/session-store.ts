@@ -8,6 +8,8 @@ export interface SessionListFilter {
   createdFrom?: string;
   createdTo?: string;
   targetUserId?: string;
+  /** A session id, or a user, device, anonymous or app-session id any of its targets equals (the dashboard's search). */
+  target?: string;
   /** Only sessions whose time box ended before this instant (the expiry timer's query). */
   expiresBefore?: string;
 }

@@ -165,6 +165,8 @@ export interface ListSessionsQuery {
   productId?: string;
   from?: string;
   to?: string;
+  /** Exactly a session id or one of its target ids. */
+  target?: string;
   pageSize: number;
   continuationToken?: string;
 }
@@ -182,7 +184,7 @@ export async function listSessions(
   // A caller with no reader role sees only sessions that target them.
   const targetUserId = productIds.length === 0 ? principal.subject : undefined;
   const page = await deps.sessions.list(
-    { productIds: targetUserId ? undefined : productIds, statuses: query.status, createdFrom: query.from, createdTo: query.to, targetUserId },
+    { productIds: targetUserId ? undefined : productIds, statuses: query.status, createdFrom: query.from, createdTo: query.to, targetUserId, target: query.target },
     { maxItems: query.pageSize, continuationToken: query.continuationToken },
   );
   return { ...page, items: page.items.map((session) => sessionViewFor(principal, session)) };

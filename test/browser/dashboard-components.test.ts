@@ -130,8 +130,20 @@ describe('session list filters and paging', () => {
     await page.getByRole('searchbox', { name: 'Target or id contains' }).fill('nothing-like-this');
     await page.getByText('No session on this page matches the target search.').waitFor();
 
-    // The list refreshes itself (every 5 s while visible): a session created elsewhere shows up untouched.
     await page.getByRole('searchbox', { name: 'Target or id contains' }).fill('');
+
+    // The exact search asks the API, so it finds a session on any page: list-device-0 is the oldest, on page two.
+    const exact = page.getByRole('searchbox', { name: 'Exact target or id, all pages' });
+    await exact.fill('list-device-0');
+    await exact.press('Enter');
+    await expect.poll(() => page.evaluate(() => new URLSearchParams(location.search).get('target'))).toBe('list-device-0');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('list-device-0');
+    await exact.fill('');
+    await exact.press('Enter');
+    await expect.poll(() => rows.count()).toBe(25);
+
+    // The list refreshes itself (every 5 s while visible): a session created elsewhere shows up untouched.
     expect(await page.getByText('fresh-device').count()).toBe(0);
     expect((await create({ productId: 'demo', targetDeviceId: 'fresh-device' })).status).toBe(201);
     await page.getByRole('cell', { name: /fresh-device/ }).waitFor({ timeout: 12_000 });

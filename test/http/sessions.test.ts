@@ -133,6 +133,27 @@ describe('GET /api/diagnostics/sessions and /{id}', () => {
     expect((await host.call('GET', '/api/diagnostics/sessions?continuationToken=garbage', { headers: auth(admin) })).status).toBe(400);
   });
 
+  it('finds sessions by an exact target or session id across every page, within the caller\'s products', async () => {
+    // An admin of its own, so these creates do not count against the shared admin's hourly limit.
+    const finder = await host.token({ subject: 'finder' });
+    const device = `find-me-${host.clock.now().getTime()}`;
+    const byDevice = (await (await createSession({ targetDeviceId: device }, finder)).json()).id;
+    const byUser = (await (await createSession({ targetDeviceId: undefined, targetUserId: `${device}-user` }, finder)).json()).id;
+    const otherAdmin = await host.token({ products: ['other'] });
+    expect((await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'other', targetDeviceId: device }, headers: auth(otherAdmin) })).status).toBe(201);
+    // Sessions made after them push them off the first page: the search still finds them.
+    for (let index = 0; index < 3; index++) expect((await createSession({}, finder)).status).toBe(201);
+    const find = async (target: string) => (await (await host.call('GET', `/api/diagnostics/sessions?pageSize=2&target=${encodeURIComponent(target)}`, { headers: auth(finder) })).json()).items.map((item: { id: string }) => item.id);
+    expect(await find(device)).toEqual([byDevice]);
+    expect(await find(`${device}-user`)).toEqual([byUser]);
+    expect(await find(byUser)).toEqual([byUser]);
+    // Exact, not a prefix or substring.
+    expect(await find(device.slice(0, -1))).toEqual([]);
+    const bad = await host.call('GET', '/api/diagnostics/sessions?target=%3Cscript%3E', { headers: auth(finder) });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('target');
+  });
+
   it('shows a session to readers of its product and to the user it targets, and to no one else', async () => {
     const session = await (await createSession({ targetUserId: 'user-42' })).json();
     const path = `/api/diagnostics/sessions/${session.id}`;

@@ -26,12 +26,13 @@ export function SessionList() {
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const search = params.get('q') ?? '';
+  const exactTarget = params.get('target') ?? '';
   const [pages, setPages] = useState<string[]>([]); // continuation tokens of the pages before this one
   const token = params.get('page') ?? undefined;
   const [page, setPage] = useState<Page<Session>>();
   const [error, setError] = useState<unknown>();
   const [now, setNow] = useState(Date.now());
-  const requestKey = `${status}|${product}|${from}|${to}|${token ?? ''}`;
+  const requestKey = `${status}|${product}|${from}|${to}|${exactTarget}|${token ?? ''}`;
 
   const load = (signal?: AbortSignal) =>
     api
@@ -41,6 +42,7 @@ export function SessionList() {
           productId: product || undefined,
           from: dateToIso(from),
           to: dateToIso(to, true),
+          target: exactTarget.trim() || undefined,
           pageSize: 25,
           continuationToken: token,
         },
@@ -104,8 +106,12 @@ export function SessionList() {
           <span>Created to</span>
           <input type="date" name="to" value={to} onChange={(event) => setQuery({ to: event.currentTarget.value, page: undefined })} />
         </label>
+        <label class="field">
+          <span>Exact target or id, all pages</span>
+          <input type="search" name="target" value={exactTarget} placeholder="device-42" onChange={(event) => setQuery({ target: event.currentTarget.value.trim(), page: undefined })} />
+        </label>
         <label class="field grow">
-          <span>Target or id contains</span>
+          <span>Target or id contains (this page)</span>
           <input type="search" name="q" value={search} placeholder="device-42" onInput={(event) => setQuery({ q: event.currentTarget.value })} />
         </label>
       </form>

@@ -167,6 +167,10 @@ export class CosmosSessionStore implements SessionStore {
       conditions.push('c.targetUserId = @targetUserId');
       parameters.push({ name: '@targetUserId', value: filter.targetUserId });
     }
+    if (filter.target) {
+      conditions.push('(c.id = @target OR c.targetDeviceId = @target OR c.targetUserId = @target OR c.targetAnonymousId = @target OR c.targetSessionId = @target)');
+      parameters.push({ name: '@target', value: filter.target });
+    }
     if (filter.expiresBefore) {
       conditions.push('c.expiresAt <= @expiresBefore');
       parameters.push({ name: '@expiresBefore', value: filter.expiresBefore });
