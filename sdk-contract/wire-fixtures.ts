@@ -1,7 +1,11 @@
 // The shared wire contract of the device SDKs: JSON Schemas generated from the server's zod schemas plus named
 // valid and invalid examples. `npm run fixtures:wire` writes them to sdk-contract/fixtures/; the Kotlin SDK's
 // tests (and a Swift SDK's, later) read those files, and test/contract/wire-fixtures.test.ts keeps them honest.
+// Besides the schemas: the error fingerprints the TypeScript SDK puts on its crash and error signals, so every
+// SDK groups the same stack under the same fingerprint (a crash rule scoped to one matches them all).
 import { z } from 'zod';
+import { errorFingerprint } from '../sdk/src/signals';
+import { signalBatchSchema } from '../shared/domain/signals/intake';
 import { consentBodySchema } from '../shared/http/ingest-routes';
 import { deviceConfigSchema } from '../shared/domain/sessions/device-config';
 import { ingestBatchSchema, MAX_BODY_CAPTURE_LENGTH, MAX_ITEMS_PER_BATCH } from '../shared/domain/telemetry/items';
@@ -70,6 +74,9 @@ const networkItem = {
 };
 const device = { deviceId: 'device-1', platform: 'android', osVersion: '14', appVersion: '2.7.0', sdkVersion: 'kotlin/0.1.0', locale: 'en-GB', memoryMb: 512, connectivity: 'wifi' };
 
+const MINUTE = '2026-01-15T10:20:00.000Z';
+const crashCounter = { minute: MINUTE, series: 'crashes', count: 1, fingerprint: 'fp-1a2b3c4d' };
+
 function batch(items: unknown[], extra: Record<string, unknown> = {}) {
   return { sessionId: SESSION_ID, device, optedOut: false, items, ...extra };
 }
@@ -88,6 +95,10 @@ export const wireContracts: Record<string, WireContract> = {
       { name: 'time with offset', body: replaceFirstItem({ timestamp: '2026-01-15T12:20:30+02:00' }) },
       { name: 'fifty items', body: batch(Array.from({ length: MAX_ITEMS_PER_BATCH }, (_, index) => ({ ...breadcrumbItem, id: `crumb-${index}` }))) },
       { name: 'body capture at its limit', body: replaceFirstItem({ responseBody: 'x'.repeat(MAX_BODY_CAPTURE_LENGTH) }, networkItem) },
+      {
+        name: 'the minute before a crash, first in its session',
+        body: batch([{ ...logItem, preSession: true }, { ...breadcrumbItem, preSession: true }, { ...networkItem, preSession: true }, { ...errorLog, preSession: true }]),
+      },
     ],
     invalid: [
       { name: 'session id not ds_', body: batch([logItem], { sessionId: 'session-1' }), path: 'sessionId' },
@@ -120,6 +131,14 @@ export const wireContracts: Record<string, WireContract> = {
         body: { active: true, pollIntervalSeconds: 5, session: { id: SESSION_ID, status: 'active', collectionLevel: 'trace', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: true, consentStatus: 'pending', ingestToken: 'it1.payload.signature' } },
       },
       {
+        name: 'active, opened by a crash rule',
+        body: {
+          active: true,
+          pollIntervalSeconds: 5,
+          session: { id: SESSION_ID, status: 'active', collectionLevel: 'debug', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: true, consentStatus: 'pending', ingestToken: 'it1.payload.signature', uploadPreSessionBuffer: true },
+        },
+      },
+      {
         name: 'paused',
         body: { active: true, pollIntervalSeconds: 60, session: { id: SESSION_ID, status: 'paused', collectionLevel: 'standard', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: false, consentStatus: 'granted', ingestToken: 'it1.payload.signature' } },
       },
@@ -136,6 +155,28 @@ export const wireContracts: Record<string, WireContract> = {
       { name: 'a proxy error page', body: '<html>502 Bad Gateway</html>', path: '' },
     ],
   },
+  'signal-batch': {
+    schema: signalBatchSchema,
+    closeObjects: true,
+    valid: [
+      { name: 'a crash', body: { deviceId: 'device-1', appVersion: '2.7.0', counters: [crashCounter], latency: [] } },
+      {
+        name: 'counters and latency',
+        body: {
+          deviceId: 'device-1',
+          platform: 'android',
+          counters: [crashCounter, { minute: MINUTE, series: 'requests', count: 12, route: '/api/orders/{id}', appVersion: '2.7.1' }],
+          latency: [{ minute: MINUTE, route: '/api/orders/{id}', count: 12, p50: 80, p95: 210, p99: 400, sumMs: 1300 }],
+        },
+      },
+    ],
+    invalid: [
+      { name: 'no device id', body: { counters: [crashCounter] }, path: 'deviceId' },
+      { name: 'unknown series', body: { deviceId: 'device-1', counters: [{ ...crashCounter, series: 'anrs' }] }, path: 'counters.0.series' },
+      { name: 'fingerprint with a space', body: { deviceId: 'device-1', counters: [{ ...crashCounter, fingerprint: 'fp 1' }] }, path: 'counters.0.fingerprint' },
+      { name: 'a message riding along', body: { deviceId: 'device-1', counters: [{ ...crashCounter, message: 'boom' }] }, path: 'counters.0' },
+    ],
+  },
   'consent-body': {
     schema: consentBodySchema,
     closeObjects: true,
@@ -150,6 +191,25 @@ export const wireContracts: Record<string, WireContract> = {
     ],
   },
 };
+
+/** Stacks as the SDKs send them (JVM, V8, Firefox/Safari), each with the fingerprint the TypeScript SDK gives it. */
+const fingerprintCases: Array<{ name: string; type: string; stack: string }> = [
+  { name: 'JVM worker thread', type: 'java.lang.IllegalStateException', stack: 'java.lang.IllegalStateException: order failed (502)\n\tat com.example.Checkout.place(Checkout.kt:42)\n\tat com.example.Main.run(Main.kt:7)' },
+  { name: 'JVM, same frame on another line and message', type: 'java.lang.IllegalStateException', stack: 'java.lang.IllegalStateException: order failed (503)\n\tat com.example.Checkout.place(Checkout.kt:97)\n\tat com.example.Main.run(Main.kt:8)' },
+  { name: 'JVM, another type at the same frame', type: 'java.lang.IllegalArgumentException', stack: 'java.lang.IllegalArgumentException: order failed (502)\n\tat com.example.Checkout.place(Checkout.kt:42)' },
+  {
+    name: 'JVM with a cause, in a coroutine',
+    type: 'java.io.IOException',
+    stack: 'java.io.IOException: reset\n\tat okhttp3.internal.http.RetryAndFollowUpInterceptor.intercept(RetryAndFollowUpInterceptor.kt:121)\n\tat kotlinx.coroutines.DispatchedTask.run(DispatchedTask.kt:108)\nCaused by: java.net.SocketException: Connection reset\n\tat java.base/sun.nio.ch.NioSocketImpl.implRead(NioSocketImpl.java:318)',
+  },
+  { name: 'JVM native frame', type: 'java.lang.reflect.InvocationTargetException', stack: 'java.lang.reflect.InvocationTargetException\n\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)' },
+  { name: 'JVM non-ASCII names', type: 'app.GrößenFehler', stack: 'app.GrößenFehler: zu groß\n\tat app.Über.größe(Über.kt:3)' },
+  { name: 'JVM message with an @ (the header line counts as a frame)', type: 'java.lang.IllegalArgumentException', stack: 'java.lang.IllegalArgumentException: no user jane@example.com\n\tat com.example.Users.find(Users.kt:12)' },
+  { name: 'no stack', type: 'java.lang.OutOfMemoryError', stack: '' },
+  { name: 'V8 with a query in the URL', type: 'TypeError', stack: "TypeError: Cannot read properties of null (reading 'total')\n    at render (https://app.example.com/main.js?v=3:10:5)\n    at https://app.example.com/main.js?v=3:2:1" },
+  { name: 'Firefox and Safari', type: 'TypeError', stack: 'render@https://app.example.com/main.js:10:5\n@https://app.example.com/main.js:2:1' },
+  { name: 'V8, a name outside the BMP', type: 'Error', stack: 'Error: no pizza\n    at 🍕order (file:///srv/app/pizza.js:1:9)' },
+];
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -172,5 +232,7 @@ export function wireFixtureFiles(): Record<string, string> {
     files[`${name}.schema.json`] = `${JSON.stringify(schema, null, 2)}\n`;
     files[`${name}.examples.json`] = `${JSON.stringify({ valid: contract.valid, invalid: contract.invalid }, null, 2)}\n`;
   }
+  const fingerprints = fingerprintCases.map((entry) => ({ ...entry, fingerprint: errorFingerprint(entry.type, entry.stack) }));
+  files['error-fingerprints.json'] = `${JSON.stringify({ cases: fingerprints }, null, 2)}\n`;
   return files;
 }

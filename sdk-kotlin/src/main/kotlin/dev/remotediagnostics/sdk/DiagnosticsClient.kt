@@ -1,5 +1,7 @@
 // DiagnosticsClient: the one object an app embeds. It polls for a debug session targeting this device and,
 // only while one is active (and consented, and the user has not opted out), captures and sends telemetry.
+// Without a session it keeps the last minute in memory and, on a crash, reports it as a signal, so a crash
+// trigger rule can open a session that starts with that minute.
 package dev.remotediagnostics.sdk
 
 import java.util.Collections
@@ -12,6 +14,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -54,8 +57,18 @@ data class DiagnosticsOptions(
     val screenshots: ScreenshotSource? = null,
     val lifecycle: LifecycleSource? = null,
     val deviceState: DeviceStateSource = JvmDeviceStateSource(),
-    /** Record uncaught exceptions (fatal, flushed at once), then hand them to the handler installed before. */
+    /**
+     * Record uncaught exceptions (fatal, flushed at once; without a session, reported as a crash signal), then hand
+     * them to the handler installed before, within [UNCAUGHT_FLUSH_TIMEOUT_MS].
+     */
     val captureUncaught: Boolean = true,
+    /**
+     * The last minute of logs (debug and up), breadcrumbs and network captures kept in memory without a session, so
+     * a session a crash opens starts with what led to it. Sent only when such a session asks for it.
+     */
+    val preCrashBuffer: PreCrashBufferOptions = PreCrashBufferOptions(),
+    /** Crash reports without a session (needs `identity.deviceId`): a crash rule may then open a session for it. */
+    val signals: SignalOptions = SignalOptions(),
     /** At most 50 (the server's limit). */
     val maxBatchItems: Int = MAX_ITEMS_PER_BATCH,
     val flushIntervalMs: Long = 5_000,
@@ -93,7 +106,8 @@ data class DiagnosticsStats(val transport: TransportStats, val breadcrumbsBuffer
 
 private const val BREADCRUMB_CAPACITY = 100
 private const val SCREENSHOT_MIN_GAP_MS = 10_000L
-private const val UNCAUGHT_FLUSH_TIMEOUT_MS = 2_000L
+/** The most an uncaught exception is held up before the previous handler gets it (flush and crash report together). */
+const val UNCAUGHT_FLUSH_TIMEOUT_MS = 2_000L
 
 private enum class ConsentDecision { ASKING, GRANTED_UNRECORDED, GRANTED, DENIED }
 
@@ -119,6 +133,8 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     private var lastScreenshotAt = Long.MIN_VALUE / 2
     private var screenshotsUploaded = 0
     private val uninstallers = ArrayList<() -> Unit>()
+    private val preCrash = options.preCrashBuffer.takeIf { it.enabled }?.let { PreCrashBuffer(it.windowMs, it.maxBytes) }
+    private val preSessionSent = HashSet<String>()
     private val mutableState = MutableStateFlow(DiagnosticsState(optedOut = optedOut))
 
     /** Started, opted out, which session, collecting or not, consent: updated on every change. */
@@ -150,6 +166,10 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             onError = { reportInternal(it) },
         ),
     )
+
+    private val signals = options.identity.deviceId?.takeIf { options.signals.crashReports }?.let { deviceId ->
+        SignalReporter(SignalReporterOptions(baseUrl, options.productKey, deviceId, options.appVersion, http, clock, random) { reportInternal(it) })
+    }
 
     private val transport = Transport(
         TransportOptions(
@@ -221,13 +241,18 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             optedOut = value
             if (value) breadcrumbs.clear()
         }
+        if (value) preCrash?.clear()
         if (value) transport.clear()
         updateTarget()
         publishState()
     }
 
     fun log(level: LogLevel, message: String, context: Attributes? = null, module: String? = null, error: Throwable? = null) {
-        val session = collectingSession() ?: return
+        val session = collectingSession()
+        if (session == null) {
+            if (keepsPreCrash() && level.atLeast(LogLevel.DEBUG)) bufferPreCrash(buildLog(level, message, context, module, error, span = null), clock.nowMs())
+            return
+        }
         if (!session.capture.logs || !level.atLeast(session.collectionLevel.logThreshold)) return
         enqueueLog(level, message, context, module, error, urgent = level.atLeast(LogLevel.ERROR), span = null)
     }
@@ -261,7 +286,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             if (breadcrumbs.size > BREADCRUMB_CAPACITY) breadcrumbs.removeFirst()
             if (session?.capture?.breadcrumbs == true) entry.queued = true
         }
-        if (entry.queued) transport.enqueue(item)
+        if (entry.queued) transport.enqueue(item) else if (session == null) bufferPreCrash(item, clock.nowMs())
     }
 
     /**
@@ -306,13 +331,19 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
 
     /** Records an error with its stack (once, however often it is passed on), flushes, and takes a screenshot if asked. */
     fun captureError(error: Throwable, context: Attributes? = null, level: LogLevel = LogLevel.ERROR, span: SpanContext? = null) {
-        val session = collectingSession() ?: return
+        val session = collectingSession()
+        // Without a session the error is only kept in the pre-crash buffer: nothing to do when that is off.
+        if (session == null && !keepsPreCrash()) return
         synchronized(reportedErrors) { if (!reportedErrors.add(error)) return }
         val described = describeError(error)
         breadcrumb(clip("${described.type}: ${described.message}", 512), "error", null, level)
-        if (!session.capture.logs) return
+        if (session != null && !session.capture.logs) return
         val deviceState = runCatching { options.deviceState.snapshot().asAttributes() }.getOrDefault(emptyMap())
         val withDevice = if (deviceState.isEmpty()) context else context.orEmpty() + ("device" to deviceState)
+        if (session == null) {
+            bufferPreCrash(buildLog(level, described.message.ifEmpty { described.type }, withDevice, null, error, span), clock.nowMs())
+            return
+        }
         val logId = enqueueLog(level, described.message.ifEmpty { described.type }, withDevice, null, error, urgent = true, span = span)
         if (session.capture.screenshotOnError) scope.launch { takeScreenshot(ScreenshotTrigger.ERROR, logId) }
     }
@@ -385,8 +416,9 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
         override val clock: SdkClock = options.clock
 
         override fun shouldObserve(url: HttpUrl): Boolean {
-            val session = collectingSession() ?: return false
-            if (!session.capture.network) return false
+            // Without a session, requests are still observed for the pre-crash buffer (in memory).
+            val session = collectingSession()
+            if (if (session == null) !keepsPreCrash() else !session.capture.network) return false
             val text = url.toString()
             if (text.startsWith("$baseUrl/api/diagnostics/")) return false
             val rules = options.network
@@ -415,7 +447,8 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             span.setError("HTTP ${observation.status}")
         }
         val spanItem = span.end(clock.nowMs(), failed)
-        val session = collectingSession() ?: return
+        val session = collectingSession()
+        if (session == null && !keepsPreCrash()) return
         val item = buildJsonObject {
             put("kind", "network")
             put("id", newItemId())
@@ -434,8 +467,13 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             put("traceId", span.context.traceId)
             put("spanId", span.context.spanId)
         }
-        transport.enqueue(TelemetryItem("network", item.primitive("id")!!, item))
-        if (spanItem != null && span.recording && session.capture.traces) transport.enqueue(spanItem)
+        val networkItem = TelemetryItem("network", item.primitive("id")!!, item)
+        if (session == null) {
+            bufferPreCrash(networkItem, observation.startedAtMs)
+        } else {
+            transport.enqueue(networkItem)
+            if (spanItem != null && span.recording && session.capture.traces) transport.enqueue(spanItem)
+        }
         breadcrumb(
             "${observation.method} ${observation.url} -> ${observation.status ?: observation.error ?: "failed"}",
             "http",
@@ -494,8 +532,39 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
         val now = sessionId
         if (wasCollecting != null && wasCollecting != now) runCatching { transport.flush() }
         updateTarget()
-        if (now != null && now != wasCollecting) replayBreadcrumbs()
+        if (now != null && now != wasCollecting) {
+            uploadPreSessionBuffer()
+            replayBreadcrumbs()
+        }
     }
+
+    /** Whether items are kept for a crash session: the buffer is on, the client started, the user has not opted out. */
+    private fun keepsPreCrash(): Boolean = preCrash != null && synchronized(lock) { started && !optedOut }
+
+    private fun bufferPreCrash(item: TelemetryItem, capturedAtMs: Long) {
+        if (keepsPreCrash()) preCrash?.record(item, capturedAtMs, clock.nowMs())
+    }
+
+    /** A session opened by a crash asks for the buffer first: queued before anything else, once per session. */
+    private fun uploadPreSessionBuffer() {
+        val current = collectingSession() ?: return
+        val buffer = preCrash ?: return
+        if (!current.uploadPreSessionBuffer || !synchronized(lock) { preSessionSent.add(current.id) }) return
+        // What the session would have collected, had it been open: its capture flags and collection level.
+        val items = buffer.drain(clock.nowMs()).filter { item ->
+            when (item.kind) {
+                "log" -> current.capture.logs && levelOf(item).atLeast(current.collectionLevel.logThreshold)
+                "breadcrumb" -> current.capture.breadcrumbs
+                else -> current.capture.network
+            }
+        }
+        val sent = items.mapTo(HashSet()) { it.id }
+        // Breadcrumbs that went with the buffer are not replayed a second time.
+        synchronized(lock) { breadcrumbs.forEach { if (it.item.id in sent) it.queued = true } }
+        items.forEach { transport.enqueue(it) }
+    }
+
+    private fun levelOf(item: TelemetryItem): LogLevel = item.toJson().primitive("level")?.let { wire -> LogLevel.entries.firstOrNull { it.wire == wire } } ?: LogLevel.INFO
 
     private suspend fun askConsent(session: ActiveSession) {
         val ask = options.onConsentRequest
@@ -555,6 +624,12 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     }
 
     private fun enqueueLog(level: LogLevel, message: String, context: Attributes?, module: String?, error: Throwable?, urgent: Boolean, span: SpanContext?): String {
+        val item = buildLog(level, message, context, module, error, span)
+        transport.enqueue(item, urgent)
+        return item.id
+    }
+
+    private fun buildLog(level: LogLevel, message: String, context: Attributes?, module: String?, error: Throwable?, span: SpanContext?): TelemetryItem {
         val active = span ?: currentThreadSpan.get()
         val json = buildJsonObject {
             put("kind", "log")
@@ -580,9 +655,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
                 )
             }
         }
-        val id = json.primitive("id")!!
-        transport.enqueue(TelemetryItem("log", id, json), urgent)
-        return id
+        return TelemetryItem("log", json.primitive("id")!!, json)
     }
 
     private fun startSpan(name: String, kind: SpanKind, parent: SpanContext?, attributes: Attributes): RecordingSpan {
@@ -639,12 +712,30 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
         }
     }
 
+    /**
+     * With a session: a fatal log, flushed. Without one: the fatal log goes into the pre-crash buffer, which is frozen,
+     * and the crash is reported as a signal, so a crash rule can open a session for this device; the poll after it
+     * picks that session up if the process lives on (a worker thread's crash on a desktop JVM), and the frozen minute
+     * goes first. Either way the crash is held up for at most [UNCAUGHT_FLUSH_TIMEOUT_MS].
+     */
     private fun onUncaught(thread: Thread, error: Throwable) {
-        if (collectingSession() == null) return
         try {
+            val collecting = collectingSession() != null
+            val reporter = signals?.takeIf { !synchronized(lock) { optedOut } }
+            if (!collecting && reporter == null && !keepsPreCrash()) return
             captureError(error, mapOf("uncaught" to true, "thread" to thread.name), LogLevel.FATAL)
+            reporter?.countCrash(error)
+            if (!collecting) preCrash?.freeze(clock.nowMs())
             // The process is about to die: send now, but never hold the crash up for long.
-            runBlocking { withTimeoutOrNull(UNCAUGHT_FLUSH_TIMEOUT_MS) { transport.flush() } }
+            runBlocking {
+                withTimeoutOrNull(UNCAUGHT_FLUSH_TIMEOUT_MS) {
+                    coroutineScope {
+                        if (collecting) launch { transport.flush() }
+                        if (reporter != null) launch { reporter.send() }
+                    }
+                }
+            }
+            if (!collecting && reporter != null) scope.launch { poller.pollNow() }
         } catch (_: Throwable) {
             // Reporting a crash must never replace the crash.
         }

@@ -64,6 +64,8 @@ data class ActiveSession(
     val consentRequired: Boolean,
     val consentStatus: ConsentStatus,
     val ingestToken: String,
+    /** A crash opened this session: it asks for the pre-crash buffer first (the frozen minute before the crash). */
+    val uploadPreSessionBuffer: Boolean = false,
 )
 
 /** The answer of `GET /api/diagnostics/config`. */
@@ -122,6 +124,7 @@ fun parseDeviceConfig(text: String): DeviceConfig {
         consentRequired = flag(sessionJson, "consentRequired"),
         consentStatus = ConsentStatus.fromWire(text("consentStatus")) ?: throw WireFormatException("config session has no usable consentStatus"),
         ingestToken = text("ingestToken"),
+        uploadPreSessionBuffer = if (sessionJson.containsKey("uploadPreSessionBuffer")) flag(sessionJson, "uploadPreSessionBuffer") else false,
     )
     return DeviceConfig(true, interval, session)
 }

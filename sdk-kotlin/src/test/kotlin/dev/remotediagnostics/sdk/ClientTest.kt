@@ -255,6 +255,9 @@ class ClientTest {
             val log = server.itemsOfKind("log").single()
             assertEquals("fatal", log.text("level"))
             assertEquals("worker-7", (log["context"] as JsonObject).text("thread"))
+            // Counted as a crash signal too, as the series and alerts count crashes whether a session runs or not.
+            val counter = ((server.signalBatches().single().second["counters"] as kotlinx.serialization.json.JsonArray).single() as JsonObject)
+            assertEquals(listOf("crashes", errorFingerprint(crash)), listOf(counter.text("series"), counter.text("fingerprint")))
             test.client.stop()
             assertSame(appHandler, Thread.getDefaultUncaughtExceptionHandler(), "stop puts the app's handler back")
         } finally {

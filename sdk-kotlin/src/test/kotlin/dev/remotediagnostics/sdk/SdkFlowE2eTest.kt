@@ -2,7 +2,9 @@
 // ingest key and an admin token in the environment), mirroring test/e2e/sdk-flow.test.ts: an admin switches
 // diagnostics on for one device, that device's SDK picks the session up, asks its user, logs, traces a failing
 // OkHttp call, throws, uploads a screenshot; the admin reads logs, traces, the timeline, the session and a report,
-// all masked. A second SDK on a device nobody targeted sends nothing but its config polls.
+// all masked. A second SDK on a device nobody targeted sends nothing but its config polls. And, as
+// test/e2e/crash-session.test.ts: a crash rule opens a session for a device whose SDK reported a crash, and that
+// session's first items are the minute before the crash.
 package dev.remotediagnostics.sdk
 
 import java.awt.Color
@@ -266,6 +268,116 @@ class SdkFlowE2eTest {
         } finally {
             targeted.stop()
             bystander.stop()
+            upstream.close()
+        }
+    }
+
+    @Test
+    fun `a crash rule opens a session for the crashed device, starting with the minute before the crash`() = runBlocking {
+        val (created, createdBody) = admin(
+            "POST",
+            "/api/diagnostics/products/demo/triggers",
+            """{"name":"Debug crashes of 3.1.0-kt","on":"crash","scope":{"appVersion":"3.1.0-kt"},"session":{"collectionLevel":"debug","capture":{"network":true},"userConsent":"prompt","maxDurationMinutes":20}}""",
+        )
+        assertEquals(201, created, createdBody)
+        val triggerId = Json.parseToJsonElement(createdBody).obj().text("id")!!
+
+        val deviceId = "e2e-kt-crash-${UUID.randomUUID().toString().take(8)}"
+        val calls = CopyOnWriteArrayList<String>()
+        val errors = CopyOnWriteArrayList<Exception>()
+        val asked = CopyOnWriteArrayList<String>()
+        val handedOn = CopyOnWriteArrayList<Throwable>()
+        val previousHandler = Thread.getDefaultUncaughtExceptionHandler()
+        Thread.setDefaultUncaughtExceptionHandler { _, error -> handedOn += error }
+        // A short window keeps the test quick on the real clock; the minute is the same code with 60 s.
+        val windowMs = 4_000L
+        val client = DiagnosticsClient(
+            DiagnosticsOptions(
+                endpoint = hostUrl,
+                productKey = productKey,
+                identity = DeviceIdentity(deviceId = deviceId),
+                appVersion = "3.1.0-kt",
+                platform = "android",
+                initialPollIntervalMs = 1_000,
+                flushIntervalMs = 500,
+                preCrashBuffer = PreCrashBufferOptions(windowMs = windowMs),
+                onConsentRequest = { request -> asked += request.sessionId; true },
+                httpClient = recordingHttp(calls),
+                onError = { errors += it },
+            ),
+        )
+        val upstream = MockWebServer().apply { start() }
+        upstream.enqueue(MockResponse.Builder().code(200).body("""{"total":null}""").build())
+        try {
+            client.start()
+            assertFalse(client.isSessionActive)
+            val app = OkHttpClient.Builder().addInterceptor(client.okHttpInterceptor()).build()
+
+            // Before the window: gone by the time the app crashes.
+            client.info("app started")
+            kotlinx.coroutines.delay(windowMs + 1_000)
+            val windowStart = System.currentTimeMillis()
+            // Apart by a few milliseconds, so the query API's time order is the order they happened in.
+            suspend fun step(action: suspend () -> Unit) = action().also { kotlinx.coroutines.delay(5) }
+            step { client.info("opened cart", mapOf("items" to 3)) }
+            step { client.breadcrumb("tapped checkout", "ui") }
+            step { withContext(Dispatchers.IO) { app.newCall(Request.Builder().url(upstream.url("/api/cart/12345")).build()).execute().close() } }
+            step { client.warn("payment form slow") }
+            step { client.debug("validating card form") }
+
+            // Nothing left the device before the crash but its config polls.
+            assertEquals(setOf("GET /api/diagnostics/config"), calls.toSet())
+            val crash = IllegalStateException("payment total was null")
+            val worker = Thread({ throw crash }, "checkout-worker")
+            worker.start()
+            withContext(Dispatchers.IO) { worker.join() }
+            val crashAt = System.currentTimeMillis()
+            assertEquals(listOf<Throwable>(crash), handedOn.toList(), "the crash is handed on")
+            assertEquals(1, calls.count { it == "POST /api/diagnostics/signals" })
+
+            // The crash rule opened a session; a poll picks it up, the user is asked, then it collects.
+            withTimeout(20_000) { client.state.first { it.collecting } }
+            val sessionId = client.sessionId!!
+            assertEquals(listOf(sessionId), asked.toList())
+            client.info("after the session opened")
+            client.flush()
+
+            val session = adminGet("/api/diagnostics/sessions/$sessionId")
+            assertEquals(deviceId, session.text("targetDeviceId"))
+            assertEquals("trigger:$triggerId", session.text("createdBy"))
+            assertEquals("granted", session["consent"].obj().text("status"))
+            val signal = session["trigger"].obj()["signal"].obj()
+            assertEquals(listOf("crash", "3.1.0-kt", errorFingerprint(crash)), listOf(signal.text("kind"), signal.text("appVersion"), signal.text("fingerprint")))
+
+            val logs = adminGet("/api/diagnostics/sessions/$sessionId/logs?type=log,breadcrumb,network&order=oldest&pageSize=100")["items"].list()
+            val preSession = logs.filter { it.text("preSession") == "true" }
+            // First come the items of the minute before the crash, with their original times.
+            assertEquals(preSession, logs.take(preSession.size))
+            assertEquals(
+                listOf(
+                    "log" to "opened cart",
+                    "breadcrumb" to "tapped checkout",
+                    "network" to "GET",
+                    "breadcrumb" to "GET ${upstream.url("/api/cart/12345")} -> 200",
+                    "log" to "payment form slow",
+                    "log" to "validating card form",
+                    "breadcrumb" to "java.lang.IllegalStateException: payment total was null",
+                    "log" to "payment total was null",
+                ),
+                preSession.map { it.text("docType") to (if (it.text("docType") == "network") it.text("method") else it.text("message")) },
+            )
+            for (doc in preSession) {
+                val at = java.time.Instant.parse(doc.text("timestamp")).toEpochMilli()
+                assertTrue(at in windowStart..crashAt, "${doc.text("message")} is from the window before the crash")
+            }
+            assertEquals("fatal", preSession.last().text("level"))
+            assertEquals("java.lang.IllegalStateException", preSession.last()["error"].obj().text("type"))
+            assertFalse(logs.any { it.text("message") == "app started" })
+            assertTrue(logs.drop(preSession.size).any { it.text("message") == "after the session opened" })
+            assertEquals(emptyList<String>(), errors.map { it.message }, "the SDK's own failures")
+        } finally {
+            client.stop()
+            Thread.setDefaultUncaughtExceptionHandler(previousHandler)
             upstream.close()
         }
     }

@@ -25,7 +25,8 @@ fun sessionConfig(
     consentStatus: String = "not_required",
     capture: String = """{"logs":true,"traces":true,"breadcrumbs":true,"network":true,"console":false,"screenshots":false,"screenshotOnError":false}""",
     expiresAt: String = "2099-01-01T00:00:00.000Z",
-): String = """{"active":true,"pollIntervalSeconds":$pollIntervalSeconds,"session":{"id":"$sessionId","status":"$status","collectionLevel":"$collectionLevel","capture":$capture,"expiresAt":"$expiresAt","consentRequired":$consentRequired,"consentStatus":"$consentStatus","ingestToken":"it1.test.signature"}}"""
+    uploadPreSessionBuffer: Boolean = false,
+): String = """{"active":true,"pollIntervalSeconds":$pollIntervalSeconds,"session":{"id":"$sessionId","status":"$status","collectionLevel":"$collectionLevel","capture":$capture,"expiresAt":"$expiresAt","consentRequired":$consentRequired,"consentStatus":"$consentStatus","ingestToken":"it1.test.signature"${if (uploadPreSessionBuffer) ""","uploadPreSessionBuffer":true""" else ""}}}"""
 
 fun idleConfig(pollIntervalSeconds: Int = 5) = """{"active":false,"pollIntervalSeconds":$pollIntervalSeconds}"""
 
@@ -43,6 +44,9 @@ class ScriptedServer : AutoCloseable {
     /** Answers of the ingest route, in order; 202 when none is queued. */
     private val ingestAnswers = ConcurrentLinkedQueue<MockResponse>()
 
+    /** Answers of the signals route, in order; 202 when none is queued. */
+    private val signalAnswers = ConcurrentLinkedQueue<MockResponse>()
+
     init {
         server.dispatcher = object : Dispatcher() {
             override fun dispatch(request: RecordedRequest): MockResponse {
@@ -51,6 +55,10 @@ class ScriptedServer : AutoCloseable {
                 return when {
                     path == "/api/diagnostics/config" -> configAnswer(request)
                     path == "/api/diagnostics/ingest" -> ingestAnswers.poll() ?: MockResponse.Builder().code(202).body("""{"accepted":1}""").build()
+                    path == "/api/diagnostics/signals" -> {
+                        heldSignals?.await(30, java.util.concurrent.TimeUnit.SECONDS)
+                        signalAnswers.poll() ?: MockResponse.Builder().code(202).body("{}").build()
+                    }
                     path.endsWith("/consent") -> consentAnswers.poll() ?: MockResponse.Builder().code(200).body("{}").build()
                     else -> MockResponse.Builder().code(404).build()
                 }
@@ -79,6 +87,18 @@ class ScriptedServer : AutoCloseable {
         ingestAnswers += MockResponse.Builder().code(code).apply { if (retryAfter != null) addHeader("retry-after", retryAfter) }.body("{}").build()
     }
 
+    fun signalsStatus(code: Int) {
+        signalAnswers += MockResponse.Builder().code(code).body("{}").build()
+    }
+
+    /** Answers the next signals request only once `release` completes (a crash report the network holds up). */
+    fun holdSignals(release: java.util.concurrent.CountDownLatch) {
+        heldSignals = release
+    }
+
+    @Volatile
+    private var heldSignals: java.util.concurrent.CountDownLatch? = null
+
     fun consentStatus(code: Int) {
         consentAnswers += MockResponse.Builder().code(code).body("{}").build()
     }
@@ -92,6 +112,13 @@ class ScriptedServer : AutoCloseable {
         val text = request.body!!.utf8()
         WireContract.assertValid("ingest-batch", text)
         Json.parseToJsonElement(text) as JsonObject
+    }
+
+    /** The signal batches received with their Idempotency-Key, each checked against the shared contract first. */
+    fun signalBatches(): List<Pair<String?, JsonObject>> = to("/api/diagnostics/signals").map { request ->
+        val text = request.body!!.utf8()
+        WireContract.assertValid("signal-batch", text)
+        request.headers["idempotency-key"] to (Json.parseToJsonElement(text) as JsonObject)
     }
 
     /** All items received, in order. */

@@ -1,0 +1,288 @@
+// The pre-crash buffer's bounds (age, bytes, one oversized item, the frozen minute) and the crash flow against a
+// scripted server on a manual clock: without a session the last minute stays on the device, an uncaught exception
+// is reported as a crash signal at once (resent under the same Idempotency-Key when unconfirmed) and handed on within
+// the bound, and the session a crash rule opens gets the frozen minute first, filtered by its capture flags and level.
+package dev.remotediagnostics.sdk
+
+import dev.remotediagnostics.sdk.support.ScriptedServer
+import dev.remotediagnostics.sdk.support.TestClient
+import dev.remotediagnostics.sdk.support.idleConfig
+import dev.remotediagnostics.sdk.support.sessionConfig
+import dev.remotediagnostics.sdk.support.testClient
+import java.time.Instant
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.put
+import mockwebserver3.MockResponse
+import mockwebserver3.MockWebServer
+import okhttp3.OkHttpClient
+import okhttp3.Request
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertSame
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+class CrashTest {
+    private val server = ScriptedServer()
+    private val upstream = MockWebServer().apply { start() }
+    private val previousHandler = Thread.getDefaultUncaughtExceptionHandler()
+
+    /** What the app's own handler (installed before the SDK's) received: the crash must always get there. */
+    private val handedOn = java.util.concurrent.LinkedBlockingQueue<Throwable>()
+
+    init {
+        Thread.setDefaultUncaughtExceptionHandler { _, error -> handedOn += error }
+    }
+
+    @AfterEach
+    fun close() {
+        Thread.setDefaultUncaughtExceptionHandler(previousHandler)
+        server.close()
+        upstream.close()
+    }
+
+    private fun JsonObject.text(name: String) = this[name]?.jsonPrimitive?.content
+
+    private fun logItem(id: String, atMs: Long, message: String = "m") = TelemetryItem(
+        "log",
+        id,
+        buildJsonObject {
+            put("kind", "log")
+            put("id", id)
+            put("timestamp", isoTime(atMs))
+            put("level", "info")
+            put("message", message)
+        },
+    )
+
+    /** Throws on a worker thread, as an app's bug would, and waits until every handler has run. */
+    private fun crashOnWorker(error: Throwable) {
+        val worker = Thread({ throw error }, "worker-1")
+        worker.start()
+        worker.join()
+    }
+
+    private fun crashingClient(adjust: (DiagnosticsOptions) -> DiagnosticsOptions = { it }): TestClient =
+        testClient(server) { adjust(it.copy(captureUncaught = true)) }
+
+    @Test
+    fun `the buffer keeps the last minute only`() {
+        val buffer = PreCrashBuffer(windowMs = 60_000, maxBytes = 100_000)
+        val start = 1_000_000L
+        buffer.record(logItem("a", start), start, start)
+        buffer.record(logItem("b", start + 30_000), start + 30_000, start + 30_000)
+        buffer.record(logItem("c", start + 65_000), start + 65_000, start + 65_000)
+        // "a" is 70 s old by now, "b" 40 s.
+        val drained = buffer.drain(start + 70_000)
+        assertEquals(listOf("b", "c"), drained.map { it.id })
+        assertTrue(drained.all { it.toJson()["preSession"] == JsonPrimitive(true) }, "drained items are marked preSession")
+        assertEquals(0, buffer.size)
+        assertEquals(0L, buffer.sizeBytes)
+    }
+
+    @Test
+    fun `the buffer drops the oldest first beyond its bytes, and never keeps an item larger than all of it`() {
+        val one = logItem("i-0", 0).sizeBytes
+        val buffer = PreCrashBuffer(windowMs = 60_000, maxBytes = one * 3)
+        // Same-sized items (one timestamp), captured a millisecond apart.
+        repeat(5) { index -> buffer.record(logItem("i-$index", 0), index.toLong(), index.toLong()) }
+        assertEquals(3, buffer.size)
+        assertTrue(buffer.sizeBytes <= one * 3)
+        buffer.record(logItem("huge", 0, "x".repeat(one * 4)), 6, 6)
+        assertEquals(listOf("i-2", "i-3", "i-4"), buffer.drain(7).map { it.id })
+    }
+
+    @Test
+    fun `a crash freezes the minute before it, and later items do not replace it`() {
+        val buffer = PreCrashBuffer(windowMs = 60_000, maxBytes = 100_000)
+        buffer.record(logItem("before-1", 10_000), 10_000, 10_000)
+        buffer.record(logItem("before-2", 20_000), 20_000, 20_000)
+        buffer.freeze(30_000)
+        buffer.record(logItem("after", 40_000), 40_000, 40_000)
+        assertEquals(listOf("before-1", "before-2"), buffer.drain(50_000).map { it.id })
+        // Drained once: the next session starts with nothing from before.
+        assertEquals(emptyList<String>(), buffer.drain(50_000).map { it.id })
+    }
+
+    @Test
+    fun `without a session the last minute stays on the device, and a crash session gets it first`() = runBlocking {
+        server.config(idleConfig())
+        val test = crashingClient()
+        val client = test.client
+        val runtime = test.runtime
+        client.start()
+        val app = OkHttpClient.Builder().addInterceptor(client.okHttpInterceptor()).build()
+        upstream.enqueue(MockResponse.Builder().code(200).body("{}").build())
+
+        // Ninety seconds before the crash: outside the buffer's minute by the time the app crashes.
+        client.info("app started")
+        runtime.advance(40_000)
+        val windowStart = runtime.nowMs()
+        client.info("opened cart", mapOf("items" to 3))
+        client.breadcrumb("tapped checkout", "ui")
+        withContext(Dispatchers.IO) { app.newCall(Request.Builder().url(upstream.url("/api/cart/12345")).build()).execute().close() }
+        runtime.advance(30_000)
+        client.warn("payment form slow")
+        client.debug("validating card form")
+        client.log(LogLevel.TRACE, "below the buffer's level")
+        runtime.advance(20_000)
+        val crashAt = runtime.nowMs()
+
+        // Nothing left the device before the crash but its config polls.
+        assertEquals(setOf("/api/diagnostics/config"), server.requests.map { it.url.encodedPath }.toSet())
+        val crash = IllegalStateException("payment total was null")
+        crashOnWorker(crash)
+        assertSame(crash, handedOn.poll(5, TimeUnit.SECONDS), "the crash is handed on to the app's handler")
+
+        // Reported at once, as one crash of its fingerprint in its minute, for this device and version.
+        val (key, batch) = server.signalBatches().single()
+        assertTrue(key!!.matches(Regex("[0-9a-f]{32}")))
+        assertEquals("device-1", batch.text("deviceId"))
+        assertEquals("2.7.0", batch.text("appVersion"))
+        val counter = (batch["counters"] as JsonArray).single() as JsonObject
+        assertEquals("crashes", counter.text("series"))
+        assertEquals("1", counter.text("count"))
+        assertEquals(errorFingerprint(crash), counter.text("fingerprint"))
+        assertEquals(crashAt / 60_000 * 60_000, Instant.parse(counter.text("minute")).toEpochMilli())
+        assertEquals(emptyList<JsonObject>(), server.items(), "the frozen minute is not sent on its own")
+
+        // The crash rule opened a session for the device; the next poll picks it up.
+        server.config(sessionConfig(uploadPreSessionBuffer = true))
+        runtime.advance(6_000)
+        assertTrue(client.isSessionActive)
+        client.info("after the session opened")
+        client.flush()
+
+        val items = server.items()
+        val preSession = items.takeWhile { it["preSession"] == JsonPrimitive(true) }
+        val describe = { item: JsonObject -> item.text("kind") to (if (item.text("kind") == "network") item.text("method") else item.text("message")) }
+        assertEquals(
+            listOf(
+                "log" to "opened cart",
+                "breadcrumb" to "tapped checkout",
+                "network" to "GET",
+                "breadcrumb" to "GET ${upstream.url("/api/cart/12345")} -> 200",
+                "log" to "payment form slow",
+                "log" to "validating card form",
+                "breadcrumb" to "java.lang.IllegalStateException: payment total was null",
+                "log" to "payment total was null",
+            ),
+            preSession.map(describe),
+        )
+        for (item in preSession) {
+            val at = Instant.parse(item.text("timestamp")).toEpochMilli()
+            assertTrue(at in windowStart..crashAt, "${item.text("id")} is from the minute before the crash")
+        }
+        val fatal = preSession.last()
+        assertEquals("fatal", fatal.text("level"))
+        assertEquals("java.lang.IllegalStateException", (fatal["error"] as JsonObject).text("type"))
+        val after = items.drop(preSession.size)
+        assertTrue(after.none { it["preSession"] != null })
+        assertTrue(after.any { it.text("message") == "after the session opened" })
+        assertEquals(1, items.count { it.text("message") == "tapped checkout" }, "a breadcrumb that went with the buffer is not replayed")
+        assertFalse(items.any { it.text("message") == "app started" || it.text("message") == "below the buffer's level" })
+        assertEquals(emptyList<String>(), test.errors.map { it.message })
+        client.stop()
+    }
+
+    @Test
+    fun `the crash session gets only what its capture flags and level would have collected`() = runBlocking {
+        server.config(idleConfig())
+        val test = crashingClient()
+        test.client.start()
+        val app = OkHttpClient.Builder().addInterceptor(test.client.okHttpInterceptor()).build()
+        upstream.enqueue(MockResponse.Builder().code(200).body("{}").build())
+        test.client.info("opened cart")
+        test.client.debug("validating card form")
+        withContext(Dispatchers.IO) { app.newCall(Request.Builder().url(upstream.url("/api/cart")).build()).execute().close() }
+        crashOnWorker(IllegalStateException("boom"))
+        server.config(
+            sessionConfig(
+                collectionLevel = "standard",
+                capture = """{"logs":true,"traces":true,"breadcrumbs":false,"network":false,"console":false,"screenshots":false,"screenshotOnError":false}""",
+                uploadPreSessionBuffer = true,
+            ),
+        )
+        test.runtime.advance(6_000)
+        test.client.flush()
+        assertEquals(listOf("opened cart", "boom"), server.items().filter { it["preSession"] != null }.map { it.text("message") })
+        test.client.stop()
+    }
+
+    @Test
+    fun `a crash report the server did not confirm is sent again under the same key, and counted once`() = runBlocking {
+        server.config(idleConfig())
+        server.signalsStatus(503)
+        val test = crashingClient()
+        test.client.start()
+        val first = IllegalStateException("first")
+        crashOnWorker(first)
+        test.runtime.advance(1_000)
+        val second = IllegalArgumentException("second")
+        crashOnWorker(second)
+        val sent = server.signalBatches()
+        assertEquals(3, sent.size)
+        assertEquals(sent[0], sent[1], "the unconfirmed batch goes again as it was, under its key")
+        assertNotEquals(sent[0].first, sent[2].first)
+        val fingerprints = sent.drop(1).map { (_, batch) -> ((batch["counters"] as JsonArray).single() as JsonObject).text("fingerprint") }
+        assertEquals(listOf(errorFingerprint(first), errorFingerprint(second)), fingerprints)
+        assertEquals(listOf("signals not sent: answered 503"), test.errors.map { it.message })
+        test.client.stop()
+    }
+
+    @Test
+    fun `the crash is handed on while its report is still on the way`() = runBlocking {
+        server.config(idleConfig())
+        val release = CountDownLatch(1)
+        server.holdSignals(release)
+        val test = crashingClient()
+        test.client.start()
+        val crash = IllegalStateException("held up")
+        val handed = CompletableFuture<Throwable>()
+        val worker = Thread({ throw crash }, "worker-2")
+        Thread { handed.complete(handedOn.poll(20, TimeUnit.SECONDS)) }.start()
+        worker.start()
+        assertSame(crash, handed.get(20, TimeUnit.SECONDS))
+        assertEquals(1L, release.count, "the server has not answered the report yet")
+        assertEquals(1, server.to("/api/diagnostics/signals").size)
+        release.countDown()
+        worker.join()
+        test.client.stop()
+    }
+
+    @Test
+    fun `opted out, with crash reports off, or with the buffer off, nothing of it is kept or sent`() = runBlocking {
+        server.config(idleConfig())
+        val optedOut = crashingClient { it.copy(optedOut = true) }
+        optedOut.client.start()
+        optedOut.client.info("private")
+        crashOnWorker(IllegalStateException("opted out"))
+        optedOut.client.stop()
+
+        val noReports = crashingClient { it.copy(signals = SignalOptions(crashReports = false), preCrashBuffer = PreCrashBufferOptions(enabled = false)) }
+        noReports.client.start()
+        noReports.client.info("not kept")
+        crashOnWorker(IllegalStateException("not reported"))
+        server.config(sessionConfig(uploadPreSessionBuffer = true))
+        noReports.runtime.advance(6_000)
+        assertTrue(noReports.client.isSessionActive)
+        noReports.client.flush()
+        noReports.client.stop()
+
+        assertEquals(2, handedOn.size, "every crash is still handed on")
+        assertEquals(emptyList<String>(), server.to("/api/diagnostics/signals").map { it.url.encodedPath })
+        assertEquals(emptyList<JsonObject>(), server.items().filter { it["preSession"] != null })
+    }
+}
