@@ -371,5 +371,5 @@ describe('many streams on one session', () => {
     } finally {
       await shared.close();
     }
-  });
+  }, 60_000);
 });
