@@ -268,6 +268,34 @@ describe('masking engine, walking values', () => {
     const { value } = engine.maskValue(node);
     expect(value).toEqual({ email: '[EMAIL]', self: '[CIRCULAR]' });
   });
+
+  it('copies a field named __proto__ as a field, masked, without touching the copy’s prototype', () => {
+    const input = JSON.parse('{"__proto__":{"email":"a@example.com","password":"hunter2"},"note":"ok"}') as Record<string, unknown>;
+    const { value, redaction } = engine.maskValue(input);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['__proto__', 'note']);
+    expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ email: '[EMAIL]', password: '[REDACTED]' });
+    expect(redaction).toEqual({ fieldsRedacted: ['__proto__.email', '__proto__.password'], patternsMatched: ['email', 'sensitive_field'], count: 2 });
+    // Under a sensitive name too, and written into a target by maskFieldsInto.
+    const secret = JSON.parse('{"token":{"__proto__":"abc123"}}') as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(engine.maskValue(secret).value.token, '__proto__')?.value).toBe('[REDACTED]');
+    const target: Record<string, unknown> = {};
+    engine.maskFieldsInto!(target, input);
+    expect(Object.getPrototypeOf(target)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(target, '__proto__')?.value).toEqual({ email: '[EMAIL]', password: '[REDACTED]' });
+  });
+
+  it('writes masked fields into a target as maskValue would copy them, skipping the fields named', () => {
+    const source = { id: 'a@example.com', message: 'mail b@example.com', context: { password: 'x', list: ['c@example.com', 7] }, level: 'info' };
+    const target: Record<string, unknown> = { first: 1 };
+    const redaction = engine.maskFieldsInto!(target, source, new Set(['id', 'level']), 'item');
+    const { id: _id, level: _level, ...fields } = source;
+    const expected = engine.maskValue(fields, 'item');
+    expect(target).toEqual({ first: 1, ...expected.value });
+    expect(Object.keys(target)).toEqual(['first', 'message', 'context']);
+    expect(redaction).toEqual(expected.redaction);
+    expect(redaction.fieldsRedacted).toEqual(['item.message', 'item.context.password', 'item.context.list[0]']);
+  });
 });
 
 describe('masking rules file', () => {

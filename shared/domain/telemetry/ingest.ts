@@ -204,13 +204,23 @@ function contentOf(item: IngestItem): Fields {
  * Completes a document begun with the fields every document starts with and the kind's own: the masked content's
  * keys in their order, then the remarks, as `Object.assign(document, masked, { redaction })` would. Each kind's
  * document is begun as one object literal and grown in the same order every time, so V8 keeps one shape per kind.
+ * An engine that can write masked fields straight into the document does so: no content copy, no masked copy.
  */
-function completed(document: Fields, masked: ValueMaskResult<Fields>, context: DocumentContext): StoredDoc {
-  const content = masked.value;
-  for (const key in content) {
-    if (Object.hasOwn(content, key)) document[key] = content[key];
+function completed(document: Fields, item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
+  let redaction: Redaction;
+  if (item.kind !== 'network' && engine.maskFieldsInto) {
+    redaction = engine.maskFieldsInto(document, item as unknown as Fields, structuralFields[item.kind]);
+  } else {
+    const content = contentOf(item);
+    // A captured body is parsed by its content type and masked by field name before the text rules (issue 18).
+    const masked = item.kind === 'network' ? (maskNetworkContent(content as NetworkContent, engine) as ValueMaskResult<Fields>) : engine.maskValue(content);
+    const maskedContent = masked.value;
+    for (const key in maskedContent) {
+      if (Object.hasOwn(maskedContent, key)) document[key] = maskedContent[key];
+    }
+    redaction = masked.redaction;
   }
-  document.redaction = mergeRedactions(masked.redaction, context.deviceRedaction);
+  document.redaction = mergeRedactions(redaction, context.deviceRedaction);
   // The fields are those of LogDoc or SpanDoc by construction (test/domain/ingest-documents.test.ts, byte for byte).
   return document as unknown as StoredDoc;
 }
@@ -223,9 +233,6 @@ function completed(document: Fields, masked: ValueMaskResult<Fields>, context: D
  */
 export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
   const pk = sessionPartitionKey(context.productId, context.sessionId);
-  const content = contentOf(item);
-  // A captured body is parsed by its content type and masked by field name before the text rules (issue 18).
-  const masked = item.kind === 'network' ? (maskNetworkContent(content as NetworkContent, engine) as ValueMaskResult<Fields>) : engine.maskValue(content);
   switch (item.kind) {
     case 'log':
       return completed(
@@ -243,8 +250,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           traceId: item.traceId,
           spanId: item.spanId,
         },
-        masked,
+        item,
         context,
+        engine,
       );
     case 'breadcrumb':
       return completed(
@@ -260,8 +268,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           timestamp: utc(item.timestamp),
           level: item.level,
         },
-        masked,
+        item,
         context,
+        engine,
       );
     case 'network':
       return completed(
@@ -283,8 +292,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           traceId: item.traceId,
           spanId: item.spanId,
         },
-        masked,
+        item,
         context,
+        engine,
       );
     case 'span': {
       const itemId = item.id ?? item.spanId;
@@ -306,8 +316,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           endTime: utc(item.endTime),
           durationMs: Math.max(0, timeInMs(item.endTime) - timeInMs(item.startTime)),
         },
-        masked,
+        item,
         context,
+        engine,
       );
     }
   }
