@@ -296,6 +296,22 @@ describe('masking engine, walking values', () => {
     expect(redaction).toEqual(expected.redaction);
     expect(redaction.fieldsRedacted).toEqual(['item.message', 'item.context.password', 'item.context.list[0]']);
   });
+
+  it('shares what has nothing to mask with maskFieldsInto’s source, copies the rest, and leaves the source as it was', () => {
+    const clean = { screen: 'Cart', tags: ['a', 'b'], nested: { count: 2 } };
+    const dirty = { note: 'ok', mail: 'c@example.com', tail: 1 };
+    const source = { clean, dirty, list: ['d@example.com', 'fine'], drop: { cookie: 'x' } };
+    const snapshot = JSON.parse(JSON.stringify(source)) as unknown;
+    const target: Record<string, unknown> = {};
+    engine.maskFieldsInto!(target, source);
+    expect(target).toEqual(engine.maskValue(source).value);
+    expect(target.clean).toBe(clean);
+    expect(target.dirty).not.toBe(dirty);
+    expect(Object.keys(target.dirty as object)).toEqual(['note', 'mail', 'tail']);
+    expect(source).toEqual(snapshot);
+    // maskValue still copies everything.
+    expect(engine.maskValue({ clean }).value.clean).not.toBe(clean);
+  });
 });
 
 describe('masking rules file', () => {

@@ -48,6 +48,11 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
   /** The objects being walked, outermost first: a value met again among them is a cycle. */
   private readonly ancestors: object[] = [];
   private busy = false;
+  /**
+   * maskFieldsInto's callers own their source (a parsed item): an object or array in it with nothing to mask is
+   * put in the target as it is rather than copied, most of what a document holds. maskValue always copies.
+   */
+  private shareClean = false;
 
   constructor(private readonly rules: WalkerRules<Rule>) {}
 
@@ -58,6 +63,7 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
 
   mask<T>(value: T, path: string): { value: T; redaction: Redaction } {
     this.begin(path);
+    this.shareClean = false;
     try {
       const masked = this.walk(value, 0) as T;
       return { value: masked, redaction: this.redaction };
@@ -69,9 +75,11 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
   /**
    * The masked copy of each own field of `source` not in `skip`, written into `target` in `source`'s key order,
    * as `Object.assign(target, maskValue(fields).value)` would for `fields` being those fields; the remarks returned.
+   * Objects and arrays with nothing masked inside are shared with `source`, not copied.
    */
   maskFieldsInto(target: Record<string, unknown>, source: Record<string, unknown>, skip: ReadonlySet<string> | undefined, path: string): Redaction {
     this.begin(path);
+    this.shareClean = true;
     try {
       this.ancestors.push(source);
       this.copyFields(source, target, skip, 0);
@@ -140,17 +148,28 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
     try {
       if (isArray) {
         const array = node as unknown[];
-        const copy = new Array<unknown>(array.length);
+        // Copied from the first element that masks to something else (at once where clean ones are not shared).
+        let copy = this.shareClean ? undefined : new Array<unknown>(array.length);
         for (let index = 0; index < array.length; index++) {
+          const child = array[index];
           this.segments.push(index);
-          copy[index] = this.walk(array[index], depth + 1);
+          const masked = this.walk(child, depth + 1);
           this.segments.pop();
+          if (copy === undefined) {
+            if (masked === child) continue;
+            copy = new Array<unknown>(array.length);
+            for (let before = 0; before < index; before++) copy[before] = array[before];
+          }
+          copy[index] = masked;
         }
+        return copy ?? array;
+      }
+      if (!this.shareClean) {
+        const copy: Record<string, unknown> = {};
+        this.copyFields(node as Record<string, unknown>, copy, undefined, depth);
         return copy;
       }
-      const copy: Record<string, unknown> = {};
-      this.copyFields(node as Record<string, unknown>, copy, undefined, depth);
-      return copy;
+      return this.maskedOrShared(node as Record<string, unknown>, depth);
     } finally {
       this.ancestors.pop();
     }
@@ -171,6 +190,33 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
       else if (child !== undefined) this.note(rule.name, 1);
       this.segments.pop();
     }
+  }
+
+  /** The record itself when nothing in it masks to something else; otherwise a copy made from the first field that does. */
+  private maskedOrShared(record: Record<string, unknown>, depth: number): Record<string, unknown> {
+    const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
+    const pairRule = pairName !== undefined && 'value' in record ? this.rules.fieldRuleFor(pairName) : undefined;
+    const keys = Object.keys(record);
+    let copy: Record<string, unknown> | undefined;
+    for (let position = 0; position < keys.length; position++) {
+      const key = keys[position]!;
+      const child = record[key];
+      const rule = key === 'value' && pairRule ? pairRule : this.rules.fieldRuleFor(key);
+      const removed = rule !== undefined && rule.method === 'remove';
+      this.segments.push(key);
+      let masked = child;
+      if (!rule) masked = this.walk(child, depth + 1);
+      else if (!removed) masked = this.maskWhole(child, rule, depth + 1);
+      else if (child !== undefined) this.note(rule.name, 1);
+      this.segments.pop();
+      if (copy === undefined) {
+        if (!removed && masked === child) continue;
+        copy = {};
+        for (let before = 0; before < position; before++) setOwn(copy, keys[before]!, record[keys[before]!]);
+      }
+      if (!removed) setOwn(copy, key, masked);
+    }
+    return copy ?? record;
   }
 
   /** Everything under a sensitive name goes, keeping the shape (so consumers' schemas still hold). */

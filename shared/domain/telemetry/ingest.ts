@@ -229,7 +229,8 @@ function completed(document: Fields, item: IngestItem, context: DocumentContext,
  * Masks everything a person could have typed or a program could have logged: identifiers, times,
  * levels, ids and numbers are structure and pass unchanged, every other field goes through the engine.
  * A document: the fields every document starts with, then the kind's own, the masked content's keys in their
- * order, and the remarks.
+ * order, and the remarks. Objects in the item with nothing masked inside may be the document's own: the item is
+ * not to be changed or reused once its document is made.
  */
 export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
   const pk = sessionPartitionKey(context.productId, context.sessionId);
