@@ -74,34 +74,64 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
     ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA (truncated', '[PRIVATE KEY]', ['private_key']],
   ],
   vendor_tokens: [
-    ['aws key AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws key [AWS_ACCESS_KEY] secret [AWS_SECRET_KEY]', ['aws_access_key_id', 'aws_secret_access_key']],
+    [
+      'aws key AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws key [AWS_ACCESS_KEY] secret [AWS_SECRET_KEY]',
+      ['aws_access_key_id', 'aws_secret_access_key'],
+    ],
     ['token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'token [GITHUB_TOKEN]', ['github_token']],
     ['glpat-xYz123AbC456dEf789gH', '[GITLAB_TOKEN]', ['gitlab_token']],
     ['xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', '[SLACK_TOKEN]', ['slack_token']],
-    ['POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'POST https://hooks.slack.com/services/[SLACK_WEBHOOK]', ['slack_webhook']],
+    [
+      'POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+      'POST https://hooks.slack.com/services/[SLACK_WEBHOOK]',
+      ['slack_webhook'],
+    ],
     ['maps AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY', 'maps [GOOGLE_KEY]', ['google_api_key']],
     ['stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'stripe [STRIPE_KEY]', ['stripe_key']],
     ['//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789', '//registry.npmjs.org/:_authToken=[NPM_TOKEN]', ['npm_token']],
     ['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', '[SENDGRID_KEY]', ['sendgrid_key']],
     ['twilio SK0123456789abcdef0123456789abcdef', 'twilio [TWILIO_KEY]', ['twilio_key']],
     ['OPENAI sk-proj-abc123DEF456ghi789JKL012mno345PQR678stu901', 'OPENAI [API_KEY]', ['openai_key']],
-    [`AccountName=acct;AccountKey=${AZURE_KEY};EndpointSuffix=core.windows.net`, 'AccountName=acct;AccountKey=[AZURE_KEY];EndpointSuffix=core.windows.net', ['azure_storage_key']],
-    ['Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=k3yV4lue+abc=', 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=[REDACTED]', ['credential_assignment']],
+    [
+      `AccountName=acct;AccountKey=${AZURE_KEY};EndpointSuffix=core.windows.net`,
+      'AccountName=acct;AccountKey=[AZURE_KEY];EndpointSuffix=core.windows.net',
+      ['azure_storage_key'],
+    ],
+    [
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=k3yV4lue+abc=',
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=[REDACTED]',
+      ['credential_assignment'],
+    ],
     ['secret abc8Q~aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456_', 'secret [AZURE_SECRET]', ['azure_ad_client_secret']],
     ['hf_abcdefghijklmnopqrstuvwxyzABCDEFGH', '[SECRET]', ['vendor_token']],
   ],
   urls: [
     ['https://admin:s3cret@db.example.com:5432/app', 'https://[REDACTED]@db.example.com:5432/app', ['url_credentials']],
     ['redis://:p4ss@cache:6379', 'redis://[REDACTED]@cache:6379', ['url_credentials']],
-    ['https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=abc%2Bdef%3D', 'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=[REDACTED]', ['sensitive_query_param']],
+    [
+      'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=abc%2Bdef%3D',
+      'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=[REDACTED]',
+      ['sensitive_query_param'],
+    ],
     ['GET /callback?code=4/0AX4XfWh&state=xyz', 'GET /callback?code=[REDACTED]&state=xyz', ['sensitive_query_param']],
-    ['https://api.example.com/v1/items?access_token=abc123&page=2', 'https://api.example.com/v1/items?access_token=[REDACTED]&page=2', ['sensitive_query_param']],
+    [
+      'https://api.example.com/v1/items?access_token=abc123&page=2',
+      'https://api.example.com/v1/items?access_token=[REDACTED]&page=2',
+      ['sensitive_query_param'],
+    ],
   ],
 };
 
 // Look-alikes that must come through byte-identical.
 const negatives: Record<string, string[]> = {
-  versions_and_builds: ['version 1.2.3', 'Version=1.0.0.0 loaded', 'node v20.19.1 on darwin 23.4.0', 'build 2024.05.01-rc.3', 'AssemblyVersion("10.0.19041.1")'],
+  versions_and_builds: [
+    'version 1.2.3',
+    'Version=1.0.0.0 loaded',
+    'node v20.19.1 on darwin 23.4.0',
+    'build 2024.05.01-rc.3',
+    'AssemblyVersion("10.0.19041.1")',
+  ],
   ids: [
     'uuid 550e8400-e29b-41d4-a716-446655440000',
     'request 12345678-1234-1234-1234-123456789012 done',
@@ -249,7 +279,10 @@ describe('masking engine, walking values', () => {
     const result = engine.maskText(text);
     expect(result.text).toBe(text);
     expect(result.rules).toEqual([]);
-    expect(engine.maskValue({ a: [text, 1, false] })).toEqual({ value: { a: [text, 1, false] }, redaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } });
+    expect(engine.maskValue({ a: [text, 1, false] })).toEqual({
+      value: { a: [text, 1, false] },
+      redaction: { fieldsRedacted: [], patternsMatched: [], count: 0 },
+    });
   });
 
   it('hashes joinable identifiers with the keyed HMAC: same input, same digest; another key, another digest', () => {
@@ -285,6 +318,22 @@ describe('masking engine, walking values', () => {
     expect(Object.getOwnPropertyDescriptor(target, '__proto__')?.value).toEqual({ email: '[EMAIL]', password: '[REDACTED]' });
   });
 
+  it('masks the next value right after a walk that threw part-way', () => {
+    const hostile = {
+      outer: {
+        mail: 'a@example.com',
+        get boom(): string {
+          throw new Error('getter');
+        },
+      },
+    };
+    expect(() => engine.maskValue(hostile)).toThrow('getter');
+    expect(engine.maskValue({ list: [{ mail: 'b@example.com' }] }, 'context')).toEqual({
+      value: { list: [{ mail: '[EMAIL]' }] },
+      redaction: { fieldsRedacted: ['context.list[0].mail'], patternsMatched: ['email'], count: 1 },
+    });
+  });
+
   it('writes masked fields into a target as maskValue would copy them, skipping the fields named', () => {
     const source = { id: 'a@example.com', message: 'mail b@example.com', context: { password: 'x', list: ['c@example.com', 7] }, level: 'info' };
     const target: Record<string, unknown> = { first: 1 };
@@ -316,10 +365,20 @@ describe('masking engine, walking values', () => {
 
 describe('masking rules file', () => {
   it('rejects an invalid rules document, naming the field', () => {
-    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: Bad-Name\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(/rules\.0\.name/);
-    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(/label/);
-    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n')).not.toThrow();
-    expect(() => createMaskingEngine(parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n'))).toThrow(/ok: invalid regex/);
+    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: Bad-Name\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(
+      /rules\.0\.name/,
+    );
+    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(
+      /label/,
+    );
+    expect(() =>
+      parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n'),
+    ).not.toThrow();
+    expect(() =>
+      createMaskingEngine(
+        parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n'),
+      ),
+    ).toThrow(/ok: invalid regex/);
   });
 
   it('supports the remove method', () => {
@@ -329,6 +388,9 @@ describe('masking rules file', () => {
       ),
     );
     expect(custom.maskText('see TCK-123 now')).toEqual({ text: 'see now', rules: ['ticket'], count: 1 });
-    expect(custom.maskValue({ cookie: 'a=b', keep: 1 })).toEqual({ value: { keep: 1 }, redaction: { fieldsRedacted: ['cookie'], patternsMatched: ['drop_cookie'], count: 1 } });
+    expect(custom.maskValue({ cookie: 'a=b', keep: 1 })).toEqual({
+      value: { keep: 1 },
+      redaction: { fieldsRedacted: ['cookie'], patternsMatched: ['drop_cookie'], count: 1 },
+    });
   });
 });

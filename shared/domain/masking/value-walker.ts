@@ -62,13 +62,14 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
   }
 
   mask<T>(value: T, path: string): { value: T; redaction: Redaction } {
-    this.begin(path);
-    this.shareClean = false;
+    this.begin(path, false);
     try {
       const masked = this.walk(value, 0) as T;
+      this.busy = false;
       return { value: masked, redaction: this.redaction };
-    } finally {
-      this.end();
+    } catch (error) {
+      this.reset();
+      throw error;
     }
   }
 
@@ -78,24 +79,28 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
    * Objects and arrays with nothing masked inside are shared with `source`, not copied.
    */
   maskFieldsInto(target: Record<string, unknown>, source: Record<string, unknown>, skip: ReadonlySet<string> | undefined, path: string): Redaction {
-    this.begin(path);
-    this.shareClean = true;
+    this.begin(path, true);
     try {
       this.ancestors.push(source);
       this.copyFields(source, target, skip, 0);
+      this.ancestors.pop();
+      this.busy = false;
       return this.redaction;
-    } finally {
-      this.end();
+    } catch (error) {
+      this.reset();
+      throw error;
     }
   }
 
-  private begin(path: string): void {
+  private begin(path: string, shareClean: boolean): void {
     this.busy = true;
     this.basePath = path;
+    this.shareClean = shareClean;
     this.redaction = emptyRedaction();
   }
 
-  private end(): void {
+  /** After a throw part-way: the stacks are balanced by every walk that returns, not by one that throws. */
+  private reset(): void {
     this.busy = false;
     this.segments.length = 0;
     this.ancestors.length = 0;
