@@ -185,8 +185,9 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
     // Header lists such as HAR's [{ name: 'Authorization', value: 'Bearer …' }].
     const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
     const pairRule = pairName !== undefined && 'value' in record ? this.rules.fieldRuleFor(pairName) : undefined;
-    for (const key of Object.keys(record)) {
-      if (skip !== undefined && skip.has(key)) continue;
+    // for-in over own keys visits what Object.keys lists, in its order, without making the list for every object.
+    for (const key in record) {
+      if (!Object.hasOwn(record, key) || (skip !== undefined && skip.has(key))) continue;
       const child = record[key];
       const rule = key === 'value' && pairRule ? pairRule : this.rules.fieldRuleFor(key);
       this.segments.push(key);
@@ -201,10 +202,9 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
   private maskedOrShared(record: Record<string, unknown>, depth: number): Record<string, unknown> {
     const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
     const pairRule = pairName !== undefined && 'value' in record ? this.rules.fieldRuleFor(pairName) : undefined;
-    const keys = Object.keys(record);
     let copy: Record<string, unknown> | undefined;
-    for (let position = 0; position < keys.length; position++) {
-      const key = keys[position]!;
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
       const child = record[key];
       const rule = key === 'value' && pairRule ? pairRule : this.rules.fieldRuleFor(key);
       const removed = rule !== undefined && rule.method === 'remove';
@@ -217,7 +217,10 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
       if (copy === undefined) {
         if (!removed && masked === child) continue;
         copy = {};
-        for (let before = 0; before < position; before++) setOwn(copy, keys[before]!, record[keys[before]!]);
+        for (const before in record) {
+          if (before === key) break;
+          if (Object.hasOwn(record, before)) setOwn(copy, before, record[before]);
+        }
       }
       if (!removed) setOwn(copy, key, masked);
     }
