@@ -346,6 +346,62 @@ describe('masking engine, walking values', () => {
     expect(redaction.fieldsRedacted).toEqual(['item.message', 'item.context.password', 'item.context.list[0]']);
   });
 
+  it('maskFieldsInto equals maskValue then Object.assign over generated values, and leaves them unchanged', () => {
+    // A seeded generator of JSON-like values mixing clean words, secrets, sensitive names and header pairs.
+    let seed = 23;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const pick = <T>(choices: readonly T[]): T => choices[Math.floor(random() * choices.length)]!;
+    const keys = ['message', 'screen', 'password', 'note', 'user', 'items', 'name', 'value', 'apiKey', '__proto__', 'cookie', 'n'] as const;
+    const leaves = [
+      'Cart',
+      'ok',
+      'mail a@example.com',
+      'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl',
+      'Authorization',
+      '',
+      4111111111111111,
+      42,
+      true,
+      null,
+    ] as const;
+    const value = (depth: number): unknown => {
+      const roll = random();
+      if (depth > 3 || roll < 0.5) return pick(leaves);
+      if (roll < 0.65) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      const record: Record<string, unknown> = {};
+      for (let count = Math.floor(random() * 5); count > 0; count--)
+        Object.defineProperty(record, pick(keys), { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
+      return record;
+    };
+    let masked = 0;
+    let shared = 0;
+    for (let round = 0; round < 300; round++) {
+      const source: Record<string, unknown> = { kind: 'log', id: `item-${round}` };
+      for (let count = 1 + Math.floor(random() * 5); count > 0; count--)
+        Object.defineProperty(source, pick(keys), { value: value(1), enumerable: true, writable: true, configurable: true });
+      const snapshot = JSON.stringify(source);
+      const skip = new Set(['kind', 'id']);
+      const fields = Object.fromEntries(Object.entries(source).filter(([key]) => !skip.has(key)));
+      const expected = engine.maskValue(fields, 'item');
+      const target: Record<string, unknown> = { first: true };
+      const redaction = engine.maskFieldsInto!(target, source, skip, 'item');
+      expect(JSON.stringify(target)).toBe(JSON.stringify({ first: true, ...expected.value }));
+      expect(Object.keys(target)).toEqual(['first', ...Object.keys(expected.value)]);
+      expect(redaction).toEqual(expected.redaction);
+      expect(JSON.stringify(source)).toBe(snapshot);
+      masked += redaction.count;
+      shared += Object.keys(target).filter(
+        (key) => key !== 'first' && typeof target[key] === 'object' && target[key] !== null && target[key] === source[key],
+      ).length;
+    }
+    // The generated values did exercise both paths: things masked, and clean objects shared.
+    expect(masked).toBeGreaterThan(100);
+    expect(shared).toBeGreaterThan(10);
+  });
+
   it('shares what has nothing to mask with maskFieldsInto’s source, copies the rest, and leaves the source as it was', () => {
     const clean = { screen: 'Cart', tags: ['a', 'b'], nested: { count: 2 } };
     const dirty = { note: 'ok', mail: 'c@example.com', tail: 1 };
