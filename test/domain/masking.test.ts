@@ -74,34 +74,64 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
     ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA (truncated', '[PRIVATE KEY]', ['private_key']],
   ],
   vendor_tokens: [
-    ['aws key AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws key [AWS_ACCESS_KEY] secret [AWS_SECRET_KEY]', ['aws_access_key_id', 'aws_secret_access_key']],
+    [
+      'aws key AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws key [AWS_ACCESS_KEY] secret [AWS_SECRET_KEY]',
+      ['aws_access_key_id', 'aws_secret_access_key'],
+    ],
     ['token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'token [GITHUB_TOKEN]', ['github_token']],
     ['glpat-xYz123AbC456dEf789gH', '[GITLAB_TOKEN]', ['gitlab_token']],
     ['xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', '[SLACK_TOKEN]', ['slack_token']],
-    ['POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'POST https://hooks.slack.com/services/[SLACK_WEBHOOK]', ['slack_webhook']],
+    [
+      'POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+      'POST https://hooks.slack.com/services/[SLACK_WEBHOOK]',
+      ['slack_webhook'],
+    ],
     ['maps AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY', 'maps [GOOGLE_KEY]', ['google_api_key']],
     ['stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'stripe [STRIPE_KEY]', ['stripe_key']],
     ['//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789', '//registry.npmjs.org/:_authToken=[NPM_TOKEN]', ['npm_token']],
     ['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', '[SENDGRID_KEY]', ['sendgrid_key']],
     ['twilio SK0123456789abcdef0123456789abcdef', 'twilio [TWILIO_KEY]', ['twilio_key']],
     ['OPENAI sk-proj-abc123DEF456ghi789JKL012mno345PQR678stu901', 'OPENAI [API_KEY]', ['openai_key']],
-    [`AccountName=acct;AccountKey=${AZURE_KEY};EndpointSuffix=core.windows.net`, 'AccountName=acct;AccountKey=[AZURE_KEY];EndpointSuffix=core.windows.net', ['azure_storage_key']],
-    ['Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=k3yV4lue+abc=', 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=[REDACTED]', ['credential_assignment']],
+    [
+      `AccountName=acct;AccountKey=${AZURE_KEY};EndpointSuffix=core.windows.net`,
+      'AccountName=acct;AccountKey=[AZURE_KEY];EndpointSuffix=core.windows.net',
+      ['azure_storage_key'],
+    ],
+    [
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=k3yV4lue+abc=',
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=[REDACTED]',
+      ['credential_assignment'],
+    ],
     ['secret abc8Q~aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456_', 'secret [AZURE_SECRET]', ['azure_ad_client_secret']],
     ['hf_abcdefghijklmnopqrstuvwxyzABCDEFGH', '[SECRET]', ['vendor_token']],
   ],
   urls: [
     ['https://admin:s3cret@db.example.com:5432/app', 'https://[REDACTED]@db.example.com:5432/app', ['url_credentials']],
     ['redis://:p4ss@cache:6379', 'redis://[REDACTED]@cache:6379', ['url_credentials']],
-    ['https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=abc%2Bdef%3D', 'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=[REDACTED]', ['sensitive_query_param']],
+    [
+      'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=abc%2Bdef%3D',
+      'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=[REDACTED]',
+      ['sensitive_query_param'],
+    ],
     ['GET /callback?code=4/0AX4XfWh&state=xyz', 'GET /callback?code=[REDACTED]&state=xyz', ['sensitive_query_param']],
-    ['https://api.example.com/v1/items?access_token=abc123&page=2', 'https://api.example.com/v1/items?access_token=[REDACTED]&page=2', ['sensitive_query_param']],
+    [
+      'https://api.example.com/v1/items?access_token=abc123&page=2',
+      'https://api.example.com/v1/items?access_token=[REDACTED]&page=2',
+      ['sensitive_query_param'],
+    ],
   ],
 };
 
 // Look-alikes that must come through byte-identical.
 const negatives: Record<string, string[]> = {
-  versions_and_builds: ['version 1.2.3', 'Version=1.0.0.0 loaded', 'node v20.19.1 on darwin 23.4.0', 'build 2024.05.01-rc.3', 'AssemblyVersion("10.0.19041.1")'],
+  versions_and_builds: [
+    'version 1.2.3',
+    'Version=1.0.0.0 loaded',
+    'node v20.19.1 on darwin 23.4.0',
+    'build 2024.05.01-rc.3',
+    'AssemblyVersion("10.0.19041.1")',
+  ],
   ids: [
     'uuid 550e8400-e29b-41d4-a716-446655440000',
     'request 12345678-1234-1234-1234-123456789012 done',
@@ -249,7 +279,10 @@ describe('masking engine, walking values', () => {
     const result = engine.maskText(text);
     expect(result.text).toBe(text);
     expect(result.rules).toEqual([]);
-    expect(engine.maskValue({ a: [text, 1, false] })).toEqual({ value: { a: [text, 1, false] }, redaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } });
+    expect(engine.maskValue({ a: [text, 1, false] })).toEqual({
+      value: { a: [text, 1, false] },
+      redaction: { fieldsRedacted: [], patternsMatched: [], count: 0 },
+    });
   });
 
   it('hashes joinable identifiers with the keyed HMAC: same input, same digest; another key, another digest', () => {
@@ -268,14 +301,140 @@ describe('masking engine, walking values', () => {
     const { value } = engine.maskValue(node);
     expect(value).toEqual({ email: '[EMAIL]', self: '[CIRCULAR]' });
   });
+
+  it('copies a field named __proto__ as a field, masked, without touching the copy’s prototype', () => {
+    const input = JSON.parse('{"__proto__":{"email":"a@example.com","password":"hunter2"},"note":"ok"}') as Record<string, unknown>;
+    const { value, redaction } = engine.maskValue(input);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['__proto__', 'note']);
+    expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ email: '[EMAIL]', password: '[REDACTED]' });
+    expect(redaction).toEqual({ fieldsRedacted: ['__proto__.email', '__proto__.password'], patternsMatched: ['email', 'sensitive_field'], count: 2 });
+    // Under a sensitive name too, and written into a target by maskFieldsInto.
+    const secret = JSON.parse('{"token":{"__proto__":"abc123"}}') as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(engine.maskValue(secret).value.token, '__proto__')?.value).toBe('[REDACTED]');
+    const target: Record<string, unknown> = {};
+    engine.maskFieldsInto!(target, input);
+    expect(Object.getPrototypeOf(target)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(target, '__proto__')?.value).toEqual({ email: '[EMAIL]', password: '[REDACTED]' });
+  });
+
+  it('masks the next value right after a walk that threw part-way', () => {
+    const hostile = {
+      outer: {
+        mail: 'a@example.com',
+        get boom(): string {
+          throw new Error('getter');
+        },
+      },
+    };
+    expect(() => engine.maskValue(hostile)).toThrow('getter');
+    expect(engine.maskValue({ list: [{ mail: 'b@example.com' }] }, 'context')).toEqual({
+      value: { list: [{ mail: '[EMAIL]' }] },
+      redaction: { fieldsRedacted: ['context.list[0].mail'], patternsMatched: ['email'], count: 1 },
+    });
+  });
+
+  it('writes masked fields into a target as maskValue would copy them, skipping the fields named', () => {
+    const source = { id: 'a@example.com', message: 'mail b@example.com', context: { password: 'x', list: ['c@example.com', 7] }, level: 'info' };
+    const target: Record<string, unknown> = { first: 1 };
+    const redaction = engine.maskFieldsInto!(target, source, new Set(['id', 'level']), 'item');
+    const { id: _id, level: _level, ...fields } = source;
+    const expected = engine.maskValue(fields, 'item');
+    expect(target).toEqual({ first: 1, ...expected.value });
+    expect(Object.keys(target)).toEqual(['first', 'message', 'context']);
+    expect(redaction).toEqual(expected.redaction);
+    expect(redaction.fieldsRedacted).toEqual(['item.message', 'item.context.password', 'item.context.list[0]']);
+  });
+
+  it('maskFieldsInto equals maskValue then Object.assign over generated values, and leaves them unchanged', () => {
+    // A seeded generator of JSON-like values mixing clean words, secrets, sensitive names and header pairs.
+    let seed = 23;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const pick = <T>(choices: readonly T[]): T => choices[Math.floor(random() * choices.length)]!;
+    const keys = ['message', 'screen', 'password', 'note', 'user', 'items', 'name', 'value', 'apiKey', '__proto__', 'cookie', 'n'] as const;
+    const leaves = [
+      'Cart',
+      'ok',
+      'mail a@example.com',
+      'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl',
+      'Authorization',
+      '',
+      4111111111111111,
+      42,
+      true,
+      null,
+    ] as const;
+    const value = (depth: number): unknown => {
+      const roll = random();
+      if (depth > 3 || roll < 0.5) return pick(leaves);
+      if (roll < 0.65) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      const record: Record<string, unknown> = {};
+      for (let count = Math.floor(random() * 5); count > 0; count--)
+        Object.defineProperty(record, pick(keys), { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
+      return record;
+    };
+    let masked = 0;
+    let shared = 0;
+    for (let round = 0; round < 300; round++) {
+      const source: Record<string, unknown> = { kind: 'log', id: `item-${round}` };
+      for (let count = 1 + Math.floor(random() * 5); count > 0; count--)
+        Object.defineProperty(source, pick(keys), { value: value(1), enumerable: true, writable: true, configurable: true });
+      const snapshot = JSON.stringify(source);
+      const skip = new Set(['kind', 'id']);
+      const fields = Object.fromEntries(Object.entries(source).filter(([key]) => !skip.has(key)));
+      const expected = engine.maskValue(fields, 'item');
+      const target: Record<string, unknown> = { first: true };
+      const redaction = engine.maskFieldsInto!(target, source, skip, 'item');
+      expect(JSON.stringify(target)).toBe(JSON.stringify({ first: true, ...expected.value }));
+      expect(Object.keys(target)).toEqual(['first', ...Object.keys(expected.value)]);
+      expect(redaction).toEqual(expected.redaction);
+      expect(JSON.stringify(source)).toBe(snapshot);
+      masked += redaction.count;
+      shared += Object.keys(target).filter(
+        (key) => key !== 'first' && typeof target[key] === 'object' && target[key] !== null && target[key] === source[key],
+      ).length;
+    }
+    // The generated values did exercise both paths: things masked, and clean objects shared.
+    expect(masked).toBeGreaterThan(100);
+    expect(shared).toBeGreaterThan(10);
+  });
+
+  it('shares what has nothing to mask with maskFieldsInto’s source, copies the rest, and leaves the source as it was', () => {
+    const clean = { screen: 'Cart', tags: ['a', 'b'], nested: { count: 2 } };
+    const dirty = { note: 'ok', mail: 'c@example.com', tail: 1 };
+    const source = { clean, dirty, list: ['d@example.com', 'fine'], drop: { cookie: 'x' } };
+    const snapshot = JSON.parse(JSON.stringify(source)) as unknown;
+    const target: Record<string, unknown> = {};
+    engine.maskFieldsInto!(target, source);
+    expect(target).toEqual(engine.maskValue(source).value);
+    expect(target.clean).toBe(clean);
+    expect(target.dirty).not.toBe(dirty);
+    expect(Object.keys(target.dirty as object)).toEqual(['note', 'mail', 'tail']);
+    expect(source).toEqual(snapshot);
+    // maskValue still copies everything.
+    expect(engine.maskValue({ clean }).value.clean).not.toBe(clean);
+  });
 });
 
 describe('masking rules file', () => {
   it('rejects an invalid rules document, naming the field', () => {
-    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: Bad-Name\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(/rules\.0\.name/);
-    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(/label/);
-    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n')).not.toThrow();
-    expect(() => createMaskingEngine(parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n'))).toThrow(/ok: invalid regex/);
+    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: Bad-Name\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(
+      /rules\.0\.name/,
+    );
+    expect(() => parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(
+      /label/,
+    );
+    expect(() =>
+      parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n'),
+    ).not.toThrow();
+    expect(() =>
+      createMaskingEngine(
+        parseMaskingRules('version: 1\nrules:\n  - name: ok\n    category: pii\n    detector: { regex: "(" }\n    method: replace\n    label: X\n'),
+      ),
+    ).toThrow(/ok: invalid regex/);
   });
 
   it('supports the remove method', () => {
@@ -285,6 +444,9 @@ describe('masking rules file', () => {
       ),
     );
     expect(custom.maskText('see TCK-123 now')).toEqual({ text: 'see now', rules: ['ticket'], count: 1 });
-    expect(custom.maskValue({ cookie: 'a=b', keep: 1 })).toEqual({ value: { keep: 1 }, redaction: { fieldsRedacted: ['cookie'], patternsMatched: ['drop_cookie'], count: 1 } });
+    expect(custom.maskValue({ cookie: 'a=b', keep: 1 })).toEqual({
+      value: { keep: 1 },
+      redaction: { fieldsRedacted: ['cookie'], patternsMatched: ['drop_cookie'], count: 1 },
+    });
   });
 });

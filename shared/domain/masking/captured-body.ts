@@ -11,6 +11,8 @@ export type BodyFormat = 'json' | 'form' | 'text';
 /** What a `content-type` value says a body is: `application/json`, `…+json`, `application/x-www-form-urlencoded`. */
 export function bodyFormatOf(contentType: string | undefined): BodyFormat {
   if (!contentType) return 'text';
+  // What nearly every capture says, answered without splitting and lower-casing a copy of it.
+  if (contentType === 'application/json' || contentType === 'application/json; charset=utf-8') return 'json';
   const mediaType = contentType.split(';', 1)[0]!.trim().toLowerCase();
   if (mediaType === 'application/json' || mediaType.endsWith('+json') || mediaType === 'text/json') return 'json';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
@@ -21,7 +23,10 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat {
 export function headerValue(headers: Record<string, string> | undefined, name: string): string | undefined {
   if (!headers) return undefined;
   const wanted = name.toLowerCase();
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === wanted) return headers[key];
+  // Only a key of the same length can match: most are not lower-cased at all.
+  for (const key in headers) {
+    if (Object.hasOwn(headers, key) && (key === wanted || (key.length === wanted.length && key.toLowerCase() === wanted))) return headers[key];
+  }
   return undefined;
 }
 

@@ -2,10 +2,11 @@
 // resolved by rule order, then one rebuild of the string; objects are walked with field-name rules on top.
 import { createHmac, randomBytes } from 'node:crypto';
 import { CredentialScanner } from './credential-scanner';
-import { emptyRedaction, type MaskingEngine, type Redaction, type TextMaskResult, type ValueMaskResult } from './masking-engine';
+import { type MaskingEngine, type Redaction, type TextMaskResult, type ValueMaskResult } from './masking-engine';
 import type { FieldRule, MaskingRule, MaskingRulesDocument } from './rules-schema';
 import { TextScanner, type RuleGate } from './text-scan';
 import { cardDigitsValid, validators, type Validator } from './validators';
+import { ValueWalker, type WalkerRules } from './value-walker';
 
 export interface MaskingEngineOptions {
   /** Key of the HMAC behind the `hash` method; without one, a random per-process key (hashes join within a process only). */
@@ -266,8 +267,13 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     return true;
   };
 
-  function maskTextInternal(text: string): TextMaskResult & { count: number } {
-    if (text.length < 4) return { text, rules: [], count: 0 };
+  // The result of the last `maskSpans` that replaced something: read by maskText and the value walker.
+  let maskedOutput = '';
+  let matchedNames: string[] = [];
+
+  /** Masks `text` and answers how many spans were replaced; when any, `maskedOutput` and `matchedNames` hold the result. */
+  function maskSpans(text: string): number {
+    if (text.length < 4) return 0;
     maskedText = text;
     starts = ends = owners = undefined;
     pendingKeeps = 0;
@@ -295,7 +301,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     const spanOwners = owners as CompiledRule[] | undefined;
     maskedText = '';
     starts = ends = owners = undefined;
-    if (!spanStarts) return { text, rules: [], count: 0 };
+    if (!spanStarts) return 0;
     let output = '';
     let cursor = 0;
     let count = 0;
@@ -310,8 +316,15 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       count++;
       if (!matched.includes(rule.name)) matched.push(rule.name);
     }
-    if (!count) return { text, rules: [], count: 0 };
-    return { text: output + text.slice(cursor), rules: matched, count };
+    if (!count) return 0;
+    maskedOutput = output + text.slice(cursor);
+    matchedNames = matched;
+    return count;
+  }
+
+  function maskTextInternal(text: string): TextMaskResult & { count: number } {
+    const count = maskSpans(text);
+    return count === 0 ? { text, rules: [], count } : { text: maskedOutput, rules: matchedNames, count };
   }
 
   function fieldRuleFor(key: string): CompiledFieldRule | undefined {
@@ -339,130 +352,46 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   const SHORT_STRING_CHARS = 48;
   const CLEAN_CACHE_LIMIT = 8192;
 
-  function maskString(text: string): TextMaskResult & { count: number } {
-    if (text.length > SHORT_STRING_CHARS) return maskTextInternal(text);
-    if (cleanShortStrings.has(text)) return { text, rules: [], count: 0 };
-    const result = maskTextInternal(text);
-    if (result.count === 0) {
+  /** Masks one string as `maskSpans` does, answering strings already known clean from the cache. */
+  function maskString(text: string): number {
+    if (text.length > SHORT_STRING_CHARS) return maskSpans(text);
+    if (cleanShortStrings.has(text)) return 0;
+    const count = maskSpans(text);
+    if (count === 0) {
       if (cleanShortStrings.size >= CLEAN_CACHE_LIMIT) cleanShortStrings.clear();
       cleanShortStrings.add(text);
     }
-    return result;
+    return count;
   }
 
+  const walkerRules: WalkerRules<CompiledFieldRule> = {
+    maxDepth,
+    maskString,
+    get maskedText() {
+      return maskedOutput;
+    },
+    get matchedRules() {
+      return matchedNames;
+    },
+    fieldRuleFor,
+    replaceField: (rule, original) => replacementFor(rule.method, rule.label, 0, original),
+    maskCardNumber: (value) => {
+      if (!cardRule || !Number.isSafeInteger(value)) return undefined;
+      const digits = String(value);
+      if (!cardDigitsValid(digits)) return undefined;
+      return { rule: cardRule.name, text: replacementFor(cardRule.method, cardRule.label, cardRule.keepLast, digits) };
+    },
+  };
+  const walker = new ValueWalker<CompiledFieldRule>(walkerRules);
+  /** The engine's walker, or a fresh one for a call made while it walks (none of ours does). */
+  const walkerForCall = (): ValueWalker<CompiledFieldRule> => (walker.available ? walker : new ValueWalker(walkerRules));
+
   function maskValue<T>(value: T, path = ''): ValueMaskResult<T> {
-    const redaction = emptyRedaction();
-    const seen = new WeakSet<object>();
-    // The path of the node being walked, as segments: joined into a string only when something is masked there.
-    const segments: Array<string | number> = [];
-    const pathHere = (): string => {
-      let joined = path;
-      for (const segment of segments) {
-        if (typeof segment === 'number') joined += `[${segment}]`;
-        else joined = joined ? `${joined}.${segment}` : segment;
-      }
-      return joined;
-    };
-    const note = (ruleName: string, count = 1): void => {
-      redaction.count += count;
-      const at = pathHere();
-      if (!redaction.fieldsRedacted.includes(at)) redaction.fieldsRedacted.push(at);
-      if (!redaction.patternsMatched.includes(ruleName)) redaction.patternsMatched.push(ruleName);
-    };
+    return walkerForCall().mask(value, path);
+  }
 
-    /** Everything under a sensitive name goes, keeping the shape (so consumers' schemas still hold). */
-    const maskWhole = (node: unknown, rule: CompiledFieldRule, depth: number): unknown => {
-      if (typeof node === 'string') {
-        if (node === '') return node;
-        note(rule.name);
-        return replacementFor(rule.method, rule.label, 0, node);
-      }
-      if (typeof node === 'number' || typeof node === 'bigint') {
-        note(rule.name);
-        return replacementFor(rule.method, rule.label, 0, String(node));
-      }
-      if (node === null || typeof node !== 'object' || depth >= maxDepth || seen.has(node)) return node;
-      seen.add(node);
-      try {
-        if (Array.isArray(node)) {
-          const copy = new Array<unknown>(node.length);
-          for (let index = 0; index < node.length; index++) {
-            segments.push(index);
-            copy[index] = maskWhole(node[index], rule, depth + 1);
-            segments.pop();
-          }
-          return copy;
-        }
-        const copy: Record<string, unknown> = {};
-        for (const key of Object.keys(node)) {
-          segments.push(key);
-          copy[key] = maskWhole((node as Record<string, unknown>)[key], rule, depth + 1);
-          segments.pop();
-        }
-        return copy;
-      } finally {
-        seen.delete(node);
-      }
-    };
-
-    const walk = (node: unknown, depth: number): unknown => {
-      if (typeof node === 'string') {
-        const result = maskString(node);
-        if (result.count) {
-          note(result.rules[0]!, result.count);
-          for (const rule of result.rules) if (!redaction.patternsMatched.includes(rule)) redaction.patternsMatched.push(rule);
-        }
-        return result.text;
-      }
-      if (typeof node === 'number') {
-        // A card number sent as a JSON number (up to 16 digits fit a double exactly).
-        if (node >= 1e12 && Number.isSafeInteger(node) && cardRule && cardDigitsValid(String(node))) {
-          note(cardRule.name);
-          return replacementFor(cardRule.method, cardRule.label, cardRule.keepLast, String(node));
-        }
-        return node;
-      }
-      if (node === null || typeof node !== 'object') return node;
-      if (depth >= maxDepth) return '[TOO DEEP]';
-      if (seen.has(node)) return '[CIRCULAR]';
-      const isArray = Array.isArray(node);
-      if (!isArray) {
-        const prototype = Object.getPrototypeOf(node);
-        if (prototype !== Object.prototype && prototype !== null) return node;
-      }
-      seen.add(node);
-      try {
-        if (isArray) {
-          const array = node as unknown[];
-          const copy = new Array<unknown>(array.length);
-          for (let index = 0; index < array.length; index++) {
-            segments.push(index);
-            copy[index] = walk(array[index], depth + 1);
-            segments.pop();
-          }
-          return copy;
-        }
-        const record = node as Record<string, unknown>;
-        // Header lists such as HAR's [{ name: 'Authorization', value: 'Bearer …' }].
-        const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
-        const pairRule = pairName !== undefined && 'value' in record ? fieldRuleFor(pairName) : undefined;
-        const copy: Record<string, unknown> = {};
-        for (const key of Object.keys(record)) {
-          const child = record[key];
-          const rule = key === 'value' && pairRule ? pairRule : fieldRuleFor(key);
-          segments.push(key);
-          if (!rule) copy[key] = walk(child, depth + 1);
-          else if (rule.method !== 'remove') copy[key] = maskWhole(child, rule, depth + 1);
-          else if (child !== undefined) note(rule.name);
-          segments.pop();
-        }
-        return copy;
-      } finally {
-        seen.delete(node);
-      }
-    };
-
-    return { value: walk(value, 0) as T, redaction };
+  function maskFieldsInto(target: Record<string, unknown>, source: Record<string, unknown>, skip?: ReadonlySet<string>, path = ''): Redaction {
+    return walkerForCall().maskFieldsInto(target, source, skip, path);
   }
 
   return {
@@ -471,6 +400,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
       return maskTextInternal(text);
     },
     maskValue,
+    maskFieldsInto,
   };
 }
 

@@ -30,6 +30,11 @@ export interface MaskingEngine {
    * masked whatever it contains. Returns a new value; the input is not modified.
    */
   maskValue<T>(value: T, path?: string): ValueMaskResult<T>;
+  /**
+   * What `Object.assign(target, maskValue(fields, path).value)` does, for `fields` the own fields of `source` not
+   * named in `skip`, without the copy in between; returns the remarks. Optional: callers fall back to maskValue.
+   */
+  maskFieldsInto?(target: Record<string, unknown>, source: Record<string, unknown>, skip?: ReadonlySet<string>, path?: string): Redaction;
 }
 
 export function emptyRedaction(): Redaction {

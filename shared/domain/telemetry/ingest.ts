@@ -34,35 +34,46 @@ export interface ParsedItems {
   invalid: Array<{ index: number; kind: IngestItem['kind'] | undefined; id: string | undefined; message: string }>;
 }
 
+const knownKinds: ReadonlySet<unknown> = new Set<IngestItem['kind']>(['log', 'span', 'breadcrumb', 'network']);
+
+/** Notes one violation of the item at `index` (the item's first one also marks it invalid). */
+function noteInvalid(result: ParsedItems, index: number, candidate: unknown, field: string, message: string): void {
+  result.issues.push({ field, message });
+  if (result.invalid.some((entry) => entry.index === index)) return;
+  const rawId = (candidate as { id?: unknown; spanId?: unknown } | undefined)?.id ?? (candidate as { spanId?: unknown } | undefined)?.spanId;
+  const kind = (candidate as { kind?: unknown } | undefined)?.kind;
+  result.invalid.push({
+    index,
+    kind: knownKinds.has(kind) ? (kind as IngestItem['kind']) : undefined,
+    id: typeof rawId === 'string' ? rawId.slice(0, 64) : undefined,
+    message: `${field}: ${message}`,
+  });
+}
+
 /** Parses every item; any shape or limit violation names its field as `items.<index>.<path>`. */
 export function parseItems(items: unknown[], forcedKind?: IngestItem['kind']): ParsedItems {
   const result: ParsedItems = { entries: [], issues: [], invalid: [] };
-  items.forEach((raw, index) => {
+  // A plain loop with the bookkeeping of invalid items kept out of it: a valid item allocates only its entry.
+  for (let index = 0; index < items.length; index++) {
+    if (!(index in items)) continue;
+    const raw = items[index];
     const candidate = forcedKind && raw && typeof raw === 'object' && !Array.isArray(raw) ? { kind: forcedKind, ...(raw as object) } : raw;
-    const rawId = (candidate as { id?: unknown; spanId?: unknown } | undefined)?.id ?? (candidate as { spanId?: unknown } | undefined)?.spanId;
-    const id = typeof rawId === 'string' ? rawId.slice(0, 64) : undefined;
-    const invalid = (field: string, message: string) => {
-      result.issues.push({ field, message });
-      const kind = (candidate as { kind?: unknown } | undefined)?.kind;
-      const knownKind = typeof kind === 'string' && ['log', 'span', 'breadcrumb', 'network'].includes(kind) ? (kind as IngestItem['kind']) : undefined;
-      if (!result.invalid.some((entry) => entry.index === index)) result.invalid.push({ index, kind: knownKind, id, message: `${field}: ${message}` });
-    };
     if (forcedKind && (candidate as { kind?: unknown })?.kind !== forcedKind) {
-      invalid(`items.${index}.kind`, `only ${forcedKind} items are accepted here`);
-      return;
+      noteInvalid(result, index, candidate, `items.${index}.kind`, `only ${forcedKind} items are accepted here`);
+      continue;
     }
     const parsed = compiledIngestItemSchema.safeParse(candidate);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) invalid(['items', index, ...issue.path.map(String)].join('.'), issue.message);
-      return;
+      for (const issue of parsed.error.issues) noteInvalid(result, index, candidate, ['items', index, ...issue.path.map(String)].join('.'), issue.message);
+      continue;
     }
     if (parsed.data.kind === 'span' && timeInMs(parsed.data.endTime) < timeInMs(parsed.data.startTime)) {
-      invalid(`items.${index}.endTime`, 'before startTime');
-      return;
+      noteInvalid(result, index, candidate, `items.${index}.endTime`, 'before startTime');
+      continue;
     }
     result.entries.push({ index, item: parsed.data });
-  });
-  result.issues = result.issues.slice(0, MAX_ISSUES);
+  }
+  if (result.issues.length > MAX_ISSUES) result.issues = result.issues.slice(0, MAX_ISSUES);
   return result;
 }
 
@@ -204,13 +215,25 @@ function contentOf(item: IngestItem): Fields {
  * Completes a document begun with the fields every document starts with and the kind's own: the masked content's
  * keys in their order, then the remarks, as `Object.assign(document, masked, { redaction })` would. Each kind's
  * document is begun as one object literal and grown in the same order every time, so V8 keeps one shape per kind.
+ * An engine that can write masked fields straight into the document does so: no content copy, no masked copy.
  */
-function completed(document: Fields, masked: ValueMaskResult<Fields>, context: DocumentContext): StoredDoc {
-  const content = masked.value;
-  for (const key in content) {
-    if (Object.hasOwn(content, key)) document[key] = content[key];
+function completed(document: Fields, item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
+  let redaction: Redaction;
+  if (item.kind !== 'network' && engine.maskFieldsInto) {
+    redaction = engine.maskFieldsInto(document, item as unknown as Fields, structuralFields[item.kind]);
+  } else {
+    const content = contentOf(item);
+    // A captured body is parsed by its content type and masked by field name before the text rules (issue 18).
+    const masked = item.kind === 'network' ? (maskNetworkContent(content as NetworkContent, engine) as ValueMaskResult<Fields>) : engine.maskValue(content);
+    const maskedContent = masked.value;
+    for (const key in maskedContent) {
+      if (Object.hasOwn(maskedContent, key)) document[key] = maskedContent[key];
+    }
+    redaction = masked.redaction;
   }
-  document.redaction = mergeRedactions(masked.redaction, context.deviceRedaction);
+  // The remarks masking returned are this document's alone: with nothing masked in the device they are the merge.
+  const device = context.deviceRedaction;
+  document.redaction = device.count === 0 && device.fieldsRedacted.length === 0 && device.patternsMatched.length === 0 ? redaction : mergeRedactions(redaction, device);
   // The fields are those of LogDoc or SpanDoc by construction (test/domain/ingest-documents.test.ts, byte for byte).
   return document as unknown as StoredDoc;
 }
@@ -219,13 +242,21 @@ function completed(document: Fields, masked: ValueMaskResult<Fields>, context: D
  * Masks everything a person could have typed or a program could have logged: identifiers, times,
  * levels, ids and numbers are structure and pass unchanged, every other field goes through the engine.
  * A document: the fields every document starts with, then the kind's own, the masked content's keys in their
- * order, and the remarks.
+ * order, and the remarks. Objects in the item with nothing masked inside may be the document's own: the item is
+ * not to be changed or reused once its document is made.
  */
+/** The partition key of the last session documents were made for: a batch's documents share one. */
+let lastPartition = { productId: '', sessionId: '', pk: sessionPartitionKey('', '') };
+
+function partitionKeyOf(context: DocumentContext): string {
+  if (context.productId !== lastPartition.productId || context.sessionId !== lastPartition.sessionId) {
+    lastPartition = { productId: context.productId, sessionId: context.sessionId, pk: sessionPartitionKey(context.productId, context.sessionId) };
+  }
+  return lastPartition.pk;
+}
+
 export function toDocument(item: IngestItem, context: DocumentContext, engine: MaskingEngine): StoredDoc {
-  const pk = sessionPartitionKey(context.productId, context.sessionId);
-  const content = contentOf(item);
-  // A captured body is parsed by its content type and masked by field name before the text rules (issue 18).
-  const masked = item.kind === 'network' ? (maskNetworkContent(content as NetworkContent, engine) as ValueMaskResult<Fields>) : engine.maskValue(content);
+  const pk = partitionKeyOf(context);
   switch (item.kind) {
     case 'log':
       return completed(
@@ -243,8 +274,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           traceId: item.traceId,
           spanId: item.spanId,
         },
-        masked,
+        item,
         context,
+        engine,
       );
     case 'breadcrumb':
       return completed(
@@ -260,8 +292,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           timestamp: utc(item.timestamp),
           level: item.level,
         },
-        masked,
+        item,
         context,
+        engine,
       );
     case 'network':
       return completed(
@@ -283,8 +316,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           traceId: item.traceId,
           spanId: item.spanId,
         },
-        masked,
+        item,
         context,
+        engine,
       );
     case 'span': {
       const itemId = item.id ?? item.spanId;
@@ -306,8 +340,9 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
           endTime: utc(item.endTime),
           durationMs: Math.max(0, timeInMs(item.endTime) - timeInMs(item.startTime)),
         },
-        masked,
+        item,
         context,
+        engine,
       );
     }
   }

@@ -22,24 +22,34 @@ export const logLevelSchema = z.enum(logLevels);
 export type LogLevel = z.infer<typeof logLevelSchema>;
 
 /**
- * Whether objects and arrays nest deeper than `max` levels. Walked with an explicit stack and stopped at the
- * limit, so a hostile value nested thousands of levels deep is refused, not a stack overflow.
+ * Whether objects and arrays nest deeper than `max` levels. The recursion stops at the limit, so a hostile value
+ * nested thousands of levels deep is refused, not a stack overflow; nothing is allocated per node (every item's
+ * attributes pass here).
  */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (pending.length > 0) {
-    const { value: current, depth } = pending.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    if (depth + 1 > max) return true;
-    for (const child of Object.values(current as Record<string, unknown>)) pending.push({ value: child, depth: depth + 1 });
+  if (value === null || typeof value !== 'object') return false;
+  if (max < 1) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (nestsDeeperThan(child, max - 1)) return true;
+    return false;
   }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && nestsDeeperThan((value as Record<string, unknown>)[key], max - 1)) return true;
+  }
+  return false;
+}
+
+/** Whether an object has more than `max` own enumerable keys, counted without making the list of them. */
+function hasMoreKeysThan(value: object, max: number): boolean {
+  let count = 0;
+  for (const key in value) if (Object.hasOwn(value, key) && ++count > max) return true;
   return false;
 }
 
 /** Free-form context/attributes: bounded in nesting depth and key count. */
 export const attributesSchema = z
   .record(z.string().max(256), z.unknown())
-  .refine((value) => Object.keys(value).length <= MAX_ATTRIBUTE_KEYS, `at most ${MAX_ATTRIBUTE_KEYS} keys`)
+  .refine((value) => !hasMoreKeysThan(value, MAX_ATTRIBUTE_KEYS), `at most ${MAX_ATTRIBUTE_KEYS} keys`)
   .refine((value) => !nestsDeeperThan(value, MAX_ATTRIBUTE_DEPTH), `nested at most ${MAX_ATTRIBUTE_DEPTH} levels deep`);
 export type Attributes = z.infer<typeof attributesSchema>;
 
