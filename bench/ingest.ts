@@ -303,7 +303,8 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
 
     const rows: Row[] = [
       ...levelRows('(a) no-op store', 'bare node:http parse + 202', runtime.results),
-      ...levelRows('(b) embedded Cosmos', 'direct SDK bulk upsert', storage.results, (ours, ceiling) => ({ target: '≥ 80 % of storage ceiling', met: ours >= 0.8 * ceiling })),
+      // Context only (issue 23): the target is our own CPU per item below; this ratio is mostly the SDK's and Cosmos's.
+      ...levelRows('(b) embedded Cosmos', 'direct SDK bulk upsert', storage.results),
     ];
     rows.push({
       benchmark: 'ingest',
