@@ -50,8 +50,8 @@ export function sessionTargetsPoll(session: DebugSession, poll: DevicePoll): boo
 }
 
 /** Active and paused sessions are handed to devices; paused ones tell the device to hold off. */
-export function isServedToDevices(session: DebugSession, now: Date): boolean {
-  return (session.status === 'active' || session.status === 'paused') && Date.parse(session.expiresAt) > now.getTime();
+export function isServedToDevices(session: DebugSession, nowInMs: number): boolean {
+  return (session.status === 'active' || session.status === 'paused') && Date.parse(session.expiresAt) > nowInMs;
 }
 
 /** Ended sessions remembered, so a stale copy read after the end cannot bring one back. */
@@ -112,21 +112,26 @@ export class SessionTargetIndex {
 
   /** The newest live session targeting the poll, preferring active over paused. */
   find(poll: DevicePoll, now: Date): DebugSession | undefined {
+    return this.findAt(poll, now.getTime());
+  }
+
+  /** `find` at a time in epoch milliseconds: the poll reads the clock without making a Date. */
+  findAt(poll: DevicePoll, nowInMs: number): DebugSession | undefined {
     // Each target the poll names, without building a list of them on every poll.
-    let best = this.bestFor(poll, now, 'device', poll.deviceId, undefined);
-    best = this.bestFor(poll, now, 'appSession', poll.appSessionId, best);
-    best = this.bestFor(poll, now, 'anonymous', poll.anonymousId, best);
-    return this.bestFor(poll, now, 'user', poll.authenticatedUserId, best);
+    let best = this.bestFor(poll, nowInMs, 'device', poll.deviceId, undefined);
+    best = this.bestFor(poll, nowInMs, 'appSession', poll.appSessionId, best);
+    best = this.bestFor(poll, nowInMs, 'anonymous', poll.anonymousId, best);
+    return this.bestFor(poll, nowInMs, 'user', poll.authenticatedUserId, best);
   }
 
   /** `best`, or a session filed under this target that serves the poll and ranks higher. */
-  private bestFor(poll: DevicePoll, now: Date, kind: TargetKind, value: string | undefined, best: DebugSession | undefined): DebugSession | undefined {
+  private bestFor(poll: DevicePoll, nowInMs: number, kind: TargetKind, value: string | undefined, best: DebugSession | undefined): DebugSession | undefined {
     if (value === undefined) return best;
     const ids = this.idsByKey.get(indexKey(poll.productId, kind, value));
     if (ids === undefined) return best;
     for (const id of ids) {
       const session = this.sessionsById.get(id);
-      if (!session || !isServedToDevices(session, now) || !sessionTargetsPoll(session, poll)) continue;
+      if (!session || !isServedToDevices(session, nowInMs) || !sessionTargetsPoll(session, poll)) continue;
       if (!best || rank(session) > rank(best)) best = session;
     }
     return best;
