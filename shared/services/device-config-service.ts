@@ -4,9 +4,9 @@ import { AppError } from '../errors';
 import { issueIngestToken } from '../domain/devices/credentials';
 import { deviceConfigFor, entityTagOfText, matchesIfNoneMatch, type DeviceConfig } from '../domain/sessions/device-config';
 import type { DebugSession } from '../domain/sessions/session';
-import { deviceBinding, SessionTargetIndex, type ConfigPollQuery, type DevicePoll } from '../domain/sessions/targeting';
+import { deviceBinding, deviceBindingKind, deviceBindingValue, SessionTargetIndex, type BindingKind, type ConfigPollQuery, type DevicePoll } from '../domain/sessions/targeting';
 import { nowInMs, type Clock } from '../ports/clock';
-import type { RateLimiter } from '../ports/rate-limiter';
+import type { RateLimit, RateLimiter } from '../ports/rate-limiter';
 import type { RecentSessionUpdates } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 
@@ -29,6 +29,9 @@ export interface PollResult {
   notModified: boolean;
   answer: ConfigAnswer;
 }
+
+/** Products whose poll limits are kept ready (see pollLimitsOf). */
+const MAX_PRODUCTS_WITH_LIMITS = 10_000;
 
 /** The four dimension sets of `config.poll_total`, built once: the metric is counted on every poll. */
 const POLL_OUTCOMES = {
@@ -60,6 +63,8 @@ export class DeviceConfigService {
   private refreshing: Promise<void> | undefined;
   /** Most polls find no session, and that answer never changes: built and hashed once, not per poll. */
   private readonly idleAnswer: ConfigAnswer;
+  /** The per-device limit by product and kind of id, each scoped to its own keys (`config-poll:<product>:<kind>`). */
+  private readonly pollLimits = new Map<string, Record<BindingKind, RateLimit>>();
 
   constructor(
     private readonly updates: RecentSessionUpdates,
@@ -95,10 +100,10 @@ export class DeviceConfigService {
   answerPoll(query: ConfigPollQuery, caller: { productId: string; authenticatedUserId: string | undefined }, ifNoneMatch: string | null): Promise<PollResult> {
     try {
       const poll = devicePoll(query, caller);
-      const binding = this.admit(poll);
+      this.admit(poll);
       const now = nowInMs(this.clock);
-      if (this.isFresh(now)) return Promise.resolve(this.result(this.answerAt(poll, binding, now), ifNoneMatch));
-      return this.refreshIfStale().then(() => this.result(this.answerAt(poll, binding, nowInMs(this.clock)), ifNoneMatch));
+      if (this.isFresh(now)) return Promise.resolve(this.result(this.answerAt(poll, now), ifNoneMatch));
+      return this.refreshIfStale().then(() => this.result(this.answerAt(poll, nowInMs(this.clock)), ifNoneMatch));
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -110,17 +115,30 @@ export class DeviceConfigService {
     return this.index.findAt(poll, nowInMs(this.clock));
   }
 
-  /** The per-device limit: the poll's binding when it may go on, a `rate_limited` error when it polled too soon. */
-  private admit(poll: DevicePoll): string {
-    const binding = deviceBinding(poll);
-    const decision = this.rateLimiter.take(`config-poll:${poll.productId}:${binding}`, {
-      limit: 1,
-      windowInMs: this.options.pollIntervalSeconds * 1000,
-    });
+  /**
+   * The per-device limit, a `rate_limited` error when the device polled too soon. The key is the id as the device sent
+   * it, in a scope made once per product and kind: no key string is built per poll (building, flattening and hashing
+   * `config-poll:<product>:device:<id>` was most of what the limiter cost a poll).
+   */
+  private admit(poll: DevicePoll): void {
+    const kind = deviceBindingKind(poll);
+    const decision = this.rateLimiter.take(deviceBindingValue(poll, kind), this.pollLimitsOf(poll.productId)[kind]);
     if (!decision.allowed) {
       throw new AppError('rate_limited', `Poll at most once every ${this.options.pollIntervalSeconds} s`, { retryAfterSeconds: decision.retryAfterSeconds });
     }
-    return binding;
+  }
+
+  private pollLimitsOf(productId: string): Record<BindingKind, RateLimit> {
+    let limits = this.pollLimits.get(productId);
+    if (!limits) {
+      // Product ids come from verified keys, so these stay few; the bound only caps memory if that ever changes.
+      if (this.pollLimits.size >= MAX_PRODUCTS_WITH_LIMITS) this.pollLimits.clear();
+      const windowInMs = this.options.pollIntervalSeconds * 1000;
+      const limitOf = (kind: BindingKind) => Object.freeze({ limit: 1, windowInMs, scope: `config-poll:${productId}:${kind}` });
+      limits = { device: limitOf('device'), appSession: limitOf('appSession'), anonymous: limitOf('anonymous'), user: limitOf('user') };
+      this.pollLimits.set(productId, limits);
+    }
+    return limits;
   }
 
   private result(answer: ConfigAnswer, ifNoneMatch: string | null): PollResult {
@@ -130,13 +148,13 @@ export class DeviceConfigService {
   }
 
   /** The answer for the poll from the index as it stands. */
-  private answerAt(poll: DevicePoll, binding: string, now: number): ConfigAnswer {
+  private answerAt(poll: DevicePoll, now: number): ConfigAnswer {
     const session = this.index.findAt(poll, now);
     if (!session) return this.idleAnswer;
     const token = issueIngestToken(this.options.ingestKeySecret, {
       sid: session.id,
       pid: session.productId,
-      dev: binding,
+      dev: deviceBinding(poll),
       exp: Math.floor(Date.parse(session.expiresAt) / 1000),
     });
     return Object.assign(this.answer(deviceConfigFor(session, token, this.options.pollIntervalSeconds)), { session });

@@ -128,3 +128,37 @@ describe('MemoryRateLimiter timekeeping', () => {
     expect(limiter.size).toBe(2);
   });
 });
+
+describe('MemoryRateLimiter scopes', () => {
+  it('counts a key within its scope only, apart from the same key elsewhere', () => {
+    const { clock, advance } = clockAt(1_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const productA = { limit: 1, windowInMs: 5_000, scope: 'config-poll:a:device' };
+    const productB = { limit: 1, windowInMs: 5_000, scope: 'config-poll:b:device' };
+    const unscoped = { limit: 1, windowInMs: 5_000 };
+    expect(limiter.take('d1', productA)).toEqual({ allowed: true });
+    expect(limiter.take('d1', productB)).toEqual({ allowed: true });
+    expect(limiter.take('d1', unscoped)).toEqual({ allowed: true });
+    expect(limiter.take('d1', productA)).toEqual({ allowed: false, retryAfterSeconds: 5 });
+    // A scope rebuilt as another string of the same text is the same scope.
+    expect(limiter.take('d1', { ...productA, scope: ['config-poll', 'a', 'device'].join(':') })).toEqual({ allowed: false, retryAfterSeconds: 5 });
+    advance(5_000);
+    expect(limiter.take('d1', productA)).toEqual({ allowed: true });
+    expect(limiter.size).toBe(3);
+  });
+
+  it('carries a scoped one-call key over when the same key is taken under a many-call rule', () => {
+    const { clock, advance } = clockAt(1_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const once = { limit: 1, windowInMs: 10_000, scope: 's' };
+    const twice = { limit: 2, windowInMs: 10_000, scope: 's' };
+    expect(limiter.take('k', once)).toEqual({ allowed: true });
+    advance(1_000);
+    // The earlier call still counts: one more is allowed, then none until the first leaves the window.
+    expect(limiter.take('k', twice)).toEqual({ allowed: true });
+    expect(limiter.take('k', twice)).toEqual({ allowed: false, retryAfterSeconds: 9 });
+    // Once a key has a window, a one-call take of it reads that window.
+    expect(limiter.take('k', once)).toEqual({ allowed: false, retryAfterSeconds: 9 });
+    expect(limiter.take('other', once)).toEqual({ allowed: true });
+  });
+});

@@ -84,8 +84,12 @@ interface Window {
  * Past those 12 days the figures stay exact and only take the slower form.
  */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly oneCallKeys = new Map<number, OneCallKeys>();
+  /** One-call keys by window length, then by scope (`''` for keys without one). */
+  private readonly oneCallKeys = new Map<number, Map<string, OneCallKeys>>();
+  /** Many-call keys, a scoped one as `scope NUL key`. */
   private readonly windows = new Map<string, Window>();
+  /** Scopes that have had a many-call key: only their one-call takes need to look for a window first. */
+  private readonly scopesWithWindows = new Set<string>();
   private readonly originInMs: number;
   private lastSweepAt = -Infinity;
 
@@ -95,21 +99,20 @@ export class MemoryRateLimiter implements RateLimiter {
 
   take(key: string, rule: RateLimit): RateDecision {
     const now = nowInMs(this.clock) - this.originInMs;
-    if (rule.limit === 1 && !this.windows.has(key)) {
-      let keys = this.oneCallKeys.get(rule.windowInMs);
-      if (!keys) this.oneCallKeys.set(rule.windowInMs, (keys = new OneCallKeys(rule.windowInMs, now)));
-      return keys.take(key, now);
-    }
+    const scope = rule.scope ?? '';
+    if (rule.limit === 1 && !this.hasWindow(scope, key)) return this.oneCallKeysOf(rule.windowInMs, scope, now).take(key, now);
+    if (scope !== '') this.scopesWithWindows.add(scope);
+    const id = scope === '' ? key : `${scope}\u0000${key}`;
     const windowStart = now - rule.windowInMs;
-    let window = this.windows.get(key);
+    let window = this.windows.get(id);
     if (window) {
       window.windowInMs = rule.windowInMs;
       // Copied only when something expired: a key called within its window keeps its array.
       if (window.times.some((time) => time <= windowStart)) window.times = window.times.filter((time) => time > windowStart);
     } else {
-      const expiry = this.forgetOneCall(key);
+      const expiry = this.forgetOneCall(scope, key);
       window = { times: expiry !== undefined && expiry > now ? [expiry - rule.windowInMs] : [], windowInMs: rule.windowInMs };
-      this.windows.set(key, window);
+      this.windows.set(id, window);
     }
     const times = window.times;
     if (times.length >= rule.limit) return refused((times[0] ?? now) + rule.windowInMs, now);
@@ -120,13 +123,26 @@ export class MemoryRateLimiter implements RateLimiter {
 
   get size(): number {
     let size = this.windows.size;
-    for (const keys of this.oneCallKeys.values()) size += keys.size;
+    for (const byScope of this.oneCallKeys.values()) for (const keys of byScope.values()) size += keys.size;
     return size;
   }
 
-  private forgetOneCall(key: string): number | undefined {
-    for (const keys of this.oneCallKeys.values()) {
-      const expiry = keys.forget(key);
+  private hasWindow(scope: string, key: string): boolean {
+    if (scope === '') return this.windows.has(key);
+    return this.scopesWithWindows.has(scope) && this.windows.has(`${scope}\u0000${key}`);
+  }
+
+  private oneCallKeysOf(windowInMs: number, scope: string, now: number): OneCallKeys {
+    let byScope = this.oneCallKeys.get(windowInMs);
+    if (!byScope) this.oneCallKeys.set(windowInMs, (byScope = new Map()));
+    let keys = byScope.get(scope);
+    if (!keys) byScope.set(scope, (keys = new OneCallKeys(windowInMs, now)));
+    return keys;
+  }
+
+  private forgetOneCall(scope: string, key: string): number | undefined {
+    for (const byScope of this.oneCallKeys.values()) {
+      const expiry = byScope.get(scope)?.forget(key);
       if (expiry !== undefined) return expiry;
     }
     return undefined;

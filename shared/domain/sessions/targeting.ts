@@ -142,10 +142,32 @@ function rank(session: DebugSession): number {
   return (session.status === 'active' ? 1e15 : 0) + Date.parse(session.createdAt);
 }
 
-/** The identity an ingest token binds to: the most specific one the device gave. */
+export type BindingKind = 'device' | 'appSession' | 'anonymous' | 'user';
+
+/** Which identity an ingest token binds to: the most specific one the device gave. */
+export function deviceBindingKind(poll: DevicePoll): BindingKind {
+  if (poll.deviceId) return 'device';
+  if (poll.appSessionId) return 'appSession';
+  if (poll.anonymousId) return 'anonymous';
+  return 'user';
+}
+
+/** The value of that identity (`deviceBindingKind`), as the device sent it. */
+export function deviceBindingValue(poll: DevicePoll, kind: BindingKind): string {
+  switch (kind) {
+    case 'device':
+      return poll.deviceId!;
+    case 'appSession':
+      return poll.appSessionId!;
+    case 'anonymous':
+      return poll.anonymousId!;
+    case 'user':
+      return `${poll.authenticatedUserId ?? poll.userId}`;
+  }
+}
+
+/** The identity an ingest token binds to, as `kind:value`. */
 export function deviceBinding(poll: DevicePoll): string {
-  if (poll.deviceId) return `device:${poll.deviceId}`;
-  if (poll.appSessionId) return `appSession:${poll.appSessionId}`;
-  if (poll.anonymousId) return `anonymous:${poll.anonymousId}`;
-  return `user:${poll.authenticatedUserId ?? poll.userId}`;
+  const kind = deviceBindingKind(poll);
+  return `${kind}:${deviceBindingValue(poll, kind)}`;
 }
