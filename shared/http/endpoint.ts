@@ -1,6 +1,5 @@
 // The one wrapper every HTTP function goes through: registration, body/query/route parsing with zod,
 // authentication, correlation id, metrics, and the error mapping. Handlers get typed, checked input.
-import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
@@ -10,6 +9,7 @@ import { getDependencies, readyDependencies, type Dependencies, type Edge, type 
 import type { Dimensions } from '../ports/telemetry';
 import type { DeviceCredential } from '../services/device-credentials';
 import { registerHttpFunction } from '../runtime/registry';
+import { CorrelationIds } from './correlation-id';
 import { plainQueryCheck, type RawQuery } from './plain-query';
 import { otlpStatusResponse, problemResponse } from './problem';
 
@@ -201,12 +201,17 @@ function authenticate(request: HttpRequest, auth: EndpointAuth, edge: Edge): Ide
   return identity;
 }
 
+const correlationIds = new CorrelationIds();
+
+/** What a route without parameters is handed, one object for every request. */
+const NO_PARAMS = Object.freeze({});
+
 export function correlationIdOf(request: Pick<HttpRequest, 'headers'>): string {
   const given = request.headers.get('x-correlation-id');
   if (given && /^[\w.:-]{1,128}$/.test(given)) return given;
   const traceparent = request.headers.get('traceparent');
   const traceId = traceparent?.split('-')[1];
-  return traceId && /^[0-9a-f]{32}$/.test(traceId) ? traceId : randomUUID();
+  return traceId && /^[0-9a-f]{32}$/.test(traceId) ? traceId : correlationIds.next();
 }
 
 /** The handler's headers and the correlation id, in a new object: a handler may hand back a shared or frozen one. */
@@ -263,7 +268,7 @@ export function httpFunction<
         deps = readyDependencies() ?? (await getDependencies());
         const authenticated = authenticate(request, definition.auth, deps.edge);
         const identity = authenticated instanceof Promise ? await authenticated : authenticated;
-        const params = definition.params ? parseWith(definition.params, request.params, 'route') : {};
+        const params = definition.params ? parseWith(definition.params, request.params, 'route') : NO_PARAMS;
         const query = parseQuery ? parseQuery(request) : {};
         const body = definition.body ? await readBody(request, definition, definition.body) : undefined;
         const { principal, productId, device } = identity;

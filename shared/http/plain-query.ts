@@ -116,16 +116,21 @@ export function plainQueryCheck<Schema extends z.ZodType>(schema: Schema): Plain
   const refinements = refinementsOf(schema);
   if (!refinements) return undefined;
   const fieldIndex = new Map(fields.map((field, index) => [field.key, index]));
+  // Scratch state of one reading, reused: the check runs to its end synchronously, so no two readings overlap, and a
+  // poll allocates no array and no closure for it.
+  const values = new Array<string | undefined>(fields.length).fill(undefined);
+  let repeated = false;
+  const visit = (value: string, key: string): void => {
+    // Unknown keys are dropped, as zod's default object does; a repeated known key becomes an array for zod.
+    const index = fieldIndex.get(key);
+    if (index === undefined) return;
+    if (values[index] !== undefined) repeated = true;
+    values[index] = value;
+  };
   return (pairs) => {
-    const values = new Array<string | undefined>(fields.length).fill(undefined);
-    let repeated = false;
-    pairs.forEach((value, key) => {
-      // Unknown keys are dropped, as zod's default object does; a repeated known key becomes an array for zod.
-      const index = fieldIndex.get(key);
-      if (index === undefined) return;
-      if (values[index] !== undefined) repeated = true;
-      values[index] = value;
-    });
+    values.fill(undefined);
+    repeated = false;
+    pairs.forEach(visit);
     if (repeated) return undefined;
     const parsed: Record<string, string> = {};
     for (let index = 0; index < fields.length; index++) {
