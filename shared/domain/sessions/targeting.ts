@@ -26,9 +26,8 @@ export interface DevicePoll extends ConfigPollQuery {
 
 type TargetKind = 'user' | 'anonymous' | 'device' | 'appSession';
 
-function indexKey(productId: string, kind: TargetKind, value: string): string {
-  return `${productId}\u0000${kind}\u0000${value}`;
-}
+/** A product's live sessions by the value of each kind of target (session ids per value). */
+type TargetsOfProduct = Record<TargetKind, Map<string, Set<string>>>;
 
 /** The one target a session is filed under; every other target field is checked on look-up. */
 function primaryTarget(session: DebugSession): [TargetKind, string] | undefined {
@@ -59,7 +58,11 @@ const MAX_TOMBSTONES = 10_000;
 
 export class SessionTargetIndex {
   private readonly sessionsById = new Map<string, DebugSession>();
-  private readonly idsByKey = new Map<string, Set<string>>();
+  /**
+   * Session ids by product, kind of target and value: a poll looks the id up as it came, under a product id it holds
+   * already, where one key of all three would be a new string per poll, flattened and hashed each time.
+   */
+  private readonly idsByTarget = new Map<string, TargetsOfProduct>();
   private readonly endedAt = new Map<string, string>();
 
   get size(): number {
@@ -91,10 +94,15 @@ export class SessionTargetIndex {
     }
     const target = primaryTarget(session);
     if (!target) return;
-    const key = indexKey(session.productId, ...target);
+    const [kind, value] = target;
     this.sessionsById.set(session.id, session);
-    let ids = this.idsByKey.get(key);
-    if (!ids) this.idsByKey.set(key, (ids = new Set()));
+    let targets = this.idsByTarget.get(session.productId);
+    if (!targets) {
+      targets = { user: new Map(), anonymous: new Map(), device: new Map(), appSession: new Map() };
+      this.idsByTarget.set(session.productId, targets);
+    }
+    let ids = targets[kind].get(value);
+    if (!ids) targets[kind].set(value, (ids = new Set()));
     ids.add(session.id);
   }
 
@@ -104,10 +112,11 @@ export class SessionTargetIndex {
     this.sessionsById.delete(sessionId);
     const target = primaryTarget(known);
     if (!target) return;
-    const key = indexKey(known.productId, ...target);
-    const ids = this.idsByKey.get(key);
+    const [kind, value] = target;
+    const targets = this.idsByTarget.get(known.productId);
+    const ids = targets?.[kind].get(value);
     ids?.delete(sessionId);
-    if (ids?.size === 0) this.idsByKey.delete(key);
+    if (ids?.size === 0) targets![kind].delete(value);
   }
 
   /** The newest live session targeting the poll, preferring active over paused. */
@@ -127,7 +136,7 @@ export class SessionTargetIndex {
   /** `best`, or a session filed under this target that serves the poll and ranks higher. */
   private bestFor(poll: DevicePoll, nowInMs: number, kind: TargetKind, value: string | undefined, best: DebugSession | undefined): DebugSession | undefined {
     if (value === undefined) return best;
-    const ids = this.idsByKey.get(indexKey(poll.productId, kind, value));
+    const ids = this.idsByTarget.get(poll.productId)?.[kind].get(value);
     if (ids === undefined) return best;
     for (const id of ids) {
       const session = this.sessionsById.get(id);
