@@ -155,12 +155,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         if (url.pathname === DEV_SIGN_IN_PATH && settings.DIAGNOSTICS_MODE === 'local') {
           return await handleDevSignIn(request, response, settings, await readBody(request, ADMIN_MAX_BODY_BYTES));
         }
-        const notFound = new AppError('not_found', `No function answers ${url.pathname}`);
         // Routes carry their `api/` prefix (or none, for the dashboard at the site root): see registry.ts.
         const found = router.match(request.method ?? 'GET', url.pathname);
         if ('malformed' in found) return await writeProblem(response, request, new AppError('invalid_input', 'Malformed percent-encoding in the path'));
         if (!('definition' in found)) {
-          if (found.allowed.length === 0) return await writeProblem(response, request, notFound);
+          // Built here, not before the match: an error captures a stack trace, which every matched request would pay.
+          if (found.allowed.length === 0) return await writeProblem(response, request, new AppError('not_found', `No function answers ${url.pathname}`));
           return await writeProblem(response, request, new AppError('method_not_allowed', `${url.pathname} takes ${found.allowed.join(', ')}`), { allow: found.allowed.join(', ') });
         }
         // A GET or HEAD body is dropped by the Functions model; node discards it unread.

@@ -26,7 +26,7 @@ import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
 import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
 import { applicationInsightsFromSettings } from '../adapters/telemetry/application-insights-telemetry';
 import { ServiceBusEventPublisher } from '../adapters/servicebus/service-bus-publisher';
-import { systemClock, type Clock } from '../ports/clock';
+import { systemClock, systemClockReadOncePerTurn, type Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { HealthProbe } from '../ports/health-probe';
 import type { RateLimiter } from '../ports/rate-limiter';
@@ -175,13 +175,13 @@ function sasSignerOf(infra: Infrastructure, overrides: DependencyOverrides): Sas
     : new UserDelegationSasSigner(infra.blobService, now);
 }
 
-function createServices(infra: Infrastructure, stores: Stores, rateLimiter: RateLimiter): { services: Services; close(): Promise<void> } {
+function createServices(infra: Infrastructure, stores: Stores, rateLimiter: RateLimiter, requestClock: Clock): { services: Services; close(): Promise<void> } {
   const { settings, clock, telemetry } = infra;
   // Compiled now, so a missing or invalid rules file or template fails the cold start, naming the field.
   const masking = loadMaskingEngine({ hashKey: deriveMaskingHashKey(settings.INGEST_KEY_SECRET) });
   const reportTemplate = loadReportTemplate();
   const fieldPolicy = loadFieldPolicy();
-  const deviceConfig = new DeviceConfigService(stores.recentSessionUpdates, clock, rateLimiter, telemetry, {
+  const deviceConfig = new DeviceConfigService(stores.recentSessionUpdates, requestClock, rateLimiter, telemetry, {
     ingestKeySecret: settings.INGEST_KEY_SECRET,
     pollIntervalSeconds: settings.RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS,
     refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
@@ -318,9 +318,11 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
 export function createDependencies(settings: Settings, overrides: DependencyOverrides = {}): Dependencies {
   const infra = createInfrastructure(settings, overrides);
   const stores = createAzureStores(infra, { sasSigner: sasSignerOf(infra, overrides), telemetryStore: overrides.telemetryStore });
+  // The poll and the limiter read the time on every request, once between them (a test's own clock is kept as given).
+  const requestClock = overrides.clock ?? systemClockReadOncePerTurn();
   // In memory per instance, in Azure too; the API Management policy in bicep/ limits across instances.
-  const rateLimiter = new MemoryRateLimiter(infra.clock);
-  const { services, close } = createServices(infra, stores, rateLimiter);
+  const rateLimiter = new MemoryRateLimiter(requestClock);
+  const { services, close } = createServices(infra, stores, rateLimiter, requestClock);
   const edge: Edge = {
     clock: infra.clock,
     telemetry: infra.telemetry,

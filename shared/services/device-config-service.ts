@@ -4,9 +4,9 @@ import { AppError } from '../errors';
 import { issueIngestToken } from '../domain/devices/credentials';
 import { deviceConfigFor, entityTagOfText, matchesIfNoneMatch, type DeviceConfig } from '../domain/sessions/device-config';
 import type { DebugSession } from '../domain/sessions/session';
-import { deviceBinding, SessionTargetIndex, type ConfigPollQuery, type DevicePoll } from '../domain/sessions/targeting';
-import type { Clock } from '../ports/clock';
-import type { RateLimiter } from '../ports/rate-limiter';
+import { deviceBinding, deviceBindingKind, deviceBindingValue, SessionTargetIndex, type BindingKind, type ConfigPollQuery, type DevicePoll } from '../domain/sessions/targeting';
+import { nowInMs, type Clock } from '../ports/clock';
+import type { RateLimit, RateLimiter } from '../ports/rate-limiter';
 import type { RecentSessionUpdates } from '../ports/session-store';
 import type { Telemetry } from '../ports/telemetry';
 
@@ -29,6 +29,9 @@ export interface PollResult {
   notModified: boolean;
   answer: ConfigAnswer;
 }
+
+/** Products whose poll limits are kept ready (see pollLimitsOf). */
+const MAX_PRODUCTS_WITH_LIMITS = 10_000;
 
 /** The four dimension sets of `config.poll_total`, built once: the metric is counted on every poll. */
 const POLL_OUTCOMES = {
@@ -60,6 +63,8 @@ export class DeviceConfigService {
   private refreshing: Promise<void> | undefined;
   /** Most polls find no session, and that answer never changes: built and hashed once, not per poll. */
   private readonly idleAnswer: ConfigAnswer;
+  /** The per-device limit by product and kind of id, each scoped to its own keys (`config-poll:<product>:<kind>`). */
+  private readonly pollLimits = new Map<string, Record<BindingKind, RateLimit>>();
 
   constructor(
     private readonly updates: RecentSessionUpdates,
@@ -88,41 +93,68 @@ export class DeviceConfigService {
 
   /**
    * The poll as the endpoint answers it: 304 when `If-None-Match` names the current answer, counted by outcome.
-   * The hot path of the app (every device, every few seconds), so it keeps to what V8 runs fast.
+   * The hot path of the app (every device, every few seconds), so it keeps to what V8 runs fast: with the index
+   * fresh (all but one poll a second) the answer is worked out in hand and handed back as one settled promise, with
+   * no async function in between; only a refresh waits.
    */
-  async answerPoll(query: ConfigPollQuery, caller: { productId: string; authenticatedUserId: string | undefined }, ifNoneMatch: string | null): Promise<PollResult> {
-    const answer = await this.poll(devicePoll(query, caller));
-    const notModified = matchesIfNoneMatch(ifNoneMatch, answer.etag);
-    this.telemetry.metric('config.poll_total', 1, POLL_OUTCOMES[notModified ? 'not_modified' : 'changed'][answer.session ? 'targeted' : 'none']);
-    return { notModified, answer };
+  answerPoll(query: ConfigPollQuery, caller: { productId: string; authenticatedUserId: string | undefined }, ifNoneMatch: string | null): Promise<PollResult> {
+    try {
+      const poll = devicePoll(query, caller);
+      this.admit(poll);
+      const now = nowInMs(this.clock);
+      if (this.isFresh(now)) return Promise.resolve(this.result(this.answerAt(poll, now), ifNoneMatch));
+      return this.refreshIfStale().then(() => this.result(this.answerAt(poll, nowInMs(this.clock)), ifNoneMatch));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** The live session a poll like this would be handed (no rate limit): trigger rules join it instead of opening another. */
   async liveSessionFor(poll: DevicePoll): Promise<DebugSession | undefined> {
     await this.refreshIfStale();
-    return this.index.find(poll, this.clock.now());
+    return this.index.findAt(poll, nowInMs(this.clock));
   }
 
-  async poll(poll: DevicePoll): Promise<ConfigAnswer> {
-    const binding = deviceBinding(poll);
-    const decision = this.rateLimiter.take(`config-poll:${poll.productId}:${binding}`, {
-      limit: 1,
-      windowInMs: this.options.pollIntervalSeconds * 1000,
-    });
+  /**
+   * The per-device limit, a `rate_limited` error when the device polled too soon. The key is the id as the device sent
+   * it, in a scope made once per product and kind: no key string is built per poll (building, flattening and hashing
+   * `config-poll:<product>:device:<id>` was most of what the limiter cost a poll).
+   */
+  private admit(poll: DevicePoll): void {
+    const kind = deviceBindingKind(poll);
+    const decision = this.rateLimiter.take(deviceBindingValue(poll, kind), this.pollLimitsOf(poll.productId)[kind]);
     if (!decision.allowed) {
       throw new AppError('rate_limited', `Poll at most once every ${this.options.pollIntervalSeconds} s`, { retryAfterSeconds: decision.retryAfterSeconds });
     }
-    let now = this.clock.now();
-    if (!this.isFresh(now)) {
-      await this.refreshIfStale();
-      now = this.clock.now();
+  }
+
+  private pollLimitsOf(productId: string): Record<BindingKind, RateLimit> {
+    let limits = this.pollLimits.get(productId);
+    if (!limits) {
+      // Product ids come from verified keys, so these stay few; the bound only caps memory if that ever changes.
+      if (this.pollLimits.size >= MAX_PRODUCTS_WITH_LIMITS) this.pollLimits.clear();
+      const windowInMs = this.options.pollIntervalSeconds * 1000;
+      const limitOf = (kind: BindingKind) => Object.freeze({ limit: 1, windowInMs, scope: `config-poll:${productId}:${kind}` });
+      limits = { device: limitOf('device'), appSession: limitOf('appSession'), anonymous: limitOf('anonymous'), user: limitOf('user') };
+      this.pollLimits.set(productId, limits);
     }
-    const session = this.index.find(poll, now);
+    return limits;
+  }
+
+  private result(answer: ConfigAnswer, ifNoneMatch: string | null): PollResult {
+    const notModified = matchesIfNoneMatch(ifNoneMatch, answer.etag);
+    this.telemetry.metric('config.poll_total', 1, POLL_OUTCOMES[notModified ? 'not_modified' : 'changed'][answer.session ? 'targeted' : 'none']);
+    return { notModified, answer };
+  }
+
+  /** The answer for the poll from the index as it stands. */
+  private answerAt(poll: DevicePoll, now: number): ConfigAnswer {
+    const session = this.index.findAt(poll, now);
     if (!session) return this.idleAnswer;
     const token = issueIngestToken(this.options.ingestKeySecret, {
       sid: session.id,
       pid: session.productId,
-      dev: binding,
+      dev: deviceBinding(poll),
       exp: Math.floor(Date.parse(session.expiresAt) / 1000),
     });
     return Object.assign(this.answer(deviceConfigFor(session, token, this.options.pollIntervalSeconds)), { session });
@@ -133,12 +165,12 @@ export class DeviceConfigService {
     return { config, json, etag: entityTagOfText(json) };
   }
 
-  private isFresh(now: Date): boolean {
-    return this.loaded && now.getTime() - this.lastRefreshAt < this.options.refreshIntervalInMs;
+  private isFresh(now: number): boolean {
+    return this.loaded && now - this.lastRefreshAt < this.options.refreshIntervalInMs;
   }
 
   private async refreshIfStale(): Promise<void> {
-    if (this.isFresh(this.clock.now())) return;
+    if (this.isFresh(nowInMs(this.clock))) return;
     // Single flight: concurrent polls share one refresh instead of each querying.
     this.refreshing ??= this.refresh().finally(() => {
       this.refreshing = undefined;
@@ -151,7 +183,7 @@ export class DeviceConfigService {
     const sessions = this.loaded ? await this.updates.readChanges() : await this.updates.loadLive();
     for (const session of sessions) this.index.apply(session);
     this.loaded = true;
-    this.lastRefreshAt = this.clock.now().getTime();
+    this.lastRefreshAt = nowInMs(this.clock);
     if (sessions.length > 0) this.telemetry.metric('config.index_refresh_ms', performance.now() - started);
   }
 }

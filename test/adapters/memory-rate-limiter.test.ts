@@ -77,3 +77,88 @@ describe('MemoryRateLimiter', () => {
     }
   });
 });
+
+describe('MemoryRateLimiter timekeeping', () => {
+  it('reads nowInMs() when the clock has it, never making a Date', () => {
+    let now = Date.parse('2026-12-06T03:00:00Z');
+    const clock = {
+      now: (): Date => {
+        throw new Error('now() read');
+      },
+      nowInMs: () => now,
+    };
+    const limiter = new MemoryRateLimiter(clock);
+    const rule = { limit: 1, windowInMs: 5_000 };
+    expect(limiter.take('config-poll:p:device:a', rule)).toEqual({ allowed: true });
+    now += 4_999;
+    expect(limiter.take('config-poll:p:device:a', rule)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    now += 1;
+    expect(limiter.take('config-poll:p:device:a', rule)).toEqual({ allowed: true });
+  });
+
+  it('counts expiry from its own start, so far-off epoch times and a clock set back both answer as a window would', () => {
+    const { clock, advance } = clockAt(Date.parse('2040-01-01T00:00:00Z'));
+    const limiter = new MemoryRateLimiter(clock);
+    const rule = { limit: 1, windowInMs: 5_000 };
+    expect(limiter.take('k', rule)).toEqual({ allowed: true });
+    // The clock steps back before the limiter was made: the key still counts until 5 s after it was set.
+    advance(-60_000);
+    expect(limiter.take('k', rule)).toEqual({ allowed: false, retryAfterSeconds: 65 });
+    expect(limiter.take('fresh', rule)).toEqual({ allowed: true });
+    advance(60_000 + 5_000);
+    expect(limiter.take('k', rule)).toEqual({ allowed: true });
+  });
+
+  it('drops a generation of one-call keys whole once every key in it has expired', () => {
+    const { clock, advance } = clockAt(1_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const rule = { limit: 1, windowInMs: 5_000 };
+    for (let device = 0; device < 1_000; device++) limiter.take(`poll:${device}`, rule);
+    advance(4_000);
+    // Set a window before its expiry, the second wave keeps the first generation going until it turns over.
+    for (let device = 1_000; device < 1_500; device++) limiter.take(`poll:${device}`, rule);
+    expect(limiter.size).toBe(1_500);
+    advance(1_000);
+    // The first generation is a window old: it becomes the previous one; its keys have just expired, the second wave's have not.
+    expect(limiter.take('poll:0', rule)).toEqual({ allowed: true });
+    expect(limiter.take('poll:1200', rule)).toEqual({ allowed: false, retryAfterSeconds: 4 });
+    advance(4_000);
+    // Every key of the old generation has expired by now: it goes at the next call, leaving the one set since.
+    expect(limiter.take('poll:1300', rule)).toEqual({ allowed: true });
+    expect(limiter.size).toBe(2);
+  });
+});
+
+describe('MemoryRateLimiter scopes', () => {
+  it('counts a key within its scope only, apart from the same key elsewhere', () => {
+    const { clock, advance } = clockAt(1_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const productA = { limit: 1, windowInMs: 5_000, scope: 'config-poll:a:device' };
+    const productB = { limit: 1, windowInMs: 5_000, scope: 'config-poll:b:device' };
+    const unscoped = { limit: 1, windowInMs: 5_000 };
+    expect(limiter.take('d1', productA)).toEqual({ allowed: true });
+    expect(limiter.take('d1', productB)).toEqual({ allowed: true });
+    expect(limiter.take('d1', unscoped)).toEqual({ allowed: true });
+    expect(limiter.take('d1', productA)).toEqual({ allowed: false, retryAfterSeconds: 5 });
+    // A scope rebuilt as another string of the same text is the same scope.
+    expect(limiter.take('d1', { ...productA, scope: ['config-poll', 'a', 'device'].join(':') })).toEqual({ allowed: false, retryAfterSeconds: 5 });
+    advance(5_000);
+    expect(limiter.take('d1', productA)).toEqual({ allowed: true });
+    expect(limiter.size).toBe(3);
+  });
+
+  it('carries a scoped one-call key over when the same key is taken under a many-call rule', () => {
+    const { clock, advance } = clockAt(1_000_000);
+    const limiter = new MemoryRateLimiter(clock);
+    const once = { limit: 1, windowInMs: 10_000, scope: 's' };
+    const twice = { limit: 2, windowInMs: 10_000, scope: 's' };
+    expect(limiter.take('k', once)).toEqual({ allowed: true });
+    advance(1_000);
+    // The earlier call still counts: one more is allowed, then none until the first leaves the window.
+    expect(limiter.take('k', twice)).toEqual({ allowed: true });
+    expect(limiter.take('k', twice)).toEqual({ allowed: false, retryAfterSeconds: 9 });
+    // Once a key has a window, a one-call take of it reads that window.
+    expect(limiter.take('k', once)).toEqual({ allowed: false, retryAfterSeconds: 9 });
+    expect(limiter.take('other', once)).toEqual({ allowed: true });
+  });
+});

@@ -9,12 +9,9 @@ import {
   type TelemetryEventName,
   type TelemetryKind,
 } from '../../ports/telemetry-catalog';
+import { MetricRing, type RecordedMetric } from './metric-ring';
 
-export interface RecordedMetric {
-  name: MetricName;
-  value: number;
-  dimensions: Dimensions;
-}
+export type { RecordedMetric } from './metric-ring';
 
 export interface InMemoryTelemetryOptions {
   /** Throw on an item outside the catalog instead of dropping and counting it (the test host sets this). */
@@ -22,17 +19,23 @@ export interface InMemoryTelemetryOptions {
 }
 
 export class InMemoryTelemetry implements Telemetry {
-  /** Bounded: a long local run keeps the latest MAX_ENTRIES to 2 × MAX_ENTRIES entries. */
+  /** Bounded: a long local run keeps the latest MAX_ENTRIES to 2 × MAX_ENTRIES entries (metrics: the latest 2 × MAX_ENTRIES). */
   private static readonly MAX_ENTRIES = 10_000;
-  readonly metrics: RecordedMetric[] = [];
+  /** Metrics are recorded on every request, so they go to a ring that allocates nothing per entry. */
+  private readonly recordedMetrics = new MetricRing(2 * InMemoryTelemetry.MAX_ENTRIES);
   readonly events: Array<{ name: TelemetryEventName; dimensions: Dimensions }> = [];
   readonly exceptions: Array<{ message: string; dimensions: Dimensions }> = [];
   readonly refused: CatalogProblem[] = [];
 
   constructor(private readonly options: InMemoryTelemetryOptions = {}) {}
 
+  /** The metrics held, oldest first (a copy). */
+  get metrics(): RecordedMetric[] {
+    return this.recordedMetrics.entries();
+  }
+
   metric(name: MetricName, value: number, dimensions: Dimensions = {}): void {
-    if (this.accepts('metric', name, dimensions)) this.push(this.metrics, { name, value, dimensions });
+    if (this.accepts('metric', name, dimensions)) this.recordedMetrics.push(name, value, dimensions);
   }
 
   event(name: TelemetryEventName, dimensions: Dimensions = {}): void {
@@ -45,9 +48,7 @@ export class InMemoryTelemetry implements Telemetry {
 
   /** Sum of a metric's values, optionally only where the given dimensions match. */
   total(name: MetricName, where: Dimensions = {}): number {
-    return this.metrics
-      .filter((metric) => metric.name === name && Object.entries(where).every(([key, value]) => metric.dimensions[key] === value))
-      .reduce((sum, metric) => sum + metric.value, 0);
+    return this.recordedMetrics.total(name, where);
   }
 
   private accepts(kind: TelemetryKind, name: string, dimensions: Dimensions): boolean {
@@ -55,7 +56,7 @@ export class InMemoryTelemetry implements Telemetry {
     if (!problem) return true;
     if (this.options.strict) throw new TelemetryCatalogError(problem);
     this.push(this.refused, problem);
-    this.push(this.metrics, { name: 'telemetry.refused_total', value: 1, dimensions: { reason: problem.reason } });
+    this.recordedMetrics.push('telemetry.refused_total', 1, { reason: problem.reason });
     return false;
   }
 

@@ -26,9 +26,8 @@ export interface DevicePoll extends ConfigPollQuery {
 
 type TargetKind = 'user' | 'anonymous' | 'device' | 'appSession';
 
-function indexKey(productId: string, kind: TargetKind, value: string): string {
-  return `${productId}\u0000${kind}\u0000${value}`;
-}
+/** A product's live sessions by the value of each kind of target (session ids per value). */
+type TargetsOfProduct = Record<TargetKind, Map<string, Set<string>>>;
 
 /** The one target a session is filed under; every other target field is checked on look-up. */
 function primaryTarget(session: DebugSession): [TargetKind, string] | undefined {
@@ -50,8 +49,8 @@ export function sessionTargetsPoll(session: DebugSession, poll: DevicePoll): boo
 }
 
 /** Active and paused sessions are handed to devices; paused ones tell the device to hold off. */
-export function isServedToDevices(session: DebugSession, now: Date): boolean {
-  return (session.status === 'active' || session.status === 'paused') && Date.parse(session.expiresAt) > now.getTime();
+export function isServedToDevices(session: DebugSession, nowInMs: number): boolean {
+  return (session.status === 'active' || session.status === 'paused') && Date.parse(session.expiresAt) > nowInMs;
 }
 
 /** Ended sessions remembered, so a stale copy read after the end cannot bring one back. */
@@ -59,7 +58,11 @@ const MAX_TOMBSTONES = 10_000;
 
 export class SessionTargetIndex {
   private readonly sessionsById = new Map<string, DebugSession>();
-  private readonly idsByKey = new Map<string, Set<string>>();
+  /**
+   * Session ids by product, kind of target and value: a poll looks the id up as it came, under a product id it holds
+   * already, where one key of all three would be a new string per poll, flattened and hashed each time.
+   */
+  private readonly idsByTarget = new Map<string, TargetsOfProduct>();
   private readonly endedAt = new Map<string, string>();
 
   get size(): number {
@@ -91,10 +94,15 @@ export class SessionTargetIndex {
     }
     const target = primaryTarget(session);
     if (!target) return;
-    const key = indexKey(session.productId, ...target);
+    const [kind, value] = target;
     this.sessionsById.set(session.id, session);
-    let ids = this.idsByKey.get(key);
-    if (!ids) this.idsByKey.set(key, (ids = new Set()));
+    let targets = this.idsByTarget.get(session.productId);
+    if (!targets) {
+      targets = { user: new Map(), anonymous: new Map(), device: new Map(), appSession: new Map() };
+      this.idsByTarget.set(session.productId, targets);
+    }
+    let ids = targets[kind].get(value);
+    if (!ids) targets[kind].set(value, (ids = new Set()));
     ids.add(session.id);
   }
 
@@ -104,29 +112,35 @@ export class SessionTargetIndex {
     this.sessionsById.delete(sessionId);
     const target = primaryTarget(known);
     if (!target) return;
-    const key = indexKey(known.productId, ...target);
-    const ids = this.idsByKey.get(key);
+    const [kind, value] = target;
+    const targets = this.idsByTarget.get(known.productId);
+    const ids = targets?.[kind].get(value);
     ids?.delete(sessionId);
-    if (ids?.size === 0) this.idsByKey.delete(key);
+    if (ids?.size === 0) targets![kind].delete(value);
   }
 
   /** The newest live session targeting the poll, preferring active over paused. */
   find(poll: DevicePoll, now: Date): DebugSession | undefined {
+    return this.findAt(poll, now.getTime());
+  }
+
+  /** `find` at a time in epoch milliseconds: the poll reads the clock without making a Date. */
+  findAt(poll: DevicePoll, nowInMs: number): DebugSession | undefined {
     // Each target the poll names, without building a list of them on every poll.
-    let best = this.bestFor(poll, now, 'device', poll.deviceId, undefined);
-    best = this.bestFor(poll, now, 'appSession', poll.appSessionId, best);
-    best = this.bestFor(poll, now, 'anonymous', poll.anonymousId, best);
-    return this.bestFor(poll, now, 'user', poll.authenticatedUserId, best);
+    let best = this.bestFor(poll, nowInMs, 'device', poll.deviceId, undefined);
+    best = this.bestFor(poll, nowInMs, 'appSession', poll.appSessionId, best);
+    best = this.bestFor(poll, nowInMs, 'anonymous', poll.anonymousId, best);
+    return this.bestFor(poll, nowInMs, 'user', poll.authenticatedUserId, best);
   }
 
   /** `best`, or a session filed under this target that serves the poll and ranks higher. */
-  private bestFor(poll: DevicePoll, now: Date, kind: TargetKind, value: string | undefined, best: DebugSession | undefined): DebugSession | undefined {
+  private bestFor(poll: DevicePoll, nowInMs: number, kind: TargetKind, value: string | undefined, best: DebugSession | undefined): DebugSession | undefined {
     if (value === undefined) return best;
-    const ids = this.idsByKey.get(indexKey(poll.productId, kind, value));
+    const ids = this.idsByTarget.get(poll.productId)?.[kind].get(value);
     if (ids === undefined) return best;
     for (const id of ids) {
       const session = this.sessionsById.get(id);
-      if (!session || !isServedToDevices(session, now) || !sessionTargetsPoll(session, poll)) continue;
+      if (!session || !isServedToDevices(session, nowInMs) || !sessionTargetsPoll(session, poll)) continue;
       if (!best || rank(session) > rank(best)) best = session;
     }
     return best;
@@ -137,10 +151,32 @@ function rank(session: DebugSession): number {
   return (session.status === 'active' ? 1e15 : 0) + Date.parse(session.createdAt);
 }
 
-/** The identity an ingest token binds to: the most specific one the device gave. */
+export type BindingKind = 'device' | 'appSession' | 'anonymous' | 'user';
+
+/** Which identity an ingest token binds to: the most specific one the device gave. */
+export function deviceBindingKind(poll: DevicePoll): BindingKind {
+  if (poll.deviceId) return 'device';
+  if (poll.appSessionId) return 'appSession';
+  if (poll.anonymousId) return 'anonymous';
+  return 'user';
+}
+
+/** The value of that identity (`deviceBindingKind`), as the device sent it. */
+export function deviceBindingValue(poll: DevicePoll, kind: BindingKind): string {
+  switch (kind) {
+    case 'device':
+      return poll.deviceId!;
+    case 'appSession':
+      return poll.appSessionId!;
+    case 'anonymous':
+      return poll.anonymousId!;
+    case 'user':
+      return `${poll.authenticatedUserId ?? poll.userId}`;
+  }
+}
+
+/** The identity an ingest token binds to, as `kind:value`. */
 export function deviceBinding(poll: DevicePoll): string {
-  if (poll.deviceId) return `device:${poll.deviceId}`;
-  if (poll.appSessionId) return `appSession:${poll.appSessionId}`;
-  if (poll.anonymousId) return `anonymous:${poll.anonymousId}`;
-  return `user:${poll.authenticatedUserId ?? poll.userId}`;
+  const kind = deviceBindingKind(poll);
+  return `${kind}:${deviceBindingValue(poll, kind)}`;
 }
