@@ -429,6 +429,11 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             // Without a session, requests are still observed for the pre-crash buffer (in memory).
             val session = collectingSession()
             if (if (session == null) !keepsPreCrash() else !session.capture.network) return false
+            return isAppRequest(url)
+        }
+
+        /** Not the SDK's own call, and within the app's include/exclude rules. */
+        private fun isAppRequest(url: HttpUrl): Boolean {
             val text = url.toString()
             if (text.startsWith("$baseUrl/api/diagnostics/")) return false
             val rules = options.network
@@ -447,11 +452,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
 
         override fun countsRequest(url: HttpUrl): Boolean {
             if (signals?.countsRoutine != true || synchronized(lock) { optedOut }) return false
-            val text = url.toString()
-            if (text.startsWith("$baseUrl/api/diagnostics/")) return false
-            val rules = options.network
-            if (rules.exclude.any { text.contains(it) }) return false
-            return rules.include.isEmpty() || rules.include.any { text.contains(it) }
+            return isAppRequest(url)
         }
 
         override fun countRequest(url: HttpUrl, status: Int?, durationMs: Long, startedAtMs: Long) {

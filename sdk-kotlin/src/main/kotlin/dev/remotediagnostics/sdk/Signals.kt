@@ -107,8 +107,9 @@ private fun percentDecoded(segment: String): String? {
     while (index < segment.length) {
         val char = segment[index]
         if (char == '%') {
-            val value = segment.substring(index + 1, minOf(segment.length, index + 3)).takeIf { it.length == 2 }?.toIntOrNull(16) ?: return null
-            bytes.write(value)
+            val escape = segment.substring(index + 1, minOf(segment.length, index + 3))
+            if (escape.length != 2 || !escape.all { it in '0'..'9' || it in 'a'..'f' || it in 'A'..'F' }) return null
+            bytes.write(escape.toInt(16))
             index += 3
         } else {
             bytes.write(char.toString().toByteArray(Charsets.UTF_8))

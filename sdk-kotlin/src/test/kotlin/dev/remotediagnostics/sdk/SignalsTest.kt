@@ -139,6 +139,22 @@ class SignalsTest {
     }
 
     @Test
+    fun `opting out drops what was counted and counts nothing more`() = runBlocking {
+        val test = signalsClient()
+        test.client.start()
+        test.call("/orders/42")
+        test.client.captureError(checkoutFailure("before"))
+        test.client.setOptedOut(true)
+        test.call("/orders/43")
+        test.client.captureError(checkoutFailure("while opted out"))
+        runtime.advance(60_000)
+        test.client.setOptedOut(false)
+        test.call("/carts/7")
+        test.client.close()
+        assertEquals(setOf("requests /carts/7 1"), server.signalBatches().single().second.counterLines())
+    }
+
+    @Test
     fun `a minute keeps at most 100 series and 50 latency routes, and at most 60 minutes wait`() = runBlocking {
         val reporter = SignalReporter(
             SignalReporterOptions(server.url, PRODUCT_KEY, "device-1", null, 60_000, OkHttpClient(), runtime, runtime, runtime) { throw it },
