@@ -2,9 +2,10 @@
 // valid and invalid examples. `npm run fixtures:wire` writes them to sdk-contract/fixtures/; the Kotlin SDK's
 // tests (and a Swift SDK's, later) read those files, and test/contract/wire-fixtures.test.ts keeps them honest.
 // Besides the schemas: the error fingerprints the TypeScript SDK puts on its crash and error signals, so every
-// SDK groups the same stack under the same fingerprint (a crash rule scoped to one matches them all).
+// SDK groups the same stack under the same fingerprint (a crash rule scoped to one matches them all), and the route
+// templates it counts requests under, so the same call lands in the same series from every SDK.
 import { z } from 'zod';
-import { errorFingerprint } from '../sdk/src/signals';
+import { errorFingerprint, routeTemplate } from '../sdk/src/signals';
 import { signalBatchSchema } from '../shared/domain/signals/intake';
 import { consentBodySchema } from '../shared/http/ingest-routes';
 import { deviceConfigSchema } from '../shared/domain/sessions/device-config';
@@ -211,6 +212,27 @@ const fingerprintCases: Array<{ name: string; type: string; stack: string }> = [
   { name: 'V8, a name outside the BMP', type: 'Error', stack: 'Error: no pizza\n    at 🍕order (file:///srv/app/pizza.js:1:9)' },
 ];
 
+/** URLs as an app calls them, each with the route template the TypeScript SDK counts it under. */
+const routeTemplateCases: Array<{ name: string; url: string }> = [
+  { name: 'numeric id, host, query and fragment dropped', url: 'https://api.example.com/users/12345/orders?page=2#top' },
+  { name: 'a single digit is no id', url: '/users/7/profile' },
+  { name: 'relative path', url: 'orders/42' },
+  { name: 'no path', url: 'https://api.example.com' },
+  { name: 'trailing slash kept', url: 'https://api.example.com/users/' },
+  { name: 'UUID', url: '/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301/items' },
+  { name: 'long hex, upper case', url: '/blobs/0123456789ABCDEF0123' },
+  { name: 'short hex is no id', url: '/blobs/deadbeef' },
+  { name: 'email', url: '/users/jane@example.com/settings' },
+  { name: 'percent-encoded email', url: '/users/jane%40example.com/settings' },
+  { name: 'percent-encoded non-ASCII, escapes stripped', url: '/search/caf%C3%A9/x' },
+  { name: 'raw non-ASCII, encoded then stripped', url: '/search/café' },
+  { name: 'colon kept', url: '/v1/items:batchGet' },
+  { name: 'dot segments resolved', url: '/a/../b/./c/99' },
+  { name: 'space and parentheses stripped', url: '/files/my file (1).txt' },
+  { name: 'cut at 128 characters', url: `/v2/${'segment/'.repeat(30)}` },
+  { name: 'user info, port, leading zeros', url: 'https://user:pw@api.example.com:8443/v1/accounts/00042/transfer?token=abc' },
+];
+
 type JsonSchema = { [key: string]: unknown };
 
 /** Closes every object schema (additionalProperties false) unless it already says what extra keys may hold. */
@@ -234,5 +256,7 @@ export function wireFixtureFiles(): Record<string, string> {
   }
   const fingerprints = fingerprintCases.map((entry) => ({ ...entry, fingerprint: errorFingerprint(entry.type, entry.stack) }));
   files['error-fingerprints.json'] = `${JSON.stringify({ cases: fingerprints }, null, 2)}\n`;
+  const routes = routeTemplateCases.map((entry) => ({ ...entry, route: routeTemplate(entry.url) }));
+  files['route-templates.json'] = `${JSON.stringify({ cases: routes }, null, 2)}\n`;
   return files;
 }

@@ -168,7 +168,9 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     )
 
     private val signals = options.identity.deviceId?.takeIf { options.signals.crashReports }?.let { deviceId ->
-        SignalReporter(SignalReporterOptions(baseUrl, options.productKey, deviceId, options.appVersion, http, clock, random) { reportInternal(it) })
+        SignalReporter(
+            SignalReporterOptions(baseUrl, options.productKey, deviceId, options.appVersion, options.signals.intervalMs, http, clock, timers, random) { reportInternal(it) },
+        )
     }
 
     private val transport = Transport(
@@ -200,6 +202,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             started = true
         }
         install()
+        signals?.start()
         publishState()
         return poller.start()
     }
@@ -211,7 +214,10 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             started = false
         }
         poller.stop()
+        signals?.stop()
         runCatching { transport.flush() }
+        // The minute still running is sent too: on close, nothing counted is left behind.
+        if (!synchronized(lock) { optedOut }) runCatching { signals?.send(everything = true) }
         transport.setTarget(null)
         val undo = synchronized(lock) { uninstallers.toList().also { uninstallers.clear() } }
         undo.asReversed().forEach { it() }
@@ -242,6 +248,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             if (value) breadcrumbs.clear()
         }
         if (value) preCrash?.clear()
+        if (value) signals?.clear()
         if (value) transport.clear()
         updateTarget()
         publishState()
@@ -332,9 +339,12 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     /** Records an error with its stack (once, however often it is passed on), flushes, and takes a screenshot if asked. */
     fun captureError(error: Throwable, context: Attributes? = null, level: LogLevel = LogLevel.ERROR, span: SpanContext? = null) {
         val session = collectingSession()
-        // Without a session the error is only kept in the pre-crash buffer: nothing to do when that is off.
-        if (session == null && !keepsPreCrash()) return
+        val counter = signals?.takeIf { it.countsRoutine && !synchronized(lock) { optedOut } }
+        // Without a session the error is only counted and kept in the pre-crash buffer: nothing to do when both are off.
+        if (session == null && !keepsPreCrash() && counter == null) return
         synchronized(reportedErrors) { if (!reportedErrors.add(error)) return }
+        counter?.countError(error)
+        if (session == null && !keepsPreCrash()) return
         val described = describeError(error)
         breadcrumb(clip("${described.type}: ${described.message}", 512), "error", null, level)
         if (session != null && !session.capture.logs) return
@@ -419,6 +429,11 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             // Without a session, requests are still observed for the pre-crash buffer (in memory).
             val session = collectingSession()
             if (if (session == null) !keepsPreCrash() else !session.capture.network) return false
+            return isAppRequest(url)
+        }
+
+        /** Not the SDK's own call, and within the app's include/exclude rules. */
+        private fun isAppRequest(url: HttpUrl): Boolean {
             val text = url.toString()
             if (text.startsWith("$baseUrl/api/diagnostics/")) return false
             val rules = options.network
@@ -433,6 +448,15 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
                 override val span: SpanContext = span.context
                 override fun finish(observation: NetworkObservation) = finishNetwork(span, observation)
             }
+        }
+
+        override fun countsRequest(url: HttpUrl): Boolean {
+            if (signals?.countsRoutine != true || synchronized(lock) { optedOut }) return false
+            return isAppRequest(url)
+        }
+
+        override fun countRequest(url: HttpUrl, status: Int?, durationMs: Long, startedAtMs: Long) {
+            signals?.countRequest(routeTemplate(url), status, durationMs, startedAtMs)
         }
     }
 
@@ -731,7 +755,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
                 withTimeoutOrNull(UNCAUGHT_FLUSH_TIMEOUT_MS) {
                     coroutineScope {
                         if (collecting) launch { transport.flush() }
-                        if (reporter != null) launch { reporter.send() }
+                        if (reporter != null) launch { reporter.send(everything = true) }
                     }
                 }
             }

@@ -115,6 +115,12 @@ internal interface NetworkObserver {
     val clock: SdkClock
     fun shouldObserve(url: HttpUrl): Boolean
     fun begin(request: Request): NetworkExchange
+
+    /** Whether the request is counted for the per-minute signals (requests, 5xx, latency by route), session or not. */
+    fun countsRequest(url: HttpUrl): Boolean
+
+    /** `status` null when the call failed without an answer. */
+    fun countRequest(url: HttpUrl, status: Int?, durationMs: Long, startedAtMs: Long)
 }
 
 internal interface NetworkExchange {
@@ -124,12 +130,13 @@ internal interface NetworkExchange {
 
 /**
  * Add to the app's OkHttpClient (`addInterceptor(diagnostics.okHttpInterceptor())`). It records nothing while no
- * session collects network captures, and never the SDK's own calls.
+ * session collects network captures (it only counts, when per-minute signals are on), and never the SDK's own calls.
  */
 class DiagnosticsInterceptor internal constructor(private val observer: NetworkObserver) : Interceptor {
     override fun intercept(chain: Interceptor.Chain): Response {
         val original = chain.request()
-        if (!safely(false) { observer.shouldObserve(original.url) }) return chain.proceed(original)
+        val counted = safely(false) { observer.countsRequest(original.url) }
+        if (!safely(false) { observer.shouldObserve(original.url) }) return if (counted) proceedCounted(chain, original) else chain.proceed(original)
         val options = observer.networkOptions
         val exchange = observer.begin(original)
         val request = if (matchesHost(original.url.host, options.propagateTraceContextTo) && original.header("traceparent") == null) {
@@ -149,16 +156,31 @@ class DiagnosticsInterceptor internal constructor(private val observer: NetworkO
             observation.durationMs = maxOf(0, observer.clock.nowMs() - observation.startedAtMs)
             observation.error = clip("${error.javaClass.simpleName}: ${error.message}", 1024)
             safely(Unit) { exchange.finish(observation) }
+            if (counted) safely(Unit) { observer.countRequest(request.url, null, observation.durationMs, observation.startedAtMs) }
             throw error
         }
         observation.durationMs = maxOf(0, observer.clock.nowMs() - observation.startedAtMs)
         observation.status = response.code
+        if (counted) safely(Unit) { observer.countRequest(request.url, response.code, observation.durationMs, observation.startedAtMs) }
         safely(Unit) {
             (response.body.contentLength().takeIf { it >= 0 } ?: response.header("content-length")?.toLongOrNull())?.let { observation.responseSize = it }
             if (options.captureHeaders) observation.responseHeaders = safeHeaders(response.headers)
             if (options.captureBodies) observation.responseBody = safeResponseBody(request, response)
         }
         safely(Unit) { exchange.finish(observation) }
+        return response
+    }
+
+    /** Only timed and counted: no session is capturing this request. */
+    private fun proceedCounted(chain: Interceptor.Chain, request: Request): Response {
+        val startedAtMs = observer.clock.nowMs()
+        val response = try {
+            chain.proceed(request)
+        } catch (error: IOException) {
+            safely(Unit) { observer.countRequest(request.url, null, maxOf(0, observer.clock.nowMs() - startedAtMs), startedAtMs) }
+            throw error
+        }
+        safely(Unit) { observer.countRequest(request.url, response.code, maxOf(0, observer.clock.nowMs() - startedAtMs), startedAtMs) }
         return response
     }
 

@@ -1,6 +1,7 @@
 // The shared fixtures, read from the Kotlin side: the JSON Schemas accept every valid example and refuse every
 // invalid one (so a body they pass is one the server takes), and the SDK's config parser agrees with the server
-// about which config answers are usable, and the SDK fingerprints errors exactly as the TypeScript SDK does.
+// about which config answers are usable, and the SDK fingerprints errors and templates routes exactly as the
+// TypeScript SDK does.
 package dev.remotediagnostics.sdk
 
 import dev.remotediagnostics.sdk.support.WireContract
@@ -53,6 +54,17 @@ class WireContractTest {
         return cases.map { case ->
             fun text(name: String) = case[name]!!.jsonPrimitive.content
             DynamicTest.dynamicTest(text("name")) { assertEquals(text("fingerprint"), errorFingerprint(text("type"), text("stack"))) }
+        }
+    }
+
+    @TestFactory
+    fun `URLs get the route templates the TypeScript SDK gives them`(): List<DynamicTest> {
+        val root = Json.parseToJsonElement(Files.readString(WireContract.fixtures.resolve("route-templates.json"))) as JsonObject
+        val cases = (root["cases"] as JsonArray).map { it as JsonObject }
+        assertTrue(cases.size >= 15)
+        return cases.map { case ->
+            fun text(name: String) = case[name]!!.jsonPrimitive.content
+            DynamicTest.dynamicTest(text("name")) { assertEquals(text("route"), routeTemplate(text("url"))) }
         }
     }
 }
