@@ -231,6 +231,7 @@ const routeTemplateCases: Array<{ name: string; url: string }> = [
   { name: 'space and parentheses stripped', url: '/files/my file (1).txt' },
   { name: 'cut at 128 characters', url: `/v2/${'segment/'.repeat(30)}` },
   { name: 'user info, port, leading zeros', url: 'https://user:pw@api.example.com:8443/v1/accounts/00042/transfer?token=abc' },
+  { name: 'a broken escape is templated as it came', url: '/tag/%ZZ/items' },
 ];
 
 type JsonSchema = { [key: string]: unknown };

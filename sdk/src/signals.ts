@@ -7,6 +7,15 @@ import type { SignalBatch, SignalCounter, SignalLatency } from './wire.js';
 const MINUTE_IN_MS = 60_000;
 const MAX_KEYS_PER_MINUTE = 100;
 const MAX_DURATIONS_PER_ROUTE = 2_000;
+/** Routes with latency per minute: a batch carries at most 50 latency entries. */
+const MAX_LATENCY_ROUTES_PER_MINUTE = 50;
+/** The server refuses a duration over an hour (and with it the whole batch): longer ones count as an hour. */
+const MAX_DURATION_IN_MS = 3_600_000;
+/**
+ * Minutes held unsent. Without an interval only a crash sends them, so without this bound an app that never crashes
+ * would count into new minutes for its whole life; the oldest go first.
+ */
+const MAX_MINUTES_KEPT = 60;
 
 /** FNV-1a, 32 bits: a short, stable fingerprint without a crypto dependency. */
 function fnv1a(text: string): string {
@@ -37,9 +46,18 @@ export function routeTemplate(url: string): string {
   }
   const template = path
     .split('/')
-    .map((segment) => (identifierSegment.test(decodeURIComponent(segment)) ? '{id}' : segment.replace(/[^\w\-.~:]/g, '')))
+    .map((segment) => (identifierSegment.test(decodedOrRaw(segment)) ? '{id}' : segment.replace(/[^\w\-.~:]/g, '')))
     .join('/');
   return (template.startsWith('/') ? template : `/${template}`).slice(0, 128);
+}
+
+/** A path segment with its escapes decoded; a broken escape (`%ZZ`) leaves it as it came, as the Kotlin SDK does. */
+function decodedOrRaw(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -60,7 +78,10 @@ export class SignalAggregator {
   private bucket(time: number): MinuteBucket {
     const minute = Math.floor(time / MINUTE_IN_MS) * MINUTE_IN_MS;
     let bucket = this.minutes.get(minute);
-    if (!bucket) this.minutes.set(minute, (bucket = { counters: new Map(), durations: new Map() }));
+    if (!bucket) {
+      if (this.minutes.size >= MAX_MINUTES_KEPT) this.minutes.delete(Math.min(...this.minutes.keys()));
+      this.minutes.set(minute, (bucket = { counters: new Map(), durations: new Map() }));
+    }
     return bucket;
   }
 
@@ -77,9 +98,12 @@ export class SignalAggregator {
     this.count('requests', { route }, time);
     if (status !== undefined && status >= 500) this.count('http_5xx', { route }, time);
     const durations = this.bucket(time).durations;
-    const list = durations.get(route) ?? [];
-    if (list.length < MAX_DURATIONS_PER_ROUTE) list.push(Math.max(0, durationMs));
-    durations.set(route, list);
+    let list = durations.get(route);
+    if (!list) {
+      if (durations.size >= MAX_LATENCY_ROUTES_PER_MINUTE) return;
+      durations.set(route, (list = []));
+    }
+    if (list.length < MAX_DURATIONS_PER_ROUTE) list.push(Math.min(Math.max(0, durationMs), MAX_DURATION_IN_MS));
   }
 
   /** Finished minutes (all with `everything`, e.g. at a crash or exit) as one batch, or undefined when none. */

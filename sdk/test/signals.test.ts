@@ -61,6 +61,8 @@ describe('templates and fingerprints', () => {
     ['/files/3f2a1b4c-1d2e-4f5a-9b8c-0123456789ab', '/files/{id}'],
     ['https://x.example/mail/jane%40example.com', '/mail/{id}'],
     ['/api/v2/items', '/api/v2/items'],
+    // decodeURIComponent throws on it: the template must not (it runs inside the app's fetch).
+    ['/tag/%ZZ/items', '/tag/ZZ/items'],
   ])('%s -> %s', (url, template) => {
     expect(routeTemplate(url)).toBe(template);
   });
@@ -141,6 +143,30 @@ describe('signal counters', () => {
     expect(third.headers['idempotency-key']).not.toBe(sent[0]!.headers['idempotency-key']);
     expect(expectValidSignalBatch(third.json).counters).toHaveLength(1);
     await client.stop();
+  });
+
+  it('bounds what it holds: an hour per duration, 50 latency routes a minute, 60 unsent minutes', () => {
+    const runtime = new ManualRuntime();
+    const aggregator = new SignalAggregator(runtime);
+    aggregator.request('/slow/report', 200, 5 * 3_600_000);
+    for (let route = 0; route < 80; route++) aggregator.request(`/route-${route}`, 200, 10);
+    runtime.advance(60_000);
+    const batch = aggregator.take('d', '1.0.0')!;
+    expectValidSignalBatch(batch);
+    expect(batch.latency).toHaveLength(50);
+    expect(batch.latency.find((entry) => entry.route === '/slow/report')).toMatchObject({ p99: 3_600_000, sumMs: 3_600_000 });
+    // Requests are still counted for every route (up to the counters' own bound).
+    expect(batch.counters.filter((counter) => counter.series === 'requests')).toHaveLength(81);
+
+    // A crash-only SDK (no interval) never sends finished minutes on its own: it keeps the last 60.
+    for (let minute = 0; minute < 90; minute++) {
+      aggregator.count('errors', { fingerprint: 'fp-1' });
+      runtime.advance(60_000);
+    }
+    const counters: Array<{ minute: string }> = [];
+    for (let batchOf = aggregator.take('d', undefined, true); batchOf; batchOf = aggregator.take('d', undefined, true)) counters.push(...batchOf.counters);
+    expect(counters).toHaveLength(60);
+    expect(counters[0]!.minute).toBe(new Date(Math.floor((runtime.now() - 60 * 60_000) / 60_000) * 60_000).toISOString());
   });
 
   it('keeps counts of a minute that is still running', () => {
