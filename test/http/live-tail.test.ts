@@ -7,7 +7,7 @@ import { DiagnosticsClient } from '../../sdk/src/client';
 import type { FetchFunction } from '../../sdk/src/runtime';
 import { ManualRuntime } from '../../sdk/test/support/manual-runtime';
 import { openDeviceSession } from '../support/device-session';
-import { itemsOf, readSse } from '../support/sse-client';
+import { itemsOf, openSse, readSse } from '../support/sse-client';
 import { startTestHost, type TestHost } from '../support/test-host';
 
 let host: TestHost;
@@ -122,12 +122,12 @@ describe('live tail while the SDK sends', () => {
 describe('filters, limits and the stream itself', () => {
   it('streams only what the filters ask for, masked', async () => {
     const session = await openDeviceSession(host, admin, { capture: { logs: true, traces: true, breadcrumbs: true, network: true }, collectionLevel: 'trace' });
-    const reading = readSse(tailUrl(session.sessionId, '?level=error,fatal&text=pay'), {
+    const reading = openSse(tailUrl(session.sessionId, '?level=error,fatal&text=pay'), {
       headers: { authorization: `Bearer ${engineer}` },
       until: (events) => itemsOf(events).length >= 2,
       timeoutInMs: 15_000,
     });
-    await sleep(400);
+    await reading.opened;
     const now = Date.now();
     const items = [
       { kind: 'log', id: 'f1', timestamp: new Date(now).toISOString(), level: 'error', message: 'payment failed for jane.doe@example.com' },
@@ -138,7 +138,7 @@ describe('filters, limits and the stream itself', () => {
     ];
     const sent = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders });
     expect(sent.status).toBe(202);
-    const connection = await reading;
+    const connection = await reading.connection;
     const docs = itemsOf(connection.events).map((item) => item.doc);
     expect(docs.map((doc) => doc.itemId)).toEqual(['f1', 'f4']);
     expect(docs[0].message).toBe('payment failed for [EMAIL]');
@@ -146,15 +146,15 @@ describe('filters, limits and the stream itself', () => {
 
   it('sends an item rewritten by a retried batch once per connection', async () => {
     const session = await openDeviceSession(host, admin);
-    const reading = readSse(tailUrl(session.sessionId), { headers: { authorization: `Bearer ${engineer}` }, timeoutInMs: 4_500 });
-    await sleep(300);
+    const reading = openSse(tailUrl(session.sessionId), { headers: { authorization: `Bearer ${engineer}` }, timeoutInMs: 4_500 });
+    await reading.opened;
     const items = [1, 2, 3].map((n) => ({ kind: 'log', id: `r${n}`, timestamp: new Date(Date.now() + n).toISOString(), level: 'info', message: `retry ${n}` }));
     for (let attempt = 0; attempt < 2; attempt++) {
       expect((await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status).toBe(202);
       // The retry lands in a later commit second, so storage gives the rewritten documents a new commit time.
       await sleep(1100);
     }
-    const connection = await reading;
+    const connection = await reading.connection;
     expect(itemsOf(connection.events).map((item) => item.doc.itemId)).toEqual(['r1', 'r2', 'r3']);
   });
 
@@ -212,10 +212,10 @@ describe('filters, limits and the stream itself', () => {
     const batch = (prefix: string, count: number) =>
       Array.from({ length: count }, (_, index) => ({ kind: 'log', id: `${prefix}${index}`, timestamp: new Date(now + index).toISOString(), level: 'info', message: `${prefix} ${index}` }));
     // A marker first, to hold a cursor from before the burst.
-    const first = readSse(tailUrl(session.sessionId), { headers: { authorization: `Bearer ${engineer}` }, until: (events) => itemsOf(events).length >= 1 });
-    await sleep(300);
+    const first = openSse(tailUrl(session.sessionId), { headers: { authorization: `Bearer ${engineer}` }, until: (events) => itemsOf(events).length >= 1 });
+    await first.opened;
     expect((await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch('m', 1) }, headers: session.deviceHeaders })).status).toBe(202);
-    const marker = itemsOf((await first).events)[0]!;
+    const marker = itemsOf((await first.connection).events)[0]!;
     for (let round = 0; round < 12; round++) {
       const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch(`b${round}-`, 50) }, headers: session.deviceHeaders });
       expect(response.status).toBe(202);
@@ -279,11 +279,11 @@ describe('the stream time limit', () => {
       const token = await limited.token({ roles: ['engineer'], products: ['demo'] });
       const session = await openDeviceSession(limited, await limited.token());
       const url = `${limited.url}/api/diagnostics/sessions/${session.sessionId}/tail`;
-      const reading = readSse(url, { headers: { authorization: `Bearer ${token}` }, timeoutInMs: 10_000 });
-      await sleep(300);
+      const reading = openSse(url, { headers: { authorization: `Bearer ${token}` }, timeoutInMs: 10_000 });
+      await reading.opened;
       const item = { kind: 'log', id: 'x1', timestamp: new Date().toISOString(), level: 'info', message: 'before the limit' };
       expect((await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item] }, headers: session.deviceHeaders })).status).toBe(202);
-      const first = await reading;
+      const first = await reading.connection;
       expect(first.closedByServer).toBe(true);
       expect(first.retry).toBe(1000);
       const ids = itemsOf(first.events);
@@ -307,17 +307,17 @@ describe('an app clock apart from the storage clock', () => {
       const token = await skewed.token({ roles: ['engineer'], products: ['demo'] });
       const session = await openDeviceSession(skewed, await skewed.token());
       skewed.clock.advance(6_000);
-      const reading = readSse(`${skewed.url}/api/diagnostics/sessions/${session.sessionId}/tail`, {
+      const reading = openSse(`${skewed.url}/api/diagnostics/sessions/${session.sessionId}/tail`, {
         headers: { authorization: `Bearer ${token}` },
         until: (events) => itemsOf(events).length >= 2,
         timeoutInMs: 10_000,
       });
-      await sleep(500);
+      await reading.opened;
       const item = (id: string) => ({ kind: 'log', id, timestamp: skewed.clock.now().toISOString(), level: 'info', message: `written after the stream opened (${id})` });
       expect((await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s1')] }, headers: session.deviceHeaders })).status).toBe(202);
       await sleep(1_500);
       expect((await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s2')] }, headers: session.deviceHeaders })).status).toBe(202);
-      expect(itemsOf((await reading).events).map((entry) => entry.doc.itemId)).toEqual(['s1', 's2']);
+      expect(itemsOf((await reading.connection).events).map((entry) => entry.doc.itemId)).toEqual(['s1', 's2']);
     } finally {
       await skewed.close();
     }
@@ -337,9 +337,9 @@ describe('many streams on one session', () => {
       const reads = (value: 'true' | 'false') => shared.telemetry.total('tail.reads_total', { shared: value });
       const before = { storage: reads('false'), shared: reads('true') };
       const streams = [...sensitive, ...viewers].map((token) =>
-        readSse(url, { headers: { authorization: `Bearer ${token}` }, until: (events) => itemsOf(events).length >= total, timeoutInMs: 30_000 }),
+        openSse(url, { headers: { authorization: `Bearer ${token}` }, until: (events) => itemsOf(events).length >= total, timeoutInMs: 30_000 }),
       );
-      await sleep(400);
+      await Promise.all(streams.map((stream) => stream.opened));
       for (let batch = 0; batch < 4; batch++) {
         const items = [0, 1, 2].map((index) => ({
           kind: 'network',
@@ -355,7 +355,7 @@ describe('many streams on one session', () => {
         expect((await shared.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status).toBe(202);
         await sleep(300);
       }
-      const connections = await Promise.all(streams);
+      const connections = await Promise.all(streams.map((stream) => stream.connection));
       for (const [index, connection] of connections.entries()) {
         const items = itemsOf(connection.events);
         expect(items.map((item) => item.doc.itemId).sort()).toEqual(Array.from({ length: total }, (_, at) => `n${Math.floor(at / 3)}-${at % 3}`));

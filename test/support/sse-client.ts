@@ -20,6 +20,11 @@ export interface SseOptions {
   until?: (events: EventSourceMessage[]) => boolean;
   /** Abort after this long whatever happened. */
   timeoutInMs?: number;
+  /**
+   * Called once the server answered 200 and the stream began: a tail fixes its starting point before it answers,
+   * so what is sent after this is on the stream (no guessing how long opening takes on a loaded machine).
+   */
+  onOpen?: () => void;
 }
 
 export async function readSse(url: string, options: SseOptions = {}): Promise<SseConnection> {
@@ -34,6 +39,7 @@ export async function readSse(url: string, options: SseOptions = {}): Promise<Ss
       connection.problem = await response.json().catch(() => undefined);
       return connection;
     }
+    options.onOpen?.();
     let stop = false;
     const parser = createParser({
       onEvent(message) {
@@ -63,6 +69,14 @@ export async function readSse(url: string, options: SseOptions = {}): Promise<Ss
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A connection being read, and a promise settled once it is open (or once it failed to open). */
+export function openSse(url: string, options: Omit<SseOptions, 'onOpen'> = {}): { opened: Promise<void>; connection: Promise<SseConnection> } {
+  let markOpen: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (markOpen = resolve));
+  const connection = readSse(url, { ...options, onOpen: markOpen }).finally(markOpen);
+  return { opened, connection };
 }
 
 export function itemsOf(events: EventSourceMessage[]): Array<{ id: string; doc: any }> {
