@@ -17,7 +17,7 @@ describe('OneCallKeys', () => {
     const keys = new OneCallKeys(WINDOW_IN_MS, 0);
     const expiries = new Map<string, number>();
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     let now = 0;
     let lastTakeAt = 0;
     // Bursts of new devices (past the first rebuilds) mixed with repeats of recent ones, then quieter stretches.
