@@ -7,7 +7,7 @@ import type { RateDecision } from '../../ports/rate-limiter';
 const INITIAL_SLOTS = 1024;
 /**
  * A table is rebuilt before more than this share of its slots has ever been filled. Linear probes stay short at this
- * fill (a miss reads a few neighbouring hashes, one cache line), and the table stays about as small as a Map of the
+ * fill (a miss reads a few neighbouring hashes, a cache line or two), and the table stays about as small as a Map of the
  * same keys: a table several times larger cost more in allocating and faulting in its pages at each rebuild (~0.1 s
  * of CPU for 64 MB, measured) than its shorter probes saved.
  */
@@ -46,8 +46,9 @@ function hashOf(key: string, seed: number): number {
  * expired): a new key missed in both, then was set, and each miss in a map of 10^5 keys or more walked a bucket chain
  * through entries and key strings scattered over the heap, ~0.8 µs a new key on the bench VM, a sixth of the device
  * poll's own CPU. Expiry costs no delete and no walk: a probe passing an expired slot takes it for the new key once the
- * key is known to be absent, and a rebuild (when three quarters of the slots have been filled) keeps only the live keys. Expired
- * keys stay referenced until their slot is taken or the table rebuilt, so memory follows the peak of keys per window.
+ * key is known to be absent, and a rebuild (when three quarters of the slots have been filled) keeps only the live
+ * keys. Expired keys stay referenced until their slot is taken or the table rebuilt, so memory follows the peak of
+ * keys per window.
  */
 export class OneCallKeys {
   /** Each slot's key hash; 0: never used. */
