@@ -27,10 +27,14 @@ export function systemClockReadOncePerTurn(): Clock {
   const forget = () => {
     cachedInMs = 0;
   };
+  // `settled.then(forget)` queues `forget` as `queueMicrotask(forget)` would, behind the microtasks queued so far, but
+  // as a plain promise reaction: Node's queueMicrotask wraps each callback in an AsyncResource and a bound function
+  // (~150 ns against ~55 ns, measured; once per poll).
+  const settled = Promise.resolve();
   const read = (): number => {
     if (cachedInMs === 0) {
       cachedInMs = Date.now();
-      queueMicrotask(forget);
+      void settled.then(forget);
     }
     return cachedInMs;
   };

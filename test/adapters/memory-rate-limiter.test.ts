@@ -109,21 +109,21 @@ describe('MemoryRateLimiter timekeeping', () => {
     expect(limiter.take('k', rule)).toEqual({ allowed: true });
   });
 
-  it('drops a generation of one-call keys whole once every key in it has expired', () => {
+  it('stops holding one-call keys once they expire, keeping those set since', () => {
     const { clock, advance } = clockAt(1_000_000);
     const limiter = new MemoryRateLimiter(clock);
     const rule = { limit: 1, windowInMs: 5_000 };
     for (let device = 0; device < 1_000; device++) limiter.take(`poll:${device}`, rule);
     advance(4_000);
-    // Set a window before its expiry, the second wave keeps the first generation going until it turns over.
+    // A second wave, set a second before the first expires.
     for (let device = 1_000; device < 1_500; device++) limiter.take(`poll:${device}`, rule);
     expect(limiter.size).toBe(1_500);
     advance(1_000);
-    // The first generation is a window old: it becomes the previous one; its keys have just expired, the second wave's have not.
+    // The first wave has just expired, the second has not.
     expect(limiter.take('poll:0', rule)).toEqual({ allowed: true });
     expect(limiter.take('poll:1200', rule)).toEqual({ allowed: false, retryAfterSeconds: 4 });
     advance(4_000);
-    // Every key of the old generation has expired by now: it goes at the next call, leaving the one set since.
+    // Every key of both waves has expired by now: only the two taken since are held.
     expect(limiter.take('poll:1300', rule)).toEqual({ allowed: true });
     expect(limiter.size).toBe(2);
   });

@@ -1,74 +1,13 @@
 // Sliding-window rate limiter in process memory: exact per instance, bounded in size.
 import { nowInMs, type Clock } from '../../ports/clock';
 import type { RateDecision, RateLimit, RateLimiter } from '../../ports/rate-limiter';
+import { OneCallKeys, refused } from './one-call-keys';
 
 /** Above this many keys of many-call rules, idle ones are swept, at most once per SWEEP_INTERVAL_IN_MS. */
 const SWEEP_THRESHOLD = 50_000;
 const SWEEP_INTERVAL_IN_MS = 1_000;
 
 const ALLOWED: RateDecision = Object.freeze({ allowed: true });
-
-function refused(until: number, now: number): RateDecision {
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) };
-}
-
-/**
- * The keys of one-call rules with one window length, each kept until its call stops counting, in two generations:
- * keys set in the current window-long stretch, and those set in the one before. Once the current generation is a
- * window old it becomes the previous one, and the previous one goes whole, every key in it expired by then (each was
- * set at least a window before). So a call is a look-up or two and a set, and expiry costs no delete per key and no
- * walk over the keys. (Most keys are per-device polls, tens of thousands live at once: a scan of every live key each
- * second cost the poll ~1 µs at 100k devices, and deleting expired keys one by one, walking the map's insertion order,
- * still ~0.7 µs.)
- */
-class OneCallKeys {
-  private current = new Map<string, number>();
-  private previous = new Map<string, number>();
-  /** When the current generation started. */
-  private currentSince: number;
-  /** The latest expiry in each generation: once it has passed, nothing in that generation counts any more. */
-  private currentUntil: number;
-  private previousUntil = -Infinity;
-
-  constructor(
-    private readonly windowInMs: number,
-    now: number,
-  ) {
-    this.currentSince = now;
-    this.currentUntil = now;
-  }
-
-  get size(): number {
-    return this.current.size + this.previous.size;
-  }
-
-  take(key: string, now: number): RateDecision {
-    if (now - this.currentSince >= this.windowInMs) this.rotate(now);
-    if (now >= this.previousUntil && this.previous.size > 0) this.previous = new Map();
-    const expiry = this.current.get(key) ?? this.previous.get(key);
-    if (expiry !== undefined && expiry > now) return refused(expiry, now);
-    const until = now + this.windowInMs;
-    this.current.set(key, until);
-    if (until > this.currentUntil) this.currentUntil = until;
-    return ALLOWED;
-  }
-
-  /** The key's expiry, if it is held; the key is forgotten either way (it moves to a many-call window). */
-  forget(key: string): number | undefined {
-    const expiry = this.current.get(key) ?? this.previous.get(key);
-    this.current.delete(key);
-    this.previous.delete(key);
-    return expiry;
-  }
-
-  private rotate(now: number): void {
-    this.previous = this.current;
-    this.previousUntil = this.currentUntil;
-    this.current = new Map();
-    this.currentSince = now;
-    this.currentUntil = now;
-  }
-}
 
 interface Window {
   times: number[];
