@@ -208,9 +208,11 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
    * such a string needs before a rule that can claim could pass; one regex test then proves the rest clean.
    */
   const hexRunToAdmit = textScanner.hexDigitRunToAdmit(claimingRules);
-  const cleanHex =
-    hexRunToAdmit === 0 ? undefined : new RegExp(hexRunToAdmit === Infinity ? '^[0-9a-f]+$' : `^(?:[a-f]|\\d(?!\\d{${hexRunToAdmit - 1}}))+$`);
-  const isCleanHex = (text: string): boolean => cleanHex !== undefined && text.length <= HEX_ID_CHARS && cleanHex.test(text);
+  // Two plain tests, not one with a look-ahead at every digit: the first fails at once on most strings.
+  const hexOnly = /^[0-9a-f]+$/;
+  const admittingRun = hexRunToAdmit === Infinity ? undefined : new RegExp(`\\d{${hexRunToAdmit}}`);
+  const isCleanHex = (text: string): boolean =>
+    hexRunToAdmit !== 0 && text.length <= HEX_ID_CHARS && hexOnly.test(text) && (admittingRun === undefined || !admittingRun.test(text));
 
   const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
     switch (method) {
@@ -368,6 +370,8 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
 
   /** Masks one string as `maskSpans` does, answering strings already known clean from the cache. */
   function maskString(text: string): number {
+    // What maskSpans answers at once (`GET`, `ok`), answered before the cache is asked.
+    if (text.length < 4) return 0;
     if (text.length > SHORT_STRING_CHARS) return isCleanHex(text) ? 0 : maskSpans(text);
     if (cleanShortStrings.has(text)) return 0;
     // Each one new: not worth remembering.
