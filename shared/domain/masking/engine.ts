@@ -205,7 +205,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   /**
    * Ids and hashes (lower-case hex: a correlation id, a request id) are in most items and each is new, so neither
    * the clean-string cache nor anything else spares them the full scan. The gates tell how long a run of digits
-   * such a string needs before a rule that can claim could pass; one regex test then proves the rest clean.
+   * such a string needs before a rule that can claim could pass; two regex tests then prove the rest clean.
    */
   const hexRunToAdmit = textScanner.hexDigitRunToAdmit(claimingRules);
   // Two plain tests, not one with a look-ahead at every digit: the first fails at once on most strings.
