@@ -11,7 +11,7 @@ import { createMaskingEngine } from '../../shared/domain/masking';
 import { loadMaskingRules } from '../../shared/config/masking-rules';
 import { keywordSearchSource } from '../../shared/domain/masking/credential-scanner';
 import { compileDetector, gateOf } from '../../shared/domain/masking/engine';
-import { assignmentFollows, MASKS_PER_WORD, TextScanner, type TextShape } from '../../shared/domain/masking/text-scan';
+import { assignmentFollows, MASKS_PER_WORD, TextScanner, type RuleGate, type TextShape } from '../../shared/domain/masking/text-scan';
 import { TEXT_SCAN_SOURCE_SHA256 } from '../../shared/domain/masking/wasm/text-scan-wasm';
 
 const rules = loadMaskingRules().rules;
@@ -257,6 +257,54 @@ describe('text scanner: rule pre-checks', () => {
     expect(ruledOut / (texts.length * rules.length)).toBeGreaterThan(0.8);
   });
 
+  /** Lower-case hex strings (ids, hashes), some with long runs of digits: what the engine's hex check answers. */
+  function hexTexts(): string[] {
+    const random = seededRandom(16);
+    return Array.from({ length: 6000 }, (_, count) => {
+      const digitShare = [0.2, 0.625, 0.9, 1][count % 4]!;
+      return Array.from({ length: 4 + Math.floor(random() * 61) }, () => (random() < digitShare ? String(Math.floor(random() * 10)) : 'abcdef'[Math.floor(random() * 6)]!)).join('');
+    });
+  }
+
+  it('passes no rule that can claim on a hex string with shorter runs of digits than the gates ask', () => {
+    const claiming = new Int32Array(scanner.allowed.length);
+    rules.forEach((rule, index) => {
+      if (rule.method !== 'keep') claiming[index >>> 5]! |= 1 << (index & 31);
+    });
+    const runToAdmit = scanner.hexDigitRunToAdmit(claiming);
+    // The shipped rules leave the check something to prove (none admits a hex id without a long run of digits).
+    expect(runToAdmit).toBeGreaterThan(1);
+    const admitted: string[] = [];
+    let provenClean = 0;
+    for (const text of hexTexts()) {
+      const longestRun = Math.max(0, ...(text.match(/\d+/g) ?? []).map((run) => run.length));
+      if (longestRun >= runToAdmit) continue;
+      provenClean++;
+      scanner.scan(text);
+      rules.forEach((rule, index) => {
+        if (rule.method !== 'keep' && scanner.admits(index)) admitted.push(`${rule.name}: ${text}`);
+      });
+    }
+    expect(admitted.slice(0, 5)).toEqual([]);
+    expect(provenClean).toBeGreaterThan(2000);
+  });
+
+  it.each<[string, number, RuleGate]>([
+    ['no literal, no needs', 0, {}],
+    ['a hex literal', 0, { requires: ['cafe'] }],
+    ['a literal found in any case, of hex letters', 0, { anyCase: ['fee'] }],
+    ['a literal with a letter past f', Infinity, { anyCase: ['token'] }],
+    ['a single byte no id holds', Infinity, { requires: ['@'] }],
+    ['colons', Infinity, { needs: { colons: true } }],
+    ['capitals (an IBAN start)', Infinity, { needs: { ibanStart: true } }],
+    ['SSN groups, which need separators', Infinity, { needs: { digitGroup: 9, ssnGroups: true } }],
+    ['a run of nine digits', 9, { needs: { digitRun: 9 } }],
+    ['a group of eight and a loose IBAN start', 8, { needs: { digitGroup: 8, ibanStartLoose: true } }],
+    ['one digit and a hex id', 1, { needs: { digits: 1, hexId: true } }],
+  ])('a hex id passes a gate with %s from a run of %s digits', (_, expected, gate) => {
+    expect(new TextScanner([gate]).hexDigitRunToAdmit(Int32Array.of(1))).toBe(expected);
+  });
+
   const ruleIndex = (name: string): number => rules.findIndex((rule) => rule.name === name);
   it.each<[string, string, boolean]>([
     ['credential_assignment', 'password=hunter2', true],
@@ -382,6 +430,11 @@ describe('masking engine: pre-checks change no output', () => {
       texts.push(text + (random() < 0.5 ? pick(digitSeparators) : ''));
     }
     for (let count = 0; count < 4000; count++) texts.push(pick(before) + pick(before) + pick(secrets) + pick(after));
+    // Ids and hashes, which the engine's hex check answers before any scan: with runs of digits up to card length.
+    for (let count = 0; count < 3000; count++) {
+      const digitShare = [0.3, 0.625, 0.95][count % 3]!;
+      texts.push(Array.from({ length: 4 + Math.floor(random() * 70) }, () => (random() < digitShare ? String(Math.floor(random() * 10)) : pick(['a', 'b', 'c', 'd', 'e', 'f']))).join(''));
+    }
     for (let count = 0; count < 3000; count++) texts.push(pick(before) + pick(lookAlikes) + pick(['', ' ', '-', ':', '.', 'é']) + pick([...lookAlikes, ...secrets]) + pick(after));
     return texts;
   }

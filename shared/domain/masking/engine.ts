@@ -167,6 +167,8 @@ export function normalizeFieldName(name: string): string {
 }
 
 const KEY_CACHE_LIMIT = 10_000;
+/** Hex ids and hashes this long or shorter are looked at by the hex check before a scan (a SHA-256 is 64). */
+const HEX_ID_CHARS = 64;
 
 /** Whether `offset` lies in one of the sorted, disjoint spans. */
 function insideSpan(starts: readonly number[], ends: readonly number[], offset: number): boolean {
@@ -197,6 +199,20 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   /** The keep rules waiting to run for the string being masked (maskText never re-enters itself). */
   const keepQueue: CompiledRule[] = [];
   const cardRule = rules.find((rule) => rule.name === 'credit_card' && rule.method !== 'keep');
+  /** The rules that can claim a span, as bits: keep rules run only once one of these finds a candidate. */
+  const claimingRules = new Int32Array(textScanner.allowed.length);
+  for (const rule of rules) if (rule.method !== 'keep') claimingRules[rule.index >>> 5]! |= 1 << (rule.index & 31);
+  /**
+   * Ids and hashes (lower-case hex: a correlation id, a request id) are in most items and each is new, so neither
+   * the clean-string cache nor anything else spares them the full scan. The gates tell how long a run of digits
+   * such a string needs before a rule that can claim could pass; two regex tests then prove the rest clean.
+   */
+  const hexRunToAdmit = textScanner.hexDigitRunToAdmit(claimingRules);
+  // Two plain tests, not one with a look-ahead at every digit: the first fails at once on most strings.
+  const hexOnly = /^[0-9a-f]+$/;
+  const admittingRun = hexRunToAdmit === Infinity ? undefined : new RegExp(`\\d{${hexRunToAdmit}}`);
+  const isCleanHex = (text: string): boolean =>
+    hexRunToAdmit !== 0 && text.length <= HEX_ID_CHARS && hexOnly.test(text) && (admittingRun === undefined || !admittingRun.test(text));
 
   const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
     switch (method) {
@@ -323,7 +339,7 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   }
 
   function maskTextInternal(text: string): TextMaskResult & { count: number } {
-    const count = maskSpans(text);
+    const count = isCleanHex(text) ? 0 : maskSpans(text);
     return count === 0 ? { text, rules: [], count } : { text: maskedOutput, rules: matchedNames, count };
   }
 
@@ -354,8 +370,12 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
 
   /** Masks one string as `maskSpans` does, answering strings already known clean from the cache. */
   function maskString(text: string): number {
-    if (text.length > SHORT_STRING_CHARS) return maskSpans(text);
+    // What maskSpans answers at once (`GET`, `ok`), answered before the cache is asked.
+    if (text.length < 4) return 0;
+    if (text.length > SHORT_STRING_CHARS) return isCleanHex(text) ? 0 : maskSpans(text);
     if (cleanShortStrings.has(text)) return 0;
+    // Each one new: not worth remembering.
+    if (isCleanHex(text)) return 0;
     const count = maskSpans(text);
     if (count === 0) {
       if (cleanShortStrings.size >= CLEAN_CACHE_LIMIT) cleanShortStrings.clear();

@@ -405,7 +405,7 @@ export class TextScanner {
   private keyRunEnd = -1;
   private keyRunAssigns = false;
 
-  constructor(gates: readonly RuleGate[]) {
+  constructor(private readonly gates: readonly RuleGate[]) {
     this.allowed = new Int32Array(Math.ceil(gates.length / 32));
     this.literalFree = new Int32Array(this.allowed.length);
     this.needFlags = new Uint16Array(gates.length);
@@ -561,6 +561,28 @@ export class TextScanner {
     for (let word = 0; word < words; word++) {
       allowed[word]! &= ~(countRefusals[digitsAt + word]! | countRefusals[runAt + word]! | countRefusals[groupAt + word]! | shapeRefusals[missingAt + word]!);
     }
+  }
+
+  /**
+   * For strings of lower-case hex digits alone (ids, hashes): the fewest digits in a row with which one of `rules`
+   * (bits, as `allowed`) could pass its pre-checks; 0 if one could on any such string, Infinity if none ever can.
+   * Worked out from the gates, not from any text: such a string has no capital, separator, colon, dot, quote or
+   * operator, so only loose IBAN starts and hex ids are among its shapes; its digit groups are its runs of digits;
+   * and only a literal made of hex digits (in any case, for one found in any case) can be in it.
+   */
+  hexDigitRunToAdmit(rules: Int32Array): number {
+    const hexOnly = (text: string): boolean => /^[0-9a-f]+$/.test(text);
+    let fewest = Infinity;
+    this.gates.forEach((gate, rule) => {
+      if ((rules[rule >>> 5]! & (1 << (rule & 31))) === 0) return;
+      const literalPossible =
+        (this.literalFree[rule >>> 5]! & (1 << (rule & 31))) !== 0 || (gate.requires ?? []).some(hexOnly) || (gate.anyCase ?? []).some((text) => hexOnly(text.toLowerCase()));
+      if (!literalPossible) return;
+      const needs = gate.needs ?? {};
+      if ((needFlags(needs) & ~(IBAN_START_LOOSE | HEX_ID)) !== 0) return;
+      fewest = Math.min(fewest, Math.max(needs.digitRun ?? 0, needs.digitGroup ?? 0, (needs.digits ?? 0) > 0 ? 1 : 0));
+    });
+    return fewest;
   }
 
   /** Whether a rule's pre-checks all pass for the string last scanned. */

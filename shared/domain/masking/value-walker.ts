@@ -40,6 +40,12 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   else target[key] = value;
 }
 
+/**
+ * `Object.prototype.hasOwnProperty`, called on the key of a for-in: V8 answers that pair from the loop's own key
+ * cache, which it does not for `Object.hasOwn` (a for-in over an item's fields took half the time with it, Node 20).
+ */
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
 export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
   private redaction: Redaction = emptyRedaction();
   private basePath = '';
@@ -187,7 +193,7 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
     const pairRule = pairName !== undefined && 'value' in record ? this.rules.fieldRuleFor(pairName) : undefined;
     // for-in over own keys visits what Object.keys lists, in its order, without making the list for every object.
     for (const key in record) {
-      if (!Object.hasOwn(record, key) || (skip !== undefined && skip.has(key))) continue;
+      if (!hasOwnProperty.call(record, key) || (skip !== undefined && skip.has(key))) continue;
       const child = record[key];
       const rule = key === 'value' && pairRule ? pairRule : this.rules.fieldRuleFor(key);
       this.segments.push(key);
@@ -204,7 +210,7 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
     const pairRule = pairName !== undefined && 'value' in record ? this.rules.fieldRuleFor(pairName) : undefined;
     let copy: Record<string, unknown> | undefined;
     for (const key in record) {
-      if (!Object.hasOwn(record, key)) continue;
+      if (!hasOwnProperty.call(record, key)) continue;
       const child = record[key];
       const rule = key === 'value' && pairRule ? pairRule : this.rules.fieldRuleFor(key);
       const removed = rule !== undefined && rule.method === 'remove';
@@ -219,7 +225,7 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
         copy = {};
         for (const before in record) {
           if (before === key) break;
-          if (Object.hasOwn(record, before)) setOwn(copy, before, record[before]);
+          if (hasOwnProperty.call(record, before)) setOwn(copy, before, record[before]);
         }
       }
       if (!removed) setOwn(copy, key, masked);
