@@ -5,7 +5,8 @@ import type { MaskingEngine, Redaction, ValueMaskResult } from '../masking';
 import { headerValue, maskCapturedBody } from '../masking/captured-body';
 import type { SessionStats } from '../sessions/session';
 import type { StoredDevice } from './enrichment';
-import { compiledIngestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
+import { exactCheck } from './exact-check';
+import { compiledIngestItemSchema, ingestItemSchema, sessionPartitionKey, type IngestItem, type LogDoc, type SpanDoc } from './items';
 
 /** Older items are refused: the session's containers keep data only days, and such clocks are wrong. */
 export const MAX_ITEM_AGE_IN_MS = 7 * 86_400_000;
@@ -50,9 +51,16 @@ function noteInvalid(result: ParsedItems, index: number, candidate: unknown, fie
   });
 }
 
+/**
+ * An item already in the form zod returns is taken as it is, with nothing copied (most of what devices send); any
+ * other goes through zod, which words every error.
+ */
+const exactItem = exactCheck(ingestItemSchema);
+
 /** Parses every item; any shape or limit violation names its field as `items.<index>.<path>`. */
 export function parseItems(items: unknown[], forcedKind?: IngestItem['kind']): ParsedItems {
   const result: ParsedItems = { entries: [], issues: [], invalid: [] };
+  const exact = exactItem?.usable() ? exactItem : undefined;
   // A plain loop with the bookkeeping of invalid items kept out of it: a valid item allocates only its entry.
   for (let index = 0; index < items.length; index++) {
     if (!(index in items)) continue;
@@ -62,16 +70,20 @@ export function parseItems(items: unknown[], forcedKind?: IngestItem['kind']): P
       noteInvalid(result, index, candidate, `items.${index}.kind`, `only ${forcedKind} items are accepted here`);
       continue;
     }
-    const parsed = compiledIngestItemSchema.safeParse(candidate);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) noteInvalid(result, index, candidate, ['items', index, ...issue.path.map(String)].join('.'), issue.message);
-      continue;
+    let item = exact?.exact(candidate);
+    if (item === undefined) {
+      const parsed = compiledIngestItemSchema.safeParse(candidate);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) noteInvalid(result, index, candidate, ['items', index, ...issue.path.map(String)].join('.'), issue.message);
+        continue;
+      }
+      item = parsed.data;
     }
-    if (parsed.data.kind === 'span' && timeInMs(parsed.data.endTime) < timeInMs(parsed.data.startTime)) {
+    if (item.kind === 'span' && timeInMs(item.endTime) < timeInMs(item.startTime)) {
       noteInvalid(result, index, candidate, `items.${index}.endTime`, 'before startTime');
       continue;
     }
-    result.entries.push({ index, item: parsed.data });
+    result.entries.push({ index, item });
   }
   if (result.issues.length > MAX_ISSUES) result.issues = result.issues.slice(0, MAX_ISSUES);
   return result;
