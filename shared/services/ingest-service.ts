@@ -2,7 +2,7 @@
 // Idempotency-Key, refuse what the session does not accept, mask and enrich every item, store in bulk,
 // count what was newly created into the session's stats, and announce fatal logs. Every item ends with
 // exactly one outcome (ItemOutcome), recorded once when the batch ends, however it ends.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { AppError } from '../errors';
 import type { MaskingEngine } from '../domain/masking';
 import { requireSessionOf, type DeviceCredential } from './device-credentials';
@@ -233,7 +233,8 @@ async function collectingSession(deps: Pick<IngestServiceDependencies, 'sessionS
 }
 
 function scopedIdempotencyKey(device: DeviceCredential, call: DeviceCall, key: string): string {
-  return createHash('sha256').update([device.pid, device.dev, device.sid, call.route, key].join('\n')).digest('hex');
+  // One-shot hash: no Hash object per batch (about a third of createHash's cost), the same digest.
+  return hash('sha256', [device.pid, device.dev, device.sid, call.route, key].join('\n'), 'hex');
 }
 
 function emptyAnswer(sessionId: string): IngestAnswer {
