@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BatchFactory } from '../../bench/support/realistic-items';
 import { seededRandom } from '../../bench/support/realistic-logs';
-import { exactCheck } from '../../shared/domain/telemetry/exact-check';
+import { exactCheck, patternTest } from '../../shared/domain/telemetry/exact-check';
 import { parseItems } from '../../shared/domain/telemetry/ingest';
 import { ingestItemSchema, type IngestItem } from '../../shared/domain/telemetry/items';
 
@@ -260,5 +260,20 @@ describe('the exact check derived from the item schemas', () => {
     }
     const invalid = new Set(parsed.invalid.map((entry) => entry.index));
     for (let index = 0; index < items.length; index++) if (!parsed.entries.some((entry) => entry.index === index)) expect(invalid.has(index)).toBe(true);
+  });
+
+  it('reads simple patterns by their character class exactly as the regexes answer', () => {
+    const patterns = [/^[\w.:-]+$/, /^[0-9a-f]{32}$/, /^[0-9a-f]{16}$/, /^[a-c-]+$/, /^[-x\d]{3}$/, /^[.-a]+$/, /^[a-z]+$/i, /^[^a]+$/, /^ds_[0-9a-f-]{36}$/, /^[\u00e9a]+$/, new RegExp('^[a\\-]+$')];
+    const alphabet = ['a', 'b', 'c', 'f', 'g', 'x', 'A', 'F', 'Z', '0', '9', '_', '.', ':', '-', ' ', '\n', '/', '`', '@', '[', ']', '\u00e9', astral, 'ds_'];
+    const random = seededRandom(41);
+    for (const pattern of patterns) {
+      const test = patternTest(pattern);
+      for (let round = 0; round < 3_000; round++) {
+        const length = round % 40 === 0 ? 0 : Math.floor(random() * 40);
+        let text = round % 3 === 0 ? 'a'.repeat(Math.floor(random() * 3) * 16) : '';
+        while (text.length < length) text += alphabet[Math.floor(random() * alphabet.length)]!;
+        expect(test(text), `${pattern.source} on ${JSON.stringify(text)}`).toBe(pattern.test(text));
+      }
+    }
   });
 });

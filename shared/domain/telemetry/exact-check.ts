@@ -77,6 +77,55 @@ function matches(pattern: RegExp, text: string): boolean {
   return pattern.test(text);
 }
 
+/** The ASCII characters of one class written `[…]` (ranges, single characters, `\w`, `\d`); undefined for anything else. */
+function classTable(body: string): Uint8Array | undefined {
+  const table = new Uint8Array(128);
+  const mark = (from: number, to: number) => table.fill(1, from, to + 1);
+  for (let at = 0; at < body.length; at++) {
+    const char = body[at]!;
+    if (char === '\\') {
+      const escaped = body[++at];
+      if (escaped !== 'w' && escaped !== 'd') return undefined;
+      mark(48, 57);
+      if (escaped === 'w') {
+        mark(65, 90);
+        mark(97, 122);
+        mark(95, 95);
+      }
+      continue;
+    }
+    // A class opening with ^ is negated; [ and ] inside need care: neither is mirrored.
+    if ((char === '^' && at === 0) || char === '[' || char === ']' || char.charCodeAt(0) > 127) return undefined;
+    const end = body[at + 2];
+    if (body[at + 1] === '-' && end !== undefined && end !== '\\' && end !== '[' && end !== ']' && end.charCodeAt(0) <= 127) {
+      if (end.charCodeAt(0) < char.charCodeAt(0)) return undefined;
+      mark(char.charCodeAt(0), end.charCodeAt(0));
+      at += 2;
+    } else mark(char.charCodeAt(0), char.charCodeAt(0));
+  }
+  return table;
+}
+
+/**
+ * A pattern of the form `^[class]+$` or `^[class]{n}$` without flags (ids, hex trace and span ids), read as a table of
+ * the class's characters instead of run as a regex; any other pattern is run as it is. Without the `m` flag `$` is
+ * the end of the text, so the two answer alike (test/domain/exact-check.test.ts compares them on random strings).
+ */
+export function patternTest(pattern: RegExp): (text: string) => boolean {
+  const form = pattern.flags === '' ? /^\^\[((?:[^\]\\]|\\.)+)\](?:(\+)|\{(\d+)\})\$$/.exec(pattern.source) : null;
+  const table = form ? classTable(form[1]!) : undefined;
+  if (!form || !table) return (text) => matches(pattern, text);
+  const exactLength = form[2] ? undefined : Number(form[3]);
+  return (text) => {
+    if (exactLength === undefined ? text.length === 0 : text.length !== exactLength) return false;
+    for (let at = 0; at < text.length; at++) {
+      const code = text.charCodeAt(at);
+      if (code > 127 || table[code] === 0) return false;
+    }
+    return true;
+  };
+}
+
 /** `z.string()` (exactly: subclasses carry formats) with length and regex checks, or an ISO date-time (its pattern only). */
 function stringCheck(schema: z.core.$ZodType): Check | undefined {
   if (schema instanceof z.ZodISODateTime && schema.constructor === z.ZodISODateTime) {
@@ -87,17 +136,17 @@ function stringCheck(schema: z.core.$ZodType): Check | undefined {
   }
   if (!(schema instanceof z.ZodString) || schema.constructor !== z.ZodString || !hasOnlyKeys(schema.def, [])) return undefined;
   const bounds: Bounds = { min: 0, max: Infinity };
-  const patterns: RegExp[] = [];
+  const patterns: Array<(text: string) => boolean> = [];
   for (const check of schema.def.checks ?? []) {
     if (narrowedByLength(check, bounds)) continue;
     const definition = check._zod.def as z.core.$ZodCheckDef & { format?: string; pattern?: RegExp };
     if (definition.check !== 'string_format' || definition.format !== 'regex' || !(definition.pattern instanceof RegExp) || !hasOnlyKeys(definition, ['check', 'format', 'pattern'])) return undefined;
-    patterns.push(definition.pattern);
+    patterns.push(patternTest(definition.pattern));
   }
   const bounded = bounds.min > 0 || bounds.max < Infinity;
   return (value) => {
     if (typeof value !== 'string' || (bounded && !lengthFits(value, bounds))) return false;
-    for (const pattern of patterns) if (!matches(pattern, value)) return false;
+    for (const pattern of patterns) if (!pattern(value)) return false;
     return true;
   };
 }
