@@ -105,7 +105,26 @@ const interesting: unknown[] = [
   JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}'),
 ];
 
-const KNOWN_KEYS = ['kind', 'id', 'timestamp', 'level', 'message', 'traceId', 'spanId', 'name', 'spanKind', 'status', 'attributes', 'events', 'data', 'durationMs', 'requestHeaders', 'error', 'preSession', 'unknown'];
+const KNOWN_KEYS = [
+  'kind',
+  'id',
+  'timestamp',
+  'level',
+  'message',
+  'traceId',
+  'spanId',
+  'name',
+  'spanKind',
+  'status',
+  'attributes',
+  'events',
+  'data',
+  'durationMs',
+  'requestHeaders',
+  'error',
+  'preSession',
+  'unknown',
+];
 
 function objectsIn(value: unknown, found: Json[] = []): Json[] {
   if (value && typeof value === 'object') {
@@ -239,7 +258,13 @@ describe('the exact check derived from the item schemas', () => {
       z.object({ a: z.string() }).strict(),
       z.object({ a: z.string() }).refine(() => true),
       z.union([z.string(), z.number()]),
-      z.record(z.string().regex(/^a/).transform((key) => key), z.unknown()),
+      z.record(
+        z
+          .string()
+          .regex(/^a/)
+          .transform((key) => key),
+        z.unknown(),
+      ),
       z.array(z.string()).refine(() => true),
       z.string().nullable(),
       z.object({ a: z.string().catch('x') }),
@@ -263,7 +288,19 @@ describe('the exact check derived from the item schemas', () => {
   });
 
   it('reads simple patterns by their character class exactly as the regexes answer', () => {
-    const patterns = [/^[\w.:-]+$/, /^[0-9a-f]{32}$/, /^[0-9a-f]{16}$/, /^[a-c-]+$/, /^[-x\d]{3}$/, /^[.-a]+$/, /^[a-z]+$/i, /^[^a]+$/, /^ds_[0-9a-f-]{36}$/, /^[\u00e9a]+$/, new RegExp('^[a\\-]+$')];
+    const patterns = [
+      /^[\w.:-]+$/,
+      /^[0-9a-f]{32}$/,
+      /^[0-9a-f]{16}$/,
+      /^[a-c-]+$/,
+      /^[-x\d]{3}$/,
+      /^[.-a]+$/,
+      /^[a-z]+$/i,
+      /^[^a]+$/,
+      /^ds_[0-9a-f-]{36}$/,
+      /^[\u00e9a]+$/,
+      new RegExp('^[a\\-]+$'),
+    ];
     const alphabet = ['a', 'b', 'c', 'f', 'g', 'x', 'A', 'F', 'Z', '0', '9', '_', '.', ':', '-', ' ', '\n', '/', '`', '@', '[', ']', '\u00e9', astral, 'ds_'];
     const random = seededRandom(41);
     for (const pattern of patterns) {

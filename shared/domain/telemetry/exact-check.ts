@@ -140,7 +140,13 @@ function stringCheck(schema: z.core.$ZodType): Check | undefined {
   for (const check of schema.def.checks ?? []) {
     if (narrowedByLength(check, bounds)) continue;
     const definition = check._zod.def as z.core.$ZodCheckDef & { format?: string; pattern?: RegExp };
-    if (definition.check !== 'string_format' || definition.format !== 'regex' || !(definition.pattern instanceof RegExp) || !hasOnlyKeys(definition, ['check', 'format', 'pattern'])) return undefined;
+    if (
+      definition.check !== 'string_format' ||
+      definition.format !== 'regex' ||
+      !(definition.pattern instanceof RegExp) ||
+      !hasOnlyKeys(definition, ['check', 'format', 'pattern'])
+    )
+      return undefined;
     patterns.push(patternTest(definition.pattern));
   }
   const bounded = bounds.min > 0 || bounds.max < Infinity;
@@ -163,9 +169,11 @@ function numberCheck(schema: z.ZodNumber): Check | undefined {
     const definition = check._zod.def as z.core.$ZodCheckDef & { value?: unknown; inclusive?: boolean; format?: string; abort?: boolean };
     if (definition.check === 'number_format' && definition.format === 'safeint' && hasOnlyKeys(definition, ['check', 'format', 'abort'])) integer = true;
     else if (definition.check === 'greater_than' && typeof definition.value === 'number' && hasOnlyKeys(definition, ['check', 'value', 'inclusive'])) {
-      if (definition.value > min || (definition.value === min && !definition.inclusive)) [min, minInclusive] = [definition.value, definition.inclusive === true];
+      if (definition.value > min || (definition.value === min && !definition.inclusive))
+        [min, minInclusive] = [definition.value, definition.inclusive === true];
     } else if (definition.check === 'less_than' && typeof definition.value === 'number' && hasOnlyKeys(definition, ['check', 'value', 'inclusive'])) {
-      if (definition.value < max || (definition.value === max && !definition.inclusive)) [max, maxInclusive] = [definition.value, definition.inclusive === true];
+      if (definition.value < max || (definition.value === max && !definition.inclusive))
+        [max, maxInclusive] = [definition.value, definition.inclusive === true];
     } else return undefined;
   }
   return (value) =>
@@ -194,7 +202,8 @@ function refinementsOf(checks: readonly z.core.$ZodCheck[] | undefined): Array<(
   const refinements: Array<(value: unknown) => unknown> = [];
   for (const check of checks ?? []) {
     const definition = check._zod.def as z.core.$ZodCheckDef & { fn?: (value: unknown) => unknown; type?: string };
-    if (definition.check !== 'custom' || definition.when !== undefined || typeof definition.fn !== 'function' || !hasOnlyKeys(definition, ['check', 'fn'])) return undefined;
+    if (definition.check !== 'custom' || definition.when !== undefined || typeof definition.fn !== 'function' || !hasOnlyKeys(definition, ['check', 'fn']))
+      return undefined;
     refinements.push(definition.fn);
   }
   return refinements;
