@@ -2,7 +2,7 @@
 // Idempotency-Key, refuse what the session does not accept, mask and enrich every item, store in bulk,
 // count what was newly created into the session's stats, and announce fatal logs. Every item ends with
 // exactly one outcome (ItemOutcome), recorded once when the batch ends, however it ends.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { AppError } from '../errors';
 import type { MaskingEngine } from '../domain/masking';
 import { requireSessionOf, type DeviceCredential } from './device-credentials';
@@ -167,12 +167,14 @@ function outcomeOfRefusal(error: unknown): ItemOutcome {
 function recordOutcomes(telemetry: Telemetry, kinds: Array<string | undefined>, outcomes: Array<ItemOutcome | undefined>, rest: ItemOutcome): void {
   // Counted per kind and outcome, in the order each pair first appears; a batch has a handful of pairs, so a
   // short list searched in place costs less per item than a map keyed by a joined string.
+  // Indexed loops: run once per batch, this is rarely optimised, and an unoptimised for-of allocates per element.
   const counted: Array<{ kind: string; outcome: ItemOutcome; count: number }> = [];
   for (let index = 0; index < kinds.length; index++) {
     const kind = kinds[index] ?? 'unknown';
     const outcome = outcomes[index] ?? rest;
     let entry: { kind: string; outcome: ItemOutcome; count: number } | undefined;
-    for (const candidate of counted) {
+    for (let position = 0; position < counted.length; position++) {
+      const candidate = counted[position]!;
       if (candidate.kind === kind && candidate.outcome === outcome) {
         entry = candidate;
         break;
@@ -181,7 +183,10 @@ function recordOutcomes(telemetry: Telemetry, kinds: Array<string | undefined>, 
     if (entry) entry.count++;
     else counted.push({ kind, outcome, count: 1 });
   }
-  for (const { kind, outcome, count } of counted) telemetry.metric('ingest.items_total', count, { kind, outcome });
+  for (let position = 0; position < counted.length; position++) {
+    const { kind, outcome, count } = counted[position]!;
+    telemetry.metric('ingest.items_total', count, { kind, outcome });
+  }
 }
 
 const itemKinds: ReadonlySet<string> = new Set<IngestItem['kind']>(['log', 'span', 'breadcrumb', 'network']);
@@ -228,7 +233,8 @@ async function collectingSession(deps: Pick<IngestServiceDependencies, 'sessionS
 }
 
 function scopedIdempotencyKey(device: DeviceCredential, call: DeviceCall, key: string): string {
-  return createHash('sha256').update([device.pid, device.dev, device.sid, call.route, key].join('\n')).digest('hex');
+  // One-shot hash: no Hash object per batch (about a third of createHash's cost), the same digest.
+  return hash('sha256', [device.pid, device.dev, device.sid, call.route, key].join('\n'), 'hex');
 }
 
 function emptyAnswer(sessionId: string): IngestAnswer {
@@ -306,7 +312,8 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   // The items to store, and their indexes in the request, side by side.
   const kept: IngestItem[] = [];
   const keptIndexes: number[] = [];
-  for (const { index, item } of parsed.entries) {
+  for (let position = 0; position < parsed.entries.length; position++) {
+    const { index, item } = parsed.entries[position]!;
     const reason = timeWindowRejection(item, now);
     if (reason) {
       answer.rejected.push({ index, id: itemIdOf(item), kind: item.kind, reason });
@@ -346,7 +353,7 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
     spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
   ]);
   const createdIds = new Set(logOutcome.created);
-  for (const id of spanOutcome.created) createdIds.add(id);
+  for (let position = 0; position < spanOutcome.created.length; position++) createdIds.add(spanOutcome.created[position]!);
   const failedReasons = logOutcome.failed.length + spanOutcome.failed.length === 0 ? undefined : new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
   const created: StoredDoc[] = [];
   const stored: StoredDoc[] = [];
