@@ -148,7 +148,7 @@ function replay(engine: MaskingEngine, call: MaskingCall): void {
   else engine.maskValue(call.value, call.path);
 }
 
-export async function ingestPipelineCost(options: { rounds: number; batchesPerRound: number }): Promise<IngestPipelineCost> {
+export async function ingestPipelineCost(options: { rounds: number; batchesPerRound: number; warmUpBatches?: number }): Promise<IngestPipelineCost> {
   const template = createSessionRequestSchema.parse({
     productId: DEMO_PRODUCT_ID,
     targetDeviceId: 'template',
@@ -187,8 +187,9 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
     const parsed = JSON.parse(batch.body.toString('utf8')) as { items?: unknown[] };
     if (!Array.isArray(parsed.items)) throw new Error('no items');
   };
-  // Warm-up: V8 compiles the path before anything is timed.
-  for (const batch of prepare(Math.min(200, options.batchesPerRound))) await ours(batch);
+  // Warm-up: V8 compiles and optimises the path, and the engine's caches fill, before anything is timed. A warm
+  // instance has done this long before; 200 batches were too few (rounds kept falling for a further 4,000).
+  for (const batch of prepare(options.warmUpBatches ?? 3 * options.batchesPerRound)) await ours(batch);
   await stats.flush();
   const result: IngestPipelineCost = {
     oursMicrosPerItem: [],
