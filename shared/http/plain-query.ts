@@ -1,6 +1,7 @@
 // A check derived from a zod query schema, answering the plain case (every field a string within its lengths, every
 // refinement true) without zod, and leaving every other case, and so every error, to zod itself.
 import { z } from 'zod';
+import { codePointLength } from '../domain/text/code-points';
 
 /** The query as zod reads it: repeated keys become arrays (see `queryObject`). */
 export type RawQuery = Record<string, string | string[]>;
@@ -21,18 +22,6 @@ interface StringField {
 }
 
 type Refinement = (value: unknown) => unknown;
-
-/** A string's length in code points, as zod measures lengths here (an emoji counts once, not as two UTF-16 units). */
-function codePointLength(text: string): number {
-  let count = text.length;
-  for (let index = 0; index < text.length - 1; index++) {
-    if ((text.charCodeAt(index) & 0xfc00) === 0xd800 && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
-      count--;
-      index++;
-    }
-  }
-  return count;
-}
 
 /**
  * Whether the string's length in code points is within the field's bounds. A code point is one or two units, so

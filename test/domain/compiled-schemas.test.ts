@@ -7,6 +7,8 @@ import { BatchFactory, REALISTIC_DEVICE } from '../../bench/support/realistic-it
 import { seededRandom } from '../../bench/support/realistic-logs';
 import { compiledIngestItemSchema, ingestItemSchema } from '../../shared/domain/telemetry/items';
 import { ingestEnvelopeSchema, singleKindEnvelopeSchema } from '../../shared/http/ingest-routes';
+import { itemBoundaryValues, itemKnownKeys } from '../support/item-boundary-values';
+import { mutateJson, type Json } from '../support/json-mutations';
 
 /** Everything safeParse answers, as text: keys holding undefined kept as a marker, key order significant. */
 function answer(schema: z.ZodType, input: unknown): string {
@@ -22,168 +24,12 @@ function runtimeOf(compiled: z.ZodObject): z.ZodObject {
   return z.object(compiled.shape);
 }
 
-function nested(depth: number): unknown {
-  let value: unknown = 'leaf';
-  for (let level = 0; level < depth; level++) value = { deeper: value };
-  return value;
-}
+const interesting = itemBoundaryValues;
 
-const manyKeys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, index]));
+const KNOWN_KEYS = itemKnownKeys;
 
-/** Values at and around every limit and format the item schemas state. */
-const interesting: unknown[] = [
-  undefined,
-  null,
-  true,
-  false,
-  0,
-  -1,
-  1,
-  1.5,
-  999,
-  1000,
-  86_400_000,
-  86_400_001,
-  2 ** 53,
-  Number.NaN,
-  Number.POSITIVE_INFINITY,
-  '',
-  'x',
-  'info',
-  'fatal',
-  'verbose',
-  'log',
-  'span',
-  'internal',
-  'server',
-  'ok',
-  'error',
-  'a'.repeat(16),
-  'a'.repeat(32),
-  'A'.repeat(32),
-  'a'.repeat(31),
-  'g'.repeat(16),
-  'x'.repeat(64),
-  'x'.repeat(65),
-  'x'.repeat(128),
-  'x'.repeat(129),
-  'x'.repeat(256),
-  'x'.repeat(257),
-  'x'.repeat(513),
-  'x'.repeat(4097),
-  'x'.repeat(8192),
-  'x'.repeat(8193),
-  'x'.repeat(16_385),
-  'x'.repeat(32_769),
-  'id with spaces',
-  'ok.id:1-2_3',
-  '2026-03-01T11:59:58.123Z',
-  '2026-03-01T11:59:58Z',
-  '2026-03-01T13:59:57.5+02:00',
-  '2026-03-01T11:59:58.123456789Z',
-  '2026-02-30T11:59:58Z',
-  '2026-02-29T11:59:58Z',
-  '2028-02-29T11:59:58Z',
-  '2026-03-01T24:00:00Z',
-  '2026-03-01T11:60:00Z',
-  '2026-03-01T11:59:58',
-  '2026-03-01 11:59:58Z',
-  '2026-03-01T11:59:58+0200',
-  '2026-03-01T11:59:58+02',
-  '2026-03-01T11:59:58.Z',
-  '2026-03-01T11:59:58.123z',
-  '2026-03-01',
-  [],
-  [1, 'two'],
-  Array.from({ length: 129 }, () => ({ name: 'e', time: '2026-03-01T11:59:58Z' })),
-  {},
-  { a: 1 },
-  { code: 'ok' },
-  { code: 'nope' },
-  { code: 'error', message: 'x'.repeat(8193) },
-  nested(5),
-  nested(6),
-  nested(7),
-  manyKeys(128),
-  manyKeys(129),
-  { ['k'.repeat(257)]: 1 },
-  { nested: [[[[[[['deep']]]]]]] },
-  JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}'),
-  [{ name: 'exception', time: '2026-03-01T11:59:58Z', attributes: { a: 1 } }],
-  [{ name: 'exception', time: 'yesterday' }],
-];
-
-type Json = Record<string, unknown>;
-
-/** Every object in a value with the keys it holds, so a mutation can reach nested fields too. */
-function objectsIn(value: unknown, found: Json[] = []): Json[] {
-  if (value && typeof value === 'object') {
-    if (!Array.isArray(value)) found.push(value as Json);
-    for (const child of Object.values(value as Json)) objectsIn(child, found);
-  }
-  return found;
-}
-
-const KNOWN_KEYS = [
-  'kind',
-  'id',
-  'timestamp',
-  'level',
-  'message',
-  'module',
-  'traceId',
-  'spanId',
-  'parentSpanId',
-  'name',
-  'spanKind',
-  'startTime',
-  'endTime',
-  'status',
-  'code',
-  'attributes',
-  'events',
-  'time',
-  'category',
-  'data',
-  'method',
-  'url',
-  'durationMs',
-  'requestSize',
-  'responseSize',
-  'requestHeaders',
-  'responseHeaders',
-  'requestBody',
-  'responseBody',
-  'error',
-  'type',
-  'stack',
-  'context',
-  'preSession',
-  'correlationId',
-  'unknown',
-  'sessionId',
-  'device',
-  'deviceId',
-  'memoryMb',
-  'userId',
-  'optedOut',
-  'items',
-];
-
-/** One to three random edits: a key removed, set to an interesting value, or added. */
 function mutate(original: unknown, random: () => number): unknown {
-  const copy = structuredClone(original) as Json;
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const edits = 1 + Math.floor(random() * 3);
-  for (let edit = 0; edit < edits; edit++) {
-    const target = pick(objectsIn(copy));
-    const keys = Object.keys(target);
-    const roll = random();
-    if (roll < 0.2 && keys.length > 0) delete target[pick(keys)];
-    else if (roll < 0.8 && keys.length > 0) target[pick(keys)] = structuredClone(pick(interesting));
-    else target[pick(KNOWN_KEYS)] = structuredClone(pick(interesting));
-  }
-  return copy;
+  return mutateJson(original, random, { interesting, knownKeys: KNOWN_KEYS });
 }
 
 function realisticItems(count: number): Json[] {

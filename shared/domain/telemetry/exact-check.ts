@@ -2,6 +2,7 @@
 // is already exactly what zod would return (only the schema's keys, in its order, nothing to strip or default, every
 // check passing) is returned as it is, with nothing allocated. Every other value, and so every error, is left to zod.
 import { z } from 'zod';
+import { codePointLength } from '../text/code-points';
 
 /** The verdict on one value: it is exactly zod's output, or zod must parse it. */
 type Check = (value: unknown) => boolean;
@@ -21,18 +22,6 @@ const NEUTRAL_KEYS = new Set(['type', 'checks', 'error']);
 
 function hasOnlyKeys(definition: object, extra: readonly string[]): boolean {
   return Object.keys(definition).every((key) => NEUTRAL_KEYS.has(key) || extra.includes(key));
-}
-
-/** A string's length in code points, as zod measures lengths (an emoji counts once, not as two UTF-16 units). */
-function codePointLength(text: string): number {
-  let count = text.length;
-  for (let index = 0; index < text.length - 1; index++) {
-    if ((text.charCodeAt(index) & 0xfc00) === 0xd800 && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
-      count--;
-      index++;
-    }
-  }
-  return count;
 }
 
 interface Bounds {
