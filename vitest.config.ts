@@ -9,6 +9,9 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
+    // expect.poll waits for what a page or a background job does: its default second is shorter than a browser
+    // round trip on a loaded two-core machine (a dashboard test failed that way beside benchmarks).
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     reporters: ['default'],
   },
