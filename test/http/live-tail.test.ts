@@ -216,8 +216,11 @@ describe('filters, limits and the stream itself', () => {
     await first.opened;
     expect((await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch('m', 1) }, headers: session.deviceHeaders })).status).toBe(202);
     const marker = itemsOf((await first.connection).events)[0]!;
-    for (let round = 0; round < 12; round++) {
-      const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch(`b${round}-`, 50) }, headers: session.deviceHeaders });
+    // 600 items in batches of 40, so the 500th and 501st after the marker are in one batch (one bulk write, one
+    // commit second). The tail reads whole seconds up to the 501st entry's: were a second to end exactly after the
+    // 500th (batches of 50 on a loaded machine could), the stream would rightly send 500, then 100, dropping none.
+    for (let round = 0; round < 15; round++) {
+      const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch(`b${round}-`, 40) }, headers: session.deviceHeaders });
       expect(response.status).toBe(202);
     }
     await sleep(1500);
