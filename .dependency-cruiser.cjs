@@ -13,7 +13,7 @@ module.exports = {
     },
     {
       name: 'domain-reads-no-files',
-      comment: 'Reading files is the config layer\'s job; the domain gets parsed data.',
+      comment: "Reading files is the config layer's job; the domain gets parsed data.",
       severity: 'error',
       from: { path: '^shared/domain/' },
       to: { dependencyTypes: ['core'], path: '^(fs|node:fs|fs/promises|node:fs/promises)$' },

@@ -4,14 +4,29 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'sdk/dist/**', 'interop/python-otel/.venv/**', 'interop/java-otel/target/**', 'sdk-kotlin/target/**', 'shared/domain/masking/wasm/text-scan-wasm.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.data/**',
+      'sdk/dist/**',
+      'interop/python-otel/.venv/**',
+      'interop/java-otel/target/**',
+      'sdk-kotlin/target/**',
+      'shared/domain/masking/wasm/text-scan-wasm.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node, fetch: 'readonly' } },
     rules: {
       // `_`-prefixed names are deliberately unused (destructuring a field away, a handler's ignored argument).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Non-null assertions are allowed where an index or a schema guarantees the value (see noUncheckedIndexedAccess).
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-console': 'off',

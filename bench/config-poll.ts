@@ -53,7 +53,11 @@ interface PathRuns {
 }
 
 export async function benchConfigPoll(context: BenchmarkContext): Promise<BenchmarkOutcome> {
-  const scene = await startHostScene({ store: 'cosmos', settings: { CONFIG_INDEX_REFRESH_MS: String(INDEX_REFRESH_MS) }, hostEnvironment: { BENCH_EMPTY_FUNCTION: '1' } });
+  const scene = await startHostScene({
+    store: 'cosmos',
+    settings: { CONFIG_INDEX_REFRESH_MS: String(INDEX_REFRESH_MS) },
+    hostEnvironment: { BENCH_EMPTY_FUNCTION: '1' },
+  });
   let ceiling: BenchChild | undefined;
   try {
     ceiling = await startChild('bare config server', 'bare-http-server.js', { BENCH_MODE: 'config' });
@@ -85,14 +89,20 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
         const load = { connections: CONNECTIONS, durationSeconds, expectedStatuses: [path.expected] };
         const ceilingRun = await runLoad({ ...load, url: String(ceiling.info.url), requests: pollRequests(path.query, path.ifNoneMatch) }, ceiling);
         // The empty function answers the 304 bytes only: it stands beside the 304 path.
-        const emptyRun = name === 'notModified' ? await runLoad({ ...load, url: scene.url, requests: pollRequests(path.query, path.ifNoneMatch, EMPTY_ROUTE) }, scene.host) : undefined;
-        if (emptyRun && failures(emptyRun) > 0) throw new Error(`empty function: unexpected answers ${JSON.stringify(emptyRun.unexpected)}, ${emptyRun.errors} errors`);
+        const emptyRun =
+          name === 'notModified'
+            ? await runLoad({ ...load, url: scene.url, requests: pollRequests(path.query, path.ifNoneMatch, EMPTY_ROUTE) }, scene.host)
+            : undefined;
+        if (emptyRun && failures(emptyRun) > 0)
+          throw new Error(`empty function: unexpected answers ${JSON.stringify(emptyRun.unexpected)}, ${emptyRun.errors} errors`);
         const before = await scene.cosmosRequests();
         const ourRun = await runLoad({ ...load, url: scene.url, requests: pollRequests(path.query, path.ifNoneMatch) }, scene.host);
         const storage = requestsBetween(before, await scene.cosmosRequests());
         if (failures(ourRun) > 0) throw new Error(`config poll ${name}: unexpected answers ${JSON.stringify(ourRun.unexpected)}, ${ourRun.errors} errors`);
         if (warmUp) continue;
-        context.log(`  config ${name}: ours ${ourRun.requestsPerSecond.toFixed(0)}/s, ${emptyRun ? `empty function ${emptyRun.requestsPerSecond.toFixed(0)}/s, ` : ''}bare ${ceilingRun.requestsPerSecond.toFixed(0)}/s, Cosmos requests ${storage.total}`);
+        context.log(
+          `  config ${name}: ours ${ourRun.requestsPerSecond.toFixed(0)}/s, ${emptyRun ? `empty function ${emptyRun.requestsPerSecond.toFixed(0)}/s, ` : ''}bare ${ceilingRun.requestsPerSecond.toFixed(0)}/s, Cosmos requests ${storage.total}`,
+        );
         runs[name].ours.push(ourRun);
         if (emptyRun) runs[name].empty.push(emptyRun);
         runs[name].ceiling.push(ceilingRun);
@@ -124,19 +134,66 @@ export async function benchConfigPoll(context: BenchmarkContext): Promise<Benchm
           target: `≥ ${EMPTY_FUNCTION_TARGET * 100} % of the empty function`,
           met: oursRate >= EMPTY_FUNCTION_TARGET * emptyRate,
         }),
-        compared({ benchmark: 'config poll', measure: '304 path throughput vs a bare server (context)', value: oursRate, unit: 'req/s', reference: { value: medianOf(bare, rate), label: bareLabel } }),
-        compared({ benchmark: 'config poll', measure: `304 path p99 latency (${CONNECTIONS} connections)`, value: medianOf(ours, p99), unit: 'ms', reference: { value: medianOf(empty, p99), label: emptyLabel }, lowerIsBetter: true }),
-        compared({ benchmark: 'config poll', measure: '304 path server CPU per 1k polls', value: medianOf(ours, cpu), unit: 'ms', reference: { value: medianOf(empty, cpu), label: emptyLabel }, lowerIsBetter: true }),
-        compared({ benchmark: 'config poll', measure: '304 path server CPU per 1k polls (context)', value: medianOf(ours, cpu), unit: 'ms', reference: { value: medianOf(bare, cpu), label: bareLabel }, lowerIsBetter: true }),
+        compared({
+          benchmark: 'config poll',
+          measure: '304 path throughput vs a bare server (context)',
+          value: oursRate,
+          unit: 'req/s',
+          reference: { value: medianOf(bare, rate), label: bareLabel },
+        }),
+        compared({
+          benchmark: 'config poll',
+          measure: `304 path p99 latency (${CONNECTIONS} connections)`,
+          value: medianOf(ours, p99),
+          unit: 'ms',
+          reference: { value: medianOf(empty, p99), label: emptyLabel },
+          lowerIsBetter: true,
+        }),
+        compared({
+          benchmark: 'config poll',
+          measure: '304 path server CPU per 1k polls',
+          value: medianOf(ours, cpu),
+          unit: 'ms',
+          reference: { value: medianOf(empty, cpu), label: emptyLabel },
+          lowerIsBetter: true,
+        }),
+        compared({
+          benchmark: 'config poll',
+          measure: '304 path server CPU per 1k polls (context)',
+          value: medianOf(ours, cpu),
+          unit: 'ms',
+          reference: { value: medianOf(bare, cpu), label: bareLabel },
+          lowerIsBetter: true,
+        }),
       );
     }
     {
       const { ours, ceiling: bare } = runs.changed;
       const label = labels.changed;
       rows.push(
-        compared({ benchmark: 'config poll', measure: `${label} throughput`, value: medianOf(ours, rate), unit: 'req/s', reference: { value: medianOf(bare, rate), label: bareLabel } }),
-        compared({ benchmark: 'config poll', measure: `${label} p99 latency (${CONNECTIONS} connections)`, value: medianOf(ours, p99), unit: 'ms', reference: { value: medianOf(bare, p99), label: bareLabel }, lowerIsBetter: true }),
-        compared({ benchmark: 'config poll', measure: `${label} server CPU per 1k polls`, value: medianOf(ours, cpu), unit: 'ms', reference: { value: medianOf(bare, cpu), label: bareLabel }, lowerIsBetter: true }),
+        compared({
+          benchmark: 'config poll',
+          measure: `${label} throughput`,
+          value: medianOf(ours, rate),
+          unit: 'req/s',
+          reference: { value: medianOf(bare, rate), label: bareLabel },
+        }),
+        compared({
+          benchmark: 'config poll',
+          measure: `${label} p99 latency (${CONNECTIONS} connections)`,
+          value: medianOf(ours, p99),
+          unit: 'ms',
+          reference: { value: medianOf(bare, p99), label: bareLabel },
+          lowerIsBetter: true,
+        }),
+        compared({
+          benchmark: 'config poll',
+          measure: `${label} server CPU per 1k polls`,
+          value: medianOf(ours, cpu),
+          unit: 'ms',
+          reference: { value: medianOf(bare, cpu), label: bareLabel },
+          lowerIsBetter: true,
+        }),
       );
     }
     // Where a 304 poll's CPU goes, timed inside the host process without HTTP, beside the bare server's whole request.

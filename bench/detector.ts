@@ -49,7 +49,11 @@ export async function benchDetector(context: BenchmarkContext): Promise<Benchmar
   const set = evaluationSet();
   const threshold = sensitivityThresholds.medium;
   const ours: Contender = { name: 'robust median/MAD, hour-of-week', flags: (series) => ourFlags(series, threshold, true) };
-  const contenders: Contender[] = [ours, { name: 'robust median/MAD, no seasonality', flags: (series) => ourFlags(series, threshold, false) }, { name: 'rolling mean/std z-score', flags: (series) => meanStdFlags(series.points, defaultDetectorOptions.window, threshold) }];
+  const contenders: Contender[] = [
+    ours,
+    { name: 'robust median/MAD, no seasonality', flags: (series) => ourFlags(series, threshold, false) },
+    { name: 'rolling mean/std z-score', flags: (series) => meanStdFlags(series.points, defaultDetectorOptions.window, threshold) },
+  ];
   const started = performance.now();
   const results = new Map(contenders.map((contender) => [contender.name, evaluate(contender, set)]));
   const seconds = (performance.now() - started) / 1000;
@@ -57,7 +61,9 @@ export async function benchDetector(context: BenchmarkContext): Promise<Benchmar
   const peer = results.get('rolling mean/std z-score')!.total;
   const unseasonal = results.get('robust median/MAD, no seasonality')!.total;
   for (const [name, result] of results) {
-    context.log(`  ${name}: precision ${percent(precisionOf(result.total))} %, recall ${percent(recallOf(result.total))} %, median delay ${median(result.total.delays)} points`);
+    context.log(
+      `  ${name}: precision ${percent(precisionOf(result.total))} %, recall ${percent(recallOf(result.total))} %, median delay ${median(result.total.delays)} points`,
+    );
   }
   const points = set.reduce((sum, series) => sum + series.points.length, 0);
   const rows: Row[] = [
@@ -116,9 +122,17 @@ export async function benchDetector(context: BenchmarkContext): Promise<Benchmar
         recall: recallOf(result.total),
         medianDelayPoints: median(result.total.delays),
         maxDelayPoints: Math.max(...result.total.delays),
-        perSeries: Object.fromEntries(Object.entries(result.perSeries).map(([series, score]) => [series, { precision: precisionOf(score), recall: recallOf(score), alarms: score.alarms, windows: score.windows }])),
+        perSeries: Object.fromEntries(
+          Object.entries(result.perSeries).map(([series, score]) => [
+            series,
+            { precision: precisionOf(score), recall: recallOf(score), alarms: score.alarms, windows: score.windows },
+          ]),
+        ),
       },
     ]),
   );
-  return { rows, details: { threshold, series: set.map((series) => ({ name: series.name, points: series.points.length, anomalies: series.labels.length })), ...details } };
+  return {
+    rows,
+    details: { threshold, series: set.map((series) => ({ name: series.name, points: series.points.length, anomalies: series.labels.length })), ...details },
+  };
 }

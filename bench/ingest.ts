@@ -105,7 +105,13 @@ function maskingCostPerBatchInMs(): number {
   const factory = new BatchFactory('cost');
   const engine = loadMaskingEngine();
   const batches = Array.from({ length: 40 }, () => factory.nextItems());
-  const context = { productId: 'demo', sessionId: 'ds_cost', receivedAt: new Date().toISOString(), device: { deviceId: 'cost' }, deviceRedaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } };
+  const context = {
+    productId: 'demo',
+    sessionId: 'ds_cost',
+    receivedAt: new Date().toISOString(),
+    device: { deviceId: 'cost' },
+    deviceRedaction: { fieldsRedacted: [], patternsMatched: [], count: 0 },
+  };
   const once = (batch: unknown[]) => batch.forEach((raw) => toDocument(ingestItemSchema.parse(raw), context, engine));
   batches.forEach(once);
   // CPU time, like the host's CPU per batch it is set beside: wall time would count what other processes take.
@@ -200,7 +206,10 @@ async function storageSetup(context: BenchmarkContext, cosmos: BenchChild, level
         const ourRun = await measureStorage(
           scene,
           async () => {
-            const run = await runLoad({ connections, durationSeconds, expectedStatuses: [202], url: scene.url, requests: ingestRequests(devices, factory) }, scene.host);
+            const run = await runLoad(
+              { connections, durationSeconds, expectedStatuses: [202], url: scene.url, requests: ingestRequests(devices, factory) },
+              scene.host,
+            );
             // The stats still held for write-behind are written inside our window, not the direct writer's next one.
             await scene.host.call('flushWrittenBehind');
             return run;
@@ -228,14 +237,22 @@ async function storageSetup(context: BenchmarkContext, cosmos: BenchChild, level
     const heapBefore = await scene.host.call<UsageSnapshot>('collectGarbage');
     const regrowthFrom = Date.now();
     const steady = await runLoad(
-      { connections: 8, durationSeconds: HEAP_REGROWTH_SECONDS + memorySeconds, expectedStatuses: [202], url: scene.url, requests: ingestRequests(devices, factory) },
+      {
+        connections: 8,
+        durationSeconds: HEAP_REGROWTH_SECONDS + memorySeconds,
+        expectedStatuses: [202],
+        url: scene.url,
+        requests: ingestRequests(devices, factory),
+      },
       scene.host,
     );
     checkAnswers('ingest memory run', steady);
     const regrowthAndSteadySamples = await scene.host.memorySamples(regrowthFrom);
     const steadySamples = regrowthAndSteadySamples.filter((sample) => sample.atMs >= regrowthFrom + HEAP_REGROWTH_SECONDS * 1000);
     const heapAfter = await scene.host.call<UsageSnapshot>('collectGarbage');
-    context.log(`  memory run: ${HEAP_REGROWTH_SECONDS} + ${memorySeconds} s, ${itemsPerSecond(steady).toFixed(0)} items/s, ${steadySamples.length} RSS samples compared`);
+    context.log(
+      `  memory run: ${HEAP_REGROWTH_SECONDS} + ${memorySeconds} s, ${itemsPerSecond(steady).toFixed(0)} items/s, ${steadySamples.length} RSS samples compared`,
+    );
     return { results, ingestSamples, regrowthAndSteadySamples, steadySamples, steady, heapBefore, heapAfter };
   } finally {
     await writer?.stop();
@@ -268,7 +285,15 @@ function levelRows(setup: string, label: string, results: LevelResult[], target?
     const latency = (which: 'p50' | 'p99') => median(level.ours.map((run) => (which === 'p50' ? run.latencyP50Ms : run.latencyP99Ms)));
     const ceilingLatencyOf = (which: 'p50' | 'p99') => median(level.ceiling.map((run) => ceilingLatency(run, which)));
     return [
-      { benchmark: 'ingest', measure: `${setup} items/s, ${level.connections} concurrent batches`, value: ours, unit: 'items/s', reference: { value: ceiling, label }, ratio: ours / ceiling, ...(target ? target(ours, ceiling) : {}) },
+      {
+        benchmark: 'ingest',
+        measure: `${setup} items/s, ${level.connections} concurrent batches`,
+        value: ours,
+        unit: 'items/s',
+        reference: { value: ceiling, label },
+        ratio: ours / ceiling,
+        ...(target ? target(ours, ceiling) : {}),
+      },
       {
         benchmark: 'ingest',
         measure: `${setup} batch latency p50 / p99, ${level.connections} concurrent`,
@@ -292,8 +317,12 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
   // Our own CPU per item first, in this process, before the servers start.
   const pipeline = await ingestPipelineCost({ rounds: context.quick ? 2 : 7, batchesPerRound: context.quick ? 200 : 600 });
   const pipelineMedian = medianCost(pipeline);
-  context.log(`  own CPU per item (no SDK, no HTTP): ${pipeline.oursMicrosPerItem.map((micros) => micros.toFixed(1)).join(', ')} µs; JSON.parse alone ${pipelineMedian.parse.toFixed(2)} µs`);
-  const stages = stageBreakdown(pipeline).map(({ stage, micros }) => `${stage} ${micros.toFixed(2)}`).join(', ');
+  context.log(
+    `  own CPU per item (no SDK, no HTTP): ${pipeline.oursMicrosPerItem.map((micros) => micros.toFixed(1)).join(', ')} µs; JSON.parse alone ${pipelineMedian.parse.toFixed(2)} µs`,
+  );
+  const stages = stageBreakdown(pipeline)
+    .map(({ stage, micros }) => `${stage} ${micros.toFixed(2)}`)
+    .join(', ');
   context.log(`  by stage, each timed alone (median µs per item): ${stages}`);
   const cosmos = await startCosmosChild();
   try {
@@ -308,7 +337,8 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
     ];
     rows.push({
       benchmark: 'ingest',
-      measure: 'host CPU per ingested item, realistic mix, without the Cosmos SDK or HTTP: key and token checks, parse + validate, session state, rate limits, Idempotency-Key, masking, documents, write-behind stats, pattern hooks (in-memory ports, no-op telemetry store)',
+      measure:
+        'host CPU per ingested item, realistic mix, without the Cosmos SDK or HTTP: key and token checks, parse + validate, session state, rate limits, Idempotency-Key, masking, documents, write-behind stats, pattern hooks (in-memory ports, no-op telemetry store)',
       value: pipelineMedian.ours,
       unit: 'µs',
       reference: { value: pipelineMedian.parse, label: 'JSON.parse of the same bodies alone' },
@@ -404,7 +434,15 @@ export async function benchIngest(context: BenchmarkContext): Promise<BenchmarkO
         storage: { results: storage.results, steady: storage.steady },
         maskingCostPerBatchMs: maskingMs,
         pipeline,
-        memory: { heapAfterGcStart: storage.heapBefore, heapAfterGcEnd: storage.heapAfter, peakRssBytes: peak, steadyFirstThirdRssBytes: first, steadyLastThirdRssBytes: last, samples: storage.regrowthAndSteadySamples, comparedFromMs: storage.steadySamples[0]?.atMs },
+        memory: {
+          heapAfterGcStart: storage.heapBefore,
+          heapAfterGcEnd: storage.heapAfter,
+          peakRssBytes: peak,
+          steadyFirstThirdRssBytes: first,
+          steadyLastThirdRssBytes: last,
+          samples: storage.regrowthAndSteadySamples,
+          comparedFromMs: storage.steadySamples[0]?.atMs,
+        },
       },
     };
   } finally {

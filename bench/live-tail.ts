@@ -18,7 +18,13 @@ const SETTLE_MS = 500;
 
 function engineerToken(): Promise<string> {
   return signLocalToken(
-    { issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
+    {
+      issuer: LOCAL_AUTH.AUTH_ISSUER,
+      audience: LOCAL_AUTH.AUTH_AUDIENCE,
+      rolesClaim: 'roles',
+      productsClaim: 'products',
+      localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET,
+    },
     { subject: `bench-engineer-${randomUUID().slice(0, 8)}`, roles: withDevSensitive(['engineer']), products: [DEMO_PRODUCT_ID], expiresInSeconds: 3600 },
   );
 }
@@ -33,11 +39,18 @@ async function openDevice(url: string, admin: string): Promise<Device> {
   const session = await createSession(url, admin, { targetDeviceId: deviceId, userConsent: 'auto', collectionLevel: 'debug' });
   const polled = await pollConfig(url, { deviceId });
   if (polled.config.session?.id !== session.id) throw new Error('the config poll did not hand out the session');
-  return { sessionId: session.id, headers: { 'x-diagnostics-key': productKey, authorization: `Bearer ${polled.config.session.ingestToken}`, 'content-type': 'application/json' } };
+  return {
+    sessionId: session.id,
+    headers: { 'x-diagnostics-key': productKey, authorization: `Bearer ${polled.config.session.ingestToken}`, 'content-type': 'application/json' },
+  };
 }
 
 async function send(url: string, device: Device, items: unknown[]): Promise<number> {
-  const response = await fetch(`${url}/api/diagnostics/ingest`, { method: 'POST', headers: device.headers, body: JSON.stringify({ sessionId: device.sessionId, items }) });
+  const response = await fetch(`${url}/api/diagnostics/ingest`, {
+    method: 'POST',
+    headers: device.headers,
+    body: JSON.stringify({ sessionId: device.sessionId, items }),
+  });
   await response.arrayBuffer();
   if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
   return performance.now();
@@ -57,7 +70,10 @@ function openStream(url: string, sessionId: string, token: string): OpenStream {
   const opened = new Promise<void>((resolve) => (markOpen = resolve));
   void (async () => {
     try {
-      const response = await fetch(`${url}/api/diagnostics/sessions/${sessionId}/tail`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+      const response = await fetch(`${url}/api/diagnostics/sessions/${sessionId}/tail`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: abort.signal,
+      });
       if (response.status !== 200 || !response.body) throw new Error(`tail answered ${response.status}`);
       markOpen();
       const parser = createParser({
@@ -85,7 +101,10 @@ async function latency(scene: HostScene, admin: string, token: string, samples: 
   const answered = new Map<string, number>();
   for (let index = 0; index < samples; index++) {
     const id = `lat-${index}`;
-    answered.set(id, await send(scene.url, device, [{ kind: 'log', id, timestamp: new Date().toISOString(), level: 'info', message: `latency probe ${index}` }]));
+    answered.set(
+      id,
+      await send(scene.url, device, [{ kind: 'log', id, timestamp: new Date().toISOString(), level: 'info', message: `latency probe ${index}` }]),
+    );
     // Spread over the poll and second boundaries, as real traffic is.
     await sleep(300 + Math.random() * 900);
   }
@@ -113,7 +132,13 @@ async function cpuWith(scene: HostScene, admin: string, token: string, streams: 
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     if (itemsPerSecond > 0) {
-      const items = Array.from({ length: itemsPerSecond }, (_, index) => ({ kind: 'log', id: `cpu-${sent + index}`, timestamp: new Date().toISOString(), level: 'info', message: `load ${sent + index}` }));
+      const items = Array.from({ length: itemsPerSecond }, (_, index) => ({
+        kind: 'log',
+        id: `cpu-${sent + index}`,
+        timestamp: new Date().toISOString(),
+        level: 'info',
+        message: `load ${sent + index}`,
+      }));
       const answeredAt = await send(scene.url, device, items);
       for (const item of items) sentAt.set(item.id, answeredAt);
       sent += itemsPerSecond;
@@ -168,13 +193,45 @@ export async function benchLiveTail(context: BenchmarkContext): Promise<Benchmar
     const busy = await cpuWith(scene, admin, token, streams, 20, seconds);
     const perStream = (run: typeof idle) => (run.hostCpuMs - baseline.hostCpuMs) / streams;
     const cosmosPerStream = (run: typeof idle) => (run.cosmosCpuMs - baseline.cosmosCpuMs) / streams;
-    context.log(`  host CPU with no stream: ${baseline.hostCpuMs.toFixed(1)} ms/s; ${streams} idle streams: ${idle.hostCpuMs.toFixed(1)} ms/s; ${streams} streams, 20 items/s: ${busy.hostCpuMs.toFixed(1)} ms/s`);
-    context.log(`  Cosmos CPU: ${baseline.cosmosCpuMs.toFixed(1)} / ${idle.cosmosCpuMs.toFixed(1)} / ${busy.cosmosCpuMs.toFixed(1)} ms/s; items sent ${busy.sent}, delivered per busy stream ${Math.min(...busy.delivered)}-${Math.max(...busy.delivered)}`);
+    context.log(
+      `  host CPU with no stream: ${baseline.hostCpuMs.toFixed(1)} ms/s; ${streams} idle streams: ${idle.hostCpuMs.toFixed(1)} ms/s; ${streams} streams, 20 items/s: ${busy.hostCpuMs.toFixed(1)} ms/s`,
+    );
+    context.log(
+      `  Cosmos CPU: ${baseline.cosmosCpuMs.toFixed(1)} / ${idle.cosmosCpuMs.toFixed(1)} / ${busy.cosmosCpuMs.toFixed(1)} ms/s; items sent ${busy.sent}, delivered per busy stream ${Math.min(...busy.delivered)}-${Math.max(...busy.delivered)}`,
+    );
     const rows: Row[] = [
-      { benchmark: 'live tail', measure: 'ingest answer → SSE item, p50 / p99', value: p50, unit: 'ms', lowerIsBetter: true, valueText: `${p50.toFixed(0)} / ${p99.toFixed(0)}`, note: `poll ${POLL_INTERVAL_MS} ms, settle ${SETTLE_MS} ms: a second is streamed once complete` },
-      { benchmark: 'live tail', measure: 'host CPU per idle open stream', value: perStream(idle), unit: 'ms CPU/s', lowerIsBetter: true, note: `${streams} streams, minus the host with none` },
-      { benchmark: 'live tail', measure: 'host CPU per open stream, session sending 20 items/s', value: perStream(busy), unit: 'ms CPU/s', lowerIsBetter: true },
-      { benchmark: 'live tail', measure: 'embedded Cosmos CPU per open stream (idle / sending)', value: cosmosPerStream(idle), unit: 'ms CPU/s', lowerIsBetter: true, valueText: `${cosmosPerStream(idle).toFixed(2)} / ${cosmosPerStream(busy).toFixed(2)}` },
+      {
+        benchmark: 'live tail',
+        measure: 'ingest answer → SSE item, p50 / p99',
+        value: p50,
+        unit: 'ms',
+        lowerIsBetter: true,
+        valueText: `${p50.toFixed(0)} / ${p99.toFixed(0)}`,
+        note: `poll ${POLL_INTERVAL_MS} ms, settle ${SETTLE_MS} ms: a second is streamed once complete`,
+      },
+      {
+        benchmark: 'live tail',
+        measure: 'host CPU per idle open stream',
+        value: perStream(idle),
+        unit: 'ms CPU/s',
+        lowerIsBetter: true,
+        note: `${streams} streams, minus the host with none`,
+      },
+      {
+        benchmark: 'live tail',
+        measure: 'host CPU per open stream, session sending 20 items/s',
+        value: perStream(busy),
+        unit: 'ms CPU/s',
+        lowerIsBetter: true,
+      },
+      {
+        benchmark: 'live tail',
+        measure: 'embedded Cosmos CPU per open stream (idle / sending)',
+        value: cosmosPerStream(idle),
+        unit: 'ms CPU/s',
+        lowerIsBetter: true,
+        valueText: `${cosmosPerStream(idle).toFixed(2)} / ${cosmosPerStream(busy).toFixed(2)}`,
+      },
     ];
     // The curve: host CPU with more streams open on one session that keeps sending; the largest is the fan-out.
     const curveSizes = context.quick ? [5, 20] : [10, 40, 100];
@@ -182,9 +239,15 @@ export async function benchLiveTail(context: BenchmarkContext): Promise<Benchmar
     for (const size of curveSizes) {
       const run = size === streams ? busy : await cpuWith(scene, admin, token, size, 20, seconds);
       curve.push(run);
-      context.log(`  ${size} streams, 20 items/s: host ${(run.hostCpuMs - baseline.hostCpuMs).toFixed(1)} ms CPU/s above none, delivered ${Math.min(...run.delivered)}-${Math.max(...run.delivered)} of ${run.sent}, p99 ${run.latencyP99Ms.toFixed(0)} ms`);
+      context.log(
+        `  ${size} streams, 20 items/s: host ${(run.hostCpuMs - baseline.hostCpuMs).toFixed(1)} ms CPU/s above none, delivered ${Math.min(...run.delivered)}-${Math.max(...run.delivered)} of ${run.sent}, p99 ${run.latencyP99Ms.toFixed(0)} ms`,
+      );
     }
-    const points = curve.map((run) => ({ size: run.streams, cost: Math.max(1e-3, run.hostCpuMs - baseline.hostCpuMs), note: `${((run.hostCpuMs - baseline.hostCpuMs) / run.streams).toFixed(2)} ms CPU/s per stream; Cosmos ${(run.cosmosCpuMs - baseline.cosmosCpuMs).toFixed(1)} ms CPU/s` }));
+    const points = curve.map((run) => ({
+      size: run.streams,
+      cost: Math.max(1e-3, run.hostCpuMs - baseline.hostCpuMs),
+      note: `${((run.hostCpuMs - baseline.hostCpuMs) / run.streams).toFixed(2)} ms CPU/s per stream; Cosmos ${(run.cosmosCpuMs - baseline.cosmosCpuMs).toFixed(1)} ms CPU/s`,
+    }));
     rows.push(
       ...growthRows({
         benchmark: 'live tail',
@@ -192,7 +255,12 @@ export async function benchLiveTail(context: BenchmarkContext): Promise<Benchmar
         unit: 'ms CPU/s',
         points,
         expect: 'linear',
-        exponent: { measure: 'live tail host CPU growth exponent k (∝ streams^k, fitted)', target: 'linear or better (k ≤ 1.05)', limit: 1.05, value: fittedGrowthExponent(points) },
+        exponent: {
+          measure: 'live tail host CPU growth exponent k (∝ streams^k, fitted)',
+          target: 'linear or better (k ≤ 1.05)',
+          limit: 1.05,
+          value: fittedGrowthExponent(points),
+        },
       }),
     );
     const fanOut = curve[curve.length - 1]!;

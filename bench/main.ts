@@ -28,7 +28,9 @@ const benchmarks: Benchmark[] = [
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // `--only=a,b` or `--only a,b` (or `--only a --only b`): the groups to run.
-  const onlyValues = args.flatMap((arg, index) => (arg.startsWith('--only=') ? [arg.slice('--only='.length)] : arg === '--only' && args[index + 1] ? [args[index + 1]!] : []));
+  const onlyValues = args.flatMap((arg, index) =>
+    arg.startsWith('--only=') ? [arg.slice('--only='.length)] : arg === '--only' && args[index + 1] ? [args[index + 1]!] : [],
+  );
   const only = onlyValues.length ? onlyValues.flatMap((value) => value.split(',')).filter(Boolean) : undefined;
   const context: BenchmarkContext = { quick: args.includes('--quick'), log: (line) => console.log(line) };
   const unknown = only?.filter((name) => !benchmarks.some((benchmark) => benchmark.name === name)) ?? [];
@@ -45,7 +47,14 @@ async function main(): Promise<void> {
     try {
       const outcome = await benchmark.run(context);
       const seconds = (Date.now() - started) / 1000;
-      groups[benchmark.name] = { measuredAt: new Date(started).toISOString(), machine, quick: context.quick, seconds, rows: outcome.rows, details: outcome.details };
+      groups[benchmark.name] = {
+        measuredAt: new Date(started).toISOString(),
+        machine,
+        quick: context.quick,
+        seconds,
+        rows: outcome.rows,
+        details: outcome.details,
+      };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       console.error(`  ${benchmark.name} failed: ${reason}`);
@@ -58,7 +67,12 @@ async function main(): Promise<void> {
   for (const row of rows) if (row.note) console.log(`- ${row.benchmark}, ${row.measure}: ${row.note}`);
   for (const failed of skipped) console.log(`Not measured: ${failed.benchmark}: ${failed.reason}`);
   const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
-  const results = mergeResults(readResults(file), { groups, skipped }, benchmarks.map((benchmark) => benchmark.name), new Date());
+  const results = mergeResults(
+    readResults(file),
+    { groups, skipped },
+    benchmarks.map((benchmark) => benchmark.name),
+    new Date(),
+  );
   writeResults(file, results);
   const kept = Object.keys(results.groups).filter((name) => !groups[name]);
   console.log(`Wrote ${path.relative(process.cwd(), file)}${kept.length ? ` (kept the earlier results of ${kept.join(', ')})` : ''}`);

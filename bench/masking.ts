@@ -52,7 +52,13 @@ async function measure(contender: Contender, lines: LogLine[], lineBytes: Int32A
   }
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { bytes, lines: count, seconds: elapsed / 1000, megabytesPerSecond: bytes / MEGABYTE / cpuSeconds, wallMegabytesPerSecond: bytes / MEGABYTE / (elapsed / 1000) };
+  return {
+    bytes,
+    lines: count,
+    seconds: elapsed / 1000,
+    megabytesPerSecond: bytes / MEGABYTE / cpuSeconds,
+    wallMegabytesPerSecond: bytes / MEGABYTE / (elapsed / 1000),
+  };
 }
 
 interface Quality {
@@ -191,7 +197,9 @@ export async function benchMasking(context: BenchmarkContext): Promise<Benchmark
     measure: `log corpus: planted secrets caught (${ourQuality.plantedSecrets} in ${QUALITY_SAMPLE_LINES} lines)`,
     value: percent(ourQuality.plantedCaught / ourQuality.plantedSecrets),
     unit: '%',
-    ...(bestPlanted ? { reference: { value: percent(qualities.get(bestPlanted.name)!.plantedCaught / ourQuality.plantedSecrets), label: `best peer: ${bestPlanted.name}` } } : {}),
+    ...(bestPlanted
+      ? { reference: { value: percent(qualities.get(bestPlanted.name)!.plantedCaught / ourQuality.plantedSecrets), label: `best peer: ${bestPlanted.name}` } }
+      : {}),
   });
   const bestUntouched = [...peers].sort((a, b) => qualities.get(b.name)!.ordinaryUntouched - qualities.get(a.name)!.ordinaryUntouched)[0];
   rows.push({
@@ -199,7 +207,14 @@ export async function benchMasking(context: BenchmarkContext): Promise<Benchmark
     measure: `log corpus: ordinary lines left unchanged (${ourQuality.ordinaryLines})`,
     value: percent(ourQuality.ordinaryUntouched / ourQuality.ordinaryLines),
     unit: '%',
-    ...(bestUntouched ? { reference: { value: percent(qualities.get(bestUntouched.name)!.ordinaryUntouched / ourQuality.ordinaryLines), label: `best peer: ${bestUntouched.name}` } } : {}),
+    ...(bestUntouched
+      ? {
+          reference: {
+            value: percent(qualities.get(bestUntouched.name)!.ordinaryUntouched / ourQuality.ordinaryLines),
+            label: `best peer: ${bestUntouched.name}`,
+          },
+        }
+      : {}),
   });
 
   // The generated corpus, per category: ours against the best peer on that category.

@@ -15,7 +15,14 @@ import type { Row } from './support/report';
 import { median } from './support/statistics';
 
 const BATCH = 512;
-const resource = resourceFromAttributes({ 'service.name': 'shop-web', 'service.version': '4.2.0', 'device.id': 'dev-bench', 'os.type': 'android', 'os.version': '14', 'telemetry.sdk.language': 'java' });
+const resource = resourceFromAttributes({
+  'service.name': 'shop-web',
+  'service.version': '4.2.0',
+  'device.id': 'dev-bench',
+  'os.type': 'android',
+  'os.version': '14',
+  'telemetry.sdk.language': 'java',
+});
 
 function spanRequests(): { protobuf: Uint8Array; json: Uint8Array } {
   const memory = new InMemorySpanExporter();
@@ -24,9 +31,22 @@ function spanRequests(): { protobuf: Uint8Array; json: Uint8Array } {
   for (let index = 0; index < BATCH / 2; index++) {
     const parent = tracer.startSpan(`GET /api/orders/{id}`, {
       kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': 'GET', 'url.path': `/api/orders/${index}`, 'http.response.status_code': 200, 'server.address': 'shop.example.com', 'user_agent.original': 'okhttp/4.12.0', 'network.protocol.version': '1.1', 'app.retries': index % 3, 'app.ratio': index / 7 },
+      attributes: {
+        'http.request.method': 'GET',
+        'url.path': `/api/orders/${index}`,
+        'http.response.status_code': 200,
+        'server.address': 'shop.example.com',
+        'user_agent.original': 'okhttp/4.12.0',
+        'network.protocol.version': '1.1',
+        'app.retries': index % 3,
+        'app.ratio': index / 7,
+      },
     });
-    const child = tracer.startSpan('SELECT orders', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM orders WHERE id = $1', 'db.rows': 1 } }, trace.setSpan(context.active(), parent));
+    const child = tracer.startSpan(
+      'SELECT orders',
+      { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM orders WHERE id = $1', 'db.rows': 1 } },
+      trace.setSpan(context.active(), parent),
+    );
     child.addEvent('cache miss', { 'cache.key': `order:${index}` });
     if (index % 10 === 0) child.setStatus({ code: SpanStatusCode.ERROR, message: 'timeout' });
     child.end();

@@ -32,12 +32,25 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
   const runsPerSize = options.quick ? 1 : 3;
   const [cosmos, azurite] = await Promise.all([startCosmos(0), startAzurite({})]);
   const environment = localEnvironment(
-    { cosmosEndpoint: cosmos.endpoint, cosmosKey: COSMOS_EMULATOR_KEY, blobEndpoint: azurite.endpoint, blobAccountName: AZURITE_ACCOUNT_NAME, blobAccountKey: AZURITE_ACCOUNT_KEY, publicBaseUrl: 'http://127.0.0.1:0' },
+    {
+      cosmosEndpoint: cosmos.endpoint,
+      cosmosKey: COSMOS_EMULATOR_KEY,
+      blobEndpoint: azurite.endpoint,
+      blobAccountName: AZURITE_ACCOUNT_NAME,
+      blobAccountKey: AZURITE_ACCOUNT_KEY,
+      publicBaseUrl: 'http://127.0.0.1:0',
+    },
     { COSMOS_DATABASE: 'bench-reports', RATE_LIMIT_SESSION_CREATES_PER_HOUR: '1000' },
   );
   const host = await startLocalHost({ port: 0, environment, runTimers: false, log: () => undefined });
   const settings = host.deps.settings;
-  const tokenSettings = { issuer: settings.AUTH_ISSUER, audience: settings.AUTH_AUDIENCE, rolesClaim: settings.AUTH_ROLES_CLAIM, productsClaim: settings.AUTH_PRODUCTS_CLAIM, localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET };
+  const tokenSettings = {
+    issuer: settings.AUTH_ISSUER,
+    audience: settings.AUTH_AUDIENCE,
+    rolesClaim: settings.AUTH_ROLES_CLAIM,
+    productsClaim: settings.AUTH_PRODUCTS_CLAIM,
+    localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET,
+  };
   const rows: ReportGenerationRow[] = [];
   try {
     for (const logs of sizes) {
@@ -46,7 +59,12 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
       const created = await fetch(`${host.url}/api/diagnostics/sessions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ productId: DEMO_PRODUCT_ID, targetDeviceId: `bench-${logs}`, userConsent: 'pre_consent', capture: { network: true, screenshots: true } }),
+        body: JSON.stringify({
+          productId: DEMO_PRODUCT_ID,
+          targetDeviceId: `bench-${logs}`,
+          userConsent: 'pre_consent',
+          capture: { network: true, screenshots: true },
+        }),
       });
       const sessionId = ((await created.json()) as { id: string }).id;
       const seedStarted = Date.now();
@@ -61,9 +79,16 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
       let serverMs = 0;
       let htmlBytes = 0;
       for (let run = 0; run < runsPerSize; run++) {
-        const engineer = await signLocalToken(tokenSettings, { subject: `bench-engineer-${logs}-${run}`, roles: withDevSensitive(['engineer']), products: [DEMO_PRODUCT_ID] });
+        const engineer = await signLocalToken(tokenSettings, {
+          subject: `bench-engineer-${logs}-${run}`,
+          roles: withDevSensitive(['engineer']),
+          products: [DEMO_PRODUCT_ID],
+        });
         const started = performance.now();
-        const response = await fetch(`${host.url}/api/diagnostics/sessions/${sessionId}/report`, { method: 'POST', headers: { authorization: `Bearer ${engineer}` } });
+        const response = await fetch(`${host.url}/api/diagnostics/sessions/${sessionId}/report`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${engineer}` },
+        });
         const body = (await response.json()) as { record?: { generateMs: number; sizes: { htmlBytes: number } } };
         const elapsed = performance.now() - started;
         if (response.status !== 201 || !body.record) {
@@ -75,7 +100,9 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
         runs.push(Math.round(elapsed));
         serverMs = body.record.generateMs;
         htmlBytes = body.record.sizes.htmlBytes;
-        log(`  ${logs} logs / ${spans} spans: report in ${elapsed.toFixed(0)} ms (server ${body.record.generateMs} ms, HTML ${(htmlBytes / 1024).toFixed(0)} KiB)`);
+        log(
+          `  ${logs} logs / ${spans} spans: report in ${elapsed.toFixed(0)} ms (server ${body.record.generateMs} ms, HTML ${(htmlBytes / 1024).toFixed(0)} KiB)`,
+        );
       }
       if (runs.length === runsPerSize) rows.push({ logs, spans, runs, medianMs: median(runs), serverMs, seedSeconds, htmlBytes });
     }
@@ -88,11 +115,16 @@ export async function benchReportGeneration(options: { quick?: boolean; sizes?: 
 
 // Run directly (node or vite-node), not when the bench runner imports it.
 if (require.main === module || /vite-node$/.test(process.argv[1] ?? '')) {
-  const sizes = process.argv.find((arg) => arg.startsWith('--sizes='))?.slice('--sizes='.length).split(',').map(Number);
+  const sizes = process.argv
+    .find((arg) => arg.startsWith('--sizes='))
+    ?.slice('--sizes='.length)
+    .split(',')
+    .map(Number);
   benchReportGeneration({ quick: process.argv.includes('--quick'), sizes })
     .then((rows) => {
       console.log('\n| logs | spans | median report time | runs (ms) |\n| --- | --- | --- | --- |');
-      for (const row of rows) console.log(`| ${row.logs} | ${row.spans} | ${row.failure ?? `${(row.medianMs / 1000).toFixed(2)} s`} | ${row.runs.join(', ')} |`);
+      for (const row of rows)
+        console.log(`| ${row.logs} | ${row.spans} | ${row.failure ?? `${(row.medianMs / 1000).toFixed(2)} s`} | ${row.runs.join(', ')} |`);
     })
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.stack : error);

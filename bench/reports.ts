@@ -9,7 +9,6 @@ import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
 import type { Row } from './support/report';
 import { fittedGrowthExponent, median } from './support/statistics';
 
-
 const TEN_THOUSAND_TARGET_IN_MS = 10_000;
 /** The whole `npm run bench` should stay near five minutes; BENCH_REPORTS_BUDGET_SECONDS overrides. */
 const DEFAULT_BUDGET_IN_SECONDS = 180;
@@ -88,19 +87,26 @@ export async function benchReports(context: BenchmarkContext): Promise<Benchmark
       measure: `report for ${size.logs.toLocaleString('en-US')} logs + ${size.spans.toLocaleString('en-US')} spans, end to end (server ${(size.serverMs / 1000).toFixed(2)} s)`,
       value: size.medianMs / 1000,
       unit: 's',
-      ...(size === smallest ? {} : { reference: { value: linear / 1000, label: `${smallest.logs.toLocaleString('en-US')}-log run scaled linearly` }, ratio: size.medianMs / linear, lowerIsBetter: true }),
+      ...(size === smallest
+        ? {}
+        : {
+            reference: { value: linear / 1000, label: `${smallest.logs.toLocaleString('en-US')}-log run scaled linearly` },
+            ratio: size.medianMs / linear,
+            lowerIsBetter: true,
+          }),
       ...(size.logs === 10_000 ? { target: 'well under 10 s', met: size.medianMs < TEN_THOUSAND_TARGET_IN_MS } : {}),
     };
   });
   const exponent = fittedGrowthExponent(sizes.map((size) => ({ size: size.logs, cost: size.medianMs / 1000 })));
-  if (sizes.length >= 2) rows.push({
-    benchmark: 'reports',
-    measure: `growth exponent k (time ∝ logs^k, least-squares fit over every size), ${smallest.logs.toLocaleString('en-US')} to ${sizes[sizes.length - 1]!.logs.toLocaleString('en-US')} logs`,
-    value: exponent,
-    unit: '',
-    target: 'linear or better (k ≤ 1)',
-    met: exponent <= 1,
-  });
+  if (sizes.length >= 2)
+    rows.push({
+      benchmark: 'reports',
+      measure: `growth exponent k (time ∝ logs^k, least-squares fit over every size), ${smallest.logs.toLocaleString('en-US')} to ${sizes[sizes.length - 1]!.logs.toLocaleString('en-US')} logs`,
+      value: exponent,
+      unit: '',
+      target: 'linear or better (k ≤ 1)',
+      met: exponent <= 1,
+    });
   if (outcome.timedOutAfterSeconds !== undefined || outcome.failure !== undefined || failures.length > 0) {
     const expected = context.quick ? [1_000, 10_000] : [1_000, 10_000, 50_000];
     const missing = expected.filter((logs) => !sizes.some((size) => size.logs === logs));
@@ -116,5 +122,14 @@ export async function benchReports(context: BenchmarkContext): Promise<Benchmark
       met: missing.length === 0,
     });
   }
-  return { rows, details: { sizes: outcome.sizes, growthExponent: exponent, budgetSeconds: budget, timedOutAfterSeconds: outcome.timedOutAfterSeconds, failure: outcome.failure } };
+  return {
+    rows,
+    details: {
+      sizes: outcome.sizes,
+      growthExponent: exponent,
+      budgetSeconds: budget,
+      timedOutAfterSeconds: outcome.timedOutAfterSeconds,
+      failure: outcome.failure,
+    },
+  };
 }

@@ -34,7 +34,12 @@ function signalBatch(device: number): Record<string, unknown> {
     counters: [
       ...routes.map((route, index) => ({ minute, series: 'requests', count: 20 + index, route })),
       { minute, series: 'http_5xx', count: 1, route: routes[0] },
-      ...Array.from({ length: SIGNAL_FINGERPRINTS }, (_, index) => ({ minute, series: 'errors', count: 1 + index, fingerprint: `fp-${((device + index) % 10).toString(16).padStart(8, '0')}` })),
+      ...Array.from({ length: SIGNAL_FINGERPRINTS }, (_, index) => ({
+        minute,
+        series: 'errors',
+        count: 1 + index,
+        fingerprint: `fp-${((device + index) % 10).toString(16).padStart(8, '0')}`,
+      })),
     ],
     latency: routes.map((route, index) => ({ minute, route, count: 20 + index, p50: 80, p95: 210, p99: 400, sumMs: 2000 })),
   };
@@ -64,7 +69,12 @@ function ingestRequests(devices: BenchDevice[], factory: BatchFactory, idempoten
       path: '/api/diagnostics/ingest',
       setupRequest: (request) => {
         const device = devices[next++ % devices.length]!;
-        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${device.ingestToken}`, 'user-agent': REALISTIC_USER_AGENT };
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          'x-diagnostics-key': productKey,
+          authorization: `Bearer ${device.ingestToken}`,
+          'user-agent': REALISTIC_USER_AGENT,
+        };
         if (idempotencyKey) headers['idempotency-key'] = randomUUID();
         return { ...request, headers, body: batchBody(device, factory) };
       },
@@ -80,7 +90,9 @@ const describe = (summary: ChargeSummary) =>
 
 /** Mean bytes and index terms of the documents written to a container. */
 function writtenShape(operations: CosmosOperation[], container: string): { bytes: number; terms: number; count: number } {
-  const writes = operations.filter((operation) => operation.container === container && operation.kind !== 'read' && operation.kind !== 'query' && operation.documentBytes > 0);
+  const writes = operations.filter(
+    (operation) => operation.container === container && operation.kind !== 'read' && operation.kind !== 'query' && operation.documentBytes > 0,
+  );
   const count = writes.length;
   return {
     count,
@@ -140,14 +152,19 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     let items = 0;
     const ingestRun = async (idempotencyKey: boolean) => {
       // With the host named, the load waits for the batches still in flight, and `worked` counts them.
-      const run = await runLoad({ url: scene.url, connections: 4, durationSeconds: seconds, expectedStatuses: [202], requests: ingestRequests(devices, factory, idempotencyKey) }, scene.host);
+      const run = await runLoad(
+        { url: scene.url, connections: 4, durationSeconds: seconds, expectedStatuses: [202], requests: ingestRequests(devices, factory, idempotencyKey) },
+        scene.host,
+      );
       if (failures(run) > 0) throw new Error(`ingest: unexpected answers ${JSON.stringify(run.unexpected)}, ${run.errors} errors`);
       items = run.worked * ITEMS_PER_BATCH;
     };
     const ingestOperations = await recorded(scene, () => ingestRun(false));
     const ingestItems = items;
     const ingest = summarizeCharges(ingestOperations);
-    const ownDocuments = summarizeCharges(ingestOperations.filter((operation) => operation.container === 'debug_logs' || operation.container === 'debug_traces'));
+    const ownDocuments = summarizeCharges(
+      ingestOperations.filter((operation) => operation.container === 'debug_logs' || operation.container === 'debug_traces'),
+    );
     rows.push({
       benchmark: 'request units',
       measure: `per ingested item (realistic mix, batches of ${ITEMS_PER_BATCH}, as the SDK sends them)`,
@@ -176,7 +193,11 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     const signalDevices = context.quick ? 20 : 60;
     const signalOperations = await recorded(scene, async () => {
       for (let device = 0; device < signalDevices; device++) {
-        const response = await fetch(`${scene.url}/api/diagnostics/signals`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey }, body: JSON.stringify(signalBatch(device)) });
+        const response = await fetch(`${scene.url}/api/diagnostics/signals`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey },
+          body: JSON.stringify(signalBatch(device)),
+        });
         await response.arrayBuffer();
         if (response.status !== 202) throw new Error(`signals answered ${response.status}`);
       }
@@ -197,13 +218,22 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     });
     // A rule's read each minute, modelled from the rows the store's query returns (its projected fields): the
     // default anomaly rule reads 165 minutes; before the totals it read every series' buckets over them.
-    const projected = (dimensions: Record<string, string>) => Buffer.byteLength(JSON.stringify({ series: 'errors', dimensions, start: 1_733_389_200_000, sum: 12, count: 3 }));
-    const ruleRead = (buckets: number, bytes: number): CosmosOperation => ({ kind: 'query', container: 'signal_buckets', documentBytes: 0, indexedTerms: 0, pages: Math.max(1, Math.ceil(buckets / 1000)), returnedDocuments: buckets, returnedBytes: buckets * bytes });
+    const projected = (dimensions: Record<string, string>) =>
+      Buffer.byteLength(JSON.stringify({ series: 'errors', dimensions, start: 1_733_389_200_000, sum: 12, count: 3 }));
+    const ruleRead = (buckets: number, bytes: number): CosmosOperation => ({
+      kind: 'query',
+      container: 'signal_buckets',
+      documentBytes: 0,
+      indexedTerms: 0,
+      pages: Math.max(1, Math.ceil(buckets / 1000)),
+      returnedDocuments: buckets,
+      returnedBytes: buckets * bytes,
+    });
     const totalsRead = summarizeCharges([ruleRead(165, projected({}))]).total;
     const seriesRead = summarizeCharges([ruleRead(165_000, projected({ appVersion: '5.12.0', fingerprint: 'fp-1a2b3c4d', route: '/api/r1' }))]).total;
     rows.push({
       benchmark: 'request units',
-      measure: 'per alert rule evaluation (modelled: the default anomaly rule\'s read of 165 per-minute product totals)',
+      measure: "per alert rule evaluation (modelled: the default anomaly rule's read of 165 per-minute product totals)",
       value: totalsRead,
       unit: 'RU',
       reference: { value: seriesRead, label: 'reading the series instead, 10k error series at 10 % density (165,000 buckets)' },
@@ -215,7 +245,12 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     // Report: a session of REPORT_ITEMS realistic items, sent through ingest, then one report over HTTP.
     const admin = await adminToken();
     const deviceId = `ru-report-${randomUUID().slice(0, 8)}`;
-    const session = await createSession(scene.url, admin, { targetDeviceId: deviceId, userConsent: 'pre_consent', collectionLevel: 'trace', capture: { logs: true, traces: true, breadcrumbs: true, network: true } });
+    const session = await createSession(scene.url, admin, {
+      targetDeviceId: deviceId,
+      userConsent: 'pre_consent',
+      collectionLevel: 'trace',
+      capture: { logs: true, traces: true, breadcrumbs: true, network: true },
+    });
     const polled = await pollConfig(scene.url, { deviceId });
     const reportDevice: BenchDevice = { deviceId, sessionId: session.id, ingestToken: polled.config.session!.ingestToken };
     for (let sent = 0; sent < REPORT_ITEMS; sent += ITEMS_PER_BATCH) {
@@ -228,11 +263,20 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       await response.arrayBuffer();
     }
     const engineer = await signLocalToken(
-      { issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
+      {
+        issuer: LOCAL_AUTH.AUTH_ISSUER,
+        audience: LOCAL_AUTH.AUTH_AUDIENCE,
+        rolesClaim: 'roles',
+        productsClaim: 'products',
+        localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET,
+      },
       { subject: 'ru-engineer', roles: ['engineer'], products: [DEMO_PRODUCT_ID], expiresInSeconds: 3600 },
     );
     const reportOperations = await recorded(scene, async () => {
-      const response = await fetch(`${scene.url}/api/diagnostics/sessions/${session.id}/report`, { method: 'POST', headers: { authorization: `Bearer ${engineer}` } });
+      const response = await fetch(`${scene.url}/api/diagnostics/sessions/${session.id}/report`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${engineer}` },
+      });
       await response.arrayBuffer();
       if (response.status !== 201) throw new Error(`report answered ${response.status}`);
     });
@@ -264,7 +308,10 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
           }
         })();
         const abort = new AbortController();
-        const response = await fetch(`${scene.url}/api/diagnostics/sessions/${sessionId}/tail`, { headers: { authorization: `Bearer ${engineer}` }, signal: abort.signal });
+        const response = await fetch(`${scene.url}/api/diagnostics/sessions/${sessionId}/tail`, {
+          headers: { authorization: `Bearer ${engineer}` },
+          signal: abort.signal,
+        });
         if (response.status !== 200 || !response.body) throw new Error(`tail answered ${response.status}`);
         const reading = (async () => {
           try {
@@ -283,18 +330,23 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     const idleTail = summarizeCharges(await tailOn(emptySession.id));
     const sendingTail = summarizeCharges(await tailOn(session.id, reportDevice));
     // What the sending itself costs (the item writes), measured the same way without a stream, is taken out.
-    const sendingAlone = summarizeCharges(await recorded(scene, async () => {
-      for (let second = 0; second < tailSeconds; second++) {
-        const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${reportDevice.ingestToken}` },
-          body: batchBody(reportDevice, factory),
-        });
-        await response.arrayBuffer();
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    }));
-    const streamShare = (summary: ChargeSummary) => Object.entries(summary.byKind).filter(([kind]) => kind.startsWith('query debug_logs') || kind.startsWith('query debug_traces')).reduce((sum, [, entry]) => sum + entry.requestUnits, 0);
+    const sendingAlone = summarizeCharges(
+      await recorded(scene, async () => {
+        for (let second = 0; second < tailSeconds; second++) {
+          const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, authorization: `Bearer ${reportDevice.ingestToken}` },
+            body: batchBody(reportDevice, factory),
+          });
+          await response.arrayBuffer();
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }),
+    );
+    const streamShare = (summary: ChargeSummary) =>
+      Object.entries(summary.byKind)
+        .filter(([kind]) => kind.startsWith('query debug_logs') || kind.startsWith('query debug_traces'))
+        .reduce((sum, [, entry]) => sum + entry.requestUnits, 0);
     rows.push(
       {
         benchmark: 'request units',
@@ -306,7 +358,7 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       },
       {
         benchmark: 'request units',
-        measure: 'per live tail stream, per second open, the session sending 50 items a second (the stream\'s reads of logs and traces)',
+        measure: "per live tail stream, per second open, the session sending 50 items a second (the stream's reads of logs and traces)",
         value: (streamShare(sendingTail) - streamShare(sendingAlone)) / tailSeconds,
         unit: 'RU/s',
         reference: { value: streamShare(idleTail) / tailSeconds, label: 'the same reads, nothing stored' },
@@ -321,7 +373,15 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     // sessions a second on every instance. Priced from the measured session document size (not recorded here).
     const sessionDocuments = writtenShape(ingestOperations.concat(reportOperations), 'debug_sessions');
     const churned = 1_000;
-    const refreshQuery: CosmosOperation = { kind: 'query', container: 'debug_sessions', documentBytes: 0, indexedTerms: 0, pages: 1, returnedDocuments: churned, returnedBytes: churned * (sessionDocuments.bytes || 1024) };
+    const refreshQuery: CosmosOperation = {
+      kind: 'query',
+      container: 'debug_sessions',
+      documentBytes: 0,
+      indexedTerms: 0,
+      pages: 1,
+      returnedDocuments: churned,
+      returnedBytes: churned * (sessionDocuments.bytes || 1024),
+    };
     const refreshRequestUnits = summarizeCharges([refreshQuery]).total;
     rows.push({
       benchmark: 'request units',
@@ -343,7 +403,12 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     await recorded(scene, async () => {
       for (let index = 0; index < sessionsPerSubject; index++) {
         const deviceId = `${subject}-device-${index}`;
-        const erased = await createSession(scene.url, admin, { targetDeviceId: deviceId, userConsent: 'pre_consent', collectionLevel: 'trace', capture: { logs: true, traces: true, breadcrumbs: true, network: true } });
+        const erased = await createSession(scene.url, admin, {
+          targetDeviceId: deviceId,
+          userConsent: 'pre_consent',
+          collectionLevel: 'trace',
+          capture: { logs: true, traces: true, breadcrumbs: true, network: true },
+        });
         const token = (await pollConfig(scene.url, { deviceId, userId: subject })).config.session!.ingestToken;
         for (let sent = 0; sent < itemsPerSession; sent += ITEMS_PER_BATCH) {
           const response = await fetch(`${scene.url}/api/diagnostics/ingest`, {
@@ -368,7 +433,9 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
         const { id } = (await response.json()) as { id: string };
         const deadline = Date.now() + 300_000;
         for (;;) {
-          const state = ((await (await fetch(`${scene.url}/api/diagnostics/erasures/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { state: string }).state;
+          const state = (
+            (await (await fetch(`${scene.url}/api/diagnostics/erasures/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { state: string }
+          ).state;
           if (state === 'completed') return;
           if (state === 'failed' || Date.now() > deadline) throw new Error(`erasure ${id} ended ${state}`);
           await new Promise((resolve) => setTimeout(resolve, 200));
@@ -386,19 +453,25 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       measure: `per erasure (measured: a user observed by ${sessionsPerSubject} sessions × ${itemsPerSession.toLocaleString('en-US')} items, the query-and-delete path an account without the partition-key delete capability takes)`,
       value: erasure.total,
       unit: 'RU',
-      reference: { value: itemDeletes.total, label: 'the telemetry items\' own deletes' },
+      reference: { value: itemDeletes.total, label: "the telemetry items' own deletes" },
       ratio: erasure.total / itemDeletes.total,
       lowerIsBetter: true,
       note: `${describe(erasure)}; ${deletes.length} deletes, ${unknownSizes} of documents not written while recording (priced as empty); ${(erasure.total / itemsPerSubject).toFixed(2)} RU per item`,
     });
     const perItemOfErasure = erasure.total / itemsPerSubject;
-    context.log(`  RU: poll ${(poll.total / polls).toFixed(5)}, item ${(ingest.total / ingestItems).toFixed(2)}, report ${report.total.toFixed(0)}, erasure ${erasure.total.toFixed(0)} (${perItemOfErasure.toFixed(2)} per item)`);
+    context.log(
+      `  RU: poll ${(poll.total / polls).toFixed(5)}, item ${(ingest.total / ingestItems).toFixed(2)}, report ${report.total.toFixed(0)}, erasure ${erasure.total.toFixed(0)} (${perItemOfErasure.toFixed(2)} per item)`,
+    );
     return {
       rows,
       details: {
         model: DEFAULT_MODEL,
         poll: { polls, seconds: pollSeconds, summary: poll },
-        ingest: { items: ingestItems, summary: ingest, shapes: { logs: writtenShape(ingestOperations, 'debug_logs'), spans: writtenShape(ingestOperations, 'debug_traces') } },
+        ingest: {
+          items: ingestItems,
+          summary: ingest,
+          shapes: { logs: writtenShape(ingestOperations, 'debug_logs'), spans: writtenShape(ingestOperations, 'debug_traces') },
+        },
         ingestWithIdempotencyKey: { items, summary: keyed },
         signals: { devices: signalDevices, summary: signals, series: seriesOnly, totals: totalsOnly },
         report: { items: REPORT_ITEMS, summary: report },

@@ -6,7 +6,17 @@
 import { DEMO_PRODUCT_ID } from '../local-host/local-settings';
 import { InMemoryTelemetry } from '../shared/adapters/memory/in-memory-telemetry';
 import { alertRuleInputSchema, evaluateRule, lookbackMinutes, MinuteTotals, newAlertRule, type AlertRule } from '../shared/domain/signals/rules';
-import { emptyTotals, floorToMinute, MINUTE_IN_MS, totalOfFilter, totalPoints, totalsByPeriod, type Bucket, type Dimensions, type TotalName } from '../shared/domain/signals/series';
+import {
+  emptyTotals,
+  floorToMinute,
+  MINUTE_IN_MS,
+  totalOfFilter,
+  totalPoints,
+  totalsByPeriod,
+  type Bucket,
+  type Dimensions,
+  type TotalName,
+} from '../shared/domain/signals/series';
 import { AppError } from '../shared/errors';
 import { BUCKET_LIMIT_ISSUE, type BucketQuery, type SignalStore } from '../shared/ports/signal-store';
 import type { SignalRuleStore } from '../shared/ports/signal-rule-store';
@@ -66,7 +76,11 @@ class PreparedSignalStore implements SignalStore {
       if (minute) minute.push(bucket);
       else byMinute.set(bucket.start, [bucket]);
     }
-    const points = [...byMinute.values()].flatMap((minute) => totalPoints(minute.map((bucket) => ({ series: bucket.series, dimensions: bucket.dimensions, minute: bucket.start, sum: bucket.sum, count: bucket.count }))));
+    const points = [...byMinute.values()].flatMap((minute) =>
+      totalPoints(
+        minute.map((bucket) => ({ series: bucket.series, dimensions: bucket.dimensions, minute: bucket.start, sum: bucket.sum, count: bucket.count })),
+      ),
+    );
     for (const point of points) {
       const name = totalOfFilter(point.dimensions);
       const list = this.totals.get(name) ?? [];
@@ -87,7 +101,9 @@ class PreparedSignalStore implements SignalStore {
     const buckets = view === 'totals' ? (this.totals.get(totalOfFilter(query.filter ?? {})) ?? []) : this.series;
     this.lastRead[view] = buckets.length;
     if (buckets.length > query.maxBuckets) {
-      return Promise.reject(new AppError('invalid_input', `The range holds more than ${query.maxBuckets} buckets`, { issues: [{ field: 'from', message: BUCKET_LIMIT_ISSUE }] }));
+      return Promise.reject(
+        new AppError('invalid_input', `The range holds more than ${query.maxBuckets} buckets`, { issues: [{ field: 'from', message: BUCKET_LIMIT_ISSUE }] }),
+      );
     }
     return Promise.resolve(buckets);
   }
@@ -117,7 +133,12 @@ interface AnomalyPoint {
 
 async function anomalyAt(series: number, repeats: number): Promise<AnomalyPoint> {
   const now = new Date();
-  const rule = newAlertRule(DEMO_PRODUCT_ID, alertRuleInputSchema.parse({ name: 'error anomaly', metric: 'errors', condition: { kind: 'anomaly' } }), 'bench', now);
+  const rule = newAlertRule(
+    DEMO_PRODUCT_ID,
+    alertRuleInputSchema.parse({ name: 'error anomaly', metric: 'errors', condition: { kind: 'anomaly' } }),
+    'bench',
+    now,
+  );
   const evaluationDelayInMs = 60_000;
   const end = floorToMinute(now.getTime() - evaluationDelayInMs);
   const from = end - lookbackMinutes(rule) * MINUTE_IN_MS;
@@ -149,14 +170,29 @@ async function anomalyAt(series: number, repeats: number): Promise<AnomalyPoint>
     if (result.fired + result.recovered > 0) throw new Error('the benchmark series is steady: the rule must not change state');
     started = cpuMillis();
     const byMinute = totalsByPeriod(buckets, rule.filter, from, end, MINUTE_IN_MS);
-    evaluateRule(rule, new MinuteTotals(from, [...byMinute.values()].map((entry) => entry ?? emptyTotals())), end, []);
+    evaluateRule(
+      rule,
+      new MinuteTotals(
+        from,
+        [...byMinute.values()].map((entry) => entry ?? emptyTotals()),
+      ),
+      end,
+      [],
+    );
     const domainMillis = cpuMillis() - started;
     // The first run warms the code up.
     if (repeat === 0) continue;
     serviceRuns.push(serviceMillis);
     domainRuns.push(domainMillis);
   }
-  return { series, buckets: buckets.length, bucketsRead: store.lastRead.totals + store.lastRead.series, serviceMillis: refused ? undefined : median(serviceRuns), refused, domainMillis: median(domainRuns) };
+  return {
+    series,
+    buckets: buckets.length,
+    bucketsRead: store.lastRead.totals + store.lastRead.series,
+    serviceMillis: refused ? undefined : median(serviceRuns),
+    refused,
+    domainMillis: median(domainRuns),
+  };
 }
 
 export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOutcome> {
@@ -187,7 +223,12 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
       unit: 'µs',
       points: pollPoints,
       expect: 'flat',
-      exponent: { measure: '304 poll CPU growth exponent k (∝ sessions^k, fitted)', target: `flat (k ≤ ${FLAT_EXPONENT_LIMIT})`, limit: FLAT_EXPONENT_LIMIT, value: fittedGrowthExponent(pollPoints) },
+      exponent: {
+        measure: '304 poll CPU growth exponent k (∝ sessions^k, fitted)',
+        target: `flat (k ≤ ${FLAT_EXPONENT_LIMIT})`,
+        limit: FLAT_EXPONENT_LIMIT,
+        value: fittedGrowthExponent(pollPoints),
+      },
     }),
     ...growthRows({
       benchmark: 'scale: config index',
@@ -195,7 +236,12 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
       unit: 'µs',
       points: targetedPoints,
       expect: 'flat',
-      exponent: { measure: 'targeted poll CPU growth exponent k (fitted)', target: `flat (k ≤ ${FLAT_EXPONENT_LIMIT})`, limit: FLAT_EXPONENT_LIMIT, value: fittedGrowthExponent(targetedPoints) },
+      exponent: {
+        measure: 'targeted poll CPU growth exponent k (fitted)',
+        target: `flat (k ≤ ${FLAT_EXPONENT_LIMIT})`,
+        limit: FLAT_EXPONENT_LIMIT,
+        value: fittedGrowthExponent(targetedPoints),
+      },
     }),
     ...growthRows({
       benchmark: 'scale: config index',
@@ -212,8 +258,14 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
     measure: `memory per live session in the index (${largest.sessions.toLocaleString('en-US')} sessions, heap after a full GC)`,
     value: (largest.heapAfterBytes - largest.heapBeforeBytes) / largest.sessions / 1024,
     unit: 'KiB',
-    reference: { value: (indexResults[0]!.heapAfterBytes - indexResults[0]!.heapBeforeBytes) / indexResults[0]!.sessions / 1024, label: `at ${indexResults[0]!.sessions.toLocaleString('en-US')} sessions` },
-    ratio: (largest.heapAfterBytes - largest.heapBeforeBytes) / largest.sessions / ((indexResults[0]!.heapAfterBytes - indexResults[0]!.heapBeforeBytes) / indexResults[0]!.sessions),
+    reference: {
+      value: (indexResults[0]!.heapAfterBytes - indexResults[0]!.heapBeforeBytes) / indexResults[0]!.sessions / 1024,
+      label: `at ${indexResults[0]!.sessions.toLocaleString('en-US')} sessions`,
+    },
+    ratio:
+      (largest.heapAfterBytes - largest.heapBeforeBytes) /
+      largest.sessions /
+      ((indexResults[0]!.heapAfterBytes - indexResults[0]!.heapBeforeBytes) / indexResults[0]!.sessions),
     lowerIsBetter: true,
   });
 
@@ -221,7 +273,9 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
   const churnSessions = context.quick ? 10_000 : 100_000;
   const churn = await indexAt({ sessions: churnSessions, polls: 1_000, runs: 1, churn: { fraction: 0.01, refreshes: context.quick ? 5 : 20 } });
   const refreshMs = median(churn.refreshMillis ?? []);
-  context.log(`  refresh of ${churn.changedPerRefresh} changed sessions in an index of ${churnSessions.toLocaleString('en-US')}: ${refreshMs.toFixed(2)} ms CPU (${(churn.refreshMillis ?? []).map((ms) => ms.toFixed(1)).join(', ')})`);
+  context.log(
+    `  refresh of ${churn.changedPerRefresh} changed sessions in an index of ${churnSessions.toLocaleString('en-US')}: ${refreshMs.toFixed(2)} ms CPU (${(churn.refreshMillis ?? []).map((ms) => ms.toFixed(1)).join(', ')})`,
+  );
   rows.push({
     benchmark: 'scale: config index',
     measure: `index refresh CPU, 1 % of ${churnSessions.toLocaleString('en-US')} sessions changing per second (${churn.changedPerRefresh?.toLocaleString('en-US')} sessions folded in per 1 s refresh)`,
@@ -245,15 +299,25 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
       `  anomaly rule over ${series.toLocaleString('en-US')} series (${point.buckets.toLocaleString('en-US')} buckets, ${point.bucketsRead} read): service ${point.refused ? 'refused the read' : `${point.serviceMillis!.toFixed(2)} ms`}, domain over the series ${point.domainMillis.toFixed(1)} ms`,
     );
   }
-  const domainPoints = anomaly.map((point) => ({ size: point.series, cost: point.domainMillis, note: `${point.buckets.toLocaleString('en-US')} minute buckets over the rule's lookback` }));
+  const domainPoints = anomaly.map((point) => ({
+    size: point.series,
+    cost: point.domainMillis,
+    note: `${point.buckets.toLocaleString('en-US')} minute buckets over the rule's lookback`,
+  }));
   rows.push(
     ...growthRows({
       benchmark: 'scale: anomaly evaluation',
-      measure: (size) => `one anomaly rule (errors, default window and baseline), ${size.toLocaleString('en-US')} error series in the product: totals per minute summed from the per-series buckets + evaluation`,
+      measure: (size) =>
+        `one anomaly rule (errors, default window and baseline), ${size.toLocaleString('en-US')} error series in the product: totals per minute summed from the per-series buckets + evaluation`,
       unit: 'ms',
       points: domainPoints,
       expect: 'linear',
-      exponent: { measure: 'anomaly evaluation growth exponent k (∝ series^k, fitted)', target: 'linear or better (k ≤ 1.05)', limit: 1.05, value: fittedGrowthExponent(domainPoints) },
+      exponent: {
+        measure: 'anomaly evaluation growth exponent k (∝ series^k, fitted)',
+        target: 'linear or better (k ≤ 1.05)',
+        limit: 1.05,
+        value: fittedGrowthExponent(domainPoints),
+      },
     }),
   );
   // Through the detection service: the rule reads the product's totals, so its cost should not grow with the series.

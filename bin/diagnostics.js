@@ -8,4 +8,6 @@ try {
   console.error('The CLI is not built yet: run `npm run build` first.');
   process.exit(1);
 }
-require(compiled).runCli(process.argv.slice(2)).then((code) => process.exit(code));
+require(compiled)
+  .runCli(process.argv.slice(2))
+  .then((code) => process.exit(code));

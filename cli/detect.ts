@@ -2,7 +2,16 @@
 // offline over a `timestamp,value` CSV and prints the anomalous points as JSON lines, so the detector can be
 // tried on public labelled series with exactly the code that runs in the service.
 import { readFile } from 'node:fs/promises';
-import { autoSeasonality, defaultDetectorOptions, scoreSeries, thresholdOf, type DetectorOptions, type Direction, type Seasonality, type SeriesPoint } from '../shared/domain/signals/detector';
+import {
+  autoSeasonality,
+  defaultDetectorOptions,
+  scoreSeries,
+  thresholdOf,
+  type DetectorOptions,
+  type Direction,
+  type Seasonality,
+  type SeriesPoint,
+} from '../shared/domain/signals/detector';
 
 /** A larger file is a job for a proper pipeline, not a CLI holding it in memory. */
 export const MAX_CSV_ROWS = 2_000_000;
@@ -85,7 +94,8 @@ export function parseDetectArgs(args: string[]): { file: string; options: Detect
   if (!file) throw new CsvError('give the series as --csv <file>');
   const sensitivityText = valueOf(args, 'sensitivity') ?? 'medium';
   const sensitivity = ['low', 'medium', 'high'].includes(sensitivityText) ? (sensitivityText as 'low' | 'medium' | 'high') : Number(sensitivityText);
-  if (typeof sensitivity === 'number' && !(sensitivity >= 1.5 && sensitivity <= 20)) throw new CsvError('--sensitivity is low, medium, high or a z threshold from 1.5 to 20');
+  if (typeof sensitivity === 'number' && !(sensitivity >= 1.5 && sensitivity <= 20))
+    throw new CsvError('--sensitivity is low, medium, high or a z threshold from 1.5 to 20');
   const direction = (valueOf(args, 'direction') ?? 'both') as Direction;
   if (!['up', 'down', 'both'].includes(direction)) throw new CsvError('--direction is up, down or both');
   const window = Number(valueOf(args, 'window') ?? defaultDetectorOptions.window);
@@ -102,12 +112,19 @@ export async function runDetect(args: string[], output: NodeJS.WritableStream, e
     parsed = parseDetectArgs(args);
     points = parseSeriesCsv(await readFile(parsed.file, 'utf8'));
   } catch (error) {
-    const message = error instanceof CsvError ? error.message : error instanceof Error && 'code' in error ? `cannot read the file (${String((error as NodeJS.ErrnoException).code)})` : 'cannot read the series';
+    const message =
+      error instanceof CsvError
+        ? error.message
+        : error instanceof Error && 'code' in error
+          ? `cannot read the file (${String((error as NodeJS.ErrnoException).code)})`
+          : 'cannot read the series';
     errors.write(`detect: ${message}\n`);
     return 2;
   }
   const lines = detectLines(points, parsed.options);
   await new Promise<void>((resolve) => output.write(lines.length ? `${lines.join('\n')}\n` : '', () => resolve()));
-  errors.write(`detect: ${points.length} points, ${parsed.options.all ? lines.filter((line) => line.includes('"anomalous":true')).length : lines.length} anomalous\n`);
+  errors.write(
+    `detect: ${points.length} points, ${parsed.options.all ? lines.filter((line) => line.includes('"anomalous":true')).length : lines.length} anomalous\n`,
+  );
   return 0;
 }

@@ -36,7 +36,14 @@ function option(args: string[], name: string): string[] {
 /** A token the local host accepts (HS256 with the dev-only secret). */
 function localToken(roles: string[], products: string[], subject?: string, hours = 12): Promise<string> {
   return signLocalToken(
-    { ...LOCAL_AUTH, issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: process.env.AUTH_LOCAL_SECRET ?? LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
+    {
+      ...LOCAL_AUTH,
+      issuer: LOCAL_AUTH.AUTH_ISSUER,
+      audience: LOCAL_AUTH.AUTH_AUDIENCE,
+      rolesClaim: 'roles',
+      productsClaim: 'products',
+      localSecret: process.env.AUTH_LOCAL_SECRET ?? LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET,
+    },
     {
       subject: subject ?? `local-${roles[0] ?? 'admin'}`,
       roles: withDevSensitive(roles.length ? roles : ['admin']),
@@ -106,7 +113,14 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
     const subject = option(args, 'subject')[0];
     const products = option(args, 'product');
     const token = await signLocalToken(
-      { ...LOCAL_AUTH, issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: process.env.AUTH_LOCAL_SECRET ?? LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
+      {
+        ...LOCAL_AUTH,
+        issuer: LOCAL_AUTH.AUTH_ISSUER,
+        audience: LOCAL_AUTH.AUTH_AUDIENCE,
+        rolesClaim: 'roles',
+        productsClaim: 'products',
+        localSecret: process.env.AUTH_LOCAL_SECRET ?? LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET,
+      },
       {
         subject: subject ?? `local-${roles[0] ?? (userAsked ? 'user' : 'admin')}`,
         // The admin default is for the quick start only: naming a subject (or --role user) asks for that person.

@@ -46,10 +46,14 @@ class PermanentTailError extends Error {}
 function sleep(milliseconds: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, milliseconds);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -128,8 +132,10 @@ export function formatItem(item: TailedItem, colour: boolean): string {
   let level = item.level ?? (item.docType === 'span' ? 'span' : item.docType === 'network' ? 'net' : 'info');
   if (item.docType === 'network' && typeof item.status === 'number' && item.status >= 500) level = 'error';
   let text: string;
-  if (item.docType === 'network') text = `${item.method ?? ''} ${item.url ?? ''} ${typeof item.status === 'number' ? item.status : '-'} ${item.durationMs ?? ''}ms`;
-  else if (item.docType === 'span') text = `${item.name ?? ''} ${item.durationMs ?? ''}ms${typeof item.status === 'object' && item.status.code === 'error' ? ' (error)' : ''}`;
+  if (item.docType === 'network')
+    text = `${item.method ?? ''} ${item.url ?? ''} ${typeof item.status === 'number' ? item.status : '-'} ${item.durationMs ?? ''}ms`;
+  else if (item.docType === 'span')
+    text = `${item.name ?? ''} ${item.durationMs ?? ''}ms${typeof item.status === 'object' && item.status.code === 'error' ? ' (error)' : ''}`;
   else if (item.docType === 'breadcrumb') text = `[${item.category ?? ''}] ${item.message ?? ''}`;
   else text = `${item.module ? `${item.module}: ` : ''}${item.message ?? ''}`;
   const label = level.toUpperCase().padEnd(5);

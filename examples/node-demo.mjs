@@ -57,7 +57,14 @@ async function main() {
   say(`session active? ${diagnostics.isSessionActive()} (nothing is captured or sent until an admin targets this device)`);
   diagnostics.breadcrumb('opened the checkout screen', 'navigation');
 
-  const sessionRequest = { productId: 'demo', targetDeviceId: deviceId, collectionLevel: 'debug', maxDurationMinutes: 15, userConsent: 'prompt', capture: { network: true, console: true, screenshotOnError: true } };
+  const sessionRequest = {
+    productId: 'demo',
+    targetDeviceId: deviceId,
+    collectionLevel: 'debug',
+    maxDurationMinutes: 15,
+    userConsent: 'prompt',
+    capture: { network: true, console: true, screenshotOnError: true },
+  };
   let sessionId;
   if (adminToken) {
     const session = await admin('POST', '/api/diagnostics/sessions', sessionRequest);
@@ -65,7 +72,9 @@ async function main() {
     say(`admin created session ${sessionId} targeting this device`);
   } else {
     say('as an admin, switch diagnostics on for this device:');
-    say(`  curl -X POST ${endpoint}/api/diagnostics/sessions -H "authorization: Bearer $ADMIN_TOKEN" -H "content-type: application/json" -d '${JSON.stringify(sessionRequest)}'`);
+    say(
+      `  curl -X POST ${endpoint}/api/diagnostics/sessions -H "authorization: Bearer $ADMIN_TOKEN" -H "content-type: application/json" -d '${JSON.stringify(sessionRequest)}'`,
+    );
   }
 
   // The SDK polls on the server's interval; refresh() asks early, but never sooner than the server allows.
@@ -107,7 +116,8 @@ async function main() {
       try {
         const page = await admin('GET', path);
         say(`${label} (masked on the server):`);
-        for (const item of (page.items ?? []).slice(0, 12)) say(`  ${item.docType ?? item.kind ?? ''} ${item.level ?? ''} ${item.message ?? item.name ?? item.url ?? ''}`);
+        for (const item of (page.items ?? []).slice(0, 12))
+          say(`  ${item.docType ?? item.kind ?? ''} ${item.level ?? ''} ${item.message ?? item.name ?? item.url ?? ''}`);
       } catch (error) {
         say(`${label}: ${error.message}`);
       }

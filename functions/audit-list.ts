@@ -10,7 +10,12 @@ const auditQuerySchema = z
     productId: z.string().min(1).max(128).optional(),
     sessionId: sessionIdSchema.optional(),
     actor: z.string().min(1).max(256).optional(),
-    action: z.string().min(1).max(128).regex(/^[\w.-]+$/, 'e.g. session.created, logs.read').optional(),
+    action: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[\w.-]+$/, 'e.g. session.created, logs.read')
+      .optional(),
     from: isoTimeSchema.optional(),
     to: isoTimeSchema.optional(),
     pageSize: pageSizeSchema,

@@ -12,5 +12,6 @@ httpFunction({
   params: productParamsSchema,
   body: createHookRequestSchema,
   maxBodyBytes: 16 * 1024,
-  handler: async ({ params, body, services, principal, correlationId }) => hookResponse(201, await createHook(services.watch.hooks, { principal: principal, correlationId }, params.productId, body)),
+  handler: async ({ params, body, services, principal, correlationId }) =>
+    hookResponse(201, await createHook(services.watch.hooks, { principal: principal, correlationId }, params.productId, body)),
 });

@@ -14,5 +14,15 @@ httpFunction({
   body: updateHookRequestSchema,
   maxBodyBytes: 16 * 1024,
   handler: async ({ params, body, request, services, principal, correlationId }) =>
-    hookResponse(200, await updateHook(services.watch.hooks, { principal: principal, correlationId }, params.productId, params.hookId, body, ifMatchOf(request.headers.get('if-match')))),
+    hookResponse(
+      200,
+      await updateHook(
+        services.watch.hooks,
+        { principal: principal, correlationId },
+        params.productId,
+        params.hookId,
+        body,
+        ifMatchOf(request.headers.get('if-match')),
+      ),
+    ),
 });

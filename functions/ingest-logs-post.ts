@@ -14,5 +14,7 @@ httpFunction({
   body: singleKindEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,
   handler: async ({ params, body, request, services, device, correlationId }) =>
-    ingestResponse(await ingest(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'logs'), { ...body, sessionId: params.id, forcedKind: 'log' })),
+    ingestResponse(
+      await ingest(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'logs'), { ...body, sessionId: params.id, forcedKind: 'log' }),
+    ),
 });

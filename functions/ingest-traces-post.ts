@@ -14,5 +14,11 @@ httpFunction({
   body: singleKindEnvelopeSchema,
   maxBodyBytes: INGEST_MAX_BODY_BYTES,
   handler: async ({ params, body, request, services, device, correlationId }) =>
-    ingestResponse(await ingest(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'traces'), { ...body, sessionId: params.id, forcedKind: 'span' })),
+    ingestResponse(
+      await ingest(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'traces'), {
+        ...body,
+        sessionId: params.id,
+        forcedKind: 'span',
+      }),
+    ),
 });

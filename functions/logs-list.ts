@@ -13,5 +13,8 @@ httpFunction({
   params: sessionParamsSchema,
   query: logsQuerySchema,
   handler: async ({ params, query, services, principal, correlationId }) =>
-    json(200, await listSessionLogs(services.telemetryQuery, principal, params.id, { ...query, types: query.type ?? ['log'], levels: query.level }, correlationId)),
+    json(
+      200,
+      await listSessionLogs(services.telemetryQuery, principal, params.id, { ...query, types: query.type ?? ['log'], levels: query.level }, correlationId),
+    ),
 });

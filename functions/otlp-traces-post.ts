@@ -16,5 +16,8 @@ httpFunction({
   maxBodyBytes: OTLP_MAX_BODY_BYTES,
   errorFormat: 'otlp',
   handler: async ({ body, request, services, productId, device, correlationId }) =>
-    otlpResponse(request, await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-traces'), productId }, 'traces', body)),
+    otlpResponse(
+      request,
+      await exportOtlp(services.otlp, { ...deviceCall(request, services.ingest, device, correlationId, 'otlp-traces'), productId }, 'traces', body),
+    ),
 });

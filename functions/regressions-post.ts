@@ -9,7 +9,7 @@ httpFunction({
   route: 'diagnostics/regressions',
   methods: ['POST'],
   auth: { bearer: 'required' },
-  summary: 'a CI run\'s result: resolves or reopens the alert (admin (CI))',
+  summary: "a CI run's result: resolves or reopens the alert (admin (CI))",
   body: regressionRequestSchema,
   handler: async ({ body, services, principal, correlationId }) => {
     const outcome = await reportRegression(services.regressions, principal, body, correlationId);

@@ -11,5 +11,6 @@ httpFunction({
   auth: { bearer: 'required' },
   summary: 'a report with fresh links (viewer, engineer, admin)',
   params: reportParamsSchema,
-  handler: async ({ params, services, principal, correlationId }) => json(200, await getReport(services.reports, principal, params.id, params.reportId, correlationId)),
+  handler: async ({ params, services, principal, correlationId }) =>
+    json(200, await getReport(services.reports, principal, params.id, params.reportId, correlationId)),
 });

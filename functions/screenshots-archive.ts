@@ -14,7 +14,12 @@ httpFunction({
     return {
       status: 200,
       body: archive.body,
-      headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${archive.fileName}"`, 'x-screenshot-count': String(archive.count), 'cache-control': 'no-store' },
+      headers: {
+        'content-type': 'application/zip',
+        'content-disposition': `attachment; filename="${archive.fileName}"`,
+        'x-screenshot-count': String(archive.count),
+        'cache-control': 'no-store',
+      },
     };
   },
 });

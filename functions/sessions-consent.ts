@@ -9,9 +9,12 @@ httpFunction({
   route: 'diagnostics/sessions/{id}/consent',
   methods: ['POST'],
   auth: { device: 'required' },
-  summary: 'record the user\'s answer (device)',
+  summary: "record the user's answer (device)",
   params: sessionParamsSchema,
   body: consentBodySchema,
   handler: async ({ params, body, request, services, device, correlationId }) =>
-    json(200, await recordConsent(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'consent'), params.id, body.device, body.granted)),
+    json(
+      200,
+      await recordConsent(services.ingest, deviceCall(request, services.ingest, device, correlationId, 'consent'), params.id, body.device, body.granted),
+    ),
 });

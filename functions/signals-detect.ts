@@ -9,6 +9,9 @@ registerTimerFunction({
   handler: async (_timer, context) => {
     const { services } = await getDependencies();
     const result = await evaluateSignalRules(services.signals.detection, { budgetInMs: 45_000, log: (line) => context.warn(line) });
-    if (result.fired + result.recovered + result.skipped > 0) context.log(`signals-detect: ${result.rules} rules, fired ${result.fired}, recovered ${result.recovered}, sessions ${result.sessionsOpened}, skipped ${result.skipped}${result.overCap ? ` (${result.overCap} over the bucket cap)` : ''}`);
+    if (result.fired + result.recovered + result.skipped > 0)
+      context.log(
+        `signals-detect: ${result.rules} rules, fired ${result.fired}, recovered ${result.recovered}, sessions ${result.sessionsOpened}, skipped ${result.skipped}${result.overCap ? ` (${result.overCap} over the bucket cap)` : ''}`,
+      );
   },
 });

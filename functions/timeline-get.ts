@@ -12,5 +12,6 @@ httpFunction({
   summary: 'everything merged by time (viewer, engineer, admin)',
   params: sessionParamsSchema,
   query: timelineQuerySchema,
-  handler: async ({ params, query, services, principal, correlationId }) => json(200, await listSessionTimeline(services.telemetryQuery, principal, params.id, query, correlationId)),
+  handler: async ({ params, query, services, principal, correlationId }) =>
+    json(200, await listSessionTimeline(services.telemetryQuery, principal, params.id, query, correlationId)),
 });

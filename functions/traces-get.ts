@@ -10,5 +10,6 @@ httpFunction({
   auth: { bearer: 'required' },
   summary: 'one trace as a span tree (viewer, engineer, admin)',
   params: traceParamsSchema,
-  handler: async ({ params, services, principal, correlationId }) => json(200, await getTraceTree(services.telemetryQuery, principal, params.id, params.traceId, correlationId)),
+  handler: async ({ params, services, principal, correlationId }) =>
+    json(200, await getTraceTree(services.telemetryQuery, principal, params.id, params.traceId, correlationId)),
 });

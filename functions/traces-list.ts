@@ -12,5 +12,6 @@ httpFunction({
   summary: 'spans, paged (viewer, engineer, admin)',
   params: sessionParamsSchema,
   query: tracesQuerySchema,
-  handler: async ({ params, query, services, principal, correlationId }) => json(200, await listSessionSpans(services.telemetryQuery, principal, params.id, query, correlationId)),
+  handler: async ({ params, query, services, principal, correlationId }) =>
+    json(200, await listSessionSpans(services.telemetryQuery, principal, params.id, query, correlationId)),
 });

@@ -14,6 +14,9 @@ httpFunction({
   body: triggerRuleInputSchema,
   handler: async ({ params, body, request, services, principal, correlationId }) => {
     const call = { principal: principal, correlationId };
-    return ruleResponse(200, await replaceRule(services.signals.rules, call, 'triggerRule', params.productId, params.ruleId, body, ifMatchOf(request.headers.get('if-match'))));
+    return ruleResponse(
+      200,
+      await replaceRule(services.signals.rules, call, 'triggerRule', params.productId, params.ruleId, body, ifMatchOf(request.headers.get('if-match'))),
+    );
   },
 });

@@ -166,7 +166,9 @@ async function prepareJava() {
 }
 async function runJava(env) {
   const { readFileSync } = await import('node:fs');
-  const classpath = [path.join(javaProject, 'target', 'classes'), readFileSync(path.join(javaProject, 'target', 'classpath.txt'), 'utf8').trim()].join(path.delimiter);
+  const classpath = [path.join(javaProject, 'target', 'classes'), readFileSync(path.join(javaProject, 'target', 'classpath.txt'), 'utf8').trim()].join(
+    path.delimiter,
+  );
   return run('java', ['-cp', classpath, 'diagnostics.interop.SendTelemetry'], { env });
 }
 
@@ -181,7 +183,8 @@ async function check(host, client, session, runId) {
   if (!parent || !child) problems.push(`expected the spans "checkout ${runId}" and "charge card", got ${JSON.stringify(spans.map((span) => span.name))}`);
   else {
     if (child.parentSpanId !== parent.spanId || child.traceId !== parent.traceId) problems.push('the child span is not linked to its parent');
-    if (!/^[0-9a-f]{32}$/.test(parent.traceId) || !/^[0-9a-f]{16}$/.test(parent.spanId)) problems.push(`ids are not lowercase hex: ${parent.traceId}/${parent.spanId}`);
+    if (!/^[0-9a-f]{32}$/.test(parent.traceId) || !/^[0-9a-f]{16}$/.test(parent.spanId))
+      problems.push(`ids are not lowercase hex: ${parent.traceId}/${parent.spanId}`);
     if (parent.spanKind !== 'server' || child.spanKind !== 'client') problems.push(`span kinds ${parent.spanKind}/${child.spanKind}`);
     if (child.status?.code !== 'error') problems.push(`child status ${JSON.stringify(child.status)}`);
     if (parent.attributes?.retries !== 3) problems.push(`int attribute retries=${JSON.stringify(parent.attributes?.retries)}`);
@@ -202,7 +205,9 @@ async function check(host, client, session, runId) {
 async function checkMetrics(host, appVersion) {
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
   const range = `from=${encodeURIComponent(new Date(minute - 120_000).toISOString())}&to=${encodeURIComponent(new Date(minute + 60_000).toISOString())}`;
-  const { points } = await api(host, 'GET', `/diagnostics/products/demo/series?name=errors&step=1m&appVersion=${appVersion}&${range}`, { headers: { authorization: `Bearer ${host.admin}` } });
+  const { points } = await api(host, 'GET', `/diagnostics/products/demo/series?name=errors&step=1m&appVersion=${appVersion}&${range}`, {
+    headers: { authorization: `Bearer ${host.admin}` },
+  });
   const errors = points.reduce((sum, point) => sum + (point.value ?? 0), 0);
   if (errors !== 3) throw new Error(`the metric export's errors series reads ${errors}, expected 3: ${JSON.stringify(points)}`);
   return `metrics: errors series ${errors}`;
@@ -215,13 +220,27 @@ async function main() {
   log('building the app');
   await run('npx', ['tsc', '-p', 'tsconfig.json']);
   // The toolchains get ready while the host starts; a client whose preparation fails fails alone.
-  const preparing = Object.fromEntries(chosen.map((name) => [name, clients[name].prepare().then(() => undefined, (error) => error)]));
+  const preparing = Object.fromEntries(
+    chosen.map((name) => [
+      name,
+      clients[name].prepare().then(
+        () => undefined,
+        (error) => error,
+      ),
+    ]),
+  );
   let host;
   try {
     host = await startHost();
   } catch (error) {
     // Its backends have fixed start-up timeouts; on a loaded machine one try may miss them.
-    log(`the local host did not start, trying once more: ${String(error instanceof Error ? error.message : error).split('\n').filter((line) => !line.startsWith('WARNING')).join(' ').slice(0, 300)}`);
+    log(
+      `the local host did not start, trying once more: ${String(error instanceof Error ? error.message : error)
+        .split('\n')
+        .filter((line) => !line.startsWith('WARNING'))
+        .join(' ')
+        .slice(0, 300)}`,
+    );
     host = await startHost();
   }
   log(`local host on ${host.base}`);
@@ -235,8 +254,21 @@ async function main() {
         const session = await openSession(host, name);
         const runId = `${name}-${Date.now().toString(36)}`;
         const appVersion = `${name}.${Date.now().toString(36)}`;
-        const output = await clients[name].run({ OTLP_BASE: host.base, DIAGNOSTICS_KEY: host.key, INGEST_TOKEN: session.ingestToken, DEVICE_ID: session.deviceId, RUN_ID: runId, APP_VERSION: appVersion });
-        process.stdout.write(output.split('\n').filter((line) => /^(python|java):/.test(line)).map((line) => `[interop] ${line}\n`).join(''));
+        const output = await clients[name].run({
+          OTLP_BASE: host.base,
+          DIAGNOSTICS_KEY: host.key,
+          INGEST_TOKEN: session.ingestToken,
+          DEVICE_ID: session.deviceId,
+          RUN_ID: runId,
+          APP_VERSION: appVersion,
+        });
+        process.stdout.write(
+          output
+            .split('\n')
+            .filter((line) => /^(python|java):/.test(line))
+            .map((line) => `[interop] ${line}\n`)
+            .join(''),
+        );
         const summary = `${await check(host, name, session, runId)}; ${await checkMetrics(host, appVersion)}`;
         outcomes.push({ name, passed: true });
         log(`${name}: passed in ${((Date.now() - clientStarted) / 1000).toFixed(1)} s (${summary})`);

@@ -49,7 +49,9 @@ const COSMOS_KEEP_ALIVE_IN_MS = 10 * 60_000;
  */
 export function createEmbeddedCosmosServer(options: { onWrite?: () => void } = {}): HttpsServer & { readonly account: SnapshotAccount } {
   // `onWrite` and `account` come from patches/@vercel+cosmosdb-server+1.0.1.patch.
-  const server = createCosmosServer({ keepAlive: true, onWrite: options.onWrite } as Parameters<typeof createCosmosServer>[0]) as HttpsServer & { readonly account: SnapshotAccount };
+  const server = createCosmosServer({ keepAlive: true, onWrite: options.onWrite } as Parameters<typeof createCosmosServer>[0]) as HttpsServer & {
+    readonly account: SnapshotAccount;
+  };
   server.keepAliveTimeout = COSMOS_KEEP_ALIVE_IN_MS;
   // Node requires the header timeout to exceed the keep-alive timeout.
   server.headersTimeout = COSMOS_KEEP_ALIVE_IN_MS + 1000;

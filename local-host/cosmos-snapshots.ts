@@ -24,7 +24,11 @@ export interface SnapshotCounts {
 
 export function countsOf(snapshot: CosmosSnapshot): SnapshotCounts {
   const containers = snapshot.databases.flatMap((database) => database.collections);
-  return { databases: snapshot.databases.length, containers: containers.length, documents: containers.reduce((sum, container) => sum + container.documents.length, 0) };
+  return {
+    databases: snapshot.databases.length,
+    containers: containers.length,
+    documents: containers.reduce((sum, container) => sum + container.documents.length, 0),
+  };
 }
 
 export interface SnapshotOptions {
@@ -41,7 +45,10 @@ export class CosmosSnapshots {
   private dirty = false;
   private closed = false;
 
-  constructor(private readonly account: () => SnapshotAccount, private readonly options: SnapshotOptions) {}
+  constructor(
+    private readonly account: () => SnapshotAccount,
+    private readonly options: SnapshotOptions,
+  ) {}
 
   /** Loads the last snapshot into the (empty) account; leftovers of an interrupted write are removed. */
   async load(): Promise<SnapshotCounts | undefined> {
@@ -63,7 +70,9 @@ export class CosmosSnapshots {
       snapshot = JSON.parse(text) as CosmosSnapshot;
       this.account().importSnapshot(snapshot);
     } catch (error) {
-      throw new Error(`The local Cosmos snapshot ${this.options.file} could not be loaded (${(error as Error).message}); move it aside or start with --fresh`, { cause: error });
+      throw new Error(`The local Cosmos snapshot ${this.options.file} could not be loaded (${(error as Error).message}); move it aside or start with --fresh`, {
+        cause: error,
+      });
     }
     return countsOf(snapshot);
   }

@@ -17,7 +17,10 @@ export const devSignInRequestSchema = z
     /** Diagnostics.Sensitive with the role: by default for admin and engineer, never by default for viewer. */
     sensitive: z.boolean().optional(),
     products: z.array(productIdSchema).min(1).max(20),
-    subject: z.string().regex(/^[\w.@-]{1,64}$/).optional(),
+    subject: z
+      .string()
+      .regex(/^[\w.@-]{1,64}$/)
+      .optional(),
   })
   .strict();
 export type DevSignInRequest = z.infer<typeof devSignInRequestSchema>;

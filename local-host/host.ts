@@ -100,7 +100,9 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   const problem = problemResponse(appError, randomUUID());
   const body = problem.body as string;
   const headers = Object.entries({ ...(problem.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)), connection: 'close' });
-  socket.end(`HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\n${headers.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\n${headers.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`,
+  );
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
@@ -161,10 +163,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         if (!('definition' in found)) {
           // Built here, not before the match: an error captures a stack trace, which every matched request would pay.
           if (found.allowed.length === 0) return await writeProblem(response, request, new AppError('not_found', `No function answers ${url.pathname}`));
-          return await writeProblem(response, request, new AppError('method_not_allowed', `${url.pathname} takes ${found.allowed.join(', ')}`), { allow: found.allowed.join(', ') });
+          return await writeProblem(response, request, new AppError('method_not_allowed', `${url.pathname} takes ${found.allowed.join(', ')}`), {
+            allow: found.allowed.join(', '),
+          });
         }
         // A GET or HEAD body is dropped by the Functions model; node discards it unread.
-        const bytes = !isBodiless(request.method ?? 'GET') && announcesBody(request) ? await readBody(request, found.definition.maxBodyBytes ?? FUNCTIONS_HOST_MAX_BODY_BYTES) : undefined;
+        const bytes =
+          !isBodiless(request.method ?? 'GET') && announcesBody(request)
+            ? await readBody(request, found.definition.maxBodyBytes ?? FUNCTIONS_HOST_MAX_BODY_BYTES)
+            : undefined;
         const httpRequest = toHttpRequest(request, url.href, found.params, bytes?.length ? bytes : undefined);
         const result = await found.definition.handler(httpRequest, invocationContext(found.definition.name, log));
         await writeHttpResult(result, response);

@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   const { host, cosmos, azurite } = stack;
   const settings = host.deps.settings;
   const adminToken = await signLocalToken(
-    { issuer: settings.AUTH_ISSUER, audience: settings.AUTH_AUDIENCE, rolesClaim: settings.AUTH_ROLES_CLAIM, productsClaim: settings.AUTH_PRODUCTS_CLAIM, localSecret: settings.AUTH_LOCAL_SECRET },
+    {
+      issuer: settings.AUTH_ISSUER,
+      audience: settings.AUTH_AUDIENCE,
+      rolesClaim: settings.AUTH_ROLES_CLAIM,
+      productsClaim: settings.AUTH_PRODUCTS_CLAIM,
+      localSecret: settings.AUTH_LOCAL_SECRET,
+    },
     { subject: 'local-admin', roles: withDevSensitive(['admin']), products: [DEMO_PRODUCT_ID], expiresInSeconds: 12 * 3600 },
   );
   const restored = cosmos.restored ? `restored ${cosmos.restored.documents} documents` : fresh ? 'started empty (--fresh)' : 'no snapshot yet, started empty';

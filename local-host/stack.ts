@@ -51,7 +51,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     azurite = await startAzurite({ port: azuritePort, location: paths.azurite });
     const publicBaseUrl = options.environment?.PUBLIC_BASE_URL ?? `http://127.0.0.1:${options.port || 7071}`;
     const environment = localEnvironment(
-      { cosmosEndpoint: cosmos.endpoint, cosmosKey: COSMOS_EMULATOR_KEY, blobEndpoint: azurite.endpoint, blobAccountName: AZURITE_ACCOUNT_NAME, blobAccountKey: AZURITE_ACCOUNT_KEY, publicBaseUrl },
+      {
+        cosmosEndpoint: cosmos.endpoint,
+        cosmosKey: COSMOS_EMULATOR_KEY,
+        blobEndpoint: azurite.endpoint,
+        blobAccountName: AZURITE_ACCOUNT_NAME,
+        blobAccountKey: AZURITE_ACCOUNT_KEY,
+        publicBaseUrl,
+      },
       options.environment ?? {},
     );
     const host = await startLocalHost({ port: options.port, environment, runTimers: options.runTimers ?? true, log });

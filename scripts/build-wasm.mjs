@@ -13,7 +13,27 @@ const source = path.join(here, 'text-scan.c');
 const scratch = mkdtempSync(path.join(tmpdir(), 'text-scan-wasm-'));
 const output = path.join(scratch, 'text-scan.wasm');
 try {
-  execFileSync('clang', ['--target=wasm32', '-O3', '-msimd128', '-nostdlib', '-fno-builtin', '-Wall', '-Werror', '-Wl,--no-entry', '-Wl,--export=scan', '-Wl,--export=runShapes', '-Wl,--export=hexShapes', '-Wl,--export=__heap_base', '-o', output, source], { stdio: 'inherit' });
+  execFileSync(
+    'clang',
+    [
+      '--target=wasm32',
+      '-O3',
+      '-msimd128',
+      '-nostdlib',
+      '-fno-builtin',
+      '-Wall',
+      '-Werror',
+      '-Wl,--no-entry',
+      '-Wl,--export=scan',
+      '-Wl,--export=runShapes',
+      '-Wl,--export=hexShapes',
+      '-Wl,--export=__heap_base',
+      '-o',
+      output,
+      source,
+    ],
+    { stdio: 'inherit' },
+  );
   const binary = readFileSync(output);
   const sourceHash = createHash('sha256').update(readFileSync(source)).digest('hex');
   const lines = binary.toString('base64').match(/.{1,100}/g);

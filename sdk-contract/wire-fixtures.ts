@@ -39,8 +39,25 @@ const LATER = '2026-01-15T10:20:30.456Z';
 
 const capture = { logs: true, traces: true, breadcrumbs: true, network: true, console: false, screenshots: false, screenshotOnError: true };
 
-const logItem = { kind: 'log', id: '5d0e6a1f9c2b4e7d8a3f1b2c4d5e6f70', timestamp: AT, level: 'info', message: 'checkout started', module: 'checkout', traceId: TRACE_ID, spanId: SPAN_ID, context: { cartItems: 2, nested: { ok: true } } };
-const errorLog = { kind: 'log', id: 'err-1', timestamp: AT, level: 'fatal', message: 'boom', error: { type: 'java.lang.IllegalStateException', message: 'boom', stack: 'java.lang.IllegalStateException: boom\n\tat Checkout.place(Checkout.kt:42)' } };
+const logItem = {
+  kind: 'log',
+  id: '5d0e6a1f9c2b4e7d8a3f1b2c4d5e6f70',
+  timestamp: AT,
+  level: 'info',
+  message: 'checkout started',
+  module: 'checkout',
+  traceId: TRACE_ID,
+  spanId: SPAN_ID,
+  context: { cartItems: 2, nested: { ok: true } },
+};
+const errorLog = {
+  kind: 'log',
+  id: 'err-1',
+  timestamp: AT,
+  level: 'fatal',
+  message: 'boom',
+  error: { type: 'java.lang.IllegalStateException', message: 'boom', stack: 'java.lang.IllegalStateException: boom\n\tat Checkout.place(Checkout.kt:42)' },
+};
 const spanItem = {
   kind: 'span',
   id: SPAN_ID,
@@ -55,7 +72,15 @@ const spanItem = {
   attributes: { 'order.id': 'ORD-1' },
   events: [{ name: 'exception', time: LATER, attributes: { 'exception.type': 'IOException', 'exception.message': 'reset' } }],
 };
-const breadcrumbItem = { kind: 'breadcrumb', id: 'crumb-1', timestamp: AT, category: 'navigation', message: 'opened checkout', level: 'info', data: { screen: 'cart' } };
+const breadcrumbItem = {
+  kind: 'breadcrumb',
+  id: 'crumb-1',
+  timestamp: AT,
+  category: 'navigation',
+  message: 'opened checkout',
+  level: 'info',
+  data: { screen: 'cart' },
+};
 const networkItem = {
   kind: 'network',
   id: 'net-1',
@@ -73,7 +98,16 @@ const networkItem = {
   traceId: TRACE_ID,
   spanId: SPAN_ID,
 };
-const device = { deviceId: 'device-1', platform: 'android', osVersion: '14', appVersion: '2.7.0', sdkVersion: 'kotlin/0.1.0', locale: 'en-GB', memoryMb: 512, connectivity: 'wifi' };
+const device = {
+  deviceId: 'device-1',
+  platform: 'android',
+  osVersion: '14',
+  appVersion: '2.7.0',
+  sdkVersion: 'kotlin/0.1.0',
+  locale: 'en-GB',
+  memoryMb: 512,
+  connectivity: 'wifi',
+};
 
 const MINUTE = '2026-01-15T10:20:00.000Z';
 const crashCounter = { minute: MINUTE, series: 'crashes', count: 1, fingerprint: 'fp-1a2b3c4d' };
@@ -98,13 +132,22 @@ export const wireContracts: Record<string, WireContract> = {
       { name: 'body capture at its limit', body: replaceFirstItem({ responseBody: 'x'.repeat(MAX_BODY_CAPTURE_LENGTH) }, networkItem) },
       {
         name: 'the minute before a crash, first in its session',
-        body: batch([{ ...logItem, preSession: true }, { ...breadcrumbItem, preSession: true }, { ...networkItem, preSession: true }, { ...errorLog, preSession: true }]),
+        body: batch([
+          { ...logItem, preSession: true },
+          { ...breadcrumbItem, preSession: true },
+          { ...networkItem, preSession: true },
+          { ...errorLog, preSession: true },
+        ]),
       },
     ],
     invalid: [
       { name: 'session id not ds_', body: batch([logItem], { sessionId: 'session-1' }), path: 'sessionId' },
       { name: 'no items', body: batch([]), path: 'items' },
-      { name: 'fifty-one items', body: batch(Array.from({ length: MAX_ITEMS_PER_BATCH + 1 }, (_, index) => ({ ...breadcrumbItem, id: `crumb-${index}` }))), path: 'items' },
+      {
+        name: 'fifty-one items',
+        body: batch(Array.from({ length: MAX_ITEMS_PER_BATCH + 1 }, (_, index) => ({ ...breadcrumbItem, id: `crumb-${index}` }))),
+        path: 'items',
+      },
       { name: 'unknown kind', body: replaceFirstItem({ kind: 'metric' }), path: 'items.0.kind' },
       { name: 'item id with a space', body: replaceFirstItem({ id: 'not ok' }), path: 'items.0.id' },
       { name: 'timestamp without zone', body: replaceFirstItem({ timestamp: '2026-01-15T10:20:30' }), path: 'items.0.timestamp' },
@@ -112,7 +155,11 @@ export const wireContracts: Record<string, WireContract> = {
       { name: 'short span id', body: replaceFirstItem({ spanId: 'abc' }), path: 'items.0.spanId' },
       { name: 'unknown log level', body: replaceFirstItem({ level: 'verbose' }), path: 'items.0.level' },
       { name: 'message over 8 KiB', body: replaceFirstItem({ message: 'x'.repeat(8 * 1024 + 1) }), path: 'items.0.message' },
-      { name: 'body capture over 16 KiB', body: replaceFirstItem({ requestBody: 'x'.repeat(MAX_BODY_CAPTURE_LENGTH + 1) }, networkItem), path: 'items.0.requestBody' },
+      {
+        name: 'body capture over 16 KiB',
+        body: replaceFirstItem({ requestBody: 'x'.repeat(MAX_BODY_CAPTURE_LENGTH + 1) }, networkItem),
+        path: 'items.0.requestBody',
+      },
       { name: 'negative duration', body: replaceFirstItem({ durationMs: -1 }, networkItem), path: 'items.0.durationMs' },
       { name: 'span kind unknown', body: replaceFirstItem({ spanKind: 'background' }, spanItem), path: 'items.0.spanKind' },
       { name: 'empty breadcrumb category', body: replaceFirstItem({ category: '' }, breadcrumbItem), path: 'items.0.category' },
@@ -125,23 +172,72 @@ export const wireContracts: Record<string, WireContract> = {
       { name: 'inactive', body: { active: false, pollIntervalSeconds: 30 } },
       {
         name: 'active, no consent needed',
-        body: { active: true, pollIntervalSeconds: 5, session: { id: SESSION_ID, status: 'active', collectionLevel: 'debug', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: false, consentStatus: 'not_required', ingestToken: 'it1.payload.signature' } },
+        body: {
+          active: true,
+          pollIntervalSeconds: 5,
+          session: {
+            id: SESSION_ID,
+            status: 'active',
+            collectionLevel: 'debug',
+            capture,
+            expiresAt: '2030-01-01T00:00:00.000Z',
+            consentRequired: false,
+            consentStatus: 'not_required',
+            ingestToken: 'it1.payload.signature',
+          },
+        },
       },
       {
         name: 'active, consent pending',
-        body: { active: true, pollIntervalSeconds: 5, session: { id: SESSION_ID, status: 'active', collectionLevel: 'trace', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: true, consentStatus: 'pending', ingestToken: 'it1.payload.signature' } },
+        body: {
+          active: true,
+          pollIntervalSeconds: 5,
+          session: {
+            id: SESSION_ID,
+            status: 'active',
+            collectionLevel: 'trace',
+            capture,
+            expiresAt: '2030-01-01T00:00:00.000Z',
+            consentRequired: true,
+            consentStatus: 'pending',
+            ingestToken: 'it1.payload.signature',
+          },
+        },
       },
       {
         name: 'active, opened by a crash rule',
         body: {
           active: true,
           pollIntervalSeconds: 5,
-          session: { id: SESSION_ID, status: 'active', collectionLevel: 'debug', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: true, consentStatus: 'pending', ingestToken: 'it1.payload.signature', uploadPreSessionBuffer: true },
+          session: {
+            id: SESSION_ID,
+            status: 'active',
+            collectionLevel: 'debug',
+            capture,
+            expiresAt: '2030-01-01T00:00:00.000Z',
+            consentRequired: true,
+            consentStatus: 'pending',
+            ingestToken: 'it1.payload.signature',
+            uploadPreSessionBuffer: true,
+          },
         },
       },
       {
         name: 'paused',
-        body: { active: true, pollIntervalSeconds: 60, session: { id: SESSION_ID, status: 'paused', collectionLevel: 'standard', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: false, consentStatus: 'granted', ingestToken: 'it1.payload.signature' } },
+        body: {
+          active: true,
+          pollIntervalSeconds: 60,
+          session: {
+            id: SESSION_ID,
+            status: 'paused',
+            collectionLevel: 'standard',
+            capture,
+            expiresAt: '2030-01-01T00:00:00.000Z',
+            consentRequired: false,
+            consentStatus: 'granted',
+            ingestToken: 'it1.payload.signature',
+          },
+        },
       },
     ],
     invalid: [
@@ -150,7 +246,19 @@ export const wireContracts: Record<string, WireContract> = {
       { name: 'active is a string', body: { active: 'yes', pollIntervalSeconds: 5 }, path: 'active' },
       {
         name: 'session without ingest token',
-        body: { active: true, pollIntervalSeconds: 5, session: { id: SESSION_ID, status: 'active', collectionLevel: 'debug', capture, expiresAt: '2030-01-01T00:00:00.000Z', consentRequired: false, consentStatus: 'not_required' } },
+        body: {
+          active: true,
+          pollIntervalSeconds: 5,
+          session: {
+            id: SESSION_ID,
+            status: 'active',
+            collectionLevel: 'debug',
+            capture,
+            expiresAt: '2030-01-01T00:00:00.000Z',
+            consentRequired: false,
+            consentStatus: 'not_required',
+          },
+        },
         path: 'session.ingestToken',
       },
       { name: 'a proxy error page', body: '<html>502 Bad Gateway</html>', path: '' },
@@ -174,7 +282,11 @@ export const wireContracts: Record<string, WireContract> = {
     invalid: [
       { name: 'no device id', body: { counters: [crashCounter] }, path: 'deviceId' },
       { name: 'unknown series', body: { deviceId: 'device-1', counters: [{ ...crashCounter, series: 'anrs' }] }, path: 'counters.0.series' },
-      { name: 'fingerprint with a space', body: { deviceId: 'device-1', counters: [{ ...crashCounter, fingerprint: 'fp 1' }] }, path: 'counters.0.fingerprint' },
+      {
+        name: 'fingerprint with a space',
+        body: { deviceId: 'device-1', counters: [{ ...crashCounter, fingerprint: 'fp 1' }] },
+        path: 'counters.0.fingerprint',
+      },
       { name: 'a message riding along', body: { deviceId: 'device-1', counters: [{ ...crashCounter, message: 'boom' }] }, path: 'counters.0' },
     ],
   },
@@ -195,19 +307,45 @@ export const wireContracts: Record<string, WireContract> = {
 
 /** Stacks as the SDKs send them (JVM, V8, Firefox/Safari), each with the fingerprint the TypeScript SDK gives it. */
 const fingerprintCases: Array<{ name: string; type: string; stack: string }> = [
-  { name: 'JVM worker thread', type: 'java.lang.IllegalStateException', stack: 'java.lang.IllegalStateException: order failed (502)\n\tat com.example.Checkout.place(Checkout.kt:42)\n\tat com.example.Main.run(Main.kt:7)' },
-  { name: 'JVM, same frame on another line and message', type: 'java.lang.IllegalStateException', stack: 'java.lang.IllegalStateException: order failed (503)\n\tat com.example.Checkout.place(Checkout.kt:97)\n\tat com.example.Main.run(Main.kt:8)' },
-  { name: 'JVM, another type at the same frame', type: 'java.lang.IllegalArgumentException', stack: 'java.lang.IllegalArgumentException: order failed (502)\n\tat com.example.Checkout.place(Checkout.kt:42)' },
+  {
+    name: 'JVM worker thread',
+    type: 'java.lang.IllegalStateException',
+    stack: 'java.lang.IllegalStateException: order failed (502)\n\tat com.example.Checkout.place(Checkout.kt:42)\n\tat com.example.Main.run(Main.kt:7)',
+  },
+  {
+    name: 'JVM, same frame on another line and message',
+    type: 'java.lang.IllegalStateException',
+    stack: 'java.lang.IllegalStateException: order failed (503)\n\tat com.example.Checkout.place(Checkout.kt:97)\n\tat com.example.Main.run(Main.kt:8)',
+  },
+  {
+    name: 'JVM, another type at the same frame',
+    type: 'java.lang.IllegalArgumentException',
+    stack: 'java.lang.IllegalArgumentException: order failed (502)\n\tat com.example.Checkout.place(Checkout.kt:42)',
+  },
   {
     name: 'JVM with a cause, in a coroutine',
     type: 'java.io.IOException',
-    stack: 'java.io.IOException: reset\n\tat okhttp3.internal.http.RetryAndFollowUpInterceptor.intercept(RetryAndFollowUpInterceptor.kt:121)\n\tat kotlinx.coroutines.DispatchedTask.run(DispatchedTask.kt:108)\nCaused by: java.net.SocketException: Connection reset\n\tat java.base/sun.nio.ch.NioSocketImpl.implRead(NioSocketImpl.java:318)',
+    stack:
+      'java.io.IOException: reset\n\tat okhttp3.internal.http.RetryAndFollowUpInterceptor.intercept(RetryAndFollowUpInterceptor.kt:121)\n\tat kotlinx.coroutines.DispatchedTask.run(DispatchedTask.kt:108)\nCaused by: java.net.SocketException: Connection reset\n\tat java.base/sun.nio.ch.NioSocketImpl.implRead(NioSocketImpl.java:318)',
   },
-  { name: 'JVM native frame', type: 'java.lang.reflect.InvocationTargetException', stack: 'java.lang.reflect.InvocationTargetException\n\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)' },
+  {
+    name: 'JVM native frame',
+    type: 'java.lang.reflect.InvocationTargetException',
+    stack: 'java.lang.reflect.InvocationTargetException\n\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)',
+  },
   { name: 'JVM non-ASCII names', type: 'app.GrößenFehler', stack: 'app.GrößenFehler: zu groß\n\tat app.Über.größe(Über.kt:3)' },
-  { name: 'JVM message with an @ (the header line counts as a frame)', type: 'java.lang.IllegalArgumentException', stack: 'java.lang.IllegalArgumentException: no user jane@example.com\n\tat com.example.Users.find(Users.kt:12)' },
+  {
+    name: 'JVM message with an @ (the header line counts as a frame)',
+    type: 'java.lang.IllegalArgumentException',
+    stack: 'java.lang.IllegalArgumentException: no user jane@example.com\n\tat com.example.Users.find(Users.kt:12)',
+  },
   { name: 'no stack', type: 'java.lang.OutOfMemoryError', stack: '' },
-  { name: 'V8 with a query in the URL', type: 'TypeError', stack: "TypeError: Cannot read properties of null (reading 'total')\n    at render (https://app.example.com/main.js?v=3:10:5)\n    at https://app.example.com/main.js?v=3:2:1" },
+  {
+    name: 'V8 with a query in the URL',
+    type: 'TypeError',
+    stack:
+      "TypeError: Cannot read properties of null (reading 'total')\n    at render (https://app.example.com/main.js?v=3:10:5)\n    at https://app.example.com/main.js?v=3:2:1",
+  },
   { name: 'Firefox and Safari', type: 'TypeError', stack: 'render@https://app.example.com/main.js:10:5\n@https://app.example.com/main.js:2:1' },
   { name: 'V8, a name outside the BMP', type: 'Error', stack: 'Error: no pizza\n    at 🍕order (file:///srv/app/pizza.js:1:9)' },
 ];
@@ -241,7 +379,8 @@ function closeObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closeObjects);
   if (schema === null || typeof schema !== 'object') return schema;
   const copy: JsonSchema = {};
-  for (const [key, value] of Object.entries(schema as JsonSchema)) copy[key] = key === 'default' || key === 'const' || key === 'enum' ? value : closeObjects(value);
+  for (const [key, value] of Object.entries(schema as JsonSchema))
+    copy[key] = key === 'default' || key === 'const' || key === 'enum' ? value : closeObjects(value);
   if (copy.type === 'object' && copy.properties !== undefined && copy.additionalProperties === undefined) copy.additionalProperties = false;
   return copy;
 }

@@ -19,7 +19,12 @@ const bytesOf = (document: unknown) => (document === undefined ? 0 : Buffer.byte
 
 function write(kind: OperationKind, container: string, document: unknown): void {
   const policy = bicepIndexingPolicies().get(container) ?? {};
-  const operation: CosmosOperation = { kind, container, documentBytes: bytesOf(document), indexedTerms: document === undefined ? 0 : indexedTermCount(document, policy) };
+  const operation: CosmosOperation = {
+    kind,
+    container,
+    documentBytes: bytesOf(document),
+    indexedTerms: document === undefined ? 0 : indexedTermCount(document, policy),
+  };
   // A signal total (written beside the per-series buckets) is priced apart, so its share can be quoted.
   if (container === 'signal_buckets' && (document as { derived?: unknown } | undefined)?.derived === true) operation.label = 'signal total';
   const id = (document as { id?: unknown } | undefined)?.id;
@@ -31,7 +36,13 @@ function write(kind: OperationKind, container: string, document: unknown): void 
 function deleted(container: string, id: unknown): void {
   const written = writtenDocuments.get(documentKey(container, id));
   writtenDocuments.delete(documentKey(container, id));
-  recorded.push({ kind: 'delete', container, documentBytes: written?.bytes ?? 0, indexedTerms: written?.terms ?? 0, ...(written ? {} : { label: 'size unknown' }) });
+  recorded.push({
+    kind: 'delete',
+    container,
+    documentBytes: written?.bytes ?? 0,
+    indexedTerms: written?.terms ?? 0,
+    ...(written ? {} : { label: 'size unknown' }),
+  });
 }
 
 type Method = (...args: unknown[]) => Promise<unknown>;
@@ -67,7 +78,9 @@ export function installCosmosOperationRecorder(): void {
       else write(kind, self.container.id, document);
     });
   });
-  wrap(Item.prototype, 'read', (self, _args, result) => recorded.push({ kind: 'read', container: self.container.id, documentBytes: bytesOf((result as { resource?: unknown }).resource), indexedTerms: 0 }));
+  wrap(Item.prototype, 'read', (self, _args, result) =>
+    recorded.push({ kind: 'read', container: self.container.id, documentBytes: bytesOf((result as { resource?: unknown }).resource), indexedTerms: 0 }),
+  );
   wrap(Item.prototype, 'replace', (self, args) => write('replace', self.container.id, args[0]));
   wrap(Item.prototype, 'patch', (self, _args, result) => write('patch', self.container.id, (result as { resource?: unknown }).resource));
   wrap(Item.prototype, 'delete', (self) => deleted(self.container.id, (self as unknown as { id: string }).id));
@@ -82,7 +95,10 @@ export function installCosmosOperationRecorder(): void {
   items.query = function (this: { container: { id: string } }, ...args: unknown[]) {
     const iterator = query.apply(this, args);
     const options = args[1] as { maxItemCount?: number } | undefined;
-    iteratorContainers.set(iterator, { container: this.container.id, pageSize: options?.maxItemCount && options.maxItemCount > 0 ? options.maxItemCount : 100 });
+    iteratorContainers.set(iterator, {
+      container: this.container.id,
+      pageSize: options?.maxItemCount && options.maxItemCount > 0 ? options.maxItemCount : 100,
+    });
     return iterator;
   };
   const recordQuery = (iterator: object, result: unknown, wholeQuery: boolean) => {

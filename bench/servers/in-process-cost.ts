@@ -41,7 +41,12 @@ export async function measureHandlerCost(request: HandlerCostRequest): Promise<H
   if (!definition) throw new Error(`${request.functionName} is not registered`);
   const prepared = request.requests.map((template) => ({
     template,
-    headers: { host: HOST, connection: 'keep-alive', ...template.headers, ...(template.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(template.body)) }) },
+    headers: {
+      host: HOST,
+      connection: 'keep-alive',
+      ...template.headers,
+      ...(template.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(template.body)) }),
+    },
     body: template.body === undefined ? undefined : Buffer.from(template.body),
   }));
   let next = 0;

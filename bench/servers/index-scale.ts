@@ -57,7 +57,12 @@ const collect = () => (globalThis as { gc?: () => void }).gc?.();
  * own objects. Built one at a time so the only copies alive are the ones handed to the index.
  */
 function liveSessions(count: number, now: Date): DebugSession[] {
-  const template = createSessionRequestSchema.parse({ productId: DEMO_PRODUCT_ID, targetDeviceId: 'template', userConsent: 'pre_consent', maxDurationMinutes: 1440 });
+  const template = createSessionRequestSchema.parse({
+    productId: DEMO_PRODUCT_ID,
+    targetDeviceId: 'template',
+    userConsent: 'pre_consent',
+    maxDurationMinutes: 1440,
+  });
   const sessions = new Array<DebugSession>(count);
   for (let index = 0; index < count; index++) {
     sessions[index] = JSON.parse(JSON.stringify(newSession({ ...template, targetDeviceId: `scale-device-${index}` }, 'bench-admin', now))) as DebugSession;
@@ -156,7 +161,6 @@ async function measure(request: IndexScaleRequest): Promise<IndexScaleResult> {
   }
   return result;
 }
-
 
 serveParent(
   {

@@ -42,9 +42,15 @@ function templateBatches(): StoredDoc[][] {
   // The device context each document carries, enriched and masked as ingest does for the HTTP runs' devices.
   const device = maskDevice(enrichDevice({ deviceId: 'bench-ceiling-0', ...REALISTIC_DEVICE }, REALISTIC_USER_AGENT, null), engine);
   return Array.from({ length: TEMPLATE_BATCHES }, () =>
-    factory.nextItems().map((raw) =>
-      toDocument(ingestItemSchema.parse(raw), { productId: 'demo', sessionId: 'ds_template', receivedAt, device: device.device, deviceRedaction: device.redaction }, engine),
-    ),
+    factory
+      .nextItems()
+      .map((raw) =>
+        toDocument(
+          ingestItemSchema.parse(raw),
+          { productId: 'demo', sessionId: 'ds_template', receivedAt, device: device.device, deviceRedaction: device.redaction },
+          engine,
+        ),
+      ),
   );
 }
 
@@ -80,11 +86,21 @@ async function main(): Promise<void> {
         const partitionKey = `demo:${sessionId}`;
         // Object.assign, not a literal opening with a spread: V8 takes a slow path for that (~9 µs a document),
         // which would be booked to the SDK's cost and set the ceiling too low.
-        const docs = templates[batch % templates.length]!.map((doc) => Object.assign({}, doc, { id: `${doc.id}-${batch}`, itemId: `${doc.itemId}-${batch}`, pk: partitionKey, sessionId }));
+        const docs = templates[batch % templates.length]!.map((doc) =>
+          Object.assign({}, doc, { id: `${doc.id}-${batch}`, itemId: `${doc.itemId}-${batch}`, pk: partitionKey, sessionId }),
+        );
         const begun = performance.now();
         const failures = await Promise.all([
-          upsert(logs, partitionKey, docs.filter((doc) => doc.docType !== 'span')),
-          upsert(traces, partitionKey, docs.filter((doc) => doc.docType === 'span')),
+          upsert(
+            logs,
+            partitionKey,
+            docs.filter((doc) => doc.docType !== 'span'),
+          ),
+          upsert(
+            traces,
+            partitionKey,
+            docs.filter((doc) => doc.docType === 'span'),
+          ),
         ]);
         latencies.push(performance.now() - begun);
         items += docs.length;

@@ -11,7 +11,13 @@ export const productKey = productIngestKey(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, 
 
 export function adminToken(subject = `bench-admin-${randomUUID().slice(0, 8)}`): Promise<string> {
   return signLocalToken(
-    { issuer: LOCAL_AUTH.AUTH_ISSUER, audience: LOCAL_AUTH.AUTH_AUDIENCE, rolesClaim: 'roles', productsClaim: 'products', localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET },
+    {
+      issuer: LOCAL_AUTH.AUTH_ISSUER,
+      audience: LOCAL_AUTH.AUTH_AUDIENCE,
+      rolesClaim: 'roles',
+      productsClaim: 'products',
+      localSecret: LOCAL_DEV_SECRETS.AUTH_LOCAL_SECRET,
+    },
     { subject, roles: withDevSensitive(['admin']), products: [BENCH_PRODUCT_ID], expiresInSeconds: 3600 },
   );
 }

@@ -55,7 +55,8 @@ function phoneValidSomewhere(text: string): boolean {
 const pick = <T>(random: Random, values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
 const integer = (random: Random, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 const digits = (random: Random, count: number): string => Array.from({ length: count }, () => integer(random, 0, 9)).join('');
-const fromAlphabet = (random: Random, alphabet: string, count: number): string => Array.from({ length: count }, () => alphabet[integer(random, 0, alphabet.length - 1)]).join('');
+const fromAlphabet = (random: Random, alphabet: string, count: number): string =>
+  Array.from({ length: count }, () => alphabet[integer(random, 0, alphabet.length - 1)]).join('');
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const HEX = '0123456789abcdef';
 const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -83,13 +84,19 @@ function ibanCheck(country: string, bban: string): string {
 /** One template wraps a value into a realistic string; `secrets` are what must go. */
 type Wrap = (random: Random, faker: Faker, value: string) => { shape: string; text: string };
 
-const timestamp = (random: Random) => new Date(Date.UTC(2026, integer(random, 0, 11), integer(random, 1, 28), integer(random, 0, 23), integer(random, 0, 59), integer(random, 0, 59))).toISOString();
+const timestamp = (random: Random) =>
+  new Date(
+    Date.UTC(2026, integer(random, 0, 11), integer(random, 1, 28), integer(random, 0, 23), integer(random, 0, 59), integer(random, 0, 59)),
+  ).toISOString();
 const level = (random: Random) => pick(random, ['INFO', 'WARN', 'DEBUG', 'ERROR']);
 
 /** The generic wrappers every category can use: a log line, a JSON body under a neutral key, an AI answer. */
 function genericWraps(noun: string, jsonKeys: readonly string[]): Wrap[] {
   return [
-    (random, faker, value) => ({ shape: 'log', text: `${timestamp(random)} ${level(random)} [${faker.hacker.noun()}] ${noun} ${value} (user ${faker.internet.username()})` }),
+    (random, faker, value) => ({
+      shape: 'log',
+      text: `${timestamp(random)} ${level(random)} [${faker.hacker.noun()}] ${noun} ${value} (user ${faker.internet.username()})`,
+    }),
     (random, faker, value) => ({ shape: 'json', text: JSON.stringify({ event: faker.hacker.verb(), [pick(random, jsonKeys)]: value, at: timestamp(random) }) }),
     (random, faker, value) => ({
       shape: 'ai',
@@ -108,7 +115,8 @@ function positive(category: GeneratedCategory, random: Random, faker: Faker, wra
 // ---------- per-category generators ----------
 
 function emailCase(random: Random, faker: Faker): GeneratedPositive {
-  const address = random() < 0.8 ? faker.internet.email() : `${faker.person.firstName().toLowerCase()}.${faker.string.numeric(3)}@${faker.internet.domainName()}`;
+  const address =
+    random() < 0.8 ? faker.internet.email() : `${faker.person.firstName().toLowerCase()}.${faker.string.numeric(3)}@${faker.internet.domainName()}`;
   const wraps = genericWraps('e-mail', ['contact', 'to', 'recipient', 'reply_to']);
   wraps.push((r, f, value) => ({ shape: 'cli', text: `git -c user.email=${value} commit -m "${f.git.commitMessage()}"` }));
   return positive('email', random, faker, wraps, address);
@@ -177,26 +185,88 @@ function cardCase(random: Random, faker: Faker): GeneratedPositive {
   } else {
     const number = cardDigits(random);
     if (style < 0.45) value = number;
-    else if (style < 0.75) value = splitInto(number, number.length === 15 ? [4, 6, 5] : number.length === 14 ? [4, 6, 4] : [4, 4, 4, 4], pick(random, [' ', '-']));
-    else value = splitInto(number, pick(random, [[2, 4, 4, 6], [5, 5, 6], [4, 4, 8], [3, 3, 3, 3, 4], [6, 6, 4], [8, 8]]), pick(random, [' ', '-', '  ']));
+    else if (style < 0.75)
+      value = splitInto(number, number.length === 15 ? [4, 6, 5] : number.length === 14 ? [4, 6, 4] : [4, 4, 4, 4], pick(random, [' ', '-']));
+    else
+      value = splitInto(
+        number,
+        pick(random, [
+          [2, 4, 4, 6],
+          [5, 5, 6],
+          [4, 4, 8],
+          [3, 3, 3, 3, 4],
+          [6, 6, 4],
+          [8, 8],
+        ]),
+        pick(random, [' ', '-', '  ']),
+      );
   }
   const wraps: Wrap[] = [
     (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} WARN payment declined for ${word} ${v} (${f.finance.currencyCode()} ${f.finance.amount()})` }),
-    (r, f, v) => ({ shape: 'json', text: JSON.stringify({ holder: f.person.fullName(), card: { number: v, brand: pick(r, ['visa', 'mc', 'amex']) }, note: `${word} ${v}` }) }),
-    (r, f, v) => ({ shape: 'ai', text: `I can see the customer paid with the ${word} ${v}, expiring ${String(integer(r, 1, 12)).padStart(2, '0')}/${integer(r, 27, 31)}. ${f.lorem.sentence()}` }),
+    (r, f, v) => ({
+      shape: 'json',
+      text: JSON.stringify({ holder: f.person.fullName(), card: { number: v, brand: pick(r, ['visa', 'mc', 'amex']) }, note: `${word} ${v}` }),
+    }),
+    (r, f, v) => ({
+      shape: 'ai',
+      text: `I can see the customer paid with the ${word} ${v}, expiring ${String(integer(r, 1, 12)).padStart(2, '0')}/${integer(r, 27, 31)}. ${f.lorem.sentence()}`,
+    }),
   ];
   return positive('card', random, faker, wraps, value);
 }
 
 /** Phone words of many languages, as people write them before a number. */
 const PHONE_LEADS = [
-  'phone', 'Phone:', 'tel', 'Tel.', 'TEL:', 'mobile', 'Mobile no.', 'call me at', 'you can call me at', 'send messages to', 'messages to', 'fax', 'Fax:',
-  'office', 'Office:', 'Telefon', 'Telefon:', 'téléphone :', 'tél.', 'portable', 'teléfono', 'móvil:', 'telefone', 'celular', 'cellulare',
-  'telefono', 'telefoon', 'mobiel', 'puhelin', 'telefonnummer', 'tlf.', 'telefon nr', 'WhatsApp', 'SMS to', 'mobile number', 'phone number:',
+  'phone',
+  'Phone:',
+  'tel',
+  'Tel.',
+  'TEL:',
+  'mobile',
+  'Mobile no.',
+  'call me at',
+  'you can call me at',
+  'send messages to',
+  'messages to',
+  'fax',
+  'Fax:',
+  'office',
+  'Office:',
+  'Telefon',
+  'Telefon:',
+  'téléphone :',
+  'tél.',
+  'portable',
+  'teléfono',
+  'móvil:',
+  'telefone',
+  'celular',
+  'cellulare',
+  'telefono',
+  'telefoon',
+  'mobiel',
+  'puhelin',
+  'telefonnummer',
+  'tlf.',
+  'telefon nr',
+  'WhatsApp',
+  'SMS to',
+  'mobile number',
+  'phone number:',
 ];
 
 /** Shapes of national numbers a person writes, each valid in at least one country. */
-const ISSUE_SHAPES = ['0412 38 90 57', '612 345 978', '71 204 386', '(31) 652-904', '61-23-47-80', '(03) 9123 4567', '31 206 555 0193', '381 2260', '+46 (0)8 123 456 78'];
+const ISSUE_SHAPES = [
+  '0412 38 90 57',
+  '612 345 978',
+  '71 204 386',
+  '(31) 652-904',
+  '61-23-47-80',
+  '(03) 9123 4567',
+  '31 206 555 0193',
+  '381 2260',
+  '+46 (0)8 123 456 78',
+];
 
 function phoneCase(random: Random, faker: Faker): GeneratedPositive {
   let value: string;
@@ -208,9 +278,22 @@ function phoneCase(random: Random, faker: Faker): GeneratedPositive {
   const lead = pick(random, PHONE_LEADS);
   const wraps: Wrap[] = [
     (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} INFO profile updated for ${f.internet.username()}: ${lead} ${v}` }),
-    (r, f, v) => ({ shape: 'json', text: JSON.stringify({ name: f.person.fullName(), [pick(r, ['phone', 'mobile', 'tel', 'telefon', 'fax', 'phoneNumber', 'contactPhone'])]: v, city: f.location.city() }) }),
-    (r, f, v) => ({ shape: 'form', text: `name=${encodeURIComponent(f.person.firstName())}&${pick(r, ['phone', 'tel', 'mobile'])}=${encodeURIComponent(v)}&newsletter=1` }),
-    (r, f, v) => ({ shape: 'ai', text: `Thanks, ${f.person.firstName()}! I've noted your details. ${lead} ${v}. I'll make sure the courier has it before ${f.date.weekday()}.` }),
+    (r, f, v) => ({
+      shape: 'json',
+      text: JSON.stringify({
+        name: f.person.fullName(),
+        [pick(r, ['phone', 'mobile', 'tel', 'telefon', 'fax', 'phoneNumber', 'contactPhone'])]: v,
+        city: f.location.city(),
+      }),
+    }),
+    (r, f, v) => ({
+      shape: 'form',
+      text: `name=${encodeURIComponent(f.person.firstName())}&${pick(r, ['phone', 'tel', 'mobile'])}=${encodeURIComponent(v)}&newsletter=1`,
+    }),
+    (r, f, v) => ({
+      shape: 'ai',
+      text: `Thanks, ${f.person.firstName()}! I've noted your details. ${lead} ${v}. I'll make sure the courier has it before ${f.date.weekday()}.`,
+    }),
     (r, f, v) => ({ shape: 'prose', text: `${f.person.fullName()}, ${f.location.streetAddress()}, ${f.location.city()} — ${lead} ${v}` }),
   ];
   return positive('phone', random, faker, wraps, value);
@@ -224,7 +307,11 @@ function ipCase(random: Random, faker: Faker): GeneratedPositive {
 }
 
 const secretValue = (random: Random, faker: Faker) =>
-  pick(random, [() => faker.internet.password({ length: integer(random, 10, 20) }), () => fromAlphabet(random, BASE62, integer(random, 12, 32)), () => `${faker.word.noun()}${integer(random, 10, 999)}!${faker.word.adjective()}`])().replace(/['"\s\\`$]/g, 'x');
+  pick(random, [
+    () => faker.internet.password({ length: integer(random, 10, 20) }),
+    () => fromAlphabet(random, BASE62, integer(random, 12, 32)),
+    () => `${faker.word.noun()}${integer(random, 10, 999)}!${faker.word.adjective()}`,
+  ])().replace(/['"\s\\`$]/g, 'x');
 
 function credentialCase(random: Random, faker: Faker): GeneratedPositive {
   const user = faker.internet.username().replace(/[^\w.-]/g, '');
@@ -254,7 +341,9 @@ function credentialCase(random: Random, faker: Faker): GeneratedPositive {
 
 function jwtCase(random: Random, faker: Faker): GeneratedPositive {
   const header = Buffer.from(JSON.stringify({ alg: pick(random, ['HS256', 'RS256', 'ES256']), typ: 'JWT' })).toString('base64url');
-  const payload = Buffer.from(JSON.stringify({ sub: faker.string.uuid(), email: faker.internet.email(), iat: integer(random, 1.7e9, 1.8e9) })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ sub: faker.string.uuid(), email: faker.internet.email(), iat: integer(random, 1.7e9, 1.8e9) })).toString(
+    'base64url',
+  );
   const token = `${header}.${payload}.${Buffer.from(faker.string.alphanumeric(32)).toString('base64url')}`;
   const wraps = genericWraps('session', ['session', 'jwt', 'id']);
   wraps.push((r, f, v) => ({ shape: 'cli', text: `curl -H "X-Session: ${v}" https://${f.internet.domainName()}/me` }));
@@ -307,7 +396,9 @@ function cvvCase(random: Random, faker: Faker): GeneratedPositive {
 
 function cvvText(random: Random, faker: Faker, isPin: boolean, code: string): GeneratedPositive {
   const card = cardDigits(random);
-  const key = isPin ? pick(random, ['pin', 'PIN', 'pin_code', 'pinCode', 'card_pin']) : pick(random, ['cvv', 'CVV', 'cvc', 'CVC2', 'cvv2', 'security_code', 'securityCode', 'csc']);
+  const key = isPin
+    ? pick(random, ['pin', 'PIN', 'pin_code', 'pinCode', 'card_pin'])
+    : pick(random, ['cvv', 'CVV', 'cvc', 'CVC2', 'cvv2', 'security_code', 'securityCode', 'csc']);
   const forms: Array<[string, string]> = [
     ['log', `${timestamp(random)} DEBUG checkout payload ${key}: ${code} amount=${faker.finance.amount()}`],
     ['log', `${timestamp(random)} DEBUG form submitted ${key}=${code}&save=true`],
@@ -384,7 +475,21 @@ function vendorCase(random: Random, faker: Faker): GeneratedPositive {
 }
 
 /** Names that hold a secret in practice but contain no secret keyword: only the value's randomness tells. */
-const NEUTRAL_NAMES = ['X-Upstream-Ref', 'X-Client-Data', 'nonce', 'value', 'data', 'handle', 'sid', 'state', 'k', 'blob', 'X-Amz-Cf-Id', 'X-Hook-Payload', 'grant'];
+const NEUTRAL_NAMES = [
+  'X-Upstream-Ref',
+  'X-Client-Data',
+  'nonce',
+  'value',
+  'data',
+  'handle',
+  'sid',
+  'state',
+  'k',
+  'blob',
+  'X-Amz-Cf-Id',
+  'X-Hook-Payload',
+  'grant',
+];
 
 function highEntropyCase(random: Random, faker: Faker): GeneratedPositive {
   const length = integer(random, 24, 64);
@@ -433,7 +538,12 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
       () => `total ${f.finance.amount({ min: 1000, max: 999999, dec: 2 })} ${f.finance.currencyCode()}`,
       () => `Charged ${f.finance.currencySymbol()}${integer(r, 1, 999)},${digits(r, 3)}.${digits(r, 2)} to the wallet`,
       () => `Balance: ${integer(r, 100, 999)} ${digits(r, 3)} ${digits(r, 3)},${digits(r, 2)} RUB`,
-      () => JSON.stringify({ amount: Number(f.finance.amount({ min: 10, max: 99999 })), amountCents: integer(r, 1000, 99999999), currency: f.finance.currencyCode() }),
+      () =>
+        JSON.stringify({
+          amount: Number(f.finance.amount({ min: 10, max: 99999 })),
+          amountCents: integer(r, 1000, 99999999),
+          currency: f.finance.currencyCode(),
+        }),
     ])(),
   date: (r) => {
     const date = new Date(Date.UTC(integer(r, 2000, 2030), integer(r, 0, 11), integer(r, 1, 28), integer(r, 0, 23), integer(r, 0, 59)));
@@ -454,7 +564,12 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
       () => `upgraded ${f.hacker.noun()} from ${f.system.semver()} to ${f.system.semver()}-rc.${integer(r, 1, 9)}`,
       () => `kernel ${integer(r, 4, 6)}.${integer(r, 0, 19)}.${integer(r, 0, 200)}-${integer(r, 10, 99)}-generic`,
     ])(),
-  uuid: (r, f) => pick(r, [() => `request ${f.string.uuid()} completed`, () => JSON.stringify({ id: f.string.uuid(), parentId: f.string.uuid() }), () => `x-request-id: ${f.string.uuid()}`])(),
+  uuid: (r, f) =>
+    pick(r, [
+      () => `request ${f.string.uuid()} completed`,
+      () => JSON.stringify({ id: f.string.uuid(), parentId: f.string.uuid() }),
+      () => `x-request-id: ${f.string.uuid()}`,
+    ])(),
   hash: (r, f) =>
     pick(r, [
       () => `commit ${f.git.commitSha()} by ${f.person.firstName()}`,
@@ -471,8 +586,15 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
       () => `X-Amzn-Trace-Id: Root=1-${fromAlphabet(r, HEX, 8)}-${fromAlphabet(r, HEX, 24)}`,
     ])(),
   image: (r) => {
-    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from(Array.from({ length: integer(r, 40, 300) }, () => integer(r, 0, 255)))]).toString('base64');
-    return pick(r, [() => `<img src="data:image/png;base64,${png}">`, () => JSON.stringify({ avatar: `data:image/png;base64,${png}` }), () => JSON.stringify({ thumbnail: png, type: 'image/png' })])();
+    const png = Buffer.concat([
+      Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+      Buffer.from(Array.from({ length: integer(r, 40, 300) }, () => integer(r, 0, 255))),
+    ]).toString('base64');
+    return pick(r, [
+      () => `<img src="data:image/png;base64,${png}">`,
+      () => JSON.stringify({ avatar: `data:image/png;base64,${png}` }),
+      () => JSON.stringify({ thumbnail: png, type: 'image/png' }),
+    ])();
   },
   address: (r, f) =>
     pick(r, [
@@ -485,19 +607,23 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
       () => `phone model ${pick(r, ['iPhone 15 Pro', 'Pixel 8', 'Galaxy S24'])}, iOS ${integer(r, 15, 18)}.${integer(r, 0, 6)}, battery ${integer(r, 5, 100)}%`,
       () => `call took ${integer(r, 100, 99999)} ms (retries ${integer(r, 0, 5)})`,
       () => `telemetry batch ${integer(r, 1, 99)} of ${integer(r, 100, 999)}: ${integer(r, 1000, 99999)} events in ${integer(r, 10, 9999)} ms`,
-      () => `mobile app ${f.system.semver()} crashed ${integer(r, 2, 99)} times since ${new Date(Date.UTC(2026, integer(r, 0, 11), integer(r, 1, 28))).toISOString().slice(0, 10)}`,
+      () =>
+        `mobile app ${f.system.semver()} crashed ${integer(r, 2, 99)} times since ${new Date(Date.UTC(2026, integer(r, 0, 11), integer(r, 1, 28))).toISOString().slice(0, 10)}`,
       () => `office hours ${integer(r, 7, 10)}:00-${integer(r, 16, 19)}:30, room ${integer(r, 100, 999)}, floor ${integer(r, 1, 40)}`,
       () => `fax queue: ${integer(r, 0, 999)} pending, oldest ${integer(r, 1, 59)} min`,
       () => `Call me at ${integer(r, 1, 12)}:${pick(r, ['00', '15', '30', '45'])} on ${f.date.weekday()}, ref ${integer(r, 100, 999)}`,
-      () => `phone order total ${f.finance.amount({ min: 100, max: 99999, dec: 2 })} ${f.finance.currencyCode()} on ${new Date(Date.UTC(2026, integer(r, 0, 11), integer(r, 1, 28))).toISOString().slice(0, 10)}`,
+      () =>
+        `phone order total ${f.finance.amount({ min: 100, max: 99999, dec: 2 })} ${f.finance.currencyCode()} on ${new Date(Date.UTC(2026, integer(r, 0, 11), integer(r, 1, 28))).toISOString().slice(0, 10)}`,
     ])(),
   ordinary: (r, f) =>
     pick(r, [
       () => `${timestamp(r)} INFO ${f.hacker.phrase()}`,
       () => `${f.lorem.paragraph()}`,
-      () => `Based on the logs, the ${f.hacker.noun()} failed ${integer(r, 2, 20)} times between ${integer(r, 1, 12)}:00 and ${integer(r, 1, 12)}:30. ${f.hacker.phrase()} I suggest raising the timeout to ${integer(r, 2, 60)} seconds.`,
+      () =>
+        `Based on the logs, the ${f.hacker.noun()} failed ${integer(r, 2, 20)} times between ${integer(r, 1, 12)}:00 and ${integer(r, 1, 12)}:30. ${f.hacker.phrase()} I suggest raising the timeout to ${integer(r, 2, 60)} seconds.`,
       () => JSON.stringify({ level: 'info', msg: f.hacker.phrase(), durationMs: integer(r, 1, 9999), count: integer(r, 0, 500) }),
-      () => `GET /api/v${integer(r, 1, 3)}/${f.hacker.noun().replace(/\s/g, '-')}s?page=${integer(r, 1, 99)}&limit=${pick(r, [10, 20, 50])} ${pick(r, [200, 304, 404])} ${integer(r, 1, 999)}ms`,
+      () =>
+        `GET /api/v${integer(r, 1, 3)}/${f.hacker.noun().replace(/\s/g, '-')}s?page=${integer(r, 1, 99)}&limit=${pick(r, [10, 20, 50])} ${pick(r, [200, 304, 404])} ${integer(r, 1, 999)}ms`,
       () => `${f.person.fullName()} (${f.person.jobTitle()}) joined the ${f.commerce.department()} team`,
     ])(),
 };
@@ -531,7 +657,8 @@ export function generatePiiCorpus(options: { seed?: number; perCategory?: number
   }
   const lookalikes: GeneratedLookalike[] = [];
   for (const kind of LOOKALIKE_KINDS) {
-    for (let count = 0; count < perKind * (kind === 'ordinary' ? 3 : 1); count++) lookalikes.push({ kind, text: drawWithLocale(random, lookalikeGenerators[kind]) });
+    for (let count = 0; count < perKind * (kind === 'ordinary' ? 3 : 1); count++)
+      lookalikes.push({ kind, text: drawWithLocale(random, lookalikeGenerators[kind]) });
   }
   return { positives, lookalikes };
 }
@@ -576,7 +703,10 @@ export function formatGeneratedScore(score: GeneratedScore): string {
   const rows = [
     '| recall (secrets gone) | cases | masked | |',
     '| --- | --- | --- | --- |',
-    ...GENERATED_CATEGORIES.map((category) => `| ${category}${SEED_CATEGORIES.includes(category) ? ' (seed)' : ''} | ${score.recall[category].total} | ${score.recall[category].passed} | ${percent(score.recall[category])} |`),
+    ...GENERATED_CATEGORIES.map(
+      (category) =>
+        `| ${category}${SEED_CATEGORIES.includes(category) ? ' (seed)' : ''} | ${score.recall[category].total} | ${score.recall[category].passed} | ${percent(score.recall[category])} |`,
+    ),
     '',
     '| look-alike precision (byte-identical) | cases | unchanged | |',
     '| --- | --- | --- | --- |',

@@ -43,7 +43,14 @@ function cpuMicros(): number {
 /** Production's ingest composition (shared/runtime/composition.ts) over in-memory ports. */
 async function composeIngest(sessions: DebugSession[]) {
   const settings = parseSettings(
-    localEnvironment({ cosmosEndpoint: 'https://127.0.0.1:1', cosmosKey: 'unused', blobEndpoint: 'http://127.0.0.1:1', blobAccountName: 'unused', blobAccountKey: 'unused', publicBaseUrl: 'http://127.0.0.1:0' }),
+    localEnvironment({
+      cosmosEndpoint: 'https://127.0.0.1:1',
+      cosmosKey: 'unused',
+      blobEndpoint: 'http://127.0.0.1:1',
+      blobAccountName: 'unused',
+      blobAccountKey: 'unused',
+      publicBaseUrl: 'http://127.0.0.1:0',
+    }),
   );
   const clock = systemClock;
   const telemetry = new InMemoryTelemetry();
@@ -55,7 +62,11 @@ async function composeIngest(sessions: DebugSession[]) {
     refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
   });
   const sessionReader = new MemorySessionReader(byId);
-  const sessionState = new IndexedSessionStateReader(deviceConfig, new CachedSessionStateReader(sessionReader, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 }), telemetry);
+  const sessionState = new IndexedSessionStateReader(
+    deviceConfig,
+    new CachedSessionStateReader(sessionReader, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 }),
+    telemetry,
+  );
   const statsStore = new CountingStatsStore();
   const stats = new WriteBehindSessionStats(statsStore, telemetry, { flushIntervalInMs: settings.INGEST_STATS_FLUSH_MS });
   const events = new CountingEventPublisher();
@@ -86,7 +97,13 @@ async function composeIngest(sessions: DebugSession[]) {
   };
   // The index loads once, as on a warm instance.
   await deviceConfig.liveSession(sessions[0]!.id);
-  return { deps, stats, settings, productKeys: new ProductKeyVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET), deviceTokens: new DeviceTokenVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, clock) };
+  return {
+    deps,
+    stats,
+    settings,
+    productKeys: new ProductKeyVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET),
+    deviceTokens: new DeviceTokenVerifier(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, clock),
+  };
 }
 
 interface PreparedBatch {
@@ -120,7 +137,8 @@ export interface IngestPipelineCost {
 }
 
 /** One call the documents made to the engine, to be made again with the masking timed alone. */
-type MaskingCall = { value: unknown; path: string | undefined } | { source: Record<string, unknown>; skip: ReadonlySet<string> | undefined; path: string | undefined };
+type MaskingCall =
+  { value: unknown; path: string | undefined } | { source: Record<string, unknown>; skip: ReadonlySet<string> | undefined; path: string | undefined };
 
 /** The engine, noting every call the documents make (maskValue, and maskFieldsInto where the engine has it) so the masking can be timed alone on the same values. */
 function recordingEngine(engine: MaskingEngine, calls: MaskingCall[]): MaskingEngine {
@@ -160,7 +178,12 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
   const now = new Date();
   const devices = Array.from({ length: DEVICES }, (_, index) => {
     const session = newSession({ ...template, targetDeviceId: `pipeline-${index}` }, 'bench', now);
-    const token = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, { sid: session.id, pid: session.productId, dev: `device:pipeline-${index}`, exp: Math.floor(Date.parse(session.expiresAt) / 1000) });
+    const token = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, {
+      sid: session.id,
+      pid: session.productId,
+      dev: `device:pipeline-${index}`,
+      exp: Math.floor(Date.parse(session.expiresAt) / 1000),
+    });
     return { session, token, deviceId: `pipeline-${index}` };
   });
   const { deps, stats, productKeys, deviceTokens } = await composeIngest(devices.map((device) => device.session));
@@ -178,9 +201,17 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
     if (!productId) throw new Error('the product key did not verify');
     const device = deviceTokens.verify(batch.token, productId);
     const envelope = parseWith(ingestEnvelopeSchema, JSON.parse(batch.body.toString('utf8')), 'body');
-    const call = { device, correlationId: randomUUID(), userAgentHeader: REALISTIC_USER_AGENT, regionHeader: undefined, idempotencyKey: batch.idempotencyKey, route: 'ingest' };
+    const call = {
+      device,
+      correlationId: randomUUID(),
+      userAgentHeader: REALISTIC_USER_AGENT,
+      regionHeader: undefined,
+      idempotencyKey: batch.idempotencyKey,
+      route: 'ingest',
+    };
     const result = await ingest(deps, call, envelope);
-    if (result.status !== 202 || result.body.accepted + result.body.filtered !== ITEMS_PER_BATCH) throw new Error(`ingest answered ${result.status} with ${JSON.stringify(result.body).slice(0, 200)}`);
+    if (result.status !== 202 || result.body.accepted + result.body.filtered !== ITEMS_PER_BATCH)
+      throw new Error(`ingest answered ${result.status} with ${JSON.stringify(result.body).slice(0, 200)}`);
     ingestResponse(result);
   };
   const parseOnly = (batch: PreparedBatch) => {
@@ -237,7 +268,12 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
     const recording = recordingEngine(engine, calls);
     for (const input of documentInputs) {
       const device = maskDevice(input.device, recording);
-      for (const item of input.items) toDocument(item, { productId: DEMO_PRODUCT_ID, sessionId: envelopes[0]!.sessionId, receivedAt, device: device.device, deviceRedaction: device.redaction }, recording);
+      for (const item of input.items)
+        toDocument(
+          item,
+          { productId: DEMO_PRODUCT_ID, sessionId: envelopes[0]!.sessionId, receivedAt, device: device.device, deviceRedaction: device.redaction },
+          recording,
+        );
     }
     timed('masking', () => {
       for (const call of calls) replay(engine, call);
@@ -245,7 +281,13 @@ export async function ingestPipelineCost(options: { rounds: number; batchesPerRo
     timed('documents', () => {
       for (const input of documentInputs) {
         const device = maskDevice(input.device, engine);
-        const context = { productId: DEMO_PRODUCT_ID, sessionId: envelopes[0]!.sessionId, receivedAt, device: device.device, deviceRedaction: device.redaction };
+        const context = {
+          productId: DEMO_PRODUCT_ID,
+          sessionId: envelopes[0]!.sessionId,
+          receivedAt,
+          device: device.device,
+          deviceRedaction: device.redaction,
+        };
         for (const item of input.items) toDocument(item, context, engine);
       }
     });

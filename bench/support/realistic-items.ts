@@ -5,7 +5,14 @@ import { realisticLogLines, seededRandom, type LogLine } from './realistic-logs'
 export const ITEMS_PER_BATCH = 50;
 
 /** What a realistic device sends about itself with every batch (its id aside), and its user agent. */
-export const REALISTIC_DEVICE = { platform: 'ios', osVersion: '18.1', appVersion: '5.12.0', sdkVersion: '1.4.0', locale: 'en-GB', connectivity: 'wifi' } as const;
+export const REALISTIC_DEVICE = {
+  platform: 'ios',
+  osVersion: '18.1',
+  appVersion: '5.12.0',
+  sdkVersion: '1.4.0',
+  locale: 'en-GB',
+  connectivity: 'wifi',
+} as const;
 export const REALISTIC_USER_AGENT = 'ShopApp/5.12.0 (iPhone; iOS 18.1; Scale/3.00)';
 
 type Item = Record<string, unknown>;
@@ -19,7 +26,10 @@ export class BatchFactory {
   private batches = 0;
   private readonly random: () => number;
 
-  constructor(private readonly prefix: string, seed = 7) {
+  constructor(
+    private readonly prefix: string,
+    seed = 7,
+  ) {
     this.random = seededRandom(seed);
     const lines = realisticLogLines(2000, seed);
     this.templates = Array.from({ length: 2000 }, (_, index) => this.template(lines[index]!, index));
@@ -44,12 +54,25 @@ export class BatchFactory {
             startTime: start.toISOString(),
             endTime: end.toISOString(),
             status: { code: line.level === 'error' ? 'error' : 'ok' },
-            attributes: { 'http.method': 'GET', 'http.status_code': line.level === 'error' ? 500 : 200, 'net.peer.name': 'api.example.com', 'app.screen': 'Checkout' },
+            attributes: {
+              'http.method': 'GET',
+              'http.status_code': line.level === 'error' ? 500 : 200,
+              'net.peer.name': 'api.example.com',
+              'app.screen': 'Checkout',
+            },
           };
         };
       }
       case 2:
-        return (id, time) => ({ kind: 'breadcrumb', id, timestamp: time, category: 'ui.tap', message: line.text.slice(0, 120), level: 'info', data: { screen: 'Cart' } });
+        return (id, time) => ({
+          kind: 'breadcrumb',
+          id,
+          timestamp: time,
+          category: 'ui.tap',
+          message: line.text.slice(0, 120),
+          level: 'info',
+          data: { screen: 'Cart' },
+        });
       case 3:
         return (id, time, random) => ({
           kind: 'network',
@@ -61,7 +84,11 @@ export class BatchFactory {
           durationMs: Math.floor(random() * 800),
           requestSize: 412,
           responseSize: 1893,
-          requestHeaders: { 'content-type': 'application/json', authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl', 'x-request-id': hex(random, 24) },
+          requestHeaders: {
+            'content-type': 'application/json',
+            authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl',
+            'x-request-id': hex(random, 24),
+          },
           responseHeaders: { 'content-type': 'application/json', 'cache-control': 'no-store' },
           requestBody: JSON.stringify({ items: [{ sku: `sku-${index}`, quantity: 2 }], note: line.text.slice(0, 200) }),
           responseBody: JSON.stringify({ orderId: `ORD-2026-${String(index).padStart(6, '0')}`, status: 'created' }),

@@ -28,10 +28,12 @@ type Random = () => number;
 const pick = <T>(random: Random, values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
 const integer = (random: Random, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 const hex = (random: Random, length: number): string => Array.from({ length }, () => '0123456789abcdef'[integer(random, 0, 15)]).join('');
-const characters = (random: Random, alphabet: string, length: number): string => Array.from({ length }, () => alphabet[integer(random, 0, alphabet.length - 1)]).join('');
+const characters = (random: Random, alphabet: string, length: number): string =>
+  Array.from({ length }, () => alphabet[integer(random, 0, alphabet.length - 1)]).join('');
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const UPPER_ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const uuid = (random: Random): string => `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-${pick(random, ['8', '9', 'a', 'b'])}${hex(random, 3)}-${hex(random, 12)}`;
+const uuid = (random: Random): string =>
+  `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-${pick(random, ['8', '9', 'a', 'b'])}${hex(random, 3)}-${hex(random, 12)}`;
 const base64url = (text: string): string => Buffer.from(text).toString('base64url');
 
 const FIRST_NAMES = ['maria', 'james', 'wei', 'fatima', 'lucas', 'aiko', 'olu', 'sofia', 'ivan', 'priya'];
@@ -41,7 +43,9 @@ const MODULES = ['http', 'checkout', 'auth', 'sync', 'db', 'cache', 'ui', 'payme
 const SCREENS = ['Cart', 'Checkout', 'Home', 'Search', 'Profile', 'OrderHistory', 'Settings'];
 
 function timestamp(random: Random): string {
-  return new Date(Date.UTC(2026, 10, integer(random, 1, 21), integer(random, 0, 23), integer(random, 0, 59), integer(random, 0, 59), integer(random, 0, 999))).toISOString();
+  return new Date(
+    Date.UTC(2026, 10, integer(random, 1, 21), integer(random, 0, 23), integer(random, 0, 59), integer(random, 0, 59), integer(random, 0, 999)),
+  ).toISOString();
 }
 
 function email(random: Random): string {
@@ -99,22 +103,93 @@ function jwt(random: Random): string {
 type Template = (random: Random) => Omit<LogLine, 'module'> & { module?: string };
 
 const ordinary: Template[] = [
-  (r) => ({ level: 'info', text: `GET /api/v2/orders/ORD-2026-${String(integer(r, 1, 999999)).padStart(6, '0')} ${pick(r, [200, 200, 200, 304, 404])} ${integer(r, 3, 900)}ms traceId=${hex(r, 32)}`, secrets: [] }),
-  (r) => ({ level: 'debug', text: `Cache miss for key product:sku-${integer(r, 10000, 99999)} after ${(r() * 40).toFixed(1)}ms (hit ratio ${r().toFixed(2)})`, secrets: [] }),
-  (r) => ({ level: 'info', text: `Started job reindex-catalog id=${uuid(r)} version ${integer(r, 1, 9)}.${integer(r, 0, 30)}.${integer(r, 0, 99)} at ${timestamp(r)}`, secrets: [] }),
-  (r) => ({ level: 'debug', text: `SELECT id, status, total_cents FROM orders WHERE customer_id = $1 AND created_at > $2 ORDER BY created_at DESC LIMIT 50 -- ${integer(r, 1, 60)} rows in ${integer(r, 1, 80)}ms`, secrets: [] }),
-  (r) => ({ level: 'warn', text: `Retrying POST https://api.payments.example.net/v1/charges (attempt ${integer(r, 2, 5)}/5) after ${pick(r, [100, 250, 500, 1000])}ms backoff, request-id req_${hex(r, 24)}`, secrets: [] }),
-  (r) => ({ level: 'info', text: JSON.stringify({ level: 'info', msg: 'render complete', screen: pick(r, SCREENS), durationMs: integer(r, 8, 900), fps: Number((50 + r() * 10).toFixed(1)), build: `5.${integer(r, 0, 14)}.${integer(r, 0, 9)}-rc.${integer(r, 1, 4)}` }), secrets: [] }),
-  (r) => ({ level: 'error', text: `TypeError: Cannot read properties of undefined (reading 'items')\n    at CartViewModel.total (app/src/cart/CartViewModel.ts:${integer(r, 10, 400)}:${integer(r, 5, 40)})\n    at renderCart (app/src/cart/CartScreen.tsx:${integer(r, 10, 200)}:${integer(r, 5, 30)})\n    at commitHookEffectListMount (node_modules/react-dom/cjs/react-dom.production.js:${integer(r, 1000, 9000)}:${integer(r, 5, 30)})`, secrets: [] }),
-  (r) => ({ level: 'info', text: `Feature flag new-checkout=${pick(r, ['true', 'false'])} for cohort ${pick(r, ['A', 'B', 'C'])} (rollout ${integer(r, 1, 100)}%), config etag W/"${hex(r, 16)}"`, secrets: [] }),
-  (r) => ({ level: 'warn', text: `Memory warning: ${integer(r, 200, 1900)} MB used of ${pick(r, ['2.0', '3.8', '5.6'])} GB; evicted ${integer(r, 1, 90)} images from cache`, secrets: [] }),
-  (r) => ({ level: 'info', text: `WebSocket reconnected to wss://realtime.example.com/socket?v=${integer(r, 1, 9)} after ${integer(r, 1, 8)} attempts (${integer(r, 100, 9000)} ms offline)`, secrets: [] }),
-  (r) => ({ level: 'debug', text: `User tapped "Place order" on screen ${pick(r, SCREENS)}; session length ${integer(r, 0, 3)}h ${integer(r, 0, 59)}m; cart has ${integer(r, 1, 12)} items totalling 12${integer(r, 0, 9)}.${integer(r, 10, 99)} EUR`, secrets: [] }),
-  (r) => ({ level: 'info', text: `Scheduled sync at ${timestamp(r).slice(0, 10)} 08:30:00 UTC, next run in 00:${integer(r, 10, 59)}:00, last took ${(r() * 9).toFixed(3)} s`, secrets: [] }),
-  (r) => ({ level: 'error', text: `HTTP 503 from inventory-service: upstream connect error or disconnect/reset before headers, retry-after=${integer(r, 1, 30)}, x-request-id=${uuid(r)}`, secrets: [] }),
-  (r) => ({ level: 'debug', text: `span ${hex(r, 16)} parent ${hex(r, 16)} "${pick(r, ['db.query', 'http.client', 'render'])}" finished in ${(r() * 90).toFixed(1)} ms`, secrets: [] }),
-  (r) => ({ level: 'info', text: `Downloaded asset bundle main.${hex(r, 8)}.js (${integer(r, 20, 900)} kB, sha256 ${hex(r, 64)}) from https://cdn.example.com/app/5.12.0/`, secrets: [] }),
-  (r) => ({ level: 'info', text: `Push token refreshed for installation ${uuid(r)} on ${pick(r, ['iOS 18.1', 'Android 15', 'iPadOS 17.6'])}, app 5.12.${integer(r, 0, 9)} (build ${integer(r, 1000, 9999)})`, secrets: [] }),
+  (r) => ({
+    level: 'info',
+    text: `GET /api/v2/orders/ORD-2026-${String(integer(r, 1, 999999)).padStart(6, '0')} ${pick(r, [200, 200, 200, 304, 404])} ${integer(r, 3, 900)}ms traceId=${hex(r, 32)}`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'debug',
+    text: `Cache miss for key product:sku-${integer(r, 10000, 99999)} after ${(r() * 40).toFixed(1)}ms (hit ratio ${r().toFixed(2)})`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'info',
+    text: `Started job reindex-catalog id=${uuid(r)} version ${integer(r, 1, 9)}.${integer(r, 0, 30)}.${integer(r, 0, 99)} at ${timestamp(r)}`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'debug',
+    text: `SELECT id, status, total_cents FROM orders WHERE customer_id = $1 AND created_at > $2 ORDER BY created_at DESC LIMIT 50 -- ${integer(r, 1, 60)} rows in ${integer(r, 1, 80)}ms`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'warn',
+    text: `Retrying POST https://api.payments.example.net/v1/charges (attempt ${integer(r, 2, 5)}/5) after ${pick(r, [100, 250, 500, 1000])}ms backoff, request-id req_${hex(r, 24)}`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'info',
+    text: JSON.stringify({
+      level: 'info',
+      msg: 'render complete',
+      screen: pick(r, SCREENS),
+      durationMs: integer(r, 8, 900),
+      fps: Number((50 + r() * 10).toFixed(1)),
+      build: `5.${integer(r, 0, 14)}.${integer(r, 0, 9)}-rc.${integer(r, 1, 4)}`,
+    }),
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'error',
+    text: `TypeError: Cannot read properties of undefined (reading 'items')\n    at CartViewModel.total (app/src/cart/CartViewModel.ts:${integer(r, 10, 400)}:${integer(r, 5, 40)})\n    at renderCart (app/src/cart/CartScreen.tsx:${integer(r, 10, 200)}:${integer(r, 5, 30)})\n    at commitHookEffectListMount (node_modules/react-dom/cjs/react-dom.production.js:${integer(r, 1000, 9000)}:${integer(r, 5, 30)})`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'info',
+    text: `Feature flag new-checkout=${pick(r, ['true', 'false'])} for cohort ${pick(r, ['A', 'B', 'C'])} (rollout ${integer(r, 1, 100)}%), config etag W/"${hex(r, 16)}"`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'warn',
+    text: `Memory warning: ${integer(r, 200, 1900)} MB used of ${pick(r, ['2.0', '3.8', '5.6'])} GB; evicted ${integer(r, 1, 90)} images from cache`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'info',
+    text: `WebSocket reconnected to wss://realtime.example.com/socket?v=${integer(r, 1, 9)} after ${integer(r, 1, 8)} attempts (${integer(r, 100, 9000)} ms offline)`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'debug',
+    text: `User tapped "Place order" on screen ${pick(r, SCREENS)}; session length ${integer(r, 0, 3)}h ${integer(r, 0, 59)}m; cart has ${integer(r, 1, 12)} items totalling 12${integer(r, 0, 9)}.${integer(r, 10, 99)} EUR`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'info',
+    text: `Scheduled sync at ${timestamp(r).slice(0, 10)} 08:30:00 UTC, next run in 00:${integer(r, 10, 59)}:00, last took ${(r() * 9).toFixed(3)} s`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'error',
+    text: `HTTP 503 from inventory-service: upstream connect error or disconnect/reset before headers, retry-after=${integer(r, 1, 30)}, x-request-id=${uuid(r)}`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'debug',
+    text: `span ${hex(r, 16)} parent ${hex(r, 16)} "${pick(r, ['db.query', 'http.client', 'render'])}" finished in ${(r() * 90).toFixed(1)} ms`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'info',
+    text: `Downloaded asset bundle main.${hex(r, 8)}.js (${integer(r, 20, 900)} kB, sha256 ${hex(r, 64)}) from https://cdn.example.com/app/5.12.0/`,
+    secrets: [],
+  }),
+  (r) => ({
+    level: 'info',
+    text: `Push token refreshed for installation ${uuid(r)} on ${pick(r, ['iOS 18.1', 'Android 15', 'iPadOS 17.6'])}, app 5.12.${integer(r, 0, 9)} (build ${integer(r, 1000, 9999)})`,
+    secrets: [],
+  }),
 ];
 
 const sensitive: Template[] = [
@@ -152,7 +227,11 @@ const sensitive: Template[] = [
   },
   (r) => {
     const token = `ghp_${characters(r, ALPHANUMERIC, 36)}`;
-    return { level: 'info', text: JSON.stringify({ event: 'repo.sync', repository: 'mobile-app', token, durationMs: integer(r, 100, 5000) }), secrets: [token] };
+    return {
+      level: 'info',
+      text: JSON.stringify({ event: 'repo.sync', repository: 'mobile-app', token, durationMs: integer(r, 100, 5000) }),
+      secrets: [token],
+    };
   },
   (r) => {
     const key = `AKIA${characters(r, UPPER_ALPHANUMERIC, 16)}`;
@@ -180,7 +259,11 @@ const sensitive: Template[] = [
   },
   (r) => {
     const body = characters(r, ALPHANUMERIC, 64);
-    return { level: 'error', text: `Loaded signing key -----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY----- from keystore`, secrets: [body] };
+    return {
+      level: 'error',
+      text: `Loaded signing key -----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY----- from keystore`,
+      secrets: [body],
+    };
   },
 ];
 

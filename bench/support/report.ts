@@ -164,7 +164,15 @@ export function growthRows(options: {
   const measured = options.points.filter((point) => point.valueText === undefined);
   const smallest = measured[0];
   const rows: Row[] = options.points.map((point) => {
-    const row: Row = { benchmark: options.benchmark, measure: options.measure(point.size), value: point.cost, unit: options.unit, lowerIsBetter: true, valueText: point.valueText, note: point.note };
+    const row: Row = {
+      benchmark: options.benchmark,
+      measure: options.measure(point.size),
+      value: point.cost,
+      unit: options.unit,
+      lowerIsBetter: true,
+      valueText: point.valueText,
+      note: point.note,
+    };
     if (smallest && point !== smallest && point.valueText === undefined) {
       const expected = options.expect === 'flat' ? smallest.cost : (smallest.cost * point.size) / smallest.size;
       const label = `${smallest.size.toLocaleString('en-US')} ${options.expect === 'flat' ? 'held flat' : 'scaled linearly'}`;

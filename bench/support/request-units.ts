@@ -87,7 +87,13 @@ interface PathRule {
 function ruleOf(pattern: string): PathRule {
   const wildcard = pattern.endsWith('/*');
   const body = pattern.replace(/\/(\*|\?)$/, '');
-  return { wildcard, segments: body.split('/').filter(Boolean).map((segment) => segment.replace(/^"(.*)"$/, '$1')) };
+  return {
+    wildcard,
+    segments: body
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => segment.replace(/^"(.*)"$/, '$1')),
+  };
 }
 
 /** How precisely a rule matches a path: -1 for no match; a longer match is more precise, `/?` beats `/*`. */
@@ -132,10 +138,12 @@ let policies: Map<string, IndexingPolicy> | undefined;
 /** The indexing policy of every container, from the Bicep's container list (the one the deployment uses). */
 export function bicepIndexingPolicies(): Map<string, IndexingPolicy> {
   policies ??= new Map(
-    (JSON.parse(readFileSync(path.join(repositoryRoot, 'bicep', 'modules', 'cosmos-containers.json'), 'utf8')) as Array<{ id: string; indexingPolicy: IndexingPolicy }>).map((container) => [
-      container.id,
-      container.indexingPolicy,
-    ]),
+    (
+      JSON.parse(readFileSync(path.join(repositoryRoot, 'bicep', 'modules', 'cosmos-containers.json'), 'utf8')) as Array<{
+        id: string;
+        indexingPolicy: IndexingPolicy;
+      }>
+    ).map((container) => [container.id, container.indexingPolicy]),
   );
   return policies;
 }

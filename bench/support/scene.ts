@@ -21,18 +21,28 @@ export async function startCosmosChild(): Promise<BenchChild> {
 }
 
 /** `hostEnvironment` reaches the host process only (BENCH_EMPTY_FUNCTION, BENCH_RECORD_COSMOS: see host-server.ts). */
-export async function startHostScene(options: { store: BenchStore; settings?: Record<string, string>; cosmos?: BenchChild; hostEnvironment?: Record<string, string> }): Promise<HostScene> {
+export async function startHostScene(options: {
+  store: BenchStore;
+  settings?: Record<string, string>;
+  cosmos?: BenchChild;
+  hostEnvironment?: Record<string, string>;
+}): Promise<HostScene> {
   const cosmos = options.cosmos ?? (await startCosmosChild());
   const cosmosEndpoint = String(cosmos.info.endpoint);
   const database = `bench-${Date.now().toString(36)}-${options.store}`;
   let host: BenchChild;
   try {
-    host = await startChild('local host', 'host-server.js', {
-      BENCH_COSMOS_ENDPOINT: cosmosEndpoint,
-      BENCH_STORE: options.store,
-      BENCH_SETTINGS: JSON.stringify({ COSMOS_DATABASE: database, ...options.settings }),
-      ...options.hostEnvironment,
-    }, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
+    host = await startChild(
+      'local host',
+      'host-server.js',
+      {
+        BENCH_COSMOS_ENDPOINT: cosmosEndpoint,
+        BENCH_STORE: options.store,
+        BENCH_SETTINGS: JSON.stringify({ COSMOS_DATABASE: database, ...options.settings }),
+        ...options.hostEnvironment,
+      },
+      process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [],
+    );
   } catch (error) {
     if (!options.cosmos) await cosmos.stop();
     throw error;

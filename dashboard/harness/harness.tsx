@@ -54,7 +54,15 @@ export function generateTrace(count: number): TraceTree {
   }
   while (made < count) roots.push({ ...node(0, made * 3, 'e'.repeat(16)), orphan: true });
   const end = Math.max(...[root, ...roots].map((span) => Date.parse(span.endTime)), start + made * 3 + 400);
-  return { traceId: 'f'.repeat(32), spanCount: made, truncated: false, startTime: root.startTime, endTime: new Date(end).toISOString(), durationMs: end - start, roots };
+  return {
+    traceId: 'f'.repeat(32),
+    spanCount: made,
+    truncated: false,
+    startTime: root.startTime,
+    endTime: new Date(end).toISOString(),
+    durationMs: end - start,
+    roots,
+  };
 }
 
 async function mount(): Promise<void> {
@@ -64,7 +72,15 @@ async function mount(): Promise<void> {
   if (component === 'waterfall') {
     const tree = generateTrace(Number(params.get('spans') ?? 5000));
     const started = performance.now();
-    render(<Waterfall tree={tree} errorsOnly={params.get('errors') === '1'} name={params.get('name') ?? ''} maxDepth={params.has('depth') ? Number(params.get('depth')) : undefined} />, app);
+    render(
+      <Waterfall
+        tree={tree}
+        errorsOnly={params.get('errors') === '1'}
+        name={params.get('name') ?? ''}
+        maxDepth={params.has('depth') ? Number(params.get('depth')) : undefined}
+      />,
+      app,
+    );
     document.body.dataset.renderMs = String(Math.round(performance.now() - started));
   } else {
     await devSignIn({ role: 'admin', products: ['demo', 'other'] });

@@ -63,7 +63,11 @@ export function App() {
             Sessions
           </a>
           {(user?.products ?? []).map((product) => (
-            <a key={product} href={`/products/${encodeURIComponent(product)}/signals`} aria-current={location$.value.pathname.startsWith(`/products/${encodeURIComponent(product)}/signals`) ? 'page' : undefined}>
+            <a
+              key={product}
+              href={`/products/${encodeURIComponent(product)}/signals`}
+              aria-current={location$.value.pathname.startsWith(`/products/${encodeURIComponent(product)}/signals`) ? 'page' : undefined}
+            >
               Signals{user && user.products.length > 1 ? ` · ${product}` : ''}
             </a>
           ))}

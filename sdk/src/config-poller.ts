@@ -148,7 +148,11 @@ export class ConfigPoller {
     const floorInMs = Math.max(this.intervalInMs, retryAfter ?? 0);
     return {
       outcome: 'failed',
-      delayInMs: backoffDelay(this.failures, { baseInMs: this.intervalInMs * 2, capInMs: Math.max(this.options.maxBackoffInMs, floorInMs), floorInMs }, this.options.random),
+      delayInMs: backoffDelay(
+        this.failures,
+        { baseInMs: this.intervalInMs * 2, capInMs: Math.max(this.options.maxBackoffInMs, floorInMs), floorInMs },
+        this.options.random,
+      ),
     };
   }
 

@@ -71,7 +71,9 @@ export class ConsentGate {
     this.decisions.set(session.id, 'asking');
     let granted = false;
     try {
-      granted = (await ask({ sessionId: session.id, collectionLevel: session.collectionLevel, capture: { ...session.capture }, expiresAt: session.expiresAt })) === true;
+      granted =
+        (await ask({ sessionId: session.id, collectionLevel: session.collectionLevel, capture: { ...session.capture }, expiresAt: session.expiresAt })) ===
+        true;
     } catch (error) {
       this.options.onError(error as Error);
     }

@@ -23,7 +23,11 @@ export function captureUncaughtErrors(sources: EventSources, onError: (error: un
   if (!scope) return () => undefined;
   const onErrorEvent = (event: unknown) => {
     const errorEvent = event as { error?: unknown; message?: string; filename?: string; lineno?: number; colno?: number };
-    onError(errorEvent.error ?? new Error(`${errorEvent.message ?? 'Script error'} at ${errorEvent.filename ?? '?'}:${errorEvent.lineno ?? 0}:${errorEvent.colno ?? 0}`), 'uncaught_exception');
+    onError(
+      errorEvent.error ??
+        new Error(`${errorEvent.message ?? 'Script error'} at ${errorEvent.filename ?? '?'}:${errorEvent.lineno ?? 0}:${errorEvent.colno ?? 0}`),
+      'uncaught_exception',
+    );
   };
   const onRejection = (event: unknown) => onError((event as { reason?: unknown }).reason, 'unhandled_rejection');
   scope.addEventListener('error', onErrorEvent);

@@ -93,7 +93,13 @@ export function instrument(options: InstrumentationOptions): () => void {
     uninstallers.push(captureUncaughtErrors(sources, (error, kind) => onUncaught(options, error, kind)));
   }
   if (flags.exit) {
-    uninstallers.push(onAppExit(sources, (keepalive) => transport.flush({ keepalive }), () => transport.getStats().bufferedItems > 0));
+    uninstallers.push(
+      onAppExit(
+        sources,
+        (keepalive) => transport.flush({ keepalive }),
+        () => transport.getStats().bufferedItems > 0,
+      ),
+    );
     const scopeEvents = sources.browser;
     if (scopeEvents) {
       const onOnline = () => void transport.flush();
@@ -143,12 +149,22 @@ function beginFetch(
       };
       if (!active) {
         recorder.bufferPreCrash(networkItem);
-        recorder.breadcrumb(`${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`, 'http', undefined, failed ? 'warn' : 'info');
+        recorder.breadcrumb(
+          `${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`,
+          'http',
+          undefined,
+          failed ? 'warn' : 'info',
+        );
         return;
       }
       transport.enqueue(networkItem);
       if (spanItem && active.capture.traces) transport.enqueue(spanItem);
-      recorder.breadcrumb(`${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`, 'http', undefined, failed ? 'warn' : 'info');
+      recorder.breadcrumb(
+        `${observation.method} ${observation.url} -> ${observation.status ?? observation.error ?? 'failed'}`,
+        'http',
+        undefined,
+        failed ? 'warn' : 'info',
+      );
     },
   };
 }

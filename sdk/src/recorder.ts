@@ -152,7 +152,11 @@ export class Recorder {
     const items = preCrash
       .drain(this.options.clock.now())
       .filter((item) =>
-        item.kind === 'log' ? session.capture.logs && atLeast(item.level, logThreshold[session.collectionLevel]) : item.kind === 'breadcrumb' ? session.capture.breadcrumbs : session.capture.network,
+        item.kind === 'log'
+          ? session.capture.logs && atLeast(item.level, logThreshold[session.collectionLevel])
+          : item.kind === 'breadcrumb'
+            ? session.capture.breadcrumbs
+            : session.capture.network,
       );
     const sent = new Set(items.map((item) => item.id));
     // Breadcrumbs that went with the buffer are not replayed a second time.
@@ -161,7 +165,12 @@ export class Recorder {
   }
 
   trace<T>(name: string, fn: (span: Span) => T, options: TraceOptions = {}): T {
-    const span = this.startSpan(name, options.kind ?? 'internal', options.parent ?? this.contexts.active(), options.attributes ? boundAttributes(options.attributes) : {});
+    const span = this.startSpan(
+      name,
+      options.kind ?? 'internal',
+      options.parent ?? this.contexts.active(),
+      options.attributes ? boundAttributes(options.attributes) : {},
+    );
     const context: SpanContext = { traceId: span.traceId, spanId: span.spanId };
     let result: T;
     try {
@@ -224,7 +233,9 @@ export class Recorder {
     }
     const described = describeError(error);
     this.breadcrumb(clip(`${described.type}: ${described.message}`, 512), 'error', undefined, level);
-    const logId = session.capture.logs ? this.enqueueLog(level, described.message || described.type, context, undefined, error, 'error', spanContext) : undefined;
+    const logId = session.capture.logs
+      ? this.enqueueLog(level, described.message || described.type, context, undefined, error, 'error', spanContext)
+      : undefined;
     if (session.capture.screenshotOnError) void this.takeScreenshot('error', logId);
   }
 
@@ -241,7 +252,15 @@ export class Recorder {
       if (!shot) return undefined;
       const { fetch, baseUrl, productKey } = this.options;
       const { screenshotId } = await uploadScreenshot(
-        { fetch, baseUrl, productKey, target: { sessionId: session.id, ingestToken: session.ingestToken }, capturedAt: new Date(now).toISOString(), trigger, ...(relatedItemId ? { relatedItemId } : {}) },
+        {
+          fetch,
+          baseUrl,
+          productKey,
+          target: { sessionId: session.id, ingestToken: session.ingestToken },
+          capturedAt: new Date(now).toISOString(),
+          trigger,
+          ...(relatedItemId ? { relatedItemId } : {}),
+        },
         shot,
       );
       this.screenshotsTaken += 1;
@@ -272,7 +291,14 @@ export class Recorder {
     return randomHexId(this.options.random, 16);
   }
 
-  private buildLog(level: LogLevel, message: string, context: Attributes | undefined, module: string | undefined, error: unknown, spanContext?: SpanContext): LogItem {
+  private buildLog(
+    level: LogLevel,
+    message: string,
+    context: Attributes | undefined,
+    module: string | undefined,
+    error: unknown,
+    spanContext?: SpanContext,
+  ): LogItem {
     const active = spanContext ?? this.contexts.active();
     const item: LogItem = {
       kind: 'log',

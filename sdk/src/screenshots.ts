@@ -32,7 +32,15 @@ function byteLength(data: Screenshot['data']): number {
 }
 
 export async function uploadScreenshot(
-  request: { fetch: FetchFunction; baseUrl: string; productKey: string; target: SessionTarget; capturedAt: string; trigger: ScreenshotTrigger; relatedItemId?: string },
+  request: {
+    fetch: FetchFunction;
+    baseUrl: string;
+    productKey: string;
+    target: SessionTarget;
+    capturedAt: string;
+    trigger: ScreenshotTrigger;
+    relatedItemId?: string;
+  },
   shot: Screenshot,
 ): Promise<ScreenshotUploadResult> {
   const { fetch, baseUrl, productKey, target } = request;

@@ -29,7 +29,11 @@ function fnv1a(text: string): string {
 
 /** The error's type and its first stack frame without line and column numbers: the same bug, the same fingerprint. */
 export function errorFingerprint(type: string, stack: string | undefined): string {
-  const frame = (stack ?? '').split('\n').map((line) => line.trim()).find((line) => line.startsWith('at ') || line.includes('@')) ?? '';
+  const frame =
+    (stack ?? '')
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line.startsWith('at ') || line.includes('@')) ?? '';
   const place = frame.replace(/:\d+(:\d+)?\)?$/, '').replace(/\?.*$/, '');
   return `fp-${fnv1a(`${type}|${place}`)}`;
 }
@@ -90,7 +94,8 @@ export class SignalAggregator {
     const key = `${series}|${fields.fingerprint ?? ''}|${fields.route ?? ''}`;
     const known = bucket.counters.get(key);
     if (known) known.count += 1;
-    else if (bucket.counters.size < MAX_KEYS_PER_MINUTE) bucket.counters.set(key, { minute: new Date(Math.floor(time / MINUTE_IN_MS) * MINUTE_IN_MS).toISOString(), series, count: 1, ...fields });
+    else if (bucket.counters.size < MAX_KEYS_PER_MINUTE)
+      bucket.counters.set(key, { minute: new Date(Math.floor(time / MINUTE_IN_MS) * MINUTE_IN_MS).toISOString(), series, count: 1, ...fields });
   }
 
   request(url: string, status: number | undefined, durationMs: number, time = this.clock.now()): void {
@@ -132,11 +137,17 @@ export class SignalAggregator {
     if (counters.length === 0 && latency.length === 0) return undefined;
     return { deviceId, ...(appVersion ? { appVersion } : {}), counters, latency };
   }
-
 }
 
 /** Sends one batch under its idempotency key (resending it after a lost answer counts it once); the answer's status. */
-export async function sendSignals(fetchImpl: FetchFunction, baseUrl: string, productKey: string, batch: SignalBatch, idempotencyKey: string, keepalive = false): Promise<number> {
+export async function sendSignals(
+  fetchImpl: FetchFunction,
+  baseUrl: string,
+  productKey: string,
+  batch: SignalBatch,
+  idempotencyKey: string,
+  keepalive = false,
+): Promise<number> {
   const response = await fetchImpl(`${baseUrl}/api/diagnostics/signals`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey, 'idempotency-key': idempotencyKey },

@@ -20,9 +20,7 @@ interface AsyncLocalStorageLike<T> {
 }
 
 export function createContextManager(): ContextManager {
-  const asyncHooks = nodeProcess()?.getBuiltinModule?.('node:async_hooks') as
-    | { AsyncLocalStorage?: new <T>() => AsyncLocalStorageLike<T> }
-    | undefined;
+  const asyncHooks = nodeProcess()?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: new <T>() => AsyncLocalStorageLike<T> } | undefined;
   if (asyncHooks?.AsyncLocalStorage) {
     const storage = new asyncHooks.AsyncLocalStorage<SpanContext>();
     return { active: () => storage.getStore(), with: (context, fn) => storage.run(context, fn) };

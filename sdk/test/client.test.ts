@@ -49,7 +49,10 @@ function newDevice(options: Partial<DiagnosticsClientOptions> = {}): Device {
   const deviceId = `sdk-${randomUUID().slice(0, 8)}`;
   const consoleOutput: unknown[][] = [];
   const record = (...args: unknown[]) => void consoleOutput.push(args);
-  const scope = { fetch: globalThis.fetch.bind(globalThis) as FetchFunction, console: { log: record, info: record, warn: record, error: record, debug: record, trace: record } as unknown as Console };
+  const scope = {
+    fetch: globalThis.fetch.bind(globalThis) as FetchFunction,
+    console: { log: record, info: record, warn: record, error: record, debug: record, trace: record } as unknown as Console,
+  };
   const errors: Error[] = [];
   const client = new DiagnosticsClient({
     endpoint: host.url,

@@ -92,11 +92,24 @@ describe('config poll', () => {
   });
 
   it('backs off exponentially with jitter on 503 and dropped connections, capped, and resets on success', async () => {
-    const failures: ('drop' | { status: number })[] = ['drop', { status: 503 }, { status: 503 }, 'drop', { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }];
+    const failures: ('drop' | { status: number })[] = [
+      'drop',
+      { status: 503 },
+      { status: 503 },
+      'drop',
+      { status: 503 },
+      { status: 503 },
+      { status: 503 },
+      { status: 503 },
+    ];
     server = await startScriptedServer(() => (failures.length > 0 ? failures.shift()! : { status: 200, body: activeConfig({}, 5) }));
     const runtime = new ManualRuntime();
     const errors: Error[] = [];
-    const client = clientFor(server.url, runtime, new SeededRandom(1, 0.999), { initialPollIntervalInMs: 5_000, maxBackoffInMs: 60_000, onError: (error) => errors.push(error) });
+    const client = clientFor(server.url, runtime, new SeededRandom(1, 0.999), {
+      initialPollIntervalInMs: 5_000,
+      maxBackoffInMs: 60_000,
+      onError: (error) => errors.push(error),
+    });
     await client.start();
     const delays: number[] = [];
     for (let poll = 0; poll < 8; poll++) delays.push((await runtime.runNext())!);
@@ -115,7 +128,12 @@ describe('config poll', () => {
   });
 
   it('is inactive for no session, a paused one, an expired one, and after the session ends', async () => {
-    const answers = [activeConfig({ status: 'paused' }), activeConfig({ expiresAt: new Date(Date.now() - 1000).toISOString() }), activeConfig(), inactiveConfig()];
+    const answers = [
+      activeConfig({ status: 'paused' }),
+      activeConfig({ expiresAt: new Date(Date.now() - 1000).toISOString() }),
+      activeConfig(),
+      inactiveConfig(),
+    ];
     server = await startScriptedServer(() => ({ status: 200, body: answers.shift() ?? inactiveConfig() }));
     const runtime = new ManualRuntime();
     const client = clientFor(server.url, runtime);
@@ -131,7 +149,9 @@ describe('config poll', () => {
 
   it('keeps polling while the user has not answered the consent prompt, and collects once they say yes', async () => {
     server = await startScriptedServer((request) =>
-      request.path === '/api/diagnostics/config' ? { status: 200, body: activeConfig({ consentRequired: true, consentStatus: 'pending' }) } : { status: 200, body: {} },
+      request.path === '/api/diagnostics/config'
+        ? { status: 200, body: activeConfig({ consentRequired: true, consentStatus: 'pending' }) }
+        : { status: 200, body: {} },
     );
     const runtime = new ManualRuntime();
     let answer: (granted: boolean) => void = () => undefined;

@@ -40,7 +40,9 @@ async function runChild(appCode: string, withSdk: boolean): Promise<{ code: numb
 
 /** The lines Node prints for an uncaught error, minus the frames (which differ by where the code ran). */
 function report(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => line.trim() !== '' && !/^\s+at /.test(line) && !line.startsWith('Node.js v') && !/^file:|^\[eval|^\s*\^|throw /.test(line));
+  return stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^\s+at /.test(line) && !line.startsWith('Node.js v') && !/^file:|^\[eval|^\s*\^|throw /.test(line));
 }
 
 describe('the SDK in a Node process', () => {

@@ -77,7 +77,9 @@ describe('templates and fingerprints', () => {
 
 describe('signal counters', () => {
   it('sends finished minutes on its interval, in a batch the server accepts as sent', async () => {
-    server = await startScriptedServer((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: { active: false, pollIntervalSeconds: 300 } } : { status: 202, body: {} }));
+    server = await startScriptedServer((request) =>
+      request.path === '/api/diagnostics/config' ? { status: 200, body: { active: false, pollIntervalSeconds: 300 } } : { status: 202, body: {} },
+    );
     const runtime = new ManualRuntime();
     const window = Object.assign(new EventTarget(), { fetch: globalThis.fetch.bind(globalThis) });
     const client = new DiagnosticsClient({
@@ -112,7 +114,9 @@ describe('signal counters', () => {
   it('resends a batch the server did not confirm as it was, under the same key', async () => {
     let answers = [503, 202];
     server = await startScriptedServer((request) =>
-      request.path === '/api/diagnostics/config' ? { status: 200, body: { active: false, pollIntervalSeconds: 300 } } : { status: answers.shift() ?? 202, body: {} },
+      request.path === '/api/diagnostics/config'
+        ? { status: 200, body: { active: false, pollIntervalSeconds: 300 } }
+        : { status: answers.shift() ?? 202, body: {} },
     );
     const runtime = new ManualRuntime();
     const client = new DiagnosticsClient({

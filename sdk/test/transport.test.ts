@@ -56,7 +56,12 @@ describe('batching', () => {
     const request = server!.requestsTo('/api/diagnostics/ingest')[0]!;
     expect(request.headers.authorization).toBe('Bearer it1.test-token.signature');
     expect(request.headers['x-diagnostics-key']).toBe('dk_demo_key');
-    expect(batches[0]!.device).toMatchObject({ deviceId: 'device-1', appVersion: '9.9.9', sdkVersion: expect.any(String), platform: expect.stringMatching(/^node-/) });
+    expect(batches[0]!.device).toMatchObject({
+      deviceId: 'device-1',
+      appVersion: '9.9.9',
+      sdkVersion: expect.any(String),
+      platform: expect.stringMatching(/^node-/),
+    });
     expect(batches[0]!.device.memoryMb).toBeGreaterThan(0);
     const messages = batches.flatMap((batch) => batch.items.map((item) => (item.kind === 'log' ? item.message : '')));
     expect(messages).toEqual(Array.from({ length: 120 }, (_, index) => `message ${index}`));

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { parseNotificationRouting } from '../domain/events/notification-routing';
 import { parseProductDirectory } from '../domain/events/product-directory';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -57,7 +55,10 @@ export const settingsSchema = z
      * Header a trusted edge (Front Door rule set, CDN) sets to the client's country, e.g. `x-client-country`;
      * unset means no region is recorded. Never an IP header: the client IP is not read.
      */
-    INGEST_REGION_HEADER: z.string().regex(/^[a-z0-9-]+$/i).optional(),
+    INGEST_REGION_HEADER: z
+      .string()
+      .regex(/^[a-z0-9-]+$/i)
+      .optional(),
     CONFIG_INDEX_REFRESH_MS: z.coerce.number().int().min(0).default(1000),
     /**
      * How long ingest trusts its per-instance copy of a session's state (status, consent, capture, level,
@@ -106,7 +107,10 @@ export const settingsSchema = z
     TICKET_PROVIDER: z.enum(['none', 'github', 'jira', 'azure-devops']).default('none'),
     GITHUB_API_URL: z.url().default('https://api.github.com'),
     /** owner/name */
-    GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name').optional(),
+    GITHUB_REPOSITORY: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name')
+      .optional(),
     GITHUB_TOKEN: z.string().min(1).optional(),
     JIRA_BASE_URL: z.url().optional(),
     JIRA_EMAIL: z.string().min(3).optional(),

@@ -8,7 +8,10 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { Settings } from '../config/settings';
 
 /** The settings the dashboard's page and sign-in depend on. */
-export type DashboardSettings = Pick<Settings, 'DASHBOARD_AUTHORITY' | 'DASHBOARD_CLIENT_ID' | 'DASHBOARD_API_SCOPE' | 'DIAGNOSTICS_MODE' | 'STORAGE_BLOB_ENDPOINT'>;
+export type DashboardSettings = Pick<
+  Settings,
+  'DASHBOARD_AUTHORITY' | 'DASHBOARD_CLIENT_ID' | 'DASHBOARD_API_SCOPE' | 'DIAGNOSTICS_MODE' | 'STORAGE_BLOB_ENDPOINT'
+>;
 
 /** Where `npm run build` puts the dashboard, relative to the package root (zip deploys ship dist/ whole). */
 export const DASHBOARD_BUILD_DIRECTORY = path.join('dist', 'dashboard');

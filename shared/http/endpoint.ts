@@ -152,7 +152,11 @@ export async function readJsonBody(request: HttpRequest, maxBytes: number, media
   }
 }
 
-async function readBody<BodySchema extends z.ZodType>(request: HttpRequest, definition: EndpointDefinition<BodySchema, z.ZodType, z.ZodType, EndpointAuth>, schema: BodySchema): Promise<z.infer<BodySchema>> {
+async function readBody<BodySchema extends z.ZodType>(
+  request: HttpRequest,
+  definition: EndpointDefinition<BodySchema, z.ZodType, z.ZodType, EndpointAuth>,
+  schema: BodySchema,
+): Promise<z.infer<BodySchema>> {
   const maxBytes = definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!definition.protobufBody) return parseWith(schema, await readJsonBody(request, maxBytes), 'body');
   // An empty protobuf body is a valid (empty) message.
@@ -293,7 +297,10 @@ export function httpFunction<
           context.error(`${definition.name} failed (${correlationId}): ${cause.name}${isAppError(error) ? `: ${appError.message}` : ''}`);
           telemetry?.exception(new Error(`${definition.name}: ${cause.name}`), { function: definition.name, correlationId });
         }
-        response = definition.errorFormat === 'otlp' ? otlpStatusResponse(appError, correlationId, isProtobufRequest(request)) : problemResponse(appError, correlationId);
+        response =
+          definition.errorFormat === 'otlp'
+            ? otlpStatusResponse(appError, correlationId, isProtobufRequest(request))
+            : problemResponse(appError, correlationId);
       }
       deps?.edge.telemetry.metric('http.request.duration_ms', performance.now() - started, dimensionsOf(response.status ?? 200));
       return response;

@@ -53,7 +53,9 @@ export function deviceCall<Device extends DeviceCredential | undefined>(
 ): Omit<DeviceCall, 'device'> & { device: Device } {
   const idempotencyKey = request.headers.get('idempotency-key');
   if (idempotencyKey !== null && !idempotencyKeyPattern.test(idempotencyKey)) {
-    throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', { issues: [{ field: 'Idempotency-Key', message: 'invalid' }] });
+    throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', {
+      issues: [{ field: 'Idempotency-Key', message: 'invalid' }],
+    });
   }
   return {
     device,

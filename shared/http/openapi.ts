@@ -48,7 +48,11 @@ const problemSchema: JsonSchema = {
     errors: {
       type: 'array',
       description: 'One entry per invalid field (400).',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string', examples: ['items.0.timestamp'] }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string', examples: ['items.0.timestamp'] }, message: { type: 'string' } },
+      },
     },
   },
 };
@@ -61,9 +65,19 @@ const otlpStatusSchema: JsonSchema = {
 };
 
 const securitySchemes = {
-  bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Entra ID token (admins, engineers, targeted users); locally `npx diagnostics token`.' },
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Entra ID token (admins, engineers, targeted users); locally `npx diagnostics token`.',
+  },
   ingestKey: { type: 'apiKey', in: 'header', name: 'x-diagnostics-key', description: 'The product ingest key; locally `npx diagnostics product-key demo`.' },
-  deviceToken: { type: 'http', scheme: 'bearer', bearerFormat: 'it1', description: 'The session ingest token (`it1.…`) the config poll hands the targeted device.' },
+  deviceToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'it1',
+    description: 'The session ingest token (`it1.…`) the config poll hands the targeted device.',
+  },
 } as const;
 
 const retryAfterHeader = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
@@ -95,7 +109,8 @@ class SchemaConverter {
         }),
       );
     };
-    for (const [key, definition] of Object.entries(($defs as Record<string, unknown> | undefined) ?? {})) this.shared[`${prefix}_${key}`] = rewrite(definition) as JsonSchema;
+    for (const [key, definition] of Object.entries(($defs as Record<string, unknown> | undefined) ?? {}))
+      this.shared[`${prefix}_${key}`] = rewrite(definition) as JsonSchema;
     const result = rewrite(rest) as JsonSchema;
     // A schema that refers to itself as a whole (`#`) is kept whole in components too.
     if (JSON.stringify(result).includes(`"#/components/schemas/${prefix}"`)) {
@@ -153,18 +168,28 @@ export function errorStatusesOf(contract: HttpContract): number[] {
 }
 
 function operationOf(definition: HttpFunctionDefinition, contract: HttpContract, converter: SchemaConverter): JsonSchema {
-  const errorBody = contract.errorFormat === 'otlp' ? { 'application/json': { schema: { $ref: '#/components/schemas/OtlpStatus' } } } : { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  const errorBody =
+    contract.errorFormat === 'otlp'
+      ? { 'application/json': { schema: { $ref: '#/components/schemas/OtlpStatus' } } }
+      : { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
   const responses: Record<string, unknown> = { '2XX': { description: 'Success' } };
   for (const status of errorStatusesOf(contract)) {
     const retry = status === errorKinds.rate_limited || status === errorKinds.unavailable;
-    responses[String(status)] = { description: retry ? 'Retry after the Retry-After header' : 'Problem', content: errorBody, ...(retry ? { headers: retryAfterHeader } : {}) };
+    responses[String(status)] = {
+      description: retry ? 'Retry after the Retry-After header' : 'Problem',
+      content: errorBody,
+      ...(retry ? { headers: retryAfterHeader } : {}),
+    };
   }
   return {
     operationId: definition.name,
     ...(contract.summary ? { summary: contract.summary } : {}),
     tags: [definition.route.split('/')[1] ?? definition.route.split('/')[0]],
     security: securityOf(contract.auth),
-    parameters: [...converter.parameters(contract.params, 'path', `${definition.name}_params`), ...converter.parameters(contract.query, 'query', `${definition.name}_query`)],
+    parameters: [
+      ...converter.parameters(contract.params, 'path', `${definition.name}_params`),
+      ...converter.parameters(contract.query, 'query', `${definition.name}_query`),
+    ],
     ...(contract.body
       ? {
           requestBody: {
@@ -196,7 +221,11 @@ export function buildOpenApiDocument(definitions: readonly HttpFunctionDefinitio
   }
   return {
     openapi: OPENAPI_VERSION,
-    info: { title: info.title, version: info.version, description: 'Generated from the zod schemas the endpoints validate with; errors are RFC 9457 problem+json.' },
+    info: {
+      title: info.title,
+      version: info.version,
+      description: 'Generated from the zod schemas the endpoints validate with; errors are RFC 9457 problem+json.',
+    },
     servers: [{ url: info.serverUrl }],
     paths,
     components: { securitySchemes, schemas: { Problem: problemSchema, OtlpStatus: otlpStatusSchema, ...converter.shared } },

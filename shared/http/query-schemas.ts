@@ -6,7 +6,10 @@ export function queryList<Item extends z.ZodType>(item: Item, maxItems = 20) {
   return z.preprocess((value) => {
     if (value === undefined || value === '') return undefined;
     const values = Array.isArray(value) ? value : [value];
-    return values.flatMap((entry) => String(entry).split(',')).map((entry) => entry.trim()).filter(Boolean);
+    return values
+      .flatMap((entry) => String(entry).split(','))
+      .map((entry) => entry.trim())
+      .filter(Boolean);
   }, z.array(item).max(maxItems).optional());
 }
 

@@ -6,7 +6,10 @@ import type { RuleKind, RuleOf, Versioned } from '../ports/signal-rule-store';
 import { json } from './endpoint';
 
 export const productParamsSchema = z.object({ productId: productIdSchema });
-export const ruleParamsSchema = z.object({ productId: productIdSchema, ruleId: z.string().regex(/^(ar|tr)_[0-9a-f-]{36}$/, 'a rule id looks like ar_<uuid> or tr_<uuid>') });
+export const ruleParamsSchema = z.object({
+  productId: productIdSchema,
+  ruleId: z.string().regex(/^(ar|tr)_[0-9a-f-]{36}$/, 'a rule id looks like ar_<uuid> or tr_<uuid>'),
+});
 
 /** The rule with its ETag (body and header), for If-Match on the next change. */
 export function ruleResponse<Kind extends RuleKind>(status: number, stored: Versioned<RuleOf<Kind>>): HttpResponseInit {

@@ -7,9 +7,7 @@ export const userParamsSchema = z.object({
   userId: targetIdentifierSchema,
 });
 
-export const userSessionsQuerySchema = z
-  .object({ productId: productIdSchema, pageSize: pageSizeSchema, continuationToken: continuationTokenSchema })
-  .strict();
+export const userSessionsQuerySchema = z.object({ productId: productIdSchema, pageSize: pageSizeSchema, continuationToken: continuationTokenSchema }).strict();
 
 export const userTimelineQuerySchema = z
   .object({

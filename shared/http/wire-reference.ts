@@ -20,10 +20,12 @@ function typeOf(schema: JsonSchema): string {
       const required = new Set((schema.required as string[] | undefined) ?? []);
       return `{${properties.map(([name, inner]) => `${name}${required.has(name) ? '' : '?'}: ${typeOf(inner)}`).join(', ')}}`;
     }
-    if (schema.additionalProperties && typeof schema.additionalProperties === 'object') return `object of ${typeOf(schema.additionalProperties as JsonSchema)} by name`;
+    if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+      return `object of ${typeOf(schema.additionalProperties as JsonSchema)} by name`;
     return 'object';
   }
-  if (type === 'string' && typeof schema.format === 'string') return `string (${schema.format === 'date-time' ? 'ISO 8601 date-time with offset' : schema.format})`;
+  if (type === 'string' && typeof schema.format === 'string')
+    return `string (${schema.format === 'date-time' ? 'ISO 8601 date-time with offset' : schema.format})`;
   if (typeof type === 'string') return type;
   return 'any JSON';
 }
@@ -54,14 +56,21 @@ function table(schema: z.ZodType, typeOverrides: Record<string, string> = {}): s
   const required = new Set((converted.required as string[] | undefined) ?? []);
   const lines = ['| field | type | required | limits |', '| --- | --- | --- | --- |'];
   for (const [name, property] of Object.entries((converted.properties as Record<string, JsonSchema> | undefined) ?? {})) {
-    lines.push(`| \`${name}\` | ${(typeOverrides[name] ?? typeOf(property)).replace(/\|(?! )/g, '\\|')} | ${required.has(name) ? 'yes' : 'no'} | ${limitsOf(property)} |`);
+    lines.push(
+      `| \`${name}\` | ${(typeOverrides[name] ?? typeOf(property)).replace(/\|(?! )/g, '\\|')} | ${required.has(name) ? 'yes' : 'no'} | ${limitsOf(property)} |`,
+    );
   }
   return lines.join('\n');
 }
 
 export function renderWireReference(): string {
   const sections: Array<[string, string, z.ZodType, Record<string, string>?]> = [
-    ['The batch', `\`POST /api/diagnostics/ingest\`. \`items\` holds 1 to ${MAX_ITEMS_PER_BATCH} items of the kinds below; each is checked on its own, so one bad item is rejected with its reason and the rest are stored.`, ingestEnvelopeSchema, { items: 'array of log, span, breadcrumb and network items (below), told apart by `kind`', device: '`device` (below)' }],
+    [
+      'The batch',
+      `\`POST /api/diagnostics/ingest\`. \`items\` holds 1 to ${MAX_ITEMS_PER_BATCH} items of the kinds below; each is checked on its own, so one bad item is rejected with its reason and the rest are stored.`,
+      ingestEnvelopeSchema,
+      { items: 'array of log, span, breadcrumb and network items (below), told apart by `kind`', device: '`device` (below)' },
+    ],
     ['`device`', 'Sent with each batch; stored coarse (never an IP address).', deviceContextSchema],
     ['Log (`kind: "log"`)', '', logItemSchema],
     ['Span (`kind: "span"`)', 'OpenTelemetry fields. On `POST …/sessions/{id}/traces` `kind` may be left out.', spanItemSchema],

@@ -30,5 +30,9 @@ export interface AuditLog {
   /** Idempotent by `id`: writing the same record twice stores it once. */
   record(entry: AuditRecord): Promise<void>;
   /** Newest first, within one product. */
-  list(productId: string, filter: AuditQuery, page: { maxItems: number; continuationToken?: string }): Promise<{ items: AuditRecord[]; continuationToken?: string }>;
+  list(
+    productId: string,
+    filter: AuditQuery,
+    page: { maxItems: number; continuationToken?: string },
+  ): Promise<{ items: AuditRecord[]; continuationToken?: string }>;
 }

@@ -49,9 +49,5 @@ export interface EventOutbox {
  * and the write records the event ids as its own proof (see shared/services/event-relay.ts).
  */
 export interface GuardedEventPublisher extends EventPublisher {
-  publishWithWrite<T>(
-    events: EventEnvelope[],
-    guard: { sessionId: string },
-    write: (eventIds: string[]) => Promise<T>,
-  ): Promise<T>;
+  publishWithWrite<T>(events: EventEnvelope[], guard: { sessionId: string }, write: (eventIds: string[]) => Promise<T>): Promise<T>;
 }

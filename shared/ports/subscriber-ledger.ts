@@ -29,5 +29,8 @@ export interface SubscriberLedger {
   markDone(key: string, at: Date): Promise<void>;
   /** Idempotent by record id. */
   deadLetter(record: DeadLetterRecord): Promise<void>;
-  listDeadLetters(subscription: string, page: { maxItems: number; continuationToken?: string }): Promise<{ items: DeadLetterRecord[]; continuationToken?: string }>;
+  listDeadLetters(
+    subscription: string,
+    page: { maxItems: number; continuationToken?: string },
+  ): Promise<{ items: DeadLetterRecord[]; continuationToken?: string }>;
 }

@@ -28,40 +28,92 @@ export const metricCatalog = {
   'config.index_refresh_ms': { unit: 'ms', description: 'Time to fold the recently updated sessions into the targeting index', dimensions: [] },
   'session.transition_total': { unit: 'count', description: 'Session status changes', dimensions: ['to'] },
   'event.publish_failure_total': { unit: 'count', description: 'Events that could not be published at once', dimensions: ['type'] },
-  'event.published_total': { unit: 'count', description: 'Events sent to the topic, right after the write (direct) or by the outbox drain', dimensions: ['via'] },
+  'event.published_total': {
+    unit: 'count',
+    description: 'Events sent to the topic, right after the write (direct) or by the outbox drain',
+    dimensions: ['via'],
+  },
   'event.outbox_abandoned_total': { unit: 'count', description: 'Outbox records dropped because their guarded session write never happened', dimensions: [] },
-  'event.subscriber_total': { unit: 'count', description: 'Messages handled per subscriber, by outcome (processed, duplicate, dead_lettered, retried)', dimensions: ['subscriber', 'outcome'] },
-  'notification.delivery_total': { unit: 'count', description: 'Notification deliveries per channel, by outcome (sent, skipped, failed)', dimensions: ['channel', 'outcome'] },
-  'notification.throttled_total': { unit: 'count', description: 'Alerts folded into a count because their key was sent within the window', dimensions: ['type'] },
-  'ticket.operation_total': { unit: 'count', description: 'Ticket operations per provider (created, found = opened by an earlier attempt whose link was not saved, commented, closed, reopened)', dimensions: ['provider', 'operation'] },
+  'event.subscriber_total': {
+    unit: 'count',
+    description: 'Messages handled per subscriber, by outcome (processed, duplicate, dead_lettered, retried)',
+    dimensions: ['subscriber', 'outcome'],
+  },
+  'notification.delivery_total': {
+    unit: 'count',
+    description: 'Notification deliveries per channel, by outcome (sent, skipped, failed)',
+    dimensions: ['channel', 'outcome'],
+  },
+  'notification.throttled_total': {
+    unit: 'count',
+    description: 'Alerts folded into a count because their key was sent within the window',
+    dimensions: ['type'],
+  },
+  'ticket.operation_total': {
+    unit: 'count',
+    description: 'Ticket operations per provider (created, found = opened by an earlier attempt whose link was not saved, commented, closed, reopened)',
+    dimensions: ['provider', 'operation'],
+  },
   'session.expired_total': { unit: 'count', description: 'Sessions ended by the expiry timer, by the status they had', dimensions: ['from'] },
   'debug.report.generate_ms': { unit: 'ms', description: 'Report generation time', dimensions: ['format'] },
   'debug.report.failure_total': { unit: 'count', description: 'Report generations that failed', dimensions: ['reason'] },
-  'debug.export.fallback_total': { unit: 'count', description: 'Exports streamed in the response because Blob storage or signing failed', dimensions: ['reason'] },
-  'debug.masking.violation_total': { unit: 'count', description: 'Outgoing content in which the final masking pass still found something', dimensions: ['channel'] },
-  'debug.ticket.autoclose_rate': { unit: 'ratio', description: 'Share of regression-linked tickets closed automatically (0..1 per evaluation)', dimensions: ['provider'] },
+  'debug.export.fallback_total': {
+    unit: 'count',
+    description: 'Exports streamed in the response because Blob storage or signing failed',
+    dimensions: ['reason'],
+  },
+  'debug.masking.violation_total': {
+    unit: 'count',
+    description: 'Outgoing content in which the final masking pass still found something',
+    dimensions: ['channel'],
+  },
+  'debug.ticket.autoclose_rate': {
+    unit: 'ratio',
+    description: 'Share of regression-linked tickets closed automatically (0..1 per evaluation)',
+    dimensions: ['provider'],
+  },
   'tail.items_sent_total': { unit: 'count', description: 'Items sent on live tail streams', dimensions: [] },
-  'tail.items_dropped_total': { unit: 'count', description: 'Items a live tail skipped because more than one message holds arrived in a second (announced in a dropped event)', dimensions: [] },
+  'tail.items_dropped_total': {
+    unit: 'count',
+    description: 'Items a live tail skipped because more than one message holds arrived in a second (announced in a dropped event)',
+    dimensions: [],
+  },
   'tail.refused_total': { unit: 'count', description: 'Live tails refused with 429 by the per-caller or per-product cap', dimensions: [] },
-  'tail.reads_total': { unit: 'count', description: 'Live tail reads of stored items, by whether another stream of the session on this instance had just made the same read (shared) or storage was asked', dimensions: ['shared'] },
+  'tail.reads_total': {
+    unit: 'count',
+    description:
+      'Live tail reads of stored items, by whether another stream of the session on this instance had just made the same read (shared) or storage was asked',
+    dimensions: ['shared'],
+  },
   'tail.stream_failure_total': { unit: 'count', description: 'Live tail streams closed by a storage failure, by error kind', dimensions: ['kind'] },
   'hooks.matched_total': { unit: 'count', description: 'Stored items a pattern hook matched', dimensions: [] },
-  'hooks.suppressed_total': { unit: 'count', description: 'Pattern matches not announced because the hook reached its max per window on this instance', dimensions: [] },
+  'hooks.suppressed_total': {
+    unit: 'count',
+    description: 'Pattern matches not announced because the hook reached its max per window on this instance',
+    dimensions: [],
+  },
   'hooks.invalid_total': { unit: 'count', description: 'Stored pattern hooks skipped because their rule no longer compiles', dimensions: [] },
   'ingest.items_total': {
     unit: 'count',
-    description: 'Every ingested item, by exactly one outcome: accepted, filtered (kind/level not collected), discarded (opted out), invalid, refused (auth/session state), rate_limited, duplicate (Idempotency-Key replay), failed (storage)',
+    description:
+      'Every ingested item, by exactly one outcome: accepted, filtered (kind/level not collected), discarded (opted out), invalid, refused (auth/session state), rate_limited, duplicate (Idempotency-Key replay), failed (storage)',
     dimensions: ['kind', 'outcome'],
   },
   'ingest.stats_update_failure_total': {
     unit: 'count',
-    description: 'Session counter writes given up (a batch when writing through, else one session\'s summed increments of a flush): counters run low, never high',
+    description:
+      "Session counter writes given up (a batch when writing through, else one session's summed increments of a flush): counters run low, never high",
     dimensions: [],
   },
-  'ingest.stats_flush_total': { unit: 'count', description: 'Write-behind flushes of one session\'s summed counters, by outcome (written, retried = refused unapplied and merged into the next, lost)', dimensions: ['outcome'] },
+  'ingest.stats_flush_total': {
+    unit: 'count',
+    description: "Write-behind flushes of one session's summed counters, by outcome (written, retried = refused unapplied and merged into the next, lost)",
+    dimensions: ['outcome'],
+  },
   'ingest.session_state_reads_total': {
     unit: 'count',
-    description: 'Storage reads of a session\'s state by ingest (cold = not cached, stale = older than INGEST_SESSION_CACHE_MS, fresh = re-read before refusing a batch)',
+    description:
+      "Storage reads of a session's state by ingest (cold = not cached, stale = older than INGEST_SESSION_CACHE_MS, fresh = re-read before refusing a batch)",
     dimensions: ['reason'],
   },
   'ingest.session_index_failure_total': {
@@ -76,24 +128,38 @@ export const metricCatalog = {
     dimensions: ['reason'],
   },
   // Signals (issue 17)
-  'signals.batch_total': { unit: 'count', description: 'Device signal batches, by outcome (accepted, partial, duplicate, invalid, rate_limited)', dimensions: ['outcome'] },
+  'signals.batch_total': {
+    unit: 'count',
+    description: 'Device signal batches, by outcome (accepted, partial, duplicate, invalid, rate_limited)',
+    dimensions: ['outcome'],
+  },
   'signals.points_total': { unit: 'count', description: 'Signal buckets merged, by intake (sdk, otlp)', dimensions: ['intake'] },
   'signals.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP metric export requests, by outcome', dimensions: ['outcome'] },
   'signals.alert_total': { unit: 'count', description: 'Alert episodes fired and recovered, by metric', dimensions: ['transition', 'metric'] },
   'signals.rule_failure_total': { unit: 'count', description: 'Alert rule evaluations that failed (retried the next minute)', dimensions: [] },
   'signals.rule_read_buckets': {
     unit: 'count',
-    description: "Buckets one alert rule evaluation read (the metric's per-minute totals over its lookback: grows with the lookback, not with the series in the product)",
+    description:
+      "Buckets one alert rule evaluation read (the metric's per-minute totals over its lookback: grows with the lookback, not with the series in the product)",
     dimensions: ['metric'],
   },
   'signals.rule_over_cap_total': {
     unit: 'count',
-    description: 'Alert rule reads refused for holding more buckets than the per-rule cap, by read (evaluation and seasonal: the rule was not evaluated; top_dimensions: the alert went out without its top fingerprints and versions)',
+    description:
+      'Alert rule reads refused for holding more buckets than the per-rule cap, by read (evaluation and seasonal: the rule was not evaluated; top_dimensions: the alert went out without its top fingerprints and versions)',
     dimensions: ['read'],
   },
-  'signals.trigger_total': { unit: 'count', description: 'Trigger rule decisions per device (opened, joined, device_capped, rule_capped; failed when the intake could not run them)', dimensions: ['on', 'outcome'] },
+  'signals.trigger_total': {
+    unit: 'count',
+    description: 'Trigger rule decisions per device (opened, joined, device_capped, rule_capped; failed when the intake could not run them)',
+    dimensions: ['on', 'outcome'],
+  },
   // Per-user erasure (issue 20).
-  'erasure.items_erased_total': { unit: 'count', description: 'Items an erasure deleted (audit records: rewrote to the hashed subject), by store', dimensions: ['store'] },
+  'erasure.items_erased_total': {
+    unit: 'count',
+    description: 'Items an erasure deleted (audit records: rewrote to the hashed subject), by store',
+    dimensions: ['store'],
+  },
   'erasure.step_total': { unit: 'count', description: 'Erasure steps run, by state and outcome (done, conflict, retried)', dimensions: ['state', 'outcome'] },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -102,8 +168,14 @@ export const eventCatalog = {
   'settings.loaded': { description: 'Configuration parsed at cold start', dimensions: ['mode'] },
   'session.auto_created': { description: 'A trigger rule opened a debug session', dimensions: ['productId', 'on'] },
   'erasure.requested': { description: 'An admin asked to erase a subject (never named: the erasure id only)', dimensions: ['productId', 'erasureId'] },
-  'erasure.completed': { description: 'An erasure verified that nothing of the subject is left, and stored its certificate', dimensions: ['productId', 'erasureId', 'deleted'] },
-  'erasure.failed': { description: 'An erasure found items of the subject still there after its last pass (counts per store, no subject)', dimensions: ['productId', 'erasureId', 'remaining', 'stores'] },
+  'erasure.completed': {
+    description: 'An erasure verified that nothing of the subject is left, and stored its certificate',
+    dimensions: ['productId', 'erasureId', 'deleted'],
+  },
+  'erasure.failed': {
+    description: 'An erasure found items of the subject still there after its last pass (counts per store, no subject)',
+    dimensions: ['productId', 'erasureId', 'remaining', 'stores'],
+  },
 } as const satisfies Record<string, EventDefinition>;
 
 /** Exceptions carry only these dimensions; their message must be our own text (see shared/http/endpoint.ts). */

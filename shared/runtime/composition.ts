@@ -186,7 +186,10 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     pollIntervalSeconds: settings.RATE_LIMIT_CONFIG_POLL_INTERVAL_SECONDS,
     refreshIntervalInMs: settings.CONFIG_INDEX_REFRESH_MS,
   });
-  const cachedSessionState = new CachedSessionStateReader(stores.sessions, clock, telemetry, { maxAgeInMs: settings.INGEST_SESSION_CACHE_MS, maxEntries: 50_000 });
+  const cachedSessionState = new CachedSessionStateReader(stores.sessions, clock, telemetry, {
+    maxAgeInMs: settings.INGEST_SESSION_CACHE_MS,
+    maxEntries: 50_000,
+  });
   // A cache age of 0 asks for a storage read per batch, so the index is left out too.
   const sessionState = settings.INGEST_SESSION_CACHE_MS > 0 ? new IndexedSessionStateReader(deviceConfig, cachedSessionState, telemetry) : cachedSessionState;
   const ingestStats = new WriteBehindSessionStats(stores.sessions, telemetry, { flushIntervalInMs: settings.INGEST_STATS_FLUSH_MS });

@@ -45,11 +45,24 @@ function channelsOf(settings: Settings, clock: Clock, credential: TokenCredentia
   if (settings.SLACK_WEBHOOK_URL) channels.slack = new SlackChannel(settings.SLACK_WEBHOOK_URL, timeoutInMs);
   if (settings.TEAMS_WEBHOOK_URL) channels.teams = new TeamsChannel(settings.TEAMS_WEBHOOK_URL, timeoutInMs);
   if (settings.PAGERDUTY_ROUTING_KEY) {
-    channels.pagerduty = new PagerDutyChannel({ eventsUrl: settings.PAGERDUTY_EVENTS_URL, routingKey: settings.PAGERDUTY_ROUTING_KEY, clientUrl: settings.PUBLIC_BASE_URL, timeoutInMs });
+    channels.pagerduty = new PagerDutyChannel({
+      eventsUrl: settings.PAGERDUTY_EVENTS_URL,
+      routingKey: settings.PAGERDUTY_ROUTING_KEY,
+      clientUrl: settings.PUBLIC_BASE_URL,
+      timeoutInMs,
+    });
   }
-  if (settings.WEBHOOK_URL && settings.WEBHOOK_SECRET) channels.webhook = new WebhookChannel({ url: settings.WEBHOOK_URL, secret: settings.WEBHOOK_SECRET, clock, timeoutInMs });
+  if (settings.WEBHOOK_URL && settings.WEBHOOK_SECRET)
+    channels.webhook = new WebhookChannel({ url: settings.WEBHOOK_URL, secret: settings.WEBHOOK_SECRET, clock, timeoutInMs });
   if (settings.ACS_ENDPOINT && settings.ACS_SENDER_ADDRESS) {
-    channels.email = new AcsEmailChannel({ endpoint: settings.ACS_ENDPOINT, senderAddress: settings.ACS_SENDER_ADDRESS, accessKey: settings.ACS_ACCESS_KEY, credential, clock, timeoutInMs });
+    channels.email = new AcsEmailChannel({
+      endpoint: settings.ACS_ENDPOINT,
+      senderAddress: settings.ACS_SENDER_ADDRESS,
+      accessKey: settings.ACS_ACCESS_KEY,
+      credential,
+      clock,
+      timeoutInMs,
+    });
   }
   return channels;
 }
@@ -97,7 +110,10 @@ export function createEventing(inputs: EventingInputs): EventingDependencies {
       publicBaseUrl: settings.PUBLIC_BASE_URL,
       masking,
       throttleWindowInMs: settings.NOTIFICATION_THROTTLE_WINDOW_SECONDS * 1000,
-      onCallEmails: (settings.NOTIFICATION_ONCALL_EMAILS ?? '').split(',').map((address) => address.trim()).filter(Boolean),
+      onCallEmails: (settings.NOTIFICATION_ONCALL_EMAILS ?? '')
+        .split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
       // Pattern hooks with their own webhook address, signed with the same secret as WEBHOOK_URL.
       webhookTo: settings.WEBHOOK_SECRET
         ? (url: string) => new WebhookChannel({ url, secret: settings.WEBHOOK_SECRET!, clock, timeoutInMs: settings.NOTIFICATION_HTTP_TIMEOUT_MS })

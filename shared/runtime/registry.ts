@@ -1,12 +1,6 @@
 // The single list of this app's functions. Each registration goes to the Azure Functions runtime
 // (`app.*`, only inside a real host) and to this registry, which the local host serves.
-import {
-  app,
-  type HttpHandler,
-  type HttpMethod,
-  type InvocationContext,
-  type Timer,
-} from '@azure/functions';
+import { app, type HttpHandler, type HttpMethod, type InvocationContext, type Timer } from '@azure/functions';
 import type { z } from 'zod';
 
 /** What a route expects, as the endpoint wrapper checks it: the OpenAPI document is built from this. */

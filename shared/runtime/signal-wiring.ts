@@ -60,7 +60,16 @@ export function createSignals(inputs: SignalInputs): SignalDependencies {
       onReports: async (productId, deviceId, reports) => void (await onDeviceReports(triggers, productId, deviceId, reports)),
     },
     rules: { rules, audit, clock, publicBaseUrl: inputs.publicBaseUrl, onTriggerRulesChanged: (productId) => forgetTriggerRules(triggers, productId) },
-    detection: { store, rules, events: inputs.events, clock, telemetry, publicBaseUrl: inputs.publicBaseUrl, triggers, evaluationDelayInMs: EVALUATION_DELAY_IN_MS },
+    detection: {
+      store,
+      rules,
+      events: inputs.events,
+      clock,
+      telemetry,
+      publicBaseUrl: inputs.publicBaseUrl,
+      triggers,
+      evaluationDelayInMs: EVALUATION_DELAY_IN_MS,
+    },
     triggers,
   };
 }

@@ -130,7 +130,9 @@ export function createAzureStores(infra: Infrastructure, options: StoreOptions):
 function createPrivacyStores(infra: Infrastructure, container: (definition: { id: string }) => Container): PrivacyStores {
   const { blobService, settings } = infra;
   const bySession = (definition: { id: string }, spec: QuerySpec, partitionOf: (productId: string, sessionId: string) => string): ErasableStore =>
-    settings.COSMOS_PARTITION_KEY_DELETE ? new CosmosPartitionErasable(container(definition), spec, partitionOf) : new CosmosQueryErasable(container(definition), spec);
+    settings.COSMOS_PARTITION_KEY_DELETE
+      ? new CosmosPartitionErasable(container(definition), spec, partitionOf)
+      : new CosmosQueryErasable(container(definition), spec);
   const query = (definition: { id: string }, spec: QuerySpec) => new CosmosQueryErasable(container(definition), spec);
   const specs = sessionScopedSpecs;
   return {

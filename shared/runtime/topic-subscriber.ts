@@ -28,26 +28,51 @@ export interface SubscriberOptions {
   types?: readonly EventType[];
 }
 
-export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvelope, services: Services) => Promise<void>, options: SubscriberOptions = {}): TopicMessageHandler {
+export function topicSubscriber(
+  name: SubscriberName,
+  handle: (event: EventEnvelope, services: Services) => Promise<void>,
+  options: SubscriberOptions = {},
+): TopicMessageHandler {
   return async (message: unknown, context: InvocationContext) => {
     const { services, edge } = await getDependencies();
     const { ledger } = services.eventing;
     const metadata = context.triggerMetadata ?? {};
     const body = bodyOf(message);
-    const messageId = typeof metadata.messageId === 'string' ? metadata.messageId : createHash('sha256').update(JSON.stringify(body) ?? '').digest('hex');
+    const messageId =
+      typeof metadata.messageId === 'string'
+        ? metadata.messageId
+        : createHash('sha256')
+            .update(JSON.stringify(body) ?? '')
+            .digest('hex');
     const deliveryCount = Number(metadata.deliveryCount ?? 1) || 1;
     const count = (outcome: string) => edge.telemetry.metric('event.subscriber_total', 1, { subscriber: name, outcome });
     const deadLetter = async (reason: string, description: string, eventType?: string) => {
       // Functions v4 for Node cannot dead-letter through the trigger; the record plus completing the message
       // gives the same outcome: it never comes back, and it can be inspected and replayed.
-      await ledger.deadLetter({ id: `${name}:${messageId}`, subscription: name, messageId, eventType, reason, description, deliveryCount, at: edge.clock.now().toISOString(), body });
+      await ledger.deadLetter({
+        id: `${name}:${messageId}`,
+        subscription: name,
+        messageId,
+        eventType,
+        reason,
+        description,
+        deliveryCount,
+        at: edge.clock.now().toISOString(),
+        body,
+      });
       count('dead_lettered');
     };
 
     const parsed = eventEnvelopeSchema.safeParse(body);
     if (!parsed.success) {
       // Paths and codes only: the values may be anything.
-      return deadLetter('InvalidEnvelope', parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.code}`).join('; ').slice(0, 1000));
+      return deadLetter(
+        'InvalidEnvelope',
+        parsed.error.issues
+          .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.code}`)
+          .join('; ')
+          .slice(0, 1000),
+      );
     }
     const event = parsed.data;
     if (options.types && !options.types.includes(event.type)) return count('ignored');
@@ -59,7 +84,9 @@ export function topicSubscriber(name: SubscriberName, handle: (event: EventEnvel
       // Unknown errors count as transient: the bus retries and dead-letters after maxDeliveryCount.
       if (!isAppError(error) || error.retryable) {
         count('retried');
-        context.warn(`${name}: ${event.type} ${event.id} failed (delivery ${deliveryCount}), will retry: ${isAppError(error) ? error.message : (error as Error).name}`);
+        context.warn(
+          `${name}: ${event.type} ${event.id} failed (delivery ${deliveryCount}), will retry: ${isAppError(error) ? error.message : (error as Error).name}`,
+        );
         throw error;
       }
       await deadLetter('PermanentFailure', error.message.slice(0, 1000), event.type);

@@ -61,7 +61,10 @@ export function readAuditRecord(
   const minute = now.toISOString().slice(0, 16);
   // A sensitive read gets a record of its own (per set of fields), so a plain page read in the same minute cannot overwrite it.
   const marker = access?.sensitive ? access.fieldsRead : [];
-  const id = createHash('sha256').update(JSON.stringify([principal.subject, session.id, action, minute, ...marker])).digest('hex').slice(0, 32);
+  const id = createHash('sha256')
+    .update(JSON.stringify([principal.subject, session.id, action, minute, ...marker]))
+    .digest('hex')
+    .slice(0, 32);
   return {
     id: `au_read_${id}`,
     productId: session.productId,
@@ -94,12 +97,16 @@ export async function auditedFieldRead<T, U>(
 ): Promise<U> {
   const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
   if (view.revealable(audit.kinds).length === 0) {
-    const value = await auditedRead(deps, readAuditRecord(deps, principal, session, audit.action, audit.details, audit.correlationId, {
-      sensitive: false,
-      fieldsRead: [],
-      // Known before the read: what this view leaves out wherever it occurs.
-      fieldsWithheld: view.withheldRules(audit.kinds),
-    }), read);
+    const value = await auditedRead(
+      deps,
+      readAuditRecord(deps, principal, session, audit.action, audit.details, audit.correlationId, {
+        sensitive: false,
+        fieldsRead: [],
+        // Known before the read: what this view leaves out wherever it occurs.
+        fieldsWithheld: view.withheldRules(audit.kinds),
+      }),
+      read,
+    );
     return present(value, view);
   }
   const answer = present(await read(), view);
@@ -130,7 +137,11 @@ export interface AuditListQuery {
 }
 
 /** An admin of the product reads its audit trail; a session id alone names the product through the session. */
-export async function listAudit(deps: AuditQueryDependencies, principal: Principal, query: AuditListQuery): Promise<{ items: AuditRecord[]; continuationToken?: string }> {
+export async function listAudit(
+  deps: AuditQueryDependencies,
+  principal: Principal,
+  query: AuditListQuery,
+): Promise<{ items: AuditRecord[]; continuationToken?: string }> {
   let productId = query.productId;
   if (query.sessionId) {
     const found = await deps.sessions.get(query.sessionId);
@@ -142,6 +153,12 @@ export async function listAudit(deps: AuditQueryDependencies, principal: Princip
     throw new AppError('invalid_input', 'Give productId (or the sessionId of an existing session)', { issues: [{ field: 'productId', message: 'required' }] });
   }
   requireAdmin(principal, productId);
-  const filter: AuditQuery = { sessionId: query.sessionId, actor: query.actor, action: query.action, from: query.from && new Date(query.from).toISOString(), to: query.to && new Date(query.to).toISOString() };
+  const filter: AuditQuery = {
+    sessionId: query.sessionId,
+    actor: query.actor,
+    action: query.action,
+    from: query.from && new Date(query.from).toISOString(),
+    to: query.to && new Date(query.to).toISOString(),
+  };
   return deps.audit.list(productId, filter, { maxItems: query.pageSize, continuationToken: query.continuationToken });
 }

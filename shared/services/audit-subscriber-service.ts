@@ -5,7 +5,20 @@ import { auditRecordSchema, type AuditLog, type AuditRecord } from '../ports/aud
 import { eventPayloadFieldsSchema, type EventEnvelope } from '../domain/events/event-envelope';
 
 /** Fields worth keeping from the payloads; free text (messages, titles) stays out of the audit trail. */
-const detailFields = ['errorType', 'fingerprint', 'appId', 'release', 'reportId', 'format', 'result', 'alertKey', 'screenshotId', 'exportId', 'trigger', 'status'] as const;
+const detailFields = [
+  'errorType',
+  'fingerprint',
+  'appId',
+  'release',
+  'reportId',
+  'format',
+  'result',
+  'alertKey',
+  'screenshotId',
+  'exportId',
+  'trigger',
+  'status',
+] as const;
 
 const deviceEvents = new Set(['diagnostics.ingest.fatal', 'diagnostics.screenshot.captured']);
 

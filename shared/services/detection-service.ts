@@ -15,7 +15,17 @@ import {
   type AlertState,
   type Evaluation,
 } from '../domain/signals/rules';
-import { emptyTotals, floorToHour, floorToMinute, HOUR_IN_MS, MINUTE_IN_MS, seriesOfMetric, topDimensions, totalsByPeriod, type Bucket } from '../domain/signals/series';
+import {
+  emptyTotals,
+  floorToHour,
+  floorToMinute,
+  HOUR_IN_MS,
+  MINUTE_IN_MS,
+  seriesOfMetric,
+  topDimensions,
+  totalsByPeriod,
+  type Bucket,
+} from '../domain/signals/series';
 import type { Clock } from '../ports/clock';
 import { newEvent, stableEventId, type SignalAlertPayload } from '../domain/events/event-envelope';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -94,7 +104,15 @@ function describeBound(rule: AlertRule, evaluation: Evaluation): string {
   return condition.kind === 'relative' ? `change beyond ${condition.changePercent} %` : 'outside the expected band';
 }
 
-function payloadOf(deps: DetectionServiceDependencies, rule: AlertRule, state: AlertState, evaluation: Evaluation, window: Bucket[], end: number, episodeId: string): SignalAlertPayload {
+function payloadOf(
+  deps: DetectionServiceDependencies,
+  rule: AlertRule,
+  state: AlertState,
+  evaluation: Evaluation,
+  window: Bucket[],
+  end: number,
+  episodeId: string,
+): SignalAlertPayload {
   const failing = evaluation.periods.slice(0, rule.firing.of).filter((period) => period.failing).length;
   const filter = Object.fromEntries(Object.entries(rule.filter).filter((entry): entry is [string, string] => entry[1] !== undefined));
   return {
@@ -117,9 +135,23 @@ function payloadOf(deps: DetectionServiceDependencies, rule: AlertRule, state: A
 }
 
 /** A rule's buckets over [from, to) (`readMetricBuckets`: its filter's totals), an over-the-cap read said so. */
-async function readRule(deps: DetectionServiceDependencies, rule: AlertRule, resolution: Resolution, from: number, to: number, read: RuleReadOverCap['read']): Promise<Bucket[]> {
+async function readRule(
+  deps: DetectionServiceDependencies,
+  rule: AlertRule,
+  resolution: Resolution,
+  from: number,
+  to: number,
+  read: RuleReadOverCap['read'],
+): Promise<Bucket[]> {
   try {
-    return await readMetricBuckets(deps.store, rule.productId, { metric: rule.metric, filter: rule.filter, resolution, from, to, maxBuckets: deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE });
+    return await readMetricBuckets(deps.store, rule.productId, {
+      metric: rule.metric,
+      filter: rule.filter,
+      resolution,
+      from,
+      to,
+      maxBuckets: deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE,
+    });
   } catch (error) {
     throw isBucketLimitError(error) ? new RuleReadOverCap(read) : error;
   }
@@ -142,7 +174,15 @@ async function windowBucketsOf(deps: DetectionServiceDependencies, rule: AlertRu
   const series = [...new Set([...seriesOfMetric(rule.metric), 'errors' as const])];
   const filter = { appVersion: rule.filter.appVersion, route: rule.filter.route };
   try {
-    return await deps.store.read(rule.productId, { series, resolution: 'minute', from: end - rule.windowMinutes * MINUTE_IN_MS, to: end, filter, view: 'series', maxBuckets: deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE });
+    return await deps.store.read(rule.productId, {
+      series,
+      resolution: 'minute',
+      from: end - rule.windowMinutes * MINUTE_IN_MS,
+      to: end,
+      filter,
+      view: 'series',
+      maxBuckets: deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE,
+    });
   } catch (error) {
     if (!isBucketLimitError(error)) throw error;
     deps.telemetry.metric('signals.rule_over_cap_total', 1, { read: 'top_dimensions' });
@@ -156,7 +196,10 @@ async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, 
   const buckets = await readRule(deps, rule, 'minute', from, end, 'evaluation');
   deps.telemetry.metric('signals.rule_read_buckets', buckets.length, { metric: rule.metric });
   const byMinute = totalsByPeriod(buckets, rule.filter, from, end, MINUTE_IN_MS);
-  const totals = new MinuteTotals(from, [...byMinute.values()].map((entry) => entry ?? emptyTotals()));
+  const totals = new MinuteTotals(
+    from,
+    [...byMinute.values()].map((entry) => entry ?? emptyTotals()),
+  );
   const evaluation = evaluateRule(rule, totals, end, await seasonalHistoryOf(deps, rule, end));
   const current = await deps.rules.getAlertState(rule.productId, rule.id);
   const { state, transition } = nextAlertState(rule, current?.value, evaluation, end);
@@ -188,7 +231,10 @@ async function evaluateOne(deps: DetectionServiceDependencies, rule: AlertRule, 
 }
 
 /** Evaluates every enabled rule for the last complete minute, within a time budget. */
-export async function evaluateSignalRules(deps: DetectionServiceDependencies, options: { budgetInMs: number; log?: (line: string) => void }): Promise<DetectionResult> {
+export async function evaluateSignalRules(
+  deps: DetectionServiceDependencies,
+  options: { budgetInMs: number; log?: (line: string) => void },
+): Promise<DetectionResult> {
   const result: DetectionResult = { rules: 0, fired: 0, recovered: 0, sessionsOpened: 0, skipped: 0, overCap: 0 };
   const deadline = Date.now() + options.budgetInMs;
   const end = floorToMinute(deps.clock.now().getTime() - deps.evaluationDelayInMs);
@@ -207,7 +253,9 @@ export async function evaluateSignalRules(deps: DetectionServiceDependencies, op
         if (error instanceof RuleReadOverCap) {
           result.overCap++;
           deps.telemetry.metric('signals.rule_over_cap_total', 1, { read: error.read });
-          options.log?.(`signals-detect: rule ${rule.id} not evaluated: its ${error.read} read holds more than ${deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE} buckets`);
+          options.log?.(
+            `signals-detect: rule ${rule.id} not evaluated: its ${error.read} read holds more than ${deps.maxBucketsPerRule ?? MAX_BUCKETS_PER_RULE} buckets`,
+          );
           continue;
         }
         deps.telemetry.metric('signals.rule_failure_total', 1, {});

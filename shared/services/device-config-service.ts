@@ -4,7 +4,15 @@ import { AppError } from '../errors';
 import { issueIngestToken } from '../domain/devices/credentials';
 import { deviceConfigFor, entityTagOfText, matchesIfNoneMatch, type DeviceConfig } from '../domain/sessions/device-config';
 import type { DebugSession } from '../domain/sessions/session';
-import { deviceBinding, deviceBindingKind, deviceBindingValue, SessionTargetIndex, type BindingKind, type ConfigPollQuery, type DevicePoll } from '../domain/sessions/targeting';
+import {
+  deviceBinding,
+  deviceBindingKind,
+  deviceBindingValue,
+  SessionTargetIndex,
+  type BindingKind,
+  type ConfigPollQuery,
+  type DevicePoll,
+} from '../domain/sessions/targeting';
 import { nowInMs, type Clock } from '../ports/clock';
 import type { RateLimit, RateLimiter } from '../ports/rate-limiter';
 import type { RecentSessionUpdates } from '../ports/session-store';
@@ -35,7 +43,10 @@ const MAX_PRODUCTS_WITH_LIMITS = 10_000;
 
 /** The four dimension sets of `config.poll_total`, built once: the metric is counted on every poll. */
 const POLL_OUTCOMES = {
-  not_modified: { targeted: Object.freeze({ outcome: 'not_modified', session: 'targeted' }), none: Object.freeze({ outcome: 'not_modified', session: 'none' }) },
+  not_modified: {
+    targeted: Object.freeze({ outcome: 'not_modified', session: 'targeted' }),
+    none: Object.freeze({ outcome: 'not_modified', session: 'none' }),
+  },
   changed: { targeted: Object.freeze({ outcome: 'changed', session: 'targeted' }), none: Object.freeze({ outcome: 'changed', session: 'none' }) },
 };
 
@@ -98,7 +109,11 @@ export class DeviceConfigService {
    * promise still costs its caller a `then` and a turn of the microtask queue); only a refresh waits, and only then
    * is the answer a promise. A poll refused by the limit throws its `rate_limited` error here, before any wait.
    */
-  answerPoll(query: ConfigPollQuery, caller: { productId: string; authenticatedUserId: string | undefined }, ifNoneMatch: string | null): PollResult | Promise<PollResult> {
+  answerPoll(
+    query: ConfigPollQuery,
+    caller: { productId: string; authenticatedUserId: string | undefined },
+    ifNoneMatch: string | null,
+  ): PollResult | Promise<PollResult> {
     const poll = devicePoll(query, caller);
     this.admit(poll);
     const now = nowInMs(this.clock);

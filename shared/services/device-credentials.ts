@@ -14,7 +14,10 @@ export function verifyDeviceToken(secret: string, token: string | undefined, pro
   if (!token) throw new AppError('unauthenticated', 'Send the session ingest token from the config poll as Authorization: Bearer it1.…');
   const check = verifyIngestToken(secret, token, now);
   if (!check.valid) {
-    throw new AppError('unauthenticated', check.reason === 'expired' ? 'The ingest token expired; poll the config for a new one' : 'The ingest token is not valid');
+    throw new AppError(
+      'unauthenticated',
+      check.reason === 'expired' ? 'The ingest token expired; poll the config for a new one' : 'The ingest token is not valid',
+    );
   }
   if (check.claims.pid !== productId) throw new AppError('forbidden', 'The ingest token belongs to another product');
   return check.claims;

@@ -70,7 +70,16 @@ async function buildFile(deps: ExportServiceDependencies, productId: string, ses
   for (const doc of items.spans) entries.push({ time: doc.startTime, value: line('span', view.apply('span', doc)) });
   entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   const exportId = `ex_${randomUUID()}`;
-  const header = { type: 'export', exportId, productId, sessionId, exportedAt: now.toISOString(), logs: items.logs.length, spans: items.spans.length, truncated: items.truncated };
+  const header = {
+    type: 'export',
+    exportId,
+    productId,
+    sessionId,
+    exportedAt: now.toISOString(),
+    logs: items.logs.length,
+    spans: items.spans.length,
+    truncated: items.truncated,
+  };
   const lines = [JSON.stringify(header)];
   for (const entry of entries) {
     // Stored items were masked at ingest; this pass catches what slipped through before it leaves.
@@ -92,7 +101,8 @@ export async function exportSession(deps: ExportServiceDependencies, principal: 
   const { session } = await getSession(deps, principal, sessionId);
   requireReader(principal, session.productId);
   const decision = deps.rateLimiter.take(`export:${principal.subject}`, { limit: EXPORTS_PER_CALLER_PER_MINUTE, windowInMs: 60_000 });
-  if (!decision.allowed) throw new AppError('rate_limited', `At most ${EXPORTS_PER_CALLER_PER_MINUTE} exports per minute`, { retryAfterSeconds: decision.retryAfterSeconds });
+  if (!decision.allowed)
+    throw new AppError('rate_limited', `At most ${EXPORTS_PER_CALLER_PER_MINUTE} exports per minute`, { retryAfterSeconds: decision.retryAfterSeconds });
 
   const now = deps.clock.now();
   const view = new FieldAccessView(deps.fieldPolicy, principal.roles);

@@ -223,7 +223,11 @@ function refusal(session: IngestSessionState, productId: string, now: Date): App
  * accept: before refusing on a cached copy the state is read again, so a change made on another instance
  * (resumed, extended, consent granted) is never refused on stale information.
  */
-async function collectingSession(deps: Pick<IngestServiceDependencies, 'sessionState' | 'clock'>, productId: string, sessionId: string): Promise<IngestSessionState> {
+async function collectingSession(
+  deps: Pick<IngestServiceDependencies, 'sessionState' | 'clock'>,
+  productId: string,
+  sessionId: string,
+): Promise<IngestSessionState> {
   let found = await deps.sessionState.get(sessionId);
   if (found?.cached && refusal(found.state, productId, deps.clock.now())) found = await deps.sessionState.get(sessionId, { fresh: true });
   if (!found) throw new AppError('not_found', `Session ${sessionId} not found`);
@@ -256,11 +260,18 @@ export async function ingest(deps: IngestServiceDependencies, call: DeviceCall, 
 }
 
 /** Settles `outcomes` (by item index) for every item it decides; a throw settles the rest by the error's kind. */
-async function ingestBatch(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest, outcomes: Array<ItemOutcome | undefined>): Promise<IngestResult> {
+async function ingestBatch(
+  deps: IngestServiceDependencies,
+  call: DeviceCall,
+  request: IngestRequest,
+  outcomes: Array<ItemOutcome | undefined>,
+): Promise<IngestResult> {
   // Checked here rather than in the envelope schema, so the refused items are counted too.
   const maxItems = request.maxItems ?? MAX_ITEMS_PER_BATCH;
   if (request.items.length > maxItems) {
-    throw new AppError('invalid_input', `At most ${maxItems} items per batch; nothing was stored`, { issues: [{ field: 'items', message: `at most ${maxItems} items` }] });
+    throw new AppError('invalid_input', `At most ${maxItems} items per batch; nothing was stored`, {
+      issues: [{ field: 'items', message: `at most ${maxItems} items` }],
+    });
   }
   const device = call.device;
   requireSessionOf(device, request.sessionId, request.device);
@@ -294,12 +305,19 @@ async function ingestBatch(deps: IngestServiceDependencies, call: DeviceCall, re
  * all gone through. A throw (the whole batch refused, storage or a later step failing) settles nothing here: the
  * caller settles every item by the error.
  */
-async function store(deps: IngestServiceDependencies, call: DeviceCall, request: IngestRequest, outcomes: Array<ItemOutcome | undefined>): Promise<IngestAnswer> {
+async function store(
+  deps: IngestServiceDependencies,
+  call: DeviceCall,
+  request: IngestRequest,
+  outcomes: Array<ItemOutcome | undefined>,
+): Promise<IngestAnswer> {
   const productId = call.device.pid;
   const session = await collectingSession(deps, productId, request.sessionId);
   const parsed = parseItems(request.items, request.forcedKind);
   if (parsed.invalid.length > 0 && request.invalidItems !== 'reject_items') {
-    throw new AppError('invalid_input', `Invalid items; nothing was stored: ${parsed.issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, { issues: parsed.issues });
+    throw new AppError('invalid_input', `Invalid items; nothing was stored: ${parsed.issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, {
+      issues: parsed.issues,
+    });
   }
   const answer = emptyAnswer(request.sessionId);
   const settled: Array<ItemOutcome | undefined> = new Array(request.items.length);
@@ -328,9 +346,16 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   }
   answer.rejected.sort((left, right) => left.index - right.index);
   if (answer.rejected.length === request.items.length && request.invalidItems !== 'reject_items') {
-    throw new AppError('invalid_input', `Every item's time is outside the accepted window (at most ${MAX_ITEM_AGE_IN_MS / 86_400_000} days old, ${MAX_ITEM_AHEAD_IN_MS / 60_000} minutes ahead); nothing was stored`, {
-      issues: answer.rejected.map((rejection) => ({ field: `items.${rejection.index}.${rejection.kind === 'span' ? 'startTime' : 'timestamp'}`, message: rejection.reason === 'too_old' ? 'too old' : 'too far in the future' })),
-    });
+    throw new AppError(
+      'invalid_input',
+      `Every item's time is outside the accepted window (at most ${MAX_ITEM_AGE_IN_MS / 86_400_000} days old, ${MAX_ITEM_AHEAD_IN_MS / 60_000} minutes ahead); nothing was stored`,
+      {
+        issues: answer.rejected.map((rejection) => ({
+          field: `items.${rejection.index}.${rejection.kind === 'span' ? 'startTime' : 'timestamp'}`,
+          message: rejection.reason === 'too_old' ? 'too old' : 'too far in the future',
+        })),
+      },
+    );
   }
   if (kept.length === 0) return settle(outcomes, settled, answer);
 
@@ -354,7 +379,10 @@ async function store(deps: IngestServiceDependencies, call: DeviceCall, request:
   ]);
   const createdIds = new Set(logOutcome.created);
   for (let position = 0; position < spanOutcome.created.length; position++) createdIds.add(spanOutcome.created[position]!);
-  const failedReasons = logOutcome.failed.length + spanOutcome.failed.length === 0 ? undefined : new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
+  const failedReasons =
+    logOutcome.failed.length + spanOutcome.failed.length === 0
+      ? undefined
+      : new Map([...logOutcome.failed, ...spanOutcome.failed].map((failure) => [failure.id, failure.reason]));
   const created: StoredDoc[] = [];
   const stored: StoredDoc[] = [];
   for (let position = 0; position < docs.length; position++) {
@@ -443,7 +471,11 @@ function takeDeviceBudget(deps: IngestServiceDependencies, device: DeviceCredent
   // A session's own budget bounds it whatever device ids its clients make up (a token binds to the id a poll named).
   const buckets = [
     { key: `ingest:${device.pid}:${device.dev}`, limit, what: `${limit} batches per minute per device` },
-    { key: `ingest-session:${device.pid}:${device.sid}`, limit: limit * SESSION_BUDGET_DEVICES, what: `${limit * SESSION_BUDGET_DEVICES} batches per minute per session` },
+    {
+      key: `ingest-session:${device.pid}:${device.sid}`,
+      limit: limit * SESSION_BUDGET_DEVICES,
+      what: `${limit * SESSION_BUDGET_DEVICES} batches per minute per session`,
+    },
   ];
   for (const bucket of buckets) {
     const decision = deps.rateLimiter.take(bucket.key, { limit: bucket.limit, windowInMs: 60_000 });
@@ -456,7 +488,13 @@ function takeDeviceBudget(deps: IngestServiceDependencies, device: DeviceCredent
  * in the device's budget, writes nothing when the answer is the one stored (so a device cannot churn the session's
  * ETag under an admin's edit), and is refused where the session asks for no consent.
  */
-export async function recordConsent(deps: IngestServiceDependencies, call: DeviceCall, sessionId: string, device: DeviceContext, granted: boolean): Promise<ConsentAnswer> {
+export async function recordConsent(
+  deps: IngestServiceDependencies,
+  call: DeviceCall,
+  sessionId: string,
+  device: DeviceContext,
+  granted: boolean,
+): Promise<ConsentAnswer> {
   requireSessionOf(call.device, sessionId, device);
   const claims = call.device;
   takeDeviceBudget(deps, claims);
@@ -468,7 +506,11 @@ export async function recordConsent(deps: IngestServiceDependencies, call: Devic
     if (!session.consent.required) throw new AppError('conflict', `Session ${sessionId} asks for no consent (userConsent: ${session.userConsent})`);
     if (session.consent.status === (granted ? 'granted' : 'denied')) return { sessionId, consent: session.consent };
     const now = deps.clock.now().toISOString();
-    const next: DebugSession = { ...session, consent: { required: session.consent.required, status: granted ? 'granted' : 'denied', decidedAt: now }, updatedAt: now };
+    const next: DebugSession = {
+      ...session,
+      consent: { required: session.consent.required, status: granted ? 'granted' : 'denied', decidedAt: now },
+      updatedAt: now,
+    };
     try {
       const stored = await deps.sessions.replace(next, found.etag);
       deps.onSessionWritten?.(stored.session);

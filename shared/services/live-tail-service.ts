@@ -107,20 +107,30 @@ export interface TailRequest {
 }
 
 /** Authorizes, takes a slot under the caps and returns the SSE body; the stream releases its slot when it ends. */
-export async function openLiveTail(deps: LiveTailDependencies, principal: Principal, sessionId: string, request: TailRequest): Promise<ReadableStream<Uint8Array>> {
+export async function openLiveTail(
+  deps: LiveTailDependencies,
+  principal: Principal,
+  sessionId: string,
+  request: TailRequest,
+): Promise<ReadableStream<Uint8Array>> {
   const { session } = await getSession(deps, principal, sessionId);
   requireReader(principal, session.productId);
   let start: TailCursor | undefined;
   if (request.lastEventId) {
     start = decodeCursor(request.lastEventId.trim());
-    if (!start) throw new AppError('invalid_input', 'Last-Event-ID is not an id this stream sent', { issues: [{ field: 'Last-Event-ID', message: 'unknown cursor' }] });
+    if (!start)
+      throw new AppError('invalid_input', 'Last-Event-ID is not an id this stream sent', { issues: [{ field: 'Last-Event-ID', message: 'unknown cursor' }] });
   }
   const keys = [`caller:${principal.subject}`, `product:${session.productId}`];
   if (!deps.streams.tryOpen(keys, [deps.limits.maxStreamsPerCaller, deps.limits.maxStreamsPerProduct])) {
     deps.telemetry.metric('tail.refused_total', 1, {});
-    throw new AppError('rate_limited', `At most ${deps.limits.maxStreamsPerCaller} live tails per caller and ${deps.limits.maxStreamsPerProduct} per product at once`, {
-      retryAfterSeconds: Math.ceil(deps.limits.pollIntervalInMs / 1000) * 10,
-    });
+    throw new AppError(
+      'rate_limited',
+      `At most ${deps.limits.maxStreamsPerCaller} live tails per caller and ${deps.limits.maxStreamsPerProduct} per product at once`,
+      {
+        retryAfterSeconds: Math.ceil(deps.limits.pollIntervalInMs / 1000) * 10,
+      },
+    );
   }
   const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
   try {
@@ -158,7 +168,14 @@ interface Tick {
   ended: boolean;
 }
 
-function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRequest, start: TailCursor, view: FieldAccessView, release: () => void): ReadableStream<Uint8Array> {
+function tailStream(
+  deps: LiveTailDependencies,
+  key: SessionKey,
+  request: TailRequest,
+  start: TailCursor,
+  view: FieldAccessView,
+  release: () => void,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   // Aborted when the client goes away (the host cancels the body stream) or the stream ends by itself.
   const stop = new AbortController();
@@ -197,9 +214,16 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
     const through = lastCompleteSecond(storageNow, limits.settleInMs);
     let text = '';
     if (through >= cursor.commitSecond) {
-      const read = await deps.reader.read(key, { fromSecond: cursor.commitSecond, throughSecond: through, filter: request.filter, atLeast: limits.maxItemsPerMessage + 1 });
+      const read = await deps.reader.read(key, {
+        fromSecond: cursor.commitSecond,
+        throughSecond: through,
+        filter: request.filter,
+        atLeast: limits.maxItemsPerMessage + 1,
+      });
       // The first second read overlaps what was sent before: entries up to the cursor are dropped here.
-      const fresh = read.entries.filter((entry) => compareCursors(cursorOf(entry), cursor) > 0 && matchesTailFilter(entry.doc, request.filter) && !sentIds.has(entry.doc.id));
+      const fresh = read.entries.filter(
+        (entry) => compareCursors(cursorOf(entry), cursor) > 0 && matchesTailFilter(entry.doc, request.filter) && !sentIds.has(entry.doc.id),
+      );
       const sent = fresh.slice(0, limits.maxItemsPerMessage);
       for (const entry of sent) {
         text += sseEvent({ event: 'item', id: encodeCursor(cursorOf(entry)), data: view.apply(kindOfDoc(entry.doc), entry.doc) });
@@ -209,12 +233,18 @@ function tailStream(deps: LiveTailDependencies, key: SessionKey, request: TailRe
       const last = sent[sent.length - 1];
       if (fresh.length > sent.length) {
         // Skip ahead to the newest complete second, so the stream stays live; the client can page the gap.
-        const skipped = fresh.length - sent.length + (await deps.reader.count(key, { afterSecond: read.coveredThrough, throughSecond: through, filter: request.filter }));
+        const skipped =
+          fresh.length - sent.length + (await deps.reader.count(key, { afterSecond: read.coveredThrough, throughSecond: through, filter: request.filter }));
         const after = cursorAtEndOfSecond(through);
         text += sseEvent({
           event: 'dropped',
           id: encodeCursor(after),
-          data: { count: skipped, from: encodeCursor(last ? cursorOf(last) : cursor), through: encodeCursor(after), fromReceivedAt: fresh[sent.length]!.doc.receivedAt },
+          data: {
+            count: skipped,
+            from: encodeCursor(last ? cursorOf(last) : cursor),
+            through: encodeCursor(after),
+            fromReceivedAt: fresh[sent.length]!.doc.receivedAt,
+          },
         });
         deps.telemetry.metric('tail.items_dropped_total', skipped, {});
         cursor = after;

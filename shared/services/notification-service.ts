@@ -3,7 +3,14 @@
 import { AppError, isAppError } from '../errors';
 import { alertKeyOf } from '../domain/events/alert-key';
 import { buildNotification } from '../domain/events/notification-message';
-import { channelNameSchema, routesFor, type Audience, type ChannelName, type NotificationRoute, type NotificationRouting } from '../domain/events/notification-routing';
+import {
+  channelNameSchema,
+  routesFor,
+  type Audience,
+  type ChannelName,
+  type NotificationRoute,
+  type NotificationRouting,
+} from '../domain/events/notification-routing';
 import { decideThrottle } from '../domain/events/throttle';
 import type { AlertThrottleStore } from '../ports/alert-throttle';
 import type { Clock } from '../ports/clock';
@@ -49,7 +56,9 @@ function deliveriesFor(deps: NotificationDependencies, event: EventEnvelope): { 
   const parsed = patternMatchedPayloadSchema.safeParse(event.payload);
   if (!parsed.success) throw new AppError('invalid_input', 'diagnostics.pattern.matched without a valid payload', { retryable: false });
   const { notify, webhookUrl, throttle } = parsed.data;
-  const channels = webhookUrl ? (['webhook'] as ChannelName[]) : (notify ?? []).flatMap((name) => (channelNameSchema.safeParse(name).success ? [name as ChannelName] : []));
+  const channels = webhookUrl
+    ? (['webhook'] as ChannelName[])
+    : (notify ?? []).flatMap((name) => (channelNameSchema.safeParse(name).success ? [name as ChannelName] : []));
   const route: NotificationRoute = { events: [event.type], products: [event.productId], audience: 'on-call', channels, throttle: true };
   return { deliveries: [{ index: 'hook', route, webhookUrl }], throttle: { windowInMs: throttle.windowSeconds * 1000, maxPerWindow: throttle.max } };
 }
@@ -66,7 +75,12 @@ function recipientsFor(audience: Audience, event: EventEnvelope, deps: Notificat
 const MAX_THROTTLE_ATTEMPTS = 5;
 
 /** Sends or folds; concurrent instances agree through create / If-Match on the key's state. */
-async function throttleAlert(deps: NotificationDependencies, alertKey: string, eventId: string, rule: ThrottleRule): Promise<{ send: boolean; folded: number }> {
+async function throttleAlert(
+  deps: NotificationDependencies,
+  alertKey: string,
+  eventId: string,
+  rule: ThrottleRule,
+): Promise<{ send: boolean; folded: number }> {
   for (let attempt = 0; attempt < MAX_THROTTLE_ATTEMPTS; attempt++) {
     const current = await deps.throttle.get(alertKey);
     const decision = decideThrottle(current?.state, alertKey, eventId, deps.clock.now(), rule.windowInMs, rule.maxPerWindow);

@@ -31,11 +31,18 @@ export async function exportOtlp(
   const now = deps.ingest.clock.now();
   const mapped = signal === 'traces' ? mapTraceRequest(body as OtlpTraceRequest, now) : mapLogsRequest(body as OtlpLogsRequest, now);
   if (!call.device && mapped.tokens.size > 1) {
-    throw new AppError('invalid_input', `One export request goes to one session: the resources carry ${mapped.tokens.size} different ${OTLP_TOKEN_ATTRIBUTE} values`);
+    throw new AppError(
+      'invalid_input',
+      `One export request goes to one session: the resources carry ${mapped.tokens.size} different ${OTLP_TOKEN_ATTRIBUTE} values`,
+    );
   }
   // The token names the session.
   const device = call.device ?? deps.deviceTokens.verify([...mapped.tokens][0], call.productId);
-  const result = await ingest(deps.ingest, { ...call, device }, { sessionId: device.sid, device: mapped.device, optedOut: false, items: mapped.items, invalidItems: 'reject_items', maxItems: MAX_OTLP_ITEMS });
+  const result = await ingest(
+    deps.ingest,
+    { ...call, device },
+    { sessionId: device.sid, device: mapped.device, optedOut: false, items: mapped.items, invalidItems: 'reject_items', maxItems: MAX_OTLP_ITEMS },
+  );
   const answer = result.body;
   const rejected = answer.rejected.length + answer.failed.length;
   deps.ingest.telemetry.metric('ingest.otlp_requests_total', 1, { signal, outcome: rejected > 0 ? 'partial' : 'success' });

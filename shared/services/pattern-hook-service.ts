@@ -100,8 +100,10 @@ function checkRule(deps: PatternHookDependencies, hook: Pick<PatternHook, 'actio
   if (hook.match.regex !== undefined) compileHookRegex(hook.match.regex);
   const url = hook.action.webhookUrl;
   if (url === undefined) return;
-  const refuse = (message: string, detail: string) => new AppError('invalid_input', `action.webhookUrl: ${detail}`, { issues: [{ field: 'action.webhookUrl', message }] });
-  if (!deps.webhookSigningConfigured) throw refuse('WEBHOOK_SECRET not configured', 'webhooks are signed with WEBHOOK_SECRET, which is not configured; use notify');
+  const refuse = (message: string, detail: string) =>
+    new AppError('invalid_input', `action.webhookUrl: ${detail}`, { issues: [{ field: 'action.webhookUrl', message }] });
+  if (!deps.webhookSigningConfigured)
+    throw refuse('WEBHOOK_SECRET not configured', 'webhooks are signed with WEBHOOK_SECRET, which is not configured; use notify');
   if (deps.allowPlainHttpWebhooks) return;
   if (!url.startsWith('https://')) throw refuse('https required', 'the address must use https');
   if (isInternalHost(new URL(url).hostname)) throw refuse('internal address', 'the address must be a public host, not a loopback, private or link-local one');
@@ -114,7 +116,15 @@ function isInternalHost(hostname: string): boolean {
   const ipv4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(host);
   if (ipv4) {
     const [first, second] = [Number(ipv4[1]), Number(ipv4[2])];
-    return first === 0 || first === 10 || first === 127 || (first === 169 && second === 254) || (first === 172 && second >= 16 && second <= 31) || (first === 192 && second === 168) || (first === 100 && second >= 64 && second <= 127);
+    return (
+      first === 0 ||
+      first === 10 ||
+      first === 127 ||
+      (first === 169 && second === 254) ||
+      (first === 172 && second >= 16 && second <= 31) ||
+      (first === 192 && second === 168) ||
+      (first === 100 && second >= 64 && second <= 127)
+    );
   }
   return host.includes(':') && (host === '::' || host === '::1' || /^f[cd]/.test(host) || host.startsWith('fe80') || host.startsWith('::ffff:'));
 }
@@ -157,9 +167,17 @@ export async function getHook(deps: PatternHookDependencies, principal: Principa
   return found;
 }
 
-export async function updateHook(deps: PatternHookDependencies, call: HookCall, productId: string, hookId: string, input: UpdateHookRequest, ifMatch: string | undefined): Promise<VersionedHook> {
+export async function updateHook(
+  deps: PatternHookDependencies,
+  call: HookCall,
+  productId: string,
+  hookId: string,
+  input: UpdateHookRequest,
+  ifMatch: string | undefined,
+): Promise<VersionedHook> {
   const current = await getHook(deps, call.principal, productId, hookId);
-  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag) throw new AppError('precondition_failed', `Hook ${hookId} changed since it was read`);
+  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag)
+    throw new AppError('precondition_failed', `Hook ${hookId} changed since it was read`);
   const next: PatternHook = {
     ...current.hook,
     ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),

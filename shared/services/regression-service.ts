@@ -47,7 +47,12 @@ async function alertOf(deps: RegressionServiceDependencies, productId: string, s
 
 /** The same run always announces with the same event id, so re-announcing a retried run is harmless. */
 
-export async function reportRegression(deps: RegressionServiceDependencies, principal: Principal, request: RegressionRequest, correlationId: string): Promise<RegressionOutcome> {
+export async function reportRegression(
+  deps: RegressionServiceDependencies,
+  principal: Principal,
+  request: RegressionRequest,
+  correlationId: string,
+): Promise<RegressionOutcome> {
   let sessionId = request.sessionId;
   if (request.reportId) {
     const record = await deps.reports.findReport(request.reportId);
@@ -107,25 +112,25 @@ export async function reportRegression(deps: RegressionServiceDependencies, prin
   // Announced again on a repeated run (same event id): if the first announcement was lost, this one closes the gap.
   const reportId = recorded.reportId ?? alert.lastReportId;
   const event = newEvent('diagnostics.regression.reported', {
-      id: eventId,
-      productId: session.productId,
-      sessionId: session.id,
-      correlationId,
-      time: new Date(recorded.at),
-      payload: {
-        alertKey: alert.alertKey,
-        result: recorded.result === 'pass' ? 'passed' : 'failed',
-        alertStatus: alert.status,
-        runId: recorded.runId,
-        commit: recorded.commit,
-        link: recorded.link,
-        reportId,
-        reportUrl: reportId ? reportAddress(deps.publicBaseUrl, session.id, reportId) : undefined,
-        title: `Regression run ${recorded.runId} ${recorded.result === 'pass' ? 'passed' : 'failed'} at ${recorded.commit}`,
-        actor: auditRecord.actor,
-        audit: auditRecord,
-      },
-    });
+    id: eventId,
+    productId: session.productId,
+    sessionId: session.id,
+    correlationId,
+    time: new Date(recorded.at),
+    payload: {
+      alertKey: alert.alertKey,
+      result: recorded.result === 'pass' ? 'passed' : 'failed',
+      alertStatus: alert.status,
+      runId: recorded.runId,
+      commit: recorded.commit,
+      link: recorded.link,
+      reportId,
+      reportUrl: reportId ? reportAddress(deps.publicBaseUrl, session.id, reportId) : undefined,
+      title: `Regression run ${recorded.runId} ${recorded.result === 'pass' ? 'passed' : 'failed'} at ${recorded.commit}`,
+      actor: auditRecord.actor,
+      audit: auditRecord,
+    },
+  });
   // An outbox failure fails the request: the client's retry announces the same event id again.
   await deps.events.publish([event]);
   return {

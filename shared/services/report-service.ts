@@ -61,7 +61,11 @@ export interface GeneratedReport {
   report: DiagnosticReport;
 }
 
-async function confirmedScreenshots(deps: ReportServiceDependencies, sessionId: string, max: number): Promise<Array<{ view: ReportScreenshot; blobName: string; contentType: string }>> {
+async function confirmedScreenshots(
+  deps: ReportServiceDependencies,
+  sessionId: string,
+  max: number,
+): Promise<Array<{ view: ReportScreenshot; blobName: string; contentType: string }>> {
   const found: Array<{ view: ReportScreenshot; blobName: string; contentType: string }> = [];
   let token: string | undefined;
   do {
@@ -71,7 +75,15 @@ async function confirmedScreenshots(deps: ReportServiceDependencies, sessionId: 
       found.push({
         blobName: doc.blobName,
         contentType: doc.contentType,
-        view: { id: doc.id, capturedAt: doc.capturedAt, format: doc.format, width: doc.width, height: doc.height, trigger: doc.trigger, relatedItemId: doc.relatedItemId },
+        view: {
+          id: doc.id,
+          capturedAt: doc.capturedAt,
+          format: doc.format,
+          width: doc.width,
+          height: doc.height,
+          trigger: doc.trigger,
+          relatedItemId: doc.relatedItemId,
+        },
       });
     }
     token = page.continuationToken;
@@ -92,7 +104,12 @@ export function reportAddress(publicBaseUrl: string, sessionId: string, reportId
   return `${publicBaseUrl.replace(/\/$/, '')}/api/diagnostics/sessions/${sessionId}/reports/${reportId}`;
 }
 
-export async function generateReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, correlationId: string): Promise<GeneratedReport> {
+export async function generateReport(
+  deps: ReportServiceDependencies,
+  principal: Principal,
+  sessionId: string,
+  correlationId: string,
+): Promise<GeneratedReport> {
   const { session } = await getSession(deps, principal, sessionId);
   // Building a report opens or moves the session's alert: not for viewers, who read reports others built.
   requireEngineer(principal, session.productId);
@@ -126,7 +143,16 @@ async function buildAndStore(
   ]);
   const now = deps.clock.now();
   const reportId = `rp_${randomUUID()}`;
-  const built = buildReport({ reportId, generatedAt: now, template, session, logs: items.logs, spans: items.spans, screenshots: screenshots.map((shot) => shot.view), truncated: items.truncated });
+  const built = buildReport({
+    reportId,
+    generatedAt: now,
+    template,
+    session,
+    logs: items.logs,
+    spans: items.spans,
+    screenshots: screenshots.map((shot) => shot.view),
+    truncated: items.truncated,
+  });
 
   // The final pass runs before our own links go in: SAS signatures are not customer content.
   const engine = deps.masking;
@@ -206,7 +232,9 @@ async function buildAndStore(
       format: 'json+html',
       reportUrl: reportAddress(deps.publicBaseUrl, session.id, reportId),
       title: `${template.title}: ${session.id}`,
-      summary: counts ? `${counts.errorGroups} error group(s), ${counts.failingRequests} failing request(s), ${counts.failingTraces} failing trace(s)` : undefined,
+      summary: counts
+        ? `${counts.errorGroups} error group(s), ${counts.failingRequests} failing request(s), ${counts.failingTraces} failing trace(s)`
+        : undefined,
       createdBy: principal.subject,
       actor: auditRecord.actor,
       audit: auditRecord,
@@ -241,7 +269,10 @@ async function storedView(
 ): Promise<{ json: string; html: string }> {
   if (!view.withholds(['report'])) return stored;
   const report = await shownReport();
-  const key = createHash('sha256').update(JSON.stringify(view.withheldRules(['report']))).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify(view.withheldRules(['report'])))
+    .digest('hex')
+    .slice(0, 16);
   const base = stored.json.replace(/\.json$/, '');
   const names = { json: `${base}.view-${key}.json`, html: `${base}.view-${key}.html` };
   const html = maskRenderedText(renderReportHtml(report), deps.masking);
@@ -288,7 +319,13 @@ async function ensureAlert(deps: ReportServiceDependencies, productId: string, s
 }
 
 /** A stored report with fresh read links, for whoever may read the product's sessions. */
-export async function getReport(deps: ReportServiceDependencies, principal: Principal, sessionId: string, reportId: string, correlationId?: string): Promise<{ record: ReportRecord; links: ReportLinks; expiryNotice: string }> {
+export async function getReport(
+  deps: ReportServiceDependencies,
+  principal: Principal,
+  sessionId: string,
+  reportId: string,
+  correlationId?: string,
+): Promise<{ record: ReportRecord; links: ReportLinks; expiryNotice: string }> {
   const { session } = await getSession(deps, principal, sessionId);
   requireReader(principal, session.productId);
   const view = new FieldAccessView(deps.fieldPolicy, principal.roles);
@@ -296,7 +333,9 @@ export async function getReport(deps: ReportServiceDependencies, principal: Prin
   const revealable = view.revealable(['report']);
   const access = { sensitive: revealable.length > 0, fieldsRead: revealable, fieldsWithheld: view.withheldRules(['report']) };
   // Who fetched links to whose report is on the audit trail before the links are handed out.
-  const record = await auditedRead(deps, readAuditRecord(deps, principal, session, 'report.read', { reportId }, correlationId, access), () => deps.reports.getReport(sessionId, reportId));
+  const record = await auditedRead(deps, readAuditRecord(deps, principal, session, 'report.read', { reportId }, correlationId, access), () =>
+    deps.reports.getReport(sessionId, reportId),
+  );
   if (!record) throw new AppError('not_found', `Report ${reportId} not found`);
   const blobs = await storedView(deps, record.blobs, view, async () => {
     const stored = diagnosticReportSchema.parse(JSON.parse((await deps.blobs.readHead('reports', record.blobs.json, MAX_REPORT_VIEW_BYTES)).toString('utf8')));

@@ -32,7 +32,10 @@ export async function buildScreenshotArchive(deps: ScreenshotServiceDependencies
   const marker = view.markerFor('screenshot', 'readUrl');
   if (marker) throw new AppError('forbidden', `Screenshots are withheld: ${marker.withheld}`);
   const decision = deps.rateLimiter.take(`screenshot-archive:${principal.subject}`, { limit: ARCHIVES_PER_CALLER_PER_MINUTE, windowInMs: 60_000 });
-  if (!decision.allowed) throw new AppError('rate_limited', `At most ${ARCHIVES_PER_CALLER_PER_MINUTE} screenshot archives per minute`, { retryAfterSeconds: decision.retryAfterSeconds });
+  if (!decision.allowed)
+    throw new AppError('rate_limited', `At most ${ARCHIVES_PER_CALLER_PER_MINUTE} screenshot archives per minute`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
 
   const confirmed: ScreenshotDoc[] = [];
   let continuationToken: string | undefined;
@@ -41,7 +44,10 @@ export async function buildScreenshotArchive(deps: ScreenshotServiceDependencies
     confirmed.push(...page.items.filter((doc) => doc.status === 'confirmed'));
     continuationToken = page.continuationToken;
     if (confirmed.length > MAX_ARCHIVE_SCREENSHOTS) {
-      throw new AppError('payload_too_large', `The session has more than ${MAX_ARCHIVE_SCREENSHOTS} screenshots; export the session or download them one by one`);
+      throw new AppError(
+        'payload_too_large',
+        `The session has more than ${MAX_ARCHIVE_SCREENSHOTS} screenshots; export the session or download them one by one`,
+      );
     }
   } while (continuationToken);
   if (confirmed.length === 0) throw new AppError('not_found', `Session ${sessionId} has no screenshots to download`);
@@ -51,7 +57,8 @@ export async function buildScreenshotArchive(deps: ScreenshotServiceDependencies
   for (const doc of confirmed) {
     const bytes = await deps.blobs.readHead('screenshots', doc.blobName, MAX_SCREENSHOT_BYTES);
     total += bytes.length;
-    if (total > MAX_ARCHIVE_BYTES) throw new AppError('payload_too_large', `The screenshots add up to more than ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB; download them one by one`);
+    if (total > MAX_ARCHIVE_BYTES)
+      throw new AppError('payload_too_large', `The screenshots add up to more than ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB; download them one by one`);
     entries[entryName(doc)] = [new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { level: 0, mtime: new Date(doc.capturedAt) }];
   }
   const access = { sensitive: true, fieldsRead: view.revealable(['screenshot']), fieldsWithheld: [] };

@@ -52,7 +52,9 @@ export async function requestScreenshotUpload(
 ): Promise<UploadInstructions> {
   const decision = deps.rateLimiter.take(`screenshot:${device.pid}:${device.dev}`, { limit: SCREENSHOTS_PER_DEVICE_PER_MINUTE, windowInMs: 60_000 });
   if (!decision.allowed) {
-    throw new AppError('rate_limited', `At most ${SCREENSHOTS_PER_DEVICE_PER_MINUTE} screenshots per minute per device`, { retryAfterSeconds: decision.retryAfterSeconds });
+    throw new AppError('rate_limited', `At most ${SCREENSHOTS_PER_DEVICE_PER_MINUTE} screenshots per minute per device`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
   }
   const found = await deps.sessions.get(device.sid);
   if (!found || found.session.productId !== device.pid) throw new AppError('not_found', `Session ${device.sid} not found`);
@@ -88,7 +90,12 @@ async function readUpload(deps: ScreenshotServiceDependencies, doc: ScreenshotDo
  * Idempotent: confirming a confirmed or rejected screenshot answers its state again. Only the caller whose
  * If-Match replace wins counts it and announces it, so a retried confirm never counts twice.
  */
-export async function confirmScreenshot(deps: ScreenshotServiceDependencies, device: IngestTokenClaims, screenshotId: string, correlationId: string): Promise<ScreenshotView> {
+export async function confirmScreenshot(
+  deps: ScreenshotServiceDependencies,
+  device: IngestTokenClaims,
+  screenshotId: string,
+  correlationId: string,
+): Promise<ScreenshotView> {
   const found = await deps.screenshots.get(device.sid, screenshotId);
   if (!found || found.screenshot.device !== device.dev) throw new AppError('not_found', `Screenshot ${screenshotId} not found`);
   const { screenshot: doc, etag } = found;
@@ -129,7 +136,10 @@ async function isCollecting(deps: ScreenshotServiceDependencies, doc: Screenshot
  * deleted, so an upload link used but never confirmed (or used for something else entirely) leaves nothing behind.
  * Safe to overlap and to repeat: a doc another run already rejected loses the If-Match race and is skipped.
  */
-export async function sweepAbandonedUploads(deps: Pick<ScreenshotServiceDependencies, 'screenshots' | 'blobs' | 'clock'>, options: { pageSize: number; graceInMs: number }): Promise<{ rejected: number }> {
+export async function sweepAbandonedUploads(
+  deps: Pick<ScreenshotServiceDependencies, 'screenshots' | 'blobs' | 'clock'>,
+  options: { pageSize: number; graceInMs: number },
+): Promise<{ rejected: number }> {
   const before = new Date(deps.clock.now().getTime() - options.graceInMs).toISOString();
   let rejected = 0;
   for (const doc of await deps.screenshots.listAbandoned(before, options.pageSize)) {
@@ -154,7 +164,15 @@ async function announceCaptured(deps: ScreenshotServiceDependencies, doc: Screen
     sessionId: doc.sessionId,
     correlationId,
     time,
-    payload: { screenshotId: doc.id, format: doc.format, sizeBytes, width: doc.width, height: doc.height, trigger: doc.trigger, relatedItemId: doc.relatedItemId },
+    payload: {
+      screenshotId: doc.id,
+      format: doc.format,
+      sizeBytes,
+      width: doc.width,
+      height: doc.height,
+      trigger: doc.trigger,
+      relatedItemId: doc.relatedItemId,
+    },
   });
   await deps.events.publish([event]);
 }

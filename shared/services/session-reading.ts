@@ -28,7 +28,11 @@ async function readAll<T>(readPage: (continuationToken?: string) => Promise<Page
  * whole container on the embedded emulator, where each page re-runs the query: few unordered queries with big
  * pages are what is fast on both (the builders sort; see docs/screenshots-reports-export.md).
  */
-export async function readSessionItems(store: TelemetryStore, session: SessionKey, limits: { maxLogs: number; maxSpans: number; pageSize: number }): Promise<SessionItems> {
+export async function readSessionItems(
+  store: TelemetryStore,
+  session: SessionKey,
+  limits: { maxLogs: number; maxSpans: number; pageSize: number },
+): Promise<SessionItems> {
   const [logs, spans] = await Promise.all([
     readAll((continuationToken) => store.listLogs(session, { order: 'unordered' }, { maxItems: limits.pageSize, continuationToken }), limits.maxLogs),
     readAll((continuationToken) => store.listSpans(session, { order: 'unordered' }, { maxItems: limits.pageSize, continuationToken }), limits.maxSpans),

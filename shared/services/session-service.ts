@@ -125,7 +125,11 @@ export function planSessionWrite(
 }
 
 /** After the write: this instance's config index sees it at once, and the audit trail has it before we answer. */
-export async function afterSessionWrite(deps: Pick<SessionServiceDependencies, 'audit' | 'onSessionWritten'>, session: DebugSession, planned: PlannedWrite): Promise<void> {
+export async function afterSessionWrite(
+  deps: Pick<SessionServiceDependencies, 'audit' | 'onSessionWritten'>,
+  session: DebugSession,
+  planned: PlannedWrite,
+): Promise<void> {
   deps.onSessionWritten?.(session);
   await deps.audit.record(planned.audit);
 }
@@ -145,7 +149,9 @@ export async function createSession(deps: SessionServiceDependencies, call: Call
   const session = newSession(input, call.principal.subject, now);
   const eventTypes: EventType[] = ['diagnostics.session.created'];
   if (session.status === 'active') eventTypes.push('diagnostics.session.started');
-  const planned = planSessionWrite(now, userActor(call), call.correlationId, session, 'session.created', eventTypes, { configuration: sessionSummary(session) });
+  const planned = planSessionWrite(now, userActor(call), call.correlationId, session, 'session.created', eventTypes, {
+    configuration: sessionSummary(session),
+  });
   await deps.beforeCreate?.(session);
   const stored = await deps.events.publishWithWrite(planned.events, { sessionId: session.id }, (eventIds) => deps.sessions.create(session, { eventIds }));
   deps.telemetry.event('session.created', { productId: session.productId, collectionLevel: session.collectionLevel });
@@ -184,7 +190,14 @@ export async function listSessions(
   // A caller with no reader role sees only sessions that target them.
   const targetUserId = productIds.length === 0 ? principal.subject : undefined;
   const page = await deps.sessions.list(
-    { productIds: targetUserId ? undefined : productIds, statuses: query.status, createdFrom: query.from, createdTo: query.to, targetUserId, target: query.target },
+    {
+      productIds: targetUserId ? undefined : productIds,
+      statuses: query.status,
+      createdFrom: query.from,
+      createdTo: query.to,
+      targetUserId,
+      target: query.target,
+    },
     { maxItems: query.pageSize, continuationToken: query.continuationToken },
   );
   return { ...page, items: page.items.map((session) => sessionViewFor(principal, session)) };
@@ -245,22 +258,43 @@ async function writeChangeOnce(
   }
   if (!eventTypes.includes('diagnostics.session.updated')) eventTypes.push('diagnostics.session.updated');
   const planned = planSessionWrite(deps.clock.now(), userActor(call), call.correlationId, result.session, action, eventTypes, details);
-  const stored = await deps.events.publishWithWrite(planned.events, { sessionId }, (eventIds) => deps.sessions.replace(result.session, current.etag, { eventIds }));
+  const stored = await deps.events.publishWithWrite(planned.events, { sessionId }, (eventIds) =>
+    deps.sessions.replace(result.session, current.etag, { eventIds }),
+  );
   if (result.statusChangedTo) deps.telemetry.metric('session.transition_total', 1, { to: result.statusChangedTo });
   await afterSessionWrite(deps, stored.session, planned);
   return stored;
 }
 
-export function updateSession(deps: SessionServiceDependencies, call: CallContext, sessionId: string, update: UpdateSessionRequest, ifMatch: string | undefined): Promise<VersionedSession> {
+export function updateSession(
+  deps: SessionServiceDependencies,
+  call: CallContext,
+  sessionId: string,
+  update: UpdateSessionRequest,
+  ifMatch: string | undefined,
+): Promise<VersionedSession> {
   return writeChange(deps, call, sessionId, ifMatch, (session) => applyUpdate(session, update, deps.clock.now()), 'session.updated', { change: update });
 }
 
 /** Soft delete: the session stays readable as cancelled. Cancelling a cancelled session is a no-op. */
-export async function cancelSession(deps: SessionServiceDependencies, call: CallContext, sessionId: string, ifMatch: string | undefined): Promise<VersionedSession> {
+export async function cancelSession(
+  deps: SessionServiceDependencies,
+  call: CallContext,
+  sessionId: string,
+  ifMatch: string | undefined,
+): Promise<VersionedSession> {
   const current = await getSession(deps, call.principal, sessionId);
   requireAdmin(call.principal, current.session.productId);
   if (current.session.status === 'cancelled') return current;
-  return writeChange(deps, call, sessionId, ifMatch, (session) => ({ session: transition(session, 'cancelled', deps.clock.now()), statusChangedTo: 'cancelled' }), 'session.cancelled', {});
+  return writeChange(
+    deps,
+    call,
+    sessionId,
+    ifMatch,
+    (session) => ({ session: transition(session, 'cancelled', deps.clock.now()), statusChangedTo: 'cancelled' }),
+    'session.cancelled',
+    {},
+  );
 }
 
 /**

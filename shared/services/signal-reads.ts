@@ -26,7 +26,9 @@ export async function readMetricBuckets(store: SignalStore, productId: string, r
   const totals = series.filter((name) => !perFingerprint.includes(name));
   const range = { resolution: read.resolution, from: read.from, to: read.to, maxBuckets: read.maxBuckets };
   const reads = await Promise.all([
-    totals.length > 0 ? store.read(productId, { ...range, series: totals, filter: { appVersion: read.filter.appVersion, route: read.filter.route }, view: 'totals' }) : [],
+    totals.length > 0
+      ? store.read(productId, { ...range, series: totals, filter: { appVersion: read.filter.appVersion, route: read.filter.route }, view: 'totals' })
+      : [],
     perFingerprint.length > 0 ? store.read(productId, { ...range, series: perFingerprint, filter: read.filter, view: 'series' }) : [],
   ]);
   return reads.flat();

@@ -28,7 +28,15 @@ type InputOf<Kind extends RuleKind> = Kind extends 'alertRule' ? AlertRuleInput 
 
 const auditNames: Record<RuleKind, string> = { alertRule: 'signal.alert_rule', triggerRule: 'signal.trigger_rule' };
 
-async function audit(deps: SignalRuleServiceDependencies, call: RuleCall, productId: string, kind: RuleKind, verb: string, ruleId: string, rule?: unknown): Promise<void> {
+async function audit(
+  deps: SignalRuleServiceDependencies,
+  call: RuleCall,
+  productId: string,
+  kind: RuleKind,
+  verb: string,
+  ruleId: string,
+  rule?: unknown,
+): Promise<void> {
   await deps.audit.record({
     id: `au_${randomUUID()}`,
     productId,
@@ -44,10 +52,14 @@ async function checkReferences<Kind extends RuleKind>(deps: SignalRuleServiceDep
   if (kind !== 'triggerRule') return;
   const trigger = input as TriggerRuleInput;
   if (trigger.on === 'crash' && trigger.alertRuleId !== undefined) {
-    throw new AppError('invalid_input', 'A crash trigger reacts to crash reports, not to an alert rule: leave alertRuleId out', { issues: [{ field: 'alertRuleId', message: 'not for on: crash' }] });
+    throw new AppError('invalid_input', 'A crash trigger reacts to crash reports, not to an alert rule: leave alertRuleId out', {
+      issues: [{ field: 'alertRuleId', message: 'not for on: crash' }],
+    });
   }
   if (trigger.alertRuleId !== undefined && !(await deps.rules.get('alertRule', productId, trigger.alertRuleId))) {
-    throw new AppError('invalid_input', `Alert rule ${trigger.alertRuleId} does not exist in product ${productId}`, { issues: [{ field: 'alertRuleId', message: 'unknown rule' }] });
+    throw new AppError('invalid_input', `Alert rule ${trigger.alertRuleId} does not exist in product ${productId}`, {
+      issues: [{ field: 'alertRuleId', message: 'unknown rule' }],
+    });
   }
 }
 
@@ -55,18 +67,33 @@ export function ruleInputSchema(kind: RuleKind) {
   return kind === 'alertRule' ? alertRuleInputSchema : triggerRuleInputSchema;
 }
 
-export async function createRule<Kind extends RuleKind>(deps: SignalRuleServiceDependencies, call: RuleCall, kind: Kind, productId: string, input: InputOf<Kind>): Promise<Versioned<RuleOf<Kind>>> {
+export async function createRule<Kind extends RuleKind>(
+  deps: SignalRuleServiceDependencies,
+  call: RuleCall,
+  kind: Kind,
+  productId: string,
+  input: InputOf<Kind>,
+): Promise<Versioned<RuleOf<Kind>>> {
   requireAdmin(call.principal, productId);
   await checkReferences(deps, kind, productId, input);
   const now = deps.clock.now();
-  const rule = (kind === 'alertRule' ? newAlertRule(productId, input as AlertRuleInput, call.principal.subject, now) : newTriggerRule(productId, input as TriggerRuleInput, call.principal.subject, now)) as RuleOf<Kind>;
+  const rule = (
+    kind === 'alertRule'
+      ? newAlertRule(productId, input as AlertRuleInput, call.principal.subject, now)
+      : newTriggerRule(productId, input as TriggerRuleInput, call.principal.subject, now)
+  ) as RuleOf<Kind>;
   const stored = await deps.rules.create(kind, rule);
   await audit(deps, call, productId, kind, 'created', rule.id, rule);
   if (kind === 'triggerRule') deps.onTriggerRulesChanged?.(productId);
   return stored;
 }
 
-export async function listRules<Kind extends RuleKind>(deps: SignalRuleServiceDependencies, principal: Principal, kind: Kind, productId: string): Promise<Array<Versioned<RuleOf<Kind>>>> {
+export async function listRules<Kind extends RuleKind>(
+  deps: SignalRuleServiceDependencies,
+  principal: Principal,
+  kind: Kind,
+  productId: string,
+): Promise<Array<Versioned<RuleOf<Kind>>>> {
   requireReader(principal, productId);
   return deps.rules.list(kind, productId);
 }
@@ -89,7 +116,14 @@ export async function replaceRule<Kind extends RuleKind>(
     throw new AppError('precondition_failed', 'The rule changed since you read it; read it again and retry with its new ETag');
   }
   await checkReferences(deps, kind, productId, input);
-  const rule = { ...input, id: ruleId, productId, createdAt: current.value.createdAt, updatedAt: deps.clock.now().toISOString(), updatedBy: call.principal.subject } as RuleOf<Kind>;
+  const rule = {
+    ...input,
+    id: ruleId,
+    productId,
+    createdAt: current.value.createdAt,
+    updatedAt: deps.clock.now().toISOString(),
+    updatedBy: call.principal.subject,
+  } as RuleOf<Kind>;
   const stored = await deps.rules.replace(kind, rule, current.etag);
   await audit(deps, call, productId, kind, 'updated', ruleId, rule);
   if (kind === 'triggerRule') deps.onTriggerRulesChanged?.(productId);

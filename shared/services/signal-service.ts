@@ -55,16 +55,22 @@ export async function ingestSignals(
   call: { correlationId: string; idempotencyKey?: string | null },
 ): Promise<SignalIntakeResult> {
   if (call.idempotencyKey != null && !idempotencyKeyPattern.test(call.idempotencyKey)) {
-    throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', { issues: [{ field: 'Idempotency-Key', message: 'invalid' }] });
+    throw new AppError('invalid_input', 'Idempotency-Key must be 1-128 letters, digits or . : - _', {
+      issues: [{ field: 'Idempotency-Key', message: 'invalid' }],
+    });
   }
   const decision = deps.rateLimiter.take(`signals:${productId}:${batch.deviceId}`, { limit: deps.limits.batchesPerMinutePerDevice, windowInMs: MINUTE_IN_MS });
   if (!decision.allowed) {
     deps.telemetry.metric('signals.batch_total', 1, { outcome: 'rate_limited' });
-    throw new AppError('rate_limited', `At most ${deps.limits.batchesPerMinutePerDevice} signal batches per minute per device`, { retryAfterSeconds: decision.retryAfterSeconds });
+    throw new AppError('rate_limited', `At most ${deps.limits.batchesPerMinutePerDevice} signal batches per minute per device`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
   }
   const now = deps.clock.now();
   // Counters are increments: a batch resent after a lost answer must not count twice.
-  const idempotencyKey = call.idempotencyKey ? createHash('sha256').update(['signals', productId, batch.deviceId, call.idempotencyKey].join('\n')).digest('hex') : undefined;
+  const idempotencyKey = call.idempotencyKey
+    ? createHash('sha256').update(['signals', productId, batch.deviceId, call.idempotencyKey].join('\n')).digest('hex')
+    : undefined;
   if (idempotencyKey) {
     const remembered = await deps.idempotency.get(idempotencyKey);
     if (remembered && now.getTime() - Date.parse(remembered.createdAt) < IDEMPOTENCY_WINDOW_IN_MS) {
@@ -75,7 +81,9 @@ export async function ingestSignals(
   const mapped = mapSignalBatch(batch, now);
   if (mapped.points.length === 0 && mapped.issues.length > 0) {
     deps.telemetry.metric('signals.batch_total', 1, { outcome: 'invalid' });
-    throw new AppError('invalid_input', `No entry is inside the accepted time window: ${mapped.issues[0]!.field}: ${mapped.issues[0]!.message}`, { issues: mapped.issues.slice(0, 20) });
+    throw new AppError('invalid_input', `No entry is inside the accepted time window: ${mapped.issues[0]!.field}: ${mapped.issues[0]!.message}`, {
+      issues: mapped.issues.slice(0, 20),
+    });
   }
   const points = mergePoints(mapped.points);
   await deps.store.add(productId, points);
@@ -135,7 +143,10 @@ export const seriesQuerySchema = z
     fingerprint: fingerprintSchema.optional(),
     route: routeTemplateSchema.optional(),
     /** Adds the detector's expected band to each point. */
-    band: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+    band: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
     sensitivity: z.union([z.enum(['low', 'medium', 'high']), z.coerce.number().min(1.5).max(20)]).default('medium'),
   })
   .strict();
@@ -168,16 +179,27 @@ export async function readSeries(deps: Pick<SignalServiceDependencies, 'store' |
   if (from >= to) throw new AppError('invalid_input', 'from must be before to', { issues: [{ field: 'from', message: 'not before to' }] });
   const alignedFrom = Math.floor(from / step) * step;
   if ((to - alignedFrom) / step > MAX_POINTS) {
-    throw new AppError('invalid_input', `At most ${MAX_POINTS} points per read; widen the step or narrow the range`, { issues: [{ field: 'step', message: 'too many points' }] });
+    throw new AppError('invalid_input', `At most ${MAX_POINTS} points per read; widen the step or narrow the range`, {
+      issues: [{ field: 'step', message: 'too many points' }],
+    });
   }
   // Minute buckets live 8 days: older ranges, and steps of whole hours, read the hourly rollups.
   const hourly = step % HOUR_IN_MS === 0 || alignedFrom < now - 7 * 24 * HOUR_IN_MS;
   if (hourly && step % HOUR_IN_MS !== 0) {
-    throw new AppError('invalid_input', 'Ranges older than 7 days are kept per hour: use a step of whole hours', { issues: [{ field: 'step', message: 'use 1h or more' }] });
+    throw new AppError('invalid_input', 'Ranges older than 7 days are kept per hour: use a step of whole hours', {
+      issues: [{ field: 'step', message: 'use 1h or more' }],
+    });
   }
   const filter = dimensionsSchema.parse({ appVersion: query.appVersion, fingerprint: query.fingerprint, route: query.route });
   // The filter's totals: one bucket per step's minute or hour, however many series the product has.
-  const buckets = await readMetricBuckets(deps.store, productId, { metric: query.name, filter, resolution: hourly ? 'hour' : 'minute', from: alignedFrom, to, maxBuckets: MAX_BUCKETS });
+  const buckets = await readMetricBuckets(deps.store, productId, {
+    metric: query.name,
+    filter,
+    resolution: hourly ? 'hour' : 'minute',
+    from: alignedFrom,
+    to,
+    maxBuckets: MAX_BUCKETS,
+  });
   const periods = [...totalsByPeriod(buckets, filter, alignedFrom, to, step)];
   const points: SeriesPointAnswer[] = periods.map(([start, totals]) => {
     const value = metricValue(query.name, totals);
@@ -187,7 +209,14 @@ export async function readSeries(deps: Pick<SignalServiceDependencies, 'store' |
   if (query.band) {
     const scored = scoreSeries(
       periods.map(([start], index) => ({ time: start, value: points[index]!.value ?? undefined })),
-      { threshold: thresholdOf(query.sensitivity), direction: 'both', window: 30, minHistory: 10, seasonality: 'none', countData: unitOf(query.name) === 'count' },
+      {
+        threshold: thresholdOf(query.sensitivity),
+        direction: 'both',
+        window: 30,
+        minHistory: 10,
+        seasonality: 'none',
+        countData: unitOf(query.name) === 'count',
+      },
     );
     scored.forEach((entry, index) => {
       if (entry.expected === undefined) return;

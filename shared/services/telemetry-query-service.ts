@@ -83,13 +83,34 @@ export interface LogListQuery extends TimeRange, Paging {
   correlationId?: string;
 }
 
-export async function listSessionLogs(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: LogListQuery, correlationId?: string): Promise<Page<LogDoc>> {
-  return audited(deps, principal, sessionId, 'logs.read', { types: query.types }, correlationId, (key) =>
-    deps.telemetryStore.listLogs(
-      key,
-      { docTypes: query.types, levels: query.levels, module: query.module, textContains: query.text, correlationId: query.correlationId, order: query.order, ...utcRange(query) },
-      { maxItems: query.pageSize, continuationToken: query.continuationToken },
-    ),
+export async function listSessionLogs(
+  deps: TelemetryQueryDependencies,
+  principal: Principal,
+  sessionId: string,
+  query: LogListQuery,
+  correlationId?: string,
+): Promise<Page<LogDoc>> {
+  return audited(
+    deps,
+    principal,
+    sessionId,
+    'logs.read',
+    { types: query.types },
+    correlationId,
+    (key) =>
+      deps.telemetryStore.listLogs(
+        key,
+        {
+          docTypes: query.types,
+          levels: query.levels,
+          module: query.module,
+          textContains: query.text,
+          correlationId: query.correlationId,
+          order: query.order,
+          ...utcRange(query),
+        },
+        { maxItems: query.pageSize, continuationToken: query.continuationToken },
+      ),
     pageView,
   );
 }
@@ -98,9 +119,26 @@ export interface SpanListQuery extends TimeRange, Paging {
   traceId?: string;
 }
 
-export async function listSessionSpans(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: SpanListQuery, correlationId?: string): Promise<Page<SpanDoc>> {
-  return audited(deps, principal, sessionId, 'spans.read', {}, correlationId, (key) =>
-    deps.telemetryStore.listSpans(key, { traceId: query.traceId, order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken }),
+export async function listSessionSpans(
+  deps: TelemetryQueryDependencies,
+  principal: Principal,
+  sessionId: string,
+  query: SpanListQuery,
+  correlationId?: string,
+): Promise<Page<SpanDoc>> {
+  return audited(
+    deps,
+    principal,
+    sessionId,
+    'spans.read',
+    {},
+    correlationId,
+    (key) =>
+      deps.telemetryStore.listSpans(
+        key,
+        { traceId: query.traceId, order: query.order, ...utcRange(query) },
+        { maxItems: query.pageSize, continuationToken: query.continuationToken },
+      ),
     pageView,
   );
 }
@@ -115,11 +153,26 @@ export interface TraceTree {
   roots: SpanNode[];
 }
 
-export async function getTraceTree(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, traceId: string, correlationId?: string): Promise<TraceTree> {
-  return audited(deps, principal, sessionId, 'trace.read', { traceId }, correlationId, (key) => readTraceTree(deps, key, sessionId, traceId), (tree, view) => ({
-    ...tree,
-    roots: treeView(tree.roots, view),
-  }));
+export async function getTraceTree(
+  deps: TelemetryQueryDependencies,
+  principal: Principal,
+  sessionId: string,
+  traceId: string,
+  correlationId?: string,
+): Promise<TraceTree> {
+  return audited(
+    deps,
+    principal,
+    sessionId,
+    'trace.read',
+    { traceId },
+    correlationId,
+    (key) => readTraceTree(deps, key, sessionId, traceId),
+    (tree, view) => ({
+      ...tree,
+      roots: treeView(tree.roots, view),
+    }),
+  );
 }
 
 async function readTraceTree(deps: TelemetryQueryDependencies, key: SessionKey, sessionId: string, traceId: string): Promise<TraceTree> {
@@ -145,9 +198,26 @@ async function readTraceTree(deps: TelemetryQueryDependencies, key: SessionKey, 
   };
 }
 
-export async function listSessionTimeline(deps: TelemetryQueryDependencies, principal: Principal, sessionId: string, query: TimeRange & Paging, correlationId?: string): Promise<Page<TimelineDoc>> {
-  return audited(deps, principal, sessionId, 'timeline.read', {}, correlationId, (key) =>
-    deps.telemetryStore.listTimeline(key, { order: query.order, ...utcRange(query) }, { maxItems: query.pageSize, continuationToken: query.continuationToken }),
+export async function listSessionTimeline(
+  deps: TelemetryQueryDependencies,
+  principal: Principal,
+  sessionId: string,
+  query: TimeRange & Paging,
+  correlationId?: string,
+): Promise<Page<TimelineDoc>> {
+  return audited(
+    deps,
+    principal,
+    sessionId,
+    'timeline.read',
+    {},
+    correlationId,
+    (key) =>
+      deps.telemetryStore.listTimeline(
+        key,
+        { order: query.order, ...utcRange(query) },
+        { maxItems: query.pageSize, continuationToken: query.continuationToken },
+      ),
     pageView,
   );
 }

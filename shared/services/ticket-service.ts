@@ -80,14 +80,27 @@ async function updateLink(deps: TicketDependencies, alertKey: string, change: (l
 }
 
 /** The key's ticket, creating it if this event holds (or takes over) the claim; throws transient while another instance creates it. */
-async function ticketFor(deps: TicketDependencies, tracker: TicketTracker, event: EventEnvelope, alertKey: string): Promise<{ ticket: TicketRef; created: boolean }> {
+async function ticketFor(
+  deps: TicketDependencies,
+  tracker: TicketTracker,
+  event: EventEnvelope,
+  alertKey: string,
+): Promise<{ ticket: TicketRef; created: boolean }> {
   const now = deps.clock.now();
   const at = now.toISOString();
   let current = await deps.links.get(alertKey);
   /** This call made the claim: no earlier attempt can have opened a ticket for it. */
   let claimedNow = false;
   if (!current) {
-    claimedNow = await deps.links.create({ alertKey, state: 'creating', createdAt: at, updatedAt: at, lastEventId: event.id, occurrences: 1, sessionIds: event.sessionId ? [event.sessionId] : undefined });
+    claimedNow = await deps.links.create({
+      alertKey,
+      state: 'creating',
+      createdAt: at,
+      updatedAt: at,
+      lastEventId: event.id,
+      occurrences: 1,
+      sessionIds: event.sessionId ? [event.sessionId] : undefined,
+    });
     current = await deps.links.get(alertKey);
     if (!current) throw new AppError('unavailable', 'The ticket link vanished', { retryable: true });
     if (!claimedNow && current.link.state !== 'creating') return { ticket: current.link.ticket!, created: false };
@@ -112,7 +125,9 @@ async function ticketFor(deps: TicketDependencies, tracker: TicketTracker, event
     ticket = await tracker.create(draftOf(deps, event, alertKey));
   } catch (error) {
     // Release the claim (make it stale at once), so the next alert of this key need not wait for it.
-    await updateLink(deps, alertKey, (link) => (link.state === 'creating' && link.lastEventId === event.id ? { ...link, updatedAt: new Date(0).toISOString() } : undefined)).catch(() => undefined);
+    await updateLink(deps, alertKey, (link) =>
+      link.state === 'creating' && link.lastEventId === event.id ? { ...link, updatedAt: new Date(0).toISOString() } : undefined,
+    ).catch(() => undefined);
     throw error;
   }
   deps.telemetry.metric('ticket.operation_total', 1, { provider: tracker.provider, operation: 'created' });
@@ -188,7 +203,9 @@ async function applyRegressionTo(deps: TicketDependencies, tracker: TicketTracke
     // A ratio metric, averaged: 1 per ticket closed automatically, 0 per failed regression that kept or reopened one.
     deps.telemetry.metric('debug.ticket.autoclose_rate', 0, { provider: tracker.provider });
   }
-  await updateLink(deps, alertKey, (link) => (link.lastEventId === event.id ? undefined : { ...link, state, updatedAt: deps.clock.now().toISOString(), lastEventId: event.id }));
+  await updateLink(deps, alertKey, (link) =>
+    link.lastEventId === event.id ? undefined : { ...link, state, updatedAt: deps.clock.now().toISOString(), lastEventId: event.id },
+  );
 }
 
 export async function applyTicketEvent(deps: TicketDependencies, event: EventEnvelope): Promise<void> {

@@ -2,7 +2,16 @@
 // devices in a trigger rule's scope, through the session use case, within the caps: K per rule per hour,
 // one per device per day, and joining a live session for the device instead of opening a second one.
 import { randomUUID } from 'node:crypto';
-import { autoSessionRequest, dayOf, hourStart, inPercentage, signalInScope, type TriggerKind, type TriggerRule, type TriggerSignal } from '../domain/signals/triggers';
+import {
+  autoSessionRequest,
+  dayOf,
+  hourStart,
+  inPercentage,
+  signalInScope,
+  type TriggerKind,
+  type TriggerRule,
+  type TriggerSignal,
+} from '../domain/signals/triggers';
 import type { AlertRule } from '../domain/signals/rules';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
@@ -62,7 +71,13 @@ export function forgetTriggerRules(deps: TriggerServiceDependencies, productId: 
 }
 
 /** One device: join its live session, or claim the caps and open one. */
-async function openFor(deps: TriggerServiceDependencies, rule: TriggerRule, deviceId: string, signal: TriggerSignal, correlationId: string | undefined): Promise<TriggerResult> {
+async function openFor(
+  deps: TriggerServiceDependencies,
+  rule: TriggerRule,
+  deviceId: string,
+  signal: TriggerSignal,
+  correlationId: string | undefined,
+): Promise<TriggerResult> {
   const now = deps.clock.now();
   const live = await deps.liveSessionFor({ productId: rule.productId, deviceId });
   if (live) {
@@ -86,7 +101,12 @@ async function openFor(deps: TriggerServiceDependencies, rule: TriggerRule, devi
     return { ruleId: rule.id, deviceId, outcome: 'rule_capped' };
   }
   try {
-    const stored = await createAutoSession(deps.sessionService, autoSessionRequest(rule, deviceId), { ruleId: rule.id, ruleName: rule.name, on: rule.on, signal }, correlationId);
+    const stored = await createAutoSession(
+      deps.sessionService,
+      autoSessionRequest(rule, deviceId),
+      { ruleId: rule.id, ruleName: rule.name, on: rule.on, signal },
+      correlationId,
+    );
     return { ruleId: rule.id, deviceId, outcome: 'opened', sessionId: stored.session.id };
   } catch (error) {
     // The slot stays taken (a cap errs on the side of fewer sessions); the device may be tried again.
@@ -128,13 +148,19 @@ export async function onDeviceReports(deps: TriggerServiceDependencies, productI
 /** An alert fired: every matching rule opens sessions for devices that reported in scope, until its hourly cap. */
 export async function onAlertFired(deps: TriggerServiceDependencies, alertRule: AlertRule, episodeId: string): Promise<TriggerResult[]> {
   const on: TriggerKind = alertRule.condition.kind === 'anomaly' ? 'anomaly' : 'error_threshold';
-  const rules = (await triggerRules(deps, alertRule.productId)).filter((rule) => rule.on === on && (rule.alertRuleId === undefined || rule.alertRuleId === alertRule.id));
+  const rules = (await triggerRules(deps, alertRule.productId)).filter(
+    (rule) => rule.on === on && (rule.alertRuleId === undefined || rule.alertRuleId === alertRule.id),
+  );
   const now = deps.clock.now();
   const results: TriggerResult[] = [];
   for (const rule of rules) {
     const fingerprint = rule.scope.fingerprint ?? alertRule.filter.fingerprint;
     const appVersion = rule.scope.appVersion ?? alertRule.filter.appVersion;
-    const reporters = await deps.rules.findReporters(alertRule.productId, { fingerprint, appVersion, since: now.getTime() - REPORTER_LOOKBACK_IN_MS }, MAX_CANDIDATES);
+    const reporters = await deps.rules.findReporters(
+      alertRule.productId,
+      { fingerprint, appVersion, since: now.getTime() - REPORTER_LOOKBACK_IN_MS },
+      MAX_CANDIDATES,
+    );
     const signal: TriggerSignal = { kind: 'alert', alertRuleId: alertRule.id, episodeId, fingerprint, appVersion, at: now.toISOString() };
     for (const reporter of reporters) {
       if (!inPercentage(rule, reporter.deviceId)) continue;

@@ -25,7 +25,12 @@ export interface UserGroupingDependencies {
   clock: Clock;
 }
 
-function entryOf(deps: Pick<UserGroupingDependencies, 'clock'>, session: Pick<DebugSession, 'id' | 'productId' | 'createdAt'>, userId: string, relation: UserSessionEntry['relation']): UserSessionEntry {
+function entryOf(
+  deps: Pick<UserGroupingDependencies, 'clock'>,
+  session: Pick<DebugSession, 'id' | 'productId' | 'createdAt'>,
+  userId: string,
+  relation: UserSessionEntry['relation'],
+): UserSessionEntry {
   return {
     id: session.id,
     userKey: userKeyOf(session.productId, userId),
@@ -82,7 +87,9 @@ export async function listUserSessions(
   const found = await Promise.all(page.items.map(async (entry) => ({ entry, stored: await deps.sessions.get(entry.sessionId) })));
   return {
     // An entry whose session was never written (or belongs elsewhere) is not shown.
-    items: found.flatMap(({ entry, stored }) => (stored && stored.session.productId === query.productId ? [{ relation: entry.relation, session: stored.session }] : [])),
+    items: found.flatMap(({ entry, stored }) =>
+      stored && stored.session.productId === query.productId ? [{ relation: entry.relation, session: stored.session }] : [],
+    ),
     continuationToken: page.continuationToken,
   };
 }
@@ -144,7 +151,17 @@ export async function userTimeline(deps: UserGroupingDependencies, principal: Pr
   });
   await Promise.all(
     [...views].map(([sessionId, view]) =>
-      deps.audit.record(readAuditRecord(deps, principal, { id: sessionId, productId: query.productId, target: { userId } }, 'user_timeline.read', {}, undefined, view.summary())),
+      deps.audit.record(
+        readAuditRecord(
+          deps,
+          principal,
+          { id: sessionId, productId: query.productId, target: { userId } },
+          'user_timeline.read',
+          {},
+          undefined,
+          view.summary(),
+        ),
+      ),
     ),
   );
   return {

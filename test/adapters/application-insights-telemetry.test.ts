@@ -18,7 +18,14 @@ import type { MetricName } from '../../shared/ports/telemetry-catalog';
 interface Envelope {
   name: string;
   iKey?: string;
-  data?: { baseType?: string; baseData?: Record<string, unknown> & { name?: string; properties?: Record<string, string>; metrics?: Array<{ name: string; value: number; count?: number }> } };
+  data?: {
+    baseType?: string;
+    baseData?: Record<string, unknown> & {
+      name?: string;
+      properties?: Record<string, string>;
+      metrics?: Array<{ name: string; value: number; count?: number }>;
+    };
+  };
 }
 
 const fixtures = path.join(__dirname, '../fixtures/loopback-tls');
@@ -157,7 +164,10 @@ describe('Application Insights telemetry against a local collector', () => {
     telemetry.metric('debug.report.failure_total', 1, { reason: customerSentence });
     telemetry.metric('customer.secret_metric' as MetricName, 1);
     telemetry.event('session.created', { productId: customerEmail, collectionLevel: 'full' });
-    telemetry.exception(new Error('sessions-create: TypeError', { cause: new Error(customerSentence) }), { function: 'sessions-create', body: customerSentence });
+    telemetry.exception(new Error('sessions-create: TypeError', { cause: new Error(customerSentence) }), {
+      function: 'sessions-create',
+      body: customerSentence,
+    });
     await telemetry.flush();
 
     const everything = collector.rawBodies.join('\n');
@@ -211,7 +221,12 @@ describe('Application Insights telemetry against a local collector', () => {
     const polls = collector.metrics('config.poll_total');
     expect(polls).toEqual(expect.arrayContaining([expect.objectContaining({ properties: { outcome: 'changed', session: 'targeted' } })]));
     const durations = collector.metrics('http.request.duration_ms').map((metric) => metric.properties);
-    expect(durations).toEqual(expect.arrayContaining([{ function: 'config-get', status: '200' }, { function: 'sessions-create', status: '201' }]));
+    expect(durations).toEqual(
+      expect.arrayContaining([
+        { function: 'config-get', status: '200' },
+        { function: 'sessions-create', status: '201' },
+      ]),
+    );
     expect(collector.events('session.created').length).toBeGreaterThanOrEqual(2);
     // Dependency tracking is on: a Blob call of the host is recorded. The SDK samples at most 5 traces a second
     // by default, so the burst of calls at host start may be sampled out, depending on timing; a health check

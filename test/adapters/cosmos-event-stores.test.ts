@@ -18,7 +18,12 @@ import { newEvent } from '../../shared/domain/events/event-envelope';
 let database: Database;
 
 beforeAll(async () => {
-  database = createCosmosDatabase({ endpoint: inject('cosmosEndpoint'), key: COSMOS_EMULATOR_KEY, database: `events-${randomUUID().slice(0, 8)}`, allowSelfSignedCertificate: true });
+  database = createCosmosDatabase({
+    endpoint: inject('cosmosEndpoint'),
+    key: COSMOS_EMULATOR_KEY,
+    database: `events-${randomUUID().slice(0, 8)}`,
+    allowSelfSignedCertificate: true,
+  });
   await ensureContainers(database);
 });
 afterAll(async () => {
@@ -82,7 +87,16 @@ describe('CosmosSubscriberLedger', () => {
     await ledger.markDone(key, new Date());
     await ledger.markDone(key, new Date());
     expect(await ledger.isDone(key)).toBe(true);
-    const letter = { id: 'audit:msg-1', subscription: 'audit', messageId: 'msg-1', reason: 'InvalidEnvelope', description: 'type: invalid_value', deliveryCount: 1, at: '2026-11-22T05:00:00.000Z', body: { a: 1 } };
+    const letter = {
+      id: 'audit:msg-1',
+      subscription: 'audit',
+      messageId: 'msg-1',
+      reason: 'InvalidEnvelope',
+      description: 'type: invalid_value',
+      deliveryCount: 1,
+      at: '2026-11-22T05:00:00.000Z',
+      body: { a: 1 },
+    };
     await ledger.deadLetter(letter);
     await ledger.deadLetter(letter);
     const page = await ledger.listDeadLetters('audit', { maxItems: 10 });

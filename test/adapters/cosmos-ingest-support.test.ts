@@ -14,7 +14,12 @@ import { createSessionRequestSchema, newSession } from '../../shared/domain/sess
 let database: Database;
 
 beforeAll(async () => {
-  database = createCosmosDatabase({ endpoint: inject('cosmosEndpoint'), key: COSMOS_EMULATOR_KEY, database: `ingest-${randomUUID().slice(0, 8)}`, allowSelfSignedCertificate: true });
+  database = createCosmosDatabase({
+    endpoint: inject('cosmosEndpoint'),
+    key: COSMOS_EMULATOR_KEY,
+    database: `ingest-${randomUUID().slice(0, 8)}`,
+    allowSelfSignedCertificate: true,
+  });
   await ensureContainers(database);
 });
 afterAll(async () => {
@@ -25,7 +30,11 @@ describe('CosmosSessionStore.incrementStatsOfMany', () => {
   it('adds concurrent deltas exactly, skips zeros, and does not touch updatedAt', async () => {
     const store = new CosmosSessionStore(database.container(containerDefinitions.sessions.id));
     const created = await store.create(newSession(createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: 'd' }), 'admin', new Date()));
-    await Promise.all(Array.from({ length: 20 }, (_, index) => store.incrementStatsOfMany([{ sessionId: created.session.id, delta: { logCount: 2, traceCount: index % 2, errorCount: 0 } }])));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        store.incrementStatsOfMany([{ sessionId: created.session.id, delta: { logCount: 2, traceCount: index % 2, errorCount: 0 } }]),
+      ),
+    );
     const after = (await store.get(created.session.id))!;
     expect(after.session.stats).toMatchObject({ logCount: 40, traceCount: 10, errorCount: 0 });
     expect(after.session.updatedAt).toBe(created.session.updatedAt);

@@ -14,7 +14,12 @@ let database: Database;
 let store: CosmosSessionStore;
 
 beforeAll(async () => {
-  database = createCosmosDatabase({ endpoint: inject('cosmosEndpoint'), key: COSMOS_EMULATOR_KEY, database: `adapters-${randomUUID().slice(0, 8)}`, allowSelfSignedCertificate: true });
+  database = createCosmosDatabase({
+    endpoint: inject('cosmosEndpoint'),
+    key: COSMOS_EMULATOR_KEY,
+    database: `adapters-${randomUUID().slice(0, 8)}`,
+    allowSelfSignedCertificate: true,
+  });
   await ensureContainers(database);
   store = new CosmosSessionStore(database.container('debug_sessions'));
 });

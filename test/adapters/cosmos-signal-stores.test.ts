@@ -16,7 +16,12 @@ import { alertRuleInputSchema, newAlertRule } from '../../shared/domain/signals/
 let database: Database;
 
 beforeAll(async () => {
-  database = createCosmosDatabase({ endpoint: inject('cosmosEndpoint'), key: COSMOS_EMULATOR_KEY, database: `signals-${randomUUID().slice(0, 8)}`, allowSelfSignedCertificate: true });
+  database = createCosmosDatabase({
+    endpoint: inject('cosmosEndpoint'),
+    key: COSMOS_EMULATOR_KEY,
+    database: `signals-${randomUUID().slice(0, 8)}`,
+    allowSelfSignedCertificate: true,
+  });
   await ensureContainers(database);
 });
 afterAll(async () => {
@@ -32,21 +37,38 @@ describe('CosmosSignalStore', () => {
       Array.from({ length: 20 }, (_, index) =>
         store.add('demo', [
           { series: 'errors', dimensions: { appVersion: '1.0.0', fingerprint: 'fp-a' }, minute, sum: 2, count: 1 },
-          { series: 'latency', dimensions: { appVersion: '1.0.0', route: '/a' }, minute: minute + (index % 2) * 60_000, sum: 100, count: 10, weightedQuantiles: { p50: 50, p95: 90, p99: 99 } },
+          {
+            series: 'latency',
+            dimensions: { appVersion: '1.0.0', route: '/a' },
+            minute: minute + (index % 2) * 60_000,
+            sum: 100,
+            count: 10,
+            weightedQuantiles: { p50: 50, p95: 90, p99: 99 },
+          },
         ]),
       ),
     );
     const minutes = await store.read('demo', { series: ['errors', 'latency'], resolution: 'minute', from: minute, to: minute + 120_000, maxBuckets: 100 });
     const errors = minutes.filter((bucket) => bucket.series === 'errors');
-    expect(errors).toEqual([{ series: 'errors', dimensions: { appVersion: '1.0.0', fingerprint: 'fp-a' }, start: minute, sum: 40, count: 20, weightedQuantiles: undefined }]);
+    expect(errors).toEqual([
+      { series: 'errors', dimensions: { appVersion: '1.0.0', fingerprint: 'fp-a' }, start: minute, sum: 40, count: 20, weightedQuantiles: undefined },
+    ]);
     expect(minutes.filter((bucket) => bucket.series === 'latency').map((bucket) => [bucket.start, bucket.count, bucket.weightedQuantiles?.p95])).toEqual(
       expect.arrayContaining([
         [minute, 100, 900],
         [minute + 60_000, 100, 900],
       ]),
     );
-    const hours = await store.read('demo', { series: ['latency'], resolution: 'hour', from: Date.UTC(2024, 4, 1, 10), to: Date.UTC(2024, 4, 1, 11), maxBuckets: 100 });
-    expect(hours).toEqual([expect.objectContaining({ start: Date.UTC(2024, 4, 1, 10), sum: 2000, count: 200, weightedQuantiles: { p50: 1000, p95: 1800, p99: 1980 } })]);
+    const hours = await store.read('demo', {
+      series: ['latency'],
+      resolution: 'hour',
+      from: Date.UTC(2024, 4, 1, 10),
+      to: Date.UTC(2024, 4, 1, 11),
+      maxBuckets: 100,
+    });
+    expect(hours).toEqual([
+      expect.objectContaining({ start: Date.UTC(2024, 4, 1, 10), sum: 2000, count: 200, weightedQuantiles: { p50: 1000, p95: 1800, p99: 1980 } }),
+    ]);
     const { resources } = await database.container('signal_buckets').items.query({ query: "SELECT c.ttl FROM c WHERE c.resolution = 'hour'" }).fetchAll();
     expect(resources.every((resource) => resource.ttl === HOURLY_TTL_IN_SECONDS)).toBe(true);
   });
@@ -55,16 +77,26 @@ describe('CosmosSignalStore', () => {
     const store = new CosmosSignalStore(database.container('signal_buckets'));
     await store.add('other', [{ series: 'errors', dimensions: { appVersion: '1.0.0' }, minute, sum: 5, count: 1 }]);
     await store.add('demo', [{ series: 'errors', dimensions: { appVersion: '2.0.0' }, minute, sum: 7, count: 1 }]);
-    const filtered = await store.read('demo', { series: ['errors'], resolution: 'minute', from: minute, to: minute + 60_000, filter: { appVersion: '2.0.0' }, maxBuckets: 100 });
+    const filtered = await store.read('demo', {
+      series: ['errors'],
+      resolution: 'minute',
+      from: minute,
+      to: minute + 60_000,
+      filter: { appVersion: '2.0.0' },
+      maxBuckets: 100,
+    });
     expect(filtered.map((bucket) => bucket.sum)).toEqual([7]);
-    await expect(store.read('demo', { series: ['errors', 'latency'], resolution: 'minute', from: minute, to: minute + 120_000, maxBuckets: 1 })).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(
+      store.read('demo', { series: ['errors', 'latency'], resolution: 'minute', from: minute, to: minute + 120_000, maxBuckets: 1 }),
+    ).rejects.toMatchObject({ kind: 'invalid_input' });
   });
 });
 
 /** Sums of a read per series and period start, the way the readers add buckets up. */
 function sums(buckets: Bucket[]): Record<string, number> {
   const totals: Record<string, number> = {};
-  for (const bucket of buckets) totals[`${bucket.series}@${(bucket.start - minute) / 60_000}`] = (totals[`${bucket.series}@${(bucket.start - minute) / 60_000}`] ?? 0) + bucket.sum;
+  for (const bucket of buckets)
+    totals[`${bucket.series}@${(bucket.start - minute) / 60_000}`] = (totals[`${bucket.series}@${(bucket.start - minute) / 60_000}`] ?? 0) + bucket.sum;
   return totals;
 }
 
@@ -74,9 +106,24 @@ describe('CosmosSignalStore totals', () => {
   const versions = ['3.0.0', '3.1.0'];
   const routes = ['/a', '/b/{id}', '/c'];
   const batch = (offset: number): SignalPoint[] => [
-    ...Array.from({ length: 30 }, (_, index) => ({ series: 'errors' as const, dimensions: { appVersion: versions[index % 2]!, fingerprint: `fp-${index}` }, minute: minute + offset * 60_000, sum: 1 + (index % 3), count: 1 })),
-    ...versions.flatMap((appVersion) => routes.map((route) => ({ series: 'requests' as const, dimensions: { appVersion, route }, minute: minute + offset * 60_000, sum: 100, count: 1 }))),
-    { series: 'latency', dimensions: { appVersion: '3.0.0', route: '/a' }, minute: minute + offset * 60_000, sum: 1000, count: 10, weightedQuantiles: { p50: 800, p95: 1500, p99: 2000 } },
+    ...Array.from({ length: 30 }, (_, index) => ({
+      series: 'errors' as const,
+      dimensions: { appVersion: versions[index % 2]!, fingerprint: `fp-${index}` },
+      minute: minute + offset * 60_000,
+      sum: 1 + (index % 3),
+      count: 1,
+    })),
+    ...versions.flatMap((appVersion) =>
+      routes.map((route) => ({ series: 'requests' as const, dimensions: { appVersion, route }, minute: minute + offset * 60_000, sum: 100, count: 1 })),
+    ),
+    {
+      series: 'latency',
+      dimensions: { appVersion: '3.0.0', route: '/a' },
+      minute: minute + offset * 60_000,
+      sum: 1000,
+      count: 10,
+      weightedQuantiles: { p50: 800, p95: 1500, p99: 2000 },
+    },
     { series: 'errors', dimensions: { appVersion: '3.1.0' }, minute: minute + offset * 60_000, sum: 7, count: 1 },
     { series: 'requests', dimensions: { appVersion: '3.1.0' }, minute: minute + offset * 60_000, sum: 50, count: 1 },
   ];
@@ -116,7 +163,10 @@ describe('CosmosSignalStore totals', () => {
     const hour = Date.UTC(2024, 4, 1, 10);
     const hourly = await store.read('totals', { series: ['errors'], resolution: 'hour', from: hour, to: hour + 3_600_000, view: 'totals', maxBuckets: 10 });
     expect(hourly).toEqual([expect.objectContaining({ start: hour, sum: 536, dimensions: {} })]);
-    const { resources } = await database.container('signal_buckets').items.query({ query: "SELECT c.ttl FROM c WHERE c.productId = 'totals' AND c.resolution = 'hour' AND c.derived = true" }).fetchAll();
+    const { resources } = await database
+      .container('signal_buckets')
+      .items.query({ query: "SELECT c.ttl FROM c WHERE c.productId = 'totals' AND c.resolution = 'hour' AND c.derived = true" })
+      .fetchAll();
     expect(resources.length).toBeGreaterThan(0);
     expect(resources.every((resource) => resource.ttl === HOURLY_TTL_IN_SECONDS)).toBe(true);
     // The per-series read holds the series as reported: 31 error buckets and 7 request buckets a minute.
@@ -141,7 +191,12 @@ describe('CosmosSignalStore totals', () => {
 describe('CosmosSignalRuleStore', () => {
   it('keeps rules per product with If-Match, and state writes that lose a race report it', async () => {
     const store = new CosmosSignalRuleStore(database.container('signal_rules'));
-    const rule = newAlertRule('demo', alertRuleInputSchema.parse({ name: 'r', metric: 'errors', condition: { kind: 'threshold', value: 5 } }), 'admin', new Date(minute));
+    const rule = newAlertRule(
+      'demo',
+      alertRuleInputSchema.parse({ name: 'r', metric: 'errors', condition: { kind: 'threshold', value: 5 } }),
+      'admin',
+      new Date(minute),
+    );
     const created = await store.create('alertRule', rule);
     expect((await store.get('alertRule', 'demo', rule.id))?.value).toEqual(rule);
     expect(await store.get('alertRule', 'other', rule.id)).toBeUndefined();

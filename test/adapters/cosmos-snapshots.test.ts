@@ -40,10 +40,14 @@ describe('embedded Cosmos snapshots', () => {
 
     const second = await start(file);
     expect(second.restored).toEqual({ databases: 1, containers: 1, documents: 3 });
-    const again = createCosmosDatabase({ endpoint: second.endpoint, database: 'snap', key: COSMOS_EMULATOR_KEY, allowSelfSignedCertificate: true }).container('things');
+    const again = createCosmosDatabase({ endpoint: second.endpoint, database: 'snap', key: COSMOS_EMULATOR_KEY, allowSelfSignedCertificate: true }).container(
+      'things',
+    );
     const { resource } = await again.item('t2', 'even').read<{ n: number; _etag: string }>();
     expect(resource).toMatchObject({ id: 't2', n: 2, _etag: written[1]!._etag });
-    const { resources } = await again.items.query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.pk = @pk ORDER BY c.id', parameters: [{ name: '@pk', value: 'odd' }] }).fetchAll();
+    const { resources } = await again.items
+      .query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.pk = @pk ORDER BY c.id', parameters: [{ name: '@pk', value: 'odd' }] })
+      .fetchAll();
     expect(resources.map((item) => item.id)).toEqual(['t1', 't3']);
     // New documents get ids past the restored ones rather than reusing a resource id.
     const created = (await again.items.create({ id: 't4', pk: 'even', n: 4 })).resource!;

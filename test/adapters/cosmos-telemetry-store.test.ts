@@ -16,7 +16,12 @@ let database: Database;
 let store: CosmosTelemetryStore;
 
 beforeAll(async () => {
-  database = createCosmosDatabase({ endpoint: inject('cosmosEndpoint'), database: `adapter-${randomUUID().slice(0, 8)}`, key: COSMOS_EMULATOR_KEY, allowSelfSignedCertificate: true });
+  database = createCosmosDatabase({
+    endpoint: inject('cosmosEndpoint'),
+    database: `adapter-${randomUUID().slice(0, 8)}`,
+    key: COSMOS_EMULATOR_KEY,
+    allowSelfSignedCertificate: true,
+  });
   await ensureContainers(database);
   store = new CosmosTelemetryStore(database.container(containerDefinitions.logs.id), database.container(containerDefinitions.traces.id));
 });
@@ -106,7 +111,11 @@ describe('CosmosTelemetryStore log and span queries', () => {
       logDoc(session, 'l4', 4, { level: 'fatal', module: 'ui', message: 'crash in api view', correlationId: 'corr-1' }),
       breadcrumbDoc(session, 'b1', 5),
     ]);
-    await store.upsertSpans(session, [spanDoc(session, '1'.repeat(16), 1), spanDoc(session, '2'.repeat(16), 2, 'b'.repeat(32)), spanDoc(session, '3'.repeat(16), 3)]);
+    await store.upsertSpans(session, [
+      spanDoc(session, '1'.repeat(16), 1),
+      spanDoc(session, '2'.repeat(16), 2, 'b'.repeat(32)),
+      spanDoc(session, '3'.repeat(16), 3),
+    ]);
     // Another session's documents never show up.
     const other = newSession();
     await store.upsertLogs(other, [logDoc(other, 'x', 2, { level: 'error' })]);
@@ -189,6 +198,8 @@ describe('CosmosTelemetryStore timeline', () => {
 
   it('refuses a cursor issued for the other order', async () => {
     const page = await store.listTimeline(session, { order: 'oldest' }, { maxItems: 2 });
-    await expect(store.listTimeline(session, { order: 'newest' }, { maxItems: 2, continuationToken: page.continuationToken })).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(store.listTimeline(session, { order: 'newest' }, { maxItems: 2, continuationToken: page.continuationToken })).rejects.toMatchObject({
+      kind: 'invalid_input',
+    });
   });
 });

@@ -31,7 +31,14 @@ describe('embedded Cosmos query compiler (patched)', () => {
 
   it('still filters, joins, pages and strips undefined array entries as before', () => {
     const byPartition = compileQuery('SELECT c.id FROM c WHERE c.pk = @pk AND c.level = @level');
-    expect(byPartition.exec(documents, { parameters: [{ name: '@pk', value: 'p1' }, { name: '@level', value: 'error' }] }).result).toEqual([{ id: 'a' }]);
+    expect(
+      byPartition.exec(documents, {
+        parameters: [
+          { name: '@pk', value: 'p1' },
+          { name: '@level', value: 'error' },
+        ],
+      }).result,
+    ).toEqual([{ id: 'a' }]);
 
     const joined = compileQuery('SELECT c.id, t.name FROM c JOIN t IN c.tags');
     expect(joined.exec(documents).result).toEqual([

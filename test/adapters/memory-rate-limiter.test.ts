@@ -58,7 +58,7 @@ describe('MemoryRateLimiter', () => {
     // The reference: every allowed call's time per key, the window read straight off it.
     const allowedAt = new Map<string, number[]>();
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     let now = 5_000_000;
     for (let step = 0; step < 5_000; step++) {
       const ruleName = random() < 0.5 ? 'poll' : 'batch';
@@ -66,9 +66,7 @@ describe('MemoryRateLimiter', () => {
       const key = `${ruleName}:${Math.floor(random() * 20)}`;
       const live = (allowedAt.get(key) ?? []).filter((time) => time > now - rule.windowInMs);
       const expected =
-        live.length < rule.limit
-          ? { allowed: true }
-          : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((live[0]! + rule.windowInMs - now) / 1000)) };
+        live.length < rule.limit ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((live[0]! + rule.windowInMs - now) / 1000)) };
       expect(limiter.take(key, rule), `step ${step} ${key}`).toEqual(expected);
       if (expected.allowed) allowedAt.set(key, [...live, now]);
       const elapsed = Math.floor(random() * 700);

@@ -27,7 +27,13 @@ const fatal = newEvent('diagnostics.ingest.fatal', {
   time: clock.now(),
   payload: { errorType: 'TypeError', message: 'Cannot read user jane.doe@example.com of undefined', appId: 'checkout', release: '4.2.0' },
 });
-const { message } = buildNotification(fatal, 'on-call', { publicBaseUrl: 'https://diag.example.com', masking: loadMaskingEngine(), owner: 'team-payments', alertKey: 'fatal:demo:checkout:fp1', folded: 2 });
+const { message } = buildNotification(fatal, 'on-call', {
+  publicBaseUrl: 'https://diag.example.com',
+  masking: loadMaskingEngine(),
+  owner: 'team-payments',
+  alertKey: 'fatal:demo:checkout:fp1',
+  folded: 2,
+});
 
 describe('notification message', () => {
   it('masks customer content, links to the session, and reports folded repeats', () => {
@@ -75,7 +81,12 @@ describe('Teams workflow webhook', () => {
 
 describe('PagerDuty Events API v2', () => {
   const channel = () =>
-    new PagerDutyChannel({ eventsUrl: `${receivers.url}/v2/enqueue`, routingKey: receiverSecrets.pagerDutyRoutingKey, clientUrl: 'https://diag.example.com', timeoutInMs: 5000 });
+    new PagerDutyChannel({
+      eventsUrl: `${receivers.url}/v2/enqueue`,
+      routingKey: receiverSecrets.pagerDutyRoutingKey,
+      clientUrl: 'https://diag.example.com',
+      timeoutInMs: 5000,
+    });
 
   it('enqueues a trigger with routing_key, dedup_key = alert key and the documented payload fields', async () => {
     await channel().send(message);
@@ -85,7 +96,14 @@ describe('PagerDuty Events API v2', () => {
       routing_key: receiverSecrets.pagerDutyRoutingKey,
       event_action: 'trigger',
       dedup_key: 'fatal:demo:checkout:fp1',
-      payload: { source: 'demo', severity: 'critical', component: 'checkout', group: 'demo', class: 'diagnostics.ingest.fatal', timestamp: '2026-11-22T05:00:00.000Z' },
+      payload: {
+        source: 'demo',
+        severity: 'critical',
+        component: 'checkout',
+        group: 'demo',
+        class: 'diagnostics.ingest.fatal',
+        timestamp: '2026-11-22T05:00:00.000Z',
+      },
       links: [{ href: message.link.url, text: 'Open timeline' }],
     });
     expect(request!.json.payload.summary.length).toBeLessThanOrEqual(1024);
@@ -94,11 +112,15 @@ describe('PagerDuty Events API v2', () => {
 
   it('treats 429 as transient and 400 as permanent', async () => {
     receivers.failNext('v2', { status: 429, body: { status: 'throttled' } });
-    const throttled = await channel().send(message).catch((error: unknown) => error);
+    const throttled = await channel()
+      .send(message)
+      .catch((error: unknown) => error);
     expect(throttled).toBeInstanceOf(AppError);
     expect((throttled as AppError).retryable).toBe(true);
     receivers.failNext('v2', { status: 400, body: { status: 'invalid event' } });
-    const invalid = await channel().send(message).catch((error: unknown) => error);
+    const invalid = await channel()
+      .send(message)
+      .catch((error: unknown) => error);
     expect((invalid as AppError).retryable).toBe(false);
   });
 });
@@ -110,7 +132,9 @@ describe('signed webhook', () => {
     expect(request!.status).toBe(204);
     const timestamp = request!.headers['x-signature-timestamp']!;
     expect(timestamp).toBe(String(Date.parse('2026-11-22T05:00:00Z') / 1000));
-    expect(request!.headers['x-signature']).toBe(`sha256=${createHmac('sha256', receiverSecrets.webhookSecret).update(`${timestamp}.${request!.body}`).digest('hex')}`);
+    expect(request!.headers['x-signature']).toBe(
+      `sha256=${createHmac('sha256', receiverSecrets.webhookSecret).update(`${timestamp}.${request!.body}`).digest('hex')}`,
+    );
     expect(request!.headers['x-event-id']).toBe(fatal.id);
     expect(request!.json).toMatchObject({ id: fatal.id, type: 'diagnostics.ingest.fatal', link: message.link.url, foldedRepeats: 2 });
   });
@@ -125,7 +149,13 @@ describe('signed webhook', () => {
 
 describe('Azure Communication Services email', () => {
   it('POSTs emails:send with the 2023-03-31 shape and a valid HMAC-SHA256 signature', async () => {
-    const channel = new AcsEmailChannel({ endpoint: receivers.url, senderAddress: 'DoNotReply@diag.example.com', accessKey: receiverSecrets.acsAccessKey, clock, timeoutInMs: 5000 });
+    const channel = new AcsEmailChannel({
+      endpoint: receivers.url,
+      senderAddress: 'DoNotReply@diag.example.com',
+      accessKey: receiverSecrets.acsAccessKey,
+      clock,
+      timeoutInMs: 5000,
+    });
     await channel.send(message, ['oncall@example.com']);
     const [request] = receivers.of('acs').slice(-1);
     expect(request!.status).toBe(202);
@@ -145,7 +175,13 @@ describe('Azure Communication Services email', () => {
 
   it('keeps the path of an endpoint behind a gateway, and signs that path', async () => {
     for (const endpoint of [`${receivers.url}/gateway/acs`, `${receivers.url}/gateway/acs/`]) {
-      const channel = new AcsEmailChannel({ endpoint, senderAddress: 'DoNotReply@diag.example.com', accessKey: receiverSecrets.acsAccessKey, clock, timeoutInMs: 5000 });
+      const channel = new AcsEmailChannel({
+        endpoint,
+        senderAddress: 'DoNotReply@diag.example.com',
+        accessKey: receiverSecrets.acsAccessKey,
+        clock,
+        timeoutInMs: 5000,
+      });
       await channel.send(message, ['oncall@example.com']);
       const [request] = receivers.of('acs').slice(-1);
       expect(request!.url).toBe('/gateway/acs/emails:send?api-version=2023-03-31');
@@ -155,7 +191,13 @@ describe('Azure Communication Services email', () => {
   });
 
   it('is refused (401, permanent) when signed with the wrong key', async () => {
-    const channel = new AcsEmailChannel({ endpoint: receivers.url, senderAddress: 'a@b.example', accessKey: Buffer.from('wrong').toString('base64'), clock, timeoutInMs: 5000 });
+    const channel = new AcsEmailChannel({
+      endpoint: receivers.url,
+      senderAddress: 'a@b.example',
+      accessKey: Buffer.from('wrong').toString('base64'),
+      clock,
+      timeoutInMs: 5000,
+    });
     const error = await channel.send(message, ['oncall@example.com']).catch((failure: unknown) => failure);
     expect((error as AppError).retryable).toBe(false);
   });

@@ -33,7 +33,14 @@ describe('UserDelegationSasSigner', () => {
     const signer = new UserDelegationSasSigner(service, () => now);
     const expiresOn = new Date(now.getTime() + 5 * 60_000);
     const query = new URLSearchParams(await signer.sign({ containerName: 'screenshots', blobName: 'demo/ds_x/sc_y.png', permissions: 'c', expiresOn }));
-    expect(Object.fromEntries(query)).toMatchObject({ sr: 'b', sp: 'c', spr: 'https', skoid: '11111111-1111-1111-1111-111111111111', sktid: '22222222-2222-2222-2222-222222222222', sks: 'b' });
+    expect(Object.fromEntries(query)).toMatchObject({
+      sr: 'b',
+      sp: 'c',
+      spr: 'https',
+      skoid: '11111111-1111-1111-1111-111111111111',
+      sktid: '22222222-2222-2222-2222-222222222222',
+      sks: 'b',
+    });
     // The signature is the one the SDK computes for the same key and values.
     const key: UserDelegationKey = {
       signedObjectId: '11111111-1111-1111-1111-111111111111',
@@ -45,7 +52,14 @@ describe('UserDelegationSasSigner', () => {
       value: Buffer.from('key-1').toString('base64'),
     };
     const expected = generateBlobSASQueryParameters(
-      { containerName: 'screenshots', blobName: 'demo/ds_x/sc_y.png', permissions: BlobSASPermissions.parse('c'), startsOn: new Date(now.getTime() - 5 * 60_000), expiresOn, protocol: SASProtocol.Https },
+      {
+        containerName: 'screenshots',
+        blobName: 'demo/ds_x/sc_y.png',
+        permissions: BlobSASPermissions.parse('c'),
+        startsOn: new Date(now.getTime() - 5 * 60_000),
+        expiresOn,
+        protocol: SASProtocol.Https,
+      },
       key,
       'diagprod',
     );
@@ -73,6 +87,8 @@ describe('UserDelegationSasSigner', () => {
   it('refuses a link that would outlive its delegation key', async () => {
     const now = new Date('2026-01-01T10:00:00Z');
     const signer = new UserDelegationSasSigner(delegationService().service, () => now);
-    await expect(signer.sign({ containerName: 'reports', blobName: 'a', permissions: 'r', expiresOn: new Date(now.getTime() + 48 * 3_600_000) })).rejects.toThrow(/outlive/);
+    await expect(
+      signer.sign({ containerName: 'reports', blobName: 'a', permissions: 'r', expiresOn: new Date(now.getTime() + 48 * 3_600_000) }),
+    ).rejects.toThrow(/outlive/);
   });
 });

@@ -66,7 +66,13 @@ describe('createTokenVerifier with a JWKS URL', () => {
 
   it('refuses a token signed by another key', async () => {
     const stranger = await generateKeyPair('RS256');
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setSubject('x').setIssuer(issuer).setAudience(audience).setExpirationTime('5m').sign(stranger.privateKey);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setSubject('x')
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setExpirationTime('5m')
+      .sign(stranger.privateKey);
     expect(await refusal(forged)).toMatch(/^unauthenticated/);
   });
 });
@@ -81,9 +87,17 @@ describe('claims and algorithms are pinned', () => {
 
   it('refuses a token issued in the future or more than a day ago', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const future = await bare().setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuedAt(now + 86_400).setExpirationTime(now + 90_000).sign(privateKey);
+    const future = await bare()
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setIssuedAt(now + 86_400)
+      .setExpirationTime(now + 90_000)
+      .sign(privateKey);
     await expect(verifier.verify(future)).rejects.toMatchObject({ kind: 'unauthenticated' });
-    const ancient = await bare().setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuedAt(now - 3 * 86_400).setExpirationTime(now + 600).sign(privateKey);
+    const ancient = await bare()
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setIssuedAt(now - 3 * 86_400)
+      .setExpirationTime(now + 600)
+      .sign(privateKey);
     await expect(verifier.verify(ancient)).rejects.toMatchObject({ kind: 'unauthenticated' });
   });
 

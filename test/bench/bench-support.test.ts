@@ -29,17 +29,20 @@ describe('PII corpus scoring (the corpus README rules)', () => {
   });
 
   // The corpus lives beside the repository (as in CI); a clone without it skips this one, as the masking corpus test does.
-  it.skipIf(!existsSync(piiCorpusDirectory(repositoryRoot)))('scores an identity masker at zero recall and a blanking masker at zero intact negatives', async () => {
-    const cases = loadPiiCorpus(piiCorpusDirectory(repositoryRoot));
-    expect(cases.length).toBeGreaterThan(500);
-    const identity = await scoreCorpus(cases, (text) => text);
-    expect(identity.recall).toBe(0);
-    expect(identity.negativesIntact).toBe(1);
-    const blank = await scoreCorpus(cases, () => '');
-    expect(blank.recall).toBe(1);
-    expect(blank.negativesIntact).toBe(0);
-    expect(blank.positives.total + blank.negatives.total).toBe(cases.length);
-  });
+  it.skipIf(!existsSync(piiCorpusDirectory(repositoryRoot)))(
+    'scores an identity masker at zero recall and a blanking masker at zero intact negatives',
+    async () => {
+      const cases = loadPiiCorpus(piiCorpusDirectory(repositoryRoot));
+      expect(cases.length).toBeGreaterThan(500);
+      const identity = await scoreCorpus(cases, (text) => text);
+      expect(identity.recall).toBe(0);
+      expect(identity.negativesIntact).toBe(1);
+      const blank = await scoreCorpus(cases, () => '');
+      expect(blank.recall).toBe(1);
+      expect(blank.negativesIntact).toBe(0);
+      expect(blank.positives.total + blank.negatives.total).toBe(cases.length);
+    },
+  );
 
   it('counts a masker that throws as failing the case', async () => {
     const score = await scoreCorpus([positive, negative], () => {
@@ -92,8 +95,18 @@ describe('statistics', () => {
   });
 
   it('reads growth as the log-log slope: 1 is linear', () => {
-    expect(growthExponent([{ size: 1000, seconds: 1 }, { size: 10_000, seconds: 10 }])).toBeCloseTo(1);
-    expect(growthExponent([{ size: 1000, seconds: 1 }, { size: 10_000, seconds: 100 }])).toBeCloseTo(2);
+    expect(
+      growthExponent([
+        { size: 1000, seconds: 1 },
+        { size: 10_000, seconds: 10 },
+      ]),
+    ).toBeCloseTo(1);
+    expect(
+      growthExponent([
+        { size: 1000, seconds: 1 },
+        { size: 10_000, seconds: 100 },
+      ]),
+    ).toBeCloseTo(2);
   });
 });
 
@@ -125,7 +138,12 @@ describe('bench/results.json across runs of some groups', () => {
       expect(readResults(file)).toBeUndefined();
       writeFileSync(file, JSON.stringify({ startedAt: 'x', rows: [], details: {}, skipped: [] }));
       expect(readResults(file)).toBeUndefined();
-      const results = mergeResults(undefined, { groups: { masking: group('masking', 't') }, skipped: [{ benchmark: 'config', reason: 'failed' }] }, order, new Date(3));
+      const results = mergeResults(
+        undefined,
+        { groups: { masking: group('masking', 't') }, skipped: [{ benchmark: 'config', reason: 'failed' }] },
+        order,
+        new Date(3),
+      );
       writeResults(file, results);
       expect(readResults(file)).toEqual(results);
     } finally {

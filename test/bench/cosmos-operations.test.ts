@@ -13,14 +13,28 @@ let database: Database;
 
 beforeAll(async () => {
   installCosmosOperationRecorder();
-  database = createCosmosDatabase({ endpoint: inject('cosmosEndpoint'), key: COSMOS_EMULATOR_KEY, database: `recorder-${randomUUID().slice(0, 8)}`, allowSelfSignedCertificate: true });
+  database = createCosmosDatabase({
+    endpoint: inject('cosmosEndpoint'),
+    key: COSMOS_EMULATOR_KEY,
+    database: `recorder-${randomUUID().slice(0, 8)}`,
+    allowSelfSignedCertificate: true,
+  });
   await ensureContainers(database);
 });
 afterAll(async () => {
   await database.delete();
 });
 
-const logDocument = (id: string, pk: string) => ({ id, pk, productId: 'demo', sessionId: 's', docType: 'log', level: 'info', message: 'x'.repeat(2_000), timestamp: new Date().toISOString() });
+const logDocument = (id: string, pk: string) => ({
+  id,
+  pk,
+  productId: 'demo',
+  sessionId: 's',
+  docType: 'log',
+  level: 'info',
+  message: 'x'.repeat(2_000),
+  timestamp: new Date().toISOString(),
+});
 
 describe('the Cosmos operation recorder', () => {
   it('prices point and bulk deletes with the documents they remove, and marks a document it never saw written', async () => {
@@ -32,7 +46,10 @@ describe('the Cosmos operation recorder', () => {
     await container.items.upsert(logDocument('a', pk));
     await container.items.upsert(logDocument('b', pk));
     await container.item('a', pk).delete();
-    await container.items.bulk([{ operationType: 'Delete', id: 'b', partitionKey: pk }, { operationType: 'Delete', id: 'before', partitionKey: pk }]);
+    await container.items.bulk([
+      { operationType: 'Delete', id: 'b', partitionKey: pk },
+      { operationType: 'Delete', id: 'before', partitionKey: pk },
+    ]);
     const operations = cosmosOperations.stop();
 
     const [writeA, writeB, deleteA, deleteB, deleteBefore] = operations;

@@ -42,7 +42,18 @@ describe('index terms under the Bicep policies', () => {
   const policies = bicepIndexingPolicies();
 
   it('counts only the included scalar paths of a session and the composite indexes it fills', () => {
-    const session = { id: 'ds_x', productId: 'demo', status: 'active', createdAt: 'a', updatedAt: 'b', expiresAt: 'c', targetDeviceId: 'd', reason: 'not indexed', stats: { logs: 3 }, tags: ['x', 'y'] };
+    const session = {
+      id: 'ds_x',
+      productId: 'demo',
+      status: 'active',
+      createdAt: 'a',
+      updatedAt: 'b',
+      expiresAt: 'c',
+      targetDeviceId: 'd',
+      reason: 'not indexed',
+      stats: { logs: 3 },
+      tags: ['x', 'y'],
+    };
     // productId, status, createdAt, updatedAt, expiresAt, targetDeviceId; composites (productId, createdAt) and (status, createdAt).
     expect(indexedTermCount(session, policies.get('debug_sessions')!)).toBe(6 + 2);
   });
@@ -55,7 +66,13 @@ describe('index terms under the Bicep policies', () => {
   it('gives a stored log document the terms of the logs policy, whatever else it carries', () => {
     const engine = loadMaskingEngine();
     const factory = new BatchFactory('terms');
-    const context = { productId: 'demo', sessionId: 'ds_t', receivedAt: new Date().toISOString(), device: { deviceId: 'd', ...REALISTIC_DEVICE }, deviceRedaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } };
+    const context = {
+      productId: 'demo',
+      sessionId: 'ds_t',
+      receivedAt: new Date().toISOString(),
+      device: { deviceId: 'd', ...REALISTIC_DEVICE },
+      deviceRedaction: { fieldsRedacted: [], patternsMatched: [], count: 0 },
+    };
     const log = factory
       .nextItems()
       .map((raw) => toDocument(ingestItemSchema.parse(raw), context, engine))
@@ -76,7 +93,10 @@ describe('operation charges', () => {
   });
 
   it('prices a query by its pages and the KB it returns, and a point read by the size table', () => {
-    expect(operationCharge({ kind: 'query', container: 'c', documentBytes: 0, indexedTerms: 0, pages: 2, returnedBytes: 10 * 1024 })).toBeCloseTo(2 * DEFAULT_MODEL.queryPageBase + 10 * DEFAULT_MODEL.queryPerReturnedKilobyte, 6);
+    expect(operationCharge({ kind: 'query', container: 'c', documentBytes: 0, indexedTerms: 0, pages: 2, returnedBytes: 10 * 1024 })).toBeCloseTo(
+      2 * DEFAULT_MODEL.queryPageBase + 10 * DEFAULT_MODEL.queryPerReturnedKilobyte,
+      6,
+    );
     expect(operationCharge({ kind: 'read', container: 'c', documentBytes: 512, indexedTerms: 0 })).toBe(1);
   });
 
@@ -93,13 +113,24 @@ describe('growth curves', () => {
     const sizes = [1_000, 10_000, 100_000, 1_000_000];
     expect(fittedGrowthExponent(sizes.map((size) => ({ size, cost: 3 * size ** 0.5 })))).toBeCloseTo(0.5, 10);
     expect(fittedGrowthExponent(sizes.map((size) => ({ size, cost: 7 })))).toBeCloseTo(0, 10);
-    expect(fittedGrowthExponent([{ size: 10, cost: 1 }, { size: 100, cost: 10 }, { size: 1000, cost: 0 }])).toBeCloseTo(1, 10);
+    expect(
+      fittedGrowthExponent([
+        { size: 10, cost: 1 },
+        { size: 100, cost: 10 },
+        { size: 1000, cost: 0 },
+      ]),
+    ).toBeCloseTo(1, 10);
     expect(fittedGrowthExponent([{ size: 10, cost: 1 }])).toBeNaN();
   });
 
   it('fits through a noisy end point by least squares, where the two-point slope follows the noise', () => {
     // Linear, but the last point reads twice as high: the fit moves less than the end-to-end slope (log 2 / log 1000 ≈ 0.1).
-    const points = [{ size: 1, cost: 1 }, { size: 10, cost: 10 }, { size: 100, cost: 100 }, { size: 1000, cost: 2000 }];
+    const points = [
+      { size: 1, cost: 1 },
+      { size: 10, cost: 10 },
+      { size: 100, cost: 100 },
+      { size: 1000, cost: 2000 },
+    ];
     const fitted = fittedGrowthExponent(points);
     expect(fitted).toBeGreaterThan(1);
     expect(fitted).toBeLessThan(1 + Math.log(2) / Math.log(1000));
@@ -110,14 +141,27 @@ describe('growth curves', () => {
       benchmark: 'b',
       measure: (size) => `at ${size}`,
       unit: 'µs',
-      points: [{ size: 1_000, cost: 4 }, { size: 100_000, cost: 5 }],
+      points: [
+        { size: 1_000, cost: 4 },
+        { size: 100_000, cost: 5 },
+      ],
       expect: 'flat',
       exponent: { measure: 'k', target: 'flat', limit: 0.1, value: 0.05 },
     });
     expect(rows[1]!.reference!.value).toBe(4);
     expect(rows[1]!.ratio).toBeCloseTo(1.25);
     expect(rows[2]!.met).toBe(true);
-    const linear = growthRows({ benchmark: 'b', measure: String, unit: 'ms', points: [{ size: 10, cost: 2 }, { size: 100, cost: 10 }], expect: 'linear', exponent: { measure: 'k', target: '≤ 1', limit: 1, value: 1.2 } });
+    const linear = growthRows({
+      benchmark: 'b',
+      measure: String,
+      unit: 'ms',
+      points: [
+        { size: 10, cost: 2 },
+        { size: 100, cost: 10 },
+      ],
+      expect: 'linear',
+      exponent: { measure: 'k', target: '≤ 1', limit: 1, value: 1.2 },
+    });
     expect(linear[1]!.reference!.value).toBe(20);
     expect(linear[2]!.met).toBe(false);
   });

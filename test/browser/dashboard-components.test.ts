@@ -15,7 +15,11 @@ let harness: string;
 beforeAll(async () => {
   host = await startTestHost({ RATE_LIMIT_SESSION_CREATES_PER_HOUR: '1000' });
   const target = host.url;
-  const proxied = { target, configure: (proxy: { on(event: 'proxyReq', listener: (request: { removeHeader(name: string): void }) => void): void }) => proxy.on('proxyReq', (request) => request.removeHeader('origin')) };
+  const proxied = {
+    target,
+    configure: (proxy: { on(event: 'proxyReq', listener: (request: { removeHeader(name: string): void }) => void): void }) =>
+      proxy.on('proxyReq', (request) => request.removeHeader('origin')),
+  };
   vite = await createServer({
     configFile: path.join(__dirname, '..', '..', 'dashboard', 'vite.config.ts'),
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, proxy: { '/api': proxied, '/local': proxied, '/dashboard-config.json': proxied } },
@@ -97,7 +101,8 @@ describe('waterfall', () => {
 describe('session list filters and paging', () => {
   it('filters by status, product and target through the URL, and pages with continuation tokens', async () => {
     const admin = await host.token({ roles: ['admin'], products: ['demo', 'other'] });
-    const create = (body: Record<string, unknown>) => host.call('POST', '/api/diagnostics/sessions', { body: { userConsent: 'auto', ...body }, headers: { authorization: `Bearer ${admin}` } });
+    const create = (body: Record<string, unknown>) =>
+      host.call('POST', '/api/diagnostics/sessions', { body: { userConsent: 'auto', ...body }, headers: { authorization: `Bearer ${admin}` } });
     const created = await Promise.all(Array.from({ length: 27 }, (_, index) => create({ productId: 'demo', targetDeviceId: `list-device-${index}` })));
     expect(created.map((response) => response.status)).toEqual(Array(27).fill(201));
     const paused = (await (await create({ productId: 'other', targetUserId: 'paused-user', startImmediately: false })).json()) as { id: string };
@@ -151,7 +156,7 @@ describe('session list filters and paging', () => {
 });
 
 describe('new-session form', () => {
-  it('offers 5 min to 24 h, switches the target field, and shows the API\'s field errors next to the fields', async () => {
+  it("offers 5 min to 24 h, switches the target field, and shows the API's field errors next to the fields", async () => {
     const { page } = browser;
     await open('component=new-session');
     const slider = page.getByRole('slider');
@@ -183,8 +188,17 @@ describe('new-session form', () => {
     await page.waitForURL(/\/sessions\/ds_/);
     const id = /\/sessions\/(ds_[0-9a-f-]{36})/.exec(page.url())![1]!;
     const admin = await host.token({ roles: ['admin'], products: ['demo'] });
-    const created = (await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as Record<string, unknown>;
-    expect(created).toMatchObject({ targetUserId: 'user-7', maxDurationMinutes: 5, reason: 'support ticket 42', capture: { console: true }, userConsent: 'prompt' });
+    const created = (await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(created).toMatchObject({
+      targetUserId: 'user-7',
+      maxDurationMinutes: 5,
+      reason: 'support ticket 42',
+      capture: { console: true },
+      userConsent: 'prompt',
+    });
   });
 });
 
@@ -194,7 +208,10 @@ describe('the accessibility check the browser tests use', () => {
     await open('component=waterfall&spans=10');
     expect(await accessibilityFindings(page)).toEqual([]);
     await page.evaluate(() => {
-      document.body.insertAdjacentHTML('beforeend', '<p style="color:#999999;background:#ffffff">pale text</p><input name="nameless"><h1 style="color:#808080;background:#fff;font-size:32px">large grey heading</h1>');
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        '<p style="color:#999999;background:#ffffff">pale text</p><input name="nameless"><h1 style="color:#808080;background:#fff;font-size:32px">large grey heading</h1>',
+      );
     });
     const findings = await accessibilityFindings(page);
     expect(findings.map((finding) => [finding.problem, finding.element.split(' ')[0]])).toEqual([

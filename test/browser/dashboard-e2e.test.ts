@@ -65,14 +65,26 @@ describe('serving', () => {
   });
 
   it('has the dev sign-in only on the local host: it mints a token the API accepts, for this origin only', async () => {
-    const minted = await fetch(`${host.url}/local/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'engineer', products: ['demo'] }) });
+    const minted = await fetch(`${host.url}/local/dev-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'engineer', products: ['demo'] }),
+    });
     expect(minted.status).toBe(200);
     const { token } = (await minted.json()) as { token: string };
     const listed = await fetch(`${host.url}/api/diagnostics/sessions`, { headers: { authorization: `Bearer ${token}` } });
     expect(listed.status).toBe(200);
-    const foreign = await fetch(`${host.url}/local/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: '{"role":"admin","products":["demo"]}' });
+    const foreign = await fetch(`${host.url}/local/dev-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: '{"role":"admin","products":["demo"]}',
+    });
     expect(foreign.status).toBe(403);
-    const form = await fetch(`${host.url}/local/dev-token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'role=admin' });
+    const form = await fetch(`${host.url}/local/dev-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'role=admin',
+    });
     expect(form.status).toBe(415);
     const config = (await (await fetch(`${host.url}/dashboard-config.json`)).json()) as { signIn: string };
     expect(config.signIn).toBe('local');
@@ -192,19 +204,28 @@ describe('a session from the form to the report', () => {
     await device.flush();
 
     // Timeline: the items arrive without a reload (the live source reads the live tail).
-    await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('link', { name: /order failed/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
     // One more line, sent while the page shows the rest: it appears on its own, announced by the toast.
     await page.locator('.toast').waitFor({ state: 'detached', timeout: 20_000 });
     runtime.advance(1_000);
     device.log('warn', 'retrying checkout once');
     await device.flush();
-    await page.locator('.toast').filter({ hasText: /^\d+ new$/ }).waitFor();
+    await page
+      .locator('.toast')
+      .filter({ hasText: /^\d+ new$/ })
+      .waitFor();
     await page.getByRole('link', { name: 'warn: retrying checkout once' }).waitFor();
     // Those items came over the stream: it sent them, and the page never fell back to polling.
     expect(tailStreams.length).toBeGreaterThanOrEqual(1);
     expect(host.telemetry.total('tail.items_sent_total', {})).toBeGreaterThanOrEqual(5);
     expect(fallbackPolls).toEqual([]);
-    await page.getByRole('link', { name: /order failed/ }).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('link', { name: /order failed/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: /POST .*orders.* 502/ }).waitFor();
     expect(await page.locator('.strip button').count()).toBeGreaterThanOrEqual(4);
     await screenshot(page, '03-timeline');
@@ -257,7 +278,10 @@ describe('a session from the form to the report', () => {
     const thumbnail = page.locator('.grid img').first();
     await thumbnail.waitFor();
     await expect.poll(() => thumbnail.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(64);
-    await page.getByRole('button', { name: /Open screenshot/ }).first().click();
+    await page
+      .getByRole('button', { name: /Open screenshot/ })
+      .first()
+      .click();
     await page.locator('dialog.lightbox[open]').waitFor();
     await screenshot(page, '07-screenshots-lightbox');
     expect(await accessibilityFindings(page)).toEqual([]);
@@ -270,15 +294,22 @@ describe('a session from the form to the report', () => {
     await screenshot(page, '08-screenshots');
 
     // Extend: a change made elsewhere first makes the page's ETag stale (412, said plainly), then it works.
-    const before = (await (await host.call('GET', `/api/diagnostics/sessions/${sessionId}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { expiresAt: string };
-    const elsewhere = await host.call('PATCH', `/api/diagnostics/sessions/${sessionId}`, { body: { reason: 'changed elsewhere' }, headers: { authorization: `Bearer ${admin}` } });
+    const before = (await (await host.call('GET', `/api/diagnostics/sessions/${sessionId}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+      expiresAt: string;
+    };
+    const elsewhere = await host.call('PATCH', `/api/diagnostics/sessions/${sessionId}`, {
+      body: { reason: 'changed elsewhere' },
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(elsewhere.status).toBe(200);
     await page.getByRole('button', { name: 'Extend +30 min' }).click();
     await page.getByRole('alert').filter({ hasText: 'Someone else changed this session' }).waitFor();
     await page.getByText('changed elsewhere').waitFor();
     await page.getByRole('button', { name: 'Extend +30 min' }).click();
     await page.getByText('Extend: done.').waitFor();
-    const after = (await (await host.call('GET', `/api/diagnostics/sessions/${sessionId}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { expiresAt: string };
+    const after = (await (await host.call('GET', `/api/diagnostics/sessions/${sessionId}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+      expiresAt: string;
+    };
     expect(Date.parse(after.expiresAt) - Date.parse(before.expiresAt)).toBe(30 * 60_000);
     await page.getByRole('tab', { name: 'Timeline' }).click();
     await page.locator('table.timeline').waitFor();
@@ -324,8 +355,26 @@ describe('fields withheld by role', () => {
     const device = await openDeviceSession(host, admin, { capture: { logs: true, traces: true, network: true, screenshots: true }, collectionLevel: 'trace' });
     const at = (second: number) => new Date(Date.now() - 60_000 + second * 1000).toISOString();
     const items = [
-      { kind: 'log', id: 'w1', timestamp: at(1), level: 'error', message: 'card declined', context: { attempt: 2 }, error: { type: 'PaymentError', message: 'declined', stack: 'at charge (pay.ts:10:5)' } },
-      { kind: 'network', id: 'w2', timestamp: at(2), method: 'POST', url: 'https://api.example.com/orders', status: 502, durationMs: 80, requestHeaders: { 'x-request-id': 'rq-9' }, requestBody: '{"sku":"sku-7788"}' },
+      {
+        kind: 'log',
+        id: 'w1',
+        timestamp: at(1),
+        level: 'error',
+        message: 'card declined',
+        context: { attempt: 2 },
+        error: { type: 'PaymentError', message: 'declined', stack: 'at charge (pay.ts:10:5)' },
+      },
+      {
+        kind: 'network',
+        id: 'w2',
+        timestamp: at(2),
+        method: 'POST',
+        url: 'https://api.example.com/orders',
+        status: 502,
+        durationMs: 80,
+        requestHeaders: { 'x-request-id': 'rq-9' },
+        requestBody: '{"sku":"sku-7788"}',
+      },
     ];
     const ingested = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: device.sessionId, items }, headers: device.deviceHeaders });
     expect(ingested.status).toBe(202);
@@ -335,8 +384,18 @@ describe('fields withheld by role', () => {
       headers: device.deviceHeaders,
     });
     const instructions = (await declared.json()) as { screenshot: { id: string }; upload: { url: string } };
-    await fetch(instructions.upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
-    expect((await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, { headers: device.deviceHeaders })).status).toBe(200);
+    await fetch(instructions.upload.url, {
+      method: 'PUT',
+      body: new Uint8Array(image),
+      headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' },
+    });
+    expect(
+      (
+        await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${instructions.screenshot.id}/confirm`, {
+          headers: device.deviceHeaders,
+        })
+      ).status,
+    ).toBe(200);
     const chip = 'withheld — requires Diagnostics.Sensitive';
 
     // A viewer: the sign-in leaves Diagnostics.Sensitive unticked for this role.
@@ -399,9 +458,20 @@ describe('signals', () => {
       { minute, series: 'requests', count: 100, route: '/api/cart/{id}' },
       { minute, series: 'errors', count: index >= 20 ? 40 : 2, fingerprint: 'fp-cart-null' },
     ]);
-    const sent = await host.call('POST', '/api/diagnostics/signals', { headers: { 'x-diagnostics-key': host.productKey() }, body: { deviceId: 'signals-device-1', appVersion: '3.0.0', counters } });
+    const sent = await host.call('POST', '/api/diagnostics/signals', {
+      headers: { 'x-diagnostics-key': host.productKey() },
+      body: { deviceId: 'signals-device-1', appVersion: '3.0.0', counters },
+    });
     expect(sent.status).toBe(202);
-    const rule = { name: 'Cart error rate 3.0.0', metric: 'error_rate', filter: { appVersion: '3.0.0' }, windowMinutes: 5, condition: { kind: 'threshold', operator: 'above', value: 0.1 }, minSamples: 50, severity: 'critical' };
+    const rule = {
+      name: 'Cart error rate 3.0.0',
+      metric: 'error_rate',
+      filter: { appVersion: '3.0.0' },
+      windowMinutes: 5,
+      condition: { kind: 'threshold', operator: 'above', value: 0.1 },
+      minSamples: 50,
+      severity: 'critical',
+    };
     const created = await host.call('POST', '/api/diagnostics/products/demo/rules', { body: rule, headers: { authorization: `Bearer ${admin}` } });
     expect(created.status).toBe(201);
     const ruleId = ((await created.json()) as { id: string }).id;
@@ -418,7 +488,9 @@ describe('signals', () => {
 
     // The rule's name opens its series: its metric and filter in the URL, the chart and the data behind it.
     await ruleLink.click();
-    await page.waitForURL((url) => url.searchParams.get('rule') === ruleId && url.searchParams.get('metric') === 'error_rate' && url.searchParams.get('appVersion') === '3.0.0');
+    await page.waitForURL(
+      (url) => url.searchParams.get('rule') === ruleId && url.searchParams.get('metric') === 'error_rate' && url.searchParams.get('appVersion') === '3.0.0',
+    );
     const chart = page.getByRole('img', { name: /^Error rate: \d+ points/ });
     await chart.waitFor();
     expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
@@ -438,7 +510,9 @@ describe('signals', () => {
     await page.getByLabel('Metric').selectOption('requests');
     await page.waitForURL((url) => url.searchParams.get('metric') === 'requests' && !url.searchParams.has('rule'));
     await page.getByRole('img', { name: /^Requests: \d+ points/ }).waitFor();
-    const alerts = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: { authorization: `Bearer ${admin}` } })).json()) as { items: Array<{ ruleId: string; links: { dashboardUrl: string } }> };
+    const alerts = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+      items: Array<{ ruleId: string; links: { dashboardUrl: string } }>;
+    };
     const deepLink = new URL(alerts.items.find((item) => item.ruleId === ruleId)!.links.dashboardUrl);
     expect(deepLink.pathname).toBe('/products/demo/signals');
     await page.goto(`${host.url}${deepLink.pathname}${deepLink.search}`);

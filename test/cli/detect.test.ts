@@ -24,7 +24,18 @@ async function detect(csv: string, ...args: string[]): Promise<{ code: number; l
 }
 
 describe('diagnostics detect --csv', () => {
-  const series = generateSeries({ name: 'cli', seed: 5, length: 600, stepInMs: 60_000, level: 100, noise: 0.05, spikes: 3, dips: 0, levelShifts: 0, warmup: 100 });
+  const series = generateSeries({
+    name: 'cli',
+    seed: 5,
+    length: 600,
+    stepInMs: 60_000,
+    level: 100,
+    noise: 0.05,
+    spikes: 3,
+    dips: 0,
+    levelShifts: 0,
+    warmup: 100,
+  });
   const csv = ['timestamp,value', ...series.points.map((point) => `${new Date(point.time).toISOString()},${point.value}`)].join('\n');
 
   it('prints one JSON line per anomalous point, with its timestamp and score, covering the labelled spikes', async () => {

@@ -12,7 +12,13 @@ async function run(input: string): Promise<{ lines: Array<Record<string, unknown
   output.end();
   const text = Buffer.concat(chunks).toString('utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return { lines: text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>), summary };
+  return {
+    lines: text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>),
+    summary,
+  };
 }
 
 describe('diagnostics redact --jsonl', () => {

@@ -21,7 +21,10 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 
 async function send(session: DeviceSession, id: string, level: string, message: string): Promise<void> {
   const item = { kind: 'log', id, timestamp: new Date().toISOString(), level, message };
-  const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item] }, headers: session.deviceHeaders });
+  const response = await host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: session.sessionId, items: [item] },
+    headers: session.deviceHeaders,
+  });
   expect(response.status).toBe(202);
 }
 
@@ -79,7 +82,12 @@ describe('followTail', () => {
   }, 30_000);
 
   it('gives up at once on an answer a retry cannot fix', async () => {
-    const outcome = await followTail({ baseUrl: `${host.url}/api`, token: engineer, sessionId: `ds_${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`, onItem: () => undefined });
+    const outcome = await followTail({
+      baseUrl: `${host.url}/api`,
+      token: engineer,
+      sessionId: `ds_${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`,
+      onItem: () => undefined,
+    });
     expect(outcome).toMatchObject({ ended: false, reason: expect.stringContaining('404') });
   });
 });
@@ -116,6 +124,8 @@ describe('diagnostics tail', () => {
     const item: TailedItem = { docType: 'log', itemId: 'x', timestamp: '2026-12-05T08:00:00.000Z', level: 'error', message: 'boom', module: 'pay' };
     expect(formatItem(item, true)).toBe('2026-12-05T08:00:00.000Z \x1b[31mERROR\x1b[0m log        pay: boom');
     expect(formatItem(item, false)).toBe('2026-12-05T08:00:00.000Z ERROR log        pay: boom');
-    expect(formatItem({ docType: 'network', itemId: 'n', timestamp: 't', method: 'GET', url: 'https://x', status: 503, durationMs: 12 }, false)).toBe('t ERROR network    GET https://x 503 12ms');
+    expect(formatItem({ docType: 'network', itemId: 'n', timestamp: 't', method: 'GET', url: 'https://x', status: 503, durationMs: 12 }, false)).toBe(
+      't ERROR network    GET https://x 503 12ms',
+    );
   });
 });

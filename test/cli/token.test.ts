@@ -43,7 +43,11 @@ describe('diagnostics token', () => {
   it('with --role user, a plain user; with --role engineer, an engineer', async () => {
     expect(await mint('--role', 'user', '--subject', 'jane')).toMatchObject({ subject: 'jane', roles: [] });
     expect(await mint('--role', 'user')).toMatchObject({ subject: 'local-user', roles: [] });
-    expect(await mint('--role', 'engineer', '--subject', 'sam', '--product', 'shop')).toMatchObject({ subject: 'sam', roles: ['engineer', 'sensitive'], products: ['shop'] });
+    expect(await mint('--role', 'engineer', '--subject', 'sam', '--product', 'shop')).toMatchObject({
+      subject: 'sam',
+      roles: ['engineer', 'sensitive'],
+      products: ['shop'],
+    });
   });
 
   it('grants Diagnostics.Sensitive to admin and engineer dev tokens unless --no-sensitive; a viewer only when asked', async () => {

@@ -11,17 +11,7 @@ import { containerDefinitions, partitionKeyScheme } from '../../shared/adapters/
 import { settingsSchema } from '../../shared/config/settings';
 import { LOCAL_BUS_MAX_DELIVERY_COUNT } from '../../shared/runtime/composition';
 import { functionRegistry } from '../../shared/runtime/registry';
-import {
-  BICEP_DIRECTORY,
-  blockAfter,
-  bracketProblems,
-  namesIn,
-  objectKeys,
-  outputNames,
-  readBicep,
-  referencedFiles,
-  stringArray,
-} from '../support/bicep-text';
+import { BICEP_DIRECTORY, blockAfter, bracketProblems, namesIn, objectKeys, outputNames, readBicep, referencedFiles, stringArray } from '../support/bicep-text';
 import { azureSampleSettings, settingsRequiredInAzure } from '../support/settings-sample';
 
 const main = readBicep('main.bicep');
@@ -49,9 +39,14 @@ const schemaKeys = Object.keys(settingsSchema.shape);
 describe('app settings produced by the Bicep', () => {
   it('produces every setting the app requires in azure mode, as an app setting or a Key Vault reference', () => {
     const required = settingsRequiredInAzure();
-    expect(required).toEqual(expect.arrayContaining(['COSMOS_ENDPOINT', 'STORAGE_BLOB_ENDPOINT', 'AUTH_JWKS_URL', 'SERVICEBUS_FULLY_QUALIFIED_NAMESPACE', 'INGEST_KEY_SECRET']));
+    expect(required).toEqual(
+      expect.arrayContaining(['COSMOS_ENDPOINT', 'STORAGE_BLOB_ENDPOINT', 'AUTH_JWKS_URL', 'SERVICEBUS_FULLY_QUALIFIED_NAMESPACE', 'INGEST_KEY_SECRET']),
+    );
     const always = [...produced.appSettings, ...produced.requiredSecrets];
-    expect(required.filter((name) => !always.includes(name)), 'add each to baseSettings in bicep/modules/function-app.bicep (or requiredSecretSettings in main.bicep for a secret)').toEqual([]);
+    expect(
+      required.filter((name) => !always.includes(name)),
+      'add each to baseSettings in bicep/modules/function-app.bicep (or requiredSecretSettings in main.bicep for a secret)',
+    ).toEqual([]);
   });
 
   it('can set every other setting of the schema, except the emulator-only ones', () => {
@@ -80,7 +75,15 @@ describe('app settings produced by the Bicep', () => {
 
   it('names the outputs of main.bicep after the app settings they feed', () => {
     const outputs = outputNames(main).filter((name) => /^[A-Z][A-Z0-9_]+$/.test(name));
-    expect(outputs).toEqual(expect.arrayContaining(['COSMOS_ENDPOINT', 'STORAGE_BLOB_ENDPOINT', 'SERVICEBUS_FULLY_QUALIFIED_NAMESPACE', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'AZURE_CLIENT_ID']));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'COSMOS_ENDPOINT',
+        'STORAGE_BLOB_ENDPOINT',
+        'SERVICEBUS_FULLY_QUALIFIED_NAMESPACE',
+        'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        'AZURE_CLIENT_ID',
+      ]),
+    );
     expect(outputs.filter((name) => !schemaKeys.includes(name) && !PLATFORM_SETTING.test(name) && name !== 'KEY_VAULT_NAME')).toEqual([]);
   });
 
@@ -102,13 +105,24 @@ describe('data layout declared in the Bicep', () => {
     id: string;
     partitionKeyPath: string;
     defaultTtl: number;
-    indexingPolicy: { includedPaths: Array<{ path: string }>; excludedPaths: Array<{ path: string }>; compositeIndexes?: Array<Array<{ path: string; order: string }>> };
+    indexingPolicy: {
+      includedPaths: Array<{ path: string }>;
+      excludedPaths: Array<{ path: string }>;
+      compositeIndexes?: Array<Array<{ path: string; order: string }>>;
+    };
   }>;
 
   it('declares every Cosmos container of containers.ts with its partition key and TTL, and no other', () => {
-    const expected = Object.values(containerDefinitions).map((definition) => ({ id: definition.id, partitionKeyPath: definition.partitionKeyPath, defaultTtl: definition.defaultTtlInSeconds }));
+    const expected = Object.values(containerDefinitions).map((definition) => ({
+      id: definition.id,
+      partitionKeyPath: definition.partitionKeyPath,
+      defaultTtl: definition.defaultTtlInSeconds,
+    }));
     const declared = specs.map((spec) => ({ id: spec.id, partitionKeyPath: spec.partitionKeyPath, defaultTtl: spec.defaultTtl }));
-    expect(declared.sort((a, b) => a.id.localeCompare(b.id)), 'declare each container in bicep/modules/cosmos-containers.json').toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
+    expect(
+      declared.sort((a, b) => a.id.localeCompare(b.id)),
+      'declare each container in bicep/modules/cosmos-containers.json',
+    ).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
     expect(cosmos).toMatch(/loadJsonContent\('cosmos-containers\.json'\)/);
     expect(cosmos).toMatch(/partitionKey:\s*\{\s*paths:\s*\[\s*spec\.partitionKeyPath\s*\]/);
     // The local bootstrap creates its containers with the same hashing (shared/adapters/cosmos/containers.ts).
@@ -133,7 +147,9 @@ describe('data layout declared in the Bicep', () => {
 
   it('covers every ORDER BY field in the Cosmos adapters with a range index', () => {
     const adapters = path.join(__dirname, '../../shared/adapters/cosmos');
-    const source = readdirSync(adapters).map((file) => readFileSync(path.join(adapters, file), 'utf8')).join('\n');
+    const source = readdirSync(adapters)
+      .map((file) => readFileSync(path.join(adapters, file), 'utf8'))
+      .join('\n');
     const fields = new Set([...source.matchAll(/ORDER BY c\.(\w+)/g)].map((match) => match[1]!));
     const indexed = new Set(specs.flatMap((spec) => spec.indexingPolicy.includedPaths.map((entry) => entry.path)));
     for (const field of fields) expect(indexed.has(`/${field}/?`) || indexed.has('/*'), field).toBe(true);
@@ -205,7 +221,12 @@ describe('role assignments', () => {
 });
 
 describe('Bicep files are structurally sound', () => {
-  const files = ['main.bicep', ...readdirSync(path.join(BICEP_DIRECTORY, 'modules')).filter((name) => name.endsWith('.bicep')).map((name) => `modules/${name}`)];
+  const files = [
+    'main.bicep',
+    ...readdirSync(path.join(BICEP_DIRECTORY, 'modules'))
+      .filter((name) => name.endsWith('.bicep'))
+      .map((name) => `modules/${name}`),
+  ];
 
   it.each(files)('%s has balanced brackets and closed strings, and every file it references exists', (file) => {
     const text = readBicep(file);
@@ -222,9 +243,15 @@ describe('Bicep files are structurally sound', () => {
       const passed = [...block.matchAll(/(?:^|[{,\s])(\w+):/g)].map((entry) => entry[1]!);
       const shorthand = [...block.matchAll(/\{\s*([^}]*)\}/g)].flatMap((entry) => [...entry[1]!.matchAll(/(\w+):/g)].map((key) => key[1]!));
       const all = new Set([...passed, ...shorthand]);
-      expect(required.filter((name) => !all.has(name)), match[1]).toEqual([]);
+      expect(
+        required.filter((name) => !all.has(name)),
+        match[1],
+      ).toEqual([]);
       const topLevel = objectKeys(block);
-      expect(topLevel.filter((name) => !declared.some((param) => param[1] === name)), match[1]).toEqual([]);
+      expect(
+        topLevel.filter((name) => !declared.some((param) => param[1] === name)),
+        match[1],
+      ).toEqual([]);
     }
   });
 

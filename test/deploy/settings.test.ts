@@ -43,7 +43,9 @@ describe('settings fail fast at cold start', () => {
   it('never quotes a value: an invalid secret or URL is named, not shown', () => {
     const shortSecret = 'too-short-secret-value-9f3a';
     const badUrl = 'not a url, contains token-7c1e';
-    const error = settingsErrorOf(() => parseSettings({ ...azureSampleSettings(), INGEST_KEY_SECRET: shortSecret, AUTH_JWKS_URL: badUrl, RATE_LIMIT_SESSION_CREATES_PER_HOUR: 'lots-8d2b' }));
+    const error = settingsErrorOf(() =>
+      parseSettings({ ...azureSampleSettings(), INGEST_KEY_SECRET: shortSecret, AUTH_JWKS_URL: badUrl, RATE_LIMIT_SESSION_CREATES_PER_HOUR: 'lots-8d2b' }),
+    );
     expect(error.message).toContain('INGEST_KEY_SECRET');
     expect(error.message).toContain('AUTH_JWKS_URL');
     expect(error.message).toContain('RATE_LIMIT_SESSION_CREATES_PER_HOUR');
@@ -80,7 +82,10 @@ describe('local.settings.sample.json', () => {
 
   it('lists every setting of the schema, and only settings the app or the host reads', () => {
     const keys = Object.keys(sample.Values);
-    expect(schemaKeys.filter((name) => !keys.includes(name)), 'add each to local.settings.sample.json with a placeholder (empty for a secret)').toEqual([]);
+    expect(
+      schemaKeys.filter((name) => !keys.includes(name)),
+      'add each to local.settings.sample.json with a placeholder (empty for a secret)',
+    ).toEqual([]);
     expect(keys.filter((name) => !schemaKeys.includes(name) && !PLATFORM_SETTING.test(name))).toEqual([]);
     expect(sample.IsEncrypted).toBe(false);
   });
@@ -130,7 +135,12 @@ describe('host.json', () => {
 describe('Application Insights switch', () => {
   it('stays off without a connection string or with TELEMETRY_DISABLED, without loading the SDK', () => {
     expect(applicationInsightsFromSettings({ TELEMETRY_DISABLED: false }, undefined)).toBeUndefined();
-    expect(applicationInsightsFromSettings({ TELEMETRY_DISABLED: true, APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000' }, undefined)).toBeUndefined();
+    expect(
+      applicationInsightsFromSettings(
+        { TELEMETRY_DISABLED: true, APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000' },
+        undefined,
+      ),
+    ).toBeUndefined();
     expect(Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}applicationinsights${path.sep}`))).toBe(false);
   });
 });

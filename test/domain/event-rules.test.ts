@@ -21,14 +21,25 @@ describe('decideThrottle', () => {
     ['no state: send and create', undefined, 'ev_new', { action: 'send', folded: 0, write: 'create' }],
     ['inside the window: fold', state(), 'ev_new', { action: 'fold' }],
     ['redelivery of the sent event: send again, nothing written', state(), 'ev_first', { action: 'send', folded: 5, write: 'none' }],
-    ['window over: send with the folded count, reopen the window', state({ windowStartedAt: new Date(now.getTime() - windowInMs).toISOString() }), 'ev_new', { action: 'send', folded: 2, write: 'replace' }],
+    [
+      'window over: send with the folded count, reopen the window',
+      state({ windowStartedAt: new Date(now.getTime() - windowInMs).toISOString() }),
+      'ev_new',
+      { action: 'send', folded: 2, write: 'replace' },
+    ],
   ] as const)('%s', (_name, current, eventId, expected) => {
     expect(decideThrottle(current, 'k', eventId, now, windowInMs)).toMatchObject(expected);
   });
 
   it('opens a new window owned by the sending event', () => {
     const decision = decideThrottle(state({ windowStartedAt: '2026-01-01T00:00:00Z' }), 'k', 'ev_new', now, windowInMs);
-    expect(decision.action === 'send' && decision.next).toEqual({ alertKey: 'k', windowStartedAt: now.toISOString(), sentEventId: 'ev_new', folded: 0, foldedBeforeWindow: 2 });
+    expect(decision.action === 'send' && decision.next).toEqual({
+      alertKey: 'k',
+      windowStartedAt: now.toISOString(),
+      sentEventId: 'ev_new',
+      folded: 0,
+      foldedBeforeWindow: 2,
+    });
   });
 });
 
@@ -59,7 +70,11 @@ describe('notification routing', () => {
 
   it.each([
     ['not JSON', '{routes', /not valid JSON/],
-    ['unknown channel', JSON.stringify({ routes: [{ events: ['diagnostics.ingest.fatal'], audience: 'on-call', channels: ['fax'] }] }), /routes\.0\.channels\.0/],
+    [
+      'unknown channel',
+      JSON.stringify({ routes: [{ events: ['diagnostics.ingest.fatal'], audience: 'on-call', channels: ['fax'] }] }),
+      /routes\.0\.channels\.0/,
+    ],
     ['unknown event type', JSON.stringify({ routes: [{ events: ['diagnostics.nope'], audience: 'on-call', channels: ['slack'] }] }), /routes\.0\.events\.0/],
     ['unknown field', JSON.stringify({ routes: [], extra: 1 }), /NOTIFICATION_ROUTING/],
   ])('refuses %s, naming where', (_name, json, message) => {

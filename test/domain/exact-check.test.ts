@@ -184,7 +184,33 @@ describe('the exact check derived from the item schemas', () => {
       /^[\u00e9a]+$/,
       new RegExp('^[a\\-]+$'),
     ];
-    const alphabet = ['a', 'b', 'c', 'f', 'g', 'x', 'A', 'F', 'Z', '0', '9', '_', '.', ':', '-', ' ', '\n', '/', '`', '@', '[', ']', '\u00e9', '\u{1F600}', 'ds_'];
+    const alphabet = [
+      'a',
+      'b',
+      'c',
+      'f',
+      'g',
+      'x',
+      'A',
+      'F',
+      'Z',
+      '0',
+      '9',
+      '_',
+      '.',
+      ':',
+      '-',
+      ' ',
+      '\n',
+      '/',
+      '`',
+      '@',
+      '[',
+      ']',
+      '\u00e9',
+      '\u{1F600}',
+      'ds_',
+    ];
     const random = seededRandom(41);
     for (const pattern of patterns) {
       const test = patternTest(pattern);

@@ -74,7 +74,10 @@ describe('a bad policy fails at start, naming the path', () => {
 describe('loading the policy file at start', () => {
   it('names the file and the offending entry', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'field-policy-')), 'policy.yaml');
-    writeFileSync(file, readFileSync(defaultFieldPolicyPath(), 'utf8').replace('{ path: requestBody, visibleTo: [sensitive]', '{ path: requestBody, visibleTo: [everyone]'));
+    writeFileSync(
+      file,
+      readFileSync(defaultFieldPolicyPath(), 'utf8').replace('{ path: requestBody, visibleTo: [sensitive]', '{ path: requestBody, visibleTo: [everyone]'),
+    );
     expect(() => loadFieldPolicy(file)).toThrow(new RegExp(`Invalid ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: kinds\\.network\\.2\\.visibleTo\\.0`));
   });
 });

@@ -51,7 +51,15 @@ const batch: unknown[] = [
   { kind: 'log', id: 'log-bare', timestamp: '2026-03-01T11:59:58Z', level: 'info', message: 'plain' },
   { message: 'fields in another order', level: 'warn', timestamp: '2026-03-01T13:59:57.5+02:00', id: 'log-offset', kind: 'log', module: 'm' },
   { kind: 'log', id: 'log-micros', timestamp: '2026-03-01T11:59:57.123456Z', level: 'debug', message: 'micro seconds', extra: 'stripped' },
-  { kind: 'breadcrumb', id: 'crumb-full', timestamp: '2026-03-01T11:59:56.000Z', category: 'ui.tap', message: 'tapped Pay', level: 'info', data: { screen: 'Cart', by: 'bo@example.com' } },
+  {
+    kind: 'breadcrumb',
+    id: 'crumb-full',
+    timestamp: '2026-03-01T11:59:56.000Z',
+    category: 'ui.tap',
+    message: 'tapped Pay',
+    level: 'info',
+    data: { screen: 'Cart', by: 'bo@example.com' },
+  },
   { kind: 'breadcrumb', id: 'crumb-bare', timestamp: '2026-03-01T06:59:56.000-05:00', category: 'nav', message: '' },
   {
     kind: 'network',
@@ -86,8 +94,23 @@ const batch: unknown[] = [
     attributes: { 'http.status_code': 500, 'enduser.id': 'dee@example.com' },
     events: [{ name: 'exception', time: '2026-03-01T11:59:54.300Z', attributes: { 'exception.message': 'for dee@example.com' } }],
   },
-  { kind: 'span', traceId: '1'.repeat(32), spanId: '2'.repeat(16), name: 'defaults', startTime: '2026-03-01T12:59:54+01:00', endTime: '2026-03-01T11:59:54.5Z' },
-  { kind: 'span', traceId: '3'.repeat(32), spanId: '4'.repeat(16), name: 'zero length', startTime: '2026-03-01T11:59:53.000Z', endTime: '2026-03-01T11:59:53.000Z', status: { code: 'ok' } },
+  {
+    kind: 'span',
+    traceId: '1'.repeat(32),
+    spanId: '2'.repeat(16),
+    name: 'defaults',
+    startTime: '2026-03-01T12:59:54+01:00',
+    endTime: '2026-03-01T11:59:54.5Z',
+  },
+  {
+    kind: 'span',
+    traceId: '3'.repeat(32),
+    spanId: '4'.repeat(16),
+    name: 'zero length',
+    startTime: '2026-03-01T11:59:53.000Z',
+    endTime: '2026-03-01T11:59:53.000Z',
+    status: { code: 'ok' },
+  },
 ];
 
 /** A device whose id masking replaces, so every document's remarks merge with the device's. */
@@ -106,7 +129,13 @@ function documentsOf(items: unknown[], sender: Record<string, unknown> = device)
   const parsed = parseItems(items);
   expect(parsed.issues).toEqual([]);
   const masked = maskDevice(enrichDevice(sender, userAgent, 'de'), engine);
-  const context = { productId: 'demo', sessionId: 'ds_00000000-0000-4000-8000-000000000001', receivedAt: '2026-03-01T12:00:00.000Z', device: masked.device, deviceRedaction: masked.redaction };
+  const context = {
+    productId: 'demo',
+    sessionId: 'ds_00000000-0000-4000-8000-000000000001',
+    receivedAt: '2026-03-01T12:00:00.000Z',
+    device: masked.device,
+    deviceRedaction: masked.redaction,
+  };
   return parsed.entries.map(({ item }) => toDocument(item, context, engine));
 }
 

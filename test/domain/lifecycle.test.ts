@@ -8,7 +8,11 @@ const now = new Date('2026-11-22T10:00:00.000Z');
 const later = new Date('2026-11-22T10:05:00.000Z');
 
 function session(status: SessionStatus = 'active') {
-  const created = newSession(createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: 'device-1', startImmediately: status !== 'pending' }), 'admin-1', now);
+  const created = newSession(
+    createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: 'device-1', startImmediately: status !== 'pending' }),
+    'admin-1',
+    now,
+  );
   return { ...created, status };
 }
 

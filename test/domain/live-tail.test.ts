@@ -35,7 +35,15 @@ describe('tail cursor', () => {
   it('round-trips and refuses what it did not make', () => {
     const value = cursor(1_765_000_000, '2026-12-05T08:00:00.123Z', '2026-12-05T08:00:00.100Z', 'log:abc');
     expect(decodeCursor(encodeCursor(value))).toEqual(value);
-    for (const bad of ['', 'abc', 'tc1.', 'tc1.!!!', `tc1.${Buffer.from('[1,2]').toString('base64url')}`, `tc1.${Buffer.from('[-1,"a","b","c"]').toString('base64url')}`, `tc1.${'a'.repeat(600)}`]) {
+    for (const bad of [
+      '',
+      'abc',
+      'tc1.',
+      'tc1.!!!',
+      `tc1.${Buffer.from('[1,2]').toString('base64url')}`,
+      `tc1.${Buffer.from('[-1,"a","b","c"]').toString('base64url')}`,
+      `tc1.${'a'.repeat(600)}`,
+    ]) {
       expect(decodeCursor(bad), bad).toBeUndefined();
     }
   });
@@ -51,7 +59,18 @@ describe('tail cursor', () => {
 describe('tail filter', () => {
   const base = { id: 'x', pk: 'p', productId: 'demo', sessionId: 's', itemId: 'x', receivedAt: 'r', redaction: { fieldsRedacted: [], patternsMatched: [] } };
   const log = { ...base, docType: 'log', timestamp: 't', level: 'error', message: 'payment failed' } as TailDoc;
-  const span = { ...base, docType: 'span', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'pay', spanKind: 'internal', startTime: 't', endTime: 't', status: { code: 'error' }, durationMs: 1 } as TailDoc;
+  const span = {
+    ...base,
+    docType: 'span',
+    traceId: 'a'.repeat(32),
+    spanId: 'b'.repeat(16),
+    name: 'pay',
+    spanKind: 'internal',
+    startTime: 't',
+    endTime: 't',
+    status: { code: 'error' },
+    durationMs: 1,
+  } as TailDoc;
   const network = { ...base, docType: 'network', timestamp: 't', method: 'GET', url: 'https://x/pay', status: 500, durationMs: 3 } as TailDoc;
   it.each([
     [log, {}, true],

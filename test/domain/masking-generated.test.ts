@@ -3,7 +3,14 @@
 // shapes issue 18 names (national phones after phone words, card codes, command-line credentials, cards after a
 // card word, loose IBANs, vendor tokens, random tokens in value positions) and captured bodies read as their type says.
 import { describe, expect, it } from 'vitest';
-import { formatGeneratedScore, GENERATED_CATEGORIES, generatePiiCorpus, LOOKALIKE_KINDS, scoreGeneratedCorpus, SEED_CATEGORIES } from '../../bench/support/generated-pii';
+import {
+  formatGeneratedScore,
+  GENERATED_CATEGORIES,
+  generatePiiCorpus,
+  LOOKALIKE_KINDS,
+  scoreGeneratedCorpus,
+  SEED_CATEGORIES,
+} from '../../bench/support/generated-pii';
 import { loadMaskingEngine, loadMaskingRules } from '../../shared/config/masking-rules';
 import { createMaskingEngine, maskCapturedBody } from '../../shared/domain/masking';
 
@@ -22,7 +29,9 @@ describe('masking engine on the generated corpus', () => {
   });
 
   it('masks every secret of every seed category and at least 99.5 % of every other category', () => {
-    console.log(`Generated corpus (seed 20261205, ${corpus.positives.length} positives, ${corpus.lookalikes.length} look-alikes):\n${formatGeneratedScore(score)}`);
+    console.log(
+      `Generated corpus (seed 20261205, ${corpus.positives.length} positives, ${corpus.lookalikes.length} look-alikes):\n${formatGeneratedScore(score)}`,
+    );
     for (const category of GENERATED_CATEGORIES) {
       const bucket = score.recall[category];
       const floor = SEED_CATEGORIES.includes(category) ? 1 : 0.995;
@@ -40,7 +49,17 @@ describe('masking engine on the generated corpus', () => {
 
 describe('national phone numbers after a phone word', () => {
   // The shapes issue 18 lists, each after phone words of several languages and in labelled fields.
-  const shapes = ['0412 38 90 57', '612 345 978', '71 204 386', '(31) 652-904', '61-23-47-80', '(03) 9123 4567', '31 206 555 0193', '381 2260', '+46 (0)8 123 456 78'];
+  const shapes = [
+    '0412 38 90 57',
+    '612 345 978',
+    '71 204 386',
+    '(31) 652-904',
+    '61-23-47-80',
+    '(03) 9123 4567',
+    '31 206 555 0193',
+    '381 2260',
+    '+46 (0)8 123 456 78',
+  ];
   const leads = ['phone', 'Tel:', 'mobile', 'call me at', 'messages to', 'fax', 'office', 'Telefon', 'téléphone :', 'teléfono', 'telefone', 'cellulare'];
   it.each(shapes)('masks %s after every phone word', (shape) => {
     for (const lead of leads) {
@@ -221,7 +240,13 @@ describe('captured bodies', () => {
 
   it('parses a form body the same way and keeps it a form', () => {
     const result = maskCapturedBody(engine, 'name=Ana+Lima&cvc=987&pin=2468&tel=0412+38+90+57&save=1', 'application/x-www-form-urlencoded', 'requestBody');
-    expect(Object.fromEntries(new URLSearchParams(result.value))).toEqual({ name: 'Ana Lima', cvc: '[REDACTED]', pin: '[REDACTED]', tel: '[PHONE]', save: '1' });
+    expect(Object.fromEntries(new URLSearchParams(result.value))).toEqual({
+      name: 'Ana Lima',
+      cvc: '[REDACTED]',
+      pin: '[REDACTED]',
+      tel: '[PHONE]',
+      save: '1',
+    });
   });
 
   it('keeps a clean body byte for byte, and falls back to the text rules when it does not parse or says nothing', () => {

@@ -28,8 +28,60 @@ function corpusTexts(): string[] {
 }
 
 /** Bits that move a string across a pre-check's edge: separators, colons, hex, keywords, case, non-ASCII. */
-const FRAGMENTS = [':', '::', '=', ' = ', '"', "'", '`', ' ', '  ', '\t', '-', '.', '@', '+', '?', '&', ';', '<', '>', '\\', '[', ']', '(', ')', '/', '$', '_',
-  '0', '7', '1.2', 'ab', 'F', 'DE', 'é', 'ñ', 'İ', 'ſ', 'K', '→', 'key', 'Token', 'PASSWORD', 'secret', 'auth', 'api key', 'sk-', 'AKIA', 'eyJ', 'bearer ', '==', 'Q~', '://'];
+const FRAGMENTS = [
+  ':',
+  '::',
+  '=',
+  ' = ',
+  '"',
+  "'",
+  '`',
+  ' ',
+  '  ',
+  '\t',
+  '-',
+  '.',
+  '@',
+  '+',
+  '?',
+  '&',
+  ';',
+  '<',
+  '>',
+  '\\',
+  '[',
+  ']',
+  '(',
+  ')',
+  '/',
+  '$',
+  '_',
+  '0',
+  '7',
+  '1.2',
+  'ab',
+  'F',
+  'DE',
+  'é',
+  'ñ',
+  'İ',
+  'ſ',
+  'K',
+  '→',
+  'key',
+  'Token',
+  'PASSWORD',
+  'secret',
+  'auth',
+  'api key',
+  'sk-',
+  'AKIA',
+  'eyJ',
+  'bearer ',
+  '==',
+  'Q~',
+  '://',
+];
 
 /** The corpora and a deterministic set of mutations of them: cut, joined, spliced, case-flipped, fragments inserted. */
 function sampleTexts(): string[] {
@@ -43,7 +95,7 @@ function sampleTexts(): string[] {
     ...generated.lookalikes.map((item) => item.text),
   ];
   const random = seededRandom(7);
-  const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
   const mutated: string[] = [];
   for (let count = 0; count < 12_000; count++) {
     const text = pick(base);
@@ -62,7 +114,11 @@ function sampleTexts(): string[] {
         mutated.push(random() < 0.5 ? text.toUpperCase() : text.replace(/[a-z]/g, (char) => (random() < 0.3 ? char.toUpperCase() : char)));
         break;
       default:
-        mutated.push(Array.from({ length: 2 + Math.floor(random() * 30) }, () => pick(FRAGMENTS) + (random() < 0.5 ? pick(['1', '2', '9', 'a', 'f', 'A', 'x']) : '')).join(''));
+        mutated.push(
+          Array.from({ length: 2 + Math.floor(random() * 30) }, () => pick(FRAGMENTS) + (random() < 0.5 ? pick(['1', '2', '9', 'a', 'f', 'A', 'x']) : '')).join(
+            '',
+          ),
+        );
     }
   }
   return [...base, ...mutated];
@@ -132,7 +188,12 @@ describe('text scanner: the WebAssembly main pass', () => {
       const length = 1 + Math.floor(random() ** 2 * 400);
       let text = '';
       while (text.length < length) {
-        text += random() < 0.08 ? ['DE89', '1.2.3.4', '::', 'ab:cd:', 'de 89', 'DE  89', 'aB3_xY9/kLm+Qr~t', 'tuv-wxy.zab0cde1fgh', '="', "'", '\t', ' --k ', ' -'][Math.floor(random() * 13)]! : alphabet[Math.floor(random() * alphabet.length)]!;
+        text +=
+          random() < 0.08
+            ? ['DE89', '1.2.3.4', '::', 'ab:cd:', 'de 89', 'DE  89', 'aB3_xY9/kLm+Qr~t', 'tuv-wxy.zab0cde1fgh', '="', "'", '\t', ' --k ', ' -'][
+                Math.floor(random() * 13)
+              ]!
+            : alphabet[Math.floor(random() * alphabet.length)]!;
       }
       scanner.scan(text);
       const shape = scanner.shape();
@@ -148,7 +209,14 @@ describe('text scanner: the WebAssembly main pass', () => {
     const wrong: string[] = [];
     for (let offset = 0; offset < 72; offset++) {
       for (let length = 5; length <= 70; length++) {
-        for (const [before, after] of [[' ', ' '], ['=', '-'], ['_', ' '], [' ', 'g'], ['-', ''], [' ', '']]) {
+        for (const [before, after] of [
+          [' ', ' '],
+          ['=', '-'],
+          ['_', ' '],
+          [' ', 'g'],
+          ['-', ''],
+          [' ', ''],
+        ]) {
           const run = Array.from({ length }, (_, index) => '0123456789abcdefABCDEF'[(index * 7 + length) % 22]).join('');
           const text = `${' '.repeat(offset)}${before}${run}${after}${offset % 3 === 0 ? ' tail' : ''}`;
           scanner.scan(text);
@@ -165,7 +233,10 @@ describe('text scanner: the WebAssembly main pass', () => {
     // text-scan.ts lays out the masks, then the pair hits right after them: a mask more in the C than room here would
     // have the hits overwrite the masks of the words not yet read.
     const source = readFileSync(path.resolve(__dirname, '../../shared/domain/masking/wasm/text-scan.c'), 'utf8');
-    const masks = /enum \{([^}]*)\bMASKS \}/.exec(source)?.[1]?.split(',').filter((name) => name.trim() !== '');
+    const masks = /enum \{([^}]*)\bMASKS \}/
+      .exec(source)?.[1]
+      ?.split(',')
+      .filter((name) => name.trim() !== '');
     expect(masks?.length).toBe(MASKS_PER_WORD);
   });
 
@@ -262,7 +333,9 @@ describe('text scanner: rule pre-checks', () => {
     const random = seededRandom(16);
     return Array.from({ length: 6000 }, (_, count) => {
       const digitShare = [0.2, 0.625, 0.9, 1][count % 4]!;
-      return Array.from({ length: 4 + Math.floor(random() * 61) }, () => (random() < digitShare ? String(Math.floor(random() * 10)) : 'abcdef'[Math.floor(random() * 6)]!)).join('');
+      return Array.from({ length: 4 + Math.floor(random() * 61) }, () =>
+        random() < digitShare ? String(Math.floor(random() * 10)) : 'abcdef'[Math.floor(random() * 6)]!,
+      ).join('');
     });
   }
 
@@ -362,7 +435,16 @@ describe('credential scanner: the keyword search grouped by first letter', () =>
 
   it('groups the rules file’s keywords, and finds exactly what their plain alternation finds', () => {
     expect(grouped.source).not.toBe(plain.source);
-    const keywordTexts = ['Secret_Key=1', 'secret key: x', 'SET-COOKIE: a', 'sas-token=x', 'x-functions-key: y', 'contraseña=z', 'credential credentials', 'db_pass passwd password'];
+    const keywordTexts = [
+      'Secret_Key=1',
+      'secret key: x',
+      'SET-COOKIE: a',
+      'sas-token=x',
+      'x-functions-key: y',
+      'contraseña=z',
+      'credential credentials',
+      'db_pass passwd password',
+    ];
     let found = 0;
     for (const text of [...keywordTexts, ...texts]) {
       const expected = matches(plain, text);
@@ -398,16 +480,78 @@ describe('masking engine: pre-checks change no output', () => {
   /** Strings built to sit on the pre-checks' edges: keys and operators, digit groups, secrets after multi-byte text. */
   function edgeTexts(): string[] {
     const random = seededRandom(2026);
-    const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
     const flipCase = (text: string): string => text.replace(/[a-z]/g, (char) => (random() < 0.4 ? char.toUpperCase() : char));
-    const keys = ['password', 'pwd', 'db_pass', 'secret key', 'secret_key', 'api key', 'x-functions-key', 'token', 'tokenizer', 'access_token', 'auth', 'authorization', 'set-cookie', 'credentials', 'contraseña', 'passphrase', 'sharedaccesssignature', 'monkey'];
+    const keys = [
+      'password',
+      'pwd',
+      'db_pass',
+      'secret key',
+      'secret_key',
+      'api key',
+      'x-functions-key',
+      'token',
+      'tokenizer',
+      'access_token',
+      'auth',
+      'authorization',
+      'set-cookie',
+      'credentials',
+      'contraseña',
+      'passphrase',
+      'sharedaccesssignature',
+      'monkey',
+    ];
     const keyParts = ['', '', '', '_', '-', '.', '$', 'my', 'X-', 'é', '😀', '\u00a0', 'Ｋ'];
     const operators = ['=', ':', ':=', '=>', '->', '==', '!=', ' ', '\t', '', '>', '"', "'", '\\"', ']', '[]', '[', '%3D', '.', '-', ';', '\r\n', ' is '];
-    const values = ['hunter2', 'Zx9kL2mN', '"x y"', "'q'", '"abc";', '{"a":1}', 'Bearer abcdef123456', 'Basic dXNlcjpwYXNzd29yZA==', 'null', '${X}', 'this.x', 'ÄÖÜ', ''];
+    const values = [
+      'hunter2',
+      'Zx9kL2mN',
+      '"x y"',
+      "'q'",
+      '"abc";',
+      '{"a":1}',
+      'Bearer abcdef123456',
+      'Basic dXNlcjpwYXNzd29yZA==',
+      'null',
+      '${X}',
+      'this.x',
+      'ÄÖÜ',
+      '',
+    ];
     const digitSeparators = [' ', '-', '.', '(', ')', '+', ':', '::', '/', 'a', 'F', 'é', '  ', '_', 'DE', 'ssn ', 'tel: ', 'zip ', 'id=', '\n', '１'];
-    const secrets = ['(415) 555-0132', '415.555.0132', '090-1234-5678', '536-22-8712', '536 22 8712', '53622-8712', '4111 1111 1111 1111', '378282246310005', '+44 20 7946 0958', '192.168.10.34', '2001:db8::8a2e:370:7334', 'fe80:0:0:0:202:b3ff:fe1e:8329', 'DE89370400440532013000', 'jane.doe@example.com', 'AKIAIOSFODNN7EXAMPLE', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N', 'sk-proj-aB3dE6gH9jK2mN5pQ8sT1vW4yZ7', 'password=hunter2', '550e8400-e29b-41d4-a716-446655440000 536-22-8712'];
+    const secrets = [
+      '(415) 555-0132',
+      '415.555.0132',
+      '090-1234-5678',
+      '536-22-8712',
+      '536 22 8712',
+      '53622-8712',
+      '4111 1111 1111 1111',
+      '378282246310005',
+      '+44 20 7946 0958',
+      '192.168.10.34',
+      '2001:db8::8a2e:370:7334',
+      'fe80:0:0:0:202:b3ff:fe1e:8329',
+      'DE89370400440532013000',
+      'jane.doe@example.com',
+      'AKIAIOSFODNN7EXAMPLE',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N',
+      'sk-proj-aB3dE6gH9jK2mN5pQ8sT1vW4yZ7',
+      'password=hunter2',
+      '550e8400-e29b-41d4-a716-446655440000 536-22-8712',
+    ];
     // What the keep rules protect from the numeric rules (they run only once another rule finds a candidate).
-    const lookAlikes = ['DE89 3704 0044 0532 0130 01', 'GB03 WEST 0557 8.5.4.5', '2026-11-06 08:30:12', '2026-11-06T08:30::12:00Z', '06097d0b-b273-4024-bbe1-1ff4ac9e7423', '12345678-1234-1234-1234-123456789012', 'deadbeef4111111111111111', 'span 00f067aa0ba902b7'];
+    const lookAlikes = [
+      'DE89 3704 0044 0532 0130 01',
+      'GB03 WEST 0557 8.5.4.5',
+      '2026-11-06 08:30:12',
+      '2026-11-06T08:30::12:00Z',
+      '06097d0b-b273-4024-bbe1-1ff4ac9e7423',
+      '12345678-1234-1234-1234-123456789012',
+      'deadbeef4111111111111111',
+      'span 00f067aa0ba902b7',
+    ];
     const before = ['', ' ', 'x', '-', '.', '"', '(', '=', 'é', '日本語 ', '😀', '€€€ ', '\u00a0', '\t', '\r\n', 'Ａ', '１'];
     const after = ['', ' ', 'x', '-', '.', '"', ')', ':', 'é', '😀', '\n', '１', '.5'];
     const texts: string[] = [];
@@ -415,7 +559,15 @@ describe('masking engine: pre-checks change no output', () => {
       let text = '';
       for (let pair = 0; pair < 1 + Math.floor(random() * 3); pair++) {
         const key = random() < 0.3 ? flipCase(pick(keys)) : pick(keys);
-        text += pick(['', ' ', '<', '"', '{"', '[', '&', '?', pick(keyParts)]) + pick(keyParts) + key + pick(keyParts) + pick(operators) + (random() < 0.5 ? pick(operators) : '') + pick(values) + pick(['', ' ', ',', ';', `</${key}>`, '"', '}', '\n']);
+        text +=
+          pick(['', ' ', '<', '"', '{"', '[', '&', '?', pick(keyParts)]) +
+          pick(keyParts) +
+          key +
+          pick(keyParts) +
+          pick(operators) +
+          (random() < 0.5 ? pick(operators) : '') +
+          pick(values) +
+          pick(['', ' ', ',', ';', `</${key}>`, '"', '}', '\n']);
       }
       texts.push(text);
     }
@@ -433,9 +585,14 @@ describe('masking engine: pre-checks change no output', () => {
     // Ids and hashes, which the engine's hex check answers before any scan: with runs of digits up to card length.
     for (let count = 0; count < 3000; count++) {
       const digitShare = [0.3, 0.625, 0.95][count % 3]!;
-      texts.push(Array.from({ length: 4 + Math.floor(random() * 70) }, () => (random() < digitShare ? String(Math.floor(random() * 10)) : pick(['a', 'b', 'c', 'd', 'e', 'f']))).join(''));
+      texts.push(
+        Array.from({ length: 4 + Math.floor(random() * 70) }, () =>
+          random() < digitShare ? String(Math.floor(random() * 10)) : pick(['a', 'b', 'c', 'd', 'e', 'f']),
+        ).join(''),
+      );
     }
-    for (let count = 0; count < 3000; count++) texts.push(pick(before) + pick(lookAlikes) + pick(['', ' ', '-', ':', '.', 'é']) + pick([...lookAlikes, ...secrets]) + pick(after));
+    for (let count = 0; count < 3000; count++)
+      texts.push(pick(before) + pick(lookAlikes) + pick(['', ' ', '-', ':', '.', 'é']) + pick([...lookAlikes, ...secrets]) + pick(after));
     return texts;
   }
 
@@ -447,7 +604,8 @@ describe('masking engine: pre-checks change no output', () => {
       const expected = reference.maskText(text);
       const actual = engine.maskText(text);
       if (expected.rules.length) masked++;
-      if (actual.text !== expected.text || actual.rules.join() !== expected.rules.join()) differences.push(`${JSON.stringify(text)}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+      if (actual.text !== expected.text || actual.rules.join() !== expected.rules.join())
+        differences.push(`${JSON.stringify(text)}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
     }
     expect(differences.slice(0, 5)).toEqual([]);
     // Worth something only if the strings do reach the detectors.

@@ -23,7 +23,10 @@ async function sampleMetrics(temporality: AggregationTemporality): Promise<Resou
   errors.add(2 ** 40, { 'error.type': 'huge' });
   meter.createUpDownCounter('queue.depth', { valueType: ValueType.INT }).add(-5);
   meter.createCounter('bytes.sent').add(1.5);
-  const duration = meter.createHistogram('http.server.request.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] } });
+  const duration = meter.createHistogram('http.server.request.duration', {
+    unit: 's',
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] },
+  });
   for (const seconds of [0.004, 0.02, 0.02, 0.3, 2]) duration.record(seconds, { 'http.route': '/api/orders/{id}', 'http.response.status_code': 200 });
   meter.createGauge('battery.level').record(0.42);
   meter.createGauge('temperature', { valueType: ValueType.INT }).record(-7);
@@ -53,11 +56,25 @@ describe('ExportMetricsServiceRequest from the OpenTelemetry JS serializer', () 
     const json = JSON.parse(new TextDecoder().decode(JsonMetricsSerializer.serializeRequest(metrics))) as unknown;
     expect(withoutDefaults(decoded)).toEqual(withoutDefaults(json));
     const byName = new Map(decoded.resourceMetrics![0]!.scopeMetrics![0]!.metrics!.map((metric) => [metric.name, metric]));
-    expect(byName.get('app.errors')).toMatchObject({ unit: '{error}', sum: { isMonotonic: true, aggregationTemporality: temporality === AggregationTemporality.DELTA ? 1 : 2 } });
-    expect(byName.get('app.errors')!.sum!.dataPoints!.map((point) => point.asInt).sort()).toEqual([3, 2 ** 40].sort());
+    expect(byName.get('app.errors')).toMatchObject({
+      unit: '{error}',
+      sum: { isMonotonic: true, aggregationTemporality: temporality === AggregationTemporality.DELTA ? 1 : 2 },
+    });
+    expect(
+      byName
+        .get('app.errors')!
+        .sum!.dataPoints!.map((point) => point.asInt)
+        .sort(),
+    ).toEqual([3, 2 ** 40].sort());
     expect(byName.get('temperature')!.gauge!.dataPoints![0]!.asInt).toBe(-7);
     const histogram = byName.get('http.server.request.duration')!.histogram!.dataPoints![0]!;
-    expect(histogram).toMatchObject({ count: 5, bucketCounts: [1, 0, 2, 0, 0, 0, 1, 0, 1], explicitBounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], min: 0.004, max: 2 });
+    expect(histogram).toMatchObject({
+      count: 5,
+      bucketCounts: [1, 0, 2, 0, 0, 0, 1, 0, 1],
+      explicitBounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      min: 0.004,
+      max: 2,
+    });
     expect(histogram.sum).toBeCloseTo(2.344);
     expect(histogram.timeUnixNano).toMatch(/^\d{19}$/);
   });
@@ -76,7 +93,7 @@ describe('ExportMetricsServiceRequest from the OpenTelemetry JS serializer', () 
     };
     for (let length = 0; length < bytes.length; length++) attempt(bytes.subarray(0, length));
     let seed = 99;
-    const random = (below: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % below);
+    const random = (below: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % below;
     for (let round = 0; round < 2000; round++) {
       const mutated = Uint8Array.from(bytes);
       for (let flips = 1 + random(4); flips > 0; flips--) mutated[random(mutated.length)] = random(256);

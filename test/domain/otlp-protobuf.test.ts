@@ -22,7 +22,16 @@ function sampleSpans(): ReadableSpan[] {
   const tracer = provider.getTracer('checkout', '1.0.0');
   const parent = tracer.startSpan('POST /checkout', {
     kind: SpanKind.SERVER,
-    attributes: { 'http.method': 'POST', 'enduser.email': 'jane.doe@example.com', retries: 3, ratio: 0.25, cached: false, negative: -42, tags: ['a', 'ü', '漢字'], counts: [1, 2, 3] },
+    attributes: {
+      'http.method': 'POST',
+      'enduser.email': 'jane.doe@example.com',
+      retries: 3,
+      ratio: 0.25,
+      cached: false,
+      negative: -42,
+      tags: ['a', 'ü', '漢字'],
+      counts: [1, 2, 3],
+    },
   });
   const child = tracer.startSpan('charge card', { kind: SpanKind.CLIENT }, trace.setSpan(context.active(), parent));
   child.addEvent('card declined', { 'card.brand': 'visa', 'card.number': '4111 1111 1111 1111' });
@@ -41,7 +50,13 @@ function sampleLogs(): ReadableLogRecord[] {
   const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
   const logger = provider.getLogger('payments', '2.0.0');
   const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
-  logger.emit({ severityNumber: 17, severityText: 'ERROR', body: 'payment failed for jane.doe@example.com', attributes: { 'order.id': 'ord_123', amount: 12.5 }, context: trace.setSpanContext(context.active(), spanContext) });
+  logger.emit({
+    severityNumber: 17,
+    severityText: 'ERROR',
+    body: 'payment failed for jane.doe@example.com',
+    attributes: { 'order.id': 'ord_123', amount: 12.5 },
+    context: trace.setSpanContext(context.active(), spanContext),
+  });
   logger.emit({ severityNumber: 21, body: 'process crashed', timestamp: 1772366400123 });
   logger.emit({ severityNumber: 5, severityText: 'DEBUG', body: { step: 'retry', attempt: 2, nested: { list: [1, 'two', { three: true }] } } });
   logger.emit({ severityNumber: 9, body: new Uint8Array([0, 1, 2, 253, 254, 255]), eventName: 'device.boot' });
@@ -80,7 +95,12 @@ describe('protobuf requests from the OpenTelemetry JS serializer', () => {
     expect(fromProtobuf).toEqual(fromJson);
     const child = fromProtobuf.items.find((item) => (item as { name: string }).name === 'charge card') as Record<string, unknown>;
     const original = spans.find((span) => span.name === 'charge card')!;
-    expect(child).toMatchObject({ traceId: original.spanContext().traceId, spanId: original.spanContext().spanId, spanKind: 'client', status: { code: 'error', message: 'declined' } });
+    expect(child).toMatchObject({
+      traceId: original.spanContext().traceId,
+      spanId: original.spanContext().spanId,
+      spanKind: 'client',
+      status: { code: 'error', message: 'declined' },
+    });
     expect(fromProtobuf.device).toEqual({ deviceId: 'dev-1', platform: 'linux', appVersion: '4.2.0' });
   });
 
@@ -94,7 +114,10 @@ describe('protobuf requests from the OpenTelemetry JS serializer', () => {
     expect(error).toMatchObject({ level: 'error', traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', module: 'payments' });
     expect(fatal).toMatchObject({ level: 'fatal', timestamp: '2026-03-01T12:00:00.123Z' });
     expect(JSON.parse(debug!.message as string)).toEqual({ step: 'retry', attempt: 2, nested: { list: [1, 'two', { three: true }] } });
-    expect(info).toMatchObject({ message: Buffer.from([0, 1, 2, 253, 254, 255]).toString('base64'), context: expect.objectContaining({ 'event.name': 'device.boot' }) });
+    expect(info).toMatchObject({
+      message: Buffer.from([0, 1, 2, 253, 254, 255]).toString('base64'),
+      context: expect.objectContaining({ 'event.name': 'device.boot' }),
+    });
     expect(warn).toMatchObject({ level: 'warn', message: '["x",1.5,false]' });
     expect(deep!.message).toContain('null');
   });
@@ -111,7 +134,15 @@ describe('protobuf requests from the OpenTelemetry JS serializer', () => {
   });
 
   it('fixed64 decimal conversion is exact across the whole range', () => {
-    const edges: Array<[number, number]> = [[0, 0], [1, 0], [0xffffffff, 0x1fffff], [0, 0x200000], [0xffffffff, 0xffffffff], [999999, 0x200000], [0, 0x80000000]];
+    const edges: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [0xffffffff, 0x1fffff],
+      [0, 0x200000],
+      [0xffffffff, 0xffffffff],
+      [999999, 0x200000],
+      [0, 0x80000000],
+    ];
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) >>> 0);
     for (let index = 0; index < 2000; index++) edges.push([random(), random()]);
@@ -122,14 +153,18 @@ describe('protobuf requests from the OpenTelemetry JS serializer', () => {
 describe('protobuf answers read back by real decoders', () => {
   it('Export*ServiceResponse with partial success, and an empty one when all was accepted', () => {
     const bytes = encodeExportResponse({ partialSuccess: { rejectedSpans: 2, errorMessage: '2 rejected: traceId: 32 lowercase hex characters' } });
-    expect(ProtobufTraceSerializer.deserializeResponse(bytes)).toEqual({ partialSuccess: { rejectedSpans: 2, errorMessage: '2 rejected: traceId: 32 lowercase hex characters' } });
+    expect(ProtobufTraceSerializer.deserializeResponse(bytes)).toEqual({
+      partialSuccess: { rejectedSpans: 2, errorMessage: '2 rejected: traceId: 32 lowercase hex characters' },
+    });
     const logs = encodeExportResponse({ partialSuccess: { rejectedLogRecords: 300, errorMessage: 'é' } });
     expect(ProtobufLogsSerializer.deserializeResponse(logs)).toEqual({ partialSuccess: { rejectedLogRecords: 300, errorMessage: 'é' } });
     expect(encodeExportResponse({})).toHaveLength(0);
   });
 
   it('google.rpc.Status, decoded by protobufjs', () => {
-    const Status = protobuf.Root.fromJSON({ nested: { Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } } } }).lookupType('Status');
+    const Status = protobuf.Root.fromJSON({
+      nested: { Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } } },
+    }).lookupType('Status');
     expect(Status.toObject(Status.decode(encodeStatus(3, 'The body is not valid: ü')))).toEqual({ code: 3, message: 'The body is not valid: ü' });
     expect(Status.toObject(Status.decode(encodeStatus(-1, 'negative codes are ten bytes')))).toEqual({ code: -1, message: 'negative codes are ten bytes' });
   });
@@ -157,14 +192,16 @@ describe('malformed protobuf is a 400, never a crash', () => {
 
   it('every truncation of a real request decodes or is refused with 400', () => {
     const outcomes = new Set<string>();
-    for (let length = 0; length < traceBytes.length; length++) outcomes.add(outcomeOf(() => mapTraceRequest(decodeTraceRequest(traceBytes.subarray(0, length)), now)));
-    for (let length = 0; length < logBytes.length; length++) outcomes.add(outcomeOf(() => mapLogsRequest(decodeLogsRequest(logBytes.subarray(0, length)), now)));
+    for (let length = 0; length < traceBytes.length; length++)
+      outcomes.add(outcomeOf(() => mapTraceRequest(decodeTraceRequest(traceBytes.subarray(0, length)), now)));
+    for (let length = 0; length < logBytes.length; length++)
+      outcomes.add(outcomeOf(() => mapLogsRequest(decodeLogsRequest(logBytes.subarray(0, length)), now)));
     expect(outcomes).toEqual(new Set(['decoded', 'invalid']));
   });
 
   it('5,000 random mutations of real requests decode or are refused with 400', () => {
     let seed = 12345;
-    const random = (below: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % below);
+    const random = (below: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % below;
     const counts = { decoded: 0, invalid: 0 };
     for (let round = 0; round < 5000; round++) {
       const logs = round % 2 === 1;

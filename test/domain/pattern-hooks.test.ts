@@ -6,8 +6,10 @@ import { compileHook, compileHookRegex, createHookRequestSchema, itemDeepLink, n
 import type { TailDoc } from '../../shared/domain/telemetry/tail';
 
 const base = { pk: 'p', productId: 'demo', sessionId: 's', receivedAt: 'r', redaction: { fieldsRedacted: [], patternsMatched: [] } };
-const log = (level: string, message: string, module?: string) => ({ ...base, id: `log:${message}`, itemId: message, docType: 'log', timestamp: 't', level, message, module }) as TailDoc;
-const network = (status: number, url: string) => ({ ...base, id: 'network:n', itemId: 'n', docType: 'network', timestamp: 't', method: 'GET', url, status, durationMs: 1 }) as TailDoc;
+const log = (level: string, message: string, module?: string) =>
+  ({ ...base, id: `log:${message}`, itemId: message, docType: 'log', timestamp: 't', level, message, module }) as TailDoc;
+const network = (status: number, url: string) =>
+  ({ ...base, id: 'network:n', itemId: 'n', docType: 'network', timestamp: 't', method: 'GET', url, status, durationMs: 1 }) as TailDoc;
 
 function hookWith(match: Record<string, unknown>) {
   return compileHook(newHook('demo', createHookRequestSchema.parse({ name: 'h', match, action: { notify: ['slack'] } }), 'admin', new Date(0)));
@@ -41,9 +43,14 @@ describe('hook matching', () => {
 });
 
 describe('regex checks', () => {
-  it.each(['(a+)+$', '(x*){2,}', '(\\w+)\\1', '(?<=a)b', 'a(?!b)', '(x{1000}){1000}', 'a'.repeat(257), '[unclosed'])('refuses %s naming match.regex', (pattern) => {
-    expect(() => compileHookRegex(pattern)).toThrowError(expect.objectContaining({ kind: 'invalid_input', issues: [expect.objectContaining({ field: 'match.regex' })] }));
-  });
+  it.each(['(a+)+$', '(x*){2,}', '(\\w+)\\1', '(?<=a)b', 'a(?!b)', '(x{1000}){1000}', 'a'.repeat(257), '[unclosed'])(
+    'refuses %s naming match.regex',
+    (pattern) => {
+      expect(() => compileHookRegex(pattern)).toThrowError(
+        expect.objectContaining({ kind: 'invalid_input', issues: [expect.objectContaining({ field: 'match.regex' })] }),
+      );
+    },
+  );
 
   it.each(['payment (declined|failed)', '^\\[PAY\\] .{0,40}$', '\\d{3}-\\d{4}', '(?i)timeout'])('accepts %s', (pattern) => {
     expect(() => compileHookRegex(pattern)).not.toThrow();

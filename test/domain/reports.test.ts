@@ -14,7 +14,16 @@ import { storedWithoutMasking } from '../support/session-items';
 
 const template = parseReportTemplate(readFileSync('config/plugins/debug/report_template.yaml', 'utf8'));
 const session = newSession(
-  { productId: 'demo', targetDeviceId: 'dev-1', collectionLevel: 'debug', capture: { logs: true, traces: true, breadcrumbs: true, network: true, console: false, screenshots: true, screenshotOnError: false }, userConsent: 'auto', maxDurationMinutes: 60, startImmediately: true, tags: [] },
+  {
+    productId: 'demo',
+    targetDeviceId: 'dev-1',
+    collectionLevel: 'debug',
+    capture: { logs: true, traces: true, breadcrumbs: true, network: true, console: false, screenshots: true, screenshotOnError: false },
+    userConsent: 'auto',
+    maxDurationMinutes: 60,
+    startImmediately: true,
+    tags: [],
+  },
   'admin-1',
   new Date('2026-01-01T10:00:00Z'),
 );
@@ -23,7 +32,16 @@ const stack = (line: number, frame = 'submitOrder') => `Error: x\n    at ${frame
 
 function report(items: IngestItem[], overrides: Partial<ReportInput> = {}) {
   const stored = storedWithoutMasking(items, { productId: 'demo', sessionId: session.id });
-  return buildReport({ reportId: 'rp_test', generatedAt: new Date(t(3600)), template, session, logs: stored.logs, spans: stored.spans, screenshots: [], ...overrides });
+  return buildReport({
+    reportId: 'rp_test',
+    generatedAt: new Date(t(3600)),
+    template,
+    session,
+    logs: stored.logs,
+    spans: stored.spans,
+    screenshots: [],
+    ...overrides,
+  });
 }
 
 /** Errors group by their stack's place: a message of another kind is thrown from another function here. */
@@ -85,7 +103,13 @@ describe('buildReport', () => {
   });
 
   it('keeps the breadcrumbs within the window before each error, oldest first, at most perError', () => {
-    const crumbs: IngestItem[] = [-400, -100, -50, -10, 5].map((offset, index) => ({ kind: 'breadcrumb', id: `c${index}`, timestamp: t(1000 + offset), category: 'ui', message: `crumb ${offset}` }));
+    const crumbs: IngestItem[] = [-400, -100, -50, -10, 5].map((offset, index) => ({
+      kind: 'breadcrumb',
+      id: `c${index}`,
+      timestamp: t(1000 + offset),
+      category: 'ui',
+      message: `crumb ${offset}`,
+    }));
     const built = report([...crumbs, error('e1', 1000, 'boom')]);
     expect(built.breadcrumbTrails![0]!.breadcrumbs.map((crumb) => crumb.message)).toEqual(['crumb -100', 'crumb -50', 'crumb -10']);
   });
@@ -102,7 +126,13 @@ describe('buildReport', () => {
       endTime: t(end),
       status: { code: failed ? 'error' : 'ok' },
     });
-    const built = report([span('a', '1', undefined, 0, 10), span('a', '2', '1', 1, 4), span('a', '3', '2', 2, 3, true), span('a', '4', '1', 5, 9), span('b', '5', undefined, 0, 1)]);
+    const built = report([
+      span('a', '1', undefined, 0, 10),
+      span('a', '2', '1', 1, 4),
+      span('a', '3', '2', 2, 3, true),
+      span('a', '4', '1', 5, 9),
+      span('b', '5', undefined, 0, 1),
+    ]);
     expect(built.failingTraces).toHaveLength(1);
     expect(built.failingTraces![0]!.spans.map((entry) => [entry.name, entry.depth, entry.offsetMs])).toEqual([
       ['span-1', 0, 0],
@@ -142,7 +172,16 @@ describe('renderReportHtml', () => {
     const built = report([
       error('e1', 10, '<script>alert(1)</script>'),
       { kind: 'network', id: 'n1', timestamp: t(11), method: 'POST', url: 'https://api/x', status: 500, durationMs: 5, traceId: 'a'.repeat(32) },
-      { kind: 'span', traceId: 'a'.repeat(32), spanId: '1'.repeat(16), name: 'root', spanKind: 'server', startTime: t(10), endTime: t(12), status: { code: 'error' } },
+      {
+        kind: 'span',
+        traceId: 'a'.repeat(32),
+        spanId: '1'.repeat(16),
+        name: 'root',
+        spanKind: 'server',
+        startTime: t(10),
+        endTime: t(12),
+        status: { code: 'error' },
+      },
     ]);
     const html = renderReportHtml(built);
     expect(html).not.toContain('<script>');

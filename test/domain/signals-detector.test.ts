@@ -23,8 +23,18 @@ describe('robust z-score detector', () => {
     { name: 'a dip is flagged in both directions', change: (values) => void (values[70] = 40), flagged: [70] },
     { name: 'direction up ignores a dip', change: (values) => void (values[70] = 40), options: { direction: 'up' }, flagged: [] },
     { name: 'direction down ignores a spike', change: (values) => void (values[70] = 160), options: { direction: 'down' }, flagged: [] },
-    { name: 'low sensitivity lets a moderate spike through', change: (values) => void (values[70] = 118), options: { threshold: thresholdOf('low') }, flagged: [] },
-    { name: 'high sensitivity flags the same moderate spike', change: (values) => void (values[70] = 118), options: { threshold: thresholdOf('high') }, flagged: [70] },
+    {
+      name: 'low sensitivity lets a moderate spike through',
+      change: (values) => void (values[70] = 118),
+      options: { threshold: thresholdOf('low') },
+      flagged: [],
+    },
+    {
+      name: 'high sensitivity flags the same moderate spike',
+      change: (values) => void (values[70] = 118),
+      options: { threshold: thresholdOf('high') },
+      flagged: [70],
+    },
     { name: 'nothing is scored before the minimum history', change: (values) => void (values[5] = 1000), flagged: [] },
   ];
   it.each(cases)('$name', ({ change, options, flagged }) => {

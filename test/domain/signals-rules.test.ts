@@ -3,7 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { mapSignalBatch, signalBatchSchema } from '../../shared/domain/signals/intake';
 import { histogramQuantile } from '../../shared/domain/signals/otlp-metrics';
-import { alertRuleInputSchema, evaluatePeriod, evaluateRule, hourlyHistory, MinuteTotals, newAlertRule, nextAlertState, type AlertRule, type AlertState } from '../../shared/domain/signals/rules';
+import {
+  alertRuleInputSchema,
+  evaluatePeriod,
+  evaluateRule,
+  hourlyHistory,
+  MinuteTotals,
+  newAlertRule,
+  nextAlertState,
+  type AlertRule,
+  type AlertState,
+} from '../../shared/domain/signals/rules';
 import { emptyTotals, routeTemplateSchema, type PeriodTotals } from '../../shared/domain/signals/series';
 import { inPercentage, newTriggerRule, triggerRuleInputSchema } from '../../shared/domain/signals/triggers';
 
@@ -44,13 +54,23 @@ describe('device batches', () => {
     expect(mapped.points).toEqual([
       { series: 'errors', dimensions: { appVersion: '1.0.0', fingerprint: 'fp-1' }, minute: START - MINUTE, sum: 3, count: 1 },
       { series: 'crashes', dimensions: { appVersion: '1.0.1', fingerprint: 'fp-2' }, minute: START, sum: 1, count: 1 },
-      { series: 'latency', dimensions: { appVersion: '1.0.0', route: '/a' }, minute: START, sum: 100, count: 10, weightedQuantiles: { p50: 100, p95: 500, p99: 900 } },
+      {
+        series: 'latency',
+        dimensions: { appVersion: '1.0.0', route: '/a' },
+        minute: START,
+        sum: 100,
+        count: 10,
+        weightedQuantiles: { p50: 100, p95: 500, p99: 900 },
+      },
     ]);
     expect(mapped.crashes).toEqual([{ fingerprint: 'fp-2', appVersion: '1.0.1', minute: START, count: 1 }]);
   });
 
   it('refuses unknown fields and disordered quantiles', () => {
-    const extra = signalBatchSchema.safeParse({ deviceId: 'd', counters: [{ minute: new Date(START).toISOString(), series: 'errors', count: 1, message: 'x' }] });
+    const extra = signalBatchSchema.safeParse({
+      deviceId: 'd',
+      counters: [{ minute: new Date(START).toISOString(), series: 'errors', count: 1, message: 'x' }],
+    });
     expect(extra.success).toBe(false);
     const disordered = signalBatchSchema.safeParse({ deviceId: 'd', latency: [{ minute: new Date(START).toISOString(), count: 1, p50: 9, p95: 5, p99: 10 }] });
     expect(disordered.success).toBe(false);
@@ -113,7 +133,12 @@ describe('anomaly rules with hour-of-week seasonality', () => {
   const HOUR = 3_600_000;
   const hourStart = Date.UTC(2024, 0, 22, 9);
   const end = hourStart + 10 * MINUTE;
-  const anomaly = rule({ metric: 'requests', windowMinutes: 5, minSamples: 0, condition: { kind: 'anomaly', sensitivity: 'medium', direction: 'up', seasonality: 'hour_of_week', baselinePeriods: 30 } });
+  const anomaly = rule({
+    metric: 'requests',
+    windowMinutes: 5,
+    minSamples: 0,
+    condition: { kind: 'anomaly', sensitivity: 'medium', direction: 'up', seasonality: 'hour_of_week', baselinePeriods: 30 },
+  });
   // 150 minutes at 10 requests a minute, then the 9 o'clock rush at 40 a minute.
   const first = end - 160 * MINUTE;
   const perMinute = Array.from({ length: 160 }, (_, index) => ({ ...emptyTotals(), requests: first + index * MINUTE >= hourStart ? 40 : 10 }));
@@ -156,11 +181,40 @@ describe('alert state', () => {
   const ok = 0.01;
   const bad = 0.3;
   const table: Array<{ name: string; rates: Array<number | undefined>; expected: Array<[number, string]>; history?: number }> = [
-    { name: 'fires at the 2nd failing of 3, once for the episode, recovers after 3 clean minutes', rates: [ok, ok, ok, bad, bad, bad, bad, bad, ok, ok, ok, ok], expected: [[5, 'fired'], [11, 'recovered']] },
+    {
+      name: 'fires at the 2nd failing of 3, once for the episode, recovers after 3 clean minutes',
+      rates: [ok, ok, ok, bad, bad, bad, bad, bad, ok, ok, ok, ok],
+      expected: [
+        [5, 'fired'],
+        [11, 'recovered'],
+      ],
+    },
     { name: 'one failing minute in three never fires', rates: [ok, ok, bad, ok, ok, bad, ok, ok, bad, ok], expected: [] },
-    { name: 'flapping inside the recovery window does not recover or re-fire', rates: [ok, ok, bad, bad, ok, bad, ok, ok, bad, ok, ok, ok], expected: [[4, 'fired'], [12, 'recovered']] },
-    { name: 'without the minimum history it waits', rates: [bad, bad, bad, bad, ok, ok, ok], expected: [[4, 'fired'], [7, 'recovered']], history: 4 },
-    { name: 'missing data is clean data', rates: [ok, ok, bad, bad, undefined, undefined, undefined], expected: [[4, 'fired'], [7, 'recovered']] },
+    {
+      name: 'flapping inside the recovery window does not recover or re-fire',
+      rates: [ok, ok, bad, bad, ok, bad, ok, ok, bad, ok, ok, ok],
+      expected: [
+        [4, 'fired'],
+        [12, 'recovered'],
+      ],
+    },
+    {
+      name: 'without the minimum history it waits',
+      rates: [bad, bad, bad, bad, ok, ok, ok],
+      expected: [
+        [4, 'fired'],
+        [7, 'recovered'],
+      ],
+      history: 4,
+    },
+    {
+      name: 'missing data is clean data',
+      rates: [ok, ok, bad, bad, undefined, undefined, undefined],
+      expected: [
+        [4, 'fired'],
+        [7, 'recovered'],
+      ],
+    },
   ];
   it.each(table)('$name', ({ rates, expected, history }) => {
     const testRule = rule({ firing: { periods: 2, of: 3, minHistoryMinutes: history ?? 2, recoveryMinutes: 3 } });

@@ -56,8 +56,29 @@ describe('OTLP values', () => {
       {
         resourceSpans: [
           {
-            resource: { attributes: [{ key: 'service.version', value: { stringValue: '1.2' } }, { key: 'diagnostics.ingest_token', value: { stringValue: 'it1.x.y' } }] },
-            scopeSpans: [{ scope: { name: 'lib', version: '3' }, spans: [{ traceId: 'AB'.repeat(16), spanId: 'CD'.repeat(8), parentSpanId: '', name: 'op', kind: 3, startTimeUnixNano: '1772366400000000000', endTimeUnixNano: '1772366400500000000', status: { code: 2, message: 'boom' } }] }],
+            resource: {
+              attributes: [
+                { key: 'service.version', value: { stringValue: '1.2' } },
+                { key: 'diagnostics.ingest_token', value: { stringValue: 'it1.x.y' } },
+              ],
+            },
+            scopeSpans: [
+              {
+                scope: { name: 'lib', version: '3' },
+                spans: [
+                  {
+                    traceId: 'AB'.repeat(16),
+                    spanId: 'CD'.repeat(8),
+                    parentSpanId: '',
+                    name: 'op',
+                    kind: 3,
+                    startTimeUnixNano: '1772366400000000000',
+                    endTimeUnixNano: '1772366400500000000',
+                    status: { code: 2, message: 'boom' },
+                  },
+                ],
+              },
+            ],
           },
         ],
       },
@@ -80,7 +101,13 @@ describe('OTLP values', () => {
   });
 
   it('gives log records stable content-derived ids and falls back to the observed time', () => {
-    const request = { resourceLogs: [{ scopeLogs: [{ scope: { name: 'm' }, logRecords: [{ observedTimeUnixNano: '1772366400000000000', severityNumber: 13, body: { stringValue: 'hi' } }] }] }] };
+    const request = {
+      resourceLogs: [
+        {
+          scopeLogs: [{ scope: { name: 'm' }, logRecords: [{ observedTimeUnixNano: '1772366400000000000', severityNumber: 13, body: { stringValue: 'hi' } }] }],
+        },
+      ],
+    };
     const first = mapLogsRequest(request, now).items[0] as { id: string; timestamp: string; level: string; module: string };
     const again = mapLogsRequest(request, now).items[0] as { id: string };
     expect(first.id).toBe(again.id);
@@ -115,12 +142,27 @@ describe('items', () => {
   });
 
   it('reads item times as Date.parse does, canonical or not, real dates or rolled over', () => {
-    const texts = ['2026-03-01T11:59:58.123Z', '2026-03-01T11:59:58Z', '2026-03-01T13:59:57.5+02:00', '2026-03-01T11:59:57.123456Z', '0050-01-01T00:00:00.000Z', '0100-01-01T00:00:00.000Z'];
-    texts.push('2026-03-01T24:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-00-10T00:00:00.000Z', '2026-01-00T00:00:00.000Z', '2026-01-01T00:60:00.000Z', '2026-01-01T00:00:60.000Z');
+    const texts = [
+      '2026-03-01T11:59:58.123Z',
+      '2026-03-01T11:59:58Z',
+      '2026-03-01T13:59:57.5+02:00',
+      '2026-03-01T11:59:57.123456Z',
+      '0050-01-01T00:00:00.000Z',
+      '0100-01-01T00:00:00.000Z',
+    ];
+    texts.push(
+      '2026-03-01T24:00:00.000Z',
+      '2026-13-01T00:00:00.000Z',
+      '2026-00-10T00:00:00.000Z',
+      '2026-01-00T00:00:00.000Z',
+      '2026-01-01T00:60:00.000Z',
+      '2026-01-01T00:00:60.000Z',
+    );
     texts.push('2026-01-01T00:00:00.00xZ', '2026-01-01T00:00:00.000z', '2026-01-01 00:00:00.000Z', '+02026-01-01T00:00:00.000Z', '', 'garbage');
     for (const year of [100, 1970, 2000, 2024, 2026, 2100, 9999]) {
       for (let month = 1; month <= 12; month++) {
-        for (let day = 1; day <= 31; day++) texts.push(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T23:59:59.999Z`);
+        for (let day = 1; day <= 31; day++)
+          texts.push(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T23:59:59.999Z`);
       }
     }
     for (let offset = 0; offset < 2_000; offset++) texts.push(new Date(now.getTime() - offset * 987_654_321).toISOString());
@@ -157,19 +199,38 @@ describe('enrichment', () => {
   });
 
   it('parses the user agent into browser and OS and drops the raw string', () => {
-    const device = enrichDevice({ deviceId: 'd', userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1' }, null, 'fr');
+    const device = enrichDevice(
+      {
+        deviceId: 'd',
+        userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+      },
+      null,
+      'fr',
+    );
     expect(device).toEqual({ deviceId: 'd', browser: 'Mobile Safari 17.1', os: 'iOS 17.1', region: 'FR' });
   });
 });
 
 describe('span tree', () => {
-  const span = (spanId: string, parentSpanId?: string, second = 0): SpanDoc => ({ spanId, parentSpanId, startTime: `2026-01-01T00:00:0${second}.000Z`, name: spanId }) as SpanDoc;
+  const span = (spanId: string, parentSpanId?: string, second = 0): SpanDoc =>
+    ({ spanId, parentSpanId, startTime: `2026-01-01T00:00:0${second}.000Z`, name: spanId }) as SpanDoc;
 
   it('nests children in start order and keeps orphans and cycles as roots', () => {
     const roots = buildSpanTree([span('c', 'a', 2), span('a', undefined, 0), span('b', 'a', 1), span('o', 'missing', 3), span('x', 'y', 4), span('y', 'x', 5)]);
-    const shape = (node: { spanId: string; orphan?: true; children: unknown[] }): unknown => [node.spanId, node.orphan ?? false, node.children.map((child) => shape(child as never))];
+    const shape = (node: { spanId: string; orphan?: true; children: unknown[] }): unknown => [
+      node.spanId,
+      node.orphan ?? false,
+      node.children.map((child) => shape(child as never)),
+    ];
     expect(roots.map(shape)).toEqual([
-      ['a', false, [['b', false, []], ['c', false, []]]],
+      [
+        'a',
+        false,
+        [
+          ['b', false, []],
+          ['c', false, []],
+        ],
+      ],
       ['o', true, []],
       ['x', true, []],
       ['y', true, []],
@@ -181,10 +242,26 @@ describe('timeline merge', () => {
   const entry = (id: string, second: number) => ({ id, time: `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z` });
 
   it('does not pass a source that stopped early, and carries ties in the cursor', () => {
-    const first = mergeTimelinePage([{ entries: [entry('a', 1), entry('b', 5)], more: true }, { entries: [entry('x', 2), entry('y', 9)], more: false }], undefined, 'oldest', 3);
+    const first = mergeTimelinePage(
+      [
+        { entries: [entry('a', 1), entry('b', 5)], more: true },
+        { entries: [entry('x', 2), entry('y', 9)], more: false },
+      ],
+      undefined,
+      'oldest',
+      3,
+    );
     expect(first.entries.map((item) => item.id)).toEqual(['a', 'x', 'b']);
     expect(first.next).toEqual({ order: 'oldest', time: entry('b', 5).time, seen: ['b'] });
-    const last = mergeTimelinePage([{ entries: [entry('b', 5)], more: false }, { entries: [entry('y', 9)], more: false }], first.next, 'oldest', 3);
+    const last = mergeTimelinePage(
+      [
+        { entries: [entry('b', 5)], more: false },
+        { entries: [entry('y', 9)], more: false },
+      ],
+      first.next,
+      'oldest',
+      3,
+    );
     expect(last.entries.map((item) => item.id)).toEqual(['y']);
     expect(last.next).toBeUndefined();
   });

@@ -45,7 +45,12 @@ describe('crash-triggered sessions', () => {
   it('open a session whose first items are the 60 s before the crash, once consented', async () => {
     const trigger = await host.call('POST', '/api/diagnostics/products/demo/triggers', {
       headers: auth(),
-      body: { name: 'Debug crashes of 3.1.0', on: 'crash', scope: { appVersion: '3.1.0' }, session: { collectionLevel: 'debug', capture: { network: true }, userConsent: 'prompt', maxDurationMinutes: 20 } },
+      body: {
+        name: 'Debug crashes of 3.1.0',
+        on: 'crash',
+        scope: { appVersion: '3.1.0' },
+        session: { collectionLevel: 'debug', capture: { network: true }, userConsent: 'prompt', maxDurationMinutes: 20 },
+      },
     });
     expect(trigger.status).toBe(201);
     const triggerId = ((await trigger.json()) as { id: string }).id;
@@ -115,7 +120,11 @@ describe('crash-triggered sessions', () => {
     await host.deps.infra.localBus!.whenIdle();
     expect(events.ofType('diagnostics.session.auto_created').map((event) => event.sessionId)).toEqual([sessionId]);
 
-    const logs = ((await (await host.call('GET', `/api/diagnostics/sessions/${sessionId}/logs?type=log,breadcrumb,network&order=oldest&pageSize=100`, { headers: auth() })).json()) as { items: LogDoc[] }).items;
+    const logs = (
+      (await (
+        await host.call('GET', `/api/diagnostics/sessions/${sessionId}/logs?type=log,breadcrumb,network&order=oldest&pageSize=100`, { headers: auth() })
+      ).json()) as { items: LogDoc[] }
+    ).items;
     const preSession = logs.filter((doc) => (doc as { preSession?: boolean }).preSession === true);
     const during = logs.filter((doc) => (doc as { preSession?: boolean }).preSession !== true);
     // First come the items of the minute before the crash, with their original times.
@@ -146,7 +155,11 @@ describe('crash-triggered sessions', () => {
     await client.stop();
     const again = await host.call('POST', '/api/diagnostics/signals', {
       headers: { 'x-diagnostics-key': host.productKey() },
-      body: { deviceId, appVersion: '3.1.0', counters: [{ minute: new Date(host.clock.now().getTime()).toISOString(), series: 'crashes', count: 1, fingerprint: 'fp-00000000' }] },
+      body: {
+        deviceId,
+        appVersion: '3.1.0',
+        counters: [{ minute: new Date(host.clock.now().getTime()).toISOString(), series: 'crashes', count: 1, fingerprint: 'fp-00000000' }],
+      },
     });
     expect(again.status).toBe(202);
     await host.deps.infra.localBus!.whenIdle();

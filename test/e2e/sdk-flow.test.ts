@@ -190,7 +190,9 @@ describe('SDK end to end', () => {
     const times = timeline.map((doc) => (doc.docType === 'span' ? doc.startTime : doc.timestamp));
     expect(times).toEqual([...times].sort());
 
-    const screenshots = await adminGet<{ items: { status: string; trigger: string; relatedItemId?: string }[] }>(`/api/diagnostics/sessions/${sessionId}/screenshots`);
+    const screenshots = await adminGet<{ items: { status: string; trigger: string; relatedItemId?: string }[] }>(
+      `/api/diagnostics/sessions/${sessionId}/screenshots`,
+    );
     expect(screenshots.items).toEqual([expect.objectContaining({ status: 'confirmed', trigger: 'error', relatedItemId: errorLog!.itemId })]);
 
     // Ingest writes its stats behind (INGEST_STATS_FLUSH_MS): write what this instance holds, as its interval would.

@@ -36,7 +36,8 @@ describe('audit of reads', () => {
   it('records who read which data of whose session, one record per reader, kind and minute', async () => {
     host.clock.freeze();
     try {
-      for (let page = 0; page < 3; page++) expect((await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/logs`, { headers: auth(engineer) })).status).toBe(200);
+      for (let page = 0; page < 3; page++)
+        expect((await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/logs`, { headers: auth(engineer) })).status).toBe(200);
       expect((await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/timeline`, { headers: auth(engineer) })).status).toBe(200);
       expect((await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/traces`, { headers: auth(admin) })).status).toBe(200);
     } finally {
@@ -46,7 +47,12 @@ describe('audit of reads', () => {
     expect(status).toBe(200);
     expect(body.items.map((record) => record.action).sort()).toEqual(['logs.read', 'timeline.read']);
     const logsRead = body.items.find((record) => record.action === 'logs.read')!;
-    expect(logsRead).toMatchObject({ productId: 'demo', sessionId: device.sessionId, actor: { kind: 'user', id: 'engineer-eve' }, target: { targetUserId: 'user-ulla', targetDeviceId: device.deviceId } });
+    expect(logsRead).toMatchObject({
+      productId: 'demo',
+      sessionId: device.sessionId,
+      actor: { kind: 'user', id: 'engineer-eve' },
+      target: { targetUserId: 'user-ulla', targetDeviceId: device.deviceId },
+    });
     expect(logsRead.correlationId).toBeTruthy();
     const byAdmin = await audit(`sessionId=${device.sessionId}&actor=admin-ann&action=spans.read`);
     expect(byAdmin.body.items).toHaveLength(1);
@@ -58,7 +64,12 @@ describe('audit of reads', () => {
     const reportId = ((await generated.json()) as { record: { id: string } }).record.id;
     expect((await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/reports/${reportId}`, { headers: auth(engineer) })).status).toBe(200);
     const { body } = await audit(`sessionId=${device.sessionId}&action=report.read`);
-    expect(body.items).toEqual([expect.objectContaining({ actor: { kind: 'user', id: 'engineer-eve' }, details: expect.objectContaining({ reportId, sensitive: true, fieldsRead: expect.arrayContaining(['report.failingRequests/*/requestBody']) }) })]);
+    expect(body.items).toEqual([
+      expect.objectContaining({
+        actor: { kind: 'user', id: 'engineer-eve' },
+        details: expect.objectContaining({ reportId, sensitive: true, fieldsRead: expect.arrayContaining(['report.failingRequests/*/requestBody']) }),
+      }),
+    ]);
   });
 
   it('answers a read 503 with Retry-After when its audit record cannot be written, and serves nothing', async () => {

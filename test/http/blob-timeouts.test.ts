@@ -19,7 +19,11 @@ beforeAll(async () => {
   admin = await host.token({ roles: ['admin'], products: ['demo'] });
   device = await openDeviceSession(host, admin);
   const ingested = await host.call('POST', '/api/diagnostics/ingest', {
-    body: { sessionId: device.sessionId, device: { platform: 'web', appVersion: '1.0.0' }, items: [{ kind: 'log', id: 'l1', level: 'error', message: 'boom', timestamp: new Date().toISOString() }] },
+    body: {
+      sessionId: device.sessionId,
+      device: { platform: 'web', appVersion: '1.0.0' },
+      items: [{ kind: 'log', id: 'l1', level: 'error', message: 'boom', timestamp: new Date().toISOString() }],
+    },
     headers: device.deviceHeaders,
   });
   expect(ingested.status).toBeLessThan(300);
@@ -38,7 +42,11 @@ async function uploadedScreenshot(): Promise<string> {
   });
   expect(declared.status).toBe(201);
   const instructions = (await declared.json()) as { screenshot: { id: string }; upload: { url: string } };
-  const put = await fetch(instructions.upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
+  const put = await fetch(instructions.upload.url, {
+    method: 'PUT',
+    body: new Uint8Array(image),
+    headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' },
+  });
   expect(put.status).toBe(201);
   return instructions.screenshot.id;
 }
@@ -65,14 +73,19 @@ describe('blob storage that never answers', () => {
       expect(fallback.status).toBe(200);
       expect(fallback.headers.get('x-export-channel')).toBe('fallback-stream');
       expect(fallback.headers.get('x-export-fallback-reason')).toBe('blob_write_failed');
-      const lines = gunzipSync(Buffer.from(await fallback.arrayBuffer())).toString('utf8').trim().split('\n');
+      const lines = gunzipSync(Buffer.from(await fallback.arrayBuffer()))
+        .toString('utf8')
+        .trim()
+        .split('\n');
       expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'export', sessionId: device.sessionId, logs: 1 });
     } finally {
       proxy.thaw();
     }
 
     // Storage is back: the same screenshot confirms and the export gets its link again.
-    const confirmed = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${screenshotId}/confirm`, { headers: device.deviceHeaders });
+    const confirmed = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${screenshotId}/confirm`, {
+      headers: device.deviceHeaders,
+    });
     expect(confirmed.status).toBe(200);
     expect(((await confirmed.json()) as { status: string }).status).toBe('confirmed');
     const exported = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/export`, { headers: { authorization: `Bearer ${admin}` } });

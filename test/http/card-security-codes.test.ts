@@ -81,7 +81,10 @@ beforeAll(async () => {
     { kind: 'log', id: 'log-1', timestamp: now(), level: 'error', message: `checkout failed: cvv: ${CODES.logCvv}, pin=${CODES.logPin}` },
     { kind: 'breadcrumb', id: 'crumb-1', timestamp: now(), category: 'ui.input', message: `PIN ${CODES.breadcrumbPin} entered` },
   ];
-  const ingested = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: device.sessionId, device: { platform: 'web', appVersion: '4.2.0' }, items }, headers: device.deviceHeaders });
+  const ingested = await host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: device.sessionId, device: { platform: 'web', appVersion: '4.2.0' }, items },
+    headers: device.deviceHeaders,
+  });
   expect(ingested.status, await ingested.clone().text()).toBeLessThan(300);
 });
 afterAll(() => host.close());
@@ -91,12 +94,27 @@ describe('card security codes and PINs', () => {
     const stored = await host.deps.stores.telemetry.listLogs({ productId: 'demo', sessionId: device.sessionId }, { order: 'oldest' }, { maxItems: 100 });
     expect(stored.items.map((doc) => doc.itemId).sort()).toEqual(['crumb-1', 'log-1', 'pay-form', 'pay-json', 'pay-text']);
     expect(leaks(JSON.stringify(stored.items))).toEqual([]);
-    const byId = new Map(stored.items.map((doc) => [doc.itemId, doc as unknown as Record<string, unknown> & { redaction: { fieldsRedacted: string[]; patternsMatched: string[] } }]));
+    const byId = new Map(
+      stored.items.map((doc) => [
+        doc.itemId,
+        doc as unknown as Record<string, unknown> & { redaction: { fieldsRedacted: string[]; patternsMatched: string[] } },
+      ]),
+    );
     // Bodies stay what they were (JSON, problem+json, a form), masked inside.
     const json = JSON.parse(byId.get('pay-json')!.requestBody as string) as { card: { cvv: string; number: string }; pin: string; amount: number };
     expect(json).toEqual({ card: { number: '************1111', cvv: '[REDACTED]', expiry: '12/29' }, pin: '[REDACTED]', amount: 49.9 });
-    expect(byId.get('pay-json')!.redaction.fieldsRedacted).toEqual(['requestBody.card.number', 'requestBody.card.cvv', 'requestBody.pin', 'responseBody.detail']);
-    expect(Object.fromEntries(new URLSearchParams(byId.get('pay-form')!.requestBody as string))).toEqual({ holder: 'Ana Lima', cvc: '[REDACTED]', pin: '[REDACTED]', save: '1' });
+    expect(byId.get('pay-json')!.redaction.fieldsRedacted).toEqual([
+      'requestBody.card.number',
+      'requestBody.card.cvv',
+      'requestBody.pin',
+      'responseBody.detail',
+    ]);
+    expect(Object.fromEntries(new URLSearchParams(byId.get('pay-form')!.requestBody as string))).toEqual({
+      holder: 'Ana Lima',
+      cvc: '[REDACTED]',
+      pin: '[REDACTED]',
+      save: '1',
+    });
     expect(byId.get('pay-text')!.requestBody).toBe('payload={"security_code":"[REDACTED]","ok":true}');
     expect(byId.get('log-1')!.redaction.patternsMatched).toEqual(['card_security_code']);
   });
@@ -105,7 +123,10 @@ describe('card security codes and PINs', () => {
     const engineer = await host.token({ roles: ['engineer'], products: ['demo'] });
     const response = await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/report`, { headers: auth(engineer) });
     expect(response.status).toBe(201);
-    const generated = (await response.json()) as { report: { failingRequests: Array<{ requestBody?: string }> }; links: { json: { url: string }; html: { url: string } } };
+    const generated = (await response.json()) as {
+      report: { failingRequests: Array<{ requestBody?: string }> };
+      links: { json: { url: string }; html: { url: string } };
+    };
     // The failing requests are in the report, bodies and all, masked.
     expect(generated.report.failingRequests.map((request) => request.requestBody ?? '').join('\n')).toContain('[REDACTED]');
     expect(leaks(JSON.stringify(generated.report))).toEqual([]);

@@ -18,7 +18,10 @@ function newDevice(): string {
 }
 
 async function createSession(body: Record<string, unknown>) {
-  const response = await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', ...body }, headers: { authorization: `Bearer ${admin}` } });
+  const response = await host.call('POST', '/api/diagnostics/sessions', {
+    body: { productId: 'demo', ...body },
+    headers: { authorization: `Bearer ${admin}` },
+  });
   expect(response.status).toBe(201);
   return response.json();
 }
@@ -108,7 +111,7 @@ describe('GET /api/diagnostics/config', () => {
     expect(config.session).toMatchObject({ consentRequired: true, consentStatus: 'pending' });
   });
 
-  it('hands a user-targeted session only to a poll carrying that user\'s bearer token', async () => {
+  it("hands a user-targeted session only to a poll carrying that user's bearer token", async () => {
     const session = await createSession({ targetUserId: 'user-7' });
     const anonymous = await poll({ userId: 'user-7', deviceId: newDevice() });
     expect((await anonymous.json()).active).toBe(false);
@@ -133,7 +136,9 @@ describe('GET /api/diagnostics/config', () => {
 
   it('refuses a missing or forged product key, and a poll with no identity', async () => {
     expect((await host.call('GET', '/api/diagnostics/config?deviceId=x')).status).toBe(401);
-    expect((await host.call('GET', '/api/diagnostics/config?deviceId=x', { headers: { 'x-diagnostics-key': 'dk_demo_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
+    expect(
+      (await host.call('GET', '/api/diagnostics/config?deviceId=x', { headers: { 'x-diagnostics-key': 'dk_demo_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status,
+    ).toBe(401);
     expect((await host.call('GET', '/api/diagnostics/config?deviceId=x', { headers: { 'x-diagnostics-key': host.productKey('other') } })).status).toBe(200);
     const noIdentity = await poll({});
     expect(noIdentity.status).toBe(400);

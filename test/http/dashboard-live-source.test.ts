@@ -45,7 +45,13 @@ async function ingest(session: DeviceSession, messages: string[]): Promise<void>
     body: {
       sessionId: session.sessionId,
       device: { deviceId: session.deviceId },
-      items: messages.map((message, index) => ({ kind: 'log', id: message.replace(' ', '-'), timestamp: new Date(Date.now() + index).toISOString(), level: 'info', message })),
+      items: messages.map((message, index) => ({
+        kind: 'log',
+        id: message.replace(' ', '-'),
+        timestamp: new Date(Date.now() + index).toISOString(),
+        level: 'info',
+        message,
+      })),
     },
     headers: session.deviceHeaders,
   });
@@ -66,7 +72,11 @@ function recordingFallback(): LiveSource & { started: number } {
 
 async function sendLogs(device: DeviceSession, logs: Array<{ id: string; timestamp: string }>): Promise<void> {
   const response = await host.call('POST', '/api/diagnostics/ingest', {
-    body: { sessionId: device.sessionId, device: { deviceId: device.deviceId }, items: logs.map((log) => ({ kind: 'log', level: 'info', message: `line ${log.id}`, ...log })) },
+    body: {
+      sessionId: device.sessionId,
+      device: { deviceId: device.deviceId },
+      items: logs.map((log) => ({ kind: 'log', level: 'info', message: `line ${log.id}`, ...log })),
+    },
     headers: device.deviceHeaders,
   });
   expect(response.status).toBe(202);
@@ -83,7 +93,10 @@ describe("the dashboard's live source", () => {
     const counting = {
       openTail: (id: string, lastEventId: string | undefined, signal: AbortSignal) => (resumedFrom.push(lastEventId), api.openTail(id, lastEventId, signal)),
     };
-    const stop = tailLiveSource(counting, session.sessionId, fallback).start((items) => received.push(...items), (error) => errors.push(error));
+    const stop = tailLiveSource(counting, session.sessionId, fallback).start(
+      (items) => received.push(...items),
+      (error) => errors.push(error),
+    );
     await sleep(1200);
     await ingest(session, ['first 1', 'first 2']);
     // Past the 4 s stream limit: the source has reconnected with Last-Event-ID in between.
@@ -117,7 +130,10 @@ describe("the dashboard's live source", () => {
     expect(other.status).toBe(200);
     const fallback = recordingFallback();
     const errors: unknown[] = [];
-    const stop = tailLiveSource(apiFor(engineer), session.sessionId, fallback).start(() => undefined, (error) => errors.push(error));
+    const stop = tailLiveSource(apiFor(engineer), session.sessionId, fallback).start(
+      () => undefined,
+      (error) => errors.push(error),
+    );
     await expect.poll(() => fallback.started, { timeout: 5000, interval: 50 }).toBe(1);
     expect((errors[0] as { status?: number }).status).toBe(429);
     stop();
@@ -134,7 +150,10 @@ describe('pollingLiveSource', () => {
 
     const reported: TimelineDoc[] = [];
     const errors: unknown[] = [];
-    const stop = pollingLiveSource(api, device.sessionId, 40).start((items) => reported.push(...items), (error) => errors.push(error));
+    const stop = pollingLiveSource(api, device.sessionId, 40).start(
+      (items) => reported.push(...items),
+      (error) => errors.push(error),
+    );
     try {
       // The baseline poll sees before-1; give it time, then add items.
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -31,7 +31,9 @@ async function uploadScreenshot(device: DeviceSession, image: Buffer, capturedAt
   const { screenshot, upload } = (await declared.json()) as { screenshot: { id: string }; upload: { url: string } };
   const put = await fetch(upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } });
   expect(put.status).toBe(201);
-  expect((await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${screenshot.id}/confirm`, { headers: device.deviceHeaders })).status).toBe(200);
+  expect(
+    (await host.call('POST', `/api/diagnostics/sessions/${device.sessionId}/screenshots/${screenshot.id}/confirm`, { headers: device.deviceHeaders })).status,
+  ).toBe(200);
   return screenshot.id;
 }
 
@@ -43,7 +45,9 @@ describe('GET /api/diagnostics/sessions/{id}/screenshots/archive', () => {
     second.writeUInt8(second.readUInt8(second.length - 20) ^ 0xff, second.length - 20); // other bytes, same head
     const ids = [await uploadScreenshot(device, first, '2026-12-05T08:00:00.000Z'), await uploadScreenshot(device, second, '2026-12-05T08:00:01.000Z')];
     const engineer = await host.token({ roles: ['engineer'], products: ['demo'] });
-    const response = await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/screenshots/archive`, { headers: { authorization: `Bearer ${engineer}` } });
+    const response = await host.call('GET', `/api/diagnostics/sessions/${device.sessionId}/screenshots/archive`, {
+      headers: { authorization: `Bearer ${engineer}` },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/zip');
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${device.sessionId}-screenshots.zip"`);
@@ -66,7 +70,8 @@ describe('GET /api/diagnostics/sessions/{id}/screenshots/archive', () => {
 
     const busy = await host.token({ roles: ['engineer'], products: ['demo'], subject: 'archive-heavy-user' });
     const statuses: number[] = [];
-    for (let call = 0; call <= ARCHIVES_PER_CALLER_PER_MINUTE; call++) statuses.push((await host.call('GET', path, { headers: { authorization: `Bearer ${busy}` } })).status);
+    for (let call = 0; call <= ARCHIVES_PER_CALLER_PER_MINUTE; call++)
+      statuses.push((await host.call('GET', path, { headers: { authorization: `Bearer ${busy}` } })).status);
     expect(statuses.slice(0, -1).every((status) => status === 404)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
   });

@@ -33,7 +33,10 @@ function auth(token = admin): Record<string, string> {
 async function createSession(body: Record<string, unknown> = {}) {
   // A fresh admin each time: one admin may create only 10 sessions an hour.
   const creator = await host.token({ roles: ['admin'], products: ['demo'] });
-  const response = await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: `dev-${Math.random()}`, ...body }, headers: auth(creator) });
+  const response = await host.call('POST', '/api/diagnostics/sessions', {
+    body: { productId: 'demo', targetDeviceId: `dev-${Math.random()}`, ...body },
+    headers: auth(creator),
+  });
   expect(response.status).toBe(201);
   return (await response.json()) as { id: string; etag: string; status: string };
 }
@@ -91,9 +94,15 @@ describe('outbox', () => {
     });
     expect(stale.status).toBe(412);
     // A crash between the outbox write and the session write leaves a prepared record with no proof.
-    const orphan = { ...delivered.find((event) => event.sessionId === session.id)!, id: `ev_orphan-${Math.random()}`, type: 'diagnostics.session.updated' as const };
+    const orphan = {
+      ...delivered.find((event) => event.sessionId === session.id)!,
+      id: `ev_orphan-${Math.random()}`,
+      type: 'diagnostics.session.updated' as const,
+    };
     const at = host.clock.now().toISOString();
-    await host.deps.services.relay.outbox.add([{ id: orphan.id, state: 'prepared', event: orphan, guardSessionId: session.id, createdAt: at, updatedAt: at, publishAttempts: 0 }]);
+    await host.deps.services.relay.outbox.add([
+      { id: orphan.id, state: 'prepared', event: orphan, guardSessionId: session.id, createdAt: at, updatedAt: at, publishAttempts: 0 },
+    ]);
     await host.runFunction('events-outbox-drain');
     expect((await host.deps.services.relay.outbox.get(orphan.id))?.state).toBe('prepared');
     host.clock.advance(host.deps.settings.OUTBOX_PREPARED_GRACE_SECONDS * 1000 + 1);
@@ -138,7 +147,8 @@ describe('session expiry timer', () => {
     const run = await fetch(`${host.url}/admin/functions/sessions-expire`, { method: 'POST' });
     expect(run.status).toBe(202);
     await host.deps.infra.localBus!.whenIdle();
-    const statusOf = async (id: string) => ((await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: auth() })).json()) as { status: string; endedAt?: string }).status;
+    const statusOf = async (id: string) =>
+      ((await (await host.call('GET', `/api/diagnostics/sessions/${id}`, { headers: auth() })).json()) as { status: string; endedAt?: string }).status;
     expect(await statusOf(active.id)).toBe('completed');
     expect(await statusOf(paused.id)).toBe('completed');
     expect(await statusOf(pending.id)).toBe('expired');
@@ -175,11 +185,20 @@ describe('events announced after a state change that is already stored', () => {
     try {
       const admin = await host.token();
       const deviceId = `dev-${Date.now()}`;
-      const created = await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: deviceId, userConsent: 'auto' }, headers: { authorization: `Bearer ${admin}` } });
+      const created = await host.call('POST', '/api/diagnostics/sessions', {
+        body: { productId: 'demo', targetDeviceId: deviceId, userConsent: 'auto' },
+        headers: { authorization: `Bearer ${admin}` },
+      });
       const { id: sessionId } = await created.json();
-      const config = await (await host.call('GET', `/api/diagnostics/config?deviceId=${deviceId}`, { headers: { 'x-diagnostics-key': host.productKey() } })).json();
+      const config = await (
+        await host.call('GET', `/api/diagnostics/config?deviceId=${deviceId}`, { headers: { 'x-diagnostics-key': host.productKey() } })
+      ).json();
       const headers = { 'x-diagnostics-key': host.productKey(), authorization: `Bearer ${config.session.ingestToken}` };
-      const batch = { sessionId, device: { deviceId }, items: [{ kind: 'log', id: 'fatal-x', timestamp: new Date().toISOString(), level: 'fatal', message: 'boom' }] };
+      const batch = {
+        sessionId,
+        device: { deviceId },
+        items: [{ kind: 'log', id: 'fatal-x', timestamp: new Date().toISOString(), level: 'fatal', message: 'boom' }],
+      };
 
       // The outbox container is gone: storing the event fails, so the batch must not be acknowledged.
       const outbox = host.deps.infra.database.container('event_outbox');
@@ -193,7 +212,12 @@ describe('events announced after a state change that is already stored', () => {
       const retried = await host.call('POST', '/api/diagnostics/ingest', { body: batch, headers });
       expect(retried.status).toBe(202);
       await host.deps.infra.localBus!.whenIdle();
-      const stored = await outbox.items.query({ query: "SELECT * FROM c WHERE c.event.type = 'diagnostics.ingest.fatal' AND c.event.sessionId = @s", parameters: [{ name: '@s', value: sessionId }] }).fetchAll();
+      const stored = await outbox.items
+        .query({
+          query: "SELECT * FROM c WHERE c.event.type = 'diagnostics.ingest.fatal' AND c.event.sessionId = @s",
+          parameters: [{ name: '@s', value: sessionId }],
+        })
+        .fetchAll();
       expect(stored.resources).toHaveLength(1);
     } finally {
       await host.close();

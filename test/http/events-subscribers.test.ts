@@ -72,7 +72,14 @@ function fatalEvent(fields: { sessionId?: string; fingerprint?: string; message?
     productId: 'demo',
     sessionId: fields.sessionId,
     time: host.clock.now(),
-    payload: { errorType: 'TypeError', message: fields.message ?? 'x is undefined', fingerprint: fields.fingerprint ?? `fp-${Math.random()}`, appId: 'checkout', release: '4.2.0', deviceId: 'device-9' },
+    payload: {
+      errorType: 'TypeError',
+      message: fields.message ?? 'x is undefined',
+      fingerprint: fields.fingerprint ?? `fp-${Math.random()}`,
+      appId: 'checkout',
+      release: '4.2.0',
+      deviceId: 'device-9',
+    },
   });
 }
 
@@ -188,7 +195,9 @@ describe('fatal alerts, tickets and regression', () => {
     const link = (await host.deps.services.eventing.tickets.links.get('fatal:demo:checkout:fp-storm'))!.link;
     expect(link.state).toBe('open');
     expect(link.occurrences).toBe(4);
-    const created = receivers.of('github').filter((request) => request.method === 'POST' && request.url === '/github/repos/acme/app/issues' && request.body.includes('fp-storm'));
+    const created = receivers
+      .of('github')
+      .filter((request) => request.method === 'POST' && request.url === '/github/repos/acme/app/issues' && request.body.includes('fp-storm'));
     expect(created).toHaveLength(1);
     expect(receivers.github.get(Number(link.ticket!.id))!.comments).toHaveLength(3);
   });
@@ -212,7 +221,9 @@ describe('fatal alerts, tickets and regression', () => {
       replace.mockRestore();
     }
     expect(crashed).toBe(true);
-    const created = receivers.of('github').filter((request) => request.method === 'POST' && request.url === '/github/repos/acme/app/issues' && request.body.includes('fp-crash'));
+    const created = receivers
+      .of('github')
+      .filter((request) => request.method === 'POST' && request.url === '/github/repos/acme/app/issues' && request.body.includes('fp-crash'));
     expect(created).toHaveLength(1);
     const link = (await links.get('fatal:demo:checkout:fp-crash'))!.link;
     expect(link).toMatchObject({ state: 'open', ticket: { provider: 'github' } });
@@ -245,20 +256,36 @@ describe('fatal alerts, tickets and regression', () => {
 });
 
 describe('tickets of a session', () => {
-  it('labels a ticket with the product directory\'s owner and app when the event names no app', async () => {
+  it("labels a ticket with the product directory's owner and app when the event names no app", async () => {
     const { session } = await createSession();
-    const report = newEvent('diagnostics.report.generated', { productId: 'demo', sessionId: session.id, time: host.clock.now(), payload: { reportId: 'rp_labels', title: 'Checkout report' } });
+    const report = newEvent('diagnostics.report.generated', {
+      productId: 'demo',
+      sessionId: session.id,
+      time: host.clock.now(),
+      payload: { reportId: 'rp_labels', title: 'Checkout report' },
+    });
     await host.deps.services.events.publish([report]);
     await settle();
     const alertKey = `session:demo:${session.id}`;
     const link = (await host.deps.services.eventing.tickets.links.get(alertKey))!.link;
-    expect(receivers.github.get(Number(link.ticket!.id))!.labels).toEqual(['diagnostics', 'product:demo', 'app:checkout-web', 'owner:team-payments', alertLabel(alertKey)]);
+    expect(receivers.github.get(Number(link.ticket!.id))!.labels).toEqual([
+      'diagnostics',
+      'product:demo',
+      'app:checkout-web',
+      'owner:team-payments',
+      alertLabel(alertKey),
+    ]);
   });
 
-  it('a passing regression for a session closes every ticket of that session, the fatal crash\'s too; a failing one reopens them', async () => {
+  it("a passing regression for a session closes every ticket of that session, the fatal crash's too; a failing one reopens them", async () => {
     const { session, token } = await createSession();
     const fatal = fatalEvent({ sessionId: session.id, fingerprint: `fp-session-${session.id}` });
-    const report = newEvent('diagnostics.report.generated', { productId: 'demo', sessionId: session.id, time: host.clock.now(), payload: { reportId: 'rp_session', title: 'Checkout report' } });
+    const report = newEvent('diagnostics.report.generated', {
+      productId: 'demo',
+      sessionId: session.id,
+      time: host.clock.now(),
+      payload: { reportId: 'rp_session', title: 'Checkout report' },
+    });
     // Another session's crash of another kind: not this session's, so it stays open.
     const other = fatalEvent({ sessionId: 'ds_00000000-0000-4000-8000-000000000001', fingerprint: 'fp-other-session' });
     await host.deps.services.events.publish([fatal, report, other]);
@@ -268,7 +295,10 @@ describe('tickets of a session', () => {
     const otherTicket = Number((await host.deps.services.eventing.tickets.links.get('fatal:demo:checkout:fp-other-session'))!.link.ticket!.id);
 
     const run = (runId: string, result: 'pass' | 'fail') =>
-      host.call('POST', '/api/diagnostics/regressions', { body: { sessionId: session.id, runId, commit: 'abc1234', result }, headers: { authorization: `Bearer ${token}` } });
+      host.call('POST', '/api/diagnostics/regressions', {
+        body: { sessionId: session.id, runId, commit: 'abc1234', result },
+        headers: { authorization: `Bearer ${token}` },
+      });
     expect((await run('ci-1', 'pass')).status).toBeLessThan(300);
     await settle();
     expect(tickets.map((number) => receivers.github.get(number)!.state)).toEqual(['closed', 'closed']);
@@ -332,7 +362,11 @@ describe('delivery guarantees', () => {
     await settle();
     expect(receivers.of('github').filter((request) => request.body.includes('fp-refused'))).toHaveLength(1);
     const page = await host.deps.services.eventing.ledger.listDeadLetters('tickets', { maxItems: 50 });
-    expect(page.items.find((item) => item.messageId === event.id)).toMatchObject({ reason: 'PermanentFailure', description: 'GitHub answered 422', eventType: 'diagnostics.ingest.fatal' });
+    expect(page.items.find((item) => item.messageId === event.id)).toMatchObject({
+      reason: 'PermanentFailure',
+      description: 'GitHub answered 422',
+      eventType: 'diagnostics.ingest.fatal',
+    });
     // Redelivered later (say after a fix was replayed by hand): completed as already handled, no second call.
     host.deps.infra.localBus!.send(event, event.id);
     await settle();
@@ -364,7 +398,11 @@ describe('delivery guarantees', () => {
   it('lets the bus dead-letter a message that fails transiently on every delivery (maxDeliveryCount)', async () => {
     const failures = Array.from({ length: 10 }, () => ({ status: 503, body: 'service_unavailable' }));
     receivers.failNext('slack', ...failures);
-    const event = newEvent('diagnostics.regression.reported', { productId: 'demo', time: host.clock.now(), payload: { result: 'passed', alertKey: 'no-ticket' } });
+    const event = newEvent('diagnostics.regression.reported', {
+      productId: 'demo',
+      time: host.clock.now(),
+      payload: { result: 'passed', alertKey: 'no-ticket' },
+    });
     await host.deps.services.events.publish([event]);
     await settle();
     expect(sentFor(event.id).filter((request) => request.service === 'slack')).toHaveLength(10);
@@ -396,7 +434,12 @@ describe('delivery guarantees', () => {
     expect(processed('notifications') - before.notifications).toBe(3);
     expect(processed('tickets') - before.tickets).toBe(3);
     expect(processed('audit') - before.audit).toBe(3);
-    expect(receivers.of('hook').filter((request) => request.json.sessionId === sessionId!).map((request) => request.json.type)).toEqual(['diagnostics.session.started']);
+    expect(
+      receivers
+        .of('hook')
+        .filter((request) => request.json.sessionId === sessionId!)
+        .map((request) => request.json.type),
+    ).toEqual(['diagnostics.session.started']);
     expect(sentFor(fatal.id).filter((request) => request.service === 'v2')).toHaveLength(1);
     // Running the drain again sends nothing twice.
     await host.runFunction('events-outbox-drain');
@@ -404,4 +447,3 @@ describe('delivery guarantees', () => {
     expect(processed('notifications') - before.notifications).toBe(3);
   });
 });
-

@@ -31,7 +31,10 @@ beforeAll(async () => {
   host = await startTestHost({ STORAGE_BLOB_ENDPOINT: azurite.endpoint });
   admin = await host.token({ roles: ['admin'], products: ['demo'] });
   device = await openDeviceSession(host, admin);
-  const planted = storedWithoutMasking(generateSessionItems({ logs: 300, spans: 40, plantSecrets: true }).items, { productId: 'demo', sessionId: device.sessionId });
+  const planted = storedWithoutMasking(generateSessionItems({ logs: 300, spans: 40, plantSecrets: true }).items, {
+    productId: 'demo',
+    sessionId: device.sessionId,
+  });
   await host.deps.stores.telemetry.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, planted.logs);
   await host.deps.stores.telemetry.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, planted.spans);
 });

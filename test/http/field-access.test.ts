@@ -464,7 +464,7 @@ describe('the route table covers every read path', () => {
     'config-get': 'the device poll: the session targeting the caller',
     'dashboard-get': 'static files of the dashboard',
     'erasures-certificate-get': 'an erasure certificate: counts per store and the keyed hash of the subject',
-    'erasures-get': 'an erasure\'s state and counts; the subject only as a keyed hash',
+    'erasures-get': "an erasure's state and counts; the subject only as a keyed hash",
     'health-get': 'reachability of the stores',
     'hooks-get': 'pattern hook configuration',
     'hooks-list': 'pattern hook configuration',

@@ -50,7 +50,10 @@ describe('deeply nested input answers 400, never 500', () => {
     const session = await openSession();
     const item = `{"kind":"log","id":"deep-1","timestamp":"${now()}","level":"info","message":"deep","context":${nestedObjectText(10_000)}}`;
     const body = `{"sessionId":"${session.sessionId}","device":{"deviceId":"${session.deviceId}"},"items":[${item}]}`;
-    const response = await host.call('POST', '/api/diagnostics/ingest', { rawBody: body, headers: { ...session.deviceHeaders, 'content-type': 'application/json' } });
+    const response = await host.call('POST', '/api/diagnostics/ingest', {
+      rawBody: body,
+      headers: { ...session.deviceHeaders, 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(400);
     const problem = await response.json();
     expect(problem.errors.map((issue: { field: string }) => issue.field)).toContain('items.0.context');
@@ -85,12 +88,16 @@ describe('continuation tokens this service did not issue answer 400 naming conti
     const headers = { authorization: `Bearer ${await freshAdmin()}` };
     let forged = token;
     if (token === 'issued') {
-      for (let index = 0; index < 3; index++) await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: `dev-${randomUUID()}` }, headers });
+      for (let index = 0; index < 3; index++)
+        await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: `dev-${randomUUID()}` }, headers });
       const page = await (await host.call('GET', '/api/diagnostics/sessions?pageSize=1', { headers })).json();
       expect(page.continuationToken).toEqual(expect.any(String));
       forged = `${page.continuationToken.slice(0, -2)}xx`;
     }
-    for (const path of [`/api/diagnostics/sessions?continuationToken=${forged}`, `/api/diagnostics/sessions/${session.sessionId}/logs?continuationToken=${forged}`]) {
+    for (const path of [
+      `/api/diagnostics/sessions?continuationToken=${forged}`,
+      `/api/diagnostics/sessions/${session.sessionId}/logs?continuationToken=${forged}`,
+    ]) {
       const response = await host.call('GET', path, { headers });
       expect(response.status, path).toBe(400);
       expect((await response.json()).errors).toEqual([expect.objectContaining({ field: 'continuationToken' })]);
@@ -99,7 +106,8 @@ describe('continuation tokens this service did not issue answer 400 naming conti
 
   it('an issued token still pages', async () => {
     const headers = { authorization: `Bearer ${await freshAdmin()}` };
-    for (let index = 0; index < 3; index++) await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: `dev-${randomUUID()}` }, headers });
+    for (let index = 0; index < 3; index++)
+      await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: `dev-${randomUUID()}` }, headers });
     const first = await (await host.call('GET', '/api/diagnostics/sessions?pageSize=1', { headers })).json();
     const second = await host.call('GET', `/api/diagnostics/sessions?pageSize=1&continuationToken=${first.continuationToken}`, { headers });
     expect(second.status).toBe(200);
@@ -158,7 +166,10 @@ describe("the host's own errors look like the API's", () => {
 
 describe('what a device can no longer get around', () => {
   async function consent(session: DeviceSession, granted: boolean) {
-    return host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/consent`, { body: { granted, device: { deviceId: session.deviceId } }, headers: session.deviceHeaders });
+    return host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/consent`, {
+      body: { granted, device: { deviceId: session.deviceId } },
+      headers: session.deviceHeaders,
+    });
   }
 
   it('a repeated consent answer writes nothing, so an admin edit keeps its ETag', async () => {
@@ -197,7 +208,11 @@ describe('what a device can no longer get around', () => {
     // Each made-up device polls once for its own token and spends its whole per-device budget.
     for (let device = 0; device < 5; device++) {
       const deviceId = `made-up-${device}-${randomUUID().slice(0, 6)}`;
-      const polled = await (await host.call('GET', `/api/diagnostics/config?anonymousId=${anonymousId}&deviceId=${deviceId}`, { headers: { 'x-diagnostics-key': host.productKey() } })).json();
+      const polled = await (
+        await host.call('GET', `/api/diagnostics/config?anonymousId=${anonymousId}&deviceId=${deviceId}`, {
+          headers: { 'x-diagnostics-key': host.productKey() },
+        })
+      ).json();
       const headers = { 'x-diagnostics-key': host.productKey(), authorization: `Bearer ${polled.session.ingestToken}` };
       for (let batch = 0; batch < perDevice; batch++) {
         const item = { kind: 'log', id: `l-${device}-${batch}`, timestamp: now(), level: 'info', message: 'x' };

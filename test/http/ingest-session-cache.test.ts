@@ -41,7 +41,10 @@ function readsOf(session: DeviceSession): number {
 
 function post(session: DeviceSession, headers: Record<string, string> = session.deviceHeaders) {
   const item = { kind: 'log', id: `l-${randomUUID()}`, timestamp: host.clock.now().toISOString(), level: 'info', message: 'hello' };
-  return host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, device: { deviceId: session.deviceId }, items: [item] }, headers });
+  return host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: session.sessionId, device: { deviceId: session.deviceId }, items: [item] },
+    headers,
+  });
 }
 
 async function statuses(session: DeviceSession, count: number, headers?: Record<string, string>): Promise<number[]> {
@@ -57,16 +60,27 @@ function asAdmin(method: string, sessionId: string, body?: unknown) {
 /** Starts a refresh interval now: the index refreshes on this poll and not again for INDEX_REFRESH_IN_MS. */
 async function refreshIndexNow(): Promise<void> {
   host.clock.advance(INDEX_REFRESH_IN_MS);
-  const poll = await host.call('GET', `/api/diagnostics/config?deviceId=refresh-${randomUUID().slice(0, 8)}`, { headers: { 'x-diagnostics-key': host.productKey() } });
+  const poll = await host.call('GET', `/api/diagnostics/config?deviceId=refresh-${randomUUID().slice(0, 8)}`, {
+    headers: { 'x-diagnostics-key': host.productKey() },
+  });
   expect(poll.status).toBe(200);
 }
 
 /** A session created on another instance: stored with the SDK, and the device's token signed as its poll would. */
 async function createdElsewhere(): Promise<DeviceSession> {
   const deviceId = `dev-${randomUUID().slice(0, 8)}`;
-  const session = newSession(createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: deviceId, userConsent: 'pre_consent' }), 'elsewhere', host.clock.now());
+  const session = newSession(
+    createSessionRequestSchema.parse({ productId: 'demo', targetDeviceId: deviceId, userConsent: 'pre_consent' }),
+    'elsewhere',
+    host.clock.now(),
+  );
   await host.deps.stores.sessions.create(session);
-  const ingestToken = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, { sid: session.id, pid: 'demo', dev: `device:${deviceId}`, exp: Math.floor(Date.parse(session.expiresAt) / 1000) });
+  const ingestToken = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, {
+    sid: session.id,
+    pid: 'demo',
+    dev: `device:${deviceId}`,
+    exp: Math.floor(Date.parse(session.expiresAt) / 1000),
+  });
   return { sessionId: session.id, deviceId, ingestToken, deviceHeaders: { 'x-diagnostics-key': host.productKey(), authorization: `Bearer ${ingestToken}` } };
 }
 
@@ -145,7 +159,12 @@ describe('expiry is exact whatever is held in memory', () => {
     const session = await openDeviceSession(host, admin, { maxDurationMinutes: 1 });
     const expiresAt = Date.parse(((await (await asAdmin('GET', session.sessionId)).json()) as { expiresAt: string }).expiresAt);
     // A token that outlives the session, so the session's own expiry is what refuses.
-    const token = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, { sid: session.sessionId, pid: 'demo', dev: `device:${session.deviceId}`, exp: Math.floor(expiresAt / 1000) + 3600 });
+    const token = issueIngestToken(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, {
+      sid: session.sessionId,
+      pid: 'demo',
+      dev: `device:${session.deviceId}`,
+      exp: Math.floor(expiresAt / 1000) + 3600,
+    });
     const headers = { ...session.deviceHeaders, authorization: `Bearer ${token}` };
     host.clock.advance(30_000);
     await asAdmin('PATCH', session.sessionId, { reason: 'still looking' });

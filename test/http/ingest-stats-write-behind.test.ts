@@ -14,11 +14,21 @@ function log(host: TestHost, fields: Record<string, unknown> = {}) {
 
 function span(host: TestHost) {
   const time = host.clock.now().toISOString();
-  return { kind: 'span', traceId: randomUUID().replace(/-/g, ''), spanId: randomUUID().replace(/-/g, '').slice(0, 16), name: 'GET /orders', startTime: time, endTime: time };
+  return {
+    kind: 'span',
+    traceId: randomUUID().replace(/-/g, ''),
+    spanId: randomUUID().replace(/-/g, '').slice(0, 16),
+    name: 'GET /orders',
+    startTime: time,
+    endTime: time,
+  };
 }
 
 async function post(host: TestHost, session: DeviceSession, items: unknown[]): Promise<number> {
-  const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, device: { deviceId: session.deviceId }, items }, headers: session.deviceHeaders });
+  const response = await host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: session.sessionId, device: { deviceId: session.deviceId }, items },
+    headers: session.deviceHeaders,
+  });
   return response.status;
 }
 
@@ -53,7 +63,9 @@ describe('increments are summed per session and written once per flush', () => {
     expect(await storedStats(host, second)).toMatchObject({ logCount: 10, traceCount: 0, errorCount: 0 });
     expect(writes).toHaveBeenCalledTimes(1);
     const increments = writes.mock.calls[0]![0];
-    expect(increments.filter(({ sessionId }) => sessionId === first.sessionId)).toEqual([{ sessionId: first.sessionId, delta: expect.objectContaining({ logCount: 20, traceCount: 10, errorCount: 10 }) }]);
+    expect(increments.filter(({ sessionId }) => sessionId === first.sessionId)).toEqual([
+      { sessionId: first.sessionId, delta: expect.objectContaining({ logCount: 20, traceCount: 10, errorCount: 10 }) },
+    ]);
     expect(increments.filter(({ sessionId }) => sessionId === second.sessionId)).toHaveLength(1);
     // A flush with nothing new writes nothing.
     await host.deps.services.ingest.stats.flush();
@@ -73,18 +85,28 @@ describe('increments are summed per session and written once per flush', () => {
     // Counters changed, the configuration did not: same ETag.
     expect(after.headers.get('etag')).toBe(etag);
 
-    const patched = await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { reason: 'narrowing it down' }, headers: { authorization: `Bearer ${admin}`, 'if-match': etag } });
+    const patched = await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, {
+      body: { reason: 'narrowing it down' },
+      headers: { authorization: `Bearer ${admin}`, 'if-match': etag },
+    });
     expect(patched.status).toBe(200);
     expect(patched.headers.get('etag')).not.toBe(etag);
     // The write carried the stored counts over, not the ones of the read it was based on.
     expect(await storedStats(host, session)).toMatchObject({ logCount: 3, traceCount: 3 });
-    const stale = await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { reason: 'again' }, headers: { authorization: `Bearer ${admin}`, 'if-match': etag } });
+    const stale = await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, {
+      body: { reason: 'again' },
+      headers: { authorization: `Bearer ${admin}`, 'if-match': etag },
+    });
     expect(stale.status).toBe(412);
   });
 
   it('counts a retried batch and concurrent duplicates once', async () => {
     const session = await open(host);
-    const batches = Array.from({ length: 12 }, (_, index) => [log(host, { id: `dup-${index}` }), log(host, { id: `dup-${index}-e`, level: 'fatal' }), span(host)]);
+    const batches = Array.from({ length: 12 }, (_, index) => [
+      log(host, { id: `dup-${index}` }),
+      log(host, { id: `dup-${index}-e`, level: 'fatal' }),
+      span(host),
+    ]);
     // Each batch twice at once, then all of them again.
     const answers = await Promise.all(batches.flatMap((items) => [post(host, session, items), post(host, session, items)]));
     expect(answers.every((status) => status === 202)).toBe(true);

@@ -38,7 +38,10 @@ function span(fields: Record<string, unknown> = {}) {
 }
 
 function post(session: DeviceSession, items: unknown[], extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, device: { deviceId: session.deviceId }, items, ...extra }, headers: { ...session.deviceHeaders, ...headers } });
+  return host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: session.sessionId, device: { deviceId: session.deviceId }, items, ...extra },
+    headers: { ...session.deviceHeaders, ...headers },
+  });
 }
 
 async function stored(session: DeviceSession) {
@@ -62,16 +65,36 @@ describe('POST /api/diagnostics/ingest stores a mixed batch', () => {
     const card = '4111 1111 1111 1111';
     const acceptedBefore = host.telemetry.total('ingest.items_total', { outcome: 'accepted' });
     const items = [
-      log({ id: 'log-1', level: 'error', message: `login failed for ${email}`, module: 'auth', context: { user: { email }, session: jwt, payment: `card ${card}` } }),
+      log({
+        id: 'log-1',
+        level: 'error',
+        message: `login failed for ${email}`,
+        module: 'auth',
+        context: { user: { email }, session: jwt, payment: `card ${card}` },
+      }),
       span({ id: 'span-1', attributes: { 'user.email': email } }),
       { kind: 'breadcrumb', id: 'crumb-1', timestamp: now(), category: 'ui.click', message: 'tapped Pay' },
-      { kind: 'network', id: 'net-1', timestamp: now(), method: 'GET', url: `https://api.example.com/orders?email=${email}`, status: 200, durationMs: 42, requestHeaders: { accept: 'application/json' } },
+      {
+        kind: 'network',
+        id: 'net-1',
+        timestamp: now(),
+        method: 'GET',
+        url: `https://api.example.com/orders?email=${email}`,
+        status: 200,
+        durationMs: 42,
+        requestHeaders: { accept: 'application/json' },
+      },
     ];
-    const response = await post(session, items, {}, {
-      'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-      'x-client-country': 'de',
-      'x-forwarded-for': '203.0.113.7',
-    });
+    const response = await post(
+      session,
+      items,
+      {},
+      {
+        'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+        'x-client-country': 'de',
+        'x-forwarded-for': '203.0.113.7',
+      },
+    );
     expect(response.status).toBe(202);
     const answer = await response.json();
     expect(answer).toMatchObject({ sessionId: session.sessionId, accepted: 4, created: 4, filtered: 0, discarded: 0, rejected: [], failed: [] });
@@ -106,9 +129,15 @@ describe('POST /api/diagnostics/ingest stores a mixed batch', () => {
     const logs = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/logs`, { body: { items: [bareLog] }, headers: session.deviceHeaders });
     expect(logs.status).toBe(202);
     const { kind: _spanKind, ...bareSpan } = span();
-    const traces = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/traces`, { body: { items: [bareSpan] }, headers: session.deviceHeaders });
+    const traces = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/traces`, {
+      body: { items: [bareSpan] },
+      headers: session.deviceHeaders,
+    });
     expect(traces.status).toBe(202);
-    const wrongKind = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/traces`, { body: { items: [log()] }, headers: session.deviceHeaders });
+    const wrongKind = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/traces`, {
+      body: { items: [log()] },
+      headers: session.deviceHeaders,
+    });
     expect(wrongKind.status).toBe(400);
     expect((await wrongKind.json()).errors[0].field).toBe('items.0.kind');
     expect(await stats(session)).toMatchObject({ logCount: 1, traceCount: 1 });
@@ -138,8 +167,13 @@ describe('POST /api/diagnostics/ingest stores a mixed batch', () => {
   it('fingerprints fatal errors by type and top frames, so repeats with other messages or lines share one alert key', async () => {
     const session = await openSession();
     const stack = (line: number, place: string) => `TypeError: x\n    at ${place} (checkout.js:${line}:17)\n    at onPay (checkout.js:88:3)`;
-    const fatalLog = (id: string, message: string, line: number, place = 'computeTotal') => log({ id, level: 'fatal', message, error: { type: 'TypeError', message, stack: stack(line, place) } });
-    const batch = [fatalLog('fp-a', 'total of order 1 is undefined', 42), fatalLog('fp-b', 'total of order 2 is undefined', 57), fatalLog('fp-c', 'total of order 3 is undefined', 42, 'computeTax')];
+    const fatalLog = (id: string, message: string, line: number, place = 'computeTotal') =>
+      log({ id, level: 'fatal', message, error: { type: 'TypeError', message, stack: stack(line, place) } });
+    const batch = [
+      fatalLog('fp-a', 'total of order 1 is undefined', 42),
+      fatalLog('fp-b', 'total of order 2 is undefined', 57),
+      fatalLog('fp-c', 'total of order 3 is undefined', 42, 'computeTax'),
+    ];
     expect((await post(session, batch)).status).toBe(202);
     await host.deps.infra.localBus!.whenIdle();
     const byLog = new Map(
@@ -216,12 +250,18 @@ describe('refusals', () => {
     const unauthenticated = () => host.telemetry.total('http.client_error_total', { function: 'ingest-post', kind: 'unauthenticated' });
     const refusedItems = () => host.telemetry.total('ingest.items_total', { outcome: 'refused' });
     const [requestsBefore, itemsBefore] = [unauthenticated(), refusedItems()];
-    const missing = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [log()] }, headers: { 'x-diagnostics-key': host.productKey() } });
+    const missing = await host.call('POST', '/api/diagnostics/ingest', {
+      body: { sessionId: session.sessionId, items: [log()] },
+      headers: { 'x-diagnostics-key': host.productKey() },
+    });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     const forged = await post(session, [log()], {}, { authorization: `Bearer ${session.ingestToken.slice(0, -3)}AAA` });
     expect(forged.status).toBe(401);
-    const noProductKey = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [log()] }, headers: { authorization: session.deviceHeaders.authorization! } });
+    const noProductKey = await host.call('POST', '/api/diagnostics/ingest', {
+      body: { sessionId: session.sessionId, items: [log()] },
+      headers: { authorization: session.deviceHeaders.authorization! },
+    });
     expect(noProductKey.status).toBe(401);
     expect(unauthenticated() - requestsBefore).toBe(3);
     expect(refusedItems() - itemsBefore).toBe(0);
@@ -235,7 +275,10 @@ describe('refusals', () => {
       headers: theirs.deviceHeaders,
     });
     expect(otherDevice.status).toBe(403);
-    const otherSession = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: theirs.sessionId, items: [log()] }, headers: mine.deviceHeaders });
+    const otherSession = await host.call('POST', '/api/diagnostics/ingest', {
+      body: { sessionId: theirs.sessionId, items: [log()] },
+      headers: mine.deviceHeaders,
+    });
     expect(otherSession.status).toBe(403);
     expect((await stored(theirs)).logs).toHaveLength(0);
   });
@@ -243,9 +286,13 @@ describe('refusals', () => {
   it('409 once the session is paused or ended', async () => {
     const session = await openSession();
     const adminHeaders = { authorization: `Bearer ${admin}` };
-    expect((await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { status: 'paused' }, headers: adminHeaders })).status).toBe(200);
+    expect((await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { status: 'paused' }, headers: adminHeaders })).status).toBe(
+      200,
+    );
     expect((await post(session, [log()])).status).toBe(409);
-    expect((await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { status: 'completed' }, headers: adminHeaders })).status).toBe(200);
+    expect((await host.call('PATCH', `/api/diagnostics/sessions/${session.sessionId}`, { body: { status: 'completed' }, headers: adminHeaders })).status).toBe(
+      200,
+    );
     const ended = await post(session, [log()]);
     expect(ended.status).toBe(409);
     expect((await ended.json()).detail).toMatch(/ended/);
@@ -256,11 +303,16 @@ describe('refusals', () => {
     const refused = await post(session, [log()]);
     expect(refused.status).toBe(403);
     expect((await refused.json()).detail).toMatch(/consent/);
-    const consent = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/consent`, { body: { granted: true }, headers: session.deviceHeaders });
+    const consent = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/consent`, {
+      body: { granted: true },
+      headers: session.deviceHeaders,
+    });
     expect(consent.status).toBe(200);
     expect((await consent.json()).consent).toMatchObject({ required: true, status: 'granted' });
     host.clock.advance(5_001); // the config poll allows one poll per device every 5 s
-    const config = await (await host.call('GET', `/api/diagnostics/config?deviceId=${session.deviceId}`, { headers: { 'x-diagnostics-key': host.productKey() } })).json();
+    const config = await (
+      await host.call('GET', `/api/diagnostics/config?deviceId=${session.deviceId}`, { headers: { 'x-diagnostics-key': host.productKey() } })
+    ).json();
     expect(config.session).toMatchObject({ consentRequired: false, consentStatus: 'granted' });
     expect((await post(session, [log()])).status).toBe(202);
     const audit = await host.deps.stores.audit.list('demo', { sessionId: session.sessionId }, { maxItems: 10 });
@@ -269,7 +321,10 @@ describe('refusals', () => {
 
   it('a denied consent keeps refusing data', async () => {
     const session = await openSession({ userConsent: 'prompt' });
-    const consent = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/consent`, { body: { granted: false }, headers: session.deviceHeaders });
+    const consent = await host.call('POST', `/api/diagnostics/sessions/${session.sessionId}/consent`, {
+      body: { granted: false },
+      headers: session.deviceHeaders,
+    });
     expect((await consent.json()).consent.status).toBe('denied');
     expect((await post(session, [log()])).status).toBe(403);
   });
@@ -338,7 +393,11 @@ describe('limits', () => {
   it('keeps in-window items and rejects those too old or too far ahead, each with a reason', async () => {
     const session = await openSession();
     const before = host.telemetry.total('ingest.items_total', { outcome: 'invalid' });
-    const response = await post(session, [log({ id: 'ok' }), log({ id: 'old', timestamp: now(-8 * 86_400_000) }), log({ id: 'ahead', timestamp: now(2 * 3_600_000) })]);
+    const response = await post(session, [
+      log({ id: 'ok' }),
+      log({ id: 'old', timestamp: now(-8 * 86_400_000) }),
+      log({ id: 'ahead', timestamp: now(2 * 3_600_000) }),
+    ]);
     expect(response.status).toBe(202);
     const answer = await response.json();
     expect(answer.accepted).toBe(1);

@@ -134,7 +134,14 @@ describe('filters, limits and the stream itself', () => {
       { kind: 'log', id: 'f2', timestamp: new Date(now + 1).toISOString(), level: 'info', message: 'payment screen opened' },
       { kind: 'log', id: 'f3', timestamp: new Date(now + 2).toISOString(), level: 'error', message: 'render failed' },
       { kind: 'breadcrumb', id: 'f4', timestamp: new Date(now + 3).toISOString(), category: 'ui', level: 'error', message: 'pay button broken' },
-      { kind: 'span', traceId: 'c'.repeat(32), spanId: '1'.repeat(16), name: 'pay', startTime: new Date(now).toISOString(), endTime: new Date(now + 5).toISOString() },
+      {
+        kind: 'span',
+        traceId: 'c'.repeat(32),
+        spanId: '1'.repeat(16),
+        name: 'pay',
+        startTime: new Date(now).toISOString(),
+        endTime: new Date(now + 5).toISOString(),
+      },
     ];
     const sent = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders });
     expect(sent.status).toBe(202);
@@ -150,7 +157,9 @@ describe('filters, limits and the stream itself', () => {
     await reading.opened;
     const items = [1, 2, 3].map((n) => ({ kind: 'log', id: `r${n}`, timestamp: new Date(Date.now() + n).toISOString(), level: 'info', message: `retry ${n}` }));
     for (let attempt = 0; attempt < 2; attempt++) {
-      expect((await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status).toBe(202);
+      expect(
+        (await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status,
+      ).toBe(202);
       // The retry lands in a later commit second, so storage gives the rewritten documents a new commit time.
       await sleep(1100);
     }
@@ -210,17 +219,29 @@ describe('filters, limits and the stream itself', () => {
     const session = await openDeviceSession(host, admin);
     const now = Date.now();
     const batch = (prefix: string, count: number) =>
-      Array.from({ length: count }, (_, index) => ({ kind: 'log', id: `${prefix}${index}`, timestamp: new Date(now + index).toISOString(), level: 'info', message: `${prefix} ${index}` }));
+      Array.from({ length: count }, (_, index) => ({
+        kind: 'log',
+        id: `${prefix}${index}`,
+        timestamp: new Date(now + index).toISOString(),
+        level: 'info',
+        message: `${prefix} ${index}`,
+      }));
     // A marker first, to hold a cursor from before the burst.
     const first = openSse(tailUrl(session.sessionId), { headers: { authorization: `Bearer ${engineer}` }, until: (events) => itemsOf(events).length >= 1 });
     await first.opened;
-    expect((await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch('m', 1) }, headers: session.deviceHeaders })).status).toBe(202);
+    expect(
+      (await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch('m', 1) }, headers: session.deviceHeaders }))
+        .status,
+    ).toBe(202);
     const marker = itemsOf((await first.connection).events)[0]!;
     // 600 items in batches of 40, so the 500th and 501st after the marker are in one batch (one bulk write, one
     // commit second). The tail reads whole seconds up to the 501st entry's: were a second to end exactly after the
     // 500th (batches of 50 on a loaded machine could), the stream would rightly send 500, then 100, dropping none.
     for (let round = 0; round < 15; round++) {
-      const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: batch(`b${round}-`, 40) }, headers: session.deviceHeaders });
+      const response = await host.call('POST', '/api/diagnostics/ingest', {
+        body: { sessionId: session.sessionId, items: batch(`b${round}-`, 40) },
+        headers: session.deviceHeaders,
+      });
       expect(response.status).toBe(202);
     }
     await sleep(1500);
@@ -239,12 +260,18 @@ describe('filters, limits and the stream itself', () => {
   it('refuses callers who may not read the session and cursors it did not make', async () => {
     const session = await openDeviceSession(host, admin);
     const outsider = await host.token({ roles: ['engineer'], products: ['other'] });
-    expect((await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}/tail`, { headers: { authorization: `Bearer ${outsider}` } })).status).toBe(404);
+    expect((await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}/tail`, { headers: { authorization: `Bearer ${outsider}` } })).status).toBe(
+      404,
+    );
     expect((await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}/tail`)).status).toBe(401);
-    const forged = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}/tail`, { headers: { authorization: `Bearer ${engineer}`, 'last-event-id': 'tc1.bm90IGEgY3Vyc29y' } });
+    const forged = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}/tail`, {
+      headers: { authorization: `Bearer ${engineer}`, 'last-event-id': 'tc1.bm90IGEgY3Vyc29y' },
+    });
     expect(forged.status).toBe(400);
     expect((await forged.json()).errors[0].field).toBe('Last-Event-ID');
-    const badType = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}/tail?type=metric`, { headers: { authorization: `Bearer ${engineer}` } });
+    const badType = await host.call('GET', `/api/diagnostics/sessions/${session.sessionId}/tail?type=metric`, {
+      headers: { authorization: `Bearer ${engineer}` },
+    });
     expect(badType.status).toBe(400);
     expect((await badType.json()).errors[0].field).toMatch(/^query\.type/);
   });
@@ -259,8 +286,14 @@ describe('the stream time limit', () => {
       const token = await limited.token({ roles: ['engineer'], products: ['demo'] });
       const session = await openDeviceSession(limited, await limited.token());
       const item = { kind: 'log', id: 'last', timestamp: new Date().toISOString(), level: 'info', message: 'sent before the end' };
-      expect((await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item] }, headers: session.deviceHeaders })).status).toBe(202);
-      expect((await limited.call('DELETE', `/api/diagnostics/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${await limited.token()}` } })).status).toBe(200);
+      expect(
+        (await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item] }, headers: session.deviceHeaders }))
+          .status,
+      ).toBe(202);
+      expect(
+        (await limited.call('DELETE', `/api/diagnostics/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${await limited.token()}` } }))
+          .status,
+      ).toBe(200);
       const url = `${limited.url}/api/diagnostics/sessions/${session.sessionId}/tail`;
       const first = await readSse(url, { headers: { authorization: `Bearer ${token}` }, timeoutInMs: 10_000 });
       const sent = itemsOf(first.events);
@@ -285,15 +318,24 @@ describe('the stream time limit', () => {
       const reading = openSse(url, { headers: { authorization: `Bearer ${token}` }, timeoutInMs: 10_000 });
       await reading.opened;
       const item = { kind: 'log', id: 'x1', timestamp: new Date().toISOString(), level: 'info', message: 'before the limit' };
-      expect((await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item] }, headers: session.deviceHeaders })).status).toBe(202);
+      expect(
+        (await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item] }, headers: session.deviceHeaders }))
+          .status,
+      ).toBe(202);
       const first = await reading.connection;
       expect(first.closedByServer).toBe(true);
       expect(first.retry).toBe(1000);
       const ids = itemsOf(first.events);
       expect(ids.map((entry) => entry.doc.itemId)).toEqual(['x1']);
       const next = { ...item, id: 'x2', message: 'after the limit' };
-      expect((await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [next] }, headers: session.deviceHeaders })).status).toBe(202);
-      const second = await readSse(url, { headers: { authorization: `Bearer ${token}`, 'last-event-id': ids[0]!.id }, until: (events) => itemsOf(events).length >= 1 });
+      expect(
+        (await limited.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [next] }, headers: session.deviceHeaders }))
+          .status,
+      ).toBe(202);
+      const second = await readSse(url, {
+        headers: { authorization: `Bearer ${token}`, 'last-event-id': ids[0]!.id },
+        until: (events) => itemsOf(events).length >= 1,
+      });
       expect(itemsOf(second.events).map((entry) => entry.doc.itemId)).toEqual(['x2']);
     } finally {
       await limited.close();
@@ -316,10 +358,22 @@ describe('an app clock apart from the storage clock', () => {
         timeoutInMs: 10_000,
       });
       await reading.opened;
-      const item = (id: string) => ({ kind: 'log', id, timestamp: skewed.clock.now().toISOString(), level: 'info', message: `written after the stream opened (${id})` });
-      expect((await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s1')] }, headers: session.deviceHeaders })).status).toBe(202);
+      const item = (id: string) => ({
+        kind: 'log',
+        id,
+        timestamp: skewed.clock.now().toISOString(),
+        level: 'info',
+        message: `written after the stream opened (${id})`,
+      });
+      expect(
+        (await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s1')] }, headers: session.deviceHeaders }))
+          .status,
+      ).toBe(202);
       await sleep(1_500);
-      expect((await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s2')] }, headers: session.deviceHeaders })).status).toBe(202);
+      expect(
+        (await skewed.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items: [item('s2')] }, headers: session.deviceHeaders }))
+          .status,
+      ).toBe(202);
       expect(itemsOf((await reading.connection).events).map((entry) => entry.doc.itemId)).toEqual(['s1', 's2']);
     } finally {
       await skewed.close();
@@ -336,7 +390,9 @@ describe('many streams on one session', () => {
       const total = 12;
       // Four engineers who may see sensitive fields and two viewers who may not, each on a stream of their own.
       const sensitive = await Promise.all([1, 2, 3, 4].map((index) => shared.token({ subject: `eng-${index}`, roles: ['engineer'], products: ['demo'] })));
-      const viewers = await Promise.all([1, 2].map((index) => shared.token({ subject: `viewer-${index}`, roles: ['viewer'], products: ['demo'], sensitive: false })));
+      const viewers = await Promise.all(
+        [1, 2].map((index) => shared.token({ subject: `viewer-${index}`, roles: ['viewer'], products: ['demo'], sensitive: false })),
+      );
       const reads = (value: 'true' | 'false') => shared.telemetry.total('tail.reads_total', { shared: value });
       const before = { storage: reads('false'), shared: reads('true') };
       const streams = [...sensitive, ...viewers].map((token) =>
@@ -355,14 +411,17 @@ describe('many streams on one session', () => {
           requestHeaders: { 'content-type': 'application/json' },
           requestBody: JSON.stringify({ sku: `sku-${batch}-${index}`, quantity: 1 }),
         }));
-        expect((await shared.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status).toBe(202);
+        expect(
+          (await shared.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, items }, headers: session.deviceHeaders })).status,
+        ).toBe(202);
         await sleep(300);
       }
       const connections = await Promise.all(streams.map((stream) => stream.connection));
       for (const [index, connection] of connections.entries()) {
         const items = itemsOf(connection.events);
         expect(items.map((item) => item.doc.itemId).sort()).toEqual(Array.from({ length: total }, (_, at) => `n${Math.floor(at / 3)}-${at % 3}`));
-        if (index < sensitive.length) expect(items.every((item) => typeof item.doc.requestBody === 'string' && item.doc.requestBody.includes('sku-'))).toBe(true);
+        if (index < sensitive.length)
+          expect(items.every((item) => typeof item.doc.requestBody === 'string' && item.doc.requestBody.includes('sku-'))).toBe(true);
         else expect(items.every((item) => item.doc.requestBody?.withheld === 'requires Diagnostics.Sensitive')).toBe(true);
       }
       // Six streams polling five times a second each: at the live edge five of every six reads are answered by

@@ -34,7 +34,17 @@ async function describeRequest(request: HttpRequest): Promise<SeenRequest> {
   const bodyWasNull = request.body === null;
   const cloneText = request.method === 'POST' ? await request.clone().text() : undefined;
   const text = await request.text();
-  return { method: request.method, url: request.url, query, params: { ...request.params }, headers, bodyWasNull, text, bodyUsedAfterRead: request.bodyUsed, cloneText };
+  return {
+    method: request.method,
+    url: request.url,
+    query,
+    params: { ...request.params },
+    headers,
+    bodyWasNull,
+    text,
+    bodyUsedAfterRead: request.bodyUsed,
+    cloneText,
+  };
 }
 
 registerHttpFunction({
@@ -71,24 +81,51 @@ registerHttpFunction({
 
 /** Each response init the table below sends, keyed by the route's {kind}. */
 const responses: Record<string, () => HttpResponseInit | HttpResponse> = {
-  'json': () => ({ jsonBody: { answer: 42, text: 'é' } }),
+  json: () => ({ jsonBody: { answer: 42, text: 'é' } }),
   'json-own-type': () => ({ status: 201, jsonBody: [1, 2], headers: { 'Content-Type': 'application/vnd.test+json' } }),
-  'string': () => ({ body: 'plain ünïcode' }),
+  string: () => ({ body: 'plain ünïcode' }),
   'string-own-type': () => ({ body: '<p>hi</p>', headers: { 'content-type': 'text/html' } }),
-  'buffer': () => ({ body: Buffer.from([0, 1, 2, 255]) }),
-  'uint8array': () => ({ body: new Uint8Array([9, 8, 7]) }),
+  buffer: () => ({ body: Buffer.from([0, 1, 2, 255]) }),
+  uint8array: () => ({ body: new Uint8Array([9, 8, 7]) }),
   'uint8array-view': () => ({ body: new Uint8Array(Buffer.from('xxabcxx').buffer, Buffer.from('xxabcxx').byteOffset + 2, 3) }),
-  'arraybuffer': () => ({ body: new Uint8Array([65, 66]).buffer }),
-  'empty': () => ({ status: 202 }),
+  arraybuffer: () => ({ body: new Uint8Array([65, 66]).buffer }),
+  empty: () => ({ status: 202 }),
   'empty-string': () => ({ body: '' }),
   'not-modified-with-body': () => ({ status: 304, body: 'dropped', jsonBody: { dropped: true }, headers: { etag: '"v1"' } }),
   'no-content': () => ({ status: 204, headers: { 'x-kept': 'yes' } }),
-  'headers-array': () => ({ body: 'a', headers: [['X-Repeated', 'one'], ['x-repeated', ' two '], ['X-Other', 'three']] }),
-  'headers-object': () => ({ body: 'a', headers: new Headers([['x-one', '1'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']]) }),
-  'stream': () => ({ body: new ReadableStream({ start: (controller) => { controller.enqueue(new TextEncoder().encode('streamed ')); controller.enqueue(new TextEncoder().encode('body')); controller.close(); } }) }),
-  'blob': () => ({ body: new Blob(['blob body'], { type: 'text/x-blob' }) }),
+  'headers-array': () => ({
+    body: 'a',
+    headers: [
+      ['X-Repeated', 'one'],
+      ['x-repeated', ' two '],
+      ['X-Other', 'three'],
+    ],
+  }),
+  'headers-object': () => ({
+    body: 'a',
+    headers: new Headers([
+      ['x-one', '1'],
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+    ]),
+  }),
+  stream: () => ({
+    body: new ReadableStream({
+      start: (controller) => {
+        controller.enqueue(new TextEncoder().encode('streamed '));
+        controller.enqueue(new TextEncoder().encode('body'));
+        controller.close();
+      },
+    }),
+  }),
+  blob: () => ({ body: new Blob(['blob body'], { type: 'text/x-blob' }) }),
   'url-search-params': () => ({ body: new URLSearchParams({ a: '1', b: 'two words' }) }),
-  'async-iterable': () => ({ body: (async function* () { yield new TextEncoder().encode('it'); yield new TextEncoder().encode('erated'); })() }),
+  'async-iterable': () => ({
+    body: (async function* () {
+      yield new TextEncoder().encode('it');
+      yield new TextEncoder().encode('erated');
+    })(),
+  }),
   'http-response': () => new HttpResponse({ status: 203, jsonBody: { made: 'by the library' }, headers: { 'x-from': 'HttpResponse' } }),
 };
 
@@ -157,7 +194,10 @@ describe('requests reach handlers as the Functions model HttpRequest', () => {
 
   it('GET with a body: the body is dropped, as the Functions model does for GET and HEAD', async () => {
     seen = undefined;
-    const response = await exchange('GET', '/api/test-host/echo/x', { headers: { 'content-type': 'text/plain', 'content-length': '12' }, body: 'ignored body' });
+    const response = await exchange('GET', '/api/test-host/echo/x', {
+      headers: { 'content-type': 'text/plain', 'content-length': '12' },
+      body: 'ignored body',
+    });
     expect(response.status).toBe(200);
     expect(seen).toMatchObject({ method: 'GET', bodyWasNull: true, text: '' });
     // The unread body does not spill into the next request on the kept-alive connection.
@@ -177,7 +217,10 @@ describe('requests reach handlers as the Functions model HttpRequest', () => {
 
   it('POST: the body reads as text, once, and a clone reads it too', async () => {
     seen = undefined;
-    const response = await exchange('POST', '/api/test-host/echo/x', { headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength('{"a":"ü"}')) }, body: '{"a":"ü"}' });
+    const response = await exchange('POST', '/api/test-host/echo/x', {
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength('{"a":"ü"}')) },
+      body: '{"a":"ü"}',
+    });
     expect(response.status).toBe(200);
     expect(seen).toMatchObject({ method: 'POST', bodyWasNull: false, text: '{"a":"ü"}', cloneText: '{"a":"ü"}', bodyUsedAfterRead: true });
   });
@@ -185,7 +228,10 @@ describe('requests reach handlers as the Functions model HttpRequest', () => {
   it('POST read as bytes: the exact bytes, once; the body is used after, so a second read or a clone fails as with a fetch Request', async () => {
     for (const body of ['{"a":"ü"}', 'x'.repeat(70_000)]) {
       seenBytes = undefined;
-      const response = await exchange('POST', '/api/test-host/bytes', { headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
+      const response = await exchange('POST', '/api/test-host/bytes', {
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        body,
+      });
       expect(response.status).toBe(200);
       expect(seenBytes).toEqual({ text: body, bodyUsed: true, secondRead: 'TypeError', clone: 'TypeError' });
     }
@@ -193,7 +239,10 @@ describe('requests reach handlers as the Functions model HttpRequest', () => {
 
   it('POST with a chunked body (no Content-Length): read in full', async () => {
     seen = undefined;
-    const response = await exchange('POST', '/api/test-host/echo/x', { headers: { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' }, body: 'chunked text' });
+    const response = await exchange('POST', '/api/test-host/echo/x', {
+      headers: { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
+      body: 'chunked text',
+    });
     expect(response.status).toBe(200);
     expect(seen).toMatchObject({ method: 'POST', bodyWasNull: false, text: 'chunked text' });
   });
@@ -226,7 +275,10 @@ describe('every kind of handler result is answered as the library renders it', (
     for (const [name, value] of Object.entries(expected.headers)) expect(actual.headers[name], name).toEqual(value);
     // Besides the library's headers only what node:http itself adds, and the body's length.
     const added = Object.keys(actual.headers).filter((name) => !(name in expected.headers));
-    expect(added.every((name) => ['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)), added.join()).toBe(true);
+    expect(
+      added.every((name) => ['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)),
+      added.join(),
+    ).toBe(true);
     if (actual.headers['content-length'] !== undefined) expect(Number(actual.headers['content-length'])).toBe(expected.body.length);
   });
 

@@ -26,7 +26,15 @@ afterAll(async () => {
 });
 
 async function start(fresh = false): Promise<LocalStack> {
-  stack = await startLocalStack({ dataDirectory, port: 0, azuritePort, fresh, runTimers: false, environment: { CONFIG_INDEX_REFRESH_MS: '0' }, log: () => undefined });
+  stack = await startLocalStack({
+    dataDirectory,
+    port: 0,
+    azuritePort,
+    fresh,
+    runTimers: false,
+    environment: { CONFIG_INDEX_REFRESH_MS: '0' },
+    log: () => undefined,
+  });
   return stack;
 }
 
@@ -38,7 +46,13 @@ async function stop(): Promise<void> {
 async function adminToken(running: LocalStack): Promise<string> {
   const settings = running.host.deps.settings;
   return signLocalToken(
-    { issuer: settings.AUTH_ISSUER, audience: settings.AUTH_AUDIENCE, rolesClaim: settings.AUTH_ROLES_CLAIM, productsClaim: settings.AUTH_PRODUCTS_CLAIM, localSecret: settings.AUTH_LOCAL_SECRET },
+    {
+      issuer: settings.AUTH_ISSUER,
+      audience: settings.AUTH_AUDIENCE,
+      rolesClaim: settings.AUTH_ROLES_CLAIM,
+      productsClaim: settings.AUTH_PRODUCTS_CLAIM,
+      localSecret: settings.AUTH_LOCAL_SECRET,
+    },
     { subject: 'restart-admin', roles: withDevSensitive(['admin']), products: [DEMO_PRODUCT_ID] },
   );
 }
@@ -56,21 +70,50 @@ describe('local state across a restart', () => {
     let running = await start(true);
     let admin = { authorization: `Bearer ${await adminToken(running)}` };
     const productKey = productIngestKey(LOCAL_DEV_SECRETS.INGEST_KEY_SECRET, DEMO_PRODUCT_ID);
-    const created = await call(running, 'POST', '/api/diagnostics/sessions', admin, { productId: DEMO_PRODUCT_ID, targetDeviceId: 'restart-device', userConsent: 'pre_consent', capture: { screenshots: true } });
+    const created = await call(running, 'POST', '/api/diagnostics/sessions', admin, {
+      productId: DEMO_PRODUCT_ID,
+      targetDeviceId: 'restart-device',
+      userConsent: 'pre_consent',
+      capture: { screenshots: true },
+    });
     expect(created.status).toBe(201);
     const sessionId = ((await created.json()) as { id: string }).id;
-    const config = (await (await call(running, 'GET', '/api/diagnostics/config?deviceId=restart-device', { 'x-diagnostics-key': productKey })).json()) as { session: { ingestToken: string } };
+    const config = (await (await call(running, 'GET', '/api/diagnostics/config?deviceId=restart-device', { 'x-diagnostics-key': productKey })).json()) as {
+      session: { ingestToken: string };
+    };
     const device = { 'x-diagnostics-key': productKey, authorization: `Bearer ${config.session.ingestToken}` };
-    const items = [1, 2, 3].map((n) => ({ kind: 'log', id: `log-${n}`, timestamp: new Date(Date.now() + n).toISOString(), level: 'warn', message: `before restart ${n}` }));
+    const items = [1, 2, 3].map((n) => ({
+      kind: 'log',
+      id: `log-${n}`,
+      timestamp: new Date(Date.now() + n).toISOString(),
+      level: 'warn',
+      message: `before restart ${n}`,
+    }));
     const ingested = await call(running, 'POST', '/api/diagnostics/ingest', device, { sessionId, device: { platform: 'web', appVersion: '1.0.0' }, items });
     expect(ingested.status).toBeLessThan(300);
     const image = pngImage(32, 16);
     const declared = (await (
-      await call(running, 'POST', `/api/diagnostics/sessions/${sessionId}/screenshots`, device, { format: 'png', sizeBytes: image.length, width: 32, height: 16, capturedAt: new Date().toISOString() })
+      await call(running, 'POST', `/api/diagnostics/sessions/${sessionId}/screenshots`, device, {
+        format: 'png',
+        sizeBytes: image.length,
+        width: 32,
+        height: 16,
+        capturedAt: new Date().toISOString(),
+      })
     ).json()) as { screenshot: { id: string }; upload: { url: string } };
-    expect((await fetch(declared.upload.url, { method: 'PUT', body: new Uint8Array(image), headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' } })).status).toBe(201);
+    expect(
+      (
+        await fetch(declared.upload.url, {
+          method: 'PUT',
+          body: new Uint8Array(image),
+          headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'image/png' },
+        })
+      ).status,
+    ).toBe(201);
     expect((await call(running, 'POST', `/api/diagnostics/sessions/${sessionId}/screenshots/${declared.screenshot.id}/confirm`, device)).status).toBe(200);
-    const listed = (await (await call(running, 'GET', `/api/diagnostics/sessions/${sessionId}/screenshots`, admin)).json()) as { items: Array<{ readUrl: string }> };
+    const listed = (await (await call(running, 'GET', `/api/diagnostics/sessions/${sessionId}/screenshots`, admin)).json()) as {
+      items: Array<{ readUrl: string }>;
+    };
     const readUrl = listed.items[0]!.readUrl;
     await stop();
 

@@ -78,7 +78,12 @@ describe('the OpenAPI document', () => {
     expect(body).toContain('"responseHeaders"');
     expect(body).not.toContain('"sizes"');
     const logs = document.paths['/api/diagnostics/sessions/{id}/logs']!.get!;
-    expect(logs.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true }), expect.objectContaining({ name: 'continuationToken', in: 'query', required: false })]));
+    expect(logs.parameters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'id', in: 'path', required: true }),
+        expect.objectContaining({ name: 'continuationToken', in: 'query', required: false }),
+      ]),
+    );
     // Every $ref resolves inside the document.
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1]!);
     for (const name of refs) expect(document.components.schemas, name).toHaveProperty(name);

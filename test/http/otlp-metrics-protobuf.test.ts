@@ -19,7 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => host.close());
 
-const Status = protobuf.Root.fromJSON({ nested: { Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } } } }).lookupType('Status');
+const Status = protobuf.Root.fromJSON({ nested: { Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } } } }).lookupType(
+  'Status',
+);
 
 class CollectingReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
@@ -29,7 +31,10 @@ class CollectingReader extends MetricReader {
 /** What one collection of a meter provider holds after `work` recorded on it, for app version `appVersion`. */
 async function collect(appVersion: string, temporality: AggregationTemporality, work: (meter: Meter) => void): Promise<ResourceMetrics> {
   const reader = new CollectingReader({ aggregationTemporalitySelector: () => temporality });
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'shop-android', 'service.version': appVersion }), readers: [reader] });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'shop-android', 'service.version': appVersion }),
+    readers: [reader],
+  });
   work(provider.getMeter('shop', '1.0.0'));
   const { resourceMetrics } = await reader.collect();
   await provider.shutdown();
@@ -42,7 +47,9 @@ const headers = (): Record<string, string> => ({ 'x-diagnostics-key': host.produ
 async function seriesTotal(name: string, appVersion: string): Promise<number> {
   const minute = Math.floor(host.clock.now().getTime() / 60_000) * 60_000;
   const range = `from=${encodeURIComponent(new Date(minute - 60_000).toISOString())}&to=${encodeURIComponent(new Date(minute + 120_000).toISOString())}`;
-  const response = await host.call('GET', `/api/diagnostics/products/demo/series?name=${name}&${range}&step=1m&appVersion=${appVersion}`, { headers: { authorization: `Bearer ${admin}` } });
+  const response = await host.call('GET', `/api/diagnostics/products/demo/series?name=${name}&${range}&step=1m&appVersion=${appVersion}`, {
+    headers: { authorization: `Bearer ${admin}` },
+  });
   expect(response.status).toBe(200);
   const { points } = (await response.json()) as { points: Array<{ value: number | null }> };
   return points.reduce((sum, point) => sum + (point.value ?? 0), 0);
@@ -79,10 +86,16 @@ describe('the stock OpenTelemetry JS proto metric exporter', () => {
   it('the same metrics as protobuf and as JSON land on the same series figures', async () => {
     const viaProtobuf = await collect('5.2.0', AggregationTemporality.DELTA, recordCheckout);
     const viaJson = await collect('5.2.1', AggregationTemporality.DELTA, recordCheckout);
-    const protobufAnswer = await host.call('POST', '/api/v1/metrics', { rawBody: ProtobufMetricsSerializer.serializeRequest(viaProtobuf)!, headers: { ...headers(), 'content-type': 'application/x-protobuf' } });
+    const protobufAnswer = await host.call('POST', '/api/v1/metrics', {
+      rawBody: ProtobufMetricsSerializer.serializeRequest(viaProtobuf)!,
+      headers: { ...headers(), 'content-type': 'application/x-protobuf' },
+    });
     expect(protobufAnswer.status).toBe(200);
     expect((await protobufAnswer.arrayBuffer()).byteLength).toBe(0);
-    const jsonAnswer = await host.call('POST', '/api/v1/metrics', { rawBody: JsonMetricsSerializer.serializeRequest(viaJson)!, headers: { ...headers(), 'content-type': 'application/json' } });
+    const jsonAnswer = await host.call('POST', '/api/v1/metrics', {
+      rawBody: JsonMetricsSerializer.serializeRequest(viaJson)!,
+      headers: { ...headers(), 'content-type': 'application/json' },
+    });
     expect(jsonAnswer.status).toBe(200);
     for (const series of ['errors', 'requests', 'latency_p50', 'latency_mean']) {
       expect(await seriesTotal(series, '5.2.0')).toBeCloseTo(await seriesTotal(series, '5.2.1'), 9);
@@ -93,8 +106,13 @@ describe('the stock OpenTelemetry JS proto metric exporter', () => {
 
 describe('protobuf answers on /api/v1/metrics', () => {
   it('200 with a protobuf ExportMetricsServiceResponse counting the cumulative points it refuses', async () => {
-    const metrics = await collect('5.3.0', AggregationTemporality.CUMULATIVE, (meter) => meter.createCounter('diagnostics.errors').add(2, { 'error.fingerprint': 'fp-cumulative' }));
-    const response = await host.call('POST', '/api/v1/metrics', { rawBody: ProtobufMetricsSerializer.serializeRequest(metrics)!, headers: { ...headers(), 'content-type': 'application/x-protobuf' } });
+    const metrics = await collect('5.3.0', AggregationTemporality.CUMULATIVE, (meter) =>
+      meter.createCounter('diagnostics.errors').add(2, { 'error.fingerprint': 'fp-cumulative' }),
+    );
+    const response = await host.call('POST', '/api/v1/metrics', {
+      rawBody: ProtobufMetricsSerializer.serializeRequest(metrics)!,
+      headers: { ...headers(), 'content-type': 'application/x-protobuf' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-protobuf');
     const answer = ProtobufMetricsSerializer.deserializeResponse(new Uint8Array(await response.arrayBuffer()));

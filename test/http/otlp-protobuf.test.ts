@@ -20,13 +20,18 @@ beforeAll(async () => {
 });
 afterAll(() => host.close());
 
-const Status = protobuf.Root.fromJSON({ nested: { Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } } } }).lookupType('Status');
+const Status = protobuf.Root.fromJSON({ nested: { Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } } } }).lookupType(
+  'Status',
+);
 function statusOf(bytes: ArrayBuffer): { code?: number; message?: string } {
   return Status.toObject(Status.decode(new Uint8Array(bytes))) as { code?: number; message?: string };
 }
 
 async function openSession(): Promise<DeviceSession> {
-  return openDeviceSession(host, await host.token({ roles: ['admin'], products: ['demo'] }), { capture: { logs: true, traces: true }, collectionLevel: 'trace' });
+  return openDeviceSession(host, await host.token({ roles: ['admin'], products: ['demo'] }), {
+    capture: { logs: true, traces: true },
+    collectionLevel: 'trace',
+  });
 }
 
 function recordSpans(session: DeviceSession, work: (tracer: Tracer) => void): ReadableSpan[] {
@@ -41,7 +46,10 @@ function recordSpans(session: DeviceSession, work: (tracer: Tracer) => void): Re
 
 function recordLogs(session: DeviceSession, work: (logger: ReturnType<LoggerProvider['getLogger']>) => void): ReadableLogRecord[] {
   const memory = new InMemoryLogRecordExporter();
-  const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'shop-web', 'device.id': session.deviceId }), processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'shop-web', 'device.id': session.deviceId }),
+    processors: [new SimpleLogRecordProcessor({ exporter: memory })],
+  });
   work(provider.getLogger('payments'));
   return memory.getFinishedLogRecords();
 }
@@ -66,7 +74,10 @@ describe('the stock OpenTelemetry JS proto exporters', () => {
   it('OTLPTraceExporter (protobuf) delivers spans with ids, parents, kinds, status and masked attributes', async () => {
     const session = await openSession();
     const spans = recordSpans(session, (tracer) => {
-      const parent = tracer.startSpan('POST /checkout', { kind: SpanKind.SERVER, attributes: { 'enduser.email': 'jane.doe@example.com', 'payment.card': '4111 1111 1111 1111', retries: 3 } });
+      const parent = tracer.startSpan('POST /checkout', {
+        kind: SpanKind.SERVER,
+        attributes: { 'enduser.email': 'jane.doe@example.com', 'payment.card': '4111 1111 1111 1111', retries: 3 },
+      });
       const child = tracer.startSpan('charge card', { kind: SpanKind.CLIENT }, trace.setSpan(context.active(), parent));
       child.addEvent('card declined', { 'card.brand': 'visa' });
       child.setStatus({ code: SpanStatusCode.ERROR, message: 'declined' });
@@ -84,7 +95,13 @@ describe('the stock OpenTelemetry JS proto exporters', () => {
     const parent = stored.find((doc) => doc.name === 'POST /checkout')!;
     const child = stored.find((doc) => doc.name === 'charge card')!;
     const original = spans.find((span) => span.name === 'charge card')!;
-    expect(child).toMatchObject({ traceId: original.spanContext().traceId, spanId: original.spanContext().spanId, parentSpanId: parent.spanId, spanKind: 'client', status: { code: 'error', message: 'declined' } });
+    expect(child).toMatchObject({
+      traceId: original.spanContext().traceId,
+      spanId: original.spanContext().spanId,
+      parentSpanId: parent.spanId,
+      spanKind: 'client',
+      status: { code: 'error', message: 'declined' },
+    });
     expect(child.events?.[0]).toMatchObject({ name: 'card declined', attributes: { 'card.brand': 'visa' } });
     // Millisecond precision, from the exact nanoseconds.
     expect(Date.parse(child.startTime)).toBe(Math.floor(original.startTime[0] * 1000 + original.startTime[1] / 1e6));
@@ -107,7 +124,12 @@ describe('the stock OpenTelemetry JS proto exporters', () => {
   it('OTLPLogExporter (protobuf) delivers severity, bodies, scope and trace context, masked; a retry lands on the same documents', async () => {
     const session = await openSession();
     const records = recordLogs(session, (logger) => {
-      logger.emit({ severityNumber: 17, severityText: 'ERROR', body: 'payment failed for jane.doe@example.com with 4111 1111 1111 1111', attributes: { 'order.id': 'ord_123' } });
+      logger.emit({
+        severityNumber: 17,
+        severityText: 'ERROR',
+        body: 'payment failed for jane.doe@example.com with 4111 1111 1111 1111',
+        attributes: { 'order.id': 'ord_123' },
+      });
       logger.emit({ severityNumber: 21, body: 'process crashed' });
       logger.emit({ severityNumber: 5, body: { step: 'retry', attempt: 2 } });
     });
@@ -141,8 +163,13 @@ describe('protobuf answers per the OTLP spec', () => {
       tracer.startSpan('too old', { startTime: eightDaysAgo }).end(eightDaysAgo);
     });
     // A span whose trace id is two bytes, as a broken exporter might send.
-    const broken = Object.assign(Object.create(Object.getPrototypeOf(spans[0])), spans[0], { spanContext: () => ({ ...spans[0]!.spanContext(), traceId: 'abcd' }) }) as ReadableSpan;
-    const response = await host.call('POST', '/api/v1/traces', { rawBody: ProtobufTraceSerializer.serializeRequest([...spans, broken])!, headers: protobufHeaders(session) });
+    const broken = Object.assign(Object.create(Object.getPrototypeOf(spans[0])), spans[0], {
+      spanContext: () => ({ ...spans[0]!.spanContext(), traceId: 'abcd' }),
+    }) as ReadableSpan;
+    const response = await host.call('POST', '/api/v1/traces', {
+      rawBody: ProtobufTraceSerializer.serializeRequest([...spans, broken])!,
+      headers: protobufHeaders(session),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-protobuf');
     const answer = ProtobufTraceSerializer.deserializeResponse(new Uint8Array(await response.arrayBuffer()));
@@ -201,7 +228,10 @@ describe('protobuf answers per the OTLP spec', () => {
   it('401 with a protobuf Status without a token', async () => {
     const session = await openSession();
     const body = ProtobufTraceSerializer.serializeRequest(recordSpans(session, (tracer) => tracer.startSpan('x').end()))!;
-    const response = await host.call('POST', '/api/v1/traces', { rawBody: body, headers: { 'x-diagnostics-key': host.productKey(), 'content-type': 'application/x-protobuf' } });
+    const response = await host.call('POST', '/api/v1/traces', {
+      rawBody: body,
+      headers: { 'x-diagnostics-key': host.productKey(), 'content-type': 'application/x-protobuf' },
+    });
     expect(response.status).toBe(401);
     expect(statusOf(await response.arrayBuffer()).code).toBe(16);
   });
@@ -212,7 +242,10 @@ describe('protobuf answers per the OTLP spec', () => {
       for (let index = 0; index < 2001; index++) tracer.startSpan('s').end();
     });
     const before = host.telemetry.total('ingest.items_total', { outcome: 'invalid' });
-    const response = await host.call('POST', '/api/v1/traces', { rawBody: ProtobufTraceSerializer.serializeRequest(spans)!, headers: protobufHeaders(session) });
+    const response = await host.call('POST', '/api/v1/traces', {
+      rawBody: ProtobufTraceSerializer.serializeRequest(spans)!,
+      headers: protobufHeaders(session),
+    });
     expect(response.status).toBe(400);
     expect(statusOf(await response.arrayBuffer()).code).toBe(3);
     expect(host.telemetry.total('ingest.items_total', { outcome: 'invalid' }) - before).toBe(2001);

@@ -27,7 +27,11 @@ beforeAll(async () => {
 afterAll(() => host.close());
 
 async function openSession(body: Record<string, unknown> = {}): Promise<DeviceSession> {
-  return openDeviceSession(host, await host.token({ roles: ['admin'], products: ['demo'] }), { capture: { logs: true, traces: true }, collectionLevel: 'trace', ...body });
+  return openDeviceSession(host, await host.token({ roles: ['admin'], products: ['demo'] }), {
+    capture: { logs: true, traces: true },
+    collectionLevel: 'trace',
+    ...body,
+  });
 }
 
 /** Records spans in memory first, so the test can hand them to the real OTLP exporter and see its result. */
@@ -61,7 +65,10 @@ describe('POST /api/v1/traces from the stock OTLPTraceExporter', () => {
   it('stores the spans with ids, parents, kinds, times, status and masked attributes', async () => {
     const session = await openSession();
     const spans = recordSpans(session, (tracer) => {
-      const parent = tracer.startSpan('POST /checkout', { kind: SpanKind.SERVER, attributes: { 'http.method': 'POST', 'enduser.email': 'jane.doe@example.com', retries: 3 } });
+      const parent = tracer.startSpan('POST /checkout', {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.method': 'POST', 'enduser.email': 'jane.doe@example.com', retries: 3 },
+      });
       const child = tracer.startSpan('charge card', { kind: SpanKind.CLIENT }, trace.setSpan(context.active(), parent));
       child.addEvent('card declined', { 'card.brand': 'visa' });
       child.setStatus({ code: SpanStatusCode.ERROR, message: 'declined' });
@@ -128,7 +135,10 @@ describe('POST /api/v1/logs from the stock OTLPLogExporter', () => {
     const session = await openSession();
     const exporter = new OTLPLogExporter({ url: `${host.url}/api/v1/logs`, headers: otlpHeaders(session) });
     const memory = new InMemoryLogRecordExporter();
-    const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'shop-web', 'device.id': session.deviceId }), processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'shop-web', 'device.id': session.deviceId }),
+      processors: [new SimpleLogRecordProcessor({ exporter: memory })],
+    });
     const logger = provider.getLogger('payments');
     logger.emit({ severityNumber: 17, severityText: 'ERROR', body: 'payment failed for jane.doe@example.com', attributes: { 'order.id': 'ord_123' } });
     logger.emit({ severityNumber: 21, body: 'process crashed' });
@@ -157,10 +167,20 @@ describe('POST /api/v1/logs from the stock OTLPLogExporter', () => {
 describe('OTLP answers per the spec', () => {
   function span(fields: Record<string, unknown> = {}) {
     const nowNanos = BigInt(host.clock.now().getTime()) * 1_000_000n;
-    return { traceId: randomUUID().replace(/-/g, ''), spanId: randomUUID().replace(/-/g, '').slice(0, 16), name: 'op', kind: 1, startTimeUnixNano: String(nowNanos - 5_000_000n), endTimeUnixNano: String(nowNanos), ...fields };
+    return {
+      traceId: randomUUID().replace(/-/g, ''),
+      spanId: randomUUID().replace(/-/g, '').slice(0, 16),
+      name: 'op',
+      kind: 1,
+      startTimeUnixNano: String(nowNanos - 5_000_000n),
+      endTimeUnixNano: String(nowNanos),
+      ...fields,
+    };
   }
   function traceBody(spans: unknown[]) {
-    return { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] }, scopeSpans: [{ scope: { name: 'raw' }, spans }] }] };
+    return {
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] }, scopeSpans: [{ scope: { name: 'raw' }, spans }] }],
+    };
   }
 
   it('200 with partialSuccess counting rejected spans and saying why, the rest stored', async () => {
@@ -192,7 +212,10 @@ describe('OTLP answers per the spec', () => {
     expect(await wrongShape.json()).toMatchObject({ code: 3, message: expect.stringContaining('resourceSpans') });
     const notJson = await host.call('POST', '/api/v1/logs', { rawBody: '{', headers: { ...otlpHeaders(session), 'content-type': 'application/json' } });
     expect(notJson.status).toBe(400);
-    const badGzip = await host.call('POST', '/api/v1/logs', { rawBody: 'not gzip', headers: { ...otlpHeaders(session), 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    const badGzip = await host.call('POST', '/api/v1/logs', {
+      rawBody: 'not gzip',
+      headers: { ...otlpHeaders(session), 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
     expect(badGzip.status).toBe(400);
     const text = await host.call('POST', '/api/v1/traces', { rawBody: 'spans', headers: { ...otlpHeaders(session), 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
@@ -210,7 +233,10 @@ describe('OTLP answers per the spec', () => {
   it('413 for a gzip body that inflates past the limit', async () => {
     const session = await openSession();
     const bomb = gzipSync(Buffer.from(JSON.stringify({ resourceSpans: [], padding: 'x'.repeat(5 * 1024 * 1024) })));
-    const response = await host.call('POST', '/api/v1/traces', { rawBody: bomb, headers: { ...otlpHeaders(session), 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    const response = await host.call('POST', '/api/v1/traces', {
+      rawBody: bomb,
+      headers: { ...otlpHeaders(session), 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
     expect(response.status).toBe(413);
   });
 
@@ -220,7 +246,9 @@ describe('OTLP answers per the spec', () => {
     const none = await host.call('POST', '/api/v1/traces', { body: traceBody([span()]), headers: { 'x-diagnostics-key': host.productKey() } });
     expect(none.status).toBe(401);
     expect((await none.json()).code).toBe(16);
-    const body = { resourceSpans: [{ resource: { attributes: [{ key: 'device.id', value: { stringValue: other.deviceId } }] }, scopeSpans: [{ spans: [span()] }] }] };
+    const body = {
+      resourceSpans: [{ resource: { attributes: [{ key: 'device.id', value: { stringValue: other.deviceId } }] }, scopeSpans: [{ spans: [span()] }] }],
+    };
     const wrongDevice = await host.call('POST', '/api/v1/traces', { body, headers: otlpHeaders(session) });
     expect(wrongDevice.status).toBe(403);
   });

@@ -35,7 +35,10 @@ let sequence = 0;
 async function send(session: DeviceSession, items: Array<{ level: string; message: string }>): Promise<string[]> {
   const now = host.clock.now().getTime();
   const ids = items.map(() => `it-${++sequence}`);
-  const body = { sessionId: session.sessionId, items: items.map((item, index) => ({ kind: 'log', id: ids[index], timestamp: new Date(now + index).toISOString(), ...item })) };
+  const body = {
+    sessionId: session.sessionId,
+    items: items.map((item, index) => ({ kind: 'log', id: ids[index], timestamp: new Date(now + index).toISOString(), ...item })),
+  };
   const response = await host.call('POST', '/api/diagnostics/ingest', { body, headers: session.deviceHeaders });
   expect(response.status).toBe(202);
   await host.deps.infra.localBus!.whenIdle();
@@ -87,11 +90,20 @@ describe('a hook on level=error, text contains "payment"', () => {
   });
 
   it('notifies configured channels instead of a webhook when asked', async () => {
-    const created = await createHook({ name: 'checkout 5xx', match: { textContains: 'checkout-crash' }, action: { notify: ['slack'] }, throttle: { max: 2, windowSeconds: 600 } });
+    const created = await createHook({
+      name: 'checkout 5xx',
+      match: { textContains: 'checkout-crash' },
+      action: { notify: ['slack'] },
+      throttle: { max: 2, windowSeconds: 600 },
+    });
     expect(created.status).toBe(201);
     const session = await openDeviceSession(host, admin);
     const before = receivers.of('slack').length;
-    await send(session, [{ level: 'warn', message: 'checkout-crash one' }, { level: 'warn', message: 'checkout-crash two' }, { level: 'warn', message: 'checkout-crash three' }]);
+    await send(session, [
+      { level: 'warn', message: 'checkout-crash one' },
+      { level: 'warn', message: 'checkout-crash two' },
+      { level: 'warn', message: 'checkout-crash three' },
+    ]);
     const slack = receivers.of('slack').slice(before);
     expect(slack).toHaveLength(2);
     expect(slack.map((request) => request.status)).toEqual([200, 200]);
@@ -120,7 +132,10 @@ describe('managing hooks', () => {
     expect((await host.call('DELETE', path, { headers: auth })).status).toBe(204);
     expect((await host.call('GET', path, { headers: auth })).status).toBe(404);
     const audit = await host.deps.stores.audit.list('demo', {}, { maxItems: 100 });
-    const actions = audit.items.filter((record) => record.target?.hookId === created.body.id).map((record) => record.action).sort();
+    const actions = audit.items
+      .filter((record) => record.target?.hookId === created.body.id)
+      .map((record) => record.action)
+      .sort();
     expect(actions).toEqual(['hook.created', 'hook.deleted', 'hook.updated']);
   });
 
@@ -150,10 +165,17 @@ describe('managing hooks', () => {
   });
 
   it('accepts an RE2 regex and matches with it', async () => {
-    const created = await createHook({ name: 'order ids', match: { regex: 'order ORD-\\d{4} (failed|stuck)' }, action: { webhookUrl: `${receivers.url}/hook/orders` } });
+    const created = await createHook({
+      name: 'order ids',
+      match: { regex: 'order ORD-\\d{4} (failed|stuck)' },
+      action: { webhookUrl: `${receivers.url}/hook/orders` },
+    });
     expect(created.status).toBe(201);
     const session = await openDeviceSession(host, admin);
-    await send(session, [{ level: 'info', message: 'order ORD-7731 stuck' }, { level: 'info', message: 'order ORD-77 failed' }]);
+    await send(session, [
+      { level: 'info', message: 'order ORD-7731 stuck' },
+      { level: 'info', message: 'order ORD-77 failed' },
+    ]);
     const orders = receivers.of('hook').filter((request) => request.url === '/hook/orders');
     expect(orders).toHaveLength(1);
     expect(orders[0]!.json.details.excerpt).toBe('order ORD-7731 stuck');
@@ -182,7 +204,10 @@ describe('webhook addresses outside local mode', () => {
     const principal = (await host.deps.edge.tokens.verify(admin))!;
     const deps = { ...host.deps.services.watch.hooks, allowPlainHttpWebhooks: false };
     const input = createHookRequestSchema.parse({ name: 'x', match: { level: ['fatal'] }, action: { webhookUrl } });
-    await expect(createHookDirectly(deps, { principal, correlationId: 'c' }, 'demo', input)).rejects.toMatchObject({ kind: 'invalid_input', issues: [{ field: 'action.webhookUrl', message }] });
+    await expect(createHookDirectly(deps, { principal, correlationId: 'c' }, 'demo', input)).rejects.toMatchObject({
+      kind: 'invalid_input',
+      issues: [{ field: 'action.webhookUrl', message }],
+    });
   });
 
   it('accepts a public https address', async () => {

@@ -18,7 +18,7 @@ function rawQuery(params: URLSearchParams): RawQuery {
 
 function seeded(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 const ALPHABET = ['a', 'Z', '0', '-', '_', '.', ' ', '%', '&', '=', 'é', '😀', ','];

@@ -53,7 +53,10 @@ describe('POST /api/diagnostics/redaction/preview', () => {
   it('answers a text alone with its remarks', async () => {
     const response = await host.call('POST', path, { body: { text: 'nothing to see, trace 4bf92f3577b34da6a3ce929d0e0e4736' }, headers: auth(admin) });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ text: 'nothing to see, trace 4bf92f3577b34da6a3ce929d0e0e4736', redaction: { fieldsRedacted: [], patternsMatched: [], count: 0 } });
+    expect(await response.json()).toEqual({
+      text: 'nothing to see, trace 4bf92f3577b34da6a3ce929d0e0e4736',
+      redaction: { fieldsRedacted: [], patternsMatched: [], count: 0 },
+    });
   });
 
   it('refuses callers without a token (401) and non-admins or admins of no product (403)', async () => {

@@ -30,12 +30,19 @@ beforeAll(async () => {
   // A small batch through the real ingest endpoint (masked at ingest)…
   const { items } = generateSessionItems({ logs: 40, spans: 10, plantSecrets: true, start: new Date(Date.now() - 10 * 60_000) });
   const ingested = await host.call('POST', '/api/diagnostics/ingest', {
-    body: { sessionId: device.sessionId, device: { platform: 'web', appVersion: '4.2.0' }, items: items.slice(0, 50).map((item) => ('id' in item && item.id ? { ...item, id: `ingested-${item.id}` } : item)) },
+    body: {
+      sessionId: device.sessionId,
+      device: { platform: 'web', appVersion: '4.2.0' },
+      items: items.slice(0, 50).map((item) => ('id' in item && item.id ? { ...item, id: `ingested-${item.id}` } : item)),
+    },
     headers: device.deviceHeaders,
   });
   expect(ingested.status).toBeLessThan(300);
   // …and a larger session written straight to the store unmasked, as if ingest masking had missed everything.
-  const planted = storedWithoutMasking(generateSessionItems({ logs: 600, spans: 100, plantSecrets: true }).items, { productId: 'demo', sessionId: device.sessionId });
+  const planted = storedWithoutMasking(generateSessionItems({ logs: 600, spans: 100, plantSecrets: true }).items, {
+    productId: 'demo',
+    sessionId: device.sessionId,
+  });
   await host.deps.stores.telemetry.upsertLogs({ productId: 'demo', sessionId: device.sessionId }, planted.logs);
   await host.deps.stores.telemetry.upsertSpans({ productId: 'demo', sessionId: device.sessionId }, planted.spans);
 
@@ -186,9 +193,19 @@ describe('POST /api/diagnostics/regressions', () => {
 
   it.each([
     ['neither session nor report', { runId: 'r', commit: 'abcd', result: 'pass' }, 400, 'sessionId'],
-    ['both session and report', { runId: 'r', commit: 'abcd', result: 'pass', sessionId: 'ds_00000000-0000-0000-0000-000000000000', reportId: 'rp_00000000-0000-0000-0000-000000000000' }, 400, 'sessionId'],
+    [
+      'both session and report',
+      { runId: 'r', commit: 'abcd', result: 'pass', sessionId: 'ds_00000000-0000-0000-0000-000000000000', reportId: 'rp_00000000-0000-0000-0000-000000000000' },
+      400,
+      'sessionId',
+    ],
     ['an unknown result', { runId: 'r', commit: 'abcd', result: 'flaky', sessionId: 'ds_00000000-0000-0000-0000-000000000000' }, 400, 'result'],
-    ['a javascript: link', { runId: 'r', commit: 'abcd', result: 'pass', link: 'javascript:alert(1)', sessionId: 'ds_00000000-0000-0000-0000-000000000000' }, 400, 'link'],
+    [
+      'a javascript: link',
+      { runId: 'r', commit: 'abcd', result: 'pass', link: 'javascript:alert(1)', sessionId: 'ds_00000000-0000-0000-0000-000000000000' },
+      400,
+      'link',
+    ],
     ['an unknown report', { runId: 'r', commit: 'abcd', result: 'pass', reportId: 'rp_00000000-0000-0000-0000-000000000000' }, 404, undefined],
   ])('answers %s with %s', async (_name, body, status, field) => {
     const response = await report(body);

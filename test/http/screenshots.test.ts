@@ -154,7 +154,9 @@ describe('screenshot upload through a SAS link', () => {
     const path = `/api/diagnostics/sessions/${device.sessionId}/screenshots`;
     expect((await host.call('POST', path, { body, headers: { 'x-diagnostics-key': host.productKey() } })).status).toBe(401);
     expect((await host.call('POST', path, { body, headers: { authorization: `Bearer ${device.ingestToken}` } })).status).toBe(401);
-    expect((await host.call('POST', path, { body, headers: { ...device.deviceHeaders, authorization: `Bearer ${device.ingestToken.slice(0, -3)}AAA` } })).status).toBe(401);
+    expect(
+      (await host.call('POST', path, { body, headers: { ...device.deviceHeaders, authorization: `Bearer ${device.ingestToken.slice(0, -3)}AAA` } })).status,
+    ).toBe(401);
     expect((await host.call('POST', path, { body, headers: other.deviceHeaders })).status).toBe(403);
     expect((await host.call('POST', path, { body, headers: { ...device.deviceHeaders, 'x-diagnostics-key': host.productKey('other') } })).status).toBe(403);
   });

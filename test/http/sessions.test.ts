@@ -56,7 +56,10 @@ describe('POST /api/diagnostics/sessions', () => {
   });
 
   it('answers malformed JSON and a wrong content type with 4xx problems, never 500', async () => {
-    const malformed = await host.call('POST', '/api/diagnostics/sessions', { rawBody: '{"productId":', headers: { ...auth(admin), 'content-type': 'application/json' } });
+    const malformed = await host.call('POST', '/api/diagnostics/sessions', {
+      rawBody: '{"productId":',
+      headers: { ...auth(admin), 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     const wrongType = await host.call('POST', '/api/diagnostics/sessions', { rawBody: 'x=1', headers: { ...auth(admin), 'content-type': 'text/plain' } });
     expect(wrongType.status).toBe(415);
@@ -89,7 +92,7 @@ describe('POST /api/diagnostics/sessions', () => {
 });
 
 describe('GET /api/diagnostics/sessions and /{id}', () => {
-  it('lists only sessions of the caller\'s products, filtered by status and paged by continuation token', async () => {
+  it("lists only sessions of the caller's products, filtered by status and paged by continuation token", async () => {
     const lister = await host.token({ subject: 'lister' });
     const created: string[] = [];
     // Five pending sessions (odd indexes are active), so pages of two need three round trips.
@@ -123,7 +126,9 @@ describe('GET /api/diagnostics/sessions and /{id}', () => {
   it('filters by date range and refuses a product the caller cannot see', async () => {
     const before = new Date(host.clock.now().getTime() - 1000).toISOString();
     const id = (await (await createSession()).json()).id;
-    const inRange = await (await host.call('GET', `/api/diagnostics/sessions?from=${encodeURIComponent(before)}&pageSize=100`, { headers: auth(admin) })).json();
+    const inRange = await (
+      await host.call('GET', `/api/diagnostics/sessions?from=${encodeURIComponent(before)}&pageSize=100`, { headers: auth(admin) })
+    ).json();
     expect(inRange.items.map((item: { id: string }) => item.id)).toContain(id);
     const future = new Date(host.clock.now().getTime() + 3_600_000).toISOString();
     const none = await (await host.call('GET', `/api/diagnostics/sessions?from=${encodeURIComponent(future)}`, { headers: auth(admin) })).json();
@@ -133,17 +138,22 @@ describe('GET /api/diagnostics/sessions and /{id}', () => {
     expect((await host.call('GET', '/api/diagnostics/sessions?continuationToken=garbage', { headers: auth(admin) })).status).toBe(400);
   });
 
-  it('finds sessions by an exact target or session id across every page, within the caller\'s products', async () => {
+  it("finds sessions by an exact target or session id across every page, within the caller's products", async () => {
     // An admin of its own, so these creates do not count against the shared admin's hourly limit.
     const finder = await host.token({ subject: 'finder' });
     const device = `find-me-${host.clock.now().getTime()}`;
     const byDevice = (await (await createSession({ targetDeviceId: device }, finder)).json()).id;
     const byUser = (await (await createSession({ targetDeviceId: undefined, targetUserId: `${device}-user` }, finder)).json()).id;
     const otherAdmin = await host.token({ products: ['other'] });
-    expect((await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'other', targetDeviceId: device }, headers: auth(otherAdmin) })).status).toBe(201);
+    expect(
+      (await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'other', targetDeviceId: device }, headers: auth(otherAdmin) })).status,
+    ).toBe(201);
     // Sessions made after them push them off the first page: the search still finds them.
     for (let index = 0; index < 3; index++) expect((await createSession({}, finder)).status).toBe(201);
-    const find = async (target: string) => (await (await host.call('GET', `/api/diagnostics/sessions?pageSize=2&target=${encodeURIComponent(target)}`, { headers: auth(finder) })).json()).items.map((item: { id: string }) => item.id);
+    const find = async (target: string) =>
+      (await (await host.call('GET', `/api/diagnostics/sessions?pageSize=2&target=${encodeURIComponent(target)}`, { headers: auth(finder) })).json()).items.map(
+        (item: { id: string }) => item.id,
+      );
     expect(await find(device)).toEqual([byDevice]);
     expect(await find(`${device}-user`)).toEqual([byUser]);
     expect(await find(byUser)).toEqual([byUser]);
@@ -203,7 +213,10 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
 
   it('extends the duration and changes capture flags', async () => {
     const created = await (await createSession({ maxDurationMinutes: 60 })).json();
-    const response = await host.call('PATCH', `/api/diagnostics/sessions/${created.id}`, { body: { extendMinutes: 30, capture: { screenshots: true } }, headers: auth(admin) });
+    const response = await host.call('PATCH', `/api/diagnostics/sessions/${created.id}`, {
+      body: { extendMinutes: 30, capture: { screenshots: true } },
+      headers: auth(admin),
+    });
     expect(response.status).toBe(200);
     const updated = await response.json();
     expect(Date.parse(updated.expiresAt) - Date.parse(created.expiresAt)).toBe(30 * 60_000);
@@ -221,7 +234,10 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
     const stale = await host.call('PATCH', `/api/diagnostics/sessions/${id}`, { body: { reason: 'second' }, headers: { ...auth(admin), 'if-match': etag } });
     expect(stale.status).toBe(412);
     expect(stale.headers.get('content-type')).toBe('application/problem+json');
-    const fresh = await host.call('PATCH', `/api/diagnostics/sessions/${id}`, { body: { reason: 'second' }, headers: { ...auth(admin), 'if-match': first.headers.get('etag')! } });
+    const fresh = await host.call('PATCH', `/api/diagnostics/sessions/${id}`, {
+      body: { reason: 'second' },
+      headers: { ...auth(admin), 'if-match': first.headers.get('etag')! },
+    });
     expect(fresh.status).toBe(200);
   });
 
@@ -229,7 +245,9 @@ describe('PATCH and DELETE /api/diagnostics/sessions/{id}', () => {
     const { id } = await (await createSession()).json();
     const path = `/api/diagnostics/sessions/${id}`;
     const writes = await Promise.all(
-      Array.from({ length: 12 }, (_, index) => host.call('PATCH', path, { body: { reason: `writer ${index}` }, headers: index % 2 ? { ...auth(admin), 'if-match': '*' } : auth(admin) })),
+      Array.from({ length: 12 }, (_, index) =>
+        host.call('PATCH', path, { body: { reason: `writer ${index}` }, headers: index % 2 ? { ...auth(admin), 'if-match': '*' } : auth(admin) }),
+      ),
     );
     expect(writes.map((response) => response.status)).toEqual(Array(12).fill(200));
     const audit = await host.deps.stores.audit.list('demo', { sessionId: id, action: 'session.updated' }, { maxItems: 50 });

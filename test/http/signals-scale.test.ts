@@ -36,7 +36,13 @@ beforeAll(async () => {
     // The last four minutes triple every series' errors.
     const count = minute >= MINUTES - 4 ? 3 : 1;
     const counters = VERSIONS.flatMap((appVersion) =>
-      Array.from({ length: FINGERPRINTS }, (_, index) => ({ minute: new Date(firstMinute + minute * 60_000).toISOString(), series: 'errors', count, fingerprint: `fp-${index.toString(36)}`, appVersion })),
+      Array.from({ length: FINGERPRINTS }, (_, index) => ({
+        minute: new Date(firstMinute + minute * 60_000).toISOString(),
+        series: 'errors',
+        count,
+        fingerprint: `fp-${index.toString(36)}`,
+        appVersion,
+      })),
     );
     for (let start = 0; start < counters.length; start += 200) {
       const response = await host.call('POST', '/api/diagnostics/signals', {
@@ -66,14 +72,28 @@ describe('an error rule over a product with many series', () => {
     const created = await host.call('POST', '/api/diagnostics/products/demo/rules', {
       headers: { authorization: `Bearer ${admin}` },
       // Healthy: 1,000 errors per 5 minutes; the last minutes reach 1,400 to 2,600.
-      body: { name: 'All errors', metric: 'errors', windowMinutes: 5, condition: { kind: 'threshold', operator: 'above', value: 1_600 }, firing: { periods: 3, of: 5, minHistoryMinutes: 10, recoveryMinutes: 10 } },
+      body: {
+        name: 'All errors',
+        metric: 'errors',
+        windowMinutes: 5,
+        condition: { kind: 'threshold', operator: 'above', value: 1_600 },
+        firing: { periods: 3, of: 5, minHistoryMinutes: 10, recoveryMinutes: 10 },
+      },
     });
     expect(created.status).toBe(201);
     ruleId = ((await created.json()) as { id: string }).id;
     const from = evaluatedEnd - 15 * 60_000;
-    const perSeries = await host.deps.stores.signalBuckets.read('demo', { series: ['errors'], resolution: 'minute', from, to: evaluatedEnd, maxBuckets: 100_000 });
+    const perSeries = await host.deps.stores.signalBuckets.read('demo', {
+      series: ['errors'],
+      resolution: 'minute',
+      from,
+      to: evaluatedEnd,
+      maxBuckets: 100_000,
+    });
     expect(perSeries).toHaveLength(SERIES * 15);
-    const refused = await host.deps.stores.signalBuckets.read('demo', { series: ['errors'], resolution: 'minute', from, to: evaluatedEnd, maxBuckets: CAP }).catch((error: unknown) => error);
+    const refused = await host.deps.stores.signalBuckets
+      .read('demo', { series: ['errors'], resolution: 'minute', from, to: evaluatedEnd, maxBuckets: CAP })
+      .catch((error: unknown) => error);
     expect(isBucketLimitError(refused)).toBe(true);
   });
 
@@ -105,7 +125,9 @@ describe('an error rule over a product with many series', () => {
       ],
     });
     expect(fired[0]!.payload.topFingerprints).toHaveLength(5);
-    const alerts = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: { authorization: `Bearer ${admin}` } })).json()) as { items: Array<{ status: string; ruleId: string }> };
+    const alerts = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+      items: Array<{ status: string; ruleId: string }>;
+    };
     expect(alerts.items).toEqual([expect.objectContaining({ ruleId, status: 'firing' })]);
   });
 
@@ -113,7 +135,9 @@ describe('an error rule over a product with many series', () => {
     const from = encodeURIComponent(new Date(evaluatedEnd - 10 * 60_000).toISOString());
     const to = encodeURIComponent(new Date(evaluatedEnd).toISOString());
     const read = async (filter: string) => {
-      const response = await host.call('GET', `/api/diagnostics/products/demo/series?name=errors&from=${from}&to=${to}&step=1m${filter}`, { headers: { authorization: `Bearer ${admin}` } });
+      const response = await host.call('GET', `/api/diagnostics/products/demo/series?name=errors&from=${from}&to=${to}&step=1m${filter}`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
       expect(response.status).toBe(200);
       return ((await response.json()) as { points: Array<{ value: number | null }> }).points.map((point) => point.value);
     };

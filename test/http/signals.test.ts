@@ -74,15 +74,26 @@ async function minuteOf(devices: string[], requestsEach: number, errorsEach: num
 describe('signals intake', () => {
   it('refuses message text, URLs and unknown fields, naming the field', async () => {
     const headers = { 'x-diagnostics-key': host.productKey() };
-    const withUrl = await host.call('POST', '/api/diagnostics/signals', { headers, body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(), series: 'requests', count: 1, route: '/users/12345/orders' }] } });
+    const withUrl = await host.call('POST', '/api/diagnostics/signals', {
+      headers,
+      body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(), series: 'requests', count: 1, route: '/users/12345/orders' }] },
+    });
     expect(withUrl.status).toBe(400);
     expect(JSON.stringify(await withUrl.json())).toContain('counters.0.route');
-    const withMessage = await host.call('POST', '/api/diagnostics/signals', { headers, body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(), series: 'errors', count: 1, message: 'card 4111 declined' }] } });
+    const withMessage = await host.call('POST', '/api/diagnostics/signals', {
+      headers,
+      body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(), series: 'errors', count: 1, message: 'card 4111 declined' }] },
+    });
     expect(withMessage.status).toBe(400);
-    const tooOld = await host.call('POST', '/api/diagnostics/signals', { headers, body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(-60 * 25), series: 'errors', count: 1 }] } });
+    const tooOld = await host.call('POST', '/api/diagnostics/signals', {
+      headers,
+      body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(-60 * 25), series: 'errors', count: 1 }] },
+    });
     expect(tooOld.status).toBe(400);
     expect(JSON.stringify(await tooOld.json())).toContain('counters.0.minute');
-    const noKey = await host.call('POST', '/api/diagnostics/signals', { body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(), series: 'errors', count: 1 }] } });
+    const noKey = await host.call('POST', '/api/diagnostics/signals', {
+      body: { deviceId: 'dev-x', counters: [{ minute: minuteIso(), series: 'errors', count: 1 }] },
+    });
     expect(noKey.status).toBe(401);
   });
 
@@ -93,7 +104,11 @@ describe('signals intake', () => {
     expect((await host.call('POST', '/api/diagnostics/signals', { headers, body })).status).toBe(202);
     expect((await host.call('POST', '/api/diagnostics/signals', { headers, body })).status).toBe(202);
     expect((await host.call('POST', '/api/diagnostics/signals', { headers: { ...headers, 'idempotency-key': 'bad key!' }, body })).status).toBe(400);
-    const series = await host.call('GET', `/api/diagnostics/products/demo/series?name=errors&from=${encodeURIComponent(minute)}&to=${encodeURIComponent(minuteIso(1))}&appVersion=7.0.0`, { headers: auth() });
+    const series = await host.call(
+      'GET',
+      `/api/diagnostics/products/demo/series?name=errors&from=${encodeURIComponent(minute)}&to=${encodeURIComponent(minuteIso(1))}&appVersion=7.0.0`,
+      { headers: auth() },
+    );
     expect(((await series.json()) as { points: Array<{ value: number }> }).points.map((point) => point.value)).toEqual([5]);
   });
 
@@ -135,7 +150,14 @@ describe('signals intake', () => {
                       ],
                     },
                   },
-                  { name: 'diagnostics.errors', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ timeUnixNano: nanos, asInt: '3', attributes: [{ key: 'error.fingerprint', value: { stringValue: 'fp-otel' } }] }] } },
+                  {
+                    name: 'diagnostics.errors',
+                    sum: {
+                      aggregationTemporality: 1,
+                      isMonotonic: true,
+                      dataPoints: [{ timeUnixNano: nanos, asInt: '3', attributes: [{ key: 'error.fingerprint', value: { stringValue: 'fp-otel' } }] }],
+                    },
+                  },
                   { name: 'diagnostics.crashes', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: nanos, asInt: '7' }] } },
                 ],
               },
@@ -149,7 +171,12 @@ describe('signals intake', () => {
     expect(body.partialSuccess?.rejectedDataPoints).toBe(1);
     expect(body.partialSuccess?.errorMessage).toContain('delta');
     const query = `from=${encodeURIComponent(minuteIso())}&to=${encodeURIComponent(minuteIso(1))}&step=1m&appVersion=9.9.9`;
-    const read = async (name: string) => ((await (await host.call('GET', `/api/diagnostics/products/demo/series?name=${name}&${query}`, { headers: auth() })).json()) as { points: Array<{ value: number | null }> }).points[0]!.value;
+    const read = async (name: string) =>
+      (
+        (await (await host.call('GET', `/api/diagnostics/products/demo/series?name=${name}&${query}`, { headers: auth() })).json()) as {
+          points: Array<{ value: number | null }>;
+        }
+      ).points[0]!.value;
     expect(await read('requests')).toBe(10);
     expect(await read('http_5xx_rate')).toBe(1);
     expect(await read('errors')).toBe(3);
@@ -188,18 +215,36 @@ describe('an error-rate rule with an error-threshold trigger', () => {
 
     const trigger = await host.call('POST', '/api/diagnostics/products/demo/triggers', {
       headers: auth(),
-      body: { name: 'Debug checkout errors', on: 'error_threshold', alertRuleId: ruleId, scope: { fingerprint: 'fp-checkout-null' }, session: { userConsent: 'pre_consent', maxDurationMinutes: 30 }, caps: { perHour: 2 } },
+      body: {
+        name: 'Debug checkout errors',
+        on: 'error_threshold',
+        alertRuleId: ruleId,
+        scope: { fingerprint: 'fp-checkout-null' },
+        session: { userConsent: 'pre_consent', maxDurationMinutes: 30 },
+        caps: { perHour: 2 },
+      },
     });
     expect(trigger.status).toBe(201);
     triggerId = ((await trigger.json()) as { id: string }).id;
-    const unknownRule = await host.call('POST', '/api/diagnostics/products/demo/triggers', { headers: auth(), body: { name: 'x', on: 'anomaly', alertRuleId: 'ar_00000000-0000-0000-0000-000000000000' } });
+    const unknownRule = await host.call('POST', '/api/diagnostics/products/demo/triggers', {
+      headers: auth(),
+      body: { name: 'x', on: 'anomaly', alertRuleId: 'ar_00000000-0000-0000-0000-000000000000' },
+    });
     expect(unknownRule.status).toBe(400);
 
-    const listed = (await (await host.call('GET', '/api/diagnostics/products/demo/rules', { headers: auth(engineer) })).json()) as { items: Array<{ id: string; etag: string }> };
+    const listed = (await (await host.call('GET', '/api/diagnostics/products/demo/rules', { headers: auth(engineer) })).json()) as {
+      items: Array<{ id: string; etag: string }>;
+    };
     expect(listed.items.map((item) => item.id)).toEqual([ruleId]);
-    const stale = await host.call('PUT', `/api/diagnostics/products/demo/rules/${ruleId}`, { body: rule, headers: { ...auth(), 'if-match': '"not-the-etag"' } });
+    const stale = await host.call('PUT', `/api/diagnostics/products/demo/rules/${ruleId}`, {
+      body: rule,
+      headers: { ...auth(), 'if-match': '"not-the-etag"' },
+    });
     expect(stale.status).toBe(412);
-    const updated = await host.call('PUT', `/api/diagnostics/products/demo/rules/${ruleId}`, { body: rule, headers: { ...auth(), 'if-match': listed.items[0]!.etag } });
+    const updated = await host.call('PUT', `/api/diagnostics/products/demo/rules/${ruleId}`, {
+      body: rule,
+      headers: { ...auth(), 'if-match': listed.items[0]!.etag },
+    });
     expect(updated.status).toBe(200);
     const audit = await host.deps.stores.audit.list('demo', { action: 'signal.alert_rule.created' }, { maxItems: 10 });
     expect(audit.items.some((record) => record.details?.ruleId === ruleId)).toBe(true);
@@ -207,7 +252,10 @@ describe('an error-rate rule with an error-threshold trigger', () => {
 
   it('fires once, opens capped sessions joining the live one, and recovers once', async () => {
     // The join device already has a session opened by hand.
-    const opened = await host.call('POST', '/api/diagnostics/sessions', { body: { productId: 'demo', targetDeviceId: joinDevice, userConsent: 'pre_consent' }, headers: auth() });
+    const opened = await host.call('POST', '/api/diagnostics/sessions', {
+      body: { productId: 'demo', targetDeviceId: joinDevice, userConsent: 'pre_consent' },
+      headers: auth(),
+    });
     const live = { sessionId: ((await opened.json()) as { id: string }).id };
     // Healthy: 1 % errors, for the minimum history.
     for (let minute = 0; minute < 6; minute++) await minuteOf(devices, 100, 1);
@@ -239,7 +287,11 @@ describe('an error-rate rule with an error-threshold trigger', () => {
     const autoTargets = auto.map((event) => (event.payload.target as Record<string, string>).targetDeviceId).sort();
     expect(autoTargets).toEqual(['dev-b1', 'dev-b2']);
     const session = (await (await host.call('GET', `/api/diagnostics/sessions/${auto[0]!.sessionId}`, { headers: auth() })).json()) as SessionView;
-    expect(session).toMatchObject({ status: 'active', createdBy: `trigger:${triggerId}`, trigger: { ruleId: triggerId, on: 'error_threshold', signal: { kind: 'alert', alertRuleId: ruleId } } });
+    expect(session).toMatchObject({
+      status: 'active',
+      createdBy: `trigger:${triggerId}`,
+      trigger: { ruleId: triggerId, on: 'error_threshold', signal: { kind: 'alert', alertRuleId: ruleId } },
+    });
     const joined = await host.deps.stores.audit.list('demo', { sessionId: live.sessionId, action: 'session.auto_joined' }, { maxItems: 10 });
     expect(joined.items).toHaveLength(1);
     const alerts = (await (await host.call('GET', '/api/diagnostics/products/demo/alerts', { headers: auth() })).json()) as { items: AlertView[] };
@@ -268,7 +320,9 @@ describe('an error-rate rule with an error-threshold trigger', () => {
   it('serves the series with its expected band for the dashboard', async () => {
     const from = encodeURIComponent(minuteIso(-40));
     const to = encodeURIComponent(minuteIso());
-    const response = await host.call('GET', `/api/diagnostics/products/demo/series?name=error_rate&from=${from}&to=${to}&step=1m&appVersion=2.0.0&band=true`, { headers: auth() });
+    const response = await host.call('GET', `/api/diagnostics/products/demo/series?name=error_rate&from=${from}&to=${to}&step=1m&appVersion=2.0.0&band=true`, {
+      headers: auth(),
+    });
     expect(response.status).toBe(200);
     const series = (await response.json()) as { unit: string; points: Array<{ value: number | null; expected?: number; anomalous?: boolean }> };
     expect(series.unit).toBe('ratio');
@@ -276,7 +330,9 @@ describe('an error-rate rule with an error-threshold trigger', () => {
     const values = series.points.map((point) => point.value).filter((value): value is number => value !== null);
     expect(Math.max(...values)).toBeCloseTo(0.2, 5);
     expect(series.points.some((point) => point.expected !== undefined)).toBe(true);
-    const tooMany = await host.call('GET', `/api/diagnostics/products/demo/series?name=errors&from=${encodeURIComponent(minuteIso(-3000))}&to=${to}&step=1m`, { headers: auth() });
+    const tooMany = await host.call('GET', `/api/diagnostics/products/demo/series?name=errors&from=${encodeURIComponent(minuteIso(-3000))}&to=${to}&step=1m`, {
+      headers: auth(),
+    });
     expect(tooMany.status).toBe(400);
   });
 });

@@ -110,9 +110,19 @@ describe('GET /sessions/{id}/traces and /traces/{traceId}', () => {
     const { status, body } = await get(`/traces/${traceA}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ traceId: traceA, spanCount: 5, truncated: false, durationMs: 5000 });
-    const shape = (node: { name: string; orphan?: boolean; children: unknown[] }): unknown => ({ name: node.name, ...(node.orphan ? { orphan: true } : {}), children: node.children.map((child) => shape(child as never)) });
+    const shape = (node: { name: string; orphan?: boolean; children: unknown[] }): unknown => ({
+      name: node.name,
+      ...(node.orphan ? { orphan: true } : {}),
+      children: node.children.map((child) => shape(child as never)),
+    });
     expect(body.roots.map(shape)).toEqual([
-      { name: 'checkout', children: [{ name: 'load cart', children: [] }, { name: 'pay', children: [{ name: 'charge', children: [] }] }] },
+      {
+        name: 'checkout',
+        children: [
+          { name: 'load cart', children: [] },
+          { name: 'pay', children: [{ name: 'charge', children: [] }] },
+        ],
+      },
       { name: 'late child', orphan: true, children: [] },
     ]);
   });
@@ -131,7 +141,13 @@ describe('GET /sessions/{id}/timeline', () => {
     do {
       const { status, body } = await get(`/timeline?pageSize=3${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
       expect(status).toBe(200);
-      entries.push(...body.items.map((item: { docType: string; itemId: string; timestamp?: string; startTime?: string }) => ({ docType: item.docType, itemId: item.itemId, time: item.timestamp ?? item.startTime! })));
+      entries.push(
+        ...body.items.map((item: { docType: string; itemId: string; timestamp?: string; startTime?: string }) => ({
+          docType: item.docType,
+          itemId: item.itemId,
+          time: item.timestamp ?? item.startTime!,
+        })),
+      );
       token = body.continuationToken;
       pages++;
     } while (token && pages < 20);

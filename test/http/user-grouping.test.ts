@@ -15,7 +15,10 @@ const base = Date.now() - 600_000;
 const at = (second: number) => new Date(base + second * 1000).toISOString();
 
 async function ingest(session: DeviceSession, items: unknown[], device: Record<string, string> = {}) {
-  const response = await host.call('POST', '/api/diagnostics/ingest', { body: { sessionId: session.sessionId, device, items }, headers: session.deviceHeaders });
+  const response = await host.call('POST', '/api/diagnostics/ingest', {
+    body: { sessionId: session.sessionId, device, items },
+    headers: session.deviceHeaders,
+  });
   expect(response.status, await response.clone().text()).toBe(202);
 }
 
@@ -96,7 +99,9 @@ describe('GET /users/{userId}/timeline', () => {
       let token: string | undefined;
       let pages = 0;
       do {
-        const { status, body } = await get(`/api/diagnostics/users/${userId}/timeline?productId=demo&order=${order}&pageSize=2${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+        const { status, body } = await get(
+          `/api/diagnostics/users/${userId}/timeline?productId=demo&order=${order}&pageSize=2${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+        );
         expect(status).toBe(200);
         expect(body.sessionIds.sort()).toEqual([targeted.sessionId, observed.sessionId].sort());
         seen.push(...body.items.map((item: { itemId: string }) => item.itemId));

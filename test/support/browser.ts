@@ -89,10 +89,11 @@ export async function accessibilityFindings(page: Page): Promise<AccessibilityFi
       }
       return { r: 255, g: 255, b: 255 };
     };
-    const describe = (element: Element) => `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.split(' ').join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
+    const describe = (element: Element) =>
+      `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.split(' ').join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
     for (const element of Array.from(document.querySelectorAll('body *'))) {
       const style = getComputedStyle(element);
-      if (style.visibility === 'hidden' || style.display === 'none' || (element as HTMLElement).offsetParent === null && style.position !== 'fixed') continue;
+      if (style.visibility === 'hidden' || style.display === 'none' || ((element as HTMLElement).offsetParent === null && style.position !== 'fixed')) continue;
       const ownText = Array.from(element.childNodes).some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim());
       if (ownText) {
         const foreground = parse(style.color);
@@ -102,7 +103,12 @@ export async function accessibilityFindings(page: Page): Promise<AccessibilityFi
         const size = parseFloat(style.fontSize);
         const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
         const disabled = (element as HTMLButtonElement).disabled === true;
-        if (!disabled && ratio < (large ? 3 : 4.5)) findings.push({ problem: 'contrast', element: describe(element), detail: `${ratio.toFixed(2)}:1 (${style.color} on rgb(${background.r}, ${background.g}, ${background.b}))` });
+        if (!disabled && ratio < (large ? 3 : 4.5))
+          findings.push({
+            problem: 'contrast',
+            element: describe(element),
+            detail: `${ratio.toFixed(2)}:1 (${style.color} on rgb(${background.r}, ${background.g}, ${background.b}))`,
+          });
       }
       if (element.matches('input:not([type=hidden]), select, textarea')) {
         const control = element as HTMLInputElement;

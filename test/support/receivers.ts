@@ -113,7 +113,11 @@ export class Receivers {
         return { status: 200, body: 'ok' };
       case 'teams': {
         const attachment = request.json?.attachments?.[0];
-        const valid = request.method === 'POST' && request.json?.type === 'message' && attachment?.contentType === 'application/vnd.microsoft.card.adaptive' && attachment?.content?.type === 'AdaptiveCard';
+        const valid =
+          request.method === 'POST' &&
+          request.json?.type === 'message' &&
+          attachment?.contentType === 'application/vnd.microsoft.card.adaptive' &&
+          attachment?.content?.type === 'AdaptiveCard';
         return valid ? { status: 202 } : { status: 400, body: { error: { code: 'InvalidRequestContent' } } };
       }
       case 'v2': {
@@ -163,12 +167,17 @@ export class Receivers {
       return { status: 400, body: { error: { code: 'BadRequest' } } };
     }
     const id = createHash('sha256').update(request.body).digest('hex').slice(0, 32);
-    return { status: 202, body: { id, status: 'Running', error: null }, headers: { 'operation-location': `${this.url}/emails/operations/${id}?api-version=2023-03-31` } };
+    return {
+      status: 202,
+      body: { id, status: 'Running', error: null },
+      headers: { 'operation-location': `${this.url}/emails/operations/${id}?api-version=2023-03-31` },
+    };
   }
 
   private githubApi(request: ReceivedRequest): Reply {
     if (request.headers.authorization !== `Bearer ${receiverSecrets.githubToken}`) return { status: 401, body: { message: 'Bad credentials' } };
-    if (request.headers.accept !== 'application/vnd.github+json' || request.headers['x-github-api-version'] !== '2022-11-28') return { status: 415, body: { message: 'headers' } };
+    if (request.headers.accept !== 'application/vnd.github+json' || request.headers['x-github-api-version'] !== '2022-11-28')
+      return { status: 415, body: { message: 'headers' } };
     const path = request.url.replace(/^\/github/, '');
     const listed = /^\/repos\/acme\/app\/issues\?(.*)$/.exec(path);
     if (listed && request.method === 'GET') {
@@ -179,7 +188,12 @@ export class Receivers {
       const issues = [...this.github.values()]
         .filter((issue) => wanted.every((label) => issue.labels.includes(label)) && (state === 'all' || issue.state === state))
         .reverse()
-        .map((issue) => ({ number: issue.number, html_url: `https://github.com/acme/app/issues/${issue.number}`, state: issue.state, labels: issue.labels.map((name) => ({ name })) }));
+        .map((issue) => ({
+          number: issue.number,
+          html_url: `https://github.com/acme/app/issues/${issue.number}`,
+          state: issue.state,
+          labels: issue.labels.map((name) => ({ name })),
+        }));
       return { status: 200, body: issues };
     }
     const create = /^\/repos\/acme\/app\/issues$/.exec(path);
@@ -210,7 +224,8 @@ export class Receivers {
     const isDoc = (value: any) => value?.type === 'doc' && value?.version === 1 && Array.isArray(value?.content);
     if (path === '/rest/api/3/issue' && request.method === 'POST') {
       const fields = request.json?.fields;
-      if (!fields?.project?.key || !fields?.issuetype?.name || typeof fields?.summary !== 'string' || !isDoc(fields?.description)) return { status: 400, body: { errors: { fields: 'invalid' } } };
+      if (!fields?.project?.key || !fields?.issuetype?.name || typeof fields?.summary !== 'string' || !isDoc(fields?.description))
+        return { status: 400, body: { errors: { fields: 'invalid' } } };
       if ((fields.labels ?? []).some((label: string) => /\s/.test(label))) return { status: 400, body: { errors: { labels: 'no spaces' } } };
       const key = `${fields.project.key}-${this.jira.size + 1}`;
       this.jira.set(key, { status: 'To Do', summary: fields.summary, labels: fields.labels ?? [], comments: 0 });
@@ -263,13 +278,20 @@ export class Receivers {
       const tag = /\[System\.TeamProject\] = @project AND \[System\.Tags\] CONTAINS '([^']+)'/.exec(request.json?.query ?? '');
       if (!tag) return { status: 400, body: { message: 'unsupported WIQL' } };
       const workItems = [...this.ado.entries()]
-        .filter(([, item]) => String(item.fields['System.Tags'] ?? '').split('; ').includes(tag[1]!))
+        .filter(([, item]) =>
+          String(item.fields['System.Tags'] ?? '')
+            .split('; ')
+            .includes(tag[1]!),
+        )
         .map(([id]) => ({ id, url: `${this.url}/ado/contoso/_apis/wit/workItems/${id}` }));
       return { status: 200, body: { queryType: 'flat', workItems } };
     }
     if (request.headers['content-type'] !== 'application/json-patch+json') return { status: 415, body: { message: 'json-patch required' } };
     const operations = request.json;
-    if (!Array.isArray(operations) || operations.some((operation: any) => !['add', 'replace', 'remove', 'test'].includes(operation.op) || typeof operation.path !== 'string')) {
+    if (
+      !Array.isArray(operations) ||
+      operations.some((operation: any) => !['add', 'replace', 'remove', 'test'].includes(operation.op) || typeof operation.path !== 'string')
+    ) {
       return { status: 400, body: { message: 'invalid JSON Patch document' } };
     }
     const url = new URL(request.url, this.url);
@@ -281,7 +303,16 @@ export class Receivers {
       if (!fields['System.Title']) return { status: 400, body: { message: 'System.Title required' } };
       const id = this.ado.size + 1;
       this.ado.set(id, { state: 'New', fields });
-      return { status: 200, body: { id, rev: 1, fields, url: `${this.url}/ado/contoso/_apis/wit/workItems/${id}`, _links: { html: { href: `https://dev.azure.com/contoso/Diagnostics/_workitems/edit/${id}` } } } };
+      return {
+        status: 200,
+        body: {
+          id,
+          rev: 1,
+          fields,
+          url: `${this.url}/ado/contoso/_apis/wit/workItems/${id}`,
+          _links: { html: { href: `https://dev.azure.com/contoso/Diagnostics/_workitems/edit/${id}` } },
+        },
+      };
     }
     const update = /^\/ado\/contoso\/Diagnostics\/_apis\/wit\/workitems\/(\d+)$/.exec(url.pathname);
     const item = this.ado.get(Number(update?.[1]));

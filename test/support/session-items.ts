@@ -32,8 +32,7 @@ export function generateSessionItems(options: { logs: number; spans: number; sta
   const at = (offsetInMs: number) => new Date(start.getTime() + offsetInMs).toISOString();
   const step = Math.max(1, Math.floor((20 * 60_000) / Math.max(1, options.logs)));
   const items: IngestItem[] = [];
-  const secret = (index: number) =>
-    options.plantSecrets ? [` user ${PLANTED.email}`, ` token ${PLANTED.jwt}`, ` card ${PLANTED.card}`][index % 3]! : '';
+  const secret = (index: number) => (options.plantSecrets ? [` user ${PLANTED.email}`, ` token ${PLANTED.jwt}`, ` card ${PLANTED.card}`][index % 3]! : '');
   const traceCount = Math.max(1, Math.ceil(options.spans / 10));
   for (let index = 0; index < options.logs; index++) {
     const time = index * step;
@@ -45,12 +44,20 @@ export function generateSessionItems(options: { logs: number; spans: number; sta
         id: `log-${index}`,
         timestamp: at(time),
         level: fatal ? 'fatal' : 'error',
-        message: [`Checkout failed for order ${1000 + index}${secret(index)}`, `Timeout after ${index % 90} ms calling payments`, `Cannot read properties of undefined (reading 'total')`][problem]!,
+        message: [
+          `Checkout failed for order ${1000 + index}${secret(index)}`,
+          `Timeout after ${index % 90} ms calling payments`,
+          `Cannot read properties of undefined (reading 'total')`,
+        ][problem]!,
         module: ['checkout', 'payments', 'cart'][problem],
         traceId: hex(index % traceCount, 32),
         error: {
           type: ['CheckoutError', 'TimeoutError', 'TypeError'][problem],
-          message: [`Checkout failed for order ${1000 + index}${secret(index + 1)}`, `Timeout after ${index % 90} ms`, `Cannot read properties of undefined (reading 'total')`][problem],
+          message: [
+            `Checkout failed for order ${1000 + index}${secret(index + 1)}`,
+            `Timeout after ${index % 90} ms`,
+            `Cannot read properties of undefined (reading 'total')`,
+          ][problem],
           stack: [
             `${['CheckoutError', 'TimeoutError', 'TypeError'][problem]}: failed`,
             `    at submitOrder (app/checkout.js:${40 + (index % 7)}:13)`,
@@ -129,7 +136,11 @@ export function storedWithoutMasking(items: IngestItem[], session: { productId: 
 }
 
 /** Stored documents as ingest would write them with the given engine. */
-export function storedDocs(items: IngestItem[], session: { productId: string; sessionId: string }, engine: MaskingEngine): { logs: LogDoc[]; spans: SpanDoc[] } {
+export function storedDocs(
+  items: IngestItem[],
+  session: { productId: string; sessionId: string },
+  engine: MaskingEngine,
+): { logs: LogDoc[]; spans: SpanDoc[] } {
   const context = {
     productId: session.productId,
     sessionId: session.sessionId,

@@ -62,7 +62,10 @@ export function testEnvironment(settings: Record<string, string> = {}): Record<s
   );
 }
 
-export async function startTestHost(settings: Record<string, string> = {}, overrides: Omit<DependencyOverrides, 'clock' | 'telemetry'> = {}): Promise<TestHost> {
+export async function startTestHost(
+  settings: Record<string, string> = {},
+  overrides: Omit<DependencyOverrides, 'clock' | 'telemetry'> = {},
+): Promise<TestHost> {
   const clock = new ManualClock();
   const telemetry = new InMemoryTelemetry({ strict: true });
   const environment = testEnvironment(settings);
@@ -93,7 +96,11 @@ export async function startTestHost(settings: Record<string, string> = {}, overr
         body = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      return fetch(`${host.url}${path}`, { method, headers, body: typeof body === 'string' || body === undefined ? body : new Blob([body as Uint8Array<ArrayBuffer>]) });
+      return fetch(`${host.url}${path}`, {
+        method,
+        headers,
+        body: typeof body === 'string' || body === undefined ? body : new Blob([body as Uint8Array<ArrayBuffer>]),
+      });
     },
   };
 }

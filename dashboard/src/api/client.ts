@@ -67,7 +67,11 @@ export class ApiClient {
     private readonly base = '/api',
   ) {}
 
-  private async send(method: string, path: string, options: { body?: unknown; ifMatch?: string; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    options: { body?: unknown; ifMatch?: string; signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const token = await this.tokens.token();
     if (!token) {
       this.tokens.rejected();

@@ -1,12 +1,7 @@
 // The dashboard's wire types: type-only imports of the server's zod schemas and service results, so the UI and
 // the API cannot drift apart (nothing here reaches the bundle).
 import type { z } from 'zod';
-import type {
-  createSessionRequestSchema,
-  DebugSession,
-  SessionStatus,
-  updateSessionRequestSchema,
-} from '../../../shared/domain/sessions/session';
+import type { createSessionRequestSchema, DebugSession, SessionStatus, updateSessionRequestSchema } from '../../../shared/domain/sessions/session';
 import type { DeviceContext, LogDoc, LogLevel, SpanDoc } from '../../../shared/domain/telemetry/items';
 import type { ScreenshotView } from '../../../shared/domain/screenshots/screenshot';
 import type { ProblemBody } from '../../../shared/http/problem';
@@ -26,7 +21,22 @@ import type { listAlerts } from '../../../shared/services/signal-rule-service';
 
 /** A session as GET/POST/PATCH answer it: the document plus its ETag for If-Match. */
 export type Session = DebugSession & { etag: string };
-export type { DashboardConfig, DeviceContext, DevSignInRequest, DevSignInResponse, LogDoc, LogLevel, Page, ProblemBody, ScreenshotView, SessionStatus, SpanDoc, SpanNode, TimelineDoc, TraceTree };
+export type {
+  DashboardConfig,
+  DeviceContext,
+  DevSignInRequest,
+  DevSignInResponse,
+  LogDoc,
+  LogLevel,
+  Page,
+  ProblemBody,
+  ScreenshotView,
+  SessionStatus,
+  SpanDoc,
+  SpanNode,
+  TimelineDoc,
+  TraceTree,
+};
 
 export type CreateSessionInput = z.input<typeof createSessionRequestSchema>;
 export type UpdateSessionInput = z.input<typeof updateSessionRequestSchema>;

@@ -31,7 +31,12 @@ function readStored(): SignedIn | undefined {
 /** The claims of a JWT, read (not verified: the API verifies) so the page can say who is signed in. */
 export function claimsOf(token: string): Record<string, unknown> {
   const payload = token.split('.')[1] ?? '';
-  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+  const json = atob(
+    payload
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(payload.length / 4) * 4, '='),
+  );
   return JSON.parse(json) as Record<string, unknown>;
 }
 

@@ -6,8 +6,14 @@ export function Redaction({ redaction }: { redaction: LogDoc['redaction'] }) {
   if (!redaction.fieldsRedacted.length && !redaction.patternsMatched.length) return <p class="muted">Nothing was masked.</p>;
   return (
     <p class="redaction">
-      <strong>Masked:</strong> {redaction.count ?? redaction.fieldsRedacted.length} value(s) in {redaction.fieldsRedacted.map((field) => <code>{field} </code>)}
-      by rule(s) {redaction.patternsMatched.map((rule) => <code>{rule} </code>)}
+      <strong>Masked:</strong> {redaction.count ?? redaction.fieldsRedacted.length} value(s) in{' '}
+      {redaction.fieldsRedacted.map((field) => (
+        <code>{field} </code>
+      ))}
+      by rule(s){' '}
+      {redaction.patternsMatched.map((rule) => (
+        <code>{rule} </code>
+      ))}
     </p>
   );
 }

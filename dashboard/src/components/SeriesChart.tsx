@@ -42,7 +42,14 @@ export function SeriesChart({ answer, label }: { answer: SeriesAnswer; label: st
           { label, stroke: VALUE_COLOUR, width: 2, value: (_, value) => format(value), spanGaps: false },
           { label: 'expected, low', stroke: BAND_COLOUR, dash: [4, 4], width: 1, value: (_, value) => format(value) },
           { label: 'expected, high', stroke: BAND_COLOUR, dash: [4, 4], width: 1, value: (_, value) => format(value) },
-          { label: 'anomalous', stroke: ANOMALY_COLOUR, width: 0, paths: () => null, points: { show: true, size: 9, fill: ANOMALY_COLOUR, stroke: ANOMALY_COLOUR }, value: (_, value) => format(value) },
+          {
+            label: 'anomalous',
+            stroke: ANOMALY_COLOUR,
+            width: 0,
+            paths: () => null,
+            points: { show: true, size: 9, fill: ANOMALY_COLOUR, stroke: ANOMALY_COLOUR },
+            value: (_, value) => format(value),
+          },
         ],
         bands: [{ series: [3, 2], fill: 'rgba(107, 119, 133, 0.16)' }],
         axes: [{}, { values: (_, ticks) => ticks.map((tick) => format(tick)), size: 70 }],
@@ -61,7 +68,12 @@ export function SeriesChart({ answer, label }: { answer: SeriesAnswer; label: st
   const anomalies = answer.points.filter((point) => point.anomalous).length;
   return (
     <figure class="series-chart">
-      <div ref={container} role="img" aria-label={`${label}: ${answer.points.length} points${anomalies ? `, ${anomalies} outside the expected band` : ''}`} data-points={answer.points.length} />
+      <div
+        ref={container}
+        role="img"
+        aria-label={`${label}: ${answer.points.length} points${anomalies ? `, ${anomalies} outside the expected band` : ''}`}
+        data-points={answer.points.length}
+      />
       <figcaption>
         {label} per {answer.step}
         {answer.points.some((point) => point.expected !== undefined) ? ', with the expected band' : ''}

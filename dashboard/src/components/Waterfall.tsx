@@ -10,7 +10,8 @@ import { Json } from './Redaction';
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 10;
 
-export type WaterfallRow = { kind: 'span'; node: SpanNode; depth: number; hasChildren: boolean; collapsed: boolean } | { kind: 'group'; label: string; count: number };
+export type WaterfallRow =
+  { kind: 'span'; node: SpanNode; depth: number; hasChildren: boolean; collapsed: boolean } | { kind: 'group'; label: string; count: number };
 
 export interface WaterfallFilter {
   collapsed: ReadonlySet<string>;
@@ -39,7 +40,8 @@ function visibleIds(roots: SpanNode[], filter: WaterfallFilter): Set<string> | u
       stack.push(child);
     }
     const matches = (!filter.errorsOnly || isError(node)) && (!needle || node.name.toLowerCase().includes(needle));
-    for (let current: SpanNode | undefined = matches ? node : undefined; current && !keep.has(current.spanId); current = parentOf.get(current)) keep.add(current.spanId);
+    for (let current: SpanNode | undefined = matches ? node : undefined; current && !keep.has(current.spanId); current = parentOf.get(current))
+      keep.add(current.spanId);
   }
   return keep;
 }
@@ -197,7 +199,8 @@ export function Waterfall({ tree, errorsOnly = false, name = '', maxDepth, selec
     <div class={selectedNode ? 'split' : ''}>
       <div>
         <p class="muted">
-          {tree.spanCount} spans{tree.truncated ? ' (truncated at 5,000)' : ''} · {duration(tree.durationMs)} · {rows.length} rows shown. Arrow keys move, Left/Right fold, Escape closes the detail.
+          {tree.spanCount} spans{tree.truncated ? ' (truncated at 5,000)' : ''} · {duration(tree.durationMs)} · {rows.length} rows shown. Arrow keys move,
+          Left/Right fold, Escape closes the detail.
         </p>
         <div
           class="waterfall"

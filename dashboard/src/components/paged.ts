@@ -12,7 +12,11 @@ export interface Paged<T> {
   reload(): void;
 }
 
-export function usePaged<T>(fetchPage: (continuationToken: string | undefined, signal: AbortSignal) => Promise<Page<T>>, key: string, liveVersion = 0): Paged<T> {
+export function usePaged<T>(
+  fetchPage: (continuationToken: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
+  key: string,
+  liveVersion = 0,
+): Paged<T> {
   const [items, setItems] = useState<T[]>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(false);

@@ -44,7 +44,15 @@ export function NewSession() {
   const [targetField, setTargetField] = useState<TargetField>('targetDeviceId');
   const [targetValue, setTargetValue] = useState('');
   const [level, setLevel] = useState<'standard' | 'debug' | 'trace'>('debug');
-  const [capture, setCapture] = useState<Record<CaptureFlag, boolean>>({ logs: true, traces: true, breadcrumbs: true, network: true, console: false, screenshots: true, screenshotOnError: true });
+  const [capture, setCapture] = useState<Record<CaptureFlag, boolean>>({
+    logs: true,
+    traces: true,
+    breadcrumbs: true,
+    network: true,
+    console: false,
+    screenshots: true,
+    screenshotOnError: true,
+  });
   const [consent, setConsent] = useState<'prompt' | 'pre_consent' | 'auto'>('prompt');
   const [minutes, setMinutes] = useState(60);
   const [reason, setReason] = useState('');
@@ -54,8 +62,17 @@ export function NewSession() {
   const problem = error instanceof ApiError && error.status === 400 ? error : undefined;
   const fieldError = (field: string) => problem?.fieldMessage(field);
   const targetError = fieldError(targetField) ?? targetKinds.map((kind) => fieldError(kind.field)).find(Boolean);
-  const shownFields = new Set(['productId', 'collectionLevel', 'userConsent', 'maxDurationMinutes', 'reason', 'capture', ...targetKinds.map((kind) => kind.field)]);
-  const otherErrors = problem?.problem.errors?.filter((issue) => ![...shownFields].some((field) => issue.field === field || issue.field.startsWith(`${field}.`))) ?? [];
+  const shownFields = new Set([
+    'productId',
+    'collectionLevel',
+    'userConsent',
+    'maxDurationMinutes',
+    'reason',
+    'capture',
+    ...targetKinds.map((kind) => kind.field),
+  ]);
+  const otherErrors =
+    problem?.problem.errors?.filter((issue) => ![...shownFields].some((field) => issue.field === field || issue.field.startsWith(`${field}.`))) ?? [];
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -85,7 +102,13 @@ export function NewSession() {
       <form class="form new-session" onSubmit={submit} noValidate>
         <label class="field">
           <span>Product</span>
-          <select name="productId" value={productId} onChange={(event) => setProductId(event.currentTarget.value)} aria-invalid={fieldError('productId') ? 'true' : undefined} aria-describedby="productId-error">
+          <select
+            name="productId"
+            value={productId}
+            onChange={(event) => setProductId(event.currentTarget.value)}
+            aria-invalid={fieldError('productId') ? 'true' : undefined}
+            aria-describedby="productId-error"
+          >
             {products.map((value) => (
               <option value={value}>{value}</option>
             ))}
@@ -104,7 +127,14 @@ export function NewSession() {
           </label>
           <label class="field grow">
             <span>{targetKinds.find((kind) => kind.field === targetField)!.label}</span>
-            <input name="targetValue" value={targetValue} onInput={(event) => setTargetValue(event.currentTarget.value)} aria-invalid={targetError ? 'true' : undefined} aria-describedby="target-error" autoComplete="off" />
+            <input
+              name="targetValue"
+              value={targetValue}
+              onInput={(event) => setTargetValue(event.currentTarget.value)}
+              aria-invalid={targetError ? 'true' : undefined}
+              aria-describedby="target-error"
+              autoComplete="off"
+            />
             <FieldError id="target-error" message={targetError} />
           </label>
         </fieldset>
@@ -121,11 +151,23 @@ export function NewSession() {
           <legend>Capture</legend>
           {captureFlags.map(({ flag, label }) => (
             <label>
-              <input type="checkbox" name={flag} checked={capture[flag]} onChange={(event) => setCapture({ ...capture, [flag]: event.currentTarget.checked })} /> {label}
+              <input
+                type="checkbox"
+                name={flag}
+                checked={capture[flag]}
+                onChange={(event) => setCapture({ ...capture, [flag]: event.currentTarget.checked })}
+              />{' '}
+              {label}
             </label>
           ))}
           <label>
-            <input type="checkbox" name="screenshotOnError" checked={capture.screenshotOnError} onChange={(event) => setCapture({ ...capture, screenshotOnError: event.currentTarget.checked })} /> Screenshot on error
+            <input
+              type="checkbox"
+              name="screenshotOnError"
+              checked={capture.screenshotOnError}
+              onChange={(event) => setCapture({ ...capture, screenshotOnError: event.currentTarget.checked })}
+            />{' '}
+            Screenshot on error
           </label>
           <FieldError id="capture-error" message={fieldError('capture')} />
         </fieldset>
@@ -158,7 +200,14 @@ export function NewSession() {
         </label>
         <label class="field">
           <span>Reason</span>
-          <textarea name="reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} aria-invalid={fieldError('reason') ? 'true' : undefined} aria-describedby="reason-error" />
+          <textarea
+            name="reason"
+            rows={3}
+            value={reason}
+            onInput={(event) => setReason(event.currentTarget.value)}
+            aria-invalid={fieldError('reason') ? 'true' : undefined}
+            aria-describedby="reason-error"
+          />
           <FieldError id="reason-error" message={fieldError('reason')} />
         </label>
         {otherErrors.length ? (

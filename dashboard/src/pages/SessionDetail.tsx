@@ -57,7 +57,20 @@ function Tabs({ current }: { current: TabId }) {
   const select = (index: number) => {
     const tab = tabs[(index + tabs.length) % tabs.length]!;
     // A tab's own filters belong to it: switching drops them.
-    setQuery({ tab: tab.id, level: undefined, module: undefined, text: undefined, item: undefined, trace: undefined, span: undefined, status: undefined, url: undefined, errors: undefined, name: undefined, depth: undefined });
+    setQuery({
+      tab: tab.id,
+      level: undefined,
+      module: undefined,
+      text: undefined,
+      item: undefined,
+      trace: undefined,
+      span: undefined,
+      status: undefined,
+      url: undefined,
+      errors: undefined,
+      name: undefined,
+      depth: undefined,
+    });
     refs.current[(index + tabs.length) % tabs.length]?.focus();
   };
   const onKeyDown = (event: KeyboardEvent, index: number) => {
@@ -124,7 +137,10 @@ export function SessionDetail({ id }: { id: string }) {
   useEffect(() => {
     const controller = new AbortController();
     void load(controller.signal);
-    api.timeline(id, { order: 'newest', pageSize: 20 }, controller.signal).then((page) => setDevice(deviceOf(page.items)), () => undefined);
+    api.timeline(id, { order: 'newest', pageSize: 20 }, controller.signal).then(
+      (page) => setDevice(deviceOf(page.items)),
+      () => undefined,
+    );
     return () => controller.abort();
   }, [id]);
   useVisibleInterval(() => void load(), 5000, session !== undefined && isLive(session.status));
@@ -199,7 +215,18 @@ export function SessionDetail({ id }: { id: string }) {
             </div>
             <div>
               <dt>Device and app</dt>
-              <dd>{[device.deviceId, device.platform, device.os, device.browser, device.appVersion && `app ${device.appVersion}`, device.sdkVersion && `sdk ${device.sdkVersion}`].filter(Boolean).join(' · ') || 'nothing received yet'}</dd>
+              <dd>
+                {[
+                  device.deviceId,
+                  device.platform,
+                  device.os,
+                  device.browser,
+                  device.appVersion && `app ${device.appVersion}`,
+                  device.sdkVersion && `sdk ${device.sdkVersion}`,
+                ]
+                  .filter(Boolean)
+                  .join(' · ') || 'nothing received yet'}
+              </dd>
             </div>
             <div>
               <dt>Started</dt>
@@ -214,7 +241,8 @@ export function SessionDetail({ id }: { id: string }) {
             <div>
               <dt>Collected</dt>
               <dd>
-                {session.stats.logCount} logs · {session.stats.errorCount} errors · {session.stats.networkCount} requests · {session.stats.traceCount} spans · {session.stats.screenshotCount} screenshots
+                {session.stats.logCount} logs · {session.stats.errorCount} errors · {session.stats.networkCount} requests · {session.stats.traceCount} spans ·{' '}
+                {session.stats.screenshotCount} screenshots
               </dd>
             </div>
             {session.reason ? (
@@ -240,7 +268,12 @@ export function SessionDetail({ id }: { id: string }) {
                   Pause
                 </button>
               )}
-              <button type="button" class="danger" disabled={busy} onClick={() => confirm('Stop collecting for this session?') && void patch('Stop', { status: 'completed' })}>
+              <button
+                type="button"
+                class="danger"
+                disabled={busy}
+                onClick={() => confirm('Stop collecting for this session?') && void patch('Stop', { status: 'completed' })}
+              >
                 Stop
               </button>
             </>
@@ -253,7 +286,11 @@ export function SessionDetail({ id }: { id: string }) {
                 void act('Generate report', async (current) => {
                   const report = await api.createReport(current.id);
                   window.open(report.links.html.url, '_blank', 'noopener');
-                  setNotice({ text: `Report generated. ${report.expiryNotice}`, kind: 'info', link: { href: report.links.html.url, label: 'Open the report' } });
+                  setNotice({
+                    text: `Report generated. ${report.expiryNotice}`,
+                    kind: 'info',
+                    link: { href: report.links.html.url, label: 'Open the report' },
+                  });
                   return `Report generated. ${report.expiryNotice}`;
                 })
               }

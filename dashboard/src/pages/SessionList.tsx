@@ -108,7 +108,13 @@ export function SessionList() {
         </label>
         <label class="field">
           <span>Exact target or id, all pages</span>
-          <input type="search" name="target" value={exactTarget} placeholder="device-42" onChange={(event) => setQuery({ target: event.currentTarget.value.trim(), page: undefined })} />
+          <input
+            type="search"
+            name="target"
+            value={exactTarget}
+            placeholder="device-42"
+            onChange={(event) => setQuery({ target: event.currentTarget.value.trim(), page: undefined })}
+          />
         </label>
         <label class="field grow">
           <span>Target or id contains (this page)</span>
@@ -117,7 +123,9 @@ export function SessionList() {
       </form>
       {error ? <ErrorState error={error} retry={() => void load()} /> : null}
       {!page && !error ? <Loading label="Loading sessions…" /> : null}
-      {page && rows.length === 0 ? <Empty>{page.items.length ? 'No session on this page matches the target search.' : 'No sessions match these filters.'}</Empty> : null}
+      {page && rows.length === 0 ? (
+        <Empty>{page.items.length ? 'No session on this page matches the target search.' : 'No sessions match these filters.'}</Empty>
+      ) : null}
       {page && rows.length > 0 ? (
         <div class="table-wrap">
           <table class="table sessions">
@@ -131,9 +139,15 @@ export function SessionList() {
                 <th scope="col">Level</th>
                 <th scope="col">Started</th>
                 <th scope="col">Time</th>
-                <th scope="col" class="number">Logs</th>
-                <th scope="col" class="number">Errors</th>
-                <th scope="col" class="number">Screenshots</th>
+                <th scope="col" class="number">
+                  Logs
+                </th>
+                <th scope="col" class="number">
+                  Errors
+                </th>
+                <th scope="col" class="number">
+                  Screenshots
+                </th>
               </tr>
             </thead>
             <tbody>

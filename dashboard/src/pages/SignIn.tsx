@@ -51,7 +51,12 @@ export function SignIn() {
         <h1>Sign in</h1>
         <p>Sign in with your organisation's account (Entra ID).</p>
         {error ? <ErrorState error={error} /> : null}
-        <button type="button" class="primary" disabled={busy} onClick={() => (setBusy(true), entraSignIn(nextPath()).catch((failure) => (setBusy(false), setError(failure))))}>
+        <button
+          type="button"
+          class="primary"
+          disabled={busy}
+          onClick={() => (setBusy(true), entraSignIn(nextPath()).catch((failure) => (setBusy(false), setError(failure))))}
+        >
           Sign in with Microsoft
         </button>
       </section>

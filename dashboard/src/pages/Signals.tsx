@@ -76,7 +76,12 @@ function alertHref(productId: string, alert: AlertView, params: URLSearchParams)
 }
 
 function AlertTable({ productId, alerts, selected }: { productId: string; alerts: AlertView[]; selected: string | null }) {
-  if (alerts.length === 0) return <Empty>No alert rules for {productId} yet. Create one with POST /api/diagnostics/products/{productId}/rules.</Empty>;
+  if (alerts.length === 0)
+    return (
+      <Empty>
+        No alert rules for {productId} yet. Create one with POST /api/diagnostics/products/{productId}/rules.
+      </Empty>
+    );
   const params = query.value;
   return (
     <div class="table-wrap">
@@ -209,7 +214,12 @@ export function Signals({ productId }: { productId: string }) {
         {filterFields.map((field) => (
           <label key={field.name} class="field">
             <span>{field.label}</span>
-            <input type="text" value={params.get(field.name) ?? ''} placeholder="any" onChange={(event) => setQuery({ [field.name]: (event.target as HTMLInputElement).value.trim(), rule: undefined })} />
+            <input
+              type="text"
+              value={params.get(field.name) ?? ''}
+              placeholder="any"
+              onChange={(event) => setQuery({ [field.name]: (event.target as HTMLInputElement).value.trim(), rule: undefined })}
+            />
           </label>
         ))}
         <label class="field">

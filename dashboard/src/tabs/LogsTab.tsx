@@ -82,7 +82,13 @@ function LogRow({ log, open, onToggle }: { log: Log; open: boolean; onToggle: ()
             ) : null}
             {log.context ? <Json value={log.context} label="Context" /> : <p class="muted">No context.</p>}
             <p class="muted">
-              {[log.correlationId && `correlation ${log.correlationId}`, log.traceId && `trace ${log.traceId}`, log.device?.deviceId && `device ${log.device.deviceId}`].filter(Boolean).join(' · ')}
+              {[
+                log.correlationId && `correlation ${log.correlationId}`,
+                log.traceId && `trace ${log.traceId}`,
+                log.device?.deviceId && `device ${log.device.deviceId}`,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
             </p>
             <Redaction redaction={log.redaction} />
           </td>
@@ -102,7 +108,18 @@ export function LogsTab({ session, liveVersion }: TabProps) {
   const key = `${session.id}|${selected.join()}|${module}|${text}`;
   const logs = usePaged(
     (continuationToken, signal) =>
-      api.listLogs(session.id, { level: selected.length ? selected.join(',') : undefined, module: module || undefined, text: text || undefined, order: 'newest', pageSize: 50, continuationToken }, signal),
+      api.listLogs(
+        session.id,
+        {
+          level: selected.length ? selected.join(',') : undefined,
+          module: module || undefined,
+          text: text || undefined,
+          order: 'newest',
+          pageSize: 50,
+          continuationToken,
+        },
+        signal,
+      ),
     key,
     liveVersion,
   );

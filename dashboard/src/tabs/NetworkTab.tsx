@@ -23,9 +23,15 @@ export function NetworkTab({ session, liveVersion }: TabProps) {
   const status = params.get('status') ?? '';
   const urlFilter = params.get('url') ?? '';
   const item = params.get('item') ?? '';
-  const requests = usePaged((continuationToken, signal) => api.listLogs(session.id, { type: 'network', order: 'newest', pageSize: 100, continuationToken }, signal), session.id, liveVersion);
+  const requests = usePaged(
+    (continuationToken, signal) => api.listLogs(session.id, { type: 'network', order: 'newest', pageSize: 100, continuationToken }, signal),
+    session.id,
+    liveVersion,
+  );
   const all = (requests.items ?? []).filter((doc): doc is Request => doc.docType === 'network');
-  const shown = all.filter((request) => (!status || statusClassOf(request) === status) && (!urlFilter || request.url.toLowerCase().includes(urlFilter.toLowerCase())));
+  const shown = all.filter(
+    (request) => (!status || statusClassOf(request) === status) && (!urlFilter || request.url.toLowerCase().includes(urlFilter.toLowerCase())),
+  );
   const selected = all.find((request) => request.itemId === item);
 
   return (
@@ -55,9 +61,15 @@ export function NetworkTab({ session, liveVersion }: TabProps) {
                   <th scope="col">Time</th>
                   <th scope="col">Method</th>
                   <th scope="col">URL</th>
-                  <th scope="col" class="number">Status</th>
-                  <th scope="col" class="number">Duration</th>
-                  <th scope="col" class="number">Size</th>
+                  <th scope="col" class="number">
+                    Status
+                  </th>
+                  <th scope="col" class="number">
+                    Duration
+                  </th>
+                  <th scope="col" class="number">
+                    Size
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -66,11 +78,16 @@ export function NetworkTab({ session, liveVersion }: TabProps) {
                     <td>{time(request.timestamp)}</td>
                     <td>{request.method}</td>
                     <td>
-                      <a href={`?${new URLSearchParams({ ...Object.fromEntries(params), item: request.itemId })}`} aria-current={request.itemId === item ? 'true' : undefined}>
+                      <a
+                        href={`?${new URLSearchParams({ ...Object.fromEntries(params), item: request.itemId })}`}
+                        aria-current={request.itemId === item ? 'true' : undefined}
+                      >
                         {request.url}
                       </a>
                     </td>
-                    <td class={`number ${statusClassOf(request) === 'failed' || (request.status ?? 0) >= 400 ? 'status-error' : ''}`}>{request.error ? 'failed' : request.status ?? '–'}</td>
+                    <td class={`number ${statusClassOf(request) === 'failed' || (request.status ?? 0) >= 400 ? 'status-error' : ''}`}>
+                      {request.error ? 'failed' : (request.status ?? '–')}
+                    </td>
                     <td class="number">{duration(request.durationMs)}</td>
                     <td class="number">{bytes(request.responseSize)}</td>
                   </tr>

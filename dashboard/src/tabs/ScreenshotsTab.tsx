@@ -44,7 +44,11 @@ function Lightbox({ shots, index, onMove, onClose }: { shots: ScreenshotView[]; 
 }
 
 export function ScreenshotsTab({ session, liveVersion }: TabProps) {
-  const screenshots = usePaged((continuationToken, signal) => api.listScreenshots(session.id, { pageSize: 100, continuationToken }, signal), session.id, liveVersion);
+  const screenshots = usePaged(
+    (continuationToken, signal) => api.listScreenshots(session.id, { pageSize: 100, continuationToken }, signal),
+    session.id,
+    liveVersion,
+  );
   const [open, setOpen] = useState<number>();
   const [download, setDownload] = useState<{ busy: boolean; message?: string }>({ busy: false });
   const confirmed = (screenshots.items ?? []).filter((shot) => shot.status === 'confirmed');

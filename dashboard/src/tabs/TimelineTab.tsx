@@ -27,22 +27,51 @@ export function timelineEntry(doc: TimelineDoc, sessionId: string): TimelineEntr
   switch (doc.docType) {
     case 'log': {
       const failed = doc.level === 'error' || doc.level === 'fatal';
-      return { key: doc.id, at: doc.timestamp, kind: failed ? 'error' : 'span', onStrip: failed, summary: `${doc.level}: ${doc.message}`, href: `${base}?tab=logs&item=${encodeURIComponent(doc.itemId)}` };
+      return {
+        key: doc.id,
+        at: doc.timestamp,
+        kind: failed ? 'error' : 'span',
+        onStrip: failed,
+        summary: `${doc.level}: ${doc.message}`,
+        href: `${base}?tab=logs&item=${encodeURIComponent(doc.itemId)}`,
+      };
     }
     case 'network': {
       const failing = statusClassOf(doc) === 'failed' || (doc.status ?? 0) >= 400;
-      return { key: doc.id, at: doc.timestamp, kind: 'network', onStrip: failing, summary: `${doc.method} ${doc.url} → ${doc.error ? 'failed' : doc.status ?? '?'} (${duration(doc.durationMs)})`, href: `${base}?tab=network&item=${encodeURIComponent(doc.itemId)}` };
+      return {
+        key: doc.id,
+        at: doc.timestamp,
+        kind: 'network',
+        onStrip: failing,
+        summary: `${doc.method} ${doc.url} → ${doc.error ? 'failed' : (doc.status ?? '?')} (${duration(doc.durationMs)})`,
+        href: `${base}?tab=network&item=${encodeURIComponent(doc.itemId)}`,
+      };
     }
     case 'breadcrumb':
       return { key: doc.id, at: doc.timestamp, kind: 'breadcrumb', onStrip: true, summary: `${doc.category}: ${doc.message}` };
     case 'span':
-      return { key: doc.id, at: doc.startTime, kind: 'span', onStrip: doc.status.code === 'error', summary: `span ${doc.name} (${duration(doc.durationMs)})${doc.status.code === 'error' ? ' failed' : ''}`, href: `${base}?tab=traces&trace=${doc.traceId}&span=${doc.spanId}` };
+      return {
+        key: doc.id,
+        at: doc.startTime,
+        kind: 'span',
+        onStrip: doc.status.code === 'error',
+        summary: `span ${doc.name} (${duration(doc.durationMs)})${doc.status.code === 'error' ? ' failed' : ''}`,
+        href: `${base}?tab=traces&trace=${doc.traceId}&span=${doc.spanId}`,
+      };
   }
 }
 
 export function stripEntries(session: Session, docs: TimelineDoc[], screenshots: ScreenshotView[]): TimelineEntry[] {
   const entries = docs.map((doc) => timelineEntry(doc, session.id)).filter((entry) => entry.onStrip);
-  for (const shot of screenshots) entries.push({ key: shot.id, at: shot.capturedAt, kind: 'screenshot', onStrip: true, summary: `screenshot (${shot.trigger})`, href: `/sessions/${session.id}?tab=screenshots` });
+  for (const shot of screenshots)
+    entries.push({
+      key: shot.id,
+      at: shot.capturedAt,
+      kind: 'screenshot',
+      onStrip: true,
+      summary: `screenshot (${shot.trigger})`,
+      href: `/sessions/${session.id}?tab=screenshots`,
+    });
   entries.push({ key: 'start', at: session.startedAt ?? session.createdAt, kind: 'edge', onStrip: true, summary: 'session started' });
   if (session.endedAt) entries.push({ key: 'end', at: session.endedAt, kind: 'edge', onStrip: true, summary: `session ${session.status}` });
   return entries;
@@ -51,7 +80,14 @@ export function stripEntries(session: Session, docs: TimelineDoc[], screenshots:
 /** One lane per kind, so marks at the same moment do not hide each other; the edges span the strip. */
 const lanes: Record<MarkKind, number> = { error: 0, span: 1, network: 2, screenshot: 3, breadcrumb: 4, edge: -1 };
 
-const kindLabels: Record<MarkKind, string> = { error: 'errors', network: 'failing requests', screenshot: 'screenshots', breadcrumb: 'breadcrumbs', span: 'failed spans', edge: 'session start and end' };
+const kindLabels: Record<MarkKind, string> = {
+  error: 'errors',
+  network: 'failing requests',
+  screenshot: 'screenshots',
+  breadcrumb: 'breadcrumbs',
+  span: 'failed spans',
+  edge: 'session start and end',
+};
 
 /** The strip runs from the first entry to the last, or to now while the session is live. */
 export function Strip({ entries, until }: { entries: TimelineEntry[]; until?: number }) {
@@ -89,8 +125,16 @@ export function Strip({ entries, until }: { entries: TimelineEntry[]; until?: nu
 }
 
 export function TimelineTab({ session, liveVersion }: TabProps) {
-  const timeline = usePaged((continuationToken, signal) => api.timeline(session.id, { order: 'oldest', pageSize: 100, continuationToken }, signal), session.id, liveVersion);
-  const screenshots = usePaged((continuationToken, signal) => api.listScreenshots(session.id, { pageSize: 100, continuationToken }, signal), `${session.id}-shots`, liveVersion);
+  const timeline = usePaged(
+    (continuationToken, signal) => api.timeline(session.id, { order: 'oldest', pageSize: 100, continuationToken }, signal),
+    session.id,
+    liveVersion,
+  );
+  const screenshots = usePaged(
+    (continuationToken, signal) => api.listScreenshots(session.id, { pageSize: 100, continuationToken }, signal),
+    `${session.id}-shots`,
+    liveVersion,
+  );
   const docs = timeline.items ?? [];
   const shots = (screenshots.items ?? []).filter((shot) => shot.status === 'confirmed');
   return (
@@ -117,7 +161,9 @@ export function TimelineTab({ session, liveVersion }: TabProps) {
                   <tr key={doc.id}>
                     <td>{time(entry.at)}</td>
                     <td>{doc.docType}</td>
-                    <td class={entry.kind === 'error' || (entry.onStrip && entry.kind !== 'breadcrumb') ? 'status-error' : ''}>{entry.href ? <a href={entry.href}>{entry.summary}</a> : entry.summary}</td>
+                    <td class={entry.kind === 'error' || (entry.onStrip && entry.kind !== 'breadcrumb') ? 'status-error' : ''}>
+                      {entry.href ? <a href={entry.href}>{entry.summary}</a> : entry.summary}
+                    </td>
                   </tr>
                 );
               })}

@@ -29,7 +29,14 @@ export function summarizeTraces(spans: SpanDoc[]): TraceSummary[] {
       const root = members.find((span) => !span.parentSpanId) ?? [...members].sort((a, b) => a.startTime.localeCompare(b.startTime))[0]!;
       const startTime = members.reduce((earliest, span) => (span.startTime < earliest ? span.startTime : earliest), root.startTime);
       const endTime = members.reduce((latest, span) => (span.endTime > latest ? span.endTime : latest), root.endTime);
-      return { traceId, name: root.name, spans: members.length, errors: members.filter((span) => span.status.code === 'error').length, startTime, durationMs: Date.parse(endTime) - Date.parse(startTime) };
+      return {
+        traceId,
+        name: root.name,
+        spans: members.length,
+        errors: members.filter((span) => span.status.code === 'error').length,
+        startTime,
+        durationMs: Date.parse(endTime) - Date.parse(startTime),
+      };
     })
     .sort((a, b) => b.startTime.localeCompare(a.startTime));
 }
@@ -54,7 +61,8 @@ function TraceView({ sessionId, traceId }: { sessionId: string; traceId: string 
       </p>
       <div class="filters">
         <label>
-          <input type="checkbox" name="errors" checked={errorsOnly} onChange={(event) => setQuery({ errors: event.currentTarget.checked ? '1' : undefined })} /> Errors only
+          <input type="checkbox" name="errors" checked={errorsOnly} onChange={(event) => setQuery({ errors: event.currentTarget.checked ? '1' : undefined })} />{' '}
+          Errors only
         </label>
         <DebouncedInput name="name" label="Span name contains" value={name} placeholder="db" />
         <label class="field">
@@ -85,7 +93,11 @@ function TraceView({ sessionId, traceId }: { sessionId: string; traceId: string 
 
 export function TracesTab({ session, liveVersion }: TabProps) {
   const traceId = query.value.get('trace');
-  const spans = usePaged((continuationToken, signal) => api.listSpans(session.id, { order: 'newest', pageSize: 100, continuationToken }, signal), session.id, liveVersion);
+  const spans = usePaged(
+    (continuationToken, signal) => api.listSpans(session.id, { order: 'newest', pageSize: 100, continuationToken }, signal),
+    session.id,
+    liveVersion,
+  );
   if (traceId) return <TraceView sessionId={session.id} traceId={traceId} />;
   const traces = summarizeTraces(spans.items ?? []);
   return (
@@ -101,9 +113,15 @@ export function TracesTab({ session, liveVersion }: TabProps) {
               <tr>
                 <th scope="col">Started</th>
                 <th scope="col">Trace</th>
-                <th scope="col" class="number">Spans</th>
-                <th scope="col" class="number">Errors</th>
-                <th scope="col" class="number">Duration</th>
+                <th scope="col" class="number">
+                  Spans
+                </th>
+                <th scope="col" class="number">
+                  Errors
+                </th>
+                <th scope="col" class="number">
+                  Duration
+                </th>
               </tr>
             </thead>
             <tbody>

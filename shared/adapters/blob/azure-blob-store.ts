@@ -37,7 +37,8 @@ async function withinDeadline<T>(deadlineInMs: number, call: (abortSignal: Abort
 /** Storage errors never reach callers as SDK errors: they may quote URLs. */
 function toAppError(error: unknown, what: string): AppError {
   const status = statusOf(error);
-  if (error instanceof DeadlineExceeded) return new AppError('unavailable', `Blob storage did not answer in time for ${what}; retry shortly`, { cause: error, retryAfterSeconds: 5 });
+  if (error instanceof DeadlineExceeded)
+    return new AppError('unavailable', `Blob storage did not answer in time for ${what}; retry shortly`, { cause: error, retryAfterSeconds: 5 });
   if (status === 404) return new AppError('not_found', `${what} not found`, { cause: error });
   if (status === 412 || status === 409) return new AppError('conflict', `${what} already exists`, { cause: error });
   return new AppError('unavailable', `Blob storage is unavailable for ${what}; retry shortly`, { cause: error, retryAfterSeconds: 2 });
@@ -119,7 +120,13 @@ export class AzureBlobStore implements BlobStore {
     return this.service.getContainerClient(container).getBlockBlobClient(blobName);
   }
 
-  private async link(container: BlobContainerName, blobName: string, permissions: string, validForInMs: number, pinned: { contentType?: string; contentDisposition?: string }): Promise<BlobLink> {
+  private async link(
+    container: BlobContainerName,
+    blobName: string,
+    permissions: string,
+    validForInMs: number,
+    pinned: { contentType?: string; contentDisposition?: string },
+  ): Promise<BlobLink> {
     const expiresOn = new Date(this.now().getTime() + validForInMs);
     let query: string;
     try {

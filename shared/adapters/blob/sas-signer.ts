@@ -42,7 +42,10 @@ function signatureValues(request: SasRequest, now: Date, protocol: SASProtocol) 
 
 /** Azurite only: the emulator's well-known account key, plain HTTP allowed. */
 export class AccountKeySasSigner implements SasSigner {
-  constructor(private readonly credential: StorageSharedKeyCredential, private readonly now: () => Date) {}
+  constructor(
+    private readonly credential: StorageSharedKeyCredential,
+    private readonly now: () => Date,
+  ) {}
 
   async sign(request: SasRequest): Promise<string> {
     return generateBlobSASQueryParameters(signatureValues(request, this.now(), SASProtocol.HttpsAndHttp), this.credential).toString();
@@ -58,7 +61,10 @@ export class UserDelegationSasSigner implements SasSigner {
   private key: Promise<UserDelegationKey> | undefined;
   private keyExpiresAt = 0;
 
-  constructor(private readonly service: BlobServiceClient, private readonly now: () => Date) {}
+  constructor(
+    private readonly service: BlobServiceClient,
+    private readonly now: () => Date,
+  ) {}
 
   async sign(request: SasRequest): Promise<string> {
     const now = this.now();

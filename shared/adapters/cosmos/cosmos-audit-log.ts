@@ -44,13 +44,19 @@ export class CosmosAuditLog implements AuditLog {
     }
     try {
       const response = await this.container.items
-        .query({ query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at DESC`, parameters }, {
-          maxItemCount: page.maxItems,
-          partitionKey: productId,
-          continuationToken: decodeContinuation(page.continuationToken),
-        })
+        .query(
+          { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at DESC`, parameters },
+          {
+            maxItemCount: page.maxItems,
+            partitionKey: productId,
+            continuationToken: decodeContinuation(page.continuationToken),
+          },
+        )
         .fetchNext();
-      return { items: response.resources.map((resource) => auditRecordSchema.parse(resource)), continuationToken: encodeContinuation(response.continuationToken) };
+      return {
+        items: response.resources.map((resource) => auditRecordSchema.parse(resource)),
+        continuationToken: encodeContinuation(response.continuationToken),
+      };
     } catch (error) {
       throw toAppError(error, 'Audit list');
     }

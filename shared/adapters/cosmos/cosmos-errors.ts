@@ -44,7 +44,9 @@ export function decodeContinuation(token: string | undefined): string | undefine
   const separator = token.lastIndexOf('.');
   const decoded = separator > 0 ? Buffer.from(token.slice(0, separator), 'base64url').toString('utf8') : '';
   if (separator <= 0 || token.slice(separator + 1) !== checksumOf(decoded)) {
-    throw new AppError('invalid_input', 'continuationToken is not one this service issued', { issues: [{ field: 'continuationToken', message: 'unknown token' }] });
+    throw new AppError('invalid_input', 'continuationToken is not one this service issued', {
+      issues: [{ field: 'continuationToken', message: 'unknown token' }],
+    });
   }
   return decoded;
 }

@@ -36,7 +36,10 @@ export class CosmosPatternHookStore implements PatternHookStore {
   async list(productId: string): Promise<PatternHook[]> {
     try {
       const { resources } = await this.container.items
-        .query<Record<string, unknown>>({ query: 'SELECT * FROM c WHERE c.productId = @productId', parameters: [{ name: '@productId', value: productId }] }, { partitionKey: productId })
+        .query<Record<string, unknown>>(
+          { query: 'SELECT * FROM c WHERE c.productId = @productId', parameters: [{ name: '@productId', value: productId }] },
+          { partitionKey: productId },
+        )
         .fetchAll();
       return resources.map(fromResource).sort((left, right) => left.createdAt.localeCompare(right.createdAt) || left.id.localeCompare(right.id));
     } catch (error) {

@@ -49,7 +49,10 @@ export class CosmosScreenshotStore implements ScreenshotStore {
           { partitionKey: sessionId, maxItemCount: page.maxItems, continuationToken: decodeContinuation(page.continuationToken) },
         )
         .fetchNext();
-      return { items: response.resources.map((resource) => screenshotDocSchema.parse(resource)), continuationToken: encodeContinuation(response.continuationToken) };
+      return {
+        items: response.resources.map((resource) => screenshotDocSchema.parse(resource)),
+        continuationToken: encodeContinuation(response.continuationToken),
+      };
     } catch (error) {
       throw toAppError(error, 'Screenshot list');
     }

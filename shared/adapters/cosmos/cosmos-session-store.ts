@@ -1,7 +1,15 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
 import type { Container, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
 import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
-import type { Page, RecentSessionUpdates, SessionListFilter, SessionStore, SessionWriteOptions, StatsIncrement, StatsIncrementOutcome } from '../../ports/session-store';
+import type {
+  Page,
+  RecentSessionUpdates,
+  SessionListFilter,
+  SessionStore,
+  SessionWriteOptions,
+  StatsIncrement,
+  StatsIncrementOutcome,
+} from '../../ports/session-store';
 import { decodeContinuation, encodeContinuation, isCosmosStatus, toAppError } from './cosmos-errors';
 
 interface StoredSession extends DebugSession {
@@ -168,7 +176,9 @@ export class CosmosSessionStore implements SessionStore {
       parameters.push({ name: '@targetUserId', value: filter.targetUserId });
     }
     if (filter.target) {
-      conditions.push('(c.id = @target OR c.targetDeviceId = @target OR c.targetUserId = @target OR c.targetAnonymousId = @target OR c.targetSessionId = @target)');
+      conditions.push(
+        '(c.id = @target OR c.targetDeviceId = @target OR c.targetUserId = @target OR c.targetAnonymousId = @target OR c.targetSessionId = @target)',
+      );
       parameters.push({ name: '@target', value: filter.target });
     }
     if (filter.expiresBefore) {
@@ -204,7 +214,10 @@ const OVERLAP_IN_MS = 5_000;
 export class CosmosRecentSessionUpdates implements RecentSessionUpdates {
   private since = new Date(0).toISOString();
 
-  constructor(private readonly container: Container, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly container: Container,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async loadLive(): Promise<DebugSession[]> {
     const startedAt = this.now();

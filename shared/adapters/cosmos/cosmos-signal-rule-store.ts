@@ -36,7 +36,10 @@ export class CosmosSignalRuleStore implements SignalRuleStore {
   async list<Kind extends RuleKind>(kind: Kind, productId: string): Promise<Array<Versioned<RuleOf<Kind>>>> {
     try {
       const { resources } = await this.container.items
-        .query<Stored>({ query: 'SELECT * FROM c WHERE c.docType = @docType', parameters: [{ name: '@docType', value: kind }] }, { partitionKey: productId, maxItemCount: MAX_RULES_PER_PRODUCT })
+        .query<Stored>(
+          { query: 'SELECT * FROM c WHERE c.docType = @docType', parameters: [{ name: '@docType', value: kind }] },
+          { partitionKey: productId, maxItemCount: MAX_RULES_PER_PRODUCT },
+        )
         .fetchAll();
       return resources
         .map((resource) => ({ value: parseRule(kind, resource), etag: resource._etag ?? '' }))
@@ -143,7 +146,9 @@ export class CosmosSignalRuleStore implements SignalRuleStore {
           return true;
         }
         if (current.used >= cap) return false;
-        await this.container.item(id, productId).replace({ ...current, used: current.used + 1 }, { accessCondition: { type: 'IfMatch', condition: response.etag ?? current._etag ?? '' } });
+        await this.container
+          .item(id, productId)
+          .replace({ ...current, used: current.used + 1 }, { accessCondition: { type: 'IfMatch', condition: response.etag ?? current._etag ?? '' } });
         return true;
       } catch (error) {
         if (isCosmosStatus(error, 404)) {
@@ -192,7 +197,16 @@ export class CosmosSignalRuleStore implements SignalRuleStore {
       // Last writer wins: two batches of one device racing lose at most a fingerprint, seen again next minute.
       const fingerprints = [...new Set([...reporter.fingerprints, ...(known?.fingerprints ?? [])])].slice(0, MAX_FINGERPRINTS_PER_REPORTER);
       const appVersions = [...new Set([...reporter.appVersions, ...(known?.appVersions ?? [])])].slice(0, 5);
-      await this.container.items.upsert({ id, productId, docType: 'reporter', deviceId: reporter.deviceId, lastSeen: reporter.lastSeen, fingerprints, appVersions, ttl: DAY_IN_SECONDS });
+      await this.container.items.upsert({
+        id,
+        productId,
+        docType: 'reporter',
+        deviceId: reporter.deviceId,
+        lastSeen: reporter.lastSeen,
+        fingerprints,
+        appVersions,
+        ttl: DAY_IN_SECONDS,
+      });
     } catch (error) {
       throw toAppError(error, 'Reporter');
     }
@@ -211,7 +225,10 @@ export class CosmosSignalRuleStore implements SignalRuleStore {
     }
     try {
       const { resources } = await this.container.items
-        .query<Reporter>({ query: `SELECT c.deviceId, c.lastSeen, c.fingerprints, c.appVersions FROM c WHERE ${conditions.join(' AND ')}`, parameters }, { partitionKey: productId })
+        .query<Reporter>(
+          { query: `SELECT c.deviceId, c.lastSeen, c.fingerprints, c.appVersions FROM c WHERE ${conditions.join(' AND ')}`, parameters },
+          { partitionKey: productId },
+        )
         .fetchAll();
       return resources.sort((left, right) => right.lastSeen - left.lastSeen || left.deviceId.localeCompare(right.deviceId)).slice(0, limit);
     } catch (error) {

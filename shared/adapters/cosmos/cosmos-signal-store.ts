@@ -108,10 +108,9 @@ export class CosmosSignalStore implements SignalStore {
 
   async add(productId: string, points: SignalPoint[]): Promise<void> {
     const documents = mergeById(
-      [...points.map((point) => ({ point, kind: 'series' as const })), ...totalPoints(points).map((point) => ({ point, kind: 'total' as const }))].flatMap(({ point, kind }) => [
-        documentOf(productId, 'minute', point, kind),
-        documentOf(productId, 'hour', point, kind),
-      ]),
+      [...points.map((point) => ({ point, kind: 'series' as const })), ...totalPoints(points).map((point) => ({ point, kind: 'total' as const }))].flatMap(
+        ({ point, kind }) => [documentOf(productId, 'minute', point, kind), documentOf(productId, 'hour', point, kind)],
+      ),
     );
     let next = 0;
     const worker = async () => {
@@ -183,7 +182,14 @@ export class CosmosSignalStore implements SignalStore {
       while (iterator.hasMoreResults()) {
         const page = await iterator.fetchNext();
         for (const document of page.resources ?? []) {
-          buckets.push({ series: document.series, dimensions: document.dimensions ?? {}, start: document.start, sum: document.sum, count: document.count, weightedQuantiles: document.q });
+          buckets.push({
+            series: document.series,
+            dimensions: document.dimensions ?? {},
+            start: document.start,
+            sum: document.sum,
+            count: document.count,
+            weightedQuantiles: document.q,
+          });
         }
         if (buckets.length > query.maxBuckets) {
           throw new AppError('invalid_input', `The range holds more than ${query.maxBuckets} buckets; narrow it (from/to) or filter by appVersion or route`, {

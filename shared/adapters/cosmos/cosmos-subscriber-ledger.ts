@@ -10,7 +10,10 @@ export function documentIdOf(key: string): string {
 }
 
 export class CosmosSubscriberLedger implements SubscriberLedger {
-  constructor(private readonly processed: Container, private readonly deadLetters: Container) {}
+  constructor(
+    private readonly processed: Container,
+    private readonly deadLetters: Container,
+  ) {}
 
   async isDone(key: string): Promise<boolean> {
     const id = documentIdOf(key);

@@ -28,7 +28,11 @@ export class CosmosTailReader implements TailReader {
 
   /** One query per container the filter can match: levels exist on logs and breadcrumbs only. */
   private queries(session: SessionKey, filter: TailFilter): Query[] {
-    const base = (container: Container): Query => ({ container, clauses: ['c.sessionId = @sessionId'], parameters: [{ name: '@sessionId', value: session.sessionId }] });
+    const base = (container: Container): Query => ({
+      container,
+      clauses: ['c.sessionId = @sessionId'],
+      parameters: [{ name: '@sessionId', value: session.sessionId }],
+    });
     const queries: Query[] = [];
     const logTypes = filter.types?.length ? LOG_TYPES.filter((type) => filter.types!.includes(type)) : LOG_TYPES;
     if (logTypes.length > 0) {
@@ -102,10 +106,17 @@ export class CosmosTailReader implements TailReader {
     const counts = await Promise.all(
       this.queries(session, request.filter).map(async (query) => {
         const clauses = [...query.clauses, 'c._ts > @afterSecond', 'c._ts <= @throughSecond'];
-        const parameters = [...query.parameters, { name: '@afterSecond', value: request.afterSecond }, { name: '@throughSecond', value: request.throughSecond }];
+        const parameters = [
+          ...query.parameters,
+          { name: '@afterSecond', value: request.afterSecond },
+          { name: '@throughSecond', value: request.throughSecond },
+        ];
         try {
           const { resources } = await query.container.items
-            .query<number>({ query: `SELECT VALUE COUNT(1) FROM c WHERE ${clauses.join(' AND ')}`, parameters }, { partitionKey: sessionPartitionKey(session.productId, session.sessionId) })
+            .query<number>(
+              { query: `SELECT VALUE COUNT(1) FROM c WHERE ${clauses.join(' AND ')}`, parameters },
+              { partitionKey: sessionPartitionKey(session.productId, session.sessionId) },
+            )
             .fetchAll();
           return resources.reduce((sum, value) => sum + value, 0);
         } catch (error) {

@@ -117,7 +117,10 @@ export class CosmosTelemetryStore implements TelemetryStore {
   async listTimeline(session: SessionKey, query: TimelineQuery, page: PageRequest): Promise<Page<TimelineDoc>> {
     const cursor = page.continuationToken === undefined ? undefined : decodeTimelineCursor(page.continuationToken, query.order);
     const wanted = page.maxItems + (cursor?.seen.length ?? 0);
-    const fetchSource = async (container: Container, field: 'timestamp' | 'startTime'): Promise<SourceBatch<{ id: string; time: string; doc: TimelineDoc }>> => {
+    const fetchSource = async (
+      container: Container,
+      field: 'timestamp' | 'startTime',
+    ): Promise<SourceBatch<{ id: string; time: string; doc: TimelineDoc }>> => {
       const condition = sessionCondition(session);
       addTimeRange(condition, field, query.from, query.to);
       if (cursor) {

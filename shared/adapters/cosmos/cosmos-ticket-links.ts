@@ -33,7 +33,10 @@ export class CosmosTicketLinkStore implements TicketLinkStore {
     try {
       // Cross-partition, but only on a regression report: rare next to the per-event point reads.
       const { resources } = await this.container.items
-        .query<{ alertKey: string }>({ query: 'SELECT c.alertKey FROM c WHERE ARRAY_CONTAINS(c.sessionIds, @sessionId)', parameters: [{ name: '@sessionId', value: sessionId }] }, { maxItemCount: maxItems })
+        .query<{ alertKey: string }>(
+          { query: 'SELECT c.alertKey FROM c WHERE ARRAY_CONTAINS(c.sessionIds, @sessionId)', parameters: [{ name: '@sessionId', value: sessionId }] },
+          { maxItemCount: maxItems },
+        )
         .fetchNext();
       return resources.slice(0, maxItems).map((resource) => resource.alertKey);
     } catch (error) {

@@ -33,7 +33,10 @@ export class CosmosUserSessionIndex implements UserSessionIndex {
           { partitionKey: userKey, maxItemCount: page.maxItems, continuationToken: decodeContinuation(page.continuationToken) },
         )
         .fetchNext();
-      return { items: response.resources.map((resource) => userSessionEntrySchema.parse(resource)), continuationToken: encodeContinuation(response.continuationToken) };
+      return {
+        items: response.resources.map((resource) => userSessionEntrySchema.parse(resource)),
+        continuationToken: encodeContinuation(response.continuationToken),
+      };
     } catch (error) {
       throw toAppError(error, 'User session index');
     }

@@ -67,7 +67,8 @@ export function createTokenVerifier(settings: TokenSettings): TokenVerifier {
       } catch (error) {
         if (error instanceof AppError) throw error;
         if (error instanceof joseErrors.JWTExpired) throw new AppError('unauthenticated', 'The token has expired');
-        if (error instanceof joseErrors.JWKSTimeout) throw new AppError('unavailable', 'The identity provider did not answer; retry shortly', { retryAfterSeconds: 5 });
+        if (error instanceof joseErrors.JWKSTimeout)
+          throw new AppError('unavailable', 'The identity provider did not answer; retry shortly', { retryAfterSeconds: 5 });
         throw new AppError('unauthenticated', 'The token is not valid for this service');
       }
     },

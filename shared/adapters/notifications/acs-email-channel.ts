@@ -72,6 +72,13 @@ export class AcsEmailChannel implements NotificationChannel {
     } else {
       throw new AppError('internal', 'Email is configured without an access key or identity', { retryable: false });
     }
-    await deliver({ service: 'Azure Communication Services', method: 'POST', url: url.toString(), headers: { 'content-type': 'application/json', ...auth }, body, timeoutInMs: this.options.timeoutInMs });
+    await deliver({
+      service: 'Azure Communication Services',
+      method: 'POST',
+      url: url.toString(),
+      headers: { 'content-type': 'application/json', ...auth },
+      body,
+      timeoutInMs: this.options.timeoutInMs,
+    });
   }
 }

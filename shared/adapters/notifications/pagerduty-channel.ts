@@ -7,7 +7,8 @@ import { deliver } from './http-delivery';
 export function pagerDutyPayload(message: NotificationMessage, routingKey: string, clientUrl: string): Record<string, unknown> {
   // The incident the alert key opened is resolved when the problem is gone: a passing regression run, or a signal
   // alert's recovery (same key as the alert that fired, so the same dedup_key).
-  const resolves = (message.eventType === 'diagnostics.regression.reported' && message.severity === 'info') || message.eventType === 'diagnostics.signal.alert_recovered';
+  const resolves =
+    (message.eventType === 'diagnostics.regression.reported' && message.severity === 'info') || message.eventType === 'diagnostics.signal.alert_recovered';
   return {
     routing_key: routingKey,
     event_action: resolves ? 'resolve' : 'trigger',

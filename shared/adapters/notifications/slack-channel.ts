@@ -21,7 +21,15 @@ export function slackPayload(message: NotificationMessage): Record<string, unkno
   }
   blocks.push({
     type: 'actions',
-    elements: [{ type: 'button', action_id: 'open', text: { type: 'plain_text', text: message.link.label }, url: message.link.url, ...(message.severity === 'critical' ? { style: 'danger' } : {}) }],
+    elements: [
+      {
+        type: 'button',
+        action_id: 'open',
+        text: { type: 'plain_text', text: message.link.label },
+        url: message.link.url,
+        ...(message.severity === 'critical' ? { style: 'danger' } : {}),
+      },
+    ],
   });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${message.eventType} · ${message.eventId}` }] });
   // `text` is the notification fallback Slack shows where blocks cannot be rendered.
@@ -30,7 +38,10 @@ export function slackPayload(message: NotificationMessage): Record<string, unkno
 
 export class SlackChannel implements NotificationChannel {
   readonly name = 'slack' as const;
-  constructor(private readonly webhookUrl: string, private readonly timeoutInMs: number) {}
+  constructor(
+    private readonly webhookUrl: string,
+    private readonly timeoutInMs: number,
+  ) {}
 
   async send(message: NotificationMessage): Promise<void> {
     await deliver({

@@ -16,7 +16,14 @@ export function teamsPayload(message: NotificationMessage): Record<string, unkno
           type: 'AdaptiveCard',
           version: '1.4',
           body: [
-            { type: 'TextBlock', text: message.title, weight: 'Bolder', size: 'Medium', wrap: true, color: message.severity === 'critical' ? 'Attention' : 'Default' },
+            {
+              type: 'TextBlock',
+              text: message.title,
+              weight: 'Bolder',
+              size: 'Medium',
+              wrap: true,
+              color: message.severity === 'critical' ? 'Attention' : 'Default',
+            },
             { type: 'TextBlock', text: message.summary, wrap: true },
             { type: 'FactSet', facts: message.facts.map((fact) => ({ title: fact.name, value: fact.value })) },
             // Lets a reader quote the event when asking about it.
@@ -31,7 +38,10 @@ export function teamsPayload(message: NotificationMessage): Record<string, unkno
 
 export class TeamsChannel implements NotificationChannel {
   readonly name = 'teams' as const;
-  constructor(private readonly workflowUrl: string, private readonly timeoutInMs: number) {}
+  constructor(
+    private readonly workflowUrl: string,
+    private readonly timeoutInMs: number,
+  ) {}
 
   async send(message: NotificationMessage): Promise<void> {
     await deliver({

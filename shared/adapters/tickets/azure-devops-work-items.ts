@@ -54,7 +54,11 @@ export class AzureDevOpsTracker implements TicketTracker {
   async create(draft: TicketDraft): Promise<TicketRef> {
     const operations: PatchOperation[] = [
       { op: 'add', path: '/fields/System.Title', value: draft.title.slice(0, 255) },
-      { op: 'add', path: '/fields/System.Description', value: `<p>${escapeHtml(draft.body).replace(/\n/g, '<br>')}</p><p>Alert key: ${escapeHtml(draft.alertKey)}</p>` },
+      {
+        op: 'add',
+        path: '/fields/System.Description',
+        value: `<p>${escapeHtml(draft.body).replace(/\n/g, '<br>')}</p><p>Alert key: ${escapeHtml(draft.alertKey)}</p>`,
+      },
       { op: 'add', path: '/fields/System.Tags', value: ticketLabels(draft).join('; ') },
       { op: 'add', path: '/relations/-', value: { rel: 'Hyperlink', url: draft.link, attributes: { comment: 'Diagnostics' } } },
     ];

@@ -73,9 +73,7 @@ export function issueIngestToken(secret: string, claims: IngestTokenClaims): str
   return `it1.${payload}.${mac(secret, 'ingest-token', payload, 43)}`;
 }
 
-export type IngestTokenCheck =
-  | { valid: true; claims: IngestTokenClaims }
-  | { valid: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+export type IngestTokenCheck = { valid: true; claims: IngestTokenClaims } | { valid: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 export function verifyIngestToken(secret: string, token: string, now: Date): IngestTokenCheck {
   const parts = token.split('.');

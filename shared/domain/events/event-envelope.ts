@@ -125,8 +125,14 @@ export const signalAlertPayloadSchema = eventPayloadFieldsSchema.extend({
   /** The threshold or expected band, formatted for people (`> 5.0 %`, `expected 120-180 ms`). */
   bound: z.string().max(200).optional(),
   failing: z.string().max(200).optional(),
-  topFingerprints: z.array(z.object({ value: z.string(), count: z.number() })).max(10).optional(),
-  topAppVersions: z.array(z.object({ value: z.string(), count: z.number() })).max(10).optional(),
+  topFingerprints: z
+    .array(z.object({ value: z.string(), count: z.number() }))
+    .max(10)
+    .optional(),
+  topAppVersions: z
+    .array(z.object({ value: z.string(), count: z.number() }))
+    .max(10)
+    .optional(),
   dashboardUrl: z.string().max(2048).optional(),
   seriesUrl: z.string().max(2048).optional(),
 });

@@ -45,7 +45,9 @@ export interface MessageContext {
 
 function sessionLink(baseUrl: string, event: EventEnvelope): string {
   const base = baseUrl.replace(/\/+$/, '');
-  return event.sessionId ? `${base}/api/diagnostics/sessions/${encodeURIComponent(event.sessionId)}` : `${base}/api/diagnostics/sessions?productId=${encodeURIComponent(event.productId)}`;
+  return event.sessionId
+    ? `${base}/api/diagnostics/sessions/${encodeURIComponent(event.sessionId)}`
+    : `${base}/api/diagnostics/sessions?productId=${encodeURIComponent(event.productId)}`;
 }
 
 function reportLink(baseUrl: string, event: EventEnvelope, reportUrl: string | undefined): string {
@@ -121,7 +123,9 @@ function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessa
       return {
         severity: passed ? 'info' : 'error',
         title: passed ? 'Regression check passed' : 'Regression check failed',
-        summary: passed ? `The problem from session ${session} no longer reproduces; its ticket is closed.` : `The problem from session ${session} still reproduces; its ticket is reopened.`,
+        summary: passed
+          ? `The problem from session ${session} no longer reproduces; its ticket is closed.`
+          : `The problem from session ${session} still reproduces; its ticket is reopened.`,
         facts,
         link: { url: reportLink(baseUrl, event, regression.success ? regression.data.reportUrl : undefined), label: 'Open report' },
       };
@@ -132,14 +136,25 @@ function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessa
       if (!alert.success) break;
       const data = alert.data;
       const fired = event.type === 'diagnostics.signal.alert_fired';
-      const scope = Object.entries(data.filter ?? {}).map(([name, value]) => `${name} ${value}`).join(', ');
+      const scope = Object.entries(data.filter ?? {})
+        .map(([name, value]) => `${name} ${value}`)
+        .join(', ');
       const series = `${data.metric}${scope ? ` (${scope})` : ''}${data.windowMinutes ? ` over ${data.windowMinutes} min` : ''}`;
       const top = (label: string, entries: Array<{ value: string; count: number }> | undefined) =>
         entries?.length ? `${label}: ${entries.map((entry) => `${entry.value} (${entry.count})`).join(', ')}.` : '';
       const summary = fired
-        ? [`${series} is ${data.value ?? 'unknown'}; ${data.bound ?? 'outside its bound'}${data.failing ? `, ${data.failing}` : ''}.`, top('Top fingerprints', data.topFingerprints), top('Top app versions', data.topAppVersions), 'Open the dashboard to see the series and its expected band.']
+        ? [
+            `${series} is ${data.value ?? 'unknown'}; ${data.bound ?? 'outside its bound'}${data.failing ? `, ${data.failing}` : ''}.`,
+            top('Top fingerprints', data.topFingerprints),
+            top('Top app versions', data.topAppVersions),
+            'Open the dashboard to see the series and its expected band.',
+          ]
         : [`${series} is back within ${data.bound ?? 'its bound'} (now ${data.value ?? 'unknown'}).`];
-      const facts = [{ name: 'Product', value: event.productId }, { name: 'Rule', value: data.ruleName }, { name: 'Series', value: series }];
+      const facts = [
+        { name: 'Product', value: event.productId },
+        { name: 'Rule', value: data.ruleName },
+        { name: 'Series', value: series },
+      ];
       if (data.value) facts.push({ name: 'Value', value: data.value });
       if (data.bound) facts.push({ name: fired ? 'Threshold' : 'Bound', value: data.bound });
       if (data.seriesUrl) facts.push({ name: 'Series API', value: data.seriesUrl });
@@ -169,7 +184,12 @@ function describe(event: EventEnvelope, baseUrl: string): Pick<NotificationMessa
         severity: data.level === 'fatal' ? 'critical' : data.level === 'error' ? 'error' : 'warning',
         title: `Pattern "${data.hookName}" matched`,
         summary: `${data.excerpt}${data.suppressedBefore > 0 ? ` (${data.suppressedBefore} earlier matches held back)` : ''}`,
-        facts: [...facts, { name: 'Hook', value: data.hookName }, { name: 'Item', value: data.itemId }, ...(data.level ? [{ name: 'Level', value: data.level }] : [])],
+        facts: [
+          ...facts,
+          { name: 'Hook', value: data.hookName },
+          { name: 'Item', value: data.itemId },
+          ...(data.level ? [{ name: 'Level', value: data.level }] : []),
+        ],
         link: { url: data.link, label: 'Open item' },
         details: { hookId: data.hookId, itemId: data.itemId, excerpt: data.excerpt, ...(data.itemTime ? { itemTime: data.itemTime } : {}) },
       };

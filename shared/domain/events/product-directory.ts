@@ -2,7 +2,11 @@
 // finds every ticket of a team or an app, and an event that names no app (a report, a regression) still gets one.
 import { z } from 'zod';
 
-const labelText = z.string().min(1).max(128).regex(/^[\w.@/-]+$/, 'letters, digits and . @ / - _ only (it becomes a label)');
+const labelText = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.@/-]+$/, 'letters, digits and . @ / - _ only (it becomes a label)');
 
 export const productDirectorySchema = z.record(z.string().min(1).max(128), z.object({ owner: labelText.optional(), app: labelText.optional() }).strict());
 export type ProductDirectory = z.infer<typeof productDirectorySchema>;

@@ -14,13 +14,24 @@ export interface ThrottleState {
   sentEventIds?: string[];
 }
 
-export type ThrottleDecision =
-  | { action: 'send'; folded: number; next: ThrottleState; write: 'create' | 'replace' | 'none' }
-  | { action: 'fold' };
+export type ThrottleDecision = { action: 'send'; folded: number; next: ThrottleState; write: 'create' | 'replace' | 'none' } | { action: 'fold' };
 
 /** `maxPerWindow` alerts of a key are sent per window (1 for the routing's throttled routes). */
-export function decideThrottle(state: ThrottleState | undefined, alertKey: string, eventId: string, now: Date, windowInMs: number, maxPerWindow = 1): ThrottleDecision {
-  const opened = (folded: number): ThrottleState => ({ alertKey, windowStartedAt: now.toISOString(), sentEventId: eventId, folded: 0, foldedBeforeWindow: folded });
+export function decideThrottle(
+  state: ThrottleState | undefined,
+  alertKey: string,
+  eventId: string,
+  now: Date,
+  windowInMs: number,
+  maxPerWindow = 1,
+): ThrottleDecision {
+  const opened = (folded: number): ThrottleState => ({
+    alertKey,
+    windowStartedAt: now.toISOString(),
+    sentEventId: eventId,
+    folded: 0,
+    foldedBeforeWindow: folded,
+  });
   if (!state) return { action: 'send', folded: 0, next: opened(0), write: 'create' };
   if (state.sentEventId === eventId) return { action: 'send', folded: state.foldedBeforeWindow, next: state, write: 'none' };
   if (state.sentEventIds?.includes(eventId)) return { action: 'send', folded: 0, next: state, write: 'none' };

@@ -30,7 +30,9 @@ const matchSchema = z
   })
   .strict()
   .refine((match) => !(match.textContains && match.regex), { message: 'give textContains or regex, not both', path: ['regex'] })
-  .refine((match) => Object.values(match).some((value) => value !== undefined), { message: 'match at least one of level, type, textContains, regex, module, statusAtLeast' });
+  .refine((match) => Object.values(match).some((value) => value !== undefined), {
+    message: 'match at least one of level, type, textContains, regex, module, statusAtLeast',
+  });
 export type HookMatch = z.infer<typeof matchSchema>;
 
 const actionSchema = z
@@ -38,7 +40,10 @@ const actionSchema = z
     /** Configured notification channels (NOTIFICATION_* settings), as the routing names them. */
     notify: z.array(channelNameSchema).min(1).max(5).optional(),
     /** A signed webhook (WEBHOOK_SECRET) to this address. */
-    webhookUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    webhookUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
   })
   .strict()
   .refine((action) => (action.notify === undefined) !== (action.webhookUrl === undefined), { message: 'give notify or webhookUrl (one of them)' });

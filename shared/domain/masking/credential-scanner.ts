@@ -13,7 +13,14 @@ export interface CredentialMatch {
 /** Characters that continue a key name to the left or right of the keyword (`my_password`, `X-Api-Key`, `$secret`). */
 function isKeyCode(code: number): boolean {
   return (
-    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 /* _ */ || code === 45 /* - */ || code === 46 /* . */ || code === 36 /* $ */ || code > 127
+    (code >= 48 && code <= 57) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    code === 95 /* _ */ ||
+    code === 45 /* - */ ||
+    code === 46 /* . */ ||
+    code === 36 /* $ */ ||
+    code > 127
   );
 }
 
@@ -35,14 +42,68 @@ function stopsUnquoted(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 44 || code === 59 || code === 38 || isQuoteCode(code) || code === 60;
 }
 
-const LITERALS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'nan', 'redacted', '[redacted]', '<redacted>', '(redacted)', 'hidden', 'masked', 'omitted', 'n/a']);
-const KEYWORD_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'secret', 'token', 'apikey', 'api_key', 'key', 'credentials', 'credential', 'auth', 'authorization']);
+const LITERALS = new Set([
+  'true',
+  'false',
+  'null',
+  'none',
+  'nil',
+  'undefined',
+  'nan',
+  'redacted',
+  '[redacted]',
+  '<redacted>',
+  '(redacted)',
+  'hidden',
+  'masked',
+  'omitted',
+  'n/a',
+]);
+const KEYWORD_WORDS = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'secret',
+  'token',
+  'apikey',
+  'api_key',
+  'key',
+  'credentials',
+  'credential',
+  'auth',
+  'authorization',
+]);
 /** Roots of code references (`this.apiKey`, `process.env.TOKEN`, `config.secret`) rather than literal secrets. */
-const REFERENCE = /^(?:this|self|cls|process|os|env|environ|config|cfg|conf|settings|options|opts|props|params|args|kwargs|request|req|res|response|ctx|context|window|document|data|input|payload|body|secrets|vault|keys|credentials|creds|state|store|app|module|exports)\.[\w$.]+$/i;
+const REFERENCE =
+  /^(?:this|self|cls|process|os|env|environ|config|cfg|conf|settings|options|opts|props|params|args|kwargs|request|req|res|response|ctx|context|window|document|data|input|payload|body|secrets|vault|keys|credentials|creds|state|store|app|module|exports)\.[\w$.]+$/i;
 const INDIRECT = /^[A-Za-z_$][\w$.-]*[[(]/;
 const TEMPLATE = /^(?:\$\{?[A-Za-z_][\w.:-]*\}?|\$\(\s*[\w.-]+\s*\)|%[A-Za-z_][\w]*%|\{\{\s*[\w.-]+\s*\}\}|<[\w .-]+>|\[[A-Z][A-Z0-9_ ]*\])$/;
 const MASKED = /^(?:\*+|•+|x{3,}|X{3,}|#+)$/;
-const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256', 'sharedkey', 'sharedkeylite', 'sharedaccesssignature', 'signature', 'apikey', 'api-key', 'dpop', 'gnap', 'otp', 'splunk', 'sso-key', 'oauth', 'key']);
+const AUTH_SCHEMES = new Set([
+  'bearer',
+  'basic',
+  'digest',
+  'token',
+  'negotiate',
+  'ntlm',
+  'hoba',
+  'mutual',
+  'aws4-hmac-sha256',
+  'sharedkey',
+  'sharedkeylite',
+  'sharedaccesssignature',
+  'signature',
+  'apikey',
+  'api-key',
+  'dpop',
+  'gnap',
+  'otp',
+  'splunk',
+  'sso-key',
+  'oauth',
+  'key',
+]);
 
 /** The longest of LITERALS and KEYWORD_WORDS: lower-casing never shortens a string, so a longer value is neither. */
 const LONGEST_WORD = Math.max(...[...LITERALS, ...KEYWORD_WORDS].map((word) => word.length));

@@ -70,16 +70,33 @@ const keywordSchema = z
 const detectorSchema = z
   .object({
     regex: z.string().min(1).optional(),
-    flags: z.string().regex(/^[imsu]*$/, 'only i, m, s and u may be added').optional(),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, 'only i, m, s and u may be added')
+      .optional(),
     group: z.number().int().min(1).optional(),
     validator: z.enum(validatorNames).optional(),
     context: contextSchema.optional(),
     requires: z.array(z.string().min(1)).min(1).optional(),
-    anyCase: z.array(z.string().min(1).regex(/^[^A-Z]+$/, 'lower-case')).min(1).optional(),
+    anyCase: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .regex(/^[^A-Z]+$/, 'lower-case'),
+      )
+      .min(1)
+      .optional(),
     trigger: z.string().min(1).optional(),
     needs: needsSchema.optional(),
-    keyword_assignment: z.object({ keywords: z.array(keywordSchema).min(1) }).strict().optional(),
-    query_param: z.object({ params: z.array(z.string().regex(/^[\w.-]+$/)).min(1) }).strict().optional(),
+    keyword_assignment: z
+      .object({ keywords: z.array(keywordSchema).min(1) })
+      .strict()
+      .optional(),
+    query_param: z
+      .object({ params: z.array(z.string().regex(/^[\w.-]+$/)).min(1) })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((detector) => [detector.regex, detector.keyword_assignment, detector.query_param].filter(Boolean).length === 1, {
@@ -95,9 +112,11 @@ const ruleSchema = z
   })
   .strict()
   .superRefine((rule, context) => {
-    if ((rule.method === 'replace' || rule.method === 'hash') && !rule.label) context.addIssue({ code: 'custom', path: ['label'], message: `${rule.method} needs a label` });
+    if ((rule.method === 'replace' || rule.method === 'hash') && !rule.label)
+      context.addIssue({ code: 'custom', path: ['label'], message: `${rule.method} needs a label` });
     if (rule.method === 'partial' && rule.keepLast === undefined) context.addIssue({ code: 'custom', path: ['keepLast'], message: 'partial needs keepLast' });
-    if ((rule.category === 'keep') !== (rule.method === 'keep')) context.addIssue({ code: 'custom', path: ['method'], message: 'keep rules (and only they) use method keep' });
+    if ((rule.category === 'keep') !== (rule.method === 'keep'))
+      context.addIssue({ code: 'custom', path: ['method'], message: 'keep rules (and only they) use method keep' });
   });
 
 const fieldRuleSchema = z
@@ -110,8 +129,10 @@ const fieldRuleSchema = z
   })
   .strict()
   .superRefine((rule, context) => {
-    if (rule.method === 'keep' || rule.method === 'partial') context.addIssue({ code: 'custom', path: ['method'], message: 'field rules replace, hash or remove' });
-    if ((rule.method === 'replace' || rule.method === 'hash') && !rule.label) context.addIssue({ code: 'custom', path: ['label'], message: `${rule.method} needs a label` });
+    if (rule.method === 'keep' || rule.method === 'partial')
+      context.addIssue({ code: 'custom', path: ['method'], message: 'field rules replace, hash or remove' });
+    if ((rule.method === 'replace' || rule.method === 'hash') && !rule.label)
+      context.addIssue({ code: 'custom', path: ['label'], message: `${rule.method} needs a label` });
     if (!rule.contains.length && !rule.equals.length) context.addIssue({ code: 'custom', path: ['equals'], message: 'a field rule needs contains or equals' });
   });
 

@@ -294,7 +294,12 @@ function classTables(low: Uint8Array, high: Uint8Array): void {
   const separators = new Set([0x0, 0x8, 0x9, 0xb, 0xd, 0xe]); // space ( ) + - . as low nibbles of 0x2_
   for (let nibble = 0; nibble < 16; nibble++) {
     low[nibble] =
-      (nibble <= 9 ? 128 : 0) | (nibble === 10 ? 2 : 0) | (separators.has(nibble) ? 4 : 0) | (nibble === 14 ? 8 : 0) | (nibble >= 1 ? 16 | 64 : 0) | (nibble <= 10 ? 32 | 1 : 0);
+      (nibble <= 9 ? 128 : 0) |
+      (nibble === 10 ? 2 : 0) |
+      (separators.has(nibble) ? 4 : 0) |
+      (nibble === 14 ? 8 : 0) |
+      (nibble >= 1 ? 16 | 64 : 0) |
+      (nibble <= 10 ? 32 | 1 : 0);
   }
   high[2] = 4 | 8;
   high[3] = 128 | 2;
@@ -576,7 +581,9 @@ export class TextScanner {
     this.gates.forEach((gate, rule) => {
       if ((rules[rule >>> 5]! & (1 << (rule & 31))) === 0) return;
       const literalPossible =
-        (this.literalFree[rule >>> 5]! & (1 << (rule & 31))) !== 0 || (gate.requires ?? []).some(hexOnly) || (gate.anyCase ?? []).some((text) => hexOnly(text.toLowerCase()));
+        (this.literalFree[rule >>> 5]! & (1 << (rule & 31))) !== 0 ||
+        (gate.requires ?? []).some(hexOnly) ||
+        (gate.anyCase ?? []).some((text) => hexOnly(text.toLowerCase()));
       if (!literalPossible) return;
       const needs = gate.needs ?? {};
       if ((needFlags(needs) & ~(IBAN_START_LOOSE | HEX_ID)) !== 0) return;

@@ -4,14 +4,7 @@ import type { DebugSession } from '../sessions/session';
 import { targetFields } from '../sessions/session';
 import { logLevels, type LogDoc, type SpanDoc } from '../telemetry/items';
 import { errorFingerprint, normalizeMessage, stackFrames } from '../telemetry/error-fingerprint';
-import {
-  REPORT_SCHEMA_VERSION,
-  type DiagnosticReport,
-  type ErrorGroup,
-  type FailingTrace,
-  type ReportScreenshot,
-  type TimelineEntry,
-} from './report';
+import { REPORT_SCHEMA_VERSION, type DiagnosticReport, type ErrorGroup, type FailingTrace, type ReportScreenshot, type TimelineEntry } from './report';
 import type { ReportTemplate } from './template';
 
 export interface ReportInput {
@@ -174,7 +167,11 @@ function buildTrace(traceId: string, spans: SpanDoc[], maxSpans: number): Failin
   };
 }
 
-function failingTraces(spans: SpanDoc[], failingRequestTraceIds: Set<string>, template: ReportTemplate): { traces: FailingTrace[]; total: number; traceCount: number } {
+function failingTraces(
+  spans: SpanDoc[],
+  failingRequestTraceIds: Set<string>,
+  template: ReportTemplate,
+): { traces: FailingTrace[]; total: number; traceCount: number } {
   const byTrace = new Map<string, SpanDoc[]>();
   for (const span of spans) {
     const list = byTrace.get(span.traceId);
@@ -292,7 +289,8 @@ export function buildReport(input: ReportInput): DiagnosticReport {
       responseSize: request.responseSize,
       traceId: request.traceId,
     }));
-    if (failingRequests.length > sections.failingRequests.maxRequests) truncated.push(`failingRequests: ${sections.failingRequests.maxRequests} of ${failingRequests.length}`);
+    if (failingRequests.length > sections.failingRequests.maxRequests)
+      truncated.push(`failingRequests: ${sections.failingRequests.maxRequests} of ${failingRequests.length}`);
   }
 
   if (sections.traceTree.enabled) {
@@ -331,15 +329,18 @@ export function buildReport(input: ReportInput): DiagnosticReport {
   const screenshots = [...input.screenshots].sort((a, b) => (a.capturedAt < b.capturedAt ? -1 : 1));
   if (sections.screenshots.enabled) {
     report.screenshots = screenshots.slice(0, sections.screenshots.maxScreenshots);
-    if (screenshots.length > sections.screenshots.maxScreenshots) truncated.push(`screenshots: ${sections.screenshots.maxScreenshots} of ${screenshots.length}`);
+    if (screenshots.length > sections.screenshots.maxScreenshots)
+      truncated.push(`screenshots: ${sections.screenshots.maxScreenshots} of ${screenshots.length}`);
   }
 
   if (sections.timeline.enabled) {
     const entries: TimelineEntry[] = [];
     if (session.startedAt) entries.push({ at: session.startedAt, kind: 'session', label: 'session started' });
     if (session.endedAt) entries.push({ at: session.endedAt, kind: 'session', label: `session ${session.status}` });
-    for (const log of sorted.errors) entries.push({ at: log.timestamp, kind: log.level === 'fatal' ? 'fatal' : 'error', label: errorMessage(log), ref: log.itemId });
-    for (const request of failingRequests) entries.push({ at: request.timestamp, kind: 'request', label: `${request.method} ${request.status ?? 'failed'}`, ref: request.itemId });
+    for (const log of sorted.errors)
+      entries.push({ at: log.timestamp, kind: log.level === 'fatal' ? 'fatal' : 'error', label: errorMessage(log), ref: log.itemId });
+    for (const request of failingRequests)
+      entries.push({ at: request.timestamp, kind: 'request', label: `${request.method} ${request.status ?? 'failed'}`, ref: request.itemId });
     for (const trace of traces.traces) entries.push({ at: trace.startTime, kind: 'trace', label: trace.rootName, ref: trace.traceId });
     for (const screenshot of screenshots) entries.push({ at: screenshot.capturedAt, kind: 'screenshot', label: screenshot.trigger, ref: screenshot.id });
     entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));

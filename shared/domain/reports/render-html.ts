@@ -72,7 +72,10 @@ export function timelineSvg(entries: TimelineEntry[]): string {
   const span = Math.max(1, end - start);
   const x = (at: string) => left + ((Date.parse(at) - start) / span) * (width - left - 10);
   const laneLabels = lanes
-    .map((lane, index) => `<text x="4" y="${index * laneHeight + 15}">${escapeHtml(lane)}</text><line x1="${left}" y1="${index * laneHeight + 11}" x2="${width - 10}" y2="${index * laneHeight + 11}" stroke="#eaeef2"/>`)
+    .map(
+      (lane, index) =>
+        `<text x="4" y="${index * laneHeight + 15}">${escapeHtml(lane)}</text><line x1="${left}" y1="${index * laneHeight + 11}" x2="${width - 10}" y2="${index * laneHeight + 11}" stroke="#eaeef2"/>`,
+    )
     .join('');
   const marks = entries
     .map((entry) => {
@@ -115,20 +118,43 @@ function summarySection(report: DiagnosticReport): string {
   const summary = report.summary;
   if (!summary) return '';
   const facts: Array<[string, string]> = [
-    ['Target', Object.entries(summary.target).map(([key, value]) => `${key}=${value}`).join(', ')],
+    [
+      'Target',
+      Object.entries(summary.target)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', '),
+    ],
     ['Status', summary.status],
     ['Collection level', summary.collectionLevel],
     ['Created by', summary.createdBy],
     ['Session', `${summary.sessionStartedAt ?? summary.sessionCreatedAt} → ${summary.sessionEndedAt ?? `(expires ${summary.expiresAt})`}`],
     ['Observed', `${summary.firstItemAt ?? '—'} → ${summary.lastItemAt ?? '—'} (${(summary.observedDurationMs / 1000).toFixed(1)} s)`],
-    ['Device', Object.entries(summary.device).map(([key, value]) => `${key}: ${value}`).join(', ') || '—'],
+    [
+      'Device',
+      Object.entries(summary.device)
+        .map(([key, value]) => `${key}: ${value}`)
+        .join(', ') || '—',
+    ],
     ['App versions', summary.appVersions.join(', ') || '—'],
-    ['Logs by level', Object.entries(summary.countsByLevel).map(([level, count]) => `${level} ${count}`).join(' · ')],
-    ['Counts', Object.entries(summary.counts).map(([name, count]) => `${name} ${count}`).join(' · ')],
+    [
+      'Logs by level',
+      Object.entries(summary.countsByLevel)
+        .map(([level, count]) => `${level} ${count}`)
+        .join(' · '),
+    ],
+    [
+      'Counts',
+      Object.entries(summary.counts)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(' · '),
+    ],
   ];
   if (summary.reason) facts.splice(2, 0, ['Reason', summary.reason]);
   const truncated = summary.truncated.length ? `<p class="notice">Limited by the report template: ${escapeHtml(summary.truncated.join('; '))}</p>` : '';
-  return `<section id="summary"><h2>Summary</h2>${table(['', ''], facts.map(([name, value]) => [`<strong>${escapeHtml(name)}</strong>`, escapeHtml(value)]))}${truncated}</section>`;
+  return `<section id="summary"><h2>Summary</h2>${table(
+    ['', ''],
+    facts.map(([name, value]) => [`<strong>${escapeHtml(name)}</strong>`, escapeHtml(value)]),
+  )}${truncated}</section>`;
 }
 
 export function renderReportHtml(report: DiagnosticReport): string {
@@ -205,7 +231,12 @@ export function renderReportHtml(report: DiagnosticReport): string {
             (trail) =>
               `<h3>${escapeHtml(trail.timestamp)} · ${escapeHtml(trail.message)}</h3>${table(
                 ['Time', 'Category', 'Message', 'Data'],
-                trail.breadcrumbs.map((crumb) => [escapeHtml(crumb.timestamp), escapeHtml(crumb.category), escapeHtml(crumb.message), crumb.data ? json(crumb.data) : '']),
+                trail.breadcrumbs.map((crumb) => [
+                  escapeHtml(crumb.timestamp),
+                  escapeHtml(crumb.category),
+                  escapeHtml(crumb.message),
+                  crumb.data ? json(crumb.data) : '',
+                ]),
               )}`,
           )
           .join('') || '<p class="empty">None.</p>'

@@ -4,7 +4,9 @@ import { logLevels } from '../telemetry/items';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-const levelCounts = z.object(Object.fromEntries(logLevels.map((level) => [level, z.number().int().nonnegative()])) as Record<(typeof logLevels)[number], z.ZodNumber>);
+const levelCounts = z.object(
+  Object.fromEntries(logLevels.map((level) => [level, z.number().int().nonnegative()])) as Record<(typeof logLevels)[number], z.ZodNumber>,
+);
 
 export const reportSummarySchema = z.object({
   target: z.record(z.string(), z.string()),
@@ -108,7 +110,13 @@ export const breadcrumbTrailSchema = z.object({
   timestamp: z.string(),
   message: z.string(),
   breadcrumbs: z.array(
-    z.object({ timestamp: z.string(), category: z.string(), message: z.string(), level: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() }),
+    z.object({
+      timestamp: z.string(),
+      category: z.string(),
+      message: z.string(),
+      level: z.string().optional(),
+      data: z.record(z.string(), z.unknown()).optional(),
+    }),
   ),
 });
 

@@ -22,14 +22,28 @@ export const createScreenshotRequestSchema = z
     capturedAt: z.iso.datetime({ offset: true }),
     trigger: z.enum(['manual', 'error', 'breadcrumb']).default('manual'),
     /** The log item the screenshot belongs to, e.g. the error that triggered it. */
-    relatedItemId: z.string().max(64).regex(/^[\w.:-]+$/).optional(),
+    relatedItemId: z
+      .string()
+      .max(64)
+      .regex(/^[\w.:-]+$/)
+      .optional(),
   })
   .strict();
 export type CreateScreenshotRequest = z.infer<typeof createScreenshotRequestSchema>;
 
 export const screenshotStatuses = ['pending', 'confirmed', 'rejected'] as const;
 
-export const rejectionReasons = ['missing', 'not_an_image', 'format_mismatch', 'size_mismatch', 'too_large', 'dimension_mismatch', 'wrong_content_type', 'session_not_collecting', 'not_confirmed'] as const;
+export const rejectionReasons = [
+  'missing',
+  'not_an_image',
+  'format_mismatch',
+  'size_mismatch',
+  'too_large',
+  'dimension_mismatch',
+  'wrong_content_type',
+  'session_not_collecting',
+  'not_confirmed',
+] as const;
 export type RejectionReason = (typeof rejectionReasons)[number];
 
 export const SCREENSHOT_SCHEMA_VERSION = 1;

@@ -1,12 +1,6 @@
 // The session state machine and the pure application of an update request to a session.
 import { AppError } from '../../errors';
-import {
-  addMinutes,
-  MAX_DURATION_MINUTES,
-  type DebugSession,
-  type SessionStatus,
-  type UpdateSessionRequest,
-} from './session';
+import { addMinutes, MAX_DURATION_MINUTES, type DebugSession, type SessionStatus, type UpdateSessionRequest } from './session';
 
 const allowedTransitions: Record<SessionStatus, readonly SessionStatus[]> = {
   pending: ['active', 'cancelled', 'expired'],

@@ -26,9 +26,18 @@ export const captureFlagsSchema = z
 export type CaptureFlags = z.infer<typeof captureFlagsSchema>;
 
 /** A user, anonymous, device or app-session id a session can target; other records naming a subject use the same. */
-export const targetIdentifierSchema = z.string().trim().min(1).max(128).regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only');
+export const targetIdentifierSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:@|+-]+$/, 'letters, digits and . : @ | + - _ only');
 const identifier = targetIdentifierSchema;
-export const productIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -');
+export const productIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -');
 export const sessionIdSchema = z.string().regex(/^ds_[0-9a-f-]{36}$/, 'a session id looks like ds_<uuid>');
 
 export const sessionTargetSchema = z.object({

@@ -35,7 +35,13 @@ export interface DetectorOptions {
   countData?: boolean;
 }
 
-export const defaultDetectorOptions: DetectorOptions = { threshold: sensitivityThresholds.medium, direction: 'both', window: 60, minHistory: 20, seasonality: 'none' };
+export const defaultDetectorOptions: DetectorOptions = {
+  threshold: sensitivityThresholds.medium,
+  direction: 'both',
+  window: 60,
+  minHistory: 20,
+  seasonality: 'none',
+};
 
 export interface SeriesPoint {
   /** Epoch ms. */

@@ -39,7 +39,11 @@ export const latencySchema = z
     p95: milliseconds,
     p99: milliseconds,
     /** Sum of the durations, for the mean; estimated from p50 when absent. */
-    sumMs: z.number().nonnegative().max(MAX_COUNT * 3_600_000).optional(),
+    sumMs: z
+      .number()
+      .nonnegative()
+      .max(MAX_COUNT * 3_600_000)
+      .optional(),
     appVersion: appVersionSchema.optional(),
   })
   .strict()
@@ -51,7 +55,11 @@ export const signalBatchSchema = z
     /** The reporting device: the rate limit, crash-triggered sessions and trigger targeting key on it. */
     deviceId: identifier,
     appVersion: appVersionSchema.optional(),
-    platform: z.string().max(32).regex(/^[\w.\- ]*$/).optional(),
+    platform: z
+      .string()
+      .max(32)
+      .regex(/^[\w.\- ]*$/)
+      .optional(),
     counters: z.array(counterSchema).max(MAX_COUNTERS_PER_BATCH).default([]),
     latency: z.array(latencySchema).max(MAX_LATENCIES_PER_BATCH).default([]),
   })

@@ -12,7 +12,10 @@ export const MAX_OTLP_DATA_POINTS = 10_000;
 
 const int64Schema = z.union([z.string().regex(/^\d{1,20}$/, 'an unsigned integer'), z.number().nonnegative()]);
 const signedNumberSchema = z.union([z.number(), z.string().regex(/^-?\d{1,20}$/, 'an integer')]);
-const attributeListSchema = z.array(z.object({ key: z.string().max(256), value: z.unknown().optional() })).max(128).optional();
+const attributeListSchema = z
+  .array(z.object({ key: z.string().max(256), value: z.unknown().optional() }))
+  .max(128)
+  .optional();
 
 const numberDataPointSchema = z.object({
   attributes: attributeListSchema,
@@ -36,7 +39,9 @@ const metricSchema = z.object({
   name: z.string().max(256),
   unit: z.string().max(64).optional(),
   description: z.string().max(2048).optional(),
-  sum: z.object({ dataPoints: z.array(numberDataPointSchema).optional(), aggregationTemporality: temporalitySchema, isMonotonic: z.boolean().optional() }).optional(),
+  sum: z
+    .object({ dataPoints: z.array(numberDataPointSchema).optional(), aggregationTemporality: temporalitySchema, isMonotonic: z.boolean().optional() })
+    .optional(),
   gauge: z.object({ dataPoints: z.array(numberDataPointSchema).optional() }).optional(),
   histogram: z.object({ dataPoints: z.array(histogramDataPointSchema).optional(), aggregationTemporality: temporalitySchema }).optional(),
 });
@@ -57,7 +62,7 @@ export type OtlpMetricsRequest = z.infer<typeof otlpMetricsRequestSchema>;
 const counterNames: Record<string, StoredSeries> = {
   'diagnostics.errors': 'errors',
   'app.errors': 'errors',
-  'exceptions': 'errors',
+  exceptions: 'errors',
   'diagnostics.crashes': 'crashes',
   'app.crashes': 'crashes',
   'diagnostics.requests': 'requests',
@@ -157,7 +162,10 @@ export function mapMetricsRequest(request: OtlpMetricsRequest, now: Date): Mappe
             const attributes = attributesToRecord(point.attributes as never);
             const byFingerprint = counter === 'errors' || counter === 'crashes';
             const dimensions: Dimensions = byFingerprint
-              ? { appVersion, fingerprint: checked(fingerprintSchema, attributes['error.fingerprint'] ?? attributes['exception.type'] ?? attributes['error.type']) }
+              ? {
+                  appVersion,
+                  fingerprint: checked(fingerprintSchema, attributes['error.fingerprint'] ?? attributes['exception.type'] ?? attributes['error.type']),
+                }
               : { appVersion, route: checked(routeTemplateSchema, attributes['http.route']) };
             result.points.push({ series: counter, dimensions: withoutUndefined(dimensions), minute, sum: Math.round(value), count: 1 });
           }
@@ -206,4 +214,3 @@ export function mapMetricsRequest(request: OtlpMetricsRequest, now: Date): Mappe
   }
   return result;
 }
-

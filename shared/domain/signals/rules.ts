@@ -87,7 +87,8 @@ export function newAlertRule(productId: string, input: AlertRuleInput, by: strin
 export function lookbackMinutes(rule: AlertRule): number {
   const periods = Math.max(rule.firing.of, rule.firing.recoveryMinutes);
   const condition = rule.condition;
-  const baseline = condition.kind === 'relative' ? condition.baselineMinutes : condition.kind === 'anomaly' ? condition.baselinePeriods * rule.windowMinutes : 0;
+  const baseline =
+    condition.kind === 'relative' ? condition.baselineMinutes : condition.kind === 'anomaly' ? condition.baselinePeriods * rule.windowMinutes : 0;
   return Math.max(periods + rule.windowMinutes + baseline, rule.firing.minHistoryMinutes + 1);
 }
 
@@ -185,7 +186,13 @@ export function evaluatePeriod(rule: AlertRule, totals: MinuteTotals, end: numbe
   };
   const scored = scoreSeries(points, options, seasonalHistory).at(-1)!;
   const expected = scored.expected !== undefined ? { value: scored.expected, lower: scored.lower!, upper: scored.upper! } : undefined;
-  return { end, value, failing: enough && scored.anomalous, threshold: expected ? (condition.direction === 'down' ? expected.lower : expected.upper) : undefined, expected };
+  return {
+    end,
+    value,
+    failing: enough && scored.anomalous,
+    threshold: expected ? (condition.direction === 'down' ? expected.lower : expected.upper) : undefined,
+    expected,
+  };
 }
 
 /** Alert state of one rule: stored per rule and written with If-Match. */
@@ -231,7 +238,12 @@ export type Transition = 'fired' | 'recovered' | 'none';
  * The next state: `ok` fires when N of the last M periods fail and history suffices; `firing` stays firing
  * (no second alert) until the last `recoveryMinutes` periods are all clean.
  */
-export function nextAlertState(rule: AlertRule, current: AlertState | undefined, evaluation: Evaluation, evaluatedEnd: number): { state: AlertState; transition: Transition } {
+export function nextAlertState(
+  rule: AlertRule,
+  current: AlertState | undefined,
+  evaluation: Evaluation,
+  evaluatedEnd: number,
+): { state: AlertState; transition: Transition } {
   const base: AlertState = current ?? { ruleId: rule.id, productId: rule.productId, status: 'ok', evaluatedThrough: 0, history: [] };
   if (base.evaluatedThrough >= evaluatedEnd) return { state: base, transition: 'none' };
   const latest = evaluation.periods[0];
@@ -243,7 +255,12 @@ export function nextAlertState(rule: AlertRule, current: AlertState | undefined,
     if (rule.enabled && evaluation.hasHistory && failing >= rule.firing.periods) {
       const peak = maxValue(evaluation.periods.slice(0, rule.firing.of));
       return {
-        state: { ...base, status: 'firing', evaluatedThrough: evaluatedEnd, episode: { id: `ep_${evaluatedEnd}`, firedAt: at, lastFailingAt: at, value: latest?.value, peak } },
+        state: {
+          ...base,
+          status: 'firing',
+          evaluatedThrough: evaluatedEnd,
+          episode: { id: `ep_${evaluatedEnd}`, firedAt: at, lastFailingAt: at, value: latest?.value, peak },
+        },
         transition: 'fired',
       };
     }
@@ -260,7 +277,12 @@ export function nextAlertState(rule: AlertRule, current: AlertState | undefined,
     state: {
       ...base,
       evaluatedThrough: evaluatedEnd,
-      episode: { ...episode, lastFailingAt: latest?.failing ? at : episode.lastFailingAt, value: latest?.value, peak: Number.isFinite(peak) ? peak : undefined },
+      episode: {
+        ...episode,
+        lastFailingAt: latest?.failing ? at : episode.lastFailingAt,
+        value: latest?.value,
+        peak: Number.isFinite(peak) ? peak : undefined,
+      },
     },
     transition: 'none',
   };

@@ -9,7 +9,18 @@ export const storedSeriesSchema = z.enum(storedSeriesNames);
 export type StoredSeries = z.infer<typeof storedSeriesSchema>;
 
 /** What can be read and alerted on: the stored counters, two rates and three latency quantiles. */
-export const metricNames = ['errors', 'crashes', 'requests', 'http_5xx', 'error_rate', 'http_5xx_rate', 'latency_p50', 'latency_p95', 'latency_p99', 'latency_mean'] as const;
+export const metricNames = [
+  'errors',
+  'crashes',
+  'requests',
+  'http_5xx',
+  'error_rate',
+  'http_5xx_rate',
+  'latency_p50',
+  'latency_p95',
+  'latency_p99',
+  'latency_mean',
+] as const;
 export const metricNameSchema = z.enum(metricNames);
 export type MetricName = z.infer<typeof metricNameSchema>;
 
@@ -20,9 +31,17 @@ export const MINUTE_IN_MS = 60_000;
 export const HOUR_IN_MS = 3_600_000;
 
 /** An app version as apps write it (`1.4.2`, `2024.05.1-beta+7`); never free text. */
-export const appVersionSchema = z.string().min(1).max(64).regex(/^[\w.+-]+$/, 'letters, digits and . + - _ only');
+export const appVersionSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.+-]+$/, 'letters, digits and . + - _ only');
 /** A stable error fingerprint (the SDK's hash of type and top frames), never the message. */
-export const fingerprintSchema = z.string().min(1).max(64).regex(/^[\w.:-]+$/, 'letters, digits and . : - _ only');
+export const fingerprintSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.:-]+$/, 'letters, digits and . : - _ only');
 
 /** Path segments that are identifiers, not template parts: numbers, UUIDs, long hex, e-mail addresses. */
 const identifierSegment = /^(\d{2,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[^/]*@[^/]*)$/i;
@@ -36,7 +55,10 @@ export const routeTemplateSchema = z
   .min(1)
   .max(128)
   .regex(/^\/[\w\-./{}:*~]*$/, 'a path template such as /users/{id}: no host, query or fragment')
-  .refine((route) => !route.split('/').some((segment) => identifierSegment.test(segment)), 'a segment looks like an identifier; send the template (/users/{id})');
+  .refine(
+    (route) => !route.split('/').some((segment) => identifierSegment.test(segment)),
+    'a segment looks like an identifier; send the template (/users/{id})',
+  );
 
 export const dimensionsSchema = z
   .object({
@@ -238,7 +260,8 @@ export function metricValue(metric: MetricName, totals: PeriodTotals): number | 
 export function matchesFilter(bucket: Bucket, filter: Dimensions): boolean {
   if (filter.appVersion !== undefined && bucket.dimensions.appVersion !== filter.appVersion) return false;
   if (filter.route !== undefined && bucket.dimensions.route !== filter.route) return false;
-  if (filter.fingerprint !== undefined && (bucket.series === 'errors' || bucket.series === 'crashes') && bucket.dimensions.fingerprint !== filter.fingerprint) return false;
+  if (filter.fingerprint !== undefined && (bucket.series === 'errors' || bucket.series === 'crashes') && bucket.dimensions.fingerprint !== filter.fingerprint)
+    return false;
   return true;
 }
 
@@ -256,7 +279,12 @@ export function totalsByPeriod(buckets: Bucket[], filter: Dimensions, from: numb
 }
 
 /** The largest contributors to a series over a window (top fingerprints, app versions), biggest first. */
-export function topDimensions(buckets: Bucket[], series: StoredSeries[], dimension: 'fingerprint' | 'appVersion' | 'route', limit: number): Array<{ value: string; count: number }> {
+export function topDimensions(
+  buckets: Bucket[],
+  series: StoredSeries[],
+  dimension: 'fingerprint' | 'appVersion' | 'route',
+  limit: number,
+): Array<{ value: string; count: number }> {
   const counts = new Map<string, number>();
   for (const bucket of buckets) {
     if (!series.includes(bucket.series)) continue;

@@ -2,7 +2,14 @@
 // devices in scope, within caps. Pure: the schema, who is in scope, and what a session opened by a rule looks like.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { captureFlagsSchema, collectionLevelSchema, MAX_DURATION_MINUTES, triggerKinds, userConsentSchema, type CreateSessionRequest } from '../sessions/session';
+import {
+  captureFlagsSchema,
+  collectionLevelSchema,
+  MAX_DURATION_MINUTES,
+  triggerKinds,
+  userConsentSchema,
+  type CreateSessionRequest,
+} from '../sessions/session';
 import { appVersionSchema, fingerprintSchema } from './series';
 
 export { triggerKinds };

@@ -134,7 +134,21 @@ function canonicalUtcInMs(text: string): number {
   const second = twoDigits(text, 17);
   const tensOfMilliseconds = twoDigits(text, 20);
   const lastDigit = digitAt(text, 22);
-  if (century < 1 || year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
+  if (
+    century < 1 ||
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  )
+    return Number.NaN;
   if (tensOfMilliseconds < 0 || lastDigit < 0 || lastDigit > 9) return Number.NaN;
   const days = daysFromCivil(century * 100 + year, month) + day - 1;
   return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + tensOfMilliseconds * 10 + lastDigit;
@@ -257,7 +271,8 @@ function completed(document: Fields, item: IngestItem, context: DocumentContext,
   }
   // The remarks masking returned are this document's alone: with nothing masked in the device they are the merge.
   const device = context.deviceRedaction;
-  document.redaction = device.count === 0 && device.fieldsRedacted.length === 0 && device.patternsMatched.length === 0 ? redaction : mergeRedactions(redaction, device);
+  document.redaction =
+    device.count === 0 && device.fieldsRedacted.length === 0 && device.patternsMatched.length === 0 ? redaction : mergeRedactions(redaction, device);
   // The fields are those of LogDoc or SpanDoc by construction (test/domain/ingest-documents.test.ts, byte for byte).
   return document as unknown as StoredDoc;
 }
@@ -372,10 +387,19 @@ export function toDocument(item: IngestItem, context: DocumentContext, engine: M
   }
 }
 
-type NetworkContent = Omit<Extract<IngestItem, { kind: 'network' }>, 'kind' | 'id' | 'timestamp' | 'method' | 'status' | 'durationMs' | 'requestSize' | 'responseSize' | 'traceId' | 'spanId'>;
+type NetworkContent = Omit<
+  Extract<IngestItem, { kind: 'network' }>,
+  'kind' | 'id' | 'timestamp' | 'method' | 'status' | 'durationMs' | 'requestSize' | 'responseSize' | 'traceId' | 'spanId'
+>;
 
 /** One captured body masked as its `content-type` says, its remarks added to `redaction`. */
-function maskBody(engine: MaskingEngine, body: string, headers: Record<string, string> | undefined, field: 'requestBody' | 'responseBody', redaction: Redaction): { value: string; redaction: Redaction } {
+function maskBody(
+  engine: MaskingEngine,
+  body: string,
+  headers: Record<string, string> | undefined,
+  field: 'requestBody' | 'responseBody',
+  redaction: Redaction,
+): { value: string; redaction: Redaction } {
   const result = maskCapturedBody(engine, body, headerValue(headers, 'content-type'), field);
   return { value: result.value, redaction: result.redaction.count !== 0 ? mergeRedactions(redaction, result.redaction) : redaction };
 }
@@ -396,7 +420,8 @@ function maskNetworkContent(content: NetworkContent, engine: MaskingEngine): Val
   let maskedRequestBody: string | undefined;
   let maskedResponseBody: string | undefined;
   if (requestBody !== undefined) ({ value: maskedRequestBody, redaction } = maskBody(engine, requestBody, content.requestHeaders, 'requestBody', redaction));
-  if (responseBody !== undefined) ({ value: maskedResponseBody, redaction } = maskBody(engine, responseBody, content.responseHeaders, 'responseBody', redaction));
+  if (responseBody !== undefined)
+    ({ value: maskedResponseBody, redaction } = maskBody(engine, responseBody, content.responseHeaders, 'responseBody', redaction));
   // The captured item's key order, as the document keeps it.
   const value: Fields = {};
   for (const key in content) {

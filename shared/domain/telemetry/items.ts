@@ -12,7 +12,11 @@ export const MAX_ATTRIBUTE_DEPTH = 6;
 export const MAX_ATTRIBUTE_KEYS = 128;
 
 /** Client-chosen item id: retries resend the same id, so storing by it never duplicates. */
-export const itemIdSchema = z.string().min(1).max(64).regex(/^[\w.:-]+$/, 'letters, digits and . : - _ only');
+export const itemIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.:-]+$/, 'letters, digits and . : - _ only');
 export const isoTimestampSchema = z.iso.datetime({ offset: true });
 export const traceIdSchema = z.string().regex(/^[0-9a-f]{32}$/, '32 lowercase hex characters');
 export const spanIdSchema = z.string().regex(/^[0-9a-f]{16}$/, '16 lowercase hex characters');

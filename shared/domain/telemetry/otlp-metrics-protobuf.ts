@@ -44,7 +44,6 @@ export interface OtlpMetricsRequestJson {
   }>;
 }
 
-
 const numberPointFields = fieldSet(2, 3, 4, 6, 7, 8);
 function readNumberDataPoint(reader: WireReader, end: number): NumberDataPointJson {
   const point: NumberDataPointJson = {};

@@ -38,7 +38,10 @@ export class WireReader {
   lo = 0;
   hi = 0;
 
-  constructor(bytes: Uint8Array, readonly messageName: string) {
+  constructor(
+    bytes: Uint8Array,
+    readonly messageName: string,
+  ) {
     this.bytes = bytes;
     this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as NodeBuffer;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
