@@ -167,14 +167,12 @@ function outcomeOfRefusal(error: unknown): ItemOutcome {
 function recordOutcomes(telemetry: Telemetry, kinds: Array<string | undefined>, outcomes: Array<ItemOutcome | undefined>, rest: ItemOutcome): void {
   // Counted per kind and outcome, in the order each pair first appears; a batch has a handful of pairs, so a
   // short list searched in place costs less per item than a map keyed by a joined string.
-  // Indexed loops: run once per batch, this is rarely optimised, and an unoptimised for-of allocates per element.
   const counted: Array<{ kind: string; outcome: ItemOutcome; count: number }> = [];
   for (let index = 0; index < kinds.length; index++) {
     const kind = kinds[index] ?? 'unknown';
     const outcome = outcomes[index] ?? rest;
     let entry: { kind: string; outcome: ItemOutcome; count: number } | undefined;
-    for (let position = 0; position < counted.length; position++) {
-      const candidate = counted[position]!;
+    for (const candidate of counted) {
       if (candidate.kind === kind && candidate.outcome === outcome) {
         entry = candidate;
         break;
@@ -183,10 +181,7 @@ function recordOutcomes(telemetry: Telemetry, kinds: Array<string | undefined>, 
     if (entry) entry.count++;
     else counted.push({ kind, outcome, count: 1 });
   }
-  for (let position = 0; position < counted.length; position++) {
-    const { kind, outcome, count } = counted[position]!;
-    telemetry.metric('ingest.items_total', count, { kind, outcome });
-  }
+  for (const { kind, outcome, count } of counted) telemetry.metric('ingest.items_total', count, { kind, outcome });
 }
 
 const itemKinds: ReadonlySet<string> = new Set<IngestItem['kind']>(['log', 'span', 'breadcrumb', 'network']);
@@ -330,8 +325,7 @@ async function store(
   // The items to store, and their indexes in the request, side by side.
   const kept: IngestItem[] = [];
   const keptIndexes: number[] = [];
-  for (let position = 0; position < parsed.entries.length; position++) {
-    const { index, item } = parsed.entries[position]!;
+  for (const { index, item } of parsed.entries) {
     const reason = timeWindowRejection(item, now);
     if (reason) {
       answer.rejected.push({ index, id: itemIdOf(item), kind: item.kind, reason });
@@ -378,7 +372,7 @@ async function store(
     spanDocs.length ? deps.telemetryStore.upsertSpans(key, spanDocs) : Promise.resolve({ written: 0, created: [], failed: [] }),
   ]);
   const createdIds = new Set(logOutcome.created);
-  for (let position = 0; position < spanOutcome.created.length; position++) createdIds.add(spanOutcome.created[position]!);
+  for (const id of spanOutcome.created) createdIds.add(id);
   const failedReasons =
     logOutcome.failed.length + spanOutcome.failed.length === 0
       ? undefined

@@ -174,27 +174,15 @@ export function timeInMs(isoTime: string): number {
   return Number.isNaN(canonical) ? Date.parse(isoTime) : canonical;
 }
 
-const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22] as const;
-
-const isDigitAt = (text: string, at: number): boolean => {
-  const code = text.charCodeAt(at);
-  return code >= 48 && code <= 57;
-};
-
-/** Whether a time has the form `toISOString` writes (`2026-03-01T11:59:58.123Z`, digits where digits go), read by hand. */
-function isCanonicalUtc(text: string): boolean {
-  if (text.length !== 24 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return false;
-  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 46 || text.charCodeAt(23) !== 90) return false;
-  for (const at of DIGIT_POSITIONS) if (!isDigitAt(text, at)) return false;
-  return true;
-}
+/** What `toISOString` writes; a validated time already in this form is returned as it is. */
+const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
  * Items' times were validated (real dates, hours 00-23), so one in canonical form is what re-formatting would
  * give back; only other forms (offsets, other fractions of a second) are parsed and written again.
  */
 function utc(isoTime: string): string {
-  return isCanonicalUtc(isoTime) ? isoTime : new Date(isoTime).toISOString();
+  return CANONICAL_UTC.test(isoTime) ? isoTime : new Date(isoTime).toISOString();
 }
 
 /** An item's remarks and the device's, each field and rule named once. */
@@ -392,42 +380,28 @@ type NetworkContent = Omit<
   'kind' | 'id' | 'timestamp' | 'method' | 'status' | 'durationMs' | 'requestSize' | 'responseSize' | 'traceId' | 'spanId'
 >;
 
-/** One captured body masked as its `content-type` says, its remarks added to `redaction`. */
-function maskBody(
-  engine: MaskingEngine,
-  body: string,
-  headers: Record<string, string> | undefined,
-  field: 'requestBody' | 'responseBody',
-  redaction: Redaction,
-): { value: string; redaction: Redaction } {
-  const result = maskCapturedBody(engine, body, headerValue(headers, 'content-type'), field);
-  return { value: result.value, redaction: result.redaction.count !== 0 ? mergeRedactions(redaction, result.redaction) : redaction };
-}
-
-/**
- * A network capture: headers and URL as values, each body read as its own `content-type` says (JSON, form) first.
- * The fields other than the bodies are copied by hand, not by an object rest (a slow runtime path in V8).
- */
+/** A network capture: headers and URL as values, each body read as its own `content-type` says (JSON, form) first. */
 function maskNetworkContent(content: NetworkContent, engine: MaskingEngine): ValueMaskResult<NetworkContent> {
-  const { requestBody, responseBody } = content;
+  const { requestBody, responseBody, ...rest } = content;
   if (requestBody === undefined && responseBody === undefined) return engine.maskValue(content);
-  const rest: Fields = {};
-  for (const key in content) {
-    if (key !== 'requestBody' && key !== 'responseBody' && Object.hasOwn(content, key)) rest[key] = (content as Fields)[key];
-  }
   const masked = engine.maskValue(rest);
   let redaction = masked.redaction;
-  let maskedRequestBody: string | undefined;
-  let maskedResponseBody: string | undefined;
-  if (requestBody !== undefined) ({ value: maskedRequestBody, redaction } = maskBody(engine, requestBody, content.requestHeaders, 'requestBody', redaction));
-  if (responseBody !== undefined)
-    ({ value: maskedResponseBody, redaction } = maskBody(engine, responseBody, content.responseHeaders, 'responseBody', redaction));
-  // The captured item's key order, as the document keeps it.
-  const value: Fields = {};
-  for (const key in content) {
-    if (Object.hasOwn(content, key)) value[key] = key === 'requestBody' ? maskedRequestBody : key === 'responseBody' ? maskedResponseBody : masked.value[key];
+  const bodies: Partial<Record<'requestBody' | 'responseBody', string>> = {};
+  for (const [field, body, headers] of [
+    ['requestBody', requestBody, content.requestHeaders],
+    ['responseBody', responseBody, content.responseHeaders],
+  ] as const) {
+    if (body === undefined) continue;
+    const result = maskCapturedBody(engine, body, headerValue(headers, 'content-type'), field);
+    bodies[field] = result.value;
+    if (result.redaction.count !== 0) redaction = mergeRedactions(redaction, result.redaction);
   }
-  return { value: value as NetworkContent, redaction };
+  // The captured item's key order, as the document keeps it.
+  const value = {} as NetworkContent;
+  for (const key of Object.keys(content) as Array<keyof NetworkContent>) {
+    (value as Record<string, unknown>)[key] = key === 'requestBody' || key === 'responseBody' ? bodies[key] : masked.value[key as keyof typeof masked.value];
+  }
+  return { value, redaction };
 }
 
 export function isErrorDoc(doc: StoredDoc): boolean {
@@ -439,9 +413,7 @@ export function isErrorDoc(doc: StoredDoc): boolean {
 /** What the newly created documents add to the session's counters (spans count as `traceCount`). */
 export function statsDelta(created: StoredDoc[]): Partial<SessionStats> {
   const delta = { logCount: 0, traceCount: 0, breadcrumbCount: 0, networkCount: 0, errorCount: 0 };
-  // Indexed: run once per batch, this loop is rarely optimised, and an unoptimised for-of allocates per element.
-  for (let index = 0; index < created.length; index++) {
-    const doc = created[index]!;
+  for (const doc of created) {
     if (doc.docType === 'log') delta.logCount++;
     else if (doc.docType === 'span') delta.traceCount++;
     else if (doc.docType === 'breadcrumb') delta.breadcrumbCount++;
