@@ -1,7 +1,7 @@
 // A check derived from a zod query schema, answering the plain case (every field a string within its lengths, every
 // refinement true) without zod, and leaving every other case, and so every error, to zod itself.
 import { z } from 'zod';
-import { codePointLength } from '../domain/text/code-points';
+import { hasOnlyNeutralKeys, lengthBoundsOf, lengthFits, type LengthBounds } from '../domain/validation/derived-checks';
 
 /** The query as zod reads it: repeated keys become arrays (see `queryObject`). */
 export type RawQuery = Record<string, string | string[]>;
@@ -14,46 +14,13 @@ export interface QueryPairs {
 /** The parsed query when the check can accept it in hand; undefined when zod must decide (and word the error). */
 export type PlainQueryCheck<Output> = (pairs: QueryPairs) => Output | undefined;
 
-interface StringField {
+/** A string field: its key, and its length bounds in code points. */
+interface StringField extends LengthBounds {
   key: string;
   optional: boolean;
-  minLength: number;
-  maxLength: number;
 }
 
 type Refinement = (value: unknown) => unknown;
-
-/**
- * Whether the string's length in code points is within the field's bounds. A code point is one or two units, so
- * the units decide alone when they are within `[2 × min, max]`; only outside that is the exact count needed.
- */
-function lengthFits(text: string, field: StringField): boolean {
-  const units = text.length;
-  const length = units > field.maxLength || units < 2 * field.minLength ? codePointLength(text) : units;
-  return length >= field.minLength && length <= field.maxLength;
-}
-
-/** Definition keys that change nothing about what a string or an object accepts (`error` words the message only). */
-const NEUTRAL_KEYS = new Set(['type', 'checks', 'error']);
-
-function hasOnlyNeutralKeys(definition: object, extra: readonly string[] = []): boolean {
-  return Object.keys(definition).every((key) => NEUTRAL_KEYS.has(key) || extra.includes(key));
-}
-
-/** A length check's bounds, or undefined for any other check (a pattern, a format, a transform, a custom one). */
-function lengthBounds(check: z.core.$ZodCheck): { min: number; max: number } | undefined {
-  const definition = check._zod.def as z.core.$ZodCheckDef & { minimum?: number; maximum?: number; length?: number };
-  switch (definition.check) {
-    case 'min_length':
-      return { min: definition.minimum!, max: Infinity };
-    case 'max_length':
-      return { min: 0, max: definition.maximum! };
-    case 'length_equals':
-      return { min: definition.length!, max: definition.length! };
-    default:
-      return undefined;
-  }
-}
 
 /** A field that is `z.string()` with length checks only, optional or not; undefined for anything else. */
 function stringField(key: string, schema: z.core.$ZodType): StringField | undefined {
@@ -65,12 +32,12 @@ function stringField(key: string, schema: z.core.$ZodType): StringField | undefi
   }
   // ZodString exactly: its subclasses (emails, ISO times, …) carry a format, and coercion would accept non-strings.
   if (!(inner instanceof z.ZodString) || inner.constructor !== z.ZodString || !hasOnlyNeutralKeys(inner.def)) return undefined;
-  const field: StringField = { key, optional, minLength: 0, maxLength: Infinity };
+  const field: StringField = { key, optional, min: 0, max: Infinity };
   for (const check of inner.def.checks ?? []) {
-    const bounds = lengthBounds(check);
+    const bounds = lengthBoundsOf(check);
     if (!bounds) return undefined;
-    field.minLength = Math.max(field.minLength, bounds.min);
-    field.maxLength = Math.min(field.maxLength, bounds.max);
+    field.min = Math.max(field.min, bounds.min);
+    field.max = Math.min(field.max, bounds.max);
   }
   return field;
 }

@@ -1,13 +1,11 @@
 // Sliding-window rate limiter in process memory: exact per instance, bounded in size.
 import { nowInMs, type Clock } from '../../ports/clock';
 import type { RateDecision, RateLimit, RateLimiter } from '../../ports/rate-limiter';
-import { OneCallKeys, refused } from './one-call-keys';
+import { ALLOWED, OneCallKeys, refused } from './one-call-keys';
 
 /** Above this many keys of many-call rules, idle ones are swept, at most once per SWEEP_INTERVAL_IN_MS. */
 const SWEEP_THRESHOLD = 50_000;
 const SWEEP_INTERVAL_IN_MS = 1_000;
-
-const ALLOWED: RateDecision = Object.freeze({ allowed: true });
 
 interface Window {
   times: number[];

@@ -15,7 +15,7 @@ const MAX_FILLED_SHARE = 0.75;
 /** After a rebuild the live keys fill at most this share of the slots: a table that only grows doubles. */
 const REBUILT_LIVE_SHARE = 0.375;
 
-const ALLOWED: RateDecision = Object.freeze({ allowed: true });
+export const ALLOWED: RateDecision = Object.freeze({ allowed: true });
 
 export function refused(until: number, now: number): RateDecision {
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) };

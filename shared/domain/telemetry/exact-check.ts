@@ -2,7 +2,7 @@
 // is already exactly what zod would return (only the schema's keys, in its order, nothing to strip or default, every
 // check passing) is returned as it is, with nothing allocated. Every other value, and so every error, is left to zod.
 import { z } from 'zod';
-import { codePointLength } from '../text/code-points';
+import { hasOnlyNeutralKeys, lengthBoundsOf, lengthFits, type LengthBounds } from '../validation/derived-checks';
 
 /** The verdict on one value: it is exactly zod's output, or zod must parse it. */
 type Check = (value: unknown) => boolean;
@@ -17,47 +17,13 @@ export interface ExactCheck<Output> {
   exact(value: unknown): Output | undefined;
 }
 
-/** Definition keys that change nothing about what a schema accepts (`error` words the message only). */
-const NEUTRAL_KEYS = new Set(['type', 'checks', 'error']);
-
-function hasOnlyKeys(definition: object, extra: readonly string[]): boolean {
-  return Object.keys(definition).every((key) => NEUTRAL_KEYS.has(key) || extra.includes(key));
-}
-
-interface Bounds {
-  min: number;
-  max: number;
-}
-
 /** Narrows `bounds` by a length check; false for a check of another kind. */
-function narrowedByLength(check: z.core.$ZodCheck, bounds: Bounds): boolean {
-  const definition = check._zod.def as z.core.$ZodCheckDef & { minimum?: number; maximum?: number; length?: number };
-  // Length checks carry zod's default `when` (the value has a length), always true for strings and arrays.
-  if (!hasOnlyKeys(definition, ['check', 'minimum', 'maximum', 'length', 'when'])) return false;
-  switch (definition.check) {
-    case 'min_length':
-      bounds.min = Math.max(bounds.min, definition.minimum!);
-      return true;
-    case 'max_length':
-      bounds.max = Math.min(bounds.max, definition.maximum!);
-      return true;
-    case 'length_equals':
-      bounds.min = Math.max(bounds.min, definition.length!);
-      bounds.max = Math.min(bounds.max, definition.length!);
-      return true;
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether a string's length in code points is within bounds. A code point is one or two units, so the units decide
- * alone when they are within `[2 × min, max]`; only outside that is the exact count needed.
- */
-function lengthFits(text: string, bounds: Bounds): boolean {
-  const units = text.length;
-  const length = units > bounds.max || units < 2 * bounds.min ? codePointLength(text) : units;
-  return length >= bounds.min && length <= bounds.max;
+function narrowedByLength(check: z.core.$ZodCheck, bounds: LengthBounds): boolean {
+  const narrowing = lengthBoundsOf(check);
+  if (!narrowing) return false;
+  bounds.min = Math.max(bounds.min, narrowing.min);
+  bounds.max = Math.min(bounds.max, narrowing.max);
+  return true;
 }
 
 /** Tests a pattern as zod's generated code does (from index 0, whatever a global flag left behind). */
@@ -123,8 +89,8 @@ function stringCheck(schema: z.core.$ZodType): Check | undefined {
     const pattern = definition.pattern;
     return (value) => typeof value === 'string' && matches(pattern, value);
   }
-  if (!(schema instanceof z.ZodString) || schema.constructor !== z.ZodString || !hasOnlyKeys(schema.def, [])) return undefined;
-  const bounds: Bounds = { min: 0, max: Infinity };
+  if (!(schema instanceof z.ZodString) || schema.constructor !== z.ZodString || !hasOnlyNeutralKeys(schema.def)) return undefined;
+  const bounds: LengthBounds = { min: 0, max: Infinity };
   const patterns: Array<(text: string) => boolean> = [];
   for (const check of schema.def.checks ?? []) {
     if (narrowedByLength(check, bounds)) continue;
@@ -133,7 +99,7 @@ function stringCheck(schema: z.core.$ZodType): Check | undefined {
       definition.check !== 'string_format' ||
       definition.format !== 'regex' ||
       !(definition.pattern instanceof RegExp) ||
-      !hasOnlyKeys(definition, ['check', 'format', 'pattern'])
+      !hasOnlyNeutralKeys(definition, ['check', 'format', 'pattern'])
     )
       return undefined;
     patterns.push(patternTest(definition.pattern));
@@ -148,7 +114,7 @@ function stringCheck(schema: z.core.$ZodType): Check | undefined {
 
 /** `z.number()` with bounds and the safe-integer format (`.int()`); zod refuses NaN and the infinities. */
 function numberCheck(schema: z.ZodNumber): Check | undefined {
-  if (!hasOnlyKeys(schema.def, [])) return undefined;
+  if (!hasOnlyNeutralKeys(schema.def)) return undefined;
   let integer = false;
   let min = -Infinity;
   let minInclusive = true;
@@ -156,11 +122,11 @@ function numberCheck(schema: z.ZodNumber): Check | undefined {
   let maxInclusive = true;
   for (const check of schema.def.checks ?? []) {
     const definition = check._zod.def as z.core.$ZodCheckDef & { value?: unknown; inclusive?: boolean; format?: string; abort?: boolean };
-    if (definition.check === 'number_format' && definition.format === 'safeint' && hasOnlyKeys(definition, ['check', 'format', 'abort'])) integer = true;
-    else if (definition.check === 'greater_than' && typeof definition.value === 'number' && hasOnlyKeys(definition, ['check', 'value', 'inclusive'])) {
+    if (definition.check === 'number_format' && definition.format === 'safeint' && hasOnlyNeutralKeys(definition, ['check', 'format', 'abort'])) integer = true;
+    else if (definition.check === 'greater_than' && typeof definition.value === 'number' && hasOnlyNeutralKeys(definition, ['check', 'value', 'inclusive'])) {
       if (definition.value > min || (definition.value === min && !definition.inclusive))
         [min, minInclusive] = [definition.value, definition.inclusive === true];
-    } else if (definition.check === 'less_than' && typeof definition.value === 'number' && hasOnlyKeys(definition, ['check', 'value', 'inclusive'])) {
+    } else if (definition.check === 'less_than' && typeof definition.value === 'number' && hasOnlyNeutralKeys(definition, ['check', 'value', 'inclusive'])) {
       if (definition.value < max || (definition.value === max && !definition.inclusive))
         [max, maxInclusive] = [definition.value, definition.inclusive === true];
     } else return undefined;
@@ -191,7 +157,12 @@ function refinementsOf(checks: readonly z.core.$ZodCheck[] | undefined): Array<(
   const refinements: Array<(value: unknown) => unknown> = [];
   for (const check of checks ?? []) {
     const definition = check._zod.def as z.core.$ZodCheckDef & { fn?: (value: unknown) => unknown; type?: string };
-    if (definition.check !== 'custom' || definition.when !== undefined || typeof definition.fn !== 'function' || !hasOnlyKeys(definition, ['check', 'fn']))
+    if (
+      definition.check !== 'custom' ||
+      definition.when !== undefined ||
+      typeof definition.fn !== 'function' ||
+      !hasOnlyNeutralKeys(definition, ['check', 'fn'])
+    )
       return undefined;
     refinements.push(definition.fn);
   }
@@ -208,11 +179,11 @@ function refined(value: unknown, refinements: ReadonlyArray<(value: unknown) => 
 
 /** A record of string keys (a plain string schema): zod copies its own keys in their order, each value checked. */
 function recordCheck(schema: z.ZodRecord, names: Set<string>): Check | undefined {
-  if (!hasOnlyKeys(schema.def, ['keyType', 'valueType'])) return undefined;
+  if (!hasOnlyNeutralKeys(schema.def, ['keyType', 'valueType'])) return undefined;
   const key = stringCheck(schema.def.keyType);
   const valueType = schema.def.valueType;
   // Any value (attributes): nothing to check per value, and nothing to call.
-  const anyValue = valueType instanceof z.ZodUnknown && hasOnlyKeys(valueType.def, []);
+  const anyValue = valueType instanceof z.ZodUnknown && hasOnlyNeutralKeys(valueType.def);
   const element = anyValue ? undefined : checkOf(valueType, names);
   const refinements = refinementsOf(schema.def.checks);
   if (!key || (!anyValue && !element) || !refinements) return undefined;
@@ -228,8 +199,8 @@ function recordCheck(schema: z.ZodRecord, names: Set<string>): Check | undefined
 }
 
 function arrayCheck(schema: z.ZodArray, names: Set<string>): Check | undefined {
-  if (!hasOnlyKeys(schema.def, ['element'])) return undefined;
-  const bounds: Bounds = { min: 0, max: Infinity };
+  if (!hasOnlyNeutralKeys(schema.def, ['element'])) return undefined;
+  const bounds: LengthBounds = { min: 0, max: Infinity };
   for (const check of schema.def.checks ?? []) if (!narrowedByLength(check, bounds)) return undefined;
   const element = checkOf(schema.def.element, names);
   if (!element) return undefined;
@@ -256,7 +227,7 @@ interface Field {
  * shape's, in that order, with a value every field accepts as it is.
  */
 function objectCheck(schema: z.ZodObject, names: Set<string>): Check | undefined {
-  if (!hasOnlyKeys(schema.def, ['shape']) || schema.def.catchall !== undefined || (schema.def.checks ?? []).length > 0) return undefined;
+  if (!hasOnlyNeutralKeys(schema.def, ['shape']) || schema.def.catchall !== undefined || (schema.def.checks ?? []).length > 0) return undefined;
   const fields: Field[] = [];
   for (const [key, fieldSchema] of Object.entries(schema.def.shape as Record<string, z.core.$ZodType>)) {
     const field = fieldOf(key, fieldSchema, names);
@@ -283,13 +254,13 @@ function objectCheck(schema: z.ZodObject, names: Set<string>): Check | undefined
 
 function fieldOf(key: string, schema: z.core.$ZodType, names: Set<string>): Field | undefined {
   if (schema instanceof z.ZodOptional) {
-    if (!hasOnlyKeys(schema.def, ['innerType'])) return undefined;
+    if (!hasOnlyNeutralKeys(schema.def, ['innerType'])) return undefined;
     const inner = checkOf(schema.def.innerType, names);
     // zod keeps a key that is present holding undefined, as the input has it.
     return inner && { key, check: (value) => value === undefined || inner(value), required: false };
   }
   if (schema instanceof z.ZodDefault) {
-    if (!hasOnlyKeys(schema.def, ['innerType', 'defaultValue'])) return undefined;
+    if (!hasOnlyNeutralKeys(schema.def, ['innerType', 'defaultValue'])) return undefined;
     const inner = checkOf(schema.def.innerType, names);
     // Present and defined: zod returns the inner output; undefined is replaced by the default, so not exact.
     return inner && { key, check: (value) => value !== undefined && inner(value), required: true };
@@ -302,12 +273,12 @@ function fieldOf(key: string, schema: z.core.$ZodType, names: Set<string>): Fiel
 function unionCheck(schema: z.ZodDiscriminatedUnion, names: Set<string>): Check | undefined {
   // `inclusive` is always false on a discriminated union (an exclusive union's flag); `unionFallback` is refused.
   const definition = schema.def as unknown as { options: z.core.$ZodType[]; discriminator: string };
-  if (!hasOnlyKeys(definition, ['options', 'discriminator', 'inclusive'])) return undefined;
+  if (!hasOnlyNeutralKeys(definition, ['options', 'discriminator', 'inclusive'])) return undefined;
   const byValue = new Map<unknown, Check>();
   for (const option of definition.options) {
     if (!(option instanceof z.ZodObject)) return undefined;
     const discriminator = (option.def.shape as Record<string, z.core.$ZodType>)[definition.discriminator];
-    if (!(discriminator instanceof z.ZodLiteral) || !hasOnlyKeys(discriminator.def, ['values'])) return undefined;
+    if (!(discriminator instanceof z.ZodLiteral) || !hasOnlyNeutralKeys(discriminator.def, ['values'])) return undefined;
     const check = objectCheck(option, names);
     if (!check) return undefined;
     for (const literal of discriminator.def.values) {
@@ -330,10 +301,10 @@ function checkOf(schema: z.core.$ZodType, names: Set<string>): Check | undefined
   if (schema instanceof z.ZodRecord) return recordCheck(schema, names);
   if (schema instanceof z.ZodArray) return arrayCheck(schema, names);
   if (schema instanceof z.ZodNumber) return numberCheck(schema);
-  if (schema instanceof z.ZodBoolean) return hasOnlyKeys(schema.def, []) ? (value) => typeof value === 'boolean' : undefined;
-  if (schema instanceof z.ZodEnum) return hasOnlyKeys(schema.def, ['entries']) ? valuesCheck(z.core.util.getEnumValues(schema.def.entries)) : undefined;
-  if (schema instanceof z.ZodLiteral) return hasOnlyKeys(schema.def, ['values']) ? valuesCheck(schema.def.values) : undefined;
-  if (schema instanceof z.ZodUnknown) return hasOnlyKeys(schema.def, []) ? () => true : undefined;
+  if (schema instanceof z.ZodBoolean) return hasOnlyNeutralKeys(schema.def) ? (value) => typeof value === 'boolean' : undefined;
+  if (schema instanceof z.ZodEnum) return hasOnlyNeutralKeys(schema.def, ['entries']) ? valuesCheck(z.core.util.getEnumValues(schema.def.entries)) : undefined;
+  if (schema instanceof z.ZodLiteral) return hasOnlyNeutralKeys(schema.def, ['values']) ? valuesCheck(schema.def.values) : undefined;
+  if (schema instanceof z.ZodUnknown) return hasOnlyNeutralKeys(schema.def) ? () => true : undefined;
   return stringCheck(schema);
 }
 
