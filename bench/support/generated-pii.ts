@@ -255,8 +255,8 @@ const PHONE_LEADS = [
   'phone number:',
 ];
 
-/** Shapes of national numbers a person writes, each valid in at least one country. */
-const ISSUE_SHAPES = [
+/** Shapes of national numbers a person writes, each valid in at least one country (the ones issue 18 lists). */
+export const NATIONAL_PHONE_SHAPES: readonly string[] = [
   '0412 38 90 57',
   '612 345 978',
   '71 204 386',
@@ -270,7 +270,7 @@ const ISSUE_SHAPES = [
 
 function phoneCase(random: Random, faker: Faker): GeneratedPositive {
   let value: string;
-  if (random() < 0.1) value = pick(random, ISSUE_SHAPES);
+  if (random() < 0.1) value = pick(random, NATIONAL_PHONE_SHAPES);
   else {
     do value = faker.phone.number({ style: random() < 0.85 ? 'national' : 'human' }).replace(/\s*(?:x|ext\.?)\s*\d+$/i, '');
     while (!phoneValidSomewhere(value));

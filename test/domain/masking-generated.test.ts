@@ -8,6 +8,7 @@ import {
   GENERATED_CATEGORIES,
   generatePiiCorpus,
   LOOKALIKE_KINDS,
+  NATIONAL_PHONE_SHAPES,
   scoreGeneratedCorpus,
   SEED_CATEGORIES,
 } from '../../bench/support/generated-pii';
@@ -49,17 +50,7 @@ describe('masking engine on the generated corpus', () => {
 
 describe('national phone numbers after a phone word', () => {
   // The shapes issue 18 lists, each after phone words of several languages and in labelled fields.
-  const shapes = [
-    '0412 38 90 57',
-    '612 345 978',
-    '71 204 386',
-    '(31) 652-904',
-    '61-23-47-80',
-    '(03) 9123 4567',
-    '31 206 555 0193',
-    '381 2260',
-    '+46 (0)8 123 456 78',
-  ];
+  const shapes = NATIONAL_PHONE_SHAPES;
   const leads = ['phone', 'Tel:', 'mobile', 'call me at', 'messages to', 'fax', 'office', 'Telefon', 'téléphone :', 'teléfono', 'telefone', 'cellulare'];
   it.each(shapes)('masks %s after every phone word', (shape) => {
     for (const lead of leads) {
