@@ -70,6 +70,16 @@ function liveSessions(count: number, now: Date): DebugSession[] {
   return sessions;
 }
 
+/**
+ * The sessions live in their own frame, so nothing of this bench keeps them once the index has loaded them. Only the
+ * churn run holds them as storage handed them over, to derive changed copies; its memory is not quoted. Every other run
+ * lets them go: the index keeps what it needs of each, not the session.
+ */
+function sessionStore(request: IndexScaleRequest, now: Date): { updates: MemorySessionUpdates; held: DebugSession[] } {
+  const sessions = liveSessions(request.sessions, now);
+  return { updates: new MemorySessionUpdates(sessions), held: request.churn ? sessions : [] };
+}
+
 function cpuMicros(): number {
   return usageNow().cpuMicros;
 }
@@ -79,10 +89,7 @@ async function measure(request: IndexScaleRequest): Promise<IndexScaleResult> {
   collect();
   const before = process.memoryUsage();
   const loadStarted = performance.now();
-  const sessions = liveSessions(request.sessions, clock.now());
-  // Only the churn run keeps the references (8 bytes a session) to derive changed copies; its memory is not quoted.
-  const held = request.churn ? sessions : [];
-  const updates = new MemorySessionUpdates(sessions);
+  const { updates, held } = sessionStore(request, clock.now());
   const telemetry = new InMemoryTelemetry();
   const service = new DeviceConfigService(updates, clock, new MemoryRateLimiter(clock), telemetry, {
     ingestKeySecret: LOCAL_DEV_SECRETS.INGEST_KEY_SECRET,

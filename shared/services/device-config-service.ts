@@ -10,6 +10,7 @@ import {
   deviceBindingValue,
   SessionTargetIndex,
   type BindingKind,
+  type IndexedSession,
   type ConfigPollQuery,
   type DevicePoll,
 } from '../domain/sessions/targeting';
@@ -30,7 +31,7 @@ export interface ConfigAnswer {
   /** The config as JSON, serialized once: the ETag is its hash and the 200 answer sends it as it is. */
   json: string;
   etag: string;
-  session?: DebugSession;
+  session?: IndexedSession;
 }
 
 export interface PollResult {
@@ -97,7 +98,7 @@ export class DeviceConfigService {
    * session, `ended`, or undefined when the index does not hold it (untargeted, or not yet seen). Ingest
    * reads its per-batch session state here, so all sessions together cost one query per interval.
    */
-  async liveSession(sessionId: string): Promise<DebugSession | 'ended' | undefined> {
+  async liveSession(sessionId: string): Promise<IndexedSession | 'ended' | undefined> {
     await this.refreshIfStale();
     return this.index.get(sessionId) ?? (this.index.hasEnded(sessionId) ? 'ended' : undefined);
   }
@@ -122,7 +123,7 @@ export class DeviceConfigService {
   }
 
   /** The live session a poll like this would be handed (no rate limit): trigger rules join it instead of opening another. */
-  async liveSessionFor(poll: DevicePoll): Promise<DebugSession | undefined> {
+  async liveSessionFor(poll: DevicePoll): Promise<IndexedSession | undefined> {
     await this.refreshIfStale();
     return this.index.findAt(poll, nowInMs(this.clock));
   }

@@ -25,7 +25,7 @@ export interface TriggerServiceDependencies {
   rules: SignalRuleStore;
   sessionService: SessionServiceDependencies;
   /** The live session a device is being handed now, if any (the config index). */
-  liveSessionFor: (poll: DevicePoll) => Promise<DebugSession | undefined>;
+  liveSessionFor: (poll: DevicePoll) => Promise<Pick<DebugSession, 'id'> | undefined>;
   audit: AuditLog;
   clock: Clock;
   telemetry: Telemetry;

@@ -4,6 +4,7 @@ import { issueIngestToken, ProductKeyVerifier, productIngestKey, verifyIngestTok
 import { deviceConfigFor, entityTag, matchesIfNoneMatch } from '../../shared/domain/sessions/device-config';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
 import { SessionTargetIndex, type DevicePoll } from '../../shared/domain/sessions/targeting';
+import { ingestStateOf } from '../../shared/adapters/caching/cached-session-state';
 import { AppError } from '../../shared/errors';
 import { DeviceTokenVerifier, verifyDeviceToken } from '../../shared/services/device-credentials';
 
@@ -63,6 +64,88 @@ describe('SessionTargetIndex', () => {
     index.apply(active);
     index.apply(paused);
     expect(index.find(poll({ deviceId: 'd1' }), now)?.id).toBe(active.id);
+  });
+
+  it('keeps the others filed under a target value as sessions on it end, one by one', () => {
+    const index = new SessionTargetIndex();
+    const at = (minute: number) => `2026-11-22T09:${String(minute).padStart(2, '0')}:00.000Z`;
+    const sessions = [1, 2, 3].map((minute) => session({ targetDeviceId: 'd1' }, { createdAt: at(minute), updatedAt: at(minute) }));
+    for (const live of sessions) index.apply(live);
+    const ended = (live: DebugSession): DebugSession => ({ ...live, status: 'cancelled', updatedAt: at(30) });
+    // The newest active session wins; as each ends, the next newest.
+    for (const expected of [sessions[2]!, sessions[1]!, sessions[0]!]) {
+      expect(index.find(poll({ deviceId: 'd1' }), now)?.id).toBe(expected.id);
+      index.apply(ended(expected));
+    }
+    expect(index.find(poll({ deviceId: 'd1' }), now)).toBeUndefined();
+    expect(index.size).toBe(0);
+    // The target value is free again for a new session.
+    const next = session({ targetDeviceId: 'd1' });
+    index.apply(next);
+    expect(index.find(poll({ deviceId: 'd1' }), now)?.id).toBe(next.id);
+  });
+
+  it('keeps only what a poll and ingest read, and tells the device what the whole session would', () => {
+    const index = new SessionTargetIndex();
+    const variants: DebugSession[] = [
+      session({ targetDeviceId: 'd1' }, { reason: 'checkout fails on iOS 18', tags: ['checkout', 'ios'] }),
+      session({ targetDeviceId: 'd2', userConsent: 'prompt' }),
+      session({ targetDeviceId: 'd3' }, { consent: { required: true, status: 'granted', decidedAt: '2026-11-22T09:59:00.000Z' } }),
+      session({ targetAnonymousId: 'a1' }, { status: 'paused', pausedAt: '2026-11-22T09:58:00.000Z' }),
+      session(
+        { targetDeviceId: 'd4' },
+        { trigger: { ruleId: 'tr_1', ruleName: 'crash loop', on: 'crash', signal: { kind: 'crash', fingerprint: 'fp_1', at: now.toISOString() } } },
+      ),
+      session({ targetUserId: 'u1', targetDeviceId: 'd5' }, { capture: { ...session({ targetDeviceId: 'd0' }).capture, network: true, screenshots: true } }),
+      session(
+        { targetSessionId: 's1' },
+        { trigger: { ruleId: 'tr_2', ruleName: 'errors', on: 'error_threshold', signal: { kind: 'alert', at: now.toISOString() } } },
+      ),
+    ];
+    for (const live of variants) index.apply(live);
+    for (const live of variants) {
+      const indexed = index.get(live.id)!;
+      expect(Object.keys(indexed).sort()).toEqual(
+        [
+          'capture',
+          'collectionLevel',
+          'consent',
+          'createdAt',
+          'endedAt',
+          'expiresAt',
+          'id',
+          'productId',
+          'status',
+          'targetAnonymousId',
+          'targetDeviceId',
+          'targetSessionId',
+          'targetUserId',
+          'trigger',
+          'updatedAt',
+        ].sort(),
+      );
+      expect(deviceConfigFor(indexed, 'tok', 5)).toEqual(deviceConfigFor(live, 'tok', 5));
+      expect(ingestStateOf(indexed)).toEqual(ingestStateOf(live));
+    }
+  });
+
+  it('holds equal capture flags and undecided consent once, frozen, and decided consent per session', () => {
+    const index = new SessionTargetIndex();
+    const decided = { required: true, status: 'granted', decidedAt: '2026-11-22T09:59:00.000Z' } as const;
+    const [first, second, third] = [
+      session({ targetDeviceId: 'd1' }),
+      session({ targetDeviceId: 'd2' }),
+      session({ targetDeviceId: 'd3' }, { consent: decided }),
+    ];
+    for (const live of [first!, second!, third!]) index.apply(live);
+    const [one, two, three] = [first!, second!, third!].map((live) => index.get(live.id)!);
+    expect(one!.capture).toBe(two!.capture);
+    expect(one!.capture).not.toBe(first!.capture);
+    expect(Object.isFrozen(one!.capture)).toBe(true);
+    expect(one!.consent).toBe(two!.consent);
+    expect(Object.isFrozen(one!.consent)).toBe(true);
+    expect(three!.consent).toEqual(decided);
+    expect(three!.consent).not.toBe(one!.consent);
   });
 });
 

@@ -22,7 +22,7 @@ interface Entry {
   sequence: number;
 }
 
-export function ingestStateOf(session: DebugSession): IngestSessionState {
+export function ingestStateOf(session: IngestSessionState): IngestSessionState {
   const { id, productId, status, expiresAt, endedAt, capture, collectionLevel, consent } = session;
   return { id, productId, status, expiresAt, endedAt, capture, collectionLevel, consent };
 }

@@ -4,12 +4,12 @@
 // read, so a refusal is never decided on the index's copy alone (see collectingSession). A session the
 // index has seen end is read fresh: the fallback's copy may still show it live.
 import type { DebugSession } from '../../domain/sessions/session';
-import type { SessionStateRead, SessionStateReader } from '../../ports/session-state-reader';
+import type { IngestSessionState, SessionStateRead, SessionStateReader } from '../../ports/session-state-reader';
 import type { Telemetry } from '../../ports/telemetry';
 import { ingestStateOf } from './cached-session-state';
 
 export interface LiveSessionIndex {
-  liveSession(sessionId: string): Promise<DebugSession | 'ended' | undefined>;
+  liveSession(sessionId: string): Promise<IngestSessionState | 'ended' | undefined>;
 }
 
 export class IndexedSessionStateReader implements SessionStateReader {
@@ -21,7 +21,7 @@ export class IndexedSessionStateReader implements SessionStateReader {
 
   async get(sessionId: string, options: { fresh?: boolean } = {}): Promise<SessionStateRead | undefined> {
     if (options.fresh) return this.fallback.get(sessionId, options);
-    let known: DebugSession | 'ended' | undefined;
+    let known: IngestSessionState | 'ended' | undefined;
     try {
       known = await this.index.liveSession(sessionId);
     } catch {

@@ -1,7 +1,7 @@
 // What the config poll answers a device, and its ETag: a hash of exactly that body.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { captureFlagsSchema, collectionLevelSchema, type DebugSession } from './session';
+import { captureFlagsSchema, collectionLevelSchema, type DebugSession, type SessionTrigger } from './session';
 
 export const deviceConfigSchema = z.object({
   active: z.boolean(),
@@ -27,7 +27,12 @@ export const deviceConfigSchema = z.object({
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
-export function deviceConfigFor(session: DebugSession | undefined, ingestToken: string | undefined, pollIntervalSeconds: number): DeviceConfig {
+/** What of a session a device is told. */
+export type ConfiguredSession = Pick<DebugSession, 'id' | 'status' | 'collectionLevel' | 'capture' | 'expiresAt' | 'consent'> & {
+  trigger?: Pick<SessionTrigger, 'on'>;
+};
+
+export function deviceConfigFor(session: ConfiguredSession | undefined, ingestToken: string | undefined, pollIntervalSeconds: number): DeviceConfig {
   if (!session || !ingestToken) return { active: false, pollIntervalSeconds };
   return {
     active: true,

@@ -1,7 +1,7 @@
 // Which session targets a polling device: an in-memory index of live sessions keyed by target,
 // so a config poll is a few map look-ups and never a storage query.
 import { z } from 'zod';
-import { isTerminal, type DebugSession } from './session';
+import { isTerminal, targetFields, type DebugSession, type SessionTrigger } from './session';
 
 export const configPollQuerySchema = z
   .object({
@@ -26,11 +26,30 @@ export interface DevicePoll extends ConfigPollQuery {
 
 type TargetKind = 'user' | 'anonymous' | 'device' | 'appSession';
 
-/** A product's live sessions by the value of each kind of target (session ids per value). */
-type TargetsOfProduct = Record<TargetKind, Map<string, Set<string>>>;
+type SessionTargets = Pick<DebugSession, (typeof targetFields)[number]>;
+
+/**
+ * What the index keeps of a live session: what a poll answers and ingest checks on every batch, and nothing else. A
+ * session as storage hands it over (tags, reason, stats, who made it, the trigger's signal) weighs about a kilobyte
+ * of heap, and an instance holds every live session of every product.
+ */
+export type IndexedSession = Pick<
+  DebugSession,
+  'id' | 'productId' | 'status' | 'collectionLevel' | 'capture' | 'consent' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'endedAt'
+> &
+  SessionTargets & {
+    /** Only what a device is told of it: a crash opened the session. */
+    trigger?: Pick<SessionTrigger, 'on'>;
+  };
+
+/** A target value's live sessions: nearly always one, so the session itself, and a list only beside another. */
+type Filed = IndexedSession | IndexedSession[];
+
+/** A product's live sessions by the value of each kind of target. */
+type TargetsOfProduct = Record<TargetKind, Map<string, Filed>>;
 
 /** The one target a session is filed under; every other target field is checked on look-up. */
-function primaryTarget(session: DebugSession): [TargetKind, string] | undefined {
+function primaryTarget(session: SessionTargets): [TargetKind, string] | undefined {
   if (session.targetDeviceId) return ['device', session.targetDeviceId];
   if (session.targetSessionId) return ['appSession', session.targetSessionId];
   if (session.targetAnonymousId) return ['anonymous', session.targetAnonymousId];
@@ -39,7 +58,7 @@ function primaryTarget(session: DebugSession): [TargetKind, string] | undefined 
 }
 
 /** Every target set on the session must match; a user target only by a verified token. */
-export function sessionTargetsPoll(session: DebugSession, poll: DevicePoll): boolean {
+export function sessionTargetsPoll(session: SessionTargets & Pick<DebugSession, 'productId'>, poll: DevicePoll): boolean {
   if (session.productId !== poll.productId) return false;
   if (session.targetDeviceId !== undefined && session.targetDeviceId !== poll.deviceId) return false;
   if (session.targetSessionId !== undefined && session.targetSessionId !== poll.appSessionId) return false;
@@ -49,28 +68,57 @@ export function sessionTargetsPoll(session: DebugSession, poll: DevicePoll): boo
 }
 
 /** Active and paused sessions are handed to devices; paused ones tell the device to hold off. */
-export function isServedToDevices(session: DebugSession, nowInMs: number): boolean {
+export function isServedToDevices(session: Pick<DebugSession, 'status' | 'expiresAt'>, nowInMs: number): boolean {
   return (session.status === 'active' || session.status === 'paused') && Date.parse(session.expiresAt) > nowInMs;
 }
 
 /** Ended sessions remembered, so a stale copy read after the end cannot bring one back. */
 const MAX_TOMBSTONES = 10_000;
+/** Distinct values shared between sessions (product ids, capture flags, undecided consent) before the table starts over. */
+const MAX_SHARED_VALUES = 10_000;
+
+/**
+ * Equal values many sessions hold (a product id, a set of capture flags, consent not yet decided), one copy each:
+ * kept per index, and frozen, since every session holding one sees it.
+ */
+class SharedValues {
+  private readonly values = new Map<string, unknown>();
+
+  of<Value>(key: string, make: () => Value): Value {
+    let value = this.values.get(key) as Value | undefined;
+    if (value === undefined) {
+      if (this.values.size >= MAX_SHARED_VALUES) this.values.clear();
+      value = make();
+      this.values.set(key, value);
+    }
+    return value;
+  }
+
+  string(text: string): string {
+    return this.of(`s:${text}`, () => text);
+  }
+
+  frozen<Value extends object>(value: Value): Readonly<Value> {
+    return this.of(`o:${JSON.stringify(value)}`, () => Object.freeze({ ...value }));
+  }
+}
 
 export class SessionTargetIndex {
-  private readonly sessionsById = new Map<string, DebugSession>();
+  private readonly sessionsById = new Map<string, IndexedSession>();
   /**
-   * Session ids by product, kind of target and value: a poll looks the id up as it came, under a product id it holds
+   * Live sessions by product, kind of target and value: a poll looks the id up as it came, under a product id it holds
    * already, where one key of all three would be a new string per poll, flattened and hashed each time.
    */
-  private readonly idsByTarget = new Map<string, TargetsOfProduct>();
+  private readonly sessionsByTarget = new Map<string, TargetsOfProduct>();
   private readonly endedAt = new Map<string, string>();
+  private readonly shared = new SharedValues();
 
   get size(): number {
     return this.sessionsById.size;
   }
 
   /** A session the index holds (live and targeted); undefined for ended, untargeted or unknown ones. */
-  get(sessionId: string): DebugSession | undefined {
+  get(sessionId: string): IndexedSession | undefined {
     return this.sessionsById.get(sessionId);
   }
 
@@ -95,15 +143,15 @@ export class SessionTargetIndex {
     const target = primaryTarget(session);
     if (!target) return;
     const [kind, value] = target;
-    this.sessionsById.set(session.id, session);
-    let targets = this.idsByTarget.get(session.productId);
+    const indexed = this.indexed(session);
+    this.sessionsById.set(indexed.id, indexed);
+    let targets = this.sessionsByTarget.get(indexed.productId);
     if (!targets) {
       targets = { user: new Map(), anonymous: new Map(), device: new Map(), appSession: new Map() };
-      this.idsByTarget.set(session.productId, targets);
+      this.sessionsByTarget.set(indexed.productId, targets);
     }
-    let ids = targets[kind].get(value);
-    if (!ids) targets[kind].set(value, (ids = new Set()));
-    ids.add(session.id);
+    const filed = targets[kind].get(value);
+    targets[kind].set(value, filed === undefined ? indexed : Array.isArray(filed) ? [...filed, indexed] : [filed, indexed]);
   }
 
   remove(sessionId: string): void {
@@ -113,19 +161,21 @@ export class SessionTargetIndex {
     const target = primaryTarget(known);
     if (!target) return;
     const [kind, value] = target;
-    const targets = this.idsByTarget.get(known.productId);
-    const ids = targets?.[kind].get(value);
-    ids?.delete(sessionId);
-    if (ids?.size === 0) targets![kind].delete(value);
+    const byValue = this.sessionsByTarget.get(known.productId)?.[kind];
+    const filed = byValue?.get(value);
+    if (filed === undefined) return;
+    const rest = Array.isArray(filed) ? filed.filter((session) => session.id !== sessionId) : filed.id === sessionId ? [] : [filed];
+    if (rest.length === 0) byValue!.delete(value);
+    else byValue!.set(value, rest.length === 1 ? rest[0]! : rest);
   }
 
   /** The newest live session targeting the poll, preferring active over paused. */
-  find(poll: DevicePoll, now: Date): DebugSession | undefined {
+  find(poll: DevicePoll, now: Date): IndexedSession | undefined {
     return this.findAt(poll, now.getTime());
   }
 
   /** `find` at a time in epoch milliseconds: the poll reads the clock without making a Date. */
-  findAt(poll: DevicePoll, nowInMs: number): DebugSession | undefined {
+  findAt(poll: DevicePoll, nowInMs: number): IndexedSession | undefined {
     // Each target the poll names, without building a list of them on every poll.
     let best = this.bestFor(poll, nowInMs, 'device', poll.deviceId, undefined);
     best = this.bestFor(poll, nowInMs, 'appSession', poll.appSessionId, best);
@@ -134,20 +184,56 @@ export class SessionTargetIndex {
   }
 
   /** `best`, or a session filed under this target that serves the poll and ranks higher. */
-  private bestFor(poll: DevicePoll, nowInMs: number, kind: TargetKind, value: string | undefined, best: DebugSession | undefined): DebugSession | undefined {
+  private bestFor(
+    poll: DevicePoll,
+    nowInMs: number,
+    kind: TargetKind,
+    value: string | undefined,
+    best: IndexedSession | undefined,
+  ): IndexedSession | undefined {
     if (value === undefined) return best;
-    const ids = this.idsByTarget.get(poll.productId)?.[kind].get(value);
-    if (ids === undefined) return best;
-    for (const id of ids) {
-      const session = this.sessionsById.get(id);
-      if (!session || !isServedToDevices(session, nowInMs) || !sessionTargetsPoll(session, poll)) continue;
-      if (!best || rank(session) > rank(best)) best = session;
-    }
+    const filed = this.sessionsByTarget.get(poll.productId)?.[kind].get(value);
+    if (filed === undefined) return best;
+    if (!Array.isArray(filed)) return better(filed, poll, nowInMs, best);
+    for (const session of filed) best = better(session, poll, nowInMs, best);
     return best;
+  }
+
+  /**
+   * The fields the index keeps, each session with the same keys in the same order (one shape), the values many
+   * sessions share held once.
+   */
+  private indexed(session: DebugSession): IndexedSession {
+    const shared = this.shared;
+    const consent = session.consent;
+    return {
+      id: session.id,
+      productId: shared.string(session.productId),
+      status: session.status,
+      collectionLevel: session.collectionLevel,
+      capture: shared.frozen(session.capture),
+      // Once decided, consent carries its own time; until then it is one of a few values.
+      consent: consent.decidedAt === undefined ? shared.frozen(consent) : { required: consent.required, status: consent.status, decidedAt: consent.decidedAt },
+      createdAt: session.createdAt,
+      updatedAt: session.updatedAt,
+      expiresAt: session.expiresAt,
+      endedAt: session.endedAt,
+      targetUserId: session.targetUserId,
+      targetAnonymousId: session.targetAnonymousId,
+      targetDeviceId: session.targetDeviceId,
+      targetSessionId: session.targetSessionId,
+      trigger: session.trigger === undefined ? undefined : shared.frozen({ on: session.trigger.on }),
+    };
   }
 }
 
-function rank(session: DebugSession): number {
+/** `session` when it serves the poll and ranks above `best`; otherwise `best`. */
+function better(session: IndexedSession, poll: DevicePoll, nowInMs: number, best: IndexedSession | undefined): IndexedSession | undefined {
+  if (!isServedToDevices(session, nowInMs) || !sessionTargetsPoll(session, poll)) return best;
+  return !best || rank(session) > rank(best) ? session : best;
+}
+
+function rank(session: Pick<DebugSession, 'status' | 'createdAt'>): number {
   return (session.status === 'active' ? 1e15 : 0) + Date.parse(session.createdAt);
 }
 
