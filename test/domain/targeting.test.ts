@@ -147,6 +147,28 @@ describe('SessionTargetIndex', () => {
     expect(three!.consent).toEqual(decided);
     expect(three!.consent).not.toBe(one!.consent);
   });
+
+  it('shares capture flags only between equal sets of every flag, and keeps an odd set as it was stored', () => {
+    const index = new SessionTargetIndex();
+    const flags = session({ targetDeviceId: 'd0' }).capture;
+    const { network: _dropped, ...olderDocument } = flags;
+    const variants = [
+      session({ targetDeviceId: 'd1' }, { capture: { ...flags, network: true } }),
+      session({ targetDeviceId: 'd2' }, { capture: { ...flags, network: true } }),
+      session({ targetDeviceId: 'd3' }, { capture: { ...flags, screenshots: true } }),
+      // A document written before a flag existed, and one with a flag the schema does not know.
+      session({ targetDeviceId: 'd4' }, { capture: olderDocument as typeof flags }),
+      session({ targetDeviceId: 'd5' }, { capture: { ...flags, clipboard: true } as typeof flags }),
+    ];
+    for (const live of variants) index.apply(live);
+    const [one, two, three, older, unknown] = variants.map((live) => index.get(live.id)!.capture);
+    expect(one).toBe(two);
+    expect(three).not.toBe(one);
+    expect(three).toEqual({ ...flags, screenshots: true });
+    expect(older).toEqual(olderDocument);
+    expect(unknown).toEqual({ ...flags, clipboard: true });
+    for (const capture of [one, three, older, unknown]) expect(Object.isFrozen(capture)).toBe(true);
+  });
 });
 
 describe('device credentials', () => {

@@ -91,6 +91,8 @@ export const consentStateSchema = z.object({
   decidedAt: z.string().optional(),
 });
 
+export type ConsentState = z.infer<typeof consentStateSchema>;
+
 export const sessionStatsSchema = z.object({
   logCount: z.number().int().nonnegative().default(0),
   traceCount: z.number().int().nonnegative().default(0),

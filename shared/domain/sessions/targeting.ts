@@ -1,7 +1,7 @@
 // Which session targets a polling device: an in-memory index of live sessions keyed by target,
 // so a config poll is a few map look-ups and never a storage query.
 import { z } from 'zod';
-import { isTerminal, targetFields, type DebugSession, type SessionTrigger } from './session';
+import { captureFlagsSchema, isTerminal, targetFields, type CaptureFlags, type ConsentState, type DebugSession, type SessionTrigger } from './session';
 
 export const configPollQuerySchema = z
   .object({
@@ -74,18 +74,15 @@ export function isServedToDevices(session: Pick<DebugSession, 'status' | 'expire
 
 /** Ended sessions remembered, so a stale copy read after the end cannot bring one back. */
 const MAX_TOMBSTONES = 10_000;
-/** Distinct values shared between sessions (product ids, capture flags, undecided consent) before the table starts over. */
+/** Distinct values of one kind shared between sessions (product ids, capture flags, ...) before its table starts over. */
 const MAX_SHARED_VALUES = 10_000;
 
-/**
- * Equal values many sessions hold (a product id, a set of capture flags, consent not yet decided), one copy each:
- * kept per index, and frozen, since every session holding one sees it.
- */
-class SharedValues {
-  private readonly values = new Map<string, unknown>();
+/** One copy of each equal value many sessions hold, found by a cheap key; frozen, since every session holding one sees it. */
+class Shared<Key, Value> {
+  private readonly values = new Map<Key, Value>();
 
-  of<Value>(key: string, make: () => Value): Value {
-    let value = this.values.get(key) as Value | undefined;
+  of(key: Key, make: () => Value): Value {
+    let value = this.values.get(key);
     if (value === undefined) {
       if (this.values.size >= MAX_SHARED_VALUES) this.values.clear();
       value = make();
@@ -93,13 +90,51 @@ class SharedValues {
     }
     return value;
   }
+}
+
+const CAPTURE_FLAG_BITS = new Map(captureFlagsSchema.keyof().options.map((flag, bit) => [flag as string, 1 << bit]));
+
+/**
+ * The values many sessions share, each held once per index: product ids, a set of capture flags, consent not yet
+ * decided and what opened the session. Keyed without serialising (a bit per capture flag), since a refresh builds an
+ * entry for every changed session.
+ */
+class SharedValues {
+  private readonly strings = new Shared<string, string>();
+  private readonly captures = new Shared<number, Readonly<CaptureFlags>>();
+  private readonly undecidedConsents = new Shared<string, Readonly<ConsentState>>();
+  private readonly triggers = new Shared<string, Readonly<Pick<SessionTrigger, 'on'>>>();
 
   string(text: string): string {
-    return this.of(`s:${text}`, () => text);
+    return this.strings.of(text, () => text);
   }
 
-  frozen<Value extends object>(value: Value): Readonly<Value> {
-    return this.of(`o:${JSON.stringify(value)}`, () => Object.freeze({ ...value }));
+  capture(flags: CaptureFlags): Readonly<CaptureFlags> {
+    let bits = 0;
+    let count = 0;
+    for (const flag in flags) {
+      const bit = CAPTURE_FLAG_BITS.get(flag);
+      const value = flags[flag as keyof CaptureFlags];
+      // Anything but the schema's flags as booleans (an older document, say) keeps a copy of its own.
+      if (bit === undefined || typeof value !== 'boolean') return Object.freeze({ ...flags });
+      count++;
+      if (value) bits |= bit;
+    }
+    if (count !== CAPTURE_FLAG_BITS.size) return Object.freeze({ ...flags });
+    return this.captures.of(bits, () => Object.freeze({ ...flags }));
+  }
+
+  /** Once decided, consent carries its own time; until then it is one of a few values. */
+  consent(consent: ConsentState): ConsentState {
+    const { required, status, decidedAt } = consent;
+    if (decidedAt !== undefined) return { required, status, decidedAt };
+    return this.undecidedConsents.of(`${required}|${status}`, () => Object.freeze({ required, status }));
+  }
+
+  trigger(trigger: SessionTrigger | undefined): Readonly<Pick<SessionTrigger, 'on'>> | undefined {
+    if (trigger === undefined) return undefined;
+    const on = trigger.on;
+    return this.triggers.of(on, () => Object.freeze({ on }));
   }
 }
 
@@ -205,15 +240,13 @@ export class SessionTargetIndex {
    */
   private indexed(session: DebugSession): IndexedSession {
     const shared = this.shared;
-    const consent = session.consent;
     return {
       id: session.id,
       productId: shared.string(session.productId),
       status: session.status,
       collectionLevel: session.collectionLevel,
-      capture: shared.frozen(session.capture),
-      // Once decided, consent carries its own time; until then it is one of a few values.
-      consent: consent.decidedAt === undefined ? shared.frozen(consent) : { required: consent.required, status: consent.status, decidedAt: consent.decidedAt },
+      capture: shared.capture(session.capture),
+      consent: shared.consent(session.consent),
       createdAt: session.createdAt,
       updatedAt: session.updatedAt,
       expiresAt: session.expiresAt,
@@ -222,7 +255,7 @@ export class SessionTargetIndex {
       targetAnonymousId: session.targetAnonymousId,
       targetDeviceId: session.targetDeviceId,
       targetSessionId: session.targetSessionId,
-      trigger: session.trigger === undefined ? undefined : shared.frozen({ on: session.trigger.on }),
+      trigger: shared.trigger(session.trigger),
     };
   }
 }
