@@ -3,6 +3,7 @@
 // each with its kind, container, document bytes and the index terms the container's policy gives the document.
 // bench/support/request-units.ts prices them. Off until `start()`; nothing is recorded outside a window.
 import { Container, Item, Items, QueryIterator } from '@azure/cosmos';
+import { SESSION_INDEX_PROJECTION } from '../../shared/adapters/cosmos/cosmos-session-store';
 import { bicepIndexingPolicies, indexedTermCount, type CosmosOperation, type OperationKind } from '../support/request-units';
 
 let recording = false;
@@ -13,7 +14,7 @@ let recorded: CosmosOperation[] = [];
  */
 const writtenDocuments = new Map<string, { bytes: number; terms: number }>();
 const documentKey = (container: string, id: unknown) => `${container}\u0000${String(id)}`;
-const iteratorContainers = new WeakMap<object, { container: string; pageSize: number }>();
+const iteratorContainers = new WeakMap<object, { container: string; pageSize: number; label?: string }>();
 
 const bytesOf = (document: unknown) => (document === undefined ? 0 : Buffer.byteLength(JSON.stringify(document)));
 
@@ -95,9 +96,12 @@ export function installCosmosOperationRecorder(): void {
   items.query = function (this: { container: { id: string } }, ...args: unknown[]) {
     const iterator = query.apply(this, args);
     const options = args[1] as { maxItemCount?: number } | undefined;
+    const statement = typeof args[0] === 'string' ? args[0] : (args[0] as { query?: string } | undefined)?.query;
     iteratorContainers.set(iterator, {
       container: this.container.id,
       pageSize: options?.maxItemCount && options.maxItemCount > 0 ? options.maxItemCount : 100,
+      // The config index's load and refresh, told apart by their projection: what they return is priced per session.
+      ...(statement?.startsWith(`SELECT ${SESSION_INDEX_PROJECTION} `) ? { label: 'index refresh' } : {}),
     });
     return iterator;
   };
@@ -113,6 +117,7 @@ export function installCosmosOperationRecorder(): void {
       pages: wholeQuery ? Math.max(1, Math.ceil(resources.length / tag.pageSize)) : 1,
       returnedDocuments: resources.length,
       returnedBytes: resources.reduce<number>((sum, resource) => sum + bytesOf(resource), 0),
+      ...(tag.label ? { label: tag.label } : {}),
     });
   };
   const iterators = QueryIterator.prototype as unknown as Record<string, Method>;

@@ -1,5 +1,6 @@
 // Persistence of debug sessions. Verbs follow the Azure SDK guidelines: get → undefined, list pages.
 import type { DebugSession, SessionStats, SessionStatus, VersionedSession } from '../domain/sessions/session';
+import type { IndexedSession } from '../domain/sessions/targeting';
 
 export interface SessionListFilter {
   /** Products the caller may see, so nothing crosses products; omitted only when listing by targetUserId (a user's own sessions). */
@@ -58,9 +59,10 @@ export type StatsIncrementOutcome = 'applied' | 'missing' | 'refused' | 'unknown
 
 /**
  * Feeds the config poll's in-memory index: one load of live sessions, then only what changed since the
- * last read (a query on `updatedAt`; the Cosmos change feed could serve the same port).
+ * last read (a query on `updatedAt`; the Cosmos change feed could serve the same port), each session with only the
+ * fields the index keeps.
  */
 export interface RecentSessionUpdates {
-  loadLive(): Promise<DebugSession[]>;
-  readChanges(): Promise<DebugSession[]>;
+  loadLive(): Promise<IndexedSession[]>;
+  readChanges(): Promise<IndexedSession[]>;
 }

@@ -8,7 +8,9 @@ import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/co
 import { containerDefinitions } from '../../shared/adapters/cosmos/containers';
 import { CosmosRecentSessionUpdates, CosmosSessionStore } from '../../shared/adapters/cosmos/cosmos-session-store';
 import { AppError } from '../../shared/errors';
+import { deviceConfigFor } from '../../shared/domain/sessions/device-config';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
+import { SessionTargetIndex } from '../../shared/domain/sessions/targeting';
 
 let database: Database;
 let store: CosmosSessionStore;
@@ -103,5 +105,65 @@ describe('CosmosRecentSessionUpdates', () => {
     const firstChanges = await feed.readChanges();
     expect(firstChanges.map((item) => item.id)).toContain(changedLater.id);
     expect(firstChanges.map((item) => item.id)).not.toContain(live.id);
+  });
+
+  it('reads only the fields the index keeps, and leaves out a document of another schema version', async () => {
+    const now = new Date();
+    // The real container, with what its queries return kept aside: the adapter's parse would hide extra fields.
+    const container = database.container('debug_sessions');
+    const returned: Array<Record<string, unknown>> = [];
+    const observed = {
+      items: {
+        query: (...args: Parameters<typeof container.items.query>) => {
+          const iterator = container.items.query<Record<string, unknown>>(...args);
+          return {
+            fetchAll: async () => {
+              const response = await iterator.fetchAll();
+              returned.push(...response.resources);
+              return response;
+            },
+          };
+        },
+      },
+    } as unknown as typeof container;
+    const feed = new CosmosRecentSessionUpdates(observed, () => now);
+    const triggered = session('projected', {
+      reason: 'checkout crash',
+      tags: ['vip'],
+      trigger: { ruleId: 'tr_1', ruleName: 'crashes', on: 'crash', signal: { kind: 'crash', fingerprint: 'fp_1', at: now.toISOString() } },
+    });
+    const plain = session('projected');
+    const future = session('projected', { schemaVersion: 2 as never });
+    for (const written of [triggered, plain]) await store.create(written);
+    // Written as a newer release would: the store here refuses it.
+    await database.container('debug_sessions').items.create(future);
+
+    const loaded = await feed.loadLive();
+    const byId = new Map(loaded.map((item) => [item.id, item]));
+    expect(byId.has(future.id)).toBe(false);
+    const read = byId.get(triggered.id)!;
+    expect(read).toEqual({
+      id: triggered.id,
+      schemaVersion: triggered.schemaVersion,
+      productId: 'projected',
+      status: triggered.status,
+      collectionLevel: triggered.collectionLevel,
+      capture: triggered.capture,
+      consent: triggered.consent,
+      createdAt: triggered.createdAt,
+      updatedAt: triggered.updatedAt,
+      expiresAt: triggered.expiresAt,
+      targetDeviceId: triggered.targetDeviceId,
+      trigger: { on: 'crash' },
+    });
+    expect(Object.keys(byId.get(plain.id)!)).not.toContain('trigger');
+    // Storage sent only those fields: no reason, tags, stats, creator or system properties.
+    const sent = returned.find((document) => document.id === triggered.id)!;
+    expect(Object.keys(sent).sort()).toEqual(Object.keys(read).sort());
+    expect(sent.trigger).toEqual(triggered.trigger);
+    // What a poll and ingest read of it is what they read of the whole session.
+    const index = new SessionTargetIndex();
+    index.apply(read);
+    expect(deviceConfigFor(index.get(triggered.id), 'tok', 5)).toEqual(deviceConfigFor(triggered, 'tok', 5));
   });
 });

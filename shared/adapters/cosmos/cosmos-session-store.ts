@@ -1,6 +1,7 @@
 // Debug sessions in Cosmos (`debug_sessions`, pk /id): point reads, If-Match replaces, paged queries.
 import type { Container, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
 import { debugSessionSchema, type DebugSession, type SessionStats, type VersionedSession } from '../../domain/sessions/session';
+import { indexedSessionSchema, type IndexedSession } from '../../domain/sessions/targeting';
 import type {
   Page,
   RecentSessionUpdates,
@@ -206,6 +207,14 @@ export class CosmosSessionStore implements SessionStore {
 /** Seconds of overlap between refreshes, so writers' small clock skew cannot hide an update. */
 const OVERLAP_IN_MS = 5_000;
 
+/** A session as the refresh reads it: the index's fields, and the schema version, so a document of another is left out. */
+const refreshedSessionSchema = indexedSessionSchema.extend({ schemaVersion: debugSessionSchema.shape.schemaVersion });
+
+/** Only those fields, as the query projects them: about half a session document, and a refresh returns many. */
+export const SESSION_INDEX_PROJECTION = Object.keys(refreshedSessionSchema.shape)
+  .map((field) => `c.${field}`)
+  .join(', ');
+
 /**
  * One query of live sessions at start, then one `updatedAt >= since` query per refresh: its cost is per
  * instance per refresh interval, independent of how many devices poll. (The Cosmos change feed would do the
@@ -219,28 +228,31 @@ export class CosmosRecentSessionUpdates implements RecentSessionUpdates {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async loadLive(): Promise<DebugSession[]> {
+  async loadLive(): Promise<IndexedSession[]> {
     const startedAt = this.now();
     const sessions = await this.queryAll({
-      query: "SELECT * FROM c WHERE ARRAY_CONTAINS(['pending', 'active', 'paused'], c.status)",
+      query: `SELECT ${SESSION_INDEX_PROJECTION} FROM c WHERE ARRAY_CONTAINS(['pending', 'active', 'paused'], c.status)`,
       parameters: [],
     });
     this.since = new Date(startedAt.getTime() - OVERLAP_IN_MS).toISOString();
     return sessions;
   }
 
-  async readChanges(): Promise<DebugSession[]> {
+  async readChanges(): Promise<IndexedSession[]> {
     const startedAt = this.now();
-    const sessions = await this.queryAll({ query: 'SELECT * FROM c WHERE c.updatedAt >= @since', parameters: [{ name: '@since', value: this.since }] });
+    const sessions = await this.queryAll({
+      query: `SELECT ${SESSION_INDEX_PROJECTION} FROM c WHERE c.updatedAt >= @since`,
+      parameters: [{ name: '@since', value: this.since }],
+    });
     this.since = new Date(startedAt.getTime() - OVERLAP_IN_MS).toISOString();
     return sessions;
   }
 
-  private async queryAll(query: { query: string; parameters: SqlParameter[] }): Promise<DebugSession[]> {
+  private async queryAll(query: { query: string; parameters: SqlParameter[] }): Promise<IndexedSession[]> {
     try {
-      const { resources } = await this.container.items.query<StoredSession>(query, { maxItemCount: 1000 }).fetchAll();
+      const { resources } = await this.container.items.query<unknown>(query, { maxItemCount: 1000 }).fetchAll();
       return resources.flatMap((resource) => {
-        const parsed = debugSessionSchema.safeParse(resource);
+        const parsed = refreshedSessionSchema.safeParse(resource);
         return parsed.success ? [parsed.data] : [];
       });
     } catch (error) {

@@ -1,7 +1,17 @@
 // Which session targets a polling device: an in-memory index of live sessions keyed by target,
 // so a config poll is a few map look-ups and never a storage query.
 import { z } from 'zod';
-import { captureFlagsSchema, isTerminal, targetFields, type CaptureFlags, type ConsentState, type DebugSession, type SessionTrigger } from './session';
+import {
+  captureFlagsSchema,
+  debugSessionSchema,
+  isTerminal,
+  sessionTriggerSchema,
+  targetFields,
+  type CaptureFlags,
+  type ConsentState,
+  type DebugSession,
+  type SessionTrigger,
+} from './session';
 
 export const configPollQuerySchema = z
   .object({
@@ -31,16 +41,30 @@ type SessionTargets = Pick<DebugSession, (typeof targetFields)[number]>;
 /**
  * What the index keeps of a live session: what a poll answers and ingest checks on every batch, and nothing else. A
  * session as storage hands it over (tags, reason, stats, who made it, the trigger's signal) weighs about a kilobyte
- * of heap, and an instance holds every live session of every product.
+ * of heap, and an instance holds every live session of every product; storage projects these fields for the index.
  */
-export type IndexedSession = Pick<
-  DebugSession,
-  'id' | 'productId' | 'status' | 'collectionLevel' | 'capture' | 'consent' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'endedAt'
-> &
-  SessionTargets & {
+export const indexedSessionSchema = debugSessionSchema
+  .pick({
+    id: true,
+    productId: true,
+    status: true,
+    collectionLevel: true,
+    capture: true,
+    consent: true,
+    createdAt: true,
+    updatedAt: true,
+    expiresAt: true,
+    endedAt: true,
+    targetUserId: true,
+    targetAnonymousId: true,
+    targetDeviceId: true,
+    targetSessionId: true,
+  })
+  .extend({
     /** Only what a device is told of it: a crash opened the session. */
-    trigger?: Pick<SessionTrigger, 'on'>;
-  };
+    trigger: sessionTriggerSchema.pick({ on: true }).optional(),
+  });
+export type IndexedSession = z.infer<typeof indexedSessionSchema>;
 
 /** A target value's live sessions: nearly always one, so the session itself, and a list only beside another. */
 type Filed = IndexedSession | IndexedSession[];
@@ -131,7 +155,7 @@ class SharedValues {
     return this.undecidedConsents.of(`${required}|${status}`, () => Object.freeze({ required, status }));
   }
 
-  trigger(trigger: SessionTrigger | undefined): Readonly<Pick<SessionTrigger, 'on'>> | undefined {
+  trigger(trigger: Pick<SessionTrigger, 'on'> | undefined): Readonly<Pick<SessionTrigger, 'on'>> | undefined {
     if (trigger === undefined) return undefined;
     const on = trigger.on;
     return this.triggers.of(on, () => Object.freeze({ on }));
@@ -163,7 +187,7 @@ export class SessionTargetIndex {
   }
 
   /** Keeps only sessions a device could be handed; a newer update replaces an older one. */
-  apply(session: DebugSession): void {
+  apply(session: IndexedSession): void {
     const known = this.sessionsById.get(session.id);
     if (known && known.updatedAt > session.updatedAt) return;
     const ended = this.endedAt.get(session.id);
@@ -238,7 +262,7 @@ export class SessionTargetIndex {
    * The fields the index keeps, each session with the same keys in the same order (one shape), the values many
    * sessions share held once.
    */
-  private indexed(session: DebugSession): IndexedSession {
+  private indexed(session: IndexedSession): IndexedSession {
     const shared = this.shared;
     return {
       id: session.id,
