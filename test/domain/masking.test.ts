@@ -285,6 +285,18 @@ describe('masking engine, walking values', () => {
     });
   });
 
+  it('leaves hex ids alone but scans a hex-looking string whose run of digits could be a number', () => {
+    // Lower-case hex strings skip the scan only while their runs of digits are too short for any rule: a card
+    // number or an SSN is lower-case hex too, as a whole string, as a field value, and inside an id.
+    for (const id of ['9f86d081884c7d65', 'c0ffee1234567abc', 'deadbeef']) {
+      expect(engine.maskText(id)).toMatchObject({ text: id, rules: [] });
+      expect(engine.maskValue({ correlationId: id }).redaction.count).toBe(0);
+    }
+    expect(engine.maskText('4111111111111111').rules).toEqual(['credit_card']);
+    expect(engine.maskValue({ value: '4111111111111111' }).value).toEqual({ value: '************1111' });
+    expect(engine.maskValue({ ref: '536228712' }).redaction.patternsMatched).toEqual(['us_ssn_bare']);
+  });
+
   it('hashes joinable identifiers with the keyed HMAC: same input, same digest; another key, another digest', () => {
     const rules = loadMaskingRules();
     const one = createMaskingEngine(rules, { hashKey: 'key-one' });

@@ -205,14 +205,22 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
   /**
    * Ids and hashes (lower-case hex: a correlation id, a request id) are in most items and each is new, so neither
    * the clean-string cache nor anything else spares them the full scan. The gates tell how long a run of digits
-   * such a string needs before a rule that can claim could pass; two regex tests then prove the rest clean.
+   * such a string needs before a rule that can claim could pass; one read of its characters proves the rest clean.
    */
   const hexRunToAdmit = textScanner.hexDigitRunToAdmit(claimingRules);
-  // Two plain tests, not one with a look-ahead at every digit: the first fails at once on most strings.
-  const hexOnly = /^[0-9a-f]+$/;
-  const admittingRun = hexRunToAdmit === Infinity ? undefined : new RegExp(`\\d{${hexRunToAdmit}}`);
-  const isCleanHex = (text: string): boolean =>
-    hexRunToAdmit !== 0 && text.length <= HEX_ID_CHARS && hexOnly.test(text) && (admittingRun === undefined || !admittingRun.test(text));
+  /** One pass over the characters: two regex tests cost more to enter than a 16-character id takes to read. */
+  const isCleanHex = (text: string): boolean => {
+    if (hexRunToAdmit === 0 || text.length > HEX_ID_CHARS) return false;
+    let digitRun = 0;
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      if (code >= 48 && code <= 57) {
+        if (++digitRun >= hexRunToAdmit) return false;
+      } else if (code >= 97 && code <= 102) digitRun = 0;
+      else return false;
+    }
+    return text.length !== 0;
+  };
 
   const replacementFor = (method: Method, label: string, keepLast: number, original: string): string => {
     switch (method) {
@@ -373,9 +381,9 @@ export function createMaskingEngine(document: MaskingRulesDocument, options: Mas
     // What maskSpans answers at once (`GET`, `ok`), answered before the cache is asked.
     if (text.length < 4) return 0;
     if (text.length > SHORT_STRING_CHARS) return isCleanHex(text) ? 0 : maskSpans(text);
-    if (cleanShortStrings.has(text)) return 0;
-    // Each one new: not worth remembering.
+    // Ids are new every time: told clean before the cache is asked (a miss hashes the whole string), never remembered.
     if (isCleanHex(text)) return 0;
+    if (cleanShortStrings.has(text)) return 0;
     const count = maskSpans(text);
     if (count === 0) {
       if (cleanShortStrings.size >= CLEAN_CACHE_LIMIT) cleanShortStrings.clear();
