@@ -213,7 +213,7 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
   const heapPoints = indexResults.map((result) => ({
     size: result.sessions,
     cost: (result.heapAfterBytes - result.heapBeforeBytes) / MEBIBYTE,
-    note: `${((result.heapAfterBytes - result.heapBeforeBytes) / result.sessions).toFixed(0)} bytes of heap per live session; host RSS ${(result.rssBeforeBytes / MEBIBYTE).toFixed(0)} → ${(result.rssAfterBytes / MEBIBYTE).toFixed(0)} MiB; loaded in ${result.loadSeconds.toFixed(1)} s`,
+    note: `${((result.heapAfterBytes - result.heapBeforeBytes) / result.sessions).toFixed(0)} bytes of heap and array buffers per live session; host RSS ${(result.rssBeforeBytes / MEBIBYTE).toFixed(0)} → ${(result.rssAfterBytes / MEBIBYTE).toFixed(0)} MiB; loaded in ${result.loadSeconds.toFixed(1)} s`,
   }));
   const sessionsText = (size: number) => `${size.toLocaleString('en-US')} live sessions`;
   rows.push(
@@ -245,7 +245,7 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
     }),
     ...growthRows({
       benchmark: 'scale: config index',
-      measure: (size) => `host heap held by the index (after a full GC), ${sessionsText(size)}`,
+      measure: (size) => `host heap and array buffers held by the index (after a full GC), ${sessionsText(size)}`,
       unit: 'MiB',
       points: heapPoints,
       expect: 'linear',
@@ -255,7 +255,7 @@ export async function benchScale(context: BenchmarkContext): Promise<BenchmarkOu
   const largest = indexResults[indexResults.length - 1]!;
   rows.push({
     benchmark: 'scale: config index',
-    measure: `memory per live session in the index (${largest.sessions.toLocaleString('en-US')} sessions, heap after a full GC)`,
+    measure: `memory per live session in the index (${largest.sessions.toLocaleString('en-US')} sessions, heap and array buffers after a full GC)`,
     value: (largest.heapAfterBytes - largest.heapBeforeBytes) / largest.sessions / 1024,
     unit: 'KiB',
     reference: {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { issueIngestToken, ProductKeyVerifier, productIngestKey, verifyIngestToken, verifyProductIngestKey } from '../../shared/domain/devices/credentials';
 import { deviceConfigFor, entityTag, matchesIfNoneMatch } from '../../shared/domain/sessions/device-config';
 import { createSessionRequestSchema, newSession, type DebugSession } from '../../shared/domain/sessions/session';
-import { SessionTargetIndex, type DevicePoll } from '../../shared/domain/sessions/targeting';
+import { SessionTargetIndex, sessionTargetsPoll, type DevicePoll } from '../../shared/domain/sessions/targeting';
 import { ingestStateOf } from '../../shared/adapters/caching/cached-session-state';
 import { AppError } from '../../shared/errors';
 import { DeviceTokenVerifier, verifyDeviceToken } from '../../shared/services/device-credentials';
@@ -83,6 +83,45 @@ describe('SessionTargetIndex', () => {
     const next = session({ targetDeviceId: 'd1' });
     index.apply(next);
     expect(index.find(poll({ deviceId: 'd1' }), now)?.id).toBe(next.id);
+  });
+
+  it('finds a session for every poll some live session targets, over a seeded run of sessions starting and ending', () => {
+    // Few values, shared across products and kinds of target, so the index's hash pre-check and its maps see the same
+    // value filed, removed and filed again under many keys: it must never hide a live target.
+    let seed = 3;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+    const values = ['v0', 'v1', 'v2', 'v3'];
+    const fields = ['targetUserId', 'targetAnonymousId', 'targetDeviceId', 'targetSessionId'] as const;
+    const index = new SessionTargetIndex();
+    const live = new Map<string, DebugSession>();
+    let minute = 0;
+    const stamp = () => new Date(now.getTime() + ++minute * 1000).toISOString();
+    for (let step = 0; step < 3_000; step++) {
+      if (live.size > 0 && random() < 0.45) {
+        const ending = pick([...live.values()]);
+        live.delete(ending.id);
+        index.apply({ ...ending, status: random() < 0.5 ? 'cancelled' : 'completed', updatedAt: stamp() });
+      } else {
+        const target = Object.fromEntries(fields.filter(() => random() < 0.4).map((field) => [field, pick(values)]));
+        if (Object.keys(target).length === 0) target.targetDeviceId = pick(values);
+        const started: DebugSession = { ...session(target), productId: pick(['demo', 'other']), status: pick(['active', 'paused']), updatedAt: stamp() };
+        live.set(started.id, started);
+        index.apply(started);
+      }
+      const asked = poll({
+        productId: pick(['demo', 'other']),
+        deviceId: pick(values),
+        appSessionId: random() < 0.5 ? pick(values) : undefined,
+        anonymousId: random() < 0.5 ? pick(values) : undefined,
+        authenticatedUserId: random() < 0.5 ? pick(values) : undefined,
+      });
+      const targeting = [...live.values()].filter((candidate) => sessionTargetsPoll(candidate, asked)).map((candidate) => candidate.id);
+      const found = index.find(asked, now)?.id;
+      if (targeting.length === 0) expect(found, `step ${step}`).toBeUndefined();
+      else expect(targeting, `step ${step}`).toContain(found);
+    }
+    expect(index.size).toBe(live.size);
   });
 
   it('keeps only what a poll and ingest read, and tells the device what the whole session would', () => {

@@ -1,6 +1,7 @@
 // The keys of one-call rate limits with one window length (a device's poll, say), each held until its call stops
 // counting: a hash table of expiries, where an expired entry is a free slot.
 
+import { randomHashSeed, seededStringHash } from '../../domain/hashing/string-hash';
 import type { RateDecision } from '../../ports/rate-limiter';
 
 /** Slots a table starts with; always a power of two, so a slot is a hash masked, not a division. */
@@ -19,23 +20,6 @@ export const ALLOWED: RateDecision = Object.freeze({ allowed: true });
 
 export function refused(until: number, now: number): RateDecision {
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) };
-}
-
-/**
- * The key's hash under the table's seed: FNV-1a over the UTF-16 units, then murmur3's finalizer, which mixes the high
- * bits into the low ones the slot is taken from (FNV's low bits depend on the units' low bits only). Never 0, the mark
- * of a slot never used. Seeded per table, so which ids share a slot cannot be worked out from outside: ids come from
- * devices.
- */
-function hashOf(key: string, seed: number): number {
-  let hash = seed;
-  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash === 0 ? 1 : hash;
 }
 
 /**
@@ -61,7 +45,8 @@ export class OneCallKeys {
   private filled = 0;
   /** The latest time a take was made at: `size` counts the keys live then. */
   private lastNow: number;
-  private readonly seed = (Math.random() * 2 ** 32) | 0;
+  /** Seeded per table, so which ids share a slot cannot be worked out from outside: ids come from devices. */
+  private readonly seed = randomHashSeed();
 
   constructor(
     private readonly windowInMs: number,
@@ -83,7 +68,7 @@ export class OneCallKeys {
 
   take(key: string, now: number): RateDecision {
     this.lastNow = now;
-    const hash = hashOf(key, this.seed);
+    const hash = seededStringHash(key, this.seed);
     const { hashes, expiries } = this;
     let slot = hash & this.mask;
     let free = -1;
@@ -114,7 +99,7 @@ export class OneCallKeys {
 
   /** The key's expiry, if it is held; the key is forgotten either way (it moves to a many-call window). */
   forget(key: string): number | undefined {
-    const hash = hashOf(key, this.seed);
+    const hash = seededStringHash(key, this.seed);
     for (let slot = hash & this.mask; this.hashes[slot]! !== 0; slot = (slot + 1) & this.mask) {
       if (this.hashes[slot]! !== hash || this.keys[slot] !== key) continue;
       const expiry = this.expiries[slot]!;
