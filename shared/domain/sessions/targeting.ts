@@ -1,5 +1,5 @@
 // Which session targets a polling device: an in-memory index of live sessions keyed by target,
-// so a config poll is a few map look-ups and never a storage query.
+// so a config poll is a hash check, at most a few map look-ups, and never a storage query.
 import { z } from 'zod';
 import { HashCounts } from '../hashing/hash-counts';
 import { randomHashSeed, seededStringHash } from '../hashing/string-hash';
