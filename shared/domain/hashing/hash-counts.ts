@@ -28,12 +28,7 @@ export class HashCounts {
 
   /** Whether some key with this hash is held. `hash` must not be 0. */
   has(hash: number): boolean {
-    const hashes = this.hashes;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const stored = hashes[slot]!;
-      if (stored === hash) return true;
-      if (stored === 0) return false;
-    }
+    return this.hashes[this.slotOf(hash)] === hash;
   }
 
   add(hash: number): void {
@@ -42,13 +37,8 @@ export class HashCounts {
       this.counts[slot]!++;
       return;
     }
-    if (this.filled + 1 > MAX_FILL * (this.mask + 1)) {
-      this.resize((this.mask + 1) * 2);
-      this.place(hash, 1);
-    } else {
-      this.hashes[slot] = hash;
-      this.counts[slot] = 1;
-    }
+    if (this.filled + 1 > MAX_FILL * (this.mask + 1)) this.resize((this.mask + 1) * 2);
+    this.place(hash, 1);
     this.filled++;
   }
 
