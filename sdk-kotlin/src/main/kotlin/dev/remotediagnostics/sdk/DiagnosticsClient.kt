@@ -1,7 +1,7 @@
 // DiagnosticsClient: the one object an app embeds. It polls for a debug session targeting this device and,
 // only while one is active (and consented, and the user has not opted out), captures and sends telemetry.
 // Without a session it keeps the last minute in memory and, on a crash, reports it as a signal, so a crash
-// trigger rule can open a session that starts with that minute.
+// trigger rule can open a session that starts with that minute (kept in a file meanwhile, if the crash ends the process).
 package dev.remotediagnostics.sdk
 
 import java.util.Collections
@@ -133,7 +133,9 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     private var lastScreenshotAt = Long.MIN_VALUE / 2
     private var screenshotsUploaded = 0
     private val uninstallers = ArrayList<() -> Unit>()
-    private val preCrash = options.preCrashBuffer.takeIf { it.enabled }?.let { PreCrashBuffer(it.windowMs, it.maxBytes) }
+    private val preCrash = options.preCrashBuffer.takeIf { it.enabled }?.let { buffer ->
+        PreCrashBuffer(buffer.windowMs, buffer.maxBytes, buffer.directory?.let { FrozenMinuteFile(it, buffer.frozenMaxAgeMs) })
+    }
     private val preSessionSent = HashSet<String>()
     private val mutableState = MutableStateFlow(DiagnosticsState(optedOut = optedOut))
 
@@ -201,6 +203,8 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             if (started) return PollOutcome.TOO_SOON
             started = true
         }
+        // The minute an earlier process froze at its crash, ready before the first poll brings the session it opened.
+        if (synchronized(lock) { optedOut }) preCrash?.clear() else preCrash?.restore(clock.nowMs())
         install()
         signals?.start()
         publishState()

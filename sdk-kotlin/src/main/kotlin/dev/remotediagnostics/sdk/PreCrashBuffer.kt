@@ -1,16 +1,92 @@
 // The last minute of logs, breadcrumbs and network captures, kept in memory while no session collects, so a
 // session a crash opens can start with what led to the crash. Bounded by age and by bytes; never sent unless a
 // session asks for it (config `uploadPreSessionBuffer`), and then marked `preSession: true`. The TypeScript
-// SDK's sdk/src/pre-crash-buffer.ts, on the JVM.
+// SDK's sdk/src/pre-crash-buffer.ts, on the JVM. On Android a crash ends the process before the crash session can
+// be polled for, so the minute frozen at a crash is also written to a file the next process reads back.
 package dev.remotediagnostics.sdk
 
+import java.io.File
+import java.io.IOException
+import java.nio.file.Files
+import java.nio.file.StandardCopyOption
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.longOrNull
 
-/** The pre-crash buffer: on by default; `windowMs` is how far back it reaches, `maxBytes` its size as JSON. */
-data class PreCrashBufferOptions(val enabled: Boolean = true, val windowMs: Long = 60_000, val maxBytes: Int = 256 * 1024)
+/**
+ * The pre-crash buffer: on by default; `windowMs` is how far back it reaches, `maxBytes` its size as JSON.
+ * `directory`: where the minute frozen at a crash is kept until a session takes it, so that it outlives the process
+ * the crash ends (Android: `context.noBackupFilesDir`, private to the app and never backed up); null keeps it in
+ * memory only, which serves a desktop JVM, where a worker thread's crash leaves the process running. A frozen minute
+ * older than `frozenMaxAgeMs` when the app starts again is deleted unsent.
+ */
+data class PreCrashBufferOptions(
+    val enabled: Boolean = true,
+    val windowMs: Long = 60_000,
+    val maxBytes: Int = 256 * 1024,
+    val directory: File? = null,
+    val frozenMaxAgeMs: Long = 24 * 60 * 60_000L,
+)
 
-internal class PreCrashBuffer(private val windowMs: Long, private val maxBytes: Int) {
+/**
+ * The frozen minute on disk: a first line with the time it was frozen, then one item's wire JSON per line. Written
+ * to a temporary file and moved into place, so a process killed part-way leaves the previous file or none, never half
+ * of one. Unsent items are the user's data: the file goes once a session took them, when they are too old, or when
+ * the user opts out.
+ */
+internal class FrozenMinuteFile(directory: File, private val maxAgeMs: Long) {
+    private val file = File(directory, FILE_NAME)
+    private val partial = File(directory, "$FILE_NAME.partial")
+
+    fun write(items: List<TelemetryItem>, frozenAtMs: Long) {
+        file.parentFile?.mkdirs()
+        partial.bufferedWriter(Charsets.UTF_8).use { out ->
+            out.write("""{"frozenAtMs":$frozenAtMs}""")
+            for (item in items) {
+                out.newLine()
+                out.write(item.encoded)
+            }
+        }
+        Files.move(partial.toPath(), file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
+    }
+
+    /** The items frozen by an earlier process; null when there are none, or they are too old or unreadable (then deleted). */
+    fun read(nowMs: Long): List<TelemetryItem>? {
+        if (!file.isFile) return null
+        val items = try {
+            val lines = file.readLines(Charsets.UTF_8)
+            val frozenAt = wireJson.parseToJsonElement(lines.first()).jsonObject["frozenAtMs"]?.jsonPrimitive?.longOrNull
+            if (frozenAt == null || nowMs - frozenAt > maxAgeMs) null else lines.drop(1).filter { it.isNotBlank() }.map(::itemOf)
+        } catch (_: Exception) {
+            // Not ours to repair: a file that does not read as written (another version, a disk error) is dropped.
+            null
+        }
+        if (items == null) delete()
+        return items
+    }
+
+    fun delete() {
+        try {
+            Files.deleteIfExists(file.toPath())
+            Files.deleteIfExists(partial.toPath())
+        } catch (_: IOException) {
+            // Nothing else to do: the next start tries again, and the age bound still holds.
+        }
+    }
+
+    private fun itemOf(line: String): TelemetryItem {
+        val json = wireJson.parseToJsonElement(line).jsonObject
+        return TelemetryItem(json.getValue("kind").jsonPrimitive.content, json.getValue("id").jsonPrimitive.content, json)
+    }
+
+    companion object {
+        const val FILE_NAME = "remote-diagnostics-pre-crash.jsonl"
+    }
+}
+
+internal class PreCrashBuffer(private val windowMs: Long, private val maxBytes: Int, private val frozenFile: FrozenMinuteFile? = null) {
     private class Entry(val item: TelemetryItem, val atMs: Long)
 
     private val lock = Any()
@@ -29,10 +105,29 @@ internal class PreCrashBuffer(private val windowMs: Long, private val maxBytes: 
         trim(nowMs)
     }
 
-    /** Freezes the last window at a crash, so what the crash session uploads is the minute before the crash. */
-    fun freeze(nowMs: Long) = synchronized(lock) {
-        trim(nowMs)
-        snapshot = entries.map { it.item }
+    /**
+     * Freezes the last window at a crash, so what the crash session uploads is the minute before the crash; with a
+     * file, writes it there too before the crash goes on to end the process. A write that fails keeps it in memory.
+     */
+    fun freeze(nowMs: Long) {
+        val frozen = synchronized(lock) {
+            trim(nowMs)
+            entries.map { it.item }.also { snapshot = it }
+        }
+        try {
+            frozenFile?.write(frozen, nowMs)
+        } catch (_: Exception) {
+            // The crash goes on whatever happens here; this process may still live to send the minute itself.
+        }
+    }
+
+    /**
+     * Takes back the minute an earlier process froze at its crash, unless this one has frozen its own since; called
+     * as the client starts, before its first poll, which may bring the session the crash opened.
+     */
+    fun restore(nowMs: Long) {
+        val restored = frozenFile?.read(nowMs) ?: return
+        synchronized(lock) { if (snapshot == null) snapshot = restored }
     }
 
     /** The frozen minute (or, without a crash, the current window), marked preSession, oldest first; empties both. */
@@ -45,13 +140,17 @@ internal class PreCrashBuffer(private val windowMs: Long, private val maxBytes: 
             bytes = 0
             taken
         }
+        frozenFile?.delete()
         return items.map { item -> TelemetryItem(item.kind, item.id, JsonObject(item.toJson() + ("preSession" to JsonPrimitive(true)))) }
     }
 
-    fun clear() = synchronized(lock) {
-        entries.clear()
-        bytes = 0
-        snapshot = null
+    fun clear() {
+        synchronized(lock) {
+            entries.clear()
+            bytes = 0
+            snapshot = null
+        }
+        frozenFile?.delete()
     }
 
     val size: Int get() = synchronized(lock) { entries.size }

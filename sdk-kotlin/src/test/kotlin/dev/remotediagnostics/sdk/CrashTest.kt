@@ -1,15 +1,18 @@
 // The pre-crash buffer's bounds (age, bytes, one oversized item, the frozen minute) and the crash flow against a
 // scripted server on a manual clock: without a session the last minute stays on the device, an uncaught exception
 // is reported as a crash signal at once (resent under the same Idempotency-Key when unconfirmed) and handed on within
-// the bound, and the session a crash rule opens gets the frozen minute first, filtered by its capture flags and level.
+// the bound, and the session a crash rule opens gets the frozen minute first, filtered by its capture flags and level;
+// with a directory, also when the crash ended the process and the session comes to the app's next start.
 package dev.remotediagnostics.sdk
 
+import dev.remotediagnostics.sdk.support.ManualRuntime
 import dev.remotediagnostics.sdk.support.ScriptedServer
 import dev.remotediagnostics.sdk.support.TestClient
 import dev.remotediagnostics.sdk.support.checkoutPreCrashMinute
 import dev.remotediagnostics.sdk.support.idleConfig
 import dev.remotediagnostics.sdk.support.sessionConfig
 import dev.remotediagnostics.sdk.support.testClient
+import java.io.File
 import java.time.Instant
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CountDownLatch
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertSame
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
 
 class CrashTest {
     private val server = ScriptedServer()
@@ -53,6 +57,10 @@ class CrashTest {
         server.close()
         upstream.close()
     }
+
+    /** Where a client keeps the minute frozen at a crash (the app's private files on Android). */
+    @field:TempDir
+    lateinit var directory: File
 
     private fun JsonObject.text(name: String) = this[name]?.jsonPrimitive?.content
 
@@ -115,6 +123,108 @@ class CrashTest {
         assertEquals(listOf("before-1", "before-2"), buffer.drain(50_000).map { it.id })
         // Drained once: the next session starts with nothing from before.
         assertEquals(emptyList<String>(), buffer.drain(50_000).map { it.id })
+    }
+
+    @Test
+    fun `with a directory, the frozen minute is read back by the next process's buffer and goes once a session took it`() {
+        val start = 1_000_000L
+        val crashed = PreCrashBuffer(windowMs = 60_000, maxBytes = 100_000, FrozenMinuteFile(directory, maxAgeMs = 3_600_000))
+        crashed.record(logItem("before-1", start), start, start)
+        crashed.record(logItem("before-2", start + 10_000), start + 10_000, start + 10_000)
+        crashed.freeze(start + 20_000)
+        val file = File(directory, FrozenMinuteFile.FILE_NAME)
+        assertTrue(file.isFile, "written at the crash")
+
+        // The process ended with the crash: a new buffer, ten minutes on, over the same directory.
+        val later = start + 600_000
+        val next = PreCrashBuffer(windowMs = 60_000, maxBytes = 100_000, FrozenMinuteFile(directory, maxAgeMs = 3_600_000))
+        next.restore(later)
+        next.record(logItem("new-process", later), later, later)
+        val drained = next.drain(later + 1_000)
+        assertEquals(listOf("before-1", "before-2"), drained.map { it.id }, "the crash's minute, not this process's")
+        assertEquals(logItem("before-1", start).toJson() + ("preSession" to JsonPrimitive(true)), drained.first().toJson())
+        assertFalse(file.exists(), "gone once a session took it")
+        val third = PreCrashBuffer(windowMs = 60_000, maxBytes = 100_000, FrozenMinuteFile(directory, maxAgeMs = 3_600_000))
+        third.restore(later + 2_000)
+        assertEquals(emptyList<String>(), third.drain(later + 2_000).map { it.id }, "sent once")
+    }
+
+    @Test
+    fun `a frozen minute too old or unreadable is deleted unsent, and opting out deletes it`() {
+        val frozenFile = FrozenMinuteFile(directory, maxAgeMs = 3_600_000)
+        val file = File(directory, FrozenMinuteFile.FILE_NAME)
+        frozenFile.write(listOf(logItem("old", 0)), frozenAtMs = 0)
+        val buffer = PreCrashBuffer(windowMs = 60_000, maxBytes = 100_000, frozenFile)
+        buffer.restore(3_600_001)
+        assertFalse(file.exists())
+        assertEquals(emptyList<String>(), buffer.drain(3_600_001).map { it.id })
+
+        file.writeText("""{"frozenAtMs":5}""" + "\n{not json")
+        buffer.restore(10)
+        assertFalse(file.exists())
+        assertEquals(emptyList<String>(), buffer.drain(10).map { it.id })
+
+        frozenFile.write(listOf(logItem("private", 0)), frozenAtMs = 0)
+        buffer.restore(1_000)
+        buffer.clear()
+        assertFalse(file.exists(), "opting out clears the buffer, the file with it")
+        assertEquals(emptyList<String>(), buffer.drain(1_000).map { it.id })
+    }
+
+    @Test
+    fun `a crash that ends the process, then the app's next start sends the frozen minute to the session the crash opened`() = runBlocking {
+        server.config(idleConfig())
+        val withDirectory = { options: DiagnosticsOptions -> options.copy(preCrashBuffer = PreCrashBufferOptions(directory = directory)) }
+        val crashing = crashingClient(withDirectory)
+        crashing.client.start()
+        crashing.client.info("opened cart")
+        crashing.client.breadcrumb("tapped checkout", "ui")
+        crashing.runtime.advance(10_000)
+        val crash = IllegalStateException("payment total was null")
+        crashOnWorker(crash)
+        assertSame(crash, handedOn.poll(5, TimeUnit.SECONDS))
+        assertEquals(1, server.signalBatches().size, "the crash reached the rule")
+        // The process is gone: that client never polls again. The crash rule opened a session for the device.
+        server.config(sessionConfig(uploadPreSessionBuffer = true))
+
+        val restarted = testClient(server, ManualRuntime(crashing.runtime.nowMs() + 120_000), withDirectory)
+        restarted.client.start()
+        assertTrue(restarted.client.isSessionActive)
+        restarted.client.info("after the restart")
+        restarted.client.flush()
+        val items = server.items()
+        val preSession = items.takeWhile { it["preSession"] == JsonPrimitive(true) }
+        assertEquals(
+            listOf(
+                "log" to "opened cart",
+                "breadcrumb" to "tapped checkout",
+                "breadcrumb" to "java.lang.IllegalStateException: payment total was null",
+                "log" to "payment total was null",
+            ),
+            preSession.map { it.text("kind") to it.text("message") },
+            "the crashed process's minute goes first",
+        )
+        assertEquals("fatal", preSession.last().text("level"))
+        assertEquals(listOf("after the restart"), items.drop(preSession.size).filter { it.text("kind") == "log" }.map { it.text("message") })
+        assertTrue(items.drop(preSession.size).none { it["preSession"] != null })
+        assertFalse(File(directory, FrozenMinuteFile.FILE_NAME).exists(), "sent, so deleted")
+        assertEquals(emptyList<String>(), restarted.errors.map { it.message })
+        restarted.client.stop()
+    }
+
+    @Test
+    fun `an app started opted out deletes a minute an earlier process froze, unsent`() = runBlocking {
+        server.config(sessionConfig(uploadPreSessionBuffer = true))
+        FrozenMinuteFile(directory, maxAgeMs = 3_600_000).write(listOf(logItem("private", 0)), frozenAtMs = System.currentTimeMillis())
+        val test = testClient(server) { it.copy(optedOut = true, preCrashBuffer = PreCrashBufferOptions(directory = directory)) }
+        test.client.start()
+        assertFalse(File(directory, FrozenMinuteFile.FILE_NAME).exists())
+        test.client.setOptedOut(false)
+        test.runtime.advance(6_000)
+        assertTrue(test.client.isSessionActive)
+        test.client.flush()
+        assertEquals(emptyList<JsonObject>(), server.items().filter { it["preSession"] != null })
+        test.client.stop()
     }
 
     @Test
