@@ -69,6 +69,13 @@ data class DiagnosticsOptions(
     val preCrashBuffer: PreCrashBufferOptions = PreCrashBufferOptions(),
     /** Crash reports without a session (needs `identity.deviceId`): a crash rule may then open a session for it. */
     val signals: SignalOptions = SignalOptions(),
+    /**
+     * Where a crash leaves what the app's next start must finish, should the crash end the process: the minute frozen
+     * for the crash session and a crash report the server did not confirm (Android: `context.noBackupFilesDir`, private
+     * to the app and never backed up). Null keeps both in memory only, which serves a desktop JVM, where a worker
+     * thread's crash leaves the process running.
+     */
+    val crashDirectory: java.io.File? = null,
     /** At most 50 (the server's limit). */
     val maxBatchItems: Int = MAX_ITEMS_PER_BATCH,
     val flushIntervalMs: Long = 5_000,
@@ -108,6 +115,8 @@ private const val BREADCRUMB_CAPACITY = 100
 private const val SCREENSHOT_MIN_GAP_MS = 10_000L
 /** The most an uncaught exception is held up before the previous handler gets it (flush and crash report together). */
 const val UNCAUGHT_FLUSH_TIMEOUT_MS = 2_000L
+/** The file in `crashDirectory` for crash reports a crash could not send. */
+internal const val UNSENT_SIGNALS_FILE = "remote-diagnostics-unsent-signals.txt"
 
 private enum class ConsentDecision { ASKING, GRANTED_UNRECORDED, GRANTED, DENIED }
 
@@ -134,7 +143,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
     private var screenshotsUploaded = 0
     private val uninstallers = ArrayList<() -> Unit>()
     private val preCrash = options.preCrashBuffer.takeIf { it.enabled }?.let { buffer ->
-        PreCrashBuffer(buffer.windowMs, buffer.maxBytes, buffer.directory?.let { FrozenMinuteFile(it, buffer.frozenMaxAgeMs) })
+        PreCrashBuffer(buffer.windowMs, buffer.maxBytes, options.crashDirectory?.let { FrozenMinuteFile(it, buffer.frozenMaxAgeMs) })
     }
     private val preSessionSent = HashSet<String>()
     private val mutableState = MutableStateFlow(DiagnosticsState(optedOut = optedOut))
@@ -171,7 +180,10 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
 
     private val signals = options.identity.deviceId?.takeIf { options.signals.crashReports }?.let { deviceId ->
         SignalReporter(
-            SignalReporterOptions(baseUrl, options.productKey, deviceId, options.appVersion, options.signals.intervalMs, http, clock, timers, random) { reportInternal(it) },
+            SignalReporterOptions(
+                baseUrl, options.productKey, deviceId, options.appVersion, options.signals.intervalMs, http, clock, timers, random,
+                options.crashDirectory?.let { CrashFile(it, UNSENT_SIGNALS_FILE) },
+            ) { reportInternal(it) },
         )
     }
 
@@ -203,8 +215,16 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             if (started) return PollOutcome.TOO_SOON
             started = true
         }
-        // The minute an earlier process froze at its crash, ready before the first poll brings the session it opened.
-        if (synchronized(lock) { optedOut }) preCrash?.clear() else preCrash?.restore(clock.nowMs())
+        // What an earlier process's crash left: its frozen minute, ready before the first poll brings the session the
+        // crash opened, and its crash report if the server never confirmed it (sent beside the poll).
+        if (synchronized(lock) { optedOut }) {
+            preCrash?.clear()
+            signals?.clear()
+        } else {
+            preCrash?.restore(clock.nowMs())
+            val reporter = signals
+            if (reporter != null && reporter.restoreUnsent()) scope.launch { reporter.send(everything = false) }
+        }
         install()
         signals?.start()
         publishState()
@@ -763,6 +783,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
                     }
                 }
             }
+            reporter?.keepUnsent()
             if (!collecting && reporter != null) scope.launch { poller.pollNow() }
         } catch (_: Throwable) {
             // Reporting a crash must never replace the crash.

@@ -6,9 +6,6 @@
 package dev.remotediagnostics.sdk
 
 import java.io.File
-import java.io.IOException
-import java.nio.file.Files
-import java.nio.file.StandardCopyOption
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.jsonObject
@@ -16,47 +13,30 @@ import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.longOrNull
 
 /**
- * The pre-crash buffer: on by default; `windowMs` is how far back it reaches, `maxBytes` its size as JSON.
- * `directory`: where the minute frozen at a crash is kept until a session takes it, so that it outlives the process
- * the crash ends (Android: `context.noBackupFilesDir`, private to the app and never backed up); null keeps it in
- * memory only, which serves a desktop JVM, where a worker thread's crash leaves the process running. A frozen minute
- * older than `frozenMaxAgeMs` when the app starts again is deleted unsent.
+ * The pre-crash buffer: on by default; `windowMs` is how far back it reaches, `maxBytes` its size as JSON. With a
+ * `DiagnosticsOptions.crashDirectory`, a minute frozen at a crash that is older than `frozenMaxAgeMs` when the app
+ * starts again is deleted unsent.
  */
 data class PreCrashBufferOptions(
     val enabled: Boolean = true,
     val windowMs: Long = 60_000,
     val maxBytes: Int = 256 * 1024,
-    val directory: File? = null,
     val frozenMaxAgeMs: Long = 24 * 60 * 60_000L,
 )
 
 /**
- * The frozen minute on disk: a first line with the time it was frozen, then one item's wire JSON per line. Written
- * to a temporary file and moved into place, so a process killed part-way leaves the previous file or none, never half
- * of one. Unsent items are the user's data: the file goes once a session took them, when they are too old, or when
- * the user opts out.
+ * The frozen minute on disk: a first line with the time it was frozen, then one item's wire JSON per line. It goes
+ * once a session took the items, when they are too old, or when the user opts out.
  */
 internal class FrozenMinuteFile(directory: File, private val maxAgeMs: Long) {
-    private val file = File(directory, FILE_NAME)
-    private val partial = File(directory, "$FILE_NAME.partial")
+    private val crashFile = CrashFile(directory, FILE_NAME)
 
-    fun write(items: List<TelemetryItem>, frozenAtMs: Long) {
-        file.parentFile?.mkdirs()
-        partial.bufferedWriter(Charsets.UTF_8).use { out ->
-            out.write("""{"frozenAtMs":$frozenAtMs}""")
-            for (item in items) {
-                out.newLine()
-                out.write(item.encoded)
-            }
-        }
-        Files.move(partial.toPath(), file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
-    }
+    fun write(items: List<TelemetryItem>, frozenAtMs: Long) = crashFile.write(listOf("""{"frozenAtMs":$frozenAtMs}""") + items.map { it.encoded })
 
     /** The items frozen by an earlier process; null when there are none, or they are too old or unreadable (then deleted). */
     fun read(nowMs: Long): List<TelemetryItem>? {
-        if (!file.isFile) return null
+        val lines = crashFile.readLines() ?: return null
         val items = try {
-            val lines = file.readLines(Charsets.UTF_8)
             val frozenAt = wireJson.parseToJsonElement(lines.first()).jsonObject["frozenAtMs"]?.jsonPrimitive?.longOrNull
             if (frozenAt == null || nowMs - frozenAt > maxAgeMs) null else lines.drop(1).filter { it.isNotBlank() }.map(::itemOf)
         } catch (_: Exception) {
@@ -67,14 +47,7 @@ internal class FrozenMinuteFile(directory: File, private val maxAgeMs: Long) {
         return items
     }
 
-    fun delete() {
-        try {
-            Files.deleteIfExists(file.toPath())
-            Files.deleteIfExists(partial.toPath())
-        } catch (_: IOException) {
-            // Nothing else to do: the next start tries again, and the age bound still holds.
-        }
-    }
+    fun delete() = crashFile.delete()
 
     private fun itemOf(line: String): TelemetryItem {
         val json = wireJson.parseToJsonElement(line).jsonObject

@@ -52,6 +52,9 @@ private const val MAX_ROUTE_LENGTH = 128
 /** Minutes kept while the server cannot be reached; older ones go first (the server refuses them after 24 h anyway). */
 private const val MAX_MINUTES_KEPT = 60
 
+/** An Idempotency-Key as [takeBatch] makes them. */
+private val unsentKey = Regex("[0-9a-f]{1,64}")
+
 private val minuteFormat: DateTimeFormatter = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC)
 
 /** A frame's line and column at its very end (JavaScript's `$`, hence `\z`: Java's `$` also matches before a final line break). */
@@ -139,13 +142,16 @@ internal class SignalReporterOptions(
     val clock: SdkClock,
     val timers: SdkTimers,
     val random: SdkRandom,
+    /** Where batches still unsent at a crash wait for the next start; null keeps them in memory only. */
+    val unsentFile: CrashFile?,
     val onError: (Exception) -> Unit,
 )
 
 /**
  * Counts per minute (crashes and errors by fingerprint, requests and 5xx answers by route, durations by route) and
  * sends the finished minutes. A batch the server did not confirm (429, 408, 5xx, no network) is kept and sent again
- * as it was, under the same Idempotency-Key, so a lost answer never counts a minute twice.
+ * as it was, under the same Idempotency-Key, so a lost answer never counts a minute twice. With an [unsent file]
+ * [SignalReporterOptions.unsentFile], what a crash could not send is written there and sent by the next process.
  */
 internal class SignalReporter(private val options: SignalReporterOptions) {
     private class Counter(val series: String, val fingerprint: String?, val route: String?, var count: Int)
@@ -157,7 +163,10 @@ internal class SignalReporter(private val options: SignalReporterOptions) {
 
     private val lock = Any()
     private val minutes = TreeMap<Long, MinuteBucket>()
-    private var unsent: Pair<String, String>? = null
+    /** Batches taken but not confirmed, oldest first, each a body and its Idempotency-Key. */
+    private val pending = ArrayDeque<Pair<String, String>>()
+    /** Whether the unsent file holds batches (written at a crash, or read back at the start). */
+    private var fileHolds = false
     private var timer: Cancellable? = null
     private var running = false
 
@@ -178,10 +187,53 @@ internal class SignalReporter(private val options: SignalReporterOptions) {
         }
     }
 
-    /** Drops every count and the unconfirmed batch (the user opted out). */
-    fun clear() = synchronized(lock) {
-        minutes.clear()
-        unsent = null
+    /** Drops every count and the unconfirmed batches, the file's too (the user opted out). */
+    fun clear() {
+        synchronized(lock) {
+            minutes.clear()
+            pending.clear()
+            fileHolds = false
+        }
+        options.unsentFile?.delete()
+    }
+
+    /**
+     * At a crash, after its report was tried: every batch still to send (the unconfirmed ones, then every minute
+     * counted, the running one too) goes to the unsent file, for the next start to send if the crash ends the process.
+     */
+    fun keepUnsent() {
+        val file = options.unsentFile ?: return
+        val batches = synchronized(lock) {
+            while (true) pending.addLast(takeBatch(everything = true) ?: break)
+            pending.toList().also { fileHolds = it.isNotEmpty() }
+        }
+        try {
+            if (batches.isEmpty()) file.delete() else file.write(batches.map { (body, key) -> "$key $body" })
+        } catch (_: Exception) {
+            // The crash goes on whatever happens here; the batches stay in memory if the process does.
+        }
+    }
+
+    /** Takes back the batches an earlier process could not send at its crash; true when there are any to send. */
+    fun restoreUnsent(): Boolean {
+        val file = options.unsentFile ?: return false
+        val batches = try {
+            file.readLines()?.filter { it.isNotBlank() }?.map { line ->
+                val key = line.substringBefore(' ')
+                val body = line.substringAfter(' ', "")
+                require(unsentKey.matches(key) && wireJson.parseToJsonElement(body) is JsonObject)
+                body to key
+            }
+        } catch (_: Exception) {
+            // A file that does not read as written is dropped: a report lost, never a wrong one sent.
+            file.delete()
+            null
+        } ?: return false
+        synchronized(lock) {
+            batches.forEach { pending.addLast(it) }
+            fileHolds = true
+        }
+        return batches.isNotEmpty()
     }
 
     fun countCrash(error: Throwable) = count("crashes", fingerprint = errorFingerprint(error), route = null, atMs = options.clock.nowMs())
@@ -227,7 +279,7 @@ internal class SignalReporter(private val options: SignalReporterOptions) {
      */
     suspend fun send(everything: Boolean): Boolean {
         while (true) {
-            val (body, key) = synchronized(lock) { unsent ?: takeBatch(everything)?.also { unsent = it } } ?: return true
+            val (body, key) = synchronized(lock) { pending.firstOrNull() ?: takeBatch(everything)?.also { pending.addLast(it) } } ?: break
             val status = try {
                 post(body, key)
             } catch (error: IOException) {
@@ -239,9 +291,12 @@ internal class SignalReporter(private val options: SignalReporterOptions) {
                 return false
             }
             // A refusal (a bad key, a batch the server will never take) is dropped rather than sent forever.
-            synchronized(lock) { if (unsent?.second == key) unsent = null }
+            synchronized(lock) { if (pending.firstOrNull()?.second == key) pending.removeFirst() }
             if (status >= 400) options.onError(IOException("signals refused ($status)"))
         }
+        // Everything went: what the file held went with it.
+        if (synchronized(lock) { fileHolds.also { fileHolds = false } }) options.unsentFile?.delete()
+        return true
     }
 
     private fun schedule() {

@@ -174,7 +174,7 @@ class CrashTest {
     @Test
     fun `a crash that ends the process, then the app's next start sends the frozen minute to the session the crash opened`() = runBlocking {
         server.config(idleConfig())
-        val withDirectory = { options: DiagnosticsOptions -> options.copy(preCrashBuffer = PreCrashBufferOptions(directory = directory)) }
+        val withDirectory = { options: DiagnosticsOptions -> options.copy(crashDirectory = directory) }
         val crashing = crashingClient(withDirectory)
         crashing.client.start()
         crashing.client.info("opened cart")
@@ -213,18 +213,49 @@ class CrashTest {
     }
 
     @Test
-    fun `an app started opted out deletes a minute an earlier process froze, unsent`() = runBlocking {
+    fun `an app started opted out deletes what an earlier process's crash left, unsent`() = runBlocking {
         server.config(sessionConfig(uploadPreSessionBuffer = true))
         FrozenMinuteFile(directory, maxAgeMs = 3_600_000).write(listOf(logItem("private", 0)), frozenAtMs = System.currentTimeMillis())
-        val test = testClient(server) { it.copy(optedOut = true, preCrashBuffer = PreCrashBufferOptions(directory = directory)) }
+        File(directory, UNSENT_SIGNALS_FILE).writeText("""0123abcd {"deviceId":"device-1","counters":[],"latency":[]}""")
+        val test = testClient(server) { it.copy(optedOut = true, crashDirectory = directory) }
         test.client.start()
         assertFalse(File(directory, FrozenMinuteFile.FILE_NAME).exists())
+        assertFalse(File(directory, UNSENT_SIGNALS_FILE).exists())
         test.client.setOptedOut(false)
         test.runtime.advance(6_000)
         assertTrue(test.client.isSessionActive)
         test.client.flush()
         assertEquals(emptyList<JsonObject>(), server.items().filter { it["preSession"] != null })
         test.client.stop()
+        assertEquals(emptyList<String>(), server.to("/api/diagnostics/signals").map { it.url.encodedPath })
+    }
+
+    @Test
+    fun `a crash report the network lost at the crash is sent by the app's next start, under its key`() = runBlocking {
+        server.config(idleConfig())
+        server.signalsStatus(503)
+        val withDirectory = { options: DiagnosticsOptions -> options.copy(crashDirectory = directory) }
+        val crashing = crashingClient(withDirectory)
+        crashing.client.start()
+        val crash = IllegalStateException("payment total was null")
+        crashOnWorker(crash)
+        assertSame(crash, handedOn.poll(5, TimeUnit.SECONDS))
+        val (key, batch) = server.signalBatches().single()
+        assertTrue(File(directory, UNSENT_SIGNALS_FILE).isFile, "kept for the next start")
+
+        // The process is gone; the next start sends the same batch under the same key, then nothing is left.
+        val restarted = testClient(server, ManualRuntime(crashing.runtime.nowMs() + 300_000), withDirectory)
+        restarted.client.start()
+        val deadline = System.currentTimeMillis() + 10_000
+        while (server.signalBatches().size < 2 && System.currentTimeMillis() < deadline) Thread.sleep(20)
+        assertEquals(listOf(key to batch, key to batch), server.signalBatches())
+        val counter = (batch["counters"] as JsonArray).single() as JsonObject
+        assertEquals(errorFingerprint(crash), counter.text("fingerprint"))
+        while (File(directory, UNSENT_SIGNALS_FILE).exists() && System.currentTimeMillis() < deadline) Thread.sleep(20)
+        assertFalse(File(directory, UNSENT_SIGNALS_FILE).exists(), "confirmed, so deleted")
+        restarted.client.stop()
+        assertEquals(2, server.signalBatches().size, "sent once more, not again at stop")
+        assertEquals(emptyList<String>(), restarted.errors.map { it.message })
     }
 
     @Test

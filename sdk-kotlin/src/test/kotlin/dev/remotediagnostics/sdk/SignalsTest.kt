@@ -157,7 +157,7 @@ class SignalsTest {
     @Test
     fun `a minute keeps at most 100 series and 50 latency routes, and at most 60 minutes wait`() = runBlocking {
         val reporter = SignalReporter(
-            SignalReporterOptions(server.url, PRODUCT_KEY, "device-1", null, 60_000, OkHttpClient(), runtime, runtime, runtime) { throw it },
+            SignalReporterOptions(server.url, PRODUCT_KEY, "device-1", null, 60_000, OkHttpClient(), runtime, runtime, runtime, null) { throw it },
         )
         repeat(150) { index -> reporter.countRequest("/routes/r$index", 200, index.toLong(), runtime.nowMs()) }
         assertEquals(true, reporter.send(everything = true))
