@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type autocannon from 'autocannon';
 import { DEMO_PRODUCT_ID, LOCAL_AUTH, LOCAL_DEV_SECRETS } from '../local-host/local-settings';
+import { DEFAULT_SIGNALS_GROUP_COMMIT_MS } from '../shared/config/settings';
 import { signLocalToken } from '../shared/adapters/identity/jose-token-verifier';
 import { adminToken, createSession, pollConfig, productKey } from './support/api';
 import type { BenchmarkContext, BenchmarkOutcome } from './support/benchmark';
@@ -28,8 +29,9 @@ const REPORT_ITEMS = 1_000;
 const SIGNAL_ROUTES = 8;
 const SIGNAL_FINGERPRINTS = 3;
 
-function signalBatch(device: number): Record<string, unknown> {
-  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+/** `minutesAgo`: which minute the batch counts (each pass its own, so both create their minute's buckets). */
+function signalBatch(device: number, minutesAgo = 0): Record<string, unknown> {
+  const minute = new Date((Math.floor(Date.now() / 60_000) - minutesAgo) * 60_000).toISOString();
   const routes = Array.from({ length: SIGNAL_ROUTES }, (_, index) => `/api/v1/resource${index}/{id}`);
   return {
     deviceId: `ru-signals-${device}`,
@@ -192,18 +194,32 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
     });
 
     // Signals: each device's minute as the SDK sends it (requests and latency per route, 5xx on one, errors per
-    // fingerprint), over HTTP; the per-series buckets and the totals beside them priced apart.
+    // fingerprint), over HTTP; the per-series buckets and the totals beside them priced apart. First the devices'
+    // batches arriving together, at a steady rate (grouped per SIGNALS_GROUP_COMMIT_MS window), then one after another,
+    // each answered before the next is sent: each a group of its own, as every batch was written before groups.
     const signalDevices = context.quick ? 20 : 60;
+    const sendSignals = async (device: number, minutesAgo: number) => {
+      const response = await fetch(`${scene.url}/api/diagnostics/signals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey },
+        body: JSON.stringify(signalBatch(device, minutesAgo)),
+      });
+      await response.arrayBuffer();
+      if (response.status !== 202) throw new Error(`signals answered ${response.status}`);
+    };
+    const arrivalSeconds = 1;
+    const groupedOperations = await recorded(scene, async () => {
+      const started = Date.now();
+      await Promise.all(
+        Array.from({ length: signalDevices }, async (_, device) => {
+          const due = started + (device * arrivalSeconds * 1000) / signalDevices;
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+          await sendSignals(device, 1);
+        }),
+      );
+    });
     const signalOperations = await recorded(scene, async () => {
-      for (let device = 0; device < signalDevices; device++) {
-        const response = await fetch(`${scene.url}/api/diagnostics/signals`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-diagnostics-key': productKey },
-          body: JSON.stringify(signalBatch(device)),
-        });
-        await response.arrayBuffer();
-        if (response.status !== 202) throw new Error(`signals answered ${response.status}`);
-      }
+      for (let device = 0; device < signalDevices; device++) await sendSignals(device, 0);
     });
     const signalWrites = signalOperations.filter((operation) => operation.container === 'signal_buckets');
     const signals = summarizeCharges(signalWrites);
@@ -218,6 +234,17 @@ export async function benchRequestUnits(context: BenchmarkContext): Promise<Benc
       ratio: signals.total / seriesOnly.total,
       lowerIsBetter: true,
       note: `per-series buckets: ${describe(seriesOnly)}; totals: ${describe(totalsOnly)}`,
+    });
+    const grouped = summarizeCharges(groupedOperations.filter((operation) => operation.container === 'signal_buckets'));
+    rows.push({
+      benchmark: 'request units',
+      measure: `per device signal batch, the same ${signalDevices} devices' batches arriving within ${arrivalSeconds} s (${signalDevices / arrivalSeconds} batches/s on one instance), written in groups (SIGNALS_GROUP_COMMIT_MS, ${DEFAULT_SIGNALS_GROUP_COMMIT_MS} ms)`,
+      value: grouped.total / signalDevices,
+      unit: 'RU',
+      reference: { value: signals.total / signalDevices, label: 'each batch alone (sent one after another)' },
+      ratio: grouped.total / signals.total,
+      lowerIsBetter: true,
+      note: describe(grouped),
     });
     // A rule's read each minute, modelled from the rows the store's query returns (its projected fields): the
     // default anomaly rule reads 165 minutes; before the totals it read every series' buckets over them.

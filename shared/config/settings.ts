@@ -7,6 +7,9 @@ const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => val
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** A device batch waits at most this long for others of its product to be written with it (SIGNALS_GROUP_COMMIT_MS). */
+export const DEFAULT_SIGNALS_GROUP_COMMIT_MS = 250;
+
 export const settingsSchema = z
   .object({
     /** `local` runs on the embedded emulators; `azure` uses managed identity against real resources. */
@@ -68,6 +71,11 @@ export const settingsSchema = z
     INGEST_SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     /** Ingest's stats increments are summed per session and written this often; 0 writes them per batch. */
     INGEST_STATS_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    /**
+     * Device signal batches of one product arriving within this window are summed per bucket and written together,
+     * each request answered once that write is done; 0 writes each batch on its own.
+     */
+    SIGNALS_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(5_000).default(DEFAULT_SIGNALS_GROUP_COMMIT_MS),
 
     // Live tail (issue 16): every stream polls its session's partition; the caps are per instance.
     TAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(10_000).default(1000),

@@ -237,6 +237,17 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     onSessionWritten,
     beforeCreate: watching.beforeSessionCreate,
   };
+  const signals = createSignals({
+    stores,
+    clock,
+    telemetry,
+    rateLimiter,
+    events,
+    deviceConfig,
+    sessionService,
+    publicBaseUrl: settings.PUBLIC_BASE_URL,
+    groupCommitInMs: settings.SIGNALS_GROUP_COMMIT_MS,
+  });
   const services: Services = {
     health: stores.health,
     deviceConfig,
@@ -295,7 +306,7 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
     relay,
     eventing: createEventing({ settings, stores, clock, telemetry, masking, credential: infra.credential }),
     watch: watching.watch,
-    signals: createSignals({ stores, clock, telemetry, rateLimiter, events, deviceConfig, sessionService, publicBaseUrl: settings.PUBLIC_BASE_URL }),
+    signals,
     erasures: {
       records: stores.privacy.erasures,
       finder: stores.privacy.finder,
@@ -315,7 +326,13 @@ function createServices(infra: Infrastructure, stores: Stores, rateLimiter: Rate
       limits: { ...ERASURE_DEFAULT_LIMITS },
     },
   };
-  return { services, close: () => ingestStats.close() };
+  return {
+    services,
+    close: async () => {
+      await signals.intake.close();
+      await ingestStats.close();
+    },
+  };
 }
 
 export function createDependencies(settings: Settings, overrides: DependencyOverrides = {}): Dependencies {

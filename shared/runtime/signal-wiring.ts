@@ -1,5 +1,6 @@
 // Builds the signals area's dependencies (called once by the composition root): intake, series reads,
 // rules, detection and trigger rules over the signal stores.
+import { GroupCommitSignalStore } from '../adapters/caching/group-commit-signal-store';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { RateLimiter } from '../ports/rate-limiter';
@@ -13,7 +14,8 @@ import { forgetTriggerRules, onDeviceReports, type TriggerServiceDependencies } 
 import type { Stores } from './stores';
 
 export interface SignalDependencies {
-  intake: SignalServiceDependencies;
+  /** `close` writes the signal batches still gathering in a group (the instance is shutting down). */
+  intake: SignalServiceDependencies & { close(): Promise<void> };
   rules: SignalRuleServiceDependencies;
   detection: DetectionServiceDependencies;
   triggers: TriggerServiceDependencies;
@@ -29,17 +31,23 @@ export interface SignalInputs {
   deviceConfig: DeviceConfigService;
   sessionService: SessionServiceDependencies;
   publicBaseUrl: string;
+  /** SIGNALS_GROUP_COMMIT_MS: device batches arriving this close together are written as one group. */
+  groupCommitInMs: number;
 }
 
 /** A device sends one batch a minute; a few more absorb retries and a flush on exit. */
 const SIGNAL_BATCHES_PER_MINUTE_PER_DEVICE = 6;
 const TRIGGER_RULE_CACHE_IN_MS = 30_000;
+/** A group is written early past this many points: a device batch has at most ~250, a product's minute a few thousand. */
+const MAX_POINTS_PER_GROUP = 5_000;
 /** Devices send a minute's counts within the next minute (SDK interval 60 s); detection waits that long. */
 const EVALUATION_DELAY_IN_MS = 60_000;
 
 export function createSignals(inputs: SignalInputs): SignalDependencies {
   const { clock, telemetry } = inputs;
   const { signalBuckets: store, signalRules: rules, audit, idempotency } = inputs.stores;
+  // Intake writes in groups; reads (detection, the dashboard's series) go to the store itself.
+  const grouped = new GroupCommitSignalStore(store, { windowInMs: inputs.groupCommitInMs, maxPointsPerGroup: MAX_POINTS_PER_GROUP });
   const triggers: TriggerServiceDependencies = {
     rules,
     sessionService: inputs.sessionService,
@@ -51,7 +59,8 @@ export function createSignals(inputs: SignalInputs): SignalDependencies {
   };
   return {
     intake: {
-      store,
+      store: grouped,
+      close: () => grouped.flush(),
       clock,
       telemetry,
       rateLimiter: inputs.rateLimiter,

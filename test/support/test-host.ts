@@ -58,7 +58,7 @@ export function testEnvironment(settings: Record<string, string> = {}): Record<s
       blobAccountKey: AZURITE_ACCOUNT_KEY,
       publicBaseUrl: 'http://127.0.0.1:0',
     },
-    { COSMOS_DATABASE: `test-${randomUUID().slice(0, 8)}`, CONFIG_INDEX_REFRESH_MS: '0', ...settings },
+    { COSMOS_DATABASE: `test-${randomUUID().slice(0, 8)}`, CONFIG_INDEX_REFRESH_MS: '0', SIGNALS_GROUP_COMMIT_MS: '20', ...settings },
   );
 }
 
