@@ -268,6 +268,21 @@ describe('masking engine, walking values', () => {
     });
   });
 
+  it('masks a pair by its name whatever the order of its fields, in copies and in the walk that shares clean objects', () => {
+    const pairs = [
+      { value: 'Bearer abc', name: 'Authorization' },
+      { value: 'secret-value', key: 'password' },
+      { name: 'Accept', value: 'application/json' },
+    ];
+    const masked = [{ value: '[REDACTED]', name: 'Authorization' }, { value: '[REDACTED]', key: 'password' }, pairs[2]];
+    expect(engine.maskValue({ pairs }).value).toEqual({ pairs: masked });
+    const target: Record<string, unknown> = {};
+    const redaction = engine.maskFieldsInto!(target, { pairs });
+    expect(target).toEqual({ pairs: masked });
+    expect((target.pairs as unknown[])[2]).toBe(pairs[2]);
+    expect(redaction.fieldsRedacted).toEqual(['pairs[0].value', 'pairs[1].value']);
+  });
+
   it('prefixes paths and masks card numbers sent as JSON numbers', () => {
     const { value, redaction } = engine.maskValue({ card: { number: 4111111111111111 }, amount: 1716200000123 }, 'context');
     expect(value).toEqual({ card: { number: '************1111' }, amount: 1716200000123 });

@@ -186,16 +186,23 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
     }
   }
 
+  /**
+   * The rule for a field named `value`: in a header list such as HAR's [{ name: 'Authorization', value: 'Bearer …' }]
+   * the pair's `name` (or `key`) names it. Asked only when a `value` field is met: reading `name` and `key` off every
+   * object walked (most have neither, and nearly each has a shape of its own) cost more than the rest of a clean field.
+   */
+  private valueRuleOf(record: Record<string, unknown>): Rule | undefined {
+    const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
+    return (pairName !== undefined ? this.rules.fieldRuleFor(pairName) : undefined) ?? this.rules.fieldRuleFor('value');
+  }
+
   /** The fields of one object (its ancestors' stack already holding it), masked into `copy`. */
   private copyFields(record: Record<string, unknown>, copy: Record<string, unknown>, skip: ReadonlySet<string> | undefined, depth: number): void {
-    // Header lists such as HAR's [{ name: 'Authorization', value: 'Bearer …' }].
-    const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
-    const pairRule = pairName !== undefined && 'value' in record ? this.rules.fieldRuleFor(pairName) : undefined;
     // for-in over own keys visits what Object.keys lists, in its order, without making the list for every object.
     for (const key in record) {
       if (!hasOwnProperty.call(record, key) || (skip !== undefined && skip.has(key))) continue;
       const child = record[key];
-      const rule = key === 'value' && pairRule ? pairRule : this.rules.fieldRuleFor(key);
+      const rule = key === 'value' ? this.valueRuleOf(record) : this.rules.fieldRuleFor(key);
       this.segments.push(key);
       if (!rule) setOwn(copy, key, this.walk(child, depth + 1));
       else if (rule.method !== 'remove') setOwn(copy, key, this.maskWhole(child, rule, depth + 1));
@@ -206,13 +213,11 @@ export class ValueWalker<Rule extends WalkedFieldRule = WalkedFieldRule> {
 
   /** The record itself when nothing in it masks to something else; otherwise a copy made from the first field that does. */
   private maskedOrShared(record: Record<string, unknown>, depth: number): Record<string, unknown> {
-    const pairName = typeof record.name === 'string' ? record.name : typeof record.key === 'string' ? record.key : undefined;
-    const pairRule = pairName !== undefined && 'value' in record ? this.rules.fieldRuleFor(pairName) : undefined;
     let copy: Record<string, unknown> | undefined;
     for (const key in record) {
       if (!hasOwnProperty.call(record, key)) continue;
       const child = record[key];
-      const rule = key === 'value' && pairRule ? pairRule : this.rules.fieldRuleFor(key);
+      const rule = key === 'value' ? this.valueRuleOf(record) : this.rules.fieldRuleFor(key);
       const removed = rule !== undefined && rule.method === 'remove';
       this.segments.push(key);
       let masked = child;
