@@ -6,6 +6,7 @@ import { ConfigPoller, type DeviceIdentity } from './config-poller.js';
 import { ConsentGate, type ConsentRequest } from './consent-gate.js';
 import { collectDeviceContext } from './device-context.js';
 import { instrument, type GlobalScope, type InstrumentFlags, type NetworkOptions } from './instrumentation.js';
+import { crashFileIn } from './crash-file.js';
 import { defaultPreCrashBufferOptions, PreCrashBuffer } from './pre-crash-buffer.js';
 import { Recorder, type TraceOptions } from './recorder.js';
 import { systemClock, systemRandom, systemTimers, type FetchFunction, type SdkClock, type SdkRandom, type SdkTimers } from './runtime.js';
@@ -16,6 +17,10 @@ import { Transport, type TransportStats } from './transport.js';
 import type { ActiveSession, Attributes, DeviceConfig, LogLevel } from './wire.js';
 
 export type { ConsentRequest } from './consent-gate.js';
+
+/** The files in `crashDirectory`: the minute frozen at a crash, and the signal batches a crash could not send. */
+export const PRE_CRASH_FILE = 'remote-diagnostics-pre-crash.json';
+export const UNSENT_SIGNALS_FILE = 'remote-diagnostics-unsent-signals.json';
 export type { TraceOptions } from './recorder.js';
 
 export interface DiagnosticsClientOptions extends DeviceIdentity {
@@ -59,6 +64,14 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
    * route template are sent on that interval. Never message text or URLs.
    */
   signals?: { crashReports?: boolean; intervalInMs?: number };
+  /**
+   * Node only: a directory where a crash leaves what the next start must finish, as the crash ends the process before
+   * anything asynchronous completes: the minute frozen for the crash session and the crash report (with the minutes
+   * counted). The next `start()` reads them back, sends the report beside its first poll and the minute to the session
+   * the crash opened; each file goes once sent, when the user opts out, or (the minute) unsent after 24 h. Browsers
+   * ignore it: a page outlives its errors.
+   */
+  crashDirectory?: string;
   /** The SDK's own failures (network, refusals); never thrown into the app. */
   onError?: (error: Error) => void;
   /** Injectable for tests; the defaults are the runtime's. */
@@ -109,10 +122,13 @@ export class DiagnosticsClient {
     const timers = options.timers ?? systemTimers;
     const onError = (error: Error) => this.reportInternal(error);
     if (options.preCrashBuffer?.enabled ?? true) {
-      this.preCrash = new PreCrashBuffer({
-        windowInMs: options.preCrashBuffer?.windowInMs ?? defaultPreCrashBufferOptions.windowInMs,
-        maxBytes: options.preCrashBuffer?.maxBytes ?? defaultPreCrashBufferOptions.maxBytes,
-      });
+      this.preCrash = new PreCrashBuffer(
+        {
+          windowInMs: options.preCrashBuffer?.windowInMs ?? defaultPreCrashBufferOptions.windowInMs,
+          maxBytes: options.preCrashBuffer?.maxBytes ?? defaultPreCrashBufferOptions.maxBytes,
+        },
+        crashFileIn(options.crashDirectory, PRE_CRASH_FILE),
+      );
     }
     if (options.deviceId && (options.signals?.crashReports ?? true)) {
       this.signals = new SignalReporter({
@@ -125,6 +141,7 @@ export class DiagnosticsClient {
         random,
         optedOut: () => this.optedOut,
         onError,
+        unsentFile: crashFileIn(options.crashDirectory, UNSENT_SIGNALS_FILE),
       });
     }
     this.poller = new ConfigPoller({
@@ -199,6 +216,15 @@ export class DiagnosticsClient {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    // What an earlier process's crash left: its frozen minute, ready before the first poll brings the session the
+    // crash opened, and its crash report, sent beside that poll.
+    if (this.optedOut) {
+      this.preCrash?.clear();
+      this.signals?.clear();
+    } else {
+      this.preCrash?.restore(this.clock.now());
+      if (this.signals?.restoreUnsent()) void this.signals.send(false);
+    }
     this.uninstall = instrument({
       settings: this.options,
       baseUrl: this.baseUrl,
@@ -251,6 +277,7 @@ export class DiagnosticsClient {
       this.transport.clear();
       this.recorder.clearBreadcrumbs();
       this.preCrash?.clear();
+      this.signals?.clear();
     }
     this.updateTarget();
   }
@@ -359,7 +386,9 @@ export class DiagnosticsClient {
   private async reportCrash(error: unknown): Promise<void> {
     if (!this.signals || this.optedOut) return;
     this.signals.countCrash(error);
+    // Both synchronous: in Node the process may end before the report's request below completes.
     this.preCrash?.takeSnapshot(this.clock.now());
+    this.signals.keepUnsent();
     await this.signals.send(true, true);
     await this.poller.pollNow().catch(() => undefined);
   }

@@ -111,6 +111,11 @@ export class SignalAggregator {
     if (list.length < MAX_DURATIONS_PER_ROUTE) list.push(Math.min(Math.max(0, durationMs), MAX_DURATION_IN_MS));
   }
 
+  /** Drops every minute counted. */
+  clear(): void {
+    this.minutes.clear();
+  }
+
   /** Finished minutes (all with `everything`, e.g. at a crash or exit) as one batch, or undefined when none. */
   take(deviceId: string, appVersion: string | undefined, everything = false): SignalBatch | undefined {
     const current = Math.floor(this.clock.now() / MINUTE_IN_MS) * MINUTE_IN_MS;

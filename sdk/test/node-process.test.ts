@@ -1,12 +1,15 @@
 // The built SDK in a real Node process: it must not change how the process exits on an uncaught error or an
 // unhandled rejection (same exit code, same report on stderr as without it), and a process that simply ends
-// sends what was still buffered (beforeExit) and still exits on its own.
+// sends what was still buffered (beforeExit) and still exits on its own. With a crash directory, a crash that ends
+// the process leaves its report and the minute before it there, and the app's next start sends both.
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeConfig } from './support/fixtures';
+import { activeConfig, inactiveConfig } from './support/fixtures';
 import { startScriptedServer, type ScriptedServer } from './support/scripted-server';
 import { expectValidIngestBatch } from './support/wire-contract';
 
@@ -22,12 +25,17 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => server.close());
 
-async function runChild(appCode: string, withSdk: boolean): Promise<{ code: number; stderr: string }> {
+async function runChild(
+  appCode: string,
+  withSdk: boolean,
+  sdk: { crashDirectory?: string; session?: boolean } = {},
+): Promise<{ code: number; stderr: string }> {
+  const options = { endpoint: server.url, productKey: 'dk_demo_key', deviceId: 'child-device', flushIntervalInMs: 60000, crashDirectory: sdk.crashDirectory };
   const setup = withSdk
     ? `const { DiagnosticsClient } = await import(${JSON.stringify(sdkEntry)});
-       const diagnostics = new DiagnosticsClient({ endpoint: ${JSON.stringify(server.url)}, productKey: 'dk_demo_key', deviceId: 'child-device', flushIntervalInMs: 60000 });
+       const diagnostics = new DiagnosticsClient(${JSON.stringify(options)});
        await diagnostics.start();
-       if (!diagnostics.isSessionActive()) throw new Error('no session');`
+       if (diagnostics.isSessionActive() !== ${sdk.session ?? true}) throw new Error('session: ' + diagnostics.isSessionActive());`
     : 'const diagnostics = { info() {} };';
   try {
     const { stderr } = await run(process.execPath, ['--input-type=module', '-e', `${setup}\n${appCode}`], { timeout: 20_000 });
@@ -66,5 +74,70 @@ describe('the SDK in a Node process', () => {
       .slice(before)
       .flatMap((request) => expectValidIngestBatch(request.json).items);
     expect(sent.map((item) => item.kind === 'log' && item.message)).toEqual(['last words before exit']);
+  });
+
+  it('leaves a crash that ends the process in the crash directory, and the next start sends its report and its minute', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'rd-crash-'));
+    try {
+      // No session, and the crash report's request never answered: the process ends with the crash anyway.
+      server.setScript((request) =>
+        request.path === '/api/diagnostics/config'
+          ? { status: 200, body: inactiveConfig() }
+          : request.path === '/api/diagnostics/signals'
+            ? 'drop'
+            : { status: 202 },
+      );
+      const crashed = await runChild(
+        "diagnostics.info('opened cart'); diagnostics.breadcrumb('tapped checkout', 'ui'); setTimeout(() => { throw new Error('payment total was null'); }, 10);",
+        true,
+        { crashDirectory: directory, session: false },
+      );
+      expect(crashed.code).toBe(1);
+      expect(report(crashed.stderr).join('\n')).toMatch(/payment total was null/);
+      const left = (name: string) => existsSync(path.join(directory, name));
+      expect([left('remote-diagnostics-pre-crash.json'), left('remote-diagnostics-unsent-signals.json')]).toEqual([true, true]);
+
+      // The crash rule opened a session for the device: the next start sends the report and then the minute.
+      server.setScript((request) =>
+        request.path === '/api/diagnostics/config' ? { status: 200, body: activeConfig({ uploadPreSessionBuffer: true }) } : { status: 202 },
+      );
+      const signalsBefore = server.requestsTo('/api/diagnostics/signals').length;
+      const ingestBefore = server.requestsTo('/api/diagnostics/ingest').length;
+      const restarted = await runChild("diagnostics.info('after the restart');", true, { crashDirectory: directory });
+      expect(restarted).toEqual({ code: 0, stderr: '' });
+
+      const reports = server.requestsTo('/api/diagnostics/signals').slice(signalsBefore);
+      expect(reports).toHaveLength(1);
+      // The crash, and the error its fatal log counted, under one fingerprint.
+      const counters = (reports[0]!.json as { counters: Array<{ series: string; count: number; fingerprint?: string }> }).counters;
+      const fingerprint = counters[0]?.fingerprint;
+      expect(fingerprint).toMatch(/^fp-[0-9a-f]{8}$/);
+      expect(counters.map(({ series, count }) => [series, count]).sort()).toEqual([
+        ['crashes', 1],
+        ['errors', 1],
+      ]);
+      expect(counters.every((counter) => counter.fingerprint === fingerprint)).toBe(true);
+      // Sent under the key it was given at the crash (the dropped attempt's, if it got that far).
+      const key = reports[0]!.headers['idempotency-key'];
+      for (const attempt of server.requestsTo('/api/diagnostics/signals').slice(0, signalsBefore)) {
+        if ((attempt.json as { deviceId?: string }).deviceId === 'child-device' && attempt.body === reports[0]!.body)
+          expect(attempt.headers['idempotency-key']).toBe(key);
+      }
+      const items = server
+        .requestsTo('/api/diagnostics/ingest')
+        .slice(ingestBefore)
+        .flatMap((request) => expectValidIngestBatch(request.json).items);
+      const preSession = items.filter((item) => 'preSession' in item && item.preSession === true);
+      expect(preSession.map((item) => [item.kind, 'message' in item ? item.message : undefined])).toEqual([
+        ['log', 'opened cart'],
+        ['breadcrumb', 'tapped checkout'],
+        ['breadcrumb', 'Error: payment total was null'],
+        ['log', 'payment total was null'],
+      ]);
+      expect(items.at(-1)).toEqual(expect.objectContaining({ kind: 'log', message: 'after the restart' }));
+      expect([left('remote-diagnostics-pre-crash.json'), left('remote-diagnostics-unsent-signals.json')]).toEqual([false, false]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
