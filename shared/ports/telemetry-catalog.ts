@@ -134,6 +134,11 @@ export const metricCatalog = {
     dimensions: ['outcome'],
   },
   'signals.points_total': { unit: 'count', description: 'Signal buckets merged, by intake (sdk, otlp)', dimensions: ['intake'] },
+  'signals.group_batches': {
+    unit: 'count',
+    description: 'Batches written together in one signal group (SIGNALS_GROUP_COMMIT_MS), per group write, by outcome (written, failed)',
+    dimensions: ['outcome'],
+  },
   'signals.otlp_requests_total': { unit: 'count', description: 'OTLP/HTTP metric export requests, by outcome', dimensions: ['outcome'] },
   'signals.alert_total': { unit: 'count', description: 'Alert episodes fired and recovered, by metric', dimensions: ['transition', 'metric'] },
   'signals.rule_failure_total': { unit: 'count', description: 'Alert rule evaluations that failed (retried the next minute)', dimensions: [] },

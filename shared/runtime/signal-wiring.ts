@@ -47,7 +47,7 @@ export function createSignals(inputs: SignalInputs): SignalDependencies {
   const { clock, telemetry } = inputs;
   const { signalBuckets: store, signalRules: rules, audit, idempotency } = inputs.stores;
   // Intake writes in groups; reads (detection, the dashboard's series) go to the store itself.
-  const grouped = new GroupCommitSignalStore(store, { windowInMs: inputs.groupCommitInMs, maxPointsPerGroup: MAX_POINTS_PER_GROUP });
+  const grouped = new GroupCommitSignalStore(store, telemetry, { windowInMs: inputs.groupCommitInMs, maxPointsPerGroup: MAX_POINTS_PER_GROUP });
   const triggers: TriggerServiceDependencies = {
     rules,
     sessionService: inputs.sessionService,

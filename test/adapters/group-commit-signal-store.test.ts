@@ -2,7 +2,7 @@
 // arrive within the window are written as one (every count kept), each caller answered once that write is done; a
 // failed write fails every caller of its group and no other; a full group goes early; flush writes what is gathering.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Database } from '@azure/cosmos';
 import { COSMOS_EMULATOR_KEY } from '../../local-host/backends';
@@ -10,9 +10,11 @@ import { GroupCommitSignalStore } from '../../shared/adapters/caching/group-comm
 import { createCosmosDatabase, ensureContainers } from '../../shared/adapters/cosmos/cosmos-client';
 import { CosmosSignalStore } from '../../shared/adapters/cosmos/cosmos-signal-store';
 import type { SignalPoint } from '../../shared/domain/signals/series';
+import { InMemoryTelemetry } from '../../shared/adapters/memory/in-memory-telemetry';
 import type { BucketQuery, SignalStore } from '../../shared/ports/signal-store';
 
 let database: Database;
+let telemetry: InMemoryTelemetry;
 
 beforeAll(async () => {
   database = createCosmosDatabase({
@@ -28,6 +30,10 @@ afterAll(async () => {
 });
 
 const minute = Date.UTC(2024, 4, 1, 10, 7);
+
+beforeEach(() => {
+  telemetry = new InMemoryTelemetry({ strict: true });
+});
 
 /** The real store, with every call it gets recorded (what the group handed on). */
 class RecordingStore implements SignalStore {
@@ -80,7 +86,7 @@ describe('GroupCommitSignalStore', () => {
   it('writes the batches of one window as one, keeping every count, and answers each caller once it is stored', async () => {
     const cosmos = new CosmosSignalStore(database.container('signal_buckets'));
     const recording = new RecordingStore(cosmos);
-    const grouped = new GroupCommitSignalStore(recording, { windowInMs: 100, maxPointsPerGroup: 5_000 });
+    const grouped = new GroupCommitSignalStore(recording, telemetry, { windowInMs: 100, maxPointsPerGroup: 5_000 });
     const devices = Array.from({ length: 30 }, (_, device) => device);
     let answered = 0;
     await Promise.all(devices.map((device) => grouped.add('p-window', deviceMinute(device)).then(() => answered++)));
@@ -88,6 +94,8 @@ describe('GroupCommitSignalStore', () => {
     // One write, its points summed per bucket: 4 routes × (requests, latency) + 3 fingerprints, not 30 × 3.
     expect(recording.writes).toHaveLength(1);
     expect(recording.writes[0]!.points).toHaveLength(11);
+    // Operators tune the window by how many batches a group holds.
+    expect(telemetry.metrics).toEqual([{ name: 'signals.group_batches', value: 30, dimensions: { outcome: 'written' } }]);
 
     const expected = sumsOf(devices.flatMap(deviceMinute));
     expect(sumsOf(await cosmos.read('p-window', everySeries))).toEqual(expected);
@@ -100,7 +108,7 @@ describe('GroupCommitSignalStore', () => {
 
   it('fails every caller of a group whose write failed, and no other group', async () => {
     const recording = new RecordingStore(new CosmosSignalStore(database.container('signal_buckets')), new Set(['p-broken']));
-    const grouped = new GroupCommitSignalStore(recording, { windowInMs: 50, maxPointsPerGroup: 5_000 });
+    const grouped = new GroupCommitSignalStore(recording, telemetry, { windowInMs: 50, maxPointsPerGroup: 5_000 });
     const outcomes = await Promise.allSettled([
       grouped.add('p-broken', deviceMinute(1)),
       grouped.add('p-healthy', deviceMinute(1)),
@@ -109,6 +117,10 @@ describe('GroupCommitSignalStore', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
     expect((outcomes[0] as PromiseRejectedResult).reason).toEqual(new Error('storage refused p-broken'));
     expect(recording.writes.map((write) => write.productId).sort()).toEqual(['p-broken', 'p-healthy']);
+    expect(telemetry.metrics.map((metric) => [metric.value, metric.dimensions.outcome]).sort()).toEqual([
+      [1, 'written'],
+      [2, 'failed'],
+    ]);
     // The next window starts a new group: the failed one is not retried by the store (each device resends).
     await grouped.add('p-healthy', deviceMinute(3));
     expect(recording.writes).toHaveLength(3);
@@ -116,7 +128,7 @@ describe('GroupCommitSignalStore', () => {
 
   it('writes a full group at once, flushes what is gathering, and with no window writes each batch on its own', async () => {
     const recording = new RecordingStore(new CosmosSignalStore(database.container('signal_buckets')));
-    const grouped = new GroupCommitSignalStore(recording, { windowInMs: 60_000, maxPointsPerGroup: 6 });
+    const grouped = new GroupCommitSignalStore(recording, telemetry, { windowInMs: 60_000, maxPointsPerGroup: 6 });
     // Two batches of three points fill the group: written long before the minute-long window ends.
     await Promise.all([grouped.add('p-full', deviceMinute(1)), grouped.add('p-full', deviceMinute(2))]);
     expect(recording.writes).toHaveLength(1);
@@ -127,7 +139,7 @@ describe('GroupCommitSignalStore', () => {
     await pending;
     expect(recording.writes).toHaveLength(2);
 
-    const direct = new GroupCommitSignalStore(recording, { windowInMs: 0, maxPointsPerGroup: 6 });
+    const direct = new GroupCommitSignalStore(recording, telemetry, { windowInMs: 0, maxPointsPerGroup: 6 });
     await Promise.all([direct.add('p-direct', deviceMinute(1)), direct.add('p-direct', deviceMinute(2))]);
     expect(recording.writes).toHaveLength(4);
     expect(sumsOf(await grouped.read('p-direct', everySeries))).toEqual(sumsOf([...deviceMinute(1), ...deviceMinute(2)]));

@@ -7,6 +7,7 @@
 // retries its own batch, as it would after a failed write of its own.
 import { mergePoints, type SignalPoint } from '../../domain/signals/series';
 import type { BucketQuery, SignalStore } from '../../ports/signal-store';
+import type { Telemetry } from '../../ports/telemetry';
 
 export interface GroupCommitOptions {
   /** How long a group gathers batches after its first; 0 writes each batch on its own, as without this adapter. */
@@ -17,6 +18,8 @@ export interface GroupCommitOptions {
 
 interface Group {
   points: SignalPoint[];
+  /** How many batches joined (the metric operators tune the window by). */
+  batches: number;
   timer: NodeJS.Timeout | undefined;
   /** Settled when the group's write is: every request of the group awaits it. */
   written: Promise<void>;
@@ -25,7 +28,7 @@ interface Group {
 }
 
 function newGroup(): Group {
-  const group = { points: [], timer: undefined } as unknown as Group;
+  const group = { points: [], batches: 0, timer: undefined } as unknown as Group;
   group.written = new Promise<void>((resolve, reject) => {
     group.resolve = resolve;
     group.reject = reject;
@@ -39,6 +42,7 @@ export class GroupCommitSignalStore implements SignalStore {
 
   constructor(
     private readonly store: SignalStore,
+    private readonly telemetry: Telemetry,
     private readonly options: GroupCommitOptions,
   ) {}
 
@@ -54,6 +58,7 @@ export class GroupCommitSignalStore implements SignalStore {
       group = started;
     }
     for (const point of points) group.points.push(point);
+    group.batches++;
     if (group.points.length >= this.options.maxPointsPerGroup) void this.write(productId, group);
     return group.written;
   }
@@ -75,8 +80,10 @@ export class GroupCommitSignalStore implements SignalStore {
     clearTimeout(group.timer);
     try {
       await this.store.add(productId, mergePoints(group.points));
+      this.telemetry.metric('signals.group_batches', group.batches, { outcome: 'written' });
       group.resolve();
     } catch (error) {
+      this.telemetry.metric('signals.group_batches', group.batches, { outcome: 'failed' });
       group.reject(error);
     }
   }
