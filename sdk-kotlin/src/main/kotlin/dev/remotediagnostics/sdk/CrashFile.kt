@@ -11,11 +11,13 @@ import java.nio.file.StandardCopyOption
 /**
  * One file of lines, written to a partial file and moved into place: a process killed part-way leaves the previous
  * file or none, never half of one. What it holds is the user's data until sent, so callers delete it once it is.
+ * Writes and deletes take turns: two threads crashing at once would otherwise write the one partial file together.
  */
 internal class CrashFile(directory: File, name: String) {
     val file = File(directory, name)
     private val partial = File(directory, "$name.partial")
 
+    @Synchronized
     fun write(lines: List<String>) {
         file.parentFile?.mkdirs()
         partial.bufferedWriter(Charsets.UTF_8).use { out ->
@@ -30,6 +32,7 @@ internal class CrashFile(directory: File, name: String) {
     /** The lines written, or null when there is no file. */
     fun readLines(): List<String>? = if (file.isFile) file.readLines(Charsets.UTF_8) else null
 
+    @Synchronized
     fun delete() {
         try {
             Files.deleteIfExists(file.toPath())
