@@ -4,7 +4,7 @@
 // one question they all ask, "which session collects now?".
 import { ConfigPoller, type DeviceIdentity } from './config-poller.js';
 import { ConsentGate, type ConsentRequest } from './consent-gate.js';
-import { collectDeviceContext } from './device-context.js';
+import { collectDeviceContext, runtimeSaysOnline } from './device-context.js';
 import { instrument, type GlobalScope, type InstrumentFlags, type NetworkOptions } from './instrumentation.js';
 import { crashFileIn } from './crash-file.js';
 import { defaultPreCrashBufferOptions, PreCrashBuffer } from './pre-crash-buffer.js';
@@ -234,6 +234,7 @@ export class DiagnosticsClient {
       optedOut: () => this.optedOut,
       signals: this.signals,
       reportCrash: (error) => this.reportCrash(error),
+      onOnline: () => void this.sendWhatWaited(),
       clock: this.clock,
     });
     this.signals?.start();
@@ -381,7 +382,8 @@ export class DiagnosticsClient {
 
   /**
    * A crash without a session: freeze the last minute, report the crash as a signal, and poll for the session a
-   * crash rule may open for this device; its config then asks for the frozen minute first.
+   * crash rule may open for this device; its config then asks for the frozen minute first. Offline (a browser that
+   * says so), the report waits for the device to come back online.
    */
   private async reportCrash(error: unknown): Promise<void> {
     if (!this.signals || this.optedOut) return;
@@ -389,7 +391,15 @@ export class DiagnosticsClient {
     // Both synchronous: in Node the process may end before the report's request below completes.
     this.preCrash?.takeSnapshot(this.clock.now());
     this.signals.keepUnsent();
+    if (!runtimeSaysOnline(this.options.globalScope)) return;
     await this.signals.send(true, true);
+    await this.poller.pollNow().catch(() => undefined);
+  }
+
+  /** Back online: the crash report that waited, then a poll for the session the crash may have opened. */
+  private async sendWhatWaited(): Promise<void> {
+    if (!this.signals?.hasPending()) return;
+    await this.signals.send(false);
     await this.poller.pollNow().catch(() => undefined);
   }
 

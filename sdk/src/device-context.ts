@@ -56,8 +56,13 @@ export function collectDeviceContext(base: { appVersion?: string; platform?: str
   return context;
 }
 
-/** False only when the runtime says it is offline (browsers); Node always tries. */
-export function runtimeSaysOnline(): boolean {
+/**
+ * False only when the runtime says it is offline (browsers); Node always tries. A scope the app hands in (its window)
+ * is asked first, as it is for events.
+ */
+export function runtimeSaysOnline(scope?: unknown): boolean {
+  const given = (scope as { navigator?: NavigatorLike } | undefined)?.navigator;
+  if (given) return given.onLine !== false;
   if (nodeProcess()) return true;
   return (globalThis as { navigator?: NavigatorLike }).navigator?.onLine !== false;
 }

@@ -48,8 +48,10 @@ export interface InstrumentationOptions {
   optedOut: () => boolean;
   /** Counts requests and crashes; undefined without a device id or with crash reports off. */
   signals: SignalReporter | undefined;
-  /** An uncaught exception while no session collects (and the runtime says it is online). */
+  /** An uncaught exception while no session collects: frozen and counted at once, sent when the runtime is online. */
   reportCrash: (error: unknown) => Promise<void>;
+  /** The device came back online (browsers): what waited for the network goes now. */
+  onOnline: () => void;
   clock: SdkClock;
 }
 
@@ -102,7 +104,10 @@ export function instrument(options: InstrumentationOptions): () => void {
     );
     const scopeEvents = sources.browser;
     if (scopeEvents) {
-      const onOnline = () => void transport.flush();
+      const onOnline = () => {
+        void transport.flush();
+        options.onOnline();
+      };
       scopeEvents.addEventListener('online', onOnline);
       uninstallers.push(() => scopeEvents.removeEventListener('online', onOnline));
     }
@@ -172,10 +177,10 @@ function beginFetch(
 function onUncaught(options: InstrumentationOptions, error: unknown, kind: UncaughtKind): void {
   if (!options.collecting()) {
     options.recorder.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
-    if (kind === 'uncaught_exception' && runtimeSaysOnline()) void options.reportCrash(error);
+    if (kind === 'uncaught_exception') void options.reportCrash(error);
     return;
   }
   if (kind === 'uncaught_exception') options.signals?.countCrash(error);
   options.recorder.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
-  if (runtimeSaysOnline()) void options.transport.flush({ keepalive: true });
+  if (runtimeSaysOnline(options.settings.globalScope)) void options.transport.flush({ keepalive: true });
 }

@@ -118,6 +118,11 @@ export class SignalReporter {
     return batches.length > 0;
   }
 
+  /** Whether batches wait to be sent again (a crash's report, kept while offline or after a failed send). */
+  hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Drops the counts and the pending batches, the file's too (the user opted out). */
   clear(): void {
     this.counts.clear();

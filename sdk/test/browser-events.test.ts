@@ -1,9 +1,10 @@
 // The browser paths, driven through a real EventTarget standing in for `window`: uncaught errors and
-// unhandled rejections, flush on page hide (with keepalive) and when the device comes back online.
+// unhandled rejections, flush on page hide (with keepalive) and when the device comes back online, and a crash
+// while offline, whose report and frozen minute wait for the device to come back online.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiagnosticsClient } from '../src/client';
 import type { FetchFunction } from '../src/runtime';
-import { activeConfig } from './support/fixtures';
+import { activeConfig, inactiveConfig } from './support/fixtures';
 import { ManualRuntime, SeededRandom } from './support/manual-runtime';
 import { startScriptedServer, type ScriptedServer } from './support/scripted-server';
 import { expectValidIngestBatch } from './support/wire-contract';
@@ -90,6 +91,48 @@ describe('browser events', () => {
     window.dispatchEvent(event('online'));
     await expect.poll(() => sentItems().length).toBe(3);
     expect(sentItems().map((item) => item.kind === 'log' && item.message)).toEqual(['before hide', 'before unload', 'while offline']);
+  });
+
+  it('keeps a crash that happens offline, and reports it once back online, its minute going to the session it opens', async () => {
+    let config = inactiveConfig();
+    server = await startScriptedServer((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: config } : { status: 202 }));
+    const window = Object.assign(fakeWindow(), { navigator: { onLine: true } });
+    const runtime = new ManualRuntime();
+    const client = new DiagnosticsClient({
+      endpoint: server.url,
+      productKey: 'dk_demo_key',
+      deviceId: 'browser-device',
+      clock: runtime,
+      timers: runtime,
+      random: new SeededRandom(),
+      globalScope: window as unknown as ConstructorParameters<typeof DiagnosticsClient>[0]['globalScope'],
+    });
+    clients.push(client);
+    await client.start();
+    client.info('opened cart');
+    window.navigator.onLine = false;
+    window.dispatchEvent(event('error', { error: new TypeError('total is undefined') }));
+    // Offline: nothing is tried, the report and the minute wait.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.requestsTo('/api/diagnostics/signals')).toEqual([]);
+
+    // A crash rule will open a session on the report; back online, the report goes and the poll picks the session up.
+    config = activeConfig({ uploadPreSessionBuffer: true });
+    await runtime.advance(6_000);
+    expect(server.requestsTo('/api/diagnostics/signals')).toEqual([]);
+    window.navigator.onLine = true;
+    window.dispatchEvent(event('online'));
+    await expect.poll(() => server!.requestsTo('/api/diagnostics/signals').length).toBe(1);
+    const counters = (server.requestsTo('/api/diagnostics/signals')[0]!.json as { counters: Array<{ series: string }> }).counters;
+    expect(counters.map((counter) => counter.series).sort()).toEqual(['crashes', 'errors']);
+    await expect.poll(() => client.isSessionActive()).toBe(true);
+    await client.flush();
+    const preSession = sentItems().filter((item) => 'preSession' in item && item.preSession);
+    expect(preSession.map((item) => [item.kind, 'message' in item ? item.message : undefined])).toEqual([
+      ['log', 'opened cart'],
+      ['breadcrumb', 'TypeError: total is undefined'],
+      ['log', 'total is undefined'],
+    ]);
   });
 
   it('removes its listeners on stop', async () => {
