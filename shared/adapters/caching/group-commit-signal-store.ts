@@ -16,24 +16,19 @@ export interface GroupCommitOptions {
   maxPointsPerGroup: number;
 }
 
-interface Group {
-  points: SignalPoint[];
+/** One window's batches of one product, and the write every request of them awaits. */
+class Group {
+  readonly points: SignalPoint[] = [];
   /** How many batches joined (the metric operators tune the window by). */
-  batches: number;
+  batches = 0;
   timer: NodeJS.Timeout | undefined;
-  /** Settled when the group's write is: every request of the group awaits it. */
-  written: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-function newGroup(): Group {
-  const group = { points: [], batches: 0, timer: undefined } as unknown as Group;
-  group.written = new Promise<void>((resolve, reject) => {
-    group.resolve = resolve;
-    group.reject = reject;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+  /** Settled when the group's write is. */
+  readonly written = new Promise<void>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
   });
-  return group;
 }
 
 export class GroupCommitSignalStore implements SignalStore {
@@ -50,7 +45,7 @@ export class GroupCommitSignalStore implements SignalStore {
     if (this.options.windowInMs === 0 || points.length === 0) return this.store.add(productId, points);
     let group = this.gathering.get(productId);
     if (!group) {
-      const started = newGroup();
+      const started = new Group();
       started.timer = setTimeout(() => void this.write(productId, started), this.options.windowInMs);
       // A group waiting out its window must not keep a process alive that has nothing else to do.
       started.timer.unref();
