@@ -150,8 +150,8 @@ internal class SignalReporterOptions(
 /**
  * Counts per minute (crashes and errors by fingerprint, requests and 5xx answers by route, durations by route) and
  * sends the finished minutes. A batch the server did not confirm (429, 408, 5xx, no network) is kept and sent again
- * as it was, under the same Idempotency-Key, so a lost answer never counts a minute twice. With an [unsent file]
- * [SignalReporterOptions.unsentFile], what a crash could not send is written there and sent by the next process.
+ * as it was, under the same Idempotency-Key, so a lost answer never counts a minute twice. With an unsent file
+ * ([SignalReporterOptions.unsentFile]), what a crash could not send is written there and sent by the next process.
  */
 internal class SignalReporter(private val options: SignalReporterOptions) {
     private class Counter(val series: String, val fingerprint: String?, val route: String?, var count: Int)
