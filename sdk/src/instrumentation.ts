@@ -102,15 +102,16 @@ export function instrument(options: InstrumentationOptions): () => void {
         () => transport.getStats().bufferedItems > 0,
       ),
     );
-    const scopeEvents = sources.browser;
-    if (scopeEvents) {
-      const onOnline = () => {
-        void transport.flush();
-        options.onOnline();
-      };
-      scopeEvents.addEventListener('online', onOnline);
-      uninstallers.push(() => scopeEvents.removeEventListener('online', onOnline));
-    }
+  }
+  // Back online: the items waiting go (with `exit`), and so does a crash report that waited (with `errors`).
+  const scopeEvents = sources.browser;
+  if (scopeEvents && (flags.exit || flags.errors)) {
+    const onOnline = () => {
+      if (flags.exit) void transport.flush();
+      if (flags.errors) options.onOnline();
+    };
+    scopeEvents.addEventListener('online', onOnline);
+    uninstallers.push(() => scopeEvents.removeEventListener('online', onOnline));
   }
   return () => {
     for (const uninstall of uninstallers.splice(0).reverse()) uninstall();

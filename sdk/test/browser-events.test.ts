@@ -93,7 +93,10 @@ describe('browser events', () => {
     expect(sentItems().map((item) => item.kind === 'log' && item.message)).toEqual(['before hide', 'before unload', 'while offline']);
   });
 
-  it('keeps a crash that happens offline, and reports it once back online, its minute going to the session it opens', async () => {
+  it.each([
+    ['every instrument on', {}],
+    ['exit capture off', { exit: false }],
+  ])('keeps a crash that happens offline, and reports it once back online, its minute going to the session it opens (%s)', async (_name, instrumentFlags) => {
     let config = inactiveConfig();
     server = await startScriptedServer((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: config } : { status: 202 }));
     const window = Object.assign(fakeWindow(), { navigator: { onLine: true } });
@@ -106,6 +109,7 @@ describe('browser events', () => {
       timers: runtime,
       random: new SeededRandom(),
       globalScope: window as unknown as ConstructorParameters<typeof DiagnosticsClient>[0]['globalScope'],
+      instrument: instrumentFlags,
     });
     clients.push(client);
     await client.start();
