@@ -3,7 +3,9 @@
 // while offline, whose report and frozen minute wait for the device to come back online.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiagnosticsClient } from '../src/client';
+import type { InstrumentFlags } from '../src/instrumentation';
 import type { FetchFunction } from '../src/runtime';
+import type { DeviceConfig } from '../src/wire';
 import { activeConfig, inactiveConfig } from './support/fixtures';
 import { ManualRuntime, SeededRandom } from './support/manual-runtime';
 import { startScriptedServer, type ScriptedServer } from './support/scripted-server';
@@ -31,9 +33,11 @@ function event(type: string, fields: Record<string, unknown> = {}): Event {
   return Object.assign(new Event(type), fields);
 }
 
-async function startBrowserClient() {
-  server = await startScriptedServer((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: activeConfig() } : { status: 202 }));
-  const window = fakeWindow();
+/** A client on a fake window against a scripted server; `config` answers its polls (an active session by default). */
+async function startBrowserClient(setup: { config?: () => DeviceConfig; instrument?: InstrumentFlags } = {}) {
+  const config = setup.config ?? (() => activeConfig());
+  server = await startScriptedServer((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: config() } : { status: 202 }));
+  const window = Object.assign(fakeWindow(), { navigator: { onLine: true } });
   const runtime = new ManualRuntime();
   const keepalive: boolean[] = [];
   const client = new DiagnosticsClient({
@@ -44,6 +48,7 @@ async function startBrowserClient() {
     timers: runtime,
     random: new SeededRandom(),
     globalScope: window as unknown as ConstructorParameters<typeof DiagnosticsClient>[0]['globalScope'],
+    instrument: setup.instrument,
     fetch: (input, init) => {
       if (String(input).endsWith('/ingest')) keepalive.push(init?.keepalive === true);
       return fetch(input, init);
@@ -51,15 +56,16 @@ async function startBrowserClient() {
   });
   clients.push(client);
   await client.start();
-  expect(client.isSessionActive()).toBe(true);
-  return { client, window, keepalive };
+  return { client, window, keepalive, runtime };
 }
 
+const signalRequests = () => server!.requestsTo('/api/diagnostics/signals');
 const sentItems = () => server!.requestsTo('/api/diagnostics/ingest').flatMap((request) => expectValidIngestBatch(request.json).items);
 
 describe('browser events', () => {
   it('records window errors and unhandled rejections with their stacks, and flushes at once', async () => {
-    const { window } = await startBrowserClient();
+    const { client, window } = await startBrowserClient();
+    expect(client.isSessionActive()).toBe(true);
     window.dispatchEvent(event('error', { error: new TypeError('undefined is not a function'), message: 'Uncaught TypeError' }));
     window.dispatchEvent(event('error', { message: 'Script error.', filename: 'https://cdn.example.com/app.js', lineno: 10, colno: 4 }));
     window.dispatchEvent(event('unhandledrejection', { reason: new Error('fetch aborted') }));
@@ -76,6 +82,7 @@ describe('browser events', () => {
 
   it('flushes with keepalive when the page is hidden or unloaded, and again when back online', async () => {
     const { client, window, keepalive } = await startBrowserClient();
+    expect(client.isSessionActive()).toBe(true);
     expect(client.getStats().sentItems).toBe(0);
     client.info('before hide');
     window.document.visibilityState = 'hidden';
@@ -98,36 +105,22 @@ describe('browser events', () => {
     ['exit capture off', { exit: false }],
   ])('keeps a crash that happens offline, and reports it once back online, its minute going to the session it opens (%s)', async (_name, instrumentFlags) => {
     let config = inactiveConfig();
-    server = await startScriptedServer((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: config } : { status: 202 }));
-    const window = Object.assign(fakeWindow(), { navigator: { onLine: true } });
-    const runtime = new ManualRuntime();
-    const client = new DiagnosticsClient({
-      endpoint: server.url,
-      productKey: 'dk_demo_key',
-      deviceId: 'browser-device',
-      clock: runtime,
-      timers: runtime,
-      random: new SeededRandom(),
-      globalScope: window as unknown as ConstructorParameters<typeof DiagnosticsClient>[0]['globalScope'],
-      instrument: instrumentFlags,
-    });
-    clients.push(client);
-    await client.start();
+    const { client, window, runtime } = await startBrowserClient({ config: () => config, instrument: instrumentFlags });
     client.info('opened cart');
     window.navigator.onLine = false;
     window.dispatchEvent(event('error', { error: new TypeError('total is undefined') }));
     // Offline: nothing is tried, the report and the minute wait.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.requestsTo('/api/diagnostics/signals')).toEqual([]);
+    expect(signalRequests()).toEqual([]);
 
     // A crash rule will open a session on the report; back online, the report goes and the poll picks the session up.
     config = activeConfig({ uploadPreSessionBuffer: true });
     await runtime.advance(6_000);
-    expect(server.requestsTo('/api/diagnostics/signals')).toEqual([]);
+    expect(signalRequests()).toEqual([]);
     window.navigator.onLine = true;
     window.dispatchEvent(event('online'));
-    await expect.poll(() => server!.requestsTo('/api/diagnostics/signals').length).toBe(1);
-    const counters = (server.requestsTo('/api/diagnostics/signals')[0]!.json as { counters: Array<{ series: string }> }).counters;
+    await expect.poll(() => signalRequests().length).toBe(1);
+    const counters = (signalRequests()[0]!.json as { counters: Array<{ series: string }> }).counters;
     expect(counters.map((counter) => counter.series).sort()).toEqual(['crashes', 'errors']);
     await expect.poll(() => client.isSessionActive()).toBe(true);
     await client.flush();
