@@ -21,6 +21,8 @@ export type { ConsentRequest } from './consent-gate.js';
 /** The files in `crashDirectory`: the minute frozen at a crash, and the signal batches a crash could not send. */
 export const PRE_CRASH_FILE = 'remote-diagnostics-pre-crash.json';
 export const UNSENT_SIGNALS_FILE = 'remote-diagnostics-unsent-signals.json';
+/** With a session collecting: the items a crash left unsent, with the session and its ingest token. */
+export const UNSENT_ITEMS_FILE = 'remote-diagnostics-unsent-items.json';
 export type { TraceOptions } from './recorder.js';
 
 export interface DiagnosticsClientOptions extends DeviceIdentity {
@@ -182,6 +184,7 @@ export class DiagnosticsClient {
       maxBufferedItems: options.maxBufferedItems ?? 1_000,
       maxBackoffInMs: options.maxBackoffInMs ?? 300_000,
       onError,
+      unsentFile: crashFileIn(options.crashDirectory, UNSENT_ITEMS_FILE),
     });
     this.transport = transport;
     this.consent = new ConsentGate({
@@ -217,13 +220,15 @@ export class DiagnosticsClient {
     if (this.started) return;
     this.started = true;
     // What an earlier process's crash left: its frozen minute, ready before the first poll brings the session the
-    // crash opened, and its crash report, sent beside that poll.
+    // crash opened, its crash report, and the items its session had not yet been sent, both sent beside that poll.
     if (this.optedOut) {
       this.preCrash?.clear();
       this.signals?.clear();
+      this.transport.clear();
     } else {
       this.preCrash?.restore(this.clock.now());
       if (this.signals?.restoreUnsent()) void this.signals.send(false);
+      void this.transport.sendWhatACrashLeft();
     }
     this.uninstall = instrument({
       settings: this.options,

@@ -184,4 +184,7 @@ function onUncaught(options: InstrumentationOptions, error: unknown, kind: Uncau
   if (kind === 'uncaught_exception') options.signals?.countCrash(error);
   options.recorder.captureError(error, { uncaught: kind }, kind === 'uncaught_exception' ? 'fatal' : 'error');
   if (runtimeSaysOnline(options.settings.globalScope)) void options.transport.flush({ keepalive: true });
+  // In Node the process ends right after this: what is on its way, and the crash's count, wait for the next start.
+  options.transport.keepUnsent();
+  options.signals?.keepUnsent();
 }

@@ -1,6 +1,8 @@
 // The sender: batches items (at most 50), flushes on an interval, on size and on demand, retries only 429/5xx
 // with backoff, and keeps a bounded offline buffer that drops the oldest items first and counts what it dropped.
+// With a crash file (Node, `crashDirectory`), what a crash leaves unsent is written there for the next start.
 import { backoffDelay, isRetryableStatus, retryAfterInMs } from './backoff.js';
+import type { CrashFile } from './crash-file.js';
 import type { FetchFunction, SdkClock, SdkRandom, SdkTimers, TimerHandle } from './runtime.js';
 import { MAX_ITEMS_PER_BATCH, type DeviceContext, type IngestBatch, type TelemetryItem } from './wire.js';
 
@@ -27,6 +29,28 @@ export interface TransportOptions {
   maxBufferedItems: number;
   maxBackoffInMs: number;
   onError: (error: Error) => void;
+  /** Where the items a crash leaves unsent wait for the next start, with the session they belong to. */
+  unsentFile?: CrashFile;
+}
+
+/** Items a crash left unsent are sent by a later start only this long after it; older, they are deleted unsent. */
+export const UNSENT_ITEMS_MAX_AGE_IN_MS = 24 * 60 * 60_000;
+
+interface UnsentItems extends SessionTarget {
+  savedAt: number;
+  items: TelemetryItem[];
+}
+
+function unsentItemsOf(value: unknown, now: number): UnsentItems | undefined {
+  const saved = value as Partial<UnsentItems> | undefined;
+  const wellFormed =
+    typeof saved?.sessionId === 'string' &&
+    typeof saved.ingestToken === 'string' &&
+    typeof saved.savedAt === 'number' &&
+    now - saved.savedAt <= UNSENT_ITEMS_MAX_AGE_IN_MS &&
+    Array.isArray(saved.items) &&
+    saved.items.every((item: Partial<TelemetryItem> | null) => typeof item?.kind === 'string' && (typeof item.id === 'string' || item.kind === 'span'));
+  return wellFormed ? (saved as UnsentItems) : undefined;
 }
 
 export interface TransportStats {
@@ -45,6 +69,8 @@ export type FlushReason = 'interval' | 'size' | 'error' | 'exit' | 'manual';
 
 export class Transport {
   private queue: TelemetryItem[] = [];
+  /** The batch being sent: a crash that ends the process before its answer keeps it with the queue. */
+  private inFlight: TelemetryItem[] = [];
   private target: SessionTarget | undefined;
   private flushing: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
@@ -103,6 +129,43 @@ export class Transport {
   clear(): void {
     this.queue = [];
     this.cancelTimer();
+    this.options.unsentFile?.remove();
+  }
+
+  /**
+   * At a crash while a session collects: the batch on its way and the queue (the crash's own fatal log among them)
+   * are written to the unsent file, synchronously, with the session and its ingest token, in case the crash ends the
+   * process before they are sent. The next start sends them (`sendWhatACrashLeft`).
+   */
+  keepUnsent(): void {
+    const file = this.options.unsentFile;
+    const target = this.target;
+    const items = [...this.inFlight, ...this.queue];
+    if (!file || !target || items.length === 0) return;
+    try {
+      file.write({ sessionId: target.sessionId, ingestToken: target.ingestToken, savedAt: this.options.clock.now(), items } satisfies UnsentItems);
+    } catch {
+      // The crash goes on whatever happens here; the items stay in memory if the process does.
+    }
+  }
+
+  /**
+   * Sends what an earlier process's crash left, to the session it was captured for, under that session's token
+   * (the same item ids: a batch that did arrive before the crash is stored once). The file goes once every batch is
+   * sent or refused for good (an ended session, an expired token); a batch to retry keeps it for the next start.
+   */
+  async sendWhatACrashLeft(): Promise<void> {
+    const file = this.options.unsentFile;
+    const value = file?.read();
+    if (!file || value === undefined) return;
+    const saved = unsentItemsOf(value, this.options.clock.now());
+    if (saved) {
+      for (let start = 0; start < saved.items.length; start += this.options.maxBatchItems) {
+        const outcome = await this.send(saved, saved.items.slice(start, start + this.options.maxBatchItems), false);
+        if (outcome === 'retry') return;
+      }
+    }
+    file.remove();
   }
 
   dispose(): void {
@@ -130,7 +193,9 @@ export class Transport {
       }
       const target = this.target;
       const items = this.queue.splice(0, this.options.maxBatchItems);
+      this.inFlight = items;
       const outcome = await this.send(target, items, keepalive);
+      this.inFlight = [];
       if (this.target?.sessionId !== target.sessionId) return;
       if (outcome === 'retry') {
         // Put them back in front, unchanged: the same ids make the retry idempotent on the server.

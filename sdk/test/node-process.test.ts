@@ -140,4 +140,39 @@ describe('the SDK in a Node process', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  it('leaves what a collecting session had not yet sent at a crash, and the next start sends it to that session', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'rd-crash-'));
+    try {
+      // A session collects; its batches never get an answer before the crash ends the process.
+      server.setScript((request) =>
+        request.path === '/api/diagnostics/config'
+          ? { status: 200, body: activeConfig() }
+          : request.path === '/api/diagnostics/ingest'
+            ? 'drop'
+            : { status: 202 },
+      );
+      const crashed = await runChild("diagnostics.info('last request started'); setTimeout(() => { throw new Error('checkout crashed'); }, 10);", true, {
+        crashDirectory: directory,
+      });
+      expect(crashed.code).toBe(1);
+      expect(existsSync(path.join(directory, 'remote-diagnostics-unsent-items.json'))).toBe(true);
+
+      server.setScript((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: activeConfig() } : { status: 202 }));
+      const ingestBefore = server.requestsTo('/api/diagnostics/ingest').length;
+      const restarted = await runChild('', true, { crashDirectory: directory });
+      expect(restarted).toEqual({ code: 0, stderr: '' });
+      const batches = server.requestsTo('/api/diagnostics/ingest').slice(ingestBefore);
+      const items = batches.flatMap((request) => expectValidIngestBatch(request.json).items);
+      // The crash's own fatal log among them, for the session they were captured in, under its token.
+      expect(items.filter((item) => item.kind === 'log').map((item) => item.kind === 'log' && [item.level, item.message])).toEqual([
+        ['info', 'last request started'],
+        ['fatal', 'checkout crashed'],
+      ]);
+      expect(new Set(batches.map((request) => request.headers.authorization))).toEqual(new Set([`Bearer ${activeConfig().session!.ingestToken}`]));
+      expect(existsSync(path.join(directory, 'remote-diagnostics-unsent-items.json'))).toBe(false);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
