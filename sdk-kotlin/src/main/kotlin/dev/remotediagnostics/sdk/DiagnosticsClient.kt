@@ -117,6 +117,8 @@ private const val SCREENSHOT_MIN_GAP_MS = 10_000L
 const val UNCAUGHT_FLUSH_TIMEOUT_MS = 2_000L
 /** The file in `crashDirectory` for crash reports a crash could not send. */
 internal const val UNSENT_SIGNALS_FILE = "remote-diagnostics-unsent-signals.txt"
+/** The file in `crashDirectory` for a collecting session's items a crash could not send. */
+internal const val UNSENT_ITEMS_FILE = "remote-diagnostics-unsent-items.txt"
 
 private enum class ConsentDecision { ASKING, GRANTED_UNRECORDED, GRANTED, DENIED }
 
@@ -203,6 +205,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             maxBufferedBytes = options.maxBufferedBytes,
             maxBackoffMs = options.maxBackoffMs,
             onError = { reportInternal(it) },
+            unsentFile = options.crashDirectory?.let { CrashFile(it, UNSENT_ITEMS_FILE) },
         ),
     )
 
@@ -216,14 +219,17 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
             started = true
         }
         // What an earlier process's crash left: its frozen minute, ready before the first poll brings the session the
-        // crash opened, and its crash report if the server never confirmed it (sent beside the poll).
+        // crash opened, its crash report if the server never confirmed it, and the items its session had not been
+        // sent (both sent beside the poll).
         if (synchronized(lock) { optedOut }) {
             preCrash?.clear()
             signals?.clear()
+            transport.forgetWhatACrashLeft()
         } else {
             preCrash?.restore(clock.nowMs())
             val reporter = signals
             if (reporter != null && reporter.restoreUnsent()) scope.launch { reporter.send(everything = false) }
+            scope.launch { transport.sendWhatACrashLeft() }
         }
         install()
         signals?.start()
@@ -274,6 +280,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
         if (value) preCrash?.clear()
         if (value) signals?.clear()
         if (value) transport.clear()
+        if (value) transport.forgetWhatACrashLeft()
         updateTarget()
         publishState()
     }
@@ -784,6 +791,7 @@ class DiagnosticsClient(private val options: DiagnosticsOptions) {
                 }
             }
             reporter?.keepUnsent()
+            if (collecting) transport.keepUnsent()
             if (!collecting && reporter != null) scope.launch { poller.pollNow() }
         } catch (_: Throwable) {
             // Reporting a crash must never replace the crash.

@@ -1,6 +1,7 @@
 // The sender: batches items (at most 50, and under the server's 1 MiB body), flushes on an interval, on size,
 // on errors and on demand, retries only 408/429/5xx with backoff and Retry-After, and keeps an offline buffer
-// bounded by count and by bytes that drops the oldest items first and counts what it dropped.
+// bounded by count and by bytes that drops the oldest items first and counts what it dropped. With a crash file
+// (`crashDirectory`), what a crash leaves unsent is written there, with its session, for the next start to send.
 package dev.remotediagnostics.sdk
 
 import java.io.IOException
@@ -12,6 +13,12 @@ import kotlinx.coroutines.sync.withLock
 import okhttp3.OkHttpClient
 import okhttp3.Request
 import okhttp3.RequestBody.Companion.toRequestBody
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.longOrNull
+import kotlinx.serialization.json.put
 
 internal data class SessionTarget(val sessionId: String, val ingestToken: String)
 
@@ -30,6 +37,8 @@ internal class TransportOptions(
     val maxBufferedBytes: Long,
     val maxBackoffMs: Long,
     val onError: (Exception) -> Unit,
+    /** Where the items a crash leaves unsent wait for the next start, with the session they belong to. */
+    val unsentFile: CrashFile? = null,
 ) {
     val maxBatchItems = maxBatchItems.coerceIn(1, MAX_ITEMS_PER_BATCH)
 }
@@ -51,9 +60,14 @@ data class TransportStats(
 /** The ingest endpoint refuses bodies over 1 MiB; leave room for the envelope and the device context. */
 internal const val MAX_BATCH_BYTES = 900 * 1024
 
+/** Items a crash left unsent are sent by a later start only this long after it; older, they are deleted unsent. */
+internal const val UNSENT_ITEMS_MAX_AGE_MS = 24 * 60 * 60_000L
+
 internal class Transport(private val options: TransportOptions) {
     private val lock = Any()
     private val queue = ArrayDeque<TelemetryItem>()
+    /** The batch being sent: a crash before its answer keeps it with the queue. */
+    private var inFlight: List<TelemetryItem> = emptyList()
     private var queuedBytes = 0L
     private var target: SessionTarget? = null
     private val drainMutex = Mutex()
@@ -114,6 +128,64 @@ internal class Transport(private val options: TransportOptions) {
         cancelTimer()
     }
 
+    /** The user opted out: the items a crash left go too. */
+    fun forgetWhatACrashLeft() {
+        options.unsentFile?.delete()
+    }
+
+    /**
+     * At a crash while a session collects, after the flush was given its time: the batch still on its way and the
+     * queue (the crash's fatal log among them, when it could not be sent) go to the unsent file with the session id and
+     * its ingest token, for the next start to send should the crash end the process.
+     */
+    fun keepUnsent() {
+        val file = options.unsentFile ?: return
+        val (sessionTarget, items) = synchronized(lock) { target to (inFlight + queue) }
+        if (sessionTarget == null || items.isEmpty()) return
+        val header = buildJsonObject {
+            put("sessionId", sessionTarget.sessionId)
+            put("ingestToken", sessionTarget.ingestToken)
+            put("savedAt", options.clock.nowMs())
+        }
+        try {
+            file.write(listOf(header.toString()) + items.map { it.encoded })
+        } catch (_: Exception) {
+            // The crash goes on whatever happens here; the items stay in memory if the process does.
+        }
+    }
+
+    /**
+     * Sends what an earlier process's crash left to the session it was captured for, under that session's token (the
+     * same item ids: a batch that did arrive before the crash is stored once). The file goes once every batch is sent
+     * or refused for good (an ended session, an expired token); a batch to retry keeps it for the next start.
+     */
+    suspend fun sendWhatACrashLeft() {
+        val file = options.unsentFile ?: return
+        val lines = file.readLines() ?: return
+        val saved = try {
+            val header = wireJson.parseToJsonElement(lines.first()).jsonObject
+            val savedAt = header["savedAt"]?.jsonPrimitive?.longOrNull ?: error("no savedAt")
+            if (options.clock.nowMs() - savedAt > UNSENT_ITEMS_MAX_AGE_MS) null
+            else {
+                val sessionTarget = SessionTarget(header.getValue("sessionId").jsonPrimitive.content, header.getValue("ingestToken").jsonPrimitive.content)
+                sessionTarget to lines.drop(1).filter { it.isNotBlank() }.map { line ->
+                    val json = wireJson.parseToJsonElement(line).jsonObject
+                    val id = (json["id"] ?: json["spanId"])?.jsonPrimitive?.content ?: error("no id")
+                    TelemetryItem(json.getValue("kind").jsonPrimitive.content, id, json)
+                }
+            }
+        } catch (_: Exception) {
+            // Not ours to repair: a file that does not read as written is dropped.
+            null
+        }
+        if (saved != null) {
+            for (batch in saved.second.chunked(options.maxBatchItems)) {
+                if (send(saved.first, batch) == Outcome.RETRY) return
+            }
+        }
+        file.delete()
+    }
+
     private fun trimToBound() {
         while (queue.size > options.maxBufferedItems || (queuedBytes > options.maxBufferedBytes && queue.size > 1)) {
             val oldest = queue.removeFirst()
@@ -133,10 +205,11 @@ internal class Transport(private val options: TransportOptions) {
                     armTimer(waitMs, backoff = true)
                     return
                 }
-                current to takeBatch()
+                current to takeBatch().also { inFlight = it }
             }
             val outcome = send(sessionTarget, batch)
             synchronized(lock) {
+                inFlight = emptyList()
                 if (target?.sessionId != sessionTarget.sessionId) return
                 if (outcome == Outcome.RETRY) {
                     // Put them back in front, unchanged: the same ids make the retry idempotent on the server.

@@ -6,6 +6,7 @@
 package dev.remotediagnostics.sdk
 
 import dev.remotediagnostics.sdk.support.ManualRuntime
+import dev.remotediagnostics.sdk.support.SESSION_ID
 import dev.remotediagnostics.sdk.support.ScriptedServer
 import dev.remotediagnostics.sdk.support.TestClient
 import dev.remotediagnostics.sdk.support.checkoutPreCrashMinute
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
+import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
@@ -256,6 +258,37 @@ class CrashTest {
         restarted.client.stop()
         assertEquals(2, server.signalBatches().size, "sent once more, not again at stop")
         assertEquals(emptyList<String>(), restarted.errors.map { it.message })
+    }
+
+    @Test
+    fun `a crash while a session collects and its items cannot be sent, then the next start sends them to that session`() = runBlocking {
+        server.config(sessionConfig())
+        server.ingestStatus(503)
+        val withDirectory = { options: DiagnosticsOptions -> options.copy(crashDirectory = directory) }
+        val crashing = crashingClient(withDirectory)
+        crashing.client.start()
+        assertTrue(crashing.client.isSessionActive)
+        crashing.client.info("last request started")
+        val crash = IllegalStateException("checkout crashed")
+        crashOnWorker(crash)
+        assertSame(crash, handedOn.poll(5, TimeUnit.SECONDS))
+        val file = File(directory, UNSENT_ITEMS_FILE)
+        assertTrue(file.isFile, "what the server did not take is kept for the next start")
+        val requestsBefore = server.to("/api/diagnostics/ingest").size
+
+        // The process is gone; the next start sends the items to the session they were captured in, under its token.
+        val restarted = testClient(server, ManualRuntime(crashing.runtime.nowMs() + 60_000), withDirectory)
+        restarted.client.start()
+        val deadline = System.currentTimeMillis() + 10_000
+        while (file.exists() && System.currentTimeMillis() < deadline) Thread.sleep(20)
+        assertFalse(file.exists(), "sent, so deleted")
+        val resent = server.to("/api/diagnostics/ingest").drop(requestsBefore)
+        val batches = resent.map { Json.parseToJsonElement(it.body!!.utf8()) as JsonObject }
+        val logs = batches.flatMap { (it["items"] as JsonArray).map { item -> item as JsonObject } }.filter { it.text("kind") == "log" }
+        assertEquals(listOf("info" to "last request started", "fatal" to "checkout crashed"), logs.map { it.text("level") to it.text("message") })
+        assertTrue(batches.all { it.text("sessionId") == SESSION_ID })
+        assertEquals(setOf("Bearer it1.test.signature"), resent.map { it.headers["authorization"] }.toSet())
+        restarted.client.stop()
     }
 
     @Test
