@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceConfig } from '../src/wire';
 import { activeConfig, inactiveConfig } from './support/fixtures';
 import { startScriptedServer, type ScriptedServer } from './support/scripted-server';
 import { expectValidIngestBatch } from './support/wire-contract';
@@ -53,6 +54,23 @@ function report(stderr: string): string[] {
     .filter((line) => line.trim() !== '' && !/^\s+at /.test(line) && !line.startsWith('Node.js v') && !/^file:|^\[eval|^\s*\^|throw /.test(line));
 }
 
+/** Polls answered with `config`; requests to `dropped` lose their answer (as with a process that ends); the rest taken. */
+function answer(config: DeviceConfig, dropped?: string): void {
+  server.setScript((request) =>
+    request.path === '/api/diagnostics/config' ? { status: 200, body: config } : request.path === dropped ? 'drop' : { status: 202 },
+  );
+}
+
+/** A crash directory of the test's own, removed after it. */
+async function inCrashDirectory(test: (directory: string) => Promise<void>): Promise<void> {
+  const directory = mkdtempSync(path.join(tmpdir(), 'rd-crash-'));
+  try {
+    await test(directory);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 describe('the SDK in a Node process', () => {
   it.each([
     ['an uncaught exception', "setTimeout(() => { throw new Error('boom from the app'); }, 10);"],
@@ -77,16 +95,9 @@ describe('the SDK in a Node process', () => {
   });
 
   it('leaves a crash that ends the process in the crash directory, and the next start sends its report and its minute', async () => {
-    const directory = mkdtempSync(path.join(tmpdir(), 'rd-crash-'));
-    try {
+    await inCrashDirectory(async (directory) => {
       // No session, and the crash report's request never answered: the process ends with the crash anyway.
-      server.setScript((request) =>
-        request.path === '/api/diagnostics/config'
-          ? { status: 200, body: inactiveConfig() }
-          : request.path === '/api/diagnostics/signals'
-            ? 'drop'
-            : { status: 202 },
-      );
+      answer(inactiveConfig(), '/api/diagnostics/signals');
       const crashed = await runChild(
         "diagnostics.info('opened cart'); diagnostics.breadcrumb('tapped checkout', 'ui'); setTimeout(() => { throw new Error('payment total was null'); }, 10);",
         true,
@@ -98,9 +109,7 @@ describe('the SDK in a Node process', () => {
       expect([left('remote-diagnostics-pre-crash.json'), left('remote-diagnostics-unsent-signals.json')]).toEqual([true, true]);
 
       // The crash rule opened a session for the device: the next start sends the report and then the minute.
-      server.setScript((request) =>
-        request.path === '/api/diagnostics/config' ? { status: 200, body: activeConfig({ uploadPreSessionBuffer: true }) } : { status: 202 },
-      );
+      answer(activeConfig({ uploadPreSessionBuffer: true }));
       const signalsBefore = server.requestsTo('/api/diagnostics/signals').length;
       const ingestBefore = server.requestsTo('/api/diagnostics/ingest').length;
       const restarted = await runChild("diagnostics.info('after the restart');", true, { crashDirectory: directory });
@@ -136,29 +145,20 @@ describe('the SDK in a Node process', () => {
       ]);
       expect(items.at(-1)).toEqual(expect.objectContaining({ kind: 'log', message: 'after the restart' }));
       expect([left('remote-diagnostics-pre-crash.json'), left('remote-diagnostics-unsent-signals.json')]).toEqual([false, false]);
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
+    });
   });
 
   it('leaves what a collecting session had not yet sent at a crash, and the next start sends it to that session', async () => {
-    const directory = mkdtempSync(path.join(tmpdir(), 'rd-crash-'));
-    try {
+    await inCrashDirectory(async (directory) => {
       // A session collects; its batches never get an answer before the crash ends the process.
-      server.setScript((request) =>
-        request.path === '/api/diagnostics/config'
-          ? { status: 200, body: activeConfig() }
-          : request.path === '/api/diagnostics/ingest'
-            ? 'drop'
-            : { status: 202 },
-      );
+      answer(activeConfig(), '/api/diagnostics/ingest');
       const crashed = await runChild("diagnostics.info('last request started'); setTimeout(() => { throw new Error('checkout crashed'); }, 10);", true, {
         crashDirectory: directory,
       });
       expect(crashed.code).toBe(1);
       expect(existsSync(path.join(directory, 'remote-diagnostics-unsent-items.json'))).toBe(true);
 
-      server.setScript((request) => (request.path === '/api/diagnostics/config' ? { status: 200, body: activeConfig() } : { status: 202 }));
+      answer(activeConfig());
       const ingestBefore = server.requestsTo('/api/diagnostics/ingest').length;
       const restarted = await runChild('', true, { crashDirectory: directory });
       expect(restarted).toEqual({ code: 0, stderr: '' });
@@ -171,8 +171,6 @@ describe('the SDK in a Node process', () => {
       ]);
       expect(new Set(batches.map((request) => request.headers.authorization))).toEqual(new Set([`Bearer ${activeConfig().session!.ingestToken}`]));
       expect(existsSync(path.join(directory, 'remote-diagnostics-unsent-items.json'))).toBe(false);
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
+    });
   });
 });
