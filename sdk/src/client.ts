@@ -17,13 +17,15 @@ import { Transport, type TransportStats } from './transport.js';
 import type { ActiveSession, Attributes, DeviceConfig, LogLevel } from './wire.js';
 
 export type { ConsentRequest } from './consent-gate.js';
+export type { TraceOptions } from './recorder.js';
 
-/** The files in `crashDirectory`: the minute frozen at a crash, and the signal batches a crash could not send. */
+/**
+ * The files in `crashDirectory`: the minute frozen at a crash, the signal batches a crash could not send, and the
+ * items a collecting session had not sent (with the session and its ingest token).
+ */
 export const PRE_CRASH_FILE = 'remote-diagnostics-pre-crash.json';
 export const UNSENT_SIGNALS_FILE = 'remote-diagnostics-unsent-signals.json';
-/** With a session collecting: the items a crash left unsent, with the session and its ingest token. */
 export const UNSENT_ITEMS_FILE = 'remote-diagnostics-unsent-items.json';
-export type { TraceOptions } from './recorder.js';
 
 export interface DiagnosticsClientOptions extends DeviceIdentity {
   /** Base URL of the diagnostics service, e.g. `https://diag.example.com` (the SDK adds `/api/diagnostics/...`). */
@@ -68,10 +70,10 @@ export interface DiagnosticsClientOptions extends DeviceIdentity {
   signals?: { crashReports?: boolean; intervalInMs?: number };
   /**
    * Node only: a directory where a crash leaves what the next start must finish, as the crash ends the process before
-   * anything asynchronous completes: the minute frozen for the crash session and the crash report (with the minutes
-   * counted). The next `start()` reads them back, sends the report beside its first poll and the minute to the session
-   * the crash opened; each file goes once sent, when the user opts out, or (the minute) unsent after 24 h. Browsers
-   * ignore it: a page outlives its errors.
+   * anything asynchronous completes: the minute frozen for the crash session, the crash report (with the minutes
+   * counted), and a collecting session's items not yet sent. The next `start()` reads them back, sends the report and
+   * the items beside its first poll and the minute to the session the crash opened; each file goes once sent, when the
+   * user opts out, or unsent after 24 h. Browsers ignore it: a page outlives its errors.
    */
   crashDirectory?: string;
   /** The SDK's own failures (network, refusals); never thrown into the app. */
