@@ -5,6 +5,9 @@
 // directory: there `crashFileIn` answers undefined and everything stays in memory, as before.
 import { nodeProcess } from './runtime.js';
 
+/** What a crash left is sent by a later start only this long after it; older, it is deleted unsent. */
+export const CRASH_FILE_MAX_AGE_IN_MS = 24 * 60 * 60_000;
+
 /** One JSON file, written whole or not at all (a partial file moved into place), read back, removed. */
 export interface CrashFile {
   write(value: unknown): void;

@@ -2,7 +2,7 @@
 // session a crash opens can start with what led to the crash. Bounded by age and by bytes; never sent unless
 // a session asks for it (config `uploadPreSessionBuffer`), and then marked `preSession: true`. With a crash file
 // (Node, `crashDirectory`) the minute frozen at a crash is also written there and read back by the next start.
-import type { CrashFile } from './crash-file.js';
+import { CRASH_FILE_MAX_AGE_IN_MS, type CrashFile } from './crash-file.js';
 import type { BreadcrumbItem, LogItem, NetworkItem } from './wire.js';
 
 export type BufferedItem = LogItem | BreadcrumbItem | NetworkItem;
@@ -16,14 +16,12 @@ export interface PreCrashBufferOptions {
 
 export const defaultPreCrashBufferOptions: PreCrashBufferOptions = { windowInMs: 60_000, maxBytes: 256 * 1024 };
 
-/** A minute an earlier process froze is sent to a session only this long after its crash; older, it is deleted unsent. */
-export const FROZEN_MAX_AGE_IN_MS = 24 * 60 * 60_000;
 const bufferedKinds: ReadonlySet<unknown> = new Set(['log', 'breadcrumb', 'network']);
 
 /** The items of a frozen minute as written, or undefined when the file holds anything else or is too old. */
 function frozenItems(value: unknown, now: number): BufferedItem[] | undefined {
   const frozen = value as { frozenAt?: unknown; items?: unknown } | undefined;
-  if (typeof frozen?.frozenAt !== 'number' || now - frozen.frozenAt > FROZEN_MAX_AGE_IN_MS || !Array.isArray(frozen.items)) return undefined;
+  if (typeof frozen?.frozenAt !== 'number' || now - frozen.frozenAt > CRASH_FILE_MAX_AGE_IN_MS || !Array.isArray(frozen.items)) return undefined;
   const items = frozen.items as Array<Partial<BufferedItem> | null>;
   const wellFormed = items.every((item) => bufferedKinds.has(item?.kind) && typeof item?.id === 'string' && typeof item.timestamp === 'string');
   return wellFormed ? (items as BufferedItem[]) : undefined;

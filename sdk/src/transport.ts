@@ -2,7 +2,7 @@
 // with backoff, and keeps a bounded offline buffer that drops the oldest items first and counts what it dropped.
 // With a crash file (Node, `crashDirectory`), what a crash leaves unsent is written there for the next start.
 import { backoffDelay, isRetryableStatus, retryAfterInMs } from './backoff.js';
-import type { CrashFile } from './crash-file.js';
+import { CRASH_FILE_MAX_AGE_IN_MS, type CrashFile } from './crash-file.js';
 import type { FetchFunction, SdkClock, SdkRandom, SdkTimers, TimerHandle } from './runtime.js';
 import { MAX_ITEMS_PER_BATCH, type DeviceContext, type IngestBatch, type TelemetryItem } from './wire.js';
 
@@ -33,9 +33,6 @@ export interface TransportOptions {
   unsentFile?: CrashFile;
 }
 
-/** Items a crash left unsent are sent by a later start only this long after it; older, they are deleted unsent. */
-export const UNSENT_ITEMS_MAX_AGE_IN_MS = 24 * 60 * 60_000;
-
 interface UnsentItems extends SessionTarget {
   savedAt: number;
   items: TelemetryItem[];
@@ -47,7 +44,7 @@ function unsentItemsOf(value: unknown, now: number): UnsentItems | undefined {
     typeof saved?.sessionId === 'string' &&
     typeof saved.ingestToken === 'string' &&
     typeof saved.savedAt === 'number' &&
-    now - saved.savedAt <= UNSENT_ITEMS_MAX_AGE_IN_MS &&
+    now - saved.savedAt <= CRASH_FILE_MAX_AGE_IN_MS &&
     Array.isArray(saved.items) &&
     saved.items.every((item: Partial<TelemetryItem> | null) => typeof item?.kind === 'string' && (typeof item.id === 'string' || item.kind === 'span'));
   return wellFormed ? (saved as UnsentItems) : undefined;

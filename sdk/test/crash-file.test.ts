@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DiagnosticsClient, PRE_CRASH_FILE, UNSENT_ITEMS_FILE, UNSENT_SIGNALS_FILE } from '../src/client';
-import { crashFileIn } from '../src/crash-file';
-import { FROZEN_MAX_AGE_IN_MS, PreCrashBuffer } from '../src/pre-crash-buffer';
+import { CRASH_FILE_MAX_AGE_IN_MS, crashFileIn } from '../src/crash-file';
+import { PreCrashBuffer } from '../src/pre-crash-buffer';
 import { SignalReporter } from '../src/signal-reporter';
-import { Transport, UNSENT_ITEMS_MAX_AGE_IN_MS } from '../src/transport';
+import { Transport } from '../src/transport';
 import { ManualRuntime, SeededRandom } from './support/manual-runtime';
 import { activeConfig } from './support/fixtures';
 import { startScriptedServer, type ScriptedServer } from './support/scripted-server';
@@ -44,15 +44,15 @@ describe('crash files', () => {
     expect(readdirSync(dir)).toEqual([PRE_CRASH_FILE]);
 
     const next = new PreCrashBuffer(undefined, crashFileIn(dir, PRE_CRASH_FILE));
-    next.restore(2_000 + FROZEN_MAX_AGE_IN_MS);
-    expect(next.drain(2_000 + FROZEN_MAX_AGE_IN_MS).map((item) => [item.id, item.preSession])).toEqual([['before', true]]);
+    next.restore(2_000 + CRASH_FILE_MAX_AGE_IN_MS);
+    expect(next.drain(2_000 + CRASH_FILE_MAX_AGE_IN_MS).map((item) => [item.id, item.preSession])).toEqual([['before', true]]);
     expect(existsSync(path.join(dir, PRE_CRASH_FILE))).toBe(false);
 
     for (const written of [{ frozenAt: 0, items: [log('too old', 0)] }, { frozenAt: 5_000, items: [{ kind: 'span', id: 'not buffered' }] }, 'not json {']) {
       writeFileSync(path.join(dir, PRE_CRASH_FILE), typeof written === 'string' ? written : JSON.stringify(written));
       const buffer = new PreCrashBuffer(undefined, crashFileIn(dir, PRE_CRASH_FILE));
-      buffer.restore(FROZEN_MAX_AGE_IN_MS + 1);
-      expect(buffer.drain(FROZEN_MAX_AGE_IN_MS + 1)).toEqual([]);
+      buffer.restore(CRASH_FILE_MAX_AGE_IN_MS + 1);
+      expect(buffer.drain(CRASH_FILE_MAX_AGE_IN_MS + 1)).toEqual([]);
       expect(existsSync(path.join(dir, PRE_CRASH_FILE))).toBe(false);
     }
   });
@@ -127,7 +127,7 @@ describe('crash files', () => {
       await transport.sendWhatACrashLeft();
       expect(existsSync(file)).toBe(false);
       const tried = ingest.requestsTo('/api/diagnostics/ingest').length;
-      for (const written of [{ ...saved, savedAt: runtime.now() - UNSENT_ITEMS_MAX_AGE_IN_MS - 1 }, { ...saved, ingestToken: 42 }, 'not json {']) {
+      for (const written of [{ ...saved, savedAt: runtime.now() - CRASH_FILE_MAX_AGE_IN_MS - 1 }, { ...saved, ingestToken: 42 }, 'not json {']) {
         writeFileSync(file, typeof written === 'string' ? written : JSON.stringify(written));
         await transport.sendWhatACrashLeft();
         expect(existsSync(file)).toBe(false);
