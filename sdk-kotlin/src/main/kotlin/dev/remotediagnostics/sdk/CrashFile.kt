@@ -7,6 +7,9 @@ import java.io.File
 import java.io.IOException
 import java.nio.file.Files
 import java.nio.file.StandardCopyOption
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
 
 /**
  * One file of lines, written to a partial file and moved into place: a process killed part-way leaves the previous
@@ -31,6 +34,21 @@ internal class CrashFile(directory: File, name: String) {
 
     /** The lines written, or null when there is no file. */
     fun readLines(): List<String>? = if (file.isFile) file.readLines(Charsets.UTF_8) else null
+
+    /** Items with what they need to be sent later: a header object on the first line, then one item's wire JSON per line. */
+    fun writeItems(header: JsonObject, items: List<TelemetryItem>) = write(listOf(header.toString()) + items.map { it.encoded })
+
+    /** The header and items [writeItems] wrote, or null when there is no file; throws on a file that does not read so. */
+    fun readItems(): Pair<JsonObject, List<TelemetryItem>>? {
+        val lines = readLines() ?: return null
+        val header = wireJson.parseToJsonElement(lines.first()).jsonObject
+        return header to lines.drop(1).filter { it.isNotBlank() }.map { line ->
+            val json = wireJson.parseToJsonElement(line).jsonObject
+            // A span's id is its span id.
+            val id = (json["id"] ?: json["spanId"])?.jsonPrimitive?.content ?: error("an item without an id")
+            TelemetryItem(json.getValue("kind").jsonPrimitive.content, id, json)
+        }
+    }
 
     @Synchronized
     fun delete() {

@@ -8,9 +8,10 @@ package dev.remotediagnostics.sdk
 import java.io.File
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
-import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.longOrNull
+import kotlinx.serialization.json.put
 
 /**
  * The pre-crash buffer: on by default; `windowMs` is how far back it reaches, `maxBytes` its size as JSON. With a
@@ -31,14 +32,15 @@ data class PreCrashBufferOptions(
 internal class FrozenMinuteFile(directory: File, private val maxAgeMs: Long) {
     private val crashFile = CrashFile(directory, FILE_NAME)
 
-    fun write(items: List<TelemetryItem>, frozenAtMs: Long) = crashFile.write(listOf("""{"frozenAtMs":$frozenAtMs}""") + items.map { it.encoded })
+    fun write(items: List<TelemetryItem>, frozenAtMs: Long) = crashFile.writeItems(buildJsonObject { put("frozenAtMs", frozenAtMs) }, items)
 
     /** The items frozen by an earlier process; null when there are none, or they are too old or unreadable (then deleted). */
     fun read(nowMs: Long): List<TelemetryItem>? {
-        val lines = crashFile.readLines() ?: return null
+        if (!crashFile.file.isFile) return null
         val items = try {
-            val frozenAt = wireJson.parseToJsonElement(lines.first()).jsonObject["frozenAtMs"]?.jsonPrimitive?.longOrNull
-            if (frozenAt == null || nowMs - frozenAt > maxAgeMs) null else lines.drop(1).filter { it.isNotBlank() }.map(::itemOf)
+            val (header, items) = crashFile.readItems() ?: return null
+            val frozenAt = header["frozenAtMs"]?.jsonPrimitive?.longOrNull
+            if (frozenAt == null || nowMs - frozenAt > maxAgeMs) null else items
         } catch (_: Exception) {
             // Not ours to repair: a file that does not read as written (another version, a disk error) is dropped.
             null
@@ -48,11 +50,6 @@ internal class FrozenMinuteFile(directory: File, private val maxAgeMs: Long) {
     }
 
     fun delete() = crashFile.delete()
-
-    private fun itemOf(line: String): TelemetryItem {
-        val json = wireJson.parseToJsonElement(line).jsonObject
-        return TelemetryItem(json.getValue("kind").jsonPrimitive.content, json.getValue("id").jsonPrimitive.content, json)
-    }
 
     companion object {
         const val FILE_NAME = "remote-diagnostics-pre-crash.jsonl"

@@ -13,9 +13,7 @@ import kotlinx.coroutines.sync.withLock
 import okhttp3.OkHttpClient
 import okhttp3.Request
 import okhttp3.RequestBody.Companion.toRequestBody
-import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.buildJsonObject
-import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.longOrNull
 import kotlinx.serialization.json.put
@@ -148,7 +146,7 @@ internal class Transport(private val options: TransportOptions) {
             put("savedAt", options.clock.nowMs())
         }
         try {
-            file.write(listOf(header.toString()) + items.map { it.encoded })
+            file.writeItems(header, items)
         } catch (_: Exception) {
             // The crash goes on whatever happens here; the items stay in memory if the process does.
         }
@@ -161,19 +159,12 @@ internal class Transport(private val options: TransportOptions) {
      */
     suspend fun sendWhatACrashLeft() {
         val file = options.unsentFile ?: return
-        val lines = file.readLines() ?: return
+        if (!file.file.isFile) return
         val saved = try {
-            val header = wireJson.parseToJsonElement(lines.first()).jsonObject
+            val (header, items) = file.readItems() ?: return
             val savedAt = header["savedAt"]?.jsonPrimitive?.longOrNull ?: error("no savedAt")
             if (options.clock.nowMs() - savedAt > UNSENT_ITEMS_MAX_AGE_MS) null
-            else {
-                val sessionTarget = SessionTarget(header.getValue("sessionId").jsonPrimitive.content, header.getValue("ingestToken").jsonPrimitive.content)
-                sessionTarget to lines.drop(1).filter { it.isNotBlank() }.map { line ->
-                    val json = wireJson.parseToJsonElement(line).jsonObject
-                    val id = (json["id"] ?: json["spanId"])?.jsonPrimitive?.content ?: error("no id")
-                    TelemetryItem(json.getValue("kind").jsonPrimitive.content, id, json)
-                }
-            }
+            else SessionTarget(header.getValue("sessionId").jsonPrimitive.content, header.getValue("ingestToken").jsonPrimitive.content) to items
         } catch (_: Exception) {
             // Not ours to repair: a file that does not read as written is dropped.
             null
