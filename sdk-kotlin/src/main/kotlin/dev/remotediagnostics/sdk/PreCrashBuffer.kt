@@ -67,12 +67,14 @@ internal class PreCrashBuffer(private val windowMs: Long, private val maxBytes: 
     private var snapshot: List<TelemetryItem>? = null
 
     /** Keeps an item captured at `capturedAtMs` (its own timestamp: a request is filed under its start). */
-    fun record(item: TelemetryItem, capturedAtMs: Long, nowMs: Long) = synchronized(lock) {
+    fun record(item: TelemetryItem, capturedAtMs: Long, nowMs: Long) {
         // One item larger than the whole budget is not kept at all, rather than emptying the buffer for it.
         if (item.sizeBytes > maxBytes) return
-        entries.addLast(Entry(item, capturedAtMs))
-        bytes += item.sizeBytes
-        trim(nowMs)
+        synchronized(lock) {
+            entries.addLast(Entry(item, capturedAtMs))
+            bytes += item.sizeBytes
+            trim(nowMs)
+        }
     }
 
     /**
