@@ -273,11 +273,11 @@ function startsWord(key: string, at: number): boolean {
 
 /**
  * A type written between a key and its operator, as statically typed languages declare a string: `: string`,
- * `: str`, `: &'static str`, `: String?`, `: Option<String>`, `string` alone (Go), `*string`, `[]byte`. Group 1 is the
+ * `: str`, `: &'static str`, `: String?`, `: Option<String>`, `: Optional[str]`, `: string | undefined`, `string` alone (Go), `*string`, `[]byte`. Group 1 is the
  * operator's start when one follows; without it the type ends the declaration (`apiKey: string;`).
  */
 const TYPE_ANNOTATION =
-  /(?::[ \t]*)?(?:&(?:'static[ \t]+)?|\*|\[\])?(?:(?:option|optional|secret|maybe)<)?(?:string|str|charsequence|securestring|secretstring|secretstr|nsstring|byte\[\]|char\[\]|byte)>?[?!]?(?:[ \t]*\*)?[ \t]*(?:(?=(:?=(?![=>])))|(?=[;,)}\]\r\n]|$))/iy;
+  /(?::[ \t]*)?(?:&(?:'static[ \t]+)?|\*|\[\])?(?:(?:option|optional|secret|maybe)[<[])?(?:string|str|charsequence|securestring|secretstring|secretstr|nsstring|byte\[\]|char\[\]|byte)[>\]]?[?!]?(?:[ \t]*\*)?(?:[ \t]*\|[ \t]*(?:undefined|null|none))?[ \t]*(?:(?=(:?=(?![=>])))|(?=[;,)}\]\r\n]|$))/iy;
 /** A name attribute or field right before a quoted key: `key="`, `name='`, `"name": "`. */
 const NAME_ATTRIBUTE = /(?:^|[^\w-])(?:key|name)["']?[ \t]*[=:][ \t]*$/i;
 /** The value attribute or field after a quoted key: ` value="`, `, "value": "`. */
