@@ -717,16 +717,15 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
   credential_code: (r, f) => {
     const key = credentialKey(r, f);
     const identifier = key.replace(/[.-]/g, '_');
+    /** A noun in ASCII letters (some locales have none), or the fallback. */
+    const latinWord = (fallback: string) =>
+      f.word
+        .noun()
+        .toLowerCase()
+        .replace(/[^a-z]/g, '') || fallback;
     return pick(r, [
       () => `${identifier}: ${pick(r, ['string', 'String', 'str', 'string | undefined'])};`,
-      () =>
-        `implementation '${pick(r, ['io', 'com', 'org'])}.${f.word
-          .noun()
-          .toLowerCase()
-          .replace(/[^a-z]/g, '')}token:${f.word
-          .noun()
-          .toLowerCase()
-          .replace(/[^a-z]/g, '')}-api:${f.system.semver()}'`,
+      () => `implementation '${pick(r, ['io', 'com', 'org'])}.${latinWord('jsonweb')}token:${latinWord('core')}-api:${f.system.semver()}'`,
       () => `${identifier}: new ${pick(r, ['AWS.Credentials', 'SecretClient', 'TokenCredential'])}(${f.word.noun().replace(/[^A-Za-z]/g, '')}, opts)`,
       () => `${identifier}: await ${pick(r, ['fetchToken', 'getSecret', 'vault.read'])}(${integer(r, 1, 9)})`,
       () => `${key}: {{ .Values.${identifier} ${pick(r, ['', '| b64enc ', '| quote '])}}}`,
