@@ -255,12 +255,7 @@ export function keywordSearchSource(patterns: readonly string[]): string {
   return [...byFirst].map(([first, rests]) => `${first}(?:${rests.join('|')})`).join('|');
 }
 
-interface KeywordEnding {
-  extent: ValueExtent;
-  /** The keyword starts the key or a word of it (after `_ - . $`, or a capital after a small letter). */
-  ownWord: boolean;
-}
-
+/** Whether a keyword found at `at` starts the key or a word of it (after `_ - . $`, or a capital after a small letter or digit). */
 function startsWord(key: string, at: number): boolean {
   if (at === 0) return true;
   const before = key.charCodeAt(at - 1);
@@ -278,6 +273,17 @@ function startsWord(key: string, at: number): boolean {
  */
 const TYPE_ANNOTATION =
   /(?::[ \t]*)?(?:&(?:'static[ \t]+)?|\*|\[\])?(?:(?:option|optional|secret|maybe)[<[])?(?:string|str|charsequence|securestring|secretstring|secretstr|nsstring|byte\[\]|char\[\]|byte)[>\]]?[?!]?(?:[ \t]*\*)?(?:[ \t]*\|[ \t]*(?:undefined|null|none))?[ \t]*(?:(?=(:?=(?![=>])))|(?=[;,)}\]\r\n]|$))/iy;
+const ANNOTATION_STARTS = new Set([...':&*[bcmnosBCMNOS'].map((char) => char.charCodeAt(0)));
+/** `:` or the first character of a type in TYPE_ANNOTATION: most keys are followed by neither, and skip the regex. */
+function startsAnnotation(code: number): boolean {
+  return ANNOTATION_STARTS.has(code);
+}
+
+function typeAnnotationAt(text: string, index: number): RegExpExecArray | null {
+  TYPE_ANNOTATION.lastIndex = index;
+  return TYPE_ANNOTATION.exec(text);
+}
+
 /** A name attribute or field right before a quoted key: `key="`, `name='`, `"name": "`. */
 const NAME_ATTRIBUTE = /(?:^|[^\w-])(?:key|name)["']?[ \t]*[=:][ \t]*$/i;
 /** The value attribute or field after a quoted key: ` value="`, `, "value": "`. */
@@ -326,8 +332,8 @@ export class CredentialScanner {
       // A key such as `password.length` or `token-` ends in punctuation that is not part of the name.
       while (keyEnd > match.index + match[0].length && !isWordCode(text.charCodeAt(keyEnd - 1))) keyEnd--;
       const key = text.slice(keyStart, keyEnd);
-      const ending = this.keywordEnding(key);
-      const found = ending ? this.valueAfterKey(text, keyStart, keyEnd, key, ending) : this.quotedSemicolonValue(text, keyEnd, key);
+      const keyword = this.endingKeyword(key);
+      const found = keyword >= 0 ? this.valueAfterKey(text, keyStart, keyEnd, key, keyword) : this.quotedSemicolonValue(text, keyEnd, key);
       if (found && claim(found.start, found.end)) {
         search.lastIndex = Math.max(found.end, search.lastIndex);
       } else {
@@ -336,16 +342,16 @@ export class CredentialScanner {
     }
   }
 
-  /**
-   * How far the value of a key reaches and whether its keyword is a word of its own (`db.password`, `apiToken`, not
-   * `jsonwebtoken`); undefined when the key does not end in a keyword (`tokenizer`).
-   */
-  private keywordEnding(key: string): KeywordEnding | undefined {
-    for (let index = 0; index < this.keywords.length; index++) {
-      const found = this.endsWithKeyword[index]!.exec(key);
-      if (found) return { extent: this.keywords[index]!.value, ownWord: startsWord(key, found.index) };
-    }
-    return undefined;
+  /** The index of the keyword the key ends in, or -1 when it ends in none (`tokenizer`). */
+  private endingKeyword(key: string): number {
+    for (let index = 0; index < this.keywords.length; index++) if (this.endsWithKeyword[index]!.test(key)) return index;
+    return -1;
+  }
+
+  /** Whether the keyword a key ends in is a word of its own (`db.password`, `apiToken`), not the end of a longer one (`jsonwebtoken`). */
+  private keywordIsOwnWord(key: string, keyword: number): boolean {
+    const found = this.endsWithKeyword[keyword]!.exec(key);
+    return found !== null && startsWord(key, found.index);
   }
 
   /** `fooapikeyfoo "value";`: a key merely containing a keyword counts only in this strict form. */
@@ -361,8 +367,8 @@ export class CredentialScanner {
     return { start: index + 1, end: close };
   }
 
-  private valueAfterKey(text: string, keyStart: number, keyEnd: number, key: string, ending: KeywordEnding): CredentialMatch | undefined {
-    const extent = ending.extent;
+  private valueAfterKey(text: string, keyStart: number, keyEnd: number, key: string, keyword: number): CredentialMatch | undefined {
+    const extent = this.keywords[keyword]!.value;
     let index = keyEnd;
     // Markup: <password>value</password>
     if (text[keyStart - 1] === '<' && text[index] === '>') return this.markupText(text, index + 1, key);
@@ -378,8 +384,7 @@ export class CredentialScanner {
     while (index < text.length && isBlank(text.charCodeAt(index))) index++;
     // A type between the key and its operator (`apiKey: string = "…"`, `var token string = "…"`); with no operator
     // after it the key is declared, not given a value (`apiKey: string;`).
-    TYPE_ANNOTATION.lastIndex = index;
-    const annotation = TYPE_ANNOTATION.exec(text);
+    const annotation = startsAnnotation(text.charCodeAt(index)) ? typeAnnotationAt(text, index) : null;
     if (annotation) {
       if (annotation[1] === undefined) return undefined;
       index += annotation[0].length;
@@ -391,7 +396,14 @@ export class CredentialScanner {
     }
     // A dotted name glued to `:` is also a package coordinate or a namespace (`io.jsonwebtoken:jjwt-api`): there the
     // keyword must be a word of its own in the key (`db.password:x`, `spring.apiToken:x`), not the end of a longer one.
-    if (index === keyEnd && operator === 1 && text.charCodeAt(index) === 58 && !ending.ownWord && key.includes('.') && !isBlank(text.charCodeAt(index + 1)))
+    if (
+      index === keyEnd &&
+      operator === 1 &&
+      text.charCodeAt(index) === 58 &&
+      key.includes('.') &&
+      !isBlank(text.charCodeAt(index + 1)) &&
+      !this.keywordIsOwnWord(key, keyword)
+    )
       return undefined;
     // `a == b` compares, `=>` maps, but `password: ` in prose needs a value right after.
     index += operator;
