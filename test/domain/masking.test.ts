@@ -221,6 +221,7 @@ const negatives: Record<string, string[]> = {
     "secret: <%= ENV['SECRET'] %>",
     'telegram_api_token = "<xsd:element name="AgencyCode" type="x:CodeType"/>"',
     't("password", "Your password")',
+    '<option name="token">Token</option> and t("apiKey", "ApiKey")',
     'os.Setenv("API_KEY", apiKey)',
     'os.getenv("API_TOKEN", "")',
     '<add key="PasswordPolicy" value="strict" />',

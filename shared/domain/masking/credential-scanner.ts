@@ -431,24 +431,28 @@ export class CredentialScanner {
   private pairedValue(text: string, keyStart: number, index: number, key: string, extent: ValueExtent): CredentialMatch | undefined {
     let before = keyStart - 2;
     while (before >= 0 && isBlank(text.charCodeAt(before))) before--;
+    let found: CredentialMatch | undefined;
     if (text[before] === '(') {
       if (text[index] !== ',') return undefined;
       index++;
       while (index < text.length && isBlank(text.charCodeAt(index))) index++;
       if (!isQuoteCode(text.charCodeAt(index))) return undefined;
-      const found = this.readValue(text, index, key, extent);
+      found = this.readValue(text, index, key, extent);
       // A second argument in words is a label or a message (`t("password", "Your password")`), not a secret.
-      if (!found || (extent === 'token' && /\s/.test(text.slice(found.start, found.end)))) return undefined;
-      if (text.slice(found.start, found.end).toLowerCase() === key.toLowerCase()) return undefined;
-      return found;
+      if (found && extent === 'token' && /\s/.test(text.slice(found.start, found.end))) return undefined;
+    } else {
+      NAME_ATTRIBUTE.lastIndex = 0;
+      if (!NAME_ATTRIBUTE.test(text.slice(Math.max(0, before - 8), before + 1))) return undefined;
+      if (text[index] === '>') found = this.markupText(text, index + 1, key);
+      else {
+        VALUE_ATTRIBUTE.lastIndex = index;
+        const attribute = VALUE_ATTRIBUTE.exec(text);
+        if (attribute) found = this.readValue(text, index + attribute[0].length, key, extent);
+      }
     }
-    NAME_ATTRIBUTE.lastIndex = 0;
-    if (!NAME_ATTRIBUTE.test(text.slice(Math.max(0, before - 8), before + 1))) return undefined;
-    if (text[index] === '>') return this.markupText(text, index + 1, key);
-    VALUE_ATTRIBUTE.lastIndex = index;
-    const attribute = VALUE_ATTRIBUTE.exec(text);
-    if (!attribute) return undefined;
-    return this.readValue(text, index + attribute[0].length, key, extent);
+    // The key again is its label (`<th name="password">Password</th>`, `t("token", "Token")`).
+    if (found && text.slice(found.start, found.end).toLowerCase() === key.toLowerCase()) return undefined;
+    return found;
   }
 
   private readValue(text: string, index: number, key: string, extent: ValueExtent, enclosingQuote?: string): CredentialMatch | undefined {
