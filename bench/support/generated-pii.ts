@@ -7,7 +7,20 @@ import { allFakers, type Faker } from '@faker-js/faker';
 import { isValidPhoneNumber, getCountries, type CountryCode } from 'libphonenumber-js/max';
 import { seededRandom } from './realistic-logs';
 
-export const GENERATED_CATEGORIES = ['email', 'ssn', 'card', 'phone', 'ip', 'credentials', 'jwt', 'iban', 'cvv_pin', 'vendor_token', 'high_entropy'] as const;
+export const GENERATED_CATEGORIES = [
+  'email',
+  'ssn',
+  'card',
+  'phone',
+  'ip',
+  'credentials',
+  'jwt',
+  'iban',
+  'cvv_pin',
+  'vendor_token',
+  'high_entropy',
+  'credential_syntax',
+] as const;
 export type GeneratedCategory = (typeof GENERATED_CATEGORIES)[number];
 /** The seed's categories: these must all be masked, every one. */
 export const SEED_CATEGORIES: readonly GeneratedCategory[] = ['email', 'ssn', 'card', 'phone', 'ip', 'credentials', 'jwt'];
@@ -21,7 +34,20 @@ export interface GeneratedPositive {
   secrets: string[];
 }
 
-export const LOOKALIKE_KINDS = ['id', 'amount', 'date', 'version', 'uuid', 'hash', 'trace_id', 'image', 'address', 'phone_word', 'ordinary'] as const;
+export const LOOKALIKE_KINDS = [
+  'id',
+  'amount',
+  'date',
+  'version',
+  'uuid',
+  'hash',
+  'trace_id',
+  'image',
+  'address',
+  'phone_word',
+  'ordinary',
+  'credential_code',
+] as const;
 export type LookalikeKind = (typeof LOOKALIKE_KINDS)[number];
 
 export interface GeneratedLookalike {
@@ -508,6 +534,66 @@ function highEntropyCase(random: Random, faker: Faker): GeneratedPositive {
   return { category: 'high_entropy', shape, text, secrets: [value] };
 }
 
+/** A credential-named key in one of the naming styles code and config use: `deployToken`, `DB_PASSWORD`, `api-key`. */
+function credentialKey(random: Random, faker: Faker): string {
+  const prefix =
+    faker.hacker
+      .noun()
+      .replace(/[^A-Za-z]/g, '')
+      .toLowerCase() || 'service';
+  const keyword = pick(random, ['token', 'password', 'secret', 'api key', 'access token', 'client secret', 'passwd', 'auth token']);
+  const words = [prefix, ...keyword.split(' ')];
+  return pick(random, [
+    () => words.join('_').toUpperCase(),
+    () => words.join('_'),
+    () => words.map((word, index) => (index === 0 ? word : word[0]!.toUpperCase() + word.slice(1))).join(''),
+    () => words.join('.'),
+    () => words.join('-'),
+  ])();
+}
+
+/**
+ * Credentials written with their key in the syntaxes of many languages and formats: every assignment operator,
+ * typed declarations, call arguments, name/value attributes, plus login pairs. The values are lower case and digits,
+ * so the entropy fallback (which wants mixed case) cannot be what catches them.
+ */
+function credentialSyntaxCase(random: Random, faker: Faker): GeneratedPositive {
+  const key = credentialKey(random, faker);
+  const identifier = key.replace(/[.-]/g, '_');
+  const value = fromAlphabet(random, 'abcdefghijklmnopqrstuvwxyz0123456789', integer(random, 12, 40));
+  const quote = pick(random, ['"', "'"]);
+  const user = faker.internet.username().replace(/[^\w.-]/g, '') || 'svc';
+  const password = `${faker.word.noun().replace(/[^A-Za-z]/g, '') || 'Harbor'}${integer(random, 10, 9999)}${pick(random, ['!', '#', '', '&', '*'])}`;
+  const forms: Array<[string, string, string]> = [
+    ['operator', `${key} ${pick(random, ['=', ':=', '::=', ':::=', '?=', '+=', '!=', '||=', '??='])} ${quote}${value}${quote}`, value],
+    ['operator', `${key}${pick(random, ['=', ':=', '::=', '?='])}${value}`, value],
+    ['php', `$${identifier} .= ${quote}${value}${quote};`, value],
+    ['r', `${identifier} <- ${quote}${value}${quote}`, value],
+    ['typed', `var ${identifier} ${pick(random, ['string', '*string', '[]byte'])} = "${value}"`, value],
+    [
+      'typed',
+      `${pick(random, ['let', 'const', 'val', 'var', 'private readonly'])} ${identifier}: ${pick(random, ['string', 'String', 'String?', 'str', '&str', "&'static str"])} = "${value}";`,
+      value,
+    ],
+    ['typed', `${pick(random, ['String', 'string', 'final String', 'const char *'])} ${identifier} = "${value}";`, value],
+    [
+      'call',
+      `${pick(random, ['System.setProperty', 'os.Setenv', 'env::set_var', 'config.set', 'define', 'setenv', 'ENV.store', 'headers.set'])}(${quote}${key}${quote}, ${quote}${value}${quote})`,
+      value,
+    ],
+    ['call', `putenv("${key.toUpperCase()}=${value}")`, value],
+    ['xml', `<add key="${key}" value="${value}" />`, value],
+    ['xml', `<property name="${key}" value="${value}"/>`, value],
+    ['xml', `<entry key="${key}">${value}</entry>`, value],
+    ['json', JSON.stringify({ name: key, value })],
+    ['escaped', JSON.stringify({ env: `${key.toUpperCase().replace(/[.-]/g, '_')}=${value}\nLOG_LEVEL=debug` }), value],
+    ['pair', `${faker.internet.email()}:${password}`, password],
+    ['pair', `${pick(random, ['login', 'logged in as', 'credentials'])} ${user}:${password}`, password],
+  ].map((form) => (form.length === 2 ? ['json', form[1]!, value] : form) as [string, string, string]);
+  const [shape, text, secret] = pick(random, forms);
+  return { category: 'credential_syntax', shape, text, secrets: [secret] };
+}
+
 const generators: Record<GeneratedCategory, (random: Random, faker: Faker) => GeneratedPositive> = {
   email: emailCase,
   ssn: ssnCase,
@@ -520,6 +606,7 @@ const generators: Record<GeneratedCategory, (random: Random, faker: Faker) => Ge
   cvv_pin: cvvCase,
   vendor_token: vendorCase,
   high_entropy: highEntropyCase,
+  credential_syntax: credentialSyntaxCase,
 };
 
 // ---------- look-alikes that must stay ----------
@@ -626,6 +713,30 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
         `GET /api/v${integer(r, 1, 3)}/${f.hacker.noun().replace(/\s/g, '-')}s?page=${integer(r, 1, 99)}&limit=${pick(r, [10, 20, 50])} ${pick(r, [200, 304, 404])} ${integer(r, 1, 999)}ms`,
       () => `${f.person.fullName()} (${f.person.jobTitle()}) joined the ${f.commerce.department()} team`,
     ])(),
+  // Credential words in code and config without a secret: declarations, coordinates, expressions, templates, pairs.
+  credential_code: (r, f) => {
+    const key = credentialKey(r, f);
+    const identifier = key.replace(/[.-]/g, '_');
+    /** A noun in ASCII letters (some locales have none), or the fallback. */
+    const latinWord = (fallback: string) =>
+      f.word
+        .noun()
+        .toLowerCase()
+        .replace(/[^a-z]/g, '') || fallback;
+    return pick(r, [
+      () => `${identifier}: ${pick(r, ['string', 'String', 'str', 'string | undefined'])};`,
+      () => `implementation '${pick(r, ['io', 'com', 'org'])}.${latinWord('jsonweb')}token:${latinWord('core')}-api:${f.system.semver()}'`,
+      () => `${identifier}: new ${pick(r, ['AWS.Credentials', 'SecretClient', 'TokenCredential'])}(${f.word.noun().replace(/[^A-Za-z]/g, '')}, opts)`,
+      () => `${identifier}: await ${pick(r, ['fetchToken', 'getSecret', 'vault.read'])}(${integer(r, 1, 9)})`,
+      () => `${key}: {{ .Values.${identifier} ${pick(r, ['', '| b64enc ', '| quote '])}}}`,
+      () => `os.Setenv("${key.toUpperCase()}", ${identifier})`,
+      () => `<add key="${key}Policy" value="${pick(r, ['strict', 'lenient', 'true', '12'])}" />`,
+      () =>
+        `${f.internet.domainName()}:${integer(r, 1, 65535)} ns:${f.word.noun().replace(/[^a-z]/g, '') || 'name'} took ${integer(r, 1, 59)}:${pick(r, ['00', '30'])}`,
+      () => `login ${f.internet.username().replace(/[^\w.-]/g, '') || 'svc'}:${integer(r, 1, 99999)} at ${integer(r, 0, 23)}:${pick(r, ['00', '15', '30'])}`,
+      () => `${identifier} count = ${integer(r, 1, 99999)}`,
+    ])();
+  },
 };
 
 /**

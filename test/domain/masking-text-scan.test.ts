@@ -424,6 +424,13 @@ describe('text scanner: rule pre-checks', () => {
     expect(follows('token.length', 'token')).toBe(false);
     expect(follows('password reset requested', 'password')).toBe(false);
     expect(follows('secret', 'secret')).toBe(false);
+    expect(follows('DEPLOY_TOKEN ?= x', 'TOKEN')).toBe(true);
+    expect(follows('$token .= "x"', 'token')).toBe(true);
+    expect(follows('api_key <- "x"', 'key')).toBe(true);
+    expect(follows('var token string = "x"', 'token')).toBe(true);
+    expect(follows('var token *string = "x"', 'token')).toBe(true);
+    expect(follows('token count is 3', 'token')).toBe(false);
+    expect(follows('Cache miss for key product:sku-1', 'key')).toBe(false);
   });
 });
 

@@ -78,8 +78,11 @@ const KEYWORD_WORDS = new Set([
 const REFERENCE =
   /^(?:this|self|cls|process|os|env|environ|config|cfg|conf|settings|options|opts|props|params|args|kwargs|request|req|res|response|ctx|context|window|document|data|input|payload|body|secrets|vault|keys|credentials|creds|state|store|app|module|exports)\.[\w$.]+$/i;
 const INDIRECT = /^[A-Za-z_$][\w$.-]*[[(]/;
-const TEMPLATE = /^(?:\$\{?[A-Za-z_][\w.:-]*\}?|\$\(\s*[\w.-]+\s*\)|%[A-Za-z_][\w]*%|\{\{\s*[\w.-]+\s*\}\}|<[\w .-]+>|\[[A-Z][A-Z0-9_ ]*\])$/;
+const TEMPLATE =
+  /^(?:\$\{?[A-Za-z_][\w.:-]*\}?|\$\(\s*[\w.-]+\s*\)|%[A-Za-z_][\w]*%|\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\}|<%[^%\n]*%>|<[\w .-]+>|\[[A-Z][A-Z0-9_ ]*\])$/;
 const MASKED = /^(?:\*+|•+|x{3,}|X{3,}|#+)$/;
+/** The start of an element (`<xsd:element name=`, `<div class=`): markup quoted in a line, not a secret. */
+const MARKUP = /^<\/?[A-Za-z][\w.-]*(?::[\w.-]+)?(?:\s|\/?>)/;
 const AUTH_SCHEMES = new Set([
   'bearer',
   'basic',
@@ -115,14 +118,14 @@ function sameLengthLowerCased(one: string, other: string): boolean {
   return one.length === other.length || one.includes('\u0130') || other.includes('\u0130');
 }
 
-/** True for values that are not secrets: empty, literals, placeholders, templates, masked, code references. */
+/** True for values that are not secrets: empty, literals, placeholders, templates, markup, masked, code references. */
 export function isPlaceholderValue(value: string, quoted: boolean, keyName: string): boolean {
   const trimmed = value.trim();
   if (trimmed === '') return true;
   // Most values are longer than every word listed: they are not lower-cased (a copy) for the sets.
   const short = trimmed.length <= LONGEST_WORD;
   const lower = short ? trimmed.toLowerCase() : '';
-  if ((short && LITERALS.has(lower)) || FAKE.test(trimmed) || MASKED.test(trimmed) || TEMPLATE.test(trimmed)) return true;
+  if ((short && LITERALS.has(lower)) || FAKE.test(trimmed) || MASKED.test(trimmed) || TEMPLATE.test(trimmed) || MARKUP.test(trimmed)) return true;
   if (quoted) return false;
   if ((short && KEYWORD_WORDS.has(lower)) || (sameLengthLowerCased(trimmed, keyName) && trimmed.toLowerCase() === keyName.toLowerCase())) return true;
   return INDIRECT.test(trimmed) || REFERENCE.test(trimmed);
@@ -181,25 +184,34 @@ function trimUnbalancedClosers(text: string, start: number, end: number): number
   return trimmedEnd;
 }
 
-/** The length of the operator between a key and its value at `index` (`:=`, `=>`, `===`, `!==`, `==`, `!=`, `->`, `=`, `:`), or 0. */
+/** Characters that may lead the `=` of an assignment: `:=`, `::=`, `:::=`, `?=`, `+=`, `.=`, `||=`, `??=`, `&&=`, `!=`. */
+function leadsAssignment(code: number): boolean {
+  return (
+    code === 58 /* : */ || code === 63 /* ? */ || code === 43 /* + */ || code === 46 /* . */ || code === 124 /* | */ || code === 38 /* & */ || code === 33
+  ); /* ! */
+}
+
+/**
+ * The length of the operator between a key and its value at `index`, or 0. One family: up to three leading
+ * characters then `=` (`=`, `:=`, `::=`, `:::=`, `?=`, `+=`, `.=`, `||=`, `!=`), then `=`, `==` or `>`
+ * (`==`, `===`, `!==`, `=>`); or a lone `:`; or an arrow (`->`, `<-`). The whole operator is read before the
+ * value starts, so no part of it is taken for the value; a `::` without `=` is a path (`Token::new`), not one.
+ */
 function operatorLength(text: string, index: number): number {
+  let at = index;
+  while (at - index < 3 && leadsAssignment(text.charCodeAt(at))) at++;
+  if (text.charCodeAt(at) === 61 /* = */) {
+    at++;
+    if (text.charCodeAt(at) === 62 /* > */ && at - index === 1) return 2;
+    if (text.charCodeAt(at) === 61) at++;
+    if (text.charCodeAt(at) === 61 && at - index === 2) at++;
+    return at - index;
+  }
   const first = text.charCodeAt(index);
   const second = text.charCodeAt(index + 1);
-  switch (first) {
-    case 58 /* : */:
-      return second === 61 ? 2 : 1;
-    case 61 /* = */:
-      if (second === 62) return 2;
-      if (second === 61) return text.charCodeAt(index + 2) === 61 ? 3 : 2;
-      return 1;
-    case 33 /* ! */:
-      if (second !== 61) return 0;
-      return text.charCodeAt(index + 2) === 61 ? 3 : 2;
-    case 45 /* - */:
-      return second === 62 ? 2 : 0;
-    default:
-      return 0;
-  }
+  if (first === 58 /* : */) return second === 58 ? 0 : 1;
+  if ((first === 45 /* - */ && second === 62) /* -> */ || (first === 60 /* < */ && second === 45) /* <- */) return 2;
+  return 0;
 }
 
 /** A pattern's top-level alternatives (outside groups and character classes), or undefined if it has none to split. */
@@ -243,6 +255,61 @@ export function keywordSearchSource(patterns: readonly string[]): string {
   return [...byFirst].map(([first, rests]) => `${first}(?:${rests.join('|')})`).join('|');
 }
 
+/** Whether a keyword found at `at` starts the key or a word of it (after `_ - . $`, or a capital after a small letter or digit). */
+function startsWord(key: string, at: number): boolean {
+  if (at === 0) return true;
+  const before = key.charCodeAt(at - 1);
+  const first = key.charCodeAt(at);
+  if (!isWordCode(before) || before === 95) return true;
+  const lower = (code: number) => code >= 97 && code <= 122;
+  const upper = (code: number) => code >= 65 && code <= 90;
+  return (upper(first) && (lower(before) || (before >= 48 && before <= 57))) || (upper(first) && upper(before) && lower(key.charCodeAt(at + 1)));
+}
+
+/**
+ * A type written between a key and its operator, as statically typed languages declare a string: `: string`,
+ * `: str`, `: &'static str`, `: String?`, `: Option<String>`, `: Optional[str]`, `: string | undefined`, `string` alone (Go), `*string`, `[]byte`. Group 1 is the
+ * operator's start when one follows; without it the type ends the declaration (`apiKey: string;`).
+ */
+const TYPE_ANNOTATION =
+  /(?::[ \t]*)?(?:&(?:'static[ \t]+)?|\*|\[\])?(?:(?:option|optional|secret|maybe)[<[])?(?:string|str|charsequence|securestring|secretstring|secretstr|nsstring|byte\[\]|char\[\]|byte)[>\]]?[?!]?(?:[ \t]*\*)?(?:[ \t]*\|[ \t]*(?:undefined|null|none))?[ \t]*(?:(?=(:?=(?![=>])))|(?=[;,)}\]\r\n]|$))/iy;
+const ANNOTATION_STARTS = new Set([...':&*[bcmnosBCMNOS'].map((char) => char.charCodeAt(0)));
+/** `:` or the first character of a type in TYPE_ANNOTATION: most keys are followed by neither, and skip the regex. */
+function startsAnnotation(code: number): boolean {
+  return ANNOTATION_STARTS.has(code);
+}
+
+function typeAnnotationAt(text: string, index: number): RegExpExecArray | null {
+  TYPE_ANNOTATION.lastIndex = index;
+  return TYPE_ANNOTATION.exec(text);
+}
+
+/** A name attribute or field right before a quoted key: `key="`, `name='`, `"name": "`. */
+const NAME_ATTRIBUTE = /(?:^|[^\w-])(?:key|name)["']?[ \t]*[=:][ \t]*$/i;
+/** The value attribute or field after a quoted key: ` value="`, `, "value": "`. */
+const VALUE_ATTRIBUTE = /[ \t]*,?[ \t]*["']?value["']?[ \t]*[=:][ \t]*(?=["'])/iy;
+/** Words that start an expression where a value would go. */
+const EXPRESSION_WORDS = new Set(['new', 'await', 'yield', 'typeof', 'function', 'lambda', 'async', 'require', 'import']);
+
+/**
+ * At a backslash in an unquoted value: an escape that ends it, `\n`, `\r`, `\t` or an escaped quote, also escaped
+ * once more (`\\n` in JSON inside a JSON string).
+ */
+function isEscapeEnd(text: string, at: number): boolean {
+  let next = at + 1;
+  while (text.charCodeAt(next) === 92 && next - at < 4) next++;
+  const code = text.charCodeAt(next);
+  return code === 110 || code === 114 || code === 116 || isQuoteCode(code);
+}
+
+/** A template with blanks inside, opening at a value's start: `{{ .Values.password }}`, `{% secret %}`, `<%= token %>`, `\${{ x }}`. */
+const TEMPLATE_START = /\$?(?:\{\{[^{}\n\r]*\}\}|\{%[^{}\n\r]*%\}|<%[^%\n\r]*%>)/y;
+
+function opensTemplate(text: string, index: number): boolean {
+  TEMPLATE_START.lastIndex = index;
+  return TEMPLATE_START.test(text);
+}
+
 export class CredentialScanner {
   private readonly search: RegExp;
   private readonly endsWithKeyword: RegExp[];
@@ -265,8 +332,8 @@ export class CredentialScanner {
       // A key such as `password.length` or `token-` ends in punctuation that is not part of the name.
       while (keyEnd > match.index + match[0].length && !isWordCode(text.charCodeAt(keyEnd - 1))) keyEnd--;
       const key = text.slice(keyStart, keyEnd);
-      const extent = this.extentOf(key);
-      const found = extent ? this.valueAfterKey(text, keyStart, keyEnd, key, extent) : this.quotedSemicolonValue(text, keyEnd, key);
+      const keyword = this.endingKeyword(key);
+      const found = keyword >= 0 ? this.valueAfterKey(text, keyStart, keyEnd, key, keyword) : this.quotedSemicolonValue(text, keyEnd, key);
       if (found && claim(found.start, found.end)) {
         search.lastIndex = Math.max(found.end, search.lastIndex);
       } else {
@@ -275,12 +342,16 @@ export class CredentialScanner {
     }
   }
 
-  /** How far the value of a key reaches, or undefined when the key does not end in a keyword (`tokenizer`). */
-  private extentOf(key: string): ValueExtent | undefined {
-    for (let index = 0; index < this.keywords.length; index++) {
-      if (this.endsWithKeyword[index]!.test(key)) return this.keywords[index]!.value;
-    }
-    return undefined;
+  /** The index of the keyword the key ends in, or -1 when it ends in none (`tokenizer`). */
+  private endingKeyword(key: string): number {
+    for (let index = 0; index < this.keywords.length; index++) if (this.endsWithKeyword[index]!.test(key)) return index;
+    return -1;
+  }
+
+  /** Whether the keyword a key ends in is a word of its own (`db.password`, `apiToken`), not the end of a longer one (`jsonwebtoken`). */
+  private keywordIsOwnWord(key: string, keyword: number): boolean {
+    const found = this.endsWithKeyword[keyword]!.exec(key);
+    return found !== null && startsWord(key, found.index);
   }
 
   /** `fooapikeyfoo "value";`: a key merely containing a keyword counts only in this strict form. */
@@ -296,23 +367,44 @@ export class CredentialScanner {
     return { start: index + 1, end: close };
   }
 
-  private valueAfterKey(text: string, keyStart: number, keyEnd: number, key: string, extent: ValueExtent): CredentialMatch | undefined {
+  private valueAfterKey(text: string, keyStart: number, keyEnd: number, key: string, keyword: number): CredentialMatch | undefined {
+    const extent = this.keywords[keyword]!.value;
     let index = keyEnd;
     // Markup: <password>value</password>
-    if (text[keyStart - 1] === '<' && text[index] === '>') {
-      const close = text.indexOf('<', index + 1);
-      const end = close < 0 ? findLineEnd(text, index + 1) : close;
-      const value = text.slice(index + 1, end);
-      return isPlaceholderValue(value, true, key) ? undefined : { start: index + 1, end };
-    }
+    if (text[keyStart - 1] === '<' && text[index] === '>') return this.markupText(text, index + 1, key);
     // Closing of the key: "key", 'key', \"key\", dict["key"], key[]
-    if (text.charCodeAt(index) === 92 /* \\ */ && isQuoteCode(text.charCodeAt(index + 1))) index += 2;
-    else if (isQuoteCode(text.charCodeAt(index))) index++;
+    let quotedKey = false;
+    if (text.charCodeAt(index) === 92 /* \ */ && isQuoteCode(text.charCodeAt(index + 1))) index += 2;
+    else if (isQuoteCode(text.charCodeAt(index))) {
+      quotedKey = text[index] === text[keyStart - 1];
+      index++;
+    }
     if (text[index] === ']') index++;
     else if (text[index] === '[' && text[index + 1] === ']') index += 2;
     while (index < text.length && isBlank(text.charCodeAt(index))) index++;
+    // A type between the key and its operator (`apiKey: string = "…"`, `var token string = "…"`); with no operator
+    // after it the key is declared, not given a value (`apiKey: string;`).
+    const annotation = startsAnnotation(text.charCodeAt(index)) ? typeAnnotationAt(text, index) : null;
+    if (annotation) {
+      if (annotation[1] === undefined) return undefined;
+      index += annotation[0].length;
+    }
     const operator = operatorLength(text, index);
-    if (operator === 0) return this.quotedSemicolonValue(text, keyEnd, key);
+    if (operator === 0) {
+      if (quotedKey) return this.pairedValue(text, keyStart, index, key, extent) ?? this.quotedSemicolonValue(text, keyEnd, key);
+      return this.quotedSemicolonValue(text, keyEnd, key);
+    }
+    // A dotted name glued to `:` is also a package coordinate or a namespace (`io.jsonwebtoken:jjwt-api`): there the
+    // keyword must be a word of its own in the key (`db.password:x`, `spring.apiToken:x`), not the end of a longer one.
+    if (
+      index === keyEnd &&
+      operator === 1 &&
+      text.charCodeAt(index) === 58 &&
+      key.includes('.') &&
+      !isBlank(text.charCodeAt(index + 1)) &&
+      !this.keywordIsOwnWord(key, keyword)
+    )
+      return undefined;
     // `a == b` compares, `=>` maps, but `password: ` in prose needs a value right after.
     index += operator;
     while (index < text.length && isBlank(text.charCodeAt(index))) index++;
@@ -321,6 +413,46 @@ export class CredentialScanner {
     const opening = keyStart > 0 ? text[keyStart - 1]! : '';
     const enclosingQuote = isQuoteCode(text.charCodeAt(keyStart - 1)) && text[keyEnd] !== opening ? opening : undefined;
     return this.readValue(text, index, key, extent, enclosingQuote);
+  }
+
+  /** The text of an element up to the next tag: `<password>value</password>`, `<entry key="password">value</entry>`. */
+  private markupText(text: string, start: number, key: string): CredentialMatch | undefined {
+    const close = text.indexOf('<', start);
+    const end = close < 0 ? findLineEnd(text, start) : close;
+    return isPlaceholderValue(text.slice(start, end), true, key) ? undefined : { start, end };
+  }
+
+  /**
+   * A quoted key whose value is the next quoted string, written without an operator: a call's first two arguments
+   * (`os.Setenv("API_TOKEN", "…")`, `config.set('password', '…')`), and a name attribute paired with a value one
+   * (`<add key="DbPassword" value="…"/>`, `<property name="db.password" value="…"/>`, `{"name": "token", "value": "…"}`)
+   * or with the element's text (`<entry key="password">…</entry>`). `index` is past the key's closing quote and blanks.
+   */
+  private pairedValue(text: string, keyStart: number, index: number, key: string, extent: ValueExtent): CredentialMatch | undefined {
+    let before = keyStart - 2;
+    while (before >= 0 && isBlank(text.charCodeAt(before))) before--;
+    let found: CredentialMatch | undefined;
+    if (text[before] === '(') {
+      if (text[index] !== ',') return undefined;
+      index++;
+      while (index < text.length && isBlank(text.charCodeAt(index))) index++;
+      if (!isQuoteCode(text.charCodeAt(index))) return undefined;
+      found = this.readValue(text, index, key, extent);
+      // A second argument in words is a label or a message (`t("password", "Your password")`), not a secret.
+      if (found && extent === 'token' && /\s/.test(text.slice(found.start, found.end))) return undefined;
+    } else {
+      NAME_ATTRIBUTE.lastIndex = 0;
+      if (!NAME_ATTRIBUTE.test(text.slice(Math.max(0, before - 8), before + 1))) return undefined;
+      if (text[index] === '>') found = this.markupText(text, index + 1, key);
+      else {
+        VALUE_ATTRIBUTE.lastIndex = index;
+        const attribute = VALUE_ATTRIBUTE.exec(text);
+        if (attribute) found = this.readValue(text, index + attribute[0].length, key, extent);
+      }
+    }
+    // The key again is its label (`<th name="password">Password</th>`, `t("token", "Token")`).
+    if (found && text.slice(found.start, found.end).toLowerCase() === key.toLowerCase()) return undefined;
+    return found;
   }
 
   private readValue(text: string, index: number, key: string, extent: ValueExtent, enclosingQuote?: string): CredentialMatch | undefined {
@@ -344,6 +476,8 @@ export class CredentialScanner {
     }
     // JSON structures under a key are walked field by field, not swallowed here.
     if ((quote === '{' || quote === '[') && /^[{[]\s*(?:["'}\]]|$)/.test(text.slice(index, index + 8))) return undefined;
+    // A template with blanks inside (`{{ .Values.password }}`, `{% secret %}`, `<%= token %>`) is filled in later.
+    if (opensTemplate(text, index)) return undefined;
     let start = index;
     let end: number;
     if (extent === 'line' || extent === 'scheme') {
@@ -357,11 +491,15 @@ export class CredentialScanner {
       while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
     } else {
       end = start;
-      while (end < text.length && !stopsUnquoted(text.charCodeAt(end))) end++;
+      // An escape inside a string (`"TOKEN=abc\nNEXT=1"`, `\"`) ends the value: what follows is the next line or the string's end.
+      while (end < text.length && !stopsUnquoted(text.charCodeAt(end)) && !(text.charCodeAt(end) === 92 && isEscapeEnd(text, end))) end++;
       end = trimUnbalancedClosers(text, start, end);
     }
     if (end <= start) return undefined;
-    if (isPlaceholderValue(text.slice(start, end), false, key)) return undefined;
+    const value = text.slice(start, end);
+    if (isPlaceholderValue(value, false, key)) return undefined;
+    // An expression, not a value: `credentials: new AWS.Credentials(…)`, `token: await fetchToken()`.
+    if (EXPRESSION_WORDS.has(value) && (isBlank(text.charCodeAt(end)) || text[end] === '(')) return undefined;
     return { start, end };
   }
 

@@ -338,8 +338,27 @@ function align(offset: number, to: number): number {
 
 /** After a key (and an optional closing quote or bracket): what can start the operator or the quoted value. */
 function startsValue(byte: number): boolean {
-  // : = - ! " ' `
-  return byte === 58 || byte === 61 || byte === 45 || byte === 33 || byte === 34 || byte === 39 || byte === 96;
+  // : = - ! " ' ` and the leads of `?=`, `+=`, `.=`, `||=`, `&&=`, `<-`
+  return (
+    byte === 58 ||
+    byte === 61 ||
+    byte === 45 ||
+    byte === 33 ||
+    byte === 34 ||
+    byte === 39 ||
+    byte === 96 ||
+    byte === 63 ||
+    byte === 43 ||
+    byte === 46 ||
+    byte === 124 ||
+    byte === 38 ||
+    byte === 60
+  );
+}
+
+/** Starts a type written between a key and its operator (`var apiKey string = …`, `*string`, `[]byte`, `&str`). */
+function startsType(byte: number): boolean {
+  return (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte === 42 || byte === 91 || byte === 38;
 }
 
 /** The rest of a literal whose first two bytes are known to match (as pairs are registered: exactly, or in any case). */
@@ -671,8 +690,9 @@ export class TextScanner {
 /**
  * Whether the key around a keyword ending at `from` could be followed by a value, as the credential scanner reads
  * one: the key runs on over word characters, `-`, `.`, `$` and non-ASCII; then markup `>`, a closing quote or
- * bracket, an operator (`:`, `=`, `-`, `!`), or blanks and then an operator or a quote. A key ending in `-`, `.` or
- * `$` passes (the scanner trims those, and `->` is an operator).
+ * bracket, an operator (`:`, `=`, `-`, `!`, `?`, `+`, `.`, `|`, `&`, `<`), or blanks and then an operator or a quote,
+ * or blanks, a type word and an operator. A key ending in `-`, `.` or `$` passes (the scanner trims those, and `->`
+ * is an operator).
  */
 export function assignmentFollows(bytes: Uint8Array, length: number, from: number): boolean {
   let index = from;
@@ -685,7 +705,13 @@ export function assignmentFollows(bytes: Uint8Array, length: number, from: numbe
   if (next === 62 || next === 92 || next === 93 || next === 91 || startsValue(next)) return true;
   if ((CLASS[next]! & BLANK) === 0) return false;
   while (index < length && (CLASS[bytes[index]!]! & BLANK) !== 0) index++;
-  return index < length && startsValue(bytes[index]!);
+  if (index >= length) return false;
+  if (startsValue(bytes[index]!)) return true;
+  // A type between the key and the operator (Go's `var apiKey string = …`): a word, blanks, then the operator.
+  if (!startsType(bytes[index]!)) return false;
+  while (index < length && ((CLASS[bytes[index]!]! & KEY) !== 0 || startsType(bytes[index]!) || bytes[index] === 93)) index++;
+  while (index < length && (CLASS[bytes[index]!]! & BLANK) !== 0) index++;
+  return index < length && bytes[index] === 61;
 }
 
 function isAscii(text: string): boolean {
