@@ -149,7 +149,7 @@ function shapeByRegex(text: string): TextShape {
     ibanStartLoose: /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d\d|[A-Z]{2}[ \t]{1,2}\d\d)/.test(text),
     mixedToken: (() => {
       const token = 'A-Za-z0-9+/_~.-';
-      const opens = new RegExp(`(?<=[=:"'][ \\t]*|(?<![${token}])-[${token}]*[ \\t]+)[${token}]{20,}`, 'g');
+      const opens = new RegExp(`(?<=(?:^|[=:"'])[ \\t]*|(?<![${token}])-[${token}]*[ \\t]+)[${token}]{20,}`, 'g');
       const runs = text.match(opens) ?? [];
       return runs.some((run) => /[A-Z]/.test(run)) && runs.some((run) => /[a-z]/.test(run));
     })(),

@@ -15,6 +15,8 @@ export const validatorNames = [
   'token_entropy',
   'high_entropy',
   'basic_auth',
+  'vendor_token',
+  'prefixed_token',
 ] as const;
 export type ValidatorName = (typeof validatorNames)[number];
 

@@ -33,8 +33,9 @@ export interface TextShape {
   /** Not after a letter or digit: two letters of any case then two digits (`de89`), or two capitals, one or two blanks (space, tab), two digits (`DE 89`). */
   ibanStartLoose: boolean;
   /**
-   * A run of 20 or more letters, digits and `+ / _ ~ . -` where a value goes: right after `=`, `:` or a quote, or
-   * blanks after one of them or after a flag (a run of those starting with `-`); and upper case, and lower case, in such runs.
+   * A run of 20 or more letters, digits and `+ / _ ~ . -` where a value goes: right after `=`, `:`, a quote or the
+   * string's start (a field's whole value), or blanks after one of them or after a flag (a run of those starting with
+   * `-`); and upper case, and lower case, in such runs.
    */
   mixedToken: boolean;
   /** At least six colons, or a `::`. */

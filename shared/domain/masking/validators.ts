@@ -444,7 +444,7 @@ export function looksHighEntropy(value: string): boolean {
   // Hex (hashes, trace ids, UUIDs), numbers and versions; then too little mixing of case.
   if (hexOnly || upper < 2 || lower < 2) return false;
   const token = length === value.length ? value : value.slice(0, length);
-  if (token.startsWith('//') || MEDIA_BASE64.test(token)) return false;
+  if (token.startsWith('//') || MEDIA_BASE64.test(token) || looksSequential(token)) return false;
   // URLs and paths: dots with slashes (hosts, files), or slash-separated segments each of one case (/api/v2/orders).
   if (slashes !== 0 && (dots !== 0 || token.split('/').every((segment) => /^(?:[a-z0-9_-]*|[A-Z0-9_-]*)$/.test(segment)))) return false;
   // Dotted names without digits (com.example.app.MainActivity).
@@ -468,6 +468,147 @@ export function looksHighEntropy(value: string): boolean {
 
 function highEntropy(text: string, start: number, end: number): boolean {
   return looksHighEntropy(text.slice(start, end));
+}
+
+/**
+ * Runs of consecutive characters (`abcd`, `ABCDEFG…`, `0123…`): an alphabet or a test pattern typed out, not
+ * something drawn at random, where one pair in about 60 follows its neighbour so. True when half of the pairs
+ * do (a made-up key with one `45678` in it is still masked).
+ */
+export function looksSequential(value: string): boolean {
+  let consecutive = 0;
+  for (let index = 1; index < value.length; index++) if (value.charCodeAt(index) === value.charCodeAt(index - 1) + 1) consecutive++;
+  return consecutive * 2 >= value.length - 1;
+}
+
+/**
+ * Words rather than random letters: long runs of one case, rich in vowels (`requestedDisplayCharacteristicTypes`,
+ * `settings_controller`, `FEATURE_FLAG`). Random base62 has runs of one case under 2 letters on average and about
+ * 5 vowels in 26 letters; words have runs of 3 or more and a third of their letters vowels.
+ */
+function looksLikeWords(value: string): boolean {
+  let letters = 0;
+  let vowels = 0;
+  let runs = 0;
+  let previousCase = 0;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    const letterCase = code >= 97 && code <= 122 ? 1 : code >= 65 && code <= 90 ? 2 : 0;
+    if (letterCase !== 0) {
+      letters++;
+      if (letterCase !== previousCase) runs++;
+      const lower = code | 32;
+      if (lower === 97 || lower === 101 || lower === 105 || lower === 111 || lower === 117) vowels++;
+    }
+    previousCase = letterCase;
+  }
+  return letters !== 0 && letters / runs >= 3 && vowels / letters >= 0.3;
+}
+
+/**
+ * A known vendor's prefix was found: its body must still look drawn at random. Letters alone that read as words
+ * (`hf_requestedDisplayCharacteristicTypes…`) are a method name; an alphabet typed out is a constant.
+ */
+function vendorToken(text: string, start: number, end: number): boolean {
+  const token = text.slice(start, end);
+  // Only letters-only bodies (`hf_`) can be words: the rest of the prefixes take digits or hex.
+  return /\d/.test(token) || (!looksSequential(token) && !looksLikeWords(token));
+}
+
+/** Words in a prefix that say the token is a credential (`sm_pat_`, `shippo_live_`, `xkeysib-`), not an object id. */
+const SECRET_PREFIX_WORD = /^(?:pat|live|sk|tkn|pw)$|key|secret|token|seck/i;
+
+/** Bits per character a random body of this many letters and digits has at the least, with margin. */
+function entropyFloor(length: number, hexOnly: boolean): number {
+  // Random hex of 24-64 digits has 3.6-3.9 bits; a few hex digits less than that still is no word.
+  if (hexOnly) return length < 24 ? 3.0 : 3.3;
+  return length < 20 ? 3.2 : length < 32 ? 3.6 : 4.0;
+}
+
+/** A longest stretch of letters and digits between separators shorter than this is a name's parts, not a token. */
+const LONGEST_SEGMENT = 12;
+
+/**
+ * The body of a prefixed token drawn at random. Its parts between separators (`_ - . ~`) that are letters of one
+ * case only are words (`service`, `worker`, `API`) and left out; what is left must hold `minimum` to 250 letters
+ * and digits with one part of 12 or more (so `7d9f8b6c5d-x2k9p` of a pod name, dates and versions stay), mix
+ * letters with digits or both cases, be no date or counter (letters at least a third), no words, no typed-out
+ * run, and have the entropy per character random text of its length has. Hex counts only when `hexAllowed` (a
+ * secret word in the prefix): elsewhere hex is an id or a hash.
+ */
+export function looksRandomBody(body: string, minimum: number, hexAllowed: boolean): boolean {
+  let length = body.length;
+  while (length > 0 && body.charCodeAt(length - 1) === 61 /* = */) length--;
+  let random = '';
+  let longest = 0;
+  const parts = body.slice(0, length).split(/[_.~-]/);
+  // A file name (`…-OTA-97B6C6C5.bfu`, `app.7Hk2Lm.chunk.js`): its last part is a short extension.
+  if (parts.length > 1 && /^[a-z]{1,4}\d?$/.test(parts[parts.length - 1]!)) return false;
+  for (const part of parts) {
+    // Words: one case, or capitalised (`service`, `API`, `Release`).
+    if (/^(?:[a-z]*|[A-Z]*|[A-Z][a-z]+)$/.test(part)) continue;
+    random += part;
+    longest = Math.max(longest, part.length);
+  }
+  if (longest < LONGEST_SEGMENT || random.length < minimum || random.length > 250) return false;
+  let upper = 0;
+  let lower = 0;
+  let digits = 0;
+  let hexOnly = true;
+  for (let index = 0; index < random.length; index++) {
+    const code = random.charCodeAt(index);
+    if (isDigitCode(code)) digits++;
+    else if (code >= 65 && code <= 90) {
+      upper++;
+      if (code > 70) hexOnly = false;
+    } else if (code >= 97 && code <= 122) {
+      lower++;
+      if (code > 102) hexOnly = false;
+    } else return false;
+  }
+  if (hexOnly && !hexAllowed) return false;
+  if (digits === 0 && (upper === 0 || lower === 0)) return false;
+  if ((upper + lower) * 3 < random.length) return false;
+  if (looksSequential(random) || looksLikeWords(random)) return false;
+  return shannonEntropy(random) >= entropyFloor(random.length, hexOnly);
+}
+
+/** One part of a prefix: 2 to 15 letters and digits from a letter, of one case (`pnu`, `NRJS`, `dt0c01`). */
+function isPrefixPart(part: string): boolean {
+  if (part.length < 2 || part.length > 15) return false;
+  const first = part.charCodeAt(0);
+  if (!((first >= 65 && first <= 90) || (first >= 97 && first <= 122))) return false;
+  return part === part.toLowerCase() || part === part.toUpperCase();
+}
+
+/** A body after a one-part prefix this long or longer is a token; shorter ones are object ids (`cus_`, `ch_`…). */
+const ID_BODY_LIMIT = 30;
+/** After a two-part prefix (`sm_pat_`) or a secret word in the prefix, a shorter body already is. */
+const SECRET_BODY_MINIMUM = 15;
+
+/**
+ * `<prefix><separator><random body>` of any vendor: the prefix one or two parts of one case (`pnu_`, `sm_pat_`,
+ * `FLWSECK_TEST-`), the body random as `looksRandomBody` reads it. Object ids with a prefix (`cus_` and 14
+ * characters, `ch_` and 24, ULIDs and KSUIDs after `usr_`) stay: after a plain one-part prefix the body needs 30
+ * letters and digits.
+ */
+function prefixedToken(text: string, start: number, end: number): boolean | number {
+  // A sentence's full stop (or a trailing `-`) is not part of the token.
+  let trimmed = end;
+  while (trimmed > start && /[_.~-]/.test(text[trimmed - 1]!)) trimmed--;
+  const token = text.slice(start, trimmed);
+  const first = /[_.~-]/.exec(token);
+  if (!first) return false;
+  const prefix = token.slice(0, first.index);
+  if (!isPrefixPart(prefix)) return false;
+  const rest = token.slice(first.index + 1);
+  const second = /^([A-Za-z][A-Za-z0-9]{1,9})[_-]/.exec(rest);
+  if (second && isPrefixPart(second[1]!)) {
+    const hexAllowed = SECRET_PREFIX_WORD.test(second[1]!) || SECRET_PREFIX_WORD.test(prefix);
+    if (looksRandomBody(rest.slice(second[0].length), SECRET_BODY_MINIMUM, hexAllowed)) return trimmed;
+  }
+  const secretWord = SECRET_PREFIX_WORD.test(prefix);
+  return looksRandomBody(rest, secretWord ? SECRET_BODY_MINIMUM : ID_BODY_LIMIT, secretWord) && trimmed;
 }
 
 /** A token, not a word: it mixes letters with digits, or upper with lower case over some length. */
@@ -511,4 +652,6 @@ export const validators: Record<ValidatorName, Validator> = {
   token_entropy: tokenEntropy,
   high_entropy: highEntropy,
   basic_auth: basicAuth,
+  vendor_token: vendorToken,
+  prefixed_token: prefixedToken,
 };

@@ -211,10 +211,10 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   u32 dotCarry = 0;       // bridging dots of the dotted run reaching the top of the previous word
   u64 previousDigit = 0, previousTwo = 0, previousAlnum = 0, previousToken = 0;
   u64 coveredCarry = 0;   // bytes of the next word inside a token run of 20 or more that started before it
-  u64 openCarry = 0;      // whether the previous word's last byte can open a value
+  u64 openCarry = 1;      // whether the previous word's last byte can open a value (the string's start does: a whole value)
   u64 valueCarry = 0;     // whether the previous word ended inside a token run that opened as a value
   u64 flagCarry = 0;      // whether it ended inside a flag (a token run starting with `-`)
-  u64 blankSeedCarry = 0; // whether this word's first byte, if blank, follows a flag, `=` or `:`
+  u64 blankSeedCarry = 1; // whether this word's first byte, if blank, follows a flag, `=`, `:` or the string's start
   u64 blankCarry = 0;     // whether the previous word ended inside blanks that follow a flag, `=` or `:`
   u32 upperInToken = 0, lowerInToken = 0;
   u32 *singlesSeen = out + 6;
@@ -301,8 +301,9 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     }
 
     // Mixed tokens in value position: runs of 20 or more token bytes (letters, digits, `+ / _ ~ . -`) right after a
-    // byte a value can follow, and whether their bytes hold upper and lower case. A value follows `=`, `:` or a quote,
-    // or blanks after one of them or after a flag (a token run starting with `-`). Runs are filled from their first bit by an add: adding it carries
+    // byte a value can follow, and whether their bytes hold upper and lower case. A value follows `=`, `:`, a quote or
+    // the string's start (a structured item's field holds it whole), or blanks after one of them or after a flag (a
+    // token run starting with `-`). Runs are filled from their first bit by an add: adding it carries
     // through the run, so (mask + first) ^ mask has the run's bits set; a run from the previous word goes on.
     const u64 token = alnum | at[M_TOKEN_MARK];
     const u64 nextToken = nextDigit | next[M_UPPER] | nextLower | next[M_TOKEN_MARK];
