@@ -57,6 +57,7 @@ const needsSchema = z
     uuidStart: z.literal(true).optional(),
     ssnGroups: z.literal(true).optional(),
     nationalPhone: z.literal(true).optional(),
+    tokenBody: z.literal(true).optional(),
   })
   .strict();
 export type TextNeeds = z.infer<typeof needsSchema>;

@@ -50,6 +50,11 @@ export interface TextShape {
   ssnGroups: boolean;
   /** How a national phone number groups its digits: `(ddd)`; 3, 3 and 4 split by single dashes or dots; a trunk 0 (two to five digits, not after a word character, `.` or `-`) then a dash and a digit. */
   nationalPhone: boolean;
+  /**
+   * A run of 13 or more letters and digits with a digit and a letter beyond `f` among them, right after one of
+   * `+ - . / _ ~` (the random part of a prefixed token).
+   */
+  tokenBody: boolean;
 }
 
 interface Literal {
@@ -78,23 +83,26 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   return kind;
 });
 
-/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six, runShapes and hexShapes the rest). */
+/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first seven; runShapes, hexShapes and tokenShapes the rest). */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
 const HEX_COLONS = 8;
 const IBAN_START_LOOSE = 16;
 const MIXED_TOKEN = 32;
-const HEX_ID = 64;
-const UUID_START = 128;
-const SSN_GROUPS = 256;
-const NATIONAL_PHONE = 512;
+/** A run of 13+ letters and digits with a digit after one of `+ - . / _ ~`: what TOKEN_BODY is then read for. */
+const MARKED_DIGIT_RUN = 64;
+const HEX_ID = 128;
+const UUID_START = 256;
+const SSN_GROUPS = 512;
+const NATIONAL_PHONE = 1024;
+const TOKEN_BODY = 2048;
 const HEX_SHAPES = HEX_ID | UUID_START;
 const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
-const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES;
+const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | TOKEN_BODY;
 /** The shapes the main pass tells. */
-const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN;
+const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN | MARKED_DIGIT_RUN;
 /** How many sets of main-pass shapes there are (one bit each). */
 const MAIN_SHAPE_SETS = MAIN_SHAPES + 1;
 
@@ -109,7 +117,8 @@ function needFlags(needs: TextNeeds): number {
     (needs.hexId ? HEX_ID : 0) |
     (needs.uuidStart ? UUID_START : 0) |
     (needs.ssnGroups ? SSN_GROUPS : 0) |
-    (needs.nationalPhone ? NATIONAL_PHONE : 0)
+    (needs.nationalPhone ? NATIONAL_PHONE : 0) |
+    (needs.tokenBody ? TOKEN_BODY | MARKED_DIGIT_RUN : 0)
   );
 }
 
@@ -122,6 +131,7 @@ interface TextScanExports {
   scan(tables: number, pairs: number, bytes: number, length: number, masks: number, out: number, hits: number): void;
   runShapes(masks: number, bytes: number, length: number): number;
   hexShapes(bytes: number, length: number): number;
+  tokenShapes(masks: number, bytes: number, length: number): number;
 }
 
 /** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c; a test holds the two equal). */
@@ -197,6 +207,11 @@ class ScanMemory {
   /** HEX_ID and UUID_START of the string last scanned, from its runs of hex digits. */
   hexShapes(length: number): number {
     return this.wasm.hexShapes(this.bytesAt, length);
+  }
+
+  /** TOKEN_BODY of the string last scanned (one the main pass found a MARKED_DIGIT_RUN in). */
+  tokenShapes(length: number): number {
+    return this.wasm.tokenShapes(this.masksAt, this.bytesAt, length);
   }
 }
 
@@ -410,7 +425,7 @@ export class TextScanner {
    * because which rules are left to check varies from string to string and the loop's branches cost ~40 ns a line.
    */
   private readonly countRefusals: Int32Array;
-  /** For each set of main-pass shapes missing (4 bits), the rules needing one of them, at `missing * words`. */
+  /** For each set of main-pass shapes missing (7 bits), the rules needing one of them, at `missing * words`. */
   private readonly shapeRefusals: Int32Array;
   /** The main pass's tables (class nibbles, pair groups, singles) and pair bits, copied into every instance. */
   private readonly tables = new Uint8Array(TABLE_BYTES);
@@ -425,6 +440,7 @@ export class TextScanner {
   private flags = 0;
   private hexScanned = false;
   private runsScanned = false;
+  private tokensScanned = false;
   /** The key run last looked at after a keyword (from where, to where) and whether a value could follow it. */
   private keyRunFrom = 0;
   private keyRunEnd = -1;
@@ -577,6 +593,7 @@ export class TextScanner {
     this.flags = flags;
     this.hexScanned = false;
     this.runsScanned = false;
+    this.tokensScanned = false;
     const { countRefusals, shapeRefusals } = this;
     const words = allowed.length;
     const digitsAt = Math.min(digits, 255) * words;
@@ -619,6 +636,7 @@ export class TextScanner {
     if (later === 0) return true;
     if ((later & HEX_SHAPES) !== 0 && !this.hexScanned) this.scanHex();
     if ((later & RUN_SHAPES) !== 0 && !this.runsScanned) this.scanRuns();
+    if ((later & TOKEN_BODY) !== 0 && !this.tokensScanned) this.scanTokens();
     return (later & ~this.flags) === 0;
   }
 
@@ -626,6 +644,7 @@ export class TextScanner {
   shape(): TextShape {
     if (!this.hexScanned) this.scanHex();
     if (!this.runsScanned) this.scanRuns();
+    if (!this.tokensScanned) this.scanTokens();
     const flags = this.flags;
     return {
       ...this.counts,
@@ -639,6 +658,7 @@ export class TextScanner {
       uuidStart: (flags & UUID_START) !== 0,
       ssnGroups: (flags & SSN_GROUPS) !== 0,
       nationalPhone: (flags & NATIONAL_PHONE) !== 0,
+      tokenBody: (flags & TOKEN_BODY) !== 0,
     };
   }
 
@@ -649,6 +669,12 @@ export class TextScanner {
   private scanRuns(): void {
     this.flags |= this.memory.runShapes(this.length);
     this.runsScanned = true;
+  }
+
+  /** Runs of letters and digits after a token's punctuation: the random part of a prefixed token. */
+  private scanTokens(): void {
+    this.flags |= this.memory.tokenShapes(this.length);
+    this.tokensScanned = true;
   }
 
   /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */

@@ -403,6 +403,21 @@ const MEDIA_BASE64 = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|PHN2Zy|JVBERi|AAAA[A-Z
 /** Counts per ASCII character for `looksHighEntropy` (tokens are ASCII; one table, reset after each use). */
 const characterCounts = new Uint16Array(128);
 
+/** `shannonEntropy` of the first `length` characters of an ASCII token, without a map: one table, reset as it is read. */
+function asciiEntropy(value: string, length: number): number {
+  let entropy = 0;
+  for (let index = 0; index < length; index++) characterCounts[value.charCodeAt(index) & 127]!++;
+  for (let index = 0; index < length; index++) {
+    const slot = value.charCodeAt(index) & 127;
+    const count = characterCounts[slot]!;
+    if (count === 0) continue;
+    const share = count / length;
+    entropy -= share * Math.log2(share);
+    characterCounts[slot] = 0;
+  }
+  return entropy;
+}
+
 /**
  * A random-looking token in a value position, whatever its name: 20 to 200 characters mixing upper and lower case,
  * lower case in short runs (not words), with at least 4.0 bits of entropy per character (3.7 under 28 characters,
@@ -452,16 +467,7 @@ export function looksHighEntropy(value: string): boolean {
   // Words (camel-case names such as UITableViewCellAccessoryDisclosureIndicator): long runs of lower case with
   // vowels. In random base62 a run of lower case averages under 2 letters, and 5 letters in 26 are vowels.
   if (lower / lowerRuns >= 3 && vowels / lower >= 0.3) return false;
-  let entropy = 0;
-  for (let index = 0; index < length; index++) characterCounts[value.charCodeAt(index) & 127]!++;
-  for (let index = 0; index < length; index++) {
-    const slot = value.charCodeAt(index) & 127;
-    const count = characterCounts[slot]!;
-    if (count === 0) continue;
-    const share = count / length;
-    entropy -= share * Math.log2(share);
-    characterCounts[slot] = 0;
-  }
+  const entropy = asciiEntropy(value, length);
   if (digits === 0) return entropy >= 3.9;
   return entropy >= (length < 28 ? 3.7 : 4.0);
 }
@@ -515,100 +521,118 @@ function vendorToken(text: string, start: number, end: number): boolean {
   return /\d/.test(token) || (!looksSequential(token) && !looksLikeWords(token));
 }
 
-/** Words in a prefix that say the token is a credential (`sm_pat_`, `shippo_live_`, `xkeysib-`), not an object id. */
+/** Words in a prefix that say the token is a credential (`sm_pat_`, `xkeysib-`), not an object id. */
 const SECRET_PREFIX_WORD = /^(?:pat|live|sk|tkn|pw)$|key|secret|token|seck/i;
 
 /** Bits per character a random body of this many letters and digits has at the least, with margin. */
-function entropyFloor(length: number, hexOnly: boolean): number {
-  // Random hex of 24-64 digits has 3.6-3.9 bits; a few hex digits less than that still is no word.
-  if (hexOnly) return length < 24 ? 3.0 : 3.3;
+function entropyFloor(length: number): number {
   return length < 20 ? 3.2 : length < 32 ? 3.6 : 4.0;
 }
 
-/** A longest stretch of letters and digits between separators shorter than this is a name's parts, not a token. */
-const LONGEST_SEGMENT = 12;
+/**
+ * A stretch of letters and digits between separators shorter than this is a name's parts, not a token (UUIDs
+ * have 12 at most; the `tokenBody` pre-check asks for as many).
+ */
+const LONGEST_SEGMENT = 13;
 
 /**
- * The body of a prefixed token drawn at random. Its parts between separators (`_ - . ~`) that are letters of one
- * case only are words (`service`, `worker`, `API`) and left out; what is left must hold `minimum` to 250 letters
- * and digits with one part of 12 or more (so `7d9f8b6c5d-x2k9p` of a pod name, dates and versions stay), mix
- * letters with digits or both cases, be no date or counter (letters at least a third), no words, no typed-out
- * run, and have the entropy per character random text of its length has. Hex counts only when `hexAllowed` (a
- * secret word in the prefix): elsewhere hex is an id or a hash.
+ * The body of a prefixed token drawn at random. Its parts between separators (`_ - . ~`) that are words (letters
+ * of one case, or capitalised: `service`, `API`, `Release`) are left out; what is left must hold `minimum` to 250
+ * letters and digits, one part of 13 or more with a digit and a letter beyond `f` (so a pod name's
+ * `7d9f8b6c5d-x2k9p`, dates, versions and hex ids stay: hex is an id or a hash here), mix letters with digits or
+ * both cases, be no date or counter (letters at least a third), no words, no typed-out run, and have the entropy
+ * per character random text of its length has.
  */
-export function looksRandomBody(body: string, minimum: number, hexAllowed: boolean): boolean {
+export function looksRandomBody(body: string, minimum: number): boolean {
   let length = body.length;
   while (length > 0 && body.charCodeAt(length - 1) === 61 /* = */) length--;
-  let random = '';
-  let longest = 0;
-  const parts = body.slice(0, length).split(/[_.~-]/);
   // A file name (`…-OTA-97B6C6C5.bfu`, `app.7Hk2Lm.chunk.js`): its last part is a short extension.
-  if (parts.length > 1 && /^[a-z]{1,4}\d?$/.test(parts[parts.length - 1]!)) return false;
-  for (const part of parts) {
-    // Words: one case, or capitalised (`service`, `API`, `Release`).
-    if (/^(?:[a-z]*|[A-Z]*|[A-Z][a-z]+)$/.test(part)) continue;
-    random += part;
-    longest = Math.max(longest, part.length);
-  }
-  if (longest < LONGEST_SEGMENT || random.length < minimum || random.length > 250) return false;
+  if (/[_.~-][a-z]{1,4}\d?$/.test(body.slice(0, length))) return false;
+  // One read, part by part (a regex per part cost more than the rest of the check).
+  let random = '';
+  let randomPart = false;
   let upper = 0;
   let lower = 0;
   let digits = 0;
-  let hexOnly = true;
-  for (let index = 0; index < random.length; index++) {
-    const code = random.charCodeAt(index);
-    if (isDigitCode(code)) digits++;
+  let partStart = 0;
+  let partUpper = 0;
+  let partLower = 0;
+  let partDigits = 0;
+  let partHex = true;
+  for (let index = 0; index <= length; index++) {
+    const code = index < length ? body.charCodeAt(index) : 45;
+    if (isDigitCode(code)) partDigits++;
     else if (code >= 65 && code <= 90) {
-      upper++;
-      if (code > 70) hexOnly = false;
+      partUpper++;
+      if (code > 70) partHex = false;
     } else if (code >= 97 && code <= 122) {
-      lower++;
-      if (code > 102) hexOnly = false;
+      partLower++;
+      if (code > 102) partHex = false;
+    } else if (isTokenSeparator(code)) {
+      const capitalised = partUpper === 1 && partLower !== 0 && body.charCodeAt(partStart) <= 90;
+      if (partDigits !== 0 || (partUpper !== 0 && partLower !== 0 && !capitalised)) {
+        random += body.slice(partStart, index);
+        upper += partUpper;
+        lower += partLower;
+        digits += partDigits;
+        if (partDigits !== 0 && !partHex && index - partStart >= LONGEST_SEGMENT) randomPart = true;
+      }
+      partStart = index + 1;
+      partUpper = partLower = partDigits = 0;
+      partHex = true;
     } else return false;
   }
-  if (hexOnly && !hexAllowed) return false;
+  if (!randomPart || random.length < minimum || random.length > 250) return false;
   if (digits === 0 && (upper === 0 || lower === 0)) return false;
   if ((upper + lower) * 3 < random.length) return false;
   if (looksSequential(random) || looksLikeWords(random)) return false;
-  return shannonEntropy(random) >= entropyFloor(random.length, hexOnly);
+  return asciiEntropy(random, random.length) >= entropyFloor(random.length);
 }
 
-/** One part of a prefix: 2 to 15 letters and digits from a letter, of one case (`pnu`, `NRJS`, `dt0c01`). */
-function isPrefixPart(part: string): boolean {
-  if (part.length < 2 || part.length > 15) return false;
-  const first = part.charCodeAt(0);
-  if (!((first >= 65 && first <= 90) || (first >= 97 && first <= 122))) return false;
-  return part === part.toLowerCase() || part === part.toUpperCase();
+/** `_ - . ~`: what parts a prefixed token. */
+function isTokenSeparator(code: number): boolean {
+  return code === 95 || code === 45 || code === 46 || code === 126;
+}
+
+/** One part of a prefix, `token[from, to)`: 2 to 15 letters and digits from a letter, of one case (`pnu`, `NRJS`, `dt0c01`). */
+function isPrefixPart(token: string, from: number, to: number): boolean {
+  if (to - from < 2 || to - from > 15) return false;
+  let upper = false;
+  let lower = false;
+  for (let index = from; index < to; index++) {
+    const code = token.charCodeAt(index);
+    if (code >= 65 && code <= 90) upper = true;
+    else if (code >= 97 && code <= 122) lower = true;
+    else if (index === from || !isDigitCode(code)) return false;
+  }
+  return !(upper && lower);
 }
 
 /** A body after a one-part prefix this long or longer is a token; shorter ones are object ids (`cus_`, `ch_`…). */
 const ID_BODY_LIMIT = 30;
-/** After a two-part prefix (`sm_pat_`) or a secret word in the prefix, a shorter body already is. */
+/** After a two-part prefix (`sm_pat_`) or a secret word in the prefix (`xkeysib-`), a shorter body already is. */
 const SECRET_BODY_MINIMUM = 15;
 
 /**
  * `<prefix><separator><random body>` of any vendor: the prefix one or two parts of one case (`pnu_`, `sm_pat_`,
- * `FLWSECK_TEST-`), the body random as `looksRandomBody` reads it. Object ids with a prefix (`cus_` and 14
- * characters, `ch_` and 24, ULIDs and KSUIDs after `usr_`) stay: after a plain one-part prefix the body needs 30
- * letters and digits.
+ * `FLWSECK_TEST-`), the body random as `looksRandomBody` reads it. Object ids with a prefix (`cus_` and 14, `ch_`
+ * and 24, ULIDs and KSUIDs after `usr_`) stay: after a plain one-part prefix the body needs 30 letters and digits.
  */
 function prefixedToken(text: string, start: number, end: number): boolean | number {
   // A sentence's full stop (or a trailing `-`) is not part of the token.
   let trimmed = end;
-  while (trimmed > start && /[_.~-]/.test(text[trimmed - 1]!)) trimmed--;
+  while (trimmed > start && isTokenSeparator(text.charCodeAt(trimmed - 1))) trimmed--;
   const token = text.slice(start, trimmed);
-  const first = /[_.~-]/.exec(token);
-  if (!first) return false;
-  const prefix = token.slice(0, first.index);
-  if (!isPrefixPart(prefix)) return false;
-  const rest = token.slice(first.index + 1);
-  const second = /^([A-Za-z][A-Za-z0-9]{1,9})[_-]/.exec(rest);
-  if (second && isPrefixPart(second[1]!)) {
-    const hexAllowed = SECRET_PREFIX_WORD.test(second[1]!) || SECRET_PREFIX_WORD.test(prefix);
-    if (looksRandomBody(rest.slice(second[0].length), SECRET_BODY_MINIMUM, hexAllowed)) return trimmed;
-  }
-  const secretWord = SECRET_PREFIX_WORD.test(prefix);
-  return looksRandomBody(rest, secretWord ? SECRET_BODY_MINIMUM : ID_BODY_LIMIT, secretWord) && trimmed;
+  let first = 0;
+  while (first < token.length && !isTokenSeparator(token.charCodeAt(first))) first++;
+  if (first === token.length || !isPrefixPart(token, 0, first)) return false;
+  // A second part of the prefix: letters and digits up to `_` or `-` (`sm_pat_`, `shippo_live_`).
+  let second = first + 1;
+  while (second < token.length && second - first <= 11 && !isTokenSeparator(token.charCodeAt(second))) second++;
+  const twoParts = second < token.length && token.charCodeAt(second) !== 46 && token.charCodeAt(second) !== 126 && isPrefixPart(token, first + 1, second);
+  if (twoParts && looksRandomBody(token.slice(second + 1), SECRET_BODY_MINIMUM)) return trimmed;
+  const prefixSecret = SECRET_PREFIX_WORD.test(token.slice(0, first));
+  return looksRandomBody(token.slice(first + 1), prefixSecret ? SECRET_BODY_MINIMUM : ID_BODY_LIMIT) && trimmed;
 }
 
 /** A token, not a word: it mixes letters with digits, or upper with lower case over some length. */
