@@ -217,11 +217,15 @@ describe('text scanner: the WebAssembly main pass', () => {
           for (const text of [
             `${'w'.repeat(offset)}${mark}${letters}7 x`,
             `${'w'.repeat(offset)}${mark}7${letters} x`,
-            `${'w'.repeat(offset)}${mark}${hex}`,`${'w'.repeat(offset)}${mark}${body} x`, `${body}${mark}${'Zq7'.repeat(offset % 9)}`]) {
+            `${'w'.repeat(offset)}${mark}${hex}`,
+            `${'w'.repeat(offset)}${mark}${body} x`,
+            `${body}${mark}${'Zq7'.repeat(offset % 9)}`,
+          ]) {
             scanner.scan(text);
             const shape = scanner.shape();
             const expected = shapeByRegex(text);
-            if (JSON.stringify(shape) !== JSON.stringify(expected)) wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(shape)} != ${JSON.stringify(expected)}`);
+            if (JSON.stringify(shape) !== JSON.stringify(expected))
+              wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(shape)} != ${JSON.stringify(expected)}`);
           }
         }
       }

@@ -460,6 +460,9 @@ export function looksHighEntropy(value: string): boolean {
   if (hexOnly || upper < 2 || lower < 2) return false;
   const token = length === value.length ? value : value.slice(0, length);
   if (token.startsWith('//') || MEDIA_BASE64.test(token) || looksSequential(token)) return false;
+  // Ids after a lower-case prefix (`usr_01HGW2N7ZB…`, a ULID; `org_2B8K…`): the body alone is of one case.
+  const prefix = /^[a-z]{1,12}[_-]/.exec(token);
+  if (prefix && !/[a-z]/.test(token.slice(prefix[0].length))) return false;
   // URLs and paths: dots with slashes (hosts, files), or slash-separated segments each of one case (/api/v2/orders).
   if (slashes !== 0 && (dots !== 0 || token.split('/').every((segment) => /^(?:[a-z0-9_-]*|[A-Z0-9_-]*)$/.test(segment)))) return false;
   // Dotted names without digits (com.example.app.MainActivity).
@@ -526,7 +529,17 @@ const SECRET_PREFIX_WORD = /^(?:pat|live|sk|tkn|pw)$|key|secret|token|seck/i;
 
 /** Bits per character a random body of this many letters and digits has at the least, with margin. */
 function entropyFloor(length: number): number {
-  return length < 20 ? 3.2 : length < 32 ? 3.6 : 4.0;
+  return length < 20 ? 3.0 : length < 32 ? 3.3 : 3.7;
+}
+
+/**
+ * Letters and digits taking turns, as in drawn text (`k3j9x0q2`: about one change in three or four characters),
+ * not as in names (`v2`, `utf8`, `order_12345678`): then its vowels say nothing, a random run of them is no word.
+ */
+function alternatesDigits(value: string): boolean {
+  let changes = 0;
+  for (let index = 1; index < value.length; index++) if (isDigitCode(value.charCodeAt(index)) !== isDigitCode(value.charCodeAt(index - 1))) changes++;
+  return changes * 6 >= value.length;
 }
 
 /**
@@ -547,7 +560,7 @@ export function looksRandomBody(body: string, minimum: number): boolean {
   let length = body.length;
   while (length > 0 && body.charCodeAt(length - 1) === 61 /* = */) length--;
   // A file name (`…-OTA-97B6C6C5.bfu`, `app.7Hk2Lm.chunk.js`): its last part is a short extension.
-  if (/[_.~-][a-z]{1,4}\d?$/.test(body.slice(0, length))) return false;
+  if (/\.[a-z]{1,4}\d?$/.test(body.slice(0, length))) return false;
   // One read, part by part (a regex per part cost more than the rest of the check).
   let random = '';
   let randomPart = false;
@@ -585,7 +598,7 @@ export function looksRandomBody(body: string, minimum: number): boolean {
   if (!randomPart || random.length < minimum || random.length > 250) return false;
   if (digits === 0 && (upper === 0 || lower === 0)) return false;
   if ((upper + lower) * 3 < random.length) return false;
-  if (looksSequential(random) || looksLikeWords(random)) return false;
+  if (looksSequential(random) || (!alternatesDigits(random) && looksLikeWords(random))) return false;
   return asciiEntropy(random, random.length) >= entropyFloor(random.length);
 }
 
