@@ -126,3 +126,25 @@ describe('vendor prefixes followed by words', () => {
     });
   });
 });
+
+describe('JWTs wrapped in base64', () => {
+  const base64url = (value: string) => Buffer.from(value).toString('base64url');
+  const jwt = `${base64url('{"alg":"HS256","typ":"JWT"}')}.${base64url('{"sub":"device-42","iat":1760000000}')}.${base64url('q7Lm2Np9Rs4Tv1Wy6Zb3Cd8Ef5Gh0Ij7')}`;
+  const wrapped = Buffer.from(jwt).toString('base64');
+
+  it('masks one in a Kubernetes Secret’s data, as a JWT', () => {
+    expect(wrapped.startsWith('ZXlK')).toBe(true);
+    expect(engine.maskText(`data:\n  token: ${wrapped}\n  ca.crt: LS0tLS1CRUdJTg==`)).toEqual({
+      text: 'data:\n  token: [JWT]\n  ca.crt: LS0tLS1CRUdJTg==',
+      rules: ['jwt_base64'],
+      count: 1,
+    });
+  });
+
+  it('leaves base64 of other JSON starting the same way alone', () => {
+    const json = Buffer.from('eyJ is how {"a": 1, "b": "two", "c": [3, 4, 5]} starts').toString('base64');
+    expect(json.startsWith('ZXlK')).toBe(true);
+    const text = `payload ${json} end`;
+    expect(engine.maskText(text).text).toBe(text);
+  });
+});

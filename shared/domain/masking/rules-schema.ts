@@ -17,6 +17,7 @@ export const validatorNames = [
   'basic_auth',
   'vendor_token',
   'prefixed_token',
+  'base64_jwt',
 ] as const;
 export type ValidatorName = (typeof validatorNames)[number];
 

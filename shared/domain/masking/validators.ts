@@ -675,6 +675,12 @@ function basicAuth(text: string, start: number, end: number): boolean {
   return decoded.includes(':') && !/[\u0000-\u001f\ufffd]/.test(decoded);
 }
 
+/** Base64 that decodes to a JWT (`eyJ…` header, payload, signature): a token wrapped once more (Kubernetes Secrets). */
+function base64Jwt(text: string, start: number, end: number): boolean {
+  const decoded = Buffer.from(text.slice(start, end), 'base64').toString('latin1');
+  return /^eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*$/.test(decoded.trim());
+}
+
 export const validators: Record<ValidatorName, Validator> = {
   luhn,
   card_in_context: cardInContext,
@@ -691,4 +697,5 @@ export const validators: Record<ValidatorName, Validator> = {
   basic_auth: basicAuth,
   vendor_token: vendorToken,
   prefixed_token: prefixedToken,
+  base64_jwt: base64Jwt,
 };
