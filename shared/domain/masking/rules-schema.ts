@@ -97,10 +97,18 @@ const detectorSchema = z
       .object({ params: z.array(z.string().regex(/^[\w.-]+$/)).min(1) })
       .strict()
       .optional(),
+    /**
+     * National identity and tax numbers from the format table in code (national-ids.ts): `alone` masks the
+     * distinctive shapes whose check passes; `named` masks any shape whose check passes right after a word naming it.
+     */
+    national_id: z
+      .object({ mode: z.enum(['alone', 'named']), window: z.number().int().min(1).max(256).default(40) })
+      .strict()
+      .optional(),
   })
   .strict()
-  .refine((detector) => [detector.regex, detector.keyword_assignment, detector.query_param].filter(Boolean).length === 1, {
-    message: 'a detector has exactly one of regex, keyword_assignment, query_param',
+  .refine((detector) => [detector.regex, detector.keyword_assignment, detector.query_param, detector.national_id].filter(Boolean).length === 1, {
+    message: 'a detector has exactly one of regex, keyword_assignment, query_param, national_id',
   });
 
 const ruleSchema = z
