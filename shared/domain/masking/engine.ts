@@ -118,7 +118,8 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
   } else if (detector.query_param) {
     detect = compileQueryParamDetector(detector.query_param.params);
   } else if (detector.national_id) {
-    detect = nationalIdDetector(detector.national_id.mode, detector.national_id.window);
+    const { mode, window, formats, except } = detector.national_id;
+    detect = nationalIdDetector(mode, window, formats, except);
   } else {
     let regex: RegExp;
     try {

@@ -11,16 +11,17 @@ interface WrittenShape {
 }
 
 export interface NationalIdFormat {
-  /** Country and scheme, e.g. `es_dni`. */
-  name: string;
+  /** Country and scheme, e.g. `es_dni_nie`. */
+  name: NationalIdFormatName;
   shapes: readonly WrittenShape[];
   /** The number's letters and digits, separators dropped (upper case): whether its check passes. */
   valid: (compact: string) => boolean;
   /**
-   * Words naming the number, in its languages and English (regex alternatives, case-blind): the number must follow
-   * one within a few non-digit characters (`NIF del cliente: `, `PESEL `, `"bsn":"`).
+   * Words naming the number, in its languages and English (regex alternatives, case-blind): a number in a shape
+   * that is not `alone` must follow one within a few non-digit characters (`NIF del cliente: `, `PESEL `, `"bsn":"`).
+   * The `named` rule's literals must hold one literal inside each (a test checks).
    */
-  words: string;
+  words?: string;
   /** Short names that are also parts of words (`SIN`, `PAN`, `FIN`): they count only in capitals. */
   acronyms?: string;
 }
@@ -224,14 +225,36 @@ function chineseResidentId(compact: string): boolean {
   return '10X98765432'[sum % 11] === compact[17];
 }
 
+export const nationalIdFormatNames = [
+  'it_codice_fiscale',
+  'es_dni_nie',
+  'sg_nric_fin',
+  'in_pan',
+  'cn_resident_id',
+  'fr_nir',
+  'kr_rrn',
+  'in_aadhaar',
+  'br_cpf',
+  'be_national_number',
+  'fi_hetu',
+  'uk_nhs',
+  'pl_pesel',
+  'de_tax_id',
+  'no_birth_number',
+  'se_personnummer',
+  'nl_bsn',
+  'ca_sin',
+  'au_tfn',
+] as const;
+export type NationalIdFormatName = (typeof nationalIdFormatNames)[number];
+
 /** The formats, the most distinctive first: where two read the same characters, the first whose check passes names it. */
 export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   {
     name: 'it_codice_fiscale',
     shapes: [{ pattern: '[A-Z]{6}\\d{2}[ABCDEHLMPRST]\\d{2}[A-Z]\\d{3}[A-Z]', alone: true }],
     valid: codiceFiscale,
-    words: 'codice fiscale|cod\\. ?fisc\\.?|c\\.f\\.|tax code|fiscal code',
-    acronyms: 'CF',
+    words: 'codice fiscale|cod\. ?fisc\.?|fiscal code',
   },
   {
     name: 'es_dni_nie',
@@ -240,28 +263,27 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
       { pattern: '\\d{2}\\.\\d{3}\\.\\d{3}[- ]?[A-Z]|[XYZ] ?\\d{7} ?[A-Z]|\\d{8} [A-Z]', alone: false },
     ],
     valid: spanishId,
-    words: 'dni|nif|documento|identidad|tax id|id card|national id',
+    words: 'dni|nif|documento de identidad|national id',
     acronyms: 'NIE',
   },
   {
     name: 'sg_nric_fin',
     shapes: [{ pattern: '[STFG]\\d{7}[A-Z]', alone: true }],
     valid: singaporeNric,
-    words: 'nric|national id',
+    words: 'nric',
     acronyms: 'FIN',
   },
   {
     name: 'in_pan',
     shapes: [{ pattern: '[A-Z]{3}[ABCFGHJLPT][A-Z]\\d{4}[A-Z]', alone: false }],
     valid: indianPan,
-    words: 'permanent account number|income tax',
     acronyms: 'PAN',
   },
   {
     name: 'cn_resident_id',
     shapes: [{ pattern: '\\d{17}[\\dX]', alone: false }],
     valid: chineseResidentId,
-    words: '身份证号?码?|身份证|居民身份证|resident id|id card|national id|id number',
+    words: '身份证|national id',
   },
   {
     name: 'fr_nir',
@@ -270,7 +292,7 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
       { pattern: '[1-478]\\d{4}(?:\\d{2}|2[AB])\\d{6} ?\\d{2}', alone: false },
     ],
     valid: frenchNir,
-    words: 'insee|s[ée]curit[ée] sociale|s[ée]cu|social security',
+    words: 'insee|sécurité sociale|sécu',
     acronyms: 'NIR',
   },
   {
@@ -280,7 +302,7 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
       { pattern: '\\d{6} ?[1-8]\\d{6}', alone: false },
     ],
     valid: koreanRrn,
-    words: '주민등록번호|주민번호|rrn|resident registration',
+    words: '주민등록번호|주민번호|rrn',
   },
   {
     name: 'in_aadhaar',
@@ -298,7 +320,7 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
       { pattern: '\\d{9}-?\\d{2}', alone: false },
     ],
     valid: brazilCpf,
-    words: 'cpf|cadastro de pessoas físicas|cadastro de pessoas fisicas',
+    words: 'cpf',
   },
   {
     name: 'be_national_number',
@@ -307,13 +329,16 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
       { pattern: '\\d{11}|\\d{6}[- ]\\d{3}[- ]?\\d{2}', alone: false },
     ],
     valid: belgianNationalNumber,
-    words: 'rijksregisternummer|rijksregister|numéro national|numéro de registre national|registre national|insz|niss|national number',
+    words: 'rijksregisternummer|num[ée]ro national|registre national|niss|national number',
   },
   {
     name: 'fi_hetu',
-    shapes: [{ pattern: '\\d{6}[-+A-FU-Y]\\d{3}[0-9A-FHJ-NPR-Y]', alone: true }],
+    shapes: [
+      { pattern: '\\d{6}[-+]\\d{3}[0-9A-FHJ-NPR-Y]', alone: true },
+      { pattern: '\\d{6}[A-FU-Y]\\d{3}[0-9A-FHJ-NPR-Y]', alone: false },
+    ],
     valid: finnishHetu,
-    words: 'henkilötunnus|hetu|personbeteckning|personal identity code',
+    words: 'henkilötunnus|hetu',
   },
   {
     name: 'uk_nhs',
@@ -344,13 +369,13 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
     name: 'se_personnummer',
     shapes: [{ pattern: '(?:19|20)?\\d{6}[-+]?\\d{4}', alone: false }],
     valid: swedishPersonnummer,
-    words: 'personnummer|samordningsnummer|personal identity number',
+    words: 'personnummer',
   },
   {
     name: 'nl_bsn',
     shapes: [{ pattern: '\\d{9}|\\d{4}\\.\\d{2}\\.\\d{3}|\\d{3} \\d{3} \\d{3}', alone: false }],
     valid: dutchBsn,
-    words: 'bsn|burgerservicenummer|sofinummer|sofi',
+    words: 'bsn|burgerservicenummer|sofinummer',
   },
   {
     name: 'ca_sin',
@@ -363,7 +388,7 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
     name: 'au_tfn',
     shapes: [{ pattern: '\\d{3} \\d{3} \\d{3}|\\d{3} \\d{3} \\d{2}|\\d{8,9}', alone: false }],
     valid: australianTfn,
-    words: 'tfn|tax file number|tax file no',
+    words: 'tfn|tax file number',
   },
 ];
 
@@ -392,18 +417,25 @@ function nameBefore(names: string, flags: string): RegExp {
 export type NationalIdDetect = (text: string, claim: (start: number, end: number) => boolean, taken?: (offset: number) => boolean) => void;
 
 /**
- * The detector: `alone` reads only the distinctive shapes and masks those whose check passes; `named` reads every
- * shape and masks a number only when a word naming its format comes right before it (a few non-digit characters
- * between, within `window`) and its check passes.
+ * The detector: `alone` reads the distinctive shapes and masks those whose check passes; `named` reads the other
+ * shapes and masks a number only when a word naming its format comes right before it (a few non-digit characters
+ * between, within `window`) and its check passes. `only` and `except` pick formats of the table.
  */
-export function nationalIdDetector(mode: 'alone' | 'named', window: number): NationalIdDetect {
+export function nationalIdDetector(
+  mode: 'alone' | 'named',
+  window: number,
+  only?: readonly NationalIdFormatName[],
+  except: readonly NationalIdFormatName[] = [],
+): NationalIdDetect {
   const shapes: CompiledShape[] = [];
   for (const format of NATIONAL_ID_FORMATS) {
-    const word = nameBefore(format.words, 'i');
+    if ((only && !only.includes(format.name)) || except.includes(format.name)) continue;
+    const word = format.words ? nameBefore(format.words, 'i') : undefined;
     const acronym = format.acronyms ? nameBefore(format.acronyms, '') : undefined;
-    const named = (before: string) => word.test(before) || (acronym !== undefined && acronym.test(before));
+    const named = (before: string) => (word !== undefined && word.test(before)) || (acronym !== undefined && acronym.test(before));
     for (const shape of format.shapes) {
-      if (mode === 'alone' && !shape.alone) continue;
+      // The distinctive shapes are the `alone` rule's, whatever precedes them; the `named` rule reads the others.
+      if ((mode === 'alone') !== shape.alone) continue;
       shapes.push({ format, at: new RegExp(`${LEADING_EDGE}(?:${shape.pattern})${TRAILING_EDGE}`, 'y'), named });
     }
   }

@@ -1,5 +1,6 @@
 // The schema of config/security/data_masking_rules.yaml: the rules file is data, checked here before it is compiled.
 import { z } from 'zod';
+import { nationalIdFormatNames } from './national-ids';
 
 export const validatorNames = [
   'luhn',
@@ -55,6 +56,7 @@ const needsSchema = z
     uuidStart: z.literal(true).optional(),
     ssnGroups: z.literal(true).optional(),
     nationalPhone: z.literal(true).optional(),
+    nationalId: z.literal(true).optional(),
   })
   .strict();
 export type TextNeeds = z.infer<typeof needsSchema>;
@@ -102,7 +104,13 @@ const detectorSchema = z
      * distinctive shapes whose check passes; `named` masks any shape whose check passes right after a word naming it.
      */
     national_id: z
-      .object({ mode: z.enum(['alone', 'named']), window: z.number().int().min(1).max(256).default(40) })
+      .object({
+        mode: z.enum(['alone', 'named']),
+        window: z.number().int().min(1).max(256).default(40),
+        /** Only these formats of the table, or all but these (a format with a gate of its own gets a rule of its own). */
+        formats: z.array(z.enum(nationalIdFormatNames)).min(1).optional(),
+        except: z.array(z.enum(nationalIdFormatNames)).min(1).optional(),
+      })
       .strict()
       .optional(),
   })

@@ -47,8 +47,17 @@ export interface TextShape {
   uuidStart: boolean;
   /** Runs of digits as an SSN groups them: 3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; not after a word character, `.` or `-`. */
   ssnGroups: boolean;
-  /** How a national phone number groups its digits: `(ddd)`; 3, 3 and 4 split by single dashes or dots; a trunk 0 (two to five digits, not after a word character, `.` or `-`) then a dash and a digit. */
+  /**
+   * How a national phone number groups its digits: `(ddd)`; 3, 3 and 4 split by single dashes or dots; a trunk 0 (two
+   * to five digits, not after a word character, `.` or `-`) then a dash and a digit; a trunk 0 of two to four digits so
+   * placed, then a space and a digit.
+   */
   nationalPhone: boolean;
+  /**
+   * How national id numbers group their digits (national-ids.ts): 7 or 8 digits before a capital or `-` and a capital;
+   * 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4 or 7; 3 3 2 split by spaces.
+   */
+  nationalId: boolean;
 }
 
 interface Literal {
@@ -88,8 +97,9 @@ const HEX_ID = 64;
 const UUID_START = 128;
 const SSN_GROUPS = 256;
 const NATIONAL_PHONE = 512;
+const NATIONAL_ID = 1024;
 const HEX_SHAPES = HEX_ID | UUID_START;
-const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE;
+const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE | NATIONAL_ID;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
 const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES;
 /** The shapes the main pass tells. */
@@ -108,7 +118,8 @@ function needFlags(needs: TextNeeds): number {
     (needs.hexId ? HEX_ID : 0) |
     (needs.uuidStart ? UUID_START : 0) |
     (needs.ssnGroups ? SSN_GROUPS : 0) |
-    (needs.nationalPhone ? NATIONAL_PHONE : 0)
+    (needs.nationalPhone ? NATIONAL_PHONE : 0) |
+    (needs.nationalId ? NATIONAL_ID : 0)
   );
 }
 
@@ -188,7 +199,7 @@ class ScanMemory {
     this.wasm.scan(this.tablesAt, this.pairsAt, this.bytesAt, length, this.masksAt, this.outAt, this.hitsAt);
   }
 
-  /** SSN_GROUPS and NATIONAL_PHONE of the string last scanned, from its runs of digits. */
+  /** SSN_GROUPS, NATIONAL_PHONE and NATIONAL_ID of the string last scanned, from its runs of digits. */
   runShapes(length: number): number {
     return this.wasm.runShapes(this.masksAt, this.bytesAt, length);
   }
@@ -619,6 +630,7 @@ export class TextScanner {
       uuidStart: (flags & UUID_START) !== 0,
       ssnGroups: (flags & SSN_GROUPS) !== 0,
       nationalPhone: (flags & NATIONAL_PHONE) !== 0,
+      nationalId: (flags & NATIONAL_ID) !== 0,
     };
   }
 

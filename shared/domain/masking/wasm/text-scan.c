@@ -399,6 +399,7 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
 #define UUID_START 128
 #define SSN_GROUPS 256
 #define NATIONAL_PHONE 512
+#define NATIONAL_ID 1024
 
 static inline int isDigitByte(u8 byte) {
   return (u8)(byte - '0') < 10;
@@ -414,6 +415,10 @@ static inline int isSsnSeparator(u8 byte) {
   return byte == ' ' || byte == '-' || byte == '.';
 }
 
+static inline int isCapital(u8 byte) {
+  return (u8)(byte - 'A') < 26;
+}
+
 /** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
 static inline int standsAlone(const u8 *bytes, u32 start) {
   if (start == 0) return 1;
@@ -424,8 +429,11 @@ static inline int standsAlone(const u8 *bytes, u32 start) {
 /**
  * The shapes of the runs of digits of the string last scanned (read from the digit masks `scan` left): SSN groups
  * (3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; standing alone) and national phone groups (3, 3
- * and 4 split by dashes or dots; `(ddd)`; a trunk 0 of two to five digits standing alone, a dash and a digit).
- * Runs split by exactly one byte follow each other (the earlier one ended one byte before the next starts).
+ * and 4 split by dashes or dots; `(ddd)`; a trunk 0 of two to five digits standing alone, a dash and a digit; a
+ * trunk 0 of two to four digits standing alone, a space and a digit) and national id groups (7 or 8 digits before a
+ * capital, or `-` and a capital; 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4
+ * or 7; 3 3 2 split by spaces). Runs split by exactly one byte follow each other (the earlier one ended one byte
+ * before the next starts).
  * Worked out only when a rule needing them is asked about; the bytes after the string are 0 (`scan` zeroed them).
  */
 u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
@@ -472,8 +480,22 @@ u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
       }
       if ((older == 3 && earlier == 3 && run == 4 && (firstSeparator == '-' || firstSeparator == '.') && (before == '-' || before == '.')) ||
           (run == 3 && before == '(' && bytes[end] == ')') ||
-          (run >= 2 && run <= 5 && bytes[start] == '0' && bytes[end] == '-' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start))) {
+          (run >= 2 && run <= 5 && bytes[start] == '0' && bytes[end] == '-' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start)) ||
+          (run >= 2 && run <= 4 && bytes[start] == '0' && bytes[end] == ' ' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start))) {
         flags |= NATIONAL_PHONE;
+      }
+      const u8 after = bytes[end];
+      const u8 spaceOrDot = before == ' ' || before == '.' ? before : 0;
+      if (((run == 7 || run == 8) && (isCapital(after) || (after == '-' && isCapital(bytes[end + 1])))) ||
+          (run == 3 && start > 0 && isCapital(before) && isCapital(after)) ||
+          (afterTwo && spaceOrDot != 0 && firstSeparator == spaceOrDot &&
+           ((older == 4 && earlier == 4 && run == 4 && spaceOrDot == ' ' && !(after == ' ' && isDigitByte(bytes[end + 1])) &&
+             !(olderStart >= 2 && bytes[olderStart - 1] == ' ' && isDigitByte(bytes[olderStart - 2]))) ||
+            (older == 3 && earlier == 3 && run == 3 && spaceOrDot == '.') ||
+            (older == 2 && earlier == 2 && run == 2 && spaceOrDot == '.' && after == '-' && isDigitByte(bytes[end + 1])) ||
+            (older == 3 && earlier == 3 && run == 2 && spaceOrDot == ' '))) ||
+          (earlier == 6 && (before == '-' || before == '+') && (run == 3 || run == 4 || run == 7))) {
+        flags |= NATIONAL_ID;
       }
       olderStart = earlierStart;
       olderEnd = earlierEnd;
