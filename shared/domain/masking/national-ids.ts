@@ -105,7 +105,7 @@ const VERHOEFF_PERMUTE = [
   [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
   [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
   [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-  [9, 4, 5, 3, 1, 2, 7, 6, 8, 0],
+  [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
   [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
   [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
   [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
@@ -188,8 +188,10 @@ function germanTaxId(digits: string): boolean {
 const HETU_CHECKS = '0123456789ABCDEFHJKLMNPRSTUVWXY';
 function finnishHetu(compact: string): boolean {
   if (!plausibleDate(Number(compact.slice(2, 4)), Number(compact.slice(0, 2)))) return false;
-  const number = Number(compact.slice(0, 6) + compact.slice(7, 10));
-  return HETU_CHECKS[number % 31] === compact[10];
+  // The century sign stays in the compact form when it is a letter, not when it is `-` or `+`.
+  const serialAt = compact.length === 11 ? 7 : 6;
+  const number = Number(compact.slice(0, 6) + compact.slice(serialAt, serialAt + 3));
+  return HETU_CHECKS[number % 31] === compact[serialAt + 3];
 }
 
 /** Belgium: national register number, YYMMDD, serial, 97 - n mod 97 (with a 2 in front for those born from 2000). */
