@@ -667,10 +667,8 @@ const NATIONAL_ID_DRAWS: Array<(random: Random) => DrawnNationalId | undefined> 
     const { year, month, day } = birthDate(r);
     const serial = digits(r, 3);
     const check = '0123456789ABCDEFHJKLMNPRSTUVWXY'[Number(`${twoDigits(day)}${twoDigits(month)}${twoDigits(year % 100)}${serial}`) % 31]!;
-    const value = `${twoDigits(day)}${twoDigits(month)}${twoDigits(year % 100)}${year >= 2000 ? 'A' : '-'}${serial}${check}`;
-    return year >= 2000
-      ? { format: 'fi_hetu', value, words: ['henkilötunnus', 'HETU:'], broken: breakLast(value, '0123456789ABCDEFHJKLMNPRSTUVWXY') }
-      : { format: 'fi_hetu', value, words: [], broken: breakLast(value, '0123456789ABCDEFHJKLMNPRSTUVWXY') };
+    const value = `${twoDigits(day)}${twoDigits(month)}${twoDigits(year % 100)}${year >= 2000 ? 'A' : pick(r, ['-', 'Y', 'X'])}${serial}${check}`;
+    return { format: 'fi_hetu', value, words: [], broken: breakLast(value, '0123456789ABCDEFHJKLMNPRSTUVWXY') };
   },
   (r) => {
     const body = digits(r, 9);

@@ -37,9 +37,11 @@ function weightedSum(digits: string, weights: readonly number[], from = 0): numb
 
 const allSame = (digits: string): boolean => /^(.)\1+$/.test(digits);
 
-/** A day and month that exist (any year: the checks below only bound the digits). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A day of a month that has it (29 February in any year: the year is often two digits or absent). */
 function plausibleDate(month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  return month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1]!;
 }
 
 /** Spain: DNI 8 digits and a letter, NIE X/Y/Z, 7 digits and a letter; the letter is the number mod 23. */
@@ -335,10 +337,7 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   },
   {
     name: 'fi_hetu',
-    shapes: [
-      { pattern: '\\d{6}[-+]\\d{3}[0-9A-FHJ-NPR-Y]', alone: true },
-      { pattern: '\\d{6}[A-FU-Y]\\d{3}[0-9A-FHJ-NPR-Y]', alone: false },
-    ],
+    shapes: [{ pattern: '\\d{6}[-+A-FU-Y]\\d{3}[0-9A-FHJ-NPR-Y]', alone: true }],
     valid: finnishHetu,
     words: 'henkilötunnus|hetu',
   },

@@ -54,7 +54,7 @@ export interface TextShape {
    */
   nationalPhone: boolean;
   /**
-   * How national id numbers group their digits (national-ids.ts): 7 or 8 digits before a capital or `-` and a capital;
+   * How national id numbers group their digits (national-ids.ts): 6 to 8 digits before a capital or `-` and a capital;
    * 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4 or 7; 3 3 2 split by spaces.
    */
   nationalId: boolean;

@@ -430,7 +430,7 @@ static inline int standsAlone(const u8 *bytes, u32 start) {
  * The shapes of the runs of digits of the string last scanned (read from the digit masks `scan` left): SSN groups
  * (3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; standing alone) and national phone groups (3, 3
  * and 4 split by dashes or dots; `(ddd)`; a trunk 0 of two to five digits standing alone, a dash and a digit; a
- * trunk 0 of two to four digits standing alone, a space and a digit) and national id groups (7 or 8 digits before a
+ * trunk 0 of two to four digits standing alone, a space and a digit) and national id groups (6 to 8 digits before a
  * capital, or `-` and a capital; 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4
  * or 7; 3 3 2 split by spaces). Runs split by exactly one byte follow each other (the earlier one ended one byte
  * before the next starts).
@@ -486,7 +486,7 @@ u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
       }
       const u8 after = bytes[end];
       const u8 spaceOrDot = before == ' ' || before == '.' ? before : 0;
-      if (((run == 7 || run == 8) && (isCapital(after) || (after == '-' && isCapital(bytes[end + 1])))) ||
+      if ((run >= 6 && run <= 8 && (isCapital(after) || (after == '-' && isCapital(bytes[end + 1])))) ||
           (run == 3 && start > 0 && isCapital(before) && isCapital(after)) ||
           (afterTwo && spaceOrDot != 0 && firstSeparator == spaceOrDot &&
            ((older == 4 && earlier == 4 && run == 4 && spaceOrDot == ' ' && !(after == ' ' && isDigitByte(bytes[end + 1])) &&
