@@ -593,7 +593,10 @@ const NATIONAL_ID_DRAWS: Array<(random: Random) => DrawnNationalId | undefined> 
   (r) => {
     const number = digits(r, 8);
     const value = `${number}${DNI_CHECKS[Number(number) % 23]}`;
-    return { format: 'es_dni', value: r() < 0.2 ? `${number}-${value.slice(8)}` : value, words: [], broken: breakLast(value, DNI_CHECKS) };
+    // With a dash between number and letter it is read only after a word naming it.
+    return r() < 0.2
+      ? { format: 'es_dni', value: `${number}-${value.slice(8)}`, words: ['DNI', 'NIF:', 'nif'], broken: breakLast(`${number}-${value.slice(8)}`, DNI_CHECKS) }
+      : { format: 'es_dni', value, words: [], broken: breakLast(value, DNI_CHECKS) };
   },
   (r) => {
     const prefix = pick(r, ['X', 'Y', 'Z']);
@@ -718,7 +721,7 @@ const NATIONAL_ID_DRAWS: Array<(random: Random) => DrawnNationalId | undefined> 
       product = (sum * 2) % 11;
     }
     const value = `${body}${(11 - product) % 10}`;
-    return { format: 'de_tax_id', value, words: ['Steuer-ID', 'Steuer-ID:', 'steuerliche Identifikationsnummer', 'IdNr'], broken: breakLast(value) };
+    return { format: 'de_tax_id', value, words: ['Steuer-ID', 'Steuer-ID:', 'steuerliche Identifikationsnummer', 'TIN'], broken: breakLast(value) };
   },
 ];
 

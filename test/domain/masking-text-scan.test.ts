@@ -156,11 +156,12 @@ function shapeByRegex(text: string): TextShape {
     hexId: /(?<![\w-])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,64}(?![\w-])/.test(text),
     uuidStart: /(?<![\w-])[0-9A-Fa-f]{8}-/.test(text),
     ssnGroups: /(?<![\w.-])(?:\d{3}[- .]\d{2}[- .]\d{4}|\d{3}-\d{6}|\d{5}-\d{4})(?!\d)/.test(text),
-    nationalPhone: /(?<!\d)\d{3}[-.]\d{3}[-.]\d{4}(?!\d)|\(\d{3}\)|(?<![\w.-])0\d{1,4}-\d|(?<![\w.-])0\d{1,3} \d/.test(text),
+    nationalPhone: /(?<!\d)\d{3}[-.]\d{3}[-.]\d{4}(?!\d)|\(\d{3}\)|(?<![\w.-])0\d{1,4}-\d|(?<![\w.-]|\d )0\d{1,3} \d/.test(text),
     nationalId:
       /(?<!\d)\d{6,8}-?[A-Z]|[A-Z]\d{3}[A-Z]|(?<!\d |\d)\d{4} \d{4} \d{4}(?! ?\d)|(?<!\d)(?:\d{3}\.\d{3}\.\d{3}|\d{3} \d{3} \d{2}|\d{6}[-+](?:\d{7}|\d{3,4}))(?!\d)|(?<!\d)\d{2}\.\d{2}\.\d{2}-\d/.test(
         text,
       ),
+    digitCapital: /\d[A-Z]|[A-Z]\d/.test(text),
   };
 }
 

@@ -6,9 +6,15 @@ import { luhnValid } from './validators';
 /** One way a format is written: a regex source without capture groups, standing alone as the detector places it. */
 interface WrittenShape {
   pattern: string;
-  /** Distinctive enough, with the check, to be masked without a word naming the number. */
-  alone: boolean;
+  /**
+   * Distinctive enough, with the check, to be masked without a word naming the number: `letters` (letters and digits
+   * in one run, a capital next to a digit) or `groups` (digits in groups split by separators, 9 or more digits in
+   * one group); read by the rules of those modes. Without it, only after a word naming the format (`named`).
+   */
+  alone?: Exclude<NationalIdMode, 'named'>;
 }
+
+export type NationalIdMode = 'letters' | 'groups' | 'named';
 
 export interface NationalIdFormat {
   /** Country and scheme, e.g. `es_dni_nie`. */
@@ -256,44 +262,44 @@ export type NationalIdFormatName = (typeof nationalIdFormatNames)[number];
 export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   {
     name: 'it_codice_fiscale',
-    shapes: [{ pattern: '[A-Z]{6}\\d{2}[ABCDEHLMPRST]\\d{2}[A-Z]\\d{3}[A-Z]', alone: true }],
+    shapes: [{ pattern: '[A-Z]{6}\\d{2}[ABCDEHLMPRST]\\d{2}[A-Z]\\d{3}[A-Z]', alone: 'letters' }],
     valid: codiceFiscale,
     words: 'codice fiscale|cod\. ?fisc\.?|fiscal code',
   },
   {
     name: 'es_dni_nie',
     shapes: [
-      { pattern: '[XYZ]-?\\d{7}-?[A-Z]|\\d{8}-?[A-Z]', alone: true },
-      { pattern: '\\d{2}\\.\\d{3}\\.\\d{3}[- ]?[A-Z]|[XYZ] ?\\d{7} ?[A-Z]|\\d{8} [A-Z]', alone: false },
+      { pattern: '[XYZ]\\d{7}[A-Z]|\\d{8}[A-Z]', alone: 'letters' },
+      { pattern: '\\d{2}\\.\\d{3}\\.\\d{3}[- ]?[A-Z]|[XYZ][- ]?\\d{7}[- ]?[A-Z]|\\d{8}[- ][A-Z]' },
     ],
     valid: spanishId,
-    words: 'dni|nif|documento de identidad|national id',
+    words: 'dni|nif|national id',
     acronyms: 'NIE',
   },
   {
     name: 'sg_nric_fin',
-    shapes: [{ pattern: '[STFG]\\d{7}[A-Z]', alone: true }],
+    shapes: [{ pattern: '[STFG]\\d{7}[A-Z]', alone: 'letters' }],
     valid: singaporeNric,
     words: 'nric',
     acronyms: 'FIN',
   },
   {
     name: 'in_pan',
-    shapes: [{ pattern: '[A-Z]{3}[ABCFGHJLPT][A-Z]\\d{4}[A-Z]', alone: false }],
+    shapes: [{ pattern: '[A-Z]{3}[ABCFGHJLPT][A-Z]\\d{4}[A-Z]' }],
     valid: indianPan,
     acronyms: 'PAN',
   },
   {
     name: 'cn_resident_id',
-    shapes: [{ pattern: '\\d{17}[\\dX]', alone: false }],
+    shapes: [{ pattern: '\\d{17}[\\dX]' }],
     valid: chineseResidentId,
     words: '身份证|national id',
   },
   {
     name: 'fr_nir',
     shapes: [
-      { pattern: '[1-478] \\d{2} \\d{2} (?:\\d{2}|2[AB]) \\d{3} \\d{3} \\d{2}', alone: true },
-      { pattern: '[1-478]\\d{4}(?:\\d{2}|2[AB])\\d{6} ?\\d{2}', alone: false },
+      { pattern: '[1-478] \\d{2} \\d{2} (?:\\d{2}|2[AB]) \\d{3} \\d{3} \\d{2}', alone: 'groups' },
+      { pattern: '[1-478]\\d{4}(?:\\d{2}|2[AB])\\d{6} ?\\d{2}' },
     ],
     valid: frenchNir,
     words: 'insee|sécurité sociale|sécu',
@@ -302,8 +308,8 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   {
     name: 'kr_rrn',
     shapes: [
-      { pattern: '\\d{6}-[1-8]\\d{6}', alone: true },
-      { pattern: '\\d{6} ?[1-8]\\d{6}', alone: false },
+      { pattern: '\\d{6}-[1-8]\\d{6}', alone: 'groups' },
+      { pattern: '\\d{6} ?[1-8]\\d{6}' },
     ],
     valid: koreanRrn,
     words: '주민등록번호|주민번호|rrn',
@@ -311,17 +317,17 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   {
     name: 'in_aadhaar',
     shapes: [
-      { pattern: '[2-9]\\d{3} \\d{4} \\d{4}', alone: true },
-      { pattern: '[2-9]\\d{11}|[2-9]\\d{3}-\\d{4}-\\d{4}', alone: false },
+      { pattern: '[2-9]\\d{3} \\d{4} \\d{4}', alone: 'groups' },
+      { pattern: '[2-9]\\d{11}|[2-9]\\d{3}-\\d{4}-\\d{4}' },
     ],
     valid: aadhaar,
-    words: 'aadhaa?r|uidai|आधार',
+    words: 'aadhaa?r|आधार',
   },
   {
     name: 'br_cpf',
     shapes: [
-      { pattern: '\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}', alone: true },
-      { pattern: '\\d{9}-?\\d{2}', alone: false },
+      { pattern: '\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}', alone: 'groups' },
+      { pattern: '\\d{9}-?\\d{2}' },
     ],
     valid: brazilCpf,
     words: 'cpf',
@@ -329,65 +335,68 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   {
     name: 'be_national_number',
     shapes: [
-      { pattern: '\\d{2}\\.\\d{2}\\.\\d{2}-\\d{3}\\.\\d{2}', alone: true },
-      { pattern: '\\d{11}|\\d{6}[- ]\\d{3}[- ]?\\d{2}', alone: false },
+      { pattern: '\\d{2}\\.\\d{2}\\.\\d{2}-\\d{3}\\.\\d{2}', alone: 'groups' },
+      { pattern: '\\d{11}|\\d{6}[- ]\\d{3}[- ]?\\d{2}' },
     ],
     valid: belgianNationalNumber,
-    words: 'rijksregisternummer|num[ée]ro national|registre national|niss|national number',
+    words: 'rijksregisternummer|num[ée]ro national|registre national|national number',
   },
   {
     name: 'fi_hetu',
-    shapes: [{ pattern: '\\d{6}[-+A-FU-Y]\\d{3}[0-9A-FHJ-NPR-Y]', alone: true }],
+    shapes: [
+      { pattern: '\\d{6}[A-FU-Y]\\d{3}[0-9A-FHJ-NPR-Y]', alone: 'letters' },
+      { pattern: '\\d{6}[-+]\\d{3}[0-9A-FHJ-NPR-Y]', alone: 'groups' },
+    ],
     valid: finnishHetu,
     words: 'henkilötunnus|hetu',
   },
   {
     name: 'uk_nhs',
-    shapes: [{ pattern: '\\d{3} \\d{3} \\d{4}|\\d{3}-\\d{3}-\\d{4}|\\d{10}', alone: false }],
+    shapes: [{ pattern: '\\d{3} \\d{3} \\d{4}|\\d{3}-\\d{3}-\\d{4}|\\d{10}' }],
     valid: nhsNumber,
     words: 'nhs',
   },
   {
     name: 'pl_pesel',
-    shapes: [{ pattern: '\\d{11}', alone: false }],
+    shapes: [{ pattern: '\\d{11}' }],
     valid: pesel,
     words: 'pesel',
   },
   {
     name: 'de_tax_id',
-    shapes: [{ pattern: '\\d{11}|\\d{2} \\d{3} \\d{3} \\d{3}', alone: false }],
+    shapes: [{ pattern: '\\d{11}|\\d{2} \\d{3} \\d{3} \\d{3}' }],
     valid: germanTaxId,
-    words: 'steuer-?id|steuerliche identifikationsnummer|steueridentifikationsnummer|identifikationsnummer|idnr',
+    words: 'steuer-?id|steuerliche identifikationsnummer|steueridentifikationsnummer|identifikationsnummer',
     acronyms: 'TIN',
   },
   {
     name: 'no_birth_number',
-    shapes: [{ pattern: '\\d{6} ?\\d{5}', alone: false }],
+    shapes: [{ pattern: '\\d{6} ?\\d{5}' }],
     valid: norwegianBirthNumber,
     words: 'fødselsnummer|fodselsnummer|personnummer|national identity number',
   },
   {
     name: 'se_personnummer',
-    shapes: [{ pattern: '(?:19|20)?\\d{6}[-+]?\\d{4}', alone: false }],
+    shapes: [{ pattern: '(?:19|20)?\\d{6}[-+]?\\d{4}' }],
     valid: swedishPersonnummer,
     words: 'personnummer',
   },
   {
     name: 'nl_bsn',
-    shapes: [{ pattern: '\\d{9}|\\d{4}\\.\\d{2}\\.\\d{3}|\\d{3} \\d{3} \\d{3}', alone: false }],
+    shapes: [{ pattern: '\\d{9}|\\d{4}\\.\\d{2}\\.\\d{3}|\\d{3} \\d{3} \\d{3}' }],
     valid: dutchBsn,
     words: 'bsn|burgerservicenummer|sofinummer',
   },
   {
     name: 'ca_sin',
-    shapes: [{ pattern: '\\d{3}[ -]\\d{3}[ -]\\d{3}|\\d{9}', alone: false }],
+    shapes: [{ pattern: '\\d{3}[ -]\\d{3}[ -]\\d{3}|\\d{9}' }],
     valid: canadianSin,
     words: 'social insurance number|num[ée]ro d.assurance sociale',
     acronyms: 'SIN|NAS',
   },
   {
     name: 'au_tfn',
-    shapes: [{ pattern: '\\d{3} \\d{3} \\d{3}|\\d{3} \\d{3} \\d{2}|\\d{8,9}', alone: false }],
+    shapes: [{ pattern: '\\d{3} \\d{3} \\d{3}|\\d{3} \\d{3} \\d{2}|\\d{8,9}' }],
     valid: australianTfn,
     words: 'tfn|tax file number',
   },
@@ -418,12 +427,12 @@ function nameBefore(names: string, flags: string): RegExp {
 export type NationalIdDetect = (text: string, claim: (start: number, end: number) => boolean, taken?: (offset: number) => boolean) => void;
 
 /**
- * The detector: `alone` reads the distinctive shapes and masks those whose check passes; `named` reads the other
- * shapes and masks a number only when a word naming its format comes right before it (a few non-digit characters
- * between, within `window`) and its check passes. `only` and `except` pick formats of the table.
+ * The detector: `letters` and `groups` read their distinctive shapes and mask those whose check passes; `named`
+ * reads the other shapes and masks a number only when a word naming its format comes right before it (a few
+ * non-digit characters between, within `window`) and its check passes. `only` and `except` pick formats.
  */
 export function nationalIdDetector(
-  mode: 'alone' | 'named',
+  mode: NationalIdMode,
   window: number,
   only?: readonly NationalIdFormatName[],
   except: readonly NationalIdFormatName[] = [],
@@ -435,8 +444,8 @@ export function nationalIdDetector(
     const acronym = format.acronyms ? nameBefore(format.acronyms, '') : undefined;
     const named = (before: string) => (word !== undefined && word.test(before)) || (acronym !== undefined && acronym.test(before));
     for (const shape of format.shapes) {
-      // The distinctive shapes are the `alone` rule's, whatever precedes them; the `named` rule reads the others.
-      if ((mode === 'alone') !== shape.alone) continue;
+      // Each shape is read by one mode: the distinctive ones whatever precedes them, the others after a name.
+      if ((shape.alone ?? 'named') !== mode) continue;
       shapes.push({ format, at: new RegExp(`${LEADING_EDGE}(?:${shape.pattern})${TRAILING_EDGE}`, 'y'), named });
     }
   }

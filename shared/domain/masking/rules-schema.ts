@@ -57,6 +57,7 @@ const needsSchema = z
     ssnGroups: z.literal(true).optional(),
     nationalPhone: z.literal(true).optional(),
     nationalId: z.literal(true).optional(),
+    digitCapital: z.literal(true).optional(),
   })
   .strict();
 export type TextNeeds = z.infer<typeof needsSchema>;
@@ -100,12 +101,12 @@ const detectorSchema = z
       .strict()
       .optional(),
     /**
-     * National identity and tax numbers from the format table in code (national-ids.ts): `alone` masks the
-     * distinctive shapes whose check passes; `named` masks any shape whose check passes right after a word naming it.
+     * National identity and tax numbers from the format table in code (national-ids.ts): `letters` and `groups`
+     * mask the distinctive shapes whose check passes; `named` masks the others right after a word naming them.
      */
     national_id: z
       .object({
-        mode: z.enum(['alone', 'named']),
+        mode: z.enum(['letters', 'groups', 'named']),
         window: z.number().int().min(1).max(256).default(40),
         /** Only these formats of the table, or all but these (a format with a gate of its own gets a rule of its own). */
         formats: z.array(z.enum(nationalIdFormatNames)).min(1).optional(),

@@ -50,7 +50,7 @@ export interface TextShape {
   /**
    * How a national phone number groups its digits: `(ddd)`; 3, 3 and 4 split by single dashes or dots; a trunk 0 (two
    * to five digits, not after a word character, `.` or `-`) then a dash and a digit; a trunk 0 of two to four digits so
-   * placed, then a space and a digit.
+   * placed and not after a digit and a space, then a space and a digit.
    */
   nationalPhone: boolean;
   /**
@@ -58,6 +58,8 @@ export interface TextShape {
    * 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4 or 7; 3 3 2 split by spaces.
    */
   nationalId: boolean;
+  /** A capital letter (A-Z) right before or right after a digit. */
+  digitCapital: boolean;
 }
 
 interface Literal {
@@ -98,10 +100,12 @@ const UUID_START = 128;
 const SSN_GROUPS = 256;
 const NATIONAL_PHONE = 512;
 const NATIONAL_ID = 1024;
+/** Told by the main pass, but checked as a later shape: the shape tables cover only the six main shapes above. */
+const DIGIT_CAPITAL = 2048;
 const HEX_SHAPES = HEX_ID | UUID_START;
 const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE | NATIONAL_ID;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
-const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES;
+const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | DIGIT_CAPITAL;
 /** The shapes the main pass tells. */
 const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN;
 /** How many sets of main-pass shapes there are (one bit each). */
@@ -119,7 +123,8 @@ function needFlags(needs: TextNeeds): number {
     (needs.uuidStart ? UUID_START : 0) |
     (needs.ssnGroups ? SSN_GROUPS : 0) |
     (needs.nationalPhone ? NATIONAL_PHONE : 0) |
-    (needs.nationalId ? NATIONAL_ID : 0)
+    (needs.nationalId ? NATIONAL_ID : 0) |
+    (needs.digitCapital ? DIGIT_CAPITAL : 0)
   );
 }
 
@@ -608,6 +613,8 @@ export class TextScanner {
     if ((this.allowed[rule >>> 5]! & (1 << (rule & 31))) === 0) return false;
     const later = this.needFlags[rule]! & LATER_SHAPES;
     if (later === 0) return true;
+    // The main pass told this one: most strings without it never need their runs walked.
+    if ((later & DIGIT_CAPITAL & ~this.flags) !== 0) return false;
     if ((later & HEX_SHAPES) !== 0 && !this.hexScanned) this.scanHex();
     if ((later & RUN_SHAPES) !== 0 && !this.runsScanned) this.scanRuns();
     return (later & ~this.flags) === 0;
@@ -631,6 +638,7 @@ export class TextScanner {
       ssnGroups: (flags & SSN_GROUPS) !== 0,
       nationalPhone: (flags & NATIONAL_PHONE) !== 0,
       nationalId: (flags & NATIONAL_ID) !== 0,
+      digitCapital: (flags & DIGIT_CAPITAL) !== 0,
     };
   }
 

@@ -54,6 +54,8 @@ typedef uint8_t u8;
 #define HEX_COLONS 8
 #define IBAN_START_LOOSE 16
 #define MIXED_TOKEN 32
+/** Told by the main pass too, but read as a later shape (the shape tables of text-scan.ts cover the six above). */
+#define DIGIT_CAPITAL 2048
 
 // Masks kept per word of 64 bytes.
 // M_TOKEN_MARK: the bytes other than letters and digits a token is made of (`+ / _ ~ . -`).
@@ -283,6 +285,8 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     const u64 upper = at[M_UPPER];
     const u64 upperAfter1 = (upper >> 1) | (next[M_UPPER] << 63);
     if (upper & upperAfter1 & digitAfter2 & digitAfter3) flags |= IBAN_START;
+    // A capital right before or after a digit (ids that mix them); told here, where it costs two ands.
+    if ((digit & upperAfter1) | (upper & digitAfter1)) flags |= DIGIT_CAPITAL;
 
     // Loose IBAN starts, not after a letter or digit: two letters of any case then two digits; or two capitals, one
     // or two blanks (spaces or tabs), then two digits.
@@ -430,7 +434,7 @@ static inline int standsAlone(const u8 *bytes, u32 start) {
  * The shapes of the runs of digits of the string last scanned (read from the digit masks `scan` left): SSN groups
  * (3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; standing alone) and national phone groups (3, 3
  * and 4 split by dashes or dots; `(ddd)`; a trunk 0 of two to five digits standing alone, a dash and a digit; a
- * trunk 0 of two to four digits standing alone, a space and a digit) and national id groups (6 to 8 digits before a
+ * trunk 0 of two to four digits standing alone and not inside a group, a space and a digit) and national id groups (6 to 8 digits before a
  * capital, or `-` and a capital; 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4
  * or 7; 3 3 2 split by spaces). Runs split by exactly one byte follow each other (the earlier one ended one byte
  * before the next starts).
@@ -481,7 +485,8 @@ u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
       if ((older == 3 && earlier == 3 && run == 4 && (firstSeparator == '-' || firstSeparator == '.') && (before == '-' || before == '.')) ||
           (run == 3 && before == '(' && bytes[end] == ')') ||
           (run >= 2 && run <= 5 && bytes[start] == '0' && bytes[end] == '-' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start)) ||
-          (run >= 2 && run <= 4 && bytes[start] == '0' && bytes[end] == ' ' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start))) {
+          (run >= 2 && run <= 4 && bytes[start] == '0' && bytes[end] == ' ' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start) &&
+           !(start >= 2 && before == ' ' && isDigitByte(bytes[start - 2])))) {
         flags |= NATIONAL_PHONE;
       }
       const u8 after = bytes[end];
