@@ -161,7 +161,7 @@ function shapeByRegex(text: string): TextShape {
       /(?<!\d)\d{6,8}-?[A-Z]|[A-Z]\d{3}[A-Z]|(?<!\d |\d)\d{4} \d{4} \d{4}(?! ?\d)|(?<!\d)(?:\d{3}\.\d{3}\.\d{3}|\d{3} \d{3} \d{2}|\d{6}[-+](?:\d{7}|\d{3,4}))(?!\d)|(?<!\d)\d{2}\.\d{2}\.\d{2}-\d/.test(
         text,
       ),
-    digitCapital: /\d[A-Z]|[A-Z]\d/.test(text),
+    letteredId: /\d{6}[A-Z]|[A-Z]\d{3}[A-Z]/.test(text),
   };
 }
 

@@ -57,7 +57,7 @@ const needsSchema = z
     ssnGroups: z.literal(true).optional(),
     nationalPhone: z.literal(true).optional(),
     nationalId: z.literal(true).optional(),
-    digitCapital: z.literal(true).optional(),
+    letteredId: z.literal(true).optional(),
   })
   .strict();
 export type TextNeeds = z.infer<typeof needsSchema>;

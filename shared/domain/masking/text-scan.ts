@@ -58,8 +58,8 @@ export interface TextShape {
    * 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4 or 7; 3 3 2 split by spaces.
    */
   nationalId: boolean;
-  /** A capital letter (A-Z) right before or right after a digit. */
-  digitCapital: boolean;
+  /** Six digits then a capital (A-Z), or a capital, three digits and a capital: how ids that mix them look. */
+  letteredId: boolean;
 }
 
 interface Literal {
@@ -101,11 +101,11 @@ const SSN_GROUPS = 256;
 const NATIONAL_PHONE = 512;
 const NATIONAL_ID = 1024;
 /** Told by the main pass, but checked as a later shape: the shape tables cover only the six main shapes above. */
-const DIGIT_CAPITAL = 2048;
+const LETTERED_ID = 2048;
 const HEX_SHAPES = HEX_ID | UUID_START;
 const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE | NATIONAL_ID;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
-const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | DIGIT_CAPITAL;
+const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | LETTERED_ID;
 /** The shapes the main pass tells. */
 const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN;
 /** How many sets of main-pass shapes there are (one bit each). */
@@ -124,7 +124,7 @@ function needFlags(needs: TextNeeds): number {
     (needs.ssnGroups ? SSN_GROUPS : 0) |
     (needs.nationalPhone ? NATIONAL_PHONE : 0) |
     (needs.nationalId ? NATIONAL_ID : 0) |
-    (needs.digitCapital ? DIGIT_CAPITAL : 0)
+    (needs.letteredId ? LETTERED_ID : 0)
   );
 }
 
@@ -614,7 +614,7 @@ export class TextScanner {
     const later = this.needFlags[rule]! & LATER_SHAPES;
     if (later === 0) return true;
     // The main pass told this one: most strings without it never need their runs walked.
-    if ((later & DIGIT_CAPITAL & ~this.flags) !== 0) return false;
+    if ((later & LETTERED_ID & ~this.flags) !== 0) return false;
     if ((later & HEX_SHAPES) !== 0 && !this.hexScanned) this.scanHex();
     if ((later & RUN_SHAPES) !== 0 && !this.runsScanned) this.scanRuns();
     return (later & ~this.flags) === 0;
@@ -638,7 +638,7 @@ export class TextScanner {
       ssnGroups: (flags & SSN_GROUPS) !== 0,
       nationalPhone: (flags & NATIONAL_PHONE) !== 0,
       nationalId: (flags & NATIONAL_ID) !== 0,
-      digitCapital: (flags & DIGIT_CAPITAL) !== 0,
+      letteredId: (flags & LETTERED_ID) !== 0,
     };
   }
 

@@ -55,7 +55,7 @@ typedef uint8_t u8;
 #define IBAN_START_LOOSE 16
 #define MIXED_TOKEN 32
 /** Told by the main pass too, but read as a later shape (the shape tables of text-scan.ts cover the six above). */
-#define DIGIT_CAPITAL 2048
+#define LETTERED_ID 2048
 
 // Masks kept per word of 64 bytes.
 // M_TOKEN_MARK: the bytes other than letters and digits a token is made of (`+ / _ ~ . -`).
@@ -285,8 +285,15 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     const u64 upper = at[M_UPPER];
     const u64 upperAfter1 = (upper >> 1) | (next[M_UPPER] << 63);
     if (upper & upperAfter1 & digitAfter2 & digitAfter3) flags |= IBAN_START;
-    // A capital right before or after a digit (ids that mix them); told here, where it costs two ands.
-    if ((digit & upperAfter1) | (upper & digitAfter1)) flags |= DIGIT_CAPITAL;
+    // National ids that mix letters and digits: six digits then a capital (DNI, NIE, NRIC, HETU), or a capital,
+    // three digits and a capital (codice fiscale). ISO times (`18T07`, `.526Z`) have fewer digits before theirs.
+    {
+      const u64 nextUpper = next[M_UPPER];
+      const u64 digitAfter4 = (digit >> 4) | (nextDigit << 60), digitAfter5 = (digit >> 5) | (nextDigit << 59);
+      const u64 upperAfter4 = (upper >> 4) | (nextUpper << 60), upperAfter6 = (upper >> 6) | (nextUpper << 58);
+      const u64 threeDigits = digitAfter1 & digitAfter2 & digitAfter3;
+      if ((digit & threeDigits & digitAfter4 & digitAfter5 & upperAfter6) | (upper & threeDigits & upperAfter4)) flags |= LETTERED_ID;
+    }
 
     // Loose IBAN starts, not after a letter or digit: two letters of any case then two digits; or two capitals, one
     // or two blanks (spaces or tabs), then two digits.
