@@ -653,12 +653,12 @@ const NATIONAL_ID_DRAWS: Array<(random: Random) => DrawnNationalId | undefined> 
   (r) => {
     const { year, month, day } = birthDate(r);
     const body = `${twoDigits(year % 100)}${twoDigits(month)}${twoDigits(day)}${digits(r, 3)}`;
-    const check = twoDigits(97 - ((year >= 2000 ? 2_000_000_000 : 0) + Number(body)) % 97);
+    const check = twoDigits(97 - (((year >= 2000 ? 2_000_000_000 : 0) + Number(body)) % 97));
     const value = `${body.slice(0, 2)}.${body.slice(2, 4)}.${body.slice(4, 6)}-${body.slice(6)}.${check}`;
     return { format: 'be_national_number', value, words: [], broken: breakLast(value) };
   },
   (r) => {
-    const { year, month, day } = birthDate(r);
+    const { year, month } = birthDate(r);
     const body = `${pick(r, ['1', '2'])}${twoDigits(year % 100)}${twoDigits(month)}${twoDigits(integer(r, 1, 95))}${digits(r, 6)}`;
     const value = `${body}${twoDigits(97 - Number(BigInt(body) % 97n))}`;
     const spaced = `${value[0]} ${value.slice(1, 3)} ${value.slice(3, 5)} ${value.slice(5, 7)} ${value.slice(7, 10)} ${value.slice(10, 13)} ${value.slice(13)}`;
@@ -744,7 +744,8 @@ function nationalIdCase(random: Random, faker: Faker): GeneratedPositive {
       text: `The customer ${f.person.firstName()} sent a scan of their document, ${lead}${v}, and asked us to update the account. ${f.lorem.sentence()}`,
     }),
   ];
-  if (words.length === 0) wraps.push((r, f, v) => ({ shape: 'json', text: JSON.stringify({ holder: f.person.fullName(), document: v, country: f.location.countryCode() }) }));
+  if (words.length === 0)
+    wraps.push((r, f, v) => ({ shape: 'json', text: JSON.stringify({ holder: f.person.fullName(), document: v, country: f.location.countryCode() }) }));
   return positive('national_id', random, faker, wraps, value);
 }
 
@@ -873,8 +874,14 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
     const { value, words, broken } = drawNationalId(r);
     return pick(r, [
       () => `${pick(r, words.length ? words : ['document'])} ${broken} rejected: check digit mismatch`,
-      () => `${pick(r, ['order', 'invoice', 'batch', 'job', 'ticket'])} ${words.length === 0 ? broken : value} ${pick(r, ['shipped', 'queued', 'closed'])} at ${integer(r, 10, 23)}:${integer(r, 10, 59)}`,
-      () => JSON.stringify({ seq: value.replace(/\D/g, ''), startedAt: integer(r, 1.7e12, 1.8e12), build: `${integer(r, 1, 9)}.${integer(r, 0, 30)}.${integer(r, 0, 99)}` }),
+      () =>
+        `${pick(r, ['order', 'invoice', 'batch', 'job', 'ticket'])} ${words.length === 0 ? broken : value} ${pick(r, ['shipped', 'queued', 'closed'])} at ${integer(r, 10, 23)}:${integer(r, 10, 59)}`,
+      () =>
+        JSON.stringify({
+          seq: value.replace(/\D/g, ''),
+          startedAt: integer(r, 1.7e12, 1.8e12),
+          build: `${integer(r, 1, 9)}.${integer(r, 0, 30)}.${integer(r, 0, 99)}`,
+        }),
     ])();
   },
 };

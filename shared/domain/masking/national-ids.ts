@@ -264,7 +264,7 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
     name: 'it_codice_fiscale',
     shapes: [{ pattern: '[A-Z]{6}\\d{2}[ABCDEHLMPRST]\\d{2}[A-Z]\\d{3}[A-Z]', alone: 'letters' }],
     valid: codiceFiscale,
-    words: 'codice fiscale|cod\. ?fisc\.?|fiscal code',
+    words: 'codice fiscale|cod\\. ?fisc\\.?|fiscal code',
   },
   {
     name: 'es_dni_nie',
@@ -307,37 +307,25 @@ export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   },
   {
     name: 'kr_rrn',
-    shapes: [
-      { pattern: '\\d{6}-[1-8]\\d{6}', alone: 'groups' },
-      { pattern: '\\d{6} ?[1-8]\\d{6}' },
-    ],
+    shapes: [{ pattern: '\\d{6}-[1-8]\\d{6}', alone: 'groups' }, { pattern: '\\d{6} ?[1-8]\\d{6}' }],
     valid: koreanRrn,
     words: '주민등록번호|주민번호|rrn',
   },
   {
     name: 'in_aadhaar',
-    shapes: [
-      { pattern: '[2-9]\\d{3} \\d{4} \\d{4}', alone: 'groups' },
-      { pattern: '[2-9]\\d{11}|[2-9]\\d{3}-\\d{4}-\\d{4}' },
-    ],
+    shapes: [{ pattern: '[2-9]\\d{3} \\d{4} \\d{4}', alone: 'groups' }, { pattern: '[2-9]\\d{11}|[2-9]\\d{3}-\\d{4}-\\d{4}' }],
     valid: aadhaar,
     words: 'aadhaa?r|आधार',
   },
   {
     name: 'br_cpf',
-    shapes: [
-      { pattern: '\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}', alone: 'groups' },
-      { pattern: '\\d{9}-?\\d{2}' },
-    ],
+    shapes: [{ pattern: '\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}', alone: 'groups' }, { pattern: '\\d{9}-?\\d{2}' }],
     valid: brazilCpf,
     words: 'cpf',
   },
   {
     name: 'be_national_number',
-    shapes: [
-      { pattern: '\\d{2}\\.\\d{2}\\.\\d{2}-\\d{3}\\.\\d{2}', alone: 'groups' },
-      { pattern: '\\d{11}|\\d{6}[- ]\\d{3}[- ]?\\d{2}' },
-    ],
+    shapes: [{ pattern: '\\d{2}\\.\\d{2}\\.\\d{2}-\\d{3}\\.\\d{2}', alone: 'groups' }, { pattern: '\\d{11}|\\d{6}[- ]\\d{3}[- ]?\\d{2}' }],
     valid: belgianNationalNumber,
     words: 'rijksregisternummer|num[ée]ro national|registre national|national number',
   },
