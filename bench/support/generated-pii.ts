@@ -22,6 +22,7 @@ export const GENERATED_CATEGORIES = [
   'credential_syntax',
   'prefixed_token',
   'whole_value_token',
+  'national_id',
 ] as const;
 export type GeneratedCategory = (typeof GENERATED_CATEGORIES)[number];
 /** The seed's categories: these must all be masked, every one. */
@@ -51,6 +52,7 @@ export const LOOKALIKE_KINDS = [
   'credential_code',
   'prefixed_id',
   'identifier',
+  'national_id_like',
 ] as const;
 export type LookalikeKind = (typeof LOOKALIKE_KINDS)[number];
 
@@ -646,6 +648,221 @@ function wholeValueCase(random: Random): GeneratedPositive {
   return { category: 'whole_value_token', shape: 'whole', text, secrets: [value] };
 }
 
+// ---------- national identity and tax numbers: each drawn with its check computed here ----------
+
+const weighted = (digitString: string, weights: readonly number[]): number =>
+  weights.reduce((sum, weight, index) => sum + weight * Number(digitString[index]), 0);
+const twoDigits = (value: number): string => String(value).padStart(2, '0');
+const birthDate = (random: Random) => ({ year: integer(random, 1940, 2019), month: integer(random, 1, 12), day: integer(random, 1, 28) });
+
+/** A national id as written, the words that may name it (empty: it needs none), and its value with the check broken. */
+interface DrawnNationalId {
+  format: string;
+  value: string;
+  words: readonly string[];
+  broken: string;
+}
+
+/** The same written value with one check character changed to another of its kind (a digit stays a digit). */
+function breakLast(value: string, alphabet = '0123456789'): string {
+  const last = value[value.length - 1]!;
+  const others = alphabet.replace(last, '');
+  return value.slice(0, -1) + others[Number(value.replace(/\D/g, '').slice(-3) || 0) % others.length];
+}
+
+const DNI_CHECKS = 'TRWAGMYFPDXBNJZSQVHLCKE';
+const CF_ODD_VALUES = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const VERHOEFF_D = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+  [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+  [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+  [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+  [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+  [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+];
+const VERHOEFF_P = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]];
+for (let row = 1; row < 8; row++) VERHOEFF_P.push(VERHOEFF_P[row - 1]!.map((value) => [1, 5, 7, 6, 2, 8, 3, 0, 9, 4][value]!));
+const VERHOEFF_INVERSE = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
+
+function verhoeffComplete(body: string): string {
+  let check = 0;
+  for (let index = 0; index < body.length; index++) {
+    check = VERHOEFF_D[check]![VERHOEFF_P[(index + 1) % 8]![Number(body[body.length - 1 - index])]!]!;
+  }
+  return body + String(VERHOEFF_INVERSE[check]);
+}
+
+/** Mod 11 with weights: the check digit that makes `sum + check * last` divisible by 11, or undefined if none is a digit. */
+function mod11Check(body: string, weights: readonly number[], last: number): string | undefined {
+  for (let check = 0; check <= 9; check++) if ((weighted(body, weights) + check * last) % 11 === 0) return String(check);
+  return undefined;
+}
+
+const NATIONAL_ID_DRAWS: Array<(random: Random) => DrawnNationalId | undefined> = [
+  (r) => {
+    const number = digits(r, 8);
+    const value = `${number}${DNI_CHECKS[Number(number) % 23]}`;
+    // With a dash between number and letter it is read only after a word naming it.
+    return r() < 0.2
+      ? { format: 'es_dni', value: `${number}-${value.slice(8)}`, words: ['DNI', 'NIF:', 'nif'], broken: breakLast(`${number}-${value.slice(8)}`, DNI_CHECKS) }
+      : { format: 'es_dni', value, words: [], broken: breakLast(value, DNI_CHECKS) };
+  },
+  (r) => {
+    const prefix = pick(r, ['X', 'Y', 'Z']);
+    const number = digits(r, 7);
+    const value = `${prefix}${number}${DNI_CHECKS[Number(`${'XYZ'.indexOf(prefix)}${number}`) % 23]}`;
+    return { format: 'es_nie', value, words: [], broken: breakLast(value, DNI_CHECKS) };
+  },
+  (r) => {
+    const { year, month, day } = birthDate(r);
+    const body = `${fromAlphabet(r, LETTERS, 6)}${twoDigits(year % 100)}${'ABCDEHLMPRST'[month - 1]}${twoDigits(day + (r() < 0.5 ? 40 : 0))}${fromAlphabet(r, LETTERS, 1)}${digits(r, 3)}`;
+    let sum = 0;
+    for (let index = 0; index < 15; index++) {
+      const code = body.charCodeAt(index);
+      const value = code <= 57 ? code - 48 : code - 65;
+      sum += index % 2 === 0 ? CF_ODD_VALUES[value]! : value;
+    }
+    const value = body + LETTERS[sum % 26];
+    return { format: 'it_codice_fiscale', value, words: [], broken: breakLast(value, LETTERS) };
+  },
+  (r) => {
+    const prefix = pick(r, ['S', 'T', 'F', 'G']);
+    const number = digits(r, 7);
+    const remainder = (weighted(number, [2, 7, 6, 5, 4, 3, 2]) + (prefix === 'T' || prefix === 'G' ? 4 : 0)) % 11;
+    const value = `${prefix}${number}${(prefix === 'S' || prefix === 'T' ? 'JZIHGFEDCBA' : 'XWUTRQPNMLK')[remainder]}`;
+    return { format: 'sg_nric', value, words: [], broken: breakLast(value, LETTERS) };
+  },
+  (r) => {
+    const { year, month, day } = birthDate(r);
+    const body = `${twoDigits(year % 100)}${twoDigits(month)}${twoDigits(day)}${pick(r, year < 2000 ? ['1', '2', '5', '6'] : ['3', '4', '7', '8'])}${digits(r, 5)}`;
+    const sum = weighted(body, [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5]);
+    const value = `${body}${(11 - (sum % 11)) % 10}`;
+    const dashed = `${value.slice(0, 6)}-${value.slice(6)}`;
+    return r() < 0.7
+      ? { format: 'kr_rrn', value: dashed, words: [], broken: breakLast(dashed) }
+      : { format: 'kr_rrn', value, words: ['주민등록번호', 'RRN', '주민번호:'], broken: breakLast(value) };
+  },
+  (r) => {
+    const value = verhoeffComplete(`${integer(r, 2, 9)}${digits(r, 10)}`);
+    const spaced = value.replace(/(\d{4})(?=\d)/g, '$1 ');
+    return r() < 0.6
+      ? { format: 'in_aadhaar', value: spaced, words: [], broken: breakLast(spaced) }
+      : { format: 'in_aadhaar', value, words: ['Aadhaar', 'aadhaar no.', 'Aadhar number:'], broken: breakLast(value) };
+  },
+  (r) => {
+    const body = digits(r, 9);
+    const first = ((weighted(body, [10, 9, 8, 7, 6, 5, 4, 3, 2]) * 10) % 11) % 10;
+    const second = ((weighted(`${body}${first}`, [11, 10, 9, 8, 7, 6, 5, 4, 3, 2]) * 10) % 11) % 10;
+    const value = `${body}${first}${second}`;
+    const dotted = `${value.slice(0, 3)}.${value.slice(3, 6)}.${value.slice(6, 9)}-${value.slice(9)}`;
+    return r() < 0.6
+      ? { format: 'br_cpf', value: dotted, words: [], broken: breakLast(dotted) }
+      : { format: 'br_cpf', value, words: ['CPF', 'cpf:', 'CPF nº'], broken: breakLast(value) };
+  },
+  (r) => {
+    const { year, month, day } = birthDate(r);
+    const body = `${twoDigits(year % 100)}${twoDigits(month)}${twoDigits(day)}${digits(r, 3)}`;
+    const check = twoDigits(97 - (((year >= 2000 ? 2_000_000_000 : 0) + Number(body)) % 97));
+    const value = `${body.slice(0, 2)}.${body.slice(2, 4)}.${body.slice(4, 6)}-${body.slice(6)}.${check}`;
+    return { format: 'be_national_number', value, words: [], broken: breakLast(value) };
+  },
+  (r) => {
+    const { year, month } = birthDate(r);
+    const body = `${pick(r, ['1', '2'])}${twoDigits(year % 100)}${twoDigits(month)}${twoDigits(integer(r, 1, 95))}${digits(r, 6)}`;
+    const value = `${body}${twoDigits(97 - Number(BigInt(body) % 97n))}`;
+    const spaced = `${value[0]} ${value.slice(1, 3)} ${value.slice(3, 5)} ${value.slice(5, 7)} ${value.slice(7, 10)} ${value.slice(10, 13)} ${value.slice(13)}`;
+    return r() < 0.6
+      ? { format: 'fr_nir', value: spaced, words: [], broken: breakLast(spaced) }
+      : { format: 'fr_nir', value, words: ['numéro de sécurité sociale', 'NIR', 'n° INSEE'], broken: breakLast(value) };
+  },
+  (r) => {
+    const { year, month, day } = birthDate(r);
+    const serial = digits(r, 3);
+    const check = '0123456789ABCDEFHJKLMNPRSTUVWXY'[Number(`${twoDigits(day)}${twoDigits(month)}${twoDigits(year % 100)}${serial}`) % 31]!;
+    const value = `${twoDigits(day)}${twoDigits(month)}${twoDigits(year % 100)}${year >= 2000 ? 'A' : pick(r, ['-', 'Y', 'X'])}${serial}${check}`;
+    return { format: 'fi_hetu', value, words: [], broken: breakLast(value, '0123456789ABCDEFHJKLMNPRSTUVWXY') };
+  },
+  (r) => {
+    const body = digits(r, 9);
+    const check = 11 - (weighted(body, [10, 9, 8, 7, 6, 5, 4, 3, 2]) % 11);
+    if (check === 10) return undefined;
+    const value = `${body}${check % 11}`;
+    const written = r() < 0.6 ? `${value.slice(0, 3)} ${value.slice(3, 6)} ${value.slice(6)}` : value;
+    return { format: 'uk_nhs', value: written, words: ['NHS number', 'NHS no:', 'NHS', 'nhs_number='], broken: breakLast(written) };
+  },
+  (r) => {
+    const { year, month, day } = birthDate(r);
+    const body = `${twoDigits(year % 100)}${twoDigits(month + (year >= 2000 ? 20 : 0))}${twoDigits(day)}${digits(r, 4)}`;
+    const value = `${body}${(10 - (weighted(body, [1, 3, 7, 9, 1, 3, 7, 9, 1, 3]) % 10)) % 10}`;
+    return { format: 'pl_pesel', value, words: ['PESEL', 'PESEL:', 'nr PESEL', '"pesel":"'], broken: breakLast(value) };
+  },
+  (r) => {
+    const body = digits(r, 8);
+    const check = mod11Check(body, [9, 8, 7, 6, 5, 4, 3, 2], -1);
+    if (check === undefined || body === '00000000') return undefined;
+    const value = `${body}${check}`;
+    return { format: 'nl_bsn', value, words: ['BSN', 'BSN:', 'burgerservicenummer', 'bsn='], broken: breakLast(value) };
+  },
+  (r) => {
+    const value = luhnComplete(`${pick(r, ['1', '2', '3', '4', '5', '6', '7', '9'])}${digits(r, 7)}`);
+    const written = r() < 0.6 ? `${value.slice(0, 3)} ${value.slice(3, 6)} ${value.slice(6)}` : value;
+    return { format: 'ca_sin', value: written, words: ['SIN', 'SIN:', 'social insurance number'], broken: breakLast(written) };
+  },
+  (r) => {
+    const body = digits(r, 8);
+    const check = mod11Check(body, [1, 4, 3, 7, 5, 8, 6, 9], 10);
+    if (check === undefined) return undefined;
+    const value = `${body}${check}`;
+    const written = r() < 0.6 ? `${value.slice(0, 3)} ${value.slice(3, 6)} ${value.slice(6)}` : value;
+    return { format: 'au_tfn', value: written, words: ['TFN', 'TFN:', 'tax file number'], broken: breakLast(written) };
+  },
+  (r) => {
+    const value = `${fromAlphabet(r, LETTERS, 3)}${pick(r, ['P', 'C', 'H', 'F'])}${fromAlphabet(r, LETTERS, 1)}${digits(r, 4)}${fromAlphabet(r, LETTERS, 1)}`;
+    // No check exists: the look-alike has a holder letter (the fourth) that no PAN has.
+    return { format: 'in_pan', value, words: ['PAN', 'PAN card', 'PAN:'], broken: `${value.slice(0, 3)}${pick(r, ['D', 'K', 'Q', 'Z'])}${value.slice(4)}` };
+  },
+  (r) => {
+    const body = `${integer(r, 1, 9)}${digits(r, 9)}`;
+    let product = 10;
+    for (const digit of body) {
+      let sum = (Number(digit) + product) % 10;
+      if (sum === 0) sum = 10;
+      product = (sum * 2) % 11;
+    }
+    const value = `${body}${(11 - product) % 10}`;
+    return { format: 'de_tax_id', value, words: ['Steuer-ID', 'Steuer-ID:', 'steuerliche Identifikationsnummer', 'TIN'], broken: breakLast(value) };
+  },
+];
+
+function drawNationalId(random: Random): DrawnNationalId {
+  for (;;) {
+    const drawn = pick(random, NATIONAL_ID_DRAWS)(random);
+    if (drawn) return drawn;
+  }
+}
+
+function nationalIdCase(random: Random, faker: Faker): GeneratedPositive {
+  const { value, words } = drawNationalId(random);
+  const word = words.length === 0 ? pick(random, ['ID', 'document', 'customer', 'ref.']) : pick(random, words);
+  const lead = word.endsWith('"') || word.endsWith('=') ? word : `${word} `;
+  const wraps: Wrap[] = [
+    (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} INFO KYC check for ${f.person.lastName()}: ${lead}${v} status=${pick(r, ['match', 'review'])}` }),
+    (r, f, v) => ({ shape: 'form', text: `${f.person.fullName()}, ${f.location.city()}; ${lead}${v}; born ${integer(r, 1, 28)}.${integer(r, 1, 12)}.` }),
+    (r, f, v) => ({
+      shape: 'ai',
+      text: `The customer ${f.person.firstName()} sent a scan of their document, ${lead}${v}, and asked us to update the account. ${f.lorem.sentence()}`,
+    }),
+  ];
+  if (words.length === 0)
+    wraps.push((r, f, v) => ({ shape: 'json', text: JSON.stringify({ holder: f.person.fullName(), document: v, country: f.location.countryCode() }) }));
+  return positive('national_id', random, faker, wraps, value);
+}
+
 const generators: Record<GeneratedCategory, (random: Random, faker: Faker) => GeneratedPositive> = {
   email: emailCase,
   ssn: ssnCase,
@@ -661,6 +878,7 @@ const generators: Record<GeneratedCategory, (random: Random, faker: Faker) => Ge
   credential_syntax: credentialSyntaxCase,
   prefixed_token: prefixedTokenCase,
   whole_value_token: wholeValueCase,
+  national_id: nationalIdCase,
 };
 
 /** Crockford base32, as ULIDs are written. */
@@ -835,6 +1053,22 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
       () => `<div class="${identifierWords(r, f, 2).join('-')} css-${fromAlphabet(r, LOWER_DIGITS, 7)} ${identifierWords(r, f, 1)[0]}--large">`,
       () => `ChromeDriver_${integer(r, 100, 130)}_0_${integer(r, 4000, 6999)} and app-release-${f.system.semver()}.apk`,
     ])(),
+  // National id shapes with a broken check (after the words that name them), and all-digit ones with a sound check
+  // but no such word: order numbers, batch ids and epoch times.
+  national_id_like: (r) => {
+    const { value, words, broken } = drawNationalId(r);
+    return pick(r, [
+      () => `${pick(r, words.length ? words : ['document'])} ${broken} rejected: check digit mismatch`,
+      () =>
+        `${pick(r, ['order', 'invoice', 'batch', 'job', 'ticket'])} ${words.length === 0 ? broken : value} ${pick(r, ['shipped', 'queued', 'closed'])} at ${integer(r, 10, 23)}:${integer(r, 10, 59)}`,
+      () =>
+        JSON.stringify({
+          seq: value.replace(/\D/g, ''),
+          startedAt: integer(r, 1.7e12, 1.8e12),
+          build: `${integer(r, 1, 9)}.${integer(r, 0, 30)}.${integer(r, 0, 99)}`,
+        }),
+    ])();
+  },
 };
 
 /**

@@ -156,7 +156,12 @@ function shapeByRegex(text: string): TextShape {
     hexId: /(?<![\w-])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,64}(?![\w-])/.test(text),
     uuidStart: /(?<![\w-])[0-9A-Fa-f]{8}-/.test(text),
     ssnGroups: /(?<![\w.-])(?:\d{3}[- .]\d{2}[- .]\d{4}|\d{3}-\d{6}|\d{5}-\d{4})(?!\d)/.test(text),
-    nationalPhone: /(?<!\d)\d{3}[-.]\d{3}[-.]\d{4}(?!\d)|\(\d{3}\)|(?<![\w.-])0\d{1,4}-\d/.test(text),
+    nationalPhone: /(?<!\d)\d{3}[-.]\d{3}[-.]\d{4}(?!\d)|\(\d{3}\)|(?<![\w.-])0\d{1,4}-\d|(?<![\w.-]|\d )0\d{1,3} \d/.test(text),
+    nationalId:
+      /(?<!\d)\d{6,8}-?[A-Z]|[A-Z]\d{3}[A-Z]|(?<!\d |\d)\d{4} \d{4} \d{4}(?! ?\d)|(?<!\d)(?:\d{3}\.\d{3}\.\d{3}|\d{3} \d{3} \d{2}|\d{6}[-+](?:\d{7}|\d{3,4}))(?!\d)|(?<!\d)\d{2}\.\d{2}\.\d{2}-\d/.test(
+        text,
+      ),
+    letteredId: /\d{6}[A-Z]|[A-Z]\d{3}[A-Z]/.test(text),
     tokenBody: /[+\-./_~](?=[A-Za-z0-9]{13})(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[G-Zg-z])/.test(text),
   };
 }
@@ -368,6 +373,24 @@ describe('text scanner: rule pre-checks', () => {
       ).join('');
     });
   }
+
+  it('lets a literal found in any case through in every case the i flag matches, outside ASCII too', () => {
+    const gated = new TextScanner([{ anyCase: ['tél'] }, { anyCase: ['µs'] }]);
+    const admitted = (text: string, rule: number) => {
+      gated.scan(text);
+      return gated.admits(rule);
+    };
+    for (const text of ['tél', 'TÉL', 'TéL', 'tÉl', 'call: Tél. 0412']) {
+      expect(new RegExp('tél', 'i').test(text)).toBe(true);
+      expect(admitted(text, 0), text).toBe(true);
+    }
+    expect(admitted('tel. 0412', 0)).toBe(false);
+    // `µ` (micro sign) and `μ`, `Μ` (Greek) are one letter to the i flag, though no case mapping turns `μ` into `µ`.
+    for (const text of ['µs', 'μS', 'ΜS']) {
+      expect(new RegExp('µs', 'i').test(text)).toBe(true);
+      expect(admitted(text, 1), text).toBe(true);
+    }
+  });
 
   it('passes no rule that can claim on a hex string with shorter runs of digits than the gates ask', () => {
     const claiming = new Int32Array(scanner.allowed.length);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMaskingEngine, parseMaskingRules } from '../../shared/domain/masking';
 import { loadMaskingEngine, loadMaskingRules } from '../../shared/config/masking-rules';
+import { NATIONAL_ID_FORMATS, verhoeffValid } from '../../shared/domain/masking/national-ids';
 
 const engine = loadMaskingEngine();
 
@@ -39,6 +40,42 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
     ['tel 03-1234-5678', 'tel [PHONE]', ['phone_national']],
     ['mobile: 4155552671', 'mobile: [PHONE]', ['phone_in_context']],
     ['+86 138 1234 5678', '[PHONE]', ['phone']],
+    // Mobile numbers with a trunk 0 in space groups need no phone word (a mobile number of some country).
+    ['cep: 0532 123 45 67', 'cep: [PHONE]', ['phone_national']],
+    ['sent to 0917 123 4567 today', 'sent to [PHONE] today', ['phone_national']],
+    ['appelle au 06 12 34 56 78', 'appelle au [PHONE]', ['phone_national']],
+    ['Handy 0151 23456789', 'Handy [PHONE]', ['phone_national']],
+    // A phone word outside ASCII in any case the i flag matches, not only the cases written in the rules file.
+    ['TéL. (03) 9123 4567', 'TéL. [PHONE]', ['phone_after_keyword']],
+    ['NúMERO 381 2260', 'NúMERO [PHONE]', ['phone_after_keyword']],
+  ],
+  // National identity and tax numbers (national-ids.ts): distinctive shapes alone, the others after a word naming them.
+  national_id: [
+    ['NIF del cliente: 12345678Z', 'NIF del cliente: [NATIONAL_ID]', ['national_id']],
+    ['NIE X1234567L ok', 'NIE [NATIONAL_ID] ok', ['national_id']],
+    ['{"dni":"12345678-Z"}', '{"dni":"[NATIONAL_ID]"}', ['national_id_in_context']],
+    ['HETU 010594Y9032', 'HETU [NATIONAL_ID]', ['national_id']],
+    ['codice fiscale RSSMRA85T10A562S', 'codice fiscale [NATIONAL_ID]', ['national_id']],
+    ['RSSMRA85T10A562S', '[NATIONAL_ID]', ['national_id']],
+    ['NRIC S1234567D', 'NRIC [NATIONAL_ID]', ['national_id']],
+    ['RRN 900101-1234568', 'RRN [NATIONAL_ID]', ['national_id_grouped']],
+    ['CPF 123.456.789-09 cadastrado', 'CPF [NATIONAL_ID] cadastrado', ['national_id_grouped']],
+    ['Aadhaar 2345 6789 0124', 'Aadhaar [NATIONAL_ID]', ['national_id_grouped']],
+    ['INSEE 1 85 05 78 006 084 91', 'INSEE [NATIONAL_ID]', ['national_id_grouped']],
+    ['henkilötunnus 131052-308T', 'henkilötunnus [NATIONAL_ID]', ['national_id_grouped']],
+    ['Rijksregisternummer 85.07.30-033.28', 'Rijksregisternummer [NATIONAL_ID]', ['national_id_grouped']],
+    ['patient NHS number 943 476 5919 on file', 'patient NHS number [NATIONAL_ID] on file', ['national_id_in_context']],
+    ['{"nhs_number":"9434765919"}', '{"nhs_number":"[NATIONAL_ID]"}', ['national_id_in_context']],
+    ['PESEL: 44051401458', 'PESEL: [NATIONAL_ID]', ['national_id_in_context']],
+    ['PAN card ABCPE1234F', 'PAN card [NATIONAL_ID]', ['national_id_in_context']],
+    ['cpf 12345678909', 'cpf [NATIONAL_ID]', ['national_id_in_context']],
+    ['BSN 111222333', 'BSN [NATIONAL_ID]', ['national_id_in_context']],
+    ['SIN 130 692 544', 'SIN [NATIONAL_ID]', ['national_id_in_context']],
+    ['TFN 123 456 782', 'TFN [NATIONAL_ID]', ['national_id_in_context']],
+    ['Steuer-ID 65929970489', 'Steuer-ID [NATIONAL_ID]', ['national_id_in_context']],
+    ['sécu 185057800608491', 'sécu [NATIONAL_ID]', ['national_id_in_context']],
+    ['身份证 11010519491231002X', '身份证 [NATIONAL_ID]', ['national_id_in_context']],
+    ['personnummer 811228-9874', 'personnummer [NATIONAL_ID]', ['national_id_in_context']],
   ],
   ip: [
     ['client 203.0.113.7 connected', 'client [IP] connected', ['ipv4']],
@@ -176,6 +213,11 @@ const negatives: Record<string, string[]> = {
     'build 2024.05.01-rc.3',
     'AssemblyVersion("10.0.19041.1")',
   ],
+  images: [
+    // 64 bytes in base64 are an Azure storage key's shape; a file signature first makes them a (tiny) image.
+    `{"avatar":"data:image/png;base64,${Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(48, 7)]).toString('base64')}"}`,
+    `thumb ${Buffer.concat([Buffer.from('ffd8ffe000104a464946', 'hex'), Buffer.alloc(54, 200)]).toString('base64')}`,
+  ],
   ids: [
     'uuid 550e8400-e29b-41d4-a716-446655440000',
     'request 12345678-1234-1234-1234-123456789012 done',
@@ -190,6 +232,33 @@ const negatives: Record<string, string[]> = {
     '2024-06-05T09:15:30.500-07:00',
     'elapsed 00:12:34.567',
     'Today is 05-20-2021',
+  ],
+  national_id_lookalikes: [
+    // Checks that fail, next to the words that name them.
+    'NHS 943 476 5918',
+    'DNI 12345678A',
+    'NRIC S1234567E',
+    'PESEL 44051401459',
+    'codice fiscale RSSMRA85T10A562T',
+    'CPF 123.456.789-08',
+    'RRN 900101-1234567',
+    'PAN ABCZE1234F',
+    'Aadhaar number: 234567890125',
+    // Sound checks without a word naming them: all-digit numbers are order ids, counters and times first.
+    'ref 9434765919 and 111222333 and 44051401458',
+    'batch 943 476 5919 queued',
+    'order 130 692 544 shipped',
+    'ref 11010519491231002X',
+    'epoch 1701234567890 build 20240101',
+    'amount 1 234 567,89 EUR',
+    // Inside ids, paths, versions and hex.
+    'X-Request: 12345678A1',
+    'v1.2.3-12345678Z',
+    'file_12345678Z.log and /tmp/12345678Z',
+    'stack 0x12345678 0xDEADBEEF',
+    'uuid 12345678-1234-1234-1234-123456789012',
+    'lot 0532 123 45 67 89',
+    'ids 2345 6789 0124 5678',
   ],
   trace_ids: ['traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'span 00f067aa0ba902b7 parent 4bf92f3577b34da6a3ce929d0e0e4736'],
   code_and_words: [
@@ -522,6 +591,28 @@ describe('masking engine, walking values', () => {
 });
 
 describe('masking rules file', () => {
+  it('holds a literal of national_id_in_context inside every word that names a format it reads', () => {
+    // The literals are the rule's pre-check: a word without one would never let the rule run.
+    const rule = loadMaskingRules().rules.find((candidate) => candidate.name === 'national_id_in_context')!;
+    const anyCase = rule.detector.anyCase ?? [];
+    const exact = rule.detector.requires ?? [];
+    const missing: string[] = [];
+    for (const format of NATIONAL_ID_FORMATS) {
+      if (format.shapes.every((shape) => shape.alone)) continue;
+      for (const word of format.words?.split('|') ?? []) {
+        if (!anyCase.some((literal) => word.toLowerCase().includes(literal)) && !exact.some((literal) => word.includes(literal))) missing.push(word);
+      }
+      for (const acronym of format.acronyms?.split('|') ?? []) if (!exact.some((literal) => acronym.includes(literal))) missing.push(acronym);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('checks national ids as their schemes define', () => {
+    // Verhoeff's own example (236 gets 3), and a check changed anywhere fails.
+    expect(verhoeffValid('2363')).toBe(true);
+    expect(['2364', '2263', '3263'].map(verhoeffValid)).toEqual([false, false, false]);
+  });
+
   it('rejects an invalid rules document, naming the field', () => {
     expect(() => parseMaskingRules('version: 1\nrules:\n  - name: Bad-Name\n    category: pii\n    detector: { regex: "x" }\n    method: replace\n')).toThrow(
       /rules\.0\.name/,

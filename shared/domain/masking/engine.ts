@@ -2,6 +2,7 @@
 // resolved by rule order, then one rebuild of the string; objects are walked with field-name rules on top.
 import { createHmac, randomBytes } from 'node:crypto';
 import { CredentialScanner } from './credential-scanner';
+import { nationalIdDetector } from './national-ids';
 import { type MaskingEngine, type Redaction, type TextMaskResult, type ValueMaskResult } from './masking-engine';
 import type { FieldRule, MaskingRule, MaskingRulesDocument } from './rules-schema';
 import { TextScanner, type RuleGate } from './text-scan';
@@ -116,6 +117,9 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
     detect = (text, claim) => scanner.scan(text, claim);
   } else if (detector.query_param) {
     detect = compileQueryParamDetector(detector.query_param.params);
+  } else if (detector.national_id) {
+    const { mode, window, formats, except } = detector.national_id;
+    detect = nationalIdDetector(mode, window, formats, except);
   } else {
     let regex: RegExp;
     try {

@@ -1,5 +1,6 @@
 // The schema of config/security/data_masking_rules.yaml: the rules file is data, checked here before it is compiled.
 import { z } from 'zod';
+import { nationalIdFormatNames } from './national-ids';
 
 export const validatorNames = [
   'luhn',
@@ -59,6 +60,8 @@ const needsSchema = z
     ssnGroups: z.literal(true).optional(),
     nationalPhone: z.literal(true).optional(),
     tokenBody: z.literal(true).optional(),
+    nationalId: z.literal(true).optional(),
+    letteredId: z.literal(true).optional(),
   })
   .strict();
 export type TextNeeds = z.infer<typeof needsSchema>;
@@ -101,10 +104,24 @@ const detectorSchema = z
       .object({ params: z.array(z.string().regex(/^[\w.-]+$/)).min(1) })
       .strict()
       .optional(),
+    /**
+     * National identity and tax numbers from the format table in code (national-ids.ts): `letters` and `groups`
+     * mask the distinctive shapes whose check passes; `named` masks the others right after a word naming them.
+     */
+    national_id: z
+      .object({
+        mode: z.enum(['letters', 'groups', 'named']),
+        window: z.number().int().min(1).max(256).default(40),
+        /** Only these formats of the table, or all but these (a format with a gate of its own gets a rule of its own). */
+        formats: z.array(z.enum(nationalIdFormatNames)).min(1).optional(),
+        except: z.array(z.enum(nationalIdFormatNames)).min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
-  .refine((detector) => [detector.regex, detector.keyword_assignment, detector.query_param].filter(Boolean).length === 1, {
-    message: 'a detector has exactly one of regex, keyword_assignment, query_param',
+  .refine((detector) => [detector.regex, detector.keyword_assignment, detector.query_param, detector.national_id].filter(Boolean).length === 1, {
+    message: 'a detector has exactly one of regex, keyword_assignment, query_param, national_id',
   });
 
 const ruleSchema = z

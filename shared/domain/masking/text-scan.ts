@@ -48,8 +48,19 @@ export interface TextShape {
   uuidStart: boolean;
   /** Runs of digits as an SSN groups them: 3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; not after a word character, `.` or `-`. */
   ssnGroups: boolean;
-  /** How a national phone number groups its digits: `(ddd)`; 3, 3 and 4 split by single dashes or dots; a trunk 0 (two to five digits, not after a word character, `.` or `-`) then a dash and a digit. */
+  /**
+   * How a national phone number groups its digits: `(ddd)`; 3, 3 and 4 split by single dashes or dots; a trunk 0 (two
+   * to five digits, not after a word character, `.` or `-`) then a dash and a digit; a trunk 0 of two to four digits so
+   * placed and not after a digit and a space, then a space and a digit.
+   */
   nationalPhone: boolean;
+  /**
+   * How national id numbers group their digits (national-ids.ts): 6 to 8 digits before a capital or `-` and a capital;
+   * 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4 or 7; 3 3 2 split by spaces.
+   */
+  nationalId: boolean;
+  /** Six digits then a capital (A-Z), or a capital, three digits and a capital: how ids that mix them look. */
+  letteredId: boolean;
   /**
    * A run of 13 or more letters and digits with a digit and a letter beyond `f` among them, right after one of
    * `+ - . / _ ~` (the random part of a prefixed token).
@@ -83,26 +94,30 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   return kind;
 });
 
-/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first seven; runShapes, hexShapes and tokenShapes the rest). */
+/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six, LETTERED_ID and MARKED_DIGIT_RUN; runShapes, hexShapes and tokenShapes the rest). */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
 const HEX_COLONS = 8;
 const IBAN_START_LOOSE = 16;
 const MIXED_TOKEN = 32;
-/** A run of 13+ letters and digits with a digit after one of `+ - . / _ ~`: what TOKEN_BODY is then read for. */
-const MARKED_DIGIT_RUN = 64;
-const HEX_ID = 128;
-const UUID_START = 256;
-const SSN_GROUPS = 512;
-const NATIONAL_PHONE = 1024;
-const TOKEN_BODY = 2048;
+const HEX_ID = 64;
+const UUID_START = 128;
+const SSN_GROUPS = 256;
+const NATIONAL_PHONE = 512;
+const NATIONAL_ID = 1024;
+/** Told by the main pass, but checked as a later shape: the shape tables cover only the six main shapes above. */
+const LETTERED_ID = 2048;
+/** Told by the main pass and checked as LETTERED_ID is: a run of 13+ letters and digits with a digit after one of `+ - . / _ ~`. */
+const MARKED_DIGIT_RUN = 4096;
+/** Read (tokenShapes) only in strings with a MARKED_DIGIT_RUN. */
+const TOKEN_BODY = 8192;
 const HEX_SHAPES = HEX_ID | UUID_START;
-const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE;
+const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE | NATIONAL_ID;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
-const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | TOKEN_BODY;
+const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | LETTERED_ID | MARKED_DIGIT_RUN | TOKEN_BODY;
 /** The shapes the main pass tells. */
-const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN | MARKED_DIGIT_RUN;
+const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN;
 /** How many sets of main-pass shapes there are (one bit each). */
 const MAIN_SHAPE_SETS = MAIN_SHAPES + 1;
 
@@ -118,6 +133,8 @@ function needFlags(needs: TextNeeds): number {
     (needs.uuidStart ? UUID_START : 0) |
     (needs.ssnGroups ? SSN_GROUPS : 0) |
     (needs.nationalPhone ? NATIONAL_PHONE : 0) |
+    (needs.nationalId ? NATIONAL_ID : 0) |
+    (needs.letteredId ? LETTERED_ID : 0) |
     (needs.tokenBody ? TOKEN_BODY | MARKED_DIGIT_RUN : 0)
   );
 }
@@ -199,7 +216,7 @@ class ScanMemory {
     this.wasm.scan(this.tablesAt, this.pairsAt, this.bytesAt, length, this.masksAt, this.outAt, this.hitsAt);
   }
 
-  /** SSN_GROUPS and NATIONAL_PHONE of the string last scanned, from its runs of digits. */
+  /** SSN_GROUPS, NATIONAL_PHONE and NATIONAL_ID of the string last scanned, from its runs of digits. */
   runShapes(length: number): number {
     return this.wasm.runShapes(this.masksAt, this.bytesAt, length);
   }
@@ -425,7 +442,7 @@ export class TextScanner {
    * because which rules are left to check varies from string to string and the loop's branches cost ~40 ns a line.
    */
   private readonly countRefusals: Int32Array;
-  /** For each set of main-pass shapes missing (7 bits), the rules needing one of them, at `missing * words`. */
+  /** For each set of main-pass shapes missing (6 bits), the rules needing one of them, at `missing * words`. */
   private readonly shapeRefusals: Int32Array;
   /** The main pass's tables (class nibbles, pair groups, singles) and pair bits, copied into every instance. */
   private readonly tables = new Uint8Array(TABLE_BYTES);
@@ -466,14 +483,23 @@ export class TextScanner {
         const flags = (this.needFlags[rule] = needFlags(gate.needs));
         for (let missing = 0; missing < MAIN_SHAPE_SETS; missing++) if ((flags & missing) !== 0) this.shapeRefusals[missing * words + word]! |= bit;
       }
-      const literals = [...(gate.requires ?? []).map((text) => ({ text, anyCase: false })), ...(gate.anyCase ?? []).map((text) => ({ text, anyCase: true }))];
-      // Outside ASCII the `i` flag folds more pairs than bytes can: such a rule keeps no literal pre-check.
-      if (literals.length === 0 || literals.some((literal) => (literal.anyCase && !isAscii(literal.text)) || literal.text.startsWith('\0'))) {
+      // A literal found in any case stands for each way the `i` flag may write its letters outside ASCII (`tél`:
+      // `TéL`, `tÉl`…); a literal with too many such ways keeps its rule out of the literal pre-check.
+      const spelled = (gate.anyCase ?? []).map(spellingsInAnyCase);
+      if (spelled.some((spellings) => spellings === undefined)) {
+        this.literalFree[rule >>> 5]! |= 1 << (rule & 31);
+        return;
+      }
+      const literals = [
+        ...(gate.requires ?? []).map((text) => ({ text, anyCase: false })),
+        ...spelled.flatMap((spellings) => spellings!.map((text) => ({ text, anyCase: true }))),
+      ];
+      if (literals.length === 0 || literals.some((literal) => literal.text.startsWith('\0'))) {
         this.literalFree[rule >>> 5]! |= 1 << (rule & 31);
         return;
       }
       for (const { text, anyCase } of literals) {
-        const bytes = utf8.encode(anyCase ? text.toLowerCase() : text);
+        const bytes = utf8.encode(anyCase ? asciiLowerCase(text) : text);
         if (bytes.length === 1) {
           const byte = bytes[0]!;
           for (const variant of variantsOf(byte, anyCase)) this.addSingle(variant, rule);
@@ -634,6 +660,8 @@ export class TextScanner {
     if ((this.allowed[rule >>> 5]! & (1 << (rule & 31))) === 0) return false;
     const later = this.needFlags[rule]! & LATER_SHAPES;
     if (later === 0) return true;
+    // The main pass told this one: most strings without it never need their runs walked.
+    if ((later & (LETTERED_ID | MARKED_DIGIT_RUN) & ~this.flags) !== 0) return false;
     if ((later & HEX_SHAPES) !== 0 && !this.hexScanned) this.scanHex();
     if ((later & RUN_SHAPES) !== 0 && !this.runsScanned) this.scanRuns();
     if ((later & TOKEN_BODY) !== 0 && !this.tokensScanned) this.scanTokens();
@@ -658,6 +686,8 @@ export class TextScanner {
       uuidStart: (flags & UUID_START) !== 0,
       ssnGroups: (flags & SSN_GROUPS) !== 0,
       nationalPhone: (flags & NATIONAL_PHONE) !== 0,
+      nationalId: (flags & NATIONAL_ID) !== 0,
+      letteredId: (flags & LETTERED_ID) !== 0,
       tokenBody: (flags & TOKEN_BODY) !== 0,
     };
   }
@@ -741,7 +771,51 @@ export function assignmentFollows(bytes: Uint8Array, length: number, from: numbe
   return index < length && bytes[index] === 61;
 }
 
-function isAscii(text: string): boolean {
-  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
-  return true;
+function asciiLowerCase(text: string): string {
+  return text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+}
+
+/** What the `i` flag without `u` compares a character by (ECMAScript's Canonicalize): its upper case, with two exceptions. */
+function canonicalInAnyCase(char: string): string {
+  const upper = char.toUpperCase();
+  if (upper.length !== 1) return char;
+  return char.charCodeAt(0) >= 128 && upper.charCodeAt(0) < 128 ? char : upper;
+}
+
+const sameInAnyCaseCache = new Map<string, string[]>();
+
+/**
+ * Every UTF-16 unit the `i` flag takes for `char`, found by asking each of the Basic Multilingual Plane once per
+ * character (a few, at start-up): `é` and `É`, but also pairs no case mapping names both ways (`µ`, `μ`, `Μ`).
+ */
+function sameInAnyCase(char: string): string[] {
+  let found = sameInAnyCaseCache.get(char);
+  if (!found) {
+    const target = canonicalInAnyCase(char);
+    found = [char];
+    for (let code = 128; code < 0x10000; code++) {
+      const other = String.fromCharCode(code);
+      if (other !== char && canonicalInAnyCase(other) === target) found.push(other);
+    }
+    sameInAnyCaseCache.set(char, found);
+  }
+  return found;
+}
+
+/** At most this many spellings stand for one literal found in any case; past it, its rule keeps no literal pre-check. */
+const MAX_SPELLINGS = 64;
+
+/**
+ * The spellings of a literal found in any case that bytes must be matched against: ASCII letters are folded as the
+ * bytes are read, so only the letters outside ASCII multiply them. Undefined when there would be too many.
+ */
+function spellingsInAnyCase(text: string): string[] | undefined {
+  let spellings = [''];
+  for (let index = 0; index < text.length; index++) {
+    const unit = text[index]!;
+    const ways = text.charCodeAt(index) < 128 ? [unit] : sameInAnyCase(unit);
+    if (spellings.length * ways.length > MAX_SPELLINGS) return undefined;
+    spellings = spellings.flatMap((spelling) => ways.map((way) => spelling + way));
+  }
+  return spellings;
 }

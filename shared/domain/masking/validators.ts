@@ -1,6 +1,6 @@
 // Checks a regex alone cannot make: checksums (Luhn, IBAN mod 97), SSN number rules, address shapes, token entropy.
 // Each takes the candidate span and answers false (not a match), true, or a corrected end offset.
-import { getCountries, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
+import { getCountries, isValidPhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { ValidatorName } from './rules-schema';
 
 export type Validator = (text: string, start: number, end: number) => boolean | number;
@@ -282,9 +282,14 @@ function ipv6(text: string, start: number, end: number): boolean {
   return groupsOf(address.slice(0, compressed)) + groupsOf(address.slice(compressed + 2)) <= 7;
 }
 
+/** A trunk 0 and groups split by single spaces, as mobile numbers are written (`0532 123 45 67`, `06 12 34 56 78`). */
+const SPACED_TRUNK_NUMBER = /^0\d{1,3}(?: \d+)+$/;
+
 /**
  * Phone numbers have 8 to 15 digits with a `+` country code (E.164), 9 to 13 without; a national number in three
- * dashed groups after a trunk 0 (090-1234-5678) has 10 or 11, which keeps 3-2-4 SSN look-alikes out.
+ * dashed groups after a trunk 0 (090-1234-5678) has 10 or 11, which keeps 3-2-4 SSN look-alikes out. A trunk 0 with
+ * space groups and no phone word must be a mobile number of some country, with 10 to 12 digits: fixed lines in
+ * such groups look like too many other numbers, and are masked after a phone word only.
  */
 function phone(text: string, start: number, end: number): boolean {
   const digits = digitsOf(text, start, end);
@@ -293,7 +298,23 @@ function phone(text: string, start: number, end: number): boolean {
   if (digits.length < 9 || digits.length > 13) return false;
   const candidate = text.slice(start, end);
   if (candidate.startsWith('0') && candidate.split('-').length === 3) return digits.length >= 10 && digits.length <= 11;
+  if (SPACED_TRUNK_NUMBER.test(candidate)) return digits.length >= 10 && digits.length <= 12 && mobileSomewhere(candidate);
   return true;
+}
+
+const mobileVerdicts = new Map<string, boolean>();
+
+/** A mobile number of some country as written there (libphonenumber-js, full metadata); remembered like phoneValidSomewhere. */
+function mobileSomewhere(candidate: string): boolean {
+  let verdict = mobileVerdicts.get(candidate);
+  if (verdict !== undefined) return verdict;
+  verdict = PHONE_COUNTRIES.some((country) => {
+    const number = parsePhoneNumberFromString(candidate, country);
+    return number !== undefined && number.isValid() && number.getType() === 'MOBILE';
+  });
+  if (mobileVerdicts.size >= PHONE_CACHE_LIMIT) mobileVerdicts.clear();
+  mobileVerdicts.set(candidate, verdict);
+  return verdict;
 }
 
 /** Countries tried first (the most numbers are written there); then all the others libphonenumber-js knows. */

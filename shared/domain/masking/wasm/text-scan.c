@@ -54,8 +54,10 @@ typedef uint8_t u8;
 #define HEX_COLONS 8
 #define IBAN_START_LOOSE 16
 #define MIXED_TOKEN 32
-/** A run of 13+ letters and digits with a digit right after one of `+ - . / _ ~`: tokenShapes then reads it. */
-#define MARKED_DIGIT_RUN 64
+/** Told by the main pass too, but read as a later shape (the shape tables of text-scan.ts cover the six above). */
+#define LETTERED_ID 2048
+/** A run of 13+ letters and digits with a digit right after one of `+ - . / _ ~` (read as LETTERED_ID is); tokenShapes then reads it. */
+#define MARKED_DIGIT_RUN 4096
 
 // Masks kept per word of 64 bytes.
 // M_TOKEN_MARK: the bytes other than letters and digits a token is made of (`+ / _ ~ . -`).
@@ -289,6 +291,15 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     const u64 upper = at[M_UPPER];
     const u64 upperAfter1 = (upper >> 1) | (next[M_UPPER] << 63);
     if (upper & upperAfter1 & digitAfter2 & digitAfter3) flags |= IBAN_START;
+    // National ids that mix letters and digits: six digits then a capital (DNI, NIE, NRIC, HETU), or a capital,
+    // three digits and a capital (codice fiscale). ISO times (`18T07`, `.526Z`) have fewer digits before theirs.
+    {
+      const u64 nextUpper = next[M_UPPER];
+      const u64 digitAfter4 = (digit >> 4) | (nextDigit << 60), digitAfter5 = (digit >> 5) | (nextDigit << 59);
+      const u64 upperAfter4 = (upper >> 4) | (nextUpper << 60), upperAfter6 = (upper >> 6) | (nextUpper << 58);
+      const u64 threeDigits = digitAfter1 & digitAfter2 & digitAfter3;
+      if ((digit & threeDigits & digitAfter4 & digitAfter5 & upperAfter6) | (upper & threeDigits & upperAfter4)) flags |= LETTERED_ID;
+    }
 
     // Loose IBAN starts, not after a letter or digit: two letters of any case then two digits; or two capitals, one
     // or two blanks (spaces or tabs), then two digits.
@@ -438,11 +449,12 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
 }
 
 // Shape flags worked out after the main pass, as text-scan.ts numbers them.
-#define HEX_ID 128
-#define UUID_START 256
-#define SSN_GROUPS 512
-#define NATIONAL_PHONE 1024
-#define TOKEN_BODY 2048
+#define HEX_ID 64
+#define UUID_START 128
+#define SSN_GROUPS 256
+#define NATIONAL_PHONE 512
+#define NATIONAL_ID 1024
+#define TOKEN_BODY 8192
 
 static inline int isDigitByte(u8 byte) {
   return (u8)(byte - '0') < 10;
@@ -458,6 +470,10 @@ static inline int isSsnSeparator(u8 byte) {
   return byte == ' ' || byte == '-' || byte == '.';
 }
 
+static inline int isCapital(u8 byte) {
+  return (u8)(byte - 'A') < 26;
+}
+
 /** A run of digits at `start` that is not after a word character, `.` or `-` (as `(?<![\w.-])` asks). */
 static inline int standsAlone(const u8 *bytes, u32 start) {
   if (start == 0) return 1;
@@ -468,8 +484,11 @@ static inline int standsAlone(const u8 *bytes, u32 start) {
 /**
  * The shapes of the runs of digits of the string last scanned (read from the digit masks `scan` left): SSN groups
  * (3, 2 and 4 split by single spaces, dashes or dots; 3-6; 5-4; standing alone) and national phone groups (3, 3
- * and 4 split by dashes or dots; `(ddd)`; a trunk 0 of two to five digits standing alone, a dash and a digit).
- * Runs split by exactly one byte follow each other (the earlier one ended one byte before the next starts).
+ * and 4 split by dashes or dots; `(ddd)`; a trunk 0 of two to five digits standing alone, a dash and a digit; a
+ * trunk 0 of two to four digits standing alone and not inside a group, a space and a digit) and national id groups (6 to 8 digits before a
+ * capital, or `-` and a capital; 3 between capitals; 4 4 4 split by spaces, not inside a longer group; 3.3.3; 2.2.2-d; 6, `-` or `+`, then 3, 4
+ * or 7; 3 3 2 split by spaces). Runs split by exactly one byte follow each other (the earlier one ended one byte
+ * before the next starts).
  * Worked out only when a rule needing them is asked about; the bytes after the string are 0 (`scan` zeroed them).
  */
 u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
@@ -516,8 +535,23 @@ u32 runShapes(const u64 *masks, const u8 *bytes, u32 n) {
       }
       if ((older == 3 && earlier == 3 && run == 4 && (firstSeparator == '-' || firstSeparator == '.') && (before == '-' || before == '.')) ||
           (run == 3 && before == '(' && bytes[end] == ')') ||
-          (run >= 2 && run <= 5 && bytes[start] == '0' && bytes[end] == '-' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start))) {
+          (run >= 2 && run <= 5 && bytes[start] == '0' && bytes[end] == '-' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start)) ||
+          (run >= 2 && run <= 4 && bytes[start] == '0' && bytes[end] == ' ' && isDigitByte(bytes[end + 1]) && standsAlone(bytes, start) &&
+           !(start >= 2 && before == ' ' && isDigitByte(bytes[start - 2])))) {
         flags |= NATIONAL_PHONE;
+      }
+      const u8 after = bytes[end];
+      const u8 spaceOrDot = before == ' ' || before == '.' ? before : 0;
+      if ((run >= 6 && run <= 8 && (isCapital(after) || (after == '-' && isCapital(bytes[end + 1])))) ||
+          (run == 3 && start > 0 && isCapital(before) && isCapital(after)) ||
+          (afterTwo && spaceOrDot != 0 && firstSeparator == spaceOrDot &&
+           ((older == 4 && earlier == 4 && run == 4 && spaceOrDot == ' ' && !(after == ' ' && isDigitByte(bytes[end + 1])) &&
+             !(olderStart >= 2 && bytes[olderStart - 1] == ' ' && isDigitByte(bytes[olderStart - 2]))) ||
+            (older == 3 && earlier == 3 && run == 3 && spaceOrDot == '.') ||
+            (older == 2 && earlier == 2 && run == 2 && spaceOrDot == '.' && after == '-' && isDigitByte(bytes[end + 1])) ||
+            (older == 3 && earlier == 3 && run == 2 && spaceOrDot == ' '))) ||
+          (earlier == 6 && (before == '-' || before == '+') && (run == 3 || run == 4 || run == 7))) {
+        flags |= NATIONAL_ID;
       }
       olderStart = earlierStart;
       olderEnd = earlierEnd;
