@@ -27,6 +27,7 @@ try {
       '-Wl,--export=scan',
       '-Wl,--export=runShapes',
       '-Wl,--export=hexShapes',
+      '-Wl,--export=tokenShapes',
       '-Wl,--export=__heap_base',
       '-o',
       output,

@@ -20,6 +20,8 @@ export const GENERATED_CATEGORIES = [
   'vendor_token',
   'high_entropy',
   'credential_syntax',
+  'prefixed_token',
+  'whole_value_token',
   'national_id',
 ] as const;
 export type GeneratedCategory = (typeof GENERATED_CATEGORIES)[number];
@@ -48,6 +50,8 @@ export const LOOKALIKE_KINDS = [
   'phone_word',
   'ordinary',
   'credential_code',
+  'prefixed_id',
+  'identifier',
   'national_id_like',
 ] as const;
 export type LookalikeKind = (typeof LOOKALIKE_KINDS)[number];
@@ -596,6 +600,54 @@ function credentialSyntaxCase(random: Random, faker: Faker): GeneratedPositive {
   return { category: 'credential_syntax', shape, text, secrets: [secret] };
 }
 
+const LOWER_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+
+/** A made-up vendor prefix: 2 to 8 letters (a digit now and then), lower or upper case, as no rule lists them. */
+function randomPrefix(random: Random): string {
+  let prefix = fromAlphabet(random, LOWER, integer(random, 2, 6));
+  if (random() < 0.25) prefix += fromAlphabet(random, '0123456789', integer(random, 1, 2));
+  return random() < 0.3 ? prefix.toUpperCase() : prefix;
+}
+
+/** Drawn until it holds a stretch random by the engine's reading: 13 in a row with a digit and a letter beyond `f`. */
+function randomBody(random: Random, alphabet: string, length: number): string {
+  for (;;) {
+    const body = fromAlphabet(random, alphabet, length);
+    if (body.split(/[_-]/).some((part) => part.length >= 13 && /\d/.test(part) && /[g-zG-Z]/.test(part))) return body;
+  }
+}
+
+/** `<prefix><separator><random body>` of a vendor no rule names: one-part prefixes with long bodies, two-part ones (`xx_live_`) with short ones. */
+function prefixedTokenCase(random: Random, faker: Faker): GeneratedPositive {
+  const twoParts = random() < 0.4;
+  const prefix = twoParts
+    ? `${randomPrefix(random)}${pick(random, ['_', '-'])}${pick(random, ['pat', 'live', 'test', 'prod', 'sa', 'api', 'svc'])}`
+    : randomPrefix(random);
+  const separator = twoParts ? pick(random, ['_', '-']) : pick(random, ['_', '_', '-', '.', '~']);
+  const alphabet = pick(random, [BASE62, LOWER_DIGITS, UPPER_DIGITS, ...(twoParts ? [] : [`${BASE62}-_`])]);
+  const body = randomBody(random, alphabet, twoParts ? integer(random, 16, 40) : integer(random, 32, 90));
+  const token = `${prefix}${separator}${body}`;
+  const wraps: Wrap[] = [
+    (r, f, v) => ({ shape: 'log', text: `${timestamp(r)} DEBUG using ${v} for ${f.hacker.noun()} sync` }),
+    (r, f, v) => ({ shape: 'json', text: JSON.stringify({ integration: f.company.name(), value: v, enabled: true }) }),
+    (r, f, v) => ({ shape: 'cli', text: `${f.hacker.abbreviation().toLowerCase()}ctl configure --with ${v} --region eu` }),
+    (r, f, v) => ({ shape: 'ai', text: `Here is the client set up:\n\n    client = Client(${JSON.stringify(v)})\n\n${f.lorem.sentence()}` }),
+    (r, f, v) => ({ shape: 'sentence', text: `${f.person.firstName()} pasted ${v}. ${f.lorem.sentence()}` }),
+  ];
+  return positive('prefixed_token', random, faker, wraps, token);
+}
+
+/** A random token that is a structured field's whole value, as the value walker hands it to the text rules. */
+function wholeValueCase(random: Random): GeneratedPositive {
+  const alphabet = pick(random, [BASE62, `${BASE62}_-`, `${BASE62}+/`]);
+  let value = '';
+  while (!(/[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value))) value = fromAlphabet(random, alphabet, integer(random, 24, 80));
+  if (alphabet.endsWith('+/') && random() < 0.5) value += '==';
+  const text = pick(random, [value, value, ` ${value}`, `${value}\n`]);
+  return { category: 'whole_value_token', shape: 'whole', text, secrets: [value] };
+}
+
 // ---------- national identity and tax numbers: each drawn with its check computed here ----------
 
 const weighted = (digitString: string, weights: readonly number[]): number =>
@@ -824,8 +876,25 @@ const generators: Record<GeneratedCategory, (random: Random, faker: Faker) => Ge
   vendor_token: vendorCase,
   high_entropy: highEntropyCase,
   credential_syntax: credentialSyntaxCase,
+  prefixed_token: prefixedTokenCase,
+  whole_value_token: wholeValueCase,
   national_id: nationalIdCase,
 };
+
+/** Crockford base32, as ULIDs are written. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** The characters Kubernetes puts in the hashes of pod names (no vowels). */
+const POD_HASH = 'bcdfghjklmnpqrstvwxz2456789';
+
+const identifierWords = (random: Random, faker: Faker, count: number): string[] =>
+  Array.from(
+    { length: count },
+    () =>
+      faker.word
+        .noun()
+        .toLowerCase()
+        .replace(/[^a-z]/g, '') || pick(random, ['order', 'cart', 'user']),
+  );
 
 // ---------- look-alikes that must stay ----------
 
@@ -955,6 +1024,35 @@ const lookalikeGenerators: Record<LookalikeKind, (random: Random, faker: Faker) 
       () => `${identifier} count = ${integer(r, 1, 99999)}`,
     ])();
   },
+  // Object ids with a prefix: short random bodies, hex, UUIDs, ULIDs, pod names. A debugging product keeps them.
+  prefixed_id: (r, f) =>
+    pick(r, [
+      () => `customer ${pick(r, ['cus', 'acct', 'prod', 'card'])}_${fromAlphabet(r, BASE62, 14)} charged ${f.finance.amount()}`,
+      () => `${timestamp(r)} INFO ${pick(r, ['ch', 'pi', 'evt', 'sub', 'in', 'txn', 'price'])}_${fromAlphabet(r, BASE62, 24)} ${f.hacker.verb()}`,
+      () => JSON.stringify({ id: `${pick(r, ['usr', 'org', 'ws'])}_${fromAlphabet(r, CROCKFORD, 26)}`, plan: 'pro' }),
+      () => `request ${pick(r, ['req', 'trace', 'span', 'job', 'msg'])}${pick(r, ['_', '-'])}${fromAlphabet(r, HEX, pick(r, [16, 24, 32, 40]))} done`,
+      () => `user usr_${f.string.uuid()} ${f.hacker.verb()}`,
+      () => `pod ${identifierWords(r, f, integer(r, 1, 4)).join('-')}-${fromAlphabet(r, POD_HASH, 10)}-${fromAlphabet(r, POD_HASH, 5)} ready`,
+      () => `user user_${fromAlphabet(r, BASE62, 27)} signed in`,
+    ])(),
+  // Code identifiers, flags, file names, class names: words and numbers, never random.
+  identifier: (r, f) =>
+    pick(r, [
+      () => `calling ${identifierWords(r, f, integer(r, 3, 5)).join('_')}_controller`,
+      () => `flag ${identifierWords(r, f, integer(r, 2, 4)).join('-')}-v${integer(r, 2, 9)} enabled`,
+      () => `build-${2020 + integer(r, 0, 9)}-${digits(r, 2)}-${digits(r, 2)}-rc${integer(r, 1, 9)}`,
+      () => `saved IMG_${2020 + integer(r, 0, 9)}${digits(r, 4)}_${digits(r, 6)}.jpg to ${identifierWords(r, f, 1)[0]}_${digits(r, 8)}`,
+      () => {
+        const words = identifierWords(r, f, integer(r, 4, 7)).map((word) => word[0]!.toUpperCase() + word.slice(1));
+        return `-[${words.join('')}Controller ${words[0]!.toLowerCase()}${words.slice(1).join('')}]`;
+      },
+      () =>
+        `com.${identifierWords(r, f, 2).join('.')}.${identifierWords(r, f, 2)
+          .map((word) => word[0]!.toUpperCase() + word.slice(1))
+          .join('')}Activity`,
+      () => `<div class="${identifierWords(r, f, 2).join('-')} css-${fromAlphabet(r, LOWER_DIGITS, 7)} ${identifierWords(r, f, 1)[0]}--large">`,
+      () => `ChromeDriver_${integer(r, 100, 130)}_0_${integer(r, 4000, 6999)} and app-release-${f.system.semver()}.apk`,
+    ])(),
   // National id shapes with a broken check (after the words that name them), and all-digit ones with a sound check
   // but no such word: order numbers, batch ids and epoch times.
   national_id_like: (r) => {
@@ -991,19 +1089,25 @@ function drawWithLocale<T>(random: Random, draw: (random: Random, faker: Faker) 
   }
 }
 
+/** Categories and look-alike kinds drawn from the second stream (see generatePiiCorpus). */
+const LATER_DRAWN: readonly string[] = ['prefixed_token', 'whole_value_token', 'prefixed_id', 'identifier'];
+
 /** `perCategory` positives of every category and `perKind` look-alikes of every kind, the same for a seed. */
 export function generatePiiCorpus(options: { seed?: number; perCategory?: number; perKind?: number } = {}): GeneratedCorpus {
   const random = seededRandom(options.seed ?? 20261205);
   const perCategory = options.perCategory ?? 400;
   const perKind = options.perKind ?? 200;
+  // Categories and kinds added later draw from a stream of their own, so the earlier ones stay the same cases.
+  const later = seededRandom((options.seed ?? 20261205) + 1);
+  const streamOf = (name: string) => (LATER_DRAWN.includes(name) ? later : random);
   const positives: GeneratedPositive[] = [];
   for (const category of GENERATED_CATEGORIES) {
-    for (let count = 0; count < perCategory; count++) positives.push(drawWithLocale(random, generators[category]));
+    for (let count = 0; count < perCategory; count++) positives.push(drawWithLocale(streamOf(category), generators[category]));
   }
   const lookalikes: GeneratedLookalike[] = [];
   for (const kind of LOOKALIKE_KINDS) {
     for (let count = 0; count < perKind * (kind === 'ordinary' ? 3 : 1); count++)
-      lookalikes.push({ kind, text: drawWithLocale(random, lookalikeGenerators[kind]) });
+      lookalikes.push({ kind, text: drawWithLocale(streamOf(kind), lookalikeGenerators[kind]) });
   }
   return { positives, lookalikes };
 }

@@ -149,7 +149,7 @@ function shapeByRegex(text: string): TextShape {
     ibanStartLoose: /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d\d|[A-Z]{2}[ \t]{1,2}\d\d)/.test(text),
     mixedToken: (() => {
       const token = 'A-Za-z0-9+/_~.-';
-      const opens = new RegExp(`(?<=[=:"'][ \\t]*|(?<![${token}])-[${token}]*[ \\t]+)[${token}]{20,}`, 'g');
+      const opens = new RegExp(`(?<=(?:^|[=:"'])[ \\t]*|(?<![${token}])-[${token}]*[ \\t]+)[${token}]{20,}`, 'g');
       const runs = text.match(opens) ?? [];
       return runs.some((run) => /[A-Z]/.test(run)) && runs.some((run) => /[a-z]/.test(run));
     })(),
@@ -162,6 +162,7 @@ function shapeByRegex(text: string): TextShape {
         text,
       ),
     letteredId: /\d{6}[A-Z]|[A-Z]\d{3}[A-Z]/.test(text),
+    tokenBody: /[+\-./_~](?=[A-Za-z0-9]{13})(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[G-Zg-z])/.test(text),
   };
 }
 
@@ -204,6 +205,35 @@ describe('text scanner: the WebAssembly main pass', () => {
       const shape = scanner.shape();
       const expected = shapeByRegex(text);
       if (JSON.stringify(shape) !== JSON.stringify(expected)) wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(shape)} != ${JSON.stringify(expected)}`);
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+  });
+
+  it('tells token bodies (13 letters and digits after `+-./_~`) and whole-value tokens at every offset around word edges', () => {
+    // Runs of 10 to 140 letters and digits after a mark (or after a blank, which is no mark), starting anywhere in the
+    // first 140 bytes, so they cross one or two 64-byte words; a token alone from the string's start is a value.
+    const wrong: string[] = [];
+    for (let offset = 0; offset < 140; offset += 3) {
+      for (const length of [10, 12, 13, 14, 20, 63, 64, 65, 130]) {
+        for (const mark of ['_', '.', '~', '/', ' ']) {
+          const body = 'k3J9x0Q2m8W4'.repeat(12).slice(0, length);
+          const letters = 'kqJbxwQzmnWe'.repeat(12).slice(0, length);
+          const hex = '3f2a9c0d1e7b'.repeat(12).slice(0, length);
+          for (const text of [
+            `${'w'.repeat(offset)}${mark}${letters}7 x`,
+            `${'w'.repeat(offset)}${mark}7${letters} x`,
+            `${'w'.repeat(offset)}${mark}${hex}`,
+            `${'w'.repeat(offset)}${mark}${body} x`,
+            `${body}${mark}${'Zq7'.repeat(offset % 9)}`,
+          ]) {
+            scanner.scan(text);
+            const shape = scanner.shape();
+            const expected = shapeByRegex(text);
+            if (JSON.stringify(shape) !== JSON.stringify(expected))
+              wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(shape)} != ${JSON.stringify(expected)}`);
+          }
+        }
+      }
     }
     expect(wrong.slice(0, 3)).toEqual([]);
   });

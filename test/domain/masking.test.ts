@@ -185,7 +185,7 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
       ['credential_assignment'],
     ],
     ['secret abc8Q~aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456_', 'secret [AZURE_SECRET]', ['azure_ad_client_secret']],
-    ['hf_abcdefghijklmnopqrstuvwxyzABCDEFGH', '[SECRET]', ['vendor_token']],
+    ['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', '[SECRET]', ['vendor_token']],
   ],
   urls: [
     ['https://admin:s3cret@db.example.com:5432/app', 'https://[REDACTED]@db.example.com:5432/app', ['url_credentials']],

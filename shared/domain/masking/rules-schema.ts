@@ -16,6 +16,9 @@ export const validatorNames = [
   'token_entropy',
   'high_entropy',
   'basic_auth',
+  'vendor_token',
+  'prefixed_token',
+  'base64_jwt',
 ] as const;
 export type ValidatorName = (typeof validatorNames)[number];
 
@@ -56,6 +59,7 @@ const needsSchema = z
     uuidStart: z.literal(true).optional(),
     ssnGroups: z.literal(true).optional(),
     nationalPhone: z.literal(true).optional(),
+    tokenBody: z.literal(true).optional(),
     nationalId: z.literal(true).optional(),
     letteredId: z.literal(true).optional(),
   })

@@ -33,8 +33,9 @@ export interface TextShape {
   /** Not after a letter or digit: two letters of any case then two digits (`de89`), or two capitals, one or two blanks (space, tab), two digits (`DE 89`). */
   ibanStartLoose: boolean;
   /**
-   * A run of 20 or more letters, digits and `+ / _ ~ . -` where a value goes: right after `=`, `:` or a quote, or
-   * blanks after one of them or after a flag (a run of those starting with `-`); and upper case, and lower case, in such runs.
+   * A run of 20 or more letters, digits and `+ / _ ~ . -` where a value goes: right after `=`, `:`, a quote or the
+   * string's start (a field's whole value), or blanks after one of them or after a flag (a run of those starting with
+   * `-`); and upper case, and lower case, in such runs.
    */
   mixedToken: boolean;
   /** At least six colons, or a `::`. */
@@ -60,6 +61,11 @@ export interface TextShape {
   nationalId: boolean;
   /** Six digits then a capital (A-Z), or a capital, three digits and a capital: how ids that mix them look. */
   letteredId: boolean;
+  /**
+   * A run of 13 or more letters and digits with a digit and a letter beyond `f` among them, right after one of
+   * `+ - . / _ ~` (the random part of a prefixed token).
+   */
+  tokenBody: boolean;
 }
 
 interface Literal {
@@ -88,7 +94,7 @@ const CLASS = new Uint8Array(256).map((_, byte) => {
   return kind;
 });
 
-/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six, runShapes and hexShapes the rest). */
+/** Shape flags, as bits (the main pass in wasm/text-scan.c sets the first six, LETTERED_ID and MARKED_DIGIT_RUN; runShapes, hexShapes and tokenShapes the rest). */
 const DOTTED_QUAD = 1;
 const IBAN_START = 2;
 const COLONS = 4;
@@ -102,10 +108,14 @@ const NATIONAL_PHONE = 512;
 const NATIONAL_ID = 1024;
 /** Told by the main pass, but checked as a later shape: the shape tables cover only the six main shapes above. */
 const LETTERED_ID = 2048;
+/** Told by the main pass and checked as LETTERED_ID is: a run of 13+ letters and digits with a digit after one of `+ - . / _ ~`. */
+const MARKED_DIGIT_RUN = 4096;
+/** Read (tokenShapes) only in strings with a MARKED_DIGIT_RUN. */
+const TOKEN_BODY = 8192;
 const HEX_SHAPES = HEX_ID | UUID_START;
 const RUN_SHAPES = SSN_GROUPS | NATIONAL_PHONE | NATIONAL_ID;
 /** Shapes worked out after the main pass, and only for a string whose rules ask about them. */
-const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | LETTERED_ID;
+const LATER_SHAPES = HEX_SHAPES | RUN_SHAPES | LETTERED_ID | MARKED_DIGIT_RUN | TOKEN_BODY;
 /** The shapes the main pass tells. */
 const MAIN_SHAPES = DOTTED_QUAD | IBAN_START | COLONS | HEX_COLONS | IBAN_START_LOOSE | MIXED_TOKEN;
 /** How many sets of main-pass shapes there are (one bit each). */
@@ -124,7 +134,8 @@ function needFlags(needs: TextNeeds): number {
     (needs.ssnGroups ? SSN_GROUPS : 0) |
     (needs.nationalPhone ? NATIONAL_PHONE : 0) |
     (needs.nationalId ? NATIONAL_ID : 0) |
-    (needs.letteredId ? LETTERED_ID : 0)
+    (needs.letteredId ? LETTERED_ID : 0) |
+    (needs.tokenBody ? TOKEN_BODY | MARKED_DIGIT_RUN : 0)
   );
 }
 
@@ -137,6 +148,7 @@ interface TextScanExports {
   scan(tables: number, pairs: number, bytes: number, length: number, masks: number, out: number, hits: number): void;
   runShapes(masks: number, bytes: number, length: number): number;
   hexShapes(bytes: number, length: number): number;
+  tokenShapes(masks: number, bytes: number, length: number): number;
 }
 
 /** Bit masks the main pass keeps per 64 bytes (`MASKS` in text-scan.c; a test holds the two equal). */
@@ -212,6 +224,11 @@ class ScanMemory {
   /** HEX_ID and UUID_START of the string last scanned, from its runs of hex digits. */
   hexShapes(length: number): number {
     return this.wasm.hexShapes(this.bytesAt, length);
+  }
+
+  /** TOKEN_BODY of the string last scanned (one the main pass found a MARKED_DIGIT_RUN in). */
+  tokenShapes(length: number): number {
+    return this.wasm.tokenShapes(this.masksAt, this.bytesAt, length);
   }
 }
 
@@ -425,7 +442,7 @@ export class TextScanner {
    * because which rules are left to check varies from string to string and the loop's branches cost ~40 ns a line.
    */
   private readonly countRefusals: Int32Array;
-  /** For each set of main-pass shapes missing (4 bits), the rules needing one of them, at `missing * words`. */
+  /** For each set of main-pass shapes missing (6 bits), the rules needing one of them, at `missing * words`. */
   private readonly shapeRefusals: Int32Array;
   /** The main pass's tables (class nibbles, pair groups, singles) and pair bits, copied into every instance. */
   private readonly tables = new Uint8Array(TABLE_BYTES);
@@ -440,6 +457,7 @@ export class TextScanner {
   private flags = 0;
   private hexScanned = false;
   private runsScanned = false;
+  private tokensScanned = false;
   /** The key run last looked at after a keyword (from where, to where) and whether a value could follow it. */
   private keyRunFrom = 0;
   private keyRunEnd = -1;
@@ -601,6 +619,7 @@ export class TextScanner {
     this.flags = flags;
     this.hexScanned = false;
     this.runsScanned = false;
+    this.tokensScanned = false;
     const { countRefusals, shapeRefusals } = this;
     const words = allowed.length;
     const digitsAt = Math.min(digits, 255) * words;
@@ -642,9 +661,10 @@ export class TextScanner {
     const later = this.needFlags[rule]! & LATER_SHAPES;
     if (later === 0) return true;
     // The main pass told this one: most strings without it never need their runs walked.
-    if ((later & LETTERED_ID & ~this.flags) !== 0) return false;
+    if ((later & (LETTERED_ID | MARKED_DIGIT_RUN) & ~this.flags) !== 0) return false;
     if ((later & HEX_SHAPES) !== 0 && !this.hexScanned) this.scanHex();
     if ((later & RUN_SHAPES) !== 0 && !this.runsScanned) this.scanRuns();
+    if ((later & TOKEN_BODY) !== 0 && !this.tokensScanned) this.scanTokens();
     return (later & ~this.flags) === 0;
   }
 
@@ -652,6 +672,7 @@ export class TextScanner {
   shape(): TextShape {
     if (!this.hexScanned) this.scanHex();
     if (!this.runsScanned) this.scanRuns();
+    if (!this.tokensScanned) this.scanTokens();
     const flags = this.flags;
     return {
       ...this.counts,
@@ -667,6 +688,7 @@ export class TextScanner {
       nationalPhone: (flags & NATIONAL_PHONE) !== 0,
       nationalId: (flags & NATIONAL_ID) !== 0,
       letteredId: (flags & LETTERED_ID) !== 0,
+      tokenBody: (flags & TOKEN_BODY) !== 0,
     };
   }
 
@@ -677,6 +699,12 @@ export class TextScanner {
   private scanRuns(): void {
     this.flags |= this.memory.runShapes(this.length);
     this.runsScanned = true;
+  }
+
+  /** Runs of letters and digits after a token's punctuation: the random part of a prefixed token. */
+  private scanTokens(): void {
+    this.flags |= this.memory.tokenShapes(this.length);
+    this.tokensScanned = true;
   }
 
   /** Runs of hex digits: ids of 7 to 64 with a letter, and UUID starts, each standing alone as the keep rules' regexes ask. */

@@ -424,6 +424,21 @@ const MEDIA_BASE64 = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|PHN2Zy|JVBERi|AAAA[A-Z
 /** Counts per ASCII character for `looksHighEntropy` (tokens are ASCII; one table, reset after each use). */
 const characterCounts = new Uint16Array(128);
 
+/** `shannonEntropy` of the first `length` characters of an ASCII token, without a map: one table, reset as it is read. */
+function asciiEntropy(value: string, length: number): number {
+  let entropy = 0;
+  for (let index = 0; index < length; index++) characterCounts[value.charCodeAt(index) & 127]!++;
+  for (let index = 0; index < length; index++) {
+    const slot = value.charCodeAt(index) & 127;
+    const count = characterCounts[slot]!;
+    if (count === 0) continue;
+    const share = count / length;
+    entropy -= share * Math.log2(share);
+    characterCounts[slot] = 0;
+  }
+  return entropy;
+}
+
 /**
  * A random-looking token in a value position, whatever its name: 20 to 200 characters mixing upper and lower case,
  * lower case in short runs (not words), with at least 4.0 bits of entropy per character (3.7 under 28 characters,
@@ -465,7 +480,10 @@ export function looksHighEntropy(value: string): boolean {
   // Hex (hashes, trace ids, UUIDs), numbers and versions; then too little mixing of case.
   if (hexOnly || upper < 2 || lower < 2) return false;
   const token = length === value.length ? value : value.slice(0, length);
-  if (token.startsWith('//') || MEDIA_BASE64.test(token)) return false;
+  if (token.startsWith('//') || MEDIA_BASE64.test(token) || looksSequential(token)) return false;
+  // Ids after a lower-case prefix (`usr_01HGW2N7ZB…`, a ULID; `org_2B8K…`): the body alone is of one case.
+  const prefix = /^[a-z]{1,12}[_-]/.exec(token);
+  if (prefix && !/[a-z]/.test(token.slice(prefix[0].length))) return false;
   // URLs and paths: dots with slashes (hosts, files), or slash-separated segments each of one case (/api/v2/orders).
   if (slashes !== 0 && (dots !== 0 || token.split('/').every((segment) => /^(?:[a-z0-9_-]*|[A-Z0-9_-]*)$/.test(segment)))) return false;
   // Dotted names without digits (com.example.app.MainActivity).
@@ -473,22 +491,182 @@ export function looksHighEntropy(value: string): boolean {
   // Words (camel-case names such as UITableViewCellAccessoryDisclosureIndicator): long runs of lower case with
   // vowels. In random base62 a run of lower case averages under 2 letters, and 5 letters in 26 are vowels.
   if (lower / lowerRuns >= 3 && vowels / lower >= 0.3) return false;
-  let entropy = 0;
-  for (let index = 0; index < length; index++) characterCounts[value.charCodeAt(index) & 127]!++;
-  for (let index = 0; index < length; index++) {
-    const slot = value.charCodeAt(index) & 127;
-    const count = characterCounts[slot]!;
-    if (count === 0) continue;
-    const share = count / length;
-    entropy -= share * Math.log2(share);
-    characterCounts[slot] = 0;
-  }
+  const entropy = asciiEntropy(value, length);
   if (digits === 0) return entropy >= 3.9;
   return entropy >= (length < 28 ? 3.7 : 4.0);
 }
 
 function highEntropy(text: string, start: number, end: number): boolean {
   return looksHighEntropy(text.slice(start, end));
+}
+
+/**
+ * Runs of consecutive characters (`abcd`, `ABCDEFG…`, `0123…`): an alphabet or a test pattern typed out, not
+ * something drawn at random, where one pair in about 60 follows its neighbour so. True when half of the pairs
+ * do (a made-up key with one `45678` in it is still masked).
+ */
+export function looksSequential(value: string): boolean {
+  let consecutive = 0;
+  for (let index = 1; index < value.length; index++) if (value.charCodeAt(index) === value.charCodeAt(index - 1) + 1) consecutive++;
+  return consecutive * 2 >= value.length - 1;
+}
+
+/**
+ * Words rather than random letters: long runs of one case, rich in vowels (`requestedDisplayCharacteristicTypes`,
+ * `settings_controller`, `FEATURE_FLAG`). Random base62 has runs of one case under 2 letters on average and about
+ * 5 vowels in 26 letters; words have runs of 3 or more and a third of their letters vowels.
+ */
+function looksLikeWords(value: string): boolean {
+  let letters = 0;
+  let vowels = 0;
+  let runs = 0;
+  let previousCase = 0;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    const letterCase = code >= 97 && code <= 122 ? 1 : code >= 65 && code <= 90 ? 2 : 0;
+    if (letterCase !== 0) {
+      letters++;
+      if (letterCase !== previousCase) runs++;
+      const lower = code | 32;
+      if (lower === 97 || lower === 101 || lower === 105 || lower === 111 || lower === 117) vowels++;
+    }
+    previousCase = letterCase;
+  }
+  return letters !== 0 && letters / runs >= 3 && vowels / letters >= 0.3;
+}
+
+/**
+ * A known vendor's prefix was found: its body must still look drawn at random. Letters alone that read as words
+ * (`hf_requestedDisplayCharacteristicTypes…`) are a method name; an alphabet typed out is a constant.
+ */
+function vendorToken(text: string, start: number, end: number): boolean {
+  const token = text.slice(start, end);
+  // Only letters-only bodies (`hf_`) can be words: the rest of the prefixes take digits or hex.
+  return /\d/.test(token) || (!looksSequential(token) && !looksLikeWords(token));
+}
+
+/** Words in a prefix that say the token is a credential (`sm_pat_`, `xkeysib-`), not an object id. */
+const SECRET_PREFIX_WORD = /^(?:pat|live|sk|tkn|pw)$|key|secret|token|seck/i;
+
+/** Bits per character a random body of this many letters and digits has at the least, with margin. */
+function entropyFloor(length: number): number {
+  return length < 20 ? 3.0 : length < 32 ? 3.3 : 3.7;
+}
+
+/**
+ * Letters and digits taking turns, as in drawn text (`k3j9x0q2`: about one change in three or four characters),
+ * not as in names (`v2`, `utf8`, `order_12345678`): then its vowels say nothing, a random run of them is no word.
+ */
+function alternatesDigits(value: string): boolean {
+  let changes = 0;
+  for (let index = 1; index < value.length; index++) if (isDigitCode(value.charCodeAt(index)) !== isDigitCode(value.charCodeAt(index - 1))) changes++;
+  return changes * 6 >= value.length;
+}
+
+/**
+ * A stretch of letters and digits between separators shorter than this is a name's parts, not a token (UUIDs
+ * have 12 at most; the `tokenBody` pre-check asks for as many).
+ */
+const LONGEST_SEGMENT = 13;
+
+/**
+ * The body of a prefixed token drawn at random. Its parts between separators (`_ - . ~`) that are words (letters
+ * of one case, or capitalised: `service`, `API`, `Release`) are left out; what is left must hold `minimum` to 250
+ * letters and digits, one part of 13 or more with a digit and a letter beyond `f` (so a pod name's
+ * `7d9f8b6c5d-x2k9p`, dates, versions and hex ids stay: hex is an id or a hash here), mix letters with digits or
+ * both cases, be no date or counter (letters at least a third), no words, no typed-out run, and have the entropy
+ * per character random text of its length has.
+ */
+export function looksRandomBody(body: string, minimum: number): boolean {
+  let length = body.length;
+  while (length > 0 && body.charCodeAt(length - 1) === 61 /* = */) length--;
+  // A file name (`…-OTA-97B6C6C5.bfu`, `app.7Hk2Lm.chunk.js`): its last part is a short extension.
+  if (/\.[a-z]{1,4}\d?$/.test(body.slice(0, length))) return false;
+  // One read, part by part (a regex per part cost more than the rest of the check).
+  let random = '';
+  let randomPart = false;
+  let upper = 0;
+  let lower = 0;
+  let digits = 0;
+  let partStart = 0;
+  let partUpper = 0;
+  let partLower = 0;
+  let partDigits = 0;
+  let partHex = true;
+  for (let index = 0; index <= length; index++) {
+    const code = index < length ? body.charCodeAt(index) : 45;
+    if (isDigitCode(code)) partDigits++;
+    else if (code >= 65 && code <= 90) {
+      partUpper++;
+      if (code > 70) partHex = false;
+    } else if (code >= 97 && code <= 122) {
+      partLower++;
+      if (code > 102) partHex = false;
+    } else if (isTokenSeparator(code)) {
+      const capitalised = partUpper === 1 && partLower !== 0 && body.charCodeAt(partStart) <= 90;
+      if (partDigits !== 0 || (partUpper !== 0 && partLower !== 0 && !capitalised)) {
+        random += body.slice(partStart, index);
+        upper += partUpper;
+        lower += partLower;
+        digits += partDigits;
+        if (partDigits !== 0 && !partHex && index - partStart >= LONGEST_SEGMENT) randomPart = true;
+      }
+      partStart = index + 1;
+      partUpper = partLower = partDigits = 0;
+      partHex = true;
+    } else return false;
+  }
+  if (!randomPart || random.length < minimum || random.length > 250) return false;
+  if (digits === 0 && (upper === 0 || lower === 0)) return false;
+  if ((upper + lower) * 3 < random.length) return false;
+  if (looksSequential(random) || (!alternatesDigits(random) && looksLikeWords(random))) return false;
+  return asciiEntropy(random, random.length) >= entropyFloor(random.length);
+}
+
+/** `_ - . ~`: what parts a prefixed token. */
+function isTokenSeparator(code: number): boolean {
+  return code === 95 || code === 45 || code === 46 || code === 126;
+}
+
+/** One part of a prefix, `token[from, to)`: 2 to 15 letters and digits from a letter, of one case (`pnu`, `NRJS`, `dt0c01`). */
+function isPrefixPart(token: string, from: number, to: number): boolean {
+  if (to - from < 2 || to - from > 15) return false;
+  let upper = false;
+  let lower = false;
+  for (let index = from; index < to; index++) {
+    const code = token.charCodeAt(index);
+    if (code >= 65 && code <= 90) upper = true;
+    else if (code >= 97 && code <= 122) lower = true;
+    else if (index === from || !isDigitCode(code)) return false;
+  }
+  return !(upper && lower);
+}
+
+/** A body after a one-part prefix this long or longer is a token; shorter ones are object ids (`cus_`, `ch_`…). */
+const ID_BODY_LIMIT = 30;
+/** After a two-part prefix (`sm_pat_`) or a secret word in the prefix (`xkeysib-`), a shorter body already is. */
+const SECRET_BODY_MINIMUM = 15;
+
+/**
+ * `<prefix><separator><random body>` of any vendor: the prefix one or two parts of one case (`pnu_`, `sm_pat_`,
+ * `FLWSECK_TEST-`), the body random as `looksRandomBody` reads it. Object ids with a prefix (`cus_` and 14, `ch_`
+ * and 24, ULIDs and KSUIDs after `usr_`) stay: after a plain one-part prefix the body needs 30 letters and digits.
+ */
+function prefixedToken(text: string, start: number, end: number): boolean | number {
+  // A sentence's full stop (or a trailing `-`) is not part of the token.
+  let trimmed = end;
+  while (trimmed > start && isTokenSeparator(text.charCodeAt(trimmed - 1))) trimmed--;
+  const token = text.slice(start, trimmed);
+  let first = 0;
+  while (first < token.length && !isTokenSeparator(token.charCodeAt(first))) first++;
+  if (first === token.length || !isPrefixPart(token, 0, first)) return false;
+  // A second part of the prefix: letters and digits up to `_` or `-` (`sm_pat_`, `shippo_live_`).
+  let second = first + 1;
+  while (second < token.length && second - first <= 11 && !isTokenSeparator(token.charCodeAt(second))) second++;
+  const twoParts = second < token.length && token.charCodeAt(second) !== 46 && token.charCodeAt(second) !== 126 && isPrefixPart(token, first + 1, second);
+  if (twoParts && looksRandomBody(token.slice(second + 1), SECRET_BODY_MINIMUM)) return trimmed;
+  const prefixSecret = SECRET_PREFIX_WORD.test(token.slice(0, first));
+  return looksRandomBody(token.slice(first + 1), prefixSecret ? SECRET_BODY_MINIMUM : ID_BODY_LIMIT) && trimmed;
 }
 
 /** A token, not a word: it mixes letters with digits, or upper with lower case over some length. */
@@ -518,6 +696,12 @@ function basicAuth(text: string, start: number, end: number): boolean {
   return decoded.includes(':') && !/[\u0000-\u001f\ufffd]/.test(decoded);
 }
 
+/** Base64 that decodes to a JWT (`eyJ…` header, payload, signature): a token wrapped once more (Kubernetes Secrets). */
+function base64Jwt(text: string, start: number, end: number): boolean {
+  const decoded = Buffer.from(text.slice(start, end), 'base64').toString('latin1');
+  return /^eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*$/.test(decoded.trim());
+}
+
 export const validators: Record<ValidatorName, Validator> = {
   luhn,
   card_in_context: cardInContext,
@@ -532,4 +716,7 @@ export const validators: Record<ValidatorName, Validator> = {
   token_entropy: tokenEntropy,
   high_entropy: highEntropy,
   basic_auth: basicAuth,
+  vendor_token: vendorToken,
+  prefixed_token: prefixedToken,
+  base64_jwt: base64Jwt,
 };

@@ -56,6 +56,8 @@ typedef uint8_t u8;
 #define MIXED_TOKEN 32
 /** Told by the main pass too, but read as a later shape (the shape tables of text-scan.ts cover the six above). */
 #define LETTERED_ID 2048
+/** A run of 13+ letters and digits with a digit right after one of `+ - . / _ ~` (read as LETTERED_ID is); tokenShapes then reads it. */
+#define MARKED_DIGIT_RUN 4096
 
 // Masks kept per word of 64 bytes.
 // M_TOKEN_MARK: the bytes other than letters and digits a token is made of (`+ / _ ~ . -`).
@@ -213,12 +215,16 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
   u32 dotCarry = 0;       // bridging dots of the dotted run reaching the top of the previous word
   u64 previousDigit = 0, previousTwo = 0, previousAlnum = 0, previousToken = 0;
   u64 coveredCarry = 0;   // bytes of the next word inside a token run of 20 or more that started before it
-  u64 openCarry = 0;      // whether the previous word's last byte can open a value
+  u64 openCarry = 1;      // whether the previous word's last byte can open a value (the string's start does: a whole value)
   u64 valueCarry = 0;     // whether the previous word ended inside a token run that opened as a value
   u64 flagCarry = 0;      // whether it ended inside a flag (a token run starting with `-`)
-  u64 blankSeedCarry = 0; // whether this word's first byte, if blank, follows a flag, `=` or `:`
+  u64 blankSeedCarry = 1; // whether this word's first byte, if blank, follows a flag, `=`, `:` or the string's start
   u64 blankCarry = 0;     // whether the previous word ended inside blanks that follow a flag, `=` or `:`
   u32 upperInToken = 0, lowerInToken = 0;
+  u64 markCarry = 0;      // whether the previous word's last byte is one of `+ - . / _ ~`
+  u64 markedCarry = 0;    // whether the previous word ended inside a run of letters and digits after one of them
+  u32 markedLength = 0;   // bytes of that run in the words before, and whether they hold a digit
+  u32 markedDigit = 0;
   u32 *singlesSeen = out + 6;
   for (u32 index = 0; index < 8; index++) singlesSeen[index] = 0;
   for (u32 word = 0; word < words; word++) {
@@ -312,8 +318,9 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
     }
 
     // Mixed tokens in value position: runs of 20 or more token bytes (letters, digits, `+ / _ ~ . -`) right after a
-    // byte a value can follow, and whether their bytes hold upper and lower case. A value follows `=`, `:` or a quote,
-    // or blanks after one of them or after a flag (a token run starting with `-`). Runs are filled from their first bit by an add: adding it carries
+    // byte a value can follow, and whether their bytes hold upper and lower case. A value follows `=`, `:`, a quote or
+    // the string's start (a structured item's field holds it whole), or blanks after one of them or after a flag (a
+    // token run starting with `-`). Runs are filled from their first bit by an add: adding it carries
     // through the run, so (mask + first) ^ mask has the run's bits set; a run from the previous word goes on.
     const u64 token = alnum | at[M_TOKEN_MARK];
     const u64 nextToken = nextDigit | next[M_UPPER] | nextLower | next[M_TOKEN_MARK];
@@ -365,6 +372,42 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
       if (covered & lower) lowerInToken = 1;
     }
 
+    // Runs of letters and digits right after one of `+ - . / _ ~`, 13 or more with a digit: the random part of a
+    // prefixed token may be one (tokenShapes reads such strings byte by byte). Filled by an add, as above.
+    if ((flags & MARKED_DIGIT_RUN) == 0) {
+      const u64 nextAlnum = nextDigit | next[M_UPPER] | nextLower;
+      const u64 mark = at[M_TOKEN_MARK];
+      const u64 markedStarts = alnum & ((mark << 1) | markCarry);
+      markCarry = mark >> 63;
+      const u64 marked = ((alnum + markedStarts + markedCarry) ^ alnum) & alnum;
+      if (markedLength) {
+        const u32 leading = marked == ~0ULL ? 64 : (u32)__builtin_ctzll(~marked);
+        const u64 leadingBits = leading == 64 ? ~0ULL : (1ULL << leading) - 1;
+        if (markedLength + leading >= 13 && (markedDigit || (digit & leadingBits))) flags |= MARKED_DIGIT_RUN;
+      }
+      // Where 13 bytes of such a run start inside this word, and where a digit lies within 13 bytes on.
+      const u64 run2 = marked & (marked >> 1), run4 = run2 & (run2 >> 2), run8 = run4 & (run4 >> 4);
+      const u64 run13 = run8 & (run4 >> 8) & (marked >> 12);
+      if (run13) {
+        u64 near = digit;
+        near |= near >> 1;
+        near |= near >> 2;
+        near |= near >> 4;
+        near |= near >> 5;
+        if (run13 & near) flags |= MARKED_DIGIT_RUN;
+      }
+      markedCarry = (marked >> 63) & (nextAlnum & 1);
+      if (markedCarry) {
+        const u32 trailing = marked == ~0ULL ? 64 : (u32)__builtin_clzll(~marked);
+        const u64 trailingBits = trailing == 64 ? ~0ULL : ~0ULL << (64 - trailing);
+        markedDigit = (marked == ~0ULL ? markedDigit : 0) | ((digit & trailingBits) != 0);
+        markedLength = marked == ~0ULL ? markedLength + 64 : trailing;
+      } else {
+        markedLength = 0;
+        markedDigit = 0;
+      }
+    }
+
     previousAlnum = alnum;
 
     // Literal pairs: the groups let a few through; the pair table decides.
@@ -411,6 +454,7 @@ void scan(const u8 *tables, const u8 *pairs, u8 *bytes, u32 n, u64 *masks, u32 *
 #define SSN_GROUPS 256
 #define NATIONAL_PHONE 512
 #define NATIONAL_ID 1024
+#define TOKEN_BODY 8192
 
 static inline int isDigitByte(u8 byte) {
   return (u8)(byte - '0') < 10;
@@ -587,4 +631,40 @@ u32 hexShapes(const u8 *bytes, u32 n) {
     at = next;
   }
   return flags;
+}
+
+static inline int isAlphanumericByte(u8 byte) {
+  return isDigitByte(byte) || (u8)((byte | 0x20) - 'a') < 26;
+}
+
+/**
+ * A run of 13 or more letters and digits right after one of `+ - . / _ ~` holding a digit and a letter beyond `f`:
+ * the random part of a prefixed token (`pnu_…`, `sm_pat_…`) has one; words, names in camel case (`/CartViewModel`),
+ * versions, dates, UUIDs (12 at most between dashes) and ids in hex (`req_3f2a…`) have none. Asked only of
+ * strings the main pass found a run of 13 with a digit in (MARKED_DIGIT_RUN): the runs after a mark, read byte by
+ * byte for the letter.
+ */
+u32 tokenShapes(const u64 *masks, const u8 *bytes, u32 n) {
+  const u32 words = (n + 63) / 64;
+  u64 markCarry = 0;
+  u32 resumeAt = 0; // a run read to its end already (one crossing into this word) is not read again
+  for (u32 word = 0; word < words; word++) {
+    const u64 *at = masks + (u64)word * MASKS;
+    const u64 mark = at[M_TOKEN_MARK];
+    u64 starts = (at[M_DIGIT] | at[M_UPPER] | at[M_LOWER]) & ((mark << 1) | markCarry);
+    markCarry = mark >> 63;
+    while (starts) {
+      const u32 start = word * 64 + (u32)__builtin_ctzll(starts);
+      starts &= starts - 1;
+      if (start < resumeAt) continue;
+      u32 end = start, digit = 0, beyondHex = 0;
+      for (; end < n && isAlphanumericByte(bytes[end]); end++) {
+        if (isDigitByte(bytes[end])) digit = 1;
+        else if ((u8)((bytes[end] | 0x20) - 'g') < 20) beyondHex = 1;
+      }
+      if (end - start >= 13 && digit && beyondHex) return TOKEN_BODY;
+      resumeAt = end;
+    }
+  }
+  return 0;
 }
