@@ -91,6 +91,15 @@ describe('random tokens held whole by a field', () => {
     expect(engine.maskText(JSON.stringify({ value: token })).text).toBe('{"value":"[SECRET]"}');
   });
 
+  it('masks a whole token in which a part looks like an IBAN that fails its check', () => {
+    // `EU13…` and `OY49…` begin parts of these tokens; the IBAN look-alike's keep rule must not claim them.
+    for (const token of ['-EU13H5J7I81v67vfR-4a4mBnfCxQcwtjJoMgssbVpejnYlnWciJgm9', 'k4C_lQkmqvd98-PuEFJtVNQqEOIC8-OY49DNVkA7e0MbOWxx_JNU5MbQ5']) {
+      expect(engine.maskText(` ${token}\n`)).toEqual({ text: ' [SECRET]\n', rules: ['high_entropy_value'], count: 1 });
+    }
+    // An IBAN-shaped run on its own is still kept, not masked as a card or a phone.
+    expect(engine.maskText('ref GB12ABCD12345612345678 failed').text).toBe('ref GB12ABCD12345612345678 failed');
+  });
+
   it.each([
     // A token at the start of running text is not a whole value.
     'Zq7Lm2Np9Rs4Tv1Wy6Zb3Cd8Ef5Gh0Ij7Kl2Mn9 started',
