@@ -76,6 +76,17 @@ describe('prefixed tokens of any vendor', () => {
     expect(looksRandomBody('settings_controller_v2', 15)).toBe(false);
     expect(looksRandomBody('3f2a9c0d1e7b4a6c8d0e2f4a6b8c0d1e', 15)).toBe(false);
   });
+
+  it('tells drawn letters of one case that happen to be a third vowels from words, by their consonant pairs', () => {
+    // Vowel-rich by chance, yet `fc`, `cd`, `zm`, `bh`, `hl` are pairs no word has.
+    expect(looksRandomBody('lfcdouoovayoxyzmobhlsill5h', 15)).toBe(true);
+    expect(engine.maskText('pasted mishg2_live_lfcdouoovayoxyzmobhlsill5h. ok').text).toBe('pasted [SECRET]. ok');
+    // Words of one case with a number stay: their consonants pair as words do.
+    for (const body of ['unicodeconverter2024', 'sha256withrsaencryption', 'kubernetesdeployment2', 'sessiontimeoutminutes30']) {
+      expect(looksRandomBody(body, 15), body).toBe(false);
+      expect(engine.maskText(`app_beta_${body}`).text).toBe(`app_beta_${body}`);
+    }
+  });
 });
 
 describe('random tokens held whole by a field', () => {

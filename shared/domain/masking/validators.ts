@@ -512,27 +512,63 @@ export function looksSequential(value: string): boolean {
 }
 
 /**
+ * Two consonants next to each other as words have them (`st`, `nd`, `ch`, `pl`, a letter doubled…), `y` counted as a
+ * vowel; drawn letters put any two together (`fc`, `cd`, `zm`, `hl`), and about half their pairs are of no such kind.
+ */
+const WORD_CONSONANT_PAIRS: ReadonlySet<string> = new Set(
+  (
+    'bj bl br bs ch ck cl cm cq cr ct db dg dj dl dm dn dr ds dv dw fl fr ft gh gl gn gr gs gt hm hn hr ht js kn ks ' +
+    'lb lc ld lf lg lk lm ln lp ls lt lv mb md ml mn mp ms nc nd nf ng nh nj nk nl nm ns nt nv nz pd ph pl pr ps ' +
+    'pt pw ql rb rc rd rf rg rh rk rl rm rn rp rs rt rv rw sc sh sk sl sm sn sp sq st sw tc th tl tm tr ts tw wd ' +
+    'wh wl wn wr ws xc xp xt'
+  ).split(' '),
+);
+
+const isVowelOrY = (lower: number): boolean => lower === 97 || lower === 101 || lower === 105 || lower === 111 || lower === 117 || lower === 121;
+
+/**
  * Words rather than random letters: long runs of one case, rich in vowels (`requestedDisplayCharacteristicTypes`,
- * `settings_controller`, `FEATURE_FLAG`). Random base62 has runs of one case under 2 letters on average and about
- * 5 vowels in 26 letters; words have runs of 3 or more and a third of their letters vowels.
+ * `settings_controller`, `FEATURE_FLAG`), and consonants paired as words pair them. Random base62 has runs of one
+ * case under 2 letters on average and about 5 vowels in 26 letters; words have runs of 3 or more and a third of
+ * their letters vowels. In one case the runs say nothing, and drawn letters are sometimes a third vowels
+ * (`lfcdouoovayoxyzmobhl`): their consonant pairs still give them away, an eighth or more being of no word's kind.
  */
 function looksLikeWords(value: string): boolean {
   let letters = 0;
   let vowels = 0;
   let runs = 0;
   let previousCase = 0;
+  let pairs = 0;
+  let strangePairs = 0;
+  let previousLower = 0;
+  let cases = 0;
   for (let index = 0; index < value.length; index++) {
     const code = value.charCodeAt(index);
     const letterCase = code >= 97 && code <= 122 ? 1 : code >= 65 && code <= 90 ? 2 : 0;
     if (letterCase !== 0) {
       letters++;
+      cases |= letterCase;
       if (letterCase !== previousCase) runs++;
       const lower = code | 32;
       if (lower === 97 || lower === 101 || lower === 105 || lower === 111 || lower === 117) vowels++;
-    }
+      if (previousLower !== 0) {
+        pairs++;
+        if (
+          !isVowelOrY(previousLower) &&
+          !isVowelOrY(lower) &&
+          previousLower !== lower &&
+          !WORD_CONSONANT_PAIRS.has(String.fromCharCode(previousLower, lower))
+        ) {
+          strangePairs++;
+        }
+      }
+      previousLower = lower;
+    } else previousLower = 0;
     previousCase = letterCase;
   }
-  return letters !== 0 && letters / runs >= 3 && vowels / letters >= 0.3;
+  if (letters === 0 || letters / runs < 3 || vowels / letters < 0.3) return false;
+  // Mixed case tells words by its runs; in one case only the pairs are left to tell (an eighth of no word's kind).
+  return cases === 3 || strangePairs * 8 < pairs;
 }
 
 /**
