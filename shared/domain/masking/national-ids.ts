@@ -1,7 +1,7 @@
 // National identity and tax numbers outside the US: one table of formats (how each is written, its check, the words
 // that name it) read by one detector. A format whose written shape is distinctive and whose check is strong is masked
 // on its own; the rest (all digits, a check that one number in ten or eleven passes) only right after a word naming it.
-import { luhnValid } from './validators';
+import { luhnValid } from './checksums';
 
 /** One way a format is written: a regex source without capture groups, standing alone as the detector places it. */
 interface WrittenShape {

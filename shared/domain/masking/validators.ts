@@ -1,6 +1,7 @@
 // Checks a regex alone cannot make: checksums (Luhn, IBAN mod 97), SSN number rules, address shapes, token entropy.
 // Each takes the candidate span and answers false (not a match), true, or a corrected end offset.
 import { getCountries, isValidPhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { luhnValid } from './checksums';
 import type { ValidatorName } from './rules-schema';
 
 export type Validator = (text: string, start: number, end: number) => boolean | number;
@@ -16,21 +17,6 @@ function digitsOf(text: string, start: number, end: number): string {
     if (isDigitCode(code)) digits += text[index];
   }
   return digits;
-}
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let index = digits.length - 1; index >= 0; index--) {
-    let digit = digits.charCodeAt(index) - 48;
-    if (double) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double = !double;
-  }
-  return sum % 10 === 0;
 }
 
 /**
