@@ -390,6 +390,22 @@ describe('masking engine, walking values', () => {
     expect(JSON.stringify(redaction)).not.toMatch(/jane|hunter2|abc123|4111|203\.0/);
   });
 
+  it('masks a field named for a national id whatever its shape, and leaves fields that only describe one', () => {
+    const { value, redaction } = engine.maskValue({
+      customer: { pesel: '44051401459', national_id: 'AB 12 34 56 C', passportNumber: 'K1234567', 'Driving-Licence': 'MORGA753116SM9IJ' },
+      document: { passportCountry: 'PL', nationalIdType: 'pesel', tin: 12345678 },
+    });
+    expect(value).toEqual({
+      customer: { pesel: '[NATIONAL_ID]', national_id: '[NATIONAL_ID]', passportNumber: '[NATIONAL_ID]', 'Driving-Licence': '[NATIONAL_ID]' },
+      document: { passportCountry: 'PL', nationalIdType: 'pesel', tin: '[NATIONAL_ID]' },
+    });
+    expect(redaction).toEqual({
+      fieldsRedacted: ['customer.pesel', 'customer.national_id', 'customer.passportNumber', 'customer.Driving-Licence', 'document.tin'],
+      patternsMatched: ['national_id_field'],
+      count: 5,
+    });
+  });
+
   it('masks OTLP-style key/value attribute lists by the key, and secrets inside JSON carried as a string', () => {
     const { value, redaction } = engine.maskValue({
       attributes: [
