@@ -168,6 +168,16 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
       'POST https://hooks.slack.com/services/[SLACK_WEBHOOK]',
       ['slack_webhook'],
     ],
+    [
+      'POST https://contoso.webhook.office.com/webhookb2/0b6c1a2e-5f3d-4e8a-9c7b-2d1e0f9a8b7c@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/5c8e1f0a9b3d47e2a6c4f8b0d2e1a3c5/9f8e7d6c-5b4a-3c2d-1e0f-a9b8c7d6e5f4 -> 200',
+      'POST https://contoso.webhook.office.com/webhookb2/[TEAMS_WEBHOOK] -> 200',
+      ['teams_webhook'],
+    ],
+    [
+      'notify outlook.office.com/webhook/3f2a9c0d-1e7b-4a6c-8d0e-2f4a6b8c0d1e@tenant/IncomingWebhook/abc',
+      'notify outlook.office.com/webhook/[TEAMS_WEBHOOK]',
+      ['teams_webhook'],
+    ],
     ['maps AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY', 'maps [GOOGLE_KEY]', ['google_api_key']],
     ['stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'stripe [STRIPE_KEY]', ['stripe_key']],
     ['//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789', '//registry.npmjs.org/:_authToken=[NPM_TOKEN]', ['npm_token']],
@@ -212,6 +222,12 @@ const negatives: Record<string, string[]> = {
     'node v20.19.1 on darwin 23.4.0',
     'build 2024.05.01-rc.3',
     'AssemblyVersion("10.0.19041.1")',
+  ],
+  office_urls: [
+    // Office links that are no webhook: a mailbox item, a document, the docs about webhooks.
+    'open https://outlook.office.com/mail/inbox/id/AAQkADAwATM0MDAAMS1iNTcyLTA1ZAAQAFc',
+    'https://contoso.sharepoint.com/sites/ops/Shared%20Documents/runbook.docx',
+    'see https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook',
   ],
   images: [
     // 64 bytes in base64 are an Azure storage key's shape; a file signature first makes them a (tiny) image.
