@@ -142,6 +142,18 @@ const positives: Record<string, Array<[string, string, string[]]>> = {
     ['git@github.com:org/repo.git', '[EMAIL]:org/repo.git', ['email']],
     ['ops@example.com:8443 and ana@example.com:readonly', '[EMAIL]:8443 and [EMAIL]:readonly', ['email']],
   ],
+  one_time_codes: [
+    ['Your one-time code is 482913', 'Your one-time code is [REDACTED]', ['one_time_code']],
+    ['sent verification code: 482913 to the user', 'sent verification code: [REDACTED] to the user', ['one_time_code']],
+    ['OTP 4829 expires in 300 s', 'OTP [REDACTED] expires in 300 s', ['one_time_code']],
+    ['{"step":"mfa","2FA code":"48291375"}', '{"step":"mfa","2FA code":"[REDACTED]"}', ['one_time_code']],
+    ['Tu código de verificación es 482913', 'Tu código de verificación es [REDACTED]', ['one_time_code']],
+    ['Ihr Bestätigungscode: 482913', 'Ihr Bestätigungscode: [REDACTED]', ['one_time_code']],
+  ],
+  netrc: [
+    ['machine api.example.com login deploy password Rq7vX2mPz9Lk', 'machine api.example.com login deploy password [REDACTED]', ['netrc_password']],
+    ['default\n  login anonymous\n  password guest@', 'default\n  login anonymous\n  password [REDACTED]', ['netrc_password']],
+  ],
   jwt_and_bearer: [
     [`Authorization: Bearer ${JWT}`, 'Authorization: Bearer [JWT]', ['jwt']],
     [`id_token ${JWT} issued`, 'id_token [JWT] issued', ['jwt']],
@@ -222,6 +234,15 @@ const negatives: Record<string, string[]> = {
     'node v20.19.1 on darwin 23.4.0',
     'build 2024.05.01-rc.3',
     'AssemblyVersion("10.0.19041.1")',
+  ],
+  one_time_code_look_alikes: [
+    // Durations, counts, years and codes that are no credential, after the same words.
+    'verification code expires in 3600 seconds',
+    'OTP length 6, sent 2 of 5 today',
+    'login code path took 1234ms',
+    'sms provider answered 2026-12-07T10:00:00Z',
+    'error code: 4021 (card declined)',
+    'reset your password in settings; machine learning job 4821 done',
   ],
   office_urls: [
     // Office links that are no webhook: a mailbox item, a document, the docs about webhooks.
