@@ -185,10 +185,10 @@ function trimUnbalancedClosers(text: string, start: number, end: number): number
 }
 
 /** Characters that may lead the `=` of an assignment: `:=`, `::=`, `:::=`, `?=`, `+=`, `.=`, `||=`, `??=`, `&&=`, `!=`. */
+const ASSIGNMENT_LEADS: ReadonlySet<number> = new Set([...':?+.|&!'].map((char) => char.charCodeAt(0)));
+
 function leadsAssignment(code: number): boolean {
-  return (
-    code === 58 /* : */ || code === 63 /* ? */ || code === 43 /* + */ || code === 46 /* . */ || code === 124 /* | */ || code === 38 /* & */ || code === 33
-  ); /* ! */
+  return ASSIGNMENT_LEADS.has(code);
 }
 
 /**
