@@ -118,8 +118,7 @@ function compileRule(rule: MaskingRule, index: number): CompiledRule {
   } else if (detector.query_param) {
     detect = compileQueryParamDetector(detector.query_param.params);
   } else if (detector.national_id) {
-    const { mode, window, formats, except } = detector.national_id;
-    detect = nationalIdDetector(mode, window, formats, except);
+    detect = nationalIdDetector(detector.national_id.mode, detector.national_id.window);
   } else {
     let regex: RegExp;
     try {

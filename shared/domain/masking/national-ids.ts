@@ -14,11 +14,13 @@ interface WrittenShape {
   alone?: Exclude<NationalIdMode, 'named'>;
 }
 
-export type NationalIdMode = 'letters' | 'groups' | 'named';
+/** How a rule reads the table: the distinctive `letters` or `groups` shapes alone, or the others after a `named` word. */
+export const nationalIdModes = ['letters', 'groups', 'named'] as const;
+export type NationalIdMode = (typeof nationalIdModes)[number];
 
 export interface NationalIdFormat {
   /** Country and scheme, e.g. `es_dni_nie`. */
-  name: NationalIdFormatName;
+  name: string;
   shapes: readonly WrittenShape[];
   /** The number's letters and digits, separators dropped (upper case): whether its check passes. */
   valid: (compact: string) => boolean;
@@ -235,29 +237,6 @@ function chineseResidentId(compact: string): boolean {
   return '10X98765432'[sum % 11] === compact[17];
 }
 
-export const nationalIdFormatNames = [
-  'it_codice_fiscale',
-  'es_dni_nie',
-  'sg_nric_fin',
-  'in_pan',
-  'cn_resident_id',
-  'fr_nir',
-  'kr_rrn',
-  'in_aadhaar',
-  'br_cpf',
-  'be_national_number',
-  'fi_hetu',
-  'uk_nhs',
-  'pl_pesel',
-  'de_tax_id',
-  'no_birth_number',
-  'se_personnummer',
-  'nl_bsn',
-  'ca_sin',
-  'au_tfn',
-] as const;
-export type NationalIdFormatName = (typeof nationalIdFormatNames)[number];
-
 /** The formats, the most distinctive first: where two read the same characters, the first whose check passes names it. */
 export const NATIONAL_ID_FORMATS: readonly NationalIdFormat[] = [
   {
@@ -417,17 +396,11 @@ export type NationalIdDetect = (text: string, claim: (start: number, end: number
 /**
  * The detector: `letters` and `groups` read their distinctive shapes and mask those whose check passes; `named`
  * reads the other shapes and masks a number only when a word naming its format comes right before it (a few
- * non-digit characters between, within `window`) and its check passes. `only` and `except` pick formats.
+ * non-digit characters between, within `window`) and its check passes.
  */
-export function nationalIdDetector(
-  mode: NationalIdMode,
-  window: number,
-  only?: readonly NationalIdFormatName[],
-  except: readonly NationalIdFormatName[] = [],
-): NationalIdDetect {
+export function nationalIdDetector(mode: NationalIdMode, window: number): NationalIdDetect {
   const shapes: CompiledShape[] = [];
   for (const format of NATIONAL_ID_FORMATS) {
-    if ((only && !only.includes(format.name)) || except.includes(format.name)) continue;
     const word = format.words ? nameBefore(format.words, 'i') : undefined;
     const acronym = format.acronyms ? nameBefore(format.acronyms, '') : undefined;
     const named = (before: string) => (word !== undefined && word.test(before)) || (acronym !== undefined && acronym.test(before));

@@ -1,6 +1,6 @@
 // The schema of config/security/data_masking_rules.yaml: the rules file is data, checked here before it is compiled.
 import { z } from 'zod';
-import { nationalIdFormatNames } from './national-ids';
+import { nationalIdModes } from './national-ids';
 
 export const validatorNames = [
   'luhn',
@@ -110,11 +110,8 @@ const detectorSchema = z
      */
     national_id: z
       .object({
-        mode: z.enum(['letters', 'groups', 'named']),
+        mode: z.enum(nationalIdModes),
         window: z.number().int().min(1).max(256).default(40),
-        /** Only these formats of the table, or all but these (a format with a gate of its own gets a rule of its own). */
-        formats: z.array(z.enum(nationalIdFormatNames)).min(1).optional(),
-        except: z.array(z.enum(nationalIdFormatNames)).min(1).optional(),
       })
       .strict()
       .optional(),
